@@ -1,0 +1,212 @@
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "args.h"
+#include "commands.h"
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/calibrator.h"
+#include "infersim/perf/estimate_json.h"
+#include "table.h"
+
+namespace infersim::cli {
+
+using common::ConfigError;
+using common::Json;
+
+namespace {
+
+std::string pct(const perf::ErrorStats& s) {
+  return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs);
+}
+
+std::string group_key(const perf::Measurement& m) { return m.hardware + " / " + m.runtime; }
+
+// Groups observations by (hardware, runtime), in a stable order.
+std::map<std::string, std::vector<perf::Observation>> by_group(std::vector<perf::Observation>& obs) {
+  std::map<std::string, std::vector<perf::Observation>> g;
+  for (auto& o : obs) g[group_key(*o.row)].push_back(o);
+  return g;
+}
+
+}  // namespace
+
+int cmd_calibrate_from(const ArgList& argv) {
+  Args a(argv, {"hardware", "runtime", "write", "min-rows", "points"}, {"json"});
+  if (a.positional().size() != 1) throw ConfigError("", "calibrate-from", "needs exactly one measurement CSV file");
+  const std::string csv = a.positional()[0];
+  const auto set = perf::load_measurements(csv);
+  auto& models = model::ModelCatalog::shipped();
+  auto& hw = hwprofiles::HardwareCatalog::shipped();
+  const std::string only_hw = a.value_or("hardware", "");
+  if (!only_hw.empty()) hw.get(only_hw);  // unknown name -> clear error with a suggestion
+  auto obs = perf::build_observations(set.rows, models, hw, only_hw, a.value_or("runtime", ""));
+  if (obs.obs.empty())
+    throw ConfigError(csv, "", fmt::format("no usable measurements{}", only_hw.empty() ? "" : " for " + only_hw));
+  const int min_rows = a.integer("min-rows", 8, 3, 1 << 20);
+  auto groups = by_group(obs.obs);
+  std::vector<hwprofiles::CalibrationEntry> entries;
+  Json report = Json::array();
+  Table t({"hardware / runtime", "rows fit", "held out", "cf", "mf", "step us", "layer us", "seq us", "coll us",
+           "held-out TTFT", "TPOT", "e2e", "tput"});
+  for (auto& [key, list] : groups) {
+    std::map<const perf::Measurement*, bool> rows;
+    for (const auto& o : list) rows[o.row] = true;
+    if (int(rows.size()) < min_rows) {
+      fmt::print(stderr, "skipping {}: {} rows (< --min-rows {})\n", key, rows.size(), min_rows);
+      continue;
+    }
+    const auto& first = *list.front().row;
+    const auto& prof = hw.get(first.hardware);
+    const auto r = perf::fit_calibration(list, prof.datasheet_efficiency.interconnect_fraction);
+    hwprofiles::CalibrationEntry e;
+    e.hardware = first.hardware;
+    e.calibration.runtime = first.runtime;
+    e.calibration.params = r.params;
+    e.calibration.rows_fit = r.rows_fit;
+    e.calibration.rows_held_out = r.rows_held_out;
+    e.calibration.source = fmt::format("[FIT] infersim calibrate-from {} ({} rows fit, {} held out)",
+                                       std::filesystem::path(csv).filename().string(), r.rows_fit, r.rows_held_out);
+    e.data = "data/measurements/" + std::filesystem::path(csv).filename().string();
+    Json fe, he;
+    for (auto& [m, s] : r.fit_error) fe[perf::metric_name(m)] = perf::error_stats_to_json(s);
+    for (auto& [m, s] : r.held_out_error) he[perf::metric_name(m)] = perf::error_stats_to_json(s);
+    e.fit_error = {{"fit", fe}, {"held_out", he}};
+    entries.push_back(e);
+    auto get = [&](perf::Metric m) {
+      auto it = r.held_out_error.find(m);
+      return it == r.held_out_error.end() ? perf::ErrorStats{} : it->second;
+    };
+    t.add({key, std::to_string(r.rows_fit), std::to_string(r.rows_held_out), fmt::format("{:.2f}", r.params.compute_fraction),
+           fmt::format("{:.2f}", r.params.memory_fraction), fmt::format("{:.0f}", r.params.step_overhead_s * 1e6),
+           fmt::format("{:.1f}", r.params.layer_overhead_s * 1e6), fmt::format("{:.1f}", r.params.seq_overhead_s * 1e6),
+           fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6), pct(get(perf::Metric::ttft)),
+           pct(get(perf::Metric::tpot)), pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput))});
+    Json x = hwprofiles::calibration_params_to_json(r.params);
+    x["hardware"] = e.hardware;
+    x["runtime"] = e.calibration.runtime;
+    x["rows_fit"] = r.rows_fit;
+    x["rows_held_out"] = r.rows_held_out;
+    x["error"] = e.fit_error;
+    report.push_back(x);
+  }
+  if (auto pts = a.value("points")) {
+    // Predicted vs measured for every point under the new fit: the calibration report's raw data.
+    std::string csv_out = "hardware,runtime,model,chips,tp,pp,batch,input,output,metric,held_out,measured,predicted,error\n";
+    for (const auto& e : entries) {
+      for (const auto& o : groups[e.hardware + " / " + e.calibration.runtime]) {
+        const double p = o.predict(e.calibration.params);
+        const auto& r = *o.row;
+        csv_out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.4f}\n", r.hardware, r.runtime, r.model,
+                               r.chips, r.tp, r.pp, r.batch, r.input, r.output, perf::metric_name(o.metric),
+                               r.held_out ? 1 : 0, o.measured, p, p / o.measured - 1.0);
+      }
+    }
+    common::write_text_file_atomic(*pts, csv_out);
+  }
+  if (auto out = a.value("write")) {
+    // Merge: replace entries for the same (hardware, runtime), keep the others.
+    std::vector<hwprofiles::CalibrationEntry> merged;
+    if (std::filesystem::exists(*out)) merged = hwprofiles::load_calibrations(*out);
+    for (const auto& e : entries) {
+      bool replaced = false;
+      for (auto& m : merged)
+        if (m.hardware == e.hardware && m.calibration.runtime == e.calibration.runtime) {
+          m = e;
+          replaced = true;
+        }
+      if (!replaced) merged.push_back(e);
+    }
+    std::sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) {
+      return std::tie(x.hardware, x.calibration.runtime) < std::tie(y.hardware, y.calibration.runtime);
+    });
+    common::write_text_file_atomic(
+        *out, hwprofiles::calibrations_to_json(merged, "infersim calibrate-from <csv> --write <file>").dump(2) + "\n");
+    fmt::print(stderr, "wrote {} calibration entries to {}\n", merged.size(), *out);
+  }
+  if (a.flag("json")) {
+    fmt::print("{}\n", report.dump(2));
+  } else {
+    fmt::print("{}", t.render());
+    fmt::print("cf/mf = achieved compute / memory-bandwidth fraction; overheads per step, per layer, per sequence, "
+               "per collective; error columns = median absolute error on held-out rows\n");
+    for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+    for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  }
+  return 0;
+}
+
+int cmd_validate(const ArgList& argv) {
+  Args a(argv, {}, {"json", "all-rows"});
+  const bool held_only = !a.flag("all-rows");
+  auto& models = model::ModelCatalog::shipped();
+  auto& hw = hwprofiles::HardwareCatalog::shipped();
+  const auto set = perf::load_bundled_measurements();
+  auto obs = perf::build_observations(set.rows, models, hw);
+  auto groups = by_group(obs.obs);
+  Json out;
+  Json gj = Json::array();
+  Table t({"hardware / runtime", "calibration", "rows", "TTFT med", "TPOT med", "e2e med", "tput med", "tput p90"});
+  std::map<perf::Metric, std::vector<double>> overall;
+  for (auto& [key, list] : groups) {
+    const auto& first = *list.front().row;
+    const auto& prof = hw.get(first.hardware);
+    const auto* cal = prof.calibration(first.runtime);
+    hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
+    std::string basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
+    std::map<perf::Metric, std::vector<double>> errs;
+    std::map<const perf::Measurement*, bool> rows;
+    for (const auto& o : list) {
+      if (held_only && !o.row->held_out) continue;
+      rows[o.row] = true;
+      const double e = o.predict(p) / o.measured - 1.0;
+      errs[o.metric].push_back(e);
+      overall[o.metric].push_back(e);
+    }
+    std::map<perf::Metric, perf::ErrorStats> st;
+    for (auto& [m, v] : errs) st[m] = perf::error_stats(v);
+    auto get = [&](perf::Metric m) { return st.count(m) ? st[m] : perf::ErrorStats{}; };
+    t.add({key, basis, std::to_string(rows.size()), pct(get(perf::Metric::ttft)), pct(get(perf::Metric::tpot)),
+           pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput)),
+           get(perf::Metric::throughput).n ? fmt::format("{:.1f}%", 100 * get(perf::Metric::throughput).p90_abs) : "-"});
+    Json g = {{"hardware", first.hardware}, {"runtime", first.runtime}, {"calibration", basis},
+              {"rows", rows.size()}};
+    for (auto& [m, s] : st) g[perf::metric_name(m)] = perf::error_stats_to_json(s);
+    gj.push_back(g);
+  }
+  Json ov;
+  std::map<perf::Metric, perf::ErrorStats> ost;
+  for (auto& [m, v] : overall) {
+    ost[m] = perf::error_stats(v);
+    ov[perf::metric_name(m)] = perf::error_stats_to_json(ost[m]);
+  }
+  out["held_out_only"] = held_only;
+  out["groups"] = gj;
+  out["overall"] = ov;
+  out["thresholds_pct"] = {{"tpot", 15}, {"throughput", 15}, {"ttft", 25}};
+  if (a.flag("json")) {
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  fmt::print("Prediction error of the shipped profiles on {} bundled measurements\n",
+             held_only ? "HELD-OUT (never fitted)" : "ALL");
+  fmt::print("{}", t.render());
+  auto get = [&](perf::Metric m) { return ost.count(m) ? ost[m] : perf::ErrorStats{}; };
+  fmt::print("overall median |error|: TTFT {} (n={}, target <= 25%), TPOT {} (n={}, target <= 15%), "
+             "throughput {} (n={}, target <= 15%), batch e2e {} (n={})\n",
+             pct(get(perf::Metric::ttft)), get(perf::Metric::ttft).n, pct(get(perf::Metric::tpot)),
+             get(perf::Metric::tpot).n, pct(get(perf::Metric::throughput)), get(perf::Metric::throughput).n,
+             pct(get(perf::Metric::e2e)), get(perf::Metric::e2e).n);
+  for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  return 0;
+}
+
+}  // namespace infersim::cli

@@ -1,0 +1,218 @@
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "args.h"
+#include "commands.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/estimate_json.h"
+#include "infersim/perf/request_estimate.h"
+#include "table.h"
+
+namespace infersim::cli {
+
+using common::ConfigError;
+using common::DType;
+using common::format_bytes;
+using common::format_seconds;
+
+namespace {
+
+const std::set<std::string> VALUED = {"model", "hardware", "chips", "tp", "pp", "ep", "precision", "kv-precision",
+                                      "batch", "input", "output", "runtime", "draft", "spec-k", "spec-accept",
+                                      "sparsity"};
+
+DType parse_precision(const Args& a, const std::string& name, DType fallback) {
+  auto v = a.value(name);
+  if (!v) return fallback;
+  auto d = common::parse_dtype(*v);
+  if (!d || *d == DType::tf32)
+    throw ConfigError("", "--" + name,
+                      fmt::format("'{}' is not a precision (bf16, fp16, fp8, int8, int4, fp4, fp32){}", *v,
+                                  common::suggest_suffix(*v, common::dtype_names())));
+  return *d;
+}
+
+// Weight precision -> activation precision: fp8/fp4 run W8A8/W4A4 where the chip computes in them;
+// int8 runs W8A8 where the chip has int8 math; int4 is weight-only (16-bit activations).
+model::Precision resolve_precision(const hwprofiles::HardwareProfile& hw, DType w, std::optional<DType> kv) {
+  model::Precision p;
+  p.weight = w;
+  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : (hw.supports(DType::fp16) ? DType::fp16 : DType::fp32);
+  switch (w) {
+    case DType::fp32: p.activation = DType::fp32; break;
+    case DType::bf16: case DType::fp16: p.activation = w; break;
+    case DType::fp8: case DType::fp4: p.activation = hw.supports(w) ? w : sixteen; break;
+    case DType::int8: p.activation = hw.supports(DType::int8) ? DType::int8 : sixteen; break;
+    default: p.activation = sixteen; break;
+  }
+  p.kv = kv ? *kv : (w == DType::fp8 ? DType::fp8 : (w == DType::fp32 ? DType::fp32 : (w == DType::fp16 ? DType::fp16 : DType::bf16)));
+  return p;
+}
+
+struct Prepared {
+  model::ModelSpec model;
+  perf::Deployment deployment;
+  perf::Workload workload;
+  std::string layout_note;
+};
+
+Prepared prepare(const Args& a, const std::string& hardware_name) {
+  Prepared p;
+  const auto model_name = a.value("model");
+  if (!model_name) throw ConfigError("", "--model", "is required (a catalog name or a path to a model card / config.json)");
+  p.model = model::ModelCatalog::shipped().resolve(*model_name);
+  auto& d = p.deployment;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(hardware_name);
+  const DType w = parse_precision(a, "precision", d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16);
+  std::optional<DType> kv;
+  if (a.value("kv-precision")) kv = parse_precision(a, "kv-precision", DType::bf16);
+  d.precision = resolve_precision(d.hardware, w, kv);
+  d.runtime = a.value_or("runtime", "");
+  d.ep = a.integer("ep", 1, 1, 4096);
+  d.weight_sparsity = a.number("sparsity", 0.0, 0.0, 0.95);
+  if (auto draft = a.value("draft")) {
+    perf::SpeculativeDecoding sd;
+    sd.draft = model::ModelCatalog::shipped().resolve(*draft);
+    sd.k = a.integer("spec-k", 4, 1, 16);
+    sd.acceptance = a.number("spec-accept", 0.7, 0.0, 1.0);
+    d.speculative = sd;
+  } else if (a.value("spec-k") || a.value("spec-accept")) {
+    throw ConfigError("", "--draft", "--spec-k / --spec-accept need a draft model (--draft M)");
+  }
+  p.workload.batch = a.number("batch", 1, 1, 1e6);
+  p.workload.input = a.number("input", 1024, 1, 1e8);
+  p.workload.output = a.number("output", 256, 1, 1e8);
+
+  const auto chips = a.optional_integer("chips", 1, 1 << 20);
+  const auto tp = a.optional_integer("tp", 1, 1 << 20);
+  const auto pp = a.optional_integer("pp", 1, 1 << 20);
+  if (!chips && !tp && !pp) {
+    const double kv_tokens = p.workload.batch * (p.workload.input + p.workload.output);
+    auto sized = perf::auto_size(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload));
+    d = sized.deployment;
+    p.layout_note = sized.explanation;
+  } else {
+    int t = tp.value_or(0), q = pp.value_or(0);
+    const int n = chips.value_or(0);
+    if (n > 0 && t == 0 && q == 0) {
+      t = std::min(n, std::max(1, d.hardware.scale_up_domain));
+      while (t > 1 && (n % t != 0 || p.model.num_heads % t != 0)) --t;
+      q = n / t;
+    }
+    if (t == 0) t = n > 0 && q > 0 ? n / q : 1;
+    if (q == 0) q = n > 0 ? n / t : 1;
+    if (n > 0 && t * q != n)
+      throw ConfigError("", "--chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
+    d.tp = t;
+    d.pp = q;
+    p.layout_note = fmt::format("layout as given: {} chips (tp={}, pp={})", t * q, t, q);
+  }
+  return p;
+}
+
+void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const std::string& layout_note) {
+  const auto& dep = est.deployment();
+  fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model,
+             e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(dep.precision.activation),
+             e.kv_precision, e.runtime);
+  fmt::print("  layout:      {}\n", layout_note);
+  fmt::print("  calibration: {}\n", e.calibration_source);
+  fmt::print("workload: {} concurrent sequences, {} input / {} output tokens\n", e.workload.batch, e.workload.input,
+             e.workload.output);
+  fmt::print("  TTFT        {:>10}   prefill step {} ({}-bound)\n", format_seconds(e.ttft_s),
+             format_seconds(e.prefill.step_s), perf::bound_name(e.prefill.bound));
+  fmt::print("  TPOT        {:>10}   decode step {} ({}-bound)\n", format_seconds(e.tpot_s),
+             format_seconds(e.decode.step_s), perf::bound_name(e.decode.bound));
+  fmt::print("  E2E         {:>10}\n", format_seconds(e.e2e_s));
+  fmt::print("  throughput  {:>10.1f} output tok/s for the replica, {:.1f} tok/s per user\n", e.throughput_tok_s,
+             e.per_user_tok_s);
+  const auto& m = e.memory;
+  fmt::print("memory per chip: weights {} + KV {} + activations {} = {} of {} usable ({} capacity, {} reserved) -> {}\n",
+             format_bytes(m.weights_bytes), format_bytes(m.kv_bytes), format_bytes(m.activation_bytes),
+             format_bytes(m.used_bytes()), format_bytes(m.usable_bytes()), format_bytes(m.capacity_bytes),
+             format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
+  if (!e.fits) fmt::print("  {}\n", m.message);
+  fmt::print("  KV room for {:.0f} tokens = {:.0f} concurrent sequences of {} tokens\n", m.max_kv_tokens,
+             e.max_concurrency, e.workload.input + e.workload.output);
+  fmt::print("power {:.0f} W ({:.3f} J per output token); ", e.power_w, e.joules_per_token);
+  if (e.usd_per_hour > 0)
+    fmt::print("${:.2f}/hour ({}) -> ${:.5f} per 1K output tokens\n", e.usd_per_hour, e.price_basis, e.usd_per_1k_tokens);
+  else
+    fmt::print("no price known for {}\n", e.hardware);
+  Table t({"op", "prefill", "bound", "decode", "bound"});
+  for (std::size_t i = 0; i < model::OP_CLASS_COUNT; ++i) {
+    const double p = e.prefill.detail.op_s[i], d = e.decode.detail.op_s[i];
+    if (p <= 0 && d <= 0) continue;
+    t.add({model::op_class_name(static_cast<model::OpClass>(i)), format_seconds(p),
+           e.prefill.detail.op_compute_bound[i] ? "compute" : "memory", format_seconds(d),
+           e.decode.detail.op_compute_bound[i] ? "compute" : "memory"});
+  }
+  t.add({"interconnect", format_seconds(e.prefill.detail.comm_s), "", format_seconds(e.decode.detail.comm_s), ""});
+  t.add({"overheads", format_seconds(e.prefill.detail.overhead_s), "", format_seconds(e.decode.detail.overhead_s), ""});
+  t.add({"step total", format_seconds(e.prefill.detail.total_s), perf::bound_name(e.prefill.bound),
+         format_seconds(e.decode.detail.total_s), perf::bound_name(e.decode.bound)});
+  fmt::print("per-step breakdown (one chip; decode at mean context {}):\n{}", e.workload.input + e.workload.output / 2,
+             t.render());
+  for (const auto& n : e.notes) fmt::print("note: {}\n", n);
+}
+
+}  // namespace
+
+int cmd_estimate(const ArgList& argv) {
+  Args a(argv, VALUED, {"json"});
+  if (!a.positional().empty()) throw ConfigError("", a.positional()[0], "unexpected argument");
+  const auto hw = a.value("hardware");
+  if (!hw) throw ConfigError("", "--hardware", "is required (a catalog name or a path to a profile JSON)");
+  Prepared p = prepare(a, *hw);
+  perf::StepEstimator est(p.model, p.deployment);
+  perf::Estimate e = perf::estimate_serving(est, p.workload);
+  if (a.flag("json")) {
+    auto j = perf::estimate_to_json(e);
+    j["layout"] = p.layout_note;
+    fmt::print("{}\n", j.dump(2));
+  } else {
+    print_text(e, est, p.layout_note);
+  }
+  return 0;
+}
+
+int cmd_compare(const ArgList& argv) {
+  Args a(argv, VALUED, {"json"});
+  std::vector<std::string> names;
+  if (auto hw = a.value("hardware"))
+    names = common::split(*hw, ',');
+  else
+    names = hwprofiles::HardwareCatalog::shipped().names();
+  common::Json out = common::Json::array();
+  Table t({"hardware", "chips", "runtime", "fits", "TTFT", "TPOT", "tok/s", "$/1K out", "J/tok", "kW", "bound (p/d)"});
+  for (const auto& name : names) {
+    Prepared p = prepare(a, common::trim(name));
+    try {
+      perf::StepEstimator est(p.model, p.deployment);
+      perf::Estimate e = perf::estimate_serving(est, p.workload);
+      auto j = perf::estimate_to_json(e);
+      j["layout"] = p.layout_note;
+      out.push_back(j);
+      t.add({e.hardware, std::to_string(e.chips), e.runtime, e.fits ? "yes" : "NO", format_seconds(e.ttft_s),
+             format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
+             e.usd_per_hour > 0 ? fmt::format("{:.5f}", e.usd_per_1k_tokens) : "n/a",
+             fmt::format("{:.3f}", e.joules_per_token), fmt::format("{:.2f}", e.power_w / 1e3),
+             fmt::format("{}/{}", perf::bound_name(e.prefill.bound), perf::bound_name(e.decode.bound))});
+    } catch (const ConfigError& err) {
+      out.push_back({{"hardware", name}, {"error", err.what()}});
+      t.add({name, "-", "-", "n/a", err.reason()});
+    }
+  }
+  if (a.flag("json")) {
+    fmt::print("{}\n", out.dump(2));
+  } else {
+    fmt::print("{}", t.render());
+  }
+  return 0;
+}
+
+}  // namespace infersim::cli

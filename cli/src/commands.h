@@ -1,0 +1,20 @@
+#pragma once
+// One function per `infersim` subcommand. Each parses its arguments into config structs, makes one
+// call into the core libraries and prints the result (text or --json). Errors propagate as
+// ConfigError / IoError and become exit code 2 in main().
+#include <string>
+#include <vector>
+
+namespace infersim::cli {
+
+using ArgList = std::vector<std::string>;
+
+int cmd_estimate(const ArgList& args);
+int cmd_compare(const ArgList& args);
+int cmd_list(const ArgList& args);
+int cmd_models(const ArgList& args);
+int cmd_hardware(const ArgList& args);
+int cmd_calibrate_from(const ArgList& args);
+int cmd_validate(const ArgList& args);
+
+}  // namespace infersim::cli

@@ -1,0 +1,77 @@
+// infersim: command-line front end. Thin: parse -> config structs -> one core call -> output.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+
+namespace {
+
+const char* USAGE = R"(infersim - inference hardware simulator and capacity planner
+
+usage: infersim <command> [options]
+
+commands:
+  estimate      analytic estimate of TTFT, TPOT, throughput, memory, power and cost for one model on
+                one hardware layout (--model M --hardware H [--chips N] [--tp N] [--pp N] [--ep N]
+                [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O] [--runtime R]
+                [--draft M2 --spec-k K --spec-accept A] [--sparsity S] [--json])
+  compare       the same estimate for every catalog hardware (or --hardware a,b,c) side by side
+  list          catalog names of models and hardware (--json)
+  models        list | show NAME | import-hf CONFIG.json [--name N] [--out FILE]
+  hardware      list | show NAME | validate FILE...
+  calibrate-from  fit efficiency/overhead parameters to a measurement CSV
+                (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
+  validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
+  version       print the version
+
+Exit codes: 0 success, 2 bad input (message names the file / field), 3 internal error.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace infersim;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(USAGE, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string cmd = args[0];
+  const cli::ArgList rest(args.begin() + 1, args.end());
+  try {
+    if (cmd == "estimate") return cli::cmd_estimate(rest);
+    if (cmd == "compare") return cli::cmd_compare(rest);
+    if (cmd == "list") return cli::cmd_list(rest);
+    if (cmd == "models") return cli::cmd_models(rest);
+    if (cmd == "hardware") return cli::cmd_hardware(rest);
+    if (cmd == "calibrate-from") return cli::cmd_calibrate_from(rest);
+    if (cmd == "validate") return cli::cmd_validate(rest);
+    if (cmd == "version" || cmd == "--version") {
+      fmt::print("infersim {}\n", common::version_string());
+      return 0;
+    }
+    const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
+                                            "calibrate-from", "validate", "version"};
+    fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
+    return 2;
+  } catch (const common::ConfigError& e) {
+    fmt::print(stderr, "infersim {}: error: {}\n", cmd, e.what());
+    return 2;
+  } catch (const common::IoError& e) {
+    fmt::print(stderr, "infersim {}: error: {}\n", cmd, e.what());
+    return 2;
+  } catch (const common::InternalError& e) {
+    fmt::print(stderr, "infersim {}: {}\n", cmd, e.what());
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "infersim {}: internal error: {}\n", cmd, e.what());
+    return 3;
+  }
+}

@@ -1,0 +1,39 @@
+#pragma once
+// The shipped hardware profiles (hwprofiles/data/<vendor>/<name>.json) with their calibrations
+// (hwprofiles/data/calibrations.json) merged in. A profile without a fit of its own borrows the fits
+// of its family (e.g. h200 <- h100-sxm), else a cross-family default (the median of all fits); both
+// are marked `borrowed` with an [EST] source that names where they came from.
+// resolve() accepts a slug or a path to a profile JSON. Not thread-safe while loading.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/hwprofiles/hardware_profile.h"
+
+namespace infersim::hwprofiles {
+
+class HardwareCatalog {
+ public:
+  // calibrations_file may be empty (no fits: datasheet efficiency only).
+  HardwareCatalog(std::string directory, std::string calibrations_file);
+  static HardwareCatalog& shipped();
+
+  std::vector<std::string> names() const;
+  bool contains(const std::string& name) const;
+  const HardwareProfile& get(const std::string& name) const;
+  std::string path_of(const std::string& name) const;
+  HardwareProfile resolve(const std::string& name_or_path) const;
+  // Attach calibrations to a profile loaded from elsewhere (same family/global rules).
+  void attach_calibrations(HardwareProfile& h) const;
+
+ private:
+  void load() const;
+  std::string dir_;
+  std::string calibrations_file_;
+  mutable bool loaded_ = false;
+  mutable std::map<std::string, HardwareProfile> profiles_;
+  mutable std::map<std::string, std::string> paths_;
+  mutable std::map<std::string, std::vector<Calibration>> own_;  // hardware -> fitted calibrations
+};
+
+}  // namespace infersim::hwprofiles

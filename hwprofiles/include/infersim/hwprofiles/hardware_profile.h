@@ -1,0 +1,111 @@
+#pragma once
+// Where it runs: one accelerator chip (GPU, LPU, TPU, NPU, CPU socket or ASIC) as the roofline and the
+// cost/power models see it. All quantities are SI: FLOP/s, bytes, bytes/s, seconds, watts, USD.
+// Zero means "not supported / unknown" for optional figures. Every number loaded from a profile file
+// carries its source in `sources` (keyed by JSON pointer). Calibrated efficiency/overhead parameters
+// per serving runtime are attached by the catalog from hwprofiles/data/calibrations.json.
+// Plain copyable value; thread-safe to share once built.
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/common/dtype.h"
+
+namespace infersim::hwprofiles {
+
+enum class HardwareKind { gpu, lpu, tpu, npu, cpu, asic };
+const char* kind_name(HardwareKind k);
+const std::vector<std::string>& kind_names();
+
+// Parameters that turn a datasheet roofline into measured speed. Fitted per (hardware, runtime).
+struct CalibrationParams {
+  double compute_fraction = 0.6;       // achieved / peak FLOP/s on matmuls
+  double memory_fraction = 0.8;        // achieved / peak memory bandwidth
+  double interconnect_fraction = 0.8;  // achieved / nominal scale-up bandwidth
+  double step_overhead_s = 0.0;        // fixed cost of one forward step (scheduling, launch, sampling)
+  double layer_overhead_s = 0.0;       // per layer per step (kernel launches, syncs)
+  double seq_overhead_s = 0.0;         // per sequence in the step (sampling, bookkeeping)
+  double collective_overhead_s = 0.0;  // per collective (TP all-reduce, EP all-to-all) beyond link latency
+};
+
+struct Calibration {
+  std::string runtime;        // serving stack these parameters describe, e.g. "vllm"
+  CalibrationParams params;
+  std::string source;         // "[FIT] ..." or "[EST] family default from ..."
+  std::string fitted_on;      // hardware the fit was made on (differs for family defaults)
+  bool borrowed = false;      // true when taken from another profile of the family / global default
+  int rows_fit = 0;
+  int rows_held_out = 0;
+};
+
+struct HardwareProfile {
+  std::string name;
+  std::string display_name;
+  std::string vendor;
+  HardwareKind kind = HardwareKind::gpu;
+  std::string family;
+  std::string notes;
+
+  std::array<double, common::DTYPE_COUNT> peak_flops{};  // FLOP/s (OP/s for ints), dense; 0 = none
+
+  double sram_bytes = 0;
+  double sram_bw_bytes_per_s = 0;
+  std::string main_memory_type;
+  double main_memory_bytes = 0;         // 0 = SRAM-only chip
+  double main_memory_bw_bytes_per_s = 0;
+
+  std::string scale_up_name;
+  double scale_up_bw_bytes_per_s = 0;   // per direction, per chip
+  double scale_up_latency_s = 0;
+  int scale_up_domain = 1;              // chips reachable over the scale-up fabric
+
+  std::string scale_out_name;
+  double scale_out_bw_bytes_per_s = 0;  // per direction, per chip
+  double scale_out_latency_s = 0;
+
+  std::string host_link_name;
+  int pcie_gen = 0;                     // 0 = unified memory / not PCIe
+  double host_link_bw_bytes_per_s = 0;  // nominal, per direction
+  double host_link_effective_bytes_per_s = 0;
+
+  double tdp_w = 0;
+  double idle_w = 0;
+  double prefill_w = 0;
+  double decode_w = 0;
+  double all_in_w = 0;                  // provisioned utility power per chip incl. host/network/facility
+
+  double on_demand_usd_per_hour = 0;
+  double reserved_usd_per_hour = 0;
+  double spot_usd_per_hour = 0;
+  double purchase_usd = 0;
+
+  CalibrationParams datasheet_efficiency;  // before any fit (from the profile's "efficiency" block)
+  std::vector<Calibration> calibrations;   // per runtime; the first is the default runtime
+
+  std::map<std::string, std::string> sources;  // JSON pointer -> source tag string
+
+  // ---- derived ----
+  bool sram_only() const { return main_memory_bytes <= 0; }
+  double memory_bytes() const { return sram_only() ? sram_bytes : main_memory_bytes; }
+  double memory_bw() const { return sram_only() ? sram_bw_bytes_per_s : main_memory_bw_bytes_per_s; }
+  // Chips can be combined only over a fabric: scale-up, scale-out, or PCIe peer-to-peer. A unified-
+  // memory or storage "host link" (pcie_gen 0) does not connect devices.
+  bool multi_chip_capable() const {
+    return scale_up_bw_bytes_per_s > 0 || scale_out_bw_bytes_per_s > 0 || (pcie_gen > 0 && host_link_bw_bytes_per_s > 0);
+  }
+  double peak(common::DType d) const { return peak_flops[static_cast<int>(d)]; }
+  bool supports(common::DType d) const { return peak(d) > 0; }
+  // Peak for a matmul whose operands are `weight` x `activation`: the wider of the two decides
+  // (weight-only int4 with bf16 activations runs at the bf16 rate). Falls back to the nearest wider
+  // supported format; 0 if nothing fits.
+  double matmul_peak(common::DType weight, common::DType activation) const;
+  // Default (first) calibration, or the one for `runtime`; nullptr if absent.
+  const Calibration* calibration(const std::string& runtime = "") const;
+  std::string source_of(const std::string& pointer) const;
+};
+
+// Physical sanity checks; returns the list of problems ("" entries never), empty when valid.
+std::vector<std::string> check_hardware_profile(const HardwareProfile& h);
+
+}  // namespace infersim::hwprofiles

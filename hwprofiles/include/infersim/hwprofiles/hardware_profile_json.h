@@ -1,0 +1,36 @@
+#pragma once
+// Loading and writing hardware profiles (docs/hwprofile-format.md) and the calibration table
+// (docs/calibration.md). Strict: unknown keys, numbers without a tagged source, and impossible values
+// are ConfigError naming the file and JSON pointer.
+#include <string>
+#include <vector>
+
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/hardware_profile.h"
+
+namespace infersim::hwprofiles {
+
+inline constexpr int HWPROFILE_SCHEMA_VERSION = 1;
+inline constexpr int CALIBRATION_SCHEMA_VERSION = 1;
+
+// Allowed source tags; a source string must start with one of them.
+const std::vector<std::string>& source_tags();
+bool has_source_tag(const std::string& source);
+
+HardwareProfile hardware_from_json(const common::Json& j, const std::string& file);
+HardwareProfile load_hardware_profile(const std::string& path);
+common::Json hardware_to_json(const HardwareProfile& h);  // round-trips the sourced fields
+
+// One fitted entry of hwprofiles/data/calibrations.json.
+struct CalibrationEntry {
+  std::string hardware;
+  Calibration calibration;
+  std::string data;  // measurement file the fit used
+  common::Json fit_error;  // informational: error on fit / held-out rows when it was fitted
+};
+std::vector<CalibrationEntry> calibrations_from_json(const common::Json& j, const std::string& file);
+std::vector<CalibrationEntry> load_calibrations(const std::string& path);
+common::Json calibrations_to_json(const std::vector<CalibrationEntry>& entries, const std::string& generated_by);
+common::Json calibration_params_to_json(const CalibrationParams& p);
+
+}  // namespace infersim::hwprofiles

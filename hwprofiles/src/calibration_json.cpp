@@ -1,0 +1,87 @@
+#include <fmt/format.h>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+
+namespace infersim::hwprofiles {
+
+using common::Json;
+using common::JsonReader;
+
+std::vector<CalibrationEntry> calibrations_from_json(const Json& j, const std::string& file) {
+  JsonReader r(j, file);
+  const auto version = r.integer("schema_version", 1, 1000);
+  if (version != CALIBRATION_SCHEMA_VERSION)
+    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", version,
+                                         CALIBRATION_SCHEMA_VERSION));
+  r.string_or("generated_by", "");
+  r.string_or("method", "");
+  std::vector<CalibrationEntry> out;
+  for (auto& e : r.array_of_objects("entries")) {
+    CalibrationEntry ce;
+    ce.hardware = e.string("hardware");
+    ce.calibration.runtime = e.string("runtime");
+    ce.calibration.fitted_on = ce.hardware;
+    auto& p = ce.calibration.params;
+    p.compute_fraction = e.number("compute_fraction", 1e-4, 1.0);
+    p.memory_fraction = e.number("memory_fraction", 1e-4, 1.0);
+    p.interconnect_fraction = e.number_or("interconnect_fraction", 0.8, 1e-4, 1.0);
+    p.step_overhead_s = e.number("step_overhead_us", 0, 1e9) * 1e-6;
+    p.layer_overhead_s = e.number("layer_overhead_us", 0, 1e9) * 1e-6;
+    p.seq_overhead_s = e.number("seq_overhead_us", 0, 1e9) * 1e-6;
+    p.collective_overhead_s = e.number_or("collective_overhead_us", 0, 0, 1e9) * 1e-6;
+    ce.calibration.source = e.string("source");
+    if (!has_source_tag(ce.calibration.source))
+      e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));
+    ce.calibration.rows_fit = int(e.integer_or("rows_fit", 0, 0, 1 << 30));
+    ce.calibration.rows_held_out = int(e.integer_or("rows_held_out", 0, 0, 1 << 30));
+    ce.data = e.string_or("data", "");
+    if (e.has("fit_error")) ce.fit_error = e.raw("fit_error");  // informational, not used by the model
+    e.finish();
+    out.push_back(std::move(ce));
+  }
+  r.finish();
+  return out;
+}
+
+std::vector<CalibrationEntry> load_calibrations(const std::string& path) {
+  return calibrations_from_json(common::load_json_file(path), path);
+}
+
+Json calibration_params_to_json(const CalibrationParams& p) {
+  Json j;
+  j["compute_fraction"] = p.compute_fraction;
+  j["memory_fraction"] = p.memory_fraction;
+  j["interconnect_fraction"] = p.interconnect_fraction;
+  j["step_overhead_us"] = p.step_overhead_s * 1e6;
+  j["layer_overhead_us"] = p.layer_overhead_s * 1e6;
+  j["seq_overhead_us"] = p.seq_overhead_s * 1e6;
+  j["collective_overhead_us"] = p.collective_overhead_s * 1e6;
+  return j;
+}
+
+Json calibrations_to_json(const std::vector<CalibrationEntry>& entries, const std::string& generated_by) {
+  Json j;
+  j["schema_version"] = CALIBRATION_SCHEMA_VERSION;
+  j["generated_by"] = generated_by;
+  j["method"] = "docs/calibration.md";
+  Json arr = Json::array();
+  for (const auto& e : entries) {
+    Json x;
+    x["hardware"] = e.hardware;
+    x["runtime"] = e.calibration.runtime;
+    const Json params = calibration_params_to_json(e.calibration.params);
+    for (auto it = params.begin(); it != params.end(); ++it) x[it.key()] = it.value();
+    x["source"] = e.calibration.source;
+    x["rows_fit"] = e.calibration.rows_fit;
+    x["rows_held_out"] = e.calibration.rows_held_out;
+    x["data"] = e.data;
+    x["fit_error"] = e.fit_error.is_null() ? Json::object() : e.fit_error;
+    arr.push_back(x);
+  }
+  j["entries"] = arr;
+  return j;
+}
+
+}  // namespace infersim::hwprofiles

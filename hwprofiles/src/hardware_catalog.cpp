@@ -1,0 +1,168 @@
+#include "infersim/hwprofiles/hardware_catalog.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+
+namespace infersim::hwprofiles {
+
+namespace fs = std::filesystem;
+
+HardwareCatalog::HardwareCatalog(std::string directory, std::string calibrations_file)
+    : dir_(std::move(directory)), calibrations_file_(std::move(calibrations_file)) {}
+
+HardwareCatalog& HardwareCatalog::shipped() {
+  static HardwareCatalog catalog(common::data_path("hwprofiles/data"),
+                                 common::data_path("hwprofiles/data/calibrations.json"));
+  return catalog;
+}
+
+namespace {
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+}  // namespace
+
+void HardwareCatalog::load() const {
+  if (loaded_) return;
+  if (!fs::is_directory(dir_))
+    throw common::IoError(fmt::format("{}: hardware catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir_))
+    if (e.is_regular_file() && e.path().extension() == ".json" && e.path().parent_path() != fs::path(dir_))
+      files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    HardwareProfile h = load_hardware_profile(f.string());
+    if (h.name != f.stem().string())
+      throw common::ConfigError(f.string(), "/name",
+                                fmt::format("name '{}' must equal the file name '{}'", h.name, f.stem().string()));
+    if (profiles_.count(h.name))
+      throw common::ConfigError(f.string(), "/name", fmt::format("duplicate hardware name '{}'", h.name));
+    paths_[h.name] = f.string();
+    profiles_.emplace(h.name, std::move(h));
+  }
+  if (!calibrations_file_.empty() && fs::exists(calibrations_file_)) {
+    for (auto& e : load_calibrations(calibrations_file_)) {
+      if (!profiles_.count(e.hardware))
+        throw common::ConfigError(calibrations_file_, "/entries",
+                                  fmt::format("calibration for unknown hardware '{}'", e.hardware));
+      own_[e.hardware].push_back(e.calibration);
+    }
+  }
+  loaded_ = true;
+  for (auto& [name, h] : profiles_) attach_calibrations(h);
+}
+
+void HardwareCatalog::attach_calibrations(HardwareProfile& h) const {
+  load();
+  h.calibrations.clear();
+  // The default runtime (the first calibration) is vLLM where it was measured: the most widely
+  // deployed open serving stack; the rest keep their file order.
+  auto vllm_first = [](std::vector<Calibration>& v) {
+    std::stable_partition(v.begin(), v.end(), [](const Calibration& c) { return c.runtime == "vllm"; });
+  };
+  if (auto it = own_.find(h.name); it != own_.end()) {
+    h.calibrations = it->second;
+    vllm_first(h.calibrations);
+    return;
+  }
+  // Family default: every runtime fitted on a member of the same family (first fitted member wins).
+  std::map<std::string, bool> seen;
+  for (const auto& [hw, cals] : own_) {
+    auto p = profiles_.find(hw);
+    if (p == profiles_.end() || p->second.family != h.family) continue;
+    for (const auto& c : cals) {
+      if (seen[c.runtime]) continue;
+      seen[c.runtime] = true;
+      Calibration b = c;
+      b.borrowed = true;
+      b.source = fmt::format("[EST] family default: fitted on {} ({} family), not measured on {}", hw, h.family,
+                             h.name);
+      h.calibrations.push_back(b);
+    }
+  }
+  vllm_first(h.calibrations);
+  if (!h.calibrations.empty()) return;
+  // Cross-family default: median of every fit, with the profile's own datasheet interconnect fraction.
+  std::vector<double> cf, mf, so, lo, qo, co;
+  for (const auto& [hw, cals] : own_)
+    for (const auto& c : cals) {
+      cf.push_back(c.params.compute_fraction);
+      mf.push_back(c.params.memory_fraction);
+      so.push_back(c.params.step_overhead_s);
+      lo.push_back(c.params.layer_overhead_s);
+      qo.push_back(c.params.seq_overhead_s);
+      co.push_back(c.params.collective_overhead_s);
+    }
+  if (cf.empty()) return;  // no fits at all: the estimator uses the datasheet efficiency
+  Calibration g;
+  g.runtime = "default";
+  g.borrowed = true;
+  g.params.compute_fraction = std::min(median(cf), h.datasheet_efficiency.compute_fraction);
+  g.params.memory_fraction = std::min(median(mf), h.datasheet_efficiency.memory_fraction);
+  g.params.interconnect_fraction = h.datasheet_efficiency.interconnect_fraction;
+  g.params.step_overhead_s = median(so);
+  g.params.layer_overhead_s = median(lo);
+  g.params.seq_overhead_s = median(qo);
+  g.params.collective_overhead_s = median(co);
+  if (h.sram_only()) {
+    // Statically scheduled dataflow chips (LPU, wafer-scale) have no per-layer kernel launches.
+    g.params.layer_overhead_s = 0;
+  }
+  g.fitted_on = "all fitted profiles";
+  g.source = fmt::format("[EST] cross-family default: median of {} fits on other hardware; no measurements "
+                         "for {} or its family ({})",
+                         cf.size(), h.name, h.family);
+  h.calibrations.push_back(g);
+}
+
+std::vector<std::string> HardwareCatalog::names() const {
+  load();
+  std::vector<std::string> out;
+  for (const auto& [k, v] : profiles_) out.push_back(k);
+  return out;
+}
+
+bool HardwareCatalog::contains(const std::string& name) const {
+  load();
+  return profiles_.count(name) > 0;
+}
+
+const HardwareProfile& HardwareCatalog::get(const std::string& name) const {
+  load();
+  auto it = profiles_.find(name);
+  if (it == profiles_.end())
+    throw common::ConfigError(fmt::format("unknown hardware '{}'{}; `infersim hardware list` shows the catalog",
+                                          name, common::suggest_suffix(name, names())));
+  return it->second;
+}
+
+std::string HardwareCatalog::path_of(const std::string& name) const {
+  load();
+  auto it = paths_.find(name);
+  return it == paths_.end() ? std::string{} : it->second;
+}
+
+HardwareProfile HardwareCatalog::resolve(const std::string& name_or_path) const {
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                               (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
+  if (looks_like_path) {
+    if (!fs::exists(name_or_path)) throw common::IoError(fmt::format("{}: no such hardware profile file", name_or_path));
+    HardwareProfile h = load_hardware_profile(name_or_path);
+    attach_calibrations(h);
+    return h;
+  }
+  return get(name_or_path);
+}
+
+}  // namespace infersim::hwprofiles

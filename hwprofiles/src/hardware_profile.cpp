@@ -1,0 +1,126 @@
+#include "infersim/hwprofiles/hardware_profile.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace infersim::hwprofiles {
+
+using common::DType;
+
+const char* kind_name(HardwareKind k) {
+  switch (k) {
+    case HardwareKind::gpu: return "gpu";
+    case HardwareKind::lpu: return "lpu";
+    case HardwareKind::tpu: return "tpu";
+    case HardwareKind::npu: return "npu";
+    case HardwareKind::cpu: return "cpu";
+    case HardwareKind::asic: return "asic";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& kind_names() {
+  static const std::vector<std::string> n = {"gpu", "lpu", "tpu", "npu", "cpu", "asic"};
+  return n;
+}
+
+namespace {
+int width_rank(DType d) {
+  switch (d) {
+    case DType::fp4: case DType::int4: return 0;
+    case DType::fp8: case DType::int8: return 1;
+    case DType::bf16: case DType::fp16: return 2;
+    case DType::tf32: return 3;
+    case DType::fp32: return 4;
+  }
+  return 2;
+}
+}  // namespace
+
+double HardwareProfile::matmul_peak(DType weight, DType activation) const {
+  // The operand with more bits sets the math format.
+  DType want = width_rank(weight) >= width_rank(activation) ? weight : activation;
+  // int weights with float activations compute in the float format.
+  if ((weight == DType::int8 || weight == DType::int4) && activation != DType::int8 && activation != DType::int4)
+    want = activation;
+  if (supports(want)) return peak(want);
+  // Same width first (bf16 <-> fp16), then wider formats, then narrower floats, then anything.
+  if (want == DType::bf16 && supports(DType::fp16)) return peak(DType::fp16);
+  if (want == DType::fp16 && supports(DType::bf16)) return peak(DType::bf16);
+  static const DType wider[] = {DType::fp8, DType::bf16, DType::fp16, DType::tf32, DType::fp32};
+  const int r = width_rank(want);
+  for (DType d : wider)
+    if (width_rank(d) > r && supports(d)) return peak(d);
+  static const DType narrower_floats[] = {DType::tf32, DType::bf16, DType::fp16, DType::fp8, DType::fp4};
+  for (DType d : narrower_floats)
+    if (width_rank(d) < r && supports(d)) return peak(d);
+  static const DType any[] = {DType::int8, DType::int4};
+  for (DType d : any)
+    if (supports(d)) return peak(d);
+  return 0.0;
+}
+
+const Calibration* HardwareProfile::calibration(const std::string& runtime) const {
+  if (calibrations.empty()) return nullptr;
+  if (runtime.empty()) return &calibrations.front();
+  for (const auto& c : calibrations)
+    if (c.runtime == runtime) return &c;
+  return nullptr;
+}
+
+std::string HardwareProfile::source_of(const std::string& pointer) const {
+  auto it = sources.find(pointer);
+  return it == sources.end() ? std::string{} : it->second;
+}
+
+std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
+  std::vector<std::string> p;
+  auto bad = [&](bool cond, std::string msg) {
+    if (cond) p.push_back(std::move(msg));
+  };
+  bool any = false;
+  for (double f : h.peak_flops) {
+    bad(!std::isfinite(f) || f < 0, "peak compute must be finite and >= 0");
+    any = any || f > 0;
+  }
+  bad(!any, "no compute dtype has a peak: at least one of compute.{fp32,bf16,fp16,fp8,int8,...} is needed");
+  bad(h.memory_bytes() <= 0, "no memory capacity: a 'main' or 'sram' tier with capacity is needed");
+  bad(h.memory_bw() <= 0, "no memory bandwidth for the tier that holds the weights");
+  if (!h.sram_only()) {
+    bad(h.main_memory_bw_bytes_per_s > 100e12,
+        fmt::format("main memory bandwidth {:.0f} GB/s is not physical for HBM/DRAM (> 100 TB/s)",
+                    h.main_memory_bw_bytes_per_s / 1e9));
+  }
+  const double bf = std::max(h.peak(DType::bf16), h.peak(DType::fp16));
+  if (bf > 0) {
+    bad(h.peak(DType::int4) > 4.01 * bf, "int4 peak exceeds 4x the 16-bit peak");
+    bad(h.peak(DType::fp4) > 4.01 * bf, "fp4 peak exceeds 4x the 16-bit peak");
+  }
+  bad(h.tdp_w <= 0, "power.tdp_w must be > 0");
+  bad(h.idle_w < 0 || h.idle_w > h.decode_w + 1e-9, "power: idle must be <= decode power");
+  bad(h.decode_w > h.prefill_w + 1e-9, "power: decode must be <= prefill power");
+  bad(h.prefill_w > 1.5 * h.tdp_w, "power: prefill power exceeds 1.5 x TDP");
+  bad(h.host_link_effective_bytes_per_s > h.host_link_bw_bytes_per_s * 1.0001 && h.host_link_bw_bytes_per_s > 0,
+      "host_link: effective bandwidth exceeds the nominal bandwidth");
+  bad(h.scale_up_domain < 1, "scale_up.domain_size must be >= 1");
+  bad(h.reserved_usd_per_hour > 0 && h.on_demand_usd_per_hour > 0 &&
+          h.reserved_usd_per_hour > h.on_demand_usd_per_hour * 1.0001,
+      "price: reserved $/hour exceeds on-demand");
+  auto frac = [&](double f, const char* what) {
+    bad(!(f > 0 && f <= 1.0), fmt::format("{} must be in (0, 1], got {}", what, f));
+  };
+  frac(h.datasheet_efficiency.compute_fraction, "efficiency.compute_fraction");
+  frac(h.datasheet_efficiency.memory_fraction, "efficiency.memory_fraction");
+  frac(h.datasheet_efficiency.interconnect_fraction, "efficiency.interconnect_fraction");
+  for (const auto& c : h.calibrations) {
+    frac(c.params.compute_fraction, "calibration compute_fraction");
+    frac(c.params.memory_fraction, "calibration memory_fraction");
+    bad(c.params.step_overhead_s < 0 || c.params.layer_overhead_s < 0 || c.params.seq_overhead_s < 0 ||
+            c.params.collective_overhead_s < 0,
+        "calibration overheads must be >= 0");
+  }
+  return p;
+}
+
+}  // namespace infersim::hwprofiles

@@ -1,0 +1,95 @@
+#pragma once
+// What runs: a decoder-only transformer described by its shape (dense, GQA/MQA, MoE with shared
+// experts and dense-first layers, MLA latent KV, sliding-window layers, tied embeddings), plus the
+// derived math every other part of infersim uses: parameter counts (total and active per token),
+// weight bytes per dtype and KV-cache bytes per token. All counts are in elements/parameters, bytes
+// in bytes. ModelSpec is a plain copyable value; all functions are pure and thread-safe.
+#include <cstdint>
+#include <string>
+
+#include "infersim/common/dtype.h"
+
+namespace infersim::model {
+
+enum class MlpType { swiglu, gelu };  // swiglu = gate/up/down (3 matrices), gelu = up/down (2)
+enum class NormType { rmsnorm, layernorm };
+
+struct MoeSpec {
+  int num_experts = 0;                  // routed experts per MoE layer (0 = dense model)
+  int top_k = 0;                        // routed experts per token
+  int num_shared_experts = 0;           // always-on experts
+  std::int64_t expert_intermediate_size = 0;         // FFN width of one routed expert
+  std::int64_t shared_expert_intermediate_size = 0;  // total FFN width of the shared experts
+  int first_dense_layers = 0;           // leading layers with a dense MLP (DeepSeek: 3)
+};
+
+struct MlaSpec {
+  int q_lora_rank = 0;  // 0 = full-rank query projection
+  int kv_lora_rank = 0;  // latent KV width (what the cache stores)
+  int qk_nope_head_dim = 0;
+  int qk_rope_head_dim = 0;
+  int v_head_dim = 0;
+};
+
+struct ModelSpec {
+  std::string name;          // catalog slug, e.g. "llama-3.1-70b"
+  std::string display_name;  // "Llama-3.1-70B"
+  std::string family;        // "llama3", "qwen2", "mixtral", "deepseek-v3", ...
+  std::string hf_id;         // Hugging Face repo id it describes
+  std::string source;        // where the shape came from
+  double published_params = 0;         // published total parameter count (for the 1% test)
+  std::string published_params_source;
+  double published_active_params = 0;  // 0 = not published / dense
+
+  std::int64_t hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int num_kv_heads = 0;
+  int head_dim = 0;
+  std::int64_t intermediate_size = 0;  // dense MLP width (dense layers of MoE models too)
+  std::int64_t vocab_size = 0;
+  bool tie_embeddings = false;
+  bool attention_bias = false;  // bias on the q/k/v projections (Qwen2)
+  MlpType mlp = MlpType::swiglu;
+  NormType norm = NormType::rmsnorm;
+  std::int64_t max_context = 0;
+  std::int64_t sliding_window = 0;       // 0 = full attention everywhere
+  double sliding_layer_fraction = 0.0;   // share of layers that use the sliding window
+
+  bool is_moe() const { return moe.num_experts > 0; }
+  bool is_mla() const { return mla.kv_lora_rank > 0; }
+  MoeSpec moe;
+  MlaSpec mla;
+};
+
+// ---- derived shapes ----
+std::int64_t q_dim(const ModelSpec& m);        // query width (heads x head dim)
+std::int64_t kv_dim(const ModelSpec& m);       // width of K (= of V) per token per layer, non-MLA
+int moe_layers(const ModelSpec& m);
+int dense_layers(const ModelSpec& m);
+
+// ---- parameter counts ----
+struct ParamBreakdown {
+  double embedding = 0, attention = 0, dense_mlp = 0, router = 0, routed_experts = 0,
+         shared_experts = 0, norms = 0, lm_head = 0;
+  double total() const;
+  // Parameters a token's forward pass multiplies by: routed experts scaled by top_k / experts; the
+  // input embedding (a row lookup) excluded.
+  double active_per_token(const ModelSpec& m) const;
+};
+ParamBreakdown param_breakdown(const ModelSpec& m);
+double param_count(const ModelSpec& m);
+double active_params_per_token(const ModelSpec& m);
+double attention_params_per_layer(const ModelSpec& m);
+double expert_params(const ModelSpec& m);  // one routed expert
+
+// ---- bytes ----
+double weight_bytes(const ModelSpec& m, common::DType weight_dtype);
+// Bytes of KV cache one token occupies over all layers (MLA: latent + rope key).
+double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
+double kv_elems_per_token_per_layer(const ModelSpec& m);
+
+// Checks a spec for internal consistency; returns "" if fine, else the reason.
+std::string check_model_spec(const ModelSpec& m);
+
+}  // namespace infersim::model

@@ -1,0 +1,82 @@
+#pragma once
+// The one op-cost vocabulary of infersim: for a batch of work on a model, the floating-point
+// operations and bytes moved by each op class, summed over all layers of the whole (unsharded)
+// model. The roofline estimator (simulators/perf) and the reference CPU engine's measurements
+// (bench/refengine) use these same formulas, so calibration compares like with like.
+//
+// A BatchShape describes one forward step as aggregates (so cost is O(1) in the batch size):
+// prefill chunks (new prompt tokens, possibly on top of already-cached context) and decode
+// sequences (one new token each, attending to their whole context). FLOPs count a multiply-add
+// as 2. Bytes: weights in the weight dtype, activations in the activation dtype, KV in the KV dtype.
+// Attention is FlashAttention-style: scores never go to memory; the KV cache is read once per step.
+// Pure functions, thread-safe.
+#include <array>
+#include <cstddef>
+
+#include "infersim/common/dtype.h"
+#include "infersim/model/model_spec.h"
+
+namespace infersim::model {
+
+enum class OpClass : int {
+  embedding = 0,
+  norm,
+  qkv_proj,
+  attention,
+  out_proj,
+  mlp,
+  moe_router,
+  moe_experts,
+  lm_head,
+};
+inline constexpr std::size_t OP_CLASS_COUNT = 9;
+const char* op_class_name(OpClass op);
+
+struct Precision {
+  common::DType weight = common::DType::bf16;
+  common::DType activation = common::DType::bf16;
+  common::DType kv = common::DType::bf16;
+};
+
+struct BatchShape {
+  double prefill_tokens = 0;          // new prompt tokens processed this step
+  double prefill_attn_pairs = 0;      // sum over chunks of query-key pairs: n*c + n*(n+1)/2
+  double prefill_cached_tokens = 0;   // sum over chunks of context already in the KV cache (read)
+  double prefill_seqs = 0;            // prompt chunks in the step
+  double prefill_seqs_finishing = 0;  // prompts that complete this step (they emit a token)
+  double decode_seqs = 0;             // sequences generating one token each
+  double decode_ctx_sum = 0;          // sum of their context lengths (keys attended)
+
+  double tokens() const { return prefill_tokens + decode_seqs; }
+  double sequences() const { return prefill_seqs + decode_seqs; }
+  double emitting() const { return prefill_seqs_finishing + decode_seqs; }
+
+  // n prompts of `len` tokens each, processed whole (no cached prefix).
+  static BatchShape prefill(double n, double len);
+  // A chunk of `len` new tokens for one sequence on top of `cached` tokens already in cache.
+  static BatchShape prefill_chunk(double len, double cached, bool finishing);
+  // n sequences each attending to `ctx` tokens.
+  static BatchShape decode(double n, double ctx);
+  BatchShape& operator+=(const BatchShape& o);
+};
+
+struct OpCost {
+  OpClass op = OpClass::embedding;
+  double flops = 0;
+  double weight_bytes = 0;
+  double act_bytes = 0;
+  double kv_bytes = 0;   // KV cache read + written
+  bool matmul = false;   // runs on the matrix units (tensor cores / MXU / AMX)
+  int layers = 0;        // how many layers (instances) the totals are summed over
+  double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
+};
+
+using OpCosts = std::array<OpCost, OP_CLASS_COUNT>;
+
+OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p);
+
+// Expected number of distinct routed experts that T tokens touch in one MoE layer when each picks
+// top_k of E uniformly: E * (1 - (1 - k/E)^T).
+double expected_experts_touched(int num_experts, int top_k, double tokens);
+
+}  // namespace infersim::model

@@ -1,0 +1,121 @@
+#include "infersim/model/model_spec.h"
+
+#include <fmt/format.h>
+
+namespace infersim::model {
+
+std::int64_t q_dim(const ModelSpec& m) {
+  if (m.is_mla()) return static_cast<std::int64_t>(m.num_heads) * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim);
+  return static_cast<std::int64_t>(m.num_heads) * m.head_dim;
+}
+
+std::int64_t kv_dim(const ModelSpec& m) { return static_cast<std::int64_t>(m.num_kv_heads) * m.head_dim; }
+
+int moe_layers(const ModelSpec& m) { return m.is_moe() ? m.num_layers - m.moe.first_dense_layers : 0; }
+int dense_layers(const ModelSpec& m) { return m.num_layers - moe_layers(m); }
+
+double attention_params_per_layer(const ModelSpec& m) {
+  const double h = static_cast<double>(m.hidden_size);
+  if (m.is_mla()) {
+    const auto& a = m.mla;
+    const double nh = m.num_heads;
+    double q = 0;
+    if (a.q_lora_rank > 0)
+      q = h * a.q_lora_rank + a.q_lora_rank + double(a.q_lora_rank) * nh * (a.qk_nope_head_dim + a.qk_rope_head_dim);
+    else
+      q = h * nh * (a.qk_nope_head_dim + a.qk_rope_head_dim);
+    const double kv = h * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank +
+                      double(a.kv_lora_rank) * nh * (a.qk_nope_head_dim + a.v_head_dim);
+    const double o = nh * a.v_head_dim * h;
+    return q + kv + o;
+  }
+  const double qd = static_cast<double>(q_dim(m));
+  const double kvd = static_cast<double>(kv_dim(m));
+  double p = h * qd + 2.0 * h * kvd + qd * h;
+  if (m.attention_bias) p += qd + 2.0 * kvd;
+  return p;
+}
+
+double expert_params(const ModelSpec& m) {
+  const double mats = m.mlp == MlpType::swiglu ? 3.0 : 2.0;
+  return mats * double(m.hidden_size) * double(m.moe.expert_intermediate_size);
+}
+
+double ParamBreakdown::total() const {
+  return embedding + attention + dense_mlp + router + routed_experts + shared_experts + norms + lm_head;
+}
+
+double ParamBreakdown::active_per_token(const ModelSpec& m) const {
+  // The input embedding is a row lookup, not a matmul over all its parameters, so like the published
+  // "active parameter" figures (gpt-oss, DeepSeek-V3) it is not counted as active.
+  const double frac = m.is_moe() ? double(m.moe.top_k) / double(m.moe.num_experts) : 1.0;
+  return attention + dense_mlp + router + routed_experts * frac + shared_experts + norms + lm_head;
+}
+
+ParamBreakdown param_breakdown(const ModelSpec& m) {
+  ParamBreakdown p;
+  const double h = static_cast<double>(m.hidden_size);
+  const double mats = m.mlp == MlpType::swiglu ? 3.0 : 2.0;
+  p.embedding = double(m.vocab_size) * h;
+  p.lm_head = m.tie_embeddings ? 0.0 : double(m.vocab_size) * h;
+  p.attention = attention_params_per_layer(m) * m.num_layers;
+  p.dense_mlp = mats * h * double(m.intermediate_size) * dense_layers(m);
+  const double norm_per = m.norm == NormType::layernorm ? 2.0 * h : h;
+  p.norms = norm_per * (2.0 * m.num_layers + 1.0);
+  if (m.is_moe()) {
+    const int L = moe_layers(m);
+    p.router = h * m.moe.num_experts * L;
+    p.routed_experts = expert_params(m) * m.moe.num_experts * L;
+    p.shared_experts = mats * h * double(m.moe.shared_expert_intermediate_size) * L;
+  }
+  return p;
+}
+
+double param_count(const ModelSpec& m) { return param_breakdown(m).total(); }
+double active_params_per_token(const ModelSpec& m) { return param_breakdown(m).active_per_token(m); }
+
+double weight_bytes(const ModelSpec& m, common::DType weight_dtype) {
+  return param_count(m) * common::bytes_per_element(weight_dtype);
+}
+
+double kv_elems_per_token_per_layer(const ModelSpec& m) {
+  if (m.is_mla()) return double(m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
+  return 2.0 * double(kv_dim(m));
+}
+
+double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype) {
+  return kv_elems_per_token_per_layer(m) * m.num_layers * common::bytes_per_element(kv_dtype);
+}
+
+std::string check_model_spec(const ModelSpec& m) {
+  if (m.hidden_size <= 0) return "hidden_size must be > 0";
+  if (m.num_layers <= 0) return "num_layers must be > 0";
+  if (m.num_heads <= 0) return "num_heads must be > 0";
+  if (m.vocab_size <= 0) return "vocab_size must be > 0";
+  if (!m.is_mla()) {
+    if (m.head_dim <= 0) return "head_dim must be > 0";
+    if (m.num_kv_heads <= 0) return "num_kv_heads must be > 0";
+    if (m.num_kv_heads > m.num_heads) return "num_kv_heads must not exceed num_heads";
+    if (m.num_heads % m.num_kv_heads != 0) return "num_heads must be a multiple of num_kv_heads";
+  } else {
+    if (m.mla.qk_nope_head_dim <= 0 || m.mla.qk_rope_head_dim <= 0 || m.mla.v_head_dim <= 0)
+      return "mla head dims must be > 0";
+  }
+  if (!m.is_moe() || m.moe.first_dense_layers > 0) {
+    if (m.intermediate_size <= 0) return "intermediate_size must be > 0";
+  }
+  if (m.is_moe()) {
+    if (m.moe.top_k <= 0 || m.moe.top_k > m.moe.num_experts) return "moe.top_k must be in [1, num_experts]";
+    if (m.moe.expert_intermediate_size <= 0) return "moe.expert_intermediate_size must be > 0";
+    if (m.moe.first_dense_layers < 0 || m.moe.first_dense_layers >= m.num_layers)
+      return "moe.first_dense_layers must be in [0, num_layers)";
+    if (m.moe.num_shared_experts > 0 && m.moe.shared_expert_intermediate_size <= 0)
+      return "moe.shared_expert_intermediate_size must be > 0 when there are shared experts";
+  }
+  if (m.sliding_layer_fraction < 0 || m.sliding_layer_fraction > 1) return "sliding_layer_fraction must be in [0, 1]";
+  if (m.sliding_layer_fraction > 0 && m.sliding_window <= 0) return "sliding_window must be > 0 when sliding layers exist";
+  if (m.max_context <= 0) return "max_context must be > 0";
+  return {};
+}
+
+}  // namespace infersim::model

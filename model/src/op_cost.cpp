@@ -1,0 +1,188 @@
+#include "infersim/model/op_cost.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace infersim::model {
+
+const char* op_class_name(OpClass op) {
+  switch (op) {
+    case OpClass::embedding: return "embedding";
+    case OpClass::norm: return "norm";
+    case OpClass::qkv_proj: return "qkv_proj";
+    case OpClass::attention: return "attention";
+    case OpClass::out_proj: return "out_proj";
+    case OpClass::mlp: return "mlp";
+    case OpClass::moe_router: return "moe_router";
+    case OpClass::moe_experts: return "moe_experts";
+    case OpClass::lm_head: return "lm_head";
+  }
+  return "?";
+}
+
+BatchShape BatchShape::prefill(double n, double len) {
+  BatchShape b;
+  b.prefill_tokens = n * len;
+  b.prefill_attn_pairs = n * len * (len + 1.0) / 2.0;
+  b.prefill_seqs = n;
+  b.prefill_seqs_finishing = n;
+  return b;
+}
+
+BatchShape BatchShape::prefill_chunk(double len, double cached, bool finishing) {
+  BatchShape b;
+  b.prefill_tokens = len;
+  b.prefill_attn_pairs = len * cached + len * (len + 1.0) / 2.0;
+  b.prefill_cached_tokens = cached;
+  b.prefill_seqs = 1;
+  b.prefill_seqs_finishing = finishing ? 1 : 0;
+  return b;
+}
+
+BatchShape BatchShape::decode(double n, double ctx) {
+  BatchShape b;
+  b.decode_seqs = n;
+  b.decode_ctx_sum = n * ctx;
+  return b;
+}
+
+BatchShape& BatchShape::operator+=(const BatchShape& o) {
+  prefill_tokens += o.prefill_tokens;
+  prefill_attn_pairs += o.prefill_attn_pairs;
+  prefill_cached_tokens += o.prefill_cached_tokens;
+  prefill_seqs += o.prefill_seqs;
+  prefill_seqs_finishing += o.prefill_seqs_finishing;
+  decode_seqs += o.decode_seqs;
+  decode_ctx_sum += o.decode_ctx_sum;
+  return *this;
+}
+
+double expected_experts_touched(int num_experts, int top_k, double tokens) {
+  if (num_experts <= 0 || tokens <= 0) return 0.0;
+  const double miss = 1.0 - double(top_k) / double(num_experts);
+  return double(num_experts) * (1.0 - std::pow(miss, tokens));
+}
+
+OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
+  OpCosts c{};
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) c[i].op = static_cast<OpClass>(i);
+  const double wb = common::bytes_per_element(p.weight);
+  const double ab = common::bytes_per_element(p.activation);
+  const double kb = common::bytes_per_element(p.kv);
+  const double h = double(m.hidden_size);
+  const double T = b.tokens();
+  const double L = m.num_layers;
+  const double mats = m.mlp == MlpType::swiglu ? 3.0 : 2.0;
+
+  auto& emb = c[size_t(OpClass::embedding)];
+  emb.weight_bytes = T * h * wb;
+  emb.act_bytes = T * h * ab;
+  emb.layers = 1;
+
+  auto& norm = c[size_t(OpClass::norm)];
+  const double norms = 2.0 * L + 1.0;
+  norm.flops = 5.0 * T * h * norms;
+  norm.act_bytes = 2.0 * T * h * ab * norms;
+  norm.weight_bytes = h * wb * norms;
+  norm.layers = int(norms);
+
+  // Attention projections.
+  const double o_params = m.is_mla() ? double(m.num_heads) * m.mla.v_head_dim * h : double(q_dim(m)) * h;
+  const double qkv_params = attention_params_per_layer(m) - o_params;
+  const double qd = double(q_dim(m));
+  const double kv_elems = kv_elems_per_token_per_layer(m);
+  auto& qkv = c[size_t(OpClass::qkv_proj)];
+  qkv.flops = 2.0 * T * qkv_params * L;
+  qkv.weight_bytes = qkv_params * wb * L;
+  qkv.act_bytes = T * (h + qd + kv_elems) * ab * L;
+  qkv.matmul = true;
+  qkv.layers = int(L);
+
+  // Attention core: sliding-window layers attend to at most `window` keys.
+  double dec_pairs = b.decode_ctx_sum;
+  double pre_pairs = b.prefill_attn_pairs;
+  double dec_kv_tokens = b.decode_ctx_sum;
+  double pre_kv_tokens = b.prefill_cached_tokens;
+  if (m.sliding_window > 0 && m.sliding_layer_fraction > 0) {
+    const double f = m.sliding_layer_fraction;
+    const double w = double(m.sliding_window);
+    const double dec_w = std::min(b.decode_ctx_sum, b.decode_seqs * w);
+    const double pre_w = std::min(b.prefill_attn_pairs, b.prefill_tokens * w);
+    const double cached_w = std::min(b.prefill_cached_tokens, b.prefill_seqs * w);
+    dec_pairs = (1 - f) * dec_pairs + f * dec_w;
+    pre_pairs = (1 - f) * pre_pairs + f * pre_w;
+    dec_kv_tokens = (1 - f) * dec_kv_tokens + f * dec_w;
+    pre_kv_tokens = (1 - f) * pre_kv_tokens + f * cached_w;
+  }
+  double flops_per_pair_prefill, flops_per_pair_decode;
+  const double nh = m.num_heads;
+  if (m.is_mla()) {
+    flops_per_pair_prefill = 2.0 * nh * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
+    // Decode runs in the absorbed form against the latent cache.
+    flops_per_pair_decode = 2.0 * nh * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
+  } else {
+    flops_per_pair_prefill = flops_per_pair_decode = 2.0 * nh * (2.0 * m.head_dim);
+  }
+  auto& att = c[size_t(OpClass::attention)];
+  att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode) * L;
+  att.kv_bytes = ((dec_kv_tokens + pre_kv_tokens) * kv_elems * kb  // read cached K/V
+                  + T * kv_elems * kb)                             // append new K/V
+                 * L;
+  att.act_bytes = T * (2.0 * qd + kv_elems) * ab * L;  // Q, new K/V in, O out
+  att.matmul = true;
+  att.layers = int(L);
+
+  auto& out = c[size_t(OpClass::out_proj)];
+  out.flops = 2.0 * T * o_params * L;
+  out.weight_bytes = o_params * wb * L;
+  out.act_bytes = T * (qd + h) * ab * L;
+  out.matmul = true;
+  out.layers = int(L);
+
+  const double Ld = dense_layers(m);
+  auto& mlp = c[size_t(OpClass::mlp)];
+  const double mlp_params = mats * h * double(m.intermediate_size);
+  mlp.flops = 2.0 * T * mlp_params * Ld;
+  mlp.weight_bytes = mlp_params * wb * Ld;
+  mlp.act_bytes = T * (2.0 * h + mats * double(m.intermediate_size)) * ab * Ld;
+  mlp.matmul = true;
+  mlp.layers = int(Ld);
+
+  if (m.is_moe()) {
+    const double Lm = moe_layers(m);
+    const double E = m.moe.num_experts;
+    const double k = m.moe.top_k;
+    const double ie = double(m.moe.expert_intermediate_size);
+    auto& router = c[size_t(OpClass::moe_router)];
+    router.flops = 2.0 * T * h * E * Lm;
+    router.weight_bytes = h * E * wb * Lm;
+    router.act_bytes = T * (h + E) * ab * Lm;
+    router.layers = int(Lm);
+
+    auto& ex = c[size_t(OpClass::moe_experts)];
+    const double ep = expert_params(m);
+    const double shared = mats * h * double(m.moe.shared_expert_intermediate_size);
+    const double touched = expected_experts_touched(m.moe.num_experts, m.moe.top_k, T);
+    ex.flops = 2.0 * T * (k * ep + shared) * Lm;
+    ex.weight_bytes = (touched * ep + shared) * wb * Lm;
+    ex.act_bytes = T * (k * (2.0 * h + mats * ie) +
+                        (shared > 0 ? 2.0 * h + mats * double(m.moe.shared_expert_intermediate_size) : 0.0)) *
+                   ab * Lm;
+    ex.matmul = true;
+    ex.layers = int(Lm);
+  }
+
+  auto& head = c[size_t(OpClass::lm_head)];
+  const double S = b.emitting();
+  const double V = double(m.vocab_size);
+  if (S > 0) {
+    head.flops = 2.0 * S * h * V;
+    head.weight_bytes = h * V * wb;
+    head.act_bytes = S * h * ab + S * V * 4.0;  // fp32 logits
+  }
+  head.matmul = true;
+  head.layers = 1;
+  return c;
+}
+
+}  // namespace infersim::model

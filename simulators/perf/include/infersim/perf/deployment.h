@@ -1,0 +1,39 @@
+#pragma once
+// How a model is laid out on hardware for one replica: chips, tensor / pipeline / expert parallelism,
+// precisions, the serving runtime whose calibration applies, and options (speculative decoding,
+// weight sparsity). Plain copyable value. validate_deployment() turns impossible layouts into
+// ConfigError; auto_size() picks the smallest layout whose memory fits.
+#include <optional>
+#include <string>
+
+#include "infersim/hwprofiles/hardware_profile.h"
+#include "infersim/model/model_spec.h"
+#include "infersim/model/op_cost.h"
+
+namespace infersim::perf {
+
+struct SpeculativeDecoding {
+  model::ModelSpec draft;   // small model proposing tokens
+  int k = 4;                // tokens proposed per target step
+  double acceptance = 0.7;  // per-token acceptance probability
+  // Expected tokens accepted per target step: (1 - a^(k+1)) / (1 - a).
+  double expected_tokens() const;
+};
+
+struct Deployment {
+  hwprofiles::HardwareProfile hardware;
+  int tp = 1;
+  int pp = 1;
+  int ep = 1;
+  model::Precision precision;
+  std::string runtime;                   // "" = the hardware's default (first calibration)
+  std::optional<SpeculativeDecoding> speculative;
+  double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
+  double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)
+  int chips() const { return tp * pp; }
+};
+
+// Throws common::ConfigError naming the offending option.
+void validate_deployment(const model::ModelSpec& m, const Deployment& d);
+
+}  // namespace infersim::perf

@@ -1,0 +1,85 @@
+#pragma once
+// Request-level analytic estimates built from step times:
+//  - estimate_serving(): `batch` sequences served concurrently in steady state (closed loop: a finished
+//    sequence is replaced at once, as serving benchmarks measure "concurrency"), continuous batching.
+//    One request's TTFT = its prefill step + on average half a decode step of waiting; TPOT = one decode
+//    step at the mean context plus the other sequences' prefills spread over its output
+//    ((batch-1)/output prefills per token); e2e = TTFT + (output-1) x TPOT; throughput = batch x output / e2e.
+//    Pipeline parallelism keeps `pp` micro-batches of batch/pp in flight.
+//  - estimate_offline_batch(): `batch` prompts submitted together (how LLM-Inference-Bench measures):
+//    prefill all, then decode to the end, in waves if the KV cache cannot hold them all.
+//  - auto_size(): the smallest chip count (TP inside the scale-up domain first, then PP) that fits.
+// Pure functions of their inputs; thread-safe.
+#include <string>
+#include <vector>
+
+#include "infersim/perf/step_estimator.h"
+
+namespace infersim::perf {
+
+struct Workload {
+  double batch = 1;    // concurrent sequences
+  double input = 1024; // prompt tokens
+  double output = 256; // generated tokens
+};
+
+struct PhaseSummary {
+  double step_s = 0;
+  Bound bound = Bound::memory;
+  StepTime detail;
+};
+
+struct Estimate {
+  std::string model;
+  std::string hardware;
+  std::string runtime;
+  std::string calibration_source;
+  int chips = 1, tp = 1, pp = 1, ep = 1;
+  std::string precision, kv_precision;
+  Workload workload;
+
+  double ttft_s = 0;
+  double tpot_s = 0;
+  double e2e_s = 0;
+  double throughput_tok_s = 0;  // output tokens/s of the replica
+  double per_user_tok_s = 0;
+  bool fits = false;
+  MemoryFit memory;
+  double max_concurrency = 0;   // sequences whose KV (input+output) fits
+
+  PhaseSummary prefill;         // the request's own prefill step
+  PhaseSummary decode;          // one decode step at mean context
+  double spec_tokens_per_step = 1.0;
+
+  double power_w = 0;           // replica chip power at this load
+  double joules_per_token = 0;
+  double usd_per_hour = 0;      // replica, on-demand (reserved if no on-demand price)
+  std::string price_basis;
+  double usd_per_1k_tokens = 0; // output tokens; 0 when no price is known
+  std::vector<std::string> notes;
+};
+
+Estimate estimate_serving(const StepEstimator& est, const Workload& w);
+
+// Largest number of tokens one step carries, which sizes the transient activation buffers: a whole
+// prompt up to the scheduler's token budget (8192, vLLM's default max_num_batched_tokens) or the
+// batch, whichever is larger; SRAM-only dataflow chips stream prompts in 128-token chunks.
+double max_step_tokens(const hwprofiles::HardwareProfile& hw, const Workload& w);
+
+// Latency of a whole offline batch (seconds); if `cost_out` is given, fills its step terms (prefill +
+// decode steps, in waves) so calibration can re-evaluate them under other parameters.
+double estimate_offline_batch(const StepEstimator& est, double batch, double input, double output,
+                              CostSum* cost_out = nullptr, double* waves_out = nullptr);
+// The mean decode step for `batch` sequences whose context grows from `input` to input+output
+// (weights sum to 1).
+CostSum mean_decode_cost(const StepEstimator& est, double batch, double input, double output);
+
+struct SizingResult {
+  Deployment deployment;
+  bool fits = false;
+  std::string explanation;
+};
+// Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
+SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
+
+}  // namespace infersim::perf

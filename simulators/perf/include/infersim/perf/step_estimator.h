@@ -1,0 +1,116 @@
+#pragma once
+// Roofline step-time estimator: how long one forward step of a batch takes on one replica.
+//
+// Per op class (model/op_cost.h), per chip:  t = max(flops / (peak_dtype * compute_fraction),
+//                                                  bytes / (mem_bw * memory_fraction))
+// plus collectives (TP all-reduce 2 per layer: 2(n-1)/n * bytes / (link_bw * fraction) + latency;
+// PP send/recv between stages; EP all-to-all 2 per MoE layer) plus calibrated overheads (per step,
+// per layer, per sequence, per collective). A step of a pipeline-parallel replica traverses every
+// stage, so its latency is the sum over stages; PP raises throughput by keeping `pp` micro-batches in
+// flight (see request_estimate.h).
+//
+// The cost is split in two: StepCost (everything that does not depend on the calibration
+// parameters) and its evaluation under CalibrationParams. Calibration fits the parameters against
+// measurements by re-evaluating StepCosts, so the estimator and the fit use the very same formulas.
+// StepEstimator is immutable after construction and safe to share between threads.
+#include <array>
+#include <string>
+#include <vector>
+
+#include "infersim/hwprofiles/hardware_profile.h"
+#include "infersim/model/op_cost.h"
+#include "infersim/perf/deployment.h"
+
+namespace infersim::perf {
+
+enum class Bound { compute, memory, interconnect, overhead };
+const char* bound_name(Bound b);
+
+// One step's cost before efficiency factors and overheads are applied (per chip, summed over stages).
+struct StepCost {
+  std::array<double, model::OP_CLASS_COUNT> compute_s{};  // flops / peak (at 100% efficiency)
+  std::array<double, model::OP_CLASS_COUNT> memory_s{};   // bytes / bandwidth (at 100%)
+  double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
+  double comm_latency_s = 0;   // link latency terms
+  double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
+  double layers = 0;           // layers traversed
+  double sequences = 0;        // sequences in the step
+  double flops = 0;            // per chip
+  double bytes = 0;            // per chip
+
+  // Time under a calibration; this is the single formula used everywhere.
+  double time(const hwprofiles::CalibrationParams& p) const;
+  StepCost& operator+=(const StepCost& o);
+  StepCost scaled(double factor) const;
+};
+
+// A sum of steps with multiplicities (e.g. one prefill + 511 decode steps). Kept as separate terms so
+// that each step's roofline max() is taken per step, not over the sum.
+struct WeightedCost {
+  StepCost cost;
+  double weight = 1.0;
+};
+using CostSum = std::vector<WeightedCost>;
+double total_time(const CostSum& terms, const hwprofiles::CalibrationParams& p);
+void append(CostSum& into, const CostSum& more, double weight = 1.0);
+
+struct StepTime {
+  double total_s = 0;
+  std::array<double, model::OP_CLASS_COUNT> op_s{};
+  std::array<bool, model::OP_CLASS_COUNT> op_compute_bound{};
+  double compute_bound_s = 0;  // sum of op times where compute was the larger term
+  double memory_bound_s = 0;
+  double comm_s = 0;
+  double overhead_s = 0;
+  Bound bound = Bound::memory;
+  double flops = 0;
+  double bytes = 0;
+};
+
+struct MemoryFit {
+  double capacity_bytes = 0;     // per chip
+  double reserve_bytes = 0;      // runtime reserve per chip
+  double weights_bytes = 0;      // per chip
+  double kv_bytes = 0;           // per chip, for the requested tokens
+  double activation_bytes = 0;   // per chip
+  double used_bytes() const { return weights_bytes + kv_bytes + activation_bytes; }
+  double usable_bytes() const { return capacity_bytes - reserve_bytes; }
+  bool fits = false;
+  double max_kv_tokens = 0;      // tokens of KV cache the replica can hold after weights + activations
+  std::string message;           // "does not fit: needs X GiB per chip, has Y GiB usable" or ""
+};
+
+class StepEstimator {
+ public:
+  StepEstimator(const model::ModelSpec& m, const Deployment& d);  // validates; throws ConfigError
+
+  StepCost cost(const model::BatchShape& b) const;
+  double time(const model::BatchShape& b) const { return cost(b).time(params_); }
+  StepTime explain(const model::BatchShape& b) const;
+  // Memory per chip when `kv_tokens` tokens of KV cache are resident and steps carry up to
+  // `max_step_tokens` tokens.
+  MemoryFit memory_fit(double kv_tokens, double max_step_tokens) const;
+
+  const hwprofiles::CalibrationParams& params() const { return params_; }
+  const std::string& calibration_source() const { return calibration_source_; }
+  const std::string& runtime() const { return runtime_; }
+  const model::ModelSpec& model() const { return model_; }
+  const Deployment& deployment() const { return dep_; }
+  // The same estimator with other calibration parameters (used by the fitter).
+  StepEstimator with_params(const hwprofiles::CalibrationParams& p) const;
+
+ private:
+  model::ModelSpec model_;
+  Deployment dep_;
+  hwprofiles::CalibrationParams params_;
+  std::string calibration_source_;
+  std::string runtime_;
+  double matmul_peak_ = 0;
+  double vector_peak_ = 0;
+  double mem_bw_ = 0;
+  double link_bw_ = 0;
+  double link_latency_ = 0;
+  double kv_shard_ = 1;
+};
+
+}  // namespace infersim::perf

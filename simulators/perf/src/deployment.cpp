@@ -1,0 +1,60 @@
+#include "infersim/perf/deployment.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "infersim/common/errors.h"
+
+namespace infersim::perf {
+
+using common::ConfigError;
+
+double SpeculativeDecoding::expected_tokens() const {
+  if (acceptance >= 1.0) return k + 1.0;
+  return (1.0 - std::pow(acceptance, k + 1)) / (1.0 - acceptance);
+}
+
+void validate_deployment(const model::ModelSpec& m, const Deployment& d) {
+  if (d.tp < 1) throw ConfigError("", "--tp", "tensor parallelism must be >= 1");
+  if (d.pp < 1) throw ConfigError("", "--pp", "pipeline parallelism must be >= 1");
+  if (d.ep < 1) throw ConfigError("", "--ep", "expert parallelism must be >= 1");
+  if (d.pp > m.num_layers)
+    throw ConfigError("", "--pp", fmt::format("pipeline parallelism {} exceeds the model's {} layers", d.pp, m.num_layers));
+  if (d.ep > 1) {
+    if (!m.is_moe()) throw ConfigError("", "--ep", fmt::format("expert parallelism needs an MoE model; {} is dense", m.name));
+    if (d.tp % d.ep != 0)
+      throw ConfigError("", "--ep", fmt::format("ep {} must divide tp {} (experts are spread over the TP group)", d.ep, d.tp));
+    if (m.moe.num_experts % d.ep != 0)
+      throw ConfigError("", "--ep", fmt::format("ep {} must divide the {} experts", d.ep, m.moe.num_experts));
+  }
+  const auto& hw = d.hardware;
+  if (hw.kind != hwprofiles::HardwareKind::lpu && !hw.sram_only() && m.num_heads % d.tp != 0)
+    throw ConfigError("", "--tp", fmt::format("tp {} must divide the {} attention heads of {}", d.tp, m.num_heads, m.name));
+  if (!(d.weight_sparsity >= 0 && d.weight_sparsity < 0.95))
+    throw ConfigError("", "--sparsity", "weight sparsity must be in [0, 0.95)");
+  if (!(d.memory_reserve_fraction >= 0 && d.memory_reserve_fraction < 0.9))
+    throw ConfigError("", "memory_reserve_fraction", "must be in [0, 0.9)");
+  if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0)
+    throw ConfigError("", "--precision", fmt::format("{} has no compute peak for {} weights", hw.name,
+                                                      common::dtype_name(d.precision.weight)));
+  // Floating formats the chip cannot compute in are an error (ints fall back to weight-only use).
+  const auto w = d.precision.weight;
+  if ((w == common::DType::fp8 || w == common::DType::fp4) && !hw.supports(w))
+    throw ConfigError("", "--precision", fmt::format("{} has no {} support (datasheet lists none); choose another precision",
+                                                      hw.name, common::dtype_name(w)));
+  if (d.speculative) {
+    if (d.speculative->k < 1 || d.speculative->k > 16) throw ConfigError("", "--spec-k", "must be in [1, 16]");
+    if (!(d.speculative->acceptance > 0 && d.speculative->acceptance < 1))
+      throw ConfigError("", "--spec-accept", "acceptance rate must be in (0, 1)");
+    if (d.speculative->draft.vocab_size != m.vocab_size)
+      throw ConfigError("", "--draft", fmt::format("draft model {} has vocabulary {} but {} has {}: they cannot share tokens",
+                                                    d.speculative->draft.name, d.speculative->draft.vocab_size, m.name,
+                                                    m.vocab_size));
+  }
+  if (d.chips() > 1 && !hw.multi_chip_capable())
+    throw ConfigError("", "--chips", fmt::format("{} has no chip-to-chip interconnect in its profile (scale-up, scale-out or PCIe), so it cannot be used with {} chips",
+                                                  hw.name, d.chips()));
+}
+
+}  // namespace infersim::perf

@@ -1,0 +1,217 @@
+#include "infersim/perf/request_estimate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+
+namespace infersim::perf {
+
+using model::BatchShape;
+
+CostSum mean_decode_cost(const StepEstimator& est, double batch, double input, double output) {
+  // Decode cost is piecewise linear in the context; a 4-point midpoint rule over the output is exact
+  // for the linear parts and close where an op switches bound.
+  const int segments = output > 8 ? 4 : 1;
+  CostSum sum;
+  for (int s = 0; s < segments; ++s) {
+    const double ctx = input + output * (s + 0.5) / segments;
+    sum.push_back({est.cost(BatchShape::decode(batch, ctx)), 1.0 / segments});
+  }
+  return sum;
+}
+
+namespace {
+double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis) {
+  if (hw.on_demand_usd_per_hour > 0) {
+    basis = "on-demand";
+    return hw.on_demand_usd_per_hour;
+  }
+  if (hw.reserved_usd_per_hour > 0) {
+    basis = "reserved (no on-demand price in the profile)";
+    return hw.reserved_usd_per_hour;
+  }
+  if (hw.purchase_usd > 0) {
+    basis = "purchase price amortised over 4 years at 100% use (no rental price in the profile)";
+    return hw.purchase_usd / (4.0 * 8760.0);
+  }
+  basis = "none: the profile has no price";
+  return 0.0;
+}
+}  // namespace
+
+double max_step_tokens(const hwprofiles::HardwareProfile& hw, const Workload& w) {
+  const double prompt = hw.sram_only() ? std::min(w.input, 128.0) : std::min(w.input, 8192.0);
+  return std::max(prompt, w.batch);
+}
+
+Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
+  if (!(w.batch >= 1)) throw common::ConfigError("", "--batch", "must be >= 1");
+  if (!(w.input >= 1)) throw common::ConfigError("", "--input", "must be >= 1");
+  if (!(w.output >= 1)) throw common::ConfigError("", "--output", "must be >= 1");
+  const auto& dep = est.deployment();
+  const auto& m = est.model();
+  const auto& hw = dep.hardware;
+  Estimate e;
+  e.model = m.name;
+  e.hardware = hw.name;
+  e.runtime = est.runtime();
+  e.calibration_source = est.calibration_source();
+  e.chips = dep.chips();
+  e.tp = dep.tp;
+  e.pp = dep.pp;
+  e.ep = dep.ep;
+  e.precision = common::dtype_name(dep.precision.weight);
+  e.kv_precision = common::dtype_name(dep.precision.kv);
+  e.workload = w;
+
+  const double B = w.batch, I = w.input, O = w.output;
+  const double micro = std::max(1.0, B / dep.pp);  // sequences per micro-batch
+  const auto& p = est.params();
+
+  // Prefill of the request's own prompt.
+  const StepCost pc = est.cost(BatchShape::prefill(1, I));
+  const double t_p = pc.time(p);
+  e.prefill.step_s = t_p;
+  e.prefill.detail = est.explain(BatchShape::prefill(1, I));
+  e.prefill.bound = e.prefill.detail.bound;
+
+  // Decode step of a micro-batch at the mean context.
+  double t_d = total_time(mean_decode_cost(est, micro, I, O), p);
+  e.decode.detail = est.explain(BatchShape::decode(micro, I + O / 2.0));
+  e.decode.bound = e.decode.detail.bound;
+
+  double tokens_per_step = 1.0;
+  if (dep.speculative) {
+    const auto& sd = *dep.speculative;
+    Deployment dd = dep;
+    dd.speculative.reset();
+    dd.ep = 1;
+    StepEstimator draft(sd.draft, dd);
+    const double t_draft = draft.cost(BatchShape::decode(micro, I + O / 2.0)).time(draft.params());
+    // Verification: k+1 tokens per sequence on top of the cached context.
+    BatchShape verify;
+    for (int i = 0; i < 1; ++i) verify += BatchShape::prefill_chunk(sd.k + 1.0, I + O / 2.0, false);
+    verify.prefill_tokens *= micro;
+    verify.prefill_attn_pairs *= micro;
+    verify.prefill_cached_tokens *= micro;
+    verify.prefill_seqs = micro;
+    verify.prefill_seqs_finishing = micro;
+    const double t_verify = est.cost(verify).time(p);
+    tokens_per_step = sd.expected_tokens();
+    t_d = (sd.k * t_draft + t_verify) / tokens_per_step;
+    e.notes.push_back(fmt::format("speculative decoding: draft {} k={} acceptance={:.2f} -> {:.2f} tokens per target "
+                                  "step; draft step {}, verify step {}",
+                                  sd.draft.name, sd.k, sd.acceptance, tokens_per_step,
+                                  common::format_seconds(t_draft), common::format_seconds(t_verify)));
+  }
+  e.spec_tokens_per_step = tokens_per_step;
+  e.decode.step_s = t_d;
+
+  // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
+  const double interleave = B > 1 ? (B - 1.0) / O * t_p / dep.pp : 0.0;
+  e.tpot_s = t_d + interleave;
+  e.ttft_s = t_p + (B > 1 ? 0.5 * t_d : 0.0);
+  e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
+  e.throughput_tok_s = B * O / e.e2e_s;
+  e.per_user_tok_s = 1.0 / e.tpot_s;
+
+  e.memory = est.memory_fit(B * (I + O), max_step_tokens(hw, w));
+  e.fits = e.memory.fits;
+  e.max_concurrency = std::floor(e.memory.max_kv_tokens / (I + O));
+  if (!e.fits) e.notes.push_back(e.memory.message);
+
+  // Power: phase-weighted chip power.
+  const double prefill_share = B > 1 ? std::min(1.0, ((B / O) * t_p / dep.pp) / std::max(e.tpot_s * 1.0, 1e-12))
+                                     : t_p / e.e2e_s;
+  e.power_w = dep.chips() * (prefill_share * hw.prefill_w + (1 - prefill_share) * hw.decode_w);
+  e.joules_per_token = e.power_w / e.throughput_tok_s;
+  e.usd_per_hour = price_per_chip_hour(hw, e.price_basis) * dep.chips();
+  e.usd_per_1k_tokens = e.usd_per_hour > 0 ? e.usd_per_hour / (e.throughput_tok_s * 3600.0) * 1000.0 : 0.0;
+  return e;
+}
+
+double estimate_offline_batch(const StepEstimator& est, double batch, double input, double output, CostSum* cost_out,
+                              double* waves_out) {
+  const auto fit = est.memory_fit(0, std::min(batch * input, 8192.0));
+  double concurrent = batch;
+  if (fit.max_kv_tokens > 0) concurrent = std::min(batch, std::max(1.0, std::floor(fit.max_kv_tokens / (input + output))));
+  const double waves = std::ceil(batch / concurrent);
+  const double per_wave = batch / waves;
+  CostSum total{{est.cost(BatchShape::prefill(per_wave, input)), waves}};
+  if (output > 1) append(total, mean_decode_cost(est, per_wave, input, output), (output - 1.0) * waves);
+  if (waves_out) *waves_out = waves;
+  const double t = total_time(total, est.params());
+  if (cost_out) *cost_out = std::move(total);
+  return t;
+}
+
+SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens) {
+  SizingResult r;
+  const auto& hw = d.hardware;
+  const double reserve = 1.0 - d.memory_reserve_fraction;
+  auto fits = [&](int tp, int pp) {
+    Deployment x = d;
+    x.tp = tp;
+    x.pp = pp;
+    try {
+      StepEstimator e(m, x);
+      return e.memory_fit(kv_tokens, max_step_tokens).fits;
+    } catch (const common::ConfigError&) {
+      return false;
+    }
+  };
+  const double need = model::weight_bytes(m, d.precision.weight) + kv_tokens * model::kv_bytes_per_token(m, d.precision.kv);
+  const double per_chip = hw.memory_bytes() * reserve;
+  if (hw.sram_only()) {
+    // SRAM-only chips: pipeline layers across chips, then split each stage over more chips.
+    const int min_chips = int(std::ceil(need / per_chip));
+    int pp = std::min(m.num_layers, std::max(1, min_chips));
+    int tp = std::max(1, int(std::ceil(double(min_chips) / pp)));
+    while (!fits(tp, pp) && tp < 4096) ++tp;
+    d.tp = tp;
+    d.pp = pp;
+    r.fits = fits(tp, pp);
+    r.explanation = fmt::format(
+        "{} holds weights in on-chip SRAM only ({} usable per chip): weights {} + KV {} need at least {} chips; "
+        "layers are pipelined over {} stages (pp={}) and each stage is split over {} chips (tp={}) -> {} chips",
+        hw.name, common::format_bytes(per_chip), common::format_bytes(model::weight_bytes(m, d.precision.weight)),
+        common::format_bytes(kv_tokens * model::kv_bytes_per_token(m, d.precision.kv)), min_chips, pp, pp, tp, tp,
+        tp * pp);
+    r.deployment = d;
+    return r;
+  }
+  const int domain = std::max(1, hw.scale_up_domain);
+  for (int pp = 1; pp <= m.num_layers; pp *= 2) {
+    for (int tp = 1; tp <= std::max(domain, 1); tp *= 2) {
+      if (!hw.multi_chip_capable() && tp > 1) break;
+      if (d.ep > 1 && tp % d.ep != 0) continue;
+      if (fits(tp, pp)) {
+        d.tp = tp;
+        d.pp = pp;
+        r.fits = true;
+        r.deployment = d;
+        r.explanation = tp * pp == 1
+                            ? fmt::format("fits on one {} ({} needed of {} usable)", hw.name,
+                                          common::format_bytes(need), common::format_bytes(per_chip))
+                            : fmt::format("auto-sized to {} chips (tp={}, pp={}): weights + KV = {} vs {} usable per {}",
+                                          tp * pp, tp, pp, common::format_bytes(need), common::format_bytes(per_chip),
+                                          hw.name);
+        return r;
+      }
+    }
+    if (pp * domain >= 4096 || !hw.multi_chip_capable()) break;
+  }
+  d.tp = 1;
+  d.pp = 1;
+  r.deployment = d;
+  r.fits = false;
+  r.explanation = fmt::format("no layout of {} fits: weights + KV need {}, a chip has {} usable", hw.name,
+                              common::format_bytes(need), common::format_bytes(per_chip));
+  return r;
+}
+
+}  // namespace infersim::perf

@@ -1,0 +1,236 @@
+#include "infersim/perf/step_estimator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+
+namespace infersim::perf {
+
+using model::OpClass;
+using model::OP_CLASS_COUNT;
+
+const char* bound_name(Bound b) {
+  switch (b) {
+    case Bound::compute: return "compute";
+    case Bound::memory: return "memory";
+    case Bound::interconnect: return "interconnect";
+    case Bound::overhead: return "overhead";
+  }
+  return "?";
+}
+
+double StepCost::time(const hwprofiles::CalibrationParams& p) const {
+  double t = 0;
+  const double ic = 1.0 / p.compute_fraction;
+  const double im = 1.0 / p.memory_fraction;
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += std::max(compute_s[i] * ic, memory_s[i] * im);
+  t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
+  t += p.step_overhead_s + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
+       p.collective_overhead_s * collectives;
+  return t;
+}
+
+double total_time(const CostSum& terms, const hwprofiles::CalibrationParams& p) {
+  double t = 0;
+  for (const auto& w : terms) t += w.weight * w.cost.time(p);
+  return t;
+}
+
+void append(CostSum& into, const CostSum& more, double weight) {
+  for (const auto& w : more) into.push_back({w.cost, w.weight * weight});
+}
+
+StepCost& StepCost::operator+=(const StepCost& o) {
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
+    compute_s[i] += o.compute_s[i];
+    memory_s[i] += o.memory_s[i];
+  }
+  comm_bw_s += o.comm_bw_s;
+  comm_latency_s += o.comm_latency_s;
+  collectives += o.collectives;
+  layers += o.layers;
+  sequences += o.sequences;
+  flops += o.flops;
+  bytes += o.bytes;
+  return *this;
+}
+
+StepCost StepCost::scaled(double f) const {
+  StepCost s = *this;
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
+    s.compute_s[i] *= f;
+    s.memory_s[i] *= f;
+  }
+  s.comm_bw_s *= f;
+  s.comm_latency_s *= f;
+  s.collectives *= f;
+  s.layers *= f;
+  s.sequences *= f;
+  s.flops *= f;
+  s.bytes *= f;
+  return s;
+}
+
+StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d) : model_(m), dep_(d) {
+  validate_deployment(m, d);
+  const auto& hw = d.hardware;
+  if (const auto* cal = hw.calibration(d.runtime)) {
+    params_ = cal->params;
+    runtime_ = cal->runtime;
+    calibration_source_ = cal->source;
+  } else if (!d.runtime.empty() && !hw.calibrations.empty()) {
+    std::vector<std::string> have;
+    for (const auto& c : hw.calibrations) have.push_back(c.runtime);
+    throw common::ConfigError("", "--runtime",
+                              fmt::format("no calibration for runtime '{}' on {}; available: {}{}", d.runtime, hw.name,
+                                          common::join(have, ", "), common::suggest_suffix(d.runtime, have)));
+  } else {
+    params_ = hw.datasheet_efficiency;
+    runtime_ = d.runtime.empty() ? "datasheet" : d.runtime;
+    calibration_source_ = "[EST] datasheet efficiency only: no calibration available (pure roofline, no overheads)";
+  }
+  matmul_peak_ = hw.matmul_peak(d.precision.weight, d.precision.activation);
+  vector_peak_ = hw.peak(common::DType::fp32) > 0 ? hw.peak(common::DType::fp32) : 0.25 * matmul_peak_;
+  mem_bw_ = hw.memory_bw();
+  if (d.chips() > 1) {
+    if (d.tp <= hw.scale_up_domain && hw.scale_up_bw_bytes_per_s > 0) {
+      link_bw_ = hw.scale_up_bw_bytes_per_s;
+      link_latency_ = hw.scale_up_latency_s;
+    } else if (hw.scale_out_bw_bytes_per_s > 0) {
+      // No scale-up fabric, or a TP group larger than its domain: the scale-out network is the slow hop.
+      link_bw_ = hw.scale_out_bw_bytes_per_s;
+      link_latency_ = hw.scale_out_latency_s;
+    } else if (hw.scale_up_bw_bytes_per_s > 0) {
+      link_bw_ = hw.scale_up_bw_bytes_per_s;
+      link_latency_ = hw.scale_up_latency_s;
+    } else {
+      link_bw_ = hw.host_link_bw_bytes_per_s * 0.5;  // PCIe peer-to-peer through the host bridge
+      link_latency_ = 10e-6;
+    }
+  }
+  // KV heads are split over TP ranks, replicated when there are fewer heads than ranks; an MLA latent
+  // cache is replicated on every TP rank.
+  kv_shard_ = m.is_mla() ? 1.0 : double(std::min(d.tp, m.num_kv_heads));
+}
+
+StepEstimator StepEstimator::with_params(const hwprofiles::CalibrationParams& p) const {
+  StepEstimator e = *this;
+  e.params_ = p;
+  return e;
+}
+
+StepCost StepEstimator::cost(const model::BatchShape& b) const {
+  StepCost s;
+  const auto ops = model::op_costs(model_, b, dep_.precision);
+  const double tp = dep_.tp;
+  // Pruned weights are stored compressed with index metadata (~1/8 extra, EST, as NVIDIA 2:4).
+  const double sparse_w = dep_.weight_sparsity > 0 ? (1.0 - dep_.weight_sparsity) * 1.125 : 1.0;
+  const double sparse_f = 1.0 - dep_.weight_sparsity;
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
+    const auto& o = ops[i];
+    const auto op = static_cast<OpClass>(i);
+    // Work is split over the TP group, except what every rank repeats (norms, router, embedding gather).
+    const double shard = (op == OpClass::norm || op == OpClass::moe_router || op == OpClass::embedding) ? 1.0 : tp;
+    const bool weights_sparse = o.matmul && op != OpClass::attention;
+    const double flops = o.flops * (weights_sparse ? sparse_f : 1.0) / shard;
+    const double bytes = o.weight_bytes * (weights_sparse ? sparse_w : 1.0) / shard + o.act_bytes / shard +
+                         o.kv_bytes / kv_shard_;
+    s.compute_s[i] = flops / (o.matmul ? matmul_peak_ : vector_peak_);
+    s.memory_s[i] = bytes / mem_bw_;
+    s.flops += flops;
+    s.bytes += bytes;
+  }
+  const double L = model_.num_layers;
+  const double T = b.tokens();
+  const double ab = common::bytes_per_element(dep_.precision.activation);
+  const double h = double(model_.hidden_size);
+  if (dep_.tp > 1 && link_bw_ > 0) {
+    const double n = tp;
+    const double per = 2.0 * (n - 1.0) / n * T * h * ab;  // ring all-reduce bytes per rank
+    const double count = 2.0 * L;                          // after attention and after the MLP
+    // Latency-bound parts of a collective grow with the number of ranks (tree/ring steps): log2(n).
+    const double steps = std::log2(n);
+    s.comm_bw_s += count * per / link_bw_;
+    s.comm_latency_s += count * steps * link_latency_;
+    s.collectives += count * steps;
+  }
+  if (dep_.ep > 1 && model_.is_moe() && link_bw_ > 0) {
+    const double e = dep_.ep;
+    const double per = T * h * ab * model_.moe.top_k * (e - 1.0) / e / tp;  // dispatch; combine is the same
+    const double count = 2.0 * model::moe_layers(model_);
+    const double steps = std::log2(e);
+    s.comm_bw_s += count * per / link_bw_;
+    s.comm_latency_s += count * steps * link_latency_;
+    s.collectives += count * steps;
+  }
+  if (dep_.pp > 1) {
+    const auto& hw = dep_.hardware;
+    const double bw = hw.scale_up_bw_bytes_per_s > 0    ? hw.scale_up_bw_bytes_per_s
+                      : hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
+                                                        : hw.host_link_bw_bytes_per_s * 0.5;
+    const double lat = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_latency_s : 10e-6;
+    const double hops = dep_.pp - 1.0;
+    s.comm_bw_s += hops * T * h * ab / tp / std::max(bw, 1.0);
+    s.comm_latency_s += hops * lat;
+  }
+  s.layers = L;
+  s.sequences = b.sequences();
+  return s;
+}
+
+StepTime StepEstimator::explain(const model::BatchShape& b) const {
+  const StepCost c = cost(b);
+  StepTime t;
+  const double ic = 1.0 / params_.compute_fraction;
+  const double im = 1.0 / params_.memory_fraction;
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
+    const double cs = c.compute_s[i] * ic, ms = c.memory_s[i] * im;
+    t.op_s[i] = std::max(cs, ms);
+    t.op_compute_bound[i] = cs > ms;
+    (cs > ms ? t.compute_bound_s : t.memory_bound_s) += t.op_s[i];
+  }
+  t.comm_s = c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
+  t.overhead_s = params_.step_overhead_s + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +
+                 params_.collective_overhead_s * c.collectives;
+  t.total_s = c.time(params_);
+  t.flops = c.flops;
+  t.bytes = c.bytes;
+  const double parts[] = {t.compute_bound_s, t.memory_bound_s, t.comm_s, t.overhead_s};
+  const int k = int(std::max_element(std::begin(parts), std::end(parts)) - std::begin(parts));
+  t.bound = static_cast<Bound>(k);
+  return t;
+}
+
+MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) const {
+  MemoryFit f;
+  const auto& hw = dep_.hardware;
+  const double chips = dep_.chips();
+  f.capacity_bytes = hw.memory_bytes();
+  f.reserve_bytes = dep_.memory_reserve_fraction * f.capacity_bytes;
+  const double sparse_w = dep_.weight_sparsity > 0 ? (1.0 - dep_.weight_sparsity) * 1.125 : 1.0;
+  f.weights_bytes = model::weight_bytes(model_, dep_.precision.weight) * sparse_w / chips;
+  const double kv_per_token_chip = model::kv_bytes_per_token(model_, dep_.precision.kv) / (kv_shard_ * dep_.pp);
+  f.kv_bytes = kv_tokens * kv_per_token_chip;
+  const double ab = common::bytes_per_element(dep_.precision.activation);
+  const double h = double(model_.hidden_size);
+  const double inter = double(std::max<std::int64_t>(model_.intermediate_size, model_.moe.expert_intermediate_size));
+  f.activation_bytes = max_step_tokens * (4.0 * h + 2.0 * inter / dep_.tp) * ab +
+                       std::min(max_step_tokens, 256.0) * double(model_.vocab_size) / dep_.tp * 4.0;
+  const double free_for_kv = f.usable_bytes() - f.weights_bytes - f.activation_bytes;
+  f.max_kv_tokens = free_for_kv > 0 ? free_for_kv / kv_per_token_chip : 0.0;
+  f.fits = f.used_bytes() <= f.usable_bytes();
+  if (!f.fits) {
+    f.message = fmt::format(
+        "does not fit: needs {} per chip (weights {} + KV {} + activations {}), has {} usable of {} on {}; short by {}",
+        common::format_bytes(f.used_bytes()), common::format_bytes(f.weights_bytes), common::format_bytes(f.kv_bytes),
+        common::format_bytes(f.activation_bytes), common::format_bytes(f.usable_bytes()),
+        common::format_bytes(f.capacity_bytes), hw.name, common::format_bytes(f.used_bytes() - f.usable_bytes()));
+  }
+  return f;
+}
+
+}  // namespace infersim::perf

@@ -1,0 +1,134 @@
+// End-to-end tests of the `infersim` executable: the contract users script against.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "infersim/common/json_util.h"
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;  // stdout + stderr
+};
+
+Run run(const std::string& args) {
+  const std::string cmd = std::string(INFERSIM_CLI) + " " + args + " 2>&1";
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string data(const std::string& f) { return std::string(INFERSIM_TEST_DATA) + "/" + f; }
+
+}  // namespace
+
+TEST(Cli, EstimateJsonHasTheContractFields) {
+  const auto r = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --batch 16 --input 1024 --output 256 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  for (const char* k : {"ttft_s", "tpot_s", "e2e_s", "throughput_tok_s", "per_user_tok_s", "fits", "memory", "bound",
+                        "power_w", "joules_per_token", "usd_per_1k_tokens", "breakdown", "runtime"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_TRUE(j["fits"].get<bool>());
+  EXPECT_EQ(j["chips"].get<int>(), 4);
+  EXPECT_GT(j["tpot_s"].get<double>(), 0.0);
+  EXPECT_TRUE(j["bound"].contains("prefill"));
+  EXPECT_TRUE(j["breakdown"]["decode"]["ops"].contains("mlp"));
+}
+
+TEST(Cli, EstimateIsDeterministic) {
+  const std::string a = "estimate --model mixtral-8x7b --hardware mi300x --batch 8 --json";
+  EXPECT_EQ(run(a).out, run(a).out);
+}
+
+TEST(Cli, GroqExplainsHowManyChipsAndWhy) {
+  const auto r = run("estimate --model llama-3.1-70b --hardware groq-lpu --precision fp16");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("SRAM"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("chips"), std::string::npos) << r.out;
+}
+
+TEST(Cli, EdgeNpuSaysDoesNotFitAndByHowMuch) {
+  const auto r = run("estimate --model llama-3.1-70b --hardware snapdragon-x-elite-npu --precision int8");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("DOES NOT FIT"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("short by"), std::string::npos) << r.out;
+}
+
+TEST(Cli, BadInputExitsTwoWithAClearMessage) {
+  auto r = run("estimate --model llama-3.1-7b --hardware h100-sxm");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("did you mean"), std::string::npos) << r.out;
+  r = run("estimate --model llama-3.1-8b --hardware h100");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("h100-sxm"), std::string::npos) << r.out;
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --batch -3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--batch"), std::string::npos) << r.out;
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --batch nan");
+  EXPECT_EQ(r.code, 2);
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --precison fp8");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("--precision"), std::string::npos) << r.out;
+  r = run("estimate --model llama-3.1-8b --hardware a100-80g-sxm --precision fp8");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("fp8"), std::string::npos) << r.out;
+  r = run("hardware validate " + data("hw/does-not-exist.json"));
+  EXPECT_EQ(r.code, 2);
+  r = run("models import-hf " + data("hf/missing_layers_config.json"));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("/num_hidden_layers"), std::string::npos) << r.out;
+  r = run("frobnicate");
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(Cli, MalformedProfileNamesFileLineAndPointer) {
+  const std::string bad = ::testing::TempDir() + "/bad_profile.json";
+  FILE* f = fopen(bad.c_str(), "w");
+  fputs("{\n  \"schema_version\": 1,\n  \"name\": \"x\",\n  oops\n}\n", f);
+  fclose(f);
+  const auto r = run("hardware validate " + bad);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.out.find("bad_profile.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("line 4"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ListJsonNamesCatalogSlugs) {
+  const auto r = run("list --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  bool has = false;
+  for (const auto& n : j["hardware"])
+    if (n == "tpu-v6e") has = true;
+  EXPECT_TRUE(has);
+  EXPECT_NE(r.out.find("deepseek-v3"), std::string::npos);
+}
+
+TEST(Cli, ImportHfWritesACardThatEstimates) {
+  const std::string out = ::testing::TempDir() + "/imported.json";
+  auto r = run("models import-hf " + data("hf/llama3_config.json") + " --out " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("estimate --model " + out + " --hardware l40s --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+}
+
+TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
+  const auto r = run("validate --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  EXPECT_TRUE(j["held_out_only"].get<bool>());
+  const auto& o = j["overall"];
+  EXPECT_LE(o["tpot"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
+  EXPECT_LE(o["throughput"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
+  EXPECT_LE(o["ttft"]["median_abs_pct"].get<double>(), 25.0) << o.dump();
+}

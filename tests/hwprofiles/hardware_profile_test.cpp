@@ -1,0 +1,135 @@
+#include "infersim/hwprofiles/hardware_profile.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+
+using namespace infersim;
+using common::ConfigError;
+using common::DType;
+using common::Json;
+
+namespace {
+std::string data(const std::string& f) { return std::string(INFERSIM_TEST_DATA) + "/" + f; }
+
+Json good() { return common::load_json_file(data("hw/good.json")); }
+
+void expect_rejected(const std::function<void(Json&)>& mutate, const std::string& needle) {
+  Json j = good();
+  mutate(j);
+  try {
+    hwprofiles::hardware_from_json(j, "bad.json");
+    FAIL() << "expected ConfigError containing '" << needle << "'";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos) << e.what();
+  }
+}
+
+void walk_sources(const Json& j, const std::string& path, std::vector<std::string>& missing) {
+  if (j.is_object()) {
+    if (j.contains("value")) {
+      if (!j.contains("source") || !hwprofiles::has_source_tag(j["source"].get<std::string>())) missing.push_back(path);
+      return;
+    }
+    for (auto it = j.begin(); it != j.end(); ++it) walk_sources(it.value(), path + "/" + it.key(), missing);
+  } else if (j.is_number() && path.find("pcie_gen") == std::string::npos &&
+             path.find("schema_version") == std::string::npos) {
+    missing.push_back(path + " (bare number)");
+  }
+}
+}  // namespace
+
+TEST(HardwareProfile, LoadsTheTestProfileInSiUnits) {
+  const auto h = hwprofiles::load_hardware_profile(data("hw/good.json"));
+  EXPECT_DOUBLE_EQ(h.peak(DType::bf16), 1000e12);
+  EXPECT_DOUBLE_EQ(h.main_memory_bytes, 80e9);
+  EXPECT_DOUBLE_EQ(h.memory_bw(), 2000e9);
+  EXPECT_DOUBLE_EQ(h.scale_up_latency_s, 2e-6);
+  EXPECT_EQ(h.scale_up_domain, 8);
+  EXPECT_EQ(h.source_of("/compute/bf16"), "[EST] test");
+}
+
+TEST(HardwareProfile, BadInputIsRejectedWithPointer) {
+  expect_rejected([](Json& j) { j["compute"]["bf16"]["source"] = "datasheet"; }, "/compute/bf16/source");
+  expect_rejected([](Json& j) { j["compute"]["bf16"].erase("source"); }, "/compute/bf16/source");
+  expect_rejected([](Json& j) { j["memory"]["main"]["bw_gb_s"]["value"] = -5; }, "/memory/main/bw_gb_s/value");
+  expect_rejected([](Json& j) { j["memory"]["main"]["bw_gb_s"]["value"] = 0; }, "/memory/main/bw_gb_s/value");
+  expect_rejected([](Json& j) { j["kind"] = "fpga"; }, "/kind");
+  expect_rejected([](Json& j) { j["schema_version"] = 7; }, "/schema_version");
+  expect_rejected([](Json& j) { j["colour"] = "green"; }, "/colour");
+  expect_rejected([](Json& j) { j["power"]["idle_w"]["value"] = 900; }, "idle");
+  expect_rejected([](Json& j) { j["memory"]["main"]["bw_gb_s"]["value"] = 500000; }, "not physical");
+  expect_rejected([](Json& j) { j["price"]["reserved_usd_per_hour"] = {{"value", 9.0}, {"source", "[EST] x"}}; },
+                  "reserved");
+  expect_rejected([](Json& j) { j["compute"] = Json::object(); }, "no compute dtype");
+}
+
+TEST(HardwareProfile, MatmulPeakPicksTheWiderOperand) {
+  const auto h = hwprofiles::load_hardware_profile(data("hw/good.json"));
+  EXPECT_DOUBLE_EQ(h.matmul_peak(DType::fp8, DType::fp8), 2000e12);
+  EXPECT_DOUBLE_EQ(h.matmul_peak(DType::int4, DType::bf16), 1000e12);  // weight-only int4 runs at bf16
+  EXPECT_DOUBLE_EQ(h.matmul_peak(DType::fp4, DType::fp4), 2000e12);    // no fp4: next wider (fp8)
+}
+
+TEST(HardwareCatalog, ShipsTheRequiredProfiles) {
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  for (const char* n : {"a100-80g-sxm", "h100-sxm", "h200", "gh200", "b200", "gb200", "l4", "l40s", "mi300x", "mi325x",
+                        "mi250", "gaudi2", "gaudi3", "tpu-v5e", "tpu-v5p", "tpu-v6e", "groq-lpu", "inferentia2",
+                        "trainium2", "intel-max-1550", "sn40l", "cerebras-wse3", "m4-max-gpu", "m4-max-ane",
+                        "snapdragon-x-elite-npu", "ryzen-ai-300-npu", "xeon-6980p", "host-cpu"})
+    EXPECT_TRUE(cat.contains(n)) << n;
+}
+
+// Every number in every shipped profile file carries a tagged source.
+TEST(HardwareCatalog, EveryShippedNumberHasASource) {
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    std::vector<std::string> missing;
+    walk_sources(common::load_json_file(cat.path_of(n)), "", missing);
+    EXPECT_TRUE(missing.empty()) << n << ": numbers without a tagged source: " << missing.front();
+    EXPECT_TRUE(hwprofiles::check_hardware_profile(cat.get(n)).empty()) << n;
+  }
+}
+
+TEST(HardwareCatalog, RoundTripsThroughJson) {
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    const auto& h = cat.get(n);
+    const auto back = hwprofiles::hardware_from_json(hwprofiles::hardware_to_json(h), "rt");
+    EXPECT_DOUBLE_EQ(back.memory_bw(), h.memory_bw()) << n;
+    EXPECT_DOUBLE_EQ(back.matmul_peak(DType::bf16, DType::bf16), h.matmul_peak(DType::bf16, DType::bf16)) << n;
+  }
+}
+
+TEST(HardwareCatalog, EveryProfileHasACalibrationMarkedWithItsOrigin) {
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    const auto& h = cat.get(n);
+    ASSERT_FALSE(h.calibrations.empty()) << n;
+    for (const auto& c : h.calibrations) {
+      EXPECT_TRUE(hwprofiles::has_source_tag(c.source)) << n << ": " << c.source;
+      if (c.borrowed) EXPECT_EQ(c.source.rfind("[EST]", 0), 0u) << n << ": borrowed fits must be marked [EST]";
+    }
+  }
+  // Hopper family: H200 borrows the H100 fit.
+  const auto* h200 = cat.get("h200").calibration();
+  ASSERT_NE(h200, nullptr);
+  EXPECT_TRUE(h200->borrowed);
+  EXPECT_EQ(h200->fitted_on, "h100-sxm");
+  EXPECT_FALSE(cat.get("h100-sxm").calibration()->borrowed);
+}
+
+TEST(HardwareCatalog, UnknownNameSuggestsClosest) {
+  try {
+    hwprofiles::HardwareCatalog::shipped().get("h100");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'h100-sxm'"), std::string::npos) << e.what();
+  }
+}

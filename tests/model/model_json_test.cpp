@@ -1,0 +1,87 @@
+#include "infersim/model/model_spec_json.h"
+
+#include <gtest/gtest.h>
+
+#include "infersim/common/errors.h"
+#include "infersim/model/model_catalog.h"
+
+using namespace infersim;
+using common::ConfigError;
+
+namespace {
+std::string data(const std::string& f) { return std::string(INFERSIM_TEST_DATA) + "/" + f; }
+
+void expect_error(const std::string& text, const std::string& pointer_part) {
+  try {
+    model::model_from_json(common::parse_json_text(text, "card.json"), "card.json");
+    FAIL() << "expected ConfigError mentioning " << pointer_part;
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(pointer_part), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("card.json"), std::string::npos) << e.what();
+  }
+}
+
+std::string card_with(const std::string& extra) {
+  return R"({"schema_version":1,"name":"t","family":"x","source":"[EST] t",
+             "published_params":{"value":1e9,"source":"[EST] t"},"hidden_size":1024,"num_layers":4,
+             "num_heads":8,"num_kv_heads":8,"head_dim":128,"intermediate_size":4096,"vocab_size":1000,
+             "max_context":2048)" + extra + "}";
+}
+}  // namespace
+
+TEST(ModelJson, RoundTripsEveryShippedCard) {
+  auto& cat = model::ModelCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    const auto& m = cat.get(n);
+    const auto back = model::model_from_json(model::model_to_json(m), "roundtrip");
+    EXPECT_DOUBLE_EQ(model::param_count(back), model::param_count(m)) << n;
+    EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(back, common::DType::bf16),
+                     model::kv_bytes_per_token(m, common::DType::bf16))
+        << n;
+  }
+}
+
+TEST(ModelJson, BadCardsGetPointedErrors) {
+  EXPECT_NO_THROW(model::model_from_json(common::parse_json_text(card_with(""), "card.json"), "card.json"));
+  expect_error(card_with(R"(,"hiden_size":3)"), "/hiden_size");
+  expect_error(card_with(R"(,"moe":{"num_experts":8,"top_k":9,"expert_intermediate_size":10})"), "top_k");
+  expect_error(card_with(R"(,"mlp":"relu")"), "/mlp");
+  expect_error(R"({"schema_version":2})", "/schema_version");
+  expect_error(card_with(R"(,"sliding_layer_fraction":2)"), "/sliding_layer_fraction");
+}
+
+TEST(ModelJson, ImportsHuggingFaceConfigs) {
+  const auto l = model::import_hf_config_file(data("hf/llama3_config.json"));
+  EXPECT_EQ(l.name, "llama-3.1-8b");
+  EXPECT_NEAR(model::param_count(l), 8030261248.0, 1.0);
+  const auto d = model::import_hf_config_file(data("hf/deepseek_v3_config.json"), "dsv3");
+  EXPECT_TRUE(d.is_mla());
+  EXPECT_TRUE(d.is_moe());
+  EXPECT_NEAR(model::param_count(d) / 671e9, 1.0, 0.01);
+  const auto x = model::import_hf_config_file(data("hf/mixtral_config.json"), "mx");
+  EXPECT_NEAR(model::param_count(x), 46702792704.0, 1e6);
+}
+
+TEST(ModelJson, HuggingFaceImportErrors) {
+  try {
+    model::import_hf_config_file(data("hf/missing_layers_config.json"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/num_hidden_layers"), std::string::npos) << e.what();
+  }
+  try {
+    model::import_hf_config_file(data("hf/unsupported_config.json"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("t5"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelCatalog, UnknownNameSuggestsClosest) {
+  try {
+    model::ModelCatalog::shipped().get("mixtral-8x7");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("did you mean 'mixtral-8x7b'"), std::string::npos) << e.what();
+  }
+}

@@ -1,0 +1,65 @@
+#include "infersim/model/model_spec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "infersim/model/model_catalog.h"
+
+using namespace infersim;
+using infersim::common::DType;
+
+TEST(ModelCatalog, ShipsTheRequiredCards) {
+  auto& cat = model::ModelCatalog::shipped();
+  for (const char* n : {"llama-2-7b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b",
+                        "mistral-7b", "mixtral-8x7b", "qwen2-7b", "qwen2-72b", "qwen3-32b", "deepseek-v3",
+                        "gpt-oss-120b"})
+    EXPECT_TRUE(cat.contains(n)) << n;
+}
+
+// Every shipped card's computed parameter count is within 1% of its published count.
+TEST(ModelCatalog, ParameterCountsWithinOnePercentOfPublished) {
+  auto& cat = model::ModelCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    const auto& m = cat.get(n);
+    const double p = model::param_count(m);
+    EXPECT_NEAR(p / m.published_params, 1.0, 0.01)
+        << n << ": expected " << m.published_params << " (" << m.published_params_source << "), computed " << p;
+    if (m.published_active_params > 0) {
+      EXPECT_NEAR(model::active_params_per_token(m) / m.published_active_params, 1.0, 0.02)
+          << n << ": active parameters expected " << m.published_active_params << ", computed "
+          << model::active_params_per_token(m);
+    }
+  }
+}
+
+TEST(ModelSpec, KvBytesPerTokenClosedForms) {
+  auto& cat = model::ModelCatalog::shipped();
+  // GQA: 2 (K and V) x layers x kv_heads x head_dim x bytes.
+  EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(cat.get("llama-3.1-70b"), DType::bf16), 2.0 * 80 * 8 * 128 * 2);
+  EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(cat.get("llama-2-7b"), DType::fp8), 2.0 * 32 * 32 * 128 * 1);
+  // MLA: latent (512) + rope key (64) per layer.
+  EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(cat.get("deepseek-v3"), DType::bf16), 61.0 * (512 + 64) * 2);
+}
+
+TEST(ModelSpec, WeightBytesScaleWithDtype) {
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  EXPECT_DOUBLE_EQ(model::weight_bytes(m, DType::bf16), 2.0 * model::param_count(m));
+  EXPECT_DOUBLE_EQ(model::weight_bytes(m, DType::int4), 0.5 * model::param_count(m));
+}
+
+TEST(ModelSpec, TiedEmbeddingsHaveNoSeparateHead) {
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.2-1b");
+  const auto pb = model::param_breakdown(m);
+  EXPECT_EQ(pb.lm_head, 0.0);
+  EXPECT_GT(pb.embedding, 0.0);
+}
+
+TEST(ModelSpec, CheckRejectsInconsistentShapes) {
+  model::ModelSpec m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  m.num_kv_heads = 5;  // 32 heads not a multiple of 5
+  EXPECT_NE(model::check_model_spec(m), "");
+  m = model::ModelCatalog::shipped().get("mixtral-8x7b");
+  m.moe.top_k = 9;
+  EXPECT_NE(model::check_model_spec(m), "");
+}

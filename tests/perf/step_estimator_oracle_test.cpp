@@ -1,0 +1,143 @@
+// Oracle tests: the estimator against closed forms. Messages say what was expected and why.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/perf/request_estimate.h"
+#include "test_support.h"
+
+using namespace infersim;
+using infersim::testing::card;
+using infersim::testing::deployment;
+using infersim::testing::test_gpu;
+using model::BatchShape;
+
+namespace {
+double sum_bytes(const model::OpCosts& c) {
+  double b = 0;
+  for (const auto& o : c) b += o.bytes();
+  return b;
+}
+}  // namespace
+
+// A batch-1 decode step is memory-bound: time = (weights + KV + activations) bytes / (bw x mf) + overheads.
+TEST(StepOracle, MemoryBoundDecodeEqualsBytesOverEffectiveBandwidth) {
+  const double step = 1e-3, layer = 10e-6, seq = 5e-6;
+  const auto hw = test_gpu(0.5, 0.8, step, layer, seq);
+  const auto& m = card("llama-3.1-8b");
+  perf::StepEstimator est(m, deployment(hw));
+  const auto b = BatchShape::decode(1, 2048);
+  const double bytes = sum_bytes(model::op_costs(m, b, {}));
+  const double expected = bytes / (2000e9 * 0.8) + step + layer * m.num_layers + seq * 1;
+  const auto t = est.explain(b);
+  EXPECT_NEAR(t.total_s, expected, expected * 1e-9)
+      << "expected " << expected << " s because a batch-1 decode streams " << bytes
+      << " bytes at 0.8 x 2000 GB/s plus overheads, got " << t.total_s;
+  EXPECT_EQ(t.bound, perf::Bound::memory);
+  EXPECT_EQ(t.compute_bound_s, 0.0) << "no op of a batch-1 decode should be compute-bound";
+}
+
+// A long prefill approaches the compute roofline: time -> flops / (peak x cf).
+TEST(StepOracle, LongPrefillApproachesComputeBound) {
+  const auto hw = test_gpu(0.5, 0.8);
+  const auto& m = card("llama-3.1-8b");
+  perf::StepEstimator est(m, deployment(hw));
+  const auto b = BatchShape::prefill(1, 8192);
+  double flops = 0;
+  for (const auto& o : model::op_costs(m, b, {})) flops += o.flops;
+  const double compute = flops / (1000e12 * 0.5);
+  const auto t = est.explain(b);
+  EXPECT_EQ(t.bound, perf::Bound::compute);
+  EXPECT_GT(t.total_s, compute * 0.99);
+  EXPECT_LT(t.total_s, compute * 1.05) << "expected ~" << compute << " s (compute roofline), got " << t.total_s;
+}
+
+// TP all-reduce: 2 per layer, each 2(n-1)/n x tokens x hidden x bytes over the link, plus latency.
+TEST(StepOracle, TensorParallelAllReduceMatchesClosedForm) {
+  const auto hw = test_gpu();
+  const auto& m = card("llama-3.1-70b");
+  const int n = 4;
+  perf::StepEstimator est(m, deployment(hw, n));
+  const double T = 64;
+  const auto c = est.cost(BatchShape::decode(T, 1000));
+  const double per = 2.0 * (n - 1) / n * T * 8192 * 2;
+  const double expected_bw = 2.0 * 80 * per / 400e9;
+  EXPECT_NEAR(c.comm_bw_s, expected_bw, expected_bw * 1e-9);
+  EXPECT_NEAR(c.comm_latency_s, 2.0 * 80 * 2 * 2e-6, 1e-12);  // log2(4) = 2 latency steps each
+  EXPECT_EQ(c.collectives, 160.0 * 2);
+}
+
+TEST(StepOracle, TensorParallelSplitsWeightsAndSpeedsDecode) {
+  const auto hw = test_gpu();
+  const auto& m = card("llama-3.1-70b");
+  perf::StepEstimator e2(m, deployment(hw, 2)), e4(m, deployment(hw, 4));
+  const auto f2 = e2.memory_fit(0, 1), f4 = e4.memory_fit(0, 1);
+  EXPECT_NEAR(f2.weights_bytes / f4.weights_bytes, 2.0, 1e-9);
+  EXPECT_GT(e2.time(BatchShape::decode(1, 100)), e4.time(BatchShape::decode(1, 100)));
+}
+
+TEST(StepOracle, MoreBandwidthNeverSlower) {
+  auto slow = test_gpu();
+  auto fast = slow;
+  fast.main_memory_bw_bytes_per_s *= 2;
+  const auto& m = card("mixtral-8x7b");
+  perf::StepEstimator es(m, deployment(slow, 2)), ef(m, deployment(fast, 2));
+  for (double b : {1.0, 8.0, 64.0, 256.0})
+    EXPECT_LE(ef.time(BatchShape::decode(b, 1000)), es.time(BatchShape::decode(b, 1000))) << "batch " << b;
+}
+
+TEST(StepOracle, MemoryFitSaysWhatDoesNotFitAndByHowMuch) {
+  const auto hw = test_gpu();
+  const auto& m = card("llama-3.1-70b");
+  perf::StepEstimator est(m, deployment(hw, 1));
+  const auto f = est.memory_fit(1000, 1000);
+  EXPECT_FALSE(f.fits);
+  EXPECT_NE(f.message.find("does not fit"), std::string::npos) << f.message;
+  EXPECT_NE(f.message.find("short by"), std::string::npos) << f.message;
+  EXPECT_NEAR(f.weights_bytes, model::weight_bytes(m, common::DType::bf16), 1.0);
+  EXPECT_NEAR(f.reserve_bytes, 8e9, 1.0);
+}
+
+TEST(StepOracle, InvalidLayoutsAreConfigErrors) {
+  const auto hw = test_gpu();
+  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), deployment(hw, 3)), common::ConfigError);  // 32 heads % 3
+  auto d = deployment(hw, 2);
+  d.ep = 2;
+  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), d), common::ConfigError);  // EP on a dense model
+  auto fp4 = deployment(hw);
+  fp4.precision.weight = common::DType::fp4;
+  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), fp4), common::ConfigError);  // no fp4 on this chip
+  auto rt = deployment(hw);
+  rt.runtime = "tensorrt-llm";
+  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), rt), common::ConfigError);  // no such calibration
+}
+
+// LPU: SRAM-only chips must pipeline a 70B model over hundreds of chips.
+TEST(StepOracle, GroqAutoSizesToHundredsOfChips) {
+  const auto& m = card("llama-3.1-70b");
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("groq-lpu");
+  d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
+  const auto r = perf::auto_size(m, d, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024}));
+  ASSERT_TRUE(r.fits) << r.explanation;
+  const double min_chips = model::weight_bytes(m, common::DType::fp16) / (d.hardware.memory_bytes() * 0.9);
+  EXPECT_GE(r.deployment.chips(), int(min_chips)) << r.explanation;
+  EXPECT_LT(r.deployment.chips(), int(min_chips * 1.5)) << r.explanation;
+  EXPECT_NE(r.explanation.find("SRAM"), std::string::npos);
+}
+
+TEST(StepOracle, EdgeNpuReportsThatA70bModelDoesNotFit) {
+  const auto& m = card("llama-3.1-70b");
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("snapdragon-x-elite-npu");
+  d.precision = {common::DType::int8, common::DType::int8, common::DType::bf16};
+  const auto r = perf::auto_size(m, d, 2048, 1024);
+  EXPECT_FALSE(r.fits);
+  perf::StepEstimator est(m, r.deployment);
+  const auto f = est.memory_fit(2048, 1024);
+  EXPECT_FALSE(f.fits);
+  EXPECT_GT(f.used_bytes() - f.usable_bytes(), 0.0);
+  EXPECT_NE(f.message.find("short by"), std::string::npos);
+}
