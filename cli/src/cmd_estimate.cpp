@@ -189,29 +189,45 @@ int cmd_compare(const ArgList& argv) {
     names = hwprofiles::HardwareCatalog::shipped().names();
   common::Json out = common::Json::array();
   Table t({"hardware", "chips", "runtime", "fits", "TTFT", "TPOT", "tok/s", "$/1K out", "J/tok", "kW", "bound (p/d)"});
-  for (const auto& name : names) {
-    Prepared p = prepare(a, common::trim(name));
+  std::vector<std::string> problems;
+  bool any_borrowed = false, any_other_price = false;
+  for (const auto& raw : names) {
+    const std::string name = common::trim(raw);
     try {
+      Prepared p = prepare(a, name);
       perf::StepEstimator est(p.model, p.deployment);
       perf::Estimate e = perf::estimate_serving(est, p.workload);
       auto j = perf::estimate_to_json(e);
       j["layout"] = p.layout_note;
       out.push_back(j);
-      t.add({e.hardware, std::to_string(e.chips), e.runtime, e.fits ? "yes" : "NO", format_seconds(e.ttft_s),
-             format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
-             e.usd_per_hour > 0 ? fmt::format("{:.5f}", e.usd_per_1k_tokens) : "n/a",
+      const auto* cal = p.deployment.hardware.calibration(p.deployment.runtime);
+      const bool borrowed = cal == nullptr || cal->borrowed;
+      const bool other_price = e.usd_per_hour > 0 && e.price_basis != "on-demand";
+      any_borrowed = any_borrowed || borrowed;
+      any_other_price = any_other_price || other_price;
+      t.add({e.hardware, std::to_string(e.chips), e.runtime + (borrowed ? "*" : ""), e.fits ? "yes" : "NO",
+             format_seconds(e.ttft_s), format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
+             e.usd_per_hour > 0 ? fmt::format("{:.5f}{}", e.usd_per_1k_tokens, other_price ? "+" : "") : "n/a",
              fmt::format("{:.3f}", e.joules_per_token), fmt::format("{:.2f}", e.power_w / 1e3),
              fmt::format("{}/{}", perf::bound_name(e.prefill.bound), perf::bound_name(e.decode.bound))});
+      if (!e.fits) problems.push_back(fmt::format("{}: {}", e.hardware, e.memory.message));
     } catch (const ConfigError& err) {
       out.push_back({{"hardware", name}, {"error", err.what()}});
-      t.add({name, "-", "-", "n/a", err.reason()});
+      t.add({name, "-", "-", "error", "-", "-", "-", "-", "-", "-", "-"});
+      problems.push_back(fmt::format("{}: {}", name, err.reason()));
     }
   }
   if (a.flag("json")) {
     fmt::print("{}\n", out.dump(2));
-  } else {
-    fmt::print("{}", t.render());
+    return 0;
   }
+  fmt::print("{}", t.render());
+  if (any_borrowed)
+    fmt::print("* calibration borrowed from the hardware family or a cross-family default (no measurements on this "
+               "hardware); `infersim hardware show NAME` says which\n");
+  if (any_other_price)
+    fmt::print("+ no on-demand price in the profile: reserved price, or purchase price amortised over 4 years\n");
+  for (const auto& p : problems) fmt::print("note: {}\n", p);
   return 0;
 }
 
