@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Configures and builds infersim into build/ (Release). Extra arguments go to cmake's configure step.
+# Configures and builds infersim into build/ (Release).
+# Usage: scripts/build.sh [target...]   (no target = everything)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 jobs="$(nproc 2>/dev/null || echo 2)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-cmake --build build -j "$jobs"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DINFERSIM_BUILD_TESTS=ON -DINFERSIM_BUILD_BENCH=ON >/dev/null
+if [ $# -gt 0 ]; then
+  cmake --build build -j "$jobs" --target "$@"
+else
+  cmake --build build -j "$jobs"
+fi

@@ -4,6 +4,6 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/deps.sh
-bash scripts/build.sh -DINFERSIM_BUILD_TESTS=ON -DINFERSIM_BUILD_BENCH=ON
+bash scripts/build.sh
 cd build
 ctest --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"

@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -132,4 +133,29 @@ TEST(HardwareCatalog, UnknownNameSuggestsClosest) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'h100-sxm'"), std::string::npos) << e.what();
   }
+}
+
+TEST(Calibrations, ShippedTableLoadsAndBadTablesAreRejected) {
+  const auto entries = hwprofiles::load_calibrations(common::data_path("hwprofiles/data/calibrations.json"));
+  EXPECT_GE(entries.size(), 10u);
+  for (const auto& e : entries) EXPECT_EQ(e.calibration.source.rfind("[FIT]", 0), 0u) << e.hardware;
+  auto bad = [](const std::string& text, const std::string& needle) {
+    try {
+      hwprofiles::calibrations_from_json(common::parse_json_text(text, "cal.json"), "cal.json");
+      FAIL() << needle;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  const std::string entry =
+      R"({"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,"memory_fraction":0.8,)"
+      R"("step_overhead_us":1,"layer_overhead_us":1,"seq_overhead_us":1,"source":"[FIT] x")";
+  bad(R"({"schema_version":1,"entries":[)" + entry + R"(,"memory_fraction":1.5}]})", "/entries/0/memory_fraction");
+  bad(R"({"schema_version":1,"entries":[)" + entry + R"(,"bogus":1}]})", "/entries/0/bogus");
+  bad(R"({"schema_version":1,"entries":[{"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,)"
+      R"("memory_fraction":0.8,"step_overhead_us":-1,"layer_overhead_us":1,"seq_overhead_us":1,"source":"[FIT] x"}]})",
+      "/entries/0/step_overhead_us");
+  bad(R"({"schema_version":1,"entries":[{"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,)"
+      R"("memory_fraction":0.8,"step_overhead_us":1,"layer_overhead_us":1,"seq_overhead_us":1,"source":"fitted"}]})",
+      "/entries/0/source");
 }
