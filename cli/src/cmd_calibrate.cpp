@@ -54,7 +54,7 @@ int cmd_calibrate_from(const ArgList& argv) {
   auto groups = by_group(obs.obs);
   std::vector<hwprofiles::CalibrationEntry> entries;
   Json report = Json::array();
-  Table t({"hardware / runtime", "rows fit", "held out", "cf", "mf", "step us", "layer us", "seq us", "coll us",
+  Table t({"hardware / runtime", "rows fit", "held out", "cf", "mf", "step us", "layer us", "seq us", "coll us", "stage",
            "held-out TTFT", "TPOT", "e2e", "tput"});
   for (auto& [key, list] : groups) {
     std::map<const perf::Measurement*, bool> rows;
@@ -87,7 +87,8 @@ int cmd_calibrate_from(const ArgList& argv) {
     t.add({key, std::to_string(r.rows_fit), std::to_string(r.rows_held_out), fmt::format("{:.2f}", r.params.compute_fraction),
            fmt::format("{:.2f}", r.params.memory_fraction), fmt::format("{:.0f}", r.params.step_overhead_s * 1e6),
            fmt::format("{:.1f}", r.params.layer_overhead_s * 1e6), fmt::format("{:.1f}", r.params.seq_overhead_s * 1e6),
-           fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6), pct(get(perf::Metric::ttft)),
+           fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6), fmt::format("{:.2f}", r.params.pp_staging_fraction),
+           pct(get(perf::Metric::ttft)),
            pct(get(perf::Metric::tpot)), pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput))});
     Json x = hwprofiles::calibration_params_to_json(r.params);
     x["hardware"] = e.hardware;
@@ -136,7 +137,7 @@ int cmd_calibrate_from(const ArgList& argv) {
   } else {
     fmt::print("{}", t.render());
     fmt::print("cf/mf = achieved compute / memory-bandwidth fraction; overheads per step, per layer, per sequence, "
-               "per collective; error columns = median absolute error on held-out rows\n");
+               "per collective; stage = pipeline weight staging over the host link; error columns = median absolute error on held-out rows\n");
     for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
     for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   }

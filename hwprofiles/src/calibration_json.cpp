@@ -31,6 +31,7 @@ std::vector<CalibrationEntry> calibrations_from_json(const Json& j, const std::s
     p.layer_overhead_s = e.number("layer_overhead_us", 0, 1e9) * 1e-6;
     p.seq_overhead_s = e.number("seq_overhead_us", 0, 1e9) * 1e-6;
     p.collective_overhead_s = e.number_or("collective_overhead_us", 0, 0, 1e9) * 1e-6;
+    p.pp_staging_fraction = e.number_or("pp_staging_fraction", 0, 0, 1e3);
     ce.calibration.source = e.string("source");
     if (!has_source_tag(ce.calibration.source))
       e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));
@@ -58,6 +59,7 @@ Json calibration_params_to_json(const CalibrationParams& p) {
   j["layer_overhead_us"] = p.layer_overhead_s * 1e6;
   j["seq_overhead_us"] = p.seq_overhead_s * 1e6;
   j["collective_overhead_us"] = p.collective_overhead_s * 1e6;
+  j["pp_staging_fraction"] = p.pp_staging_fraction;
   return j;
 }
 

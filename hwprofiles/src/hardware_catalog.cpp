@@ -94,7 +94,7 @@ void HardwareCatalog::attach_calibrations(HardwareProfile& h) const {
   vllm_first(h.calibrations);
   if (!h.calibrations.empty()) return;
   // Cross-family default: median of every fit, with the profile's own datasheet interconnect fraction.
-  std::vector<double> cf, mf, so, lo, qo, co;
+  std::vector<double> cf, mf, so, lo, qo, co;  // pp staging is stack-specific: not borrowed across families
   for (const auto& [hw, cals] : own_)
     for (const auto& c : cals) {
       cf.push_back(c.params.compute_fraction);

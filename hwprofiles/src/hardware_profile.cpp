@@ -117,7 +117,7 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
     frac(c.params.compute_fraction, "calibration compute_fraction");
     frac(c.params.memory_fraction, "calibration memory_fraction");
     bad(c.params.step_overhead_s < 0 || c.params.layer_overhead_s < 0 || c.params.seq_overhead_s < 0 ||
-            c.params.collective_overhead_s < 0,
+            c.params.collective_overhead_s < 0 || c.params.pp_staging_fraction < 0,
         "calibration overheads must be >= 0");
   }
   return p;

@@ -116,7 +116,7 @@ std::map<Metric, ErrorStats> evaluate(const std::vector<Observation>& obs, const
 
 namespace {
 
-constexpr int K = 4;  // overheads: step, layer, sequence, collective
+constexpr int K = 5;  // linear terms: step, layer, sequence, collective overheads; pp staging
 
 struct Prepared {
   std::vector<const Observation*> obs;
@@ -130,6 +130,7 @@ double roofline_part(const Observation& o, double cf, double mf, double icf) {
   p.memory_fraction = mf;
   p.interconnect_fraction = icf;
   p.step_overhead_s = p.layer_overhead_s = p.seq_overhead_s = p.collective_overhead_s = 0;
+  p.pp_staging_fraction = 0;
   return total_time(o.terms, p);
 }
 
@@ -181,18 +182,20 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf) {
     // Multiplicities of each overhead per observation, scaled by 1/measured (relative error).
     Eigen::MatrixXd A(n, K);
     for (int i = 0; i < n; ++i) {
-      double steps = 0, layers = 0, seqs = 0, colls = 0;
+      double steps = 0, layers = 0, seqs = 0, colls = 0, staging = 0;
       for (const auto& w : use[std::size_t(i)]->terms) {
         steps += w.weight;
         layers += w.weight * w.cost.layers;
         seqs += w.weight * w.cost.sequences;
         colls += w.weight * w.cost.collectives;
+        staging += w.weight * w.cost.staging_s;
       }
       const double m = use[std::size_t(i)]->measured;
       A(i, 0) = steps / m;
       A(i, 1) = layers / m;
       A(i, 2) = seqs / m;
       A(i, 3) = colls / m;
+      A(i, 4) = staging / m;
     }
     double best_sse = std::numeric_limits<double>::infinity();
     hwprofiles::CalibrationParams best;
@@ -211,6 +214,7 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf) {
         best.layer_overhead_s = x(1);
         best.seq_overhead_s = x(2);
         best.collective_overhead_s = x(3);
+        best.pp_staging_fraction = x(4);
       }
     };
     // Coarse grid (steps of 0.05), then a fine grid (0.01) around the best point; integer percent

@@ -30,7 +30,7 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += std::max(compute_s[i] * ic, memory_s[i] * im);
   t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
   t += p.step_overhead_s + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
-       p.collective_overhead_s * collectives;
+       p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
   return t;
 }
 
@@ -52,6 +52,7 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
   collectives += o.collectives;
+  staging_s += o.staging_s;
   layers += o.layers;
   sequences += o.sequences;
   flops += o.flops;
@@ -68,6 +69,7 @@ StepCost StepCost::scaled(double f) const {
   s.comm_bw_s *= f;
   s.comm_latency_s *= f;
   s.collectives *= f;
+  s.staging_s *= f;
   s.layers *= f;
   s.sequences *= f;
   s.flops *= f;
@@ -176,6 +178,12 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
     const double hops = dep_.pp - 1.0;
     s.comm_bw_s += hops * T * h * ab / tp / std::max(bw, 1.0);
     s.comm_latency_s += hops * lat;
+    s.collectives += hops;
+    if (hw.host_link_effective_bytes_per_s > 0) {
+      double weights = 0;
+      for (const auto& o : ops) weights += o.weight_bytes;
+      s.staging_s = weights * (dep_.pp - 1.0) / dep_.pp / tp / hw.host_link_effective_bytes_per_s;
+    }
   }
   s.layers = L;
   s.sequences = b.sequences();
@@ -195,7 +203,7 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
   }
   t.comm_s = c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
   t.overhead_s = params_.step_overhead_s + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +
-                 params_.collective_overhead_s * c.collectives;
+                 params_.collective_overhead_s * c.collectives + params_.pp_staging_fraction * c.staging_s;
   t.total_s = c.time(params_);
   t.flops = c.flops;
   t.bytes = c.bytes;

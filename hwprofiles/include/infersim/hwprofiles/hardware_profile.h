@@ -27,6 +27,10 @@ struct CalibrationParams {
   double layer_overhead_s = 0.0;       // per layer per step (kernel launches, syncs)
   double seq_overhead_s = 0.0;         // per sequence in the step (sampling, bookkeeping)
   double collective_overhead_s = 0.0;  // per collective (TP all-reduce, EP all-to-all) beyond link latency
+  // Share of the off-stage weights that cross the host link every step under pipeline parallelism.
+  // 0 for runtimes that keep each stage's weights on its device; measured ~1 for llama.cpp's
+  // multi-device layer split on Intel GPU Max (docs/calibration.md).
+  double pp_staging_fraction = 0.0;
 };
 
 struct Calibration {

@@ -33,6 +33,7 @@ struct StepCost {
   double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
   double comm_latency_s = 0;   // link latency terms
   double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
+  double staging_s = 0;        // off-stage weight bytes / host link bandwidth (pipeline parallelism only)
   double layers = 0;           // layers traversed
   double sequences = 0;        // sequences in the step
   double flops = 0;            // per chip
