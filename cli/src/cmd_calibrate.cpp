@@ -154,7 +154,8 @@ int cmd_validate(const ArgList& argv) {
   auto groups = by_group(obs.obs);
   Json out;
   Json gj = Json::array();
-  Table t({"hardware / runtime", "calibration", "rows", "TTFT med", "TPOT med", "e2e med", "tput med", "tput p90"});
+  Table t({"hardware / runtime", "calibration", "rows", "TTFT med", "TPOT med", "e2e med", "tput med", "tput p90",
+           "targets"});
   std::map<perf::Metric, std::vector<double>> overall;
   for (auto& [key, list] : groups) {
     const auto& first = *list.front().row;
@@ -163,8 +164,9 @@ int cmd_validate(const ArgList& argv) {
     hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
     std::string basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
     std::map<perf::Metric, std::vector<double>> errs;
-    std::map<const perf::Measurement*, bool> rows;
+    std::map<const perf::Measurement*, bool> rows, measured;
     for (const auto& o : list) {
+      measured[o.row] = true;
       if (held_only && !o.row->held_out) continue;
       rows[o.row] = true;
       const double e = o.predict(p) / o.measured - 1.0;
@@ -174,11 +176,21 @@ int cmd_validate(const ArgList& argv) {
     std::map<perf::Metric, perf::ErrorStats> st;
     for (auto& [m, v] : errs) st[m] = perf::error_stats(v);
     auto get = [&](perf::Metric m) { return st.count(m) ? st[m] : perf::ErrorStats{}; };
+    // Targets (issues 2 and 8): TPOT and throughput <= 15%, TTFT <= 25%, judged where a (hardware,
+    // runtime) pair has at least 20 measured rows.
+    std::string verdict = "n<20";
+    bool meets = true;
+    if (measured.size() >= 20) {
+      auto within = [&](perf::Metric m, double limit) { return !st.count(m) || st[m].median_abs <= limit; };
+      meets = within(perf::Metric::tpot, 0.15) && within(perf::Metric::throughput, 0.15) && within(perf::Metric::ttft, 0.25);
+      verdict = meets ? "met" : "MISSED";
+    }
     t.add({key, basis, std::to_string(rows.size()), pct(get(perf::Metric::ttft)), pct(get(perf::Metric::tpot)),
            pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput)),
-           get(perf::Metric::throughput).n ? fmt::format("{:.1f}%", 100 * get(perf::Metric::throughput).p90_abs) : "-"});
+           get(perf::Metric::throughput).n ? fmt::format("{:.1f}%", 100 * get(perf::Metric::throughput).p90_abs) : "-",
+           verdict});
     Json g = {{"hardware", first.hardware}, {"runtime", first.runtime}, {"calibration", basis},
-              {"rows", rows.size()}};
+              {"rows", rows.size()}, {"measured_rows", measured.size()}, {"targets", verdict}};
     for (auto& [m, s] : st) g[perf::metric_name(m)] = perf::error_stats_to_json(s);
     gj.push_back(g);
   }

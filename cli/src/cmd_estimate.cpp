@@ -7,9 +7,11 @@
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/estimate_json.h"
 #include "infersim/perf/request_estimate.h"
+#include "infersim/perf/runtime_resolution.h"
 #include "table.h"
 
 namespace infersim::cli {
@@ -58,6 +60,7 @@ struct Prepared {
   perf::Deployment deployment;
   perf::Workload workload;
   std::string layout_note;
+  perf::RuntimeResolution runtime;
 };
 
 Prepared prepare(const Args& a, const std::string& hardware_name) {
@@ -83,6 +86,21 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
   } else if (a.value("spec-k") || a.value("spec-accept")) {
     throw ConfigError("", "--draft", "--spec-k / --spec-accept need a draft model (--draft M)");
   }
+  // A KV format the runtime cannot store falls back to the same-width one it can (llama.cpp keeps a
+  // fp16 cache where others keep bf16) unless the user asked for a format explicitly.
+  if (!kv) {
+    const auto& rts = hwprofiles::RuntimeCatalog::shipped();
+    const auto* rp = d.runtime.empty() ? rts.default_for(d.hardware) : &rts.get(d.runtime);
+    if (const auto* be = rp ? rp->backend_for(d.hardware) : nullptr) {
+      auto has = [&](DType x) { return std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), x) != be->kv_dtypes.end(); };
+      if (!has(d.precision.kv)) {
+        if (d.precision.kv == DType::bf16 && has(DType::fp16)) d.precision.kv = DType::fp16;
+        else if (d.precision.kv == DType::fp16 && has(DType::bf16)) d.precision.kv = DType::bf16;
+      }
+    }
+  }
+  // Runtime first: it decides which calibration (and so which memory/speed) the layout search sees.
+  p.runtime = perf::apply_runtime(p.model, d);
   p.workload.batch = a.number("batch", 1, 1, 1e6);
   p.workload.input = a.number("input", 1024, 1, 1e8);
   p.workload.output = a.number("output", 256, 1, 1e8);
@@ -114,11 +132,15 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
   return p;
 }
 
-void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const std::string& layout_note) {
+void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const std::string& layout_note,
+                const perf::RuntimeResolution& rt) {
   const auto& dep = est.deployment();
   fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model,
              e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(dep.precision.activation),
              e.kv_precision, e.runtime);
+  fmt::print("  runtime:     {}{} ({} backend, {}); calibration {}\n", rt.runtime,
+             rt.defaulted ? fmt::format(" (default for {})", e.hardware) : "", rt.backend.empty() ? "-" : rt.backend,
+             rt.maturity.empty() ? "maturity n/a" : rt.maturity, rt.basis);
   fmt::print("  layout:      {}\n", layout_note);
   fmt::print("  calibration: {}\n", e.calibration_source);
   fmt::print("workload: {} concurrent sequences, {} input / {} output tokens\n", e.workload.batch, e.workload.input,
@@ -173,9 +195,13 @@ int cmd_estimate(const ArgList& argv) {
   if (a.flag("json")) {
     auto j = perf::estimate_to_json(e);
     j["layout"] = p.layout_note;
+    j["runtime_default"] = p.runtime.defaulted;
+    j["runtime_basis"] = p.runtime.basis;
+    j["runtime_backend"] = p.runtime.backend;
+    j["runtime_maturity"] = p.runtime.maturity;
     fmt::print("{}\n", j.dump(2));
   } else {
-    print_text(e, est, p.layout_note);
+    print_text(e, est, p.layout_note, p.runtime);
   }
   return 0;
 }
@@ -200,8 +226,7 @@ int cmd_compare(const ArgList& argv) {
       auto j = perf::estimate_to_json(e);
       j["layout"] = p.layout_note;
       out.push_back(j);
-      const auto* cal = p.deployment.hardware.calibration(p.deployment.runtime);
-      const bool borrowed = cal == nullptr || cal->borrowed;
+      const bool borrowed = p.runtime.basis != "fitted";
       const bool other_price = e.usd_per_hour > 0 && e.price_basis != "on-demand";
       any_borrowed = any_borrowed || borrowed;
       any_other_price = any_other_price || other_price;
@@ -223,8 +248,8 @@ int cmd_compare(const ArgList& argv) {
   }
   fmt::print("{}", t.render());
   if (any_borrowed)
-    fmt::print("* calibration borrowed from the hardware family or a cross-family default (no measurements on this "
-               "hardware); `infersim hardware show NAME` says which\n");
+    fmt::print("* calibration not measured on this hardware with this runtime: borrowed from the family, transferred "
+               "from another chip, or a cross-family default; `infersim estimate ... ` prints its source\n");
   if (any_other_price)
     fmt::print("+ no on-demand price in the profile: reserved price, or purchase price amortised over 4 years\n");
   for (const auto& p : problems) fmt::print("note: {}\n", p);

@@ -29,6 +29,8 @@ commands:
   calibrate-from  fit efficiency/overhead parameters to a measurement CSV
                 (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
   validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
+  runtimes      list | show NAME | matrix [--model M] [--precision a,b]: serving runtimes and the
+                support matrix (model x hardware x runtime x dtype) with each cell's calibration basis
   version       print the version
 
 Exit codes: 0 success, 2 bad input (message names the file / field), 3 internal error.
@@ -53,12 +55,13 @@ int main(int argc, char** argv) {
     if (cmd == "hardware") return cli::cmd_hardware(rest);
     if (cmd == "calibrate-from") return cli::cmd_calibrate_from(rest);
     if (cmd == "validate") return cli::cmd_validate(rest);
+    if (cmd == "runtimes") return cli::cmd_runtimes(rest);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
     const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
-                                            "calibrate-from", "validate", "version"};
+                                            "calibrate-from", "validate", "version", "runtimes"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

@@ -38,7 +38,8 @@ void HardwareCatalog::load() const {
     throw common::IoError(fmt::format("{}: hardware catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(dir_))
-    if (e.is_regular_file() && e.path().extension() == ".json" && e.path().parent_path() != fs::path(dir_))
+    if (e.is_regular_file() && e.path().extension() == ".json" && e.path().parent_path() != fs::path(dir_) &&
+        e.path().parent_path().filename() != "runtimes")  // runtime profiles live beside the vendors
       files.push_back(e.path());
   std::sort(files.begin(), files.end());
   for (const auto& f : files) {
@@ -86,8 +87,27 @@ void HardwareCatalog::attach_calibrations(HardwareProfile& h) const {
       seen[c.runtime] = true;
       Calibration b = c;
       b.borrowed = true;
+      b.basis = "family";
       b.source = fmt::format("[EST] family default: fitted on {} ({} family), not measured on {}", hw, h.family,
                              h.name);
+      h.calibrations.push_back(b);
+    }
+  }
+  vllm_first(h.calibrations);
+  if (!h.calibrations.empty()) return;
+  // Vendor default: the same vendor's fits on the same kind of chip (e.g. B200 <- H100: same software
+  // stack and kernels, newer silicon whose peaks the profile already carries).
+  for (const auto& [hw, cals] : own_) {
+    auto p = profiles_.find(hw);
+    if (p == profiles_.end() || p->second.vendor != h.vendor || p->second.kind != h.kind) continue;
+    for (const auto& c : cals) {
+      if (seen[c.runtime]) continue;
+      seen[c.runtime] = true;
+      Calibration b = c;
+      b.borrowed = true;
+      b.basis = "vendor";
+      b.source = fmt::format("[EST] vendor default: fitted on {} ({} {}), no measurements for {} or its {} family", hw,
+                             h.vendor, kind_name(h.kind), h.name, h.family);
       h.calibrations.push_back(b);
     }
   }
@@ -108,6 +128,7 @@ void HardwareCatalog::attach_calibrations(HardwareProfile& h) const {
   Calibration g;
   g.runtime = "default";
   g.borrowed = true;
+  g.basis = "cross-family";
   g.params.compute_fraction = std::min(median(cf), h.datasheet_efficiency.compute_fraction);
   g.params.memory_fraction = std::min(median(mf), h.datasheet_efficiency.memory_fraction);
   g.params.interconnect_fraction = h.datasheet_efficiency.interconnect_fraction;

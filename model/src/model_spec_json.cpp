@@ -48,6 +48,7 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
     r.fail("name", fmt::format("'{}' is not a lowercase slug ([a-z0-9.-])", m.name));
   m.display_name = r.string_or("display_name", m.name);
   m.family = r.string("family");
+  m.architecture = r.string_or("architecture", m.family);
   m.hf_id = r.string_or("hf_id", "");
   m.source = r.string("source");
   {
@@ -106,6 +107,7 @@ Json model_to_json(const ModelSpec& m) {
   j["name"] = m.name;
   j["display_name"] = m.display_name;
   j["family"] = m.family;
+  j["architecture"] = m.architecture;
   if (!m.hf_id.empty()) j["hf_id"] = m.hf_id;
   j["source"] = m.source;
   j["published_params"] = {{"value", m.published_params}, {"source", m.published_params_source}};
@@ -197,6 +199,7 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
 
   ModelSpec m;
   m.family = model_type;
+  m.architecture = model_type;
   m.source = fmt::format("imported from Hugging Face config.json ({})", file);
   if (model_type == "bloom") {
     m.hidden_size = r.first_of({"hidden_size", "n_embed"});

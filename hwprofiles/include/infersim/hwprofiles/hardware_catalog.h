@@ -1,8 +1,9 @@
 #pragma once
 // The shipped hardware profiles (hwprofiles/data/<vendor>/<name>.json) with their calibrations
 // (hwprofiles/data/calibrations.json) merged in. A profile without a fit of its own borrows the fits
-// of its family (e.g. h200 <- h100-sxm), else a cross-family default (the median of all fits); both
-// are marked `borrowed` with an [EST] source that names where they came from.
+// of its family (e.g. h200 <- h100-sxm), else of the same vendor and kind (b200 <- h100-sxm), else a
+// cross-family default (the median of all fits); all are marked `borrowed` with an [EST] source that
+// names where they came from.
 // resolve() accepts a slug or a path to a profile JSON. Not thread-safe while loading.
 #include <map>
 #include <string>

@@ -39,6 +39,7 @@ struct Calibration {
   std::string source;         // "[FIT] ..." or "[EST] family default from ..."
   std::string fitted_on;      // hardware the fit was made on (differs for family defaults)
   bool borrowed = false;      // true when taken from another profile of the family / global default
+  std::string basis = "fitted";  // fitted | family | vendor | cross-family (how the catalog attached it)
   int rows_fit = 0;
   int rows_held_out = 0;
 };

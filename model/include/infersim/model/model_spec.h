@@ -35,6 +35,7 @@ struct ModelSpec {
   std::string name;          // catalog slug, e.g. "llama-3.1-70b"
   std::string display_name;  // "Llama-3.1-70B"
   std::string family;        // "llama3", "qwen2", "mixtral", "deepseek-v3", ...
+  std::string architecture;  // Hugging Face model_type ("llama", "deepseek_v3", ...): what runtimes list
   std::string hf_id;         // Hugging Face repo id it describes
   std::string source;        // where the shape came from
   double published_params = 0;         // published total parameter count (for the 1% test)

@@ -1,0 +1,40 @@
+#pragma once
+// The shipped runtime profiles (hwprofiles/data/runtimes/*.json, docs/runtime-format.md): loader with
+// validation (unknown keys, tagged sources, known dtypes/maturity) and lookups by name and hardware.
+// Not thread-safe while loading; share the returned values afterwards.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/runtime_profile.h"
+
+namespace infersim::hwprofiles {
+
+inline constexpr int RUNTIME_SCHEMA_VERSION = 1;
+
+RuntimeProfile runtime_from_json(const common::Json& j, const std::string& file);
+RuntimeProfile load_runtime_profile(const std::string& path);
+
+class RuntimeCatalog {
+ public:
+  explicit RuntimeCatalog(std::string directory);
+  static RuntimeCatalog& shipped();
+
+  std::vector<std::string> names() const;
+  bool contains(const std::string& name) const;
+  const RuntimeProfile& get(const std::string& name) const;  // ConfigError with suggestion
+  std::string path_of(const std::string& name) const;
+  // Runtimes with a backend on this hardware; the default one first.
+  std::vector<const RuntimeProfile*> for_hardware(const HardwareProfile& h) const;
+  const RuntimeProfile* default_for(const HardwareProfile& h) const;  // nullptr if none
+
+ private:
+  void load() const;
+  std::string dir_;
+  mutable bool loaded_ = false;
+  mutable std::map<std::string, RuntimeProfile> runtimes_;
+  mutable std::map<std::string, std::string> paths_;
+};
+
+}  // namespace infersim::hwprofiles

@@ -1,0 +1,38 @@
+#pragma once
+// Which serving runtime runs a deployment, whether it can (support matrix), and which calibration
+// describes its speed there. Resolution order for the calibration of runtime R on hardware H:
+//   1. fitted on H                        (basis "fitted")
+//   2. fitted on H's family or vendor     (basis "family": H200 <- H100; "vendor": B200 <- H100)
+//   3. transferred: H's reference-runtime (vLLM) calibration scaled by R's measured speed relative
+//      to vLLM on a hardware X where both were fitted — prefill factor on the compute fraction,
+//      decode factor on the bandwidth fraction and overheads (basis "transferred")
+//   4. assumed equal to the reference runtime on H when R was never measured (basis "assumed")
+//   5. the hardware's own default calibration (cross-family median) or the datasheet (basis "default")
+// Everything except "fitted" carries an [EST] source saying where it came from. An unsupported
+// combination (runtime not on that hardware, model architecture not served, dtype unsupported there)
+// is a ConfigError, never a silent number. Uses the shipped catalogs; thread-safe after they load.
+#include <string>
+
+#include "infersim/hwprofiles/runtime_profile.h"
+#include "infersim/model/model_spec.h"
+#include "infersim/perf/deployment.h"
+
+namespace infersim::perf {
+
+inline constexpr const char* REFERENCE_RUNTIME = "vllm";
+
+struct RuntimeResolution {
+  std::string runtime;
+  bool defaulted = false;   // the user named no runtime: the hardware's default was used
+  std::string maturity;     // backend maturity on this hardware
+  std::string backend;
+  std::string basis;        // fitted | family | vendor | transferred | assumed | default | datasheet
+  hwprofiles::Calibration calibration;
+};
+
+// Checks support and picks the calibration; d.runtime may be empty (default runtime).
+RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d);
+// resolve_runtime() and install the result into d (d.runtime, d.hardware.calibrations).
+RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d);
+
+}  // namespace infersim::perf

@@ -1,0 +1,176 @@
+#include "infersim/perf/runtime_resolution.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/step_estimator.h"
+
+namespace infersim::perf {
+
+using common::ConfigError;
+using hwprofiles::Calibration;
+using hwprofiles::HardwareProfile;
+
+namespace {
+
+const Calibration* own_or_family(const HardwareProfile& h, const std::string& runtime) {
+  for (const auto& c : h.calibrations)
+    if (c.runtime == runtime) return &c;
+  return nullptr;
+}
+
+// Speed of `runtime` relative to the reference runtime on hardware x (both fitted there), for a
+// reference shape (Llama-3.1-8B, one chip, 16-bit): {prefill factor, decode factor} = t_R / t_ref.
+std::pair<double, double> relative_speed(const HardwareProfile& x, const Calibration& r, const Calibration& ref) {
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  Deployment d;
+  d.hardware = x;
+  d.hardware.calibrations.clear();
+  const auto dt = x.supports(common::DType::bf16) ? common::DType::bf16 : common::DType::fp16;
+  d.precision = {dt, dt, dt};
+  StepEstimator est(m, d);
+  auto geo = [&](std::initializer_list<model::BatchShape> shapes) {
+    double log_sum = 0;
+    int n = 0;
+    for (const auto& b : shapes) {
+      const auto c = est.cost(b);
+      log_sum += std::log(c.time(r.params) / c.time(ref.params));
+      ++n;
+    }
+    return std::exp(log_sum / n);
+  };
+  const double fp = geo({model::BatchShape::prefill(1, 512), model::BatchShape::prefill(4, 1024)});
+  const double fd = geo({model::BatchShape::decode(1, 1024), model::BatchShape::decode(16, 1024),
+                         model::BatchShape::decode(64, 1024)});
+  return {fp, fd};
+}
+
+}  // namespace
+
+RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d) {
+  const auto& hw = d.hardware;
+  auto& runtimes = hwprofiles::RuntimeCatalog::shipped();
+  RuntimeResolution res;
+  const hwprofiles::RuntimeProfile* rp = nullptr;
+  if (d.runtime.empty()) {
+    rp = runtimes.default_for(hw);
+    res.defaulted = true;
+    if (rp == nullptr) {
+      // No runtime profile claims this hardware: keep its own calibration, clearly labelled.
+      res.runtime = hw.calibrations.empty() ? "datasheet" : hw.calibrations.front().runtime;
+      res.basis = hw.calibrations.empty() ? "datasheet" : "default";
+      if (!hw.calibrations.empty()) res.calibration = hw.calibrations.front();
+      else {
+        res.calibration.runtime = res.runtime;
+        res.calibration.params = hw.datasheet_efficiency;
+        res.calibration.source = "[EST] datasheet efficiency only: no runtime profile or calibration for this hardware";
+      }
+      return res;
+    }
+  } else {
+    rp = &runtimes.get(d.runtime);
+  }
+  const auto* backend = rp->backend_for(hw);
+  if (backend == nullptr) {
+    std::vector<std::string> avail;
+    for (const auto* p : runtimes.for_hardware(hw)) avail.push_back(p->name);
+    throw ConfigError("", "--runtime",
+                      fmt::format("runtime '{}' does not run on {} ({} family); runtimes for it: {}", rp->name, hw.name,
+                                  hw.family, avail.empty() ? "none in the catalog" : common::join(avail, ", ")));
+  }
+  if (!rp->serves(m.architecture))
+    throw ConfigError("", "--runtime",
+                      fmt::format("runtime '{}' does not serve {} models ('{}' architecture); it serves: {} ({})", rp->name,
+                                  m.name, m.architecture, common::join(rp->architectures, ", "), rp->architectures_source));
+  const std::string dtype_issue = rp->dtype_problem(hw, d.precision.weight, d.precision.kv);
+  if (!dtype_issue.empty()) throw ConfigError("", "--precision", dtype_issue);
+  res.runtime = rp->name;
+  res.backend = backend->name;
+  res.maturity = backend->maturity;
+
+  if (const auto* c = own_or_family(hw, rp->name)) {
+    res.calibration = *c;
+    res.basis = c->basis;
+    return res;
+  }
+  const Calibration* ref = own_or_family(hw, REFERENCE_RUNTIME);
+  if (ref != nullptr && rp->name != REFERENCE_RUNTIME) {
+    // Find a hardware where both this runtime and the reference were fitted; prefer the same vendor.
+    auto& hwcat = hwprofiles::HardwareCatalog::shipped();
+    const HardwareProfile* source = nullptr;
+    const Calibration *r_fit = nullptr, *ref_fit = nullptr;
+    for (int pass = 0; pass < 2 && source == nullptr; ++pass) {
+      for (const auto& name : hwcat.names()) {
+        const auto& x = hwcat.get(name);
+        if (pass == 0 && x.vendor != hw.vendor) continue;
+        const auto* a = own_or_family(x, rp->name);
+        const auto* b = own_or_family(x, REFERENCE_RUNTIME);
+        if (a && b && !a->borrowed && !b->borrowed) {
+          source = &x;
+          r_fit = a;
+          ref_fit = b;
+          break;
+        }
+      }
+    }
+    if (source != nullptr) {
+      const auto [fp, fd] = relative_speed(*source, *r_fit, *ref_fit);
+      Calibration t = *ref;
+      t.runtime = rp->name;
+      t.borrowed = true;
+      t.params.compute_fraction = std::min(1.0, ref->params.compute_fraction / fp);
+      t.params.memory_fraction = std::min(1.0, ref->params.memory_fraction / fd);
+      t.params.step_overhead_s *= fd;
+      t.params.layer_overhead_s *= fd;
+      t.params.seq_overhead_s *= fd;
+      t.params.collective_overhead_s *= fd;
+      t.fitted_on = source->name;
+      t.source = fmt::format(
+          "[EST] transferred: {} {} calibration ({}) scaled by {}'s measured speed relative to {} on {} "
+          "(prefill x{:.2f}, decode x{:.2f})",
+          hw.name, REFERENCE_RUNTIME, ref->borrowed ? "borrowed" : "fitted", rp->name, REFERENCE_RUNTIME, source->name,
+          fp, fd);
+      res.calibration = t;
+      res.basis = "transferred";
+      return res;
+    }
+    Calibration a = *ref;
+    a.runtime = rp->name;
+    a.borrowed = true;
+    a.source = fmt::format("[EST] assumed: {} was not measured on any hardware; taken as fast as {} on {}", rp->name,
+                           REFERENCE_RUNTIME, hw.name);
+    res.calibration = a;
+    res.basis = "assumed";
+    return res;
+  }
+  if (!hw.calibrations.empty()) {
+    Calibration c = hw.calibrations.front();
+    c.runtime = rp->name;
+    c.borrowed = true;
+    c.source = fmt::format("[EST] no measurements of {} on {} or its family: {} (from: {})", rp->name, hw.name,
+                           "the hardware's default calibration", hw.calibrations.front().source);
+    res.calibration = c;
+    res.basis = "default";
+    return res;
+  }
+  res.calibration.runtime = rp->name;
+  res.calibration.params = hw.datasheet_efficiency;
+  res.calibration.source = "[EST] datasheet efficiency only (pure roofline, no overheads)";
+  res.basis = "datasheet";
+  return res;
+}
+
+RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
+  RuntimeResolution r = resolve_runtime(m, d);
+  d.runtime = r.calibration.runtime = r.runtime;
+  d.hardware.calibrations = {r.calibration};
+  return r;
+}
+
+}  // namespace infersim::perf

@@ -1,0 +1,68 @@
+#include "infersim/hwprofiles/runtime_catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+
+using namespace infersim;
+using common::ConfigError;
+using common::DType;
+using common::Json;
+
+TEST(RuntimeCatalog, ShipsTheRequiredRuntimes) {
+  auto& c = hwprofiles::RuntimeCatalog::shipped();
+  for (const char* n : {"vllm", "tensorrt-llm", "sglang", "llama.cpp", "deepspeed-mii", "tgi", "jetstream", "neuron",
+                        "groq", "qnn", "ryzen-ai", "coreml"})
+    EXPECT_TRUE(c.contains(n)) << n;
+}
+
+// Every shipped hardware has exactly one default runtime (the one used when none is named).
+TEST(RuntimeCatalog, EveryHardwareHasExactlyOneDefaultRuntime) {
+  auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  auto& hws = hwprofiles::HardwareCatalog::shipped();
+  for (const auto& n : hws.names()) {
+    const auto& h = hws.get(n);
+    int defaults = 0;
+    for (const auto* r : rts.for_hardware(h)) defaults += r->backend_for(h)->is_default ? 1 : 0;
+    EXPECT_EQ(defaults, 1) << n << " (" << h.family << ")";
+  }
+}
+
+TEST(RuntimeCatalog, SupportMatrixRules) {
+  auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  auto& hws = hwprofiles::HardwareCatalog::shipped();
+  const auto& vllm = rts.get("vllm");
+  // FP8 only on Hopper and newer (and Ada): rejected on A100 with the reason, accepted on H100.
+  const std::string a100 = vllm.dtype_problem(hws.get("a100-80g-sxm"), DType::fp8, DType::fp8);
+  EXPECT_NE(a100.find("fp8"), std::string::npos) << a100;
+  EXPECT_EQ(vllm.dtype_problem(hws.get("h100-sxm"), DType::fp8, DType::fp8), "");
+  // TensorRT-LLM does not run on AMD; jetstream runs only on TPUs.
+  EXPECT_EQ(rts.get("tensorrt-llm").backend_for(hws.get("mi300x")), nullptr);
+  EXPECT_NE(rts.get("jetstream").backend_for(hws.get("tpu-v6e")), nullptr);
+  EXPECT_EQ(rts.get("jetstream").backend_for(hws.get("h100-sxm")), nullptr);
+  EXPECT_EQ(rts.default_for(hws.get("h100-sxm"))->name, "vllm");
+  EXPECT_EQ(rts.default_for(hws.get("gaudi2"))->name, "deepspeed-mii");
+  EXPECT_EQ(rts.default_for(hws.get("groq-lpu"))->name, "groq");
+  EXPECT_FALSE(rts.get("deepspeed-mii").serves("deepseek_v3"));
+}
+
+TEST(RuntimeCatalog, BadProfilesAreRejectedWithPointer) {
+  const Json good = common::load_json_file(hwprofiles::RuntimeCatalog::shipped().path_of("vllm"));
+  auto bad = [&](const std::function<void(Json&)>& mutate, const std::string& needle) {
+    Json j = good;
+    mutate(j);
+    try {
+      hwprofiles::runtime_from_json(j, "rt.json");
+      FAIL() << needle;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  bad([](Json& j) { j["backends"][0]["weight_dtypes"][0] = "fp9"; }, "/backends/0/weight_dtypes/0");
+  bad([](Json& j) { j["backends"][0]["maturity"] = "ancient"; }, "/backends/0/maturity");
+  bad([](Json& j) { j["features"]["source"] = "docs"; }, "/features/source");
+  bad([](Json& j) { j["speed"] = 3; }, "/speed");
+  bad([](Json& j) { j["backends"] = Json::array(); }, "/backends");
+  bad([](Json& j) { j["backends"][0]["hardware_kinds"] = {"fpga"}; }, "/backends/0/hardware_kinds/0");
+}
