@@ -38,23 +38,6 @@ DType parse_precision(const Args& a, const std::string& name, DType fallback) {
   return *d;
 }
 
-// Weight precision -> activation precision: fp8/fp4 run W8A8/W4A4 where the chip computes in them;
-// int8 runs W8A8 where the chip has int8 math; int4 is weight-only (16-bit activations).
-model::Precision resolve_precision(const hwprofiles::HardwareProfile& hw, DType w, std::optional<DType> kv) {
-  model::Precision p;
-  p.weight = w;
-  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : (hw.supports(DType::fp16) ? DType::fp16 : DType::fp32);
-  switch (w) {
-    case DType::fp32: p.activation = DType::fp32; break;
-    case DType::bf16: case DType::fp16: p.activation = w; break;
-    case DType::fp8: case DType::fp4: p.activation = hw.supports(w) ? w : sixteen; break;
-    case DType::int8: p.activation = hw.supports(DType::int8) ? DType::int8 : sixteen; break;
-    default: p.activation = sixteen; break;
-  }
-  p.kv = kv ? *kv : (w == DType::fp8 ? DType::fp8 : (w == DType::fp32 ? DType::fp32 : (w == DType::fp16 ? DType::fp16 : DType::bf16)));
-  return p;
-}
-
 struct Prepared {
   model::ModelSpec model;
   perf::Deployment deployment;
@@ -73,32 +56,8 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
   const DType w = parse_precision(a, "precision", d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16);
   std::optional<DType> kv;
   if (a.value("kv-precision")) kv = parse_precision(a, "kv-precision", DType::bf16);
-  d.precision = resolve_precision(d.hardware, w, kv);
   d.runtime = a.value_or("runtime", "");
-  d.ep = a.integer("ep", 1, 1, 4096);
-  d.weight_sparsity = a.number("sparsity", 0.0, 0.0, 0.95);
-  if (auto draft = a.value("draft")) {
-    perf::SpeculativeDecoding sd;
-    sd.draft = model::ModelCatalog::shipped().resolve(*draft);
-    sd.k = a.integer("spec-k", 4, 1, 16);
-    sd.acceptance = a.number("spec-accept", 0.7, 0.0, 1.0);
-    d.speculative = sd;
-  } else if (a.value("spec-k") || a.value("spec-accept")) {
-    throw ConfigError("", "--draft", "--spec-k / --spec-accept need a draft model (--draft M)");
-  }
-  // A KV format the runtime cannot store falls back to the same-width one it can (llama.cpp keeps a
-  // fp16 cache where others keep bf16) unless the user asked for a format explicitly.
-  if (!kv) {
-    const auto& rts = hwprofiles::RuntimeCatalog::shipped();
-    const auto* rp = d.runtime.empty() ? rts.default_for(d.hardware) : &rts.get(d.runtime);
-    if (const auto* be = rp ? rp->backend_for(d.hardware) : nullptr) {
-      auto has = [&](DType x) { return std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), x) != be->kv_dtypes.end(); };
-      if (!has(d.precision.kv)) {
-        if (d.precision.kv == DType::bf16 && has(DType::fp16)) d.precision.kv = DType::fp16;
-        else if (d.precision.kv == DType::fp16 && has(DType::bf16)) d.precision.kv = DType::bf16;
-      }
-    }
-  }
+  d.precision = perf::default_precision(d.hardware, w, kv, d.runtime);
   // Runtime first: it decides which calibration (and so which memory/speed) the layout search sees.
   p.runtime = perf::apply_runtime(p.model, d);
   p.workload.batch = a.number("batch", 1, 1, 1e6);

@@ -17,5 +17,6 @@ int cmd_hardware(const ArgList& args);
 int cmd_calibrate_from(const ArgList& args);
 int cmd_validate(const ArgList& args);
 int cmd_runtimes(const ArgList& args);
+int cmd_plan(const ArgList& args);
 
 }  // namespace infersim::cli

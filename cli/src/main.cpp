@@ -29,6 +29,8 @@ commands:
   calibrate-from  fit efficiency/overhead parameters to a measurement CSV
                 (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
   validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
+  plan          PLAN.json [--json] [--top N] [--verify-top N] [--no-verify]: cheapest ways to serve a
+                model at a target load within SLOs: ranked plans, Pareto frontier, rejection reasons
   runtimes      list | show NAME | matrix [--model M] [--precision a,b]: serving runtimes and the
                 support matrix (model x hardware x runtime x dtype) with each cell's calibration basis
   version       print the version
@@ -56,12 +58,13 @@ int main(int argc, char** argv) {
     if (cmd == "calibrate-from") return cli::cmd_calibrate_from(rest);
     if (cmd == "validate") return cli::cmd_validate(rest);
     if (cmd == "runtimes") return cli::cmd_runtimes(rest);
+    if (cmd == "plan") return cli::cmd_plan(rest);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
     const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
-                                            "calibrate-from", "validate", "version", "runtimes"};
+                                            "calibrate-from", "validate", "version", "runtimes", "plan"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

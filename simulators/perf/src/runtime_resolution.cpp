@@ -166,6 +166,46 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
   return res;
 }
 
+model::Precision default_precision(const HardwareProfile& hw, common::DType w, std::optional<common::DType> kv,
+                                   const std::string& runtime) {
+  using common::DType;
+  model::Precision p;
+  p.weight = w;
+  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : (hw.supports(DType::fp16) ? DType::fp16 : DType::fp32);
+  switch (w) {
+    case DType::fp32: p.activation = DType::fp32; break;
+    case DType::bf16: case DType::fp16: p.activation = w; break;
+    case DType::fp8: case DType::fp4: p.activation = hw.supports(w) ? w : sixteen; break;
+    case DType::int8: p.activation = hw.supports(DType::int8) ? DType::int8 : sixteen; break;
+    default: p.activation = sixteen; break;
+  }
+  if (kv) {
+    p.kv = *kv;
+    return p;
+  }
+  p.kv = w == DType::fp8 ? DType::fp8 : (w == DType::fp32 ? DType::fp32 : (w == DType::fp16 ? DType::fp16 : sixteen));
+  const auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  const auto* rp = runtime.empty() ? rts.default_for(hw) : (rts.contains(runtime) ? &rts.get(runtime) : nullptr);
+  if (const auto* be = rp ? rp->backend_for(hw) : nullptr) {
+    auto has = [&](DType x) { return std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), x) != be->kv_dtypes.end(); };
+    if (!has(p.kv)) {
+      // Same width first (bf16 <-> fp16, fp8 <-> int8), then the runtime's 16-bit cache.
+      bool found = false;
+      for (DType alt : {DType::bf16, DType::fp16, DType::fp8, DType::int8, DType::fp32})
+        if (!found && has(alt) && common::bytes_per_element(alt) == common::bytes_per_element(p.kv)) {
+          p.kv = alt;
+          found = true;
+        }
+      for (DType alt : {DType::bf16, DType::fp16})
+        if (!found && has(alt)) {
+          p.kv = alt;
+          found = true;
+        }
+    }
+  }
+  return p;
+}
+
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   RuntimeResolution r = resolve_runtime(m, d);
   d.runtime = r.calibration.runtime = r.runtime;

@@ -11,6 +11,7 @@
 // Everything except "fitted" carries an [EST] source saying where it came from. An unsupported
 // combination (runtime not on that hardware, model architecture not served, dtype unsupported there)
 // is a ConfigError, never a silent number. Uses the shipped catalogs; thread-safe after they load.
+#include <optional>
 #include <string>
 
 #include "infersim/hwprofiles/runtime_profile.h"
@@ -34,5 +35,12 @@ struct RuntimeResolution {
 RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d);
 // resolve_runtime() and install the result into d (d.runtime, d.hardware.calibrations).
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d);
+
+// Precision for `weight` on hw under `runtime` ("" = the hardware's default runtime): fp8/fp4 run
+// W8A8/W4A4 where the chip computes in them; int8 runs W8A8 where the chip has int8 math; int4 is
+// weight-only (16-bit activations). KV: `kv` if given, else 8-bit with fp8 weights, else the 16-bit
+// format the runtime can store (llama.cpp keeps fp16 where others keep bf16).
+model::Precision default_precision(const hwprofiles::HardwareProfile& hw, common::DType weight,
+                                   std::optional<common::DType> kv, const std::string& runtime);
 
 }  // namespace infersim::perf

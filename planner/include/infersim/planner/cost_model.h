@@ -1,0 +1,76 @@
+#pragma once
+// Power and cost of a deployment at a given load.
+//
+// Power (per chip): idle + busy x (phase-weighted active power - idle), where the active power is the
+// profile's prefill or decode power weighted by the share of busy time spent in each phase, capped at
+// TDP. IT power adds the host / network / storage overhead per chip from the pricing file; facility
+// power = IT power x PUE. Energy per token uses facility power.
+//
+// Cost: cloud = chips x $/chip-hour of the chosen tier (on-demand, reserved, spot; falls back to the
+// next available price, and says so). Owned = purchase capex amortised over the depreciation period +
+// energy (facility kW x $/kWh) + hosting (provisioned kW x $/kW-month) + network + software per
+// chip-month. A runtime the team does not already run adds a one-time porting cost (weeks x $/week).
+// All quantities SI; $ in USD. Pure functions; thread-safe.
+#include <string>
+#include <vector>
+
+#include "infersim/hwprofiles/hardware_profile.h"
+#include "infersim/planner/pricing.h"
+
+namespace infersim::planner {
+
+struct LoadPoint {
+  int chips_per_replica = 1;
+  double replicas = 1;             // may be fractional for a share of a pool (costs scale linearly)
+  double busy_fraction = 1.0;      // share of time replicas execute steps (0..1)
+  double prefill_share = 0.2;      // share of busy time spent on prefill
+  double output_tok_s = 0;         // whole deployment
+  double input_tok_s = 0;          // whole deployment
+  double requests_s = 0;           // whole deployment
+  std::string runtime;             // for the porting cost
+  double porting_weeks = 0;        // from the runtime profile
+};
+
+struct PowerBreakdown {
+  double chip_w = 0;               // per chip, average
+  double it_w_per_replica = 0;     // chips + host overhead
+  double it_kw = 0;                // whole deployment
+  double facility_kw = 0;          // x PUE
+  double joules_per_output_token = 0;  // facility energy / output tokens
+  double tokens_per_s_per_mw = 0;  // output tokens per second per facility MW
+};
+
+struct CostBreakdown {
+  std::string basis;               // "cloud on_demand", "owned (4-year depreciation)", ...
+  std::vector<std::string> notes;  // price fallbacks and other caveats
+  double usd_per_hour = 0;         // whole deployment, recurring
+  double capex_usd_per_hour = 0;   // owned: amortised purchase
+  double energy_usd_per_hour = 0;
+  double hosting_usd_per_hour = 0;
+  double network_usd_per_hour = 0;
+  double software_usd_per_hour = 0;
+  double rental_usd_per_hour = 0;  // cloud
+  double monthly_usd = 0;          // 730 h at this load
+  double usd_per_1k_output = 0;    // all cost over output tokens (the headline figure)
+  double usd_per_1k_input_phase = 0;   // prefill-time share of cost over input tokens
+  double usd_per_1k_output_phase = 0;  // decode-time share of cost over output tokens
+  double usd_per_1k_blended = 0;   // all cost over input + output tokens
+  double usd_per_request = 0;
+  double porting_one_time_usd = 0;
+  double tco_years = 3;
+  double tco_capex_usd = 0;        // owned: purchase price of the chips
+  double tco_opex_usd = 0;         // recurring cost over tco_years (rental, or energy+hosting+network+software)
+  double tco_total_usd = 0;        // capex + opex + porting
+  bool priced = true;              // false when no price of any kind is known for the hardware
+};
+
+PowerBreakdown power_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& load, const Pricing& pricing);
+CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& load, const PowerBreakdown& power,
+                      const Pricing& pricing);
+
+// $/chip-hour for the cloud tier; 0 (and `basis` says why) when the profile has no price for that
+// tier. Comparing an on-demand price with another chip's reserved price would mislead a buyer, so
+// there is no silent fallback between tiers.
+double chip_hour_price(const hwprofiles::HardwareProfile& hw, CloudTier tier, std::string& basis);
+
+}  // namespace infersim::planner

@@ -1,0 +1,93 @@
+#pragma once
+// Capacity planning: the cheapest ways to serve a model at a target load within latency SLOs.
+//
+// Method: enumerate candidates (hardware x runtime x precision x layout), prune by support and
+// memory fit, size each analytically (per-replica capacity at the largest concurrency whose
+// estimated P99 TTFT / TPOT meet the SLOs under Poisson arrivals, Erlang-C queueing on the
+// sequence slots), rank by $/1K output tokens; then, if a verifier is given (the discrete-event
+// simulator), verify the top candidates and find the minimum replica count by bisection. Mixed
+// deployments (a share of traffic on a second vendor, a CPU fallback lane) are composed from the
+// single-pool winners. "No feasible plan" is a result with reasons, never an error.
+// Pure apart from the verifier callback; thread-safe per call.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "infersim/perf/request_estimate.h"
+#include "infersim/planner/cost_model.h"
+#include "infersim/planner/pricing.h"
+
+namespace infersim::planner {
+
+struct Slo {
+  double ttft_p99_s = 1.0;
+  double tpot_p99_s = 0.05;
+  double goodput = 0.99;  // share of requests that must meet every SLO (checked by the verifier)
+};
+
+struct PlanRequest {
+  std::string model = "llama-3.1-70b";
+  std::string workload_name = "custom";
+  double input_tokens = 1024;   // mean prompt length
+  double output_tokens = 256;   // mean generated length
+  double requests_per_s = 10;   // target load, whole deployment
+  double calls_per_task = 1;    // agentic: model calls per task (for $ per task)
+  Slo slo;
+  std::vector<std::string> hardware;    // allowed; empty = whole catalog
+  std::vector<std::string> runtimes;    // allowed; empty = each hardware's default runtime only
+  std::vector<std::string> precisions = {"bf16", "fp8"};
+  bool allow_int4 = false;              // 4-bit tiers only on opt-in (accuracy risk is flagged)
+  int max_chips_per_replica = 64;
+  int top = 10;
+  int verify_top = 5;
+  bool mixes = true;                    // compose second-vendor shares and a CPU fallback lane
+  std::vector<double> mix_shares = {0.25};
+  Pricing pricing;
+};
+
+struct Candidate {
+  std::string id;                 // "h100-sxm/vllm/bf16/tp4"
+  std::string hardware, vendor, kind, runtime, runtime_basis, precision, kv_precision;
+  int tp = 1, pp = 1, chips_per_replica = 1;
+  double batch = 1;               // concurrency per replica the sizing chose
+  double replica_req_s = 0;       // sustainable requests/s per replica within the SLOs
+  double replicas = 0;            // whole number except inside mixes
+  double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0;
+  double utilisation = 0;         // offered load / capacity of the chosen replicas
+  PowerBreakdown power;
+  CostBreakdown cost;
+  bool verified = false;          // P99s below come from the discrete-event simulator
+  double verified_goodput = 0;
+  std::string bound_prefill, bound_decode;
+  std::vector<std::string> risks; // quantisation accuracy, porting, maturity, borrowed calibration
+  std::vector<std::string> parts; // for mixes: the member candidate ids with their shares
+  bool feasible = false;
+  std::string reason;             // why rejected (empty when feasible)
+};
+
+struct VerifyOutcome {
+  bool meets = false;
+  double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0, goodput = 0;
+  double busy_fraction = 0, prefill_share = 0;
+  std::string detail;
+};
+// Runs the candidate at the target load with `replicas` replicas (discrete-event simulation).
+using Verifier = std::function<VerifyOutcome(const PlanRequest&, const Candidate&, int replicas)>;
+
+struct PlanResult {
+  PlanRequest request;
+  std::vector<Candidate> ranked;    // feasible, cheapest first (top N)
+  std::vector<Candidate> rejected;  // with reasons
+  std::vector<std::string> pareto;  // ids on the cost vs TTFT P99 frontier, cheapest first
+  int evaluated = 0;
+  std::vector<std::string> notes;
+};
+
+PlanResult plan(const PlanRequest& req, const Verifier& verifier = nullptr);
+
+// Analytic P99 of the wait for one of `slots` sequence slots (M/D/c via Erlang C with the
+// Allen-Cunneen correction for deterministic service): arrival rate `lambda`, service time `service_s`.
+double p99_slot_wait_s(double lambda, double service_s, double slots);
+
+}  // namespace infersim::planner

@@ -1,0 +1,37 @@
+#pragma once
+// Pricing assumptions for cost and TCO: cloud (on-demand / reserved / spot $ per chip-hour from the
+// hardware profile) or owned (purchase capex amortised over a depreciation period, energy at $/kWh x
+// PUE, hosting per kW-month, network and software per chip-month), plus the engineering cost of
+// porting to a runtime the team does not already run. Loaded from planner/data/pricing-default.json
+// or a user file with the same fields (docs/pricing-format.md). Plain copyable value.
+#include <map>
+#include <string>
+#include <vector>
+
+namespace infersim::planner {
+
+enum class PricingMode { cloud, owned };
+enum class CloudTier { on_demand, reserved, spot };
+
+struct Pricing {
+  std::string name = "default";
+  PricingMode mode = PricingMode::cloud;
+  CloudTier cloud_tier = CloudTier::on_demand;
+  double depreciation_years = 4;
+  double usd_per_kwh = 0.08;
+  double pue = 1.3;
+  double hosting_usd_per_kw_month = 150;
+  double network_usd_per_chip_month = 60;
+  double software_usd_per_chip_month = 0;
+  double host_overhead_w_per_chip = 400;
+  double usd_per_engineer_week = 5000;
+  std::vector<std::string> current_runtimes = {"vllm"};
+  double tco_years = 3;
+  double target_utilisation = 0.8;
+  std::map<std::string, std::string> sources;  // field -> source tag string
+};
+
+const char* pricing_mode_name(PricingMode m);
+const char* cloud_tier_name(CloudTier t);
+
+}  // namespace infersim::planner

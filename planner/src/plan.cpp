@@ -1,0 +1,435 @@
+#include "infersim/planner/plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/runtime_resolution.h"
+
+namespace infersim::planner {
+
+using common::ConfigError;
+using common::DType;
+
+double p99_slot_wait_s(double lambda, double service_s, double slots) {
+  if (lambda <= 0) return 0.0;
+  const double mu = 1.0 / service_s;
+  const double c = std::max(1.0, std::floor(slots));
+  const double a = lambda / mu;  // offered load in slots
+  if (a >= c) return INFINITY;
+  // Erlang C via the numerically stable Erlang B recursion.
+  double b = 1.0;
+  for (int k = 1; k <= int(c); ++k) b = a * b / (k + a * b);
+  const double rho = a / c;
+  const double erlang_c = b / (1.0 - rho + rho * b);
+  if (erlang_c <= 0.01) return 0.0;
+  // P(W > t) = C e^{-(c mu - lambda) t}; deterministic service halves the wait (Allen-Cunneen, cs^2 = 0).
+  return 0.5 * std::log(erlang_c / 0.01) / (c * mu - lambda);
+}
+
+namespace {
+
+constexpr double TPOT_TAIL = 1.15;  // analytic P99/mean TPOT: prefill interference spikes (DES refines)
+
+struct Sized {
+  bool ok = false;
+  std::string reason;
+  double batch = 1, replica_req_s = 0, ttft = 0, ttft_p99 = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
+  std::string bound_p, bound_d;
+};
+
+// Largest per-replica request rate within the SLOs over a grid of concurrency limits.
+Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
+  Sized best;
+  const double I = req.input_tokens, O = req.output_tokens;
+  const auto& hw = est.deployment().hardware;
+  const auto fit1 = est.memory_fit(I + O, perf::max_step_tokens(hw, {1, I, O}));
+  if (!fit1.fits) {
+    best.reason = fit1.message;
+    return best;
+  }
+  const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
+  std::string first_miss;
+  for (double B = 1; B <= std::min(max_conc, 1024.0); B *= 2) {
+    const auto e = perf::estimate_serving(est, {B, I, O});
+    if (!e.fits) break;
+    const double tpot_p99 = e.tpot_s * TPOT_TAIL;
+    if (e.ttft_s > req.slo.ttft_p99_s || tpot_p99 > req.slo.tpot_p99_s) {
+      if (B == 1)
+        first_miss = e.ttft_s > req.slo.ttft_p99_s
+                         ? fmt::format("misses TTFT P99 {} by {} even at batch 1 (prefill alone takes {})",
+                                       common::format_seconds(req.slo.ttft_p99_s),
+                                       common::format_seconds(e.ttft_s - req.slo.ttft_p99_s), common::format_seconds(e.ttft_s))
+                         : fmt::format("misses TPOT P99 {} by {} even at batch 1 (decode step {})",
+                                       common::format_seconds(req.slo.tpot_p99_s),
+                                       common::format_seconds(tpot_p99 - req.slo.tpot_p99_s),
+                                       common::format_seconds(e.tpot_s));
+      break;  // latency only grows with batch
+    }
+    const double cap = req.pricing.target_utilisation * B / e.e2e_s;
+    // Largest rate whose P99 slot wait keeps TTFT within the SLO.
+    double lo = 0, hi = cap;
+    for (int it = 0; it < 50; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (e.ttft_s + p99_slot_wait_s(mid, e.e2e_s, B) <= req.slo.ttft_p99_s ? lo : hi) = mid;
+    }
+    if (lo > best.replica_req_s) {
+      best.ok = true;
+      best.batch = B;
+      best.replica_req_s = lo;
+      best.ttft = e.ttft_s;
+      best.ttft_p99 = e.ttft_s + p99_slot_wait_s(lo, e.e2e_s, B);
+      best.tpot = e.tpot_s;
+      best.tpot_p99 = tpot_p99;
+      best.e2e = e.e2e_s;
+      best.prefill_s = e.prefill.step_s;
+      best.bound_p = perf::bound_name(e.prefill.bound);
+      best.bound_d = perf::bound_name(e.decode.bound);
+    }
+  }
+  if (!best.ok) best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
+  return best;
+}
+
+void fill_cost(Candidate& c, const hwprofiles::HardwareProfile& hw, const PlanRequest& req, double share,
+               double porting_weeks, const Sized& s) {
+  const double lambda = req.requests_per_s * share;
+  const double per_replica = lambda / std::max(c.replicas, 1e-9);
+  // Little's law: sequences in a replica = rate x e2e; busy when at least one is present.
+  const double in_system = per_replica * s.e2e;
+  const double busy = std::min(1.0, 1.0 - std::exp(-in_system));
+  LoadPoint l;
+  l.chips_per_replica = c.chips_per_replica;
+  l.replicas = c.replicas;
+  l.busy_fraction = busy;
+  l.prefill_share = busy > 0 ? std::min(1.0, per_replica * s.prefill_s / busy) : 0.0;
+  l.output_tok_s = lambda * req.output_tokens;
+  l.input_tok_s = lambda * req.input_tokens;
+  l.requests_s = lambda;
+  l.runtime = c.runtime;
+  l.porting_weeks = porting_weeks;
+  c.power = power_at(hw, l, req.pricing);
+  c.cost = cost_at(hw, l, c.power, req.pricing);
+  c.utilisation = lambda / (c.replicas * s.replica_req_s / req.pricing.target_utilisation);
+}
+
+std::vector<DType> precisions_for(const PlanRequest& req) {
+  std::vector<DType> out;
+  for (const auto& p : req.precisions) {
+    auto d = common::parse_dtype(p);
+    if (!d) throw ConfigError("", "/precisions", fmt::format("unknown precision '{}'", p));
+    if ((*d == DType::int4 || *d == DType::fp4) && !req.allow_int4)
+      throw ConfigError("", "/precisions", fmt::format("{} needs \"allow_int4\": true (4-bit tiers carry accuracy risk)", p));
+    out.push_back(*d);
+  }
+  if (req.allow_int4) {
+    for (DType d : {DType::int4, DType::fp4})
+      if (std::find(out.begin(), out.end(), d) == out.end()) out.push_back(d);
+  }
+  return out;
+}
+
+}  // namespace
+
+PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
+  PlanResult res;
+  res.request = req;
+  if (!(req.requests_per_s > 0)) throw ConfigError("", "/load/requests_per_s", "must be > 0");
+  if (!(req.input_tokens >= 1) || !(req.output_tokens >= 1))
+    throw ConfigError("", "/workload", "input and output lengths must be >= 1");
+  const auto model = model::ModelCatalog::shipped().resolve(req.model);
+  auto& hws = hwprofiles::HardwareCatalog::shipped();
+  auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  const auto hw_names = req.hardware.empty() ? hws.names() : req.hardware;
+  const auto precisions = precisions_for(req);
+  std::vector<Candidate> feasible;
+  std::map<std::string, Sized> sized_by_id;
+
+  for (const auto& hn : hw_names) {
+    const auto& hw = hws.get(hn);
+    std::vector<std::string> runtimes;
+    if (req.runtimes.empty()) {
+      runtimes.push_back("");
+    } else {
+      for (const auto& r : req.runtimes) {
+        rts.get(r);  // unknown names are input errors
+        runtimes.push_back(r);
+      }
+    }
+    for (const auto& rt : runtimes) {
+      for (DType w : precisions) {
+        Candidate base;
+        base.hardware = hw.name;
+        base.vendor = hw.vendor;
+        base.kind = hwprofiles::kind_name(hw.kind);
+        base.precision = common::dtype_name(w);
+        perf::Deployment d;
+        d.hardware = hw;
+        d.runtime = rt;
+        d.precision = perf::default_precision(hw, w, std::nullopt, rt);
+        base.kv_precision = common::dtype_name(d.precision.kv);
+        perf::RuntimeResolution rr;
+        ++res.evaluated;
+        try {
+          if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0 ||
+              ((w == DType::fp8 || w == DType::fp4) && !hw.supports(w)))
+            throw ConfigError(fmt::format("{} has no {} compute", hw.name, common::dtype_name(w)));
+          rr = perf::apply_runtime(model, d);
+        } catch (const ConfigError& e) {
+          base.runtime = rt.empty() ? "(default)" : rt;
+          base.id = fmt::format("{}/{}/{}", hw.name, base.runtime, base.precision);
+          base.reason = e.reason();
+          res.rejected.push_back(base);
+          continue;
+        }
+        base.runtime = rr.runtime;
+        base.runtime_basis = rr.basis;
+        const double porting = rts.contains(rr.runtime) ? rts.get(rr.runtime).porting_effort_weeks : 0.0;
+        if (w == DType::int4 || w == DType::fp4)
+          base.risks.push_back(fmt::format("{} weights: accuracy risk, validate quality on your own evals", base.precision));
+        if (w == DType::int8 || w == DType::fp8)
+          base.risks.push_back(fmt::format("{} weights: small accuracy risk; usually within 1% on benchmarks", base.precision));
+        if (rr.basis != "fitted")
+          base.risks.push_back(fmt::format("speed not measured for {} on {} ({} calibration)", rr.runtime, hw.name, rr.basis));
+        if (rr.maturity == "early" || rr.maturity == "experimental")
+          base.risks.push_back(fmt::format("{} backend maturity on {}: {}", rr.runtime, hw.name, rr.maturity));
+        if (std::find(req.pricing.current_runtimes.begin(), req.pricing.current_runtimes.end(), rr.runtime) ==
+            req.pricing.current_runtimes.end())
+          base.risks.push_back(fmt::format("porting to {} ({:g} engineer-weeks)", rr.runtime, porting));
+
+        // Layouts: the smallest that fits a modest batch, then more tensor parallelism for latency.
+        const auto minimal = perf::auto_size(model, d, 8 * (req.input_tokens + req.output_tokens),
+                                             perf::max_step_tokens(hw, {8, req.input_tokens, req.output_tokens}));
+        if (!minimal.fits) {
+          Candidate c = base;
+          c.id = fmt::format("{}/{}/{}", hw.name, c.runtime, c.precision);
+          c.reason = minimal.explanation;
+          res.rejected.push_back(c);
+          continue;
+        }
+        std::vector<std::pair<int, int>> layouts = {{minimal.deployment.tp, minimal.deployment.pp}};
+        if (!hw.sram_only() && minimal.deployment.pp == 1)
+          for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
+            layouts.push_back({t, 1});
+        for (auto [tp, pp] : layouts) {
+          Candidate c = base;
+          c.tp = tp;
+          c.pp = pp;
+          c.chips_per_replica = tp * pp;
+          c.id = fmt::format("{}/{}/{}/tp{}{}", hw.name, c.runtime, c.precision, tp, pp > 1 ? fmt::format("pp{}", pp) : "");
+          if (c.chips_per_replica > req.max_chips_per_replica) {
+            c.reason = fmt::format("needs {} chips per replica (limit {})", c.chips_per_replica, req.max_chips_per_replica);
+            res.rejected.push_back(c);
+            continue;
+          }
+          perf::Deployment dl = d;
+          dl.tp = tp;
+          dl.pp = pp;
+          std::optional<perf::StepEstimator> est;
+          try {
+            est.emplace(model, dl);
+          } catch (const ConfigError& e) {
+            c.reason = e.reason();
+            res.rejected.push_back(c);
+            continue;
+          }
+          const Sized s = size_replica(*est, req);
+          if (!s.ok) {
+            c.reason = s.reason;
+            res.rejected.push_back(c);
+            continue;
+          }
+          c.batch = s.batch;
+          c.replica_req_s = s.replica_req_s;
+          c.replicas = std::ceil(req.requests_per_s / s.replica_req_s);
+          c.ttft_p50_s = s.ttft;
+          c.ttft_p99_s = s.ttft_p99;
+          c.tpot_p50_s = s.tpot;
+          c.tpot_p99_s = s.tpot_p99;
+          c.bound_prefill = s.bound_p;
+          c.bound_decode = s.bound_d;
+          fill_cost(c, hw, req, 1.0, porting, s);
+          if (!c.cost.priced) {
+            c.reason = req.pricing.mode == PricingMode::cloud
+                           ? fmt::format("{}: choose another cloud_tier or plan in owned mode", c.cost.basis)
+                           : fmt::format("no purchase price for {}; plan in cloud mode", hw.name);
+            res.rejected.push_back(c);
+            continue;
+          }
+          c.feasible = true;
+          sized_by_id[c.id] = s;
+          feasible.push_back(c);
+        }
+      }
+    }
+  }
+
+  auto cheaper = [](const Candidate& a, const Candidate& b) {
+    if (a.cost.usd_per_1k_output != b.cost.usd_per_1k_output) return a.cost.usd_per_1k_output < b.cost.usd_per_1k_output;
+    return a.id < b.id;
+  };
+  std::sort(feasible.begin(), feasible.end(), cheaper);
+
+  // Verify the cheapest with the discrete-event simulator: minimum replica count by bisection.
+  if (verifier) {
+    const int n_verify = std::min<int>(req.verify_top, int(feasible.size()));
+    for (int i = 0; i < n_verify; ++i) {
+      Candidate& c = feasible[std::size_t(i)];
+      const auto& s = sized_by_id[c.id];
+      int hi = std::max(1, int(c.replicas));
+      VerifyOutcome at_hi = verifier(req, c, hi);
+      int guard = 0;
+      while (!at_hi.meets && guard++ < 6) {
+        hi *= 2;
+        at_hi = verifier(req, c, hi);
+      }
+      if (!at_hi.meets) {
+        c.feasible = false;
+        c.reason = fmt::format("discrete-event check misses the SLOs even with {} replicas: {}", hi, at_hi.detail);
+        continue;
+      }
+      int lo = std::max(1, int(std::floor(hi / 2.0)));
+      VerifyOutcome best = at_hi;
+      if (lo < hi) {
+        const VerifyOutcome at_lo = verifier(req, c, lo);
+        if (at_lo.meets) {
+          hi = lo;
+          best = at_lo;
+          lo = 0;
+        }
+        while (hi - lo > 1) {
+          const int mid = (lo + hi) / 2;
+          const VerifyOutcome v = verifier(req, c, mid);
+          if (v.meets) {
+            hi = mid;
+            best = v;
+          } else {
+            lo = mid;
+          }
+        }
+      }
+      c.replicas = hi;
+      c.verified = true;
+      c.ttft_p50_s = best.ttft_p50_s;
+      c.ttft_p99_s = best.ttft_p99_s;
+      c.tpot_p50_s = best.tpot_p50_s;
+      c.tpot_p99_s = best.tpot_p99_s;
+      c.verified_goodput = best.goodput;
+      const auto& hw = hws.get(c.hardware);
+      const double porting = rts.contains(c.runtime) ? rts.get(c.runtime).porting_effort_weeks : 0.0;
+      fill_cost(c, hw, req, 1.0, porting, s);
+    }
+    // Drop the ones the simulator refuted; keep them as rejections.
+    std::vector<Candidate> kept;
+    for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
+    feasible = std::move(kept);
+    std::sort(feasible.begin(), feasible.end(), cheaper);
+  }
+
+  // Mixed deployments: a share of traffic on the best candidate of a second vendor, and a CPU lane.
+  if (req.mixes && !feasible.empty()) {
+    const Candidate primary = feasible.front();
+    auto best_where = [&](auto pred) -> const Candidate* {
+      for (const auto& c : feasible)
+        if (pred(c)) return &c;
+      return nullptr;
+    };
+    std::vector<std::pair<const Candidate*, std::string>> seconds;
+    if (const auto* v = best_where([&](const Candidate& c) { return c.vendor != primary.vendor && c.kind != "cpu"; }))
+      seconds.push_back({v, "second vendor"});
+    if (const auto* cpu = best_where([&](const Candidate& c) { return c.kind == "cpu"; }))
+      seconds.push_back({cpu, "CPU fallback lane"});
+    for (const auto& [second, label] : seconds) {
+      for (double share : req.mix_shares) {
+        Candidate m;
+        m.id = fmt::format("mix: {} {:.0f}% + {} {:.0f}% ({})", primary.id, 100 * (1 - share), second->id, 100 * share, label);
+        m.hardware = primary.hardware + "+" + second->hardware;
+        m.vendor = primary.vendor + "+" + second->vendor;
+        m.kind = "mix";
+        m.runtime = primary.runtime == second->runtime ? primary.runtime : primary.runtime + "+" + second->runtime;
+        m.precision = primary.precision == second->precision ? primary.precision : primary.precision + "+" + second->precision;
+        m.kv_precision = primary.kv_precision;
+        m.runtime_basis = primary.runtime_basis;
+        Candidate a = primary, b = *second;
+        const auto& sa = sized_by_id[primary.id];
+        const auto& sb = sized_by_id[second->id];
+        a.replicas = std::ceil(req.requests_per_s * (1 - share) / sa.replica_req_s);
+        b.replicas = std::ceil(req.requests_per_s * share / sb.replica_req_s);
+        fill_cost(a, hws.get(a.hardware), req, 1 - share,
+                  rts.contains(a.runtime) ? rts.get(a.runtime).porting_effort_weeks : 0.0, sa);
+        fill_cost(b, hws.get(b.hardware), req, share, rts.contains(b.runtime) ? rts.get(b.runtime).porting_effort_weeks : 0.0,
+                  sb);
+        m.replicas = a.replicas + b.replicas;
+        m.chips_per_replica = 0;
+        m.parts = {fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", a.id, a.replicas, 100 * (1 - share)),
+                   fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", b.id, b.replicas, 100 * share)};
+        m.ttft_p50_s = std::max(a.ttft_p50_s, b.ttft_p50_s);
+        m.ttft_p99_s = std::max(a.ttft_p99_s, b.ttft_p99_s);
+        m.tpot_p50_s = std::max(a.tpot_p50_s, b.tpot_p50_s);
+        m.tpot_p99_s = std::max(a.tpot_p99_s, b.tpot_p99_s);
+        m.power.it_kw = a.power.it_kw + b.power.it_kw;
+        m.power.facility_kw = a.power.facility_kw + b.power.facility_kw;
+        const double out_tok_s = req.requests_per_s * req.output_tokens;
+        m.power.joules_per_output_token = m.power.facility_kw * 1e3 / out_tok_s;
+        m.power.tokens_per_s_per_mw = out_tok_s / (m.power.facility_kw / 1e3);
+        m.cost = a.cost;
+        m.cost.basis = a.cost.basis == b.cost.basis ? a.cost.basis : a.cost.basis + " + " + b.cost.basis;
+        m.cost.notes.insert(m.cost.notes.end(), b.cost.notes.begin(), b.cost.notes.end());
+        for (double CostBreakdown::*f : {&CostBreakdown::usd_per_hour, &CostBreakdown::capex_usd_per_hour,
+                                         &CostBreakdown::energy_usd_per_hour, &CostBreakdown::hosting_usd_per_hour,
+                                         &CostBreakdown::network_usd_per_hour, &CostBreakdown::software_usd_per_hour,
+                                         &CostBreakdown::rental_usd_per_hour, &CostBreakdown::monthly_usd,
+                                         &CostBreakdown::porting_one_time_usd, &CostBreakdown::tco_capex_usd,
+                                         &CostBreakdown::tco_opex_usd, &CostBreakdown::tco_total_usd})
+          m.cost.*f = a.cost.*f + b.cost.*f;
+        const double in_tok_s = req.requests_per_s * req.input_tokens;
+        m.cost.usd_per_1k_output = m.cost.usd_per_hour / (out_tok_s * 3600) * 1000;
+        m.cost.usd_per_1k_blended = m.cost.usd_per_hour / ((in_tok_s + out_tok_s) * 3600) * 1000;
+        m.cost.usd_per_request = m.cost.usd_per_hour / (req.requests_per_s * 3600);
+        m.cost.usd_per_1k_input_phase = a.cost.usd_per_1k_input_phase * (1 - share) + b.cost.usd_per_1k_input_phase * share;
+        m.cost.usd_per_1k_output_phase =
+            a.cost.usd_per_1k_output_phase * (1 - share) + b.cost.usd_per_1k_output_phase * share;
+        m.risks = a.risks;
+        m.risks.insert(m.risks.end(), b.risks.begin(), b.risks.end());
+        m.risks.push_back(fmt::format("two serving stacks to operate ({} and {})", a.hardware, b.hardware));
+        m.feasible = true;
+        m.utilisation = std::max(a.utilisation, b.utilisation);
+        feasible.push_back(m);
+      }
+    }
+    std::sort(feasible.begin(), feasible.end(), cheaper);
+  }
+
+  // Pareto frontier of cost vs TTFT P99 (cheapest first; each next point strictly faster).
+  double best_ttft = INFINITY;
+  for (const auto& c : feasible) {
+    if (c.ttft_p99_s < best_ttft) {
+      res.pareto.push_back(c.id);
+      best_ttft = c.ttft_p99_s;
+    }
+  }
+  for (std::size_t i = 0; i < feasible.size(); ++i) {
+    if (int(i) < req.top) {
+      res.ranked.push_back(feasible[i]);
+    } else {
+      Candidate c = feasible[i];
+      c.reason = fmt::format("feasible but costlier than the top {}: ${:.5f} per 1K output tokens vs ${:.5f}", req.top,
+                             c.cost.usd_per_1k_output, feasible.front().cost.usd_per_1k_output);
+      res.rejected.push_back(c);
+    }
+  }
+  if (feasible.empty())
+    res.notes.push_back("no feasible plan: every candidate was rejected (reasons below); relax the SLOs, allow more "
+                        "hardware or precisions, or raise max_chips_per_replica");
+  if (!verifier) res.notes.push_back("latency percentiles are analytic estimates (no discrete-event verification)");
+  return res;
+}
+
+}  // namespace infersim::planner

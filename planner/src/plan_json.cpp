@@ -1,0 +1,174 @@
+#include "infersim/planner/plan_json.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "infersim/common/errors.h"
+#include "infersim/planner/pricing_json.h"
+
+namespace infersim::planner {
+
+using common::ConfigError;
+using common::Json;
+using common::JsonReader;
+
+namespace {
+double r6(double x) {
+  if (x == 0 || !std::isfinite(x)) return x;
+  const double mag = std::pow(10.0, 5 - int(std::floor(std::log10(std::fabs(x)))));
+  return std::round(x * mag) / mag;
+}
+}  // namespace
+
+PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
+  JsonReader r(j, file);
+  PlanRequest p;
+  p.model = r.string("model");
+  {
+    auto w = r.child("workload");
+    p.workload_name = w.string_or("name", "custom");
+    p.input_tokens = w.number("input_tokens", 1, 1e7);
+    p.output_tokens = w.number("output_tokens", 1, 1e7);
+    p.calls_per_task = w.number_or("calls_per_task", 1, 1, 1e4);
+    w.finish();
+  }
+  {
+    auto l = r.child("load");
+    const auto rps = l.optional_number("requests_per_s", 1e-9, 1e9);
+    const auto tpd = l.optional_number("tokens_per_day", 1, 1e18);
+    if (rps && tpd) l.fail("tokens_per_day", "give requests_per_s or tokens_per_day, not both");
+    if (!rps && !tpd) l.fail("requests_per_s", "required (or tokens_per_day)");
+    p.requests_per_s = rps ? *rps : *tpd / 86400.0 / (p.input_tokens + p.output_tokens);
+    l.finish();
+  }
+  if (auto s = r.optional_child("slo")) {
+    p.slo.ttft_p99_s = s->number_or("ttft_p99_s", p.slo.ttft_p99_s, 1e-4, 1e5);
+    p.slo.tpot_p99_s = s->number_or("tpot_p99_s", p.slo.tpot_p99_s, 1e-5, 1e3);
+    p.slo.goodput = s->number_or("goodput", p.slo.goodput, 0.0, 1.0);
+    s->finish();
+  }
+  p.hardware = r.string_list_or("hardware", {});
+  p.runtimes = r.string_list_or("runtimes", {});
+  p.precisions = r.string_list_or("precisions", p.precisions);
+  p.allow_int4 = r.boolean_or("allow_int4", false);
+  if (r.has("pricing")) {
+    const Json& pj = r.raw("pricing");
+    if (pj.is_string()) {
+      std::string path = pj.get<std::string>();
+      if (path != "default" && !std::filesystem::path(path).is_absolute())
+        path = (std::filesystem::path(file).parent_path() / path).string();
+      p.pricing = load_pricing(path);
+    } else if (pj.is_object()) {
+      p.pricing = pricing_from_json(pj, file + " /pricing");
+    } else {
+      r.fail("pricing", "expected \"default\", a pricing file path or an inline pricing object");
+    }
+  } else {
+    p.pricing = load_pricing("default");
+  }
+  if (auto s = r.optional_child("search")) {
+    p.max_chips_per_replica = int(s->integer_or("max_chips_per_replica", p.max_chips_per_replica, 1, 100000));
+    p.top = int(s->integer_or("top", p.top, 1, 10000));
+    p.verify_top = int(s->integer_or("verify_top", p.verify_top, 0, 1000));
+    p.mixes = s->boolean_or("mixes", p.mixes);
+    if (s->has("mix_shares")) p.mix_shares = s->number_list("mix_shares", 0.01, 0.99);
+    s->finish();
+  }
+  r.finish();
+  return p;
+}
+
+PlanRequest load_plan_request(const std::string& path) { return plan_request_from_json(common::load_json_file(path), path); }
+
+Json plan_request_to_json(const PlanRequest& p) {
+  return {{"model", p.model},
+          {"workload", {{"name", p.workload_name}, {"input_tokens", p.input_tokens}, {"output_tokens", p.output_tokens},
+                        {"calls_per_task", p.calls_per_task}}},
+          {"load", {{"requests_per_s", p.requests_per_s}}},
+          {"slo", {{"ttft_p99_s", p.slo.ttft_p99_s}, {"tpot_p99_s", p.slo.tpot_p99_s}, {"goodput", p.slo.goodput}}},
+          {"hardware", p.hardware},
+          {"runtimes", p.runtimes},
+          {"precisions", p.precisions},
+          {"allow_int4", p.allow_int4},
+          {"pricing", pricing_to_json(p.pricing)},
+          {"search",
+           {{"max_chips_per_replica", p.max_chips_per_replica}, {"top", p.top}, {"verify_top", p.verify_top},
+            {"mixes", p.mixes}, {"mix_shares", p.mix_shares}}}};
+}
+
+Json candidate_to_json(const Candidate& c) {
+  Json j;
+  j["id"] = c.id;
+  j["feasible"] = c.feasible;
+  if (!c.reason.empty()) j["reason"] = c.reason;
+  j["hardware"] = c.hardware;
+  j["vendor"] = c.vendor;
+  j["kind"] = c.kind;
+  j["runtime"] = c.runtime;
+  j["runtime_basis"] = c.runtime_basis;
+  j["precision"] = c.precision;
+  j["kv_precision"] = c.kv_precision;
+  j["tp"] = c.tp;
+  j["pp"] = c.pp;
+  j["chips_per_replica"] = c.chips_per_replica;
+  if (!c.feasible && c.replicas == 0) return j;
+  j["replicas"] = c.replicas;
+  j["chips_total"] = c.chips_per_replica * c.replicas;
+  j["batch"] = c.batch;
+  j["replica_req_s"] = r6(c.replica_req_s);
+  j["utilisation"] = r6(c.utilisation);
+  j["verified"] = c.verified;
+  if (c.verified) j["verified_goodput"] = r6(c.verified_goodput);
+  j["ttft_s"] = {{"p50", r6(c.ttft_p50_s)}, {"p99", r6(c.ttft_p99_s)}};
+  j["tpot_s"] = {{"p50", r6(c.tpot_p50_s)}, {"p99", r6(c.tpot_p99_s)}};
+  j["bound"] = {{"prefill", c.bound_prefill}, {"decode", c.bound_decode}};
+  j["power"] = {{"chip_w", r6(c.power.chip_w)},
+                {"it_kw", r6(c.power.it_kw)},
+                {"facility_kw", r6(c.power.facility_kw)},
+                {"joules_per_output_token", r6(c.power.joules_per_output_token)},
+                {"tokens_per_s_per_mw", r6(c.power.tokens_per_s_per_mw)}};
+  const auto& k = c.cost;
+  j["cost"] = {{"basis", k.basis},
+               {"usd_per_hour", r6(k.usd_per_hour)},
+               {"monthly_usd", r6(k.monthly_usd)},
+               {"usd_per_1k_output", r6(k.usd_per_1k_output)},
+               {"usd_per_1k_input_phase", r6(k.usd_per_1k_input_phase)},
+               {"usd_per_1k_output_phase", r6(k.usd_per_1k_output_phase)},
+               {"usd_per_1k_blended", r6(k.usd_per_1k_blended)},
+               {"usd_per_request", r6(k.usd_per_request)},
+               {"porting_one_time_usd", r6(k.porting_one_time_usd)},
+               {"tco_years", k.tco_years},
+               {"tco_capex_usd", r6(k.tco_capex_usd)},
+               {"tco_opex_usd", r6(k.tco_opex_usd)},
+               {"tco_total_usd", r6(k.tco_total_usd)},
+               {"breakdown_usd_per_hour",
+                {{"rental", r6(k.rental_usd_per_hour)},
+                 {"capex", r6(k.capex_usd_per_hour)},
+                 {"energy", r6(k.energy_usd_per_hour)},
+                 {"hosting", r6(k.hosting_usd_per_hour)},
+                 {"network", r6(k.network_usd_per_hour)},
+                 {"software", r6(k.software_usd_per_hour)}}},
+               {"notes", k.notes}};
+  j["risks"] = c.risks;
+  if (!c.parts.empty()) j["parts"] = c.parts;
+  return j;
+}
+
+Json plan_result_to_json(const PlanResult& r) {
+  Json j;
+  j["request"] = plan_request_to_json(r.request);
+  j["evaluated"] = r.evaluated;
+  Json ranked = Json::array();
+  for (const auto& c : r.ranked) ranked.push_back(candidate_to_json(c));
+  j["ranked"] = ranked;
+  j["pareto_cost_vs_ttft_p99"] = r.pareto;
+  Json rej = Json::array();
+  for (const auto& c : r.rejected) rej.push_back(candidate_to_json(c));
+  j["rejected"] = rej;
+  j["notes"] = r.notes;
+  return j;
+}
+
+}  // namespace infersim::planner

@@ -1,0 +1,202 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/planner/cost_model.h"
+#include "infersim/planner/plan.h"
+#include "infersim/planner/plan_json.h"
+#include "infersim/planner/pricing_json.h"
+
+using namespace infersim;
+using planner::CloudTier;
+using planner::LoadPoint;
+using planner::Pricing;
+using planner::PricingMode;
+
+namespace {
+const hwprofiles::HardwareProfile& hw(const std::string& n) { return hwprofiles::HardwareCatalog::shipped().get(n); }
+
+LoadPoint load(double out_tok_s) {
+  LoadPoint l;
+  l.chips_per_replica = 4;
+  l.replicas = 3;
+  l.busy_fraction = 0.7;
+  l.prefill_share = 0.25;
+  l.output_tok_s = out_tok_s;
+  l.input_tok_s = 4 * out_tok_s;
+  l.requests_s = out_tok_s / 256;
+  l.runtime = "vllm";
+  return l;
+}
+
+planner::PlanRequest chat_request() {
+  planner::PlanRequest r;
+  r.model = "llama-3.1-70b";
+  r.input_tokens = 1024;
+  r.output_tokens = 256;
+  r.requests_per_s = 20;
+  r.hardware = {"h100-sxm", "h200", "mi300x", "a100-80g-sxm", "tpu-v6e"};
+  r.pricing = planner::load_pricing("default");
+  r.mixes = true;
+  return r;
+}
+}  // namespace
+
+TEST(CostModel, PerTokenCostIsTheClosedFormOfThroughput) {
+  const Pricing p = planner::load_pricing("default");
+  const auto l = load(5000);
+  const auto pw = planner::power_at(hw("h100-sxm"), l, p);
+  const auto c = planner::cost_at(hw("h100-sxm"), l, pw, p);
+  const double expected_hour = 12 * hw("h100-sxm").on_demand_usd_per_hour;
+  EXPECT_DOUBLE_EQ(c.usd_per_hour, expected_hour);
+  EXPECT_NEAR(c.usd_per_1k_output, expected_hour / (5000 * 3600.0) * 1000, 1e-15)
+      << "expected $/hour / (tokens/s x 3600) x 1000";
+  EXPECT_NEAR(c.monthly_usd, expected_hour * 730, 1e-9);
+  EXPECT_NEAR(c.tco_opex_usd, expected_hour * 8760 * 3, 1e-6);
+}
+
+TEST(CostModel, CostIsLinearInPrice) {
+  Pricing p = planner::load_pricing("default");
+  auto h = hw("h100-sxm");
+  const auto l = load(5000);
+  const auto base = planner::cost_at(h, l, planner::power_at(h, l, p), p);
+  h.on_demand_usd_per_hour *= 3;
+  const auto tripled = planner::cost_at(h, l, planner::power_at(h, l, p), p);
+  EXPECT_NEAR(tripled.usd_per_1k_output, 3 * base.usd_per_1k_output, 1e-15);
+  // Owned mode: doubling the purchase price doubles the capex part only.
+  p.mode = PricingMode::owned;
+  auto g = hw("h100-sxm");
+  const auto o1 = planner::cost_at(g, l, planner::power_at(g, l, p), p);
+  g.purchase_usd *= 2;
+  const auto o2 = planner::cost_at(g, l, planner::power_at(g, l, p), p);
+  EXPECT_NEAR(o2.capex_usd_per_hour, 2 * o1.capex_usd_per_hour, 1e-12);
+  EXPECT_NEAR(o2.usd_per_hour - o1.usd_per_hour, o1.capex_usd_per_hour, 1e-12);
+  EXPECT_NEAR(o2.tco_capex_usd, 2 * o1.tco_capex_usd, 1e-6);
+}
+
+TEST(CostModel, NoSilentFallbackBetweenPriceTiers) {
+  Pricing p = planner::load_pricing("default");
+  p.cloud_tier = CloudTier::spot;
+  const auto l = load(1000);
+  const auto c = planner::cost_at(hw("h100-sxm"), l, planner::power_at(hw("h100-sxm"), l, p), p);
+  if (hw("h100-sxm").spot_usd_per_hour <= 0) {
+    EXPECT_FALSE(c.priced);
+    EXPECT_NE(c.basis.find("no cloud spot price"), std::string::npos) << c.basis;
+  }
+}
+
+// Power never exceeds TDP x chips x PUE plus the host overheads.
+TEST(PowerModel, NeverExceedsTdpTimesChipsTimesPue) {
+  const Pricing p = planner::load_pricing("default");
+  for (const auto& n : hwprofiles::HardwareCatalog::shipped().names()) {
+    for (double busy : {0.0, 0.5, 1.0})
+      for (double pre : {0.0, 0.5, 1.0}) {
+        auto l = load(1000);
+        l.busy_fraction = busy;
+        l.prefill_share = pre;
+        const auto& h = hw(n);
+        const auto pw = planner::power_at(h, l, p);
+        const double chips = l.chips_per_replica * l.replicas;
+        EXPECT_LE(pw.facility_kw * 1e3, (h.tdp_w + p.host_overhead_w_per_chip) * chips * p.pue + 1e-6) << n;
+        EXPECT_GE(pw.chip_w, h.idle_w - 1e-9) << n;
+      }
+  }
+}
+
+TEST(Planner, ErlangWaitIsZeroAtLightLoadAndGrowsWithLoad) {
+  EXPECT_EQ(planner::p99_slot_wait_s(0.01, 1.0, 8), 0.0);
+  const double w1 = planner::p99_slot_wait_s(6.0, 1.0, 8), w2 = planner::p99_slot_wait_s(7.5, 1.0, 8);
+  EXPECT_GT(w2, w1);
+  EXPECT_TRUE(std::isinf(planner::p99_slot_wait_s(9.0, 1.0, 8)));
+}
+
+// The best plan is never beaten by any candidate the planner rejected as costlier.
+TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
+  auto req = chat_request();
+  req.top = 3;
+  const auto res = planner::plan(req);
+  ASSERT_FALSE(res.ranked.empty());
+  const double best = res.ranked.front().cost.usd_per_1k_output;
+  for (const auto& c : res.ranked) EXPECT_GE(c.cost.usd_per_1k_output, best);
+  for (const auto& c : res.rejected)
+    if (c.feasible) EXPECT_GE(c.cost.usd_per_1k_output, best) << c.id;
+  for (const auto& c : res.ranked) {
+    EXPECT_LE(c.ttft_p99_s, req.slo.ttft_p99_s + 1e-9) << c.id;
+    EXPECT_LE(c.tpot_p99_s, req.slo.tpot_p99_s + 1e-9) << c.id;
+    if (c.kind != "mix") EXPECT_GE(c.replicas * c.replica_req_s, req.requests_per_s - 1e-9) << c.id;
+  }
+  // Frontier: cheapest first, each point strictly faster.
+  ASSERT_FALSE(res.pareto.empty());
+  EXPECT_EQ(res.pareto.front(), res.ranked.front().id);
+}
+
+TEST(Planner, NoFeasiblePlanIsAResultWithReasons) {
+  auto req = chat_request();
+  req.slo.ttft_p99_s = 0.001;  // impossible
+  const auto res = planner::plan(req);
+  EXPECT_TRUE(res.ranked.empty());
+  ASSERT_FALSE(res.rejected.empty());
+  for (const auto& c : res.rejected) EXPECT_FALSE(c.reason.empty()) << c.id;
+  ASSERT_FALSE(res.notes.empty());
+  EXPECT_NE(res.notes.front().find("no feasible plan"), std::string::npos);
+}
+
+TEST(Planner, FourBitNeedsOptInAndIsFlagged) {
+  auto req = chat_request();
+  req.precisions = {"int4"};
+  EXPECT_THROW(planner::plan(req), common::ConfigError);
+  req.allow_int4 = true;
+  const auto res = planner::plan(req);
+  bool flagged = false;
+  for (const auto& c : res.ranked)
+    for (const auto& r : c.risks) flagged = flagged || r.find("accuracy risk") != std::string::npos;
+  EXPECT_TRUE(flagged);
+}
+
+TEST(Planner, UsesTheVerifierAndBisectsReplicas) {
+  auto req = chat_request();
+  req.verify_top = 2;
+  req.mixes = false;
+  int calls = 0;
+  // A fake simulator that needs exactly 7 replicas.
+  const planner::Verifier v = [&](const planner::PlanRequest&, const planner::Candidate&, int replicas) {
+    ++calls;
+    planner::VerifyOutcome o;
+    o.meets = replicas >= 7;
+    o.ttft_p99_s = 0.5;
+    o.tpot_p99_s = 0.04;
+    o.goodput = o.meets ? 0.995 : 0.9;
+    o.detail = "fake";
+    return o;
+  };
+  const auto res = planner::plan(req, v);
+  ASSERT_GE(res.ranked.size(), 2u);
+  int verified = 0;
+  for (const auto& c : res.ranked)
+    if (c.verified) {
+      ++verified;
+      EXPECT_EQ(c.replicas, 7) << c.id;
+    }
+  EXPECT_EQ(verified, 2);
+  EXPECT_GT(calls, 2);
+}
+
+TEST(PlanJson, BadPlansGetPointedErrors) {
+  auto bad = [](const std::string& text, const std::string& needle) {
+    try {
+      planner::plan_request_from_json(common::parse_json_text(text, "plan.json"), "plan.json");
+      FAIL() << needle;
+    } catch (const common::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  const std::string ok = R"("model":"llama-3.1-8b","workload":{"input_tokens":100,"output_tokens":10})";
+  bad("{" + ok + "}", "/load");
+  bad("{" + ok + R"(,"load":{"requests_per_s":-1}})", "/load/requests_per_s");
+  bad("{" + ok + R"(,"load":{"requests_per_s":1},"slo":{"ttft_p99":1}})", "/slo/ttft_p99");
+  bad("{" + ok + R"(,"load":{"requests_per_s":1},"pricing":{"schema_version":1,"mode":"leased"}})", "/mode");
+  EXPECT_NO_THROW(planner::plan_request_from_json(
+      common::parse_json_text("{" + ok + R"(,"load":{"tokens_per_day":1e9}})", "p.json"), "p.json"));
+}
