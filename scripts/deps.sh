@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages infersim needs, only those that are missing. Safe to re-run.
-# Usage: scripts/deps.sh [core|test]   (test adds nothing extra today; kept for symmetry)
 set -euo pipefail
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   nlohmann-json3-dev libfmt-dev libeigen3-dev libboost-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  qt6-base-dev qt6-charts-dev qt6-svg-dev libgl-dev
+  xvfb xauth poppler-utils fonts-dejavu-core
 )
 
 missing=()
