@@ -241,6 +241,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
             continue;
           }
           const Sized s = size_replica(*est, req);
+          ++res.sized;
           if (!s.ok) {
             c.reason = s.reason;
             res.rejected.push_back(c);

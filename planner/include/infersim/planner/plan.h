@@ -80,7 +80,8 @@ struct PlanResult {
   std::vector<Candidate> ranked;    // feasible, cheapest first (top N)
   std::vector<Candidate> rejected;  // with reasons
   std::vector<std::string> pareto;  // ids on the cost vs TTFT P99 frontier, cheapest first
-  int evaluated = 0;
+  int evaluated = 0;                // hardware x runtime x precision combinations considered
+  int sized = 0;                    // layouts that went through the full analytic sizing
   std::vector<std::string> notes;
 };
 
