@@ -33,7 +33,11 @@ double median(std::vector<double> v) {
 }  // namespace
 
 void HardwareCatalog::load() const {
-  if (loaded_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) load_locked();
+}
+
+void HardwareCatalog::load_locked() const {
   if (!fs::is_directory(dir_))
     throw common::IoError(fmt::format("{}: hardware catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
   std::vector<fs::path> files;
@@ -60,12 +64,16 @@ void HardwareCatalog::load() const {
       own_[e.hardware].push_back(e.calibration);
     }
   }
+  for (auto& [name, h] : profiles_) attach_unlocked(h);
   loaded_ = true;
-  for (auto& [name, h] : profiles_) attach_calibrations(h);
 }
 
 void HardwareCatalog::attach_calibrations(HardwareProfile& h) const {
   load();
+  attach_unlocked(h);
+}
+
+void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   h.calibrations.clear();
   // The default runtime (the first calibration) is vLLM where it was measured: the most widely
   // deployed open serving stack; the rest keep their file order.

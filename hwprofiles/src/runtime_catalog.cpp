@@ -120,7 +120,11 @@ RuntimeCatalog& RuntimeCatalog::shipped() {
 }
 
 void RuntimeCatalog::load() const {
-  if (loaded_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) load_locked();
+}
+
+void RuntimeCatalog::load_locked() const {
   if (!fs::is_directory(dir_)) throw common::IoError(fmt::format("{}: runtime catalog directory not found", dir_));
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir_))

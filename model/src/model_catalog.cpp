@@ -22,7 +22,11 @@ ModelCatalog& ModelCatalog::shipped() {
 }
 
 void ModelCatalog::load() const {
-  if (loaded_) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!loaded_) load_locked();
+}
+
+void ModelCatalog::load_locked() const {
   if (!fs::is_directory(dir_))
     throw common::IoError(fmt::format("{}: model catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
   std::vector<fs::path> files;

@@ -4,8 +4,9 @@
 // of its family (e.g. h200 <- h100-sxm), else of the same vendor and kind (b200 <- h100-sxm), else a
 // cross-family default (the median of all fits); all are marked `borrowed` with an [EST] source that
 // names where they came from.
-// resolve() accepts a slug or a path to a profile JSON. Not thread-safe while loading.
+// resolve() accepts a slug or a path to a profile JSON. Loading is thread-safe (once, under a mutex).
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,10 +29,13 @@ class HardwareCatalog {
   void attach_calibrations(HardwareProfile& h) const;
 
  private:
-  void load() const;
+  void load() const;  // thread-safe: once, under a mutex
+  void load_locked() const;
+  void attach_unlocked(HardwareProfile& h) const;
   std::string dir_;
   std::string calibrations_file_;
   mutable bool loaded_ = false;
+  mutable std::mutex mu_;
   mutable std::map<std::string, HardwareProfile> profiles_;
   mutable std::map<std::string, std::string> paths_;
   mutable std::map<std::string, std::vector<Calibration>> own_;  // hardware -> fitted calibrations

@@ -1,8 +1,9 @@
 #pragma once
 // The shipped runtime profiles (hwprofiles/data/runtimes/*.json, docs/runtime-format.md): loader with
 // validation (unknown keys, tagged sources, known dtypes/maturity) and lookups by name and hardware.
-// Not thread-safe while loading; share the returned values afterwards.
+// Loading is thread-safe (once, under a mutex); share the returned values afterwards.
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -30,9 +31,11 @@ class RuntimeCatalog {
   const RuntimeProfile* default_for(const HardwareProfile& h) const;  // nullptr if none
 
  private:
-  void load() const;
+  void load() const;  // thread-safe: once, under a mutex
+  void load_locked() const;
   std::string dir_;
   mutable bool loaded_ = false;
+  mutable std::mutex mu_;
   mutable std::map<std::string, RuntimeProfile> runtimes_;
   mutable std::map<std::string, std::string> paths_;
 };

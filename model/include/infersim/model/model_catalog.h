@@ -1,9 +1,10 @@
 #pragma once
 // The shipped model cards (model/data/*.json) plus any card file a user names by path.
 // resolve() accepts a catalog slug or a path to a model-card JSON or a Hugging Face config.json.
-// Loading is lazy and cached; a catalog object is not thread-safe while loading (load once, then share
+// Loading is lazy and cached; a catalog object is loading is thread-safe (once, under a mutex) (load once, then share
 // the returned values, which are plain copies).
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,11 @@ class ModelCatalog {
   ModelSpec resolve(const std::string& name_or_path) const;
 
  private:
-  void load() const;
+  void load() const;  // thread-safe: once, under a mutex
+  void load_locked() const;
   std::string dir_;
   mutable bool loaded_ = false;
+  mutable std::mutex mu_;
   mutable std::map<std::string, ModelSpec> cards_;
   mutable std::map<std::string, std::string> paths_;
 };
