@@ -38,33 +38,21 @@ void HardwareCatalog::load() const {
 }
 
 void HardwareCatalog::load_locked() const {
-  if (!fs::is_directory(dir_))
-    throw common::IoError(fmt::format("{}: hardware catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir_))
-    if (e.is_regular_file() && e.path().extension() == ".json" && e.path().parent_path() != fs::path(dir_) &&
-        e.path().parent_path().filename() != "runtimes")  // runtime profiles live beside the vendors
-      files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
+  // Profiles live in <vendor>/ folders; runtime profiles sit beside them in runtimes/.
+  for (const auto& f : common::list_json_files(dir_, true, {"runtimes"}, true)) {
     HardwareProfile h = load_hardware_profile(f.string());
-    if (h.name != f.stem().string())
-      throw common::ConfigError(f.string(), "/name",
-                                fmt::format("name '{}' must equal the file name '{}'", h.name, f.stem().string()));
-    if (profiles_.count(h.name))
-      throw common::ConfigError(f.string(), "/name", fmt::format("duplicate hardware name '{}'", h.name));
-    paths_[h.name] = f.string();
-    profiles_.emplace(h.name, std::move(h));
+    const std::string name = h.name;
+    profiles_.insert(name, std::move(h), f);
   }
   if (!calibrations_file_.empty() && fs::exists(calibrations_file_)) {
     for (auto& e : load_calibrations(calibrations_file_)) {
-      if (!profiles_.count(e.hardware))
+      if (!profiles_.contains(e.hardware))
         throw common::ConfigError(calibrations_file_, "/entries",
                                   fmt::format("calibration for unknown hardware '{}'", e.hardware));
       own_[e.hardware].push_back(e.calibration);
     }
   }
-  for (auto& [name, h] : profiles_) attach_unlocked(h);
+  for (auto& [name, h] : profiles_.items()) attach_unlocked(h);
   loaded_ = true;
 }
 
@@ -88,8 +76,8 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   // Family default: every runtime fitted on a member of the same family (first fitted member wins).
   std::map<std::string, bool> seen;
   for (const auto& [hw, cals] : own_) {
-    auto p = profiles_.find(hw);
-    if (p == profiles_.end() || p->second.family != h.family) continue;
+    auto p = profiles_.items().find(hw);
+    if (p == profiles_.items().end() || p->second.family != h.family) continue;
     for (const auto& c : cals) {
       if (seen[c.runtime]) continue;
       seen[c.runtime] = true;
@@ -106,8 +94,8 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   // Vendor default: the same vendor's fits on the same kind of chip (e.g. B200 <- H100: same software
   // stack and kernels, newer silicon whose peaks the profile already carries).
   for (const auto& [hw, cals] : own_) {
-    auto p = profiles_.find(hw);
-    if (p == profiles_.end() || p->second.vendor != h.vendor || p->second.kind != h.kind) continue;
+    auto p = profiles_.items().find(hw);
+    if (p == profiles_.items().end() || p->second.vendor != h.vendor || p->second.kind != h.kind) continue;
     for (const auto& c : cals) {
       if (seen[c.runtime]) continue;
       seen[c.runtime] = true;
@@ -157,35 +145,26 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
 
 std::vector<std::string> HardwareCatalog::names() const {
   load();
-  std::vector<std::string> out;
-  for (const auto& [k, v] : profiles_) out.push_back(k);
-  return out;
+  return profiles_.names();
 }
 
 bool HardwareCatalog::contains(const std::string& name) const {
   load();
-  return profiles_.count(name) > 0;
+  return profiles_.contains(name);
 }
 
 const HardwareProfile& HardwareCatalog::get(const std::string& name) const {
   load();
-  auto it = profiles_.find(name);
-  if (it == profiles_.end())
-    throw common::ConfigError(fmt::format("unknown hardware '{}'{}; `infersim hardware list` shows the catalog",
-                                          name, common::suggest_suffix(name, names())));
-  return it->second;
+  return profiles_.get(name);
 }
 
 std::string HardwareCatalog::path_of(const std::string& name) const {
   load();
-  auto it = paths_.find(name);
-  return it == paths_.end() ? std::string{} : it->second;
+  return profiles_.path_of(name);
 }
 
 HardwareProfile HardwareCatalog::resolve(const std::string& name_or_path) const {
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
-  if (looks_like_path) {
+  if (common::looks_like_path(name_or_path)) {
     if (!fs::exists(name_or_path)) throw common::IoError(fmt::format("{}: no such hardware profile file", name_or_path));
     HardwareProfile h = load_hardware_profile(name_or_path);
     attach_calibrations(h);

@@ -125,53 +125,42 @@ void RuntimeCatalog::load() const {
 }
 
 void RuntimeCatalog::load_locked() const {
-  if (!fs::is_directory(dir_)) throw common::IoError(fmt::format("{}: runtime catalog directory not found", dir_));
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir_))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
+  for (const auto& f : common::list_json_files(dir_, false)) {
     RuntimeProfile p = load_runtime_profile(f.string());
-    if (p.name != f.stem().string())
-      throw ConfigError(f.string(), "/name", fmt::format("name '{}' must equal the file name '{}'", p.name, f.stem().string()));
-    paths_[p.name] = f.string();
-    runtimes_.emplace(p.name, std::move(p));
+    const std::string name = p.name;
+    runtimes_.insert(name, std::move(p), f);
   }
   loaded_ = true;
 }
 
 std::vector<std::string> RuntimeCatalog::names() const {
   load();
-  std::vector<std::string> out;
-  for (const auto& [k, v] : runtimes_) out.push_back(k);
-  return out;
+  return runtimes_.names();
 }
 
 bool RuntimeCatalog::contains(const std::string& name) const {
   load();
-  return runtimes_.count(name) > 0;
+  return runtimes_.contains(name);
 }
 
 const RuntimeProfile& RuntimeCatalog::get(const std::string& name) const {
   load();
-  auto it = runtimes_.find(name);
-  if (it == runtimes_.end())
-    throw ConfigError("", "--runtime",
-                      fmt::format("unknown runtime '{}'{}; `infersim runtimes list` shows them", name,
-                                  common::suggest_suffix(name, names())));
-  return it->second;
+  try {
+    return runtimes_.get(name);
+  } catch (const ConfigError& e) {
+    throw ConfigError("", "--runtime", e.what());
+  }
 }
 
 std::string RuntimeCatalog::path_of(const std::string& name) const {
   load();
-  auto it = paths_.find(name);
-  return it == paths_.end() ? std::string{} : it->second;
+  return runtimes_.path_of(name);
 }
 
 std::vector<const RuntimeProfile*> RuntimeCatalog::for_hardware(const HardwareProfile& h) const {
   load();
   std::vector<const RuntimeProfile*> out;
-  for (const auto& [n, p] : runtimes_)
+  for (const auto& [n, p] : runtimes_.items())
     if (p.backend_for(h)) out.push_back(&p);
   std::stable_partition(out.begin(), out.end(), [&](const RuntimeProfile* p) { return p->backend_for(h)->is_default; });
   return out;

@@ -27,54 +27,36 @@ void ModelCatalog::load() const {
 }
 
 void ModelCatalog::load_locked() const {
-  if (!fs::is_directory(dir_))
-    throw common::IoError(fmt::format("{}: model catalog directory not found (set INFERSIM_DATA_DIR)", dir_));
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir_))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
+  for (const auto& f : common::list_json_files(dir_, false)) {
     ModelSpec m = load_model_card(f.string());
-    if (m.name != f.stem().string())
-      throw common::ConfigError(f.string(), "/name",
-                                fmt::format("name '{}' must equal the file name '{}'", m.name, f.stem().string()));
-    paths_[m.name] = f.string();
-    cards_.emplace(m.name, std::move(m));
+    const std::string name = m.name;
+    cards_.insert(name, std::move(m), f);
   }
   loaded_ = true;
 }
 
 std::vector<std::string> ModelCatalog::names() const {
   load();
-  std::vector<std::string> out;
-  for (const auto& [k, v] : cards_) out.push_back(k);
-  return out;
+  return cards_.names();
 }
 
 bool ModelCatalog::contains(const std::string& name) const {
   load();
-  return cards_.count(name) > 0;
+  return cards_.contains(name);
 }
 
 const ModelSpec& ModelCatalog::get(const std::string& name) const {
   load();
-  auto it = cards_.find(name);
-  if (it == cards_.end())
-    throw common::ConfigError(fmt::format("unknown model '{}'{}; `infersim models list` shows the catalog", name,
-                                          common::suggest_suffix(name, names())));
-  return it->second;
+  return cards_.get(name);
 }
 
 std::string ModelCatalog::path_of(const std::string& name) const {
   load();
-  auto it = paths_.find(name);
-  return it == paths_.end() ? std::string{} : it->second;
+  return cards_.path_of(name);
 }
 
 ModelSpec ModelCatalog::resolve(const std::string& name_or_path) const {
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               (name_or_path.size() > 5 && name_or_path.ends_with(".json"));
-  if (looks_like_path) {
+  if (common::looks_like_path(name_or_path)) {
     if (!fs::exists(name_or_path)) throw common::IoError(fmt::format("{}: no such model file", name_or_path));
     const common::Json j = common::load_json_file(name_or_path);
     if (j.is_object() && j.contains("model_type") && !j.contains("schema_version"))

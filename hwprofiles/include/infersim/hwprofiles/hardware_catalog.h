@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "infersim/common/named_files.h"
 #include "infersim/hwprofiles/hardware_profile.h"
 
 namespace infersim::hwprofiles {
@@ -36,8 +37,7 @@ class HardwareCatalog {
   std::string calibrations_file_;
   mutable bool loaded_ = false;
   mutable std::mutex mu_;
-  mutable std::map<std::string, HardwareProfile> profiles_;
-  mutable std::map<std::string, std::string> paths_;
+  mutable common::NamedFiles<HardwareProfile> profiles_{"hardware", "`infersim hardware list` shows the catalog"};
   mutable std::map<std::string, std::vector<Calibration>> own_;  // hardware -> fitted calibrations
 };
 

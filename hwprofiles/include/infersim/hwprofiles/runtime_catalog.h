@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "infersim/common/json_util.h"
+#include "infersim/common/named_files.h"
 #include "infersim/hwprofiles/runtime_profile.h"
 
 namespace infersim::hwprofiles {
@@ -36,8 +37,7 @@ class RuntimeCatalog {
   std::string dir_;
   mutable bool loaded_ = false;
   mutable std::mutex mu_;
-  mutable std::map<std::string, RuntimeProfile> runtimes_;
-  mutable std::map<std::string, std::string> paths_;
+  mutable common::NamedFiles<RuntimeProfile> runtimes_{"runtime", "`infersim runtimes list` shows them"};
 };
 
 }  // namespace infersim::hwprofiles

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "infersim/common/named_files.h"
 #include "infersim/model/model_spec.h"
 
 namespace infersim::model {
@@ -30,8 +31,7 @@ class ModelCatalog {
   std::string dir_;
   mutable bool loaded_ = false;
   mutable std::mutex mu_;
-  mutable std::map<std::string, ModelSpec> cards_;
-  mutable std::map<std::string, std::string> paths_;
+  mutable common::NamedFiles<ModelSpec> cards_{"model", "`infersim models list` shows the catalog"};
 };
 
 }  // namespace infersim::model
