@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -139,44 +140,84 @@ SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEva
   }
   jobs = std::max(1, jobs);
   batch_size = std::max<std::size_t>(1, batch_size);
-  for (std::size_t begin = 0; begin < todo.size(); begin += batch_size) {
-    if (cancel && cancel->load()) {
-      st.cancelled = true;
-      break;
-    }
-    const std::size_t end = std::min(todo.size(), begin + batch_size);
-    std::vector<std::pair<SweepScenario, SweepOutcome>> rows(end - begin);
-    std::atomic<std::size_t> next{begin};
-    auto worker = [&] {
-      for (std::size_t i = next++; i < end; i = next++) {
-        rows[i - begin].first = *todo[i];
-        try {
-          rows[i - begin].second = evaluate(*todo[i]);
-        } catch (const std::exception& e) {
-          rows[i - begin].second.error = e.what();
-        }
+  // Workers evaluate scenarios into result slots while this thread writes the completed prefix to
+  // the sink: evaluation and writing overlap. A batch is written when `batch_size` results are
+  // ready, or one second after the previous write (so an interruption loses at most about a second
+  // of work), or at the end. Rows never depend on batch boundaries, so a resumed sweep is identical.
+  std::vector<std::pair<SweepScenario, SweepOutcome>> slots(todo.size());
+  std::vector<char> ready(todo.size(), 0);
+  std::size_t contiguous = 0;  // slots [0, contiguous) are all ready
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < todo.size() && !stop.load(); i = next++) {
+      std::pair<SweepScenario, SweepOutcome> r;
+      r.first = *todo[i];
+      try {
+        r.second = evaluate(*todo[i]);
+      } catch (const std::exception& e) {
+        r.second.error = e.what();
       }
-    };
-    std::vector<std::thread> pool;
-    for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
-    sink.put_batch(rows);
-    for (const auto& r : rows) (r.second.error.empty() ? st.done : st.failed)++;
-    st.elapsed_s = std::chrono::duration<double>(clock::now() - t0).count();
-    if (progress) {
-      SweepProgress p;
-      p.total = st.total;
-      p.skipped = st.skipped;
-      p.done = st.done;
-      p.failed = st.failed;
-      p.elapsed_s = st.elapsed_s;
-      const double n = double(st.done + st.failed);
-      p.rate_per_s = st.elapsed_s > 0 ? n / st.elapsed_s : 0;
-      p.eta_s = p.rate_per_s > 0 ? double(todo.size() - end) / p.rate_per_s : 0;
-      progress(p);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        slots[i] = std::move(r);
+        ready[i] = 1;
+        while (contiguous < todo.size() && ready[contiguous]) ++contiguous;
+      }
+      cv.notify_one();
     }
+  };
+  std::vector<std::thread> pool;
+  for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+  auto join_all = [&] {
+    stop.store(true);
+    for (auto& t : pool)
+      if (t.joinable()) t.join();
+  };
+  try {
+    std::size_t written = 0;
+    auto last_write = clock::now();
+    while (written < todo.size()) {
+      if (cancel && cancel->load()) {
+        st.cancelled = true;
+        break;
+      }
+      std::vector<std::pair<SweepScenario, SweepOutcome>> rows;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait_for(lock, std::chrono::milliseconds(100), [&] {
+          return contiguous - written >= batch_size || contiguous == todo.size();
+        });
+        const bool due = contiguous - written >= batch_size || contiguous == todo.size() ||
+                         (contiguous > written && clock::now() - last_write >= std::chrono::seconds(1));
+        if (!due) continue;
+        const std::size_t end = std::min(contiguous, written + std::max(batch_size, contiguous - written));
+        for (std::size_t i = written; i < end; ++i) rows.push_back(std::move(slots[i]));
+      }
+      sink.put_batch(rows);
+      written += rows.size();
+      last_write = clock::now();
+      for (const auto& r : rows) (r.second.error.empty() ? st.done : st.failed)++;
+      st.elapsed_s = std::chrono::duration<double>(clock::now() - t0).count();
+      if (progress) {
+        SweepProgress p;
+        p.total = st.total;
+        p.skipped = st.skipped;
+        p.done = st.done;
+        p.failed = st.failed;
+        p.elapsed_s = st.elapsed_s;
+        p.rate_per_s = st.elapsed_s > 0 ? double(st.done + st.failed) / st.elapsed_s : 0;
+        p.eta_s = p.rate_per_s > 0 ? double(todo.size() - written) / p.rate_per_s : 0;
+        progress(p);
+      }
+    }
+  } catch (...) {
+    join_all();
+    throw;
   }
+  join_all();
   st.elapsed_s = std::chrono::duration<double>(clock::now() - t0).count();
   return st;
 }

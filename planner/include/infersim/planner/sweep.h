@@ -55,8 +55,9 @@ struct SweepStats {
 std::vector<SweepScenario> expand_sweep_file(const std::string& path);
 std::vector<SweepScenario> expand_sweep_text(const std::string& text, const std::string& origin);
 
-// Runs what the sink does not have yet. `progress` is called from the calling thread after every
-// batch; `cancel` stops after the batch in flight (what was finished is kept).
+// Runs what the sink does not have yet on `jobs` threads. Results are written in batches of at least
+// `batch_size` rows, or whatever is ready once a second; `progress` is called from the calling thread
+// after every write; `cancel` stops at the next write (what was written is kept).
 SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEvaluator& evaluate, SweepSink& sink,
                      int jobs, std::size_t batch_size, const std::function<void(const SweepProgress&)>& progress,
                      const std::atomic<bool>* cancel = nullptr);
