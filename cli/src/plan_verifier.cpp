@@ -1,8 +1,60 @@
 #include "plan_verifier.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "infersim/common/json_util.h"
+#include "infersim/serving/scenario_json.h"
+#include "infersim/serving/serving_simulation.h"
+
 namespace infersim::cli {
 
-// Wired to the serving simulator once it lands (simulators/serving); analytic-only until then.
-planner::Verifier make_plan_verifier() { return {}; }
+// The planner's candidate as a serving scenario: its hardware, layout, runtime and precision with
+// `replicas` replicas, continuous batching capped at the concurrency the analytic sizing chose,
+// least-work routing, Poisson arrivals at the target rate with the request's lengths, and the SLOs.
+// Enough requests for a stable P99 (>= 2,000), the first 10% of the time left out as warm-up.
+planner::Verifier make_plan_verifier() {
+  return [](const planner::PlanRequest& req, const planner::Candidate& c, int replicas) {
+    const double rate = req.requests_per_s;
+    const double requests = std::clamp(std::round(rate * 240.0), 2000.0, 20000.0);
+    const double duration = requests / rate;
+    common::Json s = {
+        {"name", fmt::format("verify {} x{}", c.id, replicas)},
+        {"model", req.model},
+        {"deployment",
+         {{"hardware", c.hardware},
+          {"tp", c.tp},
+          {"pp", c.pp},
+          {"precision", c.precision},
+          {"kv_precision", c.kv_precision},
+          {"runtime", c.runtime},
+          {"replicas", replicas}}},
+        {"scheduler", {{"type", "continuous"}, {"max_num_seqs", std::max(1, int(c.batch))}}},
+        {"router", {{"type", "least_work"}}},
+        {"workload",
+         {{"requests", requests},
+          {"arrival", {{"type", "poisson"}, {"rate_per_s", rate}}},
+          {"input", {{"type", "fixed"}, {"value", req.input_tokens}}},
+          {"output", {{"type", "fixed"}, {"value", req.output_tokens}}}}},
+        {"slo", {{"ttft_s", req.slo.ttft_p99_s}, {"tpot_s", req.slo.tpot_p99_s}}},
+        {"simulation", {{"seed", 1}, {"warmup_s", 0.1 * duration}}}};
+    const auto scenario = serving::parse_scenario(s, "planner verification", "");
+    const auto r = serving::simulate(scenario);
+    planner::VerifyOutcome o;
+    o.ttft_p50_s = r.ttft.p50;
+    o.ttft_p99_s = r.ttft.p99;
+    o.tpot_p50_s = r.tpot.p50;
+    o.tpot_p99_s = r.tpot.p99;
+    o.goodput = r.goodput;
+    const bool drained = r.unfinished <= std::uint64_t(0.01 * double(r.arrived));
+    o.meets = drained && o.ttft_p99_s <= req.slo.ttft_p99_s && o.tpot_p99_s <= req.slo.tpot_p99_s &&
+              o.goodput >= req.slo.goodput;
+    o.detail = fmt::format("{} replicas: TTFT P99 {:.3f} s, TPOT P99 {:.4f} s, goodput {:.3f}{}", replicas, o.ttft_p99_s,
+                           o.tpot_p99_s, o.goodput, drained ? "" : ", queue not drained (overloaded)");
+    return o;
+  };
+}
 
 }  // namespace infersim::cli

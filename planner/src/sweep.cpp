@@ -193,7 +193,7 @@ SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEva
         const bool due = contiguous - written >= batch_size || contiguous == todo.size() ||
                          (contiguous > written && clock::now() - last_write >= std::chrono::seconds(1));
         if (!due) continue;
-        const std::size_t end = std::min(contiguous, written + std::max(batch_size, contiguous - written));
+        const std::size_t end = std::min(contiguous, written + batch_size);
         for (std::size_t i = written; i < end; ++i) rows.push_back(std::move(slots[i]));
       }
       sink.put_batch(rows);

@@ -3,8 +3,12 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "infersim/common/json_util.h"
 
@@ -132,3 +136,77 @@ TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
   EXPECT_LE(o["throughput"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
   EXPECT_LE(o["ttft"]["median_abs_pct"].get<double>(), 25.0) << o.dump();
 }
+
+TEST(Cli, ResultsOnAMissingOrCorruptDatabaseExitTwoNamingTheFile) {
+  const std::string dir = ::testing::TempDir();
+  const std::string missing = dir + "/cli-no-such-results.sqlite";
+  std::remove(missing.c_str());
+  auto r = run("results export --db " + missing + " --csv");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(missing + ": no such results database"), std::string::npos) << r.out;
+
+  const std::string garbage = dir + "/cli-garbage-results.sqlite";
+  infersim::common::write_text_file_atomic(garbage, std::string(4096, '#') + "this is not SQLite");
+  for (const std::string cmd : {"results export --json --db ", "results export --csv --db ", "results list --db "}) {
+    r = run(cmd + garbage);
+    EXPECT_EQ(r.code, 2) << cmd << r.out;
+    EXPECT_NE(r.out.find(garbage + ": not an SQLite database"), std::string::npos) << r.out;
+  }
+  // A bad merge input fails before the output is created.
+  const std::string out = dir + "/cli-merge-of-garbage.sqlite";
+  std::remove(out.c_str());
+  r = run("results merge --db " + out + " " + garbage);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(garbage), std::string::npos) << r.out;
+  EXPECT_EQ(std::fopen(out.c_str(), "rb"), nullptr);
+
+  r = run("results export --db " + garbage);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("--csv / --json"), std::string::npos) << r.out;
+  r = run("results exprot --db " + garbage);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("did you mean 'export'"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ShardedSweepMergedExportsLikeOneSweep) {
+  const std::string dir = ::testing::TempDir() + "/cli-results-";
+  auto fresh = [&](const std::string& name) {
+    const std::string p = dir + name;
+    for (const char* s : {"", "-wal", "-shm"}) std::remove((p + s).c_str());
+    return p;
+  };
+  const std::string sweep = dir + "sweep.json";
+  infersim::common::write_text_file_atomic(sweep, R"({"kind": "estimate",
+    "base": {"model": "llama-3.1-8b", "hardware": "h100-sxm", "input": 512, "output": 128},
+    "grid": {"/hardware": ["h100-sxm", "mi300x", "l40s"], "batch": [1, 4, 16]}})");
+  const std::string one = fresh("one.sqlite"), s0 = fresh("s0.sqlite"), s1 = fresh("s1.sqlite"), merged = fresh("merged.sqlite");
+  ASSERT_EQ(run("sweep " + sweep + " --db " + one).code, 0);
+  ASSERT_EQ(run("sweep " + sweep + " --db " + s0 + " --shard 0/2").code, 0);
+  ASSERT_EQ(run("sweep " + sweep + " --db " + s1 + " --shard 1/2").code, 0);
+  auto r = run("results merge --db " + merged + " " + s0 + " " + s1);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("9 rows in 1 run"), std::string::npos) << r.out;
+  for (const char* fmt : {"--csv", "--json"}) {
+    const auto a = run("results export " + std::string(fmt) + " --db " + one);
+    const auto b = run("results export " + std::string(fmt) + " --db " + merged);
+    ASSERT_EQ(a.code, 0) << a.out;
+    EXPECT_EQ(a.out, b.out);
+  }
+  const std::string out = dir + "export.json";
+  ASSERT_EQ(run("results export --json --db " + merged + " --out " + out).code, 0);
+  const auto j = infersim::common::load_json_file(out);
+  EXPECT_EQ(j["rows"].size(), 9u);
+  r = run("results list --json --db " + merged);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(infersim::common::parse_json_text(r.out, "stdout")["rows"].get<int>(), 9);
+
+  // The same file cut in half: a clear error naming it, never a crash.
+  const std::string bytes = infersim::common::read_text_file(one);
+  const std::string cut = fresh("cut.sqlite");
+  infersim::common::write_text_file_atomic(cut, bytes.substr(0, bytes.size() / 2));
+  r = run("results export --csv --db " + cut);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(cut), std::string::npos) << r.out;
+}
+
+// ---- infersim brief (procurement briefs) ----

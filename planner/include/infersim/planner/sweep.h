@@ -55,7 +55,7 @@ struct SweepStats {
 std::vector<SweepScenario> expand_sweep_file(const std::string& path);
 std::vector<SweepScenario> expand_sweep_text(const std::string& text, const std::string& origin);
 
-// Runs what the sink does not have yet on `jobs` threads. Results are written in batches of at least
+// Runs what the sink does not have yet on `jobs` threads. Results are written in batches of
 // `batch_size` rows, or whatever is ready once a second; `progress` is called from the calling thread
 // after every write; `cancel` stops at the next write (what was written is kept).
 SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEvaluator& evaluate, SweepSink& sink,

@@ -1,0 +1,493 @@
+#include "infersim/serving/replica.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/model/op_cost.h"
+#include "infersim/serving/metrics_collector.h"
+#include "infersim/serving/trace_writer.h"
+
+namespace infersim::serving {
+
+const char* pool_role_name(PoolRole r) {
+  switch (r) {
+    case PoolRole::mixed: return "mixed";
+    case PoolRole::prefill: return "prefill";
+    case PoolRole::decode: return "decode";
+  }
+  return "?";
+}
+
+Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> spec, std::unique_ptr<Scheduler> scheduler,
+                 ReplicaHost& host, engine::Simulator& sim, RequestPool& requests)
+    : id_(id),
+      index_(index_in_pool),
+      spec_(std::move(spec)),
+      scheduler_(std::move(scheduler)),
+      limits_(scheduler_->limits()),
+      host_(host),
+      sim_(sim),
+      requests_(requests),
+      kv_(spec_->kv_blocks, scheduler_->limits().block_size) {
+  phase_count_.assign(std::size_t(limits_.block_size), 0);
+}
+
+// ---------------------------------------------------------------- lifecycle
+
+void Replica::start_loading(double seconds) {
+  INFERSIM_ASSERT(status_ == Status::off);
+  status_ = Status::loading;
+  const double now = sim_.now_s();
+  provisioned_since_s_ = now;
+  loading_s_ += seconds;
+  loading_until_s_ = now + seconds;
+  clock_s_ = std::max(clock_s_, now);
+  if (auto* tr = host_.trace()) tr->complete(spec_->pool, id_, "hydrating", now, seconds, 0, 0);
+  sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(loading_until_s_)), this, READY);
+}
+
+void Replica::release() {
+  INFERSIM_ASSERT(status_ == Status::ready && !holds_requests() && !busy_);
+  release_padding();
+  status_ = Status::off;
+  provisioned_s_ += sim_.now_s() - provisioned_since_s_;
+  provisioned_since_s_ = -1;
+}
+
+double Replica::provisioned_s(double now_s) const {
+  return provisioned_s_ + (provisioned_since_s_ >= 0 ? std::max(0.0, now_s - provisioned_since_s_) : 0.0);
+}
+
+// ---------------------------------------------------------------- requests
+
+void Replica::enqueue(RequestIndex r) {
+  Request& q = requests_[r];
+  q.replica = id_;
+  q.pool = spec_->pool;
+  q.phase = RequestPhase::waiting;
+  q.prompt = q.input;
+  q.prefilled = 0;
+  q.cached = 0;
+  ++outstanding_requests_;
+  outstanding_tokens_ += double(q.prompt + q.output - q.generated);
+  const std::int64_t need = kv_.blocks_for(q.input + q.output);
+  if (need > kv_.total()) return reject(r, "prompt + output exceed the replica's KV cache");
+  if (spec_->max_context > 0 && q.input + q.output > spec_->max_context)
+    return reject(r, "prompt + output exceed the model's context length");
+  waiting_.push_back(r);
+  kick();
+}
+
+void Replica::enqueue_prefilled(RequestIndex r) {
+  Request& q = requests_[r];
+  q.replica = id_;
+  q.pool = spec_->pool;
+  q.phase = RequestPhase::waiting;
+  q.prompt = q.input;
+  q.prefilled = q.input;
+  q.cached = 0;
+  ++outstanding_requests_;
+  outstanding_tokens_ += double(q.output - q.generated);
+  if (kv_.blocks_for(q.input + q.output) > kv_.total()) return reject(r, "prompt + output exceed the replica's KV cache");
+  waiting_.push_back(r);
+  kick();
+}
+
+void Replica::kick() {
+  if (busy_ || kicked_ || status_ != Status::ready) return;
+  kicked_ = true;
+  sim_.schedule_at(sim_.now(), this, KICK);
+}
+
+void Replica::reject(RequestIndex r, const char* why) {
+  Request& q = requests_[r];
+  --outstanding_requests_;
+  outstanding_tokens_ = std::max(0.0, outstanding_tokens_ - double(q.prompt - q.prefilled + q.output - q.generated));
+  q.rejected = true;
+  q.phase = RequestPhase::done;
+  if (outstanding_requests_ == 0) idle_since_s_ = start_time();
+  host_.on_request_rejected(*this, r, why);
+}
+
+// ---------------------------------------------------------------- scheduling API
+
+bool Replica::is_prefilled(RequestIndex r) const {
+  const Request& q = requests_[r];
+  return q.generated > 0 && q.prefilled >= q.prompt && q.phase == RequestPhase::waiting;
+}
+
+bool Replica::can_allocate(std::int64_t n, bool watermark) const {
+  const std::int64_t reserve =
+      watermark && running() > 0 ? std::int64_t(std::ceil(limits_.watermark * double(kv_.total()))) : 0;
+  return kv_.available() - n >= reserve;
+}
+
+std::int64_t Replica::prefix_hit(RequestIndex r) const {
+  const Request& q = requests_[r];
+  if (!limits_.prefix_caching || q.session == 0 || q.prefilled > 0) return 0;
+  const std::int64_t bs = limits_.block_size;
+  return std::min(kv_.peek(q.session), (q.prompt - 1) / bs * bs);
+}
+
+void Replica::admit(RequestIndex r) {
+  INFERSIM_ASSERT(!waiting_.empty() && waiting_.front() == r);
+  waiting_.pop_front();
+  Request& q = requests_[r];
+  const double start = start_time();
+  if (q.scheduled_s < 0) q.scheduled_s = start;
+  if (is_prefilled(r)) {
+    if (limits_.reserve_full_length) {
+      q.reserved_blocks = kv_.blocks_for(q.input + q.output);
+      kv_.allocate(q.reserved_blocks);
+    } else {
+      kv_.allocate(kv_.blocks_for(q.prompt));
+    }
+    join_decode(r, q.prompt);
+    return;
+  }
+  if (limits_.reserve_full_length) {
+    q.reserved_blocks = kv_.blocks_for(q.input + q.output);
+    kv_.allocate(q.reserved_blocks);
+  } else {
+    const std::int64_t hit = prefix_hit(r);
+    if (hit > 0) {
+      const std::int64_t entry_tokens = kv_.take(q.session);
+      // The entry's blocks are now ours; keep the hit's whole blocks, free the rest.
+      kv_.release(kv_.blocks_for(entry_tokens) - hit / limits_.block_size);
+      q.prefilled = hit;
+      q.cached = hit;
+      outstanding_tokens_ -= double(hit);
+      host_.metrics().on_prefix_hit(hit);
+    } else if (q.session != 0 && limits_.prefix_caching) {
+      kv_.drop(q.session);  // a stale prefix of this session (context moved on): free it
+    }
+  }
+  q.phase = RequestPhase::prefilling;
+  prefilling_.push_back(r);
+}
+
+void Replica::plan_chunk(RequestIndex r, std::int64_t tokens) {
+  Request& q = requests_[r];
+  INFERSIM_ASSERT(tokens > 0 && q.prefilled + tokens <= q.prompt);
+  if (!limits_.reserve_full_length) {
+    const std::int64_t need = kv_.blocks_for(q.prefilled + tokens) - kv_.blocks_for(q.prefilled);
+    const bool ok = kv_.allocate(need);
+    INFERSIM_ASSERT(ok);
+  }
+  plan_.chunks.push_back({r, tokens, q.prefilled, q.prefilled + tokens == q.prompt});
+}
+
+void Replica::swap_in_front() {
+  const RequestIndex r = swapped_.front();
+  swapped_.pop_front();
+  Request& q = requests_[r];
+  kv_.allocate(kv_.blocks_for(q.prefilled));
+  if (spec_->swap_bytes_per_s > 0) plan_.extra_s += double(q.prefilled) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
+  join_decode(r, q.prefilled);
+}
+
+std::int64_t Replica::decode_blocks_needed() const {
+  if (limits_.reserve_full_length || n_dec_ == 0) return 0;
+  const std::int64_t bs = limits_.block_size;
+  return phase_count_[std::size_t(((-counter_) % bs + bs) % bs)];
+}
+
+bool Replica::preempt_last() {
+  INFERSIM_ASSERT(plan_.chunks.empty());
+  while (!lifo_.empty()) {
+    const auto [r, g] = lifo_.back();
+    lifo_.pop_back();
+    Request& q = requests_[r];
+    if (q.gen != g || q.phase != RequestPhase::decoding) continue;
+    const std::int64_t kv = kv_now(q);
+    const std::int64_t generated = q.generated + (counter_ - q.join_counter);
+    const double last_token = q.join_counter < counter_ ? last_decode_end_s_ : q.last_token_s;
+    leave_decode(q, kv);
+    q.generated = generated;
+    q.last_token_s = last_token;
+    ++q.preemptions;
+    host_.metrics().on_preemption();
+    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(kv));
+    if (limits_.preempt_swap) {
+      q.phase = RequestPhase::swapped;
+      q.prefilled = kv;
+      if (spec_->swap_bytes_per_s > 0) plan_.extra_s += double(kv) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
+      swapped_.push_back(r);
+    } else {
+      q.phase = RequestPhase::waiting;
+      q.prompt = q.input + generated;  // recompute: prompt plus everything generated so far
+      q.prefilled = 0;
+      q.cached = 0;
+      outstanding_tokens_ += double(q.prompt);
+      waiting_.push_front(r);
+    }
+    return true;
+  }
+  if (!prefilling_.empty()) {
+    const RequestIndex r = prefilling_.back();
+    prefilling_.pop_back();
+    Request& q = requests_[r];
+    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(q.prefilled));
+    outstanding_tokens_ += double(q.prefilled);
+    q.prefilled = 0;
+    q.cached = 0;
+    q.phase = RequestPhase::waiting;
+    ++q.preemptions;
+    host_.metrics().on_preemption();
+    waiting_.push_front(r);
+    return true;
+  }
+  return false;
+}
+
+void Replica::plan_decode() {
+  if (n_dec_ + pad_n_ == 0) return;
+  const bool ok = kv_.allocate(decode_blocks_needed());
+  INFERSIM_ASSERT(ok);
+  plan_.decode = true;
+}
+
+void Replica::release_padding() {
+  if (pad_n_ == 0 && pad_blocks_ == 0) return;
+  kv_.release(pad_blocks_);
+  pad_n_ = pad_ctx_ = pad_blocks_ = 0;
+}
+
+// ---------------------------------------------------------------- decode set
+
+void Replica::join_decode(RequestIndex r, std::int64_t kv) {
+  Request& q = requests_[r];
+  INFERSIM_ASSERT(q.output > q.generated);
+  q.phase = RequestPhase::decoding;
+  q.join_counter = counter_;
+  q.kv_at_join = kv;
+  ++n_dec_;
+  ctx_sum_ += kv;
+  const std::int64_t bs = limits_.block_size;
+  ++phase_count_[std::size_t(((kv - counter_) % bs + bs) % bs)];
+  finish_heap_.push_back({counter_ + (q.output - q.generated), r, q.gen});
+  std::push_heap(finish_heap_.begin(), finish_heap_.end(),
+                 [this](const FinishEntry& a, const FinishEntry& b) { return heap_less(a, b); });
+  lifo_.emplace_back(r, q.gen);
+  if (lifo_.size() > 64 && lifo_.size() > 4 * std::size_t(n_dec_)) {
+    // Drop entries of sequences that already left (amortised O(1)).
+    std::vector<std::pair<RequestIndex, std::uint32_t>> keep;
+    keep.reserve(std::size_t(n_dec_));
+    for (const auto& e : lifo_)
+      if (requests_[e.first].gen == e.second && requests_[e.first].phase == RequestPhase::decoding) keep.push_back(e);
+    lifo_.swap(keep);
+  }
+  if (!join_groups_.empty() && join_groups_.back().last_token_s == q.last_token_s)
+    ++join_groups_.back().count;
+  else
+    join_groups_.push_back({q.last_token_s, 1});
+}
+
+void Replica::leave_decode(Request& q, std::int64_t kv) {
+  --n_dec_;
+  ctx_sum_ -= kv;
+  const std::int64_t bs = limits_.block_size;
+  --phase_count_[std::size_t(((q.kv_at_join - q.join_counter) % bs + bs) % bs)];
+  if (q.join_counter == counter_) {
+    // Joined since the last decode step: it sits in a join group.
+    for (auto& g : join_groups_)
+      if (g.last_token_s == q.last_token_s && g.count > 0) {
+        --g.count;
+        break;
+      }
+  }
+  ++q.gen;
+}
+
+void Replica::advance_decode(double t) {
+  const std::int64_t n = n_dec_;
+  if (n > 0) {
+    auto& m = host_.metrics();
+    std::int64_t grouped = 0;
+    for (const auto& g : join_groups_) {
+      if (g.count > 0) m.on_token_gaps(t, t - g.last_token_s, std::uint64_t(g.count));
+      grouped += g.count;
+    }
+    if (n - grouped > 0) m.on_token_gaps(t, t - last_decode_end_s_, std::uint64_t(n - grouped));
+  }
+  join_groups_.clear();
+  last_decode_end_s_ = t;
+  ctx_sum_ += n;
+  pad_ctx_ += pad_n_;
+  ++counter_;
+  outstanding_tokens_ -= double(n);
+  auto cmp = [this](const FinishEntry& a, const FinishEntry& b) { return heap_less(a, b); };
+  while (!finish_heap_.empty() && finish_heap_.front().finish <= counter_) {
+    std::pop_heap(finish_heap_.begin(), finish_heap_.end(), cmp);
+    const FinishEntry e = finish_heap_.back();
+    finish_heap_.pop_back();
+    Request& q = requests_[e.req];
+    if (q.gen != e.gen || q.phase != RequestPhase::decoding) continue;
+    const std::int64_t kv = kv_now(q);
+    leave_decode(q, kv);
+    q.generated = q.output;
+    q.last_token_s = t;
+    if (limits_.reserve_full_length) {
+      ++pad_n_;
+      pad_ctx_ += kv;
+      pad_blocks_ += q.reserved_blocks;
+    } else {
+      release_kv(q, kv);
+    }
+    complete(e.req, t);
+  }
+}
+
+void Replica::release_kv(Request& q, std::int64_t kv_tokens) {
+  const std::int64_t held = kv_.blocks_for(kv_tokens);
+  if (limits_.prefix_caching && q.session != 0 && !q.last_call) {
+    const std::int64_t keep = kv_tokens / limits_.block_size;
+    kv_.release(held - keep);
+    kv_.put(q.session, keep * limits_.block_size, keep);
+  } else {
+    kv_.release(held);
+  }
+}
+
+void Replica::remove_prefilling(RequestIndex r) {
+  auto it = std::find(prefilling_.begin(), prefilling_.end(), r);
+  INFERSIM_ASSERT(it != prefilling_.end());
+  prefilling_.erase(it);
+}
+
+void Replica::on_prefill_complete(RequestIndex r, double t) {
+  Request& q = requests_[r];
+  remove_prefilling(r);
+  ++q.generated;
+  outstanding_tokens_ -= 1.0;
+  if (q.first_token_s < 0)
+    q.first_token_s = t;
+  else
+    host_.metrics().on_token_gaps(t, t - q.last_token_s, 1);
+  q.last_token_s = t;
+  if (q.generated >= q.output) {
+    if (limits_.reserve_full_length) {
+      ++pad_n_;
+      pad_ctx_ += q.prompt;
+      pad_blocks_ += q.reserved_blocks;
+    } else {
+      release_kv(q, q.prompt);
+    }
+    return complete(r, t);
+  }
+  if (spec_->role == PoolRole::prefill) {
+    // KV leaves for the decode pool (blocks are freed at hand-off; the transfer is timed by the cluster).
+    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(q.prompt));
+    q.phase = RequestPhase::transferring;
+    --outstanding_requests_;
+    outstanding_tokens_ = std::max(0.0, outstanding_tokens_ - double(q.output - q.generated));
+    if (outstanding_requests_ == 0) idle_since_s_ = t;
+    host_.on_prefill_handoff(*this, r, t);
+    return;
+  }
+  join_decode(r, q.prompt);
+}
+
+void Replica::complete(RequestIndex r, double t) {
+  Request& q = requests_[r];
+  q.done_s = t;
+  q.phase = RequestPhase::done;
+  --outstanding_requests_;
+  if (outstanding_requests_ == 0) {
+    idle_since_s_ = t;
+    outstanding_tokens_ = 0;  // clear rounding residue
+  }
+  host_.on_request_done(*this, r, t);
+}
+
+// ---------------------------------------------------------------- steps
+
+void Replica::try_start() {
+  if (busy_ || status_ != Status::ready) return;
+  plan_.clear();
+  scheduler_->plan_step(*this);
+  if (plan_.empty()) {
+    if (!waiting_.empty() && running() == 0 && swapped_.empty()) {
+      // Nothing runs and the head still cannot be admitted: it can never be. Reject it and go on.
+      const RequestIndex r = waiting_.front();
+      waiting_.pop_front();
+      reject(r, "cannot be scheduled on this replica (KV cache)");
+      return try_start();
+    }
+    if (!holds_requests()) host_.on_replica_idle(*this);
+    return;
+  }
+  model::BatchShape b;
+  std::int64_t prefill_tokens = 0;
+  for (const auto& c : plan_.chunks) {
+    b += model::BatchShape::prefill_chunk(double(c.tokens), double(c.cached_before), c.finishing);
+    prefill_tokens += c.tokens;
+  }
+  std::int64_t dec = 0;
+  if (plan_.decode) {
+    dec = n_dec_ + pad_n_;
+    b.decode_seqs = double(dec);
+    b.decode_ctx_sum = double(ctx_sum_ + n_dec_ + pad_ctx_ + pad_n_);
+  }
+  double dt = spec_->estimator->time(b);
+  const double f = double(prefill_tokens) / double(prefill_tokens + dec);
+  double p_chip = f * spec_->prefill_w + (1.0 - f) * spec_->decode_w;
+  if (spec_->power_cap_w > 0 && p_chip > spec_->power_cap_w) {
+    dt *= p_chip / spec_->power_cap_w;  // DVFS: speed scales with the power allowed (pessimistic, linear)
+    p_chip = spec_->power_cap_w;
+  }
+  dt += plan_.extra_s;
+  const double start = start_time();
+  step_start_s_ = start;
+  step_end_s_ = start + dt;
+  busy_ = true;
+  busy_s_ += dt;
+  step_energy_j_ += dt * std::max(0.0, p_chip - spec_->idle_w) * spec_->chips;
+  ++steps_;
+  sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(step_end_s_)), this, STEP_END);
+}
+
+void Replica::finish_step() {
+  busy_ = false;
+  const double t = step_end_s_;
+  clock_s_ = t;
+  const std::int64_t dec = plan_.decode ? n_dec_ : 0;  // padding (static batching) emits nothing
+  const std::int64_t seqs = std::int64_t(plan_.chunks.size()) + (plan_.decode ? n_dec_ + pad_n_ : 0);
+  std::int64_t prefill = 0, emitted = dec;
+  for (const auto& c : plan_.chunks) {
+    prefill += c.tokens;
+    emitted += c.finishing ? 1 : 0;
+  }
+  if (auto* tr = host_.trace()) {
+    const char* name = plan_.chunks.empty() ? "decode" : (plan_.decode ? "mixed" : "prefill");
+    tr->complete(spec_->pool, id_, name, step_start_s_, t - step_start_s_, seqs, prefill + dec);
+  }
+  if (plan_.decode) advance_decode(t);
+  for (const auto& c : plan_.chunks) {
+    Request& q = requests_[c.req];
+    q.prefilled += c.tokens;
+    outstanding_tokens_ -= double(c.tokens);
+    if (c.finishing) on_prefill_complete(c.req, t);
+  }
+  host_.metrics().on_step(t, t - step_start_s_, seqs, prefill, emitted,
+                          kv_.total() > 0 ? double(kv_.used()) / double(kv_.total()) : 0.0);
+  try_start();
+}
+
+void Replica::on_event(engine::Simulator&, const engine::Event& e) {
+  if (e.kind == STEP_END) return finish_step();
+  if (e.kind == KICK) {
+    kicked_ = false;
+    return try_start();
+  }
+  if (e.kind == READY) {
+    status_ = Status::ready;
+    clock_s_ = std::max(clock_s_, loading_until_s_);
+    idle_since_s_ = clock_s_;
+    host_.on_replica_ready(*this);
+    try_start();
+  }
+}
+
+}  // namespace infersim::serving

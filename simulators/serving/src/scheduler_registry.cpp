@@ -1,0 +1,67 @@
+#include "infersim/serving/scheduler_registry.h"
+
+#include "infersim/common/errors.h"
+#include "schedulers/schedulers.h"
+
+namespace infersim::serving {
+
+using PT = ParamType;
+
+namespace {
+std::vector<ParamSpec> common_params(const char* seqs_default, const char* tokens_default, bool dynamic) {
+  std::vector<ParamSpec> p = {
+      {"max_num_seqs", PT::integer, "sequences", seqs_default,
+       dynamic ? "most sequences running in one batch (vLLM max_num_seqs)" : "batch size: most requests per static batch", 1,
+       1e6},
+  };
+  if (dynamic) {
+    p.push_back({"max_num_batched_tokens", PT::integer, "tokens", tokens_default,
+                 "token budget of one step (vLLM max_num_batched_tokens)", 1, 1e7});
+  }
+  p.push_back({"block_size", PT::integer, "tokens", "16", "KV cache block (page) size", 1, 4096});
+  if (dynamic) {
+    p.push_back({"preemption", PT::string, "", "\"recompute\"",
+                 "when KV blocks run out: recompute (drop KV, re-prefill later) or swap (copy KV to host memory over the host link)",
+                 -1e300, 1e300, {"recompute", "swap"}});
+    p.push_back({"watermark", PT::number, "", "0.01", "share of KV blocks kept free when admitting new prompts", 0, 0.5});
+    p.push_back({"prefix_caching", PT::boolean, "", "true",
+                 "reuse a session's cached prompt prefix (agentic calls) when the same replica serves the next call"});
+  }
+  return p;
+}
+}  // namespace
+
+const std::vector<ComponentInfo>& scheduler_types() {
+  static const std::vector<ComponentInfo> list = {
+      {"static", "static batching: batch waiting requests, run the batch to its longest output, then the next batch",
+       common_params("32", "", false)},
+      {"continuous",
+       "continuous batching (vLLM style): admit prompts every step (prefill-only steps), paged KV, preemption when KV is full",
+       common_params("256", "8192", true)},
+      {"chunked", "chunked prefill (Sarathi style): decodes plus prompt chunks up to a token budget in every step",
+       common_params("256", "2048", true)},
+  };
+  return list;
+}
+
+namespace detail {
+SchedulerLimits limits_from(const ParamValues& p) {
+  SchedulerLimits l;
+  l.max_num_seqs = p.integer("max_num_seqs");
+  l.max_num_batched_tokens = p.has("max_num_batched_tokens") ? p.integer("max_num_batched_tokens") : (1LL << 40);
+  l.block_size = p.integer("block_size");
+  l.preempt_swap = p.has("preemption") && p.string("preemption") == "swap";
+  l.watermark = p.number_or("watermark", 0.0);
+  l.prefix_caching = p.has("prefix_caching") && p.boolean("prefix_caching");
+  return l;
+}
+}  // namespace detail
+
+std::unique_ptr<Scheduler> make_scheduler(const ComponentConfig& c) {
+  if (c.type == "static") return detail::make_static_batching(c.params);
+  if (c.type == "continuous") return detail::make_continuous_batching(c.params);
+  if (c.type == "chunked") return detail::make_chunked_prefill(c.params);
+  throw common::InternalError("unknown scheduler " + c.type);
+}
+
+}  // namespace infersim::serving

@@ -1,0 +1,36 @@
+#pragma once
+// Helpers for serving-simulator tests: scenarios from JSON text, and the same step-time model the
+// simulator uses, for closed-form expectations.
+#include <string>
+#include <vector>
+
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/request_estimate.h"
+#include "infersim/perf/runtime_resolution.h"
+#include "infersim/serving/scenario_json.h"
+#include "infersim/serving/serving_simulation.h"
+
+namespace infersim::servingtest {
+
+inline serving::Scenario scenario(const std::string& json, const std::vector<std::string>& sets = {}) {
+  return serving::parse_scenario_text(json, sets, std::string(INFERSIM_SOURCE_DIR));
+}
+
+inline serving::SimResult run(const std::string& json, const std::vector<std::string>& sets = {}) {
+  return serving::simulate(scenario(json, sets));
+}
+
+// The estimator the simulator builds for hardware `hw` with tp/pp (default precision and runtime).
+inline perf::StepEstimator estimator(const std::string& model, const std::string& hw, int tp, int pp = 1) {
+  const auto& m = model::ModelCatalog::shipped().get(model);
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
+  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "");
+  perf::apply_runtime(m, d);
+  d.tp = tp;
+  d.pp = pp;
+  return perf::StepEstimator(m, d);
+}
+
+}  // namespace infersim::servingtest
