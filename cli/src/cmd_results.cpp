@@ -38,7 +38,8 @@ std::string required_db(const Args& a) {
 
 void no_positionals(const Args& a, const char* sub) {
   if (!a.positional().empty())
-    throw ConfigError("", "", fmt::format("results {}: unexpected argument '{}'\n{}", sub, a.positional()[0], RESULTS_USAGE));
+    throw ConfigError("", "",
+                      fmt::format("results {}: unexpected argument '{}'\n{}", sub, a.positional()[0], RESULTS_USAGE));
 }
 
 int results_list(const ArgList& args) {
@@ -95,9 +96,10 @@ int results_export(const ArgList& args) {
   if (!o.run_name.empty()) {
     const auto runs = s.runs();
     if (std::find(runs.begin(), runs.end(), o.run_name) == runs.end())
-      throw ConfigError(s.path(), "--run",
-                        fmt::format("no run named '{}'{} (runs: {})", o.run_name, common::suggest_suffix(o.run_name, runs),
-                                    runs.empty() ? "none" : common::join(runs, ", ")));
+      throw ConfigError(
+          s.path(), "--run",
+          fmt::format("no run named '{}'{} (runs: {})", o.run_name, common::suggest_suffix(o.run_name, runs),
+                      runs.empty() ? "none" : common::join(runs, ", ")));
   }
   auto write = [&](std::ostream& out) {
     if (a.flag("csv"))
@@ -183,8 +185,8 @@ int cmd_results(const ArgList& args) {
   if (args[0] == "export") return results_export(rest);
   if (args[0] == "merge") return results_merge(rest);
   throw ConfigError("", "",
-                    fmt::format("results: unknown subcommand '{}'{}\n{}", args[0], common::suggest_suffix(args[0], subs),
-                                RESULTS_USAGE));
+                    fmt::format("results: unknown subcommand '{}'{}\n{}", args[0],
+                                common::suggest_suffix(args[0], subs), RESULTS_USAGE));
 }
 
 }  // namespace infersim::cli

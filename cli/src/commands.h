@@ -18,10 +18,13 @@ int cmd_calibrate_from(const ArgList& args);
 int cmd_validate(const ArgList& args);
 int cmd_runtimes(const ArgList& args);
 int cmd_plan(const ArgList& args);
+int cmd_brief(const ArgList& args);
 int cmd_sweep(const ArgList& args);
 int cmd_results(const ArgList& args);
 int cmd_simulate(const ArgList& args);
 int cmd_workloads(const ArgList& args);
 int cmd_components(const ArgList& args);
+int cmd_refengine(const ArgList& args);
+int cmd_calibrate(const ArgList& args);
 
 }  // namespace infersim::cli

@@ -31,17 +31,24 @@ commands:
   validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
   plan          PLAN.json [--json] [--top N] [--verify-top N] [--no-verify]: cheapest ways to serve a
                 model at a target load within SLOs: ranked plans, Pareto frontier, rejection reasons
+  brief         BRIEF.json --out NAME.{pdf,html,md}[,...] [--plans-dir DIR] [--no-verify]: procurement
+                brief comparing options (stay, shift X% to a second vendor, CPU fallback, LPU decode,
+                move to TPU, owned vs cloud) with cost, latency, power, risks, sources and hashes
   sweep         SWEEP.json --db results.sqlite [--jobs N] [--shard i/N] [--batch K] [--run NAME]: a grid of
                 scenarios on all cores into the SQLite store; resumable after any interruption
   results       list --db F [--json] | export --db F (--csv|--json) [--run NAME] [--out FILE] [--with-times]
                 | merge --db OUT.sqlite IN.sqlite...: inspect, export and join sweep results files
+  runtimes      list | show NAME | matrix [--model M] [--precision a,b]: serving runtimes and the
+                support matrix (model x hardware x runtime x dtype) with each cell's calibration basis
   simulate      SCENARIO.json [--set path=value ...] [--seed S] [--json] [--requests-csv F] [--trace F]
                 [--resolve] [--format-doc]: discrete-event serving simulation (batching, KV cache, routing,
                 disaggregation, cold starts, autoscaling): latency percentiles, goodput, energy, cost
   workloads     list | show NAME [--json]: workload-type presets (chat, code, agentic, ...) with their SLOs
   components    [schedulers|routers|arrivals|autoscalers|distributions] [--json]: simulator components
-  runtimes      list | show NAME | matrix [--model M] [--precision a,b]: serving runtimes and the
-                support matrix (model x hardware x runtime x dtype) with each cell's calibration basis
+  refengine     make-weights | run | probe | hydrate: the reference CPU engine (a real Llama-style forward
+                pass, fp32/bf16/int8 weights, safetensors) and this machine's peak FLOP/s and bandwidth
+  calibrate     [--quick] [--out DIR] [--model M] [--dtypes a,b]: run the probes and the reference engine
+                over a grid, fit this machine's host profile, report held-out error (results/host/)
   version       print the version
 
 Exit codes: 0 success, 2 bad input (message names the file / field), 3 internal error.
@@ -68,18 +75,21 @@ int main(int argc, char** argv) {
     if (cmd == "validate") return cli::cmd_validate(rest);
     if (cmd == "runtimes") return cli::cmd_runtimes(rest);
     if (cmd == "plan") return cli::cmd_plan(rest);
+    if (cmd == "brief") return cli::cmd_brief(rest);
     if (cmd == "sweep") return cli::cmd_sweep(rest);
     if (cmd == "results") return cli::cmd_results(rest);
     if (cmd == "simulate") return cli::cmd_simulate(rest);
     if (cmd == "workloads") return cli::cmd_workloads(rest);
     if (cmd == "components") return cli::cmd_components(rest);
+    if (cmd == "refengine") return cli::cmd_refengine(rest);
+    if (cmd == "calibrate") return cli::cmd_calibrate(rest);
     if (cmd == "version" || cmd == "--version") {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
     const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
-                                            "calibrate-from", "validate", "version", "runtimes", "plan", "sweep",
-                                            "results", "simulate", "workloads", "components"};
+                                            "calibrate-from", "validate", "version", "runtimes", "plan", "brief", "sweep", "results",
+                                            "simulate", "workloads", "components", "refengine", "calibrate"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

@@ -210,3 +210,100 @@ TEST(Cli, ShardedSweepMergedExportsLikeOneSweep) {
 }
 
 // ---- infersim brief (procurement briefs) ----
+
+namespace {
+std::string brief_example() { return std::string(INFERSIM_TEST_DATA) + "/../../examples/briefs/llama70b-chat-agentic-h100.json"; }
+std::string brief_dir() {
+  const std::string d = ::testing::TempDir() + "/cli_brief/";
+  if (std::system(("mkdir -p '" + d + "'").c_str()) != 0) ADD_FAILURE() << "cannot create " << d;
+  return d;
+}
+}  // namespace
+
+TEST(CliBrief, BadBriefExitsTwoNamingTheFileAndPointer) {
+  const std::string f = brief_dir() + "bad-brief.json";
+  infersim::common::write_text_file_atomic(f, R"({"model": "llama-3.1-70b",
+    "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 256}],
+    "load": {"requests_per_s": 50}, "current": {"hardware": "h100-sxm"},
+    "options": [{"type": "stay", "colour": "blue"}]})");
+  auto r = run("brief " + f + " --out " + brief_dir() + "never.md");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(f), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/options/0/colour"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::ifstream(brief_dir() + "never.md").good()) << "nothing may be written on error";
+  infersim::common::write_text_file_atomic(f, R"({"model": "llama-3.1-70b",
+    "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 256}],
+    "load": {"requests_per_s": -1}, "current": {"hardware": "h100-sxm"}})");
+  r = run("brief " + f + " --out " + brief_dir() + "never.md");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("/load/requests_per_s"), std::string::npos) << r.out;
+  r = run("brief " + brief_example() + " --out " + brief_dir() + "x.docx");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("unknown format"), std::string::npos) << r.out;
+}
+
+TEST(CliBrief, WritesMarkdownHtmlAndPlanFilesThatReproduceItsNumbers) {
+  const std::string d = brief_dir();
+  auto r = run("brief " + brief_example() + " --out " + d + "b.md," + d + "b.html --plans-dir " + d + "plans --no-verify");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("Recommendation:"), std::string::npos) << r.out;
+  const std::string md = infersim::common::read_text_file(d + "b.md");
+  EXPECT_NE(infersim::common::read_text_file(d + "b.html").find("<svg"), std::string::npos);
+  // The lane "stay / chat": the brief's $/month equals `infersim plan` on the PLAN.json it wrote.
+  r = run("plan " + d + "plans/stay--chat--all-traffic.json --json --no-verify");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  const double monthly = j["ranked"][0]["cost"]["monthly_usd"].get<double>();
+  const auto row = md.find("| 1 | chat | all traffic | " + j["ranked"][0]["id"].get<std::string>() + " |");
+  ASSERT_NE(row, std::string::npos) << md.substr(0, 400);
+  const std::string line = md.substr(row, md.find('\n', row) - row);
+  std::vector<std::string> cells;
+  std::size_t p = 1;
+  while (p < line.size()) {
+    const auto q = line.find('|', p);
+    if (q == std::string::npos) break;
+    cells.push_back(line.substr(p + 1, q - p - 2));
+    p = q + 1;
+  }
+  ASSERT_GT(cells.size(), 8u) << line;
+  std::string digits;
+  for (char c : cells[8])
+    if (std::isdigit(static_cast<unsigned char>(c)) || c == '.') digits += c;
+  EXPECT_NEAR(std::stod(digits), monthly, monthly * 1e-5 + 0.5) << line;
+}
+
+TEST(CliBrief, PdfIsWrittenOrRefusedClearly) {
+  const std::string out = brief_dir() + "b.pdf";
+  const auto r = run("brief " + brief_example() + " --out " + out + " --no-verify");
+  if (r.code == 0) {
+    std::ifstream in(out, std::ios::binary);
+    std::string head(5, '\0');
+    in.read(head.data(), 5);
+    EXPECT_EQ(head, "%PDF-");
+  } else {
+    EXPECT_EQ(r.code, 2) << r.out;  // a build without the Qt PDF writer (INFERSIM_BUILD_GUI=OFF)
+    EXPECT_NE(r.out.find("no PDF writer"), std::string::npos) << r.out;
+  }
+}
+
+TEST(CliBrief, VerifiedLanesEqualInfersimPlanWithTheSimulator) {
+  // Default CLI behaviour: the planner verifies with the discrete-event simulator (when built in);
+  // the brief's lane must still equal `infersim plan` on its PLAN.json, verification included.
+  const std::string d = brief_dir() + "verified/";
+  ASSERT_EQ(std::system(("mkdir -p '" + d + "'").c_str()), 0);
+  infersim::common::write_text_file_atomic(d + "brief.json", R"({"model": "llama-3.1-70b",
+    "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 256}],
+    "load": {"requests_per_s": 10}, "current": {"hardware": "h100-sxm", "runtime": "vllm"},
+    "options": [{"type": "stay"}]})");
+  auto r = run("brief " + d + "brief.json --out " + d + "b.md --plans-dir " + d + "plans");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string md = infersim::common::read_text_file(d + "b.md");
+  r = run("plan " + d + "plans/stay--chat--all-traffic.json --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto c = infersim::common::parse_json_text(r.out, "stdout")["ranked"][0];
+  const auto row = md.find("| 1 | chat | all traffic | " + c["id"].get<std::string>() + " | " +
+                           std::to_string(int(c["replicas"].get<double>())) + " |");
+  EXPECT_NE(row, std::string::npos) << "lane " << c.dump() << "\n" << md.substr(md.find("<a id=\"parts\">"), 1200);
+  const bool verified = c["verified"].get<bool>();
+  EXPECT_NE(md.find(verified ? "planner + DES" : "| planner |"), std::string::npos);
+}

@@ -29,9 +29,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Files of this process, removed at exit (the forked writer leaves with _exit and removes nothing).
+struct TempFiles {
+  std::vector<std::string> paths;
+  ~TempFiles() {
+    std::error_code ec;
+    for (const auto& p : paths)
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(p + suffix, ec);
+  }
+} temp_files;
+
 std::string fresh_path(const std::string& name) {
   const std::string p = ::testing::TempDir() + "/store_" + std::to_string(::getpid()) + "_" + name + ".sqlite";
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(p + suffix);
+  temp_files.paths.push_back(p);
   return p;
 }
 
@@ -293,7 +304,8 @@ TEST(ResultsStore, ExportsAreDeterministicAndIndependentOfWriteOrder) {
     EXPECT_NE(csv.find(s), std::string::npos);
   }
   EXPECT_EQ(sa.export_csv({"sweep-a", false}), csv);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 57 + 4 /* newlines inside the 4 quoted errors (i = 5, 22, 39, 56) */);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'),
+            1 + 57 + 4 /* newlines inside the 4 quoted errors (i = 5, 22, 39, 56) */);
   const auto none = sa.export_json({"no-such-run", false});
   EXPECT_EQ(none, "{\"format\":\"infersim-results\",\"schema_version\":1,\"rows\":[\n]}\n");
 }
@@ -563,7 +575,8 @@ TEST(Shard, ParseAcceptsOnlyIOverN) {
   EXPECT_EQ(store::parse_shard("0/1"), std::make_pair(0, 1));
   EXPECT_EQ(store::parse_shard("3/4"), std::make_pair(3, 4));
   EXPECT_EQ(store::parse_shard("999/1000"), std::make_pair(999, 1000));
-  for (const char* bad : {"", "1", "/", "1/", "/4", "a/b", "4/4", "5/4", "-1/4", "1/-4", "1/0", "0/0", " 1/4", "1/4 ",
+  for (const char* bad : {"",     "1",     "/",    "1/",    "/4",    "a/b",       "4/4",
+                          "5/4",  "-1/4",  "1/-4", "1/0",   "0/0",   " 1/4",      "1/4 ",
                           "1//4", "1/4/5", "+1/4", "0x1/4", "1.0/4", "0/1000001", "99999999/100000000"}) {
     try {
       store::parse_shard(bad);

@@ -22,9 +22,9 @@ using common::ConfigError;
 using common::InternalError;
 using common::IoError;
 using detail::Db;
+using detail::fixed_columns;
 using detail::Stmt;
 using detail::Transaction;
-using detail::fixed_columns;
 
 namespace {
 
@@ -128,7 +128,8 @@ void check_schema(const Db& db, const std::vector<std::string>& tables) {
   const auto meta_cols = table_columns(db, "meta");
   for (const char* c : {"key", "value"})
     if (std::find(meta_cols.begin(), meta_cols.end(), c) == meta_cols.end())
-      throw ConfigError(path, "", fmt::format("not an infersim results store (its 'meta' table has no '{}' column)", c));
+      throw ConfigError(path, "",
+                        fmt::format("not an infersim results store (its 'meta' table has no '{}' column)", c));
   const auto meta = read_meta(db);
   const auto v = meta.find("schema_version");
   if (v == meta.end())
@@ -137,10 +138,12 @@ void check_schema(const Db& db, const std::vector<std::string>& tables) {
   const auto& s = v->second;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), version);
   if (ec != std::errc() || end != s.data() + s.size())
-    throw ConfigError(path, "", fmt::format("schema version '{}' is not a number; the file is damaged", detail::printable(s)));
+    throw ConfigError(path, "",
+                      fmt::format("schema version '{}' is not a number; the file is damaged", detail::printable(s)));
   if (version != SCHEMA_VERSION) {
     const auto by = meta.find("created_by");
-    const std::string writer = by == meta.end() ? "" : fmt::format("; the file was created by infersim {}", detail::printable(by->second));
+    const std::string writer =
+        by == meta.end() ? "" : fmt::format("; the file was created by infersim {}", detail::printable(by->second));
     const std::string hint = version > SCHEMA_VERSION ? "; read it with a newer infersim" : "";
     throw ConfigError(path, "",
                       fmt::format("schema version {} is not supported (this build reads {}){}{}", version,
@@ -183,9 +186,11 @@ void validate_row(const ResultRow& r) {
   if (r.run_name.empty()) throw InternalError(where + ": empty run name");
   if (r.scenario_id.empty()) throw InternalError(where + ": empty scenario id");
   for (const auto& [k, v] : r.metrics)
-    if (!valid_column_name(k)) throw InternalError(fmt::format("{}: metric name '{}' is not [a-z0-9_]{{1,64}}", where, k));
+    if (!valid_column_name(k))
+      throw InternalError(fmt::format("{}: metric name '{}' is not [a-z0-9_]{{1,64}}", where, k));
   for (const auto& [k, v] : r.labels)
-    if (!valid_column_name(k)) throw InternalError(fmt::format("{}: label name '{}' is not [a-z0-9_]{{1,64}}", where, k));
+    if (!valid_column_name(k))
+      throw InternalError(fmt::format("{}: label name '{}' is not [a-z0-9_]{{1,64}}", where, k));
   if (!nlohmann::json::accept(r.scenario_json)) throw InternalError(where + ": scenario_json is not valid JSON");
 }
 
@@ -319,9 +324,10 @@ ResultsStore ResultsStore::open(const std::string& path, OpenMode mode) {
   // Only now that the file is known to be ours may its journal mode change (that rewrites the header).
   if (mode != OpenMode::read_only) {
     if (sqlite3_db_readonly(db.get(), "main") == 1)
-      throw IoError(fmt::format("{}: the results database cannot be written (file permissions, read-only media, or "
-                                "a damaged header)",
-                                path));
+      throw IoError(
+          fmt::format("{}: the results database cannot be written (file permissions, read-only media, or "
+                      "a damaged header)",
+                      path));
     db.exec("PRAGMA journal_mode = WAL", "switching to the WAL journal");
     db.exec("PRAGMA synchronous = NORMAL", "setting the sync mode");
     // Scenario ids are hashes, so each batch lands on random pages of the two key indexes; SQLite's
@@ -453,7 +459,8 @@ PutStats ResultsStore::put_batch(const std::vector<ResultRow>& rows) {
     cols += ", " + quoted("l_" + l);
     params += ", ?" + std::to_string(++n);
   }
-  Stmt ins(db, fmt::format("INSERT OR IGNORE INTO results ({}) VALUES ({})", cols, params), "writing a batch of results");
+  Stmt ins(db, fmt::format("INSERT OR IGNORE INTO results ({}) VALUES ({})", cols, params),
+           "writing a batch of results");
   std::unique_ptr<Stmt> sel;
   const std::string now = now_utc();
   const std::string version = common::version_string();
@@ -488,12 +495,14 @@ PutStats ResultsStore::put_batch(const std::vector<ResultRow>& rows) {
       ++st.inserted;
       continue;
     }
-    if (!sel) sel = std::make_unique<Stmt>(db, "SELECT * FROM results WHERE run_name = ?1 AND scenario_id = ?2",
-                                           "comparing with a stored row");
+    if (!sel)
+      sel = std::make_unique<Stmt>(db, "SELECT * FROM results WHERE run_name = ?1 AND scenario_id = ?2",
+                                   "comparing with a stored row");
     sel->bind(1, r.run_name);
     sel->bind(2, r.scenario_id);
-    if (!sel->step()) throw InternalError(fmt::format("{}: row {}/{} was neither inserted nor found", db.path(),
-                                                      r.run_name, r.scenario_id));
+    if (!sel->step())
+      throw InternalError(
+          fmt::format("{}: row {}/{} was neither inserted nor found", db.path(), r.run_name, r.scenario_id));
     const auto stored = detail::RowReader(*sel).read(*sel);
     sel->reset();
     if (same_content(r, stored)) {
@@ -539,8 +548,9 @@ PutStats ResultsStore::merge_from(const std::string& other_path) {
 }
 
 const std::vector<std::string>& detail::fixed_columns() {
-  static const std::vector<std::string> c = {"run_name",      "scenario_id",   "kind",        "scenario_json", "model_hash",
-                                             "hardware_hash", "build_version", "created_utc", "error"};
+  static const std::vector<std::string> c = {"run_name",      "scenario_id", "kind",
+                                             "scenario_json", "model_hash",  "hardware_hash",
+                                             "build_version", "created_utc", "error"};
   return c;
 }
 

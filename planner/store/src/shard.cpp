@@ -26,7 +26,8 @@ int parse_part(const std::string& text, const std::string& part, const char* wha
 std::pair<int, int> parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   if (slash == std::string::npos)
-    throw ConfigError("", "--shard", fmt::format("'{}' is not i/N (e.g. 0/4: the first of four shards, 0-based)", text));
+    throw ConfigError("", "--shard",
+                      fmt::format("'{}' is not i/N (e.g. 0/4: the first of four shards, 0-based)", text));
   const int i = parse_part(text, text.substr(0, slash), "shard index i");
   const int n = parse_part(text, text.substr(slash + 1), "shard count N");
   if (n < 1 || n > MAX_SHARDS)

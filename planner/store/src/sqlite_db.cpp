@@ -51,10 +51,11 @@ void Db::fail(int rc, const char* doing) const {
     case SQLITE_NOTADB:
       throw ConfigError(path_, "", "not an SQLite database, so not an infersim results store");
     case SQLITE_CORRUPT:
-      throw IoError(fmt::format(
-          "{}: the results database is corrupt or truncated (SQLite: {}, while {}); its rows cannot be trusted: re-run the "
-          "sweep into a new file (finished shards can be merged), or try `sqlite3 {} .recover`",
-          path_, detail, doing, path_));
+      throw IoError(
+          fmt::format("{}: the results database is corrupt or truncated (SQLite: {}, while {}); its rows cannot be "
+                      "trusted: re-run the "
+                      "sweep into a new file (finished shards can be merged), or try `sqlite3 {} .recover`",
+                      path_, detail, doing, path_));
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       throw IoError(fmt::format("{}: the results database is locked by another process (waited 10 s) while {}: {}",

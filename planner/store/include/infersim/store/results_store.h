@@ -29,17 +29,17 @@ namespace infersim::store {
 inline constexpr int SCHEMA_VERSION = 1;
 
 struct ResultRow {
-  std::string run_name;       // the sweep this row belongs to; non-empty
-  std::string scenario_id;    // stable content hash of the resolved scenario; non-empty
-  std::string kind;           // "estimate" | "simulate" | ...
-  std::string scenario_json;  // the resolved scenario, valid JSON text
-  std::string model_hash;     // content hash of the model card used
-  std::string hardware_hash;  // content hash of the hardware profile used
-  std::string build_version;  // infersim version that computed the row; empty -> this build's
-  std::string created_utc;    // ISO 8601 UTC ("2025-01-31T12:00:00Z"); empty -> set by the store
-  std::string error;          // non-empty: the scenario was invalid; still a finished row
-  std::map<std::string, double> metrics;       // name [a-z0-9_]+ -> value (NaN is stored as missing)
-  std::map<std::string, std::string> labels;   // name [a-z0-9_]+ -> value (model, hardware, ...)
+  std::string run_name;                       // the sweep this row belongs to; non-empty
+  std::string scenario_id;                    // stable content hash of the resolved scenario; non-empty
+  std::string kind;                           // "estimate" | "simulate" | ...
+  std::string scenario_json;                  // the resolved scenario, valid JSON text
+  std::string model_hash;                     // content hash of the model card used
+  std::string hardware_hash;                  // content hash of the hardware profile used
+  std::string build_version;                  // infersim version that computed the row; empty -> this build's
+  std::string created_utc;                    // ISO 8601 UTC ("2025-01-31T12:00:00Z"); empty -> set by the store
+  std::string error;                          // non-empty: the scenario was invalid; still a finished row
+  std::map<std::string, double> metrics;      // name [a-z0-9_]+ -> value (NaN is stored as missing)
+  std::map<std::string, std::string> labels;  // name [a-z0-9_]+ -> value (model, hardware, ...)
 
   bool operator==(const ResultRow&) const = default;
 };

@@ -1,0 +1,117 @@
+#include "workers/brief_calls.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/common/text.h"
+
+#ifdef INFERSIM_GUI_HAVE_BRIEF
+#include "infersim/brief/brief_json.h"
+#include "infersim/brief/build_brief.h"
+#include "infersim/brief/render.h"
+#endif
+#ifdef INFERSIM_GUI_HAVE_PDF
+#include "infersim/pdf/brief_pdf.h"
+#endif
+
+namespace infersim::gui {
+
+#ifndef INFERSIM_GUI_HAVE_BRIEF
+
+bool brief_available() { return false; }
+bool brief_pdf_available() { return false; }
+std::string brief_json_text(const ScenarioInput&, const BriefChoice&) {
+  throw common::ConfigError("the procurement brief library is not built into this infersim");
+}
+std::string export_brief(const ScenarioInput&, const BriefChoice&, const std::string&) {
+  return "the procurement brief library is not built into this infersim";
+}
+
+#else
+
+bool brief_available() { return true; }
+bool brief_pdf_available() {
+#ifdef INFERSIM_GUI_HAVE_PDF
+  return true;
+#else
+  return false;
+#endif
+}
+
+namespace {
+
+brief::BriefRequest make_request(const ScenarioInput& s, const BriefChoice& choice) {
+  brief::BriefRequest b;
+  const auto workloads = choice.workloads.empty() ? std::vector<WorkloadInput>{s.workload} : choice.workloads;
+  b.model = s.model;
+  // Each workload at its own load: the brief's total is their sum, each share its part of it.
+  double total = 0;
+  for (const auto& w : workloads) total += w.requests_per_s;
+  b.requests_per_s = total;
+  b.slo.ttft_p99_s = s.workload.ttft_p99_s;
+  b.slo.tpot_p99_s = s.workload.tpot_p99_s;
+  b.workloads.clear();
+  std::vector<std::string> names;
+  for (const auto& w : workloads) {
+    brief::BriefWorkload x;
+    x.name = w.preset.empty() ? "custom" : w.preset;
+    x.input_tokens = w.input_tokens;
+    x.output_tokens = w.output_tokens;
+    x.share = w.requests_per_s / total;
+    x.calls_per_task = w.calls_per_task;
+    planner::Slo slo;
+    slo.ttft_p99_s = w.ttft_p99_s;
+    slo.tpot_p99_s = w.tpot_p99_s;
+    x.slo = slo;
+    b.workloads.push_back(x);
+    names.push_back(x.name);
+  }
+  b.current.hardware = choice.current_hardware.empty() ? s.focus_hardware() : choice.current_hardware;
+  if (!s.precision.empty()) b.current.precision = s.precision;
+  b.pricing = s.pricing;
+  b.pricing_is_default = false;
+  b.title = fmt::format("{} {} at {:.3g} requests/s: procurement brief", s.model, common::join(names, " + "), total);
+  b.options = brief::default_options(b.current);
+  brief::resolve_option_names(b.options, b.current, "");
+  // Round trip through the strict loader: what the GUI asks for is exactly a valid BRIEF.json.
+  return brief::brief_request_from_json(brief::brief_request_to_json(b), "brief from infersim-gui");
+}
+
+}  // namespace
+
+std::string brief_json_text(const ScenarioInput& s, const BriefChoice& choice) {
+  return brief::brief_request_to_json(make_request(s, choice)).dump(2) + "\n";
+}
+
+std::string export_brief(const ScenarioInput& s, const BriefChoice& choice, const std::string& path) {
+  try {
+    const auto req = make_request(s, choice);
+    const auto res = brief::build_brief(req);
+    const std::string ext = common::to_lower(std::filesystem::path(path).extension().string());
+    if (ext == ".md" || ext == ".markdown") {
+      common::write_text_file_atomic(path, brief::render_markdown(res.document));
+    } else if (ext == ".html" || ext == ".htm") {
+      common::write_text_file_atomic(path, brief::render_html(res.document));
+    } else if (ext == ".pdf") {
+#ifdef INFERSIM_GUI_HAVE_PDF
+      pdf::write_brief_pdf(res.document, path);
+#else
+      return "PDF output is not built in; write .html or .md";
+#endif
+    } else {
+      return "unknown format '" + ext + "': use .pdf, .html or .md";
+    }
+    return "";
+  } catch (const common::ConfigError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+#endif
+
+}  // namespace infersim::gui

@@ -1,0 +1,246 @@
+#include "workers/core_calls.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/model/model_spec_json.h"
+#include "infersim/perf/measurements.h"
+#include "infersim/perf/runtime_resolution.h"
+#include "infersim/planner/pricing_json.h"
+
+namespace infersim::gui {
+
+using common::ConfigError;
+using common::DType;
+
+void preload_catalogs() {
+  model::ModelCatalog::shipped().names();
+  const auto& hw = hwprofiles::HardwareCatalog::shipped();
+  const auto names = hw.names();
+  if (!names.empty()) hw.get(names.front());
+  hwprofiles::RuntimeCatalog::shipped().names();
+}
+
+namespace {
+
+ModelEntry entry_of(const model::ModelSpec& m) {
+  ModelEntry e;
+  e.name = m.name;
+  e.display_name = m.display_name.empty() ? m.name : m.display_name;
+  e.family = m.family;
+  e.architecture = m.architecture;
+  e.params = model::param_count(m);
+  e.active_params = model::active_params_per_token(m);
+  e.is_moe = m.is_moe();
+  return e;
+}
+
+}  // namespace
+
+std::vector<ModelEntry> catalog_models() {
+  std::vector<ModelEntry> out;
+  const auto& cat = model::ModelCatalog::shipped();
+  for (const auto& n : cat.names()) {
+    ModelEntry e = entry_of(cat.get(n));
+    e.path = cat.path_of(n);
+    out.push_back(e);
+  }
+  return out;
+}
+
+ModelEntry import_model_file(const std::string& path) {
+  // Exactly what `--model PATH` does in the CLI: a card, or a config.json detected by model_type.
+  const auto m = model::ModelCatalog::shipped().resolve(path);
+  if (auto why = model::check_model_spec(m); !why.empty()) throw ConfigError(path, "", why);
+  ModelEntry e = entry_of(m);
+  e.name = path;
+  e.display_name = fmt::format("{} (imported)", m.display_name.empty() ? m.name : m.display_name);
+  e.path = path;
+  e.imported = true;
+  return e;
+}
+
+HardwareEntry hardware_entry(const std::string& name_or_path) {
+  const auto h = hwprofiles::HardwareCatalog::shipped().resolve(name_or_path);
+  HardwareEntry e;
+  e.name = h.name;
+  e.display_name = h.display_name.empty() ? h.name : h.display_name;
+  e.vendor = h.vendor;
+  e.kind = hwprofiles::kind_name(h.kind);
+  e.peak_bf16 = std::max(h.peak(DType::bf16), h.peak(DType::fp16));
+  e.memory_bytes = h.memory_bytes();
+  e.memory_bw = h.memory_bw();
+  e.tdp_w = h.tdp_w;
+  e.usd_per_hour = h.on_demand_usd_per_hour;
+  if (!hwprofiles::HardwareCatalog::shipped().contains(name_or_path)) {
+    e.name = name_or_path;
+    e.user_profile = true;
+  }
+  return e;
+}
+
+std::vector<HardwareEntry> catalog_hardware() {
+  std::vector<HardwareEntry> out;
+  for (const auto& n : hwprofiles::HardwareCatalog::shipped().names()) out.push_back(hardware_entry(n));
+  return out;
+}
+
+const std::vector<std::string>& precision_choices() {
+  static const std::vector<std::string> p = {"", "bf16", "fp16", "fp8", "int8", "int4", "fp4"};
+  return p;
+}
+
+// Mirrors cli/src/cmd_estimate.cpp prepare() for the options the scenario panel sets (model,
+// hardware, --precision, --batch, --input, --output; no --chips/--tp/--pp: the smallest layout that
+// fits is chosen), then estimate_serving(). Same core calls in the same order, so the same numbers.
+CompareRow estimate_row(const ScenarioInput& s, const std::string& hardware) {
+  CompareRow row;
+  row.hardware = hardware;
+  try {
+    const model::ModelSpec m = model::ModelCatalog::shipped().resolve(s.model);
+    perf::Deployment d;
+    d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(hardware);
+    row.display_name = d.hardware.display_name.empty() ? d.hardware.name : d.hardware.display_name;
+    row.kind = hwprofiles::kind_name(d.hardware.kind);
+    DType w = d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16;
+    if (!s.precision.empty()) {
+      auto p = common::parse_dtype(s.precision);
+      if (!p || *p == DType::tf32)
+        throw ConfigError("", "--precision", fmt::format("'{}' is not a precision", s.precision));
+      w = *p;
+    }
+    d.runtime = "";
+    d.precision = perf::default_precision(d.hardware, w, std::nullopt, d.runtime);
+    const auto rt = perf::apply_runtime(m, d);
+    perf::Workload wl;
+    wl.batch = s.workload.concurrency;
+    wl.input = s.workload.input_tokens;
+    wl.output = s.workload.output_tokens;
+    const double kv_tokens = wl.batch * (wl.input + wl.output);
+    auto sized = perf::auto_size(m, d, kv_tokens, perf::max_step_tokens(d.hardware, wl));
+    d = sized.deployment;
+    row.layout_note = sized.explanation;
+    perf::StepEstimator est(m, d);
+    row.estimate = perf::estimate_serving(est, wl);
+    row.runtime_basis = rt.basis;
+    const auto& dep = est.deployment();
+    row.peak_flops = dep.hardware.matmul_peak(dep.precision.weight, dep.precision.activation);
+    row.mem_bw_bytes_per_s = dep.hardware.memory_bw();
+    row.compute_fraction = est.params().compute_fraction;
+    row.memory_fraction = est.params().memory_fraction;
+  } catch (const ConfigError& e) {
+    row.error = e.reason().empty() ? e.what() : e.reason();
+  } catch (const std::exception& e) {
+    row.error = e.what();
+  }
+  return row;
+}
+
+AnalyticResult run_analytic(const ScenarioInput& s) {
+  const auto t0 = std::chrono::steady_clock::now();
+  AnalyticResult r;
+  r.scenario = s;
+  try {
+    const auto m = model::ModelCatalog::shipped().resolve(s.model);
+    r.model_display = m.display_name.empty() ? m.name : m.display_name;
+  } catch (const std::exception& e) {
+    const auto* ce = dynamic_cast<const ConfigError*>(&e);
+    r.model_error = ce && !ce->reason().empty() ? ce->reason() : e.what();
+  }
+  if (r.model_error.empty())
+    for (const auto& h : s.hardware) r.rows.push_back(estimate_row(s, h));
+  r.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w) {
+  LoadRow row;
+  row.hardware = hardware;
+  row.workload = w.preset;
+  try {
+    const auto req = single_hardware_request(s, hardware, w);
+    const auto res = planner::plan(req);
+    if (!res.ranked.empty()) {
+      row.feasible = true;
+      row.best = res.ranked.front();
+    } else {
+      // The most telling rejection: the first one with a reason other than "costlier".
+      for (const auto& c : res.rejected)
+        if (!c.reason.empty()) {
+          row.reason = c.reason;
+          break;
+        }
+      if (row.reason.empty()) row.reason = "no feasible plan";
+    }
+  } catch (const ConfigError& e) {
+    row.reason = e.reason().empty() ? e.what() : e.reason();
+  } catch (const std::exception& e) {
+    row.reason = e.what();
+  }
+  return row;
+}
+
+CalibrationData load_calibration_data() {
+  CalibrationData out;
+  try {
+    auto& models = model::ModelCatalog::shipped();
+    auto& hw = hwprofiles::HardwareCatalog::shipped();
+    const auto set = perf::load_bundled_measurements();
+    const auto obs = perf::build_observations(set.rows, models, hw);
+    // Group as `infersim validate` does: (hardware, runtime), each with its shipped calibration.
+    std::map<std::string, std::vector<const perf::Observation*>> groups;
+    for (const auto& o : obs.obs) groups[o.row->hardware + " / " + o.row->runtime].push_back(&o);
+    std::map<std::string, std::vector<double>> overall;
+    for (const auto& [key, list] : groups) {
+      const auto& first = *list.front()->row;
+      const auto& prof = hw.get(first.hardware);
+      const auto* cal = prof.calibration(first.runtime);
+      const hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
+      CalibrationGroup g;
+      g.hardware = first.hardware;
+      g.runtime = first.runtime;
+      g.basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
+      std::map<std::string, std::vector<double>> errs;
+      std::map<const perf::Measurement*, bool> rows, held;
+      for (const auto* o : list) {
+        CalibrationPoint pt;
+        pt.hardware = first.hardware;
+        pt.runtime = first.runtime;
+        pt.model = o->row->model;
+        pt.metric = perf::metric_name(o->metric);
+        pt.measured = o->measured;
+        pt.predicted = o->predict(p);
+        pt.held_out = o->row->held_out;
+        pt.batch = int(o->row->batch);
+        pt.input = int(o->row->input);
+        pt.output = int(o->row->output);
+        pt.chips = o->row->chips;
+        rows[o->row] = true;
+        if (pt.held_out) {
+          held[o->row] = true;
+          const double e = pt.predicted / pt.measured - 1.0;
+          errs[pt.metric].push_back(e);
+          overall[pt.metric].push_back(e);
+        }
+        out.points.push_back(pt);
+      }
+      g.rows = int(rows.size());
+      g.held_out_rows = int(held.size());
+      for (auto& [metric, v] : errs) g.held_out_error[metric] = perf::error_stats(v);
+      out.groups.push_back(g);
+    }
+    for (auto& [metric, v] : overall) out.overall_held_out[metric] = perf::error_stats(v);
+  } catch (const std::exception& e) {
+    out.error = e.what();
+  }
+  return out;
+}
+
+}  // namespace infersim::gui

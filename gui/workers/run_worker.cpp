@@ -1,0 +1,87 @@
+#include "workers/run_worker.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+
+#include <cmath>
+
+#include "workers/core_calls.h"
+#include "workers/sim_calls.h"
+#include "workers/workload_catalog.h"
+
+namespace infersim::gui {
+
+void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
+  QElapsedTimer timer;
+  timer.start();
+  RunResult r;
+  r.id = id;
+  r.scenario = scenario;
+  const auto& hw = scenario.hardware;
+  const auto types = workload_types();
+  const bool sim = simulator_available();
+  const int n = int(hw.size());
+  const int total = n + (scenario.heat_map ? n * int(types.size()) : 0) + 1 + (sim ? n : 0);
+  int done = 0;
+  auto step = [&](const std::string& what) {
+    emit progress(id, done, total, QString::fromStdString(what));
+    return !cancelled(id);
+  };
+  auto finish = [&] {
+    r.cancelled = cancelled(id);
+    r.elapsed_s = double(timer.elapsed()) / 1000.0;
+    emit finished(r);
+  };
+
+  // 1. Each hardware at the workload's load.
+  for (const auto& h : hw) {
+    if (!step("planning " + h + " at " + scenario.workload.preset + " load")) return finish();
+    r.load.push_back(plan_at_load(scenario, h, scenario.workload));
+    ++done;
+  }
+  // 2. Heat map: every hardware x workload type, each type at its default lengths, load and SLOs.
+  if (scenario.heat_map) {
+    r.heat.hardware = hw;
+    for (const auto& t : types) r.heat.workloads.push_back(t.name);
+    r.heat.usd_per_1k.assign(hw.size(), std::vector<double>(types.size(), NAN));
+    r.heat.why.assign(hw.size(), std::vector<std::string>(types.size()));
+    for (std::size_t j = 0; j < types.size(); ++j) {
+      for (std::size_t i = 0; i < hw.size(); ++i) {
+        if (!step("heat map: " + hw[i] + " x " + types[j].name)) return finish();
+        const auto row = plan_at_load(scenario, hw[i], types[j].defaults);
+        if (row.feasible)
+          r.heat.usd_per_1k[i][j] = row.best.cost.usd_per_1k_output;
+        else
+          r.heat.why[i][j] = row.reason;
+        ++done;
+      }
+    }
+  }
+  // 3. The planner over all selected hardware.
+  if (!step("planner: ranking plans over " + std::to_string(n) + " hardware")) return finish();
+  try {
+    r.plan = planner::plan(plan_request(scenario));
+    r.has_plan = true;
+  } catch (const std::exception& e) {
+    r.plan_error = e.what();
+  }
+  ++done;
+  // 4. Discrete-event runs (latency CDFs; the timeline of the focus hardware).
+  if (sim) {
+    r.simulated = true;
+    const std::string focus = scenario.focus_hardware();
+    QDir().mkpath(scratch_);
+    for (const auto& h : hw) {
+      if (!step("simulating " + h + " (" + std::to_string(scenario.workload.sim_requests) + " requests)"))
+        return finish();
+      r.sims.push_back(simulate_hardware(scenario, h, h == focus ? &r.timeline : nullptr, scratch_.toStdString()));
+      ++done;
+    }
+  } else {
+    r.notes.push_back("latency CDFs and the timeline need the serving simulator, which this build does not include");
+  }
+  emit progress(id, done, total, QStringLiteral("done"));
+  finish();
+}
+
+}  // namespace infersim::gui

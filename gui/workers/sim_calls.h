@@ -1,0 +1,26 @@
+#pragma once
+// The GUI's calls into the serving simulator (simulators/serving), when this build has it
+// (INFERSIM_GUI_HAVE_SERVING). Without it every function reports that the simulator is not built
+// in, and the views that need discrete-event results say so. No Qt; thread-safe.
+#include <string>
+#include <vector>
+
+#include "workers/run_results.h"
+#include "workers/scenario_input.h"
+#include "workers/workload_catalog.h"
+
+namespace infersim::gui {
+
+bool simulator_available();
+// The simulator's workload presets as workload types (empty if none can be read).
+std::vector<WorkloadType> simulator_workload_types();
+// A scenario file in the `infersim simulate` format, as a ScenarioInput (model, hardware, workload, SLOs).
+ScenarioInput scenario_input_from_simulate_file(const std::string& path);
+// The `infersim simulate` scenario (JSON text) for one hardware of the GUI scenario.
+std::string simulate_scenario_text(const ScenarioInput& s, const std::string& hardware);
+// Runs it: latency distributions per request, and the cluster timeline when `timeline` is given.
+// `scratch_dir` holds the per-request CSV and the trace while they are read back.
+SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Timeline* timeline,
+                         const std::string& scratch_dir);
+
+}  // namespace infersim::gui

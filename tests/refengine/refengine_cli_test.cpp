@@ -1,0 +1,83 @@
+// `infersim refengine` and `infersim calibrate` from the outside: exit codes and messages.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "infersim/model/model_spec_json.h"
+#include "refengine_test_models.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  Run r;
+  const std::string cmd = std::string(INFERSIM_CLI) + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), int(buf.size()), p) != nullptr) r.out += buf.data();
+  const int st = ::pclose(p);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class RefengineCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("infersim_recli_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    auto m = infersim::refengine::test_models::tiny_model(/*tie=*/true);
+    m.hf_id = "test/tiny-llama";
+    m.source = "[EST] test card";
+    m.published_params = 1e6;
+    m.published_params_source = "[EST] test card";
+    card_ = (dir_ / "tiny.json").string();
+    std::ofstream(card_) << infersim::model::model_to_json(m).dump(2);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  std::string card_;
+};
+
+TEST_F(RefengineCli, MakeWeightsThenRunWithCheckAndPerf) {
+  const std::string w = (dir_ / "w.safetensors").string();
+  auto mk = run("refengine make-weights --model " + card_ + " --dtype int8 --out " + w);
+  ASSERT_EQ(mk.code, 0) << mk.out;
+  EXPECT_TRUE(fs::exists(w));
+  auto r = run("refengine run --model " + card_ + " --weights " + w + " --dtype bf16 --batch 2 --prompt 5 --gen 3 --check --perf");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("hydration"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("GFLOP/s"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("check: max"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sequence 0 generated:"), std::string::npos) << r.out;
+}
+
+TEST_F(RefengineCli, BadInputExitsWithTwoAndSaysWhy) {
+  const std::string bad = (dir_ / "bad.safetensors").string();
+  std::ofstream(bad) << "not a checkpoint at all";
+  auto r = run("refengine run --model " + card_ + " --weights " + bad);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(bad), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("runs past the end of the file"), std::string::npos) << r.out;
+  auto d = run("refengine make-weights --model " + card_ + " --dtype fp8 --out " + (dir_ / "x.safetensors").string());
+  EXPECT_EQ(d.code, 2) << d.out;
+  EXPECT_NE(d.out.find("--dtype"), std::string::npos) << d.out;
+  auto moe = run("refengine make-weights --model mixtral-8x7b --layers 1 --out " + (dir_ / "m.safetensors").string());
+  EXPECT_EQ(moe.code, 2) << moe.out;
+  EXPECT_NE(moe.out.find("mixture-of-experts"), std::string::npos) << moe.out;
+  EXPECT_EQ(run("refengine frobnicate").code, 2);
+  EXPECT_EQ(run("calibrate --dtypes fp8").code, 2);
+  EXPECT_EQ(run("calibrate some.csv").code, 2);
+}
+
+}  // namespace

@@ -1,0 +1,95 @@
+// End to end on the machine at hand: run the host calibration on a small model (probes, engine grid,
+// fit), write and reload its outputs, then predict a step the grid never ran with the estimator on the
+// reloaded profile and run it on the engine. Loose tolerances: this runs on shared, noisy machines;
+// the accuracy targets themselves are reported by `infersim calibrate`, not gated here.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <unistd.h>
+
+#include "infersim/hostcal/host_calibration.h"
+#include "infersim/perf/step_estimator.h"
+#include "infersim/refengine/engine.h"
+#include "refengine_test_models.h"
+
+namespace {
+
+using namespace infersim;
+using common::DType;
+
+model::ModelSpec small_model() {
+  auto m = refengine::test_models::tiny_model(/*tie=*/true);
+  m.name = "small-llama";
+  m.hidden_size = 512;
+  m.num_heads = 8;
+  m.num_kv_heads = 2;
+  m.head_dim = 64;
+  m.intermediate_size = 2048;
+  m.vocab_size = 64000;  // 65 MB of bf16 embedding: bigger than a typical L3, so decode streams DRAM
+  return m;
+}
+
+TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
+  const auto m = small_model();
+  hostcal::Options o;
+  o.card = m;
+  o.layers = 2;
+  o.dtypes = {DType::bf16};
+  o.decode_batches = {1, 4, 16};
+  o.decode_contexts = {64, 512};
+  o.prefill_batches = {1, 2};
+  o.prefill_lengths = {16, 64, 256};
+  o.repeats = 3;
+  o.probe_seconds = 0.05;
+  o.probe_cache_levels = false;
+  o.probe_dram_bytes = 128ll << 20;
+  o.hydration = false;
+  o.threads = 2;
+  const auto dir = (std::filesystem::temp_directory_path() / ("infersim_hostcal_" + std::to_string(::getpid()))).string();
+  o.out_dir = dir;
+  const auto r = hostcal::run_host_calibration(o);
+  ASSERT_EQ(r.points.size(), 12u);
+  for (const auto& p : r.points) EXPECT_GT(p.measured_s, 0) << p.batch << " x " << p.length;
+  const auto& dec = r.errors.at("decode").held_out;
+  const auto& pre = r.errors.at("prefill").held_out;
+  EXPECT_GE(dec.n, 1);
+  EXPECT_LT(dec.median_abs, 0.5) << "held-out decode median error (loose bound for a noisy machine)";
+  EXPECT_LT(pre.median_abs, 0.5) << "held-out prefill median error (loose bound for a noisy machine)";
+
+  hostcal::write_outputs(r, dir);
+  for (const char* f : {"host.json", "calibrations.json", "report.md", "report.json"})
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(dir) / f)) << f;
+  const auto hw = hostcal::load_host_profile(dir);
+  ASSERT_FALSE(hw.calibrations.empty());
+  EXPECT_EQ(hw.calibrations.front().runtime, hostcal::ENGINE_RUNTIME);
+  EXPECT_NEAR(hw.calibrations.front().params.step_overhead_s, r.fit.params.step_overhead_s, 1e-9);
+  EXPECT_NEAR(hw.datasheet_efficiency.memory_fraction, r.fit.params.memory_fraction, 1e-9);
+  EXPECT_NE(hw.source_of("/compute/fp32").find("[MEAS]"), std::string::npos);
+  EXPECT_NE(hw.source_of("/efficiency/compute_fraction").find("[FIT]"), std::string::npos);
+
+  // Predict a decode step outside the grid (batch 2, context 300) and run it.
+  refengine::EngineOptions eo;
+  eo.threads = 2;
+  refengine::Engine e(refengine::make_random_weights(refengine::truncated(m, 2), DType::bf16, 1), eo);
+  std::vector<refengine::StepInput> in;
+  for (int b = 0; b < 2; ++b) {
+    const int s = e.add_sequence(320);
+    e.fill_context(s, 300, std::uint64_t(b + 1));
+    in.push_back({s, {std::int32_t(7 + b)}});
+  }
+  perf::Deployment d;
+  d.hardware = hw;
+  d.precision = e.precision();
+  perf::StepEstimator est(e.spec(), d);
+  const double predicted = est.time(e.shape_of(in));
+  double measured = 1e300;
+  for (int rep = 0; rep < 5; ++rep) {
+    for (const auto& x : in) e.truncate(x.seq, 300);
+    measured = std::min(measured, e.step(in).seconds);
+  }
+  EXPECT_GT(predicted, measured / 2) << "predicted " << predicted << " s, engine " << measured << " s";
+  EXPECT_LT(predicted, measured * 2) << "predicted " << predicted << " s, engine " << measured << " s";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
