@@ -136,6 +136,7 @@ int cmd_simulate(const ArgList& argv) {
 }
 
 int cmd_workloads(const ArgList& argv) {
+  if (!argv.empty() && argv[0] == "compare") return workloads_compare(ArgList(argv.begin() + 1, argv.end()));
   Args a(argv, {}, {"json"});
   const auto& pos = a.positional();
   const std::string sub = pos.empty() ? "list" : pos[0];
@@ -174,8 +175,8 @@ int cmd_workloads(const ArgList& argv) {
     fmt::print("{}\n", common::load_json_file(p.file).dump(2));
     return 0;
   }
-  throw ConfigError("", "workloads", fmt::format("unknown subcommand '{}' (list, show NAME){}", sub,
-                                                 common::suggest_suffix(sub, {"list", "show"})));
+  throw ConfigError("", "workloads", fmt::format("unknown subcommand '{}' (list, show NAME, compare){}", sub,
+                                                 common::suggest_suffix(sub, {"list", "show", "compare"})));
 }
 
 int cmd_components(const ArgList& argv) {

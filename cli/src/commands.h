@@ -23,6 +23,8 @@ int cmd_sweep(const ArgList& args);
 int cmd_results(const ArgList& args);
 int cmd_simulate(const ArgList& args);
 int cmd_workloads(const ArgList& args);
+int workloads_compare(const ArgList& args);  // `workloads compare ...`
+std::string default_results_db();            // $INFERSIM_RESULTS_DB, else results/infersim.sqlite
 int cmd_components(const ArgList& args);
 int cmd_refengine(const ArgList& args);
 int cmd_calibrate(const ArgList& args);

@@ -44,6 +44,9 @@ commands:
                 [--resolve] [--format-doc]: discrete-event serving simulation (batching, KV cache, routing,
                 disaggregation, cold starts, autoscaling): latency percentiles, goodput, energy, cost
   workloads     list | show NAME [--json]: workload-type presets (chat, code, agentic, ...) with their SLOs
+                | compare [--model M] [--hardware a,b] [--workloads a,b] [--rps R] [--pricing F]
+                [--pricing-mode cloud|owned] [--db F] [--no-verify] [--json]: every hardware x workload type,
+                the cheapest plan per cell ($/1K tokens, TTFT/TPOT P99, J/token, kW), stored in SQLite
   components    [schedulers|routers|arrivals|autoscalers|distributions] [--json]: simulator components
   refengine     make-weights | run | probe | hydrate: the reference CPU engine (a real Llama-style forward
                 pass, fp32/bf16/int8 weights, safetensors) and this machine's peak FLOP/s and bandwidth

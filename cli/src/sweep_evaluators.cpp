@@ -6,7 +6,15 @@
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
 #include "infersim/serving/scenario_json.h"
+#include "infersim/common/text.h"
+#include "infersim/planner/pricing_json.h"
 #include "infersim/serving/serving_simulation.h"
+#include "infersim/serving/workload_summary.h"
+#include "plan_verifier.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
 
 namespace infersim::cli {
 
@@ -47,8 +55,116 @@ planner::SweepOutcome evaluate_simulate_scenario(const planner::SweepScenario& s
     if (d.contains("hardware") && d["hardware"].is_string()) o.labels["hardware"] = d["hardware"].get<std::string>();
     if (d.contains("runtime") && d["runtime"].is_string()) o.labels["runtime"] = d["runtime"].get<std::string>();
   }
-  o.model_hash = common::sha256_hex(o.labels["model"]).substr(0, 16);
-  o.hardware_hash = common::sha256_hex(o.labels["hardware"]).substr(0, 16);
+  o.model_hash = planner::model_content_hash(o.labels["model"]);
+  o.hardware_hash = planner::hardware_content_hash(o.labels["hardware"]);
+  return o;
+}
+
+}  // namespace
+
+planner::PlanRequest plan_request_for_workload(const std::string& model, const std::string& hardware,
+                                               const std::string& preset, std::optional<double> requests_per_s,
+                                               const planner::Pricing& pricing) {
+  const auto w = serving::summarize_workload_preset(preset);
+  planner::PlanRequest req;
+  req.model = model;
+  req.workload_name = preset;
+  req.input_tokens = std::round(w.input_tokens);
+  req.output_tokens = std::round(w.output_tokens);
+  req.calls_per_task = w.calls_per_task;
+  // Offline batches have no arrival rate: they are sized for a stated rate (10 requests/s by default).
+  req.requests_per_s = requests_per_s ? *requests_per_s : w.requests_per_s.value_or(10.0);
+  req.slo.ttft_p99_s = w.ttft_p99_s;
+  req.slo.tpot_p99_s = w.tpot_p99_s;
+  req.hardware = {hardware};
+  req.mixes = false;
+  req.top = 1;
+  req.verify_top = 1;
+  req.pricing = pricing;
+  return req;
+}
+
+namespace {
+
+// Kind "plan": the cheapest way to serve a workload preset on one hardware (docs/plan-format.md,
+// "Workload comparison"): the planner restricted to that hardware, its best candidate checked by the
+// simulator on the preset's own length distributions. Infeasible is a finished row with the reason.
+planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
+  const auto j = common::parse_json_text(s.json, "scenario " + s.id);
+  common::JsonReader r(j, "scenario " + s.id);
+  const std::string model = r.string("model"), hardware = r.string("hardware"), preset = r.string("workload");
+  std::optional<double> rps;
+  rps = r.optional_number("requests_per_s", 1e-6, 1e9);
+  planner::Pricing pricing = planner::load_pricing(r.string_or("pricing", "default"));
+  const std::string mode = r.string_or("pricing_mode", planner::pricing_mode_name(pricing.mode));
+  if (mode == "cloud") pricing.mode = planner::PricingMode::cloud;
+  else if (mode == "owned") pricing.mode = planner::PricingMode::owned;
+  else r.fail("pricing_mode", fmt::format("'{}' is not cloud or owned", mode));
+  const bool verify = r.boolean_or("verify", true);
+  r.finish();
+  const auto req = plan_request_for_workload(model, hardware, preset, rps, pricing);
+  const auto res = planner::plan(req, verify ? make_plan_verifier(preset) : planner::Verifier{});
+  planner::SweepOutcome o;
+  o.labels = {{"model", model}, {"hardware", hardware}, {"workload", preset}};
+  o.metrics = {{"requests_per_s", req.requests_per_s}, {"input_tokens", req.input_tokens},
+               {"output_tokens", req.output_tokens}, {"calls_per_task", req.calls_per_task},
+               {"slo_ttft_p99_s", req.slo.ttft_p99_s}, {"slo_tpot_p99_s", req.slo.tpot_p99_s},
+               {"feasible", res.ranked.empty() ? 0.0 : 1.0}};
+  if (res.ranked.empty()) {
+    std::vector<std::string> reasons;
+    for (const auto& c : res.rejected)
+      if (!c.reason.empty() && c.reason.rfind("feasible but costlier", 0) != 0 &&
+          std::find(reasons.begin(), reasons.end(), c.reason) == reasons.end())
+        reasons.push_back(c.reason);
+    // The most telling first: the simulator's refutation, then a missed SLO, then "does not fit", then
+    // pricing, then a dtype the chip lacks; alphabetical within a kind (independent of search order).
+    auto rank = [](const std::string& r) {
+      if (r.rfind("discrete-event", 0) == 0) return 0;
+      if (r.rfind("misses", 0) == 0) return 1;
+      if (r.find("fits") != std::string::npos) return 2;
+      if (r.find("price") != std::string::npos) return 4;
+      if (r.find(" has no ") != std::string::npos) return 5;
+      return 3;
+    };
+    std::sort(reasons.begin(), reasons.end(), [&](const std::string& x, const std::string& y) {
+      return rank(x) != rank(y) ? rank(x) < rank(y) : x < y;
+    });
+    if (reasons.size() > 3) reasons.resize(3);
+    o.labels["reason"] = reasons.empty() ? "no feasible plan" : reasons.front();
+    o.labels["other_reasons"] = reasons.size() > 1 ? common::join({reasons.begin() + 1, reasons.end()}, "; ") : "";
+  } else {
+    const auto& c = res.ranked.front();
+    o.labels["plan"] = c.id;
+    o.labels["runtime"] = c.runtime;
+    o.labels["runtime_basis"] = c.runtime_basis;
+    o.labels["precision"] = c.precision;
+    o.labels["check"] = c.verified ? "DES" : "analytic";
+    o.labels["bound_prefill"] = c.bound_prefill;
+    o.labels["bound_decode"] = c.bound_decode;
+    o.labels["pricing"] = c.cost.basis;
+    o.metrics["usd_per_1k_output"] = c.cost.usd_per_1k_output;
+    o.metrics["usd_per_1k_tokens"] = c.cost.usd_per_1k_blended;
+    o.metrics["usd_per_request"] = c.cost.usd_per_request;
+    o.metrics["usd_per_task"] = c.cost.usd_per_request * req.calls_per_task;
+    o.metrics["usd_per_hour"] = c.cost.usd_per_hour;
+    o.metrics["monthly_usd"] = c.cost.monthly_usd;
+    o.metrics["tco_3y_usd"] = c.cost.tco_total_usd;
+    o.metrics["ttft_p50_s"] = c.ttft_p50_s;
+    o.metrics["ttft_p99_s"] = c.ttft_p99_s;
+    o.metrics["tpot_p50_s"] = c.tpot_p50_s;
+    o.metrics["tpot_p99_s"] = c.tpot_p99_s;
+    o.metrics["joules_per_output_token"] = c.power.joules_per_output_token;
+    o.metrics["facility_kw"] = c.power.facility_kw;
+    o.metrics["tokens_per_s_per_mw"] = c.power.tokens_per_s_per_mw;
+    o.metrics["replicas"] = c.replicas;
+    o.metrics["chips_per_replica"] = c.chips_per_replica;
+    o.metrics["chips"] = c.replicas * c.chips_per_replica;
+    o.metrics["utilisation"] = c.utilisation;
+    o.metrics["verified"] = c.verified ? 1.0 : 0.0;
+    if (c.verified) o.metrics["goodput"] = c.verified_goodput;
+  }
+  o.model_hash = planner::model_content_hash(model);
+  o.hardware_hash = planner::hardware_content_hash(hardware);
   return o;
 }
 
@@ -57,7 +173,8 @@ planner::SweepOutcome evaluate_simulate_scenario(const planner::SweepScenario& s
 planner::SweepEvaluator sweep_evaluator(const std::string& kind) {
   if (kind == "estimate") return planner::evaluate_estimate_scenario;
   if (kind == "simulate") return evaluate_simulate_scenario;
-  throw common::ConfigError("", "/kind", fmt::format("unknown sweep kind '{}' (estimate, simulate)", kind));
+  if (kind == "plan") return evaluate_plan_scenario;
+  throw common::ConfigError("", "/kind", fmt::format("unknown sweep kind '{}' (estimate, simulate, plan)", kind));
 }
 
 }  // namespace infersim::cli

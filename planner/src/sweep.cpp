@@ -46,7 +46,7 @@ std::string label_value(const Json& v) { return v.is_string() ? v.get<std::strin
 std::vector<SweepScenario> expand_sweep_text(const std::string& text, const std::string& origin) {
   const Json root = common::parse_json_text(text, origin);
   common::JsonReader r(root, origin);
-  const std::string kind = r.one_of("kind", {"estimate", "simulate"});
+  const std::string kind = r.one_of("kind", {"estimate", "simulate", "plan"});
   r.string_or("name", "");
   r.string_or("description", "");
   const Json& base_raw = r.raw("base");
@@ -266,11 +266,21 @@ SweepOutcome evaluate_estimate_scenario(const SweepScenario& s) {
               {"precision", common::dtype_name(d.precision.weight)},
               {"bound_prefill", perf::bound_name(e.prefill.bound)},
               {"bound_decode", perf::bound_name(e.decode.bound)}};
-  const auto mp = model::ModelCatalog::shipped().path_of(model.name);
-  o.model_hash = common::sha256_hex(mp.empty() ? model.name : common::read_text_file(mp)).substr(0, 16);
-  const auto hp = hwprofiles::HardwareCatalog::shipped().path_of(d.hardware.name);
-  o.hardware_hash = common::sha256_hex(hp.empty() ? d.hardware.name : common::read_text_file(hp)).substr(0, 16);
+  o.model_hash = model_content_hash(model.name);
+  o.hardware_hash = hardware_content_hash(d.hardware.name);
   return o;
+}
+
+std::string model_content_hash(const std::string& name) {
+  const auto& cat = model::ModelCatalog::shipped();
+  const auto p = cat.contains(name) ? cat.path_of(name) : std::string();
+  return common::sha256_hex(p.empty() ? name : common::read_text_file(p)).substr(0, 16);
+}
+
+std::string hardware_content_hash(const std::string& name) {
+  const auto& cat = hwprofiles::HardwareCatalog::shipped();
+  const auto p = cat.contains(name) ? cat.path_of(name) : std::string();
+  return common::sha256_hex(p.empty() ? name : common::read_text_file(p)).substr(0, 16);
 }
 
 }  // namespace infersim::planner

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -306,4 +307,61 @@ TEST(CliBrief, VerifiedLanesEqualInfersimPlanWithTheSimulator) {
   EXPECT_NE(row, std::string::npos) << "lane " << c.dump() << "\n" << md.substr(md.find("<a id=\"parts\">"), 1200);
   const bool verified = c["verified"].get<bool>();
   EXPECT_NE(md.find(verified ? "planner + DES" : "| planner |"), std::string::npos);
+}
+
+// `infersim workloads compare`: every cell stored, a second run reuses them (same table), each cell
+// equals `infersim plan` on the same inputs, infeasible cells say why, bad input touches nothing.
+TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
+  const std::string db = ::testing::TempDir() + "/workloads-compare.sqlite";
+  std::remove(db.c_str());
+  const std::string args = "workloads compare --hardware h100-sxm,mi300x,l4 --workloads chat,voice --no-verify --db " + db;
+  const auto first = run(args + " --quiet");
+  ASSERT_EQ(first.code, 0) << first.out;
+  EXPECT_NE(first.out.find("== chat:"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("== voice:"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("(6 computed now, 0 reused)"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("  l4: misses"), std::string::npos) << first.out;  // infeasible, with the reason
+  const auto second = run(args + " --quiet");
+  ASSERT_EQ(second.code, 0) << second.out;
+  EXPECT_NE(second.out.find("(0 computed now, 6 reused)"), std::string::npos) << second.out;
+  auto table = [](const std::string& s) { return s.substr(0, s.find("stored:")); };
+  EXPECT_EQ(table(first.out), table(second.out));
+
+  const auto js = run(args + " --json");
+  ASSERT_EQ(js.code, 0) << js.out;
+  const auto j = infersim::common::parse_json_text(js.out, "compare");
+  int checked = 0;
+  for (const auto& w : {"chat", "voice"}) {
+    for (const auto& row : j["workloads"][w]) {
+      if (row["feasible"].get<double>() != 1.0) continue;
+      const infersim::common::Json plan = {
+          {"model", "llama-3.1-70b"},
+          {"workload", {{"name", w}, {"input_tokens", row["input_tokens"]}, {"output_tokens", row["output_tokens"]}}},
+          {"load", {{"requests_per_s", row["requests_per_s"]}}},
+          {"slo", {{"ttft_p99_s", row["slo_ttft_p99_s"]}, {"tpot_p99_s", row["slo_tpot_p99_s"]}}},
+          {"hardware", {row["hardware"]}},
+          {"pricing", "default"},
+          {"search", {{"top", 1}, {"verify_top", 0}, {"mixes", false}}}};
+      const std::string pf = ::testing::TempDir() + "/compare-cell.json";
+      std::ofstream(pf) << plan.dump();
+      const auto p = run("plan " + pf + " --json --no-verify");
+      ASSERT_EQ(p.code, 0) << p.out;
+      const auto pj = infersim::common::parse_json_text(p.out, "plan");
+      ASSERT_FALSE(pj["ranked"].empty()) << p.out;
+      const auto& best = pj["ranked"][0];
+      EXPECT_EQ(best["id"].get<std::string>(), row["plan"].get<std::string>());
+      EXPECT_NEAR(best["cost"]["usd_per_1k_output"].get<double>() / row["usd_per_1k_output"].get<double>(), 1.0, 1e-5);
+      EXPECT_NEAR(best["ttft_s"]["p99"].get<double>() / row["ttft_p99_s"].get<double>(), 1.0, 1e-5);
+      EXPECT_NEAR(best["power"]["facility_kw"].get<double>() / row["facility_kw"].get<double>(), 1.0, 1e-5);
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 3);
+
+  const std::string fresh = ::testing::TempDir() + "/workloads-compare-bad.sqlite";
+  std::remove(fresh.c_str());
+  const auto bad = run("workloads compare --workloads chatt --db " + fresh);
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("did you mean 'chat'"), std::string::npos) << bad.out;
+  EXPECT_FALSE(std::filesystem::exists(fresh)) << "nothing may be written on bad input";
 }

@@ -65,4 +65,9 @@ SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEva
 // The analytic evaluator (kind "estimate"): the scenario has the fields of `infersim estimate`.
 SweepOutcome evaluate_estimate_scenario(const SweepScenario& s);
 
+// Content hashes for result rows: the first 16 hex digits of the SHA-256 of the catalog file (model
+// card / hardware profile) a name resolves to; of the name itself when it is not from a file.
+std::string model_content_hash(const std::string& model_name);
+std::string hardware_content_hash(const std::string& hardware_name);
+
 }  // namespace infersim::planner
