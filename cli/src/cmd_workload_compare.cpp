@@ -131,7 +131,14 @@ int workloads_compare(const ArgList& argv) {
   fmt::print("{}: every hardware x workload type, the cheapest plan on each hardware at the workload's load within its "
              "SLOs\n(DES = checked by the discrete-event simulator on the preset's length distributions; costs are "
              "{} pricing)\n",
-             model, base.contains("pricing_mode") ? base["pricing_mode"].get<std::string>() : "the default file's");
+             model, [&] {
+               auto p = planner::load_pricing(base.value("pricing", std::string("default")));
+               if (base.contains("pricing_mode"))
+                 p.mode = base["pricing_mode"] == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
+               return p.mode == planner::PricingMode::cloud
+                          ? fmt::format("cloud {}", planner::cloud_tier_name(p.cloud_tier))
+                          : std::string("owned (capex amortised + energy + hosting)");
+             }());
   std::map<std::string, std::string> best;
   for (const auto& w : presets) {
     auto rows = by_workload[w];

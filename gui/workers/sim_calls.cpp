@@ -17,11 +17,10 @@
 #include "workers/core_calls.h"
 
 #ifdef INFERSIM_GUI_HAVE_SERVING
-#include "infersim/serving/build_context.h"
-#include "infersim/serving/distribution_registry.h"
 #include "infersim/serving/scenario_json.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_presets.h"
+#include "infersim/serving/workload_summary.h"
 #endif
 
 namespace infersim::gui {
@@ -53,34 +52,20 @@ bool simulator_available() { return true; }
 
 namespace {
 
-// Mean of a configured distribution, exactly as the simulator builds it.
-double mean_of(const serving::ComponentConfig& c, serving::BuildContext& ctx) {
-  return serving::make_distribution(c, ctx)->mean();
-}
-
-// Lengths, load and SLOs a resolved scenario implies, as the GUI's workload fields.
+// Lengths, load and SLOs a resolved scenario implies, as the GUI's workload fields: the same summary
+// the CLI's `workloads compare` and sweep kind "plan" size with (serving::summarize_workload).
 WorkloadInput workload_of(const serving::Scenario& s, const WorkloadInput& fallback) {
   WorkloadInput w = fallback;
-  serving::BuildContext ctx(s.base_dir);
-  w.preset = s.workload.preset.empty() ? "custom" : s.workload.preset;
-  w.input_tokens = std::max(1.0, std::round(mean_of(s.workload.input, ctx)));
-  w.output_tokens = std::max(1.0, std::round(mean_of(s.workload.output, ctx)));
-  w.calls_per_task = s.workload.agentic.enabled ? std::max(1.0, mean_of(s.workload.agentic.calls, ctx)) : 1.0;
-  const auto& a = s.workload.arrival;
-  if (a.params.has("rate_per_s")) w.requests_per_s = a.params.number("rate_per_s") * w.calls_per_task;
-  if (a.type == "closed_loop" && a.params.has("users")) {
-    // N users thinking T seconds between requests offer at most N / T requests per second.
-    const double users = a.params.number("users");
-    w.requests_per_s = users / std::max(0.1, a.params.number_or("think_time_s", 1.0));
-    w.concurrency = std::min(w.concurrency, users);
-  }
-  if (s.slo.ttft_s) w.ttft_p99_s = *s.slo.ttft_s;
-  if (s.slo.tpot_s) {
-    w.tpot_p99_s = *s.slo.tpot_s;
-  } else if (s.slo.e2e_s && s.slo.ttft_s && w.output_tokens > 1 && *s.slo.e2e_s > *s.slo.ttft_s) {
-    // A preset that bounds the whole request instead (code completion): the per-token time that
-    // fits the rest of the output into it.
-    w.tpot_p99_s = (*s.slo.e2e_s - *s.slo.ttft_s) / (w.output_tokens - 1);
+  const auto sum = serving::summarize_workload(s);
+  w.preset = sum.name;
+  w.input_tokens = std::max(1.0, std::round(sum.input_tokens));
+  w.output_tokens = std::max(1.0, std::round(sum.output_tokens));
+  w.calls_per_task = sum.calls_per_task;
+  if (sum.requests_per_s) w.requests_per_s = *sum.requests_per_s;
+  if (sum.closed_loop_users) w.concurrency = std::min(w.concurrency, *sum.closed_loop_users);
+  if (s.slo.ttft_s || s.slo.tpot_s || s.slo.e2e_s) {
+    w.ttft_p99_s = sum.ttft_p99_s;
+    w.tpot_p99_s = sum.tpot_p99_s;
   }
   if (s.workload.requests) w.sim_requests = std::max<std::int64_t>(10, *s.workload.requests * std::int64_t(std::ceil(w.calls_per_task)));
   return w;
