@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <ctime>
 
 namespace infersim::common {
 
@@ -160,6 +161,14 @@ std::optional<DType> parse_dtype(const std::string& s) {
   for (std::size_t i = 0; i < n.size(); ++i)
     if (n[i] == s) return static_cast<DType>(i);
   return std::nullopt;
+}
+
+std::string utc_now(const char* strftime_format) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  return std::strftime(buf, sizeof buf, strftime_format, &tm) ? std::string(buf) : std::string();
 }
 
 }  // namespace infersim::common

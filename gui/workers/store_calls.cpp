@@ -10,6 +10,7 @@
 
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
+#include "infersim/common/text.h"
 #include "workers/scenario_input_json.h"
 
 #ifdef INFERSIM_GUI_HAVE_STORE
@@ -49,14 +50,7 @@ bool store_available() { return true; }
 
 namespace {
 
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string utc_stamp() { return common::utc_now("%Y%m%dT%H%M%SZ"); }
 
 std::string fmt_num(double v, int decimals) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : ""; }
 

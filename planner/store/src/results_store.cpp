@@ -14,6 +14,7 @@
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
+#include "infersim/common/text.h"
 #include "results_store_impl.h"
 
 namespace infersim::store {
@@ -33,14 +34,7 @@ constexpr int APPLICATION_ID = 0x49465253;
 constexpr std::size_t MERGE_BATCH = 2000;
 constexpr std::size_t MAX_CONFLICT_EXAMPLES = 5;
 
-std::string now_utc() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string now_utc() { return common::utc_now(); }
 
 std::string quoted(const std::string& column) { return "\"" + column + "\""; }  // names are validated
 

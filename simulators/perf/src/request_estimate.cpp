@@ -24,7 +24,6 @@ CostSum mean_decode_cost(const StepEstimator& est, double batch, double input, d
   return sum;
 }
 
-namespace {
 double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis) {
   if (hw.on_demand_usd_per_hour > 0) {
     basis = "on-demand";
@@ -41,7 +40,6 @@ double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& b
   basis = "none: the profile has no price";
   return 0.0;
 }
-}  // namespace
 
 double max_step_tokens(const hwprofiles::HardwareProfile& hw, const Workload& w) {
   const double prompt = hw.sram_only() ? std::min(w.input, 128.0) : std::min(w.input, 8192.0);

@@ -32,22 +32,7 @@ std::string pool_pointer(const Scenario& s, int i) {
   return s.single_pool_form ? "/deployment" : fmt::format("/pools/{}", i);
 }
 
-double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis) {
-  if (hw.on_demand_usd_per_hour > 0) {
-    basis = "on-demand";
-    return hw.on_demand_usd_per_hour;
-  }
-  if (hw.reserved_usd_per_hour > 0) {
-    basis = "reserved (no on-demand price in the profile)";
-    return hw.reserved_usd_per_hour;
-  }
-  if (hw.purchase_usd > 0) {
-    basis = "purchase price amortised over 4 years (no rental price in the profile)";
-    return hw.purchase_usd / (4.0 * 8760.0);
-  }
-  basis = "none: the profile has no price";
-  return 0.0;
-}
+using perf::price_per_chip_hour;
 
 DType parse_dtype_at(const Scenario& s, const std::string& ptr, const std::string& v) {
   auto d = common::parse_dtype(v);

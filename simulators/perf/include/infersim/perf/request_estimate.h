@@ -82,4 +82,9 @@ struct SizingResult {
 // Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
 SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
 
+// $/chip-hour for request estimates and simulations: on-demand, else reserved, else the purchase
+// price amortised over 4 years at 100% use; `basis` says which. 0 (basis "none: ...") without a price.
+// The planner's cost model (planner/cost_model) is the full TCO; this is the quick per-estimate figure.
+double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis);
+
 }  // namespace infersim::perf
