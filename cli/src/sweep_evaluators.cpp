@@ -77,6 +77,9 @@ planner::PlanRequest plan_request_for_workload(const std::string& model, const s
   req.slo.ttft_p99_s = w.ttft_p99_s;
   req.slo.tpot_p99_s = w.tpot_p99_s;
   req.hardware = {hardware};
+  // One hardware per cell: an SRAM-only chip (LPU, wafer-scale) needs hundreds of chips per replica, which
+  // is its honest answer here, not a reason to leave it out.
+  req.max_chips_per_replica = 4096;
   req.mixes = false;
   req.top = 1;
   req.verify_top = 1;
