@@ -337,7 +337,7 @@ Section charts_section(const BriefResult& r) {
   Section s;
   s.id = "charts";
   s.title = "4. Charts";
-  s.new_page = true;
+  s.new_page = false;  // follows the options tables; each chart moves to the next page only if it does not fit
   std::vector<std::string> infeasible;
   for (std::size_t i = 0; i < r.options.size(); ++i)
     if (!r.options[i].feasible) infeasible.push_back(fmt::format("{} {}", i + 1, r.options[i].option.label));
