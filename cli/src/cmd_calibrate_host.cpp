@@ -1,16 +1,26 @@
 // `infersim calibrate`: measure this machine with the reference engine and fit its host profile
-// (bench/hostcal). Writes host.json, calibrations.json, report.md and report.json to --out.
+// (bench/hostcal). Writes host.json, calibrations.json, report.md and report.json to --out, and the
+// report's rows into a results store (SQLite, default <out>/calibration.sqlite). bench/hostcal stays
+// free of SQLite (CONVENTIONS.md: only planner/store links it); the CLI turns the report into rows.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <ctime>
 #include <filesystem>
+#include <system_error>
 
 #include "args.h"
 #include "commands.h"
 #include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/common/sha256.h"
 #include "infersim/common/text.h"
 #include "infersim/hostcal/host_calibration.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/model/model_spec_json.h"
 #include "infersim/refengine/kernels.h"
+#include "infersim/store/results_store.h"
 #include "table.h"
 
 namespace infersim::cli {
@@ -22,10 +32,130 @@ namespace {
 std::string med(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
 std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
 
+constexpr const char* USAGE = R"(usage: infersim calibrate [--quick] [--out DIR] [--db FILE] [--model CARD] [--layers N]
+                          [--dtypes fp32,bf16,int8] [--threads T] [--repeats R] [--seed S]
+                          [--isa generic|avx2|avx512] [--no-hydration] [--keep-weights] [--quiet]
+
+Measures this machine (bench/micro probes), runs the reference engine over a grid of decode and
+prefill steps per weight dtype, fits the host profile's efficiency and overheads on two thirds of
+the grid and reports the error on the held-out third. Writes to DIR (default results/host):
+  host.json, calibrations.json   the fitted host profile (infersim estimate --hardware DIR/host.json)
+  report.md, report.json         predicted vs measured per point, median / P90 error per metric
+  calibration.sqlite             the same rows in a results store (--db FILE to choose another file;
+                                 `infersim results list|export --db FILE` reads it)
+The seeded weights file written for the hydration measurement is deleted at the end unless
+--keep-weights is given (it is regenerable: infersim refengine make-weights ... --seed S).
+--quick: about 40 s on 2 cores (llama-3.2-1b truncated to 2 layers, plus a few 6-layer points).
+)";
+
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+// One row per grid point (kind "calibrate"), one per error metric (kind "calibrate-error") and one for
+// the fitted parameters (kind "calibrate-fit"), under one run named after the time of the run (so a
+// second calibration never collides with an earlier one in the same file).
+std::size_t write_store(const hostcal::Result& r, const std::string& path, std::string& run_name) {
+  run_name = fmt::format("calibrate-host-{}-seed{}", utc_stamp(), r.options.seed);
+  const std::string model_hash = common::sha256_hex(model::model_to_json(r.options.card).dump());
+  const std::string hw_hash = common::sha256_hex(hwprofiles::hardware_to_json(r.profile).dump());
+  auto base = [&](const std::string& kind, const common::Json& scenario) {
+    store::ResultRow row;
+    row.run_name = run_name;
+    row.kind = kind;
+    row.scenario_json = scenario.dump();
+    row.scenario_id = common::sha256_hex(kind + "\n" + row.scenario_json);
+    row.model_hash = model_hash;
+    row.hardware_hash = hw_hash;
+    row.labels["model"] = r.options.card.name;
+    row.labels["hardware"] = hostcal::HOST_HARDWARE;
+    row.labels["runtime"] = hostcal::ENGINE_RUNTIME;
+    row.labels["preset"] = r.options.label;
+    row.labels["kernel_tier"] = r.isa;
+    row.labels["date"] = r.date;
+    row.metrics["threads"] = r.threads;
+    return row;
+  };
+  std::vector<store::ResultRow> rows;
+  for (const auto& p : r.points) {
+    if (p.measured_s <= 0) continue;
+    const common::Json sc = {{"model", r.options.card.name}, {"dtype", common::dtype_name(p.dtype)},
+                             {"phase", p.prefill ? "prefill" : "decode"}, {"layers", p.layers},
+                             {"batch", p.batch}, {"length", p.length}, {"seed", r.options.seed}};
+    auto row = base("calibrate", sc);
+    row.labels["dtype"] = common::dtype_name(p.dtype);
+    row.labels["phase"] = p.prefill ? "prefill" : "decode";
+    row.labels["split"] = p.held_out ? "held_out" : "fit";
+    row.labels["held_out"] = p.held_out ? "true" : "false";
+    row.metrics["layers"] = p.layers;
+    row.metrics["batch"] = p.batch;
+    row.metrics["length"] = double(p.length);
+    row.metrics["measured_s"] = p.measured_s;
+    row.metrics["predicted_s"] = p.predicted_s;
+    row.metrics["roofline_s"] = p.roofline_s;
+    row.metrics["error"] = p.error();
+    row.metrics["abs_error"] = std::fabs(p.error());
+    row.metrics["flops"] = p.flops;
+    row.metrics["bytes"] = p.bytes;
+    row.metrics["gflop_per_s"] = p.flops / p.measured_s / 1e9;
+    row.metrics["gb_per_s"] = p.bytes / p.measured_s / 1e9;
+    row.metrics["samples"] = double(p.samples.size());
+    for (std::size_t i = 0; i < model::OP_CLASS_COUNT; ++i)
+      if (p.op_seconds[i] > 0) row.metrics[store::to_column_name(std::string("op_") + model::op_class_name(model::OpClass(i)) + "_s")] = p.op_seconds[i];
+    rows.push_back(std::move(row));
+  }
+  for (const auto& [k, e] : r.errors) {
+    auto row = base("calibrate-error", common::Json{{"metric", k}, {"seed", r.options.seed}});
+    row.labels["metric"] = k;
+    auto put = [&](const std::string& pre, const perf::ErrorStats& s) {
+      row.metrics[pre + "_n"] = s.n;
+      if (s.n == 0) return;
+      row.metrics[pre + "_median_abs"] = s.median_abs;
+      row.metrics[pre + "_p90_abs"] = s.p90_abs;
+      row.metrics[pre + "_mean_signed"] = s.mean_signed;
+    };
+    put("fit", e.fit);
+    put("held_out", e.held_out);
+    rows.push_back(std::move(row));
+  }
+  {
+    const auto& p = r.fit.params;
+    auto row = base("calibrate-fit", common::Json{{"fit", "host"}, {"seed", r.options.seed}});
+    row.metrics["compute_fraction"] = p.compute_fraction;
+    row.metrics["memory_fraction"] = p.memory_fraction;
+    row.metrics["step_overhead_s"] = p.step_overhead_s;
+    row.metrics["layer_overhead_s"] = p.layer_overhead_s;
+    row.metrics["seq_overhead_s"] = p.seq_overhead_s;
+    row.metrics["rows_fit"] = r.fit.rows_fit;
+    row.metrics["rows_held_out"] = r.fit.rows_held_out;
+    row.metrics["fp32_peak_flop_per_s"] = r.profile.peak(common::DType::fp32);
+    row.metrics["bf16_peak_flop_per_s"] = r.profile.peak(common::DType::bf16);
+    row.metrics["dram_read_bytes_per_s"] = r.profile.main_memory_bw_bytes_per_s;
+    row.metrics["wall_s"] = r.wall_s;
+    if (r.hydration) {
+      row.metrics["hydration_warm_bytes_per_s"] = r.hydration->warm_bytes_per_s;
+      if (r.hydration->cold_measured) row.metrics["hydration_cold_bytes_per_s"] = r.hydration->cold_bytes_per_s;
+    }
+    rows.push_back(std::move(row));
+  }
+  auto db = store::ResultsStore::open(path, store::OpenMode::create);
+  return db.put_batch(rows).inserted;
+}
+
 }  // namespace
 
 int cmd_calibrate(const ArgList& argv) {
-  Args a(argv, {"out", "model", "layers", "dtypes", "threads", "repeats", "seed", "isa"}, {"quick", "no-hydration", "quiet"});
+  Args a(argv, {"out", "db", "model", "layers", "dtypes", "threads", "repeats", "seed", "isa"},
+         {"quick", "no-hydration", "keep-weights", "quiet", "help"});
+  if (a.flag("help")) {
+    fmt::print("{}", USAGE);
+    return 0;
+  }
   if (!a.positional().empty())
     throw ConfigError("", "calibrate",
                       fmt::format("takes no positional arguments (got '{}'); to fit a measurement CSV use `infersim "
@@ -60,8 +190,23 @@ int cmd_calibrate(const ArgList& argv) {
     };
   fmt::print("infersim calibrate ({}): {} x {} layers on this machine -> {}\n", o.label, card.name, o.layers, o.out_dir);
   std::fflush(stdout);
+  const std::string db_path = a.value_or("db", (std::filesystem::path(o.out_dir) / "calibration.sqlite").string());
   const auto r = hostcal::run_host_calibration(o);
   hostcal::write_outputs(r, o.out_dir);
+  std::string run_name;
+  const std::size_t stored = write_store(r, db_path, run_name);
+  std::string weights_note;
+  if (!r.weights_file.empty()) {
+    if (a.flag("keep-weights")) {
+      weights_note = fmt::format("kept the weights file {} (--keep-weights)\n", r.weights_file);
+    } else {
+      std::error_code ec;
+      std::filesystem::remove(r.weights_file, ec);
+      weights_note = ec ? fmt::format("could not delete the weights file {}: {}\n", r.weights_file, ec.message())
+                        : fmt::format("deleted the generated weights file {} (regenerable from --seed {}; --keep-weights keeps it)\n",
+                                      std::filesystem::path(r.weights_file).filename().string(), o.seed);
+    }
+  }
 
   const auto& p = r.fit.params;
   fmt::print("\nmeasured: fp32 peak {}, bf16 peak {}, DRAM read {:.1f} GB/s ({} threads, kernels {})\n",
@@ -74,6 +219,8 @@ int cmd_calibrate(const ArgList& argv) {
   for (const auto& [k, e] : r.errors) t.add({k, med(e.fit), p90(e.fit), med(e.held_out), p90(e.held_out), std::to_string(e.held_out.n)});
   fmt::print("prediction error |predicted/measured - 1| (targets: held-out decode <= 5%, prefill <= 10%):\n{}", t.render());
   fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json in {:.1f} s\n", o.out_dir, r.wall_s);
+  fmt::print("stored {} rows in {} (run {}; infersim results export --db {} --csv --run {})\n{}", stored, db_path, run_name, db_path,
+             run_name, weights_note);
   return 0;
 }
 

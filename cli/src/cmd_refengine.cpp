@@ -167,12 +167,16 @@ int run(const ArgList& argv) {
   std::vector<std::int32_t> generated;
   std::vector<std::int32_t> next = pre.next;
   double dsum = 0, dpred = 0;
-  std::optional<perf::StepEstimator> est;
+  // Decode and prefill steps may run their matmuls in different formats (int8 weights: f32 FMAs at
+  // small batch, bf16 dot products above), so each phase gets the precision the engine used.
+  std::optional<perf::StepEstimator> est, est_prefill;
   if (auto dir = a.value("predict")) {
     perf::Deployment d;
     d.hardware = hostcal::load_host_profile(*dir);
-    d.precision = e.precision();
+    d.precision = refengine::Engine::precision_for(e.weights().dtype, batch);
     est.emplace(m, d);
+    d.precision = refengine::Engine::precision_for(e.weights().dtype, std::int64_t(batch) * prompt);
+    est_prefill.emplace(m, d);
   }
   refengine::StepResult last;
   for (int g = 0; g < gen; ++g) {
@@ -196,7 +200,7 @@ int run(const ArgList& argv) {
     if (a.flag("perf")) print_perf(e, last, "last decode step");
   }
   if (est) {
-    const double pp = est->time(pre.shape);
+    const double pp = est_prefill->time(pre.shape);
     fmt::print("predicted ({}): prefill {} ({:+.1f}% vs measured)", est->calibration_source(), common::format_seconds(pp),
                100 * (pp / pre.seconds - 1));
     if (gen > 0)

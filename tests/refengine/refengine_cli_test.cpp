@@ -80,4 +80,32 @@ TEST_F(RefengineCli, BadInputExitsWithTwoAndSaysWhy) {
   EXPECT_EQ(run("calibrate some.csv").code, 2);
 }
 
+// The report also lands in a results store, and the generated weights file is deleted unless
+// --keep-weights. A tiny model and one repetition: this checks the outputs, not the accuracy.
+TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
+  const std::string out = (dir_ / "cal").string();
+  const std::string common = "calibrate --quick --model " + card_ + " --dtypes bf16 --repeats 1 --threads 1 --quiet --out ";
+  auto r = run(common + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const fs::path db = fs::path(out) / "calibration.sqlite";
+  EXPECT_TRUE(fs::exists(db)) << r.out;
+  EXPECT_NE(r.out.find("calibration.sqlite"), std::string::npos) << r.out;
+  for (const auto& e : fs::directory_iterator(out))
+    EXPECT_NE(e.path().extension(), ".safetensors") << e.path() << " should have been deleted";
+  auto ls = run("results list --db " + db.string());
+  ASSERT_EQ(ls.code, 0) << ls.out;
+  EXPECT_NE(ls.out.find("calibrate-host-"), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("measured_s"), std::string::npos) << ls.out;
+  EXPECT_NE(ls.out.find("held_out_median_abs"), std::string::npos) << ls.out;
+
+  const std::string kept = (dir_ / "kept").string();
+  auto k = run(common + kept + " --keep-weights --db " + (dir_ / "other.sqlite").string());
+  ASSERT_EQ(k.code, 0) << k.out;
+  EXPECT_TRUE(fs::exists(dir_ / "other.sqlite")) << k.out;
+  EXPECT_FALSE(fs::exists(fs::path(kept) / "calibration.sqlite")) << k.out;
+  int weights = 0;
+  for (const auto& e : fs::directory_iterator(kept)) weights += e.path().extension() == ".safetensors";
+  EXPECT_EQ(weights, 1) << k.out;
+}
+
 }  // namespace

@@ -82,7 +82,7 @@ hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr, const std
   h.notes = fmt::format(
       "Measured by `infersim calibrate` on {}: peaks and bandwidth from bench/micro probes at {} threads; efficiency fitted "
       "to the reference engine (bench/refengine). Overheads per step / layer / sequence are in calibrations.json beside "
-      "this file. int8 is not listed: the engine runs int8 weights weight-only (bf16 math).",
+      "this file. int8 is not listed: the engine runs int8 weights weight-only (f32 FMAs up to one micro-tile of rows, bf16 dot products above).",
       date, threads);
   const std::string tag = fmt::format("[MEAS] infersim calibrate {}", date);
   auto find_peak = [&](PeakKind k) -> const micro::PeakResult* {
@@ -252,11 +252,11 @@ Result run_host_calibration(const Options& o) {
     say(fmt::format("writing seeded bf16 weights for {} ({} layers) to {}", spec.name, spec.num_layers, r.weights_file));
     const auto made = refengine::make_random_weights_file(spec, DType::bf16, o.seed, r.weights_file, &pool);
     say(fmt::format("  {} in {:.1f} s", common::format_bytes(double(made.bytes)), made.seconds));
-    r.hydration = refengine::measure_hydration(r.weights_file, true);
-    say(fmt::format("  hydration: warm {:.2f} GB/s, cold {}", r.hydration->warm_bytes_per_s / 1e9,
-                    r.hydration->cold_measured ? fmt::format("{:.2f} GB/s", r.hydration->cold_bytes_per_s / 1e9)
-                                               : "not measured (" + r.hydration->cold_note + ")"));
   }
+  // The hydration probe (warm and cold read of the file) runs after the grid: its cold half evicts
+  // the file from the page cache, and the engine measured right after that (fresh memory while the
+  // kernel is refilling / reclaiming) ran its decode steps 30-40% slower than the same engine later
+  // in the run on this VM. Measuring it last keeps the grid free of that disturbance.
 
   // 3. The grid, one engine per dtype.
   r.points = grid(o);
@@ -355,6 +355,13 @@ Result run_host_calibration(const Options& o) {
                       p->held_out ? "  (held out)" : ""));
   }
 
+  if (o.hydration) {
+    r.hydration = refengine::measure_hydration(r.weights_file, true);
+    say(fmt::format("hydration of {}: warm {:.2f} GB/s, cold {}", r.weights_file, r.hydration->warm_bytes_per_s / 1e9,
+                    r.hydration->cold_measured ? fmt::format("{:.2f} GB/s", r.hydration->cold_bytes_per_s / 1e9)
+                                               : "not measured (" + r.hydration->cold_note + ")"));
+  }
+
   // 4. Observations on the measured profile, and the fit.
   r.profile = make_profile(r.probes, r.hydration, r.date, r.threads, refengine::active_isa() == refengine::Isa::avx512);
   std::deque<perf::Measurement> rows;  // observations point at these
@@ -363,9 +370,11 @@ Result run_host_calibration(const Options& o) {
     perf::Deployment dep;
     dep.hardware = r.profile;
     dep.hardware.calibrations.clear();
-    dep.precision.weight = p.dtype;
-    dep.precision.activation = p.dtype == DType::fp32 ? DType::fp32 : DType::bf16;
-    dep.precision.kv = p.dtype == DType::fp32 ? DType::fp32 : DType::bf16;
+    // The math format the engine's matmuls use for this step (its own dispatch rule): bf16 dot
+    // products for bf16 weights, and for int8 weights once a step has more rows than one micro-tile;
+    // f32 FMAs for fp32 weights and for int8 decode at small batch (each int8 row is widened to f32 in
+    // registers). The estimator then takes the matching measured peak (matmul_peak()).
+    dep.precision = refengine::Engine::precision_for(p.dtype, p.prefill ? std::int64_t(p.batch) * p.length : p.batch);
     perf::StepEstimator est(refengine::truncated(o.card, p.layers), dep);
     const perf::StepCost c = est.cost(p.shape);
     p.flops = c.flops;

@@ -1,6 +1,7 @@
 #include "infersim/micro/probes.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +14,7 @@
 
 #include "infersim/common/text.h"
 #include "infersim/refengine/cpu_features.h"
+#include "infersim/refengine/tensor.h"
 #include "probe_kernels.h"
 
 namespace infersim::micro {
@@ -42,10 +44,21 @@ std::string read_word(const std::string& path) {
 
 struct AlignedFloats {
   float* p = nullptr;
+  // Same allocation policy as the engine's weights (refengine AlignedBuffer): big buffers on
+  // transparent huge pages unless INFERSIM_NO_HUGEPAGES is set, so that the bandwidth the engine is
+  // compared with is measured under the same paging.
   explicit AlignedFloats(std::int64_t n) {
-    p = static_cast<float*>(std::aligned_alloc(64, std::size_t((n * 4 + 63) / 64 * 64)));
+    const std::size_t bytes = std::size_t(n) * 4;
+    const bool huge = bytes >= refengine::HUGE_MIN_BYTES && refengine::use_huge_pages();
+    const std::size_t align = huge ? refengine::HUGE_PAGE_BYTES : 64;
+    const std::size_t rounded = (bytes + align - 1) / align * align;
+    p = static_cast<float*>(std::aligned_alloc(align, rounded));
     if (p == nullptr) throw std::bad_alloc();
+#if defined(MADV_HUGEPAGE)
+    if (huge) ::madvise(p, rounded, MADV_HUGEPAGE);
+#endif
   }
+
   ~AlignedFloats() { std::free(p); }
   AlignedFloats(const AlignedFloats&) = delete;
   AlignedFloats& operator=(const AlignedFloats&) = delete;

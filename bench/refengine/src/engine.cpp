@@ -72,6 +72,15 @@ model::Precision Engine::precision() const {
   return p;
 }
 
+model::Precision Engine::precision_for(DType weight, std::int64_t rows) {
+  model::Precision p;
+  p.weight = weight;
+  const bool f32_math = weight == DType::fp32 || (weight == DType::int8 && !matmul_uses_bf16_math(weight, rows));
+  p.activation = f32_math ? DType::fp32 : DType::bf16;
+  p.kv = weight == DType::fp32 ? DType::fp32 : DType::bf16;
+  return p;
+}
+
 int Engine::add_sequence(std::int64_t capacity) {
   auto s = std::make_unique<Seq>();
   s->cache = std::make_unique<KvCache>(w_.spec.num_layers, w_.spec.num_kv_heads, w_.spec.head_dim, capacity, kv_dtype_);

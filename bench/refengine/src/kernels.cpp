@@ -25,6 +25,8 @@ const KernelTable& table_for(Isa isa) {
 
 bool weight_dtype_supported(DType d) { return d == DType::fp32 || d == DType::bf16 || d == DType::int8; }
 
+bool matmul_uses_bf16_math(DType w, std::int64_t m) { return detail::table_for(active_isa()).gemm_wants_a16(w, m); }
+
 // ---------------------------------------------------------------- PackedWeight
 
 std::size_t PackedWeight::element_bytes() const {

@@ -64,6 +64,10 @@ class Engine {
   // Dtypes as the estimator sees this engine: activations are counted at the precision the matmuls
   // run at (bf16 dot products for bf16 / int8 weights on CPUs with AVX512_BF16).
   model::Precision precision() const;
+  // The same for a step whose matmuls have `rows` token rows: int8 weights run in f32 FMAs up to one
+  // micro-tile of rows (decode at small batch) and on bf16 dot products above
+  // (matmul_uses_bf16_math(); fp32 and bf16 weights do not depend on rows).
+  static model::Precision precision_for(common::DType weight, std::int64_t rows);
   common::DType kv_dtype() const { return kv_dtype_; }
   ThreadPool& pool() { return pool_; }
   Kernels& kernels() { return *kernels_; }

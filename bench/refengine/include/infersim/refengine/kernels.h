@@ -41,6 +41,11 @@ inline constexpr std::int64_t int8_slot(std::int64_t c) { return 4 * (c % 16) + 
 // Storage dtypes the engine supports for weights: fp32, bf16, int8 (weight-only).
 bool weight_dtype_supported(common::DType d);
 
+// True when a matmul of M activation rows with weights of dtype `w` runs on bf16 dot products
+// (activations rounded to bf16) on the active tier, false when it runs in f32 FMAs: the math format
+// the estimator should be told for such a step (hostcal builds its observations with it).
+bool matmul_uses_bf16_math(common::DType w, std::int64_t m);
+
 struct PackedWeight {
   common::DType dtype = common::DType::fp32;
   std::int64_t n = 0;  // output features (rows of W)

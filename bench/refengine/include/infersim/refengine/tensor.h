@@ -34,6 +34,13 @@ inline float bf16_to_f32(bf16_t b) {
 // IEEE half -> f32 (for loading F16 checkpoints).
 float f16_to_f32(std::uint16_t h);
 
+// Zero-initialised, 64-byte aligned storage. Buffers of HUGE_MIN_BYTES or more are 2 MiB aligned and
+// advised to use transparent huge pages (see use_huge_pages()).
+inline constexpr std::size_t HUGE_PAGE_BYTES = std::size_t(2) << 20;
+inline constexpr std::size_t HUGE_MIN_BYTES = std::size_t(4) << 20;
+// False when the environment sets INFERSIM_NO_HUGEPAGES to anything but "" or "0" (read once).
+bool use_huge_pages();
+
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
