@@ -48,14 +48,7 @@ The seeded weights file written for the hydration measurement is deleted at the 
 --quick: about 40 s on 2 cores (llama-3.2-1b truncated to 2 layers, plus a few 6-layer points).
 )";
 
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string utc_stamp() { return common::utc_now("%Y%m%dT%H%M%SZ"); }
 
 // One row per grid point (kind "calibrate"), one per error metric (kind "calibrate-error") and one for
 // the fitted parameters (kind "calibrate-fit"), under one run named after the time of the run (so a

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "infersim/common/errors.h"
+#include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/perf/step_estimator.h"
@@ -59,14 +60,7 @@ Options Options::full(const model::ModelSpec& card) {
 
 namespace {
 
-std::string today() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string today() { return common::utc_now("%Y-%m-%d"); }
 
 const char* dname(DType d) { return common::dtype_name(d); }
 
