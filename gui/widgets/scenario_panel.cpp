@@ -233,6 +233,15 @@ void ScenarioPanel::applyWorkloadType(const QString& name) {
   }
   loading_ = true;
   const auto& w = t->defaults;
+  setWorkloadFields(w);
+  workloadInfo_->setText(qs(t->description));
+  workloadInfo_->setToolTip(qs(t->source));
+  loading_ = false;
+  onEdited();
+}
+
+// The workload's lengths, load and SLOs into their fields (simulated requests are set separately).
+void ScenarioPanel::setWorkloadFields(const WorkloadInput& w) {
   fields_["workload.input_tokens"]->setValue(w.input_tokens);
   fields_["workload.output_tokens"]->setValue(w.output_tokens);
   fields_["workload.concurrency"]->setValue(w.concurrency);
@@ -240,10 +249,6 @@ void ScenarioPanel::applyWorkloadType(const QString& name) {
   fields_["workload.calls_per_task"]->setValue(w.calls_per_task);
   fields_["workload.ttft_p99_s"]->setValue(w.ttft_p99_s);
   fields_["workload.tpot_p99_s"]->setValue(w.tpot_p99_s);
-  workloadInfo_->setText(qs(t->description));
-  workloadInfo_->setToolTip(qs(t->source));
-  loading_ = false;
-  onEdited();
 }
 
 void ScenarioPanel::setScenario(const ScenarioInput& s) {
@@ -286,13 +291,7 @@ void ScenarioPanel::setScenario(const ScenarioInput& s) {
   } else {
     workloadInfo_->setText(tr("Custom workload: edit the fields below."));
   }
-  fields_["workload.input_tokens"]->setValue(w.input_tokens);
-  fields_["workload.output_tokens"]->setValue(w.output_tokens);
-  fields_["workload.concurrency"]->setValue(w.concurrency);
-  fields_["workload.requests_per_s"]->setValue(w.requests_per_s);
-  fields_["workload.calls_per_task"]->setValue(w.calls_per_task);
-  fields_["workload.ttft_p99_s"]->setValue(w.ttft_p99_s);
-  fields_["workload.tpot_p99_s"]->setValue(w.tpot_p99_s);
+  setWorkloadFields(w);
   fields_["workload.sim_requests"]->setValue(double(w.sim_requests));
   const int pi = precision_->findData(qs(s.precision));
   precision_->setCurrentIndex(pi >= 0 ? pi : 0);

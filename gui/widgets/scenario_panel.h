@@ -56,6 +56,7 @@ class ScenarioPanel : public QWidget {
   void openHardwareProfileRequested();
 
  private:
+  void setWorkloadFields(const WorkloadInput& w);
   void applyWorkloadType(const QString& name);
   void onEdited();
   void updatePricingEnabled();

@@ -41,7 +41,7 @@ constexpr double TPOT_TAIL = 1.15;  // analytic P99/mean TPOT: prefill interfere
 struct Sized {
   bool ok = false;
   std::string reason;
-  double batch = 1, replica_req_s = 0, ttft = 0, ttft_p99 = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
+  double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
   std::string bound_p, bound_d;
 };
 
@@ -85,7 +85,6 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
       best.batch = B;
       best.replica_req_s = lo;
       best.ttft = e.ttft_s;
-      best.ttft_p99 = e.ttft_s + p99_slot_wait_s(lo, e.e2e_s, B);
       best.tpot = e.tpot_s;
       best.tpot_p99 = tpot_p99;
       best.e2e = e.e2e_s;
@@ -271,7 +270,6 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           c.replica_req_s = s.replica_req_s;
           c.replicas = std::ceil(req.requests_per_s / s.replica_req_s);
           c.ttft_p50_s = s.ttft;
-          c.ttft_p99_s = s.ttft_p99;
           c.tpot_p50_s = s.tpot;
           c.tpot_p99_s = s.tpot_p99;
           c.bound_prefill = s.bound_p;
