@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "args.h"
@@ -35,6 +36,7 @@ std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format
 constexpr const char* USAGE = R"(usage: infersim calibrate [--quick] [--out DIR] [--db FILE] [--model CARD] [--layers N]
                           [--dtypes fp32,bf16,int8] [--threads T] [--repeats R] [--seed S]
                           [--isa generic|avx2|avx512] [--no-hydration] [--keep-weights] [--quiet]
+       infersim calibrate --refit DIR|REPORT.json [--model CARD] [--out DIR] [--db FILE]
 
 Measures this machine (bench/micro probes), runs the reference engine over a grid of decode and
 prefill steps per weight dtype, fits the host profile's efficiency and overheads on two thirds of
@@ -46,6 +48,9 @@ the grid and reports the error on the held-out third. Writes to DIR (default res
 The seeded weights file written for the hydration measurement is deleted at the end unless
 --keep-weights is given (it is regenerable: infersim refengine make-weights ... --seed S).
 --quick: about 40 s on 2 cores (llama-3.2-1b truncated to 2 layers, plus a few 6-layer points).
+--refit: fits the measurements saved in an earlier run's report.json again with this build's fit
+model, without measuring (about a second); writes the same outputs (default: that run's DIR). --model
+is needed only when the run used a card file rather than a catalog name.
 )";
 
 std::string utc_stamp() { return common::utc_now("%Y%m%dT%H%M%SZ"); }
@@ -124,6 +129,8 @@ std::size_t write_store(const hostcal::Result& r, const std::string& path, std::
     row.metrics["step_overhead_s"] = p.step_overhead_s;
     row.metrics["layer_overhead_s"] = p.layer_overhead_s;
     row.metrics["seq_overhead_s"] = p.seq_overhead_s;
+    row.metrics["dequant_flops_per_weight"] = p.dequant_flops_per_weight;
+    row.metrics["roofline_norm"] = p.roofline_norm;
     row.metrics["rows_fit"] = r.fit.rows_fit;
     row.metrics["rows_held_out"] = r.fit.rows_held_out;
     row.metrics["fp32_peak_flop_per_s"] = r.profile.peak(common::DType::fp32);
@@ -143,11 +150,28 @@ std::size_t write_store(const hostcal::Result& r, const std::string& path, std::
 }  // namespace
 
 int cmd_calibrate(const ArgList& argv) {
-  Args a(argv, {"out", "db", "model", "layers", "dtypes", "threads", "repeats", "seed", "isa"},
+  Args a(argv, {"out", "db", "model", "layers", "dtypes", "threads", "repeats", "seed", "isa", "refit"},
          {"quick", "no-hydration", "keep-weights", "quiet", "help"});
   if (a.flag("help")) {
     fmt::print("{}", USAGE);
     return 0;
+  }
+  std::optional<hostcal::Result> refit;
+  std::string out_dir;
+  if (auto src = a.value("refit")) {
+    for (const char* f : {"quick", "no-hydration", "keep-weights"})
+      if (a.flag(f)) throw ConfigError("", std::string("--") + f, "does not apply to --refit (nothing is measured)");
+    for (const char* v : {"layers", "dtypes", "threads", "repeats", "seed", "isa"})
+      if (a.value(v)) throw ConfigError("", std::string("--") + v, "does not apply to --refit (the report's settings are used)");
+    std::string report = *src;
+    if (std::filesystem::is_directory(report)) report = (std::filesystem::path(report) / "report.json").string();
+    if (!std::filesystem::is_regular_file(report))
+      throw ConfigError(report, "--refit", "no such report (give the --out DIR of an earlier `infersim calibrate` or its report.json)");
+    // The report names its model; a card given as a file (not in the catalog) is passed again with --model.
+    const auto card = model::ModelCatalog::shipped().resolve(a.value_or("model", hostcal::report_model_name(report)));
+    refit = hostcal::refit_host_calibration(report, card);
+    out_dir = a.value_or("out", std::filesystem::path(report).parent_path().string());
+    if (out_dir.empty()) out_dir = ".";
   }
   if (!a.positional().empty())
     throw ConfigError("", "calibrate",
@@ -159,7 +183,7 @@ int cmd_calibrate(const ArgList& argv) {
     if (!isa) throw ConfigError("", "--isa", fmt::format("'{}' is not a kernel tier (generic, avx2, avx512)", *v));
     refengine::set_isa_override(*isa);
   }
-  const auto card = model::ModelCatalog::shipped().resolve(a.value_or("model", "llama-3.2-1b"));
+  const auto card = refit ? refit->options.card : model::ModelCatalog::shipped().resolve(a.value_or("model", "llama-3.2-1b"));
   auto o = a.flag("quick") ? hostcal::Options::quick(card) : hostcal::Options::full(card);
   o.out_dir = a.value_or("out", "results/host");
   if (auto l = a.optional_integer("layers", 1, card.num_layers)) o.layers = *l;
@@ -181,15 +205,20 @@ int cmd_calibrate(const ArgList& argv) {
       fmt::print("{}\n", s);
       std::fflush(stdout);
     };
-  fmt::print("infersim calibrate ({}): {} x {} layers on this machine -> {}\n", o.label, card.name, o.layers, o.out_dir);
+  if (refit) o.out_dir = out_dir;
+  if (refit)
+    fmt::print("infersim calibrate --refit: {} points measured {} ({} preset, {} x {} layers) -> {}\n", refit->points.size(),
+               refit->date, refit->options.label, card.name, refit->options.layers, o.out_dir);
+  else
+    fmt::print("infersim calibrate ({}): {} x {} layers on this machine -> {}\n", o.label, card.name, o.layers, o.out_dir);
   std::fflush(stdout);
   const std::string db_path = a.value_or("db", (std::filesystem::path(o.out_dir) / "calibration.sqlite").string());
-  const auto r = hostcal::run_host_calibration(o);
+  const auto r = refit ? std::move(*refit) : hostcal::run_host_calibration(o);
   hostcal::write_outputs(r, o.out_dir);
   std::string run_name;
   const std::size_t stored = write_store(r, db_path, run_name);
   std::string weights_note;
-  if (!r.weights_file.empty()) {
+  if (!r.weights_file.empty() && r.refit_of.empty()) {  // a refit never touches files of the earlier run
     if (a.flag("keep-weights")) {
       weights_note = fmt::format("kept the weights file {} (--keep-weights)\n", r.weights_file);
     } else {
@@ -206,12 +235,17 @@ int cmd_calibrate(const ArgList& argv) {
              common::format_si(r.profile.peak(common::DType::fp32), "FLOP/s"),
              common::format_si(r.profile.peak(common::DType::bf16), "FLOP/s"), r.profile.main_memory_bw_bytes_per_s / 1e9,
              r.threads, r.isa);
-  fmt::print("fitted:   compute_fraction {:.2f}, memory_fraction {:.2f}, step {:.1f} us, layer {:.1f} us, sequence {:.1f} us\n",
-             p.compute_fraction, p.memory_fraction, p.step_overhead_s * 1e6, p.layer_overhead_s * 1e6, p.seq_overhead_s * 1e6);
+  fmt::print("fitted:   compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack {:.2f} FLOP/weight, roofline norm {:.1f}, "
+             "step {:.1f} us, layer {:.1f} us, sequence {:.1f} us\n",
+             p.compute_fraction, p.memory_fraction, p.dequant_flops_per_weight, p.roofline_norm, p.step_overhead_s * 1e6,
+             p.layer_overhead_s * 1e6, p.seq_overhead_s * 1e6);
   Table t({"metric", "fit median", "fit P90", "held-out median", "held-out P90", "held-out n"});
   for (const auto& [k, e] : r.errors) t.add({k, med(e.fit), p90(e.fit), med(e.held_out), p90(e.held_out), std::to_string(e.held_out.n)});
   fmt::print("prediction error |predicted/measured - 1| (targets: held-out decode <= 5%, prefill <= 10%):\n{}", t.render());
-  fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json in {:.1f} s\n", o.out_dir, r.wall_s);
+  if (r.refit_of.empty())
+    fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json in {:.1f} s\n", o.out_dir, r.wall_s);
+  else
+    fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json (refit of {})\n", o.out_dir, r.refit_of);
   fmt::print("stored {} rows in {} (run {}; infersim results export --db {} --csv --run {})\n{}", stored, db_path, run_name, db_path,
              run_name, weights_note);
   return 0;

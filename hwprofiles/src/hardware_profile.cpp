@@ -117,8 +117,13 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
     frac(c.params.compute_fraction, "calibration compute_fraction");
     frac(c.params.memory_fraction, "calibration memory_fraction");
     bad(c.params.step_overhead_s < 0 || c.params.layer_overhead_s < 0 || c.params.seq_overhead_s < 0 ||
-            c.params.collective_overhead_s < 0 || c.params.pp_staging_fraction < 0,
+            c.params.collective_overhead_s < 0 || c.params.pp_staging_fraction < 0 ||
+            c.params.dequant_flops_per_weight < 0,
         "calibration overheads must be >= 0");
+    bad(!(c.params.roofline_norm == 0 || c.params.roofline_norm >= 1),
+        fmt::format("calibration roofline_norm must be 0 (pure max) or >= 1, got {}", c.params.roofline_norm));
+    frac(c.params.attention_fraction, "calibration attention_fraction");
+    bad(c.params.gemv_max_rows < 0, "calibration gemv_max_rows must be >= 0");
   }
   return p;
 }

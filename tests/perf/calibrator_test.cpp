@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/perf/step_estimator.h"
 #include "infersim/model/model_catalog.h"
 
 using namespace infersim;
@@ -73,6 +77,69 @@ TEST(Calibrator, RecoversKnownParametersFromSyntheticMeasurements) {
   EXPECT_NEAR(r.params.memory_fraction, 0.75, 0.011);
   for (const auto& [m, s] : r.held_out_error) EXPECT_LT(s.median_abs, 0.02) << perf::metric_name(m);
   EXPECT_GT(r.rows_fit, r.rows_held_out);
+}
+
+// The optional terms (unpack ceiling, roofline norm, attention fraction) are recovered too, with the
+// fractions and overheads, from steps that exercise each of them (int8 weight-only decode, batches
+// around the ridge, long contexts); streaming kernels up to gemv_max_rows keep the pure max.
+TEST(Calibrator, RecoversUnpackNormAndAttentionTermsFromSyntheticSteps) {
+  auto hw = hwprofiles::load_hardware_profile(data("hw/good.json"));
+  hw.calibrations.clear();
+  // CPU-like balance (ridge at ~20 FLOP/byte for bf16), so every term shows within the grid.
+  hw.peak_flops[int(common::DType::bf16)] = 1e12;
+  hw.peak_flops[int(common::DType::fp32)] = 5e11;
+  hw.main_memory_bw_bytes_per_s = 50e9;
+  const auto& card = model::ModelCatalog::shipped().get("llama-3.2-1b");
+  hwprofiles::CalibrationParams truth;
+  truth.compute_fraction = 0.7;
+  truth.memory_fraction = 0.85;
+  truth.interconnect_fraction = 1.0;
+  truth.dequant_flops_per_weight = 24;  // int8 decode at small batch: unpack-bound
+  truth.roofline_norm = 2.5;
+  truth.attention_fraction = 0.6;
+  truth.gemv_max_rows = 4;
+  truth.step_overhead_s = 150e-6;
+  truth.layer_overhead_s = 8e-6;
+  std::deque<perf::Measurement> rows;
+  std::vector<perf::Observation> obs;
+  int k = 0;
+  for (auto weight : {common::DType::bf16, common::DType::int8}) {
+    perf::Deployment d;
+    d.hardware = hw;
+    d.precision = {weight, common::DType::bf16, common::DType::bf16};
+    const perf::StepEstimator est(card, d);
+    std::vector<model::BatchShape> shapes;
+    for (double b : {1, 2, 4, 8, 16, 24, 32, 64, 256})
+      for (double ctx : {128, 4096}) shapes.push_back(model::BatchShape::decode(b, ctx));
+    for (double len : {64, 512, 2048}) shapes.push_back(model::BatchShape::prefill(1, len));
+    for (const auto& s : shapes) {
+      perf::Measurement m;
+      m.held_out = k++ % 3 == 1;
+      rows.push_back(m);
+      perf::Observation o;
+      o.row = &rows.back();
+      o.metric = perf::Metric::tpot;
+      o.terms = {{est.cost(s), 1.0}};
+      o.measured = o.predict(truth);
+      obs.push_back(o);
+    }
+  }
+  perf::FitOptions fo;
+  fo.dequant = fo.ridge = fo.attention = true;
+  fo.gemv_max_rows = 4;
+  const auto r = perf::fit_calibration(obs, 1.0, fo);
+  EXPECT_NEAR(r.params.compute_fraction, 0.7, 0.011);
+  EXPECT_NEAR(r.params.memory_fraction, 0.85, 0.011);
+  EXPECT_NEAR(r.params.dequant_flops_per_weight, 24, 0.26);
+  EXPECT_NEAR(r.params.roofline_norm, 2.5, 0.11);
+  EXPECT_NEAR(r.params.attention_fraction, 0.6, 0.021);
+  EXPECT_EQ(r.params.gemv_max_rows, 4);
+  for (const auto& [m, s] : r.held_out_error) EXPECT_LT(s.median_abs, 0.01) << perf::metric_name(m);
+  // Without the options the same data cannot be described as well (the terms matter).
+  const auto plain = perf::fit_calibration(obs, 1.0);
+  EXPECT_EQ(plain.params.roofline_norm, 0);
+  EXPECT_EQ(plain.params.dequant_flops_per_weight, 0);
+  EXPECT_GT(plain.fit_error.at(perf::Metric::tpot).p90_abs, 2 * r.fit_error.at(perf::Metric::tpot).p90_abs + 0.01);
 }
 
 TEST(Calibrator, ErrorStatsAreMedianAndP90OfAbsoluteErrors) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <unistd.h>
 
 #include "infersim/model/model_spec_json.h"
@@ -106,6 +107,37 @@ TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
   int weights = 0;
   for (const auto& e : fs::directory_iterator(kept)) weights += e.path().extension() == ".safetensors";
   EXPECT_EQ(weights, 1) << k.out;
+
+  // --refit fits the saved measurements again without measuring: the same build gives byte-identical
+  // profile and calibration files, and the earlier run's weights file is left alone.
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string host_before = slurp(fs::path(kept) / "host.json"), cal_before = slurp(fs::path(kept) / "calibrations.json");
+  auto rf = run("calibrate --refit " + kept + " --model " + card_ + " --db " + (dir_ / "refit.sqlite").string());
+  ASSERT_EQ(rf.code, 0) << rf.out;
+  EXPECT_NE(rf.out.find("refit of"), std::string::npos) << rf.out;
+  EXPECT_EQ(slurp(fs::path(kept) / "host.json"), host_before);
+  EXPECT_EQ(slurp(fs::path(kept) / "calibrations.json"), cal_before);
+  weights = 0;
+  for (const auto& e : fs::directory_iterator(kept)) weights += e.path().extension() == ".safetensors";
+  EXPECT_EQ(weights, 1) << rf.out;
+  EXPECT_EQ(run("calibrate --refit " + kept + " --quick").code, 2);
+  auto missing = run("calibrate --refit " + (dir_ / "nowhere").string());
+  EXPECT_EQ(missing.code, 2) << missing.out;
+  EXPECT_NE(missing.out.find("nowhere"), std::string::npos) << missing.out;
+  // A damaged report names the file and the field.
+  std::string rep = slurp(fs::path(kept) / "report.json");
+  const auto at = rep.find("\"measured_s\"");
+  ASSERT_NE(at, std::string::npos);
+  rep.replace(at, std::string("\"measured_s\"").size(), "\"measured\"");
+  std::ofstream(dir_ / "broken.json") << rep;
+  auto br = run("calibrate --refit " + (dir_ / "broken.json").string() + " --model " + card_ + " --out " + (dir_ / "br").string());
+  EXPECT_EQ(br.code, 2) << br.out;
+  EXPECT_NE(br.out.find("broken.json"), std::string::npos) << br.out;
+  EXPECT_NE(br.out.find("/points/0/measured_s"), std::string::npos) << br.out;
+  EXPECT_FALSE(fs::exists(dir_ / "br")) << "nothing written for a bad report";
 }
 
 }  // namespace

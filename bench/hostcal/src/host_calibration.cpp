@@ -7,16 +7,20 @@
 #include <cmath>
 #include <ctime>
 #include <deque>
+#include <map>
 #include <fstream>
 #include <filesystem>
+#include <memory>
 #include <random>
 
 #include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/perf/step_estimator.h"
 #include "infersim/refengine/engine.h"
+#include "infersim/refengine/kernels.h"
 
 namespace infersim::hostcal {
 
@@ -35,7 +39,7 @@ Options Options::quick(const model::ModelSpec& card) {
   o.prefill_batches = {1, 4};
   o.prefill_lengths = {16, 64, 256, 1024};
   o.max_prefill_tokens = 1024;
-  o.repeats = 3;
+  o.repeats = 5;
   o.probe_seconds = 0.15;
   o.probe_cache_levels = true;
   return o;
@@ -197,6 +201,114 @@ std::string loadavg() {
 
 }  // namespace
 
+namespace {
+
+// Steps 4-5 of the calibration (shared by a measured run and a refit of a saved report): the
+// observations on the measured profile, the fit, the errors, the fitted profile and entry.
+void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
+  const Options& o = r.options;
+  const model::ModelSpec spec = refengine::truncated(o.card, o.layers);
+  r.profile = make_profile(r.probes, r.hydration, r.date, r.threads, r.isa == refengine::isa_name(refengine::Isa::avx512));
+  std::deque<perf::Measurement> rows;  // observations point at these
+  std::vector<perf::Observation> obs;
+  for (auto& p : r.points) {
+    perf::Deployment dep;
+    dep.hardware = r.profile;
+    dep.hardware.calibrations.clear();
+    // The math format the engine's matmuls use for this step (its own dispatch rule): bf16 dot
+    // products for bf16 weights, and for int8 weights once a step has more rows than one micro-tile;
+    // f32 FMAs for fp32 weights and for int8 decode at small batch (each int8 row is widened to f32 in
+    // registers). The estimator then takes the matching measured peak (matmul_peak()).
+    dep.precision = refengine::Engine::precision_for(p.dtype, p.prefill ? std::int64_t(p.batch) * p.length : p.batch);
+    perf::StepEstimator est(refengine::truncated(o.card, p.layers), dep);
+    const perf::StepCost c = est.cost(p.shape);
+    p.flops = c.flops;
+    p.bytes = c.bytes;
+    hwprofiles::CalibrationParams ideal;
+    ideal.compute_fraction = ideal.memory_fraction = ideal.interconnect_fraction = 1.0;
+    p.roofline_s = c.time(ideal);
+    perf::Measurement m;
+    m.file = "infersim calibrate";
+    m.hardware = HOST_HARDWARE;
+    m.runtime = ENGINE_RUNTIME;
+    m.model = fmt::format("{} ({} layers)", spec.name, p.layers);
+    m.batch = p.batch;
+    m.input = double(p.length);
+    m.output = p.prefill ? 1 : 1;
+    m.held_out = p.held_out;
+    (p.prefill ? m.ttft_s : m.tpot_s) = p.measured_s;
+    rows.push_back(m);
+    perf::Observation ob;
+    ob.row = &rows.back();
+    ob.metric = p.prefill ? perf::Metric::ttft : perf::Metric::tpot;
+    ob.terms = {{c, 1.0}};
+    ob.measured = p.measured_s;
+    obs.push_back(std::move(ob));
+  }
+  if (say) say(fmt::format("fitting {} observations ({} held out)", obs.size(),
+                  std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
+  perf::FitOptions fo;
+  fo.dequant = true;  // int8 weight-only steps unpack every weight (bench/refengine kernels)
+  fo.ridge = true;    // the blocked GEMM path (batch > one micro-tile) overlaps compute and memory partly
+  fo.attention = true;  // decode attention streams the KV cache in short dependent blocks
+  const auto isa = refengine::parse_isa(r.isa);
+  fo.gemv_max_rows = refengine::micro_tile_rows(isa ? *isa : refengine::active_isa());
+  r.fit = perf::fit_calibration(obs, 1.0, fo);
+  for (std::size_t i = 0; i < obs.size(); ++i) r.points[i].predicted_s = obs[i].predict(r.fit.params);
+  r.errors = point_errors(r.points);
+
+  r.profile.datasheet_efficiency.compute_fraction = r.fit.params.compute_fraction;
+  r.profile.datasheet_efficiency.memory_fraction = r.fit.params.memory_fraction;
+  const std::string fit_tag = fmt::format("[FIT] infersim calibrate {} ({} engine steps fit, {} held out)", r.date,
+                                          r.fit.rows_fit, r.fit.rows_held_out);
+  r.profile.sources["/efficiency/compute_fraction"] = fit_tag + ": achieved / measured peak on the engine's matmuls";
+  r.profile.sources["/efficiency/memory_fraction"] = fit_tag + ": achieved / measured read bandwidth";
+
+  r.entry.hardware = HOST_HARDWARE;
+  r.entry.calibration.runtime = ENGINE_RUNTIME;
+  r.entry.calibration.params = r.fit.params;
+  r.entry.calibration.source = fit_tag;
+  r.entry.calibration.fitted_on = HOST_HARDWARE;
+  r.entry.calibration.rows_fit = r.fit.rows_fit;
+  r.entry.calibration.rows_held_out = r.fit.rows_held_out;
+  r.entry.data = (std::filesystem::path(o.out_dir) / "report.json").string();
+  {
+    common::Json fe = common::Json::object(), he = common::Json::object();
+    auto stat = [](const perf::ErrorStats& s) {
+      return common::Json{{"n", s.n}, {"median_abs_pct", 100 * s.median_abs}, {"p90_abs_pct", 100 * s.p90_abs},
+                          {"mean_signed_pct", 100 * s.mean_signed}};
+    };
+    for (const char* k : {"decode", "prefill"}) {
+      auto it = r.errors.find(k);
+      if (it == r.errors.end()) continue;
+      fe[k == std::string("decode") ? "tpot" : "ttft"] = stat(it->second.fit);
+      he[k == std::string("decode") ? "tpot" : "ttft"] = stat(it->second.held_out);
+    }
+    r.entry.fit_error = {{"fit", fe}, {"held_out", he}};
+  }
+  r.profile.calibrations = {r.entry.calibration};
+
+  // 5. What the estimate CLI would use for a profile loaded from a path, for the report.
+  try {
+    hwprofiles::HardwareProfile h = r.profile;
+    h.calibrations.clear();
+    hwprofiles::HardwareCatalog::shipped().attach_calibrations(h);
+    perf::Deployment dep;
+    dep.hardware = h;
+    dep.precision = {DType::bf16, DType::bf16, DType::bf16};
+    const auto res = perf::apply_runtime(spec, dep);
+    r.estimate_cli_calibration = res.calibration.source;
+    r.estimate_cli_params = res.calibration.params;
+    std::vector<GridPoint> tmp = r.points;
+    for (std::size_t i = 0; i < obs.size(); ++i) tmp[i].predicted_s = obs[i].predict(r.estimate_cli_params);
+    for (auto& [k, v] : point_errors(tmp)) r.estimate_cli_errors[k] = v.held_out;
+  } catch (const std::exception& ex) {
+    r.estimate_cli_calibration = std::string("(could not resolve: ") + ex.what() + ")";
+  }
+}
+
+}  // namespace
+
 std::map<std::string, MetricErrors> point_errors(const std::vector<GridPoint>& points) {
   std::map<std::string, std::vector<double>> fit, held;
   for (const auto& p : points) {
@@ -252,13 +364,29 @@ Result run_host_calibration(const Options& o) {
   // kernel is refilling / reclaiming) ran its decode steps 30-40% slower than the same engine later
   // in the run on this VM. Measuring it last keeps the grid free of that disturbance.
 
-  // 3. The grid, one engine per dtype.
+  // 3. The grid: one engine per (dtype, depth), all built first, then the repetitions as passes over
+  // the whole grid of every engine. Interference on a shared machine comes and goes over seconds, and
+  // its memory bandwidth drifts over minutes: measuring one dtype after the other would give each
+  // dtype its own conditions (seen as per-dtype offsets of 5-10% between runs), interleaving gives
+  // every point the same chance of a quiet moment.
   r.points = grid(o);
   std::mt19937 rng(std::uint32_t(o.seed));
   std::vector<std::pair<DType, int>> configs;
   for (const auto& p : r.points)
     if (std::find(configs.begin(), configs.end(), std::pair(p.dtype, p.layers)) == configs.end())
       configs.push_back({p.dtype, p.layers});
+  struct Prepared {
+    std::vector<refengine::StepInput> in;
+    std::vector<int> ids;
+  };
+  struct Config {
+    DType dtype;
+    int layers;
+    std::unique_ptr<refengine::Engine> engine;
+    std::vector<GridPoint*> pts;
+    std::vector<Prepared> prep;
+  };
+  std::vector<Config> engines;
   for (const auto& [d, layers] : configs) {
     const model::ModelSpec cspec = refengine::truncated(o.card, layers);
     std::optional<refengine::ModelWeights> w;
@@ -273,16 +401,16 @@ Result run_host_calibration(const Options& o) {
     if (layers == o.layers) r.load_seconds.push_back({dname(d), load_s});
     refengine::EngineOptions eo;
     eo.threads = r.threads;
-    refengine::Engine e(std::move(*w), eo);
+    Config c{d, layers, std::make_unique<refengine::Engine>(std::move(*w), eo), {}, {}};
+    refengine::Engine& e = *c.engine;
     say(fmt::format("{} engine, {} layers: {} of weights {} in {:.1f} s", dname(d), layers,
                     common::format_bytes(e.weights().bytes()), o.hydration && layers == o.layers ? "loaded" : "built", load_s));
-    std::vector<GridPoint*> pts;
     for (auto& p : r.points)
-      if (p.dtype == d && p.layers == layers) pts.push_back(&p);
+      if (p.dtype == d && p.layers == layers) c.pts.push_back(&p);
     // Decode sequences: sequence i must hold the longest context of any point with batch > i.
     int max_batch = 0;
     std::int64_t max_tokens = 1, max_emit = 1;
-    for (auto* p : pts) {
+    for (auto* p : c.pts) {
       max_tokens = std::max(max_tokens, std::int64_t(p->batch) * (p->prefill ? p->length : 1));
       max_emit = std::max<std::int64_t>(max_emit, p->batch);
       if (!p->prefill) max_batch = std::max(max_batch, p->batch);
@@ -291,63 +419,62 @@ Result run_host_calibration(const Options& o) {
     std::vector<int> dseq;
     for (int i = 0; i < max_batch; ++i) {
       std::int64_t need = 0;
-      for (auto* p : pts)
+      for (auto* p : c.pts)
         if (!p->prefill && p->batch > i) need = std::max(need, p->length);
       const int id = e.add_sequence(need + 2);
       e.fill_context(id, need, o.seed + std::uint64_t(i));
       dseq.push_back(id);
     }
     // Prefill sequences: one set per point, emptied before each run.
-    struct Prepared {
-      std::vector<refengine::StepInput> in;
-      std::vector<int> ids;
-    };
-    std::vector<Prepared> prep(pts.size());
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      const auto* p = pts[i];
+    c.prep.resize(c.pts.size());
+    for (std::size_t i = 0; i < c.pts.size(); ++i) {
+      const auto* p = c.pts[i];
       for (int b = 0; b < p->batch; ++b) {
         const int id = p->prefill ? e.add_sequence(p->length + 1) : dseq[std::size_t(b)];
         std::vector<std::int32_t> toks(std::size_t(p->prefill ? p->length : 1));
         for (auto& t : toks) t = std::int32_t(rng() % std::uint32_t(spec.vocab_size));
-        prep[i].ids.push_back(id);
-        prep[i].in.push_back({id, std::move(toks)});
+        c.prep[i].ids.push_back(id);
+        c.prep[i].in.push_back({id, std::move(toks)});
       }
     }
-    auto run_point = [&](std::size_t i) {
-      GridPoint* p = pts[i];
-      for (int id : prep[i].ids) e.truncate(id, p->prefill ? 0 : p->length);
-      const auto s = e.step(prep[i].in);
-      p->samples.push_back(s.seconds);
-      if (s.seconds < p->measured_s) {
-        p->measured_s = s.seconds;
-        p->op_seconds = s.op_seconds;
-        p->shape = s.shape;
-      }
-    };
-    for (auto* p : pts) p->measured_s = 1e300;
-    // Warm-up (page in weights and scratch), then the repetitions as passes over the whole grid:
-    // interference on a shared machine comes and goes over seconds, so spreading a point's
-    // repetitions over the run gives each point the same chance of a quiet moment.
-    if (!pts.empty()) {
-      run_point(0);
-      pts[0]->samples.clear();
-      pts[0]->measured_s = 1e300;
-    }
-    for (int pass = 0; pass < o.repeats; ++pass) {
-      for (std::size_t i = 0; i < pts.size(); ++i) {
-        if (pass >= 2 && pts[i]->measured_s > 1.0) continue;  // long steps: two runs are enough
-        run_point(i);
-      }
-      // Re-probe after every pass: the machine's bandwidth and clocks drift with other tenants' load,
-      // and the profile should describe the same conditions the engine ran in (it keeps the best).
-      refresh_probes(r.probes, r.threads, std::max(0.05, o.probe_seconds / 3));
-      say(fmt::format("{} x {} layers: pass {}/{} done", dname(d), layers, pass + 1, o.repeats));
-    }
-    for (auto* p : pts)
-      say(fmt::format("{} {:>2}L {} batch {:>2} x {:>4} {}: {:8.2f} ms (best of {}){}", dname(d), layers,
-                      p->prefill ? "prefill" : "decode ", p->batch, p->length, p->prefill ? "tokens " : "context", p->measured_s * 1e3, p->samples.size(),
-                      p->held_out ? "  (held out)" : ""));
+    for (auto* p : c.pts) p->measured_s = 1e300;
+    engines.push_back(std::move(c));
   }
+  auto run_point = [&](Config& c, std::size_t i) {
+    GridPoint* p = c.pts[i];
+    for (int id : c.prep[i].ids) c.engine->truncate(id, p->prefill ? 0 : p->length);
+    const auto s = c.engine->step(c.prep[i].in);
+    p->samples.push_back(s.seconds);
+    if (s.seconds < p->measured_s) {
+      p->measured_s = s.seconds;
+      p->op_seconds = s.op_seconds;
+      p->shape = s.shape;
+    }
+  };
+  for (int pass = 0; pass < o.repeats; ++pass) {
+    for (auto& c : engines) {
+      // Warm-up before a configuration's first run (page in weights and scratch), not counted.
+      if (pass == 0 && !c.pts.empty()) {
+        run_point(c, 0);
+        c.pts[0]->samples.clear();
+        c.pts[0]->measured_s = 1e300;
+      }
+      for (std::size_t i = 0; i < c.pts.size(); ++i) {
+        if (pass >= 2 && c.pts[i]->measured_s > 1.0) continue;  // long steps: two runs are enough
+        run_point(c, i);
+      }
+    }
+    // Re-probe after every pass: the machine's bandwidth and clocks drift with other tenants' load,
+    // and the profile should describe the same conditions the engine ran in (it keeps the best).
+    refresh_probes(r.probes, r.threads, std::max(0.05, o.probe_seconds / 3));
+    say(fmt::format("pass {}/{} over {} engines done", pass + 1, o.repeats, engines.size()));
+  }
+  for (const auto& c : engines)
+    for (auto* p : c.pts)
+      say(fmt::format("{} {:>2}L {} batch {:>2} x {:>4} {}: {:8.2f} ms (best of {}){}", dname(c.dtype), c.layers,
+                      p->prefill ? "prefill" : "decode ", p->batch, p->length, p->prefill ? "tokens " : "context", p->measured_s * 1e3,
+                      p->samples.size(), p->held_out ? "  (held out)" : ""));
+  engines.clear();  // free the weights before the hydration probe reads the file
 
   if (o.hydration) {
     r.hydration = refengine::measure_hydration(r.weights_file, true);
@@ -356,100 +483,180 @@ Result run_host_calibration(const Options& o) {
                                                : "not measured (" + r.hydration->cold_note + ")"));
   }
 
-  // 4. Observations on the measured profile, and the fit.
-  r.profile = make_profile(r.probes, r.hydration, r.date, r.threads, refengine::active_isa() == refengine::Isa::avx512);
-  std::deque<perf::Measurement> rows;  // observations point at these
-  std::vector<perf::Observation> obs;
-  for (auto& p : r.points) {
-    perf::Deployment dep;
-    dep.hardware = r.profile;
-    dep.hardware.calibrations.clear();
-    // The math format the engine's matmuls use for this step (its own dispatch rule): bf16 dot
-    // products for bf16 weights, and for int8 weights once a step has more rows than one micro-tile;
-    // f32 FMAs for fp32 weights and for int8 decode at small batch (each int8 row is widened to f32 in
-    // registers). The estimator then takes the matching measured peak (matmul_peak()).
-    dep.precision = refengine::Engine::precision_for(p.dtype, p.prefill ? std::int64_t(p.batch) * p.length : p.batch);
-    perf::StepEstimator est(refengine::truncated(o.card, p.layers), dep);
-    const perf::StepCost c = est.cost(p.shape);
-    p.flops = c.flops;
-    p.bytes = c.bytes;
-    hwprofiles::CalibrationParams ideal;
-    ideal.compute_fraction = ideal.memory_fraction = ideal.interconnect_fraction = 1.0;
-    p.roofline_s = c.time(ideal);
-    perf::Measurement m;
-    m.file = "infersim calibrate";
-    m.hardware = HOST_HARDWARE;
-    m.runtime = ENGINE_RUNTIME;
-    m.model = fmt::format("{} ({} layers)", spec.name, p.layers);
-    m.batch = p.batch;
-    m.input = double(p.length);
-    m.output = p.prefill ? 1 : 1;
-    m.held_out = p.held_out;
-    (p.prefill ? m.ttft_s : m.tpot_s) = p.measured_s;
-    rows.push_back(m);
-    perf::Observation ob;
-    ob.row = &rows.back();
-    ob.metric = p.prefill ? perf::Metric::ttft : perf::Metric::tpot;
-    ob.terms = {{c, 1.0}};
-    ob.measured = p.measured_s;
-    obs.push_back(std::move(ob));
-  }
-  say(fmt::format("fitting {} observations ({} held out)", obs.size(),
-                  std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
-  r.fit = perf::fit_calibration(obs, 1.0);
-  for (std::size_t i = 0; i < obs.size(); ++i) r.points[i].predicted_s = obs[i].predict(r.fit.params);
-  r.errors = point_errors(r.points);
-
-  r.profile.datasheet_efficiency.compute_fraction = r.fit.params.compute_fraction;
-  r.profile.datasheet_efficiency.memory_fraction = r.fit.params.memory_fraction;
-  const std::string fit_tag = fmt::format("[FIT] infersim calibrate {} ({} engine steps fit, {} held out)", r.date,
-                                          r.fit.rows_fit, r.fit.rows_held_out);
-  r.profile.sources["/efficiency/compute_fraction"] = fit_tag + ": achieved / measured peak on the engine's matmuls";
-  r.profile.sources["/efficiency/memory_fraction"] = fit_tag + ": achieved / measured read bandwidth";
-
-  r.entry.hardware = HOST_HARDWARE;
-  r.entry.calibration.runtime = ENGINE_RUNTIME;
-  r.entry.calibration.params = r.fit.params;
-  r.entry.calibration.source = fit_tag;
-  r.entry.calibration.fitted_on = HOST_HARDWARE;
-  r.entry.calibration.rows_fit = r.fit.rows_fit;
-  r.entry.calibration.rows_held_out = r.fit.rows_held_out;
-  r.entry.data = (std::filesystem::path(o.out_dir) / "report.json").string();
-  {
-    common::Json fe = common::Json::object(), he = common::Json::object();
-    auto stat = [](const perf::ErrorStats& s) {
-      return common::Json{{"n", s.n}, {"median_abs_pct", 100 * s.median_abs}, {"p90_abs_pct", 100 * s.p90_abs},
-                          {"mean_signed_pct", 100 * s.mean_signed}};
-    };
-    for (const char* k : {"decode", "prefill"}) {
-      auto it = r.errors.find(k);
-      if (it == r.errors.end()) continue;
-      fe[k == std::string("decode") ? "tpot" : "ttft"] = stat(it->second.fit);
-      he[k == std::string("decode") ? "tpot" : "ttft"] = stat(it->second.held_out);
-    }
-    r.entry.fit_error = {{"fit", fe}, {"held_out", he}};
-  }
-  r.profile.calibrations = {r.entry.calibration};
-
-  // 5. What the estimate CLI would use for a profile loaded from a path, for the report.
-  try {
-    hwprofiles::HardwareProfile h = r.profile;
-    h.calibrations.clear();
-    hwprofiles::HardwareCatalog::shipped().attach_calibrations(h);
-    perf::Deployment dep;
-    dep.hardware = h;
-    dep.precision = {DType::bf16, DType::bf16, DType::bf16};
-    const auto res = perf::apply_runtime(spec, dep);
-    r.estimate_cli_calibration = res.calibration.source;
-    r.estimate_cli_params = res.calibration.params;
-    std::vector<GridPoint> tmp = r.points;
-    for (std::size_t i = 0; i < obs.size(); ++i) tmp[i].predicted_s = obs[i].predict(r.estimate_cli_params);
-    for (auto& [k, v] : point_errors(tmp)) r.estimate_cli_errors[k] = v.held_out;
-  } catch (const std::exception& ex) {
-    r.estimate_cli_calibration = std::string("(could not resolve: ") + ex.what() + ")";
-  }
+  fit_points(r, say);
   r.load_after = loadavg();
   r.wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  return r;
+}
+
+namespace {
+
+// Strict reads of our own report.json: a missing or mistyped field names the file and the pointer.
+struct ReportReader {
+  std::string file;
+  const common::Json& get(const common::Json& j, const std::string& at, const std::string& key) const {
+    if (!j.is_object() || !j.contains(key)) throw common::ConfigError(file, at + "/" + key, "missing (not a report.json written by infersim calibrate?)");
+    return j.at(key);
+  }
+  double num(const common::Json& j, const std::string& at, const std::string& key) const {
+    const auto& v = get(j, at, key);
+    if (!v.is_number()) throw common::ConfigError(file, at + "/" + key, "must be a number");
+    return v.get<double>();
+  }
+  std::string str(const common::Json& j, const std::string& at, const std::string& key) const {
+    const auto& v = get(j, at, key);
+    if (!v.is_string()) throw common::ConfigError(file, at + "/" + key, "must be a string");
+    return v.get<std::string>();
+  }
+  const common::Json& arr(const common::Json& j, const std::string& at, const std::string& key) const {
+    const auto& v = get(j, at, key);
+    if (!v.is_array()) throw common::ConfigError(file, at + "/" + key, "must be an array");
+    return v;
+  }
+  template <class T>
+  std::vector<T> list(const common::Json& j, const std::string& at, const std::string& key) const {
+    std::vector<T> out;
+    const auto& a = arr(j, at, key);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (!a[i].is_number()) throw common::ConfigError(file, fmt::format("{}/{}/{}", at, key, i), "must be a number");
+      out.push_back(a[i].get<T>());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::string report_model_name(const std::string& report_json) {
+  const auto j = common::load_json_file(report_json);
+  ReportReader rd{report_json};
+  return rd.str(rd.get(j, "", "options"), "/options", "model");
+}
+
+Result refit_host_calibration(const std::string& report_json, const model::ModelSpec& card) {
+  const auto j = common::load_json_file(report_json);
+  ReportReader rd{report_json};
+  Result r;
+  r.refit_of = report_json;
+  r.date = rd.str(j, "", "date");
+  r.load_before = rd.str(j, "", "loadavg_before");
+  r.load_after = rd.str(j, "", "loadavg_after");
+  const auto& oj = rd.get(j, "", "options");
+  Options& o = r.options;
+  o.card = card;
+  o.out_dir = std::filesystem::path(report_json).parent_path().string();
+  if (const auto m = rd.str(oj, "/options", "model"); m != card.name)
+    throw common::ConfigError(report_json, "/options/model", fmt::format("report is for '{}', card given is '{}'", m, card.name));
+  o.label = rd.str(oj, "/options", "preset");
+  o.layers = int(rd.num(oj, "/options", "layers"));
+  o.depth_layers = int(rd.num(oj, "/options", "depth_layers"));
+  o.dtypes.clear();
+  const auto& dts = rd.arr(oj, "/options", "dtypes");
+  for (std::size_t i = 0; i < dts.size(); ++i) {
+    const auto d = dts[i].is_string() ? common::parse_dtype(dts[i].get<std::string>()) : std::nullopt;
+    if (!d) throw common::ConfigError(report_json, fmt::format("/options/dtypes/{}", i), "not a dtype name");
+    o.dtypes.push_back(*d);
+  }
+  o.decode_batches = rd.list<int>(oj, "/options", "decode_batches");
+  o.decode_contexts = rd.list<std::int64_t>(oj, "/options", "decode_contexts");
+  o.prefill_batches = rd.list<int>(oj, "/options", "prefill_batches");
+  o.prefill_lengths = rd.list<std::int64_t>(oj, "/options", "prefill_lengths");
+  o.repeats = int(rd.num(oj, "/options", "repeats"));
+  o.seed = std::uint64_t(rd.num(oj, "/options", "seed"));
+  r.threads = int(rd.num(oj, "/options", "threads"));
+  r.isa = rd.str(oj, "/options", "kernel_tier");
+  if (o.layers < 1 || o.layers > card.num_layers) throw common::ConfigError(report_json, "/options/layers", "outside the card's layers");
+
+  const auto& mj = rd.get(j, "", "machine");
+  auto& p = r.probes;
+  p.cpu_model = rd.str(mj, "/machine", "cpu");
+  p.isa_flags = rd.str(mj, "/machine", "isa_flags");
+  p.logical_cpus = int(rd.num(mj, "/machine", "logical_cpus"));
+  p.caches.l1d = std::int64_t(rd.num(mj, "/machine", "l1d_bytes"));
+  p.caches.l2 = std::int64_t(rd.num(mj, "/machine", "l2_bytes"));
+  p.caches.l3 = std::int64_t(rd.num(mj, "/machine", "l3_bytes"));
+  p.memory_bytes = rd.num(mj, "/machine", "memory_bytes");
+  const auto& pj = rd.get(j, "", "probes");
+  const auto& peaks = rd.arr(pj, "/probes", "peaks");
+  for (std::size_t i = 0; i < peaks.size(); ++i) {
+    const std::string at = fmt::format("/probes/peaks/{}", i);
+    micro::PeakResult x;
+    const std::string k = rd.str(peaks[i], at, "dtype");
+    bool found = false;
+    for (auto kind : {micro::PeakKind::fp32_fma, micro::PeakKind::bf16_dot, micro::PeakKind::int8_dot})
+      if (k == micro::peak_kind_name(kind)) x.kind = kind, found = true;
+    if (!found) throw common::ConfigError(report_json, at + "/dtype", fmt::format("unknown peak kind '{}'", k));
+    x.threads = int(rd.num(peaks[i], at, "threads"));
+    x.ops_per_s = rd.num(peaks[i], at, "ops_per_s");
+    x.instruction = rd.str(peaks[i], at, "instruction");
+    p.peaks.push_back(x);
+  }
+  const auto& bws = rd.arr(pj, "/probes", "bandwidth");
+  for (std::size_t i = 0; i < bws.size(); ++i) {
+    const std::string at = fmt::format("/probes/bandwidth/{}", i);
+    micro::BandwidthResult x;
+    const std::string k = rd.str(bws[i], at, "kind");
+    if (k == micro::bw_kind_name(micro::BwKind::read)) x.kind = micro::BwKind::read;
+    else if (k == micro::bw_kind_name(micro::BwKind::triad)) x.kind = micro::BwKind::triad;
+    else throw common::ConfigError(report_json, at + "/kind", fmt::format("unknown bandwidth kind '{}'", k));
+    x.level = rd.str(bws[i], at, "level");
+    x.working_set = std::int64_t(rd.num(bws[i], at, "working_set_bytes"));
+    x.threads = int(rd.num(bws[i], at, "threads"));
+    x.bytes_per_s = rd.num(bws[i], at, "bytes_per_s");
+    p.bandwidth.push_back(x);
+  }
+  p.wall_s = rd.num(pj, "/probes", "wall_s");
+  if (j.contains("hydration")) {
+    const auto& hj = j.at("hydration");
+    refengine::HydrationResult h;
+    h.path = rd.str(hj, "/hydration", "file");
+    h.bytes = rd.num(hj, "/hydration", "bytes");
+    h.warm_bytes_per_s = rd.num(hj, "/hydration", "warm_bytes_per_s");
+    const auto& cm = rd.get(hj, "/hydration", "cold_measured");
+    if (!cm.is_boolean()) throw common::ConfigError(report_json, "/hydration/cold_measured", "must be true or false");
+    h.cold_measured = cm.get<bool>();
+    if (h.cold_measured) h.cold_bytes_per_s = rd.num(hj, "/hydration", "cold_bytes_per_s");
+    h.resident_after_drop = rd.num(hj, "/hydration", "resident_after_drop");
+    h.cold_note = rd.str(hj, "/hydration", "note");
+    r.hydration = h;
+    r.weights_file = h.path;
+  }
+  if (const auto it = j.find("load_seconds"); it != j.end() && it->is_object())
+    for (auto e = it->begin(); e != it->end(); ++e)
+      if (e.value().is_number()) r.load_seconds.push_back({e.key(), e.value().get<double>()});
+
+  const auto& pts = rd.arr(j, "", "points");
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const std::string at = fmt::format("/points/{}", i);
+    GridPoint g;
+    const auto d = common::parse_dtype(rd.str(pts[i], at, "dtype"));
+    if (!d || !refengine::weight_dtype_supported(*d)) throw common::ConfigError(report_json, at + "/dtype", "not a reference-engine weight dtype");
+    g.dtype = *d;
+    const std::string ph = rd.str(pts[i], at, "phase");
+    if (ph != "decode" && ph != "prefill") throw common::ConfigError(report_json, at + "/phase", "must be decode or prefill");
+    g.prefill = ph == "prefill";
+    g.layers = int(rd.num(pts[i], at, "layers"));
+    g.batch = int(rd.num(pts[i], at, "batch"));
+    g.length = std::int64_t(rd.num(pts[i], at, "length"));
+    if (g.layers < 1 || g.layers > card.num_layers || g.batch < 1 || g.length < (g.prefill ? 1 : 0))
+      throw common::ConfigError(report_json, at, "layers, batch or length out of range");
+    g.held_out = rd.str(pts[i], at, "split") == "held_out";
+    g.measured_s = rd.num(pts[i], at, "measured_s");
+    if (!(g.measured_s > 0)) throw common::ConfigError(report_json, at + "/measured_s", "must be > 0");
+    g.samples = rd.list<double>(pts[i], at, "samples_s");
+    const auto& ops = rd.get(pts[i], at, "op_seconds");
+    for (std::size_t c = 0; c < model::OP_CLASS_COUNT; ++c)
+      if (const auto it = ops.find(model::op_class_name(model::OpClass(c))); it != ops.end() && it->is_number())
+        g.op_seconds[c] = it->get<double>();
+    // The shape the engine ran (Engine::shape_of): decode = each sequence attends to its cache + the
+    // new token; prefill = whole prompts on an empty cache.
+    for (int b = 0; b < g.batch; ++b)
+      g.shape += g.prefill ? model::BatchShape::prefill_chunk(double(g.length), 0, true)
+                           : model::BatchShape::decode(1, double(g.length) + 1);
+    r.points.push_back(std::move(g));
+  }
+  r.wall_s = rd.num(j, "", "wall_s");  // of the measurement; the refit itself takes well under a second
+  fit_points(r, nullptr);
   return r;
 }
 

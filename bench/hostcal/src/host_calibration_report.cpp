@@ -129,9 +129,11 @@ std::string report_md(const Result& r) {
   const auto& pr = r.fit.params;
   s += "\n## Fitted parameters ([FIT], calibrations.json)\n\n";
   s += fmt::format(
-      "compute_fraction {:.2f}, memory_fraction {:.2f}, step overhead {:.1f} us, layer overhead {:.1f} us, sequence "
-      "overhead {:.1f} us ({} points fit, {} held out, {} trimmed as outliers).\n\n",
-      pr.compute_fraction, pr.memory_fraction, pr.step_overhead_s * 1e6, pr.layer_overhead_s * 1e6, pr.seq_overhead_s * 1e6,
+      "compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack "
+      "{:.2f} FLOP per weight, roofline norm {:.1f} (above {:.0f} rows), attention fraction {:.2f}, step overhead {:.1f} us, "
+      "layer overhead {:.1f} us, sequence overhead {:.1f} us ({} points fit, {} held out, {} trimmed as outliers).\n\n",
+      pr.compute_fraction, pr.memory_fraction, pr.dequant_flops_per_weight, pr.roofline_norm, pr.gemv_max_rows,
+      pr.attention_fraction, pr.step_overhead_s * 1e6, pr.layer_overhead_s * 1e6, pr.seq_overhead_s * 1e6,
       r.fit.rows_fit, r.fit.rows_held_out, r.fit.trimmed);
   s += "## Prediction error (|predicted / measured - 1|)\n\n| metric | fit median | fit P90 | held-out median | held-out P90 | held-out n |\n|---|---|---|---|---|---|\n";
   for (const auto& [k, e] : r.errors)
@@ -166,7 +168,9 @@ void write_outputs(const Result& r, const std::string& dir) {
   const std::string host = (fs::path(dir) / "host.json").string();
   const std::string cal = (fs::path(dir) / "calibrations.json").string();
   common::write_text_file_atomic(host, hwprofiles::hardware_to_json(r.profile).dump(2) + "\n");
-  common::write_text_file_atomic(cal, hwprofiles::calibrations_to_json({r.entry}, "infersim calibrate").dump(2) + "\n");
+  hwprofiles::CalibrationEntry entry = r.entry;
+  entry.data = (fs::path(dir) / "report.json").string();  // the report written beside it (also for --refit --out)
+  common::write_text_file_atomic(cal, hwprofiles::calibrations_to_json({entry}, "infersim calibrate").dump(2) + "\n");
   common::write_text_file_atomic((fs::path(dir) / "report.json").string(), report_json(r).dump(2) + "\n");
   common::write_text_file_atomic((fs::path(dir) / "report.md").string(), report_md(r));
   // What we wrote must load through the same loaders everything else uses.

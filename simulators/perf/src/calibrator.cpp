@@ -123,9 +123,9 @@ struct Prepared {
   Eigen::MatrixXd A;  // rows: observation; cols: overhead multiplicities / measured
 };
 
-// Time of the roofline part (no overheads) of an observation at the given fractions.
-double roofline_part(const Observation& o, double cf, double mf, double icf) {
-  hwprofiles::CalibrationParams p;
+// Time of the roofline part (no overheads) of an observation at the given fractions (and unpack
+// cost / ridge overlap).
+double roofline_part(const Observation& o, double cf, double mf, double icf, hwprofiles::CalibrationParams p = {}) {
   p.compute_fraction = cf;
   p.memory_fraction = mf;
   p.interconnect_fraction = icf;
@@ -159,7 +159,7 @@ Eigen::VectorXd nnls_small(const Eigen::MatrixXd& A, const Eigen::VectorXd& b, d
 
 }  // namespace
 
-FitResult fit_calibration(const std::vector<Observation>& all, double icf) {
+FitResult fit_calibration(const std::vector<Observation>& all, double icf, const FitOptions& opt) {
   FitResult r;
   std::vector<const Observation*> fit;
   std::map<const Measurement*, bool> rows_fit, rows_held;
@@ -197,17 +197,47 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf) {
       A(i, 3) = colls / m;
       A(i, 4) = staging / m;
     }
+    // Overhead columns that are zero for every observation (e.g. collectives on one chip) cannot be
+    // fitted; leaving them out of the NNLS keeps its subset enumeration small. Their value stays 0.
+    std::vector<int> live;
+    for (int j = 0; j < K; ++j)
+      if (A.col(j).cwiseAbs().maxCoeff() > 0) live.push_back(j);
+    Eigen::MatrixXd AL(n, int(live.size()));
+    for (std::size_t j = 0; j < live.size(); ++j) AL.col(int(j)) = A.col(live[j]);
     double best_sse = std::numeric_limits<double>::infinity();
     hwprofiles::CalibrationParams best;
     best.interconnect_fraction = icf;
     Eigen::VectorXd b(n);
-    auto try_point = [&](double cf, double mf) {
+    // The extra terms (unpack cost, roofline norm, attention fraction) on integer grids: quarter
+    // FLOPs per weight, tenths of the norm (0 = pure max), percent (integer steps keep the
+    // parameters exact and the search deterministic). The fractions and overheads are fitted for
+    // each setting of the extra terms.
+    struct Extra {
+      int dq = 0, norm = 0, attn = 100;
+      bool operator==(const Extra&) const = default;
+    };
+    auto extra_params = [&](const Extra& e) {
+      hwprofiles::CalibrationParams p;
+      p.dequant_flops_per_weight = e.dq / 4.0;
+      p.roofline_norm = e.norm / 10.0;
+      p.attention_fraction = e.attn / 100.0;
+      p.gemv_max_rows = opt.gemv_max_rows;
+      return p;
+    };
+    auto try_point = [&](int c, int m, const Extra& e) {
+      const double cf = c / 100.0, mf = m / 100.0;
+      const hwprofiles::CalibrationParams ep = extra_params(e);
       for (int i = 0; i < n; ++i)
-        b(i) = 1.0 - roofline_part(*use[std::size_t(i)], cf, mf, icf) / use[std::size_t(i)]->measured;
+        b(i) = 1.0 - roofline_part(*use[std::size_t(i)], cf, mf, icf, ep) / use[std::size_t(i)]->measured;
       double sse = 0;
-      const Eigen::VectorXd x = nnls_small(A, b, sse);
+      const Eigen::VectorXd xl = live.empty() ? Eigen::VectorXd() : nnls_small(AL, b, sse);
+      if (live.empty()) sse = b.squaredNorm();
       if (sse < best_sse) {
+        Eigen::VectorXd x = Eigen::VectorXd::Zero(K);
+        for (std::size_t j = 0; j < live.size(); ++j) x(live[j]) = xl(int(j));
         best_sse = sse;
+        best = ep;
+        best.interconnect_fraction = icf;
         best.compute_fraction = cf;
         best.memory_fraction = mf;
         best.step_overhead_s = x(0);
@@ -217,13 +247,57 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf) {
         best.pp_staging_fraction = x(4);
       }
     };
-    // Coarse grid (steps of 0.05), then a fine grid (0.01) around the best point; integer percent
-    // steps keep the fractions exact.
-    for (int c = 5; c <= 100; c += 5)
-      for (int m = 10; m <= 100; m += 5) try_point(c / 100.0, m / 100.0);
-    const int c0 = int(std::lround(best.compute_fraction * 100)), m0 = int(std::lround(best.memory_fraction * 100));
-    for (int c = std::max(2, c0 - 5); c <= std::min(100, c0 + 5); ++c)
-      for (int m = std::max(5, m0 - 5); m <= std::min(100, m0 + 5); ++m) try_point(c / 100.0, m / 100.0);
+    // Fractions on a coarse grid (steps of 0.05), then a fine grid (0.01) around the best point.
+    auto coarse = [&](const Extra& e) {
+      for (int c = 5; c <= 100; c += 5)
+        for (int m = 10; m <= 100; m += 5) try_point(c, m, e);
+    };
+    auto fine = [&](const Extra& e) {
+      const int c0 = int(std::lround(best.compute_fraction * 100)), m0 = int(std::lround(best.memory_fraction * 100));
+      for (int c = std::max(2, c0 - 5); c <= std::min(100, c0 + 5); ++c)
+        for (int m = std::max(5, m0 - 5); m <= std::min(100, m0 + 5); ++m) try_point(c, m, e);
+    };
+    auto current = [&] {
+      return Extra{int(std::lround(best.dequant_flops_per_weight * 4)), int(std::lround(best.roofline_norm * 10)),
+                   int(std::lround(best.attention_fraction * 100))};
+    };
+    bool unpacks = false;
+    for (const auto* o : use)
+      for (const auto& w : o->terms) unpacks = unpacks || w.cost.dequant_elements_s() > 0;
+    const bool fit_dq = opt.dequant && unpacks;
+    coarse(Extra{});
+    if (fit_dq || opt.ridge || opt.attention) {
+      // Coordinate search: each extra term scanned with the others fixed (fractions re-fitted for
+      // every value), until a round changes nothing; then each term refined on a finer grid.
+      std::vector<std::pair<int Extra::*, std::vector<int>>> axes;
+      if (fit_dq) axes.push_back({&Extra::dq, {0, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128}});
+      if (opt.ridge) axes.push_back({&Extra::norm, {0, 15, 20, 25, 30, 40, 60, 80}});
+      if (opt.attention) axes.push_back({&Extra::attn, {30, 40, 50, 60, 70, 80, 90, 100}});
+      for (int round = 0; round < 4; ++round) {
+        const Extra before = current();
+        for (const auto& [field, values] : axes) {
+          const Extra base = current();
+          for (int v : values) {
+            Extra e = base;
+            e.*field = v;
+            if (!(e == base)) coarse(e);
+          }
+        }
+        if (current() == before) break;
+      }
+      for (const auto& [field, values] : axes) {
+        const Extra base = current();
+        const int step = field == &Extra::dq ? 1 : (field == &Extra::norm ? 1 : 2);
+        const int span = field == &Extra::dq ? 8 : 5;
+        for (int d = -span; d <= span; d += step) {
+          Extra e = base;
+          e.*field = base.*field + d;
+          if (e.dq < 0 || (e.norm != 0 && e.norm < 10) || e.norm < 0 || e.attn < 10 || e.attn > 100 || e == base) continue;
+          coarse(e);
+        }
+      }
+    }
+    fine(current());
     return best;
   };
   // Robust fit: measurements contain outliers (e.g. a run that hit a different code path), which a

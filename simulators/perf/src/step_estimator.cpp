@@ -27,11 +27,41 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
   double t = 0;
   const double ic = 1.0 / p.compute_fraction;
   const double im = 1.0 / p.memory_fraction;
-  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += std::max(compute_s[i] * ic, memory_s[i] * im);
+  if (p.dequant_flops_per_weight > 0 || p.roofline_norm > 0 || p.attention_fraction != 1.0) {
+    for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += op_time(i, p);
+  } else {
+    for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += std::max(compute_s[i] * ic, memory_s[i] * im);
+  }
   t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
   t += p.step_overhead_s + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
        p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
   return t;
+}
+
+double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, bool* compute_bound) const {
+  // Same arithmetic as time()'s fast path (multiply by the inverse), so both agree to the bit.
+  double c = compute_s[i] * (1.0 / p.compute_fraction);
+  double m = memory_s[i] * (1.0 / p.memory_fraction);
+  if (i == std::size_t(OpClass::attention) && p.attention_fraction != 1.0) {
+    c /= p.attention_fraction;
+    m /= p.attention_fraction;
+  }
+  // Unpacking weight-only-quantised weights is integer / shuffle work on other execution ports than
+  // the multiply-adds (other units than the tensor cores on a GPU): its own ceiling, not added to c.
+  const double u = p.dequant_flops_per_weight > 0 ? p.dequant_flops_per_weight * dequant_s[i] * (1.0 / p.compute_fraction) : 0.0;
+  if (compute_bound != nullptr) *compute_bound = std::max(c, u) > m;
+  double hi = std::max(c, m);
+  if (p.roofline_norm > 0 && hi > 0 && !(rows[i] > 0 && rows[i] <= p.gemv_max_rows)) {
+    const double r = std::min(c, m) / hi;  // in [0, 1]: no overflow, and exactly hi when r = 0
+    hi *= std::pow(1.0 + std::pow(r, p.roofline_norm), 1.0 / p.roofline_norm);
+  }
+  return std::max(hi, u);
+}
+
+double StepCost::dequant_elements_s() const {
+  double s = 0;
+  for (double x : dequant_s) s += x;
+  return s;
 }
 
 double total_time(const CostSum& terms, const hwprofiles::CalibrationParams& p) {
@@ -48,6 +78,8 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     compute_s[i] += o.compute_s[i];
     memory_s[i] += o.memory_s[i];
+    dequant_s[i] += o.dequant_s[i];
+    rows[i] = std::max(rows[i], o.rows[i]);
   }
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
@@ -65,6 +97,7 @@ StepCost StepCost::scaled(double f) const {
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     s.compute_s[i] *= f;
     s.memory_s[i] *= f;
+    s.dequant_s[i] *= f;
   }
   s.comm_bw_s *= f;
   s.comm_latency_s *= f;
@@ -132,6 +165,11 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
   // Pruned weights are stored compressed with index metadata (~1/8 extra, EST, as NVIDIA 2:4).
   const double sparse_w = dep_.weight_sparsity > 0 ? (1.0 - dep_.weight_sparsity) * 1.125 : 1.0;
   const double sparse_f = 1.0 - dep_.weight_sparsity;
+  // Weight-only quantisation: weights stored narrower than the activations they multiply are
+  // unpacked on the compute units every step (cost per element: a calibration parameter).
+  const double wbpe = common::bytes_per_element(dep_.precision.weight);
+  const bool unpack = dep_.precision.weight != dep_.precision.activation &&
+                      wbpe < common::bytes_per_element(dep_.precision.activation);
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     const auto& o = ops[i];
     const auto op = static_cast<OpClass>(i);
@@ -142,6 +180,8 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
     const double bytes = o.weight_bytes * (weights_sparse ? sparse_w : 1.0) / shard + o.act_bytes / shard +
                          o.kv_bytes / kv_shard_;
     s.compute_s[i] = flops / (o.matmul ? matmul_peak_ : vector_peak_);
+    if (unpack && o.matmul && o.weight_bytes > 0) s.dequant_s[i] = o.weight_bytes / wbpe / shard / matmul_peak_;
+    if (o.matmul && o.weight_bytes > 0) s.rows[i] = op == OpClass::lm_head ? b.emitting() : b.tokens();
     s.memory_s[i] = bytes / mem_bw_;
     s.flops += flops;
     s.bytes += bytes;
@@ -193,13 +233,11 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
 StepTime StepEstimator::explain(const model::BatchShape& b) const {
   const StepCost c = cost(b);
   StepTime t;
-  const double ic = 1.0 / params_.compute_fraction;
-  const double im = 1.0 / params_.memory_fraction;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
-    const double cs = c.compute_s[i] * ic, ms = c.memory_s[i] * im;
-    t.op_s[i] = std::max(cs, ms);
-    t.op_compute_bound[i] = cs > ms;
-    (cs > ms ? t.compute_bound_s : t.memory_bound_s) += t.op_s[i];
+    bool cb = false;
+    t.op_s[i] = c.op_time(i, params_, &cb);
+    t.op_compute_bound[i] = cb;
+    (cb ? t.compute_bound_s : t.memory_bound_s) += t.op_s[i];
   }
   t.comm_s = c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
   t.overhead_s = params_.step_overhead_s + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +

@@ -31,6 +31,24 @@ struct CalibrationParams {
   // 0 for runtimes that keep each stage's weights on its device; measured ~1 for llama.cpp's
   // multi-device layer split on Intel GPU Max (docs/calibration.md).
   double pp_staging_fraction = 0.0;
+  // Unpack work per weight element that is stored narrower than the matmul math and unpacked every
+  // step (weight-only quantisation: int8/int4/fp8 weights multiplied in bf16/f32), in FLOP-equivalents
+  // at the matmul peak. It runs on other execution units than the multiply-adds, so it is a third
+  // ceiling beside compute and memory (max, not sum). 0 = unpacking is free. Fitted by `infersim
+  // calibrate` for the host CPU.
+  double dequant_flops_per_weight = 0.0;
+  // The roofline's max(compute, memory) assumes the two overlap perfectly. With a norm p > 0 the time
+  // of an op class is the p-norm (c^p + m^p)^(1/p) instead: the same as the max far from the ridge
+  // point, up to 2^(1/p) x slower where compute and memory time are equal (p = 1: no overlap, the
+  // sum; 0 = the pure max). Fitted by `infersim calibrate` (the host CPU: ~2.5).
+  double roofline_norm = 0.0;
+  // Weight matmuls with at most this many rows (tokens) run as streaming matrix-vector kernels that
+  // overlap compute and memory fully: the norm above is not applied to them (0 = applied to all).
+  // A property of the runtime's kernel dispatch, not fitted (the reference engine: its micro-tile).
+  double gemv_max_rows = 0.0;
+  // Achieved fraction of the roofline on the attention op relative to the other ops (decode
+  // attention streams the KV cache in short dependent blocks; 1 = as efficient as the rest).
+  double attention_fraction = 1.0;
 };
 
 struct Calibration {

@@ -108,9 +108,18 @@ struct Result {
   std::map<std::string, perf::ErrorStats> estimate_cli_errors;
   std::string load_before, load_after;  // /proc/loadavg: other work on the machine during the run
   double wall_s = 0;
+  std::string refit_of;  // report.json this result was refitted from ("" = measured in this run)
 };
 
 Result run_host_calibration(const Options& options);
+
+// The model name a saved report.json was measured on (so the caller can resolve its card).
+std::string report_model_name(const std::string& report_json);
+
+// Refits the measurements of an earlier run (its report.json: probes, hydration, every grid point
+// with its best time) with this build's fit model, without measuring again. `card` is the report's
+// model (report_model_name()). Throws ConfigError naming the file and field on a malformed report.
+Result refit_host_calibration(const std::string& report_json, const model::ModelSpec& card);
 
 // Writes host.json, calibrations.json, report.md, report.json into `dir` (created if missing) and
 // checks that host.json and calibrations.json load back through the hwprofiles loaders.

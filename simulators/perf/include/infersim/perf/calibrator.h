@@ -60,7 +60,15 @@ struct FitResult {
 
 // Fits on observations whose row is not held out; reports error on both parts.
 // `interconnect_fraction` is taken from the profile's datasheet efficiency (not fitted).
-FitResult fit_calibration(const std::vector<Observation>& obs, double interconnect_fraction);
+// Optional terms beyond the fractions and overheads, searched on a grid together with the fractions
+// (off by default: the shipped catalog calibrations are fitted without them).
+struct FitOptions {
+  bool dequant = false;  // CalibrationParams::dequant_flops_per_weight (only if some step unpacks weights)
+  bool ridge = false;    // CalibrationParams::roofline_norm (p-norm instead of the max near the ridge)
+  bool attention = false;  // CalibrationParams::attention_fraction
+  double gemv_max_rows = 0;  // copied into the parameters (a kernel dispatch fact, not fitted)
+};
+FitResult fit_calibration(const std::vector<Observation>& obs, double interconnect_fraction, const FitOptions& opt = {});
 
 // Error of given parameters per metric over observations (held-out only when `held_out_only`).
 std::map<Metric, ErrorStats> evaluate(const std::vector<Observation>& obs, const hwprofiles::CalibrationParams& p,

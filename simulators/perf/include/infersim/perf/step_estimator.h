@@ -3,6 +3,8 @@
 //
 // Per op class (model/op_cost.h), per chip:  t = max(flops / (peak_dtype * compute_fraction),
 //                                                  bytes / (mem_bw * memory_fraction))
+// (+ unpack work of weight-only-quantised weights on the compute side, and a p-norm instead of the max
+// where compute and memory do not overlap perfectly near the ridge point; both fitted, off unless calibrated)
 // plus collectives (TP all-reduce 2 per layer: 2(n-1)/n * bytes / (link_bw * fraction) + latency;
 // PP send/recv between stages; EP all-to-all 2 per MoE layer) plus calibrated overheads (per step,
 // per layer, per sequence, per collective). A step of a pipeline-parallel replica traverses every
@@ -30,6 +32,12 @@ const char* bound_name(Bound b);
 struct StepCost {
   std::array<double, model::OP_CLASS_COUNT> compute_s{};  // flops / peak (at 100% efficiency)
   std::array<double, model::OP_CLASS_COUNT> memory_s{};   // bytes / bandwidth (at 100%)
+  // Weight elements unpacked this step (weight-only quantisation) / matmul peak: seconds per FLOP of
+  // unpack work per element; times CalibrationParams::dequant_flops_per_weight it joins compute_s.
+  std::array<double, model::OP_CLASS_COUNT> dequant_s{};
+  // Rows (tokens) of each weight matmul class this step; 0 for ops without weights. A shape, not an
+  // amount: summing stages keeps the max, scaling leaves it.
+  std::array<double, model::OP_CLASS_COUNT> rows{};
   double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
   double comm_latency_s = 0;   // link latency terms
   double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
@@ -41,6 +49,10 @@ struct StepCost {
 
   // Time under a calibration; this is the single formula used everywhere.
   double time(const hwprofiles::CalibrationParams& p) const;
+  // One op class under a calibration: max(c, m), or the p-norm (c^p + m^p)^(1/p) for roofline_norm p, with
+  // c = (compute_s + dequant_flops_per_weight * dequant_s) / compute_fraction, m = memory_s / memory_fraction.
+  double op_time(std::size_t op, const hwprofiles::CalibrationParams& p, bool* compute_bound = nullptr) const;
+  double dequant_elements_s() const;  // sum of dequant_s (0 when no weight is unpacked)
   StepCost& operator+=(const StepCost& o);
   StepCost scaled(double factor) const;
 };
