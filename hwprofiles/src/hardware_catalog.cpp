@@ -168,6 +168,25 @@ HardwareProfile HardwareCatalog::resolve(const std::string& name_or_path) const 
     if (!fs::exists(name_or_path)) throw common::IoError(fmt::format("{}: no such hardware profile file", name_or_path));
     HardwareProfile h = load_hardware_profile(name_or_path);
     attach_calibrations(h);
+    // A calibrations.json beside the profile (e.g. the output directory of `infersim calibrate`)
+    // holds the profile's own fits: they come first (the default runtime) and replace any borrowed
+    // calibration of the same runtime.
+    const fs::path beside = fs::path(name_or_path).parent_path() / "calibrations.json";
+    if (fs::exists(beside)) {
+      std::vector<Calibration> own;
+      for (auto& e : load_calibrations(beside.string()))
+        if (e.hardware == h.name) {
+          e.calibration.fitted_on = h.name;
+          e.calibration.basis = "fitted";
+          e.calibration.borrowed = false;
+          own.push_back(e.calibration);
+        }
+      if (!own.empty()) {
+        for (auto& c : h.calibrations)
+          if (std::none_of(own.begin(), own.end(), [&](const Calibration& o) { return o.runtime == c.runtime; })) own.push_back(c);
+        h.calibrations = std::move(own);
+      }
+    }
     return h;
   }
   return get(name_or_path);

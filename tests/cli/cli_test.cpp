@@ -1,5 +1,7 @@
 // End-to-end tests of the `infersim` executable: the contract users script against.
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <iterator>
 #include <sys/wait.h>
 
 #include <array>
@@ -136,6 +138,25 @@ TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
   EXPECT_LE(o["tpot"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
   EXPECT_LE(o["throughput"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
   EXPECT_LE(o["ttft"]["median_abs_pct"].get<double>(), 25.0) << o.dump();
+}
+
+// docs/calibration.md: the shipped calibrations.json is exactly the output of two calibrate-from runs.
+TEST(Cli, CalibrateFromReproducesTheShippedCalibrationsByteForByte) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
+  const fs::path shipped = root / "hwprofiles" / "data" / "calibrations.json";
+  const fs::path out = fs::temp_directory_path() / ("infersim_cal_" + std::to_string(::getpid()) + ".json");
+  fs::copy_file(shipped, out, fs::copy_options::overwrite_existing);
+  for (const char* csv : {"splitwise_perf_model.csv", "argonne_llm_inference_bench_visible.csv"}) {
+    const auto r = run("calibrate-from " + (root / "data" / "measurements" / csv).string() + " --write " + out.string());
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_TRUE(slurp(out) == slurp(shipped)) << "regenerate with the commands in docs/calibration.md";
+  fs::remove(out);
 }
 
 TEST(Cli, ResultsOnAMissingOrCorruptDatabaseExitTwoNamingTheFile) {

@@ -108,6 +108,14 @@ TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
   for (const auto& e : fs::directory_iterator(kept)) weights += e.path().extension() == ".safetensors";
   EXPECT_EQ(weights, 1) << k.out;
 
+  // `infersim estimate --hardware DIR/host.json --runtime infersim-refengine` predicts with the fitted
+  // entry of the calibrations.json beside the profile (not a borrowed default).
+  auto est = run("estimate --model " + card_ + " --hardware " + (fs::path(kept) / "host.json").string() +
+                 " --runtime infersim-refengine --batch 2 --input 64 --output 8");
+  ASSERT_EQ(est.code, 0) << est.out;
+  EXPECT_NE(est.out.find("[FIT] infersim calibrate"), std::string::npos) << est.out;
+  EXPECT_NE(est.out.find("calibration fitted"), std::string::npos) << est.out;
+
   // --refit fits the saved measurements again without measuring: the same build gives byte-identical
   // profile and calibration files, and the earlier run's weights file is left alone.
   auto slurp = [](const fs::path& p) {

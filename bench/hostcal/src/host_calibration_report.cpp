@@ -5,6 +5,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/common/text.h"
 #include "infersim/hostcal/host_calibration.h"
 
@@ -139,16 +140,17 @@ std::string report_md(const Result& r) {
   for (const auto& [k, e] : r.errors)
     s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", k, pct(e.fit), p90(e.fit), pct(e.held_out), p90(e.held_out), e.held_out.n);
   s += "\nTargets: held-out median <= 5% for decode step time, <= 10% for prefill time.\n\n";
-  s += "`infersim estimate --hardware <dir>/host.json` resolves calibrations through the shipped catalog, which does not "
-       "know this profile: it attaches ";
-  s += fmt::format("\"{}\" (compute {:.2f}, memory {:.2f}, step {:.0f} us, layer {:.1f} us, seq {:.1f} us). Held-out "
+  s += "`infersim estimate --hardware <dir>/host.json --runtime infersim-refengine` (and `infersim simulate` with the "
+       "same options) predicts the engine with the fitted entry: a profile loaded by path picks up the calibrations.json "
+       "beside it. Without this calibration, a CPU profile of the host family borrows from the shipped catalog ";
+  s += fmt::format("\"{}\" (compute {:.2f}, memory {:.2f}, step {:.0f} us, layer {:.1f} us, seq {:.1f} us); held-out "
                    "error with those parameters:",
                    r.estimate_cli_calibration, r.estimate_cli_params.compute_fraction, r.estimate_cli_params.memory_fraction,
                    r.estimate_cli_params.step_overhead_s * 1e6, r.estimate_cli_params.layer_overhead_s * 1e6,
                    r.estimate_cli_params.seq_overhead_s * 1e6);
   for (const auto& [k, e] : r.estimate_cli_errors)
     if (k.find('/') == std::string::npos) s += fmt::format(" {} {}", k, pct(e));
-  s += ". The fitted entry in calibrations.json (hostcal::load_host_profile) is what reproduces the engine.\n\n";
+  s += ": what calibrating buys.\n\n";
   s += "## Points\n\n| dtype | layers | phase | batch | length | split | measured | predicted | error | GFLOP/s | GB/s |\n"
        "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& x : r.points)
@@ -173,8 +175,13 @@ void write_outputs(const Result& r, const std::string& dir) {
   common::write_text_file_atomic(cal, hwprofiles::calibrations_to_json({entry}, "infersim calibrate").dump(2) + "\n");
   common::write_text_file_atomic((fs::path(dir) / "report.json").string(), report_json(r).dump(2) + "\n");
   common::write_text_file_atomic((fs::path(dir) / "report.md").string(), report_md(r));
-  // What we wrote must load through the same loaders everything else uses.
+  // What we wrote must load through the same loaders everything else uses, and the CLI's path
+  // resolution (HardwareCatalog::resolve) must attach the fitted entry for the engine's runtime.
   load_host_profile(dir);
+  const auto h = hwprofiles::HardwareCatalog::shipped().resolve(host);
+  if (h.calibrations.empty() || h.calibrations.front().runtime != ENGINE_RUNTIME || h.calibrations.front().borrowed ||
+      h.calibrations.front().params.compute_fraction != r.fit.params.compute_fraction)
+    throw common::InternalError(fmt::format("{}: resolving the profile by path did not attach the fitted {} calibration", host, ENGINE_RUNTIME));
 }
 
 hwprofiles::HardwareProfile load_host_profile(const std::string& dir) {

@@ -198,10 +198,14 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
       A(i, 4) = staging / m;
     }
     // Overhead columns that are zero for every observation (e.g. collectives on one chip) cannot be
-    // fitted; leaving them out of the NNLS keeps its subset enumeration small. Their value stays 0.
+    // fitted; leaving them out of the NNLS keeps its subset enumeration small (the extended search
+    // solves ~30x more NNLS problems). Their value stays 0. Without the optional terms every column
+    // is kept: the solution is the same up to rounding, and the shipped calibrations.json stays
+    // byte-for-byte reproducible by `infersim calibrate-from` (docs/calibration.md).
+    const bool extended = opt.dequant || opt.ridge || opt.attention;
     std::vector<int> live;
     for (int j = 0; j < K; ++j)
-      if (A.col(j).cwiseAbs().maxCoeff() > 0) live.push_back(j);
+      if (!extended || A.col(j).cwiseAbs().maxCoeff() > 0) live.push_back(j);
     Eigen::MatrixXd AL(n, int(live.size()));
     for (std::size_t j = 0; j < live.size(); ++j) AL.col(int(j)) = A.col(live[j]);
     double best_sse = std::numeric_limits<double>::infinity();
@@ -270,7 +274,14 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
       // Coordinate search: each extra term scanned with the others fixed (fractions re-fitted for
       // every value), until a round changes nothing; then each term refined on a finer grid.
       std::vector<std::pair<int Extra::*, std::vector<int>>> axes;
-      if (fit_dq) axes.push_back({&Extra::dq, {0, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128}});
+      // The unpack ceiling changes nothing until it rises above memory time, then matters sharply:
+      // its error valley is narrow, so it is scanned in whole FLOPs up to 16.
+      if (fit_dq) {
+        std::vector<int> dqs;
+        for (int q = 0; q <= 64; q += 4) dqs.push_back(q);
+        dqs.insert(dqs.end(), {80, 96, 128});
+        axes.push_back({&Extra::dq, dqs});
+      }
       if (opt.ridge) axes.push_back({&Extra::norm, {0, 15, 20, 25, 30, 40, 60, 80}});
       if (opt.attention) axes.push_back({&Extra::attn, {30, 40, 50, 60, 70, 80, 90, 100}});
       for (int round = 0; round < 4; ++round) {

@@ -4,7 +4,8 @@
 // of its family (e.g. h200 <- h100-sxm), else of the same vendor and kind (b200 <- h100-sxm), else a
 // cross-family default (the median of all fits); all are marked `borrowed` with an [EST] source that
 // names where they came from.
-// resolve() accepts a slug or a path to a profile JSON. Loading is thread-safe (once, under a mutex).
+// resolve() accepts a slug or a path to a profile JSON; a profile given by path also picks up the
+// entries for its name in a calibrations.json beside it (its own fits, e.g. `infersim calibrate --out DIR`). Loading is thread-safe (once, under a mutex).
 #include <map>
 #include <mutex>
 #include <string>
