@@ -35,7 +35,6 @@ std::vector<CalibrationEntry> calibrations_from_json(const Json& j, const std::s
     p.dequant_flops_per_weight = e.number_or("dequant_flops_per_weight", 0, 0, 1e6);
     p.roofline_norm = e.number_or("roofline_norm", 0, 0, 1e3);
     if (p.roofline_norm > 0 && p.roofline_norm < 1) e.fail("roofline_norm", "must be 0 (pure max) or >= 1");
-    p.gemv_max_rows = e.number_or("gemv_max_rows", 0, 0, 1e6);
     p.attention_fraction = e.number_or("attention_fraction", 1.0, 1e-3, 1.0);
     ce.calibration.source = e.string("source");
     if (!has_source_tag(ce.calibration.source))
@@ -68,7 +67,6 @@ Json calibration_params_to_json(const CalibrationParams& p) {
   // Written only when used, so calibrations fitted without them keep their exact files.
   if (p.dequant_flops_per_weight > 0) j["dequant_flops_per_weight"] = p.dequant_flops_per_weight;
   if (p.roofline_norm > 0) j["roofline_norm"] = p.roofline_norm;
-  if (p.gemv_max_rows > 0) j["gemv_max_rows"] = p.gemv_max_rows;
   if (p.attention_fraction != 1.0) j["attention_fraction"] = p.attention_fraction;
   return j;
 }

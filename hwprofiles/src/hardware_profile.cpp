@@ -123,7 +123,6 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
     bad(!(c.params.roofline_norm == 0 || c.params.roofline_norm >= 1),
         fmt::format("calibration roofline_norm must be 0 (pure max) or >= 1, got {}", c.params.roofline_norm));
     frac(c.params.attention_fraction, "calibration attention_fraction");
-    bad(c.params.gemv_max_rows < 0, "calibration gemv_max_rows must be >= 0");
   }
   return p;
 }

@@ -81,7 +81,7 @@ TEST(Calibrator, RecoversKnownParametersFromSyntheticMeasurements) {
 
 // The optional terms (unpack ceiling, roofline norm, attention fraction) are recovered too, with the
 // fractions and overheads, from steps that exercise each of them (int8 weight-only decode, batches
-// around the ridge, long contexts); streaming kernels up to gemv_max_rows keep the pure max.
+// around the ridge, long contexts).
 TEST(Calibrator, RecoversUnpackNormAndAttentionTermsFromSyntheticSteps) {
   auto hw = hwprofiles::load_hardware_profile(data("hw/good.json"));
   hw.calibrations.clear();
@@ -97,7 +97,6 @@ TEST(Calibrator, RecoversUnpackNormAndAttentionTermsFromSyntheticSteps) {
   truth.dequant_flops_per_weight = 24;  // int8 decode at small batch: unpack-bound
   truth.roofline_norm = 2.5;
   truth.attention_fraction = 0.6;
-  truth.gemv_max_rows = 4;
   truth.step_overhead_s = 150e-6;
   truth.layer_overhead_s = 8e-6;
   std::deque<perf::Measurement> rows;
@@ -126,14 +125,12 @@ TEST(Calibrator, RecoversUnpackNormAndAttentionTermsFromSyntheticSteps) {
   }
   perf::FitOptions fo;
   fo.dequant = fo.ridge = fo.attention = true;
-  fo.gemv_max_rows = 4;
   const auto r = perf::fit_calibration(obs, 1.0, fo);
   EXPECT_NEAR(r.params.compute_fraction, 0.7, 0.011);
   EXPECT_NEAR(r.params.memory_fraction, 0.85, 0.011);
   EXPECT_NEAR(r.params.dequant_flops_per_weight, 24, 0.26);
   EXPECT_NEAR(r.params.roofline_norm, 2.5, 0.11);
   EXPECT_NEAR(r.params.attention_fraction, 0.6, 0.021);
-  EXPECT_EQ(r.params.gemv_max_rows, 4);
   for (const auto& [m, s] : r.held_out_error) EXPECT_LT(s.median_abs, 0.01) << perf::metric_name(m);
   // Without the options the same data cannot be described as well (the terms matter).
   const auto plain = perf::fit_calibration(obs, 1.0);

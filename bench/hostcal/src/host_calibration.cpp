@@ -249,10 +249,8 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
                   std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
   perf::FitOptions fo;
   fo.dequant = true;  // int8 weight-only steps unpack every weight (bench/refengine kernels)
-  fo.ridge = true;    // the blocked GEMM path (batch > one micro-tile) overlaps compute and memory partly
+  fo.ridge = true;    // near the ridge compute and memory overlap only partly (batch ~4-32 on this CPU)
   fo.attention = true;  // decode attention streams the KV cache in short dependent blocks
-  const auto isa = refengine::parse_isa(r.isa);
-  fo.gemv_max_rows = refengine::micro_tile_rows(isa ? *isa : refengine::active_isa());
   r.fit = perf::fit_calibration(obs, 1.0, fo);
   for (std::size_t i = 0; i < obs.size(); ++i) r.points[i].predicted_s = obs[i].predict(r.fit.params);
   r.errors = point_errors(r.points);

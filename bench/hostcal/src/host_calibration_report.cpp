@@ -131,9 +131,9 @@ std::string report_md(const Result& r) {
   s += "\n## Fitted parameters ([FIT], calibrations.json)\n\n";
   s += fmt::format(
       "compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack "
-      "{:.2f} FLOP per weight, roofline norm {:.1f} (above {:.0f} rows), attention fraction {:.2f}, step overhead {:.1f} us, "
+      "{:.2f} FLOP per weight, roofline norm {:.1f}, attention fraction {:.2f}, step overhead {:.1f} us, "
       "layer overhead {:.1f} us, sequence overhead {:.1f} us ({} points fit, {} held out, {} trimmed as outliers).\n\n",
-      pr.compute_fraction, pr.memory_fraction, pr.dequant_flops_per_weight, pr.roofline_norm, pr.gemv_max_rows,
+      pr.compute_fraction, pr.memory_fraction, pr.dequant_flops_per_weight, pr.roofline_norm,
       pr.attention_fraction, pr.step_overhead_s * 1e6, pr.layer_overhead_s * 1e6, pr.seq_overhead_s * 1e6,
       r.fit.rows_fit, r.fit.rows_held_out, r.fit.trimmed);
   s += "## Prediction error (|predicted / measured - 1|)\n\n| metric | fit median | fit P90 | held-out median | held-out P90 | held-out n |\n|---|---|---|---|---|---|\n";

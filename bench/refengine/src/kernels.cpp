@@ -27,8 +27,6 @@ bool weight_dtype_supported(DType d) { return d == DType::fp32 || d == DType::bf
 
 bool matmul_uses_bf16_math(DType w, std::int64_t m) { return detail::table_for(active_isa()).gemm_wants_a16(w, m); }
 
-int micro_tile_rows(Isa isa) { return detail::table_for(isa).mr; }
-
 // ---------------------------------------------------------------- PackedWeight
 
 std::size_t PackedWeight::element_bytes() const {

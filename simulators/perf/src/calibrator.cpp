@@ -225,7 +225,6 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
       p.dequant_flops_per_weight = e.dq / 4.0;
       p.roofline_norm = e.norm / 10.0;
       p.attention_fraction = e.attn / 100.0;
-      p.gemv_max_rows = opt.gemv_max_rows;
       return p;
     };
     auto try_point = [&](int c, int m, const Extra& e) {

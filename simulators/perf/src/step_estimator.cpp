@@ -51,7 +51,7 @@ double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, 
   const double u = p.dequant_flops_per_weight > 0 ? p.dequant_flops_per_weight * dequant_s[i] * (1.0 / p.compute_fraction) : 0.0;
   if (compute_bound != nullptr) *compute_bound = std::max(c, u) > m;
   double hi = std::max(c, m);
-  if (p.roofline_norm > 0 && hi > 0 && !(rows[i] > 0 && rows[i] <= p.gemv_max_rows)) {
+  if (p.roofline_norm > 0 && hi > 0) {
     const double r = std::min(c, m) / hi;  // in [0, 1]: no overflow, and exactly hi when r = 0
     hi *= std::pow(1.0 + std::pow(r, p.roofline_norm), 1.0 / p.roofline_norm);
   }
@@ -79,7 +79,6 @@ StepCost& StepCost::operator+=(const StepCost& o) {
     compute_s[i] += o.compute_s[i];
     memory_s[i] += o.memory_s[i];
     dequant_s[i] += o.dequant_s[i];
-    rows[i] = std::max(rows[i], o.rows[i]);
   }
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
@@ -181,7 +180,6 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
                          o.kv_bytes / kv_shard_;
     s.compute_s[i] = flops / (o.matmul ? matmul_peak_ : vector_peak_);
     if (unpack && o.matmul && o.weight_bytes > 0) s.dequant_s[i] = o.weight_bytes / wbpe / shard / matmul_peak_;
-    if (o.matmul && o.weight_bytes > 0) s.rows[i] = op == OpClass::lm_head ? b.emitting() : b.tokens();
     s.memory_s[i] = bytes / mem_bw_;
     s.flops += flops;
     s.bytes += bytes;

@@ -42,10 +42,6 @@ struct CalibrationParams {
   // point, up to 2^(1/p) x slower where compute and memory time are equal (p = 1: no overlap, the
   // sum; 0 = the pure max). Fitted by `infersim calibrate` (the host CPU: ~2.5).
   double roofline_norm = 0.0;
-  // Weight matmuls with at most this many rows (tokens) run as streaming matrix-vector kernels that
-  // overlap compute and memory fully: the norm above is not applied to them (0 = applied to all).
-  // A property of the runtime's kernel dispatch, not fitted (the reference engine: its micro-tile).
-  double gemv_max_rows = 0.0;
   // Achieved fraction of the roofline on the attention op relative to the other ops (decode
   // attention streams the KV cache in short dependent blocks; 1 = as efficient as the rest).
   double attention_fraction = 1.0;

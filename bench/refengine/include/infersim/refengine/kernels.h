@@ -46,11 +46,6 @@ bool weight_dtype_supported(common::DType d);
 // the estimator should be told for such a step (hostcal builds its observations with it).
 bool matmul_uses_bf16_math(common::DType w, std::int64_t m);
 
-// Rows of one micro-tile on a kernel tier: a matmul with at most this many rows streams each weight
-// panel from memory once with all rows in registers (no K blocking), which overlaps compute and
-// memory fully; above it the blocked GEMM path runs (hostcal: CalibrationParams::gemv_max_rows).
-int micro_tile_rows(Isa isa);
-
 struct PackedWeight {
   common::DType dtype = common::DType::fp32;
   std::int64_t n = 0;  // output features (rows of W)

@@ -66,7 +66,6 @@ struct FitOptions {
   bool dequant = false;  // CalibrationParams::dequant_flops_per_weight (only if some step unpacks weights)
   bool ridge = false;    // CalibrationParams::roofline_norm (p-norm instead of the max near the ridge)
   bool attention = false;  // CalibrationParams::attention_fraction
-  double gemv_max_rows = 0;  // copied into the parameters (a kernel dispatch fact, not fitted)
 };
 FitResult fit_calibration(const std::vector<Observation>& obs, double interconnect_fraction, const FitOptions& opt = {});
 

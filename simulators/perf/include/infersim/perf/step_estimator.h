@@ -35,9 +35,6 @@ struct StepCost {
   // Weight elements unpacked this step (weight-only quantisation) / matmul peak: seconds per FLOP of
   // unpack work per element; times CalibrationParams::dequant_flops_per_weight it joins compute_s.
   std::array<double, model::OP_CLASS_COUNT> dequant_s{};
-  // Rows (tokens) of each weight matmul class this step; 0 for ops without weights. A shape, not an
-  // amount: summing stages keeps the max, scaling leaves it.
-  std::array<double, model::OP_CLASS_COUNT> rows{};
   double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
   double comm_latency_s = 0;   // link latency terms
   double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
