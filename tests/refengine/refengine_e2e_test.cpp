@@ -4,10 +4,14 @@
 // the accuracy targets themselves are reported by `infersim calibrate`, not gated here.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <vector>
 #include <unistd.h>
 
 #include "infersim/hostcal/host_calibration.h"
+#include "infersim/micro/probes.h"
 #include "infersim/perf/step_estimator.h"
 #include "infersim/refengine/engine.h"
 #include "refengine_test_models.h"
@@ -27,6 +31,26 @@ model::ModelSpec small_model() {
   m.intermediate_size = 2048;
   m.vocab_size = 64000;  // 65 MB of bf16 embedding: bigger than a typical L3, so decode streams DRAM
   return m;
+}
+
+// The read probe over existing memory (an engine's weights) reads any bytes, at any alignment, and
+// gives a rate of the same order as the fresh-buffer DRAM probe (loose: a shared machine).
+TEST(ReadProbe, MeasuresExistingMemoryOfAnyBytes) {
+  std::vector<std::uint8_t> buf(std::size_t(96) << 20);
+  std::uint64_t x = 88172645463325252ull;
+  for (auto& b : buf) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = std::uint8_t(x);  // every float bit pattern appears, NaNs and denormals included
+  }
+  const double one = micro::measure_read_bandwidth_of({{buf.data() + 3, buf.size() - 3}}, 1, 0.05);
+  const double two = micro::measure_read_bandwidth_of({{buf.data(), buf.size() / 2}, {buf.data() + buf.size() / 2, buf.size() / 2}}, 2, 0.05);
+  EXPECT_TRUE(std::isfinite(one) && one > 1e8) << one;
+  EXPECT_TRUE(std::isfinite(two) && two > 1e8) << two;
+  const double fresh = micro::measure_bandwidth(micro::BwKind::read, "DRAM", 96ll << 20, 2, 0.05).bytes_per_s;
+  EXPECT_GT(two, fresh / 5) << "in place " << two << " vs fresh buffer " << fresh;
+  EXPECT_LT(two, fresh * 5) << "in place " << two << " vs fresh buffer " << fresh;
+  EXPECT_EQ(micro::measure_read_bandwidth_of({{buf.data(), 100}}, 2, 0.01), 0.0);  // nothing worth timing
+  EXPECT_EQ(micro::measure_read_bandwidth_of({}, 2, 0.01), 0.0);
 }
 
 TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
@@ -49,7 +73,10 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   o.out_dir = dir;
   const auto r = hostcal::run_host_calibration(o);
   ASSERT_EQ(r.points.size(), 12u);
-  for (const auto& p : r.points) EXPECT_GT(p.measured_s, 0) << p.batch << " x " << p.length;
+  for (const auto& p : r.points) {
+    EXPECT_GT(p.measured_s, 0) << p.batch << " x " << p.length;
+    EXPECT_GT(p.read_bw, 0) << "each point carries its engine's weight-memory bandwidth";
+  }
   const auto& dec = r.errors.at("decode").held_out;
   const auto& pre = r.errors.at("prefill").held_out;
   EXPECT_GE(dec.n, 1);
@@ -66,6 +93,13 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   EXPECT_NEAR(hw.datasheet_efficiency.memory_fraction, r.fit.params.memory_fraction, 1e-9);
   EXPECT_NE(hw.source_of("/compute/fp32").find("[MEAS]"), std::string::npos);
   EXPECT_NE(hw.source_of("/efficiency/compute_fraction").find("[FIT]"), std::string::npos);
+  // A refit of the written report reproduces the fit exactly (same points, probes, bandwidths).
+  const auto rf = hostcal::refit_host_calibration((std::filesystem::path(dir) / "report.json").string(), m);
+  ASSERT_EQ(rf.points.size(), r.points.size());
+  EXPECT_EQ(rf.fit.params.compute_fraction, r.fit.params.compute_fraction);
+  EXPECT_EQ(rf.fit.params.memory_fraction, r.fit.params.memory_fraction);
+  EXPECT_EQ(rf.fit.params.roofline_norm, r.fit.params.roofline_norm);
+  for (std::size_t i = 0; i < r.points.size(); ++i) EXPECT_DOUBLE_EQ(rf.points[i].predicted_s, r.points[i].predicted_s) << i;
 
   // Predict a decode step outside the grid (batch 2, context 300) and run it.
   refengine::EngineOptions eo;

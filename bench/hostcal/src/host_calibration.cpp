@@ -209,12 +209,33 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
   const Options& o = r.options;
   const model::ModelSpec spec = refengine::truncated(o.card, o.layers);
   r.profile = make_profile(r.probes, r.hydration, r.date, r.threads, r.isa == refengine::isa_name(refengine::Isa::avx512));
+  {
+    // The profile's bandwidth: the median over the engines of the read bandwidth of their own weight
+    // memory, which the fitted memory_fraction is relative to.
+    std::map<std::pair<int, int>, double> per_engine;
+    for (const auto& p : r.points)
+      if (p.read_bw > 0) per_engine[{int(p.dtype), p.layers}] = p.read_bw;
+    if (!per_engine.empty()) {
+      std::vector<double> v;
+      for (const auto& [k, bw] : per_engine) v.push_back(bw);
+      std::sort(v.begin(), v.end());
+      const double med = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+      r.profile.main_memory_bw_bytes_per_s = med;
+      r.profile.sources["/memory/main/bw_gb_s"] = fmt::format(
+          "[MEAS] infersim calibrate {}: read probe over the reference engines' own weight memory at {} threads, median of {} "
+          "engines ({:.1f}-{:.1f} GB/s); the fresh-buffer probe read {:.1f} GB/s (memory of different speed on a VM: "
+          "docs/refengine.md)",
+          r.date, r.threads, v.size(), v.front() / 1e9, v.back() / 1e9, r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
+    }
+  }
   std::deque<perf::Measurement> rows;  // observations point at these
   std::vector<perf::Observation> obs;
   for (auto& p : r.points) {
     perf::Deployment dep;
     dep.hardware = r.profile;
     dep.hardware.calibrations.clear();
+    // Fitted against the bandwidth of the memory this engine's weights live in (GridPoint::read_bw).
+    if (p.read_bw > 0) dep.hardware.main_memory_bw_bytes_per_s = p.read_bw;
     // The math format the engine's matmuls use for this step (its own dispatch rule): bf16 dot
     // products for bf16 weights, and for int8 weights once a step has more rows than one micro-tile;
     // f32 FMAs for fp32 weights and for int8 decode at small batch (each int8 row is widened to f32 in
@@ -383,6 +404,24 @@ Result run_host_calibration(const Options& o) {
     std::unique_ptr<refengine::Engine> engine;
     std::vector<GridPoint*> pts;
     std::vector<Prepared> prep;
+    double read_bw = 0;  // best read bandwidth of the engine's own weight memory
+  };
+  // The engine's weight buffers, for the read probe over the memory it actually streams.
+  auto weight_regions = [](const refengine::Engine& e) {
+    std::vector<std::pair<const void*, std::size_t>> out;
+    const auto& w = e.weights();
+    auto add = [&](const refengine::PackedWeight& p) {
+      if (p.data.size() > 0) out.push_back({p.data.data(), p.data.size()});
+    };
+    add(w.embed);
+    if (!w.tied) add(w.head);
+    for (const auto& l : w.layers) {
+      add(l.qkv);
+      add(l.o);
+      add(l.gate_up);
+      add(l.down);
+    }
+    return out;
   };
   std::vector<Config> engines;
   for (const auto& [d, layers] : configs) {
@@ -471,8 +510,16 @@ Result run_host_calibration(const Options& o) {
     // Re-probe after every pass: the machine's bandwidth and clocks drift with other tenants' load,
     // and the profile should describe the same conditions the engine ran in (it keeps the best).
     refresh_probes(r.probes, r.threads, std::max(0.05, o.probe_seconds / 3));
-    say(fmt::format("pass {}/{} over {} engines done", pass + 1, o.repeats, engines.size()));
+    std::string bws;
+    for (auto& c : engines) {
+      c.read_bw = std::max(c.read_bw, micro::measure_read_bandwidth_of(weight_regions(*c.engine), r.threads, std::max(0.05, o.probe_seconds / 3)));
+      bws += fmt::format("{}{} {}L {:.1f}", bws.empty() ? "" : ", ", dname(c.dtype), c.layers, c.read_bw / 1e9);
+    }
+    say(fmt::format("pass {}/{} over {} engines done; read GB/s of each engine's weight memory: {}", pass + 1, o.repeats,
+                    engines.size(), bws));
   }
+  for (const auto& c : engines)
+    for (auto* p : c.pts) p->read_bw = c.read_bw;
   for (const auto& c : engines)
     for (auto* p : c.pts)
       say(fmt::format("{} {:>2}L {} batch {:>2} x {:>4} {}: {:8.2f} ms (best of {}){}", dname(c.dtype), c.layers,
@@ -648,6 +695,7 @@ Result refit_host_calibration(const std::string& report_json, const model::Model
     g.measured_s = rd.num(pts[i], at, "measured_s");
     if (!(g.measured_s > 0)) throw common::ConfigError(report_json, at + "/measured_s", "must be > 0");
     g.samples = rd.list<double>(pts[i], at, "samples_s");
+    if (pts[i].contains("read_bw_bytes_per_s")) g.read_bw = rd.num(pts[i], at, "read_bw_bytes_per_s");
     const auto& ops = rd.get(pts[i], at, "op_seconds");
     for (std::size_t c = 0; c < model::OP_CLASS_COUNT; ++c)
       if (const auto it = ops.find(model::op_class_name(model::OpClass(c))); it != ops.end() && it->is_number())

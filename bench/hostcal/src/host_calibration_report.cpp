@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
@@ -89,6 +90,7 @@ Json report_json(const Result& r) {
                    {"predicted_s", x.predicted_s},
                    {"error_pct", 100 * x.error()},
                    {"roofline_s", x.roofline_s},
+                   {"read_bw_bytes_per_s", x.read_bw},
                    {"flops", x.flops},
                    {"bytes", x.bytes},
                    {"gflop_per_s", x.flops / x.measured_s / 1e9},
@@ -115,7 +117,14 @@ std::string report_md(const Result& r) {
   s += "## Measured peaks and bandwidth (written to host.json, [MEAS])\n\n| probe | value |\n|---|---|\n";
   s += fmt::format("| fp32 peak ({} threads) | {} |\n", r.threads, common::format_si(h.peak(common::DType::fp32), "FLOP/s"));
   s += fmt::format("| bf16 peak ({} threads) | {} |\n", r.threads, common::format_si(h.peak(common::DType::bf16), "FLOP/s"));
-  s += fmt::format("| DRAM read bandwidth ({} threads) | {:.1f} GB/s |\n", r.threads, h.main_memory_bw_bytes_per_s / 1e9);
+  s += fmt::format("| DRAM read bandwidth ({} threads; host.json) | {:.1f} GB/s |\n", r.threads, h.main_memory_bw_bytes_per_s / 1e9);
+  s += fmt::format("| DRAM read, fresh-buffer probe | {:.1f} GB/s |\n", r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
+  {
+    std::map<std::string, double> seen;  // per engine: read bandwidth of its own weight memory
+    for (const auto& x : r.points)
+      if (x.read_bw > 0) seen[fmt::format("{} x {} layers", common::dtype_name(x.dtype), x.layers)] = x.read_bw;
+    for (const auto& [k, v] : seen) s += fmt::format("| DRAM read of the {} engine's weights | {:.1f} GB/s |\n", k, v / 1e9);
+  }
   for (const auto& b : r.probes.bandwidth)
     if (b.threads == r.threads && b.level != "DRAM")
       s += fmt::format("| {} {} ({}) | {:.1f} GB/s |\n", micro::bw_kind_name(b.kind), b.level,
@@ -151,13 +160,13 @@ std::string report_md(const Result& r) {
   for (const auto& [k, e] : r.estimate_cli_errors)
     if (k.find('/') == std::string::npos) s += fmt::format(" {} {}", k, pct(e));
   s += ": what calibrating buys.\n\n";
-  s += "## Points\n\n| dtype | layers | phase | batch | length | split | measured | predicted | error | GFLOP/s | GB/s |\n"
-       "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  s += "## Points\n\n| dtype | layers | phase | batch | length | split | measured | predicted | error | GFLOP/s | GB/s | "
+       "weight-memory read GB/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& x : r.points)
-    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:+.1f}% | {:.1f} | {:.1f} |\n", common::dtype_name(x.dtype),
+    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:+.1f}% | {:.1f} | {:.1f} | {:.1f} |\n", common::dtype_name(x.dtype),
                      x.layers, x.prefill ? "prefill" : "decode", x.batch, x.length, x.held_out ? "held out" : "fit",
                      common::format_seconds(x.measured_s), common::format_seconds(x.predicted_s), 100 * x.error(),
-                     x.flops / x.measured_s / 1e9, x.bytes / x.measured_s / 1e9);
+                     x.flops / x.measured_s / 1e9, x.bytes / x.measured_s / 1e9, x.read_bw / 1e9);
   return s;
 }
 

@@ -2,6 +2,8 @@
 // portable; probes.cpp dispatches after checking cpuid).
 #include "probe_kernels.h"
 
+#include <cstring>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -94,6 +96,23 @@ __attribute__((target("avx2,avxvnni"))) float int8_vnni256(std::int64_t iters) {
   return float(_mm256_extract_epi32(s, 0));
 }
 
+__attribute__((target("avx512f"))) std::uint64_t read_bytes_avx512(const std::uint8_t* p, std::int64_t bytes) {
+  __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  for (std::int64_t i = 0; i < bytes; i += 512) {
+    a0 = _mm512_or_si512(a0, _mm512_load_si512(p + i));
+    a1 = _mm512_or_si512(a1, _mm512_load_si512(p + i + 64));
+    a2 = _mm512_or_si512(a2, _mm512_load_si512(p + i + 128));
+    a3 = _mm512_or_si512(a3, _mm512_load_si512(p + i + 192));
+    a4 = _mm512_or_si512(a4, _mm512_load_si512(p + i + 256));
+    a5 = _mm512_or_si512(a5, _mm512_load_si512(p + i + 320));
+    a6 = _mm512_or_si512(a6, _mm512_load_si512(p + i + 384));
+    a7 = _mm512_or_si512(a7, _mm512_load_si512(p + i + 448));
+  }
+  const __m512i s = _mm512_or_si512(_mm512_or_si512(_mm512_or_si512(a0, a1), _mm512_or_si512(a2, a3)),
+                                    _mm512_or_si512(_mm512_or_si512(a4, a5), _mm512_or_si512(a6, a7)));
+  return std::uint64_t(_mm512_reduce_or_epi64(s));
+}
+
 __attribute__((target("avx512f"))) float read_avx512(const float* p, std::int64_t n) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
   for (std::int64_t i = 0; i < n; i += 128) {
@@ -160,6 +179,7 @@ float bf16_avx512(std::int64_t) { return 0; }
 float int8_vnni512(std::int64_t) { return 0; }
 float int8_vnni256(std::int64_t) { return 0; }
 float read_avx512(const float* p, std::int64_t n) { return read_scalar(p, n); }
+std::uint64_t read_bytes_avx512(const std::uint8_t* p, std::int64_t bytes) { return read_bytes_scalar(p, bytes); }
 float read_avx2(const float* p, std::int64_t n) { return read_scalar(p, n); }
 void triad_avx512(float* a, const float* b, const float* c, float s, std::int64_t n) { triad_scalar(a, b, c, s, n); }
 void triad_avx2(float* a, const float* b, const float* c, float s, std::int64_t n) { triad_scalar(a, b, c, s, n); }
@@ -185,6 +205,23 @@ float read_scalar(const float* p, std::int64_t n) {
 
 void triad_scalar(float* a, const float* b, const float* c, float s, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) a[i] = b[i] + s * c[i];
+}
+
+std::uint64_t read_bytes_scalar(const std::uint8_t* p, std::int64_t bytes) {
+  std::uint64_t a[8] = {};
+  std::int64_t i = 0;
+  for (; i + 64 <= bytes; i += 64)
+    for (int k = 0; k < 8; ++k) {
+      std::uint64_t v;
+      std::memcpy(&v, p + i + 8 * k, 8);
+      a[k] |= v;
+    }
+  for (; i + 8 <= bytes; i += 8) {
+    std::uint64_t v;
+    std::memcpy(&v, p + i, 8);
+    a[0] |= v;
+  }
+  return a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7];
 }
 
 }  // namespace infersim::micro::detail

@@ -322,6 +322,45 @@ ProbeReport run_probes(const ProbeOptions& o) {
   return r;
 }
 
+double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads, double seconds) {
+  threads = std::max(1, threads);
+  const bool avx512 = refengine::cpu_features().avx512f;
+  // Each thread's share of each region, in 512-byte units (the unrolled kernel's step) inside the
+  // 64-byte aligned part of the region.
+  struct Slice {
+    const std::uint8_t* p;
+    std::int64_t bytes;
+  };
+  std::vector<std::vector<Slice>> work(static_cast<std::size_t>(threads));
+  double total = 0;
+  for (const auto& [ptr, len] : regions) {
+    const auto a = reinterpret_cast<std::uintptr_t>(ptr);
+    const std::uintptr_t lo = (a + 63) / 64 * 64;
+    if (a + len < lo + 1024) continue;
+    const std::int64_t n = std::int64_t(a + len - lo) / 512;
+    for (int t = 0; t < threads; ++t) {
+      const std::int64_t b = n * t / threads, e = n * (t + 1) / threads;
+      if (e > b) work[std::size_t(t)].push_back({reinterpret_cast<const std::uint8_t*>(lo) + b * 512, (e - b) * 512});
+    }
+    total += double(n) * 512;
+  }
+  if (total <= 0) return 0;
+  std::atomic<std::uint64_t> sink{0};
+  double best = 0;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  for (int rep = 0; rep < 64; ++rep) {
+    const double el = timed_parallel(threads, [&](int t) {
+      std::uint64_t s = 0;
+      for (const auto& sl : work[std::size_t(t)])
+        s |= avx512 ? detail::read_bytes_avx512(sl.p, sl.bytes) : detail::read_bytes_scalar(sl.p, sl.bytes);
+      sink.fetch_or(s, std::memory_order_relaxed);
+    });
+    if (el > 0) best = std::max(best, total / el);
+    if (rep >= 1 && Clock::now() > end) break;
+  }
+  return best;
+}
+
 std::string format_probe_report(const ProbeReport& r) {
   std::string s = fmt::format("cpu: {} ({} logical CPUs; {})\ncaches: L1d {} / L2 {} per core, L3 {}; memory {}\n", r.cpu_model,
                               r.logical_cpus, r.isa_flags, common::format_bytes(double(r.caches.l1d)),

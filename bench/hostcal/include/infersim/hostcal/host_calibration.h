@@ -50,6 +50,9 @@ struct GridPoint {
   double flops = 0, bytes = 0;  // the estimator's counts for this step
   double predicted_s = 0;       // fitted calibration
   double roofline_s = 0;        // pure roofline at the measured peaks (fractions 1, no overheads)
+  // Read bandwidth of this point's engine's own weight memory (best of the probes after each pass):
+  // the bandwidth its observation is fitted against; 0 = not measured (the DRAM probe is used).
+  double read_bw = 0;
   double error() const { return measured_s > 0 ? predicted_s / measured_s - 1.0 : 0.0; }
 };
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace infersim::micro {
@@ -73,6 +74,13 @@ struct ProbeReport {
 };
 
 ProbeReport run_probes(const ProbeOptions& options);
+
+// Read bandwidth of memory that already exists, e.g. an engine's weights, rather than of a fresh
+// buffer: on a VM, guest memory can land on host memory of different speed, and two buffers of one
+// process then read at very different rates (seen on the development VM: one engine's weights at
+// 65-75 GB/s while the others and the fresh-buffer probe read 40-45 GB/s). Each of `threads` threads
+// reads its share of every region (integer loads: any bytes); best of repetitions over `seconds`.
+double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads, double seconds);
 std::string format_probe_report(const ProbeReport& r);
 
 }  // namespace infersim::micro
