@@ -47,7 +47,7 @@ the grid and reports the error on the held-out third. Writes to DIR (default res
                                  `infersim results list|export --db FILE` reads it)
 The seeded weights file written for the hydration measurement is deleted at the end unless
 --keep-weights is given (it is regenerable: infersim refengine make-weights ... --seed S).
---quick: about 40 s on 2 cores (llama-3.2-1b truncated to 2 layers, plus a few 6-layer points).
+--quick: about 65-85 s on 2 cores (llama-3.2-1b truncated to 2 layers, plus a few 6-layer points).
 --refit: fits the measurements saved in an earlier run's report.json again with this build's fit
 model, without measuring (about a second); writes the same outputs (default: that run's DIR). --model
 is needed only when the run used a card file rather than a catalog name.
