@@ -131,6 +131,7 @@ std::size_t write_store(const hostcal::Result& r, const std::string& path, std::
     row.metrics["seq_overhead_s"] = p.seq_overhead_s;
     row.metrics["dequant_flops_per_weight"] = p.dequant_flops_per_weight;
     row.metrics["roofline_norm"] = p.roofline_norm;
+    row.metrics["attention_fraction"] = p.attention_fraction;
     row.metrics["rows_fit"] = r.fit.rows_fit;
     row.metrics["rows_held_out"] = r.fit.rows_held_out;
     row.metrics["fp32_peak_flop_per_s"] = r.profile.peak(common::DType::fp32);

@@ -199,10 +199,6 @@ std::string loadavg() {
   return a + " " + b + " " + c;
 }
 
-}  // namespace
-
-namespace {
-
 // Steps 4-5 of the calibration (shared by a measured run and a refit of a saved report): the
 // observations on the measured profile, the fit, the errors, the fitted profile and entry.
 void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
@@ -255,7 +251,7 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
     m.model = fmt::format("{} ({} layers)", spec.name, p.layers);
     m.batch = p.batch;
     m.input = double(p.length);
-    m.output = p.prefill ? 1 : 1;
+    m.output = 1;
     m.held_out = p.held_out;
     (p.prefill ? m.ttft_s : m.tpot_s) = p.measured_s;
     rows.push_back(m);
@@ -307,7 +303,8 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
   }
   r.profile.calibrations = {r.entry.calibration};
 
-  // 5. What the estimate CLI would use for a profile loaded from a path, for the report.
+  // 5. What a host-family profile borrows from the shipped catalog without this calibration, and its
+  // held-out error on the same points (the report's "what calibrating buys").
   try {
     hwprofiles::HardwareProfile h = r.profile;
     h.calibrations.clear();
@@ -519,12 +516,12 @@ Result run_host_calibration(const Options& o) {
                     engines.size(), bws));
   }
   for (const auto& c : engines)
-    for (auto* p : c.pts) p->read_bw = c.read_bw;
-  for (const auto& c : engines)
-    for (auto* p : c.pts)
+    for (auto* p : c.pts) {
+      p->read_bw = c.read_bw;
       say(fmt::format("{} {:>2}L {} batch {:>2} x {:>4} {}: {:8.2f} ms (best of {}){}", dname(c.dtype), c.layers,
                       p->prefill ? "prefill" : "decode ", p->batch, p->length, p->prefill ? "tokens " : "context", p->measured_s * 1e3,
                       p->samples.size(), p->held_out ? "  (held out)" : ""));
+    }
   engines.clear();  // free the weights before the hydration probe reads the file
 
   if (o.hydration) {

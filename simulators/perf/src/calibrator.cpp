@@ -123,8 +123,8 @@ struct Prepared {
   Eigen::MatrixXd A;  // rows: observation; cols: overhead multiplicities / measured
 };
 
-// Time of the roofline part (no overheads) of an observation at the given fractions (and unpack
-// cost / ridge overlap).
+// Time of the roofline part (no overheads) of an observation at the given fractions; `p` carries the
+// optional terms (unpack cost, roofline norm, attention fraction).
 double roofline_part(const Observation& o, double cf, double mf, double icf, hwprofiles::CalibrationParams p = {}) {
   p.compute_fraction = cf;
   p.memory_fraction = mf;
@@ -233,8 +233,7 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
       for (int i = 0; i < n; ++i)
         b(i) = 1.0 - roofline_part(*use[std::size_t(i)], cf, mf, icf, ep) / use[std::size_t(i)]->measured;
       double sse = 0;
-      const Eigen::VectorXd xl = live.empty() ? Eigen::VectorXd() : nnls_small(AL, b, sse);
-      if (live.empty()) sse = b.squaredNorm();
+      const Eigen::VectorXd xl = nnls_small(AL, b, sse);  // the step column is never zero: live is not empty
       if (sse < best_sse) {
         Eigen::VectorXd x = Eigen::VectorXd::Zero(K);
         for (std::size_t j = 0; j < live.size(); ++j) x(live[j]) = xl(int(j));

@@ -25,13 +25,7 @@ const char* bound_name(Bound b) {
 
 double StepCost::time(const hwprofiles::CalibrationParams& p) const {
   double t = 0;
-  const double ic = 1.0 / p.compute_fraction;
-  const double im = 1.0 / p.memory_fraction;
-  if (p.dequant_flops_per_weight > 0 || p.roofline_norm > 0 || p.attention_fraction != 1.0) {
-    for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += op_time(i, p);
-  } else {
-    for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += std::max(compute_s[i] * ic, memory_s[i] * im);
-  }
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += op_time(i, p);
   t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
   t += p.step_overhead_s + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
        p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
@@ -39,7 +33,8 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
 }
 
 double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, bool* compute_bound) const {
-  // Same arithmetic as time()'s fast path (multiply by the inverse), so both agree to the bit.
+  // Multiplying by the inverse, as this formula always has: with the optional terms at their
+  // defaults the result is bit-identical to the plain max(c, m) of earlier versions (tested).
   double c = compute_s[i] * (1.0 / p.compute_fraction);
   double m = memory_s[i] * (1.0 / p.memory_fraction);
   if (i == std::size_t(OpClass::attention) && p.attention_fraction != 1.0) {

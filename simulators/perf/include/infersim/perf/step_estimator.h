@@ -33,7 +33,8 @@ struct StepCost {
   std::array<double, model::OP_CLASS_COUNT> compute_s{};  // flops / peak (at 100% efficiency)
   std::array<double, model::OP_CLASS_COUNT> memory_s{};   // bytes / bandwidth (at 100%)
   // Weight elements unpacked this step (weight-only quantisation) / matmul peak: seconds per FLOP of
-  // unpack work per element; times CalibrationParams::dequant_flops_per_weight it joins compute_s.
+  // unpack work per element; times CalibrationParams::dequant_flops_per_weight it is a third ceiling
+  // beside compute_s and memory_s (see op_time).
   std::array<double, model::OP_CLASS_COUNT> dequant_s{};
   double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
   double comm_latency_s = 0;   // link latency terms
@@ -46,8 +47,9 @@ struct StepCost {
 
   // Time under a calibration; this is the single formula used everywhere.
   double time(const hwprofiles::CalibrationParams& p) const;
-  // One op class under a calibration: max(c, m), or the p-norm (c^p + m^p)^(1/p) for roofline_norm p, with
-  // c = (compute_s + dequant_flops_per_weight * dequant_s) / compute_fraction, m = memory_s / memory_fraction.
+  // One op class under a calibration: max(norm(c, m), u) with c = compute_s / compute_fraction,
+  // m = memory_s / memory_fraction (both / attention_fraction for attention), norm = max, or the p-norm
+  // (c^p + m^p)^(1/p) for roofline_norm p, and u = dequant_flops_per_weight * dequant_s / compute_fraction.
   double op_time(std::size_t op, const hwprofiles::CalibrationParams& p, bool* compute_bound = nullptr) const;
   double dequant_elements_s() const;  // sum of dequant_s (0 when no weight is unpacked)
   StepCost& operator+=(const StepCost& o);
