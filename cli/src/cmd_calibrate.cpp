@@ -14,6 +14,8 @@
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/calibrator.h"
 #include "infersim/perf/estimate_json.h"
+#include "infersim/perf/serving_measurements.h"
+#include "infersim/serving/serving_validation.h"
 #include "table.h"
 
 namespace infersim::cli {
@@ -219,6 +221,70 @@ int cmd_validate(const ArgList& argv) {
              pct(get(perf::Metric::e2e)), get(perf::Metric::e2e).n);
   for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  return 0;
+}
+
+}  // namespace infersim::cli
+
+namespace infersim::cli {
+
+namespace {
+
+std::string pct2(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
+std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
+
+void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
+  Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
+  for (const auto& g : groups) t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
+  fmt::print("{}\n{}", title, t.render());
+}
+
+}  // namespace
+
+int cmd_calibrate_serving(const ArgList& argv) {
+  Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso"});
+  const std::string csv = a.value_or("data", perf::bundled_serving_measurements());
+  const auto set = perf::load_serving_measurements(csv);
+  serving::ObservationOptions opt;
+  opt.jobs = int(a.integer("jobs", 0, 0, 256));
+  const bool tty = !a.flag("json");
+  opt.progress = [&](std::size_t done, std::size_t total) {
+    if (tty && (done % 50 == 0 || done == total)) fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
+    if (tty && done == total) fmt::print(stderr, "\n");
+  };
+  const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));
+  if (auto out = a.value("write")) {
+    common::write_text_file_atomic(
+        *out, hwprofiles::kernel_calibrations_to_json(v.fits, "infersim calibrate-serving --write <file>").dump(2) + "\n");
+    fmt::print(stderr, "wrote {} kernel-path calibrations to {}\n", v.fits.size(), *out);
+  }
+  if (auto pts = a.value("points")) common::write_text_file_atomic(*pts, v.points.dump(1) + "\n");
+  if (a.flag("json")) {
+    auto j = serving::serving_validation_to_json(v);
+    common::Json fits = common::Json::array();
+    for (const auto& f : v.fits) {
+      auto x = hwprofiles::kernel_params_to_json(f.calibration.params);
+      x["runtime"] = f.runtime;
+      x["version"] = f.version;
+      fits.push_back(x);
+    }
+    j["fits"] = fits;
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("{} measured rows simulated ({} fit, {} held out)\n", v.rows, v.rows_fit, v.rows_held_out);
+  for (const auto& f : v.fits)
+    fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} us/token + {:.2f} ms/stream\n",
+               f.runtime, f.version, f.calibration.params.step_overhead_s * 1e6, f.calibration.params.seq_overhead_s * 1e6,
+               f.calibration.params.fused_quant_fraction, f.calibration.params.ttft_request_s * 1e3,
+               f.calibration.params.ttft_token_s * 1e6, f.calibration.params.ttft_stream_s * 1e3);
+  print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
+  print_groups("held-out rows, by hardware / runtime:", v.random_split);
+  print_groups("fit rows (in-sample):", v.fit_rows);
+  if (!v.loso_own_tables.empty()) print_groups("leave one system out, own kernel tables:", v.loso_own_tables);
+  if (!v.loso_no_tables.empty()) print_groups("leave one system out, no own kernel tables:", v.loso_no_tables);
+  for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   return 0;
 }
 

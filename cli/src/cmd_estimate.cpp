@@ -12,6 +12,7 @@
 #include "infersim/perf/estimate_json.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
+#include "infersim/serving/benchmark.h"
 #include "table.h"
 
 namespace infersim::cli {
@@ -25,7 +26,8 @@ namespace {
 
 const std::set<std::string> VALUED = {"model", "hardware", "chips", "tp", "pp", "ep", "precision", "kv-precision",
                                       "batch", "input", "output", "runtime", "draft", "spec-k", "spec-accept",
-                                      "sparsity"};
+                                      "sparsity", "max-num-tokens", "max-batch", "chunked-prefill", "policy",
+                                      "rounds"};
 
 DType parse_precision(const Args& a, const std::string& name, DType fallback) {
   auto v = a.value(name);
@@ -144,15 +146,35 @@ void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const s
 }  // namespace
 
 int cmd_estimate(const ArgList& argv) {
-  Args a(argv, VALUED, {"json"});
+  Args a(argv, VALUED, {"json", "simulate"});
   if (!a.positional().empty()) throw ConfigError("", a.positional()[0], "unexpected argument");
   const auto hw = a.value("hardware");
   if (!hw) throw ConfigError("", "--hardware", "is required (a catalog name or a path to a profile JSON)");
   Prepared p = prepare(a, *hw);
   perf::StepEstimator est(p.model, p.deployment);
   perf::Estimate e = perf::estimate_serving(est, p.workload);
+  std::optional<serving::BenchmarkResult> sim;
+  if (a.flag("simulate")) {
+    serving::BenchmarkSpec bs;
+    bs.concurrency = int(p.workload.batch);
+    bs.input = p.workload.input;
+    bs.output = p.workload.output;
+    bs.rounds = int(a.integer("rounds", 20, 1, 1000));
+    if (auto v = a.optional_integer("max-num-tokens", 16, 1 << 24)) bs.max_num_tokens = int(*v);
+    if (auto v = a.optional_integer("max-batch", 1, 1 << 20)) bs.max_batch = int(*v);
+    if (auto v = a.value("chunked-prefill")) {
+      if (*v != "on" && *v != "off") throw ConfigError("", "--chunked-prefill", "must be on or off");
+      bs.chunked_prefill = *v == "on";
+    }
+    if (auto v = a.value("policy")) bs.policy = *v;
+    sim = serving::simulate_benchmark(p.model, p.deployment, bs);
+  }
   if (a.flag("json")) {
     auto j = perf::estimate_to_json(e);
+    if (sim)
+      j["simulated"] = {{"ttft_s", sim->ttft_s}, {"tpot_s", sim->tpot_s}, {"e2e_s", sim->e2e_s},
+                        {"throughput_tok_s", sim->throughput_tok_s}, {"steps", sim->steps},
+                        {"requests", sim->requests}, {"scheduler", sim->scheduler}};
     j["layout"] = p.layout_note;
     j["runtime_default"] = p.runtime.defaulted;
     j["runtime_basis"] = p.runtime.basis;
@@ -161,6 +183,11 @@ int cmd_estimate(const ArgList& argv) {
     fmt::print("{}\n", j.dump(2));
   } else {
     print_text(e, est, p.layout_note, p.runtime);
+    if (sim)
+      fmt::print("simulated benchmark ({} users x {} requests each, discrete-event, {}): TTFT {}, TPOT {}, E2E {}, "
+                 "{:.1f} output tok/s, {} steps\n",
+                 int(p.workload.batch), 20, sim->scheduler, format_seconds(sim->ttft_s), format_seconds(sim->tpot_s),
+                 format_seconds(sim->e2e_s), sim->throughput_tok_s, sim->steps);
   }
   return 0;
 }

@@ -16,6 +16,7 @@ int cmd_models(const ArgList& args);
 int cmd_hardware(const ArgList& args);
 int cmd_calibrate_from(const ArgList& args);
 int cmd_validate(const ArgList& args);
+int cmd_calibrate_serving(const ArgList& args);
 int cmd_runtimes(const ArgList& args);
 int cmd_plan(const ArgList& args);
 int cmd_brief(const ArgList& args);

@@ -22,6 +22,7 @@ std::vector<CalibrationEntry> calibrations_from_json(const Json& j, const std::s
     CalibrationEntry ce;
     ce.hardware = e.string("hardware");
     ce.calibration.runtime = e.string("runtime");
+    ce.calibration.version = e.string_or("version", "");
     ce.calibration.fitted_on = ce.hardware;
     auto& p = ce.calibration.params;
     p.compute_fraction = e.number("compute_fraction", 1e-4, 1.0);
@@ -81,7 +82,90 @@ Json calibrations_to_json(const std::vector<CalibrationEntry>& entries, const st
     Json x;
     x["hardware"] = e.hardware;
     x["runtime"] = e.calibration.runtime;
+    if (!e.calibration.version.empty()) x["version"] = e.calibration.version;
     const Json params = calibration_params_to_json(e.calibration.params);
+    for (auto it = params.begin(); it != params.end(); ++it) x[it.key()] = it.value();
+    x["source"] = e.calibration.source;
+    x["rows_fit"] = e.calibration.rows_fit;
+    x["rows_held_out"] = e.calibration.rows_held_out;
+    x["data"] = e.data;
+    x["fit_error"] = e.fit_error.is_null() ? Json::object() : e.fit_error;
+    arr.push_back(x);
+  }
+  j["entries"] = arr;
+  return j;
+}
+
+Json kernel_params_to_json(const CalibrationParams& p) {
+  Json j;
+  j["step_overhead_us"] = p.step_overhead_s * 1e6;
+  j["seq_overhead_us"] = p.seq_overhead_s * 1e6;
+  j["layer_overhead_us"] = p.layer_overhead_s * 1e6;
+  j["kernel_scale"] = p.kernel_scale;
+  j["fused_quant_fraction"] = p.fused_quant_fraction;
+  j["ttft_request_us"] = p.ttft_request_s * 1e6;
+  j["ttft_token_us"] = p.ttft_token_s * 1e6;
+  j["ttft_stream_us"] = p.ttft_stream_s * 1e6;
+  j["ttft_queue_factor"] = p.ttft_queue_factor;
+  return j;
+}
+
+std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j, const std::string& file) {
+  JsonReader r(j, file);
+  const auto version = r.integer("schema_version", 1, 1000);
+  if (version != CALIBRATION_SCHEMA_VERSION)
+    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", version,
+                                         CALIBRATION_SCHEMA_VERSION));
+  r.string_or("generated_by", "");
+  r.string_or("method", "");
+  std::vector<KernelCalibrationEntry> out;
+  for (auto& e : r.array_of_objects("entries")) {
+    KernelCalibrationEntry ke;
+    ke.runtime = e.string("runtime");
+    ke.version = e.string("version");
+    auto& c = ke.calibration;
+    c.runtime = ke.runtime;
+    c.version = ke.version;
+    auto& p = c.params;
+    p.compute_fraction = p.memory_fraction = 1.0;  // unused on the kernel path
+    p.step_overhead_s = e.number("step_overhead_us", 0, 1e9) * 1e-6;
+    p.seq_overhead_s = e.number("seq_overhead_us", 0, 1e9) * 1e-6;
+    p.layer_overhead_s = e.number_or("layer_overhead_us", 0, 0, 1e9) * 1e-6;
+    p.kernel_scale = e.number_or("kernel_scale", 1.0, 0.05, 20.0);
+    p.fused_quant_fraction = e.number_or("fused_quant_fraction", 0.0, 0.0, 1.0);
+    p.ttft_request_s = e.number_or("ttft_request_us", 0, 0, 1e9) * 1e-6;
+    p.ttft_token_s = e.number_or("ttft_token_us", 0, 0, 1e9) * 1e-6;
+    p.ttft_stream_s = e.number_or("ttft_stream_us", 0, 0, 1e9) * 1e-6;
+    p.ttft_queue_factor = e.number_or("ttft_queue_factor", 0, 0, 100);
+    c.source = e.string("source");
+    if (!has_source_tag(c.source)) e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));
+    c.rows_fit = int(e.integer_or("rows_fit", 0, 0, 1 << 30));
+    c.rows_held_out = int(e.integer_or("rows_held_out", 0, 0, 1 << 30));
+    c.basis = "kernel";
+    ke.data = e.string_or("data", "");
+    if (e.has("fit_error")) ke.fit_error = e.raw("fit_error");
+    e.finish();
+    out.push_back(std::move(ke));
+  }
+  r.finish();
+  return out;
+}
+
+std::vector<KernelCalibrationEntry> load_kernel_calibrations(const std::string& path) {
+  return kernel_calibrations_from_json(common::load_json_file(path), path);
+}
+
+Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entries, const std::string& generated_by) {
+  Json j;
+  j["schema_version"] = CALIBRATION_SCHEMA_VERSION;
+  j["generated_by"] = generated_by;
+  j["method"] = "docs/calibration.md (kernel path)";
+  Json arr = Json::array();
+  for (const auto& e : entries) {
+    Json x;
+    x["runtime"] = e.runtime;
+    x["version"] = e.version;
+    const Json params = kernel_params_to_json(e.calibration.params);
     for (auto it = params.begin(); it != params.end(); ++it) x[it.key()] = it.value();
     x["source"] = e.calibration.source;
     x["rows_fit"] = e.calibration.rows_fit;

@@ -64,8 +64,15 @@ double HardwareProfile::matmul_peak(DType weight, DType activation) const {
 const Calibration* HardwareProfile::calibration(const std::string& runtime) const {
   if (calibrations.empty()) return nullptr;
   if (runtime.empty()) return &calibrations.front();
+  // "vllm@0.24": that version's calibration, else any calibration of the runtime.
+  const auto at = runtime.find('@');
+  const std::string name = runtime.substr(0, at);
+  const std::string version = at == std::string::npos ? "" : runtime.substr(at + 1);
+  if (!version.empty())
+    for (const auto& c : calibrations)
+      if (c.runtime == name && (c.version == version || c.version.rfind(version + ".", 0) == 0)) return &c;
   for (const auto& c : calibrations)
-    if (c.runtime == runtime) return &c;
+    if (c.runtime == name) return &c;
   return nullptr;
 }
 

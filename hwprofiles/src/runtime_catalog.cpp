@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "infersim/common/data_dir.h"
@@ -106,6 +107,61 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
     p.backends.push_back(std::move(be));
   }
   if (p.backends.empty()) r.fail("backends", "must list at least one backend");
+  if (r.has("versions")) {
+    static const std::vector<std::string> policies = {"mixed", "prefill_first"};
+    static const std::vector<std::string> bases = {"total", "free"};
+    for (auto& v : r.array_of_objects("versions")) {
+      RuntimeVersion x;
+      x.version = v.string("version");
+      if (x.version.empty() || x.version.find('@') != std::string::npos) v.fail("version", "must be a non-empty label without '@'");
+      x.released = v.string("released");
+      if (x.released.size() < 7 || x.released[4] != '-') v.fail("released", "must be a date YYYY-MM or YYYY-MM-DD");
+      x.source = tagged(v, "source");
+      x.kernel_model = v.boolean_or("kernel_model", false);
+      if (auto kt = v.optional_child("kernel_tables")) {
+        for (auto it = kt->raw().begin(); it != kt->raw().end(); ++it) {
+          if (it.key() == "source") continue;
+          x.kernel_tables[it.key()] = kt->string(it.key());
+        }
+        x.kernel_tables_source = tagged(*kt, "source");
+        kt->finish();
+      }
+      if (auto nt = v.optional_child("nccl_tables")) {
+        for (auto it = nt->raw().begin(); it != nt->raw().end(); ++it) x.nccl_tables[it.key()] = nt->string(it.key());
+        nt->finish();
+      }
+      if (v.has("fused_quant")) x.fused_quant = dtypes(v, "fused_quant");
+      {
+        auto s = v.child("scheduler");
+        auto& d = x.scheduler;
+        d.policy = s.one_of("policy", policies);
+        d.chunked_prefill = s.boolean_or("chunked_prefill", true);
+        d.max_num_tokens = int(s.integer("max_num_tokens", 16, 1 << 24));
+        d.max_batch = int(s.integer("max_batch", 1, 1 << 20));
+        d.cuda_graph_max_batch = int(s.integer_or("cuda_graph_max_batch", 0, 0, 1 << 20));
+        d.cuda_graph_padding = s.boolean_or("cuda_graph_padding", false);
+        for (double b : s.has("cuda_graph_sizes") ? s.number_list("cuda_graph_sizes", 1, 1 << 20) : std::vector<double>{})
+          d.cuda_graph_sizes.push_back(int(b));
+        std::sort(d.cuda_graph_sizes.begin(), d.cuda_graph_sizes.end());
+        d.kv_memory_fraction = s.number("kv_memory_fraction", 0.05, 1.0);
+        d.kv_memory_basis = s.one_of("kv_memory_basis", bases);
+        d.join_delay_steps = int(s.integer_or("join_delay_steps", 0, 0, 8));
+        d.source = tagged(s, "source");
+        s.finish();
+      }
+      x.calibrated_on = v.string_list_or("calibrated_on", {});
+      x.notes = v.string_or("notes", "");
+      v.finish();
+      p.versions.push_back(std::move(x));
+    }
+    for (std::size_t i = 0; i < p.versions.size(); ++i)
+      for (std::size_t k = 0; k < i; ++k)
+        if (p.versions[i].version == p.versions[k].version)
+          throw ConfigError(file, fmt::format("/versions/{}/version", i), fmt::format("duplicate version '{}'", p.versions[i].version));
+    // Newest first (by release date; the file order breaks ties).
+    std::stable_sort(p.versions.begin(), p.versions.end(),
+                     [](const RuntimeVersion& a, const RuntimeVersion& b) { return a.released > b.released; });
+  }
   r.finish();
   return p;
 }
@@ -129,6 +185,16 @@ void RuntimeCatalog::load_locked() const {
     RuntimeProfile p = load_runtime_profile(f.string());
     const std::string name = p.name;
     runtimes_.insert(name, std::move(p), f);
+  }
+  const fs::path kc = fs::path(dir_).parent_path() / "kernel_calibrations.json";
+  if (fs::exists(kc)) {
+    for (auto& e : load_kernel_calibrations(kc.string())) {
+      const RuntimeProfile* rp = runtimes_.contains(e.runtime) ? &runtimes_.get(e.runtime) : nullptr;
+      if (rp == nullptr || rp->version(e.version) == nullptr || rp->version(e.version)->version != e.version)
+        throw ConfigError(kc.string(), "/entries",
+                          fmt::format("kernel calibration for unknown runtime version '{}@{}'", e.runtime, e.version));
+      kernel_cals_.push_back(e.calibration);
+    }
   }
   loaded_ = true;
 }
@@ -164,6 +230,13 @@ std::vector<const RuntimeProfile*> RuntimeCatalog::for_hardware(const HardwarePr
     if (p.backend_for(h)) out.push_back(&p);
   std::stable_partition(out.begin(), out.end(), [&](const RuntimeProfile* p) { return p->backend_for(h)->is_default; });
   return out;
+}
+
+const Calibration* RuntimeCatalog::kernel_calibration(const std::string& runtime, const std::string& version) const {
+  load();
+  for (const auto& c : kernel_cals_)
+    if (c.runtime == runtime && c.version == version) return &c;
+  return nullptr;
 }
 
 const RuntimeProfile* RuntimeCatalog::default_for(const HardwareProfile& h) const {

@@ -50,4 +50,27 @@ std::string RuntimeProfile::dtype_problem(const HardwareProfile& h, common::DTyp
   return {};
 }
 
+std::pair<std::string, std::string> split_runtime_version(const std::string& spec) {
+  const auto at = spec.find('@');
+  if (at == std::string::npos) return {spec, ""};
+  return {spec.substr(0, at), spec.substr(at + 1)};
+}
+
+const RuntimeVersion* RuntimeProfile::version(const std::string& v) const {
+  if (versions.empty()) return nullptr;
+  if (v.empty()) return &versions.front();
+  for (const auto& x : versions)
+    if (x.version == v) return &x;
+  // "0.24" matches "0.24.0" / "0.24.1" (the newest of them: versions are newest first).
+  for (const auto& x : versions)
+    if (x.version.rfind(v + ".", 0) == 0) return &x;
+  return nullptr;
+}
+
+std::vector<std::string> RuntimeProfile::version_names() const {
+  std::vector<std::string> out;
+  for (const auto& x : versions) out.push_back(x.version);
+  return out;
+}
+
 }  // namespace infersim::hwprofiles

@@ -19,10 +19,28 @@ using hwprofiles::HardwareProfile;
 
 namespace {
 
-const Calibration* own_or_family(const HardwareProfile& h, const std::string& runtime) {
+// A fitted (or family-borrowed) calibration of `runtime` on h: of `version` when given and tagged,
+// else the newest-listed one (file order).
+const Calibration* own_or_family(const HardwareProfile& h, const std::string& runtime, const std::string& version = "") {
+  if (!version.empty())
+    for (const auto& c : h.calibrations)
+      if (c.runtime == runtime && c.version == version) return &c;
   for (const auto& c : h.calibrations)
-    if (c.runtime == runtime) return &c;
+    if (c.runtime == runtime && (version.empty() || c.version.empty())) return &c;
   return nullptr;
+}
+
+// Where the kernel path finds its tables for h: its own, else a same-family chip's (transferred by
+// the roofline). {folder, hardware it was measured on}; empty when neither exists.
+std::pair<std::string, std::string> kernel_tables_for(const hwprofiles::RuntimeVersion& v, const HardwareProfile& h) {
+  if (auto it = v.kernel_tables.find(h.name); it != v.kernel_tables.end()) return {it->second, h.name};
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  for (const auto& [hw, folder] : v.kernel_tables) {
+    if (!cat.contains(hw)) continue;
+    const auto& x = cat.get(hw);
+    if (x.family == h.family && x.vendor == h.vendor && x.kind == h.kind) return {folder, hw};
+  }
+  return {"", ""};
 }
 
 // Speed of `runtime` relative to the reference runtime on hardware x (both fitted there), for a
@@ -74,7 +92,24 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       return res;
     }
   } else {
-    rp = &runtimes.get(d.runtime);
+    rp = &runtimes.get(hwprofiles::split_runtime_version(d.runtime).first);
+  }
+  std::string want_version = d.runtime_version;
+  if (!d.runtime.empty()) {
+    const auto [name, v] = hwprofiles::split_runtime_version(d.runtime);
+    if (!v.empty()) want_version = v;
+  }
+  res.versions = rp->version_names();
+  const hwprofiles::RuntimeVersion* rv = nullptr;
+  if (!rp->versions.empty()) {
+    rv = rp->version(want_version);
+    if (rv == nullptr)
+      throw ConfigError("", "--runtime",
+                        fmt::format("runtime '{}' has no version '{}'; versions: {}{}", rp->name, want_version,
+                                    common::join(rp->version_names(), ", "),
+                                    common::suggest_suffix(want_version, rp->version_names())));
+  } else if (!want_version.empty()) {
+    throw ConfigError("", "--runtime", fmt::format("runtime '{}' lists no versions (asked for '{}')", rp->name, want_version));
   }
   const auto* backend = rp->backend_for(hw);
   if (backend == nullptr) {
@@ -93,8 +128,48 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
   res.runtime = rp->name;
   res.backend = backend->name;
   res.maturity = backend->maturity;
+  if (rv != nullptr) {
+    res.version = rv->version;
+    res.scheduler = rv->scheduler;
+    res.has_scheduler = true;
+  }
 
-  if (const auto* c = own_or_family(hw, rp->name)) {
+  // Kernel path: the version has kernel tables; the chip has its own, a same-family chip's, or is a
+  // GPU the efficiency model (fitted on GPU kernel tables) covers.
+  if (rv != nullptr && rv->kernel_model) {
+    const auto [folder, measured_on] = kernel_tables_for(*rv, hw);
+    if (!folder.empty() || hw.kind == hwprofiles::HardwareKind::gpu) {
+      res.kernel_model = true;
+      res.kernel_tables = folder;
+      res.kernel_tables_hardware = measured_on;
+      res.fused_quant = rv->fused_quant;
+      res.basis = folder.empty() ? "efficiency model" : (measured_on == hw.name ? "kernel tables" : "transferred tables");
+      const Calibration* kc = runtimes.kernel_calibration(rp->name, rv->version);
+      if (kc != nullptr) {
+        res.calibration = *kc;
+      } else {
+        res.calibration.runtime = rp->name;
+        res.calibration.version = rv->version;
+        res.calibration.params = hwprofiles::CalibrationParams{};
+        res.calibration.source = fmt::format("[EST] no serving measurements of {}@{} fitted: kernel times only, no overheads",
+                                             rp->name, rv->version);
+        res.calibration.borrowed = true;
+      }
+      res.calibration.basis = res.basis;
+      res.calibration.fitted_on = measured_on;
+      const std::string what =
+          folder.empty() ? fmt::format("roofline efficiency model fitted on GPU kernel tables (no tables for {})", hw.name)
+          : measured_on == hw.name ? fmt::format("kernel tables {} (measured on {})", folder, hw.name)
+                                   : fmt::format("kernel tables {} measured on {} ({} family), scaled to {} by the roofline",
+                                                 folder, measured_on, hw.family, hw.name);
+      res.calibration.source = fmt::format("{}; {}", what, res.calibration.source);
+      return res;
+    }
+    // Not a GPU and no tables: this chip keeps its fitted roofline calibrations below.
+  }
+  const std::string legacy_version = (rv != nullptr && !rv->kernel_model) ? rv->version : "";
+
+  if (const auto* c = own_or_family(hw, rp->name, legacy_version)) {
     res.calibration = *c;
     res.basis = c->basis;
     return res;
@@ -185,7 +260,8 @@ model::Precision default_precision(const HardwareProfile& hw, common::DType w, s
   }
   p.kv = w == DType::fp8 ? DType::fp8 : (w == DType::fp32 ? DType::fp32 : (w == DType::fp16 ? DType::fp16 : sixteen));
   const auto& rts = hwprofiles::RuntimeCatalog::shipped();
-  const auto* rp = runtime.empty() ? rts.default_for(hw) : (rts.contains(runtime) ? &rts.get(runtime) : nullptr);
+  const std::string rname = hwprofiles::split_runtime_version(runtime).first;
+  const auto* rp = rname.empty() ? rts.default_for(hw) : (rts.contains(rname) ? &rts.get(rname) : nullptr);
   if (const auto* be = rp ? rp->backend_for(hw) : nullptr) {
     auto has = [&](DType x) { return std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), x) != be->kv_dtypes.end(); };
     if (!has(p.kv)) {
@@ -209,7 +285,14 @@ model::Precision default_precision(const HardwareProfile& hw, common::DType w, s
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   RuntimeResolution r = resolve_runtime(m, d);
   d.runtime = r.calibration.runtime = r.runtime;
+  d.runtime_version = r.version;
+  if (r.calibration.version.empty()) r.calibration.version = r.version;
   d.hardware.calibrations = {r.calibration};
+  d.kernel_model = r.kernel_model;
+  d.kernel_tables = r.kernel_tables;
+  d.kernel_tables_hardware = r.kernel_tables_hardware;
+  d.fused_quant = r.fused_quant;
+  if (r.has_scheduler) d.scheduler = r.scheduler;
   return r;
 }
 

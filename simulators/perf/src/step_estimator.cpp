@@ -7,6 +7,8 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/kernel_tables.h"
 
 namespace infersim::perf {
 
@@ -26,13 +28,22 @@ const char* bound_name(Bound b) {
 double StepCost::time(const hwprofiles::CalibrationParams& p) const {
   double t = 0;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) t += op_time(i, p);
-  t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
-  t += p.step_overhead_s + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
+  if (kernel_path)
+    t += kernel_comm_s;
+  else
+    t += comm_bw_s / p.interconnect_fraction + comm_latency_s;
+  t += p.step_overhead_s * steps + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
        p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
+  t += p.ttft_request_s * frontend_requests + p.ttft_token_s * frontend_tokens + p.ttft_stream_s * frontend_streams +
+       p.ttft_queue_factor * queue_s;
   return t;
 }
 
 double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, bool* compute_bound) const {
+  if (kernel_path) {
+    if (compute_bound != nullptr) *compute_bound = compute_s[i] > memory_s[i];
+    return (kernel_s[i] - p.fused_quant_fraction * quant_floor_s[i]) * p.kernel_scale;
+  }
   // Multiplying by the inverse, as this formula always has: with the optional terms at their
   // defaults the result is bit-identical to the plain max(c, m) of earlier versions (tested).
   double c = compute_s[i] * (1.0 / p.compute_fraction);
@@ -69,12 +80,27 @@ void append(CostSum& into, const CostSum& more, double weight) {
   for (const auto& w : more) into.push_back({w.cost, w.weight * weight});
 }
 
+StepCost StepCost::zero() {
+  StepCost s;
+  s.steps = 0;
+  return s;
+}
+
 StepCost& StepCost::operator+=(const StepCost& o) {
+  steps += o.steps;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     compute_s[i] += o.compute_s[i];
     memory_s[i] += o.memory_s[i];
     dequant_s[i] += o.dequant_s[i];
+    kernel_s[i] += o.kernel_s[i];
+    quant_floor_s[i] += o.quant_floor_s[i];
   }
+  kernel_path = kernel_path || o.kernel_path;
+  kernel_comm_s += o.kernel_comm_s;
+  frontend_requests += o.frontend_requests;
+  frontend_tokens += o.frontend_tokens;
+  frontend_streams += o.frontend_streams;
+  queue_s += o.queue_s;
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
   collectives += o.collectives;
@@ -88,11 +114,19 @@ StepCost& StepCost::operator+=(const StepCost& o) {
 
 StepCost StepCost::scaled(double f) const {
   StepCost s = *this;
+  s.steps *= f;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     s.compute_s[i] *= f;
     s.memory_s[i] *= f;
     s.dequant_s[i] *= f;
+    s.kernel_s[i] *= f;
+    s.quant_floor_s[i] *= f;
   }
+  s.kernel_comm_s *= f;
+  s.frontend_requests *= f;
+  s.frontend_tokens *= f;
+  s.frontend_streams *= f;
+  s.queue_s *= f;
   s.comm_bw_s *= f;
   s.comm_latency_s *= f;
   s.collectives *= f;
@@ -144,6 +178,24 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d) : m
   // KV heads are split over TP ranks, replicated when there are fewer heads than ranks; an MLA latent
   // cache is replicated on every TP rank.
   kv_shard_ = m.is_mla() ? 1.0 : double(std::min(d.tp, m.num_kv_heads));
+  if (d.kernel_model) {
+    std::shared_ptr<const hwprofiles::KernelTableSet> tables;
+    hwprofiles::HardwareProfile source = hw;
+    if (!d.kernel_tables.empty()) {
+      tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables);
+      if (!d.kernel_tables_hardware.empty() && d.kernel_tables_hardware != hw.name)
+        source = hwprofiles::HardwareCatalog::shipped().get(d.kernel_tables_hardware);
+    }
+    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), source, EfficiencyModel::shipped());
+  }
+}
+
+double StepEstimator::padded_decode_batch(double n) const {
+  const auto& sc = dep_.scheduler;
+  if (!sc.cuda_graph_padding || n <= 0 || n > sc.cuda_graph_max_batch) return n;
+  for (int b : sc.cuda_graph_sizes)
+    if (b >= n) return b;
+  return n;
 }
 
 StepEstimator StepEstimator::with_params(const hwprofiles::CalibrationParams& p) const {
@@ -220,6 +272,18 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
   }
   s.layers = L;
   s.sequences = b.sequences();
+  if (kernel_) {
+    // A decode-only step replays a CUDA graph captured for a batch at least this large.
+    model::BatchShape k = b;
+    if (b.prefill_tokens <= 0 && b.decode_seqs > 0) {
+      const double pad = padded_decode_batch(b.decode_seqs);
+      if (pad > b.decode_seqs) {
+        k.decode_ctx_sum *= pad / b.decode_seqs;
+        k.decode_seqs = pad;
+      }
+    }
+    kernel_->fill(k, s);
+  }
   return s;
 }
 
@@ -232,8 +296,9 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
     t.op_compute_bound[i] = cb;
     (cb ? t.compute_bound_s : t.memory_bound_s) += t.op_s[i];
   }
-  t.comm_s = c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
-  t.overhead_s = params_.step_overhead_s + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +
+  t.kernel_path = c.kernel_path;
+  t.comm_s = c.kernel_path ? c.kernel_comm_s : c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
+  t.overhead_s = params_.step_overhead_s * c.steps + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +
                  params_.collective_overhead_s * c.collectives + params_.pp_staging_fraction * c.staging_s;
   t.total_s = c.time(params_);
   t.flops = c.flops;
@@ -259,6 +324,15 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
   const double inter = double(std::max<std::int64_t>(model_.intermediate_size, model_.moe.expert_intermediate_size));
   f.activation_bytes = max_step_tokens * (4.0 * h + 2.0 * inter / dep_.tp) * ab +
                        std::min(max_step_tokens, 256.0) * double(model_.vocab_size) / dep_.tp * 4.0;
+  if (kernel_) {
+    // The runtime version's own KV sizing: a share of all GPU memory (vLLM gpu_memory_utilization,
+    // SGLang mem_fraction_static) or of what weights and activations leave free (TensorRT-LLM
+    // free_gpu_memory_fraction).
+    const double frac = dep_.scheduler.kv_memory_fraction;
+    f.reserve_bytes = dep_.scheduler.kv_memory_basis == "free"
+                          ? std::max(0.0, f.capacity_bytes - f.weights_bytes - f.activation_bytes) * (1.0 - frac)
+                          : f.capacity_bytes * (1.0 - frac);
+  }
   const double free_for_kv = f.usable_bytes() - f.weights_bytes - f.activation_bytes;
   f.max_kv_tokens = free_for_kv > 0 ? free_for_kv / kv_per_token_chip : 0.0;
   f.fits = f.used_bytes() <= f.usable_bytes();

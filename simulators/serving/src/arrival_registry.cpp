@@ -21,6 +21,10 @@ const std::vector<ComponentInfo>& arrival_types() {
       {"closed_loop", "N users that each submit, wait for the answer, think, and submit again",
        {{"users", PT::integer, "users", "", "number of concurrent users", 1, 1e7},
         {"think_time_s", PT::number, "s", "5.0", "mean think time between an answer and the next request", 0, 1e9},
+        {"stagger_steps", PT::number, "steps", "0",
+         "spread the users' first requests over this many engine steps of the replica they land on (benchmark "
+         "mode: about one request's length), so that zero-think-time users do not run in lockstep",
+         0, 1e9},
         {"think_distribution", PT::string, "", "\"exponential\"", "exponential or fixed think times", -1e300, 1e300,
          {"exponential", "fixed"}}}},
       {"trace", "replay of an Azure-format trace (TIMESTAMP,ContextTokens,GeneratedTokens) with a rate multiplier",

@@ -9,13 +9,14 @@ MetricsCollector::MetricsCollector(const SloConfig& slo, double warmup_s) : slo_
 void MetricsCollector::on_request_done(const Request& q) {
   ++c_.completed_all;
   last_done_s_ = std::max(last_done_s_, q.done_s);
-  if (q.arrival_s < warmup_s_) return;
+  if (q.arrival_s < warmup_s_ || q.warmup) return;
   if (first_arrival_s_ < 0 || q.arrival_s < first_arrival_s_) first_arrival_s_ = q.arrival_s;
   ++c_.completed;
   c_.input_tokens += std::uint64_t(q.input);
   c_.output_tokens += std::uint64_t(q.output);
-  const double ttft = q.first_token_s - q.arrival_s;
-  const double e2e = q.done_s - q.arrival_s;
+  // frontend_s: client-side time outside the engine's steps (HTTP, tokenization, first-token streaming).
+  const double ttft = q.first_token_s - q.arrival_s + q.frontend_s;
+  const double e2e = q.done_s - q.arrival_s + q.frontend_s;
   ttft_.add(ttft);
   e2e_.add(e2e);
   queue_.add(std::max(0.0, q.scheduled_s - q.arrival_s));
@@ -38,7 +39,7 @@ void MetricsCollector::on_request_done(const Request& q) {
 }
 
 void MetricsCollector::on_request_rejected(const Request& q) {
-  if (q.arrival_s < warmup_s_) return;
+  if (q.arrival_s < warmup_s_ || q.warmup) return;
   ++c_.rejected;
 }
 

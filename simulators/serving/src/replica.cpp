@@ -6,6 +6,7 @@
 #include "infersim/common/errors.h"
 #include "infersim/model/op_cost.h"
 #include "infersim/serving/metrics_collector.h"
+#include "infersim/serving/step_recorder.h"
 #include "infersim/serving/trace_writer.h"
 
 namespace infersim::serving {
@@ -71,6 +72,13 @@ void Replica::enqueue(RequestIndex r) {
   q.cached = 0;
   ++outstanding_requests_;
   outstanding_tokens_ += double(q.prompt + q.output - q.generated);
+  q.eligible_step = std::max<std::uint64_t>(steps_ + std::uint64_t(limits_.join_delay_steps), q.min_step);
+  {
+    const auto& p = spec_->estimator->params();
+    q.frontend_s = p.ttft_request_s + p.ttft_token_s * double(q.input) +
+                   p.ttft_stream_s * double(outstanding_requests_ - 1);
+  }
+  if (auto* rec = host_.recorder()) rec->on_arrival(q, double(outstanding_requests_ - 1));
   const std::int64_t need = kv_.blocks_for(q.input + q.output);
   if (need > kv_.total()) return reject(r, "prompt + output exceed the replica's KV cache");
   if (spec_->max_context > 0 && q.input + q.output > spec_->max_context)
@@ -115,6 +123,12 @@ void Replica::reject(RequestIndex r, const char* why) {
 bool Replica::is_prefilled(RequestIndex r) const {
   const Request& q = requests_[r];
   return q.generated > 0 && q.prefilled >= q.prompt && q.phase == RequestPhase::waiting;
+}
+
+bool Replica::front_eligible() const {
+  if (waiting_.empty()) return false;
+  // An idle engine takes a request at once; a busy one prepares the next step while this one runs.
+  return running() == 0 || steps_ >= requests_[waiting_.front()].eligible_step;
 }
 
 bool Replica::can_allocate(std::int64_t n, bool watermark) const {
@@ -361,9 +375,10 @@ void Replica::on_prefill_complete(RequestIndex r, double t) {
   remove_prefilling(r);
   ++q.generated;
   outstanding_tokens_ -= 1.0;
-  if (q.first_token_s < 0)
+  if (q.first_token_s < 0) {
     q.first_token_s = t;
-  else
+    if (auto* rec = host_.recorder()) rec->on_first_token(q);
+  } else
     host_.metrics().on_token_gaps(t, t - q.last_token_s, 1);
   q.last_token_s = t;
   if (q.generated >= q.output) {
@@ -393,6 +408,7 @@ void Replica::complete(RequestIndex r, double t) {
   Request& q = requests_[r];
   q.done_s = t;
   q.phase = RequestPhase::done;
+  if (auto* rec = host_.recorder()) rec->on_done(q);
   --outstanding_requests_;
   if (outstanding_requests_ == 0) {
     idle_since_s_ = t;
@@ -430,7 +446,8 @@ void Replica::try_start() {
     b.decode_seqs = double(dec);
     b.decode_ctx_sum = double(ctx_sum_ + n_dec_ + pad_ctx_ + pad_n_);
   }
-  double dt = spec_->estimator->time(b);
+  const perf::StepCost cost = spec_->estimator->cost(b);
+  double dt = cost.time(spec_->estimator->params());
   const double f = double(prefill_tokens) / double(prefill_tokens + dec);
   double p_chip = f * spec_->prefill_w + (1.0 - f) * spec_->decode_w;
   if (spec_->power_cap_w > 0 && p_chip > spec_->power_cap_w) {
@@ -438,6 +455,7 @@ void Replica::try_start() {
     p_chip = spec_->power_cap_w;
   }
   dt += plan_.extra_s;
+  if (auto* rec = host_.recorder()) rec->on_step(cost, dt);
   const double start = start_time();
   step_start_s_ = start;
   step_end_s_ = start + dt;

@@ -26,6 +26,10 @@ std::vector<ParamSpec> common_params(const char* seqs_default, const char* token
     p.push_back({"watermark", PT::number, "", "0.01", "share of KV blocks kept free when admitting new prompts", 0, 0.5});
     p.push_back({"prefix_caching", PT::boolean, "", "true",
                  "reuse a session's cached prompt prefix (agentic calls) when the same replica serves the next call"});
+    p.push_back({"join_delay_steps", PT::integer, "steps", "0",
+                 "steps a new request waits before it can join a running batch (overlap / async schedulers prepare the "
+                 "next step while the current one runs: 1)",
+                 0, 8});
   }
   return p;
 }
@@ -39,7 +43,13 @@ const std::vector<ComponentInfo>& scheduler_types() {
        "continuous batching (vLLM style): admit prompts every step (prefill-only steps), paged KV, preemption when KV is full",
        common_params("256", "8192", true)},
       {"chunked", "chunked prefill (Sarathi style): decodes plus prompt chunks up to a token budget in every step",
-       common_params("256", "2048", true)},
+       [] {
+         auto p = common_params("256", "2048", true);
+         p.push_back({"chunk_prompts", PT::boolean, "", "true",
+                      "split a prompt over several steps; false: a whole prompt must fit the step's remaining budget "
+                      "(TensorRT-LLM in-flight batching without chunked context)"});
+         return p;
+       }()},
   };
   return list;
 }
@@ -53,6 +63,8 @@ SchedulerLimits limits_from(const ParamValues& p) {
   l.preempt_swap = p.has("preemption") && p.string("preemption") == "swap";
   l.watermark = p.number_or("watermark", 0.0);
   l.prefix_caching = p.has("prefix_caching") && p.boolean("prefix_caching");
+  l.join_delay_steps = p.has("join_delay_steps") ? p.integer("join_delay_steps") : 0;
+  l.chunk_prompts = !p.has("chunk_prompts") || p.boolean("chunk_prompts");
   return l;
 }
 }  // namespace detail

@@ -50,25 +50,33 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   p.index = index;
   p.config = pc;
   perf::Deployment d;
-  try {
-    d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(pc.hardware);
-  } catch (const ConfigError& e) {
-    throw ConfigError(s.file, ptr + "/hardware", e.reason());
+  if (pc.resolved_deployment) {
+    d = *pc.resolved_deployment;
+  } else {
+    try {
+      d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(pc.hardware);
+    } catch (const ConfigError& e) {
+      throw ConfigError(s.file, ptr + "/hardware", e.reason());
+    }
   }
   const auto& hw = d.hardware;
   const DType w = pc.precision.empty() ? (hw.supports(DType::bf16) ? DType::bf16 : DType::fp16)
                                        : parse_dtype_at(s, ptr + "/precision", pc.precision);
   std::optional<DType> kv;
   if (!pc.kv_precision.empty()) kv = parse_dtype_at(s, ptr + "/kv_precision", pc.kv_precision);
-  d.runtime = pc.runtime;
-  d.ep = pc.ep;
-  d.memory_reserve_fraction = pc.memory_reserve_fraction;
-  try {
-    d.precision = perf::default_precision(hw, w, kv, d.runtime);
-    const auto rt = perf::apply_runtime(m, d);
-    p.runtime = rt.runtime;
-  } catch (const ConfigError& e) {
-    throw ConfigError(s.file, ptr + (pc.runtime.empty() ? "/hardware" : "/runtime"), e.reason());
+  if (pc.resolved_deployment) {
+    p.runtime = d.runtime_version.empty() ? d.runtime : d.runtime + "@" + d.runtime_version;
+  } else {
+    d.runtime = pc.runtime;
+    d.ep = pc.ep;
+    d.memory_reserve_fraction = pc.memory_reserve_fraction;
+    try {
+      d.precision = perf::default_precision(hw, w, kv, d.runtime);
+      const auto rt = perf::apply_runtime(m, d);
+      p.runtime = rt.version.empty() ? rt.runtime : rt.runtime + "@" + rt.version;
+    } catch (const ConfigError& e) {
+      throw ConfigError(s.file, ptr + (pc.runtime.empty() ? "/hardware" : "/runtime"), e.reason());
+    }
   }
   auto probe = make_scheduler(pc.scheduler);
   const SchedulerLimits lim = probe->limits();
@@ -79,7 +87,9 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
       : pc.scheduler.type == "static"
           ? std::min(65536.0, double(lim.max_num_seqs) * std::max(1.0, mean_in))
           : std::min(double(lim.max_num_batched_tokens), std::max(8192.0, double(lim.max_num_seqs)));
-  if (!pc.tp && !pc.pp && !pc.chips) {
+  if (pc.resolved_deployment) {
+    // layout as resolved
+  } else if (!pc.tp && !pc.pp && !pc.chips) {
     const double kv_tokens = 32.0 * (mean_in + mean_out);
     auto sized = perf::auto_size(m, d, kv_tokens, step_tokens);
     if (!sized.fits) throw ConfigError(s.file, ptr, sized.explanation);
@@ -192,6 +202,7 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
   Cluster cluster(s, m, std::move(pools), sim, metrics, trace.get(), csv.get());
   WorkloadDriver driver(s, ctx, sim, cluster, metrics);
   cluster.set_listener(&driver);
+  cluster.set_recorder(options.recorder);
   cluster.start();
   driver.start();
   const engine::SimTime horizon = engine::from_seconds(s.simulation.max_sim_s);

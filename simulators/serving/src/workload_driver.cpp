@@ -50,6 +50,7 @@ bool WorkloadDriver::may_start_job(double t) const {
 void WorkloadDriver::start() {
   if (arrival_->users() > 0) {
     users_active_ = arrival_->users();
+    user_started_.assign(std::size_t(arrival_->users()), false);
     for (std::int64_t u = 0; u < arrival_->users(); ++u) {
       // Users start spread over one think time so that they do not arrive in lockstep.
       const double t0 = arrival_->think_time_s(rng_think_);
@@ -111,6 +112,12 @@ void WorkloadDriver::submit(std::uint32_t job, std::int64_t input, std::int64_t 
   q.job = job;
   if (job != ~0u) {
     const Job& jb = jobs_[job];
+    if (jb.user >= 0 && arrival_->stagger_steps() > 0 && std::size_t(jb.user) < user_started_.size() &&
+        !user_started_[std::size_t(jb.user)]) {
+      user_started_[std::size_t(jb.user)] = true;
+      q.min_step = std::uint64_t(std::floor(double(jb.user) * arrival_->stagger_steps() / double(arrival_->users())));
+      q.warmup = true;  // it waited for its phase: a warm-up request, not measured
+    }
     if (jb.task) {
       q.session = jb.session;
       q.call = std::int32_t(jb.done_calls);

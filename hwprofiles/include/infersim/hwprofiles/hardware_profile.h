@@ -45,10 +45,29 @@ struct CalibrationParams {
   // Achieved fraction of the roofline on the attention op relative to the other ops (decode
   // attention streams the KV cache in short dependent blocks; 1 = as efficient as the rest).
   double attention_fraction = 1.0;
+
+  // ---- kernel path (runtime versions with `kernel_model`: step times from measured kernel tables) ----
+  // Multiplier on the kernel-table (or efficiency-model) op times: 1 = the kernels run inside the
+  // serving engine as fast as the isolated CUDA-graph replays the tables measured.
+  double kernel_scale = 1.0;
+  // Share of the standalone activation-quantization time inside quantized GEMM tables that the
+  // engine fuses into the preceding kernel (0 = none fused, 1 = all), for the version's fused dtypes.
+  double fused_quant_fraction = 0.0;
+  // Request-level time outside the engine's steps, added to TTFT: HTTP, tokenization, frontend routing
+  // and streaming of the first token (per request, and per prompt token).
+  double ttft_request_s = 0.0;
+  double ttft_token_s = 0.0;
+  // ... and per request already in flight on the replica when it arrives (streaming the other
+  // users' tokens competes with admitting a new one in the frontend).
+  double ttft_stream_s = 0.0;
+  // Scale of the queueing that random arrivals add to a closed-loop benchmark's TTFT (1 = M/G/1
+  // processor sharing behind other prompts' prefills; 0 = arrivals evenly spread).
+  double ttft_queue_factor = 0.0;
 };
 
 struct Calibration {
   std::string runtime;        // serving stack these parameters describe, e.g. "vllm"
+  std::string version;        // runtime version ("" = unversioned)
   CalibrationParams params;
   std::string source;         // "[FIT] ..." or "[EST] family default from ..."
   std::string fitted_on;      // hardware the fit was made on (differs for family defaults)

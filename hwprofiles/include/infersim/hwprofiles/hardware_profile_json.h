@@ -33,4 +33,18 @@ std::vector<CalibrationEntry> load_calibrations(const std::string& path);
 common::Json calibrations_to_json(const std::vector<CalibrationEntry>& entries, const std::string& generated_by);
 common::Json calibration_params_to_json(const CalibrationParams& p);
 
+// One entry of hwprofiles/data/kernel_calibrations.json: the serving overheads of a runtime version
+// whose step times come from kernel tables (not per hardware: the overheads are the runtime's own
+// CPU-side and frontend costs, carried to every GPU it runs on).
+struct KernelCalibrationEntry {
+  std::string runtime, version;
+  Calibration calibration;
+  std::string data;
+  common::Json fit_error;
+};
+std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const common::Json& j, const std::string& file);
+std::vector<KernelCalibrationEntry> load_kernel_calibrations(const std::string& path);
+common::Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entries, const std::string& generated_by);
+common::Json kernel_params_to_json(const CalibrationParams& p);
+
 }  // namespace infersim::hwprofiles

@@ -30,6 +30,9 @@ class RuntimeCatalog {
   // Runtimes with a backend on this hardware; the default one first.
   std::vector<const RuntimeProfile*> for_hardware(const HardwareProfile& h) const;
   const RuntimeProfile* default_for(const HardwareProfile& h) const;  // nullptr if none
+  // The fitted serving overheads of a kernel-path runtime version (hwprofiles/data/kernel_calibrations.json
+  // beside the runtimes folder); nullptr if that version was not fitted.
+  const Calibration* kernel_calibration(const std::string& runtime, const std::string& version) const;
 
  private:
   void load() const;  // thread-safe: once, under a mutex
@@ -38,6 +41,7 @@ class RuntimeCatalog {
   mutable bool loaded_ = false;
   mutable std::mutex mu_;
   mutable common::NamedFiles<RuntimeProfile> runtimes_{"runtime", "`infersim runtimes list` shows them"};
+  mutable std::vector<Calibration> kernel_cals_;
 };
 
 }  // namespace infersim::hwprofiles

@@ -13,6 +13,7 @@
 #include "infersim/common/dtype.h"
 #include "infersim/hwprofiles/hardware_profile.h"
 
+
 namespace infersim::hwprofiles {
 
 struct RuntimeBackend {
@@ -29,11 +30,55 @@ struct RuntimeBackend {
   bool matches(const HardwareProfile& h) const;
 };
 
+// How a runtime version schedules a serving step by default (its own defaults, with sources), which
+// is what a closed-loop benchmark of it measures unless the deployment overrides them.
+struct SchedulerDefaults {
+  // mixed: every step carries one token per running sequence plus prompt tokens up to the budget
+  //   (vLLM V1, TensorRT-LLM in-flight batching, SGLang with mixed chunks);
+  // prefill_first: a step either prefills new prompts (running decodes pause) or decodes (SGLang default).
+  std::string policy = "mixed";
+  bool chunked_prefill = true;      // a prompt may be split over several steps
+  int max_num_tokens = 8192;        // token budget of one step
+  int max_batch = 256;              // running sequences
+  int cuda_graph_max_batch = 0;     // largest decode batch replayed as a CUDA graph (0 = no graphs)
+  bool cuda_graph_padding = false;  // decode batches padded up to the next captured size
+  std::vector<int> cuda_graph_sizes;  // captured decode batch sizes (ascending)
+  double kv_memory_fraction = 0.9;  // share of `kv_memory_basis` the KV cache may take
+  std::string kv_memory_basis = "total";  // total: of GPU memory (weights come out of it); free: of what weights leave
+  int join_delay_steps = 0;         // overlap / async scheduler: a new request joins one step later
+  std::string source;
+};
+
+// One released version of a runtime. Versions with `kernel_model` predict step times from measured
+// kernel tables (or the roofline efficiency model where a GPU has none) plus the overheads fitted for
+// that version (hwprofiles/data/kernel_calibrations.json); the others are older software whose speed
+// comes from per-hardware roofline fits (hwprofiles/data/calibrations.json).
+struct RuntimeVersion {
+  std::string version;   // "0.24", "1.3", "0.5.14", or a label for an unpublished build
+  std::string released;  // YYYY-MM (sorts newest first)
+  std::string source;
+  bool kernel_model = false;
+  std::map<std::string, std::string> kernel_tables;  // hardware slug -> "h100_sxm/trtllm-1.3.0rc20"
+  std::map<std::string, std::string> nccl_tables;    // hardware slug -> "h100_sxm/nccl-2.29.2"
+  std::string kernel_tables_source;
+  // Weight dtypes whose per-GEMM activation quantization the engine fuses into the previous kernel,
+  // while the kernel tables time it as a standalone kernel (fitted share removed: fused_quant_fraction).
+  std::vector<common::DType> fused_quant;
+  SchedulerDefaults scheduler;
+  // Measured framework versions (prefixes; "unrecorded" = rows without one) whose serving benchmarks
+  // calibrate this version's overheads (infersim calibrate-serving).
+  std::vector<std::string> calibrated_on;
+  std::string notes;
+};
+
 struct RuntimeFeatures {
   bool continuous_batching = false, paged_kv = false, chunked_prefill = false, prefix_caching = false,
        speculative_decoding = false, pd_disaggregation = false;
   std::string source;
 };
+
+// "vllm@0.24" -> {"vllm", "0.24"}; "vllm" -> {"vllm", ""}.
+std::pair<std::string, std::string> split_runtime_version(const std::string& spec);
 
 struct RuntimeProfile {
   std::string name;
@@ -48,6 +93,11 @@ struct RuntimeProfile {
   std::vector<std::string> architectures;  // HF model_type values it serves ("llama", "deepseek_v3", ...)
   std::string architectures_source;
   std::vector<RuntimeBackend> backends;
+  std::vector<RuntimeVersion> versions;  // newest first; may be empty (unversioned)
+
+  // The version named `v` ("" = newest); a prefix matches ("0.24" finds "0.24.0"). nullptr if none.
+  const RuntimeVersion* version(const std::string& v = "") const;
+  std::vector<std::string> version_names() const;
 
   const RuntimeBackend* backend_for(const HardwareProfile& h) const;  // nullptr if it does not run there
   bool serves(const std::string& architecture) const;

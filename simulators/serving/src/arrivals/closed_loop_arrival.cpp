@@ -9,7 +9,9 @@ namespace infersim::serving::detail {
 namespace {
 class ClosedLoopArrival final : public ArrivalProcess {
  public:
-  ClosedLoopArrival(int users, double think, bool fixed) : users_(users), think_(think), fixed_(fixed) {}
+  ClosedLoopArrival(int users, double think, bool fixed, double stagger)
+      : users_(users), think_(think), fixed_(fixed), stagger_(stagger) {}
+  double stagger_steps() const override { return stagger_; }
   std::optional<Arrival> next(engine::Rng&) override { return std::nullopt; }
   int users() const override { return users_; }
   double think_time_s(engine::Rng& rng) override {
@@ -25,10 +27,11 @@ class ClosedLoopArrival final : public ArrivalProcess {
   int users_;
   double think_;
   bool fixed_;
+  double stagger_;
 };
 }  // namespace
 std::unique_ptr<ArrivalProcess> make_closed_loop(const ParamValues& p) {
   return std::make_unique<ClosedLoopArrival>(int(p.integer("users")), p.number("think_time_s"),
-                                             p.string("think_distribution") == "fixed");
+                                             p.string("think_distribution") == "fixed", p.number_or("stagger_steps", 0));
 }
 }  // namespace infersim::serving::detail

@@ -20,7 +20,7 @@ class ChunkedPrefill final : public Scheduler {
            r.can_allocate(r.blocks_for(r.request(r.swapped_front()).prefilled) + 1, false))
       r.swap_in_front();
     // Sequences whose KV arrived from a prefill pool join the decodes directly.
-    while (r.swapped_count() == 0 && r.waiting_count() > 0 && r.running() < limits_.max_num_seqs &&
+    while (r.swapped_count() == 0 && r.front_eligible() && r.running() < limits_.max_num_seqs &&
            r.is_prefilled(r.waiting_front()) &&
            r.can_allocate(r.blocks_for(r.request(r.waiting_front()).prompt) + 1, true))
       r.admit(r.waiting_front());
@@ -37,16 +37,22 @@ class ChunkedPrefill final : public Scheduler {
       const Request& q = r.request(i);
       const std::int64_t tokens = std::min(q.prompt - q.prefilled, budget);
       if (tokens <= 0) continue;
+      if (!limits_.chunk_prompts && tokens < q.prompt - q.prefilled) break;
       if (!r.can_allocate(r.blocks_for(q.prefilled + tokens) - r.blocks_for(q.prefilled), false)) break;
       r.plan_chunk(i, tokens);
       budget -= tokens;
     }
-    while (budget > 0 && r.swapped_count() == 0 && r.waiting_count() > 0 && r.running() < limits_.max_num_seqs) {
+    while (budget > 0 && r.swapped_count() == 0 && r.front_eligible() && r.running() < limits_.max_num_seqs) {
       const RequestIndex i = r.waiting_front();
       if (r.is_prefilled(i)) break;  // joins at the next step (decodes are already planned)
       const Request& q = r.request(i);
       const std::int64_t hit = r.prefix_hit(i);
-      const std::int64_t tokens = std::min(q.prompt - hit, budget);
+      std::int64_t tokens = std::min(q.prompt - hit, budget);
+      // Without chunking a whole prompt must fit; a prompt longer than the whole budget runs alone.
+      if (!limits_.chunk_prompts && tokens < q.prompt - hit) {
+        if (r.running() > 0 || budget < limits_.max_num_batched_tokens) break;
+        tokens = q.prompt - hit;
+      }
       if (!r.can_allocate(r.blocks_for(hit + tokens), true)) break;
       r.admit(i);
       r.plan_chunk(i, tokens);

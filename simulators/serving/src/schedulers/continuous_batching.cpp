@@ -23,7 +23,7 @@ class ContinuousBatching final : public Scheduler {
     } else {
       std::int64_t budget = limits_.max_num_batched_tokens;
       bool prefill = false;
-      while (r.waiting_count() > 0 && r.running() < limits_.max_num_seqs) {
+      while (r.front_eligible() && r.running() < limits_.max_num_seqs) {
         const RequestIndex i = r.waiting_front();
         const Request& q = r.request(i);
         if (r.is_prefilled(i)) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "infersim/hwprofiles/hardware_profile.h"
+#include "infersim/hwprofiles/runtime_profile.h"
 #include "infersim/model/model_spec.h"
 #include "infersim/model/op_cost.h"
 
@@ -27,6 +28,16 @@ struct Deployment {
   int ep = 1;
   model::Precision precision;
   std::string runtime;                   // "" = the hardware's default (first calibration)
+  std::string runtime_version;           // "" = unversioned / legacy calibration
+  // Kernel path (set by runtime resolution for versions with `kernel_model`): op times from the
+  // kernel tables in `kernel_tables` (a folder of data/aiconfigurator/ops) measured on
+  // `kernel_tables_hardware` (this chip, or a chip whose tables are transferred by the roofline), or
+  // from the roofline efficiency model when `kernel_tables` is empty.
+  bool kernel_model = false;
+  std::string kernel_tables;
+  std::string kernel_tables_hardware;
+  std::vector<common::DType> fused_quant;  // weight dtypes whose activation quant the engine fuses
+  hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;
   double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
   double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)

@@ -24,6 +24,15 @@ inline constexpr const char* REFERENCE_RUNTIME = "vllm";
 
 struct RuntimeResolution {
   std::string runtime;
+  std::string version;      // runtime version used ("" = unversioned)
+  std::vector<std::string> versions;  // every version the runtime profile lists (newest first)
+  // Kernel path: step times from kernel tables (`kernel_tables`, measured on `kernel_tables_hardware`)
+  // or the roofline efficiency model (kernel_tables empty).
+  bool kernel_model = false;
+  std::string kernel_tables, kernel_tables_hardware;
+  std::vector<common::DType> fused_quant;
+  hwprofiles::SchedulerDefaults scheduler;
+  bool has_scheduler = false;
   bool defaulted = false;   // the user named no runtime: the hardware's default was used
   std::string maturity;     // backend maturity on this hardware
   std::string backend;
@@ -31,7 +40,10 @@ struct RuntimeResolution {
   hwprofiles::Calibration calibration;
 };
 
-// Checks support and picks the calibration; d.runtime may be empty (default runtime).
+// Checks support and picks the calibration; d.runtime may be empty (default runtime) and may name a
+// version ("vllm@0.24"; default: the newest). The newest versions of TensorRT-LLM, vLLM and SGLang
+// take the kernel path on GPUs (own tables, a same-family chip's tables scaled by the roofline, or the
+// efficiency model); older versions and other chips keep their fitted roofline calibrations.
 RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d);
 // resolve_runtime() and install the result into d (d.runtime, d.hardware.calibrations).
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d);

@@ -22,6 +22,7 @@
 #include "infersim/hwprofiles/hardware_profile.h"
 #include "infersim/model/op_cost.h"
 #include "infersim/perf/deployment.h"
+#include "infersim/perf/kernel_model.h"
 
 namespace infersim::perf {
 
@@ -40,10 +41,29 @@ struct StepCost {
   double comm_latency_s = 0;   // link latency terms
   double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
   double staging_s = 0;        // off-stage weight bytes / host link bandwidth (pipeline parallelism only)
+  double steps = 1;            // forward steps this cost stands for (sums of steps: the step overhead's multiplicity)
   double layers = 0;           // layers traversed
   double sequences = 0;        // sequences in the step
   double flops = 0;            // per chip
   double bytes = 0;            // per chip
+  // Kernel path (kernel_path = true): op times from measured kernel tables or the roofline efficiency
+  // model, already at achieved speed; op_time() returns kernel_s x kernel_scale instead of the roofline
+  // of compute_s / memory_s (which still name the bound in explain()), and kernel_comm_s replaces the
+  // analytic collective terms.
+  bool kernel_path = false;
+  std::array<double, model::OP_CLASS_COUNT> kernel_s{};
+  double kernel_comm_s = 0;
+  // Per op class: the standalone activation-quant time inside quantized GEMM tables; op_time removes
+  // fused_quant_fraction of it (the engine fuses that quantization into the previous kernel).
+  std::array<double, model::OP_CLASS_COUNT> quant_floor_s{};
+  // Request-level terms (never set on a step): a TTFT observation's frontend time is
+  // ttft_request_s x frontend_requests + ttft_token_s x frontend_tokens.
+  // ttft_stream_s x frontend_streams (requests in flight on the replica when one arrives).
+  double frontend_requests = 0, frontend_tokens = 0, frontend_streams = 0;
+  // Benchmark TTFT: the wait that random arrivals add behind other prompts (processor sharing,
+  // rho / (1 - rho) x one prompt's prefill), which an evenly staggered simulation does not see;
+  // times CalibrationParams::ttft_queue_factor.
+  double queue_s = 0;
 
   // Time under a calibration; this is the single formula used everywhere.
   double time(const hwprofiles::CalibrationParams& p) const;
@@ -53,6 +73,7 @@ struct StepCost {
   double op_time(std::size_t op, const hwprofiles::CalibrationParams& p, bool* compute_bound = nullptr) const;
   double dequant_elements_s() const;  // sum of dequant_s (0 when no weight is unpacked)
   StepCost& operator+=(const StepCost& o);
+  static StepCost zero();  // no steps at all: the start of a running sum
   StepCost scaled(double factor) const;
 };
 
@@ -75,6 +96,7 @@ struct StepTime {
   double comm_s = 0;
   double overhead_s = 0;
   Bound bound = Bound::memory;
+  bool kernel_path = false;   // op times come from measured kernel tables / the efficiency model
   double flops = 0;
   double bytes = 0;
 };
@@ -110,6 +132,10 @@ class StepEstimator {
   const Deployment& deployment() const { return dep_; }
   // The same estimator with other calibration parameters (used by the fitter).
   StepEstimator with_params(const hwprofiles::CalibrationParams& p) const;
+  // The kernel-path binding (nullptr on the roofline-calibration path).
+  const KernelModel* kernel_model() const { return kernel_.get(); }
+  // Decode batch the kernels actually run: padded up to the runtime's next CUDA-graph size.
+  double padded_decode_batch(double n) const;
 
  private:
   model::ModelSpec model_;
@@ -123,6 +149,7 @@ class StepEstimator {
   double link_bw_ = 0;
   double link_latency_ = 0;
   double kv_shard_ = 1;
+  std::shared_ptr<const KernelModel> kernel_;
 };
 
 }  // namespace infersim::perf

@@ -57,6 +57,8 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   void on_replica_idle(Replica& r) override;
   MetricsCollector& metrics() override { return metrics_; }
   TraceWriter* trace() override { return trace_; }
+  StepRecorder* recorder() override { return recorder_; }
+  void set_recorder(StepRecorder* r) { recorder_ = r; }
 
   void on_event(engine::Simulator& sim, const engine::Event& e) override;
 
@@ -80,6 +82,7 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   engine::Simulator& sim_;
   MetricsCollector& metrics_;
   TraceWriter* trace_;
+  StepRecorder* recorder_ = nullptr;
   RequestCsvWriter* csv_;
   RequestListener* listener_ = nullptr;
   RequestPool requests_;

@@ -65,6 +65,8 @@ class Replica final : public engine::EventHandler {
   std::int64_t decoding() const { return n_dec_; }
   std::int64_t running() const { return n_dec_ + std::int64_t(prefilling_.size()); }
   bool is_prefilled(RequestIndex r) const;  // KV complete (decode-pool arrival): admit joins decoding
+  // Whether the waiting front may join now (overlap schedulers: one step after it arrived while busy).
+  bool front_eligible() const;
   std::int64_t blocks_for(std::int64_t tokens) const { return kv_.blocks_for(tokens); }
   std::int64_t available_blocks() const { return kv_.available(); }
   // Whether n more blocks can be taken; with `watermark`, keeps the scheduler's reserve free while

@@ -11,6 +11,7 @@ namespace infersim::serving {
 class Replica;
 class MetricsCollector;
 class TraceWriter;
+class StepRecorder;
 
 class ReplicaHost {
  public:
@@ -22,6 +23,7 @@ class ReplicaHost {
   virtual void on_replica_idle(Replica& r) = 0;
   virtual MetricsCollector& metrics() = 0;
   virtual TraceWriter* trace() = 0;
+  virtual StepRecorder* recorder() { return nullptr; }
 };
 
 }  // namespace infersim::serving

@@ -36,12 +36,16 @@ struct Request {
   std::int64_t join_counter = 0;    // replica decode-step counter when it joined the decode set
   std::int64_t kv_at_join = 0;      // KV tokens when it joined
   std::uint32_t gen = 0;            // bumped on leave: invalidates stale heap entries
+  std::uint64_t eligible_step = 0;  // replica step count from which it may join a running batch
+  std::uint64_t min_step = 0;       // benchmark stagger: not before this replica step (first request of a user)
+  bool warmup = false;              // excluded from the measured metrics (a staggered user's first request)
 
   // ---- metrics ----
   double scheduled_s = -1;     // first admitted to a batch (queueing ends)
   double first_token_s = -1;
   double last_token_s = -1;
   double done_s = -1;
+  double frontend_s = 0;       // client-side time outside the engine (HTTP, tokenization), added to TTFT and E2E
   std::int32_t preemptions = 0;
   bool cold_wait = false;      // waited for capacity that was still loading (cold start)
   bool rejected = false;

@@ -6,10 +6,12 @@
 // Units: seconds, tokens, bytes, bytes/s, watts. Swappable components (scheduler, router, arrival,
 // autoscaler policy, distributions) are ComponentConfig = registry name + resolved parameters.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "infersim/perf/deployment.h"
 #include "infersim/serving/component_config.h"
 
 namespace infersim::serving {
@@ -60,6 +62,9 @@ struct PoolConfig {
   HydrationConfig hydration;
   AutoscalerConfig autoscaler;
   ComponentConfig scheduler;
+  // Built in code only (benchmark.h): a deployment already resolved (runtime, layout, kernel tables);
+  // when set it replaces hardware / tp / pp / precision / runtime resolution. Never read from JSON.
+  std::shared_ptr<const perf::Deployment> resolved_deployment;
 };
 
 struct KvTransferConfig {

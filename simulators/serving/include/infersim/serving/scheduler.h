@@ -18,6 +18,8 @@ struct SchedulerLimits {
   double watermark = 0.01;                    // share of KV blocks kept free when admitting
   bool prefix_caching = true;                 // reuse a session's cached prefix on the same replica
   bool reserve_full_length = false;           // reserve KV for prompt + output at admission (static)
+  std::int64_t join_delay_steps = 0;          // a new request joins a running batch this many steps late
+  bool chunk_prompts = true;                  // chunked scheduler: prompts may span steps
 };
 
 class Scheduler {

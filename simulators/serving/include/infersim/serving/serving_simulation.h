@@ -12,9 +12,12 @@
 
 namespace infersim::serving {
 
+class StepRecorder;
+
 struct SimOptions {
   std::string requests_csv;  // "" = none
   std::string trace_file;    // "" = none
+  StepRecorder* recorder = nullptr;  // observes steps and request milestones (benchmark.h)
 };
 
 SimResult simulate(const Scenario& s, const SimOptions& options = {});

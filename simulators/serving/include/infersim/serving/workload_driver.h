@@ -68,6 +68,7 @@ class WorkloadDriver final : public engine::EventHandler, public RequestListener
   std::uint64_t next_session_ = 1;
   std::int64_t live_jobs_ = 0;
   std::int64_t users_active_ = 0;
+  std::vector<bool> user_started_;  // closed loop: first request submitted (stagger)
   std::vector<Job> jobs_;
   std::vector<std::uint32_t> free_jobs_;
 };

@@ -1,0 +1,117 @@
+#pragma once
+// The kernel path of the step model: how long each op of one forward step takes on one chip of a
+// deployment, from measured kernel tables (hwprofiles/kernel_tables.h) where they cover the op, and
+// from a roofline efficiency model where they do not.
+//
+// For a deployment, KernelModel binds the model's layer shapes (per chip, after tensor parallelism)
+// to the tables once: every GEMM gets a latency curve over the token count m, interpolated between
+// the measured (n, k) grid points by their roofline efficiency (SOL time / measured time, bilinear in
+// log n, log k); attention reads the (batch, length) grid of its head configuration; the all-reduce
+// the runtime's own measured curve. A step then costs a handful of 1-D lookups.
+//
+// Three sources, named by basis():
+//  - "tables": the chip's own tables;
+//  - "transferred": tables of another chip of the same family (H200 <- H100), each op's time above its
+//    launch floor scaled by the roofline ratio of the two chips (SOL_target / SOL_source);
+//  - "efficiency model": no tables for the family: t = floor + max(F / (P x ec(F/P)), B / (W x em(B/W)))
+//    with the saturating efficiencies fitted across every chip that has tables
+//    (hwprofiles/data/kernel_efficiency.json, `infersim kernels fit`).
+// Dtypes the tables lack (weight-only int4/fp8, MXFP4 on Hopper) take the bf16 curve's efficiency at
+// their own roofline (16-bit math, narrow weights). Immutable after construction; thread-safe.
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/kernel_tables.h"
+#include "infersim/model/model_spec.h"
+#include "infersim/model/op_cost.h"
+#include "infersim/perf/deployment.h"
+
+namespace infersim::perf {
+
+struct StepCost;
+
+// t = floor_s + max(F / (P x ec), B / (W x em)),  ec = compute_max x a / (a + compute_half_s), a = F / P,
+// em = memory_max x b / (b + memory_half_s), b = B / W. All times in seconds at the chip's peaks.
+struct OpEfficiency {
+  double floor_s = 3e-6;
+  double compute_max = 0.8;
+  double compute_half_s = 2e-6;
+  double memory_max = 0.8;
+  double memory_half_s = 2e-6;
+  double time(double flops, double peak, double bytes, double bw) const;
+};
+
+struct EfficiencyModel {
+  OpEfficiency gemm, context_attention, generation_attention, allreduce;
+  double elementwise_memory_fraction = 0.8;  // norms, activations, RoPE: bytes / (bw x fraction) + floor
+  std::string source;                        // where the fit came from
+  common::Json fit_report;                   // informational: errors per op kind and system
+  static const EfficiencyModel& shipped();   // hwprofiles/data/kernel_efficiency.json
+};
+EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::string& file);
+common::Json efficiency_model_to_json(const EfficiencyModel& e);
+
+// Table dtype name for a GEMM with these weight / activation formats ("bfloat16", "fp8", "nvfp4",
+// "int8_wo", "int4_wo", "sq").
+std::string gemm_table_dtype(common::DType weight, common::DType activation);
+
+class KernelModel {
+ public:
+  // `tables` may be null (efficiency model); `source_hw` is the chip the tables were measured on
+  // (the deployment's own hardware unless transferred).
+  KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
+              const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff);
+
+  // Adds this step's per-op kernel seconds (kernel_s, kernel_comm_s, quant_floor_s) to `s`.
+  void fill(const model::BatchShape& b, StepCost& s) const;
+
+  const std::string& basis() const { return basis_; }        // tables | transferred | efficiency model
+  const std::string& describe() const { return describe_; }  // one line for explain / provenance
+
+  // Single-op lookups (seconds on one chip), exposed for tests and `infersim kernels`.
+  double gemm_s(double m, double n, double k, const std::string& dtype) const;
+  double context_attention_s(double batch, double isl) const;
+  double generation_attention_s(double batch, double ctx) const;
+  double allreduce_s(double elements) const;
+
+ private:
+  struct Gemm {
+    double n = 0, k = 0;
+    std::string dtype;
+    common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
+    hwprofiles::Curve curve;  // seconds over m; empty: efficiency model
+    double quant_floor_s = 0; // standalone activation-quant time per call inside the curve
+    double at(const KernelModel& km, double m) const;
+  };
+  Gemm bind_gemm(double n, double k, common::DType w, common::DType a) const;
+  hwprofiles::Curve gemm_curve(double n, double k, const std::string& dtype, common::DType w, common::DType a,
+                               double* quant_floor) const;
+  double sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, common::DType w,
+                  common::DType a) const;
+  double elementwise_s(double bytes) const;
+  double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
+  double attention_model_s(double flops, double bytes, bool context) const;
+
+  model::ModelSpec m_;
+  Deployment d_;
+  std::shared_ptr<const hwprofiles::KernelTableSet> t_;
+  hwprofiles::HardwareProfile src_;
+  EfficiencyModel eff_;
+  bool transfer_ = false;
+  std::string basis_, describe_;
+  double peak16_ = 0, bw_ = 0, floor_ = 0;  // target chip: 16-bit matmul peak, memory bandwidth, launch floor
+
+  int tp_ = 1, heads_ = 1, kv_heads_ = 1, head_dim_ = 128;
+  double ab_ = 2, kvb_ = 2;
+  Gemm qkv_, o_, up_, down_, lm_, router_, ex_up_, ex_down_, sh_up_, sh_down_;
+  const hwprofiles::Grid2* ctx_grid_ = nullptr;
+  const hwprofiles::Grid2* gen_grid_ = nullptr;
+  double ctx_scale_ = 1, gen_scale_ = 1;  // head-count / dtype adjustments of the grid found
+  double ctx_floor_ = 0, gen_floor_ = 0;
+  const hwprofiles::Curve* ar_ = nullptr;
+};
+
+}  // namespace infersim::perf

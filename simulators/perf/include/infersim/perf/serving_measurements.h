@@ -1,0 +1,51 @@
+#pragma once
+// End-to-end serving-benchmark measurements of today's stacks: the aiconfigurator "silicon" format
+// (data/aiconfigurator/silicon_sample_visible.csv, Apache-2.0; one row = one deployment x ISL/OSL x
+// client concurrency, measured TTFT and TPOT in ms). Rows are mapped onto catalog names (hardware,
+// runtime, model card, precision); rows that cannot be mapped or modelled are skipped and counted
+// with the reason. Each row gets a deterministic held-out flag from a hash of its configuration key
+// (the same configuration at another framework version falls on the same side of the split).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/common/dtype.h"
+
+namespace infersim::perf {
+
+struct ServingMeasurement {
+  std::string file;
+  int line = 0;
+  std::string id;
+  std::string system;           // aiconfigurator system ("h100_sxm")
+  std::string hardware;         // catalog slug ("h100-sxm")
+  std::string runtime;          // catalog runtime ("tensorrt-llm", "vllm", "sglang")
+  std::string runtime_version;  // measured framework version ("1.0.0rc3"; "" = not recorded)
+  std::string model;            // catalog model card ("llama-3.1-70b")
+  std::string model_path;       // Hugging Face id as written
+  std::string measured;         // date or source dump the row came from
+  bool moe = false;
+  common::DType weight = common::DType::bf16, activation = common::DType::bf16, kv = common::DType::bf16;
+  std::string quant;            // gemm_quant_mode as written ("", fp8, fp8_block, nvfp4, int4_wo)
+  int tp = 1, pp = 1, ep = 1, attention_dp = 1;
+  double concurrency = 1;       // requests in flight on one engine replica (batch_size column)
+  double client_concurrency = 0;  // the benchmark client's total (0 = not recorded)
+  double input = 0, output = 0;
+  double ttft_s = 0, tpot_s = 0;
+  bool held_out = false;
+  std::string config_key() const;
+};
+
+struct ServingMeasurementSet {
+  std::vector<ServingMeasurement> rows;
+  std::map<std::string, int> skipped;  // reason -> count
+};
+
+// Throws ConfigError (file, line, column) on malformed input, IoError when unreadable.
+ServingMeasurementSet load_serving_measurements(const std::string& path);
+std::string bundled_serving_measurements();  // data/aiconfigurator/silicon_sample_visible.csv
+
+inline constexpr double SERVING_HELD_OUT_SHARE = 0.3;
+
+}  // namespace infersim::perf

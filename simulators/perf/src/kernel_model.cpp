@@ -1,0 +1,544 @@
+#include "infersim/perf/kernel_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <mutex>
+
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/perf/step_estimator.h"
+
+namespace infersim::perf {
+
+using common::DType;
+using hwprofiles::Curve;
+using hwprofiles::Grid2;
+using model::OpClass;
+
+double OpEfficiency::time(double flops, double peak, double bytes, double bw) const {
+  double c = 0, m = 0;
+  if (flops > 0 && peak > 0) {
+    const double a = flops / peak;
+    c = a / (compute_max * a / (a + compute_half_s));
+  }
+  if (bytes > 0 && bw > 0) {
+    const double b = bytes / bw;
+    m = b / (memory_max * b / (b + memory_half_s));
+  }
+  return floor_s + std::max(c, m);
+}
+
+namespace {
+
+OpEfficiency op_eff_from(common::JsonReader& r) {
+  OpEfficiency e;
+  e.floor_s = r.number("floor_us", 0, 1e6) * 1e-6;
+  e.compute_max = r.number("compute_max", 1e-3, 1.0);
+  e.compute_half_s = r.number("compute_half_us", 0, 1e9) * 1e-6;
+  e.memory_max = r.number("memory_max", 1e-3, 1.0);
+  e.memory_half_s = r.number("memory_half_us", 0, 1e9) * 1e-6;
+  return e;
+}
+
+common::Json op_eff_json(const OpEfficiency& e) {
+  return {{"floor_us", e.floor_s * 1e6},
+          {"compute_max", e.compute_max},
+          {"compute_half_us", e.compute_half_s * 1e6},
+          {"memory_max", e.memory_max},
+          {"memory_half_us", e.memory_half_s * 1e6}};
+}
+
+}  // namespace
+
+EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::string& file) {
+  common::JsonReader r(j, file);
+  const auto v = r.integer("schema_version", 1, 1000);
+  if (v != 1) r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads 1)", v));
+  EfficiencyModel e;
+  e.source = r.string("source");
+  if (!hwprofiles::has_source_tag(e.source)) r.fail("source", "must start with a source tag such as [FIT]");
+  r.string_or("generated_by", "");
+  r.string_or("method", "");
+  e.elementwise_memory_fraction = r.number("elementwise_memory_fraction", 0.05, 1.0);
+  for (auto [name, field] : {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
+                             std::pair{"generation_attention", &EfficiencyModel::generation_attention},
+                             std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
+    auto c = r.child(name);
+    e.*field = op_eff_from(c);
+    c.finish();
+  }
+  if (r.has("fit_report")) e.fit_report = r.raw("fit_report");
+  r.finish();
+  return e;
+}
+
+common::Json efficiency_model_to_json(const EfficiencyModel& e) {
+  common::Json j;
+  j["schema_version"] = 1;
+  j["generated_by"] = "infersim kernels fit --write hwprofiles/data/kernel_efficiency.json";
+  j["method"] = "docs/calibration.md (kernel efficiency model)";
+  j["source"] = e.source;
+  j["elementwise_memory_fraction"] = e.elementwise_memory_fraction;
+  j["gemm"] = op_eff_json(e.gemm);
+  j["context_attention"] = op_eff_json(e.context_attention);
+  j["generation_attention"] = op_eff_json(e.generation_attention);
+  j["allreduce"] = op_eff_json(e.allreduce);
+  j["fit_report"] = e.fit_report.is_null() ? common::Json::object() : e.fit_report;
+  return j;
+}
+
+const EfficiencyModel& EfficiencyModel::shipped() {
+  static std::once_flag once;
+  static EfficiencyModel m;
+  std::call_once(once, [] {
+    const std::string path = common::data_path("hwprofiles/data/kernel_efficiency.json");
+    m = efficiency_model_from_json(common::load_json_file(path), path);
+  });
+  return m;
+}
+
+std::string gemm_table_dtype(DType w, DType a) {
+  const bool a16 = a == DType::bf16 || a == DType::fp16 || a == DType::fp32 || a == DType::tf32;
+  switch (w) {
+    case DType::fp8: return a16 ? "fp8_wo" : "fp8";
+    case DType::fp4: return a16 ? "fp4_wo" : "nvfp4";
+    case DType::int8: return a16 ? "int8_wo" : "sq";
+    case DType::int4: return "int4_wo";
+    default: return "bfloat16";
+  }
+}
+
+namespace {
+
+double matmul_peak(const hwprofiles::HardwareProfile& hw, DType w, DType a) {
+  const double p = hw.matmul_peak(w, a);
+  return p > 0 ? p : hw.matmul_peak(DType::bf16, DType::bf16);
+}
+
+double act_bytes(DType a) { return common::bytes_per_element(a) >= 2 ? 2.0 : common::bytes_per_element(a); }
+
+// Bracketing grid values around v (clamped to the ends) and the log-space weight of the upper one.
+void bracket(const std::vector<double>& g, double v, double& lo, double& hi, double& f) {
+  if (v <= g.front()) {
+    lo = hi = g.front();
+    f = 0;
+    return;
+  }
+  if (v >= g.back()) {
+    lo = hi = g.back();
+    f = 0;
+    return;
+  }
+  const auto it = std::lower_bound(g.begin(), g.end(), v);
+  hi = *it;
+  if (hi == v) {
+    lo = hi;
+    f = 0;
+    return;
+  }
+  lo = *(it - 1);
+  f = (std::log(v) - std::log(lo)) / (std::log(hi) - std::log(lo));
+}
+
+}  // namespace
+
+double KernelModel::sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, DType w, DType a) const {
+  const double flops = 2.0 * m * n * k;
+  const double bytes = n * k * common::bytes_per_element(w) + m * k * act_bytes(a) + 2.0 * m * n;
+  return std::max(flops / matmul_peak(hw, w, a), bytes / hw.memory_bw());
+}
+
+Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DType w, DType a, double* quant_floor) const {
+  Curve out;
+  if (!t_) return out;
+  // The table's own dtype, or bf16 carried over at this dtype's roofline (weight-only formats).
+  std::string use = dtype;
+  DType uw = w, ua = a;
+  if (!t_->gemm.has_dtype(use)) {
+    use = "bfloat16";
+    uw = ua = DType::bf16;
+    if (!t_->gemm.has_dtype(use)) return out;
+  }
+  const auto& ns = t_->gemm.ns.at(use);
+  const auto& ks = t_->gemm.ks.at(use);
+  double n0, n1, fn, k0, k1, fk;
+  bracket(ns, n, n0, n1, fn);
+  bracket(ks, k, k0, k1, fk);
+  struct Corner {
+    const Curve* c;
+    double n, k, w;
+  };
+  std::vector<Corner> corners;
+  for (auto [nn, wn] : {std::pair{n0, 1 - fn}, std::pair{n1, fn}})
+    for (auto [kk, wk] : {std::pair{k0, 1 - fk}, std::pair{k1, fk}}) {
+      if (wn * wk <= 0) continue;
+      const Curve* c = t_->gemm.find(use, nn, kk);
+      if (c == nullptr) continue;  // a hole in the grid: the other corners carry the weight
+      corners.push_back({c, nn, kk, wn * wk});
+    }
+  if (corners.empty()) return out;
+  double wsum = 0;
+  for (const auto& c : corners) wsum += c.w;
+  const double floor_use = t_->gemm.floor_s.at(use);
+  const double floor16 = t_->gemm.floor_s.count("bfloat16") ? t_->gemm.floor_s.at("bfloat16") : floor_use;
+  // Standalone activation quantization (FP8 / NVFP4 tables): what its launch floor adds over bf16.
+  if (quant_floor != nullptr) *quant_floor = (use == dtype && use != "bfloat16") ? std::max(0.0, floor_use - floor16) : 0.0;
+  for (double m : corners.front().c->x) {
+    // Efficiency of each corner at this m, interpolated in log n / log k, applied to our own roofline.
+    double e = 0;
+    for (const auto& c : corners) e += c.w / wsum * (sol_gemm(src_, m, c.n, c.k, uw, ua) / std::max(c.c->at(m), 1e-12));
+    double t = sol_gemm(src_, m, n, k, uw, ua) / e;
+    // Another dtype or another chip: the same efficiency at the target's roofline.
+    if (use != dtype || transfer_) {
+      const double ratio = sol_gemm(d_.hardware, m, n, k, w, a) / sol_gemm(src_, m, n, k, uw, ua);
+      t = floor_use + (t - floor_use) * ratio;
+    }
+    out.x.push_back(m);
+    out.y.push_back(t);
+  }
+  return out;
+}
+
+KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) const {
+  Gemm g;
+  g.n = n;
+  g.k = k;
+  g.wdt = w;
+  g.adt = a;
+  g.dtype = gemm_table_dtype(w, a);
+  if (n > 0 && k > 0) g.curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+  return g;
+}
+
+double KernelModel::Gemm::at(const KernelModel& km, double m) const {
+  if (m <= 0 || n <= 0 || k <= 0) return 0.0;
+  if (!curve.empty()) return curve.at(m);
+  const double flops = 2.0 * m * n * k;
+  const double bytes = n * k * common::bytes_per_element(wdt) + m * k * act_bytes(adt) + 2.0 * m * n;
+  return km.eff_.gemm.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
+}
+
+double KernelModel::elementwise_s(double bytes) const {
+  if (bytes <= 0) return 0.0;
+  return floor_ + bytes / (bw_ * eff_.elementwise_memory_fraction);
+}
+
+double KernelModel::attention_lookup(const Grid2& g, double batch, double x, bool quadratic) const {
+  // Along x within one row: linear between valid points; past the last valid point the work grows
+  // with the pairs (quadratic, prefill) or the cached length (linear, decode).
+  auto along = [&](std::size_t r, double& out) {
+    double px = -1, py = 0;
+    for (std::size_t c = 0; c < g.cols.size(); ++c) {
+      const double v = g.get(r, c);
+      if (std::isnan(v)) continue;
+      if (g.cols[c] >= x) {
+        if (px < 0 || g.cols[c] == x) {
+          out = v;  // below the first measured point: its latency is the floor
+        } else {
+          const double f = (x - px) / (g.cols[c] - px);
+          out = py + f * (v - py);
+        }
+        return true;
+      }
+      px = g.cols[c];
+      py = v;
+    }
+    if (px < 0) return false;
+    out = quadratic ? py * (x * (x + 1)) / (px * (px + 1)) : py * (x + 1) / (px + 1);
+    return true;
+  };
+  const auto& rows = g.rows;
+  auto it = std::lower_bound(rows.begin(), rows.end(), batch);
+  std::size_t hi = std::size_t(it - rows.begin());
+  // Walk down to rows that have data (large batch x long length corners are missing).
+  auto value_at_row = [&](std::size_t r, double& out) { return along(r, out); };
+  if (hi < rows.size() && rows[hi] == batch) {
+    double v;
+    if (value_at_row(hi, v)) return v;
+  }
+  if (hi == 0) {
+    double v = 0;
+    value_at_row(0, v);
+    return v * std::max(1.0, batch / rows[0]);
+  }
+  const std::size_t lo = hi - 1;
+  double vl = 0, vh = 0;
+  const bool okl = value_at_row(lo, vl);
+  const bool okh = hi < rows.size() && value_at_row(hi, vh);
+  if (okl && okh) {
+    const double f = (batch - rows[lo]) / (rows[hi] - rows[lo]);
+    return vl + f * (vh - vl);
+  }
+  if (okl) return vl * batch / rows[lo];
+  // Neither row has data at this length: the largest row that does, scaled by batch.
+  for (std::size_t r = lo; r-- > 0;) {
+    double v;
+    if (value_at_row(r, v)) return v * batch / rows[r];
+  }
+  return 0.0;
+}
+
+double KernelModel::attention_model_s(double flops, double bytes, bool context) const {
+  const auto& e = context ? eff_.context_attention : eff_.generation_attention;
+  return e.time(flops, peak16_, bytes, bw_);
+}
+
+namespace {
+
+// The grid for this head configuration: exact, else the nearest head count with the same head dim
+// and dtypes (same query/KV group ratio first), scaled by the head ratio.
+const Grid2* find_grid(const std::map<hwprofiles::AttentionKey, Grid2>& grids, hwprofiles::AttentionKey want,
+                       double& scale, bool by_kv) {
+  scale = 1.0;
+  if (auto it = grids.find(want); it != grids.end()) return &it->second;
+  const hwprofiles::AttentionKey* best = nullptr;
+  double best_score = std::numeric_limits<double>::infinity();
+  for (const auto& [k, g] : grids) {
+    if (k.attn_dtype != want.attn_dtype || k.kv_dtype != want.kv_dtype) continue;
+    const double ratio_k = double(k.heads) / k.kv_heads, ratio_w = double(want.heads) / want.kv_heads;
+    const double score = std::fabs(std::log(double(k.heads) / want.heads)) + 4.0 * std::fabs(std::log(ratio_k / ratio_w)) +
+                         8.0 * std::fabs(std::log(double(k.head_dim) / want.head_dim));
+    if (score < best_score) {
+      best_score = score;
+      best = &k;
+    }
+  }
+  if (best == nullptr) return nullptr;
+  scale = (by_kv ? double(want.kv_heads) / best->kv_heads : double(want.heads) / best->heads) *
+          (double(want.head_dim) / best->head_dim);
+  return &grids.at(*best);
+}
+
+}  // namespace
+
+KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
+                         const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff)
+    : m_(m), d_(d), t_(std::move(tables)), src_(source_hw), eff_(eff) {
+  const auto& hw = d.hardware;
+  transfer_ = t_ && src_.name != hw.name;
+  basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
+  peak16_ = matmul_peak(hw, DType::bf16, DType::bf16);
+  bw_ = hw.memory_bw();
+  floor_ = t_ && t_->gemm.floor_s.count("bfloat16") ? t_->gemm.floor_s.at("bfloat16") : eff_.gemm.floor_s;
+  tp_ = d.tp;
+  heads_ = std::max(1, m.num_heads / tp_);
+  kv_heads_ = std::max(1, m.num_kv_heads / tp_);
+  head_dim_ = m.head_dim;
+  ab_ = act_bytes(d.precision.activation);
+  kvb_ = common::bytes_per_element(d.precision.kv);
+  const DType w = d.precision.weight, a = d.precision.activation;
+  const double h = double(m.hidden_size);
+  const double tp = tp_;
+  // Attention projections (MLA: every projection of the latent path as one GEMM of the same weight).
+  const double o_params = m.is_mla() ? double(m.num_heads) * m.mla.v_head_dim * h : double(model::q_dim(m)) * h;
+  const double qkv_params = model::attention_params_per_layer(m) - o_params;
+  if (m.is_mla()) {
+    qkv_ = bind_gemm(qkv_params / h / tp, h, w, a);
+    o_ = bind_gemm(h, double(m.num_heads) * m.mla.v_head_dim / tp, w, a);
+  } else {
+    qkv_ = bind_gemm(double(heads_ + 2 * kv_heads_) * head_dim_, h, w, a);
+    o_ = bind_gemm(h, double(heads_) * head_dim_, w, a);
+  }
+  const double mats = m.mlp == model::MlpType::swiglu ? 2.0 : 1.0;
+  if (model::dense_layers(m) > 0 && m.intermediate_size > 0) {
+    up_ = bind_gemm(mats * double(m.intermediate_size) / tp, h, w, a);
+    down_ = bind_gemm(h, double(m.intermediate_size) / tp, w, a);
+  }
+  // The LM head stays 16-bit in the serving stacks' quantized checkpoints.
+  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
+  lm_ = bind_gemm(double(m.vocab_size) / tp, h, sixteen, sixteen);
+  if (m.is_moe()) {
+    const double moe_tp = std::max(1.0, tp / d.ep);
+    router_ = bind_gemm(m.moe.num_experts, h, sixteen, sixteen);
+    ex_up_ = bind_gemm(mats * double(m.moe.expert_intermediate_size) / moe_tp, h, w, a);
+    ex_down_ = bind_gemm(h, double(m.moe.expert_intermediate_size) / moe_tp, w, a);
+    if (m.moe.shared_expert_intermediate_size > 0) {
+      sh_up_ = bind_gemm(mats * double(m.moe.shared_expert_intermediate_size) / tp, h, w, a);
+      sh_down_ = bind_gemm(h, double(m.moe.shared_expert_intermediate_size) / tp, w, a);
+    }
+  }
+  // Attention grids (not for MLA: the bundled tables hold standard multi-head attention only).
+  const std::string kvname = d.precision.kv == DType::fp8 ? "fp8" : "bfloat16";
+  if (t_ && !m.is_mla()) {
+    ctx_grid_ = find_grid(t_->context, {heads_, kv_heads_, head_dim_, "bfloat16", kvname}, ctx_scale_, false);
+    if (ctx_grid_ == nullptr && kvname != "bfloat16")
+      ctx_grid_ = find_grid(t_->context, {heads_, kv_heads_, head_dim_, "bfloat16", "bfloat16"}, ctx_scale_, false);
+    gen_grid_ = find_grid(t_->generation, {heads_, kv_heads_, head_dim_, "", kvname}, gen_scale_, true);
+    if (gen_grid_ == nullptr && kvname != "bfloat16") {
+      gen_grid_ = find_grid(t_->generation, {heads_, kv_heads_, head_dim_, "", "bfloat16"}, gen_scale_, true);
+      gen_scale_ *= kvb_ / 2.0;  // an 8-bit cache streams half the bytes of the measured 16-bit one
+    }
+    if (tp_ > 1 && t_->allreduce.count(tp_)) ar_ = &t_->allreduce.at(tp_);
+  }
+  if (ctx_grid_ != nullptr) {
+    double mn = std::numeric_limits<double>::infinity();
+    for (double v : ctx_grid_->v)
+      if (!std::isnan(v)) mn = std::min(mn, v);
+    ctx_floor_ = mn;
+  }
+  if (gen_grid_ != nullptr) {
+    double mn = std::numeric_limits<double>::infinity();
+    for (double v : gen_grid_->v)
+      if (!std::isnan(v)) mn = std::min(mn, v);
+    gen_floor_ = mn;
+  }
+  describe_ = !t_ ? fmt::format("roofline efficiency model ({})", eff_.source)
+                  : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
+                                transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name, hw.name) : "",
+                                t_->device);
+}
+
+double KernelModel::gemm_s(double m, double n, double k, const std::string& dtype) const {
+  DType w = DType::bf16, a = DType::bf16;
+  if (dtype == "fp8") w = a = DType::fp8;
+  else if (dtype == "nvfp4") w = a = DType::fp4;
+  Gemm g = bind_gemm(n, k, w, a);
+  return g.at(*this, m);
+}
+
+double KernelModel::context_attention_s(double batch, double isl) const {
+  if (batch <= 0 || isl <= 0) return 0.0;
+  const double pairs = batch * isl * (isl + 1) / 2.0;
+  if (ctx_grid_ != nullptr) {
+    double t = attention_lookup(*ctx_grid_, batch, isl, true) * ctx_scale_;
+    if (transfer_) t = ctx_floor_ + (t - ctx_floor_) * (matmul_peak(src_, DType::bf16, DType::bf16) / peak16_);
+    return t;
+  }
+  const double flops = pairs * 4.0 * heads_ * head_dim_;
+  const double bytes = batch * isl * (2.0 * heads_ + 2.0 * kv_heads_) * head_dim_ * ab_;
+  return attention_model_s(flops, bytes, true);
+}
+
+double KernelModel::generation_attention_s(double batch, double ctx) const {
+  if (batch <= 0) return 0.0;
+  if (gen_grid_ != nullptr) {
+    double t = attention_lookup(*gen_grid_, batch, std::max(1.0, ctx), false) * gen_scale_;
+    if (transfer_) t = gen_floor_ + (t - gen_floor_) * (src_.memory_bw() / bw_);
+    return t;
+  }
+  const double flops = batch * ctx * 4.0 * heads_ * head_dim_;
+  const double bytes = batch * (ctx * 2.0 * kv_heads_ * head_dim_ * kvb_ + 2.0 * heads_ * head_dim_ * ab_);
+  return attention_model_s(flops, bytes, false);
+}
+
+double KernelModel::allreduce_s(double elements) const {
+  if (tp_ <= 1 || elements <= 0) return 0.0;
+  if (ar_ != nullptr) {
+    double t = ar_->at(elements);
+    if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && d_.hardware.scale_up_bw_bytes_per_s > 0) {
+      const double fl = ar_->y.front();
+      t = fl + (t - fl) * (src_.scale_up_bw_bytes_per_s / d_.hardware.scale_up_bw_bytes_per_s);
+    }
+    return t;
+  }
+  const auto& hw = d_.hardware;
+  const double link = tp_ <= hw.scale_up_domain && hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s
+                      : hw.scale_out_bw_bytes_per_s > 0                            ? hw.scale_out_bw_bytes_per_s
+                                                                                    : hw.host_link_bw_bytes_per_s * 0.5;
+  const double bytes = 2.0 * (tp_ - 1.0) / tp_ * elements * 2.0;
+  return eff_.allreduce.time(0, 0, bytes, link);
+}
+
+void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
+  const auto& m = m_;
+  const double T = b.tokens();
+  if (T <= 0) return;
+  const double L = m.num_layers, Ld = model::dense_layers(m), Lm = model::moe_layers(m);
+  const double h = double(m.hidden_size);
+  auto add = [&](OpClass op, double seconds, double quant = 0.0) {
+    s.kernel_s[std::size_t(op)] += seconds;
+    s.quant_floor_s[std::size_t(op)] += quant;
+  };
+  const bool fuse = std::find(d_.fused_quant.begin(), d_.fused_quant.end(), d_.precision.weight) != d_.fused_quant.end();
+  auto qf = [&](const Gemm& g, double calls) { return fuse ? g.quant_floor_s * calls : 0.0; };
+
+  add(OpClass::embedding, elementwise_s(T * h * ab_ * 2.0));
+  add(OpClass::norm, (2.0 * L + 1.0) * elementwise_s(T * h * ab_ * 3.0));
+  add(OpClass::qkv_proj, L * qkv_.at(*this, T), qf(qkv_, L));
+  add(OpClass::out_proj, L * o_.at(*this, T), qf(o_, L));
+
+  // Attention: prompt chunks as `prefill_seqs` sequences of their mean length, scaled by the real
+  // query-key pairs (cached context included); decodes at their mean context.
+  double att = 0;
+  const double f_slide = (m.sliding_window > 0) ? m.sliding_layer_fraction : 0.0;
+  if (b.prefill_seqs > 0 && b.prefill_tokens > 0) {
+    const double n = b.prefill_seqs, len = b.prefill_tokens / n;
+    const double base_pairs = n * len * (len + 1) / 2.0;
+    double full = 0;
+    if (m.is_mla()) {
+      const double fpp = 2.0 * m.num_heads / tp_ * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
+      full = attention_model_s(b.prefill_attn_pairs * fpp,
+                               b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0,
+                               true);
+    } else {
+      full = context_attention_s(n, len) * (b.prefill_attn_pairs / base_pairs);
+    }
+    double windowed = full;
+    if (f_slide > 0) {
+      const double w = double(m.sliding_window);
+      const double wl = std::min(len, w);
+      const double wp = std::min(b.prefill_attn_pairs, b.prefill_tokens * w);
+      windowed = m.is_mla() ? full : context_attention_s(n, wl) * (wp / (n * wl * (wl + 1) / 2.0));
+    }
+    att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
+  }
+  if (b.decode_seqs > 0) {
+    const double n = b.decode_seqs, ctx = b.decode_ctx_sum / n;
+    double full = 0;
+    if (m.is_mla()) {
+      const double fpp = 2.0 * m.num_heads / tp_ * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
+      full = attention_model_s(n * ctx * fpp, n * ctx * model::kv_elems_per_token_per_layer(m) * kvb_, false);
+    } else {
+      full = generation_attention_s(n, ctx);
+    }
+    const double windowed = f_slide > 0 ? (m.is_mla() ? full : generation_attention_s(n, std::min(ctx, double(m.sliding_window)))) : full;
+    att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
+  }
+  // RoPE and the KV-cache write of the new tokens.
+  att += L * elementwise_s(T * double(heads_ + 2 * kv_heads_) * head_dim_ * ab_ * 2.0);
+  add(OpClass::attention, att);
+
+  if (Ld > 0 && up_.n > 0) {
+    const double act = elementwise_s(T * (up_.n + up_.n / (m.mlp == model::MlpType::swiglu ? 2.0 : 1.0)) * ab_);
+    add(OpClass::mlp, Ld * (up_.at(*this, T) + down_.at(*this, T) + act), qf(up_, Ld) + qf(down_, Ld));
+  }
+  if (Lm > 0) {
+    add(OpClass::moe_router, Lm * router_.at(*this, T));
+    const double E = m.moe.num_experts, k = m.moe.top_k;
+    const double touched = model::expected_experts_touched(m.moe.num_experts, m.moe.top_k, T);
+    const double per_rank = std::max(1.0, touched / d_.ep);
+    const double m_e = T * k / std::max(touched, 1.0);  // tokens per touched expert
+    // A grouped GEMM: one launch for all local experts, each expert's work at its own token count.
+    const double up1 = ex_up_.at(*this, m_e), dn1 = ex_down_.at(*this, m_e);
+    const double experts = per_rank * (std::max(0.0, up1 - floor_) + std::max(0.0, dn1 - floor_)) + 2.0 * floor_;
+    double shared = 0;
+    if (sh_up_.n > 0) shared = sh_up_.at(*this, T) + sh_down_.at(*this, T);
+    const double act = elementwise_s(T * k * (ex_up_.n * 1.5) * ab_);
+    add(OpClass::moe_experts, Lm * (experts + shared + act));
+    (void)E;
+  }
+  add(OpClass::lm_head, b.emitting() > 0 ? lm_.at(*this, b.emitting()) : 0.0);
+
+  double comm = 0;
+  if (tp_ > 1) comm += 2.0 * L * allreduce_s(T * h);
+  if (d_.ep > 1 && m.is_moe()) {
+    // Dispatch and combine: each token's hidden state to its top-k experts' ranks and back.
+    const auto& hw = d_.hardware;
+    const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.scale_out_bw_bytes_per_s;
+    const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / d_.ep / tp_;
+    comm += 2.0 * Lm * eff_.allreduce.time(0, 0, bytes, link);
+  }
+  if (d_.pp > 1) {
+    const auto& hw = d_.hardware;
+    const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.scale_out_bw_bytes_per_s;
+    comm += (d_.pp - 1.0) * eff_.allreduce.time(0, 0, T * h * ab_ / tp_, link);
+  }
+  s.kernel_comm_s += comm;
+  s.kernel_path = true;
+}
+
+}  // namespace infersim::perf

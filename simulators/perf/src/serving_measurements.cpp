@@ -1,0 +1,182 @@
+#include "infersim/perf/serving_measurements.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/perf/measurements.h"
+
+namespace infersim::perf {
+
+using common::ConfigError;
+using common::DType;
+
+std::string ServingMeasurement::config_key() const {
+  // aiconfigurator's own configuration key (model, system, backend, precision, mode, ISL, OSL, batch,
+  // TP, PP), so repeats of a configuration at another framework version share a side of the split.
+  return fmt::format("{}|{}|{}|{}|agg|{}|{}|{}|{}|{}", model_path, system, runtime, quant, input, output, concurrency, tp, pp);
+}
+
+std::string bundled_serving_measurements() { return common::data_path("data/aiconfigurator/silicon_sample_visible.csv"); }
+
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (char c : line) {
+    if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) {
+      out.push_back(cur);
+      cur.clear();
+    } else if (c != '\r') cur += c;
+  }
+  out.push_back(cur);
+  return out;
+}
+
+const std::map<std::string, std::string>& system_map() {
+  static const std::map<std::string, std::string> m = {
+      {"h100_sxm", "h100-sxm"}, {"h200_sxm", "h200"}, {"b200_sxm", "b200"}, {"gb200", "gb200"},
+      {"a100_sxm", "a100-80g-sxm"}, {"l40s", "l40s"}};
+  return m;
+}
+const std::map<std::string, std::string>& backend_map() {
+  static const std::map<std::string, std::string> m = {{"trtllm", "tensorrt-llm"}, {"vllm", "vllm"}, {"sglang", "sglang"}};
+  return m;
+}
+// Hugging Face id -> (model card, is MoE).
+const std::map<std::string, std::pair<std::string, bool>>& model_map() {
+  static const std::map<std::string, std::pair<std::string, bool>> m = {
+      {"meta-llama/Llama-3.1-8B-Instruct", {"llama-3.1-8b", false}},
+      {"meta-llama/Llama-3.1-70B", {"llama-3.1-70b", false}},
+      {"Qwen/Qwen3-32B", {"qwen3-32b", false}},
+      {"nvidia/Qwen3-32B-NVFP4", {"qwen3-32b", false}},
+      {"openai/gpt-oss-120b", {"gpt-oss-120b", true}},
+      {"Qwen/Qwen3-235B-A22B-FP8", {"qwen3-235b-a22b", true}},
+      {"deepseek-ai/DeepSeek-R1", {"deepseek-v3", true}},
+      {"deepseek-ai/DeepSeek-V3", {"deepseek-v3", true}},
+      {"nvidia/DeepSeek-R1-NVFP4", {"deepseek-v3", true}},
+      {"nvidia/DeepSeek-V3.1-NVFP4", {"deepseek-v3", true}},
+      {"MiniMaxAI/MiniMax-M2.5", {"minimax-m2.5", true}},
+      {"moonshotai/Kimi-K2.5", {"kimi-k2.5", true}},
+      {"zhipuai/GLM-5", {"glm-5", true}},
+      {"Qwen/Qwen3.5-397B-A17B", {"qwen3.5-397b-a17b", true}}};
+  return m;
+}
+
+}  // namespace
+
+ServingMeasurementSet load_serving_measurements(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw common::IoError(fmt::format("{}: cannot open measurement file", path));
+  std::string header;
+  if (!std::getline(in, header)) throw ConfigError(path, "line 1", "empty file: expected a CSV header");
+  const auto cols = split_csv(header);
+  std::map<std::string, int> idx;
+  for (std::size_t i = 0; i < cols.size(); ++i) idx[cols[i]] = int(i);
+  for (const char* n : {"id", "silicon_data_source", "backend", "backend_version", "model_path", "system", "precision", "mode",
+                        "isl", "osl", "gemm_quant_mode", "batch_size", "tp_size", "pp_size", "silicon_ttft_ms", "silicon_tpot_ms"})
+    if (!idx.count(n))
+      throw ConfigError(path, "line 1", fmt::format("missing column '{}' (expected aiconfigurator silicon_sample format)", n));
+  ServingMeasurementSet set;
+  std::string line;
+  int lineno = 1;
+  static const std::regex conc_re("silicon_concurrency=([0-9]+)");
+  static const std::regex date_re("(db-dump/[0-9-]+|measured=[0-9-]+|source_file=[^;]+)");
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (common::trim(line).empty()) continue;
+    const auto f = split_csv(line);
+    if (f.size() != cols.size())
+      throw ConfigError(path, fmt::format("line {}", lineno), fmt::format("expected {} columns, found {}", cols.size(), f.size()));
+    auto col = [&](const char* n) -> const std::string& { return f[std::size_t(idx[n])]; };
+    auto num = [&](const char* n, double fallback) {
+      const std::string& s = col(n);
+      if (s.empty()) return fallback;
+      try {
+        std::size_t pos = 0;
+        const double v = std::stod(s, &pos);
+        if (pos != s.size() || !std::isfinite(v)) throw std::invalid_argument("x");
+        return v;
+      } catch (const std::exception&) {
+        throw ConfigError(path, fmt::format("line {}, column '{}'", lineno, n), fmt::format("'{}' is not a number", s));
+      }
+    };
+    ServingMeasurement m;
+    m.file = path;
+    m.line = lineno;
+    m.id = col("id");
+    m.system = col("system");
+    m.model_path = col("model_path");
+    m.runtime_version = col("backend_version");
+    m.quant = col("gemm_quant_mode");
+    if (col("mode") != "agg") {
+      ++set.skipped["disaggregated (prefill/decode pools) rows: not in the aggregated benchmark mode"];
+      continue;
+    }
+    const auto sys = system_map().find(m.system);
+    if (sys == system_map().end()) {
+      ++set.skipped[fmt::format("system '{}' has no hardware profile", m.system)];
+      continue;
+    }
+    m.hardware = sys->second;
+    const auto be = backend_map().find(col("backend"));
+    if (be == backend_map().end()) {
+      ++set.skipped[fmt::format("backend '{}' is not mapped", col("backend"))];
+      continue;
+    }
+    m.runtime = be->second;
+    const auto mo = model_map().find(m.model_path);
+    if (mo == model_map().end()) {
+      ++set.skipped[fmt::format("model '{}' has no model card", m.model_path)];
+      continue;
+    }
+    m.model = mo->second.first;
+    m.moe = mo->second.second;
+    // Weight x compute format from the GEMM quantization, KV in 8 bits where the weights are 8/4-bit
+    // (ModelOpt FP8/NVFP4 checkpoints carry an FP8 KV cache); the data do not record the KV dtype.
+    if (m.quant.empty()) {
+      m.weight = m.activation = m.kv = DType::bf16;
+    } else if (m.quant == "fp8" || m.quant == "fp8_block") {
+      m.weight = m.activation = m.kv = DType::fp8;
+    } else if (m.quant == "nvfp4") {
+      m.weight = m.activation = DType::fp4;
+      m.kv = DType::fp8;
+    } else if (m.quant == "int4_wo") {
+      m.weight = DType::int4;
+      m.activation = m.kv = DType::bf16;
+    } else {
+      ++set.skipped[fmt::format("GEMM quantization '{}' is not modelled", m.quant)];
+      continue;
+    }
+    m.input = num("isl", 0);
+    m.output = num("osl", 0);
+    m.concurrency = num("batch_size", 0);
+    m.tp = int(num("tp_size", 1));
+    m.pp = int(num("pp_size", 1));
+    m.attention_dp = std::max(1, int(num("attention_dp_size", 1)));
+    if (idx.count("moe_ep_size")) m.ep = std::max(1, int(num("moe_ep_size", 1)));
+    m.ttft_s = num("silicon_ttft_ms", 0) / 1e3;
+    m.tpot_s = num("silicon_tpot_ms", 0) / 1e3;
+    std::smatch sm;
+    const std::string& src = col("silicon_data_source");
+    if (std::regex_search(src, sm, conc_re)) m.client_concurrency = std::stod(sm[1]);
+    if (std::regex_search(src, sm, date_re)) m.measured = sm[1];
+    if (m.input <= 0 || m.output <= 1 || m.concurrency < 1 || m.ttft_s <= 0 || m.tpot_s <= 0) {
+      ++set.skipped["non-positive size, concurrency or time"];
+      continue;
+    }
+    m.held_out = double(fnv1a(m.config_key()) % 1000) < SERVING_HELD_OUT_SHARE * 1000.0;
+    set.rows.push_back(std::move(m));
+  }
+  return set;
+}
+
+}  // namespace infersim::perf

@@ -1,0 +1,56 @@
+#pragma once
+// Benchmark mode: what a serving benchmark client measures against one engine replica. The client
+// keeps `concurrency` users in a closed loop (each sends its next request the moment the previous
+// answer ends, zero think time), every request has exactly `input` prompt and `output` generated
+// tokens (ignore_eos), the run sends rounds x concurrency requests starting from an idle, warm engine,
+// and TTFT / TPOT are means over all of them (aiperf's recipe, data/aiconfigurator/README.md).
+//
+// simulate_benchmark() runs that loop in the discrete-event serving simulator with the runtime
+// version's scheduler (token budget, chunking, prefill-first or mixed steps, max batch, join delay of
+// an overlap scheduler, CUDA-graph padding, KV capacity): the reference for this mode. Because such a
+// loop schedules by step counts alone, the mean TTFT and TPOT are sums of step costs; the result
+// carries those sums (mean_ttft_cost, mean_tpot_cost) so calibration can re-evaluate them under other
+// overhead parameters exactly, without re-simulating. Deterministic; thread-safe across calls.
+#include <optional>
+#include <string>
+
+#include "infersim/model/model_spec.h"
+#include "infersim/perf/deployment.h"
+#include "infersim/perf/step_estimator.h"
+
+namespace infersim::serving {
+
+struct BenchmarkSpec {
+  int concurrency = 1;
+  double input = 1024;
+  double output = 256;
+  int rounds = 20;  // requests = rounds x concurrency
+  bool stagger = true;  // users start out of phase (false: all at once, in lockstep)
+  // Overrides of the runtime version's scheduler defaults (benchmarks often configure these).
+  std::optional<int> max_num_tokens, max_batch;
+  std::optional<bool> chunked_prefill;
+  std::optional<std::string> policy;  // "mixed" | "prefill_first"
+};
+
+struct BenchmarkResult {
+  double ttft_s = 0;  // mean over all requests (frontend time included)
+  double tpot_s = 0;  // mean of (last token - first token) / (output - 1)
+  double e2e_s = 0;
+  double ttft_p99_s = 0, tpot_p99_s = 0;
+  double throughput_tok_s = 0;    // output tokens / s over the run
+  double mean_running = 0;        // time-weighted batch size
+  double kv_capacity_tokens = 0;  // what the engine could hold
+  std::uint64_t steps = 0, requests = 0, preemptions = 0;
+  std::string scheduler;          // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
+  // Exact step-cost sums: ttft_s == mean_ttft_cost.time(params) and tpot_s == mean_tpot_cost.time(params)
+  // for the estimator's parameters (and any others: the schedule does not depend on them).
+  perf::StepCost mean_ttft_cost, mean_tpot_cost;
+};
+
+// `d` must be resolved (perf::apply_runtime) and laid out (tp, pp). Throws ConfigError if it cannot run.
+BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec);
+
+// The scheduler a benchmark of `d` runs: its runtime version's defaults with the spec's overrides.
+hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, const BenchmarkSpec& spec);
+
+}  // namespace infersim::serving

@@ -1,0 +1,84 @@
+#pragma once
+// Calibration and validation of the kernel path against measured serving benchmarks of today's stacks
+// (perf/serving_measurements.h). Every measured row becomes a benchmark-mode simulation of its own
+// deployment (benchmark.h) under the harness that measured it: aiconfigurator-generated engine
+// configs (token budget = concurrency + ISL + 1500, max batch >= 512, mixed prefill/decode steps,
+// dense CUDA-graph batch sizes; ai-dynamo/aiconfigurator src/aiconfigurator/generator/rule_plugin/*.rule).
+// The simulation's mean TTFT / TPOT step-cost sums become linear observations, so the runtime
+// version's serving overheads (per step, per sequence, fused activation quantization, frontend time
+// per request and per prompt token) are fitted by non-negative least squares on the fit rows and
+// judged on rows held out two ways:
+//  (a) a random split by configuration (ServingMeasurement::held_out);
+//  (b) leave one system out: every row of a GPU predicted from overheads fitted on the other GPUs'
+//      rows, with that GPU's own kernel tables ("own tables") and without them (a same-family chip's
+//      tables scaled by the roofline, or the efficiency model: "no tables").
+// Deterministic; building observations runs simulations on `jobs` threads.
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/perf/calibrator.h"
+#include "infersim/perf/serving_measurements.h"
+#include "infersim/serving/benchmark.h"
+
+namespace infersim::serving {
+
+struct ServingObservation {
+  const perf::ServingMeasurement* row = nullptr;
+  perf::Observation ttft, tpot;  // terms = mean step-cost sums; measured = the row's values
+  std::string basis;             // kernel tables | transferred tables | efficiency model
+  std::string scheduler;
+};
+
+struct ServingObservations {
+  std::vector<ServingObservation> obs;
+  std::map<std::string, int> skipped;  // reason -> rows
+};
+
+struct ObservationOptions {
+  bool own_tables = true;   // false: the row's GPU may not use its own kernel tables (LOSO "no tables")
+  int jobs = 0;             // threads (0 = hardware concurrency)
+  std::function<void(std::size_t done, std::size_t total)> progress;
+};
+
+// The benchmark a measured row ran: its concurrency and lengths under the aiconfigurator harness.
+BenchmarkSpec harness_spec(const perf::ServingMeasurement& row);
+// The row's deployment, resolved to the newest version of its runtime (kernel path).
+perf::Deployment row_deployment(const perf::ServingMeasurement& row, bool own_tables);
+
+ServingObservations build_serving_observations(const std::vector<perf::ServingMeasurement>& rows,
+                                               const ObservationOptions& opt = {});
+
+// Fit of one runtime's serving overheads on observations (all of them; select before calling).
+struct KernelFit {
+  hwprofiles::CalibrationParams params;
+  int rows = 0, trimmed = 0;
+};
+KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs);
+
+struct ErrorGroup {
+  std::string key;  // e.g. "h100-sxm / tensorrt-llm / dense"
+  perf::ErrorStats ttft, tpot;
+};
+
+struct ServingValidation {
+  // One fitted entry per runtime (fit rows of the random split) -> kernel_calibrations.json.
+  std::vector<hwprofiles::KernelCalibrationEntry> fits;
+  std::vector<ErrorGroup> random_split;   // held-out rows, by hardware / runtime / dense|moe
+  std::vector<ErrorGroup> random_by_runtime;  // held-out rows, by runtime / dense|moe
+  std::vector<ErrorGroup> loso_own_tables;    // by held-out system / runtime
+  std::vector<ErrorGroup> loso_no_tables;
+  std::vector<ErrorGroup> fit_rows;           // the fit rows (in-sample), by runtime
+  std::map<std::string, int> skipped;
+  int rows = 0, rows_fit = 0, rows_held_out = 0;
+  common::Json points;  // per row: measured and predicted (random split and LOSO)
+};
+
+ServingValidation validate_serving(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
+                                   bool with_loso = true);
+common::Json serving_validation_to_json(const ServingValidation& v);
+
+}  // namespace infersim::serving

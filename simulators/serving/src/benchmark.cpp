@@ -1,0 +1,150 @@
+#include "infersim/serving/benchmark.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/serving/scenario_json.h"
+#include "infersim/serving/serving_simulation.h"
+#include "infersim/serving/step_recorder.h"
+
+namespace infersim::serving {
+
+namespace {
+
+// Running sums of step costs; each request's milestones add a snapshot of the running sum, so a
+// metric's mean cost is a difference of two snapshot sums (O(1) memory per milestone).
+class CostSums final : public StepRecorder {
+ public:
+  void on_arrival(const Request& q, double in_flight) override {
+    if (q.warmup) return;
+    arrivals_ += running_;
+    frontend_requests_ += 1;
+    frontend_streams_ += in_flight;
+  }
+  void on_step(const perf::StepCost& c, double) override { running_ += c; }
+  void on_first_token(const Request& q) override {
+    if (q.warmup) return;
+    firsts_ += running_;
+    frontend_tokens_ += double(q.input);
+  }
+  void on_done(const Request& q) override {
+    if (q.warmup) return;
+    dones_ += running_;
+    ++done_;
+    (void)q;
+  }
+  // TTFT: first - arrival per request, plus the frontend terms; TPOT: (done - first) / (output - 1).
+  perf::StepCost mean_ttft(double n) const {
+    perf::StepCost c = firsts_;
+    c += arrivals_.scaled(-1.0);
+    c = c.scaled(1.0 / n);
+    c.frontend_requests = frontend_requests_ / n;
+    c.frontend_tokens = frontend_tokens_ / n;
+    c.frontend_streams = frontend_streams_ / n;
+    return c;
+  }
+  perf::StepCost mean_tpot(double n, double output) const {
+    perf::StepCost c = dones_;
+    c += firsts_.scaled(-1.0);
+    return c.scaled(1.0 / (n * std::max(1.0, output - 1.0)));
+  }
+  std::uint64_t done() const { return done_; }
+
+ private:
+  perf::StepCost running_ = perf::StepCost::zero(), arrivals_ = perf::StepCost::zero(), firsts_ = perf::StepCost::zero(),
+                 dones_ = perf::StepCost::zero();
+  double frontend_requests_ = 0, frontend_tokens_ = 0, frontend_streams_ = 0;
+  std::uint64_t done_ = 0;
+};
+
+std::string scheduler_type(const hwprofiles::SchedulerDefaults& s) {
+  return s.policy == "prefill_first" ? "continuous" : "chunked";
+}
+
+}  // namespace
+
+hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, const BenchmarkSpec& spec) {
+  hwprofiles::SchedulerDefaults s = d.scheduler;
+  if (spec.max_num_tokens) s.max_num_tokens = *spec.max_num_tokens;
+  if (spec.max_batch) s.max_batch = *spec.max_batch;
+  if (spec.chunked_prefill) s.chunked_prefill = *spec.chunked_prefill;
+  if (spec.policy) {
+    if (*spec.policy != "mixed" && *spec.policy != "prefill_first")
+      throw common::ConfigError("", "policy", fmt::format("'{}' is not a scheduling policy (mixed, prefill_first)", *spec.policy));
+    s.policy = *spec.policy;
+  }
+  return s;
+}
+
+BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec) {
+  if (spec.concurrency < 1) throw common::ConfigError("", "--batch", "concurrency must be >= 1");
+  if (!(spec.input >= 1) || !(spec.output >= 1)) throw common::ConfigError("", "--input/--output", "lengths must be >= 1");
+  if (spec.rounds < 1) throw common::ConfigError("", "rounds", "must be >= 1");
+  const auto sc = benchmark_scheduler(d, spec);
+  common::Json sched = {{"type", scheduler_type(sc)},
+                        {"max_num_seqs", std::max(sc.max_batch, 1)},
+                        {"max_num_batched_tokens", std::max(sc.max_num_tokens, 1)},
+                        {"join_delay_steps", sc.join_delay_steps},
+                        {"prefix_caching", false}};
+  if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
+  // A benchmark's users are out of phase by the time it measures (its warm-up requests and timing
+  // noise spread them): the first requests are spread over one request's length in engine steps.
+  const double stagger = spec.stagger ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
+  common::Json j = {
+      {"name", "benchmark"},
+      {"model", m.name},
+      {"deployment", {{"hardware", d.hardware.name}, {"tp", d.tp}, {"pp", d.pp}, {"replicas", 1}}},
+      {"scheduler", sched},
+      {"workload",
+       {{"arrival",
+         {{"type", "closed_loop"},
+          {"users", spec.concurrency},
+          {"think_time_s", 0},
+          {"think_distribution", "fixed"},
+          {"stagger_steps", stagger}}},
+        {"input", {{"type", "fixed"}, {"value", spec.input}}},
+        {"output", {{"type", "fixed"}, {"value", spec.output}}},
+        {"requests", std::int64_t(spec.rounds + (spec.stagger ? 1 : 0)) * spec.concurrency}}},
+  };
+  Scenario s = parse_scenario(j, "", "");
+  s.model = m.name;
+  s.pools.front().resolved_deployment = std::make_shared<const perf::Deployment>(d);
+  CostSums sums;
+  SimOptions opt;
+  opt.recorder = &sums;
+  const SimResult r = simulate(s, opt);
+  if (r.completed == 0) throw common::ConfigError("", "benchmark", "no request completed (the prompt does not fit the KV cache)");
+  BenchmarkResult b;
+  b.ttft_s = r.ttft.mean;
+  b.tpot_s = r.tpot.mean;
+  b.e2e_s = r.e2e.mean;
+  b.ttft_p99_s = r.ttft.p99;
+  b.tpot_p99_s = r.tpot.p99;
+  b.throughput_tok_s = r.throughput_tok_s;
+  b.mean_running = r.time_weighted_batch;
+  b.kv_capacity_tokens = r.pools.empty() ? 0.0 : r.pools.front().kv_capacity_tokens;
+  b.steps = r.pools.empty() ? 0 : r.pools.front().steps;
+  b.requests = r.completed;
+  b.preemptions = r.preemptions;
+  b.scheduler = fmt::format("{} steps, token budget {}, max batch {}, {}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+                            sc.chunked_prefill ? "chunked prompts" : "whole prompts",
+                            sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "");
+  const double n = double(sums.done());
+  b.mean_ttft_cost = sums.mean_ttft(n);
+  // Random arrivals queue behind each other's prefills: M/G/1 processor sharing, W = rho / (1 - rho) x S,
+  // with S one prompt's prefill step and rho = request rate x S (the simulation staggers users evenly).
+  {
+    const perf::StepEstimator est(m, d);
+    const double S = est.cost(model::BatchShape::prefill(1, spec.input)).time(est.params());
+    const double lambda = b.throughput_tok_s / spec.output;
+    const double rho = std::min(0.95, lambda * S);
+    b.mean_ttft_cost.queue_s = rho / (1.0 - rho) * S;
+  }
+  b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
+  return b;
+}
+
+}  // namespace infersim::serving

@@ -1,0 +1,447 @@
+#include "infersim/serving/serving_validation.h"
+
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "infersim/common/errors.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/kernel_tables.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/estimate_json.h"
+#include "infersim/perf/runtime_resolution.h"
+
+namespace infersim::serving {
+
+using common::ConfigError;
+using common::DType;
+using perf::ServingMeasurement;
+
+std::string calibration_version(const ServingMeasurement& row) {
+  const auto& rp = hwprofiles::RuntimeCatalog::shipped().get(row.runtime);
+  const std::string measured = row.runtime_version.empty() ? "unrecorded" : row.runtime_version;
+  for (const auto& v : rp.versions) {
+    if (!v.kernel_model) continue;
+    for (const auto& prefix : v.calibrated_on)
+      if (measured.rfind(prefix, 0) == 0) return v.version;
+  }
+  return rp.versions.empty() ? "" : rp.versions.front().version;
+}
+
+BenchmarkSpec harness_spec(const ServingMeasurement& row) {
+  BenchmarkSpec b;
+  b.concurrency = int(std::lround(row.concurrency));
+  b.input = row.input;
+  b.output = row.output;
+  // aiconfigurator's generated agg engine config (rule_plugin/{trtllm,vllm,sglang}.rule): token budget
+  // max_batch_size + ISL + 1500 (rounded up to 32-token blocks), max batch 512 (or 2x the batch above
+  // it), SGLang with mixed chunks; TensorRT-LLM keeps chunked context off.
+  const int budget = int((row.concurrency + row.input + 1500 + 31) / 32) * 32;
+  b.max_num_tokens = budget;
+  b.max_batch = row.concurrency < 512 ? 512 : int(2 * row.concurrency);
+  b.policy = std::string("mixed");
+  b.chunked_prefill = row.runtime != "tensorrt-llm";
+  return b;
+}
+
+perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) {
+  const auto& m = model::ModelCatalog::shipped().get(row.model);
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get(row.hardware);
+  d.runtime = row.runtime;
+  d.runtime_version = calibration_version(row);
+  d.tp = row.tp;
+  d.pp = row.pp;
+  if (m.is_moe() && row.ep > 1 && row.tp % row.ep == 0) d.ep = row.ep;
+  d.precision.weight = row.weight;
+  // Math in the weight format where the chip has it, else 16-bit with narrow weights (weight-only).
+  d.precision.activation = d.hardware.supports(row.activation) ? row.activation : DType::bf16;
+  d.precision.kv = row.kv;
+  perf::apply_runtime(m, d);
+  if (!d.kernel_model) throw ConfigError("", "runtime", fmt::format("{} on {} is not on the kernel path", row.runtime, row.hardware));
+  if (!own_tables && d.kernel_tables_hardware == d.hardware.name) {
+    // Leave-one-system-out without the system's own tables: a same-family chip's, else the model.
+    const auto& rp = hwprofiles::RuntimeCatalog::shipped().get(row.runtime);
+    const auto* rv = rp.version(d.runtime_version);
+    d.kernel_tables.clear();
+    d.kernel_tables_hardware.clear();
+    auto& cat = hwprofiles::HardwareCatalog::shipped();
+    for (const auto& [hw, folder] : rv->kernel_tables) {
+      if (hw == d.hardware.name || !cat.contains(hw)) continue;
+      const auto& x = cat.get(hw);
+      if (x.family == d.hardware.family && x.vendor == d.hardware.vendor) {
+        d.kernel_tables = folder;
+        d.kernel_tables_hardware = hw;
+        break;
+      }
+    }
+  }
+  // The harness captures CUDA graphs for a dense set of batch sizes and pads to them (rule_plugin
+  // trtllm.rule cuda_graph_batch_sizes / enable_padding; vLLM and SGLang pad by default).
+  d.scheduler.cuda_graph_padding = true;
+  if (row.runtime == "tensorrt-llm") {
+    std::vector<int> sizes;
+    for (int b = 1; b <= 16; ++b) sizes.push_back(b);
+    for (int b = 20; b <= 32; b += 4) sizes.push_back(b);
+    for (int b = 40; b <= 64; b += 8) sizes.push_back(b);
+    for (int b = 80; b <= 128; b += 16) sizes.push_back(b);
+    for (int b = 160; b <= 256; b += 32) sizes.push_back(b);
+    for (int b = 320; b <= 512; b += 64) sizes.push_back(b);
+    const int c = int(row.concurrency);
+    for (int b = std::max(1, c - 8); b <= c + 8; ++b) sizes.push_back(b);
+    std::sort(sizes.begin(), sizes.end());
+    sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+    d.scheduler.cuda_graph_sizes = sizes;
+    d.scheduler.cuda_graph_max_batch = sizes.back();
+  }
+  return d;
+}
+
+ServingObservations build_serving_observations(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt) {
+  // Load every shared catalog before the threads start.
+  auto& models = model::ModelCatalog::shipped();
+  hwprofiles::HardwareCatalog::shipped().names();
+  hwprofiles::RuntimeCatalog::shipped().names();
+  perf::EfficiencyModel::shipped();
+  ServingObservations out;
+  std::vector<std::optional<ServingObservation>> slots(rows.size());
+  std::vector<std::string> reasons(rows.size());
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex mu;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= rows.size()) return;
+      const auto& row = rows[i];
+      try {
+        if (!models.contains(row.model)) throw ConfigError("", "model", fmt::format("no model card '{}'", row.model));
+        const auto& m = models.get(row.model);
+        const perf::Deployment d = row_deployment(row, opt.own_tables);
+        const auto spec = harness_spec(row);
+        const BenchmarkResult r = simulate_benchmark(m, d, spec);
+        ServingObservation o;
+        o.row = &row;
+        o.ttft.metric = perf::Metric::ttft;
+        o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+        o.ttft.measured = row.ttft_s;
+        o.tpot.metric = perf::Metric::tpot;
+        o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+        o.tpot.measured = row.tpot_s;
+        o.basis = d.kernel_tables.empty() ? "efficiency model"
+                  : d.kernel_tables_hardware == d.hardware.name ? "kernel tables" : "transferred tables";
+        o.scheduler = r.scheduler;
+        slots[i] = std::move(o);
+      } catch (const ConfigError& e) {
+        reasons[i] = e.reason();
+      }
+      const std::size_t n = ++done;
+      if (opt.progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        opt.progress(n, rows.size());
+      }
+    }
+  };
+  const int jobs = std::max(1, opt.jobs > 0 ? opt.jobs : int(std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < jobs; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (slots[i]) out.obs.push_back(std::move(*slots[i]));
+    else ++out.skipped[reasons[i]];
+  }
+  return out;
+}
+
+namespace {
+
+// Non-negative least squares for a few columns by enumerating active sets (as the roofline fitter).
+Eigen::VectorXd nnls(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
+  const int n = int(A.cols());
+  Eigen::VectorXd best = Eigen::VectorXd::Zero(n);
+  double best_sse = b.squaredNorm();
+  for (int mask = 1; mask < (1 << n); ++mask) {
+    std::vector<int> cols;
+    for (int j = 0; j < n; ++j)
+      if (mask & (1 << j)) cols.push_back(j);
+    Eigen::MatrixXd S(A.rows(), int(cols.size()));
+    for (std::size_t j = 0; j < cols.size(); ++j) S.col(int(j)) = A.col(cols[j]);
+    const Eigen::VectorXd x = S.colPivHouseholderQr().solve(b);
+    if ((x.array() < 0).any() || !x.allFinite()) continue;
+    const double e = (S * x - b).squaredNorm();
+    if (e < best_sse) {
+      best_sse = e;
+      best.setZero();
+      for (std::size_t j = 0; j < cols.size(); ++j) best(cols[j]) = x(int(j));
+    }
+  }
+  return best;
+}
+
+constexpr int NCOL = 6;  // step overhead, per-sequence overhead, frontend per request / prompt token / stream, queueing
+
+hwprofiles::CalibrationParams zero_overheads(double fq) {
+  hwprofiles::CalibrationParams p;
+  p.step_overhead_s = p.seq_overhead_s = p.layer_overhead_s = p.collective_overhead_s = 0;
+  p.ttft_request_s = p.ttft_token_s = p.ttft_stream_s = p.ttft_queue_factor = 0;
+  p.fused_quant_fraction = fq;
+  return p;
+}
+
+struct Fitted {
+  hwprofiles::CalibrationParams p;
+  double sse = std::numeric_limits<double>::infinity();
+};
+
+Fitted fit_once(const std::vector<const perf::Observation*>& use) {
+  Fitted best;
+  const int n = int(use.size());
+  Eigen::MatrixXd A(n, NCOL);
+  for (int i = 0; i < n; ++i) {
+    const auto& c = use[std::size_t(i)]->terms.front().cost;
+    const double meas = use[std::size_t(i)]->measured;
+    A(i, 0) = c.steps / meas;
+    A(i, 1) = c.sequences / meas;
+    A(i, 2) = c.frontend_requests / meas;
+    A(i, 3) = c.frontend_tokens / meas;
+    A(i, 4) = c.frontend_streams / meas;
+    A(i, 5) = c.queue_s / meas;
+  }
+  // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
+  for (int q = 0; q <= 20; ++q) {
+    const auto base = zero_overheads(q / 20.0);
+    Eigen::VectorXd b(n);
+    for (int i = 0; i < n; ++i) b(i) = 1.0 - use[std::size_t(i)]->predict(base) / use[std::size_t(i)]->measured;
+    const Eigen::VectorXd x = nnls(A, b);
+    const double sse = (A * x - b).squaredNorm();
+    if (sse < best.sse) {
+      best.sse = sse;
+      best.p = base;
+      best.p.step_overhead_s = x(0);
+      best.p.seq_overhead_s = x(1);
+      best.p.ttft_request_s = x(2);
+      best.p.ttft_token_s = x(3);
+      best.p.ttft_stream_s = x(4);
+      best.p.ttft_queue_factor = x(5);
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs) {
+  KernelFit r;
+  std::vector<const perf::Observation*> use;
+  for (const auto* o : obs) {
+    use.push_back(&o->ttft);
+    use.push_back(&o->tpot);
+  }
+  r.rows = int(obs.size());
+  if (use.size() < 4) return r;  // too little to fit: no overheads
+  Fitted f = fit_once(use);
+  // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
+  std::vector<std::pair<double, const perf::Observation*>> res;
+  for (const auto* o : use) res.emplace_back(std::fabs(o->predict(f.p) / o->measured - 1.0), o);
+  std::sort(res.begin(), res.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::size_t keep = std::max<std::size_t>(4, res.size() - res.size() / 20);
+  std::vector<const perf::Observation*> trimmed;
+  for (std::size_t i = 0; i < keep && i < res.size(); ++i) trimmed.push_back(res[i].second);
+  r.trimmed = int(res.size() - trimmed.size());
+  r.params = fit_once(trimmed).p;
+  return r;
+}
+
+namespace {
+
+std::string model_class(const ServingMeasurement& r) { return r.moe ? "moe" : "dense"; }
+std::string rtv(const ServingMeasurement& r) { return r.runtime + "@" + calibration_version(r); }
+
+struct Acc {
+  std::vector<double> ttft, tpot;
+};
+
+std::vector<ErrorGroup> to_groups(const std::map<std::string, Acc>& m) {
+  std::vector<ErrorGroup> out;
+  for (const auto& [k, a] : m) out.push_back({k, perf::error_stats(a.ttft), perf::error_stats(a.tpot)});
+  return out;
+}
+
+}  // namespace
+
+ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                                   bool with_loso) {
+  ServingValidation v;
+  auto own = build_serving_observations(rows, opt);
+  v.skipped = own.skipped;
+  v.rows = int(own.obs.size());
+  std::map<std::string, std::vector<const ServingObservation*>> fit_by_runtime;
+  // Overheads are fitted on dense models: the MoE step model (grouped experts without measured MoE
+  // kernels, expert / attention data parallelism) is not yet good enough to calibrate against, and
+  // its rows are reported with the dense fit.
+  for (const auto& o : own.obs) {
+    if (o.row->held_out) ++v.rows_held_out;
+    else {
+      ++v.rows_fit;
+      if (!o.row->moe) fit_by_runtime[rtv(*o.row)].push_back(&o);
+    }
+  }
+  std::map<std::string, hwprofiles::CalibrationParams> params;
+  std::map<std::string, std::map<std::string, Acc>> held_by_runtime;  // runtime -> class -> errors
+  for (auto& [rt, list] : fit_by_runtime) {
+    const KernelFit f = fit_kernel_overheads(list);
+    params[rt] = f.params;
+  }
+  std::map<std::string, Acc> random, by_rt, fit_rows;
+  common::Json points = common::Json::array();
+  std::map<const ServingMeasurement*, common::Json> point_of;
+  for (const auto& o : own.obs) {
+    const auto& p = params[rtv(*o.row)];
+    const double et = o.ttft.predict(p) / o.ttft.measured - 1.0, ep = o.tpot.predict(p) / o.tpot.measured - 1.0;
+    auto& target = o.row->held_out ? random : fit_rows;
+    const std::string g = o.row->held_out ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
+                                          : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
+    target[g].ttft.push_back(et);
+    target[g].tpot.push_back(ep);
+    if (o.row->held_out) {
+      for (const auto& key : {fmt::format("{} / {}", o.row->runtime, model_class(*o.row)),
+                              fmt::format("{} / {}", rtv(*o.row), model_class(*o.row))}) {
+        auto& a = by_rt[key];
+        a.ttft.push_back(et);
+        a.tpot.push_back(ep);
+      }
+    }
+    point_of[o.row] = {{"id", o.row->id},
+                       {"hardware", o.row->hardware},
+                       {"runtime", o.row->runtime},
+                       {"measured_version", o.row->runtime_version},
+                       {"model", o.row->model},
+                       {"tp", o.row->tp},
+                       {"concurrency", o.row->concurrency},
+                       {"input", o.row->input},
+                       {"output", o.row->output},
+                       {"precision", o.row->quant},
+                       {"held_out", o.row->held_out},
+                       {"basis", o.basis},
+                       {"ttft_measured_s", o.ttft.measured},
+                       {"tpot_measured_s", o.tpot.measured},
+                       {"ttft_predicted_s", o.ttft.predict(p)},
+                       {"tpot_predicted_s", o.tpot.predict(p)}};
+  }
+  v.random_split = to_groups(random);
+  v.random_by_runtime = to_groups(by_rt);
+  v.fit_rows = to_groups(fit_rows);
+  for (const auto& [key, p] : params) {
+    hwprofiles::KernelCalibrationEntry e;
+    const auto [rt, ver] = hwprofiles::split_runtime_version(key);
+    e.runtime = rt;
+    e.version = ver;
+    e.calibration.runtime = rt;
+    e.calibration.version = e.version;
+    e.calibration.params = p;
+    int nfit = int(fit_by_runtime[key].size()), nheld = 0;
+    std::set<std::string> versions;
+    for (const auto& o : own.obs)
+      if (rtv(*o.row) == key) {
+        nheld += o.row->held_out;
+        if (!o.row->held_out) versions.insert(o.row->runtime_version.empty() ? "unrecorded" : o.row->runtime_version);
+      }
+    e.calibration.rows_fit = nfit;
+    e.calibration.rows_held_out = nheld;
+    std::vector<std::string> vs(versions.begin(), versions.end());
+    e.calibration.source = fmt::format(
+        "[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} fit rows of {} measured at versions {} "
+        "(aiconfigurator, 2025-26), {} rows held out",
+        nfit, key, fmt::join(vs, ", "), nheld);
+    e.data = "data/aiconfigurator/silicon_sample_visible.csv";
+    common::Json he;
+    for (const auto& g : v.random_by_runtime)
+      if (g.key.rfind(key + " /", 0) == 0)
+        he[g.key.substr(key.size() + 3)] = {{"ttft", perf::error_stats_to_json(g.ttft)}, {"tpot", perf::error_stats_to_json(g.tpot)}};
+    e.fit_error = {{"held_out", he}};
+    v.fits.push_back(e);
+  }
+  if (with_loso) {
+    // Leave one system out: refit every runtime's overheads without the system's rows, predict them
+    // with and without the system's own kernel tables.
+    std::set<std::string> systems;
+    for (const auto& o : own.obs) systems.insert(o.row->hardware);
+    std::vector<ServingMeasurement> none;
+    std::map<std::string, Acc> loso_own, loso_no;
+    for (const auto& sys : systems) {
+      // Per runtime version; a version measured only on this system takes its runtime's other versions.
+      std::map<std::string, std::vector<const ServingObservation*>> fit, pooled;
+      for (const auto& o : own.obs)
+        if (o.row->hardware != sys && !o.row->moe) {
+          fit[rtv(*o.row)].push_back(&o);
+          pooled[o.row->runtime].push_back(&o);
+        }
+      std::map<std::string, hwprofiles::CalibrationParams> lp;
+      for (const auto& o : own.obs) {
+        const std::string k = rtv(*o.row);
+        if (lp.count(k)) continue;
+        if (fit.count(k) && fit[k].size() >= 8) lp[k] = fit_kernel_overheads(fit[k]).params;
+        else if (pooled.count(o.row->runtime)) lp[k] = fit_kernel_overheads(pooled[o.row->runtime]).params;
+      }
+      std::vector<ServingMeasurement> sys_rows;
+      for (const auto& r : rows)
+        if (r.hardware == sys) sys_rows.push_back(r);
+      ObservationOptions o2 = opt;
+      o2.own_tables = false;
+      o2.progress = nullptr;
+      const auto notab = build_serving_observations(sys_rows, o2);
+      for (const auto& o : own.obs) {
+        if (o.row->hardware != sys || !lp.count(rtv(*o.row))) continue;
+        const auto& p = lp[rtv(*o.row)];
+        auto& a = loso_own[fmt::format("{} / {} / {}", sys, o.row->runtime, model_class(*o.row))];
+        a.ttft.push_back(o.ttft.predict(p) / o.ttft.measured - 1.0);
+        a.tpot.push_back(o.tpot.predict(p) / o.tpot.measured - 1.0);
+        point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", o.ttft.predict(p)}, {"tpot_predicted_s", o.tpot.predict(p)}};
+      }
+      for (const auto& o : notab.obs) {
+        if (!lp.count(rtv(*o.row))) continue;
+        const auto& p = lp[rtv(*o.row)];
+        auto& a = loso_no[fmt::format("{} / {} / {} ({})", sys, o.row->runtime, model_class(*o.row), o.basis)];
+        a.ttft.push_back(o.ttft.predict(p) / o.ttft.measured - 1.0);
+        a.tpot.push_back(o.tpot.predict(p) / o.tpot.measured - 1.0);
+      }
+    }
+    v.loso_own_tables = to_groups(loso_own);
+    v.loso_no_tables = to_groups(loso_no);
+  }
+  for (auto& [row, j] : point_of) points.push_back(j);
+  v.points = points;
+  return v;
+}
+
+common::Json serving_validation_to_json(const ServingValidation& v) {
+  auto groups = [](const std::vector<ErrorGroup>& g) {
+    common::Json a = common::Json::array();
+    for (const auto& x : g)
+      a.push_back({{"group", x.key}, {"ttft", perf::error_stats_to_json(x.ttft)}, {"tpot", perf::error_stats_to_json(x.tpot)}});
+    return a;
+  };
+  common::Json j;
+  j["rows"] = v.rows;
+  j["rows_fit"] = v.rows_fit;
+  j["rows_held_out"] = v.rows_held_out;
+  j["random_split"] = groups(v.random_split);
+  j["random_split_by_runtime"] = groups(v.random_by_runtime);
+  j["leave_one_system_out_own_tables"] = groups(v.loso_own_tables);
+  j["leave_one_system_out_no_tables"] = groups(v.loso_no_tables);
+  j["fit_rows"] = groups(v.fit_rows);
+  common::Json sk;
+  for (const auto& [k, n] : v.skipped) sk[k] = n;
+  j["skipped"] = sk;
+  return j;
+}
+
+}  // namespace infersim::serving
