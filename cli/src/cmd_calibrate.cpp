@@ -29,7 +29,9 @@ std::string pct(const perf::ErrorStats& s) {
   return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs);
 }
 
-std::string group_key(const perf::Measurement& m) { return m.hardware + " / " + m.runtime; }
+std::string group_key(const perf::Measurement& m) {
+  return m.hardware + " / " + m.runtime + (m.runtime_version.empty() ? "" : "@" + m.runtime_version);
+}
 
 // Groups observations by (hardware, runtime), in a stable order.
 std::map<std::string, std::vector<perf::Observation>> by_group(std::vector<perf::Observation>& obs) {
@@ -71,6 +73,7 @@ int cmd_calibrate_from(const ArgList& argv) {
     hwprofiles::CalibrationEntry e;
     e.hardware = first.hardware;
     e.calibration.runtime = first.runtime;
+    e.calibration.version = first.runtime_version;
     e.calibration.params = r.params;
     e.calibration.rows_fit = r.rows_fit;
     e.calibration.rows_held_out = r.rows_held_out;
@@ -104,7 +107,8 @@ int cmd_calibrate_from(const ArgList& argv) {
     // Predicted vs measured for every point under the new fit: the calibration report's raw data.
     std::string csv_out = "hardware,runtime,model,chips,tp,pp,batch,input,output,metric,held_out,measured,predicted,error\n";
     for (const auto& e : entries) {
-      for (const auto& o : groups[e.hardware + " / " + e.calibration.runtime]) {
+      for (const auto& o : groups[e.hardware + " / " + e.calibration.runtime +
+                                  (e.calibration.version.empty() ? "" : "@" + e.calibration.version)]) {
         const double p = o.predict(e.calibration.params);
         const auto& r = *o.row;
         csv_out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.4f}\n", r.hardware, r.runtime, r.model,
@@ -121,14 +125,15 @@ int cmd_calibrate_from(const ArgList& argv) {
     for (const auto& e : entries) {
       bool replaced = false;
       for (auto& m : merged)
-        if (m.hardware == e.hardware && m.calibration.runtime == e.calibration.runtime) {
+        if (m.hardware == e.hardware && m.calibration.runtime == e.calibration.runtime &&
+            m.calibration.version == e.calibration.version) {
           m = e;
           replaced = true;
         }
       if (!replaced) merged.push_back(e);
     }
     std::sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) {
-      return std::tie(x.hardware, x.calibration.runtime) < std::tie(y.hardware, y.calibration.runtime);
+      return std::tie(x.hardware, x.calibration.runtime, x.calibration.version) < std::tie(y.hardware, y.calibration.runtime, y.calibration.version);
     });
     common::write_text_file_atomic(
         *out, hwprofiles::calibrations_to_json(merged, "infersim calibrate-from <csv> --write <file>").dump(2) + "\n");
@@ -162,7 +167,8 @@ int cmd_validate(const ArgList& argv) {
   for (auto& [key, list] : groups) {
     const auto& first = *list.front().row;
     const auto& prof = hw.get(first.hardware);
-    const auto* cal = prof.calibration(first.runtime);
+    const auto* cal = prof.calibration(first.runtime_version.empty() ? first.runtime
+                                                                     : first.runtime + "@" + first.runtime_version);
     hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
     std::string basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
     std::map<perf::Metric, std::vector<double>> errs;
@@ -279,6 +285,7 @@ int cmd_calibrate_serving(const ArgList& argv) {
                f.calibration.params.fused_quant_fraction, f.calibration.params.ttft_request_s * 1e3,
                f.calibration.params.ttft_token_s * 1e6, f.calibration.params.ttft_stream_s * 1e3);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
+  print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
   print_groups("held-out rows, by hardware / runtime:", v.random_split);
   print_groups("fit rows (in-sample):", v.fit_rows);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, own kernel tables:", v.loso_own_tables);

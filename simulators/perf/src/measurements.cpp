@@ -146,6 +146,7 @@ MeasurementSet load_measurements(const std::string& path) {
         continue;
       }
       m.runtime = "vllm";
+      m.runtime_version = "splitwise";  // an internal vLLM branch (2023), vllm.json versions
       m.tp = m.chips = int(num(col("tensor_parallel"), path, lineno, "tensor_parallel"));
       m.batch = num(col("batch_size"), path, lineno, "batch_size");
       m.input = num(col("prompt_size"), path, lineno, "prompt_size");
@@ -183,6 +184,9 @@ MeasurementSet load_measurements(const std::string& path) {
       // The bundled data has two Intel GPU Max systems whose vLLM builds differ ~10x at batch 1; they
       // are kept apart (runtime "vllm" on the "Intel Max 1550" system, "vllm-pvc" on "Intel PVC GPU").
       if (col("Hardware") == "Intel PVC GPU" && m.runtime == "vllm") m.runtime = "vllm-pvc";
+      // LLM-Inference-Bench (2024) pinned vLLM 0.5/0.6 and TensorRT-LLM 0.11 (vllm.json, tensorrt-llm.json).
+      if (m.runtime == "vllm") m.runtime_version = "0.5";
+      if (m.runtime == "tensorrt-llm") m.runtime_version = "0.11";
       m.batch = num(col("Batch Size"), path, lineno, "Batch Size");
       m.input = m.output = num(col("Input Output Length"), path, lineno, "Input Output Length");
       m.e2e_s = num(col("Latency"), path, lineno, "Latency");

@@ -109,13 +109,70 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
   e.spec_tokens_per_step = tokens_per_step;
   e.decode.step_s = t_d;
 
-  // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
-  const double interleave = B > 1 ? (B - 1.0) / O * t_p / dep.pp : 0.0;
-  e.tpot_s = t_d + interleave;
-  e.ttft_s = t_p + (B > 1 ? 0.5 * t_d : 0.0);
-  e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
-  e.throughput_tok_s = B * O / e.e2e_s;
-  e.per_user_tok_s = 1.0 / e.tpot_s;
+  if (est.kernel_model() != nullptr && !dep.speculative && dep.pp == 1) {
+    // Benchmark mode (closed loop, C users, zero think time), the analytic counterpart of
+    // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
+    const auto& sc = dep.scheduler;
+    const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
+    const double kv_seqs = fit0.max_kv_tokens > 0 ? std::floor(fit0.max_kv_tokens / (I + O)) : B;
+    const double R = std::max(1.0, std::min({B, double(std::max(1, sc.max_batch)), kv_seqs}));  // running at once
+    const double J = sc.join_delay_steps;
+    const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
+    const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
+    const double N = (O - 1.0) + chunks + J;  // steps one request spends in the engine
+    const double per_step = R / N;            // prompts starting per step (evenly spread)
+    const double ctx = I + O / 2.0;
+    const bool mixed = sc.policy != "prefill_first";
+    // Time a prompt adds to a step: with R-1 decodes (mixed steps), or alone (prefill-first steps, decodes wait).
+    const double t_dec_rest = R > 1 ? est.time(BatchShape::decode(R - 1, ctx)) : 0.0;
+    BatchShape with_prompt = BatchShape::prefill(1, I);
+    if (mixed && R > 1) with_prompt += BatchShape::decode(R - 1, ctx);
+    const double t_with = est.time(with_prompt);
+    const double delta = mixed ? std::max(0.0, t_with - t_dec_rest) : t_p;
+    t_d = total_time(mean_decode_cost(est, R, I, O), p);
+    e.decode.step_s = t_d;
+    e.decode.detail = est.explain(BatchShape::decode(R, ctx));
+    e.decode.bound = e.decode.detail.bound;
+    // Others' prompts during my decode window.
+    e.tpot_s = t_d + (R > 1 ? (R - 1.0) * (O - 1.0) / N / (O - 1.0 > 0 ? O - 1.0 : 1.0) * delta : 0.0);
+    const double t_mean = t_d + per_step * delta;
+    // My prompt's step(s): the join delay, then its chunk steps (sharing a step with the prompts that
+    // start with it).
+    const double shared = std::max(0.0, per_step - 1.0);
+    double ttft = J * t_mean + (mixed ? chunks * t_dec_rest + delta * (1.0 + shared) : t_p * (1.0 + shared));
+    // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
+    double e2e_engine = ttft + (O - 1.0) * e.tpot_s;
+    const double rho = std::min(0.95, R / e2e_engine * t_p);
+    ttft += p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
+    e2e_engine = ttft + (O - 1.0) * e.tpot_s;
+    // More users than the engine holds: the rest wait for a slot (Little's law on the cycle).
+    if (B > R) {
+      const double x = R / e2e_engine;  // requests/s
+      const double wait = std::max(0.0, B / x - e2e_engine);
+      ttft += wait;
+      e.notes.push_back(fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
+                                    R, B, common::format_seconds(wait)));
+    }
+    // Client-side time outside the engine (HTTP, tokenization, streaming).
+    ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_stream_s * (std::min(B, R) - 1.0);
+    e.ttft_s = ttft;
+    e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
+    e.throughput_tok_s = B * O / e.e2e_s;
+    e.per_user_tok_s = 1.0 / e.tpot_s;
+    e.notes.push_back(fmt::format(
+        "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
+        "`--simulate` runs the same loop in the discrete-event simulator",
+        B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
+        fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
+  } else {
+    // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
+    const double interleave = B > 1 ? (B - 1.0) / O * t_p / dep.pp : 0.0;
+    e.tpot_s = t_d + interleave;
+    e.ttft_s = t_p + (B > 1 ? 0.5 * t_d : 0.0);
+    e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
+    e.throughput_tok_s = B * O / e.e2e_s;
+    e.per_user_tok_s = 1.0 / e.tpot_s;
+  }
 
   e.memory = est.memory_fit(B * (I + O), max_step_tokens(hw, w));
   e.fits = e.memory.fits;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -17,6 +18,7 @@
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/estimate_json.h"
+#include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 
 namespace infersim::serving {
@@ -41,14 +43,6 @@ BenchmarkSpec harness_spec(const ServingMeasurement& row) {
   b.concurrency = int(std::lround(row.concurrency));
   b.input = row.input;
   b.output = row.output;
-  // aiconfigurator's generated agg engine config (rule_plugin/{trtllm,vllm,sglang}.rule): token budget
-  // max_batch_size + ISL + 1500 (rounded up to 32-token blocks), max batch 512 (or 2x the batch above
-  // it), SGLang with mixed chunks; TensorRT-LLM keeps chunked context off.
-  const int budget = int((row.concurrency + row.input + 1500 + 31) / 32) * 32;
-  b.max_num_tokens = budget;
-  b.max_batch = row.concurrency < 512 ? 512 : int(2 * row.concurrency);
-  b.policy = std::string("mixed");
-  b.chunked_prefill = row.runtime != "tensorrt-llm";
   return b;
 }
 
@@ -84,6 +78,13 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
       }
     }
   }
+  // aiconfigurator's generated agg engine config (rule_plugin/{trtllm,vllm,sglang}.rule): token budget
+  // max_batch_size + ISL + 1500 (rounded up to 32-token blocks), max batch 512 (or 2x the batch above
+  // it), SGLang with mixed chunks; TensorRT-LLM keeps chunked context off.
+  d.scheduler.max_num_tokens = int((row.concurrency + row.input + 1500 + 31) / 32) * 32;
+  d.scheduler.max_batch = row.concurrency < 512 ? 512 : int(2 * row.concurrency);
+  d.scheduler.policy = "mixed";
+  d.scheduler.chunked_prefill = row.runtime != "tensorrt-llm";
   // The harness captures CUDA graphs for a dense set of batch sizes and pads to them (rule_plugin
   // trtllm.rule cuda_graph_batch_sizes / enable_padding; vLLM and SGLang pad by default).
   d.scheduler.cuda_graph_padding = true;
@@ -138,6 +139,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.basis = d.kernel_tables.empty() ? "efficiency model"
                   : d.kernel_tables_hardware == d.hardware.name ? "kernel tables" : "transferred tables";
         o.scheduler = r.scheduler;
+        o.deployment = d;
         slots[i] = std::move(o);
       } catch (const ConfigError& e) {
         reasons[i] = e.reason();
@@ -260,6 +262,20 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   return r;
 }
 
+std::pair<double, double> analytic_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  const auto& m = model::ModelCatalog::shipped().get(o.row->model);
+  perf::Deployment d = o.deployment;
+  hwprofiles::Calibration c;
+  c.runtime = d.runtime;
+  c.version = d.runtime_version;
+  c.params = p;
+  c.source = "[FIT] validation";
+  d.hardware.calibrations = {c};
+  const perf::StepEstimator est(m, d);
+  const auto e = perf::estimate_serving(est, {o.row->concurrency, o.row->input, o.row->output});
+  return {e.ttft_s, e.tpot_s};
+}
+
 namespace {
 
 std::string model_class(const ServingMeasurement& r) { return r.moe ? "moe" : "dense"; }
@@ -300,7 +316,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     const KernelFit f = fit_kernel_overheads(list);
     params[rt] = f.params;
   }
-  std::map<std::string, Acc> random, by_rt, fit_rows;
+  std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
   for (const auto& o : own.obs) {
@@ -311,12 +327,17 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                                           : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
     target[g].ttft.push_back(et);
     target[g].tpot.push_back(ep);
+    double att = 0, atp = 0;
     if (o.row->held_out) {
+      std::tie(att, atp) = analytic_prediction(o, p);
       for (const auto& key : {fmt::format("{} / {}", o.row->runtime, model_class(*o.row)),
                               fmt::format("{} / {}", rtv(*o.row), model_class(*o.row))}) {
         auto& a = by_rt[key];
         a.ttft.push_back(et);
         a.tpot.push_back(ep);
+        auto& b = analytic[key];
+        b.ttft.push_back(att / o.ttft.measured - 1.0);
+        b.tpot.push_back(atp / o.tpot.measured - 1.0);
       }
     }
     point_of[o.row] = {{"id", o.row->id},
@@ -335,9 +356,11 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"tpot_measured_s", o.tpot.measured},
                        {"ttft_predicted_s", o.ttft.predict(p)},
                        {"tpot_predicted_s", o.tpot.predict(p)}};
+    if (o.row->held_out) point_of[o.row]["analytic"] = {{"ttft_predicted_s", att}, {"tpot_predicted_s", atp}};
   }
   v.random_split = to_groups(random);
   v.random_by_runtime = to_groups(by_rt);
+  v.analytic_by_runtime = to_groups(analytic);
   v.fit_rows = to_groups(fit_rows);
   for (const auto& [key, p] : params) {
     hwprofiles::KernelCalibrationEntry e;
@@ -435,6 +458,7 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   j["rows_held_out"] = v.rows_held_out;
   j["random_split"] = groups(v.random_split);
   j["random_split_by_runtime"] = groups(v.random_by_runtime);
+  j["random_split_analytic_by_runtime"] = groups(v.analytic_by_runtime);
   j["leave_one_system_out_own_tables"] = groups(v.loso_own_tables);
   j["leave_one_system_out_no_tables"] = groups(v.loso_no_tables);
   j["fit_rows"] = groups(v.fit_rows);

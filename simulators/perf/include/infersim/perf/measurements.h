@@ -20,6 +20,7 @@ struct Measurement {
   MeasurementFormat format = MeasurementFormat::splitwise;
   std::string hardware;  // catalog slug
   std::string runtime;   // runtime slug (vllm, tensorrt-llm, llama.cpp, deepspeed-mii, sambaflow)
+  std::string runtime_version;  // the runtime version the data describe ("splitwise", "0.5", "0.11"; "" = unversioned)
   std::string model;     // catalog slug
   int chips = 1;
   int tp = 1;

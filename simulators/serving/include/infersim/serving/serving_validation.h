@@ -31,6 +31,7 @@ struct ServingObservation {
   perf::Observation ttft, tpot;  // terms = mean step-cost sums; measured = the row's values
   std::string basis;             // kernel tables | transferred tables | efficiency model
   std::string scheduler;
+  perf::Deployment deployment;   // as simulated (harness scheduler applied), for the analytic estimate
 };
 
 struct ServingObservations {
@@ -44,9 +45,10 @@ struct ObservationOptions {
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
-// The benchmark a measured row ran: its concurrency and lengths under the aiconfigurator harness.
+// The benchmark a measured row ran: its concurrency and lengths.
 BenchmarkSpec harness_spec(const perf::ServingMeasurement& row);
-// The row's deployment, resolved to the newest version of its runtime (kernel path).
+// The row's deployment: its runtime at the version calibrated on the row's measured version (kernel
+// path), with the aiconfigurator harness's engine settings.
 perf::Deployment row_deployment(const perf::ServingMeasurement& row, bool own_tables);
 
 ServingObservations build_serving_observations(const std::vector<perf::ServingMeasurement>& rows,
@@ -59,6 +61,10 @@ struct KernelFit {
 };
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs);
 
+// The analytic estimate (perf::estimate_serving, benchmark mode) of an observation's row under `p`:
+// {ttft_s, tpot_s}.
+std::pair<double, double> analytic_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p);
+
 struct ErrorGroup {
   std::string key;  // e.g. "h100-sxm / tensorrt-llm / dense"
   perf::ErrorStats ttft, tpot;
@@ -69,6 +75,7 @@ struct ServingValidation {
   std::vector<hwprofiles::KernelCalibrationEntry> fits;
   std::vector<ErrorGroup> random_split;   // held-out rows, by hardware / runtime / dense|moe
   std::vector<ErrorGroup> random_by_runtime;  // held-out rows, by runtime / dense|moe
+  std::vector<ErrorGroup> analytic_by_runtime;  // the same rows predicted by the analytic estimate
   std::vector<ErrorGroup> loso_own_tables;    // by held-out system / runtime
   std::vector<ErrorGroup> loso_no_tables;
   std::vector<ErrorGroup> fit_rows;           // the fit rows (in-sample), by runtime
