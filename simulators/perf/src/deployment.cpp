@@ -21,10 +21,14 @@ void validate_deployment(const model::ModelSpec& m, const Deployment& d) {
   if (d.ep < 1) throw ConfigError("", "--ep", "expert parallelism must be >= 1");
   if (d.pp > m.num_layers)
     throw ConfigError("", "--pp", fmt::format("pipeline parallelism {} exceeds the model's {} layers", d.pp, m.num_layers));
+  if (d.attention_dp < 1) throw ConfigError("", "--attention-dp", "attention data parallelism must be >= 1");
+  if (d.attention_dp > 1 && !m.is_moe())
+    throw ConfigError("", "--attention-dp", fmt::format("attention data parallelism needs an MoE model; {} is dense", m.name));
   if (d.ep > 1) {
     if (!m.is_moe()) throw ConfigError("", "--ep", fmt::format("expert parallelism needs an MoE model; {} is dense", m.name));
-    if (d.tp % d.ep != 0)
-      throw ConfigError("", "--ep", fmt::format("ep {} must divide tp {} (experts are spread over the TP group)", d.ep, d.tp));
+    if ((d.tp * d.attention_dp) % d.ep != 0)
+      throw ConfigError("", "--ep", fmt::format("ep {} must divide tp x attention-dp = {} (experts are spread over those chips)",
+                                                d.ep, d.tp * d.attention_dp));
     if (m.moe.num_experts % d.ep != 0)
       throw ConfigError("", "--ep", fmt::format("ep {} must divide the {} experts", d.ep, m.moe.num_experts));
   }
@@ -38,9 +42,11 @@ void validate_deployment(const model::ModelSpec& m, const Deployment& d) {
   if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0)
     throw ConfigError("", "--precision", fmt::format("{} has no compute peak for {} weights", hw.name,
                                                       common::dtype_name(d.precision.weight)));
-  // Floating formats the chip cannot compute in are an error (ints fall back to weight-only use).
+  // Floating formats the chip cannot compute in are an error when the math is asked in them (W8A8,
+  // W4A4); narrow weights with 16-bit math are weight-only quantisation (MXFP4 gpt-oss on Hopper, FP8
+  // Marlin), which the runtime support matrix allows or refuses.
   const auto w = d.precision.weight;
-  if ((w == common::DType::fp8 || w == common::DType::fp4) && !hw.supports(w))
+  if ((w == common::DType::fp8 || w == common::DType::fp4) && !hw.supports(w) && d.precision.activation == w)
     throw ConfigError("", "--precision", fmt::format("{} has no {} support (datasheet lists none); choose another precision",
                                                       hw.name, common::dtype_name(w)));
   if (d.speculative) {

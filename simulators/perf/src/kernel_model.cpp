@@ -352,7 +352,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::sh
   const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
   lm_ = bind_gemm(double(m.vocab_size) / tp, h, sixteen, sixteen);
   if (m.is_moe()) {
-    const double moe_tp = std::max(1.0, tp / d.ep);
+    const double moe_tp = std::max(1.0, tp * d.attention_dp / d.ep);
     router_ = bind_gemm(m.moe.num_experts, h, sixteen, sixteen);
     ex_up_ = bind_gemm(mats * double(m.moe.expert_intermediate_size) / moe_tp, h, w, a);
     ex_down_ = bind_gemm(h, double(m.moe.expert_intermediate_size) / moe_tp, w, a);
@@ -390,6 +390,46 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::sh
                   : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
                                 transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name, hw.name) : "",
                                 t_->device);
+}
+
+double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {
+  if (m <= 0 || n <= 0 || k <= 0) return 0.0;
+  if (!t_) {
+    Gemm g;
+    g.n = n;
+    g.k = k;
+    g.wdt = w;
+    g.adt = a;
+    return g.at(*this, m);
+  }
+  // One m of gemm_curve: the bracketing (n, k) corners' efficiency at this m, on our roofline.
+  std::string use = gemm_table_dtype(w, a);
+  DType uw = w, ua = a;
+  if (!t_->gemm.has_dtype(use)) {
+    use = "bfloat16";
+    uw = ua = DType::bf16;
+  }
+  const auto& ns = t_->gemm.ns.at(use);
+  const auto& ks = t_->gemm.ks.at(use);
+  double n0, n1, fn, k0, k1, fk;
+  bracket(ns, n, n0, n1, fn);
+  bracket(ks, k, k0, k1, fk);
+  double e = 0, wsum = 0;
+  for (auto [nn, wn] : {std::pair{n0, 1 - fn}, std::pair{n1, fn}})
+    for (auto [kk, wk] : {std::pair{k0, 1 - fk}, std::pair{k1, fk}}) {
+      if (wn * wk <= 0) continue;
+      const Curve* c = t_->gemm.find(use, nn, kk);
+      if (c == nullptr) continue;
+      e += wn * wk * sol_gemm(src_, m, nn, kk, uw, ua) / std::max(c->at(m), 1e-12);
+      wsum += wn * wk;
+    }
+  if (wsum <= 0) return 0.0;
+  double t = sol_gemm(src_, m, n, k, uw, ua) / (e / wsum);
+  if (use != gemm_table_dtype(w, a) || transfer_) {
+    const double fl = t_->gemm.floor_s.at(use);
+    t = fl + (t - fl) * sol_gemm(d_.hardware, m, n, k, w, a) / sol_gemm(src_, m, n, k, uw, ua);
+  }
+  return t;
 }
 
 double KernelModel::gemm_s(double m, double n, double k, const std::string& dtype) const {
@@ -508,28 +548,31 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   }
   if (Lm > 0) {
     add(OpClass::moe_router, Lm * router_.at(*this, T));
-    const double E = m.moe.num_experts, k = m.moe.top_k;
-    const double touched = model::expected_experts_touched(m.moe.num_experts, m.moe.top_k, T);
-    const double per_rank = std::max(1.0, touched / d_.ep);
-    const double m_e = T * k / std::max(touched, 1.0);  // tokens per touched expert
-    // A grouped GEMM: one launch for all local experts, each expert's work at its own token count.
-    const double up1 = ex_up_.at(*this, m_e), dn1 = ex_down_.at(*this, m_e);
-    const double experts = per_rank * (std::max(0.0, up1 - floor_) + std::max(0.0, dn1 - floor_)) + 2.0 * floor_;
+    // Every attention-DP rank's tokens reach the MoE layer; the experts are spread over `ep` groups.
+    const double dp = d_.attention_dp, ep = d_.ep;
+    const double T_all = T * dp;
+    const double k = m.moe.top_k;
+    const double touched = model::expected_experts_touched(m.moe.num_experts, m.moe.top_k, T_all);
+    const double local = std::max(1.0, touched / ep);     // experts this chip runs
+    const double m_e = T_all * k / std::max(touched, 1.0);  // tokens per expert
+    // A grouped GEMM over the local experts costs what one GEMM of their stacked weights costs at the
+    // per-expert token count (same FLOPs, same weight bytes, one launch).
+    const double experts = gemm_point(m_e, local * ex_up_.n, ex_up_.k, ex_up_.wdt, ex_up_.adt) +
+                           gemm_point(m_e, local * ex_down_.n, ex_down_.k, ex_down_.wdt, ex_down_.adt);
     double shared = 0;
     if (sh_up_.n > 0) shared = sh_up_.at(*this, T) + sh_down_.at(*this, T);
-    const double act = elementwise_s(T * k * (ex_up_.n * 1.5) * ab_);
+    const double act = elementwise_s(m_e * local * (ex_up_.n * 1.5) * ab_);
     add(OpClass::moe_experts, Lm * (experts + shared + act));
-    (void)E;
   }
   add(OpClass::lm_head, b.emitting() > 0 ? lm_.at(*this, b.emitting()) : 0.0);
 
   double comm = 0;
   if (tp_ > 1) comm += 2.0 * L * allreduce_s(T * h);
-  if (d_.ep > 1 && m.is_moe()) {
+  if (m.is_moe() && (d_.ep > 1 || d_.attention_dp > 1)) {
     // Dispatch and combine: each token's hidden state to its top-k experts' ranks and back.
     const auto& hw = d_.hardware;
     const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.scale_out_bw_bytes_per_s;
-    const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / d_.ep / tp_;
+    const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / std::max(1.0, double(d_.ep)) / std::max(1, tp_);
     comm += 2.0 * Lm * eff_.allreduce.time(0, 0, bytes, link);
   }
   if (d_.pp > 1) {

@@ -317,6 +317,13 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
   f.reserve_bytes = dep_.memory_reserve_fraction * f.capacity_bytes;
   const double sparse_w = dep_.weight_sparsity > 0 ? (1.0 - dep_.weight_sparsity) * 1.125 : 1.0;
   f.weights_bytes = model::weight_bytes(model_, dep_.precision.weight) * sparse_w / chips;
+  if (dep_.attention_dp > 1 && model_.is_moe()) {
+    // Attention (and everything but the routed experts) is replicated on every data-parallel rank.
+    const double wb = common::bytes_per_element(dep_.precision.weight);
+    const double experts = model::param_breakdown(model_).routed_experts * wb;
+    const double rest = model::weight_bytes(model_, dep_.precision.weight) - experts;
+    f.weights_bytes = (rest / (dep_.tp * dep_.pp) + experts / chips) * sparse_w;
+  }
   const double kv_per_token_chip = model::kv_bytes_per_token(model_, dep_.precision.kv) / (kv_shard_ * dep_.pp);
   f.kv_bytes = kv_tokens * kv_per_token_chip;
   const double ab = common::bytes_per_element(dep_.precision.activation);

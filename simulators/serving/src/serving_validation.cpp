@@ -54,7 +54,12 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
   d.runtime_version = calibration_version(row);
   d.tp = row.tp;
   d.pp = row.pp;
-  if (m.is_moe() && row.ep > 1 && row.tp % row.ep == 0) d.ep = row.ep;
+  if (m.is_moe()) {
+    d.attention_dp = row.attention_dp;
+    d.ep = row.ep;
+  } else if (row.attention_dp > 1 || row.ep > 1) {
+    throw ConfigError("", "layout", "attention-DP / EP on a dense model");
+  }
   d.precision.weight = row.weight;
   // Math in the weight format where the chip has it, else 16-bit with narrow weights (weight-only).
   d.precision.activation = d.hardware.supports(row.activation) ? row.activation : DType::bf16;

@@ -26,6 +26,10 @@ struct Deployment {
   int tp = 1;
   int pp = 1;
   int ep = 1;
+  // Attention data parallelism (MoE models): `attention_dp` copies of the attention layers, each on
+  // its own tp chips with its own batch; the MoE layers span all tp x attention_dp chips as ep expert
+  // groups of (tp x attention_dp / ep) chips each. 1 = none (experts spread over the TP group).
+  int attention_dp = 1;
   model::Precision precision;
   std::string runtime;                   // "" = the hardware's default (first calibration)
   std::string runtime_version;           // "" = unversioned / legacy calibration
@@ -41,7 +45,7 @@ struct Deployment {
   std::optional<SpeculativeDecoding> speculative;
   double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
   double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)
-  int chips() const { return tp * pp; }
+  int chips() const { return tp * pp * attention_dp; }
 };
 
 // Throws common::ConfigError naming the offending option.

@@ -91,6 +91,7 @@ class KernelModel {
                                double* quant_floor) const;
   double sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, common::DType w,
                   common::DType a) const;
+  double gemm_point(double m, double n, double k, common::DType w, common::DType a) const;
   double elementwise_s(double bytes) const;
   double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
   double attention_model_s(double flops, double bytes, bool context) const;
