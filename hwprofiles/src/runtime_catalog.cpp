@@ -146,6 +146,7 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         d.kv_memory_fraction = s.number("kv_memory_fraction", 0.05, 1.0);
         d.kv_memory_basis = s.one_of("kv_memory_basis", bases);
         d.join_delay_steps = int(s.integer_or("join_delay_steps", 0, 0, 8));
+        d.reserve_output = s.boolean_or("reserve_output", false);
         d.source = tagged(s, "source");
         s.finish();
       }

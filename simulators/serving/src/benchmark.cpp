@@ -88,6 +88,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                         {"max_num_seqs", std::max(sc.max_batch, 1)},
                         {"max_num_batched_tokens", std::max(sc.max_num_tokens, 1)},
                         {"join_delay_steps", sc.join_delay_steps},
+                        {"reserve_output", sc.reserve_output},
                         {"prefix_caching", false}};
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
   // A benchmark's users are out of phase by the time it measures (its warm-up requests and timing

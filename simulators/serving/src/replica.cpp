@@ -125,6 +125,16 @@ bool Replica::is_prefilled(RequestIndex r) const {
   return q.generated > 0 && q.prefilled >= q.prompt && q.phase == RequestPhase::waiting;
 }
 
+std::int64_t Replica::admission_blocks(RequestIndex r, std::int64_t tokens) const {
+  const Request& q = requests_[r];
+  return reserves() ? kv_.blocks_for(q.input + q.output) : kv_.blocks_for(tokens);
+}
+
+std::int64_t Replica::chunk_blocks(RequestIndex r, std::int64_t tokens) const {
+  const Request& q = requests_[r];
+  return reserves() ? 0 : kv_.blocks_for(q.prefilled + tokens) - kv_.blocks_for(q.prefilled);
+}
+
 bool Replica::front_eligible() const {
   if (waiting_.empty()) return false;
   // An idle engine takes a request at once; a busy one prepares the next step while this one runs.
@@ -151,7 +161,7 @@ void Replica::admit(RequestIndex r) {
   const double start = start_time();
   if (q.scheduled_s < 0) q.scheduled_s = start;
   if (is_prefilled(r)) {
-    if (limits_.reserve_full_length) {
+    if (reserves()) {
       q.reserved_blocks = kv_.blocks_for(q.input + q.output);
       kv_.allocate(q.reserved_blocks);
     } else {
@@ -160,7 +170,7 @@ void Replica::admit(RequestIndex r) {
     join_decode(r, q.prompt);
     return;
   }
-  if (limits_.reserve_full_length) {
+  if (reserves()) {
     q.reserved_blocks = kv_.blocks_for(q.input + q.output);
     kv_.allocate(q.reserved_blocks);
   } else {
@@ -184,7 +194,7 @@ void Replica::admit(RequestIndex r) {
 void Replica::plan_chunk(RequestIndex r, std::int64_t tokens) {
   Request& q = requests_[r];
   INFERSIM_ASSERT(tokens > 0 && q.prefilled + tokens <= q.prompt);
-  if (!limits_.reserve_full_length) {
+  if (!reserves()) {
     const std::int64_t need = kv_.blocks_for(q.prefilled + tokens) - kv_.blocks_for(q.prefilled);
     const bool ok = kv_.allocate(need);
     INFERSIM_ASSERT(ok);
@@ -202,7 +212,7 @@ void Replica::swap_in_front() {
 }
 
 std::int64_t Replica::decode_blocks_needed() const {
-  if (limits_.reserve_full_length || n_dec_ == 0) return 0;
+  if (reserves() || n_dec_ == 0) return 0;
   const std::int64_t bs = limits_.block_size;
   return phase_count_[std::size_t(((-counter_) % bs + bs) % bs)];
 }
@@ -222,7 +232,7 @@ bool Replica::preempt_last() {
     q.last_token_s = last_token;
     ++q.preemptions;
     host_.metrics().on_preemption();
-    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(kv));
+    kv_.release(reserves() ? q.reserved_blocks : kv_.blocks_for(kv));
     if (limits_.preempt_swap) {
       q.phase = RequestPhase::swapped;
       q.prefilled = kv;
@@ -242,7 +252,7 @@ bool Replica::preempt_last() {
     const RequestIndex r = prefilling_.back();
     prefilling_.pop_back();
     Request& q = requests_[r];
-    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(q.prefilled));
+    kv_.release(reserves() ? q.reserved_blocks : kv_.blocks_for(q.prefilled));
     outstanding_tokens_ += double(q.prefilled);
     q.prefilled = 0;
     q.cached = 0;
@@ -346,6 +356,8 @@ void Replica::advance_decode(double t) {
       ++pad_n_;
       pad_ctx_ += kv;
       pad_blocks_ += q.reserved_blocks;
+    } else if (limits_.reserve_output) {
+      kv_.release(q.reserved_blocks);
     } else {
       release_kv(q, kv);
     }
@@ -386,6 +398,8 @@ void Replica::on_prefill_complete(RequestIndex r, double t) {
       ++pad_n_;
       pad_ctx_ += q.prompt;
       pad_blocks_ += q.reserved_blocks;
+    } else if (limits_.reserve_output) {
+      kv_.release(q.reserved_blocks);
     } else {
       release_kv(q, q.prompt);
     }
@@ -393,7 +407,7 @@ void Replica::on_prefill_complete(RequestIndex r, double t) {
   }
   if (spec_->role == PoolRole::prefill) {
     // KV leaves for the decode pool (blocks are freed at hand-off; the transfer is timed by the cluster).
-    kv_.release(limits_.reserve_full_length ? q.reserved_blocks : kv_.blocks_for(q.prompt));
+    kv_.release(reserves() ? q.reserved_blocks : kv_.blocks_for(q.prompt));
     q.phase = RequestPhase::transferring;
     --outstanding_requests_;
     outstanding_tokens_ = std::max(0.0, outstanding_tokens_ - double(q.output - q.generated));

@@ -26,6 +26,9 @@ std::vector<ParamSpec> common_params(const char* seqs_default, const char* token
     p.push_back({"watermark", PT::number, "", "0.01", "share of KV blocks kept free when admitting new prompts", 0, 0.5});
     p.push_back({"prefix_caching", PT::boolean, "", "true",
                  "reuse a session's cached prompt prefix (agentic calls) when the same replica serves the next call"});
+    p.push_back({"reserve_output", PT::boolean, "", "false",
+                 "reserve KV for the whole prompt + output when admitting (TensorRT-LLM GUARANTEED_NO_EVICT): fewer "
+                 "sequences run at once, none is ever preempted"});
     p.push_back({"join_delay_steps", PT::integer, "steps", "0",
                  "steps a new request waits before it can join a running batch (overlap / async schedulers prepare the "
                  "next step while the current one runs: 1)",
@@ -65,6 +68,7 @@ SchedulerLimits limits_from(const ParamValues& p) {
   l.prefix_caching = p.has("prefix_caching") && p.boolean("prefix_caching");
   l.join_delay_steps = p.has("join_delay_steps") ? p.integer("join_delay_steps") : 0;
   l.chunk_prompts = !p.has("chunk_prompts") || p.boolean("chunk_prompts");
+  l.reserve_output = p.has("reserve_output") && p.boolean("reserve_output");
   return l;
 }
 }  // namespace detail

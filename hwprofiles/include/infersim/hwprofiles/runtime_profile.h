@@ -46,6 +46,7 @@ struct SchedulerDefaults {
   double kv_memory_fraction = 0.9;  // share of `kv_memory_basis` the KV cache may take
   std::string kv_memory_basis = "total";  // total: of GPU memory (weights come out of it); free: of what weights leave
   int join_delay_steps = 0;         // overlap / async scheduler: a new request joins one step later
+  bool reserve_output = false;      // KV for prompt + output reserved at admission (no preemption)
   std::string source;
 };
 

@@ -38,7 +38,7 @@ class ChunkedPrefill final : public Scheduler {
       const std::int64_t tokens = std::min(q.prompt - q.prefilled, budget);
       if (tokens <= 0) continue;
       if (!limits_.chunk_prompts && tokens < q.prompt - q.prefilled) break;
-      if (!r.can_allocate(r.blocks_for(q.prefilled + tokens) - r.blocks_for(q.prefilled), false)) break;
+      if (!r.can_allocate(r.chunk_blocks(i, tokens), false)) break;
       r.plan_chunk(i, tokens);
       budget -= tokens;
     }
@@ -53,7 +53,7 @@ class ChunkedPrefill final : public Scheduler {
         if (r.running() > 0 || budget < limits_.max_num_batched_tokens) break;
         tokens = q.prompt - hit;
       }
-      if (!r.can_allocate(r.blocks_for(hit + tokens), true)) break;
+      if (!r.can_allocate(r.admission_blocks(i, hit + tokens), true)) break;
       r.admit(i);
       r.plan_chunk(i, tokens);
       budget -= tokens;

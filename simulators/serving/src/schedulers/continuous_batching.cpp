@@ -33,7 +33,7 @@ class ContinuousBatching final : public Scheduler {
         }
         const std::int64_t tokens = q.prompt - r.prefix_hit(i);
         if (prefill && tokens > budget) break;  // a longer prompt than the budget still runs alone
-        if (!r.can_allocate(r.blocks_for(q.prompt), true)) break;
+        if (!r.can_allocate(r.admission_blocks(i, q.prompt), true)) break;
         r.admit(i);
         r.plan_chunk(i, tokens);
         budget -= tokens;

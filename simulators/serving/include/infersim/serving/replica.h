@@ -67,6 +67,10 @@ class Replica final : public engine::EventHandler {
   bool is_prefilled(RequestIndex r) const;  // KV complete (decode-pool arrival): admit joins decoding
   // Whether the waiting front may join now (overlap schedulers: one step after it arrived while busy).
   bool front_eligible() const;
+  // KV blocks admitting r with `tokens` of prompt needs now (the whole prompt + output when the
+  // scheduler reserves at admission), and blocks a further chunk of r needs.
+  std::int64_t admission_blocks(RequestIndex r, std::int64_t tokens) const;
+  std::int64_t chunk_blocks(RequestIndex r, std::int64_t tokens) const;
   std::int64_t blocks_for(std::int64_t tokens) const { return kv_.blocks_for(tokens); }
   std::int64_t available_blocks() const { return kv_.available(); }
   // Whether n more blocks can be taken; with `watermark`, keeps the scheduler's reserve free while
@@ -106,6 +110,7 @@ class Replica final : public engine::EventHandler {
     double last_token_s;
     std::int64_t count;
   };
+  bool reserves() const { return limits_.reserve_full_length || limits_.reserve_output; }
   void try_start();
   void kick();  // start a step after the current event (all simultaneous arrivals are queued by then)
   // When the next step can start: the exact end of the last step if the engine clock is (within its

@@ -20,6 +20,8 @@ struct SchedulerLimits {
   bool reserve_full_length = false;           // reserve KV for prompt + output at admission (static)
   std::int64_t join_delay_steps = 0;          // a new request joins a running batch this many steps late
   bool chunk_prompts = true;                  // chunked scheduler: prompts may span steps
+  bool reserve_output = false;                // admit only with KV for prompt + output free, reserved at once
+                                              // (TensorRT-LLM GUARANTEED_NO_EVICT); no preemption
 };
 
 class Scheduler {
