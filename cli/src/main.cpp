@@ -28,6 +28,7 @@ commands:
   hardware      list | show NAME | validate FILE...
   calibrate-from  fit efficiency/overhead parameters to a measurement CSV
   calibrate-serving  fit the kernel path's serving overheads to measured 2025-26 benchmarks (--write, --points, --json)
+  kernels       list | fit: the bundled kernel tables, and the roofline efficiency model fitted on them
                 (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
   validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
   plan          PLAN.json [--json] [--top N] [--verify-top N] [--no-verify]: cheapest ways to serve a
@@ -78,6 +79,7 @@ int main(int argc, char** argv) {
     if (cmd == "calibrate-from") return cli::cmd_calibrate_from(rest);
     if (cmd == "validate") return cli::cmd_validate(rest);
     if (cmd == "calibrate-serving") return cli::cmd_calibrate_serving(rest);
+    if (cmd == "kernels") return cli::cmd_kernels(rest);
     if (cmd == "runtimes") return cli::cmd_runtimes(rest);
     if (cmd == "plan") return cli::cmd_plan(rest);
     if (cmd == "brief") return cli::cmd_brief(rest);
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
-                                            "calibrate-from", "calibrate-serving", "validate", "version", "runtimes", "plan", "brief", "sweep", "results",
+                                            "calibrate-from", "calibrate-serving", "kernels", "validate", "version", "runtimes", "plan", "brief", "sweep", "results",
                                             "simulate", "workloads", "components", "refengine", "calibrate"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;

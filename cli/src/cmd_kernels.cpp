@@ -1,0 +1,103 @@
+#include <fmt/format.h>
+
+#include <set>
+
+#include "args.h"
+#include "commands.h"
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/hwprofiles/kernel_tables.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/perf/kernel_efficiency_fit.h"
+#include "table.h"
+
+namespace infersim::cli {
+
+using common::ConfigError;
+
+namespace {
+
+// Every kernel-table folder a runtime version names, with the chip it was measured on.
+std::vector<std::pair<std::string, std::string>> table_folders() {
+  std::set<std::pair<std::string, std::string>> s;
+  auto& rc = hwprofiles::RuntimeCatalog::shipped();
+  for (const auto& name : rc.names())
+    for (const auto& v : rc.get(name).versions)
+      for (const auto& [hw, folder] : v.kernel_tables) s.insert({folder, hw});
+  return {s.begin(), s.end()};
+}
+
+int kernels_list(const ArgList& argv) {
+  Args a(argv, {}, {"json"});
+  common::Json out = common::Json::array();
+  Table t({"folder", "measured on", "device", "GEMM curves", "context grids", "decode grids", "all-reduce GPUs", "points"});
+  for (const auto& [folder, hw] : table_folders()) {
+    const auto s = hwprofiles::KernelTableCatalog::shipped().get(folder);
+    std::vector<std::string> gpus;
+    for (const auto& [g, c] : s->allreduce) gpus.push_back(std::to_string(g));
+    t.add({folder, hw, s->device, std::to_string(s->gemm.curves.size()), std::to_string(s->context.size()),
+           std::to_string(s->generation.size()), fmt::format("{}", fmt::join(gpus, ",")), std::to_string(s->rows)});
+    out.push_back({{"folder", folder}, {"hardware", hw}, {"device", s->device}, {"points", s->rows}});
+  }
+  if (a.flag("json")) fmt::print("{}\n", out.dump(2));
+  else
+    fmt::print("{}kernel tables: NVIDIA aiconfigurator perf database (Apache-2.0), data/aiconfigurator/README.md\n", t.render());
+  return 0;
+}
+
+int kernels_fit(const ArgList& argv) {
+  Args a(argv, {"write", "stride"}, {"json"});
+  const int stride = int(a.integer("stride", 7, 1, 1000));
+  const auto pts = perf::kernel_points(table_folders(), stride);
+  const auto r = perf::fit_efficiency_model(pts);
+  perf::EfficiencyModel m = r.model;
+  std::size_t n = 0;
+  for (const auto& [op, v] : pts.by_op) n += v.size();
+  m.source = fmt::format(
+      "[FIT] infersim kernels fit --stride {}: {} measured kernel points of the bundled aiconfigurator tables "
+      "(H100, B200, GB200, A100, L40S; TensorRT-LLM, vLLM, SGLang), squared log error",
+      stride, n);
+  common::Json rep;
+  for (const auto& [op, sys] : r.errors)
+    for (const auto& [s, e] : sys)
+      rep[op][s] = {{"median_abs_pct_in_sample", 100 * e.first}, {"median_abs_pct_leave_system_out", 100 * e.second}};
+  m.fit_report = rep;
+  if (auto out = a.value("write")) {
+    common::write_text_file_atomic(*out, perf::efficiency_model_to_json(m).dump(2) + "\n");
+    fmt::print(stderr, "wrote {}\n", *out);
+  }
+  if (a.flag("json")) {
+    fmt::print("{}\n", perf::efficiency_model_to_json(m).dump(2));
+    return 0;
+  }
+  Table t({"op", "floor", "compute max", "compute half", "memory max", "memory half"});
+  auto row = [&](const char* name, const perf::OpEfficiency& e) {
+    t.add({name, fmt::format("{:.1f} us", e.floor_s * 1e6), fmt::format("{:.2f}", e.compute_max),
+           fmt::format("{:.1f} us", e.compute_half_s * 1e6), fmt::format("{:.2f}", e.memory_max),
+           fmt::format("{:.1f} us", e.memory_half_s * 1e6)});
+  };
+  row("gemm", m.gemm);
+  row("context attention", m.context_attention);
+  row("generation attention", m.generation_attention);
+  row("all-reduce", m.allreduce);
+  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half)\n{}", t.render());
+  Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
+  for (const auto& [op, sys] : r.errors)
+    for (const auto& [s, v] : sys) e.add({op, s, fmt::format("{:.1f}%", 100 * v.first), fmt::format("{:.1f}%", 100 * v.second)});
+  fmt::print("{}", e.render());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_kernels(const ArgList& argv) {
+  if (argv.empty()) throw ConfigError("", "kernels", "expected a subcommand: list | fit");
+  const std::string sub = argv.front();
+  const ArgList rest(argv.begin() + 1, argv.end());
+  if (sub == "list") return kernels_list(rest);
+  if (sub == "fit") return kernels_fit(rest);
+  throw ConfigError("", "kernels", fmt::format("unknown subcommand '{}' (list, fit)", sub));
+}
+
+}  // namespace infersim::cli

@@ -1,0 +1,42 @@
+#pragma once
+// Fits the roofline efficiency model (kernel_model.h: t = floor + max(F / (P x ec), B / (W x em)) with
+// saturating efficiencies) to every measured point of the bundled kernel tables, across all GPUs that
+// have tables, in each chip's own datasheet terms (its peak FLOP/s, memory and link bandwidth). One
+// parameter set per op kind (GEMM, context attention, generation attention, all-reduce) serves every
+// GPU without tables. Minimises the squared log error by Nelder-Mead on log parameters, from a fixed
+// start: deterministic. Also reports leave-one-system-out error: each system's points predicted by a
+// fit to the other systems' points.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "infersim/hwprofiles/hardware_profile.h"
+#include "infersim/hwprofiles/kernel_tables.h"
+#include "infersim/perf/kernel_model.h"
+
+namespace infersim::perf {
+
+struct KernelPoint {
+  std::string system;  // where it was measured
+  double flops = 0, peak = 0, bytes = 0, bw = 0;
+  double seconds = 0;
+};
+
+struct KernelPointSets {
+  std::map<std::string, std::vector<KernelPoint>> by_op;  // gemm | context_attention | generation_attention | allreduce
+};
+
+// Points from table folders measured on catalog chips: {folder, hardware slug}. Every `stride`-th
+// measured point (per table) is kept, so the fit sees the whole grid at a bounded cost.
+KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::string>>& folders, int stride);
+
+struct EfficiencyFitReport {
+  EfficiencyModel model;
+  // op kind -> system -> {median |error| in-sample, median |error| leave-one-system-out}
+  std::map<std::string, std::map<std::string, std::pair<double, double>>> errors;
+};
+
+OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start);
+EfficiencyFitReport fit_efficiency_model(const KernelPointSets& pts);
+
+}  // namespace infersim::perf
