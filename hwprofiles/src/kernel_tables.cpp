@@ -10,6 +10,9 @@
 #include <limits>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <iterator>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -38,11 +41,16 @@ const Curve* GemmTable::find(const std::string& dtype, double n, double k) const
 namespace {
 
 // A CSV file read whole: header names and rows of fields (quotes honoured, no embedded newlines).
+// Fields are views into the file's text (one allocation per file, not per field: the tables hold
+// ~200k rows per runtime folder and load on first use).
 struct Csv {
   std::string file;
+  std::string text;
   std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-  std::vector<int> line;  // 1-based source line of each row
+  std::vector<std::string_view> cells;  // row-major, header.size() per row
+  std::vector<int> line;                 // 1-based source line of each row
+  std::size_t size() const { return line.size(); }
+  std::string_view at(std::size_t r, int c) const { return cells[r * header.size() + std::size_t(c)]; }
   int col(const std::string& name) const {
     for (std::size_t i = 0; i < header.size(); ++i)
       if (header[i] == name) return int(i);
@@ -50,19 +58,21 @@ struct Csv {
   }
 };
 
-std::vector<std::string> split_csv(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
+
+// Fields of one line as views (a quoted field keeps its quotes out; commas inside quotes stay).
+void split_views(std::string_view s, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
   bool quoted = false;
-  for (char c : s) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) {
-      out.push_back(cur);
-      cur.clear();
-    } else if (c != '\r') cur += c;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] == '"') quoted = !quoted;
+    if (i == s.size() || (s[i] == ',' && !quoted)) {
+      std::string_view f = s.substr(start, i - start);
+      if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
+      out.push_back(f);
+      start = i + 1;
+    }
   }
-  out.push_back(cur);
-  return out;
 }
 
 Csv read_csv(const std::string& path) {
@@ -70,20 +80,26 @@ Csv read_csv(const std::string& path) {
   if (!in) throw common::IoError(fmt::format("{}: cannot open kernel table", path));
   Csv c;
   c.file = path;
-  std::string line;
+  c.text.assign(std::istreambuf_iterator<char>(in), {});
+  std::string_view all(c.text);
   int n = 0;
-  while (std::getline(in, line)) {
+  std::vector<std::string_view> f;
+  while (!all.empty()) {
+    const auto nl = all.find('\n');
+    std::string_view line = all.substr(0, nl);
+    all = nl == std::string_view::npos ? std::string_view{} : all.substr(nl + 1);
     ++n;
-    if (line.empty() || line == "\r") continue;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    split_views(line, f);
     if (c.header.empty()) {
-      c.header = split_csv(line);
+      for (auto v : f) c.header.emplace_back(v);
       continue;
     }
-    auto f = split_csv(line);
     if (f.size() != c.header.size())
       throw ConfigError(path, fmt::format("line {}", n),
                         fmt::format("expected {} columns, found {}", c.header.size(), f.size()));
-    c.rows.push_back(std::move(f));
+    c.cells.insert(c.cells.end(), f.begin(), f.end());
     c.line.push_back(n);
   }
   if (c.header.empty()) throw ConfigError(path, "line 1", "empty file: expected a CSV header");
@@ -91,7 +107,7 @@ Csv read_csv(const std::string& path) {
 }
 
 double number(const Csv& c, std::size_t r, int col, const char* name) {
-  const std::string& s = c.rows[r][std::size_t(col)];
+  const std::string_view s = c.at(r, col);
   double v = 0;
   const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
   if (res.ec != std::errc() || res.ptr != s.data() + s.size() || !std::isfinite(v))
@@ -111,13 +127,14 @@ std::map<std::pair<std::string, std::string>, Constants> read_manifest(const std
             consts = c.col("constant_columns_removed");
   if (sys < 0 || folder < 0 || table < 0 || consts < 0)
     throw ConfigError(path, "line 1", "expected columns system, folder, table, constant_columns_removed");
-  for (std::size_t r = 0; r < c.rows.size(); ++r) {
+  for (std::size_t r = 0; r < c.size(); ++r) {
     Constants k;
-    for (const auto& kv : common::split(c.rows[r][std::size_t(consts)], ';')) {
+    for (const auto& kv : common::split(std::string(c.at(r, consts)), ';')) {
       const auto eq = kv.find('=');
       if (eq != std::string::npos) k[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    out[{c.rows[r][std::size_t(sys)] + "/" + c.rows[r][std::size_t(folder)], c.rows[r][std::size_t(table)]}] = k;
+    out[{std::string(c.at(r, sys)) + "/" + std::string(c.at(r, folder)),
+         std::string(c.at(r, table))}] = k;
   }
   return out;
 }
@@ -126,7 +143,9 @@ std::map<std::pair<std::string, std::string>, Constants> read_manifest(const std
 struct Field {
   int col = -1;
   std::string constant;
-  const std::string& get(const Csv& c, std::size_t r) const { return col >= 0 ? c.rows[r][std::size_t(col)] : constant; }
+  std::string_view get(const Csv& c, std::size_t r) const {
+    return col >= 0 ? c.at(r, col) : std::string_view(constant);
+  }
 };
 
 Field field(const Csv& c, const Constants& k, const std::string& name, const std::string& fallback) {
@@ -189,7 +208,7 @@ std::map<AttentionKey, Grid2> build_grids(const std::map<AttentionKey, std::map<
 bool eager_row(const Csv& c, std::size_t r) {
   for (const char* name : {"backend", "kernel_source", "implementation"}) {
     const int i = c.col(name);
-    if (i >= 0 && c.rows[r][std::size_t(i)].find("eager") != std::string::npos) return true;
+    if (i >= 0 && c.at(r, i).find("eager") != std::string::npos) return true;
   }
   return false;
 }
@@ -220,22 +239,44 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
     if (auto it = k.find("device"); it != k.end()) s.device = it->second;
     const Field dt = field(c, k, "gemm_dtype", "bfloat16");
     const int m = need(c, "m"), n = need(c, "n"), kk = need(c, "k"), lat = need(c, "latency");
-    CurveBuilder<std::tuple<std::string, double, double>> b;
+    // Points grouped by (dtype, n, k) in a hash map (the tables hold ~70k GEMM rows per folder).
+    struct Key {
+      std::string_view d;
+      double n, k;
+      bool operator==(const Key& o) const { return d == o.d && n == o.n && k == o.k; }
+    };
+    struct Hash {
+      std::size_t operator()(const Key& x) const {
+        return std::hash<std::string_view>()(x.d) ^ (std::hash<double>()(x.n) * 31) ^ (std::hash<double>()(x.k) * 1031);
+      }
+    };
+    std::unordered_map<Key, std::vector<std::pair<double, double>>, Hash> groups;
     std::map<std::string, std::set<double>> ns, ks;
-    for (std::size_t r = 0; r < c.rows.size(); ++r) {
-      const std::string& d = dt.get(c, r);
+    for (std::size_t r = 0; r < c.size(); ++r) {
+      const std::string_view d = dt.get(c, r);
       const double nv = number(c, r, n, "n"), kv = number(c, r, kk, "k");
       const double y = number(c, r, lat, "latency") * 1e-3;
-      b.add({d, nv, kv}, number(c, r, m, "m"), y);
-      ns[d].insert(nv);
-      ks[d].insert(kv);
-      auto [it, fresh] = s.gemm.floor_s.emplace(d, y);
-      if (!fresh) it->second = std::min(it->second, y);
+      groups[{d, nv, kv}].emplace_back(number(c, r, m, "m"), y);
     }
-    s.gemm.curves = b.build();
+    for (auto& [key, pts] : groups) {
+      const std::string d(key.d);
+      // Ascending m; a repeated m keeps its first measurement (as aiconfigurator does).
+      std::stable_sort(pts.begin(), pts.end(), [](const auto& a, const auto& b2) { return a.first < b2.first; });
+      Curve cv;
+      for (const auto& [x, y] : pts) {
+        if (!cv.x.empty() && cv.x.back() == x) continue;
+        cv.x.push_back(x);
+        cv.y.push_back(y);
+        auto [it, fresh] = s.gemm.floor_s.emplace(d, y);
+        if (!fresh) it->second = std::min(it->second, y);
+      }
+      ns[d].insert(key.n);
+      ks[d].insert(key.k);
+      s.gemm.curves.emplace(std::make_tuple(d, key.n, key.k), std::move(cv));
+    }
     for (auto& [d, v] : ns) s.gemm.ns[d].assign(v.begin(), v.end());
     for (auto& [d, v] : ks) s.gemm.ks[d].assign(v.begin(), v.end());
-    s.rows += c.rows.size();
+    s.rows += c.size();
   }
   {  // context attention
     const Csv c = read_csv(s.path + "/context_attention_perf.csv");
@@ -245,14 +286,14 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
     const int b = need(c, "batch_size"), isl = need(c, "isl"), h = need(c, "num_heads"),
               kvh = need(c, "num_key_value_heads"), lat = need(c, "latency");
     std::map<AttentionKey, std::map<std::pair<double, double>, double>> pts;
-    for (std::size_t r = 0; r < c.rows.size(); ++r) {
+    for (std::size_t r = 0; r < c.size(); ++r) {
       AttentionKey key{int(number(c, r, h, "num_heads")), int(number(c, r, kvh, "num_key_value_heads")),
-                       std::stoi(hd.get(c, r)), adt.get(c, r), kdt.get(c, r)};
+                       std::stoi(std::string(hd.get(c, r))), std::string(adt.get(c, r)), std::string(kdt.get(c, r))};
       pts[key].emplace(std::make_pair(number(c, r, b, "batch_size"), number(c, r, isl, "isl")),
                        number(c, r, lat, "latency") * 1e-3);
     }
     s.context = build_grids(pts);
-    s.rows += c.rows.size();
+    s.rows += c.size();
   }
   {  // generation attention
     const Csv c = read_csv(s.path + "/generation_attention_perf.csv");
@@ -261,36 +302,36 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
     const int b = need(c, "batch_size"), step = need(c, "step"), h = need(c, "num_heads"),
               kvh = need(c, "num_key_value_heads"), lat = need(c, "latency");
     std::map<AttentionKey, std::map<std::pair<double, double>, double>> pts;
-    for (std::size_t r = 0; r < c.rows.size(); ++r) {
+    for (std::size_t r = 0; r < c.size(); ++r) {
       AttentionKey key{int(number(c, r, h, "num_heads")), int(number(c, r, kvh, "num_key_value_heads")),
-                       std::stoi(hd.get(c, r)), "", kdt.get(c, r)};
+                       std::stoi(std::string(hd.get(c, r))), "", std::string(kdt.get(c, r))};
       pts[key].emplace(std::make_pair(number(c, r, b, "batch_size"), number(c, r, step, "step")),
                        number(c, r, lat, "latency") * 1e-3);
     }
     s.generation = build_grids(pts);
-    s.rows += c.rows.size();
+    s.rows += c.size();
   }
   {  // the runtime's own all-reduce (CUDA-graph rows only: the serving engines replay graphs)
     const Csv c = read_csv(s.path + "/custom_allreduce_perf.csv");
     const int g = need(c, "num_gpus"), msg = need(c, "message_size"), lat = need(c, "latency");
     CurveBuilder<int> b;
-    for (std::size_t r = 0; r < c.rows.size(); ++r) {
+    for (std::size_t r = 0; r < c.size(); ++r) {
       if (eager_row(c, r)) continue;
       b.add(int(number(c, r, g, "num_gpus")), number(c, r, msg, "message_size"), number(c, r, lat, "latency") * 1e-3);
     }
     s.allreduce = b.build();
-    s.rows += c.rows.size();
+    s.rows += c.size();
   }
   if (!nccl_folder.empty()) {
     const Csv c = read_csv(root + "/" + nccl_folder + "/nccl_perf.csv");
     const int op = need(c, "op_name"), dt = need(c, "nccl_dtype"), g = need(c, "num_gpus"), msg = need(c, "message_size"),
               lat = need(c, "latency");
     std::map<std::string, CurveBuilder<int>> b;
-    for (std::size_t r = 0; r < c.rows.size(); ++r)
-      b[c.rows[r][std::size_t(op)] + "|" + c.rows[r][std::size_t(dt)]].add(
+    for (std::size_t r = 0; r < c.size(); ++r)
+      b[std::string(c.at(r, op)) + "|" + std::string(c.at(r, dt))].add(
           int(number(c, r, g, "num_gpus")), number(c, r, msg, "message_size"), number(c, r, lat, "latency") * 1e-3);
     for (auto& [name, cb] : b) s.nccl[name] = cb.build();
-    s.rows += c.rows.size();
+    s.rows += c.size();
   }
   if (s.gemm.curves.empty() || s.context.empty() || s.generation.empty())
     throw ConfigError(s.path, "", "kernel table folder lacks GEMM or attention measurements");

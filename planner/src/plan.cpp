@@ -58,7 +58,7 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
   const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
   std::string first_miss;
   for (double B = 1; B <= std::min(max_conc, 1024.0); B *= 2) {
-    const auto e = perf::estimate_serving(est, {B, I, O});
+    const auto e = perf::estimate_serving(est, {B, I, O}, /*detail=*/false);
     if (!e.fits) break;
     const double tpot_p99 = e.tpot_s * TPOT_TAIL;
     if (e.ttft_s > req.slo.ttft_p99_s || tpot_p99 > req.slo.tpot_p99_s) {
@@ -74,9 +74,11 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
       break;  // latency only grows with batch
     }
     const double cap = req.pricing.target_utilisation * B / e.e2e_s;
-    // Largest rate whose P99 slot wait keeps TTFT within the SLO.
+    // Largest rate whose P99 slot wait keeps TTFT within the SLO (to 2^-24 of the capacity: each probe
+    // runs the Erlang recursion over B slots, the planner's hottest loop).
     double lo = 0, hi = cap;
-    for (int it = 0; it < 50; ++it) {
+    if (e.ttft_s + p99_slot_wait_s(cap, e.e2e_s, B) <= req.slo.ttft_p99_s) lo = hi;
+    for (int it = 0; it < 24 && lo < hi; ++it) {
       const double mid = 0.5 * (lo + hi);
       (e.ttft_s + p99_slot_wait_s(mid, e.e2e_s, B) <= req.slo.ttft_p99_s ? lo : hi) = mid;
     }
@@ -89,9 +91,13 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
       best.tpot_p99 = tpot_p99;
       best.e2e = e.e2e_s;
       best.prefill_s = e.prefill.step_s;
-      best.bound_p = perf::bound_name(e.prefill.bound);
-      best.bound_d = perf::bound_name(e.decode.bound);
     }
+  }
+  if (best.ok) {
+    // Which bound applied, for the chosen concurrency only (the per-op breakdown is not needed per B).
+    const auto e = perf::estimate_serving(est, {best.batch, I, O});
+    best.bound_p = perf::bound_name(e.prefill.bound);
+    best.bound_d = perf::bound_name(e.decode.bound);
   }
   if (!best.ok) best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
   return best;

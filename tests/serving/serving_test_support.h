@@ -22,11 +22,13 @@ inline serving::SimResult run(const std::string& json, const std::vector<std::st
 }
 
 // The estimator the simulator builds for hardware `hw` with tp/pp (default precision and runtime).
-inline perf::StepEstimator estimator(const std::string& model, const std::string& hw, int tp, int pp = 1) {
+inline perf::StepEstimator estimator(const std::string& model, const std::string& hw, int tp, int pp = 1,
+                                     const std::string& runtime = "") {
   const auto& m = model::ModelCatalog::shipped().get(model);
   perf::Deployment d;
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
-  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "");
+  d.runtime = runtime;
+  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, runtime);
   perf::apply_runtime(m, d);
   d.tp = tp;
   d.pp = pp;

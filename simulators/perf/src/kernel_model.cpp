@@ -203,6 +203,25 @@ Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DTyp
   return out;
 }
 
+namespace {
+// Bound GEMM curves are shared by every deployment with the same tables, chips, shape and formats
+// (the planner and `workloads compare` size the same layouts over and over). Bounded; thread-safe.
+struct CurveCache {
+  std::mutex mu;
+  std::map<std::string, std::pair<hwprofiles::Curve, double>> map;
+};
+CurveCache& curve_cache() {
+  static CurveCache c;
+  return c;
+}
+}  // namespace
+
+void clear_kernel_curve_cache() {
+  auto& c = curve_cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.map.clear();
+}
+
 KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) const {
   Gemm g;
   g.n = n;
@@ -210,7 +229,21 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.wdt = w;
   g.adt = a;
   g.dtype = gemm_table_dtype(w, a);
-  if (n > 0 && k > 0) g.curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+  if (n <= 0 || k <= 0 || !t_) return g;
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", t_->folder, src_.name, d_.hardware.name, int(w), int(a), n, k);
+  auto& cache = curve_cache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mu);
+    if (auto it = cache.map.find(key); it != cache.map.end()) {
+      g.curve = it->second.first;
+      g.quant_floor_s = it->second.second;
+      return g;
+    }
+  }
+  g.curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+  std::lock_guard<std::mutex> lock(cache.mu);
+  if (cache.map.size() > 20000) cache.map.clear();
+  cache.map.emplace(key, std::make_pair(g.curve, g.quant_floor_s));
   return g;
 }
 
@@ -315,9 +348,52 @@ const Grid2* find_grid(const std::map<hwprofiles::AttentionKey, Grid2>& grids, h
 
 }  // namespace
 
+namespace {
+// The numbers the kernel path reads from a profile (a full copy carries every source string: the
+// planner builds one KernelModel per candidate).
+hwprofiles::HardwareProfile slim(const hwprofiles::HardwareProfile& h) {
+  hwprofiles::HardwareProfile s;
+  s.name = h.name;
+  s.family = h.family;
+  s.kind = h.kind;
+  s.peak_flops = h.peak_flops;
+  s.sram_bytes = h.sram_bytes;
+  s.sram_bw_bytes_per_s = h.sram_bw_bytes_per_s;
+  s.main_memory_bytes = h.main_memory_bytes;
+  s.main_memory_bw_bytes_per_s = h.main_memory_bw_bytes_per_s;
+  s.scale_up_bw_bytes_per_s = h.scale_up_bw_bytes_per_s;
+  s.scale_up_domain = h.scale_up_domain;
+  s.scale_out_bw_bytes_per_s = h.scale_out_bw_bytes_per_s;
+  s.host_link_bw_bytes_per_s = h.host_link_bw_bytes_per_s;
+  s.pcie_gen = h.pcie_gen;
+  return s;
+}
+Deployment slim(const Deployment& d) {
+  Deployment s;
+  s.hardware = slim(d.hardware);
+  s.tp = d.tp;
+  s.pp = d.pp;
+  s.ep = d.ep;
+  s.attention_dp = d.attention_dp;
+  s.precision = d.precision;
+  s.fused_quant = d.fused_quant;
+  return s;
+}
+EfficiencyModel slim(const EfficiencyModel& e) {
+  EfficiencyModel s;
+  s.gemm = e.gemm;
+  s.context_attention = e.context_attention;
+  s.generation_attention = e.generation_attention;
+  s.allreduce = e.allreduce;
+  s.elementwise_memory_fraction = e.elementwise_memory_fraction;
+  s.source = e.source;
+  return s;
+}
+}  // namespace
+
 KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
                          const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff)
-    : m_(m), d_(d), t_(std::move(tables)), src_(source_hw), eff_(eff) {
+    : m_(m), d_(slim(d)), t_(std::move(tables)), src_(slim(source_hw)), eff_(slim(eff)) {
   const auto& hw = d.hardware;
   transfer_ = t_ && src_.name != hw.name;
   basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
@@ -386,10 +462,14 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::sh
       if (!std::isnan(v)) mn = std::min(mn, v);
     gen_floor_ = mn;
   }
-  describe_ = !t_ ? fmt::format("roofline efficiency model ({})", eff_.source)
-                  : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
-                                transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name, hw.name) : "",
-                                t_->device);
+}
+
+std::string KernelModel::describe() const {
+  return !t_ ? fmt::format("roofline efficiency model ({})", eff_.source)
+             : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
+                           transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name, d_.hardware.name)
+                                     : "",
+                           t_->device);
 }
 
 double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {

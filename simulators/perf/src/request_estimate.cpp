@@ -46,7 +46,7 @@ double max_step_tokens(const hwprofiles::HardwareProfile& hw, const Workload& w)
   return std::max(prompt, w.batch);
 }
 
-Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
+Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool detail) {
   if (!(w.batch >= 1)) throw common::ConfigError("", "--batch", "must be >= 1");
   if (!(w.input >= 1)) throw common::ConfigError("", "--input", "must be >= 1");
   if (!(w.output >= 1)) throw common::ConfigError("", "--output", "must be >= 1");
@@ -74,13 +74,17 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
   const StepCost pc = est.cost(BatchShape::prefill(1, I));
   const double t_p = pc.time(p);
   e.prefill.step_s = t_p;
-  e.prefill.detail = est.explain(BatchShape::prefill(1, I));
-  e.prefill.bound = e.prefill.detail.bound;
+  if (detail) {
+    e.prefill.detail = est.explain(BatchShape::prefill(1, I));
+    e.prefill.bound = e.prefill.detail.bound;
+  }
 
   // Decode step of a micro-batch at the mean context.
   double t_d = total_time(mean_decode_cost(est, micro, I, O), p);
-  e.decode.detail = est.explain(BatchShape::decode(micro, I + O / 2.0));
-  e.decode.bound = e.decode.detail.bound;
+  if (detail) {
+    e.decode.detail = est.explain(BatchShape::decode(micro, I + O / 2.0));
+    e.decode.bound = e.decode.detail.bound;
+  }
 
   double tokens_per_step = 1.0;
   if (dep.speculative) {
@@ -116,7 +120,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
     const double kv_seqs = fit0.max_kv_tokens > 0 ? std::floor(fit0.max_kv_tokens / (I + O)) : B;
     const double R = std::max(1.0, std::min({B, double(std::max(1, sc.max_batch)), kv_seqs}));  // running at once
-    const double J = sc.join_delay_steps;
+    // An arriving request waits for the step being prepared only when the engine is busy with others.
+    const double J = R > 1 ? sc.join_delay_steps : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
     const double N = (O - 1.0) + chunks + J;  // steps one request spends in the engine
@@ -131,8 +136,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
     const double delta = mixed ? std::max(0.0, t_with - t_dec_rest) : t_p;
     t_d = total_time(mean_decode_cost(est, R, I, O), p);
     e.decode.step_s = t_d;
-    e.decode.detail = est.explain(BatchShape::decode(R, ctx));
-    e.decode.bound = e.decode.detail.bound;
+    if (detail) {
+      e.decode.detail = est.explain(BatchShape::decode(R, ctx));
+      e.decode.bound = e.decode.detail.bound;
+    }
     // Others' prompts during my decode window.
     e.tpot_s = t_d + (R > 1 ? (R - 1.0) * (O - 1.0) / N / (O - 1.0 > 0 ? O - 1.0 : 1.0) * delta : 0.0);
     const double t_mean = t_d + per_step * delta;
@@ -142,7 +149,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w) {
     double ttft = J * t_mean + (mixed ? chunks * t_dec_rest + delta * (1.0 + shared) : t_p * (1.0 + shared));
     // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
     double e2e_engine = ttft + (O - 1.0) * e.tpot_s;
-    const double rho = std::min(0.95, R / e2e_engine * t_p);
+    const double rho = std::min(0.95, (R - 1.0) / e2e_engine * t_p);  // the other users' prompts
     ttft += p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
     e2e_engine = ttft + (O - 1.0) * e.tpot_s;
     // More users than the engine holds: the rest wait for a slot (Little's law on the cycle).
@@ -213,7 +220,7 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
     x.tp = tp;
     x.pp = pp;
     try {
-      StepEstimator e(m, x);
+      StepEstimator e(m, x, /*bind_kernels=*/false);
       return e.memory_fit(kv_tokens, max_step_tokens).fits;
     } catch (const common::ConfigError&) {
       return false;

@@ -158,10 +158,12 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       res.calibration.basis = res.basis;
       res.calibration.fitted_on = measured_on;
       const std::string what =
-          folder.empty() ? fmt::format("roofline efficiency model fitted on GPU kernel tables (no tables for {})", hw.name)
-          : measured_on == hw.name ? fmt::format("kernel tables {} (measured on {})", folder, hw.name)
-                                   : fmt::format("kernel tables {} measured on {} ({} family), scaled to {} by the roofline",
-                                                 folder, measured_on, hw.family, hw.name);
+          folder.empty()
+              ? fmt::format("[EST] roofline efficiency model fitted on other GPUs' kernel tables (none for {})", hw.name)
+          : measured_on == hw.name
+              ? fmt::format("[MEAS] kernel tables {} (measured on {})", folder, hw.name)
+              : fmt::format("[EST] kernel tables {} measured on {} ({} family), scaled to {} by the roofline", folder,
+                            measured_on, hw.family, hw.name);
       res.calibration.source = fmt::format("{}; {}", what, res.calibration.source);
       return res;
     }

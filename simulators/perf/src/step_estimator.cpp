@@ -138,7 +138,7 @@ StepCost StepCost::scaled(double f) const {
   return s;
 }
 
-StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d) : model_(m), dep_(d) {
+StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d, bool bind_kernels) : model_(m), dep_(d) {
   validate_deployment(m, d);
   const auto& hw = d.hardware;
   if (const auto* cal = hw.calibration(d.runtime)) {
@@ -178,7 +178,7 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d) : m
   // KV heads are split over TP ranks, replicated when there are fewer heads than ranks; an MLA latent
   // cache is replicated on every TP rank.
   kv_shard_ = m.is_mla() ? 1.0 : double(std::min(d.tp, m.num_kv_heads));
-  if (d.kernel_model) {
+  if (d.kernel_model && bind_kernels) {
     std::shared_ptr<const hwprofiles::KernelTableSet> tables;
     hwprofiles::HardwareProfile source = hw;
     if (!d.kernel_tables.empty()) {
@@ -204,8 +204,18 @@ StepEstimator StepEstimator::with_params(const hwprofiles::CalibrationParams& p)
   return e;
 }
 
-StepCost StepEstimator::cost(const model::BatchShape& b) const {
+StepCost StepEstimator::cost(const model::BatchShape& b) const { return cost_impl(b, kernel_ == nullptr); }
+
+StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
   StepCost s;
+  if (!roofline) {
+    // Kernel path: the op times come from the kernel model; the roofline terms only name the bound
+    // (explain()), so a step the simulator or the planner times skips them.
+    s.layers = model_.num_layers;
+    s.sequences = b.sequences();
+    fill_kernel(b, s);
+    return s;
+  }
   const auto ops = model::op_costs(model_, b, dep_.precision);
   const double tp = dep_.tp;
   // Pruned weights are stored compressed with index metadata (~1/8 extra, EST, as NVIDIA 2:4).
@@ -272,23 +282,25 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
   }
   s.layers = L;
   s.sequences = b.sequences();
-  if (kernel_) {
-    // A decode-only step replays a CUDA graph captured for a batch at least this large.
-    model::BatchShape k = b;
-    if (b.prefill_tokens <= 0 && b.decode_seqs > 0) {
-      const double pad = padded_decode_batch(b.decode_seqs);
-      if (pad > b.decode_seqs) {
-        k.decode_ctx_sum *= pad / b.decode_seqs;
-        k.decode_seqs = pad;
-      }
-    }
-    kernel_->fill(k, s);
-  }
+  if (kernel_) fill_kernel(b, s);
   return s;
 }
 
+void StepEstimator::fill_kernel(const model::BatchShape& b, StepCost& s) const {
+  // A decode-only step replays a CUDA graph captured for a batch at least this large.
+  model::BatchShape k = b;
+  if (b.prefill_tokens <= 0 && b.decode_seqs > 0) {
+    const double pad = padded_decode_batch(b.decode_seqs);
+    if (pad > b.decode_seqs) {
+      k.decode_ctx_sum *= pad / b.decode_seqs;
+      k.decode_seqs = pad;
+    }
+  }
+  kernel_->fill(k, s);
+}
+
 StepTime StepEstimator::explain(const model::BatchShape& b) const {
-  const StepCost c = cost(b);
+  const StepCost c = cost_impl(b, true);
   StepTime t;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     bool cb = false;
@@ -331,7 +343,7 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
   const double inter = double(std::max<std::int64_t>(model_.intermediate_size, model_.moe.expert_intermediate_size));
   f.activation_bytes = max_step_tokens * (4.0 * h + 2.0 * inter / dep_.tp) * ab +
                        std::min(max_step_tokens, 256.0) * double(model_.vocab_size) / dep_.tp * 4.0;
-  if (kernel_) {
+  if (dep_.kernel_model) {
     // The runtime version's own KV sizing: a share of all GPU memory (vLLM gpu_memory_utilization,
     // SGLang mem_fraction_static) or of what weights and activations leave free (TensorRT-LLM
     // free_gpu_memory_fraction).

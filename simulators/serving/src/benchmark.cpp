@@ -140,7 +140,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   {
     const perf::StepEstimator est(m, d);
     const double S = est.cost(model::BatchShape::prefill(1, spec.input)).time(est.params());
-    const double lambda = b.throughput_tok_s / spec.output;
+    // The other users' prompts (one user never queues behind itself).
+    const double lambda = b.throughput_tok_s / spec.output * (spec.concurrency - 1.0) / spec.concurrency;
     const double rho = std::min(0.95, lambda * S);
     b.mean_ttft_cost.queue_s = rho / (1.0 - rho) * S;
   }

@@ -54,6 +54,9 @@ struct EfficiencyModel {
 EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::string& file);
 common::Json efficiency_model_to_json(const EfficiencyModel& e);
 
+// Empties the process-wide cache of bound GEMM curves (benchmarks of a cold start; tests).
+void clear_kernel_curve_cache();
+
 // Table dtype name for a GEMM with these weight / activation formats ("bfloat16", "fp8", "nvfp4",
 // "int8_wo", "int4_wo", "sq").
 std::string gemm_table_dtype(common::DType weight, common::DType activation);
@@ -69,7 +72,7 @@ class KernelModel {
   void fill(const model::BatchShape& b, StepCost& s) const;
 
   const std::string& basis() const { return basis_; }        // tables | transferred | efficiency model
-  const std::string& describe() const { return describe_; }  // one line for explain / provenance
+  std::string describe() const;  // one line for explain / provenance
 
   // Single-op lookups (seconds on one chip), exposed for tests and `infersim kernels`.
   double gemm_s(double m, double n, double k, const std::string& dtype) const;
@@ -102,7 +105,7 @@ class KernelModel {
   hwprofiles::HardwareProfile src_;
   EfficiencyModel eff_;
   bool transfer_ = false;
-  std::string basis_, describe_;
+  std::string basis_;
   double peak16_ = 0, bw_ = 0, floor_ = 0;  // target chip: 16-bit matmul peak, memory bandwidth, launch floor
 
   int tp_ = 1, heads_ = 1, kv_heads_ = 1, head_dim_ = 128;

@@ -59,7 +59,9 @@ struct Estimate {
   std::vector<std::string> notes;
 };
 
-Estimate estimate_serving(const StepEstimator& est, const Workload& w);
+// `detail` = false skips the per-op breakdowns (prefill / decode `detail`), for callers that only need
+// the latencies (the planner's sizing search).
+Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool detail = true);
 
 // Largest number of tokens one step carries, which sizes the transient activation buffers: a whole
 // prompt up to the scheduler's token budget (8192, vLLM's default max_num_batched_tokens) or the

@@ -116,8 +116,12 @@ struct MemoryFit {
 
 class StepEstimator {
  public:
-  StepEstimator(const model::ModelSpec& m, const Deployment& d);  // validates; throws ConfigError
+  // Validates; throws ConfigError. `bind_kernels` = false skips binding the kernel tables (memory-fit
+  // checks of the layout search need no step times).
+  StepEstimator(const model::ModelSpec& m, const Deployment& d, bool bind_kernels = true);
 
+  // On the kernel path the roofline terms (compute_s / memory_s, flops, bytes) are left empty here
+  // (explain() fills them to name the bound); the time is the same.
   StepCost cost(const model::BatchShape& b) const;
   double time(const model::BatchShape& b) const { return cost(b).time(params_); }
   StepTime explain(const model::BatchShape& b) const;
@@ -138,6 +142,8 @@ class StepEstimator {
   double padded_decode_batch(double n) const;
 
  private:
+  StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
+  void fill_kernel(const model::BatchShape& b, StepCost& s) const;
   model::ModelSpec model_;
   Deployment dep_;
   hwprofiles::CalibrationParams params_;
