@@ -107,8 +107,10 @@ TEST(StepOracle, InvalidLayoutsAreConfigErrors) {
   d.ep = 2;
   EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), d), common::ConfigError);  // EP on a dense model
   auto fp4 = deployment(hw);
-  fp4.precision.weight = common::DType::fp4;
-  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), fp4), common::ConfigError);  // no fp4 on this chip
+  fp4.precision.weight = fp4.precision.activation = common::DType::fp4;
+  EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), fp4), common::ConfigError);  // no fp4 math on this chip
+  fp4.precision.activation = common::DType::bf16;  // fp4 weights, bf16 math: weight-only, allowed
+  EXPECT_NO_THROW(perf::StepEstimator(card("llama-3.1-8b"), fp4));
   auto rt = deployment(hw);
   rt.runtime = "tensorrt-llm";
   EXPECT_THROW(perf::StepEstimator(card("llama-3.1-8b"), rt), common::ConfigError);  // no such calibration

@@ -78,7 +78,7 @@ TEST(ServingBehavior, KvPressurePreemptsAndEveryRequestStillFinishes) {
 TEST(ServingBehavior, RequestsLargerThanTheKvCacheAreRejectedNotHung) {
   const auto r = run(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "l4", "tp": 1},
     "workload": {"arrival": {"type": "batch"}, "requests": 3,
-                 "input": {"type": "fixed", "value": 50000}, "output": {"type": "fixed", "value": 10}}})");
+                 "input": {"type": "fixed", "value": 90000}, "output": {"type": "fixed", "value": 10}}})");
   EXPECT_EQ(r.rejected, 3u);
   EXPECT_EQ(r.completed, 0u);
   EXPECT_EQ(r.goodput, 0.0);

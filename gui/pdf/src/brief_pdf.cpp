@@ -495,18 +495,24 @@ class Layout {
       y_ += line_h(cap);
     }
     y_ += 2;
+    // Monospace: break by characters, not words, so JSON and commands stay exact.
+    const auto cols = std::max(20, int((CONTENT_W - 8) / (width("M", mf))));
+    std::vector<QString> rows;
     for (const auto& line : c.lines) {
-      // Monospace: break by characters, not words, so JSON and commands stay exact.
-      const auto cols = std::max(20, int((CONTENT_W - 8) / (width("M", mf))));
       QString q = qs(line);
       do {
-        const QString part = q.left(cols);
+        rows.push_back(q.left(cols));
         q = q.mid(cols);
-        ensure(lh);
-        fill(MARGIN_L, y_, CONTENT_W, lh, CODE_BG);
-        text_at(MARGIN_L + 4, y_ + ascent(mf), part, mf, QColor(33, 37, 41));
-        y_ += lh;
       } while (!q.isEmpty());
+    }
+    // Widow control: the block's last lines never go alone onto a new page.
+    constexpr std::size_t WIDOW = 6;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (rows.size() > 2 * WIDOW && rows.size() - i == WIDOW) ensure(WIDOW * lh);
+      ensure(lh);
+      fill(MARGIN_L, y_, CONTENT_W, lh, CODE_BG);
+      text_at(MARGIN_L + 4, y_ + ascent(mf), rows[i], mf, QColor(33, 37, 41));
+      y_ += lh;
     }
     y_ += 8;
   }

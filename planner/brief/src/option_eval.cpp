@@ -277,7 +277,10 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   }
   const auto dp = deployment_of(m, pre.candidate);
   perf::StepEstimator est_p(m, dp);
-  const double t_p = perf::estimate_serving(est_p, {1, I, O}).prefill.step_s;
+  const auto e_p = perf::estimate_serving(est_p, {1, I, O});
+  const double t_p = e_p.prefill.step_s;
+  // Client-side time outside the engine (the kernel path's fitted frontend: HTTP, tokenization).
+  const double front = std::max(0.0, e_p.ttft_s - t_p);
 
   // Decode pool: precision, layout, best concurrency.
   const auto& hd = hws.get(o.decode_hardware);
@@ -365,7 +368,7 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   double n_d = 0, n_p = 0, w_d = 0, best_cost = INFINITY, w_d_min = planner::p99_slot_wait_s(lambda / n_d_min, O * best_td, best_b);
   for (double nd = n_d_min; nd <= n_d_min * 4 + 16; nd += 1) {
     const double wd = planner::p99_slot_wait_s(lambda / nd, O * best_td, best_b);
-    const double fixed = t_p + t_kv + wd;
+    const double fixed = front + t_p + t_kv + wd;
     if (fixed < slo.ttft_p99_s) {
       double np = n_p_min;
       while (np <= n_p_min * 4 + 64 && fixed + planner::p99_slot_wait_s(lambda, t_p, np) > slo.ttft_p99_s) np += 1;
@@ -409,8 +412,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   cp.replicas = n_p;
   cp.batch = 1;
   cp.replica_req_s = target_util / t_p;
-  cp.ttft_p50_s = t_p + t_kv;
-  cp.ttft_p99_s = t_p + w_p + t_kv + w_d;
+  cp.ttft_p50_s = front + t_p + t_kv;
+  cp.ttft_p99_s = front + t_p + w_p + t_kv + w_d;
   cp.tpot_p50_s = cp.tpot_p99_s = 0;
   cp.power = planner::power_at(hp_cat, lp, pricing);
   cp.cost = planner::cost_at(hp_cat, lp, cp.power, pricing);
@@ -418,7 +421,7 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   cp.verified = false;
   cp.parts.clear();
   pre.requests_per_s = lambda;
-  pre.ttft_batch1_s = t_p + t_kv;
+  pre.ttft_batch1_s = front + t_p + t_kv;
   pre.headroom = n_p * cp.replica_req_s / lambda - 1.0;
   pre.output_tok_s = 0;
   pre.input_tok_s = lambda * I;

@@ -536,7 +536,9 @@ double KernelModel::context_attention_s(double batch, double isl) const {
 double KernelModel::generation_attention_s(double batch, double ctx) const {
   if (batch <= 0) return 0.0;
   if (gen_grid_ != nullptr) {
-    double t = attention_lookup(*gen_grid_, batch, std::max(1.0, ctx), false) * gen_scale_;
+    // The tables key decode attention on `step`, the tokens already cached: the new token attends to
+    // step + 1 keys, our `ctx`.
+    double t = attention_lookup(*gen_grid_, batch, std::max(1.0, ctx - 1.0), false) * gen_scale_;
     if (transfer_) t = gen_floor_ + (t - gen_floor_) * (src_.memory_bw() / bw_);
     return t;
   }

@@ -120,11 +120,12 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
     const double kv_seqs = fit0.max_kv_tokens > 0 ? std::floor(fit0.max_kv_tokens / (I + O)) : B;
     const double R = std::max(1.0, std::min({B, double(std::max(1, sc.max_batch)), kv_seqs}));  // running at once
-    // An arriving request waits for the step being prepared only when the engine is busy with others.
-    const double J = R > 1 ? sc.join_delay_steps : 0.0;
+    // A request arriving as another finishes finds the next step already launched, plus the join delay
+    // of an overlap scheduler; an idle engine (one user) takes it at once.
+    const double J = R > 1 ? 1.0 + sc.join_delay_steps : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
-    const double N = (O - 1.0) + chunks + J;  // steps one request spends in the engine
+    const double N = (O - 1.0) + chunks + J;  // steps one request's cycle spans
     const double per_step = R / N;            // prompts starting per step (evenly spread)
     const double ctx = I + O / 2.0;
     const bool mixed = sc.policy != "prefill_first";

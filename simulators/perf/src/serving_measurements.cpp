@@ -95,7 +95,12 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     const auto f = split_csv(line);
     if (f.size() != cols.size())
       throw ConfigError(path, fmt::format("line {}", lineno), fmt::format("expected {} columns, found {}", cols.size(), f.size()));
-    auto col = [&](const char* n) -> const std::string& { return f[std::size_t(idx[n])]; };
+    static const std::string none;
+    // Optional columns (attention_dp_size, moe_ep_size) may be absent: empty.
+    auto col = [&](const char* n) -> const std::string& {
+      auto it = idx.find(n);
+      return it == idx.end() ? none : f[std::size_t(it->second)];
+    };
     auto num = [&](const char* n, double fallback) {
       const std::string& s = col(n);
       if (s.empty()) return fallback;
@@ -165,7 +170,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     m.tp = int(num("tp_size", 1));
     m.pp = int(num("pp_size", 1));
     m.attention_dp = std::max(1, int(num("attention_dp_size", 1)));
-    if (idx.count("moe_ep_size")) m.ep = std::max(1, int(num("moe_ep_size", 1)));
+    m.ep = std::max(1, int(num("moe_ep_size", 1)));
     m.ttft_s = num("silicon_ttft_ms", 0) / 1e3;
     m.tpot_s = num("silicon_tpot_ms", 0) / 1e3;
     std::smatch sm;

@@ -144,6 +144,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
     const double lambda = b.throughput_tok_s / spec.output * (spec.concurrency - 1.0) / spec.concurrency;
     const double rho = std::min(0.95, lambda * S);
     b.mean_ttft_cost.queue_s = rho / (1.0 - rho) * S;
+    const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
+    b.ttft_s += q;
+    b.e2e_s += q;
   }
   b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
   return b;

@@ -469,7 +469,10 @@ void Replica::try_start() {
     p_chip = spec_->power_cap_w;
   }
   dt += plan_.extra_s;
-  if (auto* rec = host_.recorder()) rec->on_step(cost, dt);
+  if (host_.recorder() != nullptr) {
+    plan_cost_ = cost;
+    plan_cost_s_ = dt;
+  }
   const double start = start_time();
   step_start_s_ = start;
   step_end_s_ = start + dt;
@@ -483,6 +486,8 @@ void Replica::try_start() {
 void Replica::finish_step() {
   busy_ = false;
   const double t = step_end_s_;
+  // Recorded at the step's end, before its tokens: a request that arrives now has not waited for it.
+  if (auto* rec = host_.recorder()) rec->on_step(plan_cost_, plan_cost_s_);
   clock_s_ = t;
   const std::int64_t dec = plan_.decode ? n_dec_ : 0;  // padding (static batching) emits nothing
   const std::int64_t seqs = std::int64_t(plan_.chunks.size()) + (plan_.decode ? n_dec_ + pad_n_ : 0);

@@ -33,7 +33,10 @@ struct BenchmarkSpec {
 };
 
 struct BenchmarkResult {
-  double ttft_s = 0;  // mean over all requests (frontend time included)
+  // Mean over all requests: the simulated TTFT (frontend time included) plus the queueing that random
+  // arrivals add behind other prompts (ttft_queue_factor x rho / (1 - rho) x one prefill), which the
+  // simulation's evenly staggered users do not see.
+  double ttft_s = 0;
   double tpot_s = 0;  // mean of (last token - first token) / (output - 1)
   double e2e_s = 0;
   double ttft_p99_s = 0, tpot_p99_s = 0;

@@ -157,6 +157,8 @@ class Replica final : public engine::EventHandler {
   std::int64_t pad_n_ = 0, pad_ctx_ = 0, pad_blocks_ = 0;
 
   StepPlan plan_;
+  perf::StepCost plan_cost_;  // the running step's cost (kept only when a recorder listens)
+  double plan_cost_s_ = 0;
   bool busy_ = false;
   bool kicked_ = false;
   double clock_s_ = 0;  // exact end of the last step

@@ -14,7 +14,7 @@ class StepRecorder {
   virtual ~StepRecorder() = default;
   // `in_flight`: requests on the replica, this one excluded.
   virtual void on_arrival(const Request& q, double in_flight) = 0;
-  virtual void on_step(const perf::StepCost& cost, double seconds) = 0;
+  virtual void on_step(const perf::StepCost& cost, double seconds) = 0;  // at the step's end
   virtual void on_first_token(const Request& q) = 0;
   virtual void on_done(const Request& q) = 0;
 };

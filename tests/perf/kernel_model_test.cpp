@@ -1,0 +1,112 @@
+// The kernel path's step model: exact table points come back as measured, shapes between grid points
+// interpolate inside their neighbours, other chips of a family scale by the roofline, dtypes the
+// tables lack take the 16-bit efficiency at their own roofline, and the efficiency model covers GPUs
+// without tables.
+#include "infersim/perf/kernel_model.h"
+
+#include <gtest/gtest.h>
+
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/request_estimate.h"
+#include "infersim/perf/runtime_resolution.h"
+#include "infersim/perf/step_estimator.h"
+
+using namespace infersim;
+
+namespace {
+perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
+                          common::DType w = common::DType::bf16) {
+  const auto& m = model::ModelCatalog::shipped().get(model);
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
+  d.runtime = runtime;
+  d.precision = perf::default_precision(d.hardware, w, std::nullopt, runtime);
+  perf::apply_runtime(m, d);
+  d.tp = tp;
+  return d;
+}
+const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
+}  // namespace
+
+TEST(KernelModel, ExactGridPointsAreTheMeasuredLatency) {
+  const auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
+  ASSERT_TRUE(d.kernel_model);
+  const perf::StepEstimator est(card("llama-3.1-8b"), d);
+  const auto* k = est.kernel_model();
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->basis(), "tables");
+  // gemm_perf.csv: bfloat16 m=32 n=4096 k=4096 -> 0.0152427 ms; m=4096 -> 0.174285 ms.
+  EXPECT_NEAR(k->gemm_s(32, 4096, 4096, "bfloat16"), 0.0152427e-3, 1e-10);
+  EXPECT_NEAR(k->gemm_s(4096, 4096, 4096, "bfloat16"), 0.174285e-3, 1e-9);
+  // generation_attention_perf.csv: 32 heads / 8 KV heads / 128, bf16 KV, batch 32, step 1023 (1024 keys).
+  EXPECT_NEAR(k->generation_attention_s(32, 1024), 0.06736e-3, 1e-9);
+  // context_attention_perf.csv: batch 1, isl 1024 -> 0.053125 ms.
+  EXPECT_NEAR(k->context_attention_s(1, 1024), 0.0531253e-3, 1e-9);
+}
+
+TEST(KernelModel, ShapesBetweenGridPointsStayBetweenTheirNeighbours) {
+  const auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
+  const perf::StepEstimator est(card("llama-3.1-8b"), d);
+  const auto* k = est.kernel_model();
+  for (double m : {1.0, 64.0, 1000.0, 8192.0}) {
+    const double lo = k->gemm_s(m, 4096, 4096, "bfloat16"), hi = k->gemm_s(m, 5120, 4096, "bfloat16");
+    const double mid = k->gemm_s(m, 4600, 4096, "bfloat16");
+    EXPECT_GE(mid, std::min(lo, hi) * 0.98) << "m=" << m;
+    EXPECT_LE(mid, std::max(lo, hi) * 1.02) << "m=" << m;
+  }
+  // Decode attention between two measured steps (1023 and 2047) lies between them.
+  const double a = k->generation_attention_s(16, 1024), b = k->generation_attention_s(16, 2048);
+  const double c = k->generation_attention_s(16, 1500);
+  EXPECT_GT(c, std::min(a, b));
+  EXPECT_LT(c, std::max(a, b));
+}
+
+TEST(KernelModel, SameFamilyChipsTransferByTheRoofline) {
+  // H200 has no tables: H100's, scaled. Memory-bound decode gets faster, but by no more than the
+  // bandwidth ratio (launch floors do not scale); compute-bound prefill stays close (same SMs).
+  const auto& m = card("llama-3.1-8b");
+  const perf::StepEstimator h100(m, resolved("llama-3.1-8b", "h100-sxm", "vllm", 1));
+  const perf::StepEstimator h200(m, resolved("llama-3.1-8b", "h200", "vllm", 1));
+  ASSERT_EQ(h200.kernel_model()->basis(), "transferred");
+  const auto dec = model::BatchShape::decode(8, 2048);
+  const double bw = h200.deployment().hardware.memory_bw() / h100.deployment().hardware.memory_bw();
+  const double speedup = h100.time(dec) / h200.time(dec);
+  EXPECT_GT(speedup, 1.05) << "decode is memory bound: H200's HBM must help";
+  EXPECT_LE(speedup, bw * 1.001) << "no faster than the bandwidth ratio " << bw;
+  const auto pre = model::BatchShape::prefill(1, 4096);
+  EXPECT_NEAR(h100.time(pre) / h200.time(pre), 1.0, 0.1);
+}
+
+TEST(KernelModel, WeightOnlyFormatsUseTheirOwnRoofline) {
+  // int4 weights with bf16 math on H100 (no int4 table): decode streams a quarter of the weight bytes.
+  const auto& m = card("llama-3.1-8b");
+  auto d4 = resolved("llama-3.1-8b", "h100-sxm", "vllm", 1, common::DType::int4);
+  ASSERT_EQ(d4.precision.activation, common::DType::bf16);
+  const perf::StepEstimator w16(m, resolved("llama-3.1-8b", "h100-sxm", "vllm", 1));
+  const perf::StepEstimator w4(m, d4);
+  const auto dec = model::BatchShape::decode(1, 512);
+  EXPECT_LT(w4.time(dec), 0.6 * w16.time(dec));
+}
+
+TEST(KernelModel, EfficiencyModelCoversGpusWithoutTables) {
+  const auto& m = card("llama-3.1-70b");
+  const auto d = resolved("llama-3.1-70b", "mi300x", "vllm", 2);
+  ASSERT_TRUE(d.kernel_model);
+  ASSERT_TRUE(d.kernel_tables.empty());
+  const perf::StepEstimator est(m, d);
+  EXPECT_EQ(est.kernel_model()->basis(), "efficiency model");
+  const double t = est.time(model::BatchShape::decode(16, 2048));
+  // Memory-bound decode: at least the weights over the datasheet bandwidth, and within 4x of it.
+  const double floor = model::weight_bytes(m, common::DType::bf16) / 2 / d.hardware.memory_bw();
+  EXPECT_GT(t, floor);
+  EXPECT_LT(t, 4 * floor);
+}
+
+TEST(KernelModel, CostIsTheSameWithOrWithoutTheRooflineTerms) {
+  const auto d = resolved("qwen3-32b", "b200", "sglang", 2);
+  const perf::StepEstimator est(card("qwen3-32b"), d);
+  model::BatchShape b = model::BatchShape::prefill_chunk(700, 300, true);
+  b += model::BatchShape::decode(20, 1500);
+  EXPECT_DOUBLE_EQ(est.time(b), est.explain(b).total_s) << "explain() adds the roofline terms only to name the bound";
+}

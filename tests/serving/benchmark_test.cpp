@@ -1,0 +1,135 @@
+// Benchmark mode: the closed-loop simulation's recorded step-cost sums reproduce its own means
+// exactly, and -- because such a loop schedules by step counts only -- the means under any other
+// overhead parameters, without re-simulating (what calibration relies on). The analytic estimate
+// tracks the simulator on a grid of deployments and loads.
+#include "infersim/serving/benchmark.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/request_estimate.h"
+#include "infersim/perf/runtime_resolution.h"
+
+using namespace infersim;
+
+namespace {
+perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp) {
+  const auto& m = model::ModelCatalog::shipped().get(model);
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
+  d.runtime = runtime;
+  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, runtime);
+  perf::apply_runtime(m, d);
+  d.tp = tp;
+  return d;
+}
+const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
+double rel(double a, double b) { return std::fabs(a / b - 1.0); }
+}  // namespace
+
+TEST(BenchmarkMode, RecordedStepCostsReproduceTheSimulatedMeans) {
+  const auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
+  serving::BenchmarkSpec s;
+  s.concurrency = 32;
+  s.input = 1024;
+  s.output = 256;
+  const auto r = serving::simulate_benchmark(card("llama-3.1-8b"), d, s);
+  const auto& p = d.hardware.calibrations.front().params;
+  EXPECT_EQ(r.requests, 20u * 32u) << "20 measured requests per user (the first of each is warm-up)";
+  EXPECT_LE(rel(r.mean_tpot_cost.time(p), r.tpot_s), 1e-6) << "TPOT: " << r.tpot_s;
+  EXPECT_LE(rel(r.mean_ttft_cost.time(p), r.ttft_s), 1e-6) << "TTFT: " << r.ttft_s;
+}
+
+TEST(BenchmarkMode, TheScheduleDoesNotDependOnTheOverheads) {
+  const auto& m = card("qwen3-32b");
+  auto a = resolved("qwen3-32b", "h100-sxm", "vllm", 2);
+  auto b = a;
+  auto& pb = b.hardware.calibrations.front().params;
+  pb.step_overhead_s += 2e-3;
+  pb.seq_overhead_s += 50e-6;
+  pb.ttft_request_s += 0.05;
+  pb.ttft_queue_factor = 0;
+  a.hardware.calibrations.front().params.ttft_queue_factor = 0;
+  serving::BenchmarkSpec s;
+  s.concurrency = 24;
+  s.input = 2048;
+  s.output = 300;
+  const auto ra = serving::simulate_benchmark(m, a, s);
+  const auto rb = serving::simulate_benchmark(m, b, s);
+  EXPECT_GT(rb.tpot_s, ra.tpot_s * 1.05) << "the extra overheads must show";
+  // a's recorded costs, evaluated under b's parameters, are b's simulated means.
+  EXPECT_LE(rel(ra.mean_tpot_cost.time(pb), rb.tpot_s), 1e-6);
+  EXPECT_LE(rel(ra.mean_ttft_cost.time(pb), rb.ttft_s), 1e-6);
+  EXPECT_EQ(ra.steps, rb.steps);
+}
+
+TEST(BenchmarkMode, IsDeterministic) {
+  const auto d = resolved("llama-3.1-70b", "b200", "vllm", 4);
+  serving::BenchmarkSpec s;
+  s.concurrency = 16;
+  s.input = 1024;
+  s.output = 512;
+  const auto x = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
+  const auto y = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
+  EXPECT_EQ(x.ttft_s, y.ttft_s);
+  EXPECT_EQ(x.tpot_s, y.tpot_s);
+  EXPECT_EQ(x.steps, y.steps);
+}
+
+TEST(BenchmarkMode, UsersBeyondTheKvCacheWaitForASlot) {
+  // Llama-3.1-70B BF16 on two H100s leaves room for a few dozen 9K-token sequences: 64 users queue.
+  const auto d = resolved("llama-3.1-70b", "h100-sxm", "vllm", 2);
+  serving::BenchmarkSpec s;
+  s.concurrency = 64;
+  s.input = 8192;
+  s.output = 1024;
+  const auto r = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
+  EXPECT_LT(r.kv_capacity_tokens, 64.0 * (8192 + 1024));
+  EXPECT_GT(r.ttft_s, 5 * r.tpot_s * 100) << "waiting for a slot dominates TTFT: " << r.ttft_s;
+  const perf::StepEstimator est(card("llama-3.1-70b"), d);
+  const auto e = perf::estimate_serving(est, {64, 8192, 1024});
+  EXPECT_LE(rel(e.ttft_s, r.ttft_s), 0.35) << "analytic " << e.ttft_s << " vs simulated " << r.ttft_s;
+}
+
+// The analytic estimate is the fast approximation of the simulation: over a grid of models, chips,
+// runtimes, concurrencies and lengths it stays close. Bounds are what the approximation achieves
+// (median and worst case), so a regression in either shows.
+TEST(BenchmarkMode, AnalyticEstimateTracksTheSimulator) {
+  struct Case {
+    const char* model;
+    const char* hw;
+    const char* runtime;
+    int tp;
+  };
+  std::vector<double> ttft, tpot;
+  for (const Case c : {Case{"llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1}, Case{"llama-3.1-70b", "b200", "vllm", 4},
+                       Case{"qwen3-32b", "h100-sxm", "sglang", 2}, Case{"llama-3.1-70b", "h200", "vllm", 8}}) {
+    const auto d = resolved(c.model, c.hw, c.runtime, c.tp);
+    const perf::StepEstimator est(card(c.model), d);
+    for (int users : {1, 8, 64})
+      for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 1024}}) {
+        serving::BenchmarkSpec s;
+        s.concurrency = users;
+        s.input = in;
+        s.output = out;
+        const auto r = serving::simulate_benchmark(card(c.model), d, s);
+        const auto e = perf::estimate_serving(est, {double(users), double(in), double(out)});
+        ttft.push_back(rel(e.ttft_s, r.ttft_s));
+        tpot.push_back(rel(e.tpot_s, r.tpot_s));
+      }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  auto worst = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+  EXPECT_LE(median(tpot), 0.02) << "TPOT median deviation";
+  EXPECT_LE(worst(tpot), 0.05) << "TPOT worst deviation";
+  EXPECT_LE(median(ttft), 0.05) << "TTFT median deviation";
+  EXPECT_LE(worst(ttft), 0.25) << "TTFT worst deviation";
+  std::cout << "analytic vs simulated over " << tpot.size() << " points: TPOT median " << median(tpot) << " worst "
+            << worst(tpot) << "; TTFT median " << median(ttft) << " worst " << worst(ttft) << "\n";
+}

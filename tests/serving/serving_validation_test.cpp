@@ -1,0 +1,81 @@
+// The kernel path's overhead fit recovers known parameters from synthetic benchmark observations
+// (built from real recorded step costs), and a measured row's deployment follows the harness.
+#include "infersim/serving/serving_validation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/runtime_resolution.h"
+
+using namespace infersim;
+
+TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
+  // Real step-cost sums from simulated benchmarks of a few configurations, "measured" under known
+  // overheads: the fit must give them back.
+  hwprofiles::CalibrationParams truth;
+  truth.step_overhead_s = 300e-6;
+  truth.seq_overhead_s = 12e-6;
+  truth.ttft_request_s = 0.02;
+  truth.ttft_token_s = 10e-6;
+  truth.ttft_stream_s = 1e-3;
+  truth.ttft_queue_factor = 0.5;
+  truth.fused_quant_fraction = 0.0;
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  std::vector<serving::ServingObservation> obs;
+  std::vector<perf::ServingMeasurement> rows(12);
+  int i = 0;
+  for (int users : {4, 16, 64})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}, std::pair{2048, 1024}}) {
+      perf::Deployment d;
+      d.hardware = hwprofiles::HardwareCatalog::shipped().get("h100-sxm");
+      d.runtime = "vllm";
+      d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "vllm");
+      perf::apply_runtime(m, d);
+      serving::BenchmarkSpec s;
+      s.concurrency = users;
+      s.input = in;
+      s.output = out;
+      const auto r = serving::simulate_benchmark(m, d, s);
+      serving::ServingObservation o;
+      rows[std::size_t(i)].runtime = "vllm";
+      o.row = &rows[std::size_t(i++)];
+      o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+      o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+      o.ttft.measured = o.ttft.predict(truth);
+      o.tpot.measured = o.tpot.predict(truth);
+      obs.push_back(o);
+    }
+  std::vector<const serving::ServingObservation*> use;
+  for (const auto& o : obs) use.push_back(&o);
+  const auto fit = serving::fit_kernel_overheads(use);
+  EXPECT_NEAR(fit.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
+  EXPECT_NEAR(fit.params.seq_overhead_s, truth.seq_overhead_s, 0.1 * truth.seq_overhead_s);
+  EXPECT_NEAR(fit.params.ttft_request_s, truth.ttft_request_s, 0.1 * truth.ttft_request_s);
+  for (const auto& o : obs) {
+    EXPECT_NEAR(o.ttft.predict(fit.params) / o.ttft.measured, 1.0, 0.01);
+    EXPECT_NEAR(o.tpot.predict(fit.params) / o.tpot.measured, 1.0, 0.01);
+  }
+}
+
+TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
+  perf::ServingMeasurement row;
+  row.hardware = "b200";
+  row.runtime = "tensorrt-llm";
+  row.runtime_version = "1.0.0rc3";
+  row.model = "llama-3.1-70b";
+  row.tp = 4;
+  row.concurrency = 32;
+  row.input = 8192;
+  row.output = 1024;
+  row.weight = row.activation = row.kv = common::DType::fp8;
+  const auto d = serving::row_deployment(row, true);
+  EXPECT_EQ(d.runtime_version, "1.0") << "calibrated on the measured 1.0 rows";
+  EXPECT_EQ(d.kernel_tables, "b200_sxm/trtllm-1.3.0rc20");
+  EXPECT_EQ(d.scheduler.max_num_tokens, (32 + 8192 + 1500 + 31) / 32 * 32) << "aiconfigurator: batch + ISL + 1500";
+  EXPECT_FALSE(d.scheduler.chunked_prefill);
+  const auto no = serving::row_deployment(row, false);
+  EXPECT_EQ(no.kernel_tables_hardware, "gb200") << "without its own tables B200 borrows its family's (GB200)";
+}
