@@ -99,10 +99,12 @@ void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const s
   fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model,
              e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(dep.precision.activation),
              e.kv_precision, e.runtime);
-  fmt::print("  runtime:     {}{} ({} backend, {}); calibration {}\n", rt.runtime,
+  fmt::print("  runtime:     {}{}{} ({} backend, {}); calibration {}\n", rt.runtime,
+             rt.version.empty() ? "" : "@" + rt.version,
              rt.defaulted ? fmt::format(" (default for {})", e.hardware) : "", rt.backend.empty() ? "-" : rt.backend,
              rt.maturity.empty() ? "maturity n/a" : rt.maturity, rt.basis);
   fmt::print("  layout:      {}\n", layout_note);
+  fmt::print("  step model:  {}\n", e.step_model);
   fmt::print("  calibration: {}\n", e.calibration_source);
   fmt::print("workload: {} concurrent sequences, {} input / {} output tokens\n", e.workload.batch, e.workload.input,
              e.workload.output);
@@ -186,7 +188,7 @@ int cmd_estimate(const ArgList& argv) {
     if (sim)
       fmt::print("simulated benchmark ({} users x {} requests each, discrete-event, {}): TTFT {}, TPOT {}, E2E {}, "
                  "{:.1f} output tok/s, {} steps\n",
-                 int(p.workload.batch), 20, sim->scheduler, format_seconds(sim->ttft_s), format_seconds(sim->tpot_s),
+                 int(p.workload.batch), a.integer("rounds", 20, 1, 1000), sim->scheduler, format_seconds(sim->ttft_s), format_seconds(sim->tpot_s),
                  format_seconds(sim->e2e_s), sim->throughput_tok_s, sim->steps);
   }
   return 0;

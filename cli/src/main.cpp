@@ -20,17 +20,23 @@ usage: infersim <command> [options]
 commands:
   estimate      analytic estimate of TTFT, TPOT, throughput, memory, power and cost for one model on
                 one hardware layout (--model M --hardware H [--chips N] [--tp N] [--pp N] [--ep N]
-                [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O] [--runtime R]
-                [--draft M2 --spec-k K --spec-accept A] [--sparsity S] [--json])
+                [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O]
+                [--runtime R[@VERSION]] [--draft M2 --spec-k K --spec-accept A] [--sparsity S] [--json]);
+                --batch B = B closed-loop users, as serving benchmarks measure; --simulate also runs that
+                benchmark in the discrete-event simulator ([--rounds N] [--max-num-tokens N]
+                [--max-batch N] [--chunked-prefill on|off] [--policy mixed|prefill_first])
   compare       the same estimate for every catalog hardware (or --hardware a,b,c) side by side
   list          catalog names of models and hardware (--json)
   models        list | show NAME | import-hf CONFIG.json [--name N] [--out FILE]
   hardware      list | show NAME | validate FILE...
-  calibrate-from  fit efficiency/overhead parameters to a measurement CSV
-  calibrate-serving  fit the kernel path's serving overheads to measured 2025-26 benchmarks (--write, --points, --json)
-  kernels       list | fit: the bundled kernel tables, and the roofline efficiency model fitted on them
+  calibrate-from  fit efficiency/overhead parameters to a measurement CSV (older software, roofline path)
                 (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
-  validate      error of the shipped calibrated profiles on held-out bundled measurements (--json)
+  calibrate-serving  fit the kernel path's serving overheads to the measured 2025-26 benchmarks
+                ([--write kernel_calibrations.json] [--points FILE] [--no-loso] [--jobs N] [--json])
+  kernels       list | fit [--write FILE]: the bundled kernel tables, and the roofline efficiency model
+                fitted on them for GPUs without tables
+  validate      error on held-out measurements: today's stacks (random split, leave one system out)
+                and the older datasets ([--legacy] [--no-loso] [--jobs N] [--json])
   plan          PLAN.json [--json] [--top N] [--verify-top N] [--no-verify]: cheapest ways to serve a
                 model at a target load within SLOs: ranked plans, Pareto frontier, rejection reasons
   brief         BRIEF.json --out NAME.{pdf,html,md}[,...] [--plans-dir DIR] [--no-verify]: procurement

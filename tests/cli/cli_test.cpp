@@ -129,6 +129,68 @@ TEST(Cli, ImportHfWritesACardThatEstimates) {
   ASSERT_EQ(r.code, 0) << r.out;
 }
 
+TEST(Cli, EstimateNamesTheRuntimeVersionAndItsStepModel) {
+  // The example: Llama-3.1-8B, one H100, TensorRT-LLM, 32 users, 1024 in / 256 out.
+  auto r = run("estimate --model llama-3.1-8b --hardware h100-sxm --chips 1 --batch 32 --input 1024 --output 256 "
+               "--runtime tensorrt-llm --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto j = infersim::common::parse_json_text(r.out, "stdout");
+  EXPECT_EQ(j["runtime"], "tensorrt-llm");
+  EXPECT_EQ(j["runtime_version"], "1.3") << "the newest version is the default";
+  EXPECT_NE(j["step_model"].get<std::string>().find("h100_sxm/trtllm-1.3.0rc20"), std::string::npos) << j["step_model"];
+  // Measured by aiconfigurator: TTFT 160 ms, TPOT 10.9 ms. Within 25% / 10% (a regression guard, not
+  // the validation: that is `infersim validate` on held-out rows).
+  EXPECT_NEAR(j["tpot_s"].get<double>() / 0.0109, 1.0, 0.10) << j["tpot_s"];
+  EXPECT_NEAR(j["ttft_s"].get<double>() / 0.160, 1.0, 0.25) << j["ttft_s"];
+  // An older version by name; an unknown one is an error naming the versions.
+  r = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --runtime vllm@splitwise --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  j = infersim::common::parse_json_text(r.out, "stdout");
+  EXPECT_EQ(j["runtime_version"], "splitwise");
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --runtime vllm@9.9");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("0.24"), std::string::npos) << r.out;
+}
+
+TEST(Cli, EstimateSimulateRunsTheBenchmarkInTheSimulator) {
+  const auto r = run("estimate --model llama-3.1-8b --hardware h100-sxm --batch 16 --input 512 --output 128 "
+                     "--runtime vllm --simulate --max-num-tokens 4096 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  ASSERT_TRUE(j.contains("simulated")) << r.out;
+  const auto& s = j["simulated"];
+  EXPECT_EQ(s["requests"].get<int>(), 320);
+  EXPECT_NE(s["scheduler"].get<std::string>().find("token budget 4096"), std::string::npos) << s["scheduler"];
+  EXPECT_NEAR(s["tpot_s"].get<double>() / j["tpot_s"].get<double>(), 1.0, 0.05) << "analytic vs simulated TPOT";
+  const auto bad = run("estimate --model llama-3.1-8b --hardware h100-sxm --simulate --chunked-prefill maybe");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+}
+
+TEST(Cli, KernelsListShowsTheBundledTables) {
+  const auto r = run("kernels list --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  bool h100 = false;
+  for (const auto& x : j) h100 = h100 || x["folder"] == "h100_sxm/trtllm-1.3.0rc20";
+  EXPECT_TRUE(h100) << r.out;
+}
+
+// docs/calibration.md: the shipped kernel_calibrations.json is exactly the output of calibrate-serving.
+TEST(Cli, CalibrateServingReproducesTheShippedKernelCalibrationsByteForByte) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
+  const fs::path shipped = root / "hwprofiles" / "data" / "kernel_calibrations.json";
+  const fs::path out = fs::temp_directory_path() / ("infersim_kcal_" + std::to_string(::getpid()) + ".json");
+  const auto r = run("calibrate-serving --no-loso --write " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_TRUE(slurp(out) == slurp(shipped)) << "regenerate: infersim calibrate-serving --no-loso --write " << shipped;
+  fs::remove(out);
+}
+
 TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
   const auto r = run("validate --json");
   ASSERT_EQ(r.code, 0) << r.out;
@@ -138,6 +200,16 @@ TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
   EXPECT_LE(o["tpot"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
   EXPECT_LE(o["throughput"]["median_abs_pct"].get<double>(), 15.0) << o.dump();
   EXPECT_LE(o["ttft"]["median_abs_pct"].get<double>(), 25.0) << o.dump();
+  // Today's stacks: held-out rows (random split) and leave one system out, with their targets judged.
+  ASSERT_TRUE(j.contains("serving")) << r.out;
+  const auto& s = j["serving"];
+  EXPECT_GE(s["rows_held_out"].get<int>(), 500);
+  EXPECT_FALSE(s["random_split_by_runtime"].empty());
+  EXPECT_FALSE(s["leave_one_system_out_own_tables"].empty());
+  EXPECT_FALSE(s["leave_one_system_out_no_tables"].empty());
+  bool judged = false;
+  for (const auto& t : s["targets"]) judged = judged || t.contains("met");
+  EXPECT_TRUE(judged);
 }
 
 // docs/calibration.md: the shipped calibrations.json is exactly the output of two calibrate-from runs.

@@ -39,6 +39,8 @@ Json estimate_to_json(const Estimate& e) {
   j["model"] = e.model;
   j["hardware"] = e.hardware;
   j["runtime"] = e.runtime;
+  j["runtime_version"] = e.runtime_version;
+  j["step_model"] = e.step_model;
   j["calibration_source"] = e.calibration_source;
   j["chips"] = e.chips;
   j["tp"] = e.tp;

@@ -57,6 +57,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.model = m.name;
   e.hardware = hw.name;
   e.runtime = est.runtime();
+  e.runtime_version = dep.runtime_version;
+  e.step_model = est.kernel_model() ? est.kernel_model()->describe() : "roofline calibration (fitted efficiency and overheads)";
   e.calibration_source = est.calibration_source();
   e.chips = dep.chips();
   e.tp = dep.tp;

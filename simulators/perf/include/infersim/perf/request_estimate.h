@@ -33,6 +33,8 @@ struct Estimate {
   std::string model;
   std::string hardware;
   std::string runtime;
+  std::string runtime_version;  // "" = unversioned
+  std::string step_model;       // "kernel tables ..." / "efficiency model ..." (kernel path) or "roofline calibration"
   std::string calibration_source;
   int chips = 1, tp = 1, pp = 1, ep = 1;
   std::string precision, kv_precision;
