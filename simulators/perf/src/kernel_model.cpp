@@ -601,10 +601,11 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     }
     double windowed = full;
     if (f_slide > 0) {
+      // A sliding-window layer attends to at most `window` keys per query: the full-length kernel's
+      // time scaled by the pairs it keeps (a short-prompt lookup would scale a launch floor instead).
       const double w = double(m.sliding_window);
-      const double wl = std::min(len, w);
       const double wp = std::min(b.prefill_attn_pairs, b.prefill_tokens * w);
-      windowed = m.is_mla() ? full : context_attention_s(n, wl) * (wp / (n * wl * (wl + 1) / 2.0));
+      windowed = full * (wp / std::max(b.prefill_attn_pairs, 1.0));
     }
     att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
   }
