@@ -214,7 +214,7 @@ int cmd_compare(const ArgList& argv) {
       auto j = perf::estimate_to_json(e);
       j["layout"] = p.layout_note;
       out.push_back(j);
-      const bool borrowed = p.runtime.basis != "fitted";
+      const bool borrowed = !perf::basis_is_measured(p.runtime.basis);
       const bool other_price = e.usd_per_hour > 0 && e.price_basis != "on-demand";
       any_borrowed = any_borrowed || borrowed;
       any_other_price = any_other_price || other_price;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "infersim/perf/runtime_resolution.h"
 #include "models/format_util.h"
 
 namespace infersim::gui {
@@ -177,7 +178,7 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
     case HardwareCol: return qs(e.hardware);
     case KindCol: return qs(a.kind).toUpper();
     case ChipsCol: return e.chips;
-    case RuntimeCol: return qs(e.runtime + (a.runtime_basis != "fitted" ? "*" : ""));
+    case RuntimeCol: return qs(e.runtime + (perf::basis_is_measured(a.runtime_basis) ? "" : "*"));
     case FitsCol: return e.fits ? QStringLiteral("yes") : QStringLiteral("NO");
     case TtftCol: return fmtSeconds(e.ttft_s);
     case TpotCol: return fmtSeconds(e.tpot_s);

@@ -221,7 +221,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           base.risks.push_back(fmt::format("{} weights: accuracy risk, validate quality on your own evals", base.precision));
         if (w == DType::int8 || w == DType::fp8)
           base.risks.push_back(fmt::format("{} weights: small accuracy risk; usually within 1% on benchmarks", base.precision));
-        if (rr.basis != "fitted")
+        if (!perf::basis_is_measured(rr.basis))
           base.risks.push_back(fmt::format("speed not measured for {} on {} ({} calibration)", rr.runtime, hw.name, rr.basis));
         if (rr.maturity == "early" || rr.maturity == "experimental")
           base.risks.push_back(fmt::format("{} backend maturity on {}: {}", rr.runtime, hw.name, rr.maturity));

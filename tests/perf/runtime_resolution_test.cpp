@@ -71,6 +71,12 @@ TEST(RuntimeResolution, ChipsWithoutTablesTransferOrUseTheEfficiencyModel) {
   auto t = on("tpu-v6e", "");
   const auto rt = perf::apply_runtime(card("llama-3.1-8b"), t);
   EXPECT_FALSE(t.kernel_model) << rt.basis;
+  // Risk grades the planner and brief print: own tables are measured, a sibling's are scaled, a model is not.
+  EXPECT_TRUE(perf::basis_is_measured("kernel tables"));
+  EXPECT_STREQ(perf::basis_risk("kernel tables"), "low");
+  EXPECT_STREQ(perf::basis_risk(rh.basis), "medium");
+  EXPECT_STREQ(perf::basis_risk(rm.basis), "high");
+  EXPECT_FALSE(perf::basis_is_measured(rm.basis));
 }
 
 // On A100-40G both were measured: TensorRT-LLM is faster than vLLM there, and the transfer carries

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -24,7 +25,7 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
   truth.ttft_queue_factor = 0.5;
   truth.fused_quant_fraction = 0.0;
   const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
-  std::vector<serving::ServingObservation> obs;
+  std::vector<serving::ServingObservation> obs, obs0;
   std::vector<perf::ServingMeasurement> rows(12);
   int i = 0;
   for (int users : {4, 16, 64})
@@ -41,23 +42,46 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
       const auto r = serving::simulate_benchmark(m, d, s);
       serving::ServingObservation o;
       rows[std::size_t(i)].runtime = "vllm";
+      rows[std::size_t(i)].concurrency = users;
+      rows[std::size_t(i)].input = in;
+      rows[std::size_t(i)].output = out;
       o.row = &rows[std::size_t(i++)];
       o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
       o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
-      o.ttft.measured = o.ttft.predict(truth);
-      o.tpot.measured = o.tpot.predict(truth);
+      o.prefill_one = r.prefill_one_cost;
+      std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, truth);
       obs.push_back(o);
+      // The same benchmark simulated under other parameters (none): the step costs are the same, the
+      // queueing term is not.
+      perf::Deployment d0 = d;
+      for (auto& c : d0.hardware.calibrations) c.params = hwprofiles::CalibrationParams{};
+      const auto r0 = serving::simulate_benchmark(m, d0, s);
+      serving::ServingObservation o0 = o;
+      o0.ttft.terms = {{r0.mean_ttft_cost, 1.0}};
+      o0.tpot.terms = {{r0.mean_tpot_cost, 1.0}};
+      o0.prefill_one = r0.prefill_one_cost;
+      obs0.push_back(o0);
     }
-  std::vector<const serving::ServingObservation*> use;
+  std::vector<const serving::ServingObservation*> use, use0;
   for (const auto& o : obs) use.push_back(&o);
+  for (const auto& o : obs0) use0.push_back(&o);
   const auto fit = serving::fit_kernel_overheads(use);
+  EXPECT_GT(fit.iterations, 1);
   EXPECT_NEAR(fit.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
   EXPECT_NEAR(fit.params.seq_overhead_s, truth.seq_overhead_s, 0.1 * truth.seq_overhead_s);
   EXPECT_NEAR(fit.params.ttft_request_s, truth.ttft_request_s, 0.1 * truth.ttft_request_s);
+  EXPECT_NEAR(fit.params.ttft_queue_factor, truth.ttft_queue_factor, 0.1 * truth.ttft_queue_factor);
   for (const auto& o : obs) {
-    EXPECT_NEAR(o.ttft.predict(fit.params) / o.ttft.measured, 1.0, 0.01);
-    EXPECT_NEAR(o.tpot.predict(fit.params) / o.tpot.measured, 1.0, 0.01);
+    const auto [t, p] = serving::des_prediction(o, fit.params);
+    EXPECT_NEAR(t / o.ttft.measured, 1.0, 0.01);
+    EXPECT_NEAR(p / o.tpot.measured, 1.0, 0.01);
   }
+  // The fit depends on the step costs, not on the parameters the benchmarks ran under.
+  const auto fit0 = serving::fit_kernel_overheads(use0);
+  EXPECT_DOUBLE_EQ(fit0.params.step_overhead_s, fit.params.step_overhead_s);
+  EXPECT_DOUBLE_EQ(fit0.params.seq_overhead_s, fit.params.seq_overhead_s);
+  EXPECT_DOUBLE_EQ(fit0.params.ttft_request_s, fit.params.ttft_request_s);
+  EXPECT_DOUBLE_EQ(fit0.params.ttft_queue_factor, fit.params.ttft_queue_factor);
 }
 
 TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {

@@ -474,7 +474,7 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   ld.porting_weeks = port_d;
   cd.power = planner::power_at(hd, ld, pricing);
   cd.cost = planner::cost_at(hd, ld, cd.power, pricing);
-  if (rr.basis != "fitted")
+  if (!perf::basis_is_measured(rr.basis))
     cd.risks.push_back(fmt::format("speed not measured for {} on {} ({} calibration)", rr.runtime, hd.name, rr.basis));
   dec.ttft_batch1_s = 0;
   dec.headroom = n_d * best_rate / lambda - 1.0;
@@ -668,8 +668,7 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
     } catch (const ConfigError& e) {
       cal_text = e.what();
     }
-    const std::string cal_level =
-        basis == "fitted" ? "low" : (basis == "family" || basis == "vendor" || basis == "transferred") ? "medium" : "high";
+    const std::string cal_level = perf::basis_risk(basis);
     r.risks.push_back({"calibration", cal_level, cal_text});
     r.risks.push_back({"maturity", maturity == "experimental" ? "high" : maturity == "early" ? "medium" : "low",
                        fmt::format("{} backend on {}: {}", l.runtime, l.hardware, maturity.empty() ? "n/a" : maturity)});

@@ -71,6 +71,14 @@ std::pair<double, double> relative_speed(const HardwareProfile& x, const Calibra
 
 }  // namespace
 
+bool basis_is_measured(const std::string& basis) { return basis == "fitted" || basis == "kernel tables"; }
+
+const char* basis_risk(const std::string& basis) {
+  if (basis_is_measured(basis)) return "low";
+  if (basis == "family" || basis == "vendor" || basis == "transferred" || basis == "transferred tables") return "medium";
+  return "high";
+}
+
 RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d) {
   const auto& hw = d.hardware;
   auto& runtimes = hwprofiles::RuntimeCatalog::shipped();

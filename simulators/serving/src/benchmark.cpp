@@ -135,21 +135,31 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                             sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "");
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
-  // Random arrivals queue behind each other's prefills: M/G/1 processor sharing, W = rho / (1 - rho) x S,
-  // with S one prompt's prefill step and rho = request rate x S (the simulation staggers users evenly).
+  b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
+  // Random arrivals queue behind each other's prefills, which the simulation's evenly staggered users
+  // do not see.
   {
     const perf::StepEstimator est(m, d);
-    const double S = est.cost(model::BatchShape::prefill(1, spec.input)).time(est.params());
-    // The other users' prompts (one user never queues behind itself).
-    const double lambda = b.throughput_tok_s / spec.output * (spec.concurrency - 1.0) / spec.concurrency;
-    const double rho = std::min(0.95, lambda * S);
-    b.mean_ttft_cost.queue_s = rho / (1.0 - rho) * S;
+    b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
+    b.mean_ttft_cost.queue_s = benchmark_queue_s(b.mean_ttft_cost, b.mean_tpot_cost, b.prefill_one_cost, spec.concurrency,
+                                                 spec.output, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;
     b.e2e_s += q;
   }
-  b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
   return b;
+}
+
+double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost, const perf::StepCost& prefill_one,
+                         int users, double output, const hwprofiles::CalibrationParams& p) {
+  if (users <= 1) return 0.0;  // one user never queues behind itself
+  perf::StepCost engine = ttft_cost;
+  engine.frontend_requests = engine.frontend_tokens = engine.frontend_streams = engine.queue_s = 0;
+  const double cycle = engine.time(p) + std::max(0.0, output - 1.0) * tpot_cost.time(p);
+  const double S = prefill_one.time(p);
+  if (cycle <= 0 || S <= 0) return 0.0;
+  const double rho = std::min(0.95, (users - 1.0) / cycle * S);
+  return rho / (1.0 - rho) * S;
 }
 
 }  // namespace infersim::serving

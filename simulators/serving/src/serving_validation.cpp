@@ -145,6 +145,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
                   : d.kernel_tables_hardware == d.hardware.name ? "kernel tables" : "transferred tables";
         o.scheduler = r.scheduler;
         o.deployment = d;
+        o.prefill_one = r.prefill_one_cost;
         slots[i] = std::move(o);
       } catch (const ConfigError& e) {
         reasons[i] = e.reason();
@@ -245,25 +246,58 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
 
 }  // namespace
 
+static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  return benchmark_queue_s(o.ttft.terms.front().cost, o.tpot.terms.front().cost, o.prefill_one, int(std::lround(o.row->concurrency)),
+                           o.row->output, p);
+}
+
+std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  perf::Observation t = o.ttft;
+  t.terms.front().cost.queue_s = queue_at(o, p);
+  return {t.predict(p), o.tpot.predict(p)};
+}
+
+namespace {
+bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b) {
+  auto close = [](double x, double y) { return std::fabs(x - y) <= 1e-12 * std::max({std::fabs(x), std::fabs(y), 1e-9}); };
+  return a.fused_quant_fraction == b.fused_quant_fraction && close(a.step_overhead_s, b.step_overhead_s) &&
+         close(a.seq_overhead_s, b.seq_overhead_s) && close(a.ttft_request_s, b.ttft_request_s) &&
+         close(a.ttft_token_s, b.ttft_token_s) && close(a.ttft_stream_s, b.ttft_stream_s) &&
+         close(a.ttft_queue_factor, b.ttft_queue_factor);
+}
+}  // namespace
+
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs) {
   KernelFit r;
-  std::vector<const perf::Observation*> use;
-  for (const auto* o : obs) {
-    use.push_back(&o->ttft);
-    use.push_back(&o->tpot);
-  }
   r.rows = int(obs.size());
-  if (use.size() < 4) return r;  // too little to fit: no overheads
-  Fitted f = fit_once(use);
-  // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
-  std::vector<std::pair<double, const perf::Observation*>> res;
-  for (const auto* o : use) res.emplace_back(std::fabs(o->predict(f.p) / o->measured - 1.0), o);
-  std::sort(res.begin(), res.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  const std::size_t keep = std::max<std::size_t>(4, res.size() - res.size() / 20);
-  std::vector<const perf::Observation*> trimmed;
-  for (std::size_t i = 0; i < keep && i < res.size(); ++i) trimmed.push_back(res[i].second);
-  r.trimmed = int(res.size() - trimmed.size());
-  r.params = fit_once(trimmed).p;
+  if (obs.size() < 2) return r;  // too little to fit: no overheads
+  // Working copies of the TTFT observations, whose queueing column moves with the parameters.
+  std::vector<perf::Observation> ttft;
+  ttft.reserve(obs.size());
+  for (const auto* o : obs) ttft.push_back(o->ttft);
+  hwprofiles::CalibrationParams p = zero_overheads(0.0);
+  for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
+    std::vector<const perf::Observation*> use;
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      ttft[i].terms.front().cost.queue_s = queue_at(*obs[i], p);
+      use.push_back(&ttft[i]);
+      use.push_back(&obs[i]->tpot);
+    }
+    Fitted f = fit_once(use);
+    // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
+    std::vector<std::pair<double, const perf::Observation*>> res;
+    for (const auto* o : use) res.emplace_back(std::fabs(o->predict(f.p) / o->measured - 1.0), o);
+    std::stable_sort(res.begin(), res.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const std::size_t keep = std::max<std::size_t>(4, res.size() - res.size() / 20);
+    std::vector<const perf::Observation*> trimmed;
+    for (std::size_t i = 0; i < keep && i < res.size(); ++i) trimmed.push_back(res[i].second);
+    r.trimmed = int(res.size() - trimmed.size());
+    const hwprofiles::CalibrationParams next = fit_once(trimmed).p;
+    const bool done = same_params(next, p);
+    p = next;
+    if (done) break;
+  }
+  r.params = p;
   return r;
 }
 
@@ -326,7 +360,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   std::map<const ServingMeasurement*, common::Json> point_of;
   for (const auto& o : own.obs) {
     const auto& p = params[rtv(*o.row)];
-    const double et = o.ttft.predict(p) / o.ttft.measured - 1.0, ep = o.tpot.predict(p) / o.tpot.measured - 1.0;
+    const auto [pt, pp] = des_prediction(o, p);
+    const double et = pt / o.ttft.measured - 1.0, ep = pp / o.tpot.measured - 1.0;
     auto& target = o.row->held_out ? random : fit_rows;
     const std::string g = o.row->held_out ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
                                           : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
@@ -359,8 +394,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"basis", o.basis},
                        {"ttft_measured_s", o.ttft.measured},
                        {"tpot_measured_s", o.tpot.measured},
-                       {"ttft_predicted_s", o.ttft.predict(p)},
-                       {"tpot_predicted_s", o.tpot.predict(p)}};
+                       {"ttft_predicted_s", pt},
+                       {"tpot_predicted_s", pp}};
     if (o.row->held_out) point_of[o.row]["analytic"] = {{"ttft_predicted_s", att}, {"tpot_predicted_s", atp}};
   }
   v.random_split = to_groups(random);
@@ -430,16 +465,18 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         if (o.row->hardware != sys || !lp.count(rtv(*o.row))) continue;
         const auto& p = lp[rtv(*o.row)];
         auto& a = loso_own[fmt::format("{} / {} / {}", sys, o.row->runtime, model_class(*o.row))];
-        a.ttft.push_back(o.ttft.predict(p) / o.ttft.measured - 1.0);
-        a.tpot.push_back(o.tpot.predict(p) / o.tpot.measured - 1.0);
-        point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", o.ttft.predict(p)}, {"tpot_predicted_s", o.tpot.predict(p)}};
+        const auto [pt, pp] = des_prediction(o, p);
+        a.ttft.push_back(pt / o.ttft.measured - 1.0);
+        a.tpot.push_back(pp / o.tpot.measured - 1.0);
+        point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", pt}, {"tpot_predicted_s", pp}};
       }
       for (const auto& o : notab.obs) {
         if (!lp.count(rtv(*o.row))) continue;
         const auto& p = lp[rtv(*o.row)];
         auto& a = loso_no[fmt::format("{} / {} / {} ({})", sys, o.row->runtime, model_class(*o.row), o.basis)];
-        a.ttft.push_back(o.ttft.predict(p) / o.ttft.measured - 1.0);
-        a.tpot.push_back(o.tpot.predict(p) / o.tpot.measured - 1.0);
+        const auto [pt, pp] = des_prediction(o, p);
+        a.ttft.push_back(pt / o.ttft.measured - 1.0);
+        a.tpot.push_back(pp / o.tpot.measured - 1.0);
       }
     }
     v.loso_own_tables = to_groups(loso_own);

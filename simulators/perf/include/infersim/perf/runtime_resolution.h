@@ -40,6 +40,13 @@ struct RuntimeResolution {
   hwprofiles::Calibration calibration;
 };
 
+// Whether a basis means the speed was measured on this hardware with this runtime ("fitted", or the
+// kernel path on the chip's own "kernel tables" with fitted overheads).
+bool basis_is_measured(const std::string& basis);
+// The calibration risk a basis carries: low (measured), medium (a sibling chip's measurements scaled),
+// high (a model or an assumption).
+const char* basis_risk(const std::string& basis);
+
 // Checks support and picks the calibration; d.runtime may be empty (default runtime) and may name a
 // version ("vllm@0.24"; default: the newest). The newest versions of TensorRT-LLM, vLLM and SGLang
 // take the kernel path on GPUs (own tables, a same-family chip's tables scaled by the roofline, or the

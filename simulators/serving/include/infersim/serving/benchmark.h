@@ -47,8 +47,18 @@ struct BenchmarkResult {
   std::string scheduler;          // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
   // Exact step-cost sums: ttft_s == mean_ttft_cost.time(params) and tpot_s == mean_tpot_cost.time(params)
   // for the estimator's parameters (and any others: the schedule does not depend on them).
+  // mean_ttft_cost.queue_s is the queueing term at the estimator's parameters (benchmark_queue_s).
   perf::StepCost mean_ttft_cost, mean_tpot_cost;
+  perf::StepCost prefill_one_cost;  // one prompt alone: S of the queueing term
 };
+
+// The queueing seconds random arrivals add to TTFT (before ttft_queue_factor) under parameters p:
+// M/G/1 processor sharing, W = rho / (1 - rho) x S, with S one prompt's prefill step and
+// rho = (users - 1) / cycle x S, the cycle being one request's engine time (TTFT + (output - 1) x TPOT,
+// frontend and queueing left out). Step costs are linear in p, so this is a function of p alone:
+// a fit can move p and recompute it without simulating again.
+double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost, const perf::StepCost& prefill_one,
+                         int users, double output, const hwprofiles::CalibrationParams& p);
 
 // `d` must be resolved (perf::apply_runtime) and laid out (tp, pp). Throws ConfigError if it cannot run.
 BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec);

@@ -32,6 +32,7 @@ struct ServingObservation {
   std::string basis;             // kernel tables | transferred tables | efficiency model
   std::string scheduler;
   perf::Deployment deployment;   // as simulated (harness scheduler applied), for the analytic estimate
+  perf::StepCost prefill_one;    // one prompt alone (the queueing term's S)
 };
 
 struct ServingObservations {
@@ -58,8 +59,16 @@ ServingObservations build_serving_observations(const std::vector<perf::ServingMe
 struct KernelFit {
   hwprofiles::CalibrationParams params;
   int rows = 0, trimmed = 0;
+  int iterations = 0;  // of the queueing fixed point
 };
+// The TTFT queueing term depends on the overheads (a prompt's step time, the request cycle), so the
+// linear fit iterates from zero overheads to a fixed point: the result depends on the observations'
+// step costs alone, not on the parameters they were simulated with.
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs);
+
+// The simulated benchmark's {ttft_s, tpot_s} under `p`, the TTFT queueing term recomputed at `p`
+// (benchmark_queue_s).
+std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p);
 
 // The analytic estimate (perf::estimate_serving, benchmark mode) of an observation's row under `p`:
 // {ttft_s, tpot_s}.
