@@ -24,10 +24,19 @@ double p99_slot_wait_s(double lambda, double service_s, double slots) {
   const double c = std::max(1.0, std::floor(slots));
   const double a = lambda / mu;  // offered load in slots
   if (a >= c) return INFINITY;
-  // Erlang C via the numerically stable Erlang B recursion.
-  double b = 1.0;
-  for (int k = 1; k <= int(c); ++k) b = a * b / (k + a * b);
+  // Erlang C via the Erlang B recursion in its reciprocal form, 1/B(k) = 1 + (k/a) / B(k-1): one
+  // multiply-add per slot instead of a division (the planner's hottest loop). It overflows to
+  // infinity only where B is far below anything that matters (B -> 0, so no wait).
+  // Erlang B falls with every slot added and Erlang C <= B / (1 - rho), so once B(k) <= 0.01 (1 - rho)
+  // the answer is "no wait" and the remaining slots need not be visited.
   const double rho = a / c;
+  const double inv_a = 1.0 / a, r_done = 100.0 / (1.0 - rho);
+  double r = 1.0;
+  for (int k = 1; k <= int(c); ++k) {
+    r = 1.0 + k * inv_a * r;
+    if (r >= r_done) return 0.0;
+  }
+  const double b = 1.0 / r;
   const double erlang_c = b / (1.0 - rho + rho * b);
   if (erlang_c <= 0.01) return 0.0;
   // P(W > t) = C e^{-(c mu - lambda) t}; deterministic service halves the wait (Allen-Cunneen, cs^2 = 0).
@@ -259,7 +268,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           dl.pp = pp;
           std::optional<perf::StepEstimator> est;
           try {
-            est.emplace(model, dl);
+            est.emplace(model, std::move(dl));
           } catch (const ConfigError& e) {
             c.reason = e.reason();
             res.rejected.push_back(c);

@@ -58,7 +58,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.hardware = hw.name;
   e.runtime = est.runtime();
   e.runtime_version = dep.runtime_version;
-  e.step_model = est.kernel_model() ? est.kernel_model()->describe() : "roofline calibration (fitted efficiency and overheads)";
+  if (detail)
+    e.step_model = est.kernel_model() ? est.kernel_model()->describe() : "roofline calibration (fitted efficiency and overheads)";
   e.calibration_source = est.calibration_source();
   e.chips = dep.chips();
   e.tp = dep.tp;
@@ -81,9 +82,11 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.prefill.bound = e.prefill.detail.bound;
   }
 
+  // Benchmark mode (kernel path) prices its own decode step at the batch that runs at once, below.
+  const bool benchmark_mode = est.kernel_model() != nullptr && !dep.speculative && dep.pp == 1;
   // Decode step of a micro-batch at the mean context.
-  double t_d = total_time(mean_decode_cost(est, micro, I, O), p);
-  if (detail) {
+  double t_d = benchmark_mode ? 0.0 : total_time(mean_decode_cost(est, micro, I, O), p);
+  if (detail && !benchmark_mode) {
     e.decode.detail = est.explain(BatchShape::decode(micro, I + O / 2.0));
     e.decode.bound = e.decode.detail.bound;
   }
@@ -107,7 +110,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double t_verify = est.cost(verify).time(p);
     tokens_per_step = sd.expected_tokens();
     t_d = (sd.k * t_draft + t_verify) / tokens_per_step;
-    e.notes.push_back(fmt::format("speculative decoding: draft {} k={} acceptance={:.2f} -> {:.2f} tokens per target "
+    if (detail)
+      e.notes.push_back(fmt::format("speculative decoding: draft {} k={} acceptance={:.2f} -> {:.2f} tokens per target "
                                   "step; draft step {}, verify step {}",
                                   sd.draft.name, sd.k, sd.acceptance, tokens_per_step,
                                   common::format_seconds(t_draft), common::format_seconds(t_verify)));
@@ -115,7 +119,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.spec_tokens_per_step = tokens_per_step;
   e.decode.step_s = t_d;
 
-  if (est.kernel_model() != nullptr && !dep.speculative && dep.pp == 1) {
+  if (benchmark_mode) {
     // Benchmark mode (closed loop, C users, zero think time), the analytic counterpart of
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
     const auto& sc = dep.scheduler;
@@ -160,7 +164,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double x = R / e2e_engine;  // requests/s
       const double wait = std::max(0.0, B / x - e2e_engine);
       ttft += wait;
-      e.notes.push_back(fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
+      if (detail)
+        e.notes.push_back(fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
                                     R, B, common::format_seconds(wait)));
     }
     // Client-side time outside the engine (HTTP, tokenization, streaming).
@@ -169,7 +174,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
     e.throughput_tok_s = B * O / e.e2e_s;
     e.per_user_tok_s = 1.0 / e.tpot_s;
-    e.notes.push_back(fmt::format(
+    if (detail)
+      e.notes.push_back(fmt::format(
         "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
         "`--simulate` runs the same loop in the discrete-event simulator",
         B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
@@ -223,7 +229,7 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
     x.tp = tp;
     x.pp = pp;
     try {
-      StepEstimator e(m, x, /*bind_kernels=*/false);
+      StepEstimator e(m, std::move(x), /*bind_kernels=*/false);
       return e.memory_fit(kv_tokens, max_step_tokens).fits;
     } catch (const common::ConfigError&) {
       return false;

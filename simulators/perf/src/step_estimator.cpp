@@ -138,7 +138,9 @@ StepCost StepCost::scaled(double f) const {
   return s;
 }
 
-StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d, bool bind_kernels) : model_(m), dep_(d) {
+StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bind_kernels)
+    : model_(m), dep_(std::move(dep)) {
+  const Deployment& d = dep_;
   validate_deployment(m, d);
   const auto& hw = d.hardware;
   if (const auto* cal = hw.calibration(d.runtime)) {
@@ -180,13 +182,13 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, const Deployment& d, boo
   kv_shard_ = m.is_mla() ? 1.0 : double(std::min(d.tp, m.num_kv_heads));
   if (d.kernel_model && bind_kernels) {
     std::shared_ptr<const hwprofiles::KernelTableSet> tables;
-    hwprofiles::HardwareProfile source = hw;
+    const hwprofiles::HardwareProfile* source = &hw;  // the chip the tables were measured on
     if (!d.kernel_tables.empty()) {
       tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables);
       if (!d.kernel_tables_hardware.empty() && d.kernel_tables_hardware != hw.name)
-        source = hwprofiles::HardwareCatalog::shipped().get(d.kernel_tables_hardware);
+        source = &hwprofiles::HardwareCatalog::shipped().get(d.kernel_tables_hardware);
     }
-    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), source, EfficiencyModel::shipped());
+    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped());
   }
 }
 

@@ -61,8 +61,9 @@ struct Estimate {
   std::vector<std::string> notes;
 };
 
-// `detail` = false skips the per-op breakdowns (prefill / decode `detail`), for callers that only need
-// the latencies (the planner's sizing search).
+// `detail` = false skips the per-op breakdowns (prefill / decode `detail`), the step-model description
+// and the explanatory notes (memory-fit messages are kept), for callers that only need the numbers
+// (the planner's sizing search).
 Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool detail = true);
 
 // Largest number of tokens one step carries, which sizes the transient activation buffers: a whole

@@ -118,7 +118,7 @@ class StepEstimator {
  public:
   // Validates; throws ConfigError. `bind_kernels` = false skips binding the kernel tables (memory-fit
   // checks of the layout search need no step times).
-  StepEstimator(const model::ModelSpec& m, const Deployment& d, bool bind_kernels = true);
+  StepEstimator(const model::ModelSpec& m, Deployment d, bool bind_kernels = true);
 
   // On the kernel path the roofline terms (compute_s / memory_s, flops, bytes) are left empty here
   // (explain() fills them to name the bound); the time is the same.
