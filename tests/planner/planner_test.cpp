@@ -112,6 +112,35 @@ TEST(Planner, ErlangWaitIsZeroAtLightLoadAndGrowsWithLoad) {
   EXPECT_TRUE(std::isinf(planner::p99_slot_wait_s(9.0, 1.0, 8)));
 }
 
+// Oracle: Erlang C from its closed form, C = (a^c/c!) / (1 - rho) / (sum_{k<c} a^k/k! + (a^c/c!) / (1 - rho)),
+// summed in log space, then the same P99 tail as the planner (0.5 ln(C / 0.01) / (c mu - lambda)).
+// The planner's division-free recursion with its early "no wait" exit must agree on a grid of slot
+// counts (1-1024) and loads (1%-99.9% of the slots).
+TEST(Planner, ErlangWaitMatchesTheClosedForm) {
+  auto oracle = [](double lambda, double service, int c) {
+    const double a = lambda * service, rho = a / c;
+    double log_max = -INFINITY;
+    std::vector<double> terms;
+    for (int k = 0; k <= c; ++k) terms.push_back(k * std::log(a) - std::lgamma(k + 1.0));
+    terms.back() -= std::log(1.0 - rho);
+    for (double t : terms) log_max = std::max(log_max, t);
+    double sum = 0;
+    for (double t : terms) sum += std::exp(t - log_max);
+    const double erlang_c = std::exp(terms.back() - log_max) / sum;
+    if (erlang_c <= 0.01) return 0.0;
+    return 0.5 * std::log(erlang_c / 0.01) / (c / service - lambda);
+  };
+  int nonzero = 0;
+  for (int c : {1, 2, 3, 8, 31, 64, 100, 256, 1024})
+    for (double load : {0.01, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99, 0.999}) {
+      const double service = 2.5, lambda = load * c / service;
+      const double got = planner::p99_slot_wait_s(lambda, service, c), want = oracle(lambda, service, c);
+      if (want > 0) ++nonzero;
+      EXPECT_NEAR(got, want, 1e-9 + 1e-9 * want) << "slots " << c << " load " << load;
+    }
+  EXPECT_GT(nonzero, 20);  // the grid exercises the tail, not only the "no wait" exit
+}
+
 // The best plan is never beaten by any candidate the planner rejected as costlier.
 TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
   auto req = chat_request();
