@@ -41,7 +41,17 @@ Json hardware_summary(const hwprofiles::HardwareProfile& h) {
           {"memory_gb", h.memory_bytes() / 1e9},
           {"memory_bw_gb_s", h.memory_bw() / 1e9},
           {"tdp_w", h.tdp_w},
-          {"on_demand_usd_per_hour", h.on_demand_usd_per_hour},
+          {"prices", [&] {
+             Json p = Json::object();
+             for (const auto& t : hwprofiles::cloud_tier_names()) {
+               const auto& q = h.prices.cloud(static_cast<hwprofiles::CloudTier>(&t - &hwprofiles::cloud_tier_names()[0]));
+               if (q.known()) p[t] = {{"usd_per_chip_hour", q.usd}, {"provider", q.provider}, {"as_of", q.as_of}};
+             }
+             if (!h.prices.no_cloud_price.empty()) p["no_cloud_price"] = h.prices.no_cloud_price;
+             if (h.prices.purchase.known()) p["purchase_usd"] = {{"value", h.prices.purchase.usd}, {"as_of", h.prices.purchase.as_of}};
+             if (h.prices.server_share.known()) p["server_share_usd"] = h.prices.server_share.usd;
+             return p;
+           }()},
           {"runtimes", [&] {
              Json r = Json::array();
              for (const auto& c : h.calibrations) r.push_back(c.runtime);
@@ -76,7 +86,8 @@ int hardware_list(bool json) {
     fmt::print("{}\n", arr.dump(2));
     return 0;
   }
-  Table t({"name", "kind", "vendor", "16-bit TFLOP/s", "memory", "GB/s", "TDP W", "$/h", "runtimes (calibration)"});
+  Table t({"name", "kind", "vendor", "16-bit TFLOP/s", "memory", "GB/s", "TDP W", "on-demand $/h (as of)", "purchase $",
+           "runtimes (calibration)"});
   for (const auto& n : cat.names()) {
     const auto& h = cat.get(n);
     std::vector<std::string> rts;
@@ -85,7 +96,9 @@ int hardware_list(bool json) {
            fmt::format("{:.0f}", std::max(h.peak(common::DType::bf16), h.peak(common::DType::fp16)) / 1e12),
            common::format_bytes(h.memory_bytes()), fmt::format("{:.0f}", h.memory_bw() / 1e9),
            fmt::format("{:.0f}", h.tdp_w),
-           h.on_demand_usd_per_hour > 0 ? fmt::format("{:.2f}", h.on_demand_usd_per_hour) : "-",
+           h.prices.on_demand.known() ? fmt::format("{:.2f} ({})", h.prices.on_demand.usd, h.prices.on_demand.as_of)
+                                      : (h.prices.rented() ? "other tiers" : "no public price"),
+           h.prices.purchase.known() ? fmt::format("{:.0f}", h.prices.purchase.usd) : "-",
            common::join(rts, ", ")});
   }
   fmt::print("{}(* = borrowed: family or cross-family default, not measured on this hardware)\n", t.render());

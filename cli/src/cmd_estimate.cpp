@@ -204,7 +204,7 @@ int cmd_compare(const ArgList& argv) {
   common::Json out = common::Json::array();
   Table t({"hardware", "chips", "runtime", "fits", "TTFT", "TPOT", "tok/s", "$/1K out", "J/tok", "kW", "bound (p/d)"});
   std::vector<std::string> problems;
-  bool any_borrowed = false, any_other_price = false;
+  bool any_borrowed = false, any_unpriced = false;
   for (const auto& raw : names) {
     const std::string name = common::trim(raw);
     try {
@@ -215,12 +215,11 @@ int cmd_compare(const ArgList& argv) {
       j["layout"] = p.layout_note;
       out.push_back(j);
       const bool borrowed = !perf::basis_is_measured(p.runtime.basis);
-      const bool other_price = e.usd_per_hour > 0 && e.price_basis != "on-demand";
       any_borrowed = any_borrowed || borrowed;
-      any_other_price = any_other_price || other_price;
+      any_unpriced = any_unpriced || e.usd_per_hour <= 0;
       t.add({e.hardware, std::to_string(e.chips), e.runtime + (borrowed ? "*" : ""), e.fits ? "yes" : "NO",
              format_seconds(e.ttft_s), format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
-             e.usd_per_hour > 0 ? fmt::format("{:.5f}{}", e.usd_per_1k_tokens, other_price ? "+" : "") : "n/a",
+             e.usd_per_hour > 0 ? fmt::format("{:.5f}", e.usd_per_1k_tokens) : "n/a",
              fmt::format("{:.3f}", e.joules_per_token), fmt::format("{:.2f}", e.power_w / 1e3),
              fmt::format("{}/{}", perf::bound_name(e.prefill.bound), perf::bound_name(e.decode.bound))});
       if (!e.fits) problems.push_back(fmt::format("{}: {}", e.hardware, e.memory.message));
@@ -238,8 +237,9 @@ int cmd_compare(const ArgList& argv) {
   if (any_borrowed)
     fmt::print("* calibration not measured on this hardware with this runtime: borrowed from the family, transferred "
                "from another chip, or a cross-family default; `infersim estimate ... ` prints its source\n");
-  if (any_other_price)
-    fmt::print("+ no on-demand price in the profile: reserved price, or purchase price amortised over 4 years\n");
+  if (any_unpriced)
+    fmt::print("n/a: no public cloud on-demand price (this table never mixes price bases); `infersim workloads compare` "
+               "and `infersim plan` cost other tiers and owned all-in\n");
   for (const auto& p : problems) fmt::print("note: {}\n", p);
   return 0;
 }

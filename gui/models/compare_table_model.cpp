@@ -183,7 +183,7 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
     case TtftCol: return fmtSeconds(e.ttft_s);
     case TpotCol: return fmtSeconds(e.tpot_s);
     case ThroughputCol: return fmtNum(e.throughput_tok_s, 0);
-    case UsdCol: return std::isnan(v) ? QStringLiteral("n/a") : QStringLiteral("%1%2").arg(v, 0, 'f', 5).arg(e.price_basis != "on-demand" ? "+" : "");
+    case UsdCol: return std::isnan(v) ? QStringLiteral("n/a") : QStringLiteral("%1").arg(v, 0, 'f', 5);
     case JoulesCol: return fmtNum(e.joules_per_token, 3);
     case KwCol: return fmtNum(e.power_w / 1e3, 2);
     case BoundCol:
@@ -224,7 +224,7 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
       "Time to first token of one request at this concurrency (seconds, analytic mean)",
       "Time per output token after the first (seconds, analytic mean)",
       "Output tokens per second of one replica (tokens/s)",
-      "USD per 1,000 output tokens at the on-demand price, replica fully loaded (+ = reserved/amortised price)",
+      "USD per 1,000 output tokens at the public on-demand price, replica fully loaded (n/a: no public on-demand price)",
       "Energy per output token (joules), chip power only",
       "Replica chip power at this load (kilowatts)",
       "Which roofline bound limits the prefill / decode step",

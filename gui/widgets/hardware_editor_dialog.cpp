@@ -33,7 +33,8 @@ std::string pointer_for_check_message(const std::string& m) {
   if (has("prefill power")) return "/power/prefill_w";
   if (has("host_link")) return "/host_link";
   if (has("domain_size")) return "/scale_up/domain_size";
-  if (has("reserved $/hour")) return "/price/reserved_usd_per_hour";
+  if (has("1-year commitment $/hour")) return "/price/cloud/commit_1y";
+  if (has("3-year commitment $/hour")) return "/price/cloud/commit_3y";
   if (has("efficiency.compute_fraction")) return "/efficiency/compute_fraction";
   if (has("efficiency.memory_fraction")) return "/efficiency/memory_fraction";
   if (has("efficiency.interconnect_fraction")) return "/efficiency/interconnect_fraction";

@@ -168,9 +168,10 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   pricingMode_->setToolTip(tr("Cloud: chips x $/chip-hour of the tier. Owned: capex amortised + energy + hosting + network + software"));
   cloudTier_ = new QComboBox(prBox);
   cloudTier_->addItem(tr("on-demand"), QStringLiteral("on_demand"));
-  cloudTier_->addItem(tr("reserved"), QStringLiteral("reserved"));
+  cloudTier_->addItem(tr("1-year commitment"), QStringLiteral("commit_1y"));
+  cloudTier_->addItem(tr("3-year commitment"), QStringLiteral("commit_3y"));
   cloudTier_->addItem(tr("spot"), QStringLiteral("spot"));
-  cloudTier_->setToolTip(tr("Which price of the hardware profile is used; a chip without that price is rejected"));
+  cloudTier_->setToolTip(tr("Which price of the hardware profile is used; a rented chip without that price is rejected, a chip no cloud rents is costed owned (labelled)"));
   pf->addRow(tr("Mode"), pricingMode_);
   pf->addRow(tr("Cloud tier"), cloudTier_);
   ownedBox_ = new QGroupBox(tr("Owned hardware assumptions"), prBox);

@@ -78,7 +78,7 @@ HardwareEntry hardware_entry(const std::string& name_or_path) {
   e.memory_bytes = h.memory_bytes();
   e.memory_bw = h.memory_bw();
   e.tdp_w = h.tdp_w;
-  e.usd_per_hour = h.on_demand_usd_per_hour;
+  e.usd_per_hour = h.prices.on_demand.usd;  // 0: no public on-demand price
   if (!hwprofiles::HardwareCatalog::shipped().contains(name_or_path)) {
     e.name = name_or_path;
     e.user_profile = true;

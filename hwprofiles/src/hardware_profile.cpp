@@ -111,9 +111,13 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
   bad(h.host_link_effective_bytes_per_s > h.host_link_bw_bytes_per_s * 1.0001 && h.host_link_bw_bytes_per_s > 0,
       "host_link: effective bandwidth exceeds the nominal bandwidth");
   bad(h.scale_up_domain < 1, "scale_up.domain_size must be >= 1");
-  bad(h.reserved_usd_per_hour > 0 && h.on_demand_usd_per_hour > 0 &&
-          h.reserved_usd_per_hour > h.on_demand_usd_per_hour * 1.0001,
-      "price: reserved $/hour exceeds on-demand");
+  {
+    const auto& P = h.prices;
+    bad(P.commit_1y.known() && P.on_demand.known() && P.commit_1y.usd > P.on_demand.usd * 1.0001,
+        "price: 1-year commitment $/hour exceeds on-demand");
+    bad(P.commit_3y.known() && P.commit_1y.known() && P.commit_3y.usd > P.commit_1y.usd * 1.0001,
+        "price: 3-year commitment $/hour exceeds the 1-year one");
+  }
   auto frac = [&](double f, const char* what) {
     bad(!(f > 0 && f <= 1.0), fmt::format("{} must be in (0, 1], got {}", what, f));
   };

@@ -48,6 +48,64 @@ std::optional<double> sourced(JsonReader& r, const std::string& key, HardwarePro
   return x;
 }
 
+// Reads one dated price {"<value_key>": x, "as_of": "YYYY-MM[-DD]", "source": "[TAG] ...",
+// "provider": "..." (cloud quotes), "note": "..."}; null or absent = no price.
+PriceQuote quote(JsonReader& r, const std::string& key, const char* value_key, bool cloud, HardwareProfile& h,
+                 double min, double max) {
+  PriceQuote q;
+  auto c = r.optional_child(key);
+  if (!c) return q;
+  q.usd = c->number(value_key, min, max);
+  q.as_of = c->string("as_of");
+  if (!valid_price_date(q.as_of))
+    c->fail("as_of", fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", q.as_of));
+  q.source = c->string("source");
+  if (!has_source_tag(q.source))
+    c->fail("source", fmt::format("source '{}' must start with one of {}", q.source, common::join(source_tags(), " ")));
+  if (cloud) {
+    q.provider = c->string("provider");
+    if (q.provider.empty()) c->fail("provider", "must name who rents the chip at this price");
+  } else {
+    q.provider = c->string_or("provider", "");
+  }
+  c->string_or("note", "");
+  c->finish();
+  h.sources[r.pointer(key)] = q.source;
+  return q;
+}
+
+void read_prices(JsonReader& p, HardwareProfile& h) {
+  for (const char* old : {"on_demand_usd_per_hour", "reserved_usd_per_hour", "spot_usd_per_hour", "purchase_usd"})
+    if (p.has(old))
+      p.fail(old, "a price of the old single-level format: use price.cloud.<tier> {usd_per_chip_hour, provider, "
+                  "as_of, source} and price.owned.purchase_usd {value, as_of, source} (docs/hwprofile-format.md)");
+  auto& pr = h.prices;
+  if (auto c = p.optional_child("cloud")) {
+    pr.on_demand = quote(*c, "on_demand", "usd_per_chip_hour", true, h, 1e-6, 1e7);
+    pr.commit_1y = quote(*c, "commit_1y", "usd_per_chip_hour", true, h, 1e-6, 1e7);
+    pr.commit_3y = quote(*c, "commit_3y", "usd_per_chip_hour", true, h, 1e-6, 1e7);
+    pr.spot = quote(*c, "spot", "usd_per_chip_hour", true, h, 1e-6, 1e7);
+    c->finish();
+  }
+  pr.no_cloud_price = p.string_or("no_cloud_price", "");
+  if (!pr.rented() && pr.no_cloud_price.empty())
+    p.fail("no_cloud_price", "no cloud price is given: say why (not rented publicly, or rented without a public price)");
+  if (pr.rented() && !pr.no_cloud_price.empty())
+    p.fail("no_cloud_price", "a cloud price is given: remove no_cloud_price");
+  if (auto o = p.optional_child("owned")) {
+    pr.purchase = quote(*o, "purchase_usd", "value", false, h, 1e-3, 1e10);
+    pr.server_share = quote(*o, "server_share_usd", "value", false, h, 1e-3, 1e10);
+    pr.owned_tco_reference = quote(*o, "reference_tco_usd_per_hour", "value", false, h, 1e-6, 1e7);
+    pr.no_purchase_price = o->string_or("no_purchase_price", "");
+    o->finish();
+  }
+  if (!pr.purchase.known() && pr.no_purchase_price.empty())
+    p.fail("owned", "no purchase price is given: set owned.no_purchase_price to say why");
+  if (pr.server_share.known() && !pr.purchase.known())
+    p.fail("owned", "server_share_usd needs purchase_usd (the chip's own price)");
+  p.finish();
+}
+
 }  // namespace
 
 HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
@@ -136,13 +194,7 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
     h.all_in_w = sourced(p, "all_in_kw", h, 1e-6, 1e6).value_or(0) * 1e3;
     p.finish();
   }
-  if (auto p = r.optional_child("price")) {
-    h.on_demand_usd_per_hour = sourced(*p, "on_demand_usd_per_hour", h, 1e-6, 1e7).value_or(0);
-    h.reserved_usd_per_hour = sourced(*p, "reserved_usd_per_hour", h, 1e-6, 1e7).value_or(0);
-    h.spot_usd_per_hour = sourced(*p, "spot_usd_per_hour", h, 1e-6, 1e7).value_or(0);
-    h.purchase_usd = sourced(*p, "purchase_usd", h, 1e-3, 1e10).value_or(0);
-    p->finish();
-  }
+  if (auto p = r.optional_child("price")) read_prices(*p, h);
   if (auto e = r.optional_child("efficiency")) {
     auto& d = h.datasheet_efficiency;
     d.compute_fraction = sourced(*e, "compute_fraction", h, 1e-4, 1.0).value_or(d.compute_fraction);
@@ -228,12 +280,25 @@ Json hardware_to_json(const HardwareProfile& h) {
   put(p, h, "/power", "decode_w", h.decode_w);
   put(p, h, "/power", "all_in_kw", h.all_in_w / 1e3);
   j["power"] = p;
-  Json pr = Json::object();
-  put(pr, h, "/price", "on_demand_usd_per_hour", h.on_demand_usd_per_hour);
-  put(pr, h, "/price", "reserved_usd_per_hour", h.reserved_usd_per_hour);
-  put(pr, h, "/price", "spot_usd_per_hour", h.spot_usd_per_hour);
-  put(pr, h, "/price", "purchase_usd", h.purchase_usd);
-  if (!pr.empty()) j["price"] = pr;
+  {
+    const auto& P = h.prices;
+    auto q = [](const PriceQuote& x, const char* value_key) {
+      Json o = {{value_key, x.usd}, {"as_of", x.as_of}, {"source", x.source}};
+      if (!x.provider.empty()) o["provider"] = x.provider;
+      return o;
+    };
+    Json pr = Json::object(), cloud = Json::object(), owned = Json::object();
+    for (auto t : {CloudTier::on_demand, CloudTier::commit_1y, CloudTier::commit_3y, CloudTier::spot})
+      if (P.cloud(t).known()) cloud[cloud_tier_name(t)] = q(P.cloud(t), "usd_per_chip_hour");
+    if (!cloud.empty()) pr["cloud"] = cloud;
+    if (!P.no_cloud_price.empty()) pr["no_cloud_price"] = P.no_cloud_price;
+    if (P.purchase.known()) owned["purchase_usd"] = q(P.purchase, "value");
+    if (P.server_share.known()) owned["server_share_usd"] = q(P.server_share, "value");
+    if (P.owned_tco_reference.known()) owned["reference_tco_usd_per_hour"] = q(P.owned_tco_reference, "value");
+    if (!P.no_purchase_price.empty()) owned["no_purchase_price"] = P.no_purchase_price;
+    if (!owned.empty()) pr["owned"] = owned;
+    if (!pr.empty()) j["price"] = pr;
+  }
   Json e;
   put(e, h, "/efficiency", "compute_fraction", h.datasheet_efficiency.compute_fraction);
   put(e, h, "/efficiency", "memory_fraction", h.datasheet_efficiency.memory_fraction);

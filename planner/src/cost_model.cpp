@@ -25,16 +25,55 @@ PowerBreakdown power_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& 
     p.joules_per_output_token = p.facility_kw * 1e3 / l.output_tok_s;
     p.tokens_per_s_per_mw = l.output_tok_s / (p.facility_kw / 1e3);
   }
+  if (l.output_tok_s + l.input_tok_s > 0) p.joules_per_token = p.facility_kw * 1e3 / (l.output_tok_s + l.input_tok_s);
   return p;
 }
 
+std::string stale_price_note(const hwprofiles::PriceQuote& q, const std::string& what, const Pricing& pricing) {
+  const int age = hwprofiles::months_between(q.as_of, pricing.price_date);
+  if (age < 0 || age <= pricing.stale_after_months) return "";
+  return fmt::format("{} is from {}, {} months before {}: older than {} months, check it", what, q.as_of, age,
+                     pricing.price_date, pricing.stale_after_months);
+}
+
+namespace {
+struct OwnedHour {
+  double capex = 0, maintenance = 0, energy = 0, hosting = 0, network = 0, software = 0;
+  double total() const { return capex + maintenance + energy + hosting + network + software; }
+};
+// `chips` chips drawing `facility_kw` in all (host overhead and PUE included).
+OwnedHour owned_hour(const hwprofiles::HardwareProfile& hw, double chips, double facility_kw, const Pricing& pricing) {
+  OwnedHour o;
+  const double capex_per_chip = hw.prices.purchase.usd + hw.prices.server_share.usd;
+  o.capex = chips * capex_per_chip / (pricing.depreciation_years * HOURS_PER_YEAR);
+  o.maintenance = chips * capex_per_chip * pricing.maintenance_fraction_per_year / HOURS_PER_YEAR;
+  o.energy = facility_kw * pricing.usd_per_kwh;
+  const double provisioned_kw = chips * (hw.tdp_w + pricing.host_overhead_w_per_chip) / 1e3;
+  o.hosting = provisioned_kw * pricing.hosting_usd_per_kw_month / HOURS_PER_MONTH;
+  o.network = chips * pricing.network_usd_per_chip_month / HOURS_PER_MONTH;
+  o.software = chips * pricing.software_usd_per_chip_month / HOURS_PER_MONTH;
+  return o;
+}
+}  // namespace
+
+double owned_chip_hour_usd(const hwprofiles::HardwareProfile& hw, double chip_w, const Pricing& pricing) {
+  if (!hw.prices.purchase.known()) return 0.0;
+  const double facility_kw = (chip_w + pricing.host_overhead_w_per_chip) * pricing.pue / 1e3;
+  return owned_hour(hw, 1.0, facility_kw, pricing).total();
+}
+
 double chip_hour_price(const hwprofiles::HardwareProfile& hw, CloudTier tier, std::string& basis) {
-  const double price = tier == CloudTier::on_demand ? hw.on_demand_usd_per_hour
-                       : tier == CloudTier::reserved ? hw.reserved_usd_per_hour
-                                                     : hw.spot_usd_per_hour;
-  basis = price > 0 ? fmt::format("cloud {}", cloud_tier_name(tier))
-                    : fmt::format("no cloud {} price for {} in its profile", cloud_tier_name(tier), hw.name);
-  return price;
+  const auto& q = hw.prices.cloud(tier);
+  if (q.known()) {
+    basis = fmt::format("cloud {} ({}, {})", hwprofiles::cloud_tier_label(tier), q.provider, q.as_of);
+    return q.usd;
+  }
+  if (!hw.prices.rented())
+    basis = fmt::format("no public cloud price for {}: {}", hw.name, hw.prices.no_cloud_price);
+  else
+    basis = fmt::format("no public cloud {} price for {} (other tiers are not substituted)",
+                        hwprofiles::cloud_tier_label(tier), hw.name);
+  return 0.0;
 }
 
 CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l, const PowerBreakdown& power,
@@ -42,33 +81,68 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
   CostBreakdown c;
   const double chips = l.chips_per_replica * l.replicas;
   c.tco_years = pricing.tco_years;
+  const std::string owned_basis = fmt::format("owned all-in ({:g}-year life, {:g}%/year maintenance, ${:g}/kWh, PUE {:g})",
+                                              pricing.depreciation_years, 100 * pricing.maintenance_fraction_per_year,
+                                              pricing.usd_per_kwh, pricing.pue);
+  auto cost_owned = [&] {
+    c.priced = hw.prices.purchase.known();
+    c.basis_kind = "owned";
+    if (!c.priced) {
+      c.notes.push_back(fmt::format("no purchase price for {}: {}", hw.name, hw.prices.no_purchase_price));
+      return;
+    }
+    c.price_as_of = hw.prices.purchase.as_of;
+    if (auto n = stale_price_note(hw.prices.purchase, fmt::format("{} purchase price", hw.name), pricing); !n.empty()) {
+      c.price_stale = true;
+      c.notes.push_back(n);
+    }
+    if (!hw.prices.server_share.known())
+      c.notes.push_back(fmt::format("{}: no server-share price in the profile; chip capex only", hw.name));
+    const auto o = owned_hour(hw, chips, power.facility_kw, pricing);
+    c.tco_capex_usd = chips * (hw.prices.purchase.usd + hw.prices.server_share.usd);
+    c.capex_usd_per_hour = o.capex;
+    c.maintenance_usd_per_hour = o.maintenance;
+    c.energy_usd_per_hour = o.energy;
+    c.hosting_usd_per_hour = o.hosting;
+    c.network_usd_per_hour = o.network;
+    c.software_usd_per_hour = o.software;
+    c.usd_per_hour = o.total();
+    c.tco_opex_usd = (o.total() - o.capex) * HOURS_PER_YEAR * pricing.tco_years;
+    // Capex of chips whose economic life is longer than the TCO window still counts in full: they
+    // were bought.
+  };
   if (pricing.mode == PricingMode::cloud) {
     std::string basis;
     const double price = chip_hour_price(hw, pricing.cloud_tier, basis);
-    c.basis = basis;
-    c.priced = price > 0;
-    if (!c.priced) c.notes.push_back(basis);
-    c.rental_usd_per_hour = chips * price;
-    c.usd_per_hour = c.rental_usd_per_hour;
-    c.tco_opex_usd = c.usd_per_hour * HOURS_PER_YEAR * pricing.tco_years;
+    if (price > 0) {
+      c.basis = basis;
+      c.basis_kind = fmt::format("cloud {}", hwprofiles::cloud_tier_name(pricing.cloud_tier));
+      const auto& q = hw.prices.cloud(pricing.cloud_tier);
+      c.price_as_of = q.as_of;
+      if (auto n = stale_price_note(q, fmt::format("{} {} price", hw.name, hwprofiles::cloud_tier_label(pricing.cloud_tier)),
+                                    pricing);
+          !n.empty()) {
+        c.price_stale = true;
+        c.notes.push_back(n);
+      }
+      c.rental_usd_per_hour = chips * price;
+      c.usd_per_hour = c.rental_usd_per_hour;
+      c.tco_opex_usd = c.usd_per_hour * HOURS_PER_YEAR * pricing.tco_years;
+    } else if (!hw.prices.rented()) {
+      // Not rented at a public price: owned cost only, labelled, rather than missing from the table.
+      c.owned_only = true;
+      c.notes.push_back(basis);
+      cost_owned();
+      c.basis = c.priced ? fmt::format("owned cost only (no public cloud price): {}", owned_basis) : basis;
+    } else {
+      c.basis = basis;
+      c.basis_kind = fmt::format("cloud {}", hwprofiles::cloud_tier_name(pricing.cloud_tier));
+      c.priced = false;
+      c.notes.push_back(basis);
+    }
   } else {
-    c.basis = fmt::format("owned ({:g}-year depreciation, ${:g}/kWh, PUE {:g})", pricing.depreciation_years,
-                          pricing.usd_per_kwh, pricing.pue);
-    c.priced = hw.purchase_usd > 0;
-    if (!c.priced) c.notes.push_back(fmt::format("{} has no purchase price: capex counted as 0", hw.name));
-    c.tco_capex_usd = chips * hw.purchase_usd;
-    c.capex_usd_per_hour = c.tco_capex_usd / (pricing.depreciation_years * HOURS_PER_YEAR);
-    c.energy_usd_per_hour = power.facility_kw * pricing.usd_per_kwh;
-    const double provisioned_kw = chips * (hw.tdp_w + pricing.host_overhead_w_per_chip) / 1e3;
-    c.hosting_usd_per_hour = provisioned_kw * pricing.hosting_usd_per_kw_month / HOURS_PER_MONTH;
-    c.network_usd_per_hour = chips * pricing.network_usd_per_chip_month / HOURS_PER_MONTH;
-    c.software_usd_per_hour = chips * pricing.software_usd_per_chip_month / HOURS_PER_MONTH;
-    c.usd_per_hour = c.capex_usd_per_hour + c.energy_usd_per_hour + c.hosting_usd_per_hour + c.network_usd_per_hour +
-                     c.software_usd_per_hour;
-    c.tco_opex_usd = (c.energy_usd_per_hour + c.hosting_usd_per_hour + c.network_usd_per_hour + c.software_usd_per_hour) *
-                     HOURS_PER_YEAR * pricing.tco_years;
-    // Capex of chips whose economic life is longer than the TCO window still counts in full: they
-    // were bought.
+    c.basis = owned_basis;
+    cost_owned();
   }
   const bool already = std::find(pricing.current_runtimes.begin(), pricing.current_runtimes.end(), l.runtime) !=
                        pricing.current_runtimes.end();
@@ -84,8 +158,13 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
     c.usd_per_1k_output_phase = c.usd_per_hour * (1.0 - l.prefill_share) / (l.output_tok_s * 3600.0) * 1000.0;
   }
   if (l.input_tok_s > 0) c.usd_per_1k_input_phase = c.usd_per_hour * l.prefill_share / (l.input_tok_s * 3600.0) * 1000.0;
-  if (l.input_tok_s + l.output_tok_s > 0)
+  if (l.input_tok_s + l.output_tok_s > 0) {
     c.usd_per_1k_blended = c.usd_per_hour / ((l.input_tok_s + l.output_tok_s) * 3600.0) * 1000.0;
+    if (c.usd_per_hour > 0) c.tokens_per_usd = (l.input_tok_s + l.output_tok_s) * 3600.0 / c.usd_per_hour;
+  }
+  c.usd_per_1m_input = 1000.0 * c.usd_per_1k_input_phase;
+  c.usd_per_1m_output = 1000.0 * c.usd_per_1k_output_phase;
+  c.usd_per_1m_cached_input = c.usd_per_1m_input * std::clamp(l.cached_prefill_ratio, 0.0, 1.0);
   if (l.requests_s > 0) c.usd_per_request = c.usd_per_hour / (l.requests_s * 3600.0);
   return c;
 }

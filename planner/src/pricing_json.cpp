@@ -13,14 +13,6 @@ using common::Json;
 using common::JsonReader;
 
 const char* pricing_mode_name(PricingMode m) { return m == PricingMode::cloud ? "cloud" : "owned"; }
-const char* cloud_tier_name(CloudTier t) {
-  switch (t) {
-    case CloudTier::on_demand: return "on_demand";
-    case CloudTier::reserved: return "reserved";
-    case CloudTier::spot: return "spot";
-  }
-  return "?";
-}
 
 namespace {
 double sourced(JsonReader& r, const std::string& key, double min, double max, double fallback, Pricing& p) {
@@ -46,8 +38,12 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
   p.name = r.string_or("name", "custom");
   r.string_or("description", "");
   p.mode = r.one_of_or("mode", {"cloud", "owned"}, "cloud") == "owned" ? PricingMode::owned : PricingMode::cloud;
-  const std::string tier = r.one_of_or("cloud_tier", {"on_demand", "reserved", "spot"}, "on_demand");
-  p.cloud_tier = tier == "reserved" ? CloudTier::reserved : tier == "spot" ? CloudTier::spot : CloudTier::on_demand;
+  if (r.has("cloud_tier") && j.at("cloud_tier").is_string() && j.at("cloud_tier").get<std::string>() == "reserved")
+    r.fail("cloud_tier", "'reserved' meant an owner's cost for GPUs and a 1-year contract for TPUs: choose commit_1y or "
+                         "commit_3y (a cloud commitment), or mode \"owned\" (docs/pricing-format.md)");
+  const std::string tier = r.one_of_or("cloud_tier", hwprofiles::cloud_tier_names(), "on_demand");
+  for (std::size_t i = 0; i < hwprofiles::cloud_tier_names().size(); ++i)
+    if (hwprofiles::cloud_tier_names()[i] == tier) p.cloud_tier = static_cast<CloudTier>(i);
   if (auto o = r.optional_child("owned")) {
     p.depreciation_years = sourced(*o, "depreciation_years", 1, 10, p.depreciation_years, p);
     p.usd_per_kwh = sourced(*o, "usd_per_kwh", 0, 5, p.usd_per_kwh, p);
@@ -56,6 +52,8 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
     p.network_usd_per_chip_month = sourced(*o, "network_usd_per_chip_month", 0, 1e5, p.network_usd_per_chip_month, p);
     p.software_usd_per_chip_month = sourced(*o, "software_usd_per_chip_month", 0, 1e5, p.software_usd_per_chip_month, p);
     p.host_overhead_w_per_chip = sourced(*o, "host_overhead_w_per_chip", 0, 1e5, p.host_overhead_w_per_chip, p);
+    p.maintenance_fraction_per_year =
+        sourced(*o, "maintenance_fraction_per_year", 0, 1, p.maintenance_fraction_per_year, p);
     o->finish();
   }
   if (auto e = r.optional_child("engineering")) {
@@ -65,6 +63,10 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
     e->finish();
   }
   p.tco_years = r.number_or("tco_years", p.tco_years, 0.25, 20);
+  p.price_date = r.string_or("price_date", p.price_date);
+  if (!hwprofiles::valid_price_date(p.price_date))
+    r.fail("price_date", fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", p.price_date));
+  p.stale_after_months = int(r.number_or("stale_after_months", p.stale_after_months, 1, 120));
   p.target_utilisation = sourced(r, "target_utilisation", 0.05, 1.0, p.target_utilisation, p);
   r.finish();
   return p;
@@ -91,10 +93,13 @@ Json pricing_to_json(const Pricing& p) {
                 {"hosting_usd_per_kw_month", s("/owned/hosting_usd_per_kw_month", p.hosting_usd_per_kw_month)},
                 {"network_usd_per_chip_month", s("/owned/network_usd_per_chip_month", p.network_usd_per_chip_month)},
                 {"software_usd_per_chip_month", s("/owned/software_usd_per_chip_month", p.software_usd_per_chip_month)},
-                {"host_overhead_w_per_chip", s("/owned/host_overhead_w_per_chip", p.host_overhead_w_per_chip)}};
+                {"host_overhead_w_per_chip", s("/owned/host_overhead_w_per_chip", p.host_overhead_w_per_chip)},
+                {"maintenance_fraction_per_year", s("/owned/maintenance_fraction_per_year", p.maintenance_fraction_per_year)}};
   j["engineering"] = {{"usd_per_engineer_week", s("/engineering/usd_per_engineer_week", p.usd_per_engineer_week)},
                       {"current_runtimes", p.current_runtimes}};
   j["tco_years"] = p.tco_years;
+  j["price_date"] = p.price_date;
+  j["stale_after_months"] = p.stale_after_months;
   j["target_utilisation"] = s("/target_utilisation", p.target_utilisation);
   return j;
 }

@@ -34,8 +34,11 @@ void expect_rejected(const std::function<void(Json&)>& mutate, const std::string
 
 void walk_sources(const Json& j, const std::string& path, std::vector<std::string>& missing) {
   if (j.is_object()) {
-    if (j.contains("value")) {
+    if (j.contains("value") || j.contains("usd_per_chip_hour")) {
       if (!j.contains("source") || !hwprofiles::has_source_tag(j["source"].get<std::string>())) missing.push_back(path);
+      // Every price is dated as well (price.cloud.<tier>, price.owned.*).
+      if (path.rfind("/price", 0) == 0 && (!j.contains("as_of") || !hwprofiles::valid_price_date(j["as_of"].get<std::string>())))
+        missing.push_back(path + " (price without an as_of date)");
       return;
     }
     for (auto it = j.begin(); it != j.end(); ++it) walk_sources(it.value(), path + "/" + it.key(), missing);
@@ -66,9 +69,37 @@ TEST(HardwareProfile, BadInputIsRejectedWithPointer) {
   expect_rejected([](Json& j) { j["colour"] = "green"; }, "/colour");
   expect_rejected([](Json& j) { j["power"]["idle_w"]["value"] = 900; }, "idle");
   expect_rejected([](Json& j) { j["memory"]["main"]["bw_gb_s"]["value"] = 500000; }, "not physical");
-  expect_rejected([](Json& j) { j["price"]["reserved_usd_per_hour"] = {{"value", 9.0}, {"source", "[EST] x"}}; },
-                  "reserved");
+  // Prices: the old single-level format, a missing date / source / provider, and a price basis that
+  // is neither given nor explained are all rejected with the field's pointer.
+  expect_rejected([](Json& j) { j["price"]["on_demand_usd_per_hour"] = {{"value", 9.0}, {"source", "[EST] x"}}; },
+                  "/price/on_demand_usd_per_hour");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("as_of"); }, "/price/cloud/on_demand/as_of");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["as_of"] = "2025-26"; }, "/price/cloud/on_demand/as_of");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("source"); }, "/price/cloud/on_demand/source");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["source"] = "lambda.ai"; }, "/price/cloud/on_demand/source");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("provider"); }, "/price/cloud/on_demand/provider");
+  expect_rejected([](Json& j) { j["price"]["owned"]["purchase_usd"].erase("as_of"); }, "/price/owned/purchase_usd/as_of");
+  expect_rejected([](Json& j) { j["price"].erase("cloud"); }, "/price/no_cloud_price");
+  expect_rejected([](Json& j) { j["price"]["no_cloud_price"] = "sold as tokens"; }, "/price/no_cloud_price");
+  expect_rejected([](Json& j) { j["price"]["owned"].erase("purchase_usd"); }, "/price/owned");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["commit_1y"]["usd_per_chip_hour"] = 9.0; }, "1-year commitment");
   expect_rejected([](Json& j) { j["compute"] = Json::object(); }, "no compute dtype");
+}
+
+TEST(HardwareProfile, PricesCarryTierProviderDateAndSource) {
+  const auto h = hwprofiles::load_hardware_profile(data("hw/good.json"));
+  EXPECT_DOUBLE_EQ(h.prices.on_demand.usd, 2.0);
+  EXPECT_EQ(h.prices.on_demand.provider, "test cloud");
+  EXPECT_EQ(h.prices.on_demand.as_of, "2026-11");
+  EXPECT_DOUBLE_EQ(h.prices.commit_1y.usd, 1.5);
+  EXPECT_FALSE(h.prices.spot.known());
+  EXPECT_TRUE(h.prices.rented());
+  EXPECT_DOUBLE_EQ(h.prices.purchase.usd, 20000);
+  EXPECT_EQ(h.source_of("/price/cloud/on_demand"), "[EST] test");
+  // Round trip through the writer.
+  const auto again = hwprofiles::hardware_from_json(hwprofiles::hardware_to_json(h), "roundtrip");
+  EXPECT_EQ(again.prices.commit_1y.as_of, "2026-11");
+  EXPECT_EQ(again.prices.purchase.source, "[EST] test");
 }
 
 TEST(HardwareProfile, MatmulPeakPicksTheWiderOperand) {
@@ -96,6 +127,38 @@ TEST(HardwareCatalog, EveryShippedNumberHasASource) {
     EXPECT_TRUE(missing.empty()) << n << ": numbers without a tagged source: " << missing.front();
     EXPECT_TRUE(hwprofiles::check_hardware_profile(cat.get(n)).empty()) << n;
   }
+}
+
+// Issue 14's rule: every shipped chip states its price basis. A cloud price names its tier,
+// provider, date and source; a chip without one says why; the same for the purchase price. Prices in
+// one comparison are therefore always on a named basis (the cost model never substitutes one tier
+// or basis for another: planner tests).
+TEST(HardwareCatalog, EveryShippedPriceHasABasisADateAndASource) {
+  auto& cat = hwprofiles::HardwareCatalog::shipped();
+  int rented = 0;
+  for (const auto& n : cat.names()) {
+    const auto& P = cat.get(n).prices;
+    for (auto t : {hwprofiles::CloudTier::on_demand, hwprofiles::CloudTier::commit_1y, hwprofiles::CloudTier::commit_3y,
+                   hwprofiles::CloudTier::spot}) {
+      const auto& q = P.cloud(t);
+      if (!q.known()) continue;
+      EXPECT_FALSE(q.provider.empty()) << n << " " << hwprofiles::cloud_tier_name(t);
+      EXPECT_TRUE(hwprofiles::valid_price_date(q.as_of)) << n << " " << q.as_of;
+      EXPECT_TRUE(hwprofiles::has_source_tag(q.source)) << n << " " << q.source;
+    }
+    if (P.rented()) ++rented;
+    else EXPECT_FALSE(P.no_cloud_price.empty()) << n << ": no cloud price and no reason";
+    if (P.purchase.known()) {
+      EXPECT_TRUE(hwprofiles::valid_price_date(P.purchase.as_of)) << n;
+      EXPECT_TRUE(hwprofiles::has_source_tag(P.purchase.source)) << n;
+    } else {
+      EXPECT_FALSE(P.no_purchase_price.empty()) << n << ": no purchase price and no reason";
+    }
+  }
+  EXPECT_GE(rented, 15);  // the catalog's rented chips carry a cloud price
+  // The chips the 2026-12 audit found rented without a price in the profile now have one.
+  for (const char* n : {"b200", "gb200", "gh200", "h100-sxm", "mi300x"})
+    EXPECT_TRUE(cat.get(n).prices.on_demand.known()) << n;
 }
 
 TEST(HardwareCatalog, RoundTripsThroughJson) {

@@ -49,7 +49,7 @@ TEST(CostModel, PerTokenCostIsTheClosedFormOfThroughput) {
   const auto l = load(5000);
   const auto pw = planner::power_at(hw("h100-sxm"), l, p);
   const auto c = planner::cost_at(hw("h100-sxm"), l, pw, p);
-  const double expected_hour = 12 * hw("h100-sxm").on_demand_usd_per_hour;
+  const double expected_hour = 12 * hw("h100-sxm").prices.on_demand.usd;
   EXPECT_DOUBLE_EQ(c.usd_per_hour, expected_hour);
   EXPECT_NEAR(c.usd_per_1k_output, expected_hour / (5000 * 3600.0) * 1000, 1e-15)
       << "expected $/hour / (tokens/s x 3600) x 1000";
@@ -62,29 +62,87 @@ TEST(CostModel, CostIsLinearInPrice) {
   auto h = hw("h100-sxm");
   const auto l = load(5000);
   const auto base = planner::cost_at(h, l, planner::power_at(h, l, p), p);
-  h.on_demand_usd_per_hour *= 3;
+  h.prices.on_demand.usd *= 3;
   const auto tripled = planner::cost_at(h, l, planner::power_at(h, l, p), p);
   EXPECT_NEAR(tripled.usd_per_1k_output, 3 * base.usd_per_1k_output, 1e-15);
-  // Owned mode: doubling the purchase price doubles the capex part only.
+  // Owned mode: doubling the capex (chip + server share) doubles the capex and maintenance parts only.
   p.mode = PricingMode::owned;
   auto g = hw("h100-sxm");
   const auto o1 = planner::cost_at(g, l, planner::power_at(g, l, p), p);
-  g.purchase_usd *= 2;
+  g.prices.purchase.usd *= 2;
+  g.prices.server_share.usd *= 2;
   const auto o2 = planner::cost_at(g, l, planner::power_at(g, l, p), p);
   EXPECT_NEAR(o2.capex_usd_per_hour, 2 * o1.capex_usd_per_hour, 1e-12);
-  EXPECT_NEAR(o2.usd_per_hour - o1.usd_per_hour, o1.capex_usd_per_hour, 1e-12);
+  EXPECT_NEAR(o2.maintenance_usd_per_hour, 2 * o1.maintenance_usd_per_hour, 1e-12);
+  EXPECT_NEAR(o2.usd_per_hour - o1.usd_per_hour, o1.capex_usd_per_hour + o1.maintenance_usd_per_hour, 1e-12);
   EXPECT_NEAR(o2.tco_capex_usd, 2 * o1.tco_capex_usd, 1e-6);
+}
+
+// Owned all-in per chip-hour by hand: (chip + server share) / life + maintenance share of that capex
+// + energy at the facility power + hosting per provisioned kW + network + software.
+TEST(CostModel, OwnedAllInMatchesTheHandCalculation) {
+  Pricing p = planner::load_pricing("default");
+  p.mode = PricingMode::owned;
+  auto h = hw("h100-sxm");
+  h.prices.purchase.usd = 30000;
+  h.prices.server_share.usd = 10000;
+  const double chip_w = 500;
+  const double capex = 40000.0 / (p.depreciation_years * 8760) + 40000.0 * p.maintenance_fraction_per_year / 8760;
+  const double energy = (chip_w + p.host_overhead_w_per_chip) * p.pue / 1e3 * p.usd_per_kwh;
+  const double hosting = (h.tdp_w + p.host_overhead_w_per_chip) / 1e3 * p.hosting_usd_per_kw_month / 730;
+  const double other = (p.network_usd_per_chip_month + p.software_usd_per_chip_month) / 730;
+  EXPECT_NEAR(planner::owned_chip_hour_usd(h, chip_w, p), capex + energy + hosting + other, 1e-12);
+  h.prices.purchase = {};
+  EXPECT_EQ(planner::owned_chip_hour_usd(h, chip_w, p), 0.0);
+}
+
+// A chip no public cloud rents stays in a cloud comparison on its owned cost, labelled as such; a
+// rented chip without a price in the asked tier is not priced from another tier.
+TEST(CostModel, CloudModeCostsUnrentedChipsOwnedAndSaysSo) {
+  Pricing p = planner::load_pricing("default");
+  const auto l = load(1000);
+  const auto& g = hw("groq-lpu");
+  ASSERT_FALSE(g.prices.rented());
+  const auto c = planner::cost_at(g, l, planner::power_at(g, l, p), p);
+  EXPECT_TRUE(c.priced);
+  EXPECT_TRUE(c.owned_only);
+  EXPECT_EQ(c.basis_kind, "owned");
+  EXPECT_NE(c.basis.find("owned cost only"), std::string::npos) << c.basis;
+  const auto& h = hw("h100-sxm");
+  const auto r = planner::cost_at(h, l, planner::power_at(h, l, p), p);
+  EXPECT_FALSE(r.owned_only);
+  EXPECT_EQ(r.basis_kind, "cloud on_demand");
+  EXPECT_NE(r.basis.find(h.prices.on_demand.as_of), std::string::npos) << r.basis;
+}
+
+TEST(CostModel, StalePricesAreFlaggedAgainstThePricingDate) {
+  Pricing p = planner::load_pricing("default");
+  auto h = hw("h100-sxm");
+  h.prices.on_demand.as_of = "2025-06";
+  p.price_date = "2026-12-03";
+  const auto l = load(1000);
+  const auto c = planner::cost_at(h, l, planner::power_at(h, l, p), p);
+  EXPECT_TRUE(c.price_stale);
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_NE(c.notes[0].find("2025-06, 18 months before 2026-12-03"), std::string::npos) << c.notes[0];
+  h.prices.on_demand.as_of = "2026-01-15";
+  EXPECT_FALSE(planner::cost_at(h, l, planner::power_at(h, l, p), p).price_stale);
+  EXPECT_EQ(hwprofiles::months_between("2025-12-04", "2026-12-03"), 11);
+  EXPECT_EQ(hwprofiles::months_between("2025-12", "2026-12-03"), 12);
+  EXPECT_EQ(hwprofiles::months_between("late 2025", "2026-12-03"), -1);
 }
 
 TEST(CostModel, NoSilentFallbackBetweenPriceTiers) {
   Pricing p = planner::load_pricing("default");
-  p.cloud_tier = CloudTier::spot;
+  p.cloud_tier = CloudTier::commit_3y;
   const auto l = load(1000);
-  const auto c = planner::cost_at(hw("h100-sxm"), l, planner::power_at(hw("h100-sxm"), l, p), p);
-  if (hw("h100-sxm").spot_usd_per_hour <= 0) {
-    EXPECT_FALSE(c.priced);
-    EXPECT_NE(c.basis.find("no cloud spot price"), std::string::npos) << c.basis;
-  }
+  const auto& h = hw("h100-sxm");
+  ASSERT_FALSE(h.prices.commit_3y.known());  // the premise: H100 has on-demand but no public 3-year price
+  ASSERT_TRUE(h.prices.on_demand.known());
+  const auto c = planner::cost_at(h, l, planner::power_at(h, l, p), p);
+  EXPECT_FALSE(c.priced);
+  EXPECT_EQ(c.usd_per_hour, 0.0);
+  EXPECT_NE(c.basis.find("no public cloud 3-year commitment price"), std::string::npos) << c.basis;
 }
 
 // Power never exceeds TDP x chips x PUE plus the host overheads.

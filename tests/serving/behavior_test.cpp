@@ -254,7 +254,7 @@ TEST(ServingBehavior, EnergyAndCostFollowThePowerAndPriceModel) {
   const double idle = hw.idle_w * chips * r.end_s;
   EXPECT_GT(r.energy_j, idle) << "at least idle power for the whole run";
   EXPECT_LT(r.energy_j, hw.prefill_w * chips * r.end_s * 1.0001);
-  EXPECT_NEAR(r.cost_usd, hw.on_demand_usd_per_hour * chips * r.end_s / 3600.0, 1e-9);
+  EXPECT_NEAR(r.cost_usd, hw.prices.on_demand.usd * chips * r.end_s / 3600.0, 1e-9);
   EXPECT_GT(r.joules_per_token, 0.0);
   EXPECT_NEAR(r.usd_per_1k_tokens, r.cost_usd / (r.throughput_tok_s * r.duration_s()) * 1000.0,
               1e-6 * r.usd_per_1k_tokens);

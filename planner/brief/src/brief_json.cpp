@@ -123,10 +123,11 @@ BriefOption read_option(JsonReader& o, const CurrentDeployment& current) {
     opt.pricing_mode = o.one_of("pricing_mode", {"cloud", "owned"}) == "owned" ? planner::PricingMode::owned
                                                                                : planner::PricingMode::cloud;
   if (o.has("cloud_tier")) {
-    const auto t = o.one_of("cloud_tier", {"on_demand", "reserved", "spot"});
-    opt.cloud_tier = t == "reserved" ? planner::CloudTier::reserved
-                     : t == "spot"   ? planner::CloudTier::spot
-                                     : planner::CloudTier::on_demand;
+    if (o.raw().at("cloud_tier").is_string() && o.raw().at("cloud_tier").get<std::string>() == "reserved")
+      o.fail("cloud_tier", "'reserved' is ambiguous: choose commit_1y or commit_3y, or pricing_mode \"owned\"");
+    const auto t = o.one_of("cloud_tier", hwprofiles::cloud_tier_names());
+    for (std::size_t i = 0; i < hwprofiles::cloud_tier_names().size(); ++i)
+      if (hwprofiles::cloud_tier_names()[i] == t) opt.cloud_tier = static_cast<planner::CloudTier>(i);
   }
   switch (opt.type) {
     case OptionType::stay:

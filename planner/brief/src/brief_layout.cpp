@@ -560,12 +560,16 @@ Section risks_section(const BriefResult& r) {
       if (!asked.insert(c.hardware + "|" + c.runtime).second) continue;
       const auto& hw = hws.get(c.hardware);
       std::string price;
-      if (hw.on_demand_usd_per_hour > 0) price += fmt::format("on-demand ${:g}/chip-hour", hw.on_demand_usd_per_hour);
-      if (hw.reserved_usd_per_hour > 0) price += fmt::format("{}reserved ${:g}", price.empty() ? "" : ", ", hw.reserved_usd_per_hour);
-      if (hw.purchase_usd > 0) price += fmt::format("{}purchase {}", price.empty() ? "" : ", ", Cell::usd(hw.purchase_usd, 0).text);
+      for (auto t : {hwprofiles::CloudTier::on_demand, hwprofiles::CloudTier::commit_1y, hwprofiles::CloudTier::commit_3y})
+        if (const auto& pq = hw.prices.cloud(t); pq.known())
+          price += fmt::format("{}{} ${:g}/chip-hour ({}, {})", price.empty() ? "" : ", ", hwprofiles::cloud_tier_label(t),
+                               pq.usd, pq.provider, pq.as_of);
+      if (hw.prices.purchase.known())
+        price += fmt::format("{}purchase {} ({})", price.empty() ? "" : ", ", Cell::usd(hw.prices.purchase.usd, 0).text,
+                             hw.prices.purchase.as_of);
       q.items.push_back(fmt::format(
           "{} ({}): quote and delivery date for the chips these options need (this brief assumed {}); a 1- and 3-year "
-          "reserved price; does {} serve {} in production on it today, with FlashAttention-class kernels; {}-weight "
+          "commitment price; does {} serve {} in production on it today, with FlashAttention-class kernels; {}-weight "
           "accuracy parity with your BF16 baseline on your evals; cold-start path (parallel weight streaming, runtime "
           "init time); support SLA and driver/toolkit pinning.",
           hw.vendor, c.hardware, price.empty() ? "no price" : price, c.runtime, req.model, c.precision));
@@ -633,6 +637,8 @@ std::string figure_value(const hwprofiles::HardwareProfile& hw, const Json& file
     if (file.contains(jp)) {
       const auto& v = file.at(jp);
       if (v.is_object() && v.contains("value")) return fmt::format("{:g}", v["value"].get<double>());
+      if (v.is_object() && v.contains("usd_per_chip_hour"))
+        return fmt::format("${:g}/h ({}, {})", v["usd_per_chip_hour"].get<double>(), v.value("provider", ""), v.value("as_of", ""));
     }
   } catch (const std::exception&) {
   }

@@ -358,8 +358,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // (chips x the price per chip of the pricing mode).
   auto unit = [&](const hwprofiles::HardwareProfile& h) {
     std::string basis;
-    const double v = pricing.mode == planner::PricingMode::cloud ? planner::chip_hour_price(h, pricing.cloud_tier, basis)
-                                                                 : h.purchase_usd;
+    double v = pricing.mode == planner::PricingMode::cloud ? planner::chip_hour_price(h, pricing.cloud_tier, basis) : 0.0;
+    if (v <= 0) v = planner::owned_chip_hour_usd(h, h.decode_w, pricing);  // owned, or not rented publicly
     return v > 0 ? v : 1.0;
   };
   const double u_p = unit(hp) * pre.candidate.chips_per_replica, u_d = unit(hd) * sized.deployment.chips();

@@ -25,19 +25,14 @@ CostSum mean_decode_cost(const StepEstimator& est, double batch, double input, d
 }
 
 double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis) {
-  if (hw.on_demand_usd_per_hour > 0) {
-    basis = "on-demand";
-    return hw.on_demand_usd_per_hour;
+  const auto& q = hw.prices.on_demand;
+  if (q.known()) {
+    basis = fmt::format("cloud on-demand ({}, {})", q.provider, q.as_of);
+    return q.usd;
   }
-  if (hw.reserved_usd_per_hour > 0) {
-    basis = "reserved (no on-demand price in the profile)";
-    return hw.reserved_usd_per_hour;
-  }
-  if (hw.purchase_usd > 0) {
-    basis = "purchase price amortised over 4 years at 100% use (no rental price in the profile)";
-    return hw.purchase_usd / (4.0 * 8760.0);
-  }
-  basis = "none: the profile has no price";
+  // No fallback to another basis: `infersim plan` / `workloads compare` cost the other tiers and owned.
+  basis = hw.prices.rented() ? "no public on-demand price (see `infersim plan --pricing` for other tiers)"
+                             : fmt::format("no public cloud price: {}", hw.prices.no_cloud_price);
   return 0.0;
 }
 

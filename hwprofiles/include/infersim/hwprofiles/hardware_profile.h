@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "infersim/hwprofiles/prices.h"
 #include "infersim/common/dtype.h"
 
 namespace infersim::hwprofiles {
@@ -113,10 +114,7 @@ struct HardwareProfile {
   double decode_w = 0;
   double all_in_w = 0;                  // provisioned utility power per chip incl. host/network/facility
 
-  double on_demand_usd_per_hour = 0;
-  double reserved_usd_per_hour = 0;
-  double spot_usd_per_hour = 0;
-  double purchase_usd = 0;
+  HardwarePrices prices;  // cloud tiers, owned purchase + server share, each dated and sourced
 
   CalibrationParams datasheet_efficiency;  // before any fit (from the profile's "efficiency" block)
   std::vector<Calibration> calibrations;   // per runtime; the first is the default runtime

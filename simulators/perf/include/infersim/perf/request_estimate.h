@@ -55,7 +55,7 @@ struct Estimate {
 
   double power_w = 0;           // replica chip power at this load
   double joules_per_token = 0;
-  double usd_per_hour = 0;      // replica, on-demand (reserved if no on-demand price)
+  double usd_per_hour = 0;      // replica, cloud on-demand; 0 when the chip has no public on-demand price
   std::string price_basis;
   double usd_per_1k_tokens = 0; // output tokens; 0 when no price is known
   std::vector<std::string> notes;
@@ -87,9 +87,9 @@ struct SizingResult {
 // Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
 SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
 
-// $/chip-hour for request estimates and simulations: on-demand, else reserved, else the purchase
-// price amortised over 4 years at 100% use; `basis` says which. 0 (basis "none: ...") without a price.
-// The planner's cost model (planner/cost_model) is the full TCO; this is the quick per-estimate figure.
+// $/chip-hour for request estimates and simulations: the public cloud on-demand price, never another
+// basis; 0 when there is none, and `basis` says why. The planner's cost model (planner/cost_model)
+// costs every cloud tier and owned all-in; this is the quick per-estimate figure.
 double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& basis);
 
 }  // namespace infersim::perf
