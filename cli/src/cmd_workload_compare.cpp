@@ -19,6 +19,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/planner/pricing_json.h"
+#include "infersim/planner/token_prices.h"
 #include "infersim/serving/workload_presets.h"
 #include "infersim/serving/workload_summary.h"
 #include "infersim/store/results_store.h"
@@ -140,6 +141,14 @@ int workloads_compare(const ArgList& argv) {
                           : std::string("owned (capex amortised + energy + hosting)");
              }());
   std::map<std::string, std::string> best;
+  std::map<std::string, double> best_rent;
+  std::map<std::string, planner::TokenCost> best_tokens;
+  const planner::Pricing pricing = [&] {
+    auto p = planner::load_pricing(base.value("pricing", std::string("default")));
+    if (base.contains("pricing_mode"))
+      p.mode = base["pricing_mode"] == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
+    return p;
+  }();
   for (const auto& w : presets) {
     auto rows = by_workload[w];
     order(rows);
@@ -151,9 +160,11 @@ int workloads_compare(const ArgList& argv) {
                s.calls_per_task > 1 ? fmt::format(", {:.1f} calls per task", s.calls_per_task) : "", rps,
                common::format_seconds(s.ttft_p99_s), common::format_seconds(s.tpot_p99_s),
                s.slo_note.empty() ? "" : " (" + s.slo_note + ")");
-    Table t({"hardware", "plan", "chips", "$/1K out", "$/1K tok", "TTFT P99", "TPOT P99", "J/tok", "kW", "check"});
+    Table t({"hardware", "plan", "chips", "$/1K out", "$/1M in/out/cached", "tok/$", "TTFT P99", "TPOT P99",
+             "J/out tok", "J/tok", "kW", "price basis", "check"});
     std::vector<std::string> infeasible, unpriced;
     std::size_t shown = 0;
+    bool any_owned_only = false, any_stale = false;
     for (const auto& r : rows) {
       if (!r.error.empty()) {
         infeasible.push_back(fmt::format("{}: invalid: {}", label(r, "hardware"), r.error));
@@ -167,15 +178,48 @@ int workloads_compare(const ArgList& argv) {
           infeasible.push_back(fmt::format("{}: {}", label(r, "hardware"), why));
         continue;
       }
-      if (!best.count(w)) best[w] = label(r, "plan");
+      if (!best.count(w) && metric(r, "owned_only") != 1.0) best[w] = label(r, "plan");
+      const bool owned_only = metric(r, "owned_only") == 1.0, stale = metric(r, "price_stale") == 1.0;
+      any_owned_only = any_owned_only || owned_only;
+      any_stale = any_stale || stale;
+      const std::string kind = label(r, "price_basis");
+      const std::string basis_text =
+          (owned_only ? std::string("owned only") : kind.rfind("cloud ", 0) == 0 ? kind.substr(6) : kind) +
+          (label(r, "price_as_of").empty() ? "" : " " + label(r, "price_as_of").substr(0, 7)) + (stale ? " !" : "");
       t.add({label(r, "hardware"), label(r, "plan"), fmt::format("{:g}", metric(r, "chips")),
-             money(metric(r, "usd_per_1k_output")), money(metric(r, "usd_per_1k_tokens")),
+             money(metric(r, "usd_per_1k_output")),
+             fmt::format("{:.2f}/{:.2f}/{:.2f}", metric(r, "usd_per_1m_input"), metric(r, "usd_per_1m_output"),
+                         metric(r, "usd_per_1m_cached_input")),
+             fmt::format("{:.0f}", metric(r, "tokens_per_usd")),
              common::format_seconds(metric(r, "ttft_p99_s")), common::format_seconds(metric(r, "tpot_p99_s")),
-             fmt::format("{:.2f}", metric(r, "joules_per_output_token")), fmt::format("{:.1f}", metric(r, "facility_kw")),
-             label(r, "check")});
+             fmt::format("{:.2f}", metric(r, "joules_per_output_token")), fmt::format("{:.3f}", metric(r, "joules_per_token")),
+             fmt::format("{:.1f}", metric(r, "facility_kw")), basis_text, label(r, "check")});
+      if (!best_rent.count(w) && !owned_only) best_rent[w] = metric(r, "usd_per_1k_output");
       ++shown;
     }
     if (shown > 0) fmt::print("{}", t.render());
+    if (any_owned_only)
+      fmt::print("owned only: no public cloud price for the chip (sold as tokens, or rented by quote only): costed owned "
+                 "all-in (chip + server share over its life, maintenance, power x PUE, hosting), a different basis from "
+                 "the rented rows\n");
+    if (any_stale) fmt::print("!: price older than {} months before {}: check it\n", pricing.stale_after_months, pricing.price_date);
+    // The buy-tokens lane: hosted APIs serving this model, on the workload's mean tokens per request.
+    const auto lane = planner::token_lane(model, s.input_tokens, s.output_tokens, 0.0, s.tpot_p99_s, pricing);
+    if (!lane.empty()) {
+      Table b({"buy tokens", "weights", "$/1M in/out/cached", "$/1K out", "tok/$", "published speed", "SLO", "as of"});
+      for (const auto& c : lane)
+        b.add({c.offer.provider, c.same_weights ? c.offer.model : c.offer.model + " (same architecture)",
+               fmt::format("{:.2f}/{:.2f}/{}", c.offer.usd_per_1m_input, c.offer.usd_per_1m_output,
+                           c.offer.usd_per_1m_cached_input ? fmt::format("{:.3f}", *c.offer.usd_per_1m_cached_input) : "-"),
+               money(c.usd_per_1k_output), fmt::format("{:.0f}", c.tokens_per_usd),
+               c.offer.speed_tok_s ? fmt::format("{:g} tok/s", *c.offer.speed_tok_s) : "-",
+               c.offer.speed_tok_s ? (c.tpot_meets ? "TPOT ok" : "misses TPOT") : "unchecked",
+               c.offer.as_of + (c.stale ? " !" : "")});
+      fmt::print("{}", b.render());
+      best_tokens[w] = lane.front();
+    } else {
+      fmt::print("buy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", model);
+    }
     if (!infeasible.empty() || !unpriced.empty()) {
       fmt::print("no feasible plan ({}):\n", infeasible.size() + unpriced.size());
       for (const auto& l : infeasible) fmt::print("  {}\n", l);
@@ -189,6 +233,22 @@ int workloads_compare(const ArgList& argv) {
   std::vector<std::string> parts;
   for (const auto& w : presets) parts.push_back(fmt::format("{} {}", w, best.count(w) ? best[w] : "(none feasible)"));
   fmt::print("{}\n", common::join(parts, "; "));
+  // Buy tokens vs rent / own, per workload type, on the same $ per 1K output tokens.
+  std::vector<std::string> vs;
+  for (const auto& w : presets) {
+    if (!best_tokens.count(w)) continue;
+    const auto& t = best_tokens.at(w);
+    const std::string who = fmt::format("{} {}{}", t.offer.provider, t.offer.model, t.same_weights ? "" : " (same architecture)");
+    if (!best_rent.count(w))
+      vs.push_back(fmt::format("{} {} ${} (no rented plan feasible)", w, who, money(t.usd_per_1k_output)));
+    else
+      vs.push_back(fmt::format("{} {} ${} vs ${} {} ({:.1f}x)", w, who, money(t.usd_per_1k_output), money(best_rent.at(w)),
+                               pricing.mode == planner::PricingMode::cloud ? "rented" : "owned",
+                               t.usd_per_1k_output < best_rent.at(w) ? best_rent.at(w) / t.usd_per_1k_output
+                                                                     : t.usd_per_1k_output / best_rent.at(w)) +
+                   (t.usd_per_1k_output < best_rent.at(w) ? ": tokens cheaper" : ": tokens dearer"));
+  }
+  if (!vs.empty()) fmt::print("buy tokens instead ($/1K output, cheapest API vs cheapest plan): {}\n", common::join(vs, "; "));
   fmt::print("stored: {} rows of run '{}' in {} ({} computed now, {} reused){}\n", scenarios.size(), run, db, st.done + st.failed,
              st.skipped,
              st.cancelled ? "; CANCELLED: run the same command again to resume" : "");

@@ -145,6 +145,15 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
     o.labels["bound_prefill"] = c.bound_prefill;
     o.labels["bound_decode"] = c.bound_decode;
     o.labels["pricing"] = c.cost.basis;
+    o.labels["price_basis"] = c.cost.basis_kind;  // "cloud on_demand" | "owned": rows of one kind compare
+    o.labels["price_as_of"] = c.cost.price_as_of;
+    o.metrics["owned_only"] = c.cost.owned_only ? 1.0 : 0.0;
+    o.metrics["price_stale"] = c.cost.price_stale ? 1.0 : 0.0;
+    o.metrics["usd_per_1m_input"] = c.cost.usd_per_1m_input;
+    o.metrics["usd_per_1m_output"] = c.cost.usd_per_1m_output;
+    o.metrics["usd_per_1m_cached_input"] = c.cost.usd_per_1m_cached_input;
+    o.metrics["tokens_per_usd"] = c.cost.tokens_per_usd;
+    o.metrics["joules_per_token"] = c.power.joules_per_token;
     o.metrics["usd_per_1k_output"] = c.cost.usd_per_1k_output;
     o.metrics["usd_per_1k_tokens"] = c.cost.usd_per_1k_blended;
     o.metrics["usd_per_request"] = c.cost.usd_per_request;

@@ -153,11 +153,12 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
   }
   c.monthly_usd = c.usd_per_hour * HOURS_PER_MONTH;
   c.tco_total_usd = c.tco_capex_usd + c.tco_opex_usd + c.porting_one_time_usd;
+  const double in_share = std::clamp(l.input_cost_share >= 0 ? l.input_cost_share : l.prefill_share, 0.0, 1.0);
   if (l.output_tok_s > 0) {
     c.usd_per_1k_output = c.usd_per_hour / (l.output_tok_s * 3600.0) * 1000.0;
-    c.usd_per_1k_output_phase = c.usd_per_hour * (1.0 - l.prefill_share) / (l.output_tok_s * 3600.0) * 1000.0;
+    c.usd_per_1k_output_phase = c.usd_per_hour * (1.0 - in_share) / (l.output_tok_s * 3600.0) * 1000.0;
   }
-  if (l.input_tok_s > 0) c.usd_per_1k_input_phase = c.usd_per_hour * l.prefill_share / (l.input_tok_s * 3600.0) * 1000.0;
+  if (l.input_tok_s > 0) c.usd_per_1k_input_phase = c.usd_per_hour * in_share / (l.input_tok_s * 3600.0) * 1000.0;
   if (l.input_tok_s + l.output_tok_s > 0) {
     c.usd_per_1k_blended = c.usd_per_hour / ((l.input_tok_s + l.output_tok_s) * 3600.0) * 1000.0;
     if (c.usd_per_hour > 0) c.tokens_per_usd = (l.input_tok_s + l.output_tok_s) * 3600.0 / c.usd_per_hour;

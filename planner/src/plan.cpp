@@ -51,6 +51,8 @@ struct Sized {
   bool ok = false;
   std::string reason;
   double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
+  double cached_prefill_ratio = 0;  // prefill of a prompt found in the prefix cache / an uncached one
+  double input_cost_share = 0;      // the prompt's step time / (prompt + its share of the decode steps)
   std::string bound_p, bound_d;
 };
 
@@ -107,6 +109,14 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     const auto e = perf::estimate_serving(est, {best.batch, I, O});
     best.bound_p = perf::bound_name(e.prefill.bound);
     best.bound_d = perf::bound_name(e.decode.bound);
+    // A prompt found in the prefix cache still computes its last token against the whole cached
+    // prefix: the work of one decode step at context I.
+    const double cached = est.time(model::BatchShape::decode(1, I));
+    if (e.prefill.step_s > 0) best.cached_prefill_ratio = std::min(1.0, cached / e.prefill.step_s);
+    // Cost attribution: a request's prompt costs its prefill step; its output costs its share of the
+    // decode steps it rides in (O steps shared by the batch).
+    const double decode_share = O * e.decode.step_s / std::max(1.0, best.batch);
+    if (e.prefill.step_s + decode_share > 0) best.input_cost_share = e.prefill.step_s / (e.prefill.step_s + decode_share);
   }
   if (!best.ok) best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
   return best;
@@ -129,6 +139,8 @@ void fill_cost(Candidate& c, const hwprofiles::HardwareProfile& hw, const PlanRe
   l.requests_s = lambda;
   l.runtime = c.runtime;
   l.porting_weeks = porting_weeks;
+  l.cached_prefill_ratio = s.cached_prefill_ratio;
+  l.input_cost_share = s.input_cost_share;
   c.power = power_at(hw, l, req.pricing);
   c.cost = cost_at(hw, l, c.power, req.pricing);
   c.utilisation = lambda / (c.replicas * s.replica_req_s / req.pricing.target_utilisation);
@@ -440,6 +452,15 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         m.cost.usd_per_1k_input_phase = a.cost.usd_per_1k_input_phase * (1 - share) + b.cost.usd_per_1k_input_phase * share;
         m.cost.usd_per_1k_output_phase =
             a.cost.usd_per_1k_output_phase * (1 - share) + b.cost.usd_per_1k_output_phase * share;
+        for (double CostBreakdown::*f : {&CostBreakdown::usd_per_1m_input, &CostBreakdown::usd_per_1m_output,
+                                         &CostBreakdown::usd_per_1m_cached_input})
+          m.cost.*f = a.cost.*f * (1 - share) + b.cost.*f * share;
+        m.cost.maintenance_usd_per_hour = a.cost.maintenance_usd_per_hour + b.cost.maintenance_usd_per_hour;
+        m.cost.tokens_per_usd = m.cost.usd_per_hour > 0 ? (in_tok_s + out_tok_s) * 3600 / m.cost.usd_per_hour : 0.0;
+        m.cost.owned_only = a.cost.owned_only || b.cost.owned_only;
+        m.cost.price_stale = a.cost.price_stale || b.cost.price_stale;
+        if (a.cost.basis_kind != b.cost.basis_kind) m.cost.basis_kind = a.cost.basis_kind + " + " + b.cost.basis_kind;
+        m.power.joules_per_token = m.power.facility_kw * 1e3 / (out_tok_s + in_tok_s);
         m.risks = a.risks;
         m.risks.insert(m.risks.end(), b.risks.begin(), b.risks.end());
         m.risks.push_back(fmt::format("two serving stacks to operate ({} and {})", a.hardware, b.hardware));

@@ -15,7 +15,9 @@
 // stale_after_months before its price_date are flagged. A runtime the team does not already run adds
 // a one-time porting cost (weeks x $/week).
 //
-// Per-token split: input tokens carry the prefill share of the cost, output tokens the decode share;
+// Per-token split: input tokens carry the input share of the cost (`LoadPoint::input_cost_share`: a
+// request's prefill step over prefill + its share of the decode steps; else the prefill share of busy
+// time), output tokens the rest;
 // a cached input token costs the input price x (prefill time of a fully cached prompt / uncached
 // prompt), from the step model (`LoadPoint::cached_prefill_ratio`).
 // All quantities SI; $ in USD. Pure functions; thread-safe.
@@ -38,6 +40,7 @@ struct LoadPoint {
   std::string runtime;             // for the porting cost
   double porting_weeks = 0;        // from the runtime profile
   double cached_prefill_ratio = 0; // prefill time of a fully cached prompt / an uncached one (0 = unknown)
+  double input_cost_share = -1;    // share of cost attributed to input tokens (< 0: prefill_share)
 };
 
 struct PowerBreakdown {
