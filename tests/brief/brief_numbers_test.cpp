@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "infersim/planner/token_prices.h"
 #include "infersim/brief/brief_json.h"
 #include "infersim/brief/build_brief.h"
 #include "infersim/brief/render.h"
@@ -420,6 +421,34 @@ TEST(BriefNumbers, InfeasibleOptionsStayWithTheirReason) {
   ASSERT_GE(f.result.recommended, 0);
   EXPECT_NE(f.md.find("Recommendation: " + f.result.options[std::size_t(f.result.recommended)].option.label),
             std::string::npos);
+}
+
+// The executive summary says whether buying tokens beats the recommended option, with the monthly
+// API cost recomputed here from the shipped offer and the brief's traffic mix.
+TEST(BriefNumbers, ExecutiveSummaryComparesBuyingTokens) {
+  const auto& f = example();
+  const auto& req = f.result.request;
+  const auto offers = planner::token_offers_for(req.model, planner::shipped_token_offers());
+  ASSERT_FALSE(offers.empty());
+  double best = INFINITY;
+  std::string who;
+  for (const auto& o : offers) {
+    if (o.model != req.model) continue;
+    double month = 0;
+    for (const auto& w : req.workloads)
+      month += req.requests_per_s * w.share * 3600 * 730 *
+               (w.input_tokens * o.usd_per_1m_input + w.output_tokens * o.usd_per_1m_output) / 1e6;
+    if (month < best) {
+      best = month;
+      who = o.provider;
+    }
+  }
+  const auto at = f.md.find("Buy tokens instead: " + who + " serves " + req.model);
+  ASSERT_NE(at, std::string::npos);
+  const auto line = f.md.substr(at, f.md.find('\n', at) - at);
+  EXPECT_NE(line.find(brief::Cell::usd(best, 0).text), std::string::npos) << line;
+  const double rec = f.result.options[std::size_t(f.result.recommended)].monthly_usd;
+  EXPECT_NE(line.find(best < rec ? "cheaper" : "dearer"), std::string::npos) << line;
 }
 
 TEST(BriefNumbers, ProvenanceIsPrinted) {

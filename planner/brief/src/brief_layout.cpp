@@ -14,6 +14,7 @@
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
+#include "infersim/planner/token_prices.h"
 
 namespace infersim::brief::detail {
 
@@ -154,12 +155,65 @@ std::string workload_line(const BriefRequest& req) {
   return common::join(ws, ", ");
 }
 
+// "Buy tokens instead": the cheapest hosted API serving the brief's model (its own weights first),
+// priced on the brief's traffic mix, against the recommended option's monthly cost.
+std::string buy_tokens_line(const BriefResult& r) {
+  const auto& req = r.request;
+  const auto offers = planner::token_offers_for(req.model, planner::shipped_token_offers());
+  if (offers.empty())
+    return fmt::format("Buy tokens instead: no hosted API price for {} in planner/data/api-token-prices.json, so "
+                       "this brief compares renting and owning only.",
+                       req.model);
+  const planner::TokenOffer* best = nullptr;
+  double best_month = INFINITY;
+  bool best_tpot_ok = true;
+  std::string best_stale;
+  for (const auto& o : offers) {
+    if (best != nullptr && o.model != req.model && best->model == req.model) break;  // own weights first
+    double month = 0;
+    bool tpot_ok = true;
+    std::string stale;
+    for (std::size_t w = 0; w < req.workloads.size(); ++w) {
+      const auto& x = req.workloads[w];
+      const auto c = planner::token_cost(o, req.model, x.input_tokens, x.output_tokens, 0.0, slo_for(req, w).tpot_p99_s,
+                                         req.pricing);
+      month += req.requests_per_s * x.share * 3600.0 * 730.0 * c.usd_per_request;
+      tpot_ok = tpot_ok && (!o.speed_tok_s || c.tpot_meets);
+      stale = c.stale_note;
+    }
+    if (month < best_month) {
+      best_month = month;
+      best = &o;
+      best_tpot_ok = tpot_ok;
+      best_stale = stale;
+    }
+  }
+  std::string slo = best->speed_tok_s
+                        ? (best_tpot_ok ? fmt::format("its published {:g} tok/s meets the TPOT SLO", *best->speed_tok_s)
+                                        : fmt::format("its published {:g} tok/s misses the TPOT SLO", *best->speed_tok_s))
+                        : std::string("it publishes no speed");
+  slo += "; TTFT is not published, so the latency SLOs are unchecked for this lane";
+  std::string head = fmt::format("Buy tokens instead: {} serves {}{} at ${:g} / ${:g} per 1M input / output tokens (as of {}): "
+                                 "{} a month for this traffic",
+                                 best->provider, best->model, best->model == req.model ? "" : " (same architecture)",
+                                 best->usd_per_1m_input, best->usd_per_1m_output, best->as_of, Cell::usd(best_month, 0).text);
+  if (r.recommended >= 0) {
+    const auto& o = r.options[std::size_t(r.recommended)];
+    const double ratio = o.monthly_usd > 0 ? best_month / o.monthly_usd : 0;
+    head += fmt::format(" vs {} for the recommended option ({}): buying tokens is {}", Cell::usd(o.monthly_usd, 0).text,
+                        o.pricing_basis,
+                        ratio < 1 ? fmt::format("{:.1f}x cheaper", 1 / ratio) : fmt::format("{:.1f}x dearer", ratio));
+  }
+  return head + fmt::format(" ({}{}).", slo, best_stale.empty() ? "" : "; " + best_stale);
+}
+
 Section summary_section(const BriefResult& r) {
   const auto& req = r.request;
   Section s;
   s.id = "summary";
   s.title = "1. Executive summary";
   s.blocks.push_back(Paragraph{r.recommendation, true});
+  s.blocks.push_back(Paragraph{buy_tokens_line(r), false});
   if (r.recommended >= 0) s.blocks.push_back(summary_compare(r));
   s.blocks.push_back(summary_options(r));
   auto wn = why_not(r);
