@@ -189,7 +189,9 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
   if (model_type.empty()) throw ConfigError(file, "/model_type", "required field is missing from config.json");
   static const std::vector<std::string> known = {"llama",    "mistral",    "mixtral", "qwen2",     "qwen2_moe",
                                                  "qwen3",    "qwen3_moe",  "deepseek_v2", "deepseek_v3",
-                                                 "gpt_oss",  "bloom",      "phi3",    "gemma",     "gemma2"};
+                                                 "gpt_oss",  "bloom",      "phi3",    "gemma",     "gemma2",
+                                                 // MoE families whose fields read as qwen3_moe / deepseek_v3 do
+                                                 "glm4_moe", "kimi_k2",    "minimax_m2"};
   bool ok = false;
   for (const auto& k : known) ok = ok || k == model_type;
   if (!ok)

@@ -60,6 +60,16 @@ TEST(ModelJson, ImportsHuggingFaceConfigs) {
   EXPECT_NEAR(model::param_count(d) / 671e9, 1.0, 0.01);
   const auto x = model::import_hf_config_file(data("hf/mixtral_config.json"), "mx");
   EXPECT_NEAR(model::param_count(x), 46702792704.0, 1e6);
+  // 2025-26 MoE families read with the same fields (issue 14): GLM-4.6 ~355B (352.8B without MTP),
+  // Kimi-K2 ~1.03T (MLA), MiniMax-M2 ~230B.
+  const auto g = model::import_hf_config_file(data("hf/glm4_moe_config.json"), "glm");
+  EXPECT_TRUE(g.is_moe());
+  EXPECT_NEAR(model::param_count(g) / 352.8e9, 1.0, 0.01);
+  const auto k = model::import_hf_config_file(data("hf/kimi_k2_config.json"), "kimi");
+  EXPECT_TRUE(k.is_mla());
+  EXPECT_NEAR(model::param_count(k) / 1026.4e9, 1.0, 0.01);
+  const auto mm = model::import_hf_config_file(data("hf/minimax_m2_config.json"), "mm");
+  EXPECT_NEAR(model::param_count(mm) / 228.7e9, 1.0, 0.01);
 }
 
 TEST(ModelJson, HuggingFaceImportErrors) {
