@@ -135,9 +135,14 @@ bool HeatMapWidget::event(QEvent* e) {
           const double v = heat_.usd_per_1k[i][c];
           QToolTip::showText(he->globalPos(),
                              std::isfinite(v)
-                                 ? tr("%1, %2: $%3 per 1K output tokens (cheapest feasible layout)")
-                                       .arg(qs(heat_.hardware[i]), qs(heat_.workloads[c]))
-                                       .arg(v, 0, 'f', 5)
+                                 ? (int(i) == heat_.api_row && i < heat_.note.size()
+                                        ? tr("%1, %2: $%3 per 1K output tokens: %4")
+                                              .arg(qs(heat_.hardware[i]), qs(heat_.workloads[c]))
+                                              .arg(v, 0, 'f', 5)
+                                              .arg(qs(heat_.note[i][c]))
+                                        : tr("%1, %2: $%3 per 1K output tokens (cheapest feasible layout)")
+                                              .arg(qs(heat_.hardware[i]), qs(heat_.workloads[c]))
+                                              .arg(v, 0, 'f', 5))
                                  : tr("%1, %2: infeasible — %3")
                                        .arg(qs(heat_.hardware[i]), qs(heat_.workloads[c]), qs(heat_.why[i][c])),
                              this);

@@ -2,6 +2,8 @@
 // Heat map of $/1K output tokens for hardware (rows) x workload type (columns), each cell the
 // planner's cheapest feasible layout at that workload type's default load and SLOs. Colour on a log
 // scale from green (cheapest in the map) to red (dearest); grey cells are infeasible (tooltip: why).
+// The last row is the buy-tokens lane: the cheapest hosted API serving the model on each workload
+// type (tooltip: provider, prices, date, SLO check).
 #include <QWidget>
 
 #include "workers/run_results.h"

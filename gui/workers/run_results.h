@@ -55,6 +55,8 @@ struct HeatMap {
   std::vector<std::string> workloads;
   std::vector<std::vector<double>> usd_per_1k;
   std::vector<std::vector<std::string>> why;  // reason where infeasible
+  std::vector<std::vector<std::string>> note; // what a feasible cell is (the API row: provider, prices, date)
+  int api_row = -1;                           // index of the "buy tokens" row (cheapest hosted API), -1: none
 };
 
 // One discrete-event run of the workload on one hardware.

@@ -5,6 +5,9 @@
 
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "infersim/planner/token_prices.h"
 #include "workers/core_calls.h"
 #include "workers/sim_calls.h"
 #include "workers/workload_catalog.h"
@@ -55,6 +58,28 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
           r.heat.why[i][j] = row.reason;
         ++done;
       }
+    }
+    // The buy-tokens lane (planner::token_lane, as `infersim workloads compare`): the cheapest hosted
+    // API serving the model, priced on each workload type's mean tokens.
+    r.heat.note.assign(hw.size(), std::vector<std::string>(types.size()));
+    r.heat.hardware.push_back("buy tokens (cheapest API)");
+    r.heat.usd_per_1k.emplace_back(types.size(), NAN);
+    r.heat.why.emplace_back(types.size());
+    r.heat.note.emplace_back(types.size());
+    r.heat.api_row = int(r.heat.hardware.size()) - 1;
+    for (std::size_t j = 0; j < types.size(); ++j) {
+      const auto& d = types[j].defaults;
+      const auto lane = planner::token_lane(scenario.model, d.input_tokens, d.output_tokens, 0.0, d.tpot_p99_s,
+                                            scenario.pricing);
+      if (lane.empty()) {
+        r.heat.why.back()[j] = "no hosted API price for " + scenario.model + " in planner/data/api-token-prices.json";
+        continue;
+      }
+      const auto& c = lane.front();
+      r.heat.usd_per_1k.back()[j] = c.usd_per_1k_output;
+      r.heat.note.back()[j] = c.offer.provider + " " + c.offer.model + (c.same_weights ? "" : " (same architecture)") +
+                              ", $" + fmt::format("{:g}/{:g}", c.offer.usd_per_1m_input, c.offer.usd_per_1m_output) +
+                              " per 1M input/output tokens, as of " + c.offer.as_of + "; " + c.slo;
     }
   }
   // 3. The planner over all selected hardware.

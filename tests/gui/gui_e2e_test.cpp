@@ -191,6 +191,26 @@ class GuiEndToEndTest : public QObject {
     }, 5000));
   }
 
+  void heatMapHasTheBuyTokensRow() {
+    ScenarioInput s = load_scenario_input(INFERSIM_GUI_TEST_DATA "/chat-scenario.json");
+    s.hardware = {"h100-sxm", "mi300x"};
+    s.heat_map = true;
+    s.workload.sim_requests = 50;
+    w_->scenarioPanel()->setScenario(s);
+    QVERIFY(waitAnalytic(s));
+    QSignalSpy finished(w_, &MainWindow::runFinished);
+    w_->startRun();
+    QVERIFY(finished.wait(120000));
+    const auto& h = w_->lastRun().heat;
+    QCOMPARE(h.api_row, int(s.hardware.size()));
+    QCOMPARE(int(h.hardware.size()), h.api_row + 1);
+    // Every workload type priced on the same offers `infersim workloads compare` shows.
+    for (std::size_t j = 0; j < h.workloads.size(); ++j) {
+      QVERIFY2(std::isfinite(h.usd_per_1k[std::size_t(h.api_row)][j]), h.workloads[j].c_str());
+      QVERIFY(!h.note[std::size_t(h.api_row)][j].empty());
+    }
+  }
+
   void cancelLongRun() {
     // Every catalog chip, the heat map over every workload type, and a long simulation per chip.
     ScenarioInput s = default_scenario();
