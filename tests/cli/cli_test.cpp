@@ -447,6 +447,46 @@ TEST(CliBrief, VerifiedLanesEqualInfersimPlanWithTheSimulator) {
   EXPECT_NE(md.find(verified ? "planner + DES" : "| planner |"), std::string::npos);
 }
 
+// Issue 14: one comparison never mixes price bases silently. Every row says its basis and date; a chip
+// no public cloud rents is labelled "owned only" with the footnote; a chip with no price at all is
+// listed with its reason; the buy-tokens lane sits beside the rented rows.
+TEST(CliWorkloads, CompareLabelsEveryPriceBasisAndShowsTheTokenLane) {
+  const std::string db = ::testing::TempDir() + "/workloads-compare-basis.sqlite";
+  std::remove(db.c_str());
+  const auto r = run("workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --quiet --db " + db);
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto line_of = [&](const std::string& prefix) {
+    const auto at = r.out.find("\n" + prefix);
+    return at == std::string::npos ? std::string() : r.out.substr(at + 1, r.out.find('\n', at + 1) - at - 1);
+  };
+  const auto h100 = line_of("h100-sxm ");
+  ASSERT_FALSE(h100.empty()) << r.out;
+  EXPECT_NE(h100.find("on_demand 2026-09"), std::string::npos) << h100;
+  const auto cs3 = line_of("cerebras-wse3 ");
+  ASSERT_FALSE(cs3.empty()) << r.out;
+  EXPECT_NE(cs3.find("owned only"), std::string::npos) << cs3;
+  EXPECT_NE(r.out.find("owned only: no public cloud price for the chip"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not priced in this pricing mode (try --pricing-mode owned): mi355x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("buy tokens  "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("buy tokens instead ($/1K output, cheapest API vs cheapest plan): chat "), std::string::npos) << r.out;
+  // The machine-readable rows carry the basis too.
+  const auto js = run("workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --json --db " + db);
+  ASSERT_EQ(js.code, 0) << js.out;
+  const auto j = infersim::common::parse_json_text(js.out, "compare");
+  int seen = 0;
+  for (const auto& row : j["workloads"]["chat"]) {
+    if (row["feasible"].get<double>() != 1.0) continue;
+    ++seen;
+    const bool owned = row["owned_only"].get<double>() == 1.0;
+    EXPECT_EQ(row["price_basis"].get<std::string>(), owned ? "owned" : "cloud on_demand") << row.dump();
+    EXPECT_EQ(owned, row["hardware"].get<std::string>() == "cerebras-wse3") << row.dump();
+    EXPECT_GT(row["usd_per_1m_output"].get<double>(), 0.0);
+    EXPECT_GT(row["tokens_per_usd"].get<double>(), 0.0);
+    EXPECT_GT(row["joules_per_token"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(seen, 2);
+}
+
 // `infersim workloads compare`: every cell stored, a second run reuses them (same table), each cell
 // equals `infersim plan` on the same inputs, infeasible cells say why, bad input touches nothing.
 TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
