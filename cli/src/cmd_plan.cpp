@@ -33,7 +33,8 @@ int cmd_plan(const ArgList& argv) {
   fmt::print("evaluated {} hardware x runtime x precision combinations; {} feasible shown, {} rejected\n\n",
              res.evaluated, res.ranked.size(), res.rejected.size());
   if (!res.ranked.empty()) {
-    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok", "check"});
+    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok", "price basis",
+             "check"});
     int i = 0;
     for (const auto& c : res.ranked) {
       const std::string chips =
@@ -42,7 +43,10 @@ int cmd_plan(const ArgList& argv) {
       t.add({std::to_string(++i), c.id, chips, fmt::format("{:.5f}", c.cost.usd_per_1k_output),
              fmt::format("{:.0f}", c.cost.monthly_usd), fmt::format("{:.0f}", c.cost.tco_total_usd),
              format_seconds(c.ttft_p99_s), format_seconds(c.tpot_p99_s), fmt::format("{:.1f}", c.power.facility_kw),
-             fmt::format("{:.3f}", c.power.joules_per_output_token), c.verified ? "DES" : "analytic"});
+             fmt::format("{:.3f}", c.power.joules_per_output_token),
+             (c.cost.owned_only ? std::string("owned only") : c.cost.basis_kind) +
+                 (c.cost.price_as_of.empty() ? "" : " " + c.cost.price_as_of) + (c.cost.price_stale ? " !" : ""),
+             c.verified ? "DES" : "analytic"});
     }
     fmt::print("{}", t.render());
     fmt::print("\nPareto frontier (cost vs TTFT P99, cheapest first): {}\n", common::join(res.pareto, "  ->  "));
@@ -55,6 +59,28 @@ int cmd_plan(const ArgList& argv) {
     fmt::print("  ${:.5f} per 1K output tokens, ${:.5f} per 1K tokens blended, ${:.5f} per request\n",
                best.cost.usd_per_1k_output, best.cost.usd_per_1k_blended, best.cost.usd_per_request);
     for (const auto& r : best.risks) fmt::print("  risk: {}\n", r);
+  }
+  // Buy tokens instead: the hosted-API lane on the same workload.
+  if (!res.buy_tokens.empty()) {
+    Table b({"buy tokens", "weights", "$/1M in/out", "$/1K out", "tok/$", "SLO", "as of"});
+    for (const auto& c : res.buy_tokens)
+      b.add({c.offer.provider, c.same_weights ? c.offer.model : c.offer.model + " (same architecture)",
+             fmt::format("{:.2f}/{:.2f}", c.offer.usd_per_1m_input, c.offer.usd_per_1m_output),
+             fmt::format("{:.5f}", c.usd_per_1k_output), fmt::format("{:.0f}", c.tokens_per_usd), c.slo,
+             c.offer.as_of + (c.stale ? " (older than 12 months)" : "")});
+    fmt::print("\n{}", b.render());
+    const auto& t = res.buy_tokens.front();
+    if (!res.ranked.empty()) {
+      const auto& bp = res.ranked.front();
+      const double plan_cost = bp.cost.usd_per_1k_output;
+      fmt::print("buy tokens instead: {} {} ${:.5f} vs ${:.5f} per 1K output tokens for the best plan ({}): tokens {:.1f}x {}\n",
+                 t.offer.provider, t.offer.model, t.usd_per_1k_output, plan_cost,
+                 bp.cost.owned_only || req.pricing.mode == planner::PricingMode::owned ? "owned" : "rented",
+                 t.usd_per_1k_output < plan_cost ? plan_cost / t.usd_per_1k_output : t.usd_per_1k_output / plan_cost,
+                 t.usd_per_1k_output < plan_cost ? "cheaper" : "dearer");
+    }
+  } else {
+    fmt::print("\nbuy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", req.model);
   }
   // Rejections: one line per reason kind, with the first examples.
   std::map<std::string, std::vector<std::string>> by_reason;

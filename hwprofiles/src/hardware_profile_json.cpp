@@ -127,6 +127,7 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
     if (kind_names()[i] == kind) h.kind = static_cast<HardwareKind>(i);
   h.family = r.string("family");
   h.notes = r.string_or("notes", "");
+  h.availability = r.one_of_or("availability", {"shipping", "announced", "discontinued"}, "shipping");
 
   {
     JsonReader c = r.child("compute");
@@ -231,6 +232,7 @@ Json hardware_to_json(const HardwareProfile& h) {
   j["kind"] = kind_name(h.kind);
   j["family"] = h.family;
   if (!h.notes.empty()) j["notes"] = h.notes;
+  if (h.availability != "shipping") j["availability"] = h.availability;
   Json c = Json::object();
   for (std::size_t i = 0; i < common::dtype_names().size(); ++i)
     put(c, h, "/compute", common::dtype_names()[i], h.peak_flops[i] / TERA);

@@ -236,6 +236,11 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         Candidate base;
         base.hardware = hw.name;
         base.vendor = hw.vendor;
+        base.announced = hw.availability == "announced";
+        if (base.announced)
+          base.risks.push_back(fmt::format("{} is announced, not shipping: its figures and price are estimates", hw.name));
+        else if (hw.availability == "discontinued")
+          base.risks.push_back(fmt::format("{} is discontinued: supply and support risk", hw.name));
         base.kind = hwprofiles::kind_name(hw.kind);
         base.precision = common::dtype_name(w);
         perf::Deployment d;
@@ -339,7 +344,11 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
     }
   }
 
+  // Cheapest first among plans that can be bought today on the requested basis; then plans on chips no
+  // public cloud rents (costed owned, labelled), then announced chips (estimates).
   auto cheaper = [](const Candidate& a, const Candidate& b) {
+    if (a.announced != b.announced) return b.announced;
+    if (a.cost.owned_only != b.cost.owned_only) return b.cost.owned_only;
     if (a.cost.usd_per_1k_output != b.cost.usd_per_1k_output) return a.cost.usd_per_1k_output < b.cost.usd_per_1k_output;
     return a.id < b.id;
   };
@@ -484,6 +493,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         if (a.cost.basis_kind != b.cost.basis_kind) m.cost.basis_kind = a.cost.basis_kind + " + " + b.cost.basis_kind;
         m.power.joules_per_token = m.power.facility_kw * 1e3 / (out_tok_s + in_tok_s);
         m.risks = a.risks;
+        m.announced = a.announced || b.announced;
         m.risks.insert(m.risks.end(), b.risks.begin(), b.risks.end());
         m.risks.push_back(fmt::format("two serving stacks to operate ({} and {})", a.hardware, b.hardware));
         m.feasible = true;
@@ -493,6 +503,9 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
     }
     std::sort(feasible.begin(), feasible.end(), cheaper);
   }
+
+  // Buy tokens instead: hosted APIs serving the model, priced on the same workload.
+  res.buy_tokens = token_lane(model.name, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
 
   // Pareto frontier of cost vs TTFT P99 (cheapest first; each next point strictly faster).
   double best_ttft = INFINITY;

@@ -177,6 +177,25 @@ Json plan_result_to_json(const PlanResult& r) {
   Json rej = Json::array();
   for (const auto& c : r.rejected) rej.push_back(candidate_to_json(c));
   j["rejected"] = rej;
+  Json lane = Json::array();
+  for (const auto& t : r.buy_tokens) {
+    Json o = {{"provider", t.offer.provider},
+              {"model", t.offer.model},
+              {"same_weights", t.same_weights},
+              {"usd_per_1m_input", t.offer.usd_per_1m_input},
+              {"usd_per_1m_output", t.offer.usd_per_1m_output},
+              {"usd_per_1k_output", r6(t.usd_per_1k_output)},
+              {"usd_per_1k_tokens", r6(t.usd_per_1k_tokens)},
+              {"tokens_per_usd", r6(t.tokens_per_usd)},
+              {"slo", t.slo},
+              {"as_of", t.offer.as_of},
+              {"stale", t.stale},
+              {"source", t.offer.source}};
+    if (t.offer.usd_per_1m_cached_input) o["usd_per_1m_cached_input"] = *t.offer.usd_per_1m_cached_input;
+    if (t.offer.speed_tok_s) o["speed_tok_s"] = *t.offer.speed_tok_s;
+    lane.push_back(o);
+  }
+  j["buy_tokens"] = lane;
   j["notes"] = r.notes;
   return j;
 }

@@ -85,6 +85,7 @@ struct HardwareProfile {
   HardwareKind kind = HardwareKind::gpu;
   std::string family;
   std::string notes;
+  std::string availability = "shipping";  // shipping | announced (figures are estimates) | discontinued
 
   std::array<double, common::DTYPE_COUNT> peak_flops{};  // FLOP/s (OP/s for ints), dense; 0 = none
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "infersim/perf/request_estimate.h"
+#include "infersim/planner/token_prices.h"
 #include "infersim/planner/cost_model.h"
 #include "infersim/planner/pricing.h"
 
@@ -58,6 +59,7 @@ struct Candidate {
   PowerBreakdown power;
   CostBreakdown cost;
   bool verified = false;          // P99s below come from the discrete-event simulator
+  bool announced = false;         // the chip is announced, not shipping: ranked after shipping chips
   double verified_goodput = 0;
   std::string bound_prefill, bound_decode;
   std::vector<std::string> risks; // quantisation accuracy, porting, maturity, borrowed calibration
@@ -80,6 +82,7 @@ struct PlanResult {
   std::vector<Candidate> ranked;    // feasible, cheapest first (top N)
   std::vector<Candidate> rejected;  // with reasons
   std::vector<std::string> pareto;  // ids on the cost vs TTFT P99 frontier, cheapest first
+  std::vector<TokenCost> buy_tokens;  // the hosted-API lane for the model on this workload, cheapest first
   int evaluated = 0;                // hardware x runtime x precision combinations considered
   int sized = 0;                    // layouts that went through the full analytic sizing
   std::vector<std::string> notes;
