@@ -293,3 +293,33 @@ TEST(PlanJson, BadPlansGetPointedErrors) {
   EXPECT_NO_THROW(planner::plan_request_from_json(
       common::parse_json_text("{" + ok + R"(,"load":{"tokens_per_day":1e9}})", "p.json"), "p.json"));
 }
+
+// Issue 14: a cloud-mode ranking lists every plan you can rent today before plans on chips no public
+// cloud rents (costed owned, labelled) and those before announced chips; each group cheapest first.
+TEST(Planner, CloudRankingPutsRentableFirstThenOwnedOnlyThenAnnounced) {
+  auto r = chat_request();
+  r.hardware = {"h100-sxm", "mi300x", "gb300", "rubin", "cerebras-wse3"};
+  r.top = 100;
+  r.mixes = false;
+  const auto res = planner::plan(r);
+  ASSERT_GE(res.ranked.size(), 3u);
+  auto group = [](const planner::Candidate& c) { return c.announced ? 2 : c.cost.owned_only ? 1 : 0; };
+  bool seen_owned = false, seen_announced = false;
+  for (std::size_t i = 0; i < res.ranked.size(); ++i) {
+    const auto& c = res.ranked[i];
+    seen_owned = seen_owned || group(c) == 1;
+    seen_announced = seen_announced || group(c) == 2;
+    if (i > 0 && group(res.ranked[i - 1]) == group(c))
+      EXPECT_LE(res.ranked[i - 1].cost.usd_per_1k_output, c.cost.usd_per_1k_output) << c.id;
+    if (i > 0) EXPECT_LE(group(res.ranked[i - 1]), group(c)) << res.ranked[i - 1].id << " before " << c.id;
+    if (c.announced) {
+      bool risk = false;
+      for (const auto& k : c.risks) risk = risk || k.find("announced, not shipping") != std::string::npos;
+      EXPECT_TRUE(risk) << c.id;
+    }
+  }
+  EXPECT_TRUE(seen_owned);      // gb300 / cerebras: no public cloud price, still compared
+  EXPECT_TRUE(seen_announced);  // rubin
+  EXPECT_EQ(group(res.ranked.front()), 0);
+  EXPECT_FALSE(res.buy_tokens.empty());
+}
