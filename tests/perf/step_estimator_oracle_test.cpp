@@ -130,6 +130,26 @@ TEST(StepOracle, GroqAutoSizesToHundredsOfChips) {
   EXPECT_NE(r.explanation.find("SRAM"), std::string::npos);
 }
 
+// Issue 15: at large batches an SRAM-only chip runs out of KV room, which more TP cannot fix once TP
+// exceeds the KV heads. Sizing stops there and names the limit (it used to walk TP to 4,096:
+// 327,680 chips).
+TEST(StepOracle, SramSizingStopsAtKvCapacityAndNamesIt) {
+  const auto& m = card("llama-3.1-70b");
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("groq-lpu");
+  d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
+  const double kv_tokens = 320 * 1280.0;
+  const auto r = perf::auto_size(m, d, kv_tokens, perf::max_step_tokens(d.hardware, {320, 1024, 256}));
+  EXPECT_FALSE(r.fits);
+  EXPECT_NE(r.explanation.find("KV capacity, not weights, is the limit"), std::string::npos) << r.explanation;
+  EXPECT_LE(r.deployment.tp, m.num_kv_heads) << r.explanation;
+  // By hand: KV per chip at tp = KV heads over 80 stages exceeds the usable SRAM.
+  const double kv_chip = kv_tokens * model::kv_bytes_per_token(m, common::DType::fp16) / (m.num_kv_heads * 80.0);
+  EXPECT_GT(kv_chip, d.hardware.memory_bytes() * (1.0 - d.memory_reserve_fraction));
+  // A batch that does fit still sizes as before.
+  EXPECT_TRUE(perf::auto_size(m, d, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024})).fits);
+}
+
 TEST(StepOracle, EdgeNpuReportsThatA70bModelDoesNotFit) {
   const auto& m = card("llama-3.1-70b");
   perf::Deployment d;

@@ -237,6 +237,27 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
     const int min_chips = int(std::ceil(need / per_chip));
     int pp = std::min(m.num_layers, std::max(1, min_chips));
     int tp = std::max(1, int(std::ceil(double(min_chips) / pp)));
+    // KV per chip stops shrinking once TP exceeds the KV heads (they are replicated beyond that; an MLA
+    // latent cache is replicated on every rank): if the KV alone overflows a chip at that split, no
+    // layout fits, and the limit is KV capacity, not weights. Say so instead of widening TP forever.
+    const int kv_split = m.is_mla() ? 1 : std::max(1, m.num_kv_heads);
+    const double kv_total = kv_tokens * model::kv_bytes_per_token(m, d.precision.kv);
+    const double kv_per_chip_min = kv_total / (double(kv_split) * pp);
+    if (kv_per_chip_min >= per_chip) {
+      const double max_tokens = per_chip * double(kv_split) * pp / model::kv_bytes_per_token(m, d.precision.kv);
+      d.tp = kv_split;  // the widest split that still shrinks the KV per chip
+      d.pp = pp;
+      r.fits = false;
+      r.deployment = d;
+      r.explanation = fmt::format(
+          "{} holds weights and KV in on-chip SRAM ({} usable per chip): the KV cache of {:.0f} tokens ({}) needs {} "
+          "per chip even split over all {} KV heads x {} pipeline stages, more than a chip holds. KV capacity, not "
+          "weights, is the limit: at most ~{:.0f} tokens of KV fit (fewer with the weights), i.e. fewer concurrent "
+          "sequences or shorter contexts per replica",
+          hw.name, common::format_bytes(per_chip), kv_tokens, common::format_bytes(kv_total),
+          common::format_bytes(kv_per_chip_min), kv_split, pp, max_tokens);
+      return r;
+    }
     while (!fits(tp, pp) && tp < 4096) ++tp;
     d.tp = tp;
     d.pp = pp;
