@@ -43,10 +43,9 @@ Json hardware_summary(const hwprofiles::HardwareProfile& h) {
           {"tdp_w", h.tdp_w},
           {"prices", [&] {
              Json p = Json::object();
-             for (const auto& t : hwprofiles::cloud_tier_names()) {
-               const auto& q = h.prices.cloud(static_cast<hwprofiles::CloudTier>(&t - &hwprofiles::cloud_tier_names()[0]));
-               if (q.known()) p[t] = {{"usd_per_chip_hour", q.usd}, {"provider", q.provider}, {"as_of", q.as_of}};
-             }
+             for (auto t : hwprofiles::cloud_tiers())
+               if (const auto& q = h.prices.cloud(t); q.known())
+                 p[hwprofiles::cloud_tier_name(t)] = {{"usd_per_chip_hour", q.usd}, {"provider", q.provider}, {"as_of", q.as_of}};
              if (!h.prices.no_cloud_price.empty()) p["no_cloud_price"] = h.prices.no_cloud_price;
              if (h.prices.purchase.known()) p["purchase_usd"] = {{"value", h.prices.purchase.usd}, {"as_of", h.prices.purchase.as_of}};
              if (h.prices.server_share.known()) p["server_share_usd"] = h.prices.server_share.usd;

@@ -7,6 +7,7 @@
 #include "infersim/planner/plan_json.h"
 #include "plan_verifier.h"
 #include "table.h"
+#include "token_lane_table.h"
 
 namespace infersim::cli {
 
@@ -62,22 +63,12 @@ int cmd_plan(const ArgList& argv) {
   }
   // Buy tokens instead: the hosted-API lane on the same workload.
   if (!res.buy_tokens.empty()) {
-    Table b({"buy tokens", "weights", "$/1M in/out", "$/1K out", "tok/$", "SLO", "as of"});
-    for (const auto& c : res.buy_tokens)
-      b.add({c.offer.provider, c.same_weights ? c.offer.model : c.offer.model + " (same architecture)",
-             fmt::format("{:.2f}/{:.2f}", c.offer.usd_per_1m_input, c.offer.usd_per_1m_output),
-             fmt::format("{:.5f}", c.usd_per_1k_output), fmt::format("{:.0f}", c.tokens_per_usd), c.slo,
-             c.offer.as_of + (c.stale ? " (older than 12 months)" : "")});
-    fmt::print("\n{}", b.render());
-    const auto& t = res.buy_tokens.front();
+    fmt::print("\n{}", token_lane_table(res.buy_tokens));
     if (!res.ranked.empty()) {
       const auto& bp = res.ranked.front();
-      const double plan_cost = bp.cost.usd_per_1k_output;
-      fmt::print("buy tokens instead: {} {} ${:.5f} vs ${:.5f} per 1K output tokens for the best plan ({}): tokens {:.1f}x {}\n",
-                 t.offer.provider, t.offer.model, t.usd_per_1k_output, plan_cost,
-                 bp.cost.owned_only || req.pricing.mode == planner::PricingMode::owned ? "owned" : "rented",
-                 t.usd_per_1k_output < plan_cost ? plan_cost / t.usd_per_1k_output : t.usd_per_1k_output / plan_cost,
-                 t.usd_per_1k_output < plan_cost ? "cheaper" : "dearer");
+      fmt::print("buy tokens instead ($/1K output, cheapest API vs the best plan): {}\n",
+                 tokens_vs_plan(res.buy_tokens.front(), bp.cost.usd_per_1k_output,
+                                bp.cost.owned_only || req.pricing.mode == planner::PricingMode::owned ? "owned" : "rented"));
     }
   } else {
     fmt::print("\nbuy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", req.model);

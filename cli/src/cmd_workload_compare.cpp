@@ -25,6 +25,7 @@
 #include "infersim/store/results_store.h"
 #include "sweep_driver.h"
 #include "table.h"
+#include "token_lane_table.h"
 
 namespace infersim::cli {
 
@@ -50,8 +51,6 @@ std::vector<std::string> checked_list(const std::string& csv, const std::vector<
   if (out.empty()) throw ConfigError("", opt, "is empty");
   return out;
 }
-
-std::string money(double v) { return v >= 0.1 ? fmt::format("{:.3f}", v) : fmt::format("{:.5f}", v); }
 
 }  // namespace
 
@@ -129,26 +128,22 @@ int workloads_compare(const ArgList& argv) {
     fmt::print("{}\n", out.dump(2));
     return st.cancelled ? 130 : 0;
   }
-  fmt::print("{}: every hardware x workload type, the cheapest plan on each hardware at the workload's load within its "
-             "SLOs\n(DES = checked by the discrete-event simulator on the preset's length distributions; costs are "
-             "{} pricing)\n",
-             model, [&] {
-               auto p = planner::load_pricing(base.value("pricing", std::string("default")));
-               if (base.contains("pricing_mode"))
-                 p.mode = base["pricing_mode"] == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
-               return p.mode == planner::PricingMode::cloud
-                          ? fmt::format("cloud {}", planner::cloud_tier_name(p.cloud_tier))
-                          : std::string("owned (capex amortised + energy + hosting)");
-             }());
-  std::map<std::string, std::string> best;
-  std::map<std::string, double> best_rent;
-  std::map<std::string, planner::TokenCost> best_tokens;
   const planner::Pricing pricing = [&] {
     auto p = planner::load_pricing(base.value("pricing", std::string("default")));
     if (base.contains("pricing_mode"))
       p.mode = base["pricing_mode"] == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
     return p;
   }();
+  fmt::print("{}: every hardware x workload type, the cheapest plan on each hardware at the workload's load within its "
+             "SLOs\n(DES = checked by the discrete-event simulator on the preset's length distributions; costs are "
+             "{} pricing)\n",
+             model,
+             pricing.mode == planner::PricingMode::cloud
+                 ? fmt::format("cloud {}", planner::cloud_tier_name(pricing.cloud_tier))
+                 : std::string("owned (capex amortised + energy + hosting)"));
+  std::map<std::string, std::string> best;
+  std::map<std::string, double> best_rent;
+  std::map<std::string, planner::TokenCost> best_tokens;
   for (const auto& w : presets) {
     auto rows = by_workload[w];
     order(rows);
@@ -206,16 +201,7 @@ int workloads_compare(const ArgList& argv) {
     // The buy-tokens lane: hosted APIs serving this model, on the workload's mean tokens per request.
     const auto lane = planner::token_lane(model, s.input_tokens, s.output_tokens, 0.0, s.tpot_p99_s, pricing);
     if (!lane.empty()) {
-      Table b({"buy tokens", "weights", "$/1M in/out/cached", "$/1K out", "tok/$", "published speed", "SLO", "as of"});
-      for (const auto& c : lane)
-        b.add({c.offer.provider, c.same_weights ? c.offer.model : c.offer.model + " (same architecture)",
-               fmt::format("{:.2f}/{:.2f}/{}", c.offer.usd_per_1m_input, c.offer.usd_per_1m_output,
-                           c.offer.usd_per_1m_cached_input ? fmt::format("{:.3f}", *c.offer.usd_per_1m_cached_input) : "-"),
-               money(c.usd_per_1k_output), fmt::format("{:.0f}", c.tokens_per_usd),
-               c.offer.speed_tok_s ? fmt::format("{:g} tok/s", *c.offer.speed_tok_s) : "-",
-               c.offer.speed_tok_s ? (c.tpot_meets ? "TPOT ok" : "misses TPOT") : "unchecked",
-               c.offer.as_of + (c.stale ? " !" : "")});
-      fmt::print("{}", b.render());
+      fmt::print("{}", token_lane_table(lane));
       best_tokens[w] = lane.front();
     } else {
       fmt::print("buy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", model);
@@ -238,15 +224,12 @@ int workloads_compare(const ArgList& argv) {
   for (const auto& w : presets) {
     if (!best_tokens.count(w)) continue;
     const auto& t = best_tokens.at(w);
-    const std::string who = fmt::format("{} {}{}", t.offer.provider, t.offer.model, t.same_weights ? "" : " (same architecture)");
     if (!best_rent.count(w))
-      vs.push_back(fmt::format("{} {} ${} (no rented plan feasible)", w, who, money(t.usd_per_1k_output)));
+      vs.push_back(fmt::format("{} {} {} ${} (no rented plan feasible)", w, t.offer.provider, t.offer.model,
+                               money(t.usd_per_1k_output)));
     else
-      vs.push_back(fmt::format("{} {} ${} vs ${} {} ({:.1f}x)", w, who, money(t.usd_per_1k_output), money(best_rent.at(w)),
-                               pricing.mode == planner::PricingMode::cloud ? "rented" : "owned",
-                               t.usd_per_1k_output < best_rent.at(w) ? best_rent.at(w) / t.usd_per_1k_output
-                                                                     : t.usd_per_1k_output / best_rent.at(w)) +
-                   (t.usd_per_1k_output < best_rent.at(w) ? ": tokens cheaper" : ": tokens dearer"));
+      vs.push_back(fmt::format("{} {}", w, tokens_vs_plan(t, best_rent.at(w),
+                                                          pricing.mode == planner::PricingMode::cloud ? "rented" : "owned")));
   }
   if (!vs.empty()) fmt::print("buy tokens instead ($/1K output, cheapest API vs cheapest plan): {}\n", common::join(vs, "; "));
   fmt::print("stored: {} rows of run '{}' in {} ({} computed now, {} reused){}\n", scenarios.size(), run, db, st.done + st.failed,

@@ -25,6 +25,33 @@ bool has_source_tag(const std::string& source) {
   return false;
 }
 
+std::string read_tagged_source(JsonReader& r, const std::string& key) {
+  std::string src = r.string(key);
+  if (!has_source_tag(src))
+    r.fail(key, fmt::format("source '{}' must start with one of {}", src, common::join(source_tags(), " ")));
+  return src;
+}
+
+std::string read_price_date(JsonReader& r, const std::string& key) {
+  std::string d = r.string(key);
+  if (!valid_price_date(d)) r.fail(key, fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", d));
+  return d;
+}
+
+CloudTier read_cloud_tier(JsonReader& r, const std::string& key, CloudTier fallback) {
+  if (!r.has(key)) {
+    r.optional_child(key);  // marks an explicit null as consumed
+    return fallback;
+  }
+  if (r.raw().at(key).is_string() && r.raw().at(key).get<std::string>() == "reserved")
+    r.fail(key, "'reserved' meant an owner's cost for GPUs and a 1-year contract for TPUs: choose commit_1y or "
+                "commit_3y (a cloud commitment), or the owned pricing mode (docs/pricing-format.md)");
+  const std::string name = r.one_of(key, cloud_tier_names());
+  for (std::size_t i = 0; i < cloud_tiers().size(); ++i)
+    if (cloud_tier_names()[i] == name) return cloud_tiers()[i];
+  return fallback;
+}
+
 namespace {
 
 constexpr double GB = 1e9;
@@ -56,12 +83,8 @@ PriceQuote quote(JsonReader& r, const std::string& key, const char* value_key, b
   auto c = r.optional_child(key);
   if (!c) return q;
   q.usd = c->number(value_key, min, max);
-  q.as_of = c->string("as_of");
-  if (!valid_price_date(q.as_of))
-    c->fail("as_of", fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", q.as_of));
-  q.source = c->string("source");
-  if (!has_source_tag(q.source))
-    c->fail("source", fmt::format("source '{}' must start with one of {}", q.source, common::join(source_tags(), " ")));
+  q.as_of = read_price_date(*c, "as_of");
+  q.source = read_tagged_source(*c, "source");
   if (cloud) {
     q.provider = c->string("provider");
     if (q.provider.empty()) c->fail("provider", "must name who rents the chip at this price");
@@ -290,7 +313,7 @@ Json hardware_to_json(const HardwareProfile& h) {
       return o;
     };
     Json pr = Json::object(), cloud = Json::object(), owned = Json::object();
-    for (auto t : {CloudTier::on_demand, CloudTier::commit_1y, CloudTier::commit_3y, CloudTier::spot})
+    for (auto t : cloud_tiers())
       if (P.cloud(t).known()) cloud[cloud_tier_name(t)] = q(P.cloud(t), "usd_per_chip_hour");
     if (!cloud.empty()) pr["cloud"] = cloud;
     if (!P.no_cloud_price.empty()) pr["no_cloud_price"] = P.no_cloud_price;

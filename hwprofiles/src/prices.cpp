@@ -9,6 +9,12 @@ const std::vector<std::string>& cloud_tier_names() {
   return n;
 }
 
+const std::vector<CloudTier>& cloud_tiers() {
+  static const std::vector<CloudTier> t = {CloudTier::on_demand, CloudTier::commit_1y, CloudTier::commit_3y,
+                                           CloudTier::spot};
+  return t;
+}
+
 const char* cloud_tier_name(CloudTier t) {
   switch (t) {
     case CloudTier::on_demand: return "on_demand";

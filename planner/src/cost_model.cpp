@@ -29,10 +29,10 @@ PowerBreakdown power_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& 
   return p;
 }
 
-std::string stale_price_note(const hwprofiles::PriceQuote& q, const std::string& what, const Pricing& pricing) {
-  const int age = hwprofiles::months_between(q.as_of, pricing.price_date);
+std::string stale_price_note(const std::string& as_of, const std::string& what, const Pricing& pricing) {
+  const int age = hwprofiles::months_between(as_of, pricing.price_date);
   if (age < 0 || age <= pricing.stale_after_months) return "";
-  return fmt::format("{} is from {}, {} months before {}: older than {} months, check it", what, q.as_of, age,
+  return fmt::format("{} is from {}, {} months before {}: older than {} months, check it", what, as_of, age,
                      pricing.price_date, pricing.stale_after_months);
 }
 
@@ -76,6 +76,20 @@ double chip_hour_price(const hwprofiles::HardwareProfile& hw, CloudTier tier, st
   return 0.0;
 }
 
+bool can_price(const hwprofiles::HardwareProfile& hw, const Pricing& pricing, std::string& why) {
+  const auto& P = hw.prices;
+  if (pricing.mode == PricingMode::owned) {
+    if (P.purchase.known()) return true;
+    why = fmt::format("no purchase price for {}: {}; plan in cloud mode", hw.name, P.no_purchase_price);
+    return false;
+  }
+  std::string basis;
+  if (chip_hour_price(hw, pricing.cloud_tier, basis) > 0) return true;
+  if (!P.rented() && P.purchase.known()) return true;  // costed owned all-in, labelled "owned only"
+  why = P.rented() ? basis : fmt::format("{}; no purchase price either ({})", basis, P.no_purchase_price);
+  return false;
+}
+
 CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l, const PowerBreakdown& power,
                       const Pricing& pricing) {
   CostBreakdown c;
@@ -92,7 +106,7 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
       return;
     }
     c.price_as_of = hw.prices.purchase.as_of;
-    if (auto n = stale_price_note(hw.prices.purchase, fmt::format("{} purchase price", hw.name), pricing); !n.empty()) {
+    if (auto n = stale_price_note(hw.prices.purchase.as_of, fmt::format("{} purchase price", hw.name), pricing); !n.empty()) {
       c.price_stale = true;
       c.notes.push_back(n);
     }
@@ -119,7 +133,7 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
       c.basis_kind = fmt::format("cloud {}", hwprofiles::cloud_tier_name(pricing.cloud_tier));
       const auto& q = hw.prices.cloud(pricing.cloud_tier);
       c.price_as_of = q.as_of;
-      if (auto n = stale_price_note(q, fmt::format("{} {} price", hw.name, hwprofiles::cloud_tier_label(pricing.cloud_tier)),
+      if (auto n = stale_price_note(q.as_of, fmt::format("{} {} price", hw.name, hwprofiles::cloud_tier_label(pricing.cloud_tier)),
                                     pricing);
           !n.empty()) {
         c.price_stale = true;

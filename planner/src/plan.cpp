@@ -184,26 +184,15 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   for (const auto& hn : hw_names) {
     const auto& hw = hws.get(hn);
     // A chip with no price on this basis cannot be ranked: say so once, before sizing it.
-    {
-      std::string basis;
-      const bool cloud = req.pricing.mode == PricingMode::cloud;
-      const bool priced = cloud ? (chip_hour_price(hw, req.pricing.cloud_tier, basis) > 0 ||
-                                   (!hw.prices.rented() && hw.prices.purchase.known()))
-                                : hw.prices.purchase.known();
-      if (!priced) {
-        Candidate c;
-        c.hardware = hw.name;
-        c.vendor = hw.vendor;
-        c.kind = hwprofiles::kind_name(hw.kind);
-        c.id = fmt::format("{}/(any)", hw.name);
-        c.reason = cloud ? (hw.prices.rented() ? basis
-                                               : fmt::format("{}; no purchase price either ({})", basis,
-                                                             hw.prices.no_purchase_price))
-                         : fmt::format("no purchase price for {}: {}; plan in cloud mode", hw.name,
-                                       hw.prices.no_purchase_price);
-        res.rejected.push_back(c);
-        continue;
-      }
+    if (std::string why; !can_price(hw, req.pricing, why)) {
+      Candidate c;
+      c.hardware = hw.name;
+      c.vendor = hw.vendor;
+      c.kind = hwprofiles::kind_name(hw.kind);
+      c.id = fmt::format("{}/(any)", hw.name);
+      c.reason = why;
+      res.rejected.push_back(c);
+      continue;
     }
     std::vector<std::string> runtimes;
     if (req.runtimes.empty()) {
@@ -329,14 +318,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           c.bound_prefill = s.bound_p;
           c.bound_decode = s.bound_d;
           fill_cost(c, hw, req, 1.0, porting, s);
-          if (!c.cost.priced) {
-            c.reason = req.pricing.mode == PricingMode::cloud
-                           ? fmt::format("{}: choose another cloud_tier or plan in owned mode", c.cost.basis)
-                           : fmt::format("no purchase price for {}; plan in cloud mode", hw.name);
-            res.rejected.push_back(c);
-            continue;
-          }
-          c.feasible = true;
+          c.feasible = true;  // priced: can_price() admitted the chip before sizing
           sized_by_id[c.id] = s;
           feasible.push_back(c);
         }

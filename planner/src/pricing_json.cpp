@@ -38,12 +38,7 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
   p.name = r.string_or("name", "custom");
   r.string_or("description", "");
   p.mode = r.one_of_or("mode", {"cloud", "owned"}, "cloud") == "owned" ? PricingMode::owned : PricingMode::cloud;
-  if (r.has("cloud_tier") && j.at("cloud_tier").is_string() && j.at("cloud_tier").get<std::string>() == "reserved")
-    r.fail("cloud_tier", "'reserved' meant an owner's cost for GPUs and a 1-year contract for TPUs: choose commit_1y or "
-                         "commit_3y (a cloud commitment), or mode \"owned\" (docs/pricing-format.md)");
-  const std::string tier = r.one_of_or("cloud_tier", hwprofiles::cloud_tier_names(), "on_demand");
-  for (std::size_t i = 0; i < hwprofiles::cloud_tier_names().size(); ++i)
-    if (hwprofiles::cloud_tier_names()[i] == tier) p.cloud_tier = static_cast<CloudTier>(i);
+  p.cloud_tier = hwprofiles::read_cloud_tier(r, "cloud_tier", CloudTier::on_demand);
   if (auto o = r.optional_child("owned")) {
     p.depreciation_years = sourced(*o, "depreciation_years", 1, 10, p.depreciation_years, p);
     p.usd_per_kwh = sourced(*o, "usd_per_kwh", 0, 5, p.usd_per_kwh, p);
@@ -63,9 +58,7 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
     e->finish();
   }
   p.tco_years = r.number_or("tco_years", p.tco_years, 0.25, 20);
-  p.price_date = r.string_or("price_date", p.price_date);
-  if (!hwprofiles::valid_price_date(p.price_date))
-    r.fail("price_date", fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", p.price_date));
+  if (r.has("price_date")) p.price_date = hwprofiles::read_price_date(r, "price_date");
   p.stale_after_months = int(r.number_or("stale_after_months", p.stale_after_months, 1, 120));
   p.target_utilisation = sourced(r, "target_utilisation", 0.05, 1.0, p.target_utilisation, p);
   r.finish();

@@ -33,12 +33,8 @@ std::vector<TokenOffer> load_token_offers(const std::string& path) {
     if (t.usd_per_1m_cached_input && *t.usd_per_1m_cached_input > t.usd_per_1m_input + 1e-12)
       o.fail("usd_per_1m_cached_input", "exceeds the uncached input price");
     t.speed_tok_s = o.optional_number("speed_tok_s", 1e-3, 1e6);
-    t.as_of = o.string("as_of");
-    if (!hwprofiles::valid_price_date(t.as_of))
-      o.fail("as_of", fmt::format("'{}' is not a date of the form YYYY-MM or YYYY-MM-DD", t.as_of));
-    t.source = o.string("source");
-    if (!hwprofiles::has_source_tag(t.source))
-      o.fail("source", fmt::format("source must start with one of {}", common::join(hwprofiles::source_tags(), " ")));
+    t.as_of = hwprofiles::read_price_date(o, "as_of");
+    t.source = hwprofiles::read_tagged_source(o, "source");
     t.note = o.string_or("note", "");
     o.finish();
     out.push_back(std::move(t));
@@ -83,9 +79,7 @@ TokenCost token_cost(const TokenOffer& o, const std::string& model, double input
   } else {
     c.slo = "speed and TTFT not published: SLOs unchecked";
   }
-  hwprofiles::PriceQuote q;
-  q.as_of = o.as_of;
-  c.stale_note = stale_price_note(q, fmt::format("{} {} price", o.provider, o.model), pricing);
+  c.stale_note = stale_price_note(o.as_of, fmt::format("{} {} price", o.provider, o.model), pricing);
   c.stale = !c.stale_note.empty();
   return c;
 }

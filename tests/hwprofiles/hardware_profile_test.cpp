@@ -138,8 +138,7 @@ TEST(HardwareCatalog, EveryShippedPriceHasABasisADateAndASource) {
   int rented = 0;
   for (const auto& n : cat.names()) {
     const auto& P = cat.get(n).prices;
-    for (auto t : {hwprofiles::CloudTier::on_demand, hwprofiles::CloudTier::commit_1y, hwprofiles::CloudTier::commit_3y,
-                   hwprofiles::CloudTier::spot}) {
+    for (auto t : hwprofiles::cloud_tiers()) {
       const auto& q = P.cloud(t);
       if (!q.known()) continue;
       EXPECT_FALSE(q.provider.empty()) << n << " " << hwprofiles::cloud_tier_name(t);

@@ -8,6 +8,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -122,13 +123,7 @@ BriefOption read_option(JsonReader& o, const CurrentDeployment& current) {
   if (o.has("pricing_mode"))
     opt.pricing_mode = o.one_of("pricing_mode", {"cloud", "owned"}) == "owned" ? planner::PricingMode::owned
                                                                                : planner::PricingMode::cloud;
-  if (o.has("cloud_tier")) {
-    if (o.raw().at("cloud_tier").is_string() && o.raw().at("cloud_tier").get<std::string>() == "reserved")
-      o.fail("cloud_tier", "'reserved' is ambiguous: choose commit_1y or commit_3y, or pricing_mode \"owned\"");
-    const auto t = o.one_of("cloud_tier", hwprofiles::cloud_tier_names());
-    for (std::size_t i = 0; i < hwprofiles::cloud_tier_names().size(); ++i)
-      if (hwprofiles::cloud_tier_names()[i] == t) opt.cloud_tier = static_cast<planner::CloudTier>(i);
-  }
+  if (o.has("cloud_tier")) opt.cloud_tier = hwprofiles::read_cloud_tier(o, "cloud_tier", planner::CloudTier::on_demand);
   switch (opt.type) {
     case OptionType::stay:
     case OptionType::owned:

@@ -17,6 +17,13 @@ inline constexpr int CALIBRATION_SCHEMA_VERSION = 1;
 const std::vector<std::string>& source_tags();
 bool has_source_tag(const std::string& source);
 
+// Readers shared by every file that carries prices (profiles, pricing, API token prices, briefs):
+// a source string that must start with a tag; a price date YYYY-MM[-DD]; a cloud tier by name, where
+// the retired "reserved" is rejected with what to use instead. All fail with the field's pointer.
+std::string read_tagged_source(common::JsonReader& r, const std::string& key);
+std::string read_price_date(common::JsonReader& r, const std::string& key);
+CloudTier read_cloud_tier(common::JsonReader& r, const std::string& key, CloudTier fallback);
+
 HardwareProfile hardware_from_json(const common::Json& j, const std::string& file);
 HardwareProfile load_hardware_profile(const std::string& path);
 common::Json hardware_to_json(const HardwareProfile& h);  // round-trips the sourced fields

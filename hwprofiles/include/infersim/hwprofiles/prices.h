@@ -17,6 +17,7 @@ enum class CloudTier { on_demand, commit_1y, commit_3y, spot };
 const char* cloud_tier_name(CloudTier t);           // "on_demand", "commit_1y", ...
 const char* cloud_tier_label(CloudTier t);          // "on-demand", "1-year commitment", ...
 const std::vector<std::string>& cloud_tier_names();
+const std::vector<CloudTier>& cloud_tiers();  // every tier, in the order of cloud_tier_names()
 
 struct PriceQuote {
   double usd = 0;        // 0 = no price

@@ -99,7 +99,12 @@ double chip_hour_price(const hwprofiles::HardwareProfile& hw, CloudTier tier, st
 // price. The same formula cost_at uses for a whole deployment.
 double owned_chip_hour_usd(const hwprofiles::HardwareProfile& hw, double chip_w, const Pricing& pricing);
 
-// "" or a warning when `q` is older than the pricing's stale_after_months before its price_date.
-std::string stale_price_note(const hwprofiles::PriceQuote& q, const std::string& what, const Pricing& pricing);
+// "" or a warning when a price dated `as_of` is older than the pricing's stale_after_months before its
+// price_date.
+std::string stale_price_note(const std::string& as_of, const std::string& what, const Pricing& pricing);
+
+// Whether cost_at can price this chip on the pricing's basis (a cloud price in the tier; in cloud mode a
+// chip no public cloud rents falls to owned all-in; owned needs a purchase price); `why` says why not.
+bool can_price(const hwprofiles::HardwareProfile& hw, const Pricing& pricing, std::string& why);
 
 }  // namespace infersim::planner
