@@ -14,12 +14,13 @@ namespace infersim::hwprofiles {
 
 namespace fs = std::filesystem;
 
-HardwareCatalog::HardwareCatalog(std::string directory, std::string calibrations_file)
-    : dir_(std::move(directory)), calibrations_file_(std::move(calibrations_file)) {}
+HardwareCatalog::HardwareCatalog(std::string directory, std::string calibrations_file, std::string dataflow_file)
+    : dir_(std::move(directory)), calibrations_file_(std::move(calibrations_file)), dataflow_file_(std::move(dataflow_file)) {}
 
 HardwareCatalog& HardwareCatalog::shipped() {
   static HardwareCatalog catalog(common::data_path("hwprofiles/data"),
-                                 common::data_path("hwprofiles/data/calibrations.json"));
+                                 common::data_path("hwprofiles/data/calibrations.json"),
+                                 common::data_path("hwprofiles/data/dataflow_calibrations.json"));
   return catalog;
 }
 
@@ -52,6 +53,18 @@ void HardwareCatalog::load_locked() const {
       own_[e.hardware].push_back(e.calibration);
     }
   }
+  // Statically scheduled chips fitted on one published per-user speed each (infersim calibrate-dataflow).
+  if (!dataflow_file_.empty() && fs::exists(dataflow_file_)) {
+    for (auto& e : load_calibrations(dataflow_file_)) {
+      if (!profiles_.contains(e.hardware))
+        throw common::ConfigError(dataflow_file_, "/entries", fmt::format("calibration for unknown hardware '{}'", e.hardware));
+      if (!profiles_.get(e.hardware).static_dataflow())
+        throw common::ConfigError(dataflow_file_, "/entries",
+                                  fmt::format("'{}' is not a statically scheduled dataflow chip (execution.model)", e.hardware));
+      e.calibration.basis = "published speed";
+      own_[e.hardware].push_back(e.calibration);
+    }
+  }
   for (auto& [name, h] : profiles_.items()) attach_unlocked(h);
   loaded_ = true;
 }
@@ -77,7 +90,8 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   std::map<std::string, bool> seen;
   for (const auto& [hw, cals] : own_) {
     auto p = profiles_.items().find(hw);
-    if (p == profiles_.items().end() || p->second.family != h.family) continue;
+    if (p == profiles_.items().end() || p->second.family != h.family ||
+        p->second.static_dataflow() != h.static_dataflow()) continue;
     for (const auto& c : cals) {
       if (seen[c.runtime]) continue;
       seen[c.runtime] = true;
@@ -95,7 +109,9 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   // stack and kernels, newer silicon whose peaks the profile already carries).
   for (const auto& [hw, cals] : own_) {
     auto p = profiles_.items().find(hw);
-    if (p == profiles_.items().end() || p->second.vendor != h.vendor || p->second.kind != h.kind) continue;
+    if (p == profiles_.items().end() || p->second.vendor != h.vendor || p->second.kind != h.kind ||
+        p->second.static_dataflow() != h.static_dataflow())
+      continue;
     for (const auto& c : cals) {
       if (seen[c.runtime]) continue;
       seen[c.runtime] = true;
@@ -111,7 +127,10 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   if (!h.calibrations.empty()) return;
   // Cross-family default: median of every fit, with the profile's own datasheet interconnect fraction.
   std::vector<double> cf, mf, so, lo, qo, co;  // pp staging is stack-specific: not borrowed across families
-  for (const auto& [hw, cals] : own_)
+  for (const auto& [hw, cals] : own_) {
+    // Kernel-launch and dataflow chips run by different rules: neither lends the other its fits.
+    auto p = profiles_.items().find(hw);
+    if (p == profiles_.items().end() || p->second.static_dataflow() != h.static_dataflow()) continue;
     for (const auto& c : cals) {
       cf.push_back(c.params.compute_fraction);
       mf.push_back(c.params.memory_fraction);
@@ -120,6 +139,25 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
       qo.push_back(c.params.seq_overhead_s);
       co.push_back(c.params.collective_overhead_s);
     }
+  }
+  if (h.static_dataflow()) {
+    // No fitted dataflow chip of this family: the datasheet efficiency and no overheads at all (a
+    // statically scheduled chip launches no kernels and calls no collective library); its speed is
+    // then the roofline plus the modelled chip-to-chip hops, an optimistic bound.
+    Calibration g;
+    g.runtime = "default";
+    g.borrowed = true;
+    g.basis = "cross-family";
+    g.params = h.datasheet_efficiency;
+    g.params.step_overhead_s = g.params.layer_overhead_s = g.params.seq_overhead_s = g.params.collective_overhead_s = 0;
+    g.fitted_on = "datasheet";
+    g.source = fmt::format("[EST] statically scheduled dataflow chip without a fit ({}): datasheet efficiency, no "
+                           "launch or collective overheads (none borrowed from kernel-launch chips); per-layer latency "
+                           "unknown, so per-user speed is an upper bound",
+                           h.family);
+    h.calibrations.push_back(g);
+    return;
+  }
   if (cf.empty()) return;  // no fits at all: the estimator uses the datasheet efficiency
   Calibration g;
   g.runtime = "default";
@@ -132,10 +170,6 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   g.params.layer_overhead_s = median(lo);
   g.params.seq_overhead_s = median(qo);
   g.params.collective_overhead_s = median(co);
-  if (h.sram_only()) {
-    // Statically scheduled dataflow chips (LPU, wafer-scale) have no per-layer kernel launches.
-    g.params.layer_overhead_s = 0;
-  }
   g.fitted_on = "all fitted profiles";
   g.source = fmt::format("[EST] cross-family default: median of {} fits on other hardware; no measurements "
                          "for {} or its family ({})",

@@ -151,6 +151,12 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
   h.family = r.string("family");
   h.notes = r.string_or("notes", "");
   h.availability = r.one_of_or("availability", {"shipping", "announced", "discontinued"}, "shipping");
+  if (r.has("execution")) {
+    JsonReader e = r.child("execution");
+    h.execution = e.one_of("model", {"kernel_launch", "static_dataflow"});
+    h.execution_source = read_tagged_source(e, "source");
+    e.finish();
+  }
 
   {
     JsonReader c = r.child("compute");
@@ -256,6 +262,7 @@ Json hardware_to_json(const HardwareProfile& h) {
   j["family"] = h.family;
   if (!h.notes.empty()) j["notes"] = h.notes;
   if (h.availability != "shipping") j["availability"] = h.availability;
+  if (!h.execution_source.empty()) j["execution"] = {{"model", h.execution}, {"source", h.execution_source}};
   Json c = Json::object();
   for (std::size_t i = 0; i < common::dtype_names().size(); ++i)
     put(c, h, "/compute", common::dtype_names()[i], h.peak_flops[i] / TERA);

@@ -69,6 +69,7 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
     x.prefix_caching = f.boolean_or("prefix_caching", false);
     x.speculative_decoding = f.boolean_or("speculative_decoding", false);
     x.pd_disaggregation = f.boolean_or("pd_disaggregation", false);
+    x.pipeline_micro_batches = f.boolean_or("pipeline_micro_batches", true);
     x.source = tagged(f, "source");
     f.finish();
   }

@@ -57,6 +57,18 @@ BatchShape& BatchShape::operator+=(const BatchShape& o) {
   return *this;
 }
 
+BatchShape BatchShape::scaled(double f) const {
+  BatchShape b = *this;
+  b.prefill_tokens *= f;
+  b.prefill_attn_pairs *= f;
+  b.prefill_cached_tokens *= f;
+  b.prefill_seqs *= f;
+  b.prefill_seqs_finishing *= f;
+  b.decode_seqs *= f;
+  b.decode_ctx_sum *= f;
+  return b;
+}
+
 double expected_experts_touched(int num_experts, int top_k, double tokens) {
   if (num_experts <= 0 || tokens <= 0) return 0.0;
   const double miss = 1.0 - double(top_k) / double(num_experts);

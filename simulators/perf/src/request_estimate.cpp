@@ -65,7 +65,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.workload = w;
 
   const double B = w.batch, I = w.input, O = w.output;
-  const double micro = std::max(1.0, B / dep.pp);  // sequences per micro-batch
+  // Pipeline parallelism: min(B, pp) micro-batches of B / m sequences in flight (1 without pp, or on a
+  // runtime that runs one batch through the stages at a time).
+  const double m_micro = est.micro_batches(B);
+  const double micro = std::max(1.0, B / m_micro);  // sequences per micro-batch
   const auto& p = est.params();
 
   // Prefill of the request's own prompt.
@@ -78,7 +81,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   }
 
   // Benchmark mode (kernel path) prices its own decode step at the batch that runs at once, below.
-  const bool benchmark_mode = est.kernel_model() != nullptr && !dep.speculative && dep.pp == 1;
+  const bool benchmark_mode = est.kernel_model() != nullptr && !dep.speculative;
   // Decode step of a micro-batch at the mean context.
   double t_d = benchmark_mode ? 0.0 : total_time(mean_decode_cost(est, micro, I, O), p);
   if (detail && !benchmark_mode) {
@@ -131,15 +134,18 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double ctx = I + O / 2.0;
     const bool mixed = sc.policy != "prefill_first";
     // Time a prompt adds to a step: with R-1 decodes (mixed steps), or alone (prefill-first steps, decodes wait).
-    const double t_dec_rest = R > 1 ? est.time(BatchShape::decode(R - 1, ctx)) : 0.0;
+    // Pipeline parallelism: each step runs as min(pp, sequences) micro-batches (StepEstimator::pipelined_cost).
+    const double t_dec_rest = R > 1 ? est.pipelined_time(BatchShape::decode(R - 1, ctx), R - 1) : 0.0;
     BatchShape with_prompt = BatchShape::prefill(1, I);
     if (mixed && R > 1) with_prompt += BatchShape::decode(R - 1, ctx);
-    const double t_with = est.time(with_prompt);
+    const BatchShape prompt = BatchShape::prefill(1, I);
+    const double t_with = est.pipelined_time(with_prompt, mixed ? R : 1, &prompt);
     const double delta = mixed ? std::max(0.0, t_with - t_dec_rest) : t_p;
-    t_d = total_time(mean_decode_cost(est, R, I, O), p);
+    const double m_run = est.micro_batches(R);
+    t_d = total_time(mean_decode_cost(est, R / m_run, I, O), p);
     e.decode.step_s = t_d;
     if (detail) {
-      e.decode.detail = est.explain(BatchShape::decode(R, ctx));
+      e.decode.detail = est.explain(BatchShape::decode(R / m_run, ctx));
       e.decode.bound = e.decode.detail.bound;
     }
     // Others' prompts during my decode window.
@@ -177,7 +183,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
   } else {
     // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
-    const double interleave = B > 1 ? (B - 1.0) / O * t_p / dep.pp : 0.0;
+    const double interleave = B > 1 ? (B - 1.0) / O * t_p / m_micro : 0.0;
     e.tpot_s = t_d + interleave;
     e.ttft_s = t_p + (B > 1 ? 0.5 * t_d : 0.0);
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
@@ -191,9 +197,12 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   if (!e.fits) e.notes.push_back(e.memory.message);
 
   // Power: phase-weighted chip power.
-  const double prefill_share = B > 1 ? std::min(1.0, ((B / O) * t_p / dep.pp) / std::max(e.tpot_s * 1.0, 1e-12))
+  const double prefill_share = B > 1 ? std::min(1.0, ((B / O) * t_p / m_micro) / std::max(e.tpot_s * 1.0, 1e-12))
                                      : t_p / e.e2e_s;
-  e.power_w = dep.chips() * (prefill_share * hw.prefill_w + (1 - prefill_share) * hw.decode_w);
+  // A pipelined replica keeps min(B, pp) of its pp stages busy; the others idle (pipeline bubble).
+  const double occupancy = est.stage_occupancy(m_micro);
+  e.power_w = dep.chips() * (occupancy * (prefill_share * hw.prefill_w + (1 - prefill_share) * hw.decode_w) +
+                             (1.0 - occupancy) * hw.idle_w);
   e.joules_per_token = e.power_w / e.throughput_tok_s;
   e.usd_per_hour = price_per_chip_hour(hw, e.price_basis) * dep.chips();
   e.usd_per_1k_tokens = e.usd_per_hour > 0 ? e.usd_per_hour / (e.throughput_tok_s * 3600.0) * 1000.0 : 0.0;
@@ -207,8 +216,12 @@ double estimate_offline_batch(const StepEstimator& est, double batch, double inp
   if (fit.max_kv_tokens > 0) concurrent = std::min(batch, std::max(1.0, std::floor(fit.max_kv_tokens / (input + output))));
   const double waves = std::ceil(batch / concurrent);
   const double per_wave = batch / waves;
-  CostSum total{{est.cost(BatchShape::prefill(per_wave, input)), waves}};
-  if (output > 1) append(total, mean_decode_cost(est, per_wave, input, output), (output - 1.0) * waves);
+  // Pipeline parallelism: a wave runs as m micro-batches of per_wave / m sequences (one traversal per
+  // step), and each wave fills the empty pipeline once: (m - 1) / pp of a prefill traversal.
+  const double m = est.micro_batches(per_wave);
+  const double fill = est.fill_fraction(m);
+  CostSum total{{est.cost(BatchShape::prefill(per_wave / m, input)), waves * (1.0 + fill)}};
+  if (output > 1) append(total, mean_decode_cost(est, per_wave / m, input, output), (output - 1.0) * waves);
   if (waves_out) *waves_out = waves;
   const double t = total_time(total, est.params());
   if (cost_out) *cost_out = std::move(total);

@@ -75,7 +75,9 @@ bool basis_is_measured(const std::string& basis) { return basis == "fitted" || b
 
 const char* basis_risk(const std::string& basis) {
   if (basis_is_measured(basis)) return "low";
-  if (basis == "family" || basis == "vendor" || basis == "transferred" || basis == "transferred tables") return "medium";
+  if (basis == "family" || basis == "vendor" || basis == "transferred" || basis == "transferred tables" ||
+      basis == "published speed")
+    return "medium";
   return "high";
 }
 
@@ -134,6 +136,7 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
   const std::string dtype_issue = rp->dtype_problem(hw, d.precision.weight, d.precision.kv);
   if (!dtype_issue.empty()) throw ConfigError("", "--precision", dtype_issue);
   res.runtime = rp->name;
+  res.pipeline_micro_batches = rp->features.pipeline_micro_batches;
   res.backend = backend->name;
   res.maturity = backend->maturity;
   if (rv != nullptr) {
@@ -302,6 +305,7 @@ RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   d.kernel_tables = r.kernel_tables;
   d.kernel_tables_hardware = r.kernel_tables_hardware;
   d.fused_quant = r.fused_quant;
+  d.pp_micro_batches = r.pipeline_micro_batches;
   if (r.has_scheduler) d.scheduler = r.scheduler;
   return r;
 }

@@ -208,6 +208,24 @@ StepEstimator StepEstimator::with_params(const hwprofiles::CalibrationParams& p)
 
 StepCost StepEstimator::cost(const model::BatchShape& b) const { return cost_impl(b, kernel_ == nullptr); }
 
+double StepEstimator::micro_batches(double units) const {
+  if (dep_.pp <= 1 || !dep_.pp_micro_batches) return 1.0;
+  return std::max(1.0, std::min(double(dep_.pp), std::floor(units)));
+}
+
+StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units, const model::BatchShape* heaviest) const {
+  const double m = micro_batches(units);
+  if (m <= 1.0) return cost(b);
+  StepCost even = cost(b.scaled(1.0 / m));
+  if (heaviest == nullptr) return even;
+  model::BatchShape heavy = b;
+  heavy += heaviest->scaled(-1.0);  // the rest of the step
+  heavy = heavy.scaled(1.0 / m);    // ... its share in the heaviest unit's micro-batch
+  heavy += *heaviest;
+  StepCost slow = cost(heavy);
+  return slow.time(params_) > even.time(params_) ? slow : even;
+}
+
 StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
   StepCost s;
   if (!roofline) {
@@ -267,14 +285,28 @@ StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) con
     s.collectives += count * steps;
   }
   if (dep_.pp > 1) {
+    // Stage-to-stage sends (each rank of a stage sends its 1/tp of the activations to its peer in the
+    // next stage). Stages of tp chips fill a scale-up domain in order; a hop between domains takes the
+    // scale-out network (or, without one, the host link through host memory).
     const auto& hw = dep_.hardware;
-    const double bw = hw.scale_up_bw_bytes_per_s > 0    ? hw.scale_up_bw_bytes_per_s
-                      : hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
-                                                        : hw.host_link_bw_bytes_per_s * 0.5;
-    const double lat = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_latency_s : 10e-6;
     const double hops = dep_.pp - 1.0;
-    s.comm_bw_s += hops * T * h * ab / tp / std::max(bw, 1.0);
-    s.comm_latency_s += hops * lat;
+    const double out_bw = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s : hw.host_link_bw_bytes_per_s * 0.5;
+    const double out_lat = hw.scale_out_bw_bytes_per_s > 0 && hw.scale_out_latency_s > 0 ? hw.scale_out_latency_s : 10e-6;
+    double cross = hops;  // hops that leave a scale-up domain
+    if (hw.scale_up_bw_bytes_per_s > 0 && dep_.tp <= hw.scale_up_domain) {
+      const double stages_per_domain = std::floor(double(hw.scale_up_domain) / dep_.tp);
+      cross = std::ceil(dep_.pp / stages_per_domain) - 1.0;
+    }
+    const double inside = hops - cross;
+    const double bytes = T * h * ab / tp;
+    if (inside > 0) {
+      s.comm_bw_s += inside * bytes / hw.scale_up_bw_bytes_per_s;
+      s.comm_latency_s += inside * hw.scale_up_latency_s;
+    }
+    if (cross > 0) {
+      s.comm_bw_s += cross * bytes / std::max(out_bw, 1.0);
+      s.comm_latency_s += cross * out_lat;
+    }
     s.collectives += hops;
     if (hw.host_link_effective_bytes_per_s > 0) {
       double weights = 0;

@@ -445,14 +445,20 @@ void Replica::try_start() {
       reject(r, "cannot be scheduled on this replica (KV cache)");
       return try_start();
     }
+    pipeline_empty_ = true;
     if (!holds_requests()) host_.on_replica_idle(*this);
     return;
   }
-  model::BatchShape b;
-  std::int64_t prefill_tokens = 0;
+  model::BatchShape b, heaviest;
+  std::int64_t prefill_tokens = 0, heaviest_tokens = 0;
   for (const auto& c : plan_.chunks) {
-    b += model::BatchShape::prefill_chunk(double(c.tokens), double(c.cached_before), c.finishing);
+    const auto chunk = model::BatchShape::prefill_chunk(double(c.tokens), double(c.cached_before), c.finishing);
+    b += chunk;
     prefill_tokens += c.tokens;
+    if (c.tokens > heaviest_tokens) {
+      heaviest_tokens = c.tokens;
+      heaviest = chunk;
+    }
   }
   std::int64_t dec = 0;
   if (plan_.decode) {
@@ -460,8 +466,16 @@ void Replica::try_start() {
     b.decode_seqs = double(dec);
     b.decode_ctx_sum = double(ctx_sum_ + n_dec_ + pad_ctx_ + pad_n_);
   }
-  const perf::StepCost cost = spec_->estimator->cost(b);
-  double dt = cost.time(spec_->estimator->params());
+  // Pipeline parallelism: the step's sequences and chunks flow through the stages as micro-batches;
+  // the step lasts one micro-batch traversal (see StepEstimator::pipelined_cost), plus the fill of an
+  // empty pipeline when the replica was idle.
+  const auto& est = *spec_->estimator;
+  const double units = double(plan_.chunks.size() + std::size_t(dec));
+  const double micro = est.micro_batches(units);
+  perf::StepCost cost = est.pipelined_cost(b, units, heaviest_tokens > 1 ? &heaviest : nullptr);
+  if (pipeline_empty_ && est.fill_fraction(micro) > 0) cost = cost.scaled(1.0 + est.fill_fraction(micro));
+  pipeline_empty_ = false;
+  double dt = cost.time(est.params());
   const double f = double(prefill_tokens) / double(prefill_tokens + dec);
   double p_chip = f * spec_->prefill_w + (1.0 - f) * spec_->decode_w;
   if (spec_->power_cap_w > 0 && p_chip > spec_->power_cap_w) {
@@ -478,7 +492,7 @@ void Replica::try_start() {
   step_end_s_ = start + dt;
   busy_ = true;
   busy_s_ += dt;
-  step_energy_j_ += dt * std::max(0.0, p_chip - spec_->idle_w) * spec_->chips;
+  step_energy_j_ += dt * std::max(0.0, p_chip - spec_->idle_w) * spec_->chips * est.stage_occupancy(micro);
   ++steps_;
   sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(step_end_s_)), this, STEP_END);
 }

@@ -134,7 +134,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   spec->swap_bytes_per_s = hw.host_link_effective_bytes_per_s * d.chips();
   spec->kv_blocks = std::int64_t(std::floor(fit.max_kv_tokens / double(lim.block_size)));
   spec->max_context = m.max_context;
-  spec->speed = 16.0 / est->time(model::BatchShape::decode(16, 1024));
+  spec->speed = 16.0 / est->pipelined_time(model::BatchShape::decode(16, 1024), 16);
   spec->estimator = est;
   p.spec = spec;
   p.hardware = hw;

@@ -18,8 +18,10 @@ namespace infersim::hwprofiles {
 
 class HardwareCatalog {
  public:
-  // calibrations_file may be empty (no fits: datasheet efficiency only).
-  HardwareCatalog(std::string directory, std::string calibrations_file);
+  // calibrations_file may be empty (no fits: datasheet efficiency only). dataflow_file (optional): fits
+  // of statically scheduled dataflow chips on published per-user speeds (infersim calibrate-dataflow),
+  // attached with basis "published speed".
+  HardwareCatalog(std::string directory, std::string calibrations_file, std::string dataflow_file = "");
   static HardwareCatalog& shipped();
 
   std::vector<std::string> names() const;
@@ -36,6 +38,7 @@ class HardwareCatalog {
   void attach_unlocked(HardwareProfile& h) const;
   std::string dir_;
   std::string calibrations_file_;
+  std::string dataflow_file_;
   mutable bool loaded_ = false;
   mutable std::mutex mu_;
   mutable common::NamedFiles<HardwareProfile> profiles_{"hardware", "`infersim hardware list` shows the catalog"};

@@ -86,6 +86,14 @@ struct HardwareProfile {
   std::string family;
   std::string notes;
   std::string availability = "shipping";  // shipping | announced (figures are estimates) | discontinued
+  // How the chip executes a model: "kernel_launch" (GPUs, CPUs, most accelerators: a host launches
+  // kernels and collectives, whose per-step / per-layer / per-collective overheads the calibrations
+  // fit) or "static_dataflow" (Groq LPU, Cerebras WSE, SambaNova RDU: the compiler schedules every
+  // op and chip-to-chip transfer ahead of time; no launch or collective-library overheads, so none are
+  // ever borrowed from other chips). `execution_source` says where that comes from.
+  std::string execution = "kernel_launch";
+  std::string execution_source;
+  bool static_dataflow() const { return execution == "static_dataflow"; }
 
   std::array<double, common::DTYPE_COUNT> peak_flops{};  // FLOP/s (OP/s for ints), dense; 0 = none
 

@@ -75,6 +75,10 @@ struct RuntimeVersion {
 struct RuntimeFeatures {
   bool continuous_batching = false, paged_kv = false, chunked_prefill = false, prefix_caching = false,
        speculative_decoding = false, pd_disaggregation = false;
+  // Pipeline parallelism keeps up to pp micro-batches in flight (vLLM, TensorRT-LLM, SGLang, the
+  // statically scheduled dataflow stacks). false: layers are split over devices but one batch runs
+  // through them at a time (llama.cpp `--split-mode layer` decode). Absent in a profile = true.
+  bool pipeline_micro_batches = true;
   std::string source;
 };
 

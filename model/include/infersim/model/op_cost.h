@@ -58,6 +58,8 @@ struct BatchShape {
   // n sequences each attending to `ctx` tokens.
   static BatchShape decode(double n, double ctx);
   BatchShape& operator+=(const BatchShape& o);
+  // Every count and sum times f: one of 1/f equal parts of the step (a pipeline micro-batch).
+  BatchShape scaled(double f) const;
 };
 
 struct OpCost {

@@ -43,6 +43,9 @@ struct Deployment {
   std::vector<common::DType> fused_quant;  // weight dtypes whose activation quant the engine fuses
   hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;
+  // Pipeline parallelism with micro-batches in flight (the runtime's features.pipeline_micro_batches);
+  // false = one batch traverses the stages at a time.
+  bool pp_micro_batches = true;
   double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
   double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)
   int chips() const { return tp * pp * attention_dp; }

@@ -33,6 +33,7 @@ struct RuntimeResolution {
   std::vector<common::DType> fused_quant;
   hwprofiles::SchedulerDefaults scheduler;
   bool has_scheduler = false;
+  bool pipeline_micro_batches = true;  // the runtime's features.pipeline_micro_batches
   bool defaulted = false;   // the user named no runtime: the hardware's default was used
   std::string maturity;     // backend maturity on this hardware
   std::string backend;

@@ -15,6 +15,7 @@
 // parameters) and its evaluation under CalibrationParams. Calibration fits the parameters against
 // measurements by re-evaluating StepCosts, so the estimator and the fit use the very same formulas.
 // StepEstimator is immutable after construction and safe to share between threads.
+#include <algorithm>
 #include <array>
 #include <string>
 #include <vector>
@@ -125,6 +126,30 @@ class StepEstimator {
   StepCost cost(const model::BatchShape& b) const;
   double time(const model::BatchShape& b) const { return cost(b).time(params_); }
   StepTime explain(const model::BatchShape& b) const;
+
+  // ---- pipeline parallelism (pp stages) ----
+  // A step of a pipelined replica is cut into micro-batches that follow each other through the stages:
+  // min(pp, units) equal parts, where units = sequences and prompt chunks in the step (one sequence is
+  // never split). Each micro-batch traverses every stage, so it takes cost(b / m) (per-stage work plus
+  // the stage-to-stage hops); while it is in stage k the others are in other stages. In steady state the
+  // pipeline hands every micro-batch back one traversal after it entered, so the step, as its sequences
+  // see it, lasts one micro-batch traversal, and the replica emits m micro-batches per traversal.
+  // With fewer units than stages, pp - m stages idle (the pipeline bubble). pp = 1: one micro-batch.
+  // A unit much heavier than the rest (a prompt chunk among decodes) makes its micro-batch the slowest
+  // traversal, which the others then wait for: given `heaviest` (that unit's own shape), the step lasts
+  // the longer of the even split and the traversal of the heaviest unit with its share of the rest.
+  double micro_batches(double units) const;
+  StepCost pipelined_cost(const model::BatchShape& b, double units, const model::BatchShape* heaviest = nullptr) const;
+  double pipelined_time(const model::BatchShape& b, double units, const model::BatchShape* heaviest = nullptr) const {
+    return pipelined_cost(b, units, heaviest).time(params_);
+  }
+  // Filling an empty pipeline: the last of m micro-batches enters (m - 1) stage times after the first,
+  // i.e. (m - 1) / pp of a traversal later (balanced stages). 0 for pp = 1 or m = 1.
+  double fill_fraction(double m) const { return dep_.pp > 1 ? (m - 1.0) / dep_.pp : 0.0; }
+  // Share of the chips busy at once: m / pp (1 without pipelining). A runtime without micro-batches
+  // keeps one stage busy at a time.
+  double stage_occupancy(double m) const { return dep_.pp > 1 ? std::min(1.0, m / dep_.pp) : 1.0; }
+
   // Memory per chip when `kv_tokens` tokens of KV cache are resident and steps carry up to
   // `max_step_tokens` tokens.
   MemoryFit memory_fit(double kv_tokens, double max_step_tokens) const;

@@ -161,6 +161,7 @@ class Replica final : public engine::EventHandler {
   double plan_cost_s_ = 0;
   bool busy_ = false;
   bool kicked_ = false;
+  bool pipeline_empty_ = true;  // no step ran since the replica went idle (a pipelined step pays the fill)
   double clock_s_ = 0;  // exact end of the last step
   double step_start_s_ = 0, step_end_s_ = 0;
   double step_kv_start_ = 0;
