@@ -55,7 +55,9 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
   p.model = model::ModelCatalog::shipped().resolve(*model_name);
   auto& d = p.deployment;
   d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(hardware_name);
-  const DType w = parse_precision(a, "precision", d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16);
+  // Default: the format the vendor serves on the chip where the profile names one, else 16-bit.
+  const DType w = parse_precision(a, "precision", d.hardware.served_weights ? *d.hardware.served_weights
+                                                  : d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16);
   std::optional<DType> kv;
   if (a.value("kv-precision")) kv = parse_precision(a, "kv-precision", DType::bf16);
   d.runtime = a.value_or("runtime", "");

@@ -154,6 +154,12 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
   if (r.has("execution")) {
     JsonReader e = r.child("execution");
     h.execution = e.one_of("model", {"kernel_launch", "static_dataflow"});
+    if (e.has("served_weights")) {
+      const auto s = e.string("served_weights");
+      const auto d = common::parse_dtype(s);
+      if (!d) e.fail("served_weights", fmt::format("'{}' is not a dtype", s));
+      h.served_weights = *d;
+    }
     h.execution_source = read_tagged_source(e, "source");
     e.finish();
   }
@@ -262,7 +268,10 @@ Json hardware_to_json(const HardwareProfile& h) {
   j["family"] = h.family;
   if (!h.notes.empty()) j["notes"] = h.notes;
   if (h.availability != "shipping") j["availability"] = h.availability;
-  if (!h.execution_source.empty()) j["execution"] = {{"model", h.execution}, {"source", h.execution_source}};
+  if (!h.execution_source.empty()) {
+    j["execution"] = {{"model", h.execution}, {"source", h.execution_source}};
+    if (h.served_weights) j["execution"]["served_weights"] = common::dtype_name(*h.served_weights);
+  }
   Json c = Json::object();
   for (std::size_t i = 0; i < common::dtype_names().size(); ++i)
     put(c, h, "/compute", common::dtype_names()[i], h.peak_flops[i] / TERA);

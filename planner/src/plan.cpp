@@ -280,14 +280,23 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         if (!hw.sram_only() && minimal.deployment.pp == 1)
           for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
             layouts.push_back({t, 1});
+        if (hw.sram_only()) {
+          // More chips per stage leave more SRAM for KV (up to one KV head per chip), so a replica of
+          // an SRAM-only chip can run a larger batch: wider stages up to the KV heads.
+          const int t0 = minimal.deployment.tp, kvh = std::max(1, model.num_kv_heads);
+          for (int t = 2 * t0; t < kvh; t *= 2) layouts.push_back({t, minimal.deployment.pp});
+          if (kvh > t0) layouts.push_back({kvh, minimal.deployment.pp});
+        }
         for (auto [tp, pp] : layouts) {
           Candidate c = base;
           c.tp = tp;
           c.pp = pp;
           c.chips_per_replica = tp * pp;
           c.id = fmt::format("{}/{}/{}/tp{}{}", hw.name, c.runtime, c.precision, tp, pp > 1 ? fmt::format("pp{}", pp) : "");
-          if (c.chips_per_replica > req.max_chips_per_replica) {
-            c.reason = fmt::format("needs {} chips per replica (limit {})", c.chips_per_replica, req.max_chips_per_replica);
+          const int limit = hw.sram_only() ? req.max_sram_chips_per_replica : req.max_chips_per_replica;
+          if (c.chips_per_replica > limit) {
+            c.reason = fmt::format("needs {} chips per replica (limit {}{})", c.chips_per_replica, limit,
+                                   hw.sram_only() ? ", max_sram_chips_per_replica" : "");
             res.rejected.push_back(c);
             continue;
           }
@@ -488,6 +497,25 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
 
   // Buy tokens instead: hosted APIs serving the model, priced on the same workload.
   res.buy_tokens = token_lane(model.name, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
+  for (auto& c : feasible) {
+    if (!c.parts.empty() || c.cost.usd_per_1k_output <= 0) continue;
+    const auto& family = hws.get(c.hardware).family;
+    const TokenCost* api = nullptr;
+    for (const auto& t : res.buy_tokens)
+      if ((t.offer.provider == c.vendor || t.offer.provider == family) && (api == nullptr || (t.same_weights && !api->same_weights)))
+        api = &t;
+    if (api == nullptr || api->usd_per_1k_output <= 0) continue;
+    c.vendor_price_ratio = c.cost.usd_per_1k_output / api->usd_per_1k_output;
+    const bool plausible = c.vendor_price_ratio >= 0.2 && c.vendor_price_ratio <= 2.0;
+    c.vendor_price_check = fmt::format(
+        "{:.2f}x {}'s own API price for {} on this workload (${:.4f} vs ${:.4f} per 1K output tokens, list price {}){}",
+        c.vendor_price_ratio, api->offer.provider, api->offer.model, c.cost.usd_per_1k_output, api->usd_per_1k_output,
+        api->offer.as_of, plausible ? ": within the 0.2x-2x plausibility band" : "");
+    if (!plausible)
+      c.risks.push_back(fmt::format("costs {}: outside the 0.2x-2x plausibility band, a modelling error to investigate, "
+                                    "not an answer",
+                                    c.vendor_price_check));
+  }
 
   // Pareto frontier of cost vs TTFT P99 (cheapest first; each next point strictly faster).
   double best_ttft = INFINITY;

@@ -70,6 +70,7 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
   }
   if (auto s = r.optional_child("search")) {
     p.max_chips_per_replica = int(s->integer_or("max_chips_per_replica", p.max_chips_per_replica, 1, 100000));
+    p.max_sram_chips_per_replica = int(s->integer_or("max_sram_chips_per_replica", p.max_sram_chips_per_replica, 1, 100000));
     p.top = int(s->integer_or("top", p.top, 1, 10000));
     p.verify_top = int(s->integer_or("verify_top", p.verify_top, 0, 1000));
     p.mixes = s->boolean_or("mixes", p.mixes);
@@ -94,7 +95,8 @@ Json plan_request_to_json(const PlanRequest& p) {
           {"allow_int4", p.allow_int4},
           {"pricing", pricing_to_json(p.pricing)},
           {"search",
-           {{"max_chips_per_replica", p.max_chips_per_replica}, {"top", p.top}, {"verify_top", p.verify_top},
+           {{"max_chips_per_replica", p.max_chips_per_replica}, {"max_sram_chips_per_replica", p.max_sram_chips_per_replica},
+            {"top", p.top}, {"verify_top", p.verify_top},
             {"mixes", p.mixes}, {"mix_shares", p.mix_shares}}}};
 }
 
@@ -162,6 +164,8 @@ Json candidate_to_json(const Candidate& c) {
                  {"software", r6(k.software_usd_per_hour)}}},
                {"notes", k.notes}};
   j["risks"] = c.risks;
+  if (c.vendor_price_ratio > 0)
+    j["vendor_price_check"] = {{"ratio", r6(c.vendor_price_ratio)}, {"detail", c.vendor_price_check}};
   if (!c.parts.empty()) j["parts"] = c.parts;
   return j;
 }

@@ -20,6 +20,7 @@
 #include "infersim/planner/cost_model.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
+#include "infersim/planner/token_prices.h"
 
 namespace infersim::brief {
 
@@ -286,6 +287,7 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   const auto& hd = hws.get(o.decode_hardware);
   std::vector<std::string> tries;
   if (!o.decode_precision.empty()) tries = {o.decode_precision};
+  else if (hd.served_weights) tries = {common::dtype_name(*hd.served_weights), req.current.precision, "fp16", "int8"};
   else tries = {req.current.precision, "fp16", "int8"};
   perf::Deployment dd;
   std::string last_error;
@@ -313,31 +315,59 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
     return {};
   }
   const auto rr = perf::resolve_runtime(m, dd);
-  const auto sized = perf::auto_size(m, dd, 8 * (I + O), perf::max_step_tokens(hd, {8, I, O}));
+  auto sized = perf::auto_size(m, dd, 8 * (I + O), perf::max_step_tokens(hd, {8, I, O}));
   if (!sized.fits) {
     failure = fmt::format("decode pool on {}: {}", o.decode_hardware, sized.explanation);
     return {};
   }
-  perf::StepEstimator est_d(m, sized.deployment);
-  const int pp_d = sized.deployment.pp;
+  // Layouts: the smallest that fits; on SRAM-only chips also wider stages (up to one KV head per
+  // chip), which leave room for more KV and so a larger batch (as the planner does). The layout with
+  // the lowest chips per sustainable request rate wins.
+  std::vector<int> tps = {sized.deployment.tp};
+  if (hd.sram_only()) {
+    const int t0 = sized.deployment.tp, kvh = std::max(1, m.num_kv_heads);
+    for (int t = 2 * t0; t < kvh; t *= 2) tps.push_back(t);
+    if (kvh > t0) tps.push_back(kvh);
+  }
   const double target_util = pricing.target_utilisation;
-  const auto fit1 = est_d.memory_fit(I + O, perf::max_step_tokens(hd, {1, I, O}));
-  const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
-  double best_rate = 0, best_b = 0, best_td = 0;
-  double td1 = 0;
-  for (double B = 1; B <= std::min(max_conc, 1024.0); B *= 2) {
-    const double micro = std::max(1.0, B / pp_d);
-    const double td = perf::total_time(perf::mean_decode_cost(est_d, micro, I, O), est_d.params());
-    if (B == 1) td1 = td;
-    if (td > slo.tpot_p99_s) break;
-    if (!est_d.memory_fit(B * (I + O), perf::max_step_tokens(hd, {B, I, O})).fits) break;
-    const double rate = target_util * B / (O * td);
-    if (rate > best_rate) {
-      best_rate = rate;
-      best_b = B;
-      best_td = td;
+  double best_rate = 0, best_b = 0, best_td = 0, best_chips_per_rate = INFINITY;
+  double td1 = 0, max_conc = 0;
+  perf::MemoryFit fit1;
+  perf::Deployment chosen = sized.deployment;
+  for (int tp : tps) {
+    perf::Deployment x = sized.deployment;
+    x.tp = tp;
+    const perf::StepEstimator est(m, x);
+    const auto f1 = est.memory_fit(I + O, perf::max_step_tokens(hd, {1, I, O}));
+    const double mc = std::floor(f1.max_kv_tokens / (I + O));
+    if (tp == sized.deployment.tp) {
+      fit1 = f1;
+      max_conc = mc;
+    }
+    double rate_x = 0, b_x = 0, td_x = 0;
+    for (double B = 1; B <= std::min(mc, 1024.0); B *= 2) {
+      // Pipelined replicas keep min(B, pp) micro-batches in flight (StepEstimator::micro_batches).
+      const double micro = B / est.micro_batches(B);
+      const double td = perf::total_time(perf::mean_decode_cost(est, micro, I, O), est.params());
+      if (B == 1 && tp == sized.deployment.tp) td1 = td;
+      if (td > slo.tpot_p99_s) break;
+      if (!est.memory_fit(B * (I + O), perf::max_step_tokens(hd, {B, I, O})).fits) break;
+      const double rate = target_util * B / (O * td);
+      if (rate > rate_x) {
+        rate_x = rate;
+        b_x = B;
+        td_x = td;
+      }
+    }
+    if (rate_x > 0 && x.chips() / rate_x < best_chips_per_rate) {
+      best_chips_per_rate = x.chips() / rate_x;
+      best_rate = rate_x;
+      best_b = b_x;
+      best_td = td_x;
+      chosen = x;
     }
   }
+  sized.deployment = chosen;
   if (best_rate <= 0) {
     failure = max_conc < 1 ? fmt::format("decode pool on {}: the KV cache of one {}-token sequence does not fit ({})",
                                          o.decode_hardware, fmt_num(I + O), fit1.message)
@@ -482,8 +512,14 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   dec.input_tok_s = 0;
   fill_hydration(req, dec, m);
   dec.commands.push_back(estimate_command(req.model, cd, best_b, I, O) + "   # \"decode step\" = TPOT of the decode pool");
+  const std::string layout_note =
+      chosen.tp == tps.front()
+          ? fmt::format("layout: {}", sized.explanation)
+          : fmt::format("layout: tp={} x pp={} = {} chips, widened from the smallest fit (tp={}) so each chip keeps more "
+                        "SRAM for KV: {:g} sequences per replica instead of {:g}",
+                        chosen.tp, chosen.pp, chosen.chips(), tps.front(), best_b, max_conc);
   dec.analytic_notes = {
-      fmt::format("layout: {}", sized.explanation),
+      layout_note,
       fmt::format("decode step {} at {:g} concurrent sequences (mean context {}); no prefill interference in a "
                   "decode-only pool, so TPOT P99 = the step",
                   common::format_seconds(best_td), best_b, fmt_num(I + O / 2)),
@@ -491,6 +527,29 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
                   "utilisation {:.0f}%); P99 wait for a decode slot {}",
                   n_d, double(cd.chips_per_replica), best_rate, 100 * target_util, 100 * cd.utilisation,
                   common::format_seconds(w_d))};
+  // Plausibility against the decode chip vendor's own per-token price for the model (Groq, Cerebras and
+  // SambaNova sell tokens from these chips): the option's cost per output token on this workload.
+  if (cp.cost.priced && cd.cost.priced && lambda * O > 0) {
+    const double option_per_1k = (cp.cost.usd_per_hour + cd.cost.usd_per_hour) / (lambda * O * 3.6);
+    for (const auto& t : planner::token_lane(m.name, I, O, 0.0, slo.tpot_p99_s, pricing)) {
+      if (t.offer.provider != hd.vendor && t.offer.provider != hd.family) continue;
+      const double ratio = option_per_1k / t.usd_per_1k_output;
+      const std::string why =
+          fmt::format("{:.2f}x {}'s own API price for {} on this workload (${:.5f} vs ${:.5f} per 1K output tokens, list "
+                      "price {}); {:g} decode chips priced at {}{}",
+                      ratio, t.offer.provider, t.offer.model, option_per_1k, t.usd_per_1k_output, t.offer.as_of,
+                      n_d * cd.chips_per_replica, cd.cost.basis,
+                      hd.prices.purchase.known() && pricing.mode != planner::PricingMode::cloud
+                          ? fmt::format(", purchase ${:.0f} per chip ({}, {})", hd.prices.purchase.usd,
+                                        hd.prices.purchase.source.substr(0, hd.prices.purchase.source.find(')') + 1),
+                                        hd.prices.purchase.as_of)
+                          : std::string());
+      dec.analytic_notes.push_back("vendor price check: " + why);
+      if (ratio < 0.2 || ratio > 2.0)
+        cd.risks.push_back("costs " + why + ": outside the 0.2x-2x plausibility band, a modelling error to investigate");
+      break;
+    }
+  }
   if (!cp.cost.priced || !cd.cost.priced) {
     failure = !cd.cost.priced ? fmt::format("decode pool: {}{}", cd.cost.basis,
                                             pricing.mode == planner::PricingMode::cloud

@@ -670,7 +670,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     if (hops > cross) comm += (hops - cross) * eff_.allreduce.time(0, 0, bytes, hw.scale_up_bw_bytes_per_s);
     if (cross > 0)
       comm += cross * eff_.allreduce.time(0, 0, bytes, hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
-                                                                                         : hw.host_link_bw_bytes_per_s * 0.5);
+                                                       : hw.host_link_bw_bytes_per_s > 0 ? hw.host_link_bw_bytes_per_s * 0.5
+                                                                                          : hw.scale_up_bw_bytes_per_s);
   }
   s.kernel_comm_s += comm;
   s.kernel_path = true;

@@ -54,7 +54,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.runtime = est.runtime();
   e.runtime_version = dep.runtime_version;
   if (detail)
-    e.step_model = est.kernel_model() ? est.kernel_model()->describe() : "roofline calibration (fitted efficiency and overheads)";
+    e.step_model = est.kernel_model()           ? est.kernel_model()->describe()
+                   : hw.static_dataflow() ? "static dataflow: roofline op times + modelled chip-to-chip transfers + "
+                                            "per-layer latency (no kernel-launch or collective-library overheads)"
+                                          : "roofline calibration (fitted efficiency and overheads)";
   e.calibration_source = est.calibration_source();
   e.chips = dep.chips();
   e.tp = dep.tp;

@@ -7,6 +7,7 @@
 // Plain copyable value; thread-safe to share once built.
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,9 @@ struct HardwareProfile {
   // ever borrowed from other chips). `execution_source` says where that comes from.
   std::string execution = "kernel_launch";
   std::string execution_source;
+  // The weight format the vendor serves on the chip (dataflow chips: Groq's 8-bit TruePoint storage,
+  // Cerebras and SambaNova 16-bit); the default when a user names none. Unset = bf16 / fp16.
+  std::optional<common::DType> served_weights;
   bool static_dataflow() const { return execution == "static_dataflow"; }
 
   std::array<double, common::DTYPE_COUNT> peak_flops{};  // FLOP/s (OP/s for ints), dense; 0 = none

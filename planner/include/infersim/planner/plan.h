@@ -40,6 +40,9 @@ struct PlanRequest {
   std::vector<std::string> precisions = {"bf16", "fp8"};
   bool allow_int4 = false;              // 4-bit tiers only on opt-in (accuracy risk is flagged)
   int max_chips_per_replica = 64;
+  // SRAM-only dataflow chips hold a model across hundreds of chips by design (Groq ran 70B models on
+  // ~576, an LPX rack has 256): their own limit.
+  int max_sram_chips_per_replica = 4096;
   int top = 10;
   int verify_top = 5;
   bool mixes = true;                    // compose second-vendor shares and a CPU fallback lane
@@ -64,6 +67,12 @@ struct Candidate {
   std::string bound_prefill, bound_decode;
   std::vector<std::string> risks; // quantisation accuracy, porting, maturity, borrowed calibration
   std::vector<std::string> parts; // for mixes: the member candidate ids with their shares
+  // Plausibility against the chip vendor's own per-token price (Groq, Cerebras, SambaNova sell tokens
+  // from the chips they plan on): plan cost / API cost per output token on the same workload (0 = the
+  // vendor has no API price for the model). Outside 0.2x-2x it is flagged as a modelling error to
+  // investigate (a risk), not an answer.
+  double vendor_price_ratio = 0;
+  std::string vendor_price_check;
   bool feasible = false;
   std::string reason;             // why rejected (empty when feasible)
 };
