@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -542,4 +543,38 @@ TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.out.find("did you mean 'chat'"), std::string::npos) << bad.out;
   EXPECT_FALSE(std::filesystem::exists(fresh)) << "nothing may be written on bad input";
+}
+
+TEST(Cli, DataflowFitIsReproducibleAndValidateReportsEveryVendor) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
+  const fs::path shipped = root / "hwprofiles" / "data" / "dataflow_calibrations.json";
+  const fs::path out = fs::temp_directory_path() / ("infersim_dfcal_" + std::to_string(::getpid()) + ".json");
+  const auto r = run("calibrate-dataflow --write " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string where;
+  EXPECT_TRUE(same_json(nlohmann::json::parse(slurp(out)), nlohmann::json::parse(slurp(shipped)), where))
+      << where << "\nregenerate: infersim calibrate-dataflow --write " << shipped;
+  fs::remove(out);
+  const auto v = run("validate --dataflow --json");
+  ASSERT_EQ(v.code, 0) << v.out;
+  const auto j = infersim::common::parse_json_text(v.out, "stdout");
+  std::set<std::string> vendors;
+  for (const auto& g : j["dataflow_vendors"]["vendors"]) vendors.insert(g["vendor"].get<std::string>());
+  EXPECT_EQ(vendors, (std::set<std::string>{"groq", "cerebras", "sambanova"}));
+  int fit = 0;
+  for (const auto& p : j["dataflow_vendors"]["points"]) fit += p["use"] == "fit";
+  EXPECT_EQ(fit, 2) << "one fit point for Groq and one for Cerebras; the rest are held out";
+}
+
+TEST(Cli, EstimateOnADataflowChipDefaultsToTheVendorsServedPrecision) {
+  const auto r = run("estimate --model llama-3.1-70b --hardware groq-lpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("int8 weights"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("static dataflow"), std::string::npos) << "the step model names the execution model\n" << r.out;
+  EXPECT_NE(r.out.find("published speed"), std::string::npos) << r.out;
 }

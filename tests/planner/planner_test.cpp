@@ -8,6 +8,7 @@
 #include "infersim/planner/plan.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
+#include "infersim/planner/token_prices.h"
 
 using namespace infersim;
 using planner::CloudTier;
@@ -322,4 +323,43 @@ TEST(Planner, CloudRankingPutsRentableFirstThenOwnedOnlyThenAnnounced) {
   EXPECT_TRUE(seen_announced);  // rubin
   EXPECT_EQ(group(res.ranked.front()), 0);
   EXPECT_FALSE(res.buy_tokens.empty());
+}
+
+TEST(Planner, DataflowPlansAreCheckedAgainstTheVendorsOwnTokenPrice) {
+  // Llama-3.1-70B chat on the chips whose vendors sell tokens from them: every priced plan carries the
+  // ratio to that vendor's API price on the same workload, and one outside 0.2x-2x carries a risk.
+  auto req = chat_request();
+  req.hardware = {"cerebras-wse3", "groq-lpu"};
+  req.precisions = {"bf16", "int8"};
+  req.pricing.mode = planner::PricingMode::owned;
+  req.mixes = false;
+  req.verify_top = 0;
+  const auto res = planner::plan(req);
+  ASSERT_FALSE(res.ranked.empty());
+  int checked = 0;
+  for (const auto& c : res.ranked) {
+    ASSERT_GT(c.vendor_price_ratio, 0) << c.id << ": its vendor lists a Llama-3.3-70B price";
+    ++checked;
+    bool flagged = false;
+    for (const auto& r : c.risks) flagged = flagged || r.find("plausibility band") != std::string::npos;
+    EXPECT_EQ(flagged, c.vendor_price_ratio < 0.2 || c.vendor_price_ratio > 2.0) << c.id << " " << c.vendor_price_check;
+    // Same units: the plan's cost over output tokens divided by the API's on this workload.
+    const auto lane = planner::token_lane(req.model, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
+    for (const auto& t : lane)
+      if (t.offer.provider == c.vendor && t.same_weights == false) {
+        EXPECT_NEAR(c.vendor_price_ratio, c.cost.usd_per_1k_output / t.usd_per_1k_output, 1e-9 * c.vendor_price_ratio);
+        break;
+      }
+  }
+  EXPECT_GE(checked, 2);
+  // SRAM-only chips are not held to the GPU chip limit, and their stages widen for KV room.
+  bool groq = false, widened = false;
+  for (const auto& list : {res.ranked, res.rejected})
+    for (const auto& c : list)
+      if (c.hardware == "groq-lpu" && c.chips_per_replica > 64) {
+        groq = true;
+        widened = widened || c.tp == 8;  // one KV head per chip (Llama-3.1-70B has 8)
+      }
+  EXPECT_TRUE(groq);
+  EXPECT_TRUE(widened);
 }
