@@ -220,7 +220,12 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           return DType::fp16;
         }
       };
-      for (DType w0 : precisions) {
+      // The format the vendor serves on the chip (Groq's 8-bit storage) is always tried as well.
+      std::vector<DType> tiers = precisions;
+      if (hw.served_weights && std::find(tiers.begin(), tiers.end(), *hw.served_weights) == tiers.end() &&
+          (req.allow_int4 || (*hw.served_weights != DType::int4 && *hw.served_weights != DType::fp4)))
+        tiers.push_back(*hw.served_weights);
+      for (DType w0 : tiers) {
         const DType w = tier16(w0);
         Candidate base;
         base.hardware = hw.name;

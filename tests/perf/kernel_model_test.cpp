@@ -110,3 +110,20 @@ TEST(KernelModel, CostIsTheSameWithOrWithoutTheRooflineTerms) {
   b += model::BatchShape::decode(20, 1500);
   EXPECT_DOUBLE_EQ(est.time(b), est.explain(b).total_s) << "explain() adds the roofline terms only to name the bound";
 }
+
+TEST(KernelModel, ASmallChunkOnALongCachedPrefixCostsAboutADecodeStep) {
+  // One new token over 1,000 cached tokens attends 1,001 keys: about what a decode step at that context
+  // does. The context-attention lookup is taken at the equivalent length (same query-key pairs), so the
+  // kernel's launch floor is paid once, not once per 1,000 x the chunk's own pairs (~1 s for 70B before).
+  const auto d = resolved("llama-3.1-70b", "h100-sxm", "vllm", 4);
+  const perf::StepEstimator est(card("llama-3.1-70b"), d);
+  for (double cached : {1000.0, 8000.0}) {
+    const double chunk = est.time(model::BatchShape::prefill_chunk(1, cached, true));
+    const double decode = est.time(model::BatchShape::decode(1, cached + 1));
+    EXPECT_LE(chunk, 1.1 * decode) << "cached " << cached;
+    EXPECT_GE(chunk, 0.9 * decode) << "cached " << cached;
+    // Monotone in the work: a longer chunk or a longer prefix never costs less.
+    EXPECT_GE(est.time(model::BatchShape::prefill_chunk(64, cached, true)), chunk);
+  }
+  EXPECT_GE(est.time(model::BatchShape::prefill_chunk(1, 8000, true)), est.time(model::BatchShape::prefill_chunk(1, 1000, true)));
+}

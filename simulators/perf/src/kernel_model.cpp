@@ -596,6 +596,12 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
       full = attention_model_s(b.prefill_attn_pairs * fpp,
                                b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0,
                                true);
+    } else if (b.prefill_attn_pairs > base_pairs * (1.0 + 1e-9)) {
+      // Chunks on top of a cached prefix: look the kernel up at the equivalent length (the prompt
+      // whose own query-key pairs equal the chunk's, cached keys included), so its launch floor is
+      // paid once per chunk, not once per multiple of the chunk's own pairs.
+      const double eq = 0.5 * (std::sqrt(1.0 + 8.0 * b.prefill_attn_pairs / n) - 1.0);
+      full = context_attention_s(n, eq) * (b.prefill_attn_pairs / (n * eq * (eq + 1.0) / 2.0));
     } else {
       full = context_attention_s(n, len) * (b.prefill_attn_pairs / base_pairs);
     }
