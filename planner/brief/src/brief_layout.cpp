@@ -142,6 +142,16 @@ Bullets why_not(const BriefResult& r) {
     std::sort(high.begin(), high.end());
     high.erase(std::unique(high.begin(), high.end()), high.end());
     if (!high.empty()) s += " (" + common::join(high, ", ") + ")";
+    // Where a lane runs on chips whose vendor sells tokens: how its cost compares with that vendor's
+    // own price, and what drives it (the largest ratio over the workloads).
+    const Part* vp = nullptr;
+    for (const auto& p : o.parts)
+      if (p.vendor_price_ratio > 0 && (vp == nullptr || p.vendor_price_ratio > vp->vendor_price_ratio)) vp = &p;
+    if (vp != nullptr)
+      s += fmt::format("; its {} lane costs up to {:.1f}x {}'s own API price per output token{}: {}", vp->lane,
+                       vp->vendor_price_ratio, vp->vendor_price_provider,
+                       vp->vendor_price_ratio > 2.0 || vp->vendor_price_ratio < 0.2 ? " (outside 0.2x-2x: check the inputs)" : "",
+                       vp->vendor_price_driver);
     b.items.push_back(s);
   }
   return b;

@@ -545,6 +545,12 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
                                         hd.prices.purchase.as_of)
                           : std::string());
       dec.analytic_notes.push_back("vendor price check: " + why);
+      dec.vendor_price_ratio = ratio;
+      dec.vendor_price_provider = t.offer.provider;
+      dec.vendor_price_driver = hd.prices.purchase.known() && pricing.mode != planner::PricingMode::cloud
+                                    ? fmt::format("{:g} {} at ${:.0f} each ({})", n_d * cd.chips_per_replica, hd.name,
+                                                  hd.prices.purchase.usd, hd.prices.purchase.as_of)
+                                    : fmt::format("{:g} {}", n_d * cd.chips_per_replica, hd.name);
       if (ratio < 0.2 || ratio > 2.0)
         cd.risks.push_back("costs " + why + ": outside the 0.2x-2x plausibility band, a modelling error to investigate");
       break;

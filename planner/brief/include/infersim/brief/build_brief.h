@@ -60,6 +60,10 @@ struct Part {
   double output_tok_s = 0, input_tok_s = 0;
   std::vector<std::string> commands;  // CLI commands that reproduce this part's numbers
   std::vector<std::string> analytic_notes;  // disaggregated: how each figure was derived
+  // Decode pools on chips whose vendor sells tokens: the lane's cost per output token / the vendor's
+  // own API price on the workload (0 = no such price), and what drives it (the chips' price basis).
+  double vendor_price_ratio = 0;
+  std::string vendor_price_provider, vendor_price_driver;
 };
 
 struct WorkloadFigures {
