@@ -198,6 +198,20 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.fits = e.memory.fits;
   e.max_concurrency = std::floor(e.memory.max_kv_tokens / (I + O));
   if (!e.fits) e.notes.push_back(e.memory.message);
+  if (detail && dep.pp > 1) {
+    const double in_flight = est.micro_batches(B);
+    e.notes.push_back(
+        !dep.pp_micro_batches
+            ? fmt::format("pipeline: {} stages, and the {} runtime runs one batch through them at a time, so {} of {} stages "
+                          "idle at any moment; more stages add memory, not throughput",
+                          dep.pp, e.runtime, dep.pp - 1, dep.pp)
+            : fmt::format("pipeline: {} stages with {:g} micro-batch{} of {:.3g} sequences in flight{}; a token's latency is "
+                          "the traversal of every stage (one decode step above), throughput grows with micro-batches "
+                          "until {} are in flight",
+                          dep.pp, in_flight, in_flight == 1 ? "" : "es", micro,
+                          in_flight < dep.pp ? fmt::format(" ({:g} stages idle: the pipeline bubble)", dep.pp - in_flight) : "",
+                          dep.pp));
+  }
 
   // Power: phase-weighted chip power.
   const double prefill_share = B > 1 ? std::min(1.0, ((B / O) * t_p / m_micro) / std::max(e.tpot_s * 1.0, 1e-12))
