@@ -91,6 +91,10 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
     d.tp = t;
     d.pp = q;
     p.layout_note = fmt::format("layout as given: {} chips (tp={}, pp={})", t * q, t, q);
+    // A chip with a DDR tier holds the weights main memory cannot (SambaNova's placement).
+    const std::string placed = perf::place_weights(p.model, d, p.workload.batch * (p.workload.input + p.workload.output),
+                                                   perf::max_step_tokens(d.hardware, p.workload));
+    if (!placed.empty()) p.layout_note += "; " + placed;
   }
   return p;
 }

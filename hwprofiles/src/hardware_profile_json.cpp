@@ -185,6 +185,12 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
       h.main_memory_bw_bytes_per_s = sourced(*mm, "bw_gb_s", h, 1e-3, 1e9, true).value() * GB;
       mm->finish();
     }
+    if (auto dd = m.optional_child("ddr")) {
+      if (h.main_memory_bytes <= 0) dd->fail("", "a DDR tier sits beside main memory: give memory.main first");
+      h.ddr_bytes = sourced(*dd, "capacity_gb", h, 1e-3, 1e8, true).value() * GB;
+      h.ddr_bw_bytes_per_s = sourced(*dd, "bw_gb_s", h, 1e-3, 1e9, true).value() * GB;
+      dd->finish();
+    }
     m.finish();
     if (h.main_memory_bytes <= 0 && h.sram_bw_bytes_per_s <= 0)
       r.fail("memory", "an SRAM-only device needs memory.sram.bw_gb_s (no 'main' tier was given)");
@@ -289,6 +295,12 @@ Json hardware_to_json(const HardwareProfile& h) {
     put(s, h, "/memory/main", "capacity_gb", h.main_memory_bytes / GB);
     put(s, h, "/memory/main", "bw_gb_s", h.main_memory_bw_bytes_per_s / GB);
     mem["main"] = s;
+  }
+  if (h.ddr_bytes > 0) {
+    Json s;
+    put(s, h, "/memory/ddr", "capacity_gb", h.ddr_bytes / GB);
+    put(s, h, "/memory/ddr", "bw_gb_s", h.ddr_bw_bytes_per_s / GB);
+    mem["ddr"] = s;
   }
   j["memory"] = mem;
   if (h.scale_up_bw_bytes_per_s > 0) {

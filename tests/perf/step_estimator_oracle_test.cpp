@@ -6,6 +6,7 @@
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/perf/request_estimate.h"
+#include "infersim/perf/runtime_resolution.h"
 #include "test_support.h"
 
 using namespace infersim;
@@ -162,4 +163,49 @@ TEST(StepOracle, EdgeNpuReportsThatA70bModelDoesNotFit) {
   EXPECT_FALSE(f.fits);
   EXPECT_GT(f.used_bytes() - f.usable_bytes(), 0.0);
   EXPECT_NE(f.message.find("short by"), std::string::npos);
+}
+
+// SambaNova's third memory tier: weights that HBM cannot hold beside the KV go to DDR (routed experts
+// first) and stream at the DDR bandwidth; KV stays in HBM.
+TEST(StepEstimatorOracle, WeightsPlacedInDdrStreamAtItsBandwidth) {
+  const auto& hws = hwprofiles::HardwareCatalog::shipped();
+  const auto& m = model::ModelCatalog::shipped().get("deepseek-r1");
+  perf::Deployment d;
+  d.hardware = hws.get("sn40l");
+  ASSERT_GT(d.hardware.ddr_bytes, 0);
+  d.runtime = "sambaflow";
+  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "sambaflow");
+  perf::apply_runtime(m, d);
+  d.tp = 16;
+  const double kv_tokens = 1500, step_tokens = perf::max_step_tokens(d.hardware, {1, 1000, 500});
+  ASSERT_FALSE(perf::StepEstimator(m, d, false).memory_fit(kv_tokens, step_tokens).fits)
+      << "671B at 16 bits overflows 16 x 64 GB of HBM";
+  perf::Deployment placed = d;
+  const std::string note = perf::place_weights(m, placed, kv_tokens, step_tokens);
+  EXPECT_NE(note.find("DDR"), std::string::npos) << note;
+  ASSERT_GT(placed.ddr_weight_fraction, 0);
+  const auto fit = perf::StepEstimator(m, placed, false).memory_fit(kv_tokens, step_tokens);
+  EXPECT_TRUE(fit.fits) << fit.message;
+  EXPECT_NEAR(fit.used_bytes(), fit.usable_bytes(), 1e-6 * fit.usable_bytes()) << "only the overflow moves";
+  EXPECT_GT(fit.ddr_weights_bytes, 0);
+  // By hand: the experts' weight bytes of a decode step, the spilled share of them at the DDR bandwidth.
+  const auto b = BatchShape::decode(4, 1250);
+  const auto c0 = perf::StepEstimator(m, d).cost(b);
+  const auto c1 = perf::StepEstimator(m, placed).cost(b);
+  const auto ops = model::op_costs(m, b, d.precision);
+  const auto ex = std::size_t(model::OpClass::moe_experts);
+  const double wb = ops[ex].weight_bytes / d.tp;
+  const double total = model::weight_bytes(m, d.precision.weight);
+  const double experts = model::param_breakdown(m).routed_experts * 2.0;  // bf16
+  const double f = std::min(1.0, placed.ddr_weight_fraction * total / experts);
+  const double expected = c0.memory_s[ex] - wb * f / d.hardware.main_memory_bw_bytes_per_s + wb * f / d.hardware.ddr_bw_bytes_per_s;
+  EXPECT_NEAR(c1.memory_s[ex], expected, 1e-9 * expected);
+  const auto qkv = std::size_t(model::OpClass::qkv_proj);
+  EXPECT_DOUBLE_EQ(c1.memory_s[qkv], c0.memory_s[qkv]) << "experts go first; attention weights stay in HBM";
+  // A chip without a DDR tier is left alone.
+  perf::Deployment h = d;
+  h.hardware = hws.get("h100-sxm");
+  h.runtime = "";
+  EXPECT_EQ(perf::place_weights(m, h, kv_tokens, step_tokens), "");
+  EXPECT_EQ(h.ddr_weight_fraction, 0.0);
 }

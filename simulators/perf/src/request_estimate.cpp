@@ -36,6 +36,22 @@ double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& b
   return 0.0;
 }
 
+std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens) {
+  d.ddr_weight_fraction = 0;
+  if (d.hardware.ddr_bytes <= 0) return "";
+  const auto f = StepEstimator(m, d, false).memory_fit(kv_tokens, max_step_tokens);
+  if (f.fits) return "";
+  const double over = f.used_bytes() - f.usable_bytes();
+  if (over >= f.weights_bytes) return "";  // KV and activations alone overflow main memory
+  // A little more than the overflow, so the placed layout fits despite rounding.
+  d.ddr_weight_fraction = std::min(0.999, over * (1.0 + 1e-9) / f.weights_bytes + 1e-12);
+  return fmt::format("{} of each chip's {} of weights placed in the DDR tier ({}/s{}); KV and activations stay in "
+                     "{} memory",
+                     common::format_bytes(d.ddr_weight_fraction * f.weights_bytes), common::format_bytes(f.weights_bytes),
+                     common::format_bytes(d.hardware.ddr_bw_bytes_per_s), m.is_moe() ? ", routed experts first" : "",
+                     d.hardware.main_memory_type.empty() ? "main" : d.hardware.main_memory_type);
+}
+
 double max_step_tokens(const hwprofiles::HardwareProfile& hw, const Workload& w) {
   const double prompt = hw.sram_only() ? std::min(w.input, 128.0) : std::min(w.input, 8192.0);
   return std::max(prompt, w.batch);

@@ -161,6 +161,22 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
   matmul_peak_ = hw.matmul_peak(d.precision.weight, d.precision.activation);
   vector_peak_ = hw.peak(common::DType::fp32) > 0 ? hw.peak(common::DType::fp32) : 0.25 * matmul_peak_;
   mem_bw_ = hw.memory_bw();
+  if (d.ddr_weight_fraction > 0) {
+    if (hw.ddr_bytes <= 0 || hw.ddr_bw_bytes_per_s <= 0)
+      throw common::ConfigError("", "ddr_weight_fraction", fmt::format("{} has no DDR tier to hold weights", hw.name));
+    if (!(d.ddr_weight_fraction < 1.0)) throw common::ConfigError("", "ddr_weight_fraction", "must be below 1");
+    ddr_bw_ = hw.ddr_bw_bytes_per_s;
+    // Routed experts go to DDR first (each token reads only the few it is routed to), then the rest.
+    const double total = model::weight_bytes(m, d.precision.weight);
+    const double experts = m.is_moe() ? model::param_breakdown(m).routed_experts * common::bytes_per_element(d.precision.weight) : 0.0;
+    const double spill = d.ddr_weight_fraction * total;
+    if (experts > 0) {
+      ddr_expert_fraction_ = std::min(1.0, spill / experts);
+      ddr_other_fraction_ = std::max(0.0, spill - experts) / std::max(total - experts, 1.0);
+    } else {
+      ddr_other_fraction_ = d.ddr_weight_fraction;
+    }
+  }
   if (d.chips() > 1) {
     if (d.tp <= hw.scale_up_domain && hw.scale_up_bw_bytes_per_s > 0) {
       link_bw_ = hw.scale_up_bw_bytes_per_s;
@@ -257,7 +273,10 @@ StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) con
                          o.kv_bytes / kv_shard_;
     s.compute_s[i] = flops / (o.matmul ? matmul_peak_ : vector_peak_);
     if (unpack && o.matmul && o.weight_bytes > 0) s.dequant_s[i] = o.weight_bytes / wbpe / shard / matmul_peak_;
-    s.memory_s[i] = bytes / mem_bw_;
+    // Weights placed in a DDR tier stream at its bandwidth; the rest from main memory.
+    const double f_ddr = op == OpClass::moe_experts ? ddr_expert_fraction_ : ddr_other_fraction_;
+    const double wb_ddr = f_ddr > 0 ? f_ddr * o.weight_bytes * (weights_sparse ? sparse_w : 1.0) / shard : 0.0;
+    s.memory_s[i] = (bytes - wb_ddr) / mem_bw_ + (wb_ddr > 0 ? wb_ddr / ddr_bw_ : 0.0);
     s.flops += flops;
     s.bytes += bytes;
   }
@@ -377,6 +396,10 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
     const double rest = model::weight_bytes(model_, dep_.precision.weight) - experts;
     f.weights_bytes = (rest / (dep_.tp * dep_.pp) + experts / chips) * sparse_w;
   }
+  if (dep_.ddr_weight_fraction > 0) {
+    f.ddr_weights_bytes = f.weights_bytes * dep_.ddr_weight_fraction;
+    f.weights_bytes -= f.ddr_weights_bytes;
+  }
   const double kv_per_token_chip = model::kv_bytes_per_token(model_, dep_.precision.kv) / (kv_shard_ * dep_.pp);
   f.kv_bytes = kv_tokens * kv_per_token_chip;
   const double ab = common::bytes_per_element(dep_.precision.activation);
@@ -395,8 +418,11 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
   }
   const double free_for_kv = f.usable_bytes() - f.weights_bytes - f.activation_bytes;
   f.max_kv_tokens = free_for_kv > 0 ? free_for_kv / kv_per_token_chip : 0.0;
-  f.fits = f.used_bytes() <= f.usable_bytes();
-  if (!f.fits) {
+  f.fits = f.used_bytes() <= f.usable_bytes() && f.ddr_weights_bytes <= hw.ddr_bytes;
+  if (f.ddr_weights_bytes > hw.ddr_bytes) {
+    f.message = fmt::format("does not fit: {} of weights per chip placed in DDR, which holds {} on {}",
+                            common::format_bytes(f.ddr_weights_bytes), common::format_bytes(hw.ddr_bytes), hw.name);
+  } else if (!f.fits) {
     f.message = fmt::format(
         "does not fit: needs {} per chip (weights {} + KV {} + activations {}), has {} usable of {} on {}; short by {}",
         common::format_bytes(f.used_bytes()), common::format_bytes(f.weights_bytes), common::format_bytes(f.kv_bytes),

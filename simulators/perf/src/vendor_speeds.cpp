@@ -132,6 +132,7 @@ Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p
   }
   d.tp = tp;
   d.pp = pp;
+  place_weights(m, d, kv_tokens, max_step_tokens(d.hardware, {1, set.input, set.output}));
   return d;
 }
 

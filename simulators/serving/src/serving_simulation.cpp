@@ -108,6 +108,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
       throw ConfigError(s.file, ptr + "/chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
     d.tp = t;
     d.pp = q;
+    perf::place_weights(m, d, 32.0 * (mean_in + mean_out), step_tokens);  // DDR-tier chips (SN40L)
   }
   std::shared_ptr<perf::StepEstimator> est;
   try {

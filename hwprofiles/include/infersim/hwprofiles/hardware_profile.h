@@ -106,6 +106,11 @@ struct HardwareProfile {
   std::string main_memory_type;
   double main_memory_bytes = 0;         // 0 = SRAM-only chip
   double main_memory_bw_bytes_per_s = 0;
+  // A third, larger and slower tier beside main memory (SambaNova SN40L: DDR5 on the chip's own
+  // controllers). Weights that do not fit main memory may live there (Deployment::ddr_weight_fraction);
+  // KV and activations stay in main memory. 0 = none.
+  double ddr_bytes = 0;
+  double ddr_bw_bytes_per_s = 0;
 
   std::string scale_up_name;
   double scale_up_bw_bytes_per_s = 0;   // per direction, per chip

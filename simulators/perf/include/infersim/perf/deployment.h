@@ -46,6 +46,10 @@ struct Deployment {
   // Pipeline parallelism with micro-batches in flight (the runtime's features.pipeline_micro_batches);
   // false = one batch traverses the stages at a time.
   bool pp_micro_batches = true;
+  // Chips with a DDR tier (HardwareProfile::ddr_bytes): the share of each chip's weight bytes placed in
+  // DDR because main memory cannot hold them beside the KV (perf::place_weights; routed experts first).
+  // Those bytes are read at the DDR bandwidth. 0 = all weights in main memory.
+  double ddr_weight_fraction = 0.0;
   double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
   double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)
   int chips() const { return tp * pp * attention_dp; }

@@ -87,6 +87,12 @@ struct SizingResult {
 // Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
 SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
 
+// Chips with a DDR tier (SambaNova SN40L): when weights + the KV of `kv_tokens` + activations overflow
+// main memory on d's layout, the overflow of weights goes to DDR (routed experts first; KV stays in
+// main memory) and d.ddr_weight_fraction says how much. Returns a note ("" when nothing moved). Leaves d
+// unchanged on chips without DDR or when KV and activations alone overflow main memory.
+std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens);
+
 // $/chip-hour for request estimates and simulations: the public cloud on-demand price, never another
 // basis; 0 when there is none, and `basis` says why. The planner's cost model (planner/cost_model)
 // costs every cloud tier and owned all-in; this is the quick per-estimate figure.

@@ -108,6 +108,7 @@ struct MemoryFit {
   double weights_bytes = 0;      // per chip
   double kv_bytes = 0;           // per chip, for the requested tokens
   double activation_bytes = 0;   // per chip
+  double ddr_weights_bytes = 0;  // per chip, weights placed in the DDR tier (not in used_bytes)
   double used_bytes() const { return weights_bytes + kv_bytes + activation_bytes; }
   double usable_bytes() const { return capacity_bytes - reserve_bytes; }
   bool fits = false;
@@ -180,6 +181,8 @@ class StepEstimator {
   double link_bw_ = 0;
   double link_latency_ = 0;
   double kv_shard_ = 1;
+  double ddr_bw_ = 0;
+  double ddr_expert_fraction_ = 0, ddr_other_fraction_ = 0;  // share of weight bytes read from DDR per op kind
   std::shared_ptr<const KernelModel> kernel_;
 };
 
