@@ -71,8 +71,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.runtime_version = dep.runtime_version;
   if (detail)
     e.step_model = est.kernel_model()           ? est.kernel_model()->describe()
-                   : hw.static_dataflow() ? "static dataflow: roofline op times + modelled chip-to-chip transfers + "
-                                            "per-layer latency (no kernel-launch or collective-library overheads)"
+                   : hw.static_dataflow() ? "static dataflow: roofline op times + modelled chip-to-chip transfers + the "
+                                            "chip's own fitted latencies (nothing borrowed from kernel-launch chips)"
                                           : "roofline calibration (fitted efficiency and overheads)";
   e.calibration_source = est.calibration_source();
   e.chips = dep.chips();
