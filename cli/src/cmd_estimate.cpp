@@ -80,8 +80,7 @@ Prepared prepare(const Args& a, const std::string& hardware_name) {
     int t = tp.value_or(0), q = pp.value_or(0);
     const int n = chips.value_or(0);
     if (n > 0 && t == 0 && q == 0) {
-      t = std::min(n, std::max(1, d.hardware.scale_up_domain));
-      while (t > 1 && (n % t != 0 || p.model.num_heads % t != 0)) --t;
+      t = perf::tp_for_chips(p.model, d.hardware, n);
       q = n / t;
     }
     if (t == 0) t = n > 0 && q > 0 ? n / q : 1;

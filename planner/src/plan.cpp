@@ -286,11 +286,10 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
             layouts.push_back({t, 1});
         if (hw.sram_only()) {
-          // More chips per stage leave more SRAM for KV (up to one KV head per chip), so a replica of
-          // an SRAM-only chip can run a larger batch: wider stages up to the KV heads.
-          const int t0 = minimal.deployment.tp, kvh = std::max(1, model.num_kv_heads);
-          for (int t = 2 * t0; t < kvh; t *= 2) layouts.push_back({t, minimal.deployment.pp});
-          if (kvh > t0) layouts.push_back({kvh, minimal.deployment.pp});
+          // More chips per stage leave more SRAM for KV, so a replica of an SRAM-only chip can run a
+          // larger batch.
+          const auto widths = perf::sram_stage_widths(model, minimal.deployment.tp);
+          for (std::size_t i = 1; i < widths.size(); ++i) layouts.push_back({widths[i], minimal.deployment.pp});
         }
         for (auto [tp, pp] : layouts) {
           Candidate c = base;
@@ -504,14 +503,10 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   res.buy_tokens = token_lane(model.name, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
   for (auto& c : feasible) {
     if (!c.parts.empty() || c.cost.usd_per_1k_output <= 0) continue;
-    const auto& family = hws.get(c.hardware).family;
-    const TokenCost* api = nullptr;
-    for (const auto& t : res.buy_tokens)
-      if ((t.offer.provider == c.vendor || t.offer.provider == family) && (api == nullptr || (t.same_weights && !api->same_weights)))
-        api = &t;
-    if (api == nullptr || api->usd_per_1k_output <= 0) continue;
+    const TokenCost* api = vendor_offer(res.buy_tokens, c.vendor, hws.get(c.hardware).family);
+    if (api == nullptr) continue;
     c.vendor_price_ratio = c.cost.usd_per_1k_output / api->usd_per_1k_output;
-    const bool plausible = c.vendor_price_ratio >= 0.2 && c.vendor_price_ratio <= 2.0;
+    const bool plausible = within_vendor_price_band(c.vendor_price_ratio);
     c.vendor_price_check = fmt::format(
         "{:.2f}x {}'s own API price for {} on this workload (${:.4f} vs ${:.4f} per 1K output tokens, list price {}){}",
         c.vendor_price_ratio, api->offer.provider, api->offer.model, c.cost.usd_per_1k_output, api->usd_per_1k_output,

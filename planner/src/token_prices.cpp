@@ -96,4 +96,13 @@ std::vector<TokenCost> token_lane(const std::string& model, double input_tokens,
   return out;
 }
 
+const TokenCost* vendor_offer(const std::vector<TokenCost>& lane, const std::string& vendor, const std::string& family) {
+  const TokenCost* best = nullptr;
+  for (const auto& t : lane)
+    if ((t.offer.provider == vendor || t.offer.provider == family) && t.usd_per_1k_output > 0 &&
+        (best == nullptr || (t.same_weights && !best->same_weights)))
+      best = &t;
+  return best;
+}
+
 }  // namespace infersim::planner

@@ -150,7 +150,7 @@ Bullets why_not(const BriefResult& r) {
     if (vp != nullptr)
       s += fmt::format("; its {} lane costs up to {:.1f}x {}'s own API price per output token{}: {}", vp->lane,
                        vp->vendor_price_ratio, vp->vendor_price_provider,
-                       vp->vendor_price_ratio > 2.0 || vp->vendor_price_ratio < 0.2 ? " (outside 0.2x-2x: check the inputs)" : "",
+                       planner::within_vendor_price_band(vp->vendor_price_ratio) ? "" : " (outside 0.2x-2x: check the inputs)",
                        vp->vendor_price_driver);
     b.items.push_back(s);
   }

@@ -323,12 +323,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // Layouts: the smallest that fits; on SRAM-only chips also wider stages (up to one KV head per
   // chip), which leave room for more KV and so a larger batch (as the planner does). The layout with
   // the lowest chips per sustainable request rate wins.
-  std::vector<int> tps = {sized.deployment.tp};
-  if (hd.sram_only()) {
-    const int t0 = sized.deployment.tp, kvh = std::max(1, m.num_kv_heads);
-    for (int t = 2 * t0; t < kvh; t *= 2) tps.push_back(t);
-    if (kvh > t0) tps.push_back(kvh);
-  }
+  const std::vector<int> tps =
+      hd.sram_only() ? perf::sram_stage_widths(m, sized.deployment.tp) : std::vector<int>{sized.deployment.tp};
   const double target_util = pricing.target_utilisation;
   double best_rate = 0, best_b = 0, best_td = 0, best_chips_per_rate = INFINITY;
   double td1 = 0, max_conc = 0;
@@ -531,8 +527,9 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // SambaNova sell tokens from these chips): the option's cost per output token on this workload.
   if (cp.cost.priced && cd.cost.priced && lambda * O > 0) {
     const double option_per_1k = (cp.cost.usd_per_hour + cd.cost.usd_per_hour) / (lambda * O * 3.6);
-    for (const auto& t : planner::token_lane(m.name, I, O, 0.0, slo.tpot_p99_s, pricing)) {
-      if (t.offer.provider != hd.vendor && t.offer.provider != hd.family) continue;
+    const auto lane = planner::token_lane(m.name, I, O, 0.0, slo.tpot_p99_s, pricing);
+    if (const planner::TokenCost* api = planner::vendor_offer(lane, hd.vendor, hd.family)) {
+      const auto& t = *api;
       const double ratio = option_per_1k / t.usd_per_1k_output;
       const std::string why =
           fmt::format("{:.2f}x {}'s own API price for {} on this workload (${:.5f} vs ${:.5f} per 1K output tokens, list "
@@ -551,9 +548,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
                                     ? fmt::format("{:g} {} at ${:.0f} each ({})", n_d * cd.chips_per_replica, hd.name,
                                                   hd.prices.purchase.usd, hd.prices.purchase.as_of)
                                     : fmt::format("{:g} {}", n_d * cd.chips_per_replica, hd.name);
-      if (ratio < 0.2 || ratio > 2.0)
+      if (!planner::within_vendor_price_band(ratio))
         cd.risks.push_back("costs " + why + ": outside the 0.2x-2x plausibility band, a modelling error to investigate");
-      break;
     }
   }
   if (!cp.cost.priced || !cd.cost.priced) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "infersim/common/errors.h"
@@ -13,6 +14,24 @@ using common::ConfigError;
 double SpeculativeDecoding::expected_tokens() const {
   if (acceptance >= 1.0) return k + 1.0;
   return (1.0 - std::pow(acceptance, k + 1)) / (1.0 - acceptance);
+}
+
+StageHops stage_hops(const Deployment& d) {
+  StageHops s;
+  const auto& hw = d.hardware;
+  const double hops = std::max(0, d.pp - 1);
+  s.cross = hops;
+  if (hw.scale_up_bw_bytes_per_s > 0 && d.tp <= hw.scale_up_domain)
+    s.cross = std::ceil(d.pp / std::floor(double(hw.scale_up_domain) / d.tp)) - 1.0;
+  s.inside = hops - s.cross;
+  const bool via_fabric = hw.scale_out_bw_bytes_per_s <= 0 && hw.host_link_bw_bytes_per_s <= 0 && hw.scale_up_bw_bytes_per_s > 0;
+  s.cross_bw = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
+               : via_fabric                    ? hw.scale_up_bw_bytes_per_s
+                                               : hw.host_link_bw_bytes_per_s * 0.5;
+  s.cross_latency_s = hw.scale_out_bw_bytes_per_s > 0 && hw.scale_out_latency_s > 0 ? hw.scale_out_latency_s
+                      : via_fabric                                                   ? hw.scale_up_latency_s
+                                                                                     : 10e-6;
+  return s;
 }
 
 void validate_deployment(const model::ModelSpec& m, const Deployment& d) {

@@ -667,17 +667,10 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   if (d_.pp > 1) {
     // Stage-to-stage sends; hops between scale-up domains take the scale-out network (as the roofline
     // path, StepEstimator::cost_impl).
-    const auto& hw = d_.hardware;
-    const double hops = d_.pp - 1.0;
-    double cross = hops;
-    if (hw.scale_up_bw_bytes_per_s > 0 && d_.tp <= hw.scale_up_domain)
-      cross = std::ceil(d_.pp / std::floor(double(hw.scale_up_domain) / d_.tp)) - 1.0;
+    const StageHops sh = stage_hops(d_);
     const double bytes = T * h * ab_ / tp_;
-    if (hops > cross) comm += (hops - cross) * eff_.allreduce.time(0, 0, bytes, hw.scale_up_bw_bytes_per_s);
-    if (cross > 0)
-      comm += cross * eff_.allreduce.time(0, 0, bytes, hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
-                                                       : hw.host_link_bw_bytes_per_s > 0 ? hw.host_link_bw_bytes_per_s * 0.5
-                                                                                          : hw.scale_up_bw_bytes_per_s);
+    if (sh.inside > 0) comm += sh.inside * eff_.allreduce.time(0, 0, bytes, d_.hardware.scale_up_bw_bytes_per_s);
+    if (sh.cross > 0) comm += sh.cross * eff_.allreduce.time(0, 0, bytes, sh.cross_bw);
   }
   s.kernel_comm_s += comm;
   s.kernel_path = true;

@@ -36,6 +36,20 @@ double price_per_chip_hour(const hwprofiles::HardwareProfile& hw, std::string& b
   return 0.0;
 }
 
+int tp_for_chips(const model::ModelSpec& m, const hwprofiles::HardwareProfile& hw, int chips) {
+  int t = std::min(chips, std::max(1, hw.scale_up_domain));
+  while (t > 1 && (chips % t != 0 || m.num_heads % t != 0)) --t;
+  return t;
+}
+
+std::vector<int> sram_stage_widths(const model::ModelSpec& m, int minimal_tp) {
+  std::vector<int> out = {minimal_tp};
+  const int kvh = std::max(1, m.num_kv_heads);
+  for (int t = 2 * minimal_tp; t < kvh; t *= 2) out.push_back(t);
+  if (kvh > minimal_tp) out.push_back(kvh);
+  return out;
+}
+
 std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens) {
   d.ddr_weight_fraction = 0;
   if (d.hardware.ddr_bytes <= 0) return "";

@@ -309,29 +309,15 @@ StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) con
     // scale-out network (or, without one, the host link through host memory).
     const auto& hw = dep_.hardware;
     const double hops = dep_.pp - 1.0;
-    // Without a published scale-out network or host link, the chip-to-chip fabric is taken to reach
-    // across domains (as Groq's C2C links racks into one system).
-    const bool out = hw.scale_out_bw_bytes_per_s > 0 || hw.host_link_bw_bytes_per_s > 0 || hw.scale_up_bw_bytes_per_s <= 0;
-    const double out_bw = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
-                          : out                           ? hw.host_link_bw_bytes_per_s * 0.5
-                                                          : hw.scale_up_bw_bytes_per_s;
-    const double out_lat = hw.scale_out_bw_bytes_per_s > 0 && hw.scale_out_latency_s > 0 ? hw.scale_out_latency_s
-                           : out                                                           ? 10e-6
-                                                                                           : hw.scale_up_latency_s;
-    double cross = hops;  // hops that leave a scale-up domain
-    if (hw.scale_up_bw_bytes_per_s > 0 && dep_.tp <= hw.scale_up_domain) {
-      const double stages_per_domain = std::floor(double(hw.scale_up_domain) / dep_.tp);
-      cross = std::ceil(dep_.pp / stages_per_domain) - 1.0;
-    }
-    const double inside = hops - cross;
+    const StageHops sh = stage_hops(dep_);
     const double bytes = T * h * ab / tp;
-    if (inside > 0) {
-      s.comm_bw_s += inside * bytes / hw.scale_up_bw_bytes_per_s;
-      s.comm_latency_s += inside * hw.scale_up_latency_s;
+    if (sh.inside > 0) {
+      s.comm_bw_s += sh.inside * bytes / hw.scale_up_bw_bytes_per_s;
+      s.comm_latency_s += sh.inside * hw.scale_up_latency_s;
     }
-    if (cross > 0) {
-      s.comm_bw_s += cross * bytes / std::max(out_bw, 1.0);
-      s.comm_latency_s += cross * out_lat;
+    if (sh.cross > 0) {
+      s.comm_bw_s += sh.cross * bytes / std::max(sh.cross_bw, 1.0);
+      s.comm_latency_s += sh.cross * sh.cross_latency_s;
     }
     s.collectives += hops;
     if (hw.host_link_effective_bytes_per_s > 0) {

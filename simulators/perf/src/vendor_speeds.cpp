@@ -126,8 +126,7 @@ Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p
       }
     tp = chips / pp;
   } else {
-    tp = std::min(chips, std::max(1, d.hardware.scale_up_domain));
-    while (tp > 1 && chips % tp != 0) --tp;
+    tp = tp_for_chips(m, d.hardware, chips);
     pp = chips / tp;
   }
   d.tp = tp;

@@ -98,8 +98,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
     int t = pc.tp.value_or(0), q = pc.pp.value_or(0);
     const int n = pc.chips.value_or(0);
     if (n > 0 && t == 0 && q == 0) {
-      t = std::min(n, std::max(1, hw.scale_up_domain));
-      while (t > 1 && (n % t != 0 || m.num_heads % t != 0)) --t;
+      t = perf::tp_for_chips(m, hw, n);
       q = n / t;
     }
     if (t == 0) t = n > 0 && q > 0 ? n / q : 1;

@@ -56,4 +56,13 @@ std::vector<TokenCost> token_lane(const std::string& model, double input_tokens,
                                   double tpot_slo_s, const Pricing& pricing,
                                   const std::vector<TokenOffer>& all = shipped_token_offers());
 
+// Plausibility against a chip vendor's own token price: the offer in `lane` from `vendor` (or, for a
+// chip of another vendor's family, from `family`; the model's own weights preferred), or nullptr; and
+// the band outside which a plan's cost per output token is a modelling error to investigate.
+const TokenCost* vendor_offer(const std::vector<TokenCost>& lane, const std::string& vendor, const std::string& family);
+constexpr double VENDOR_PRICE_BAND_LOW = 0.2, VENDOR_PRICE_BAND_HIGH = 2.0;
+inline bool within_vendor_price_band(double ratio) {
+  return ratio >= VENDOR_PRICE_BAND_LOW && ratio <= VENDOR_PRICE_BAND_HIGH;
+}
+
 }  // namespace infersim::planner

@@ -58,4 +58,14 @@ struct Deployment {
 // Throws common::ConfigError naming the offending option.
 void validate_deployment(const model::ModelSpec& m, const Deployment& d);
 
+// Pipeline stage-to-stage hops of a layout (pp - 1 in all). Stages of tp chips fill scale-up domains in
+// order: `inside` hops stay on the scale-up fabric; `cross` hops leave a domain and take the scale-out
+// network, else the host link (half its bandwidth, 10 us), else, where neither is published, the same
+// chip-to-chip fabric (as Groq's C2C links racks into one system), at cross_bw / cross_latency_s.
+struct StageHops {
+  double inside = 0, cross = 0;
+  double cross_bw = 0, cross_latency_s = 0;
+};
+StageHops stage_hops(const Deployment& d);
+
 }  // namespace infersim::perf

@@ -87,6 +87,15 @@ struct SizingResult {
 // Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
 SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
 
+// Tensor parallelism for a given chip count: the largest divisor of `chips` that fits the scale-up
+// domain and divides the attention heads (the rest is pipeline parallelism).
+int tp_for_chips(const model::ModelSpec& m, const hwprofiles::HardwareProfile& hw, int chips);
+
+// SRAM-only chips: stage widths worth trying beyond the smallest fit (tp = minimal_tp): wider stages
+// leave each chip more SRAM for KV, up to one KV head per chip (2x, 4x, ... below the KV heads, then
+// the KV heads themselves).
+std::vector<int> sram_stage_widths(const model::ModelSpec& m, int minimal_tp);
+
 // Chips with a DDR tier (SambaNova SN40L): when weights + the KV of `kv_tokens` + activations overflow
 // main memory on d's layout, the overflow of weights goes to DDR (routed experts first; KV stays in
 // main memory) and d.ddr_weight_fraction says how much. Returns a note ("" when nothing moved). Leaves d
