@@ -1,6 +1,6 @@
 // `infersim calibrate`: measure this machine with the reference engine and fit its host profile
-// (bench/hostcal). Writes host.json, calibrations.json, report.md and report.json to --out, and the
-// report's rows into a results store (SQLite, default <out>/calibration.sqlite). bench/hostcal stays
+// (calibration/hostcal). Writes host.json, calibrations.json, report.md and report.json to --out, and the
+// report's rows into a results store (SQLite, default <out>/calibration.sqlite). calibration/hostcal stays
 // free of SQLite (CONVENTIONS.md: only planner/store links it); the CLI turns the report into rows.
 #include <fmt/format.h>
 
@@ -38,7 +38,7 @@ constexpr const char* USAGE = R"(usage: infersim calibrate [--quick] [--out DIR]
                           [--isa generic|avx2|avx512] [--no-hydration] [--keep-weights] [--quiet]
        infersim calibrate --refit DIR|REPORT.json [--model CARD] [--out DIR] [--db FILE]
 
-Measures this machine (bench/micro probes), runs the reference engine over a grid of decode and
+Measures this machine (calibration/micro probes), runs the reference engine over a grid of decode and
 prefill steps per weight dtype, fits the host profile's efficiency and overheads on two thirds of
 the grid and reports the error on the held-out third. Writes to DIR (default results/host):
   host.json, calibrations.json   the fitted host profile (infersim estimate --hardware DIR/host.json)

@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "infersim/app/estimate.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -18,7 +19,6 @@
 namespace infersim::cli {
 
 using common::ConfigError;
-using common::DType;
 using common::format_bytes;
 using common::format_seconds;
 
@@ -29,80 +29,29 @@ const std::set<std::string> VALUED = {"model", "hardware", "chips", "tp", "pp", 
                                       "sparsity", "max-num-tokens", "max-batch", "chunked-prefill", "policy",
                                       "rounds"};
 
-DType parse_precision(const Args& a, const std::string& name, DType fallback) {
-  auto v = a.value(name);
-  if (!v) return fallback;
-  auto d = common::parse_dtype(*v);
-  if (!d || *d == DType::tf32)
-    throw ConfigError("", "--" + name,
-                      fmt::format("'{}' is not a precision (bf16, fp16, fp8, int8, int4, fp4, fp32){}", *v,
-                                  common::suggest_suffix(*v, common::dtype_names())));
-  return *d;
+// The deployment the options describe (app::resolve_deployment does the rest).
+app::DeploymentRequest deployment_request(const Args& a, const std::string& hardware) {
+  app::DeploymentRequest r;
+  r.model = a.value_or("model", "");
+  r.hardware = hardware;
+  r.precision = a.value_or("precision", "");
+  r.kv_precision = a.value_or("kv-precision", "");
+  r.runtime = a.value_or("runtime", "");
+  r.chips = a.optional_integer("chips", 1, 1 << 20);
+  r.tp = a.optional_integer("tp", 1, 1 << 20);
+  r.pp = a.optional_integer("pp", 1, 1 << 20);
+  r.workload.batch = a.number("batch", 1, 1, 1e6);
+  r.workload.input = a.number("input", 1024, 1, 1e8);
+  r.workload.output = a.number("output", 256, 1, 1e8);
+  return r;
 }
 
-struct Prepared {
-  model::ModelSpec model;
-  perf::Deployment deployment;
-  perf::Workload workload;
-  std::string layout_note;
-  perf::RuntimeResolution runtime;
-};
-
-Prepared prepare(const Args& a, const std::string& hardware_name) {
-  Prepared p;
-  const auto model_name = a.value("model");
-  if (!model_name) throw ConfigError("", "--model", "is required (a catalog name or a path to a model card / config.json)");
-  p.model = model::ModelCatalog::shipped().resolve(*model_name);
-  auto& d = p.deployment;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(hardware_name);
-  // Default: the format the vendor serves on the chip where the profile names one, else 16-bit.
-  const DType w = parse_precision(a, "precision", d.hardware.served_weights ? *d.hardware.served_weights
-                                                  : d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16);
-  std::optional<DType> kv;
-  if (a.value("kv-precision")) kv = parse_precision(a, "kv-precision", DType::bf16);
-  d.runtime = a.value_or("runtime", "");
-  d.precision = perf::default_precision(d.hardware, w, kv, d.runtime);
-  // Runtime first: it decides which calibration (and so which memory/speed) the layout search sees.
-  p.runtime = perf::apply_runtime(p.model, d);
-  p.workload.batch = a.number("batch", 1, 1, 1e6);
-  p.workload.input = a.number("input", 1024, 1, 1e8);
-  p.workload.output = a.number("output", 256, 1, 1e8);
-
-  const auto chips = a.optional_integer("chips", 1, 1 << 20);
-  const auto tp = a.optional_integer("tp", 1, 1 << 20);
-  const auto pp = a.optional_integer("pp", 1, 1 << 20);
-  if (!chips && !tp && !pp) {
-    const double kv_tokens = p.workload.batch * (p.workload.input + p.workload.output);
-    auto sized = perf::auto_size(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload));
-    d = sized.deployment;
-    p.layout_note = sized.explanation;
-  } else {
-    int t = tp.value_or(0), q = pp.value_or(0);
-    const int n = chips.value_or(0);
-    if (n > 0 && t == 0 && q == 0) {
-      t = perf::tp_for_chips(p.model, d.hardware, n);
-      q = n / t;
-    }
-    if (t == 0) t = n > 0 && q > 0 ? n / q : 1;
-    if (q == 0) q = n > 0 ? n / t : 1;
-    if (n > 0 && t * q != n)
-      throw ConfigError("", "--chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
-    d.tp = t;
-    d.pp = q;
-    p.layout_note = fmt::format("layout as given: {} chips (tp={}, pp={})", t * q, t, q);
-    // A chip with a DDR tier holds the weights main memory cannot (SambaNova's placement).
-    const std::string placed = perf::place_weights(p.model, d, p.workload.batch * (p.workload.input + p.workload.output),
-                                                   perf::max_step_tokens(d.hardware, p.workload));
-    if (!placed.empty()) p.layout_note += "; " + placed;
-  }
-  return p;
-}
-
-void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const std::string& layout_note,
-                const perf::RuntimeResolution& rt) {
-  const auto& dep = est.deployment();
+void print_text(const app::EstimateOutcome& o) {
+  const perf::Estimate& e = o.estimate;
+  const std::string& layout_note = o.resolved.layout_note;
+  const perf::RuntimeResolution& rt = o.resolved.runtime;
   fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model,
-             e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(dep.precision.activation),
+             e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(o.activation),
              e.kv_precision, e.runtime);
   fmt::print("  runtime:     {}{}{} ({} backend, {}); calibration {}\n", rt.runtime,
              rt.version.empty() ? "" : "@" + rt.version,
@@ -155,17 +104,10 @@ void print_text(const perf::Estimate& e, const perf::StepEstimator& est, const s
 int cmd_estimate(const ArgList& argv) {
   Args a(argv, VALUED, {"json", "simulate"});
   if (!a.positional().empty()) throw ConfigError("", a.positional()[0], "unexpected argument");
-  const auto hw = a.value("hardware");
-  if (!hw) throw ConfigError("", "--hardware", "is required (a catalog name or a path to a profile JSON)");
-  Prepared p = prepare(a, *hw);
-  perf::StepEstimator est(p.model, p.deployment);
-  perf::Estimate e = perf::estimate_serving(est, p.workload);
-  std::optional<serving::BenchmarkResult> sim;
+  app::EstimateRequest req;
+  req.deployment = deployment_request(a, a.value_or("hardware", ""));
   if (a.flag("simulate")) {
     serving::BenchmarkSpec bs;
-    bs.concurrency = int(p.workload.batch);
-    bs.input = p.workload.input;
-    bs.output = p.workload.output;
     bs.rounds = int(a.integer("rounds", 20, 1, 1000));
     if (auto v = a.optional_integer("max-num-tokens", 16, 1 << 24)) bs.max_num_tokens = int(*v);
     if (auto v = a.optional_integer("max-batch", 1, 1 << 20)) bs.max_batch = int(*v);
@@ -174,65 +116,52 @@ int cmd_estimate(const ArgList& argv) {
       bs.chunked_prefill = *v == "on";
     }
     if (auto v = a.value("policy")) bs.policy = *v;
-    sim = serving::simulate_benchmark(p.model, p.deployment, bs);
+    req.simulate = bs;
   }
+  const app::EstimateOutcome o = app::estimate(req);
   if (a.flag("json")) {
-    auto j = perf::estimate_to_json(e);
-    if (sim)
-      j["simulated"] = {{"ttft_s", sim->ttft_s}, {"tpot_s", sim->tpot_s}, {"e2e_s", sim->e2e_s},
-                        {"throughput_tok_s", sim->throughput_tok_s}, {"steps", sim->steps},
-                        {"requests", sim->requests}, {"scheduler", sim->scheduler}};
-    j["layout"] = p.layout_note;
-    j["runtime_default"] = p.runtime.defaulted;
-    j["runtime_basis"] = p.runtime.basis;
-    j["runtime_backend"] = p.runtime.backend;
-    j["runtime_maturity"] = p.runtime.maturity;
-    fmt::print("{}\n", j.dump(2));
-  } else {
-    print_text(e, est, p.layout_note, p.runtime);
-    if (sim)
-      fmt::print("simulated benchmark ({} users x {} requests each, discrete-event, {}): TTFT {}, TPOT {}, E2E {}, "
-                 "{:.1f} output tok/s, {} steps\n",
-                 int(p.workload.batch), a.integer("rounds", 20, 1, 1000), sim->scheduler, format_seconds(sim->ttft_s), format_seconds(sim->tpot_s),
-                 format_seconds(sim->e2e_s), sim->throughput_tok_s, sim->steps);
+    fmt::print("{}\n", app::estimate_outcome_json(o).dump(2));
+    return 0;
+  }
+  print_text(o);
+  if (o.simulated) {
+    const auto& sim = *o.simulated;
+    fmt::print("simulated benchmark ({} users x {} requests each, discrete-event, {}): TTFT {}, TPOT {}, E2E {}, "
+               "{:.1f} output tok/s, {} steps\n",
+               int(o.resolved.workload.batch), req.simulate->rounds, sim.scheduler, format_seconds(sim.ttft_s),
+               format_seconds(sim.tpot_s), format_seconds(sim.e2e_s), sim.throughput_tok_s, sim.steps);
   }
   return 0;
 }
 
 int cmd_compare(const ArgList& argv) {
   Args a(argv, VALUED, {"json"});
-  std::vector<std::string> names;
-  if (auto hw = a.value("hardware"))
-    names = common::split(*hw, ',');
-  else
-    names = hwprofiles::HardwareCatalog::shipped().names();
+  std::vector<std::string> names;  // empty = the whole catalog
+  if (auto hw = a.value("hardware")) names = common::split(*hw, ',');
   common::Json out = common::Json::array();
   Table t({"hardware", "chips", "runtime", "fits", "TTFT", "TPOT", "tok/s", "$/1K out", "J/tok", "kW", "bound (p/d)"});
   std::vector<std::string> problems;
   bool any_borrowed = false, any_unpriced = false;
-  for (const auto& raw : names) {
-    const std::string name = common::trim(raw);
-    try {
-      Prepared p = prepare(a, name);
-      perf::StepEstimator est(p.model, p.deployment);
-      perf::Estimate e = perf::estimate_serving(est, p.workload);
-      auto j = perf::estimate_to_json(e);
-      j["layout"] = p.layout_note;
-      out.push_back(j);
-      const bool borrowed = !perf::basis_is_measured(p.runtime.basis);
-      any_borrowed = any_borrowed || borrowed;
-      any_unpriced = any_unpriced || e.usd_per_hour <= 0;
-      t.add({e.hardware, std::to_string(e.chips), e.runtime + (borrowed ? "*" : ""), e.fits ? "yes" : "NO",
-             format_seconds(e.ttft_s), format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
-             e.usd_per_hour > 0 ? fmt::format("{:.5f}", e.usd_per_1k_tokens) : "n/a",
-             fmt::format("{:.3f}", e.joules_per_token), fmt::format("{:.2f}", e.power_w / 1e3),
-             fmt::format("{}/{}", perf::bound_name(e.prefill.bound), perf::bound_name(e.decode.bound))});
-      if (!e.fits) problems.push_back(fmt::format("{}: {}", e.hardware, e.memory.message));
-    } catch (const ConfigError& err) {
-      out.push_back({{"hardware", name}, {"error", err.what()}});
-      t.add({name, "-", "-", "error", "-", "-", "-", "-", "-", "-", "-"});
-      problems.push_back(fmt::format("{}: {}", name, err.reason()));
+  for (const auto& row : app::compare(deployment_request(a, ""), names)) {
+    if (!row.outcome) {
+      out.push_back({{"hardware", row.hardware}, {"error", row.error}});
+      t.add({row.hardware, "-", "-", "error", "-", "-", "-", "-", "-", "-", "-"});
+      problems.push_back(fmt::format("{}: {}", row.hardware, row.reason));
+      continue;
     }
+    const perf::Estimate& e = row.outcome->estimate;
+    auto j = perf::estimate_to_json(e);
+    j["layout"] = row.outcome->resolved.layout_note;
+    out.push_back(j);
+    const bool borrowed = !perf::basis_is_measured(row.outcome->resolved.runtime.basis);
+    any_borrowed = any_borrowed || borrowed;
+    any_unpriced = any_unpriced || e.usd_per_hour <= 0;
+    t.add({e.hardware, std::to_string(e.chips), e.runtime + (borrowed ? "*" : ""), e.fits ? "yes" : "NO",
+           format_seconds(e.ttft_s), format_seconds(e.tpot_s), fmt::format("{:.0f}", e.throughput_tok_s),
+           e.usd_per_hour > 0 ? fmt::format("{:.5f}", e.usd_per_1k_tokens) : "n/a",
+           fmt::format("{:.3f}", e.joules_per_token), fmt::format("{:.2f}", e.power_w / 1e3),
+           fmt::format("{}/{}", perf::bound_name(e.prefill.bound), perf::bound_name(e.decode.bound))});
+    if (!e.fits) problems.push_back(fmt::format("{}: {}", e.hardware, e.memory.message));
   }
   if (a.flag("json")) {
     fmt::print("{}\n", out.dump(2));

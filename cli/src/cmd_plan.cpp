@@ -2,10 +2,10 @@
 
 #include "args.h"
 #include "commands.h"
+#include "infersim/app/plan.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/planner/plan_json.h"
-#include "plan_verifier.h"
 #include "table.h"
 #include "token_lane_table.h"
 
@@ -20,8 +20,9 @@ int cmd_plan(const ArgList& argv) {
   planner::PlanRequest req = planner::load_plan_request(a.positional()[0]);
   if (auto t = a.optional_integer("top", 1, 100000)) req.top = *t;
   if (auto v = a.optional_integer("verify-top", 0, 1000)) req.verify_top = *v;
-  const planner::Verifier verifier = a.flag("no-verify") ? planner::Verifier{} : make_plan_verifier();
-  const auto res = planner::plan(req, verifier);
+  app::PlanOptions opts;
+  opts.verify = !a.flag("no-verify");
+  const auto res = app::plan(req, opts);
   if (a.flag("json")) {
     fmt::print("{}\n", planner::plan_result_to_json(res).dump(2));
     return 0;

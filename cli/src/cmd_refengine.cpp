@@ -1,8 +1,8 @@
-// `infersim refengine`: the reference CPU engine (bench/refengine) from the command line.
+// `infersim refengine`: the reference CPU engine (calibration/refengine) from the command line.
 //   make-weights  seeded random weights for any model card, as safetensors
 //   run           load weights (timed: hydration), batched prefill + greedy decode; --perf per-op
 //                 GFLOP/s and GB/s; --check logits against the naive reference forward pass
-//   probe         peak FLOP/s and memory bandwidth of this machine (bench/micro)
+//   probe         peak FLOP/s and memory bandwidth of this machine (calibration/micro)
 //   hydrate       file -> memory read speed, warm and cold page cache
 #include <fmt/format.h>
 

@@ -34,7 +34,7 @@ int cmd_sweep(const ArgList& argv) {
       if (store::in_shard(s.id, shard.first, shard.second)) mine.push_back(std::move(s));
     scenarios = std::move(mine);
   }
-  const auto st = run_sweep_into_store(scenarios, {*db, run, jobs, batch, a.flag("quiet")});
+  const auto st = run_sweep_with_progress(scenarios, {*db, run, jobs, batch}, a.flag("quiet"));
   fmt::print("sweep {} ({}): {} scenarios{}, {} already in {} (skipped), {} run, {} invalid, {:.2f} s with {} jobs{}\n", run,
              file, st.total, shard.second > 1 ? fmt::format(" in shard {}/{}", shard.first, shard.second) : "", st.skipped,
              *db, st.done, st.failed, st.elapsed_s, jobs,

@@ -84,7 +84,7 @@ int workloads_compare(const ArgList& argv) {
     std::filesystem::create_directories(parent);
   const std::string run = a.value_or("run", "workloads-compare-" + model);
   const int jobs = a.integer("jobs", 0, 0, 4096);
-  const auto st = run_sweep_into_store(scenarios, {db, run, jobs, 16, a.flag("quiet") || a.flag("json")});
+  const auto st = run_sweep_with_progress(scenarios, {db, run, jobs, 16}, a.flag("quiet") || a.flag("json"));
 
   // Read back what the store holds for exactly these scenarios: what was computed now and earlier.
   const auto store = store::ResultsStore::open(db, store::OpenMode::read_only);

@@ -50,6 +50,7 @@ constexpr double TPOT_TAIL = 1.15;  // analytic P99/mean TPOT: prefill interfere
 struct Sized {
   bool ok = false;
   std::string reason;
+  Rejection rejection = Rejection::none;
   double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
   double cached_prefill_ratio = 0;  // prefill of a prompt found in the prefix cache / an uncached one
   double input_cost_share = 0;      // the prompt's step time / (prompt + its share of the decode steps)
@@ -64,6 +65,7 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
   const auto fit1 = est.memory_fit(I + O, perf::max_step_tokens(hw, {1, I, O}));
   if (!fit1.fits) {
     best.reason = fit1.message;
+    best.rejection = Rejection::does_not_fit;
     return best;
   }
   const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
@@ -118,7 +120,10 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     const double decode_share = O * e.decode.step_s / std::max(1.0, best.batch);
     if (e.prefill.step_s + decode_share > 0) best.input_cost_share = e.prefill.step_s / (e.prefill.step_s + decode_share);
   }
-  if (!best.ok) best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
+  if (!best.ok) {
+    best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
+    best.rejection = Rejection::misses_slo;
+  }
   return best;
 }
 
@@ -191,6 +196,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
       c.kind = hwprofiles::kind_name(hw.kind);
       c.id = fmt::format("{}/(any)", hw.name);
       c.reason = why;
+      c.rejection = Rejection::no_price;
       res.rejected.push_back(c);
       continue;
     }
@@ -253,6 +259,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           base.runtime = rt.empty() ? "(default)" : rt;
           base.id = fmt::format("{}/{}/{}", hw.name, base.runtime, base.precision);
           base.reason = e.reason();
+          base.rejection = Rejection::unsupported;
           res.rejected.push_back(base);
           continue;
         }
@@ -278,6 +285,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           Candidate c = base;
           c.id = fmt::format("{}/{}/{}", hw.name, c.runtime, c.precision);
           c.reason = minimal.explanation;
+          c.rejection = Rejection::does_not_fit;
           res.rejected.push_back(c);
           continue;
         }
@@ -301,6 +309,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           if (c.chips_per_replica > limit) {
             c.reason = fmt::format("needs {} chips per replica (limit {}{})", c.chips_per_replica, limit,
                                    hw.sram_only() ? ", max_sram_chips_per_replica" : "");
+            c.rejection = Rejection::too_many_chips;
             res.rejected.push_back(c);
             continue;
           }
@@ -312,6 +321,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
             est.emplace(model, std::move(dl));
           } catch (const ConfigError& e) {
             c.reason = e.reason();
+            c.rejection = Rejection::unsupported;
             res.rejected.push_back(c);
             continue;
           }
@@ -319,6 +329,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
           ++res.sized;
           if (!s.ok) {
             c.reason = s.reason;
+            c.rejection = s.rejection;
             res.rejected.push_back(c);
             continue;
           }
@@ -369,6 +380,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
       if (!at_hi.meets) {
         c.feasible = false;
         c.reason = fmt::format("discrete-event check misses the SLOs even with {} replicas: {}", hi, at_hi.detail);
+        c.rejection = Rejection::des_refuted;
         continue;
       }
       int lo = std::max(1, int(std::floor(hi / 2.0)));
@@ -406,6 +418,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         // The simulator's stricter build (e.g. KV room after activations at its chunk size) refuses it.
         c.feasible = false;
         c.reason = fmt::format("the discrete-event simulator cannot run it: {}", e.reason().empty() ? e.what() : e.reason());
+        c.rejection = Rejection::des_failed;
       }
     }
     // Drop the ones the simulator refuted; keep them as rejections.
@@ -532,6 +545,7 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
       Candidate c = feasible[i];
       c.reason = fmt::format("feasible but costlier than the top {}: ${:.5f} per 1K output tokens vs ${:.5f}", req.top,
                              c.cost.usd_per_1k_output, feasible.front().cost.usd_per_1k_output);
+      c.rejection = Rejection::costlier;
       res.rejected.push_back(c);
     }
   }
@@ -540,6 +554,37 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
                         "hardware or precisions, or raise max_chips_per_replica");
   if (!verifier) res.notes.push_back("latency percentiles are analytic estimates (no discrete-event verification)");
   return res;
+}
+
+const char* rejection_name(Rejection r) {
+  switch (r) {
+    case Rejection::none: return "none";
+    case Rejection::des_refuted: return "des_refuted";
+    case Rejection::misses_slo: return "misses_slo";
+    case Rejection::does_not_fit: return "does_not_fit";
+    case Rejection::too_many_chips: return "too_many_chips";
+    case Rejection::des_failed: return "des_failed";
+    case Rejection::no_price: return "no_price";
+    case Rejection::unsupported: return "unsupported";
+    case Rejection::costlier: return "costlier";
+  }
+  return "?";
+}
+
+std::vector<std::string> summarize_rejections(const PlanResult& r, std::size_t n) {
+  std::vector<const Candidate*> tell;
+  for (const auto& c : r.rejected)
+    if (c.rejection != Rejection::costlier && !c.reason.empty()) tell.push_back(&c);
+  // The enum's order is the ranking; alphabetical within a kind (independent of search order).
+  std::stable_sort(tell.begin(), tell.end(), [](const Candidate* x, const Candidate* y) {
+    return x->rejection != y->rejection ? x->rejection < y->rejection : x->reason < y->reason;
+  });
+  std::vector<std::string> out;
+  for (const auto* c : tell) {
+    if (out.size() >= n) break;
+    if (std::find(out.begin(), out.end(), c->reason) == out.end()) out.push_back(c->reason);
+  }
+  return out;
 }
 
 }  // namespace infersim::planner

@@ -105,6 +105,7 @@ Json candidate_to_json(const Candidate& c) {
   j["id"] = c.id;
   j["feasible"] = c.feasible;
   if (!c.reason.empty()) j["reason"] = c.reason;
+  if (c.rejection != Rejection::none) j["rejection"] = rejection_name(c.rejection);
   j["hardware"] = c.hardware;
   j["vendor"] = c.vendor;
   j["kind"] = c.kind;

@@ -132,7 +132,7 @@ perf::Deployment deployment_of(const model::ModelSpec& m, const planner::Candida
   return d;
 }
 
-std::string summarize_rejections(const planner::PlanResult& res) {
+std::string summarize_option_rejections(const planner::PlanResult& res) {
   std::vector<std::string> out;
   std::set<std::string> reasons;
   // Candidates that were sized tell more than unsupported combinations: list them first.
@@ -224,7 +224,7 @@ Part planner_part(const Ctx& ctx, planner::PlanRequest pr, std::size_t w, const 
   const auto res = planner::plan(pr, ctx.verifier);
   if (res.ranked.empty()) {
     p.feasible = false;
-    p.reason = summarize_rejections(res);
+    p.reason = summarize_option_rejections(res);
     return p;
   }
   p.candidate = res.ranked.front();

@@ -2,7 +2,7 @@
 // The one op-cost vocabulary of infersim: for a batch of work on a model, the floating-point
 // operations and bytes moved by each op class, summed over all layers of the whole (unsharded)
 // model. The roofline estimator (simulators/perf) and the reference CPU engine's measurements
-// (bench/refengine) use these same formulas, so calibration compares like with like.
+// (calibration/refengine) use these same formulas, so calibration compares like with like.
 //
 // A BatchShape describes one forward step as aggregates (so cost is O(1) in the batch size):
 // prefill chunks (new prompt tokens, possibly on top of already-cached context) and decode

@@ -50,6 +50,14 @@ struct PlanRequest {
   Pricing pricing;
 };
 
+// Why a candidate was rejected. The order is the ranking of "most telling first" used wherever one
+// reason must stand for a whole infeasible plan (summarize_rejections): the simulator's refutation,
+// a missed SLO, no memory fit, a layout over the chip limit, the simulator refusing to build it, no
+// price on this basis, an unsupported runtime or dtype; "costlier" is not a defect.
+enum class Rejection { none, des_refuted, misses_slo, does_not_fit, too_many_chips, des_failed, no_price, unsupported,
+                       costlier };
+const char* rejection_name(Rejection r);
+
 struct Candidate {
   std::string id;                 // "h100-sxm/vllm/bf16/tp4"
   std::string hardware, vendor, kind, runtime, runtime_basis, precision, kv_precision;
@@ -74,7 +82,8 @@ struct Candidate {
   double vendor_price_ratio = 0;
   std::string vendor_price_check;
   bool feasible = false;
-  std::string reason;             // why rejected (empty when feasible)
+  std::string reason;             // why rejected, in words (empty when feasible)
+  Rejection rejection = Rejection::none;  // why rejected, as a kind
 };
 
 struct VerifyOutcome {
@@ -98,6 +107,10 @@ struct PlanResult {
 };
 
 PlanResult plan(const PlanRequest& req, const Verifier& verifier = nullptr);
+
+// Up to `n` distinct reasons from the rejected candidates, most telling first (the Rejection order,
+// alphabetical within a kind); "costlier than the top plans" never counts. Empty when none.
+std::vector<std::string> summarize_rejections(const PlanResult& r, std::size_t n = 3);
 
 // Analytic P99 of the wait for one of `slots` sequence slots (M/D/c via Erlang C with the
 // Allen-Cunneen correction for deterministic service): arrival rate `lambda`, service time `service_s`.

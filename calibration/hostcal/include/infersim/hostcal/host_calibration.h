@@ -2,7 +2,7 @@
 // Host calibration: the loop that turns measurements of the reference engine on the machine at hand
 // into a hardware profile whose predictions are checked on held-out runs (`infersim calibrate`).
 //
-//  1. probes (bench/micro): peak FMA / bf16-dot throughput and DRAM read bandwidth -> the profile's
+//  1. probes (calibration/micro): peak FMA / bf16-dot throughput and DRAM read bandwidth -> the profile's
 //     peaks and bandwidth, tagged [MEAS];
 //  2. hydration: a seeded weights file is written, read warm and cold (refengine/hydration_probe.h)
 //     and loaded into the engine for each dtype (timed);

@@ -78,8 +78,8 @@ hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr, const std
   h.kind = hwprofiles::HardwareKind::cpu;
   h.family = "host";
   h.notes = fmt::format(
-      "Measured by `infersim calibrate` on {}: peaks and bandwidth from bench/micro probes at {} threads; efficiency fitted "
-      "to the reference engine (bench/refengine). Overheads per step / layer / sequence are in calibrations.json beside "
+      "Measured by `infersim calibrate` on {}: peaks and bandwidth from calibration/micro probes at {} threads; efficiency fitted "
+      "to the reference engine (calibration/refengine). Overheads per step / layer / sequence are in calibrations.json beside "
       "this file. int8 is not listed: the engine runs int8 weights weight-only (f32 FMAs up to one micro-tile of rows, bf16 dot products above).",
       date, threads);
   const std::string tag = fmt::format("[MEAS] infersim calibrate {}", date);
@@ -265,7 +265,7 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
   if (say) say(fmt::format("fitting {} observations ({} held out)", obs.size(),
                   std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
   perf::FitOptions fo;
-  fo.dequant = true;  // int8 weight-only steps unpack every weight (bench/refengine kernels)
+  fo.dequant = true;  // int8 weight-only steps unpack every weight (calibration/refengine kernels)
   fo.ridge = true;    // near the ridge compute and memory overlap only partly (batch ~4-32 on this CPU)
   fo.attention = true;  // decode attention streams the KV cache in short dependent blocks
   r.fit = perf::fit_calibration(obs, 1.0, fo);

@@ -1,22 +1,25 @@
-#include "sweep_evaluators.h"
+#include "infersim/app/sweep.h"
 
 #include <fmt/format.h>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
+#include "infersim/common/data_dir.h"
 #include "infersim/common/sha256.h"
+#include "infersim/store/results_store.h"
 #include "infersim/serving/scenario_json.h"
 #include "infersim/common/text.h"
 #include "infersim/planner/pricing_json.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_summary.h"
-#include "plan_verifier.h"
+#include "infersim/app/verify.h"
 
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <thread>
 
-namespace infersim::cli {
+namespace infersim::app {
 
 namespace {
 
@@ -114,25 +117,7 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
                {"slo_ttft_p99_s", req.slo.ttft_p99_s}, {"slo_tpot_p99_s", req.slo.tpot_p99_s},
                {"feasible", res.ranked.empty() ? 0.0 : 1.0}};
   if (res.ranked.empty()) {
-    std::vector<std::string> reasons;
-    for (const auto& c : res.rejected)
-      if (!c.reason.empty() && c.reason.rfind("feasible but costlier", 0) != 0 &&
-          std::find(reasons.begin(), reasons.end(), c.reason) == reasons.end())
-        reasons.push_back(c.reason);
-    // The most telling first: the simulator's refutation, then a missed SLO, then "does not fit", then
-    // pricing, then a dtype the chip lacks; alphabetical within a kind (independent of search order).
-    auto rank = [](const std::string& r) {
-      if (r.rfind("discrete-event", 0) == 0) return 0;
-      if (r.rfind("misses", 0) == 0) return 1;
-      if (r.find("fits") != std::string::npos) return 2;
-      if (r.find("price") != std::string::npos) return 4;
-      if (r.find(" has no ") != std::string::npos) return 5;
-      return 3;
-    };
-    std::sort(reasons.begin(), reasons.end(), [&](const std::string& x, const std::string& y) {
-      return rank(x) != rank(y) ? rank(x) < rank(y) : x < y;
-    });
-    if (reasons.size() > 3) reasons.resize(3);
+    const auto reasons = planner::summarize_rejections(res, 3);
     o.labels["reason"] = reasons.empty() ? "no feasible plan" : reasons.front();
     o.labels["other_reasons"] = reasons.size() > 1 ? common::join({reasons.begin() + 1, reasons.end()}, "; ") : "";
   } else {
@@ -189,4 +174,49 @@ planner::SweepEvaluator sweep_evaluator(const std::string& kind) {
   throw common::ConfigError("", "/kind", fmt::format("unknown sweep kind '{}' (estimate, simulate, plan)", kind));
 }
 
-}  // namespace infersim::cli
+namespace {
+
+class StoreSink : public planner::SweepSink {
+ public:
+  StoreSink(store::ResultsStore& s, std::string run) : store_(s), run_(std::move(run)) {}
+  std::set<std::string> finished_ids() override { return store_.finished_ids(run_); }
+  void put_batch(const std::vector<std::pair<planner::SweepScenario, planner::SweepOutcome>>& rows) override {
+    std::vector<store::ResultRow> out;
+    out.reserve(rows.size());
+    for (const auto& [s, o] : rows) {
+      store::ResultRow r;
+      r.run_name = run_;
+      r.scenario_id = s.id;
+      r.kind = s.kind;
+      r.scenario_json = s.json;
+      r.model_hash = o.model_hash;
+      r.hardware_hash = o.hardware_hash;
+      r.build_version = common::version_string();
+      r.error = o.error;
+      r.metrics = o.metrics;
+      for (const auto& [k, v] : o.labels) r.labels[store::to_column_name(k)] = v;
+      for (const auto& [k, v] : s.labels) r.labels["axis_" + store::to_column_name(k)] = v;
+      out.push_back(std::move(r));
+    }
+    store_.put_batch(out);
+  }
+
+ private:
+  store::ResultsStore& store_;
+  std::string run_;
+};
+
+}  // namespace
+
+planner::SweepStats run_sweep_into_store(const std::vector<planner::SweepScenario>& scenarios,
+                                         const SweepRunOptions& o,
+                                         const std::function<void(const planner::SweepProgress&)>& progress,
+                                         const std::atomic<bool>* cancel) {
+  const auto evaluator = sweep_evaluator(scenarios.empty() ? "estimate" : scenarios.front().kind);
+  const int jobs = o.jobs > 0 ? o.jobs : int(std::max(1u, std::thread::hardware_concurrency()));
+  auto results = store::ResultsStore::open(o.db, store::OpenMode::create);
+  StoreSink sink(results, o.run);
+  return planner::run_sweep(scenarios, evaluator, sink, jobs, o.batch, progress, cancel);
+}
+
+}  // namespace infersim::app

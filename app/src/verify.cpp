@@ -1,4 +1,4 @@
-#include "plan_verifier.h"
+#include "infersim/app/verify.h"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include "infersim/serving/scenario_json.h"
 #include "infersim/serving/serving_simulation.h"
 
-namespace infersim::cli {
+namespace infersim::app {
 
 // The planner's candidate as a serving scenario: its hardware, layout, runtime and precision with
 // `replicas` replicas, continuous batching capped at the concurrency the analytic sizing chose,
@@ -67,4 +67,4 @@ planner::Verifier make_plan_verifier(const std::string& workload_preset) {
   };
 }
 
-}  // namespace infersim::cli
+}  // namespace infersim::app

@@ -1,0 +1,69 @@
+#include "infersim/app/estimate.h"
+
+#include "infersim/common/errors.h"
+#include "infersim/common/text.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/perf/estimate_json.h"
+
+namespace infersim::app {
+
+EstimateOutcome estimate(const EstimateRequest& r) {
+  EstimateOutcome o;
+  o.resolved = resolve_deployment(r.deployment);
+  const auto& p = o.resolved;
+  perf::StepEstimator est(p.model, p.deployment);
+  o.estimate = perf::estimate_serving(est, p.workload);
+  const auto& dep = est.deployment();
+  o.activation = dep.precision.activation;
+  o.peak_flops = dep.hardware.matmul_peak(dep.precision.weight, dep.precision.activation);
+  o.memory_bw_bytes_per_s = dep.hardware.memory_bw();
+  o.compute_fraction = est.params().compute_fraction;
+  o.memory_fraction = est.params().memory_fraction;
+  if (r.simulate) {
+    serving::BenchmarkSpec bs = *r.simulate;
+    bs.concurrency = int(p.workload.batch);
+    bs.input = p.workload.input;
+    bs.output = p.workload.output;
+    o.simulated = serving::simulate_benchmark(p.model, p.deployment, bs);
+  }
+  return o;
+}
+
+common::Json estimate_outcome_json(const EstimateOutcome& o) {
+  auto j = perf::estimate_to_json(o.estimate);
+  if (o.simulated) {
+    const auto& s = *o.simulated;
+    j["simulated"] = {{"ttft_s", s.ttft_s}, {"tpot_s", s.tpot_s}, {"e2e_s", s.e2e_s},
+                      {"throughput_tok_s", s.throughput_tok_s}, {"steps", s.steps},
+                      {"requests", s.requests}, {"scheduler", s.scheduler}};
+  }
+  const auto& rt = o.resolved.runtime;
+  j["layout"] = o.resolved.layout_note;
+  j["runtime_default"] = rt.defaulted;
+  j["runtime_basis"] = rt.basis;
+  j["runtime_backend"] = rt.backend;
+  j["runtime_maturity"] = rt.maturity;
+  return j;
+}
+
+std::vector<CompareRow> compare(const DeploymentRequest& base, const std::vector<std::string>& hardware) {
+  const auto names = hardware.empty() ? hwprofiles::HardwareCatalog::shipped().names() : hardware;
+  std::vector<CompareRow> rows;
+  for (const auto& raw : names) {
+    CompareRow row;
+    row.hardware = common::trim(raw);
+    try {
+      EstimateRequest r;
+      r.deployment = base;
+      r.deployment.hardware = row.hardware;
+      row.outcome = estimate(r);
+    } catch (const common::ConfigError& e) {
+      row.error = e.what();
+      row.reason = e.reason();
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+}  // namespace infersim::app
