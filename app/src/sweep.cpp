@@ -13,6 +13,7 @@
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_summary.h"
 #include "infersim/app/verify.h"
+#include "infersim/app/workloads.h"
 
 #include <algorithm>
 #include <cmath>
@@ -65,31 +66,6 @@ planner::SweepOutcome evaluate_simulate_scenario(const planner::SweepScenario& s
 
 }  // namespace
 
-planner::PlanRequest plan_request_for_workload(const std::string& model, const std::string& hardware,
-                                               const std::string& preset, std::optional<double> requests_per_s,
-                                               const planner::Pricing& pricing) {
-  const auto w = serving::summarize_workload_preset(preset);
-  planner::PlanRequest req;
-  req.model = model;
-  req.workload_name = preset;
-  req.input_tokens = std::round(w.input_tokens);
-  req.output_tokens = std::round(w.output_tokens);
-  req.calls_per_task = w.calls_per_task;
-  // Offline batches have no arrival rate: they are sized for a stated rate (10 requests/s by default).
-  req.requests_per_s = requests_per_s ? *requests_per_s : w.requests_per_s.value_or(10.0);
-  req.slo.ttft_p99_s = w.ttft_p99_s;
-  req.slo.tpot_p99_s = w.tpot_p99_s;
-  req.hardware = {hardware};
-  // One hardware per cell: an SRAM-only chip (LPU, wafer-scale) needs hundreds of chips per replica, which
-  // is its honest answer here, not a reason to leave it out.
-  req.max_chips_per_replica = 4096;
-  req.mixes = false;
-  req.top = 1;
-  req.verify_top = 1;
-  req.pricing = pricing;
-  return req;
-}
-
 namespace {
 
 // Kind "plan": the cheapest way to serve a workload preset on one hardware (docs/plan-format.md,
@@ -108,8 +84,9 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
   else r.fail("pricing_mode", fmt::format("'{}' is not cloud or owned", mode));
   const bool verify = r.boolean_or("verify", true);
   r.finish();
-  const auto req = plan_request_for_workload(model, hardware, preset, rps, pricing);
-  const auto res = planner::plan(req, verify ? make_plan_verifier(preset) : planner::Verifier{});
+  const auto wp = plan_workload(model, hardware, preset, rps, pricing, verify);
+  const auto& req = wp.request;
+  const auto& res = wp.result;
   planner::SweepOutcome o;
   o.labels = {{"model", model}, {"hardware", hardware}, {"workload", preset}};
   o.metrics = {{"requests_per_s", req.requests_per_s}, {"input_tokens", req.input_tokens},

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "args.h"
+#include "infersim/app/simulate.h"
 #include "commands.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
@@ -123,10 +124,11 @@ int cmd_simulate(const ArgList& argv) {
     fmt::print("{}\n", Json::parse(scenario.resolved_json).dump(2));
     return 0;
   }
-  serving::SimOptions opt;
+  app::SimulateOptions opt;
+  opt.request_samples = false;
   opt.requests_csv = a.value_or("requests-csv", "");
   opt.trace_file = a.value_or("trace", "");
-  const auto result = serving::simulate(scenario, opt);
+  const auto result = app::simulate(scenario, opt).result;
   if (a.flag("json")) {
     fmt::print("{}\n", serving::sim_result_to_json(result).dump(2));
     return 0;

@@ -37,119 +37,58 @@ std::string default_results_db() {
   return "results/infersim.sqlite";
 }
 
-namespace {
-
-std::vector<std::string> checked_list(const std::string& csv, const std::vector<std::string>& known, const char* opt) {
-  std::vector<std::string> out;
-  for (const auto& x : common::split(csv, ',')) {
-    const auto v = common::trim(x);
-    if (v.empty()) continue;
-    if (std::find(known.begin(), known.end(), v) == known.end())
-      throw ConfigError("", opt, fmt::format("unknown name '{}'{}", v, common::suggest_suffix(v, known)));
-    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
-  }
-  if (out.empty()) throw ConfigError("", opt, "is empty");
-  return out;
-}
-
-}  // namespace
-
 int workloads_compare(const ArgList& argv) {
   Args a(argv, {"model", "hardware", "workloads", "rps", "pricing", "pricing-mode", "db", "run", "jobs"},
          {"json", "no-verify", "quiet"});
   if (!a.positional().empty())
     throw ConfigError("", "workloads compare", fmt::format("unexpected argument '{}'", a.positional()[0]));
-  const std::string model = a.value_or("model", "llama-3.1-70b");
-  model::ModelCatalog::shipped().resolve(model);  // a clear error before anything runs
-  const auto hw_all = hwprofiles::HardwareCatalog::shipped().names();
-  const auto hardware = a.value("hardware") ? checked_list(*a.value("hardware"), hw_all, "--hardware") : hw_all;
-  const auto presets_all = serving::workload_preset_names();
-  const auto presets = a.value("workloads") ? checked_list(*a.value("workloads"), presets_all, "--workloads") : presets_all;
-  Json base = {{"model", model}, {"verify", !a.flag("no-verify")}};
-  if (auto r = a.value("rps")) base["requests_per_s"] = a.number("rps", 0, 1e-6, 1e9);
-  if (auto p = a.value("pricing")) {
-    planner::load_pricing(*p);  // validated now: a bad file is exit 2 before the store is touched
-    base["pricing"] = std::filesystem::absolute(*p).string();
-  }
+  app::WorkloadCompareRequest req;
+  req.model = a.value_or("model", "llama-3.1-70b");
+  if (auto v = a.value("hardware")) req.hardware = common::split(*v, ',');
+  if (auto v = a.value("workloads")) req.workloads = common::split(*v, ',');
+  if (a.value("rps")) req.requests_per_s = a.number("rps", 0, 1e-6, 1e9);
+  req.pricing_file = a.value_or("pricing", "");
   if (auto m = a.value("pricing-mode")) {
     if (*m != "cloud" && *m != "owned") throw ConfigError("", "--pricing-mode", fmt::format("'{}' is not cloud or owned", *m));
-    base["pricing_mode"] = *m;
+    req.pricing_mode = *m == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
   }
-  for (const auto& w : presets) serving::summarize_workload_preset(w);  // every preset readable
-  const Json sweep = {{"name", "workloads-compare"}, {"kind", "plan"}, {"base", base},
-                      {"grid", {{"workload", presets}, {"hardware", hardware}}}};
-  const auto scenarios = planner::expand_sweep_text(sweep.dump(), "workloads compare");
-  const std::string db = a.value_or("db", default_results_db());
-  if (const auto parent = std::filesystem::path(db).parent_path(); !parent.empty())
-    std::filesystem::create_directories(parent);
-  const std::string run = a.value_or("run", "workloads-compare-" + model);
-  const int jobs = a.integer("jobs", 0, 0, 4096);
-  const auto st = run_sweep_with_progress(scenarios, {db, run, jobs, 16}, a.flag("quiet") || a.flag("json"));
-
-  // Read back what the store holds for exactly these scenarios: what was computed now and earlier.
-  const auto store = store::ResultsStore::open(db, store::OpenMode::read_only);
-  std::map<std::string, const planner::SweepScenario*> wanted;
-  for (const auto& s : scenarios) wanted[s.id] = &s;
-  std::map<std::string, std::vector<store::ResultRow>> by_workload;
-  store.for_each_row(run, [&](const store::ResultRow& r) {
-    if (wanted.count(r.scenario_id)) by_workload[r.labels.count("workload") ? r.labels.at("workload") : "?"].push_back(r);
-  });
-  auto metric = [](const store::ResultRow& r, const char* k) {
-    const auto it = r.metrics.find(k);
-    return it == r.metrics.end() ? NAN : it->second;
-  };
-  auto label = [](const store::ResultRow& r, const char* k) {
-    const auto it = r.labels.find(k);
-    return it == r.labels.end() ? std::string() : it->second;
-  };
-  auto order = [&](std::vector<store::ResultRow>& rows) {
-    std::sort(rows.begin(), rows.end(), [&](const auto& x, const auto& y) {
-      const double cx = metric(x, "usd_per_1k_output"), cy = metric(y, "usd_per_1k_output");
-      const bool fx = !std::isnan(cx), fy = !std::isnan(cy);
-      if (fx != fy) return fx;
-      if (fx && cx != cy) return cx < cy;
-      return label(x, "hardware") < label(y, "hardware");
-    });
-  };
+  req.verify = !a.flag("no-verify");
+  req.db = a.value_or("db", default_results_db());
+  req.run = a.value_or("run", "");
+  req.jobs = a.integer("jobs", 0, 0, 4096);
+  const bool quiet = a.flag("quiet") || a.flag("json");
+  const auto cmp = run_with_progress(req, quiet);
+  const auto& st = cmp.stats;
+  const auto& pricing = cmp.pricing;
+  auto metric = [](const store::ResultRow& r, const char* k) { return app::row_metric(r, k); };
+  auto label = [](const store::ResultRow& r, const char* k) { return app::row_label(r, k); };
   if (a.flag("json")) {
-    Json out = {{"model", model}, {"db", db}, {"run", run}, {"workloads", Json::object()}};
-    for (const auto& w : presets) {
-      auto rows = by_workload[w];
-      order(rows);
+    Json out = {{"model", cmp.model}, {"db", cmp.db}, {"run", cmp.run}, {"workloads", Json::object()}};
+    for (const auto& g : cmp.groups) {
       Json arr = Json::array();
-      for (const auto& r : rows) {
+      for (const auto& r : g.rows) {
         Json row = {{"hardware", label(r, "hardware")}, {"scenario_id", r.scenario_id}, {"error", r.error}};
         for (const auto& [k, v] : r.labels) row[k] = v;
         for (const auto& [k, v] : r.metrics) row[k] = v;
         arr.push_back(row);
       }
-      out["workloads"][w] = arr;
+      out["workloads"][g.workload] = arr;
     }
     fmt::print("{}\n", out.dump(2));
     return st.cancelled ? 130 : 0;
   }
-  const planner::Pricing pricing = [&] {
-    auto p = planner::load_pricing(base.value("pricing", std::string("default")));
-    if (base.contains("pricing_mode"))
-      p.mode = base["pricing_mode"] == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
-    return p;
-  }();
   fmt::print("{}: every hardware x workload type, the cheapest plan on each hardware at the workload's load within its "
              "SLOs\n(DES = checked by the discrete-event simulator on the preset's length distributions; costs are "
              "{} pricing)\n",
-             model,
+             cmp.model,
              pricing.mode == planner::PricingMode::cloud
                  ? fmt::format("cloud {}", planner::cloud_tier_name(pricing.cloud_tier))
                  : std::string("owned (capex amortised + energy + hosting)"));
-  std::map<std::string, std::string> best;
-  std::map<std::string, double> best_rent;
-  std::map<std::string, planner::TokenCost> best_tokens;
-  for (const auto& w : presets) {
-    auto rows = by_workload[w];
-    order(rows);
-    const auto s = serving::summarize_workload_preset(w);
-    const double rps = base.contains("requests_per_s") ? base["requests_per_s"].get<double>()
-                                                       : s.requests_per_s.value_or(10.0);
+  for (const auto& g : cmp.groups) {
+    const auto& w = g.workload;
+    const auto& rows = g.rows;
+    const auto& s = g.summary;
+    const double rps = g.requests_per_s;
     fmt::print("\n== {}: {:.0f} in / {:.0f} out tokens{}, {:g} requests/s; SLO TTFT P99 <= {}, TPOT P99 <= {}{} ==\n", w,
                std::round(s.input_tokens), std::round(s.output_tokens),
                s.calls_per_task > 1 ? fmt::format(", {:.1f} calls per task", s.calls_per_task) : "", rps,
@@ -173,14 +112,14 @@ int workloads_compare(const ArgList& argv) {
           infeasible.push_back(fmt::format("{}: {}", label(r, "hardware"), why));
         continue;
       }
-      if (!best.count(w) && metric(r, "owned_only") != 1.0) best[w] = label(r, "plan");
       const bool owned_only = metric(r, "owned_only") == 1.0, stale = metric(r, "price_stale") == 1.0;
       any_owned_only = any_owned_only || owned_only;
       any_stale = any_stale || stale;
       const std::string kind = label(r, "price_basis");
+      const std::string as_of = label(r, "price_as_of");
       const std::string basis_text =
-          (owned_only ? std::string("owned only") : kind.rfind("cloud ", 0) == 0 ? kind.substr(6) : kind) +
-          (label(r, "price_as_of").empty() ? "" : " " + label(r, "price_as_of").substr(0, 7)) + (stale ? " !" : "");
+          fmt::format("{}{}{}", owned_only ? std::string("owned only") : kind.rfind("cloud ", 0) == 0 ? kind.substr(6) : kind,
+                      as_of.empty() ? std::string() : fmt::format(" {}", as_of.substr(0, 7)), stale ? " !" : "");
       t.add({label(r, "hardware"), label(r, "plan"), fmt::format("{:g}", metric(r, "chips")),
              money(metric(r, "usd_per_1k_output")),
              fmt::format("{:.2f}/{:.2f}/{:.2f}", metric(r, "usd_per_1m_input"), metric(r, "usd_per_1m_output"),
@@ -189,7 +128,6 @@ int workloads_compare(const ArgList& argv) {
              common::format_seconds(metric(r, "ttft_p99_s")), common::format_seconds(metric(r, "tpot_p99_s")),
              fmt::format("{:.2f}", metric(r, "joules_per_output_token")), fmt::format("{:.3f}", metric(r, "joules_per_token")),
              fmt::format("{:.1f}", metric(r, "facility_kw")), basis_text, label(r, "check")});
-      if (!best_rent.count(w) && !owned_only) best_rent[w] = metric(r, "usd_per_1k_output");
       ++shown;
     }
     if (shown > 0) fmt::print("{}", t.render());
@@ -199,43 +137,42 @@ int workloads_compare(const ArgList& argv) {
                  "the rented rows\n");
     if (any_stale) fmt::print("!: price older than {} months before {}: check it\n", pricing.stale_after_months, pricing.price_date);
     // The buy-tokens lane: hosted APIs serving this model, on the workload's mean tokens per request.
-    const auto lane = planner::token_lane(model, s.input_tokens, s.output_tokens, 0.0, s.tpot_p99_s, pricing);
-    if (!lane.empty()) {
-      fmt::print("{}", token_lane_table(lane));
-      best_tokens[w] = lane.front();
-    } else {
-      fmt::print("buy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", model);
-    }
+    if (!g.tokens.empty())
+      fmt::print("{}", token_lane_table(g.tokens));
+    else
+      fmt::print("buy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", cmp.model);
     if (!infeasible.empty() || !unpriced.empty()) {
       fmt::print("no feasible plan ({}):\n", infeasible.size() + unpriced.size());
       for (const auto& l : infeasible) fmt::print("  {}\n", l);
       if (!unpriced.empty())
         fmt::print("  not priced in this pricing mode (try --pricing-mode {}): {}\n",
-                   base.value("pricing_mode", std::string("cloud")) == "owned" ? "cloud" : "owned",
+                   req.pricing_mode == planner::PricingMode::owned ? "cloud" : "owned",
                    common::join(unpriced, ", "));
     }
   }
   fmt::print("\ncheapest per workload type: ");
   std::vector<std::string> parts;
-  for (const auto& w : presets) parts.push_back(fmt::format("{} {}", w, best.count(w) ? best[w] : "(none feasible)"));
+  for (const auto& g : cmp.groups)
+    parts.push_back(fmt::format("{} {}", g.workload, g.best_plan.empty() ? "(none feasible)" : g.best_plan));
   fmt::print("{}\n", common::join(parts, "; "));
   // Buy tokens vs rent / own, per workload type, on the same $ per 1K output tokens.
   std::vector<std::string> vs;
-  for (const auto& w : presets) {
-    if (!best_tokens.count(w)) continue;
-    const auto& t = best_tokens.at(w);
-    if (!best_rent.count(w))
-      vs.push_back(fmt::format("{} {} {} ${} (no rented plan feasible)", w, t.offer.provider, t.offer.model,
+  for (const auto& g : cmp.groups) {
+    if (g.tokens.empty()) continue;
+    const auto& t = g.tokens.front();
+    if (!g.best_rented_usd_per_1k_output)
+      vs.push_back(fmt::format("{} {} {} ${} (no rented plan feasible)", g.workload, t.offer.provider, t.offer.model,
                                money(t.usd_per_1k_output)));
     else
-      vs.push_back(fmt::format("{} {}", w, tokens_vs_plan(t, best_rent.at(w),
+      vs.push_back(fmt::format("{} {}", g.workload, tokens_vs_plan(t, *g.best_rented_usd_per_1k_output,
                                                           pricing.mode == planner::PricingMode::cloud ? "rented" : "owned")));
   }
   if (!vs.empty()) fmt::print("buy tokens instead ($/1K output, cheapest API vs cheapest plan): {}\n", common::join(vs, "; "));
-  fmt::print("stored: {} rows of run '{}' in {} ({} computed now, {} reused){}\n", scenarios.size(), run, db, st.done + st.failed,
+  fmt::print("stored: {} rows of run '{}' in {} ({} computed now, {} reused){}\n", cmp.scenarios, cmp.run, cmp.db,
+             st.done + st.failed,
              st.skipped,
              st.cancelled ? "; CANCELLED: run the same command again to resume" : "");
-  fmt::print("export: infersim results export --db {} --run {} --csv\n", db, run);
+  fmt::print("export: infersim results export --db {} --run {} --csv\n", cmp.db, cmp.run);
   return st.cancelled ? 130 : 0;
 }
 

@@ -68,17 +68,61 @@ commands:
 Exit codes: 0 success, 2 bad input (message names the file / field), 3 internal error.
 )";
 
+// The help of one command: its entry in USAGE (the line that starts with "  <cmd> " and the more
+// indented lines that continue it), so the overview and `infersim <cmd> --help` never disagree.
+std::string command_help(const std::string& cmd) {
+  const std::string text = USAGE;
+  std::string out;
+  bool in = false;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    const bool entry = line.size() > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
+    if (entry) {
+      const std::string name = line.substr(2, line.find(' ', 2) - 2);
+      in = name == cmd;
+      if (in) out += line + "\n";
+    } else if (in && line.rfind("    ", 0) == 0) {
+      out += line + "\n";
+    } else {
+      in = false;
+    }
+  }
+  return out;
+}
+
+bool wants_help(const std::vector<std::string>& args) {
+  for (const auto& a : args)
+    if (a == "--help" || a == "-h") return true;
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace infersim;
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || (args[0] == "help" && args.size() == 1)) {
     std::fputs(USAGE, stdout);
     return args.empty() ? 2 : 0;
   }
   const std::string cmd = args[0];
   const cli::ArgList rest(args.begin() + 1, args.end());
+  // `infersim CMD --help` (and `infersim help CMD`): the command's entry of the overview. `calibrate`
+  // and `refengine` print their own longer help.
+  if (cmd == "help" || (wants_help(rest) && cmd != "calibrate" && cmd != "refengine")) {
+    const std::string name = cmd == "help" ? (rest.empty() ? "" : rest[0]) : cmd;
+    const std::string h = command_help(name);
+    if (h.empty()) {
+      fmt::print(stderr, "infersim: no command '{}'; `infersim --help` lists them\n", name);
+      return 2;
+    }
+    fmt::print("usage: infersim {} [options]\n\n{}\nExit codes: 0 success, 2 bad input (message names the file / field), "
+               "3 internal error.\n", name, h);
+    return 0;
+  }
   try {
     if (cmd == "estimate") return cli::cmd_estimate(rest);
     if (cmd == "compare") return cli::cmd_compare(rest);

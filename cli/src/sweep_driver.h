@@ -7,10 +7,14 @@
 #include <vector>
 
 #include "infersim/app/sweep.h"
+#include "infersim/app/workloads.h"
 
 namespace infersim::cli {
 
 planner::SweepStats run_sweep_with_progress(const std::vector<planner::SweepScenario>& scenarios,
                                             const app::SweepRunOptions& o, bool quiet);
+
+// app::compare_workloads with the same progress display and Ctrl-C handling.
+app::WorkloadComparison run_with_progress(const app::WorkloadCompareRequest& r, bool quiet);
 
 }  // namespace infersim::cli

@@ -130,8 +130,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tasks_(new Backgr
   connect(&estimateThread_, &QThread::finished, estimator_, &QObject::deleteLater);
   connect(estimator_, &EstimateWorker::computed, this, &MainWindow::onAnalytic);
   runner_ = new RunWorker;
-  runner_->setScratchDir(QDir(QStandardPaths::writableLocation(QStandardPaths::TempLocation))
-                             .filePath(QStringLiteral("infersim-gui-%1").arg(QApplication::applicationPid())));
   runner_->moveToThread(&runThread_);
   connect(&runThread_, &QThread::finished, runner_, &QObject::deleteLater);
   connect(runner_, &RunWorker::progress, this, &MainWindow::onProgress);

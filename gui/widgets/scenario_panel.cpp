@@ -152,6 +152,13 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
                             "releases idle replicas and adds them back (cold starts from object storage, then local NVMe) "
                             "between 1 and twice that count"));
   wf->addRow(autoscale_);
+  verify_ = new QCheckBox(tr("Check plans with the simulator (as the CLI)"), wlBox);
+  verify_->setObjectName(QStringLiteral("verify"));
+  verify_->setChecked(true);
+  verify_->setToolTip(tr("The best plans are run at the target load in the discrete-event simulator, as `infersim plan`, "
+                         "`infersim workloads compare` and `infersim brief` do. Off = analytic only (--no-verify): faster."));
+  wf->addRow(verify_);
+  connect(verify_, &QCheckBox::toggled, this, [this] { onEdited(); });
   connect(autoscale_, &QCheckBox::toggled, this, [this] { onEdited(); });
   root->addWidget(wlBox);
   connect(workload_, &QComboBox::activated, this, [this](int i) { applyWorkloadType(workload_->itemData(i).toString()); });
@@ -298,6 +305,7 @@ void ScenarioPanel::setScenario(const ScenarioInput& s) {
   precision_->setCurrentIndex(pi >= 0 ? pi : 0);
   heatMap_->setChecked(s.heat_map);
   autoscale_->setChecked(s.autoscale);
+  verify_->setChecked(s.verify);
   const auto& p = s.pricing;
   pricingMode_->setCurrentIndex(p.mode == planner::PricingMode::owned ? 1 : 0);
   cloudTier_->setCurrentIndex(int(p.cloud_tier));
@@ -324,6 +332,7 @@ ScenarioInput ScenarioPanel::scenario() const {
   s.precision = precision_->currentData().toString().toStdString();
   s.heat_map = heatMap_->isChecked();
   s.autoscale = autoscale_->isChecked();
+  s.verify = verify_->isChecked();
   auto& w = s.workload;
   w.preset = workload_->currentData().toString().toStdString();
   w.input_tokens = fields_["workload.input_tokens"]->value();

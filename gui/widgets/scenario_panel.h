@@ -81,6 +81,7 @@ class ScenarioPanel : public QWidget {
   QGroupBox* ownedBox_;
   QCheckBox* heatMap_;
   QCheckBox* autoscale_;
+  QCheckBox* verify_ = nullptr;
   QMap<QString, ValidatedField*> fields_;
   std::vector<WorkloadType> workloadTypes_;
   std::string selectedModel_;

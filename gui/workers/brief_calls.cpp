@@ -1,5 +1,7 @@
 #include "workers/brief_calls.h"
 
+#include "infersim/app/plan.h"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -88,22 +90,16 @@ std::string brief_json_text(const ScenarioInput& s, const BriefChoice& choice) {
 
 std::string export_brief(const ScenarioInput& s, const BriefChoice& choice, const std::string& path) {
   try {
-    const auto req = make_request(s, choice);
-    const auto res = brief::build_brief(req);
-    const std::string ext = common::to_lower(std::filesystem::path(path).extension().string());
-    if (ext == ".md" || ext == ".markdown") {
-      common::write_text_file_atomic(path, brief::render_markdown(res.document));
-    } else if (ext == ".html" || ext == ".htm") {
-      common::write_text_file_atomic(path, brief::render_html(res.document));
-    } else if (ext == ".pdf") {
 #ifdef INFERSIM_GUI_HAVE_PDF
-      pdf::write_brief_pdf(res.document, path);
+    const app::PdfWriter pdf = pdf::write_brief_pdf;
 #else
-      return "PDF output is not built in; write .html or .md";
+    const app::PdfWriter pdf;
 #endif
-    } else {
-      return "unknown format '" + ext + "': use .pdf, .html or .md";
-    }
+    const auto format = app::brief_format_of(path, bool(pdf));
+    app::PlanOptions opts;
+    opts.verify = s.verify;  // as `infersim brief` (verification on unless switched off)
+    const auto res = app::build_brief(make_request(s, choice), opts);
+    app::write_brief(res, {{path, format}}, pdf);
     return "";
   } catch (const common::ConfigError& e) {
     return e.what();

@@ -6,6 +6,9 @@
 #include <cmath>
 #include <optional>
 
+#include "infersim/app/estimate.h"
+#include "infersim/app/plan.h"
+#include "infersim/app/workloads.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
@@ -97,44 +100,28 @@ const std::vector<std::string>& precision_choices() {
   return p;
 }
 
-// Mirrors cli/src/cmd_estimate.cpp prepare() for the options the scenario panel sets (model,
-// hardware, --precision, --batch, --input, --output; no --chips/--tp/--pp: the smallest layout that
-// fits is chosen), then estimate_serving(). Same core calls in the same order, so the same numbers.
+// `infersim compare` for one hardware: the scenario panel's model, precision and workload
+// (concurrency = --batch), auto-sized layout; the same app call as the CLI, so the same numbers.
 CompareRow estimate_row(const ScenarioInput& s, const std::string& hardware) {
   CompareRow row;
   row.hardware = hardware;
   try {
-    const model::ModelSpec m = model::ModelCatalog::shipped().resolve(s.model);
-    perf::Deployment d;
-    d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(hardware);
-    row.display_name = d.hardware.display_name.empty() ? d.hardware.name : d.hardware.display_name;
-    row.kind = hwprofiles::kind_name(d.hardware.kind);
-    DType w = d.hardware.supports(DType::bf16) ? DType::bf16 : DType::fp16;
-    if (!s.precision.empty()) {
-      auto p = common::parse_dtype(s.precision);
-      if (!p || *p == DType::tf32)
-        throw ConfigError("", "--precision", fmt::format("'{}' is not a precision", s.precision));
-      w = *p;
-    }
-    d.runtime = "";
-    d.precision = perf::default_precision(d.hardware, w, std::nullopt, d.runtime);
-    const auto rt = perf::apply_runtime(m, d);
-    perf::Workload wl;
-    wl.batch = s.workload.concurrency;
-    wl.input = s.workload.input_tokens;
-    wl.output = s.workload.output_tokens;
-    const double kv_tokens = wl.batch * (wl.input + wl.output);
-    auto sized = perf::auto_size(m, d, kv_tokens, perf::max_step_tokens(d.hardware, wl));
-    d = sized.deployment;
-    row.layout_note = sized.explanation;
-    perf::StepEstimator est(m, d);
-    row.estimate = perf::estimate_serving(est, wl);
-    row.runtime_basis = rt.basis;
-    const auto& dep = est.deployment();
-    row.peak_flops = dep.hardware.matmul_peak(dep.precision.weight, dep.precision.activation);
-    row.mem_bw_bytes_per_s = dep.hardware.memory_bw();
-    row.compute_fraction = est.params().compute_fraction;
-    row.memory_fraction = est.params().memory_fraction;
+    app::EstimateRequest req;
+    req.deployment.model = s.model;
+    req.deployment.hardware = hardware;
+    req.deployment.precision = s.precision;
+    req.deployment.workload = {s.workload.concurrency, s.workload.input_tokens, s.workload.output_tokens};
+    const app::EstimateOutcome o = app::estimate(req);
+    const auto& h = o.resolved.deployment.hardware;
+    row.display_name = h.display_name.empty() ? h.name : h.display_name;
+    row.kind = hwprofiles::kind_name(h.kind);
+    row.layout_note = o.resolved.layout_note;
+    row.estimate = o.estimate;
+    row.runtime_basis = o.resolved.runtime.basis;
+    row.peak_flops = o.peak_flops;
+    row.mem_bw_bytes_per_s = o.memory_bw_bytes_per_s;
+    row.compute_fraction = o.compute_fraction;
+    row.memory_fraction = o.memory_fraction;
   } catch (const ConfigError& e) {
     row.error = e.reason().empty() ? e.what() : e.reason();
   } catch (const std::exception& e) {
@@ -160,24 +147,17 @@ AnalyticResult run_analytic(const ScenarioInput& s) {
   return r;
 }
 
-LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w) {
+LoadRow plan_workload_cell(const ScenarioInput& s, const std::string& hardware, const std::string& preset) {
   LoadRow row;
   row.hardware = hardware;
-  row.workload = w.preset;
+  row.workload = preset;
   try {
-    const auto req = single_hardware_request(s, hardware, w);
-    const auto res = planner::plan(req);
-    if (!res.ranked.empty()) {
+    const auto p = app::plan_workload(s.model, hardware, preset, std::nullopt, s.pricing, s.verify);
+    if (p.feasible()) {
       row.feasible = true;
-      row.best = res.ranked.front();
+      row.best = p.result.ranked.front();
     } else {
-      // The most telling rejection: the first one with a reason other than "costlier".
-      for (const auto& c : res.rejected)
-        if (!c.reason.empty()) {
-          row.reason = c.reason;
-          break;
-        }
-      if (row.reason.empty()) row.reason = "no feasible plan";
+      row.reason = app::first_rejection(p.result);
     }
   } catch (const ConfigError& e) {
     row.reason = e.reason().empty() ? e.what() : e.reason();
@@ -185,6 +165,34 @@ LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const 
     row.reason = e.what();
   }
   return row;
+}
+
+LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w) {
+  LoadRow row;
+  row.hardware = hardware;
+  row.workload = w.preset;
+  try {
+    app::PlanOptions opts;
+    opts.verify = s.verify;
+    const auto res = app::plan(single_hardware_request(s, hardware, w), opts);
+    if (!res.ranked.empty()) {
+      row.feasible = true;
+      row.best = res.ranked.front();
+    } else {
+      row.reason = app::first_rejection(res);
+    }
+  } catch (const ConfigError& e) {
+    row.reason = e.reason().empty() ? e.what() : e.reason();
+  } catch (const std::exception& e) {
+    row.reason = e.what();
+  }
+  return row;
+}
+
+planner::PlanResult plan_all(const ScenarioInput& s) {
+  app::PlanOptions opts;
+  opts.verify = s.verify;
+  return app::plan(plan_request(s), opts);
 }
 
 CalibrationData load_calibration_data() {

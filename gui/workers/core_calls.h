@@ -1,9 +1,11 @@
 #pragma once
-// The GUI's calls into the core libraries, as plain functions (no Qt) so that workers run them on
-// background threads and tests call them directly. Each mirrors a CLI command step for step, so the
-// numbers the app shows equal the CLI's: run_analytic() = `infersim compare`, plan_at_load() =
-// `infersim plan` on a one-hardware PLAN.json, load_calibration_data() = `infersim validate
-// --all-rows`. Thread-safe (the shipped catalogs load once under their own mutexes).
+// The GUI's calls into the application layer (app/), as plain functions (no Qt) so that workers run
+// them on background threads and tests call them directly. Each is the app call behind a CLI
+// command, so the numbers the app shows equal the CLI's by construction: run_analytic() = `infersim
+// compare`, plan_at_load() = `infersim plan` on a one-hardware PLAN.json, plan_workload_cell() = a cell
+// of `infersim workloads compare`, plan_all() = `infersim plan` on the scenario's PLAN.json,
+// load_calibration_data() = `infersim validate --all-rows`. Thread-safe (the shipped catalogs load
+// once under their own mutexes).
 #include <string>
 #include <vector>
 
@@ -44,8 +46,14 @@ HardwareEntry hardware_entry(const std::string& name_or_path);
 CompareRow estimate_row(const ScenarioInput& s, const std::string& hardware);
 AnalyticResult run_analytic(const ScenarioInput& s);
 
-// The planner restricted to one hardware and workload (single_hardware_request()).
+// The planner restricted to one hardware and workload (single_hardware_request()), verified when
+// s.verify: `infersim plan` on that request.
 LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w);
+// One heat-map cell: the workload preset's own lengths, load and SLOs on one hardware, verified on the
+// preset when s.verify: the cell `infersim workloads compare` stores (app::plan_workload).
+LoadRow plan_workload_cell(const ScenarioInput& s, const std::string& hardware, const std::string& preset);
+// The planner over all the scenario's hardware (plan_request()), verified when s.verify.
+planner::PlanResult plan_all(const ScenarioInput& s);
 
 CalibrationData load_calibration_data();
 

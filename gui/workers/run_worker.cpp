@@ -51,7 +51,7 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
     for (std::size_t j = 0; j < types.size(); ++j) {
       for (std::size_t i = 0; i < hw.size(); ++i) {
         if (!step("heat map: " + hw[i] + " x " + types[j].name)) return finish();
-        const auto row = plan_at_load(scenario, hw[i], types[j].defaults);
+        const auto row = plan_workload_cell(scenario, hw[i], types[j].name);
         if (row.feasible)
           r.heat.usd_per_1k[i][j] = row.best.cost.usd_per_1k_output;
         else
@@ -85,7 +85,7 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
   // 3. The planner over all selected hardware.
   if (!step("planner: ranking plans over " + std::to_string(n) + " hardware")) return finish();
   try {
-    r.plan = planner::plan(plan_request(scenario));
+    r.plan = plan_all(scenario);
     r.has_plan = true;
   } catch (const std::exception& e) {
     r.plan_error = e.what();
@@ -95,11 +95,10 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
   if (sim) {
     r.simulated = true;
     const std::string focus = scenario.focus_hardware();
-    QDir().mkpath(scratch_);
     for (const auto& h : hw) {
       if (!step("simulating " + h + " (" + std::to_string(scenario.workload.sim_requests) + " requests)"))
         return finish();
-      r.sims.push_back(simulate_hardware(scenario, h, h == focus ? &r.timeline : nullptr, scratch_.toStdString()));
+      r.sims.push_back(simulate_hardware(scenario, h, h == focus ? &r.timeline : nullptr));
       ++done;
     }
   } else {

@@ -24,8 +24,6 @@ class RunWorker : public QObject {
     while (cur < id && !cancelled_.compare_exchange_weak(cur, id)) {
     }
   }
-  // Where the discrete-event runs write their per-request CSV and trace while they are read back.
-  void setScratchDir(const QString& dir) { scratch_ = dir; }
 
  public slots:
   void run(const infersim::gui::ScenarioInput& scenario, quint64 id);
@@ -37,7 +35,6 @@ class RunWorker : public QObject {
  private:
   bool cancelled(quint64 id) const { return cancelled_.load() >= id; }
   std::atomic<quint64> cancelled_{0};
-  QString scratch_;
 };
 
 }  // namespace infersim::gui

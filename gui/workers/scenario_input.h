@@ -37,6 +37,10 @@ struct ScenarioInput {
   // (target 0.6, every 5 s) release idle replicas and add them back between 1 and twice that count:
   // cold starts load from object storage, later ones from the node's local NVMe cache.
   bool autoscale = false;
+  // Plans (at load, heat map, planner view, brief) have their best candidates checked by the
+  // discrete-event simulator, as `infersim plan` / `workloads compare` / `brief` do by default.
+  // Off = analytic only (`--no-verify`): faster, and says so in the check column.
+  bool verify = true;
 
   std::string focus_hardware() const;
 };

@@ -25,6 +25,7 @@ ScenarioInput scenario_input_from_json(const Json& j, const std::string& file) {
   s.precision = r.string_or("precision", "");
   s.heat_map = r.boolean_or("heat_map", s.heat_map);
   s.autoscale = r.boolean_or("autoscale", s.autoscale);
+  s.verify = r.boolean_or("verify", s.verify);
   if (auto w = r.optional_child("workload")) {
     auto& x = s.workload;
     x.preset = w->string_or("preset", x.preset);
@@ -68,6 +69,7 @@ Json scenario_input_to_json(const ScenarioInput& s) {
   if (!s.precision.empty()) j["precision"] = s.precision;
   j["heat_map"] = s.heat_map;
   j["autoscale"] = s.autoscale;
+  j["verify"] = s.verify;
   const auto& w = s.workload;
   j["workload"] = {{"preset", w.preset},
                    {"input_tokens", w.input_tokens},

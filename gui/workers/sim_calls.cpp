@@ -18,6 +18,7 @@
 
 #ifdef INFERSIM_GUI_HAVE_SERVING
 #include "infersim/serving/scenario_json.h"
+#include "infersim/app/simulate.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_presets.h"
 #include "infersim/serving/workload_summary.h"
@@ -33,7 +34,7 @@ ScenarioInput scenario_input_from_simulate_file(const std::string& path) {
   throw common::ConfigError(path, "", "not a GUI scenario, and this build has no serving simulator to read `infersim simulate` scenarios");
 }
 std::string simulate_scenario_text(const ScenarioInput&, const std::string&) { return {}; }
-SimRow simulate_hardware(const ScenarioInput&, const std::string& hardware, Timeline* timeline, const std::string&) {
+SimRow simulate_hardware(const ScenarioInput&, const std::string& hardware, Timeline* timeline) {
   SimRow r;
   r.hardware = hardware;
   r.error = "the serving simulator is not built into this infersim";
@@ -61,12 +62,12 @@ WorkloadInput workload_of(const serving::Scenario& s, const WorkloadInput& fallb
   w.input_tokens = std::max(1.0, std::round(sum.input_tokens));
   w.output_tokens = std::max(1.0, std::round(sum.output_tokens));
   w.calls_per_task = sum.calls_per_task;
-  if (sum.requests_per_s) w.requests_per_s = *sum.requests_per_s;
+  // The load and SLOs the planner sizes this preset for (app::plan_request_for_workload): offline
+  // batches without an arrival rate at 10 requests/s; SLOs as summarize_workload derives them.
+  w.requests_per_s = sum.requests_per_s.value_or(10.0);
   if (sum.closed_loop_users) w.concurrency = std::min(w.concurrency, *sum.closed_loop_users);
-  if (s.slo.ttft_s || s.slo.tpot_s || s.slo.e2e_s) {
-    w.ttft_p99_s = sum.ttft_p99_s;
-    w.tpot_p99_s = sum.tpot_p99_s;
-  }
+  w.ttft_p99_s = sum.ttft_p99_s;
+  w.tpot_p99_s = sum.tpot_p99_s;
   if (s.workload.requests) w.sim_requests = std::max<std::int64_t>(10, *s.workload.requests * std::int64_t(std::ceil(w.calls_per_task)));
   return w;
 }
@@ -79,7 +80,6 @@ std::string minimal_scenario(const std::string& preset) {
 
 std::vector<WorkloadType> simulator_workload_types() {
   std::vector<WorkloadType> out;
-  const auto builtin = builtin_workload_types();
   try {
     for (const auto& name : serving::workload_preset_names()) {
       try {
@@ -89,14 +89,9 @@ std::vector<WorkloadType> simulator_workload_types() {
         t.name = name;
         t.description = p.description;
         t.source = "serving preset " + p.file;
-        const auto* b = find_workload_type(builtin, name);
-        WorkloadInput base = b ? b->defaults : WorkloadInput{};
-        // Presets without a rate (closed-loop users, offline batches) keep the GUI's default load;
-        // presets without latency SLOs keep relaxed ones.
-        if (!b) {
-          base.ttft_p99_s = 10.0;
-          base.tpot_p99_s = 0.2;
-        }
+        // The serving presets are the one table of workload types (CLI and GUI); the GUI adds only its
+        // generic fields (analytic concurrency, simulated requests) from WorkloadInput's defaults.
+        const WorkloadInput base;
         t.defaults = workload_of(s, base);
         t.defaults.sim_requests = base.sim_requests;
         out.push_back(t);
@@ -166,80 +161,18 @@ std::string simulate_scenario_text(const ScenarioInput& s, const std::string& ha
   return j.dump(2);
 }
 
-namespace {
-
-std::vector<std::string> split_csv_line(const std::string& line) { return common::split(line, ','); }
-
-// Samples the cluster state on a regular grid from the trace (steps, cold starts) and the
-// per-request CSV (queueing intervals).
-void build_timeline(Timeline& tl, const std::string& trace_path, const std::vector<std::pair<double, double>>& queued,
-                    double end_s) {
-  const int BINS = 240;
-  tl.bin_s = std::max(1e-3, end_s / BINS);
-  const int n = int(std::ceil(end_s / tl.bin_s)) + 1;
-  tl.t_s.resize(std::size_t(n));
-  tl.queue.assign(std::size_t(n), 0.0);
-  tl.batch.assign(std::size_t(n), 0.0);
-  tl.replicas.assign(std::size_t(n), 0.0);
-  for (int i = 0; i < n; ++i) tl.t_s[std::size_t(i)] = i * tl.bin_s;
-  auto spread = [&](double a, double b, double weight, std::vector<double>& into) {
-    // Time-weighted average over each bin of a quantity `weight` present on [a, b).
-    if (!(b > a)) return;
-    int i0 = std::max(0, int(a / tl.bin_s)), i1 = std::min(n - 1, int(b / tl.bin_s));
-    for (int i = i0; i <= i1; ++i) {
-      const double lo = std::max(a, i * tl.bin_s), hi = std::min(b, (i + 1) * tl.bin_s);
-      if (hi > lo) into[std::size_t(i)] += weight * (hi - lo) / tl.bin_s;
-    }
-  };
-  for (const auto& [a, b] : queued) spread(a, b, 1.0, tl.queue);
-  const Json trace = common::load_json_file(trace_path);
-  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> active;  // replica -> busy/loading spans
-  for (const auto& e : trace.at("traceEvents")) {
-    if (e.value("ph", "") != "X") continue;
-    const std::string name = e.value("name", "");
-    const double t0 = e.value("ts", 0.0) / 1e6, dur = e.value("dur", 0.0) / 1e6;
-    const auto key = std::make_pair(e.value("pid", 0), e.value("tid", 0));
-    if (dur > 0) active[key].push_back({t0, t0 + dur});
-    if (name == "hydrating") {
-      if (dur > 0) tl.cold_start_s.push_back(t0);  // ready-at-start replicas log a zero-length load
-    } else {
-      const auto& args = e.contains("args") ? e.at("args") : Json::object();
-      spread(t0, t0 + dur, args.value("seqs", 0.0), tl.batch);
-    }
-  }
-  for (const auto& [key, spans] : active) {
-    std::vector<char> seen(std::size_t(n), 0);
-    for (const auto& [a, b] : spans) {
-      const int i0 = std::max(0, int(a / tl.bin_s)), i1 = std::min(n - 1, int(b / tl.bin_s));
-      for (int i = i0; i <= i1; ++i) seen[std::size_t(i)] = 1;
-    }
-    for (int i = 0; i < n; ++i) tl.replicas[std::size_t(i)] += seen[std::size_t(i)];
-  }
-  std::sort(tl.cold_start_s.begin(), tl.cold_start_s.end());
-}
-
-}  // namespace
-
-SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Timeline* timeline,
-                         const std::string& scratch_dir) {
+SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Timeline* timeline) {
   SimRow r;
   r.hardware = hardware;
   if (timeline) timeline->hardware = hardware;
-  namespace fs = std::filesystem;
-  std::string csv, trace;
   try {
     r.scenario_json = simulate_scenario_text(s, hardware);
     const auto scenario = serving::parse_scenario_text(r.scenario_json);
-    fs::create_directories(scratch_dir);
-    std::string stem = hardware;
-    for (char& ch : stem)
-      if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-    csv = (fs::path(scratch_dir) / (stem + "-requests.csv")).string();
-    trace = timeline ? (fs::path(scratch_dir) / (stem + "-trace.json")).string() : std::string();
-    serving::SimOptions opt;
-    opt.requests_csv = csv;
-    opt.trace_file = trace;
-    const auto res = serving::simulate(scenario, opt);
+    app::SimulateOptions opt;
+    opt.request_samples = true;
+    opt.timeline_bins = timeline ? 240 : 0;
+    const auto out = app::simulate(scenario, opt);
+    const auto& res = out.result;
     r.completed = res.completed;
     r.rejected = res.rejected;
     r.ttft_p50_s = res.ttft.p50;
@@ -252,41 +185,29 @@ SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Ti
     r.joules_per_token = res.joules_per_token;
     r.avg_power_w = res.avg_power_w;
     r.cold_starts = res.cold_starts;
-    // Per-request values for the CDFs (and queueing spans for the timeline).
-    std::ifstream in(csv);
-    std::string line;
-    std::getline(in, line);
-    const auto head = split_csv_line(line);
-    auto col = [&](const char* name) {
-      const auto it = std::find(head.begin(), head.end(), name);
-      return it == head.end() ? -1 : int(it - head.begin());
-    };
-    const int c_arr = col("arrival_s"), c_status = col("status"), c_queue = col("queue_s"), c_ttft = col("ttft_s"),
-              c_tpot = col("tpot_s"), c_out = col("output_tokens");
-    std::vector<std::pair<double, double>> queued;
-    double end_s = 0;
-    while (std::getline(in, line)) {
-      const auto f = split_csv_line(line);
-      if (int(f.size()) != int(head.size()) || f[std::size_t(c_status)] != "done") continue;
-      const double arr = std::stod(f[std::size_t(c_arr)]);
-      const double ttft = std::stod(f[std::size_t(c_ttft)]);
-      r.ttft_s.push_back(ttft);
-      if (std::stod(f[std::size_t(c_out)]) > 1) r.tpot_s.push_back(std::stod(f[std::size_t(c_tpot)]));
-      queued.push_back({arr, arr + std::stod(f[std::size_t(c_queue)])});
-      end_s = std::max(end_s, arr + ttft);
+    // Per-request values for the CDFs.
+    for (const auto& q : out.requests) {
+      if (q.rejected) continue;
+      r.ttft_s.push_back(q.ttft_s);
+      if (q.output > 1) r.tpot_s.push_back(q.tpot_s);
     }
     std::sort(r.ttft_s.begin(), r.ttft_s.end());
     std::sort(r.tpot_s.begin(), r.tpot_s.end());
-    if (timeline) build_timeline(*timeline, trace, queued, std::max(end_s, res.end_s));
+    if (timeline && out.timeline) {
+      const auto& b = *out.timeline;
+      timeline->bin_s = b.bin_s;
+      timeline->t_s = b.t_s;
+      timeline->queue = b.queue;
+      timeline->batch = b.batch;
+      timeline->replicas = b.replicas;
+      timeline->cold_start_s = b.cold_start_s;
+    }
   } catch (const common::ConfigError& e) {
     r.error = e.reason().empty() ? e.what() : e.reason();
   } catch (const std::exception& e) {
     r.error = e.what();
   }
   if (timeline && !r.error.empty()) timeline->error = r.error;
-  std::error_code ec;
-  if (!csv.empty()) fs::remove(csv, ec);
-  if (!trace.empty()) fs::remove(trace, ec);
   return r;
 }
 

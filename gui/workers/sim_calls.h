@@ -18,9 +18,8 @@ std::vector<WorkloadType> simulator_workload_types();
 ScenarioInput scenario_input_from_simulate_file(const std::string& path);
 // The `infersim simulate` scenario (JSON text) for one hardware of the GUI scenario.
 std::string simulate_scenario_text(const ScenarioInput& s, const std::string& hardware);
-// Runs it: latency distributions per request, and the cluster timeline when `timeline` is given.
-// `scratch_dir` holds the per-request CSV and the trace while they are read back.
-SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Timeline* timeline,
-                         const std::string& scratch_dir);
+// Runs it (app::simulate): latency distributions per request, and the cluster timeline when
+// `timeline` is given, all in memory.
+SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Timeline* timeline);
 
 }  // namespace infersim::gui

@@ -1,9 +1,8 @@
 #pragma once
-// Workload types the scenario panel offers (chat, agentic, code completion, summarization/RAG, batch),
-// each with its default lengths, load and SLOs. When the serving simulator is built in, its workload
-// presets (simulators/serving/data/workloads/*.json) are the source: their mean lengths and SLOs fill
-// the fields and a discrete-event run uses the preset itself. Without it, the GUI's own table below
-// (documented in docs/gui.md) is used. No Qt; thread-safe.
+// Workload types the scenario panel offers: the serving simulator's workload presets
+// (simulators/serving/data/workloads/*.json), the one table the CLI's `workloads list|compare` and the
+// planner use too. Their mean lengths, load and SLOs (serving::summarize_workload) fill the fields, and
+// a discrete-event run uses the preset itself. No Qt; thread-safe.
 #include <string>
 #include <vector>
 
@@ -19,8 +18,6 @@ struct WorkloadType {
 };
 
 std::vector<WorkloadType> workload_types();
-// The GUI's built-in table (used without the simulator, and as the fallback when a preset cannot be read).
-std::vector<WorkloadType> builtin_workload_types();
 // nullptr when unknown.
 const WorkloadType* find_workload_type(const std::vector<WorkloadType>& types, const std::string& name);
 

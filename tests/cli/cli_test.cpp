@@ -578,3 +578,23 @@ TEST(Cli, EstimateOnADataflowChipDefaultsToTheVendorsServedPrecision) {
   EXPECT_NE(r.out.find("static dataflow"), std::string::npos) << "the step model names the execution model\n" << r.out;
   EXPECT_NE(r.out.find("published speed"), std::string::npos) << r.out;
 }
+
+// Every subcommand answers --help with its entry of the overview, exit 0 (no "unknown option").
+TEST(Cli, EveryCommandHasHelp) {
+  const char* commands[] = {"estimate", "compare", "list", "models", "hardware", "calibrate-from", "calibrate-serving",
+                            "calibrate-dataflow", "kernels", "validate", "plan", "brief", "sweep", "results",
+                            "runtimes", "simulate", "workloads", "components", "refengine", "calibrate", "version"};
+  for (const char* c : commands) {
+    const auto r = run(std::string(c) + " --help");
+    EXPECT_EQ(r.code, 0) << c << ": " << r.out;
+    EXPECT_NE(r.out.find(c), std::string::npos) << c << ": " << r.out;
+    EXPECT_EQ(r.out.find("unknown option"), std::string::npos) << c << ": " << r.out;
+  }
+  const auto sub = run("workloads compare --help");
+  EXPECT_EQ(sub.code, 0) << sub.out;
+  EXPECT_NE(sub.out.find("compare [--model M]"), std::string::npos) << sub.out;
+  const auto h = run("help plan");
+  EXPECT_EQ(h.code, 0) << h.out;
+  EXPECT_NE(h.out.find("--no-verify"), std::string::npos) << h.out;
+  EXPECT_EQ(run("help nosuch").code, 2);
+}

@@ -27,6 +27,7 @@
 #include "widgets/scenario_panel.h"
 #include "widgets/validated_field.h"
 #include "workers/brief_calls.h"
+#include "workers/core_calls.h"
 #include "workers/scenario_input_json.h"
 #include "workers/sim_calls.h"
 
@@ -84,7 +85,8 @@ class GuiEndToEndTest : public QObject {
     QSignalSpy finished(w_, &MainWindow::runFinished);
     w_->startRun();
     QVERIFY(w_->isRunning());
-    QVERIFY(finished.wait(60000));
+    QVERIFY(s.verify);  // verification is on by default, as in the CLI
+    QVERIFY(finished.wait(240000));
     QVERIFY(!w_->lastRun().cancelled);
     auto* model = w_->compareView()->model();
     QCOMPARE(model->rowCount(), int(s.hardware.size()));
@@ -126,13 +128,13 @@ class GuiEndToEndTest : public QObject {
     }
     QVERIFY(compared >= 3);
 
-    // 2. "At load" columns == `infersim plan --json` on the one-hardware PLAN.json.
+    // 2. "At load" columns == `infersim plan --json` (verified by the simulator) on the one-hardware PLAN.json.
     for (int r = 0; r < 2; ++r) {
       const std::string hw = model->row(r).hardware;
       const QString plan = tmp_.filePath(QStringLiteral("plan-%1.json").arg(r));
       common::write_text_file_atomic(plan.toStdString(),
                                      planner::plan_request_to_json(single_hardware_request(s, hw, s.workload)).dump(2));
-      const QJsonObject res = runCli({QStringLiteral("plan"), plan, QStringLiteral("--json"), QStringLiteral("--no-verify")}).object();
+      const QJsonObject res = runCli({QStringLiteral("plan"), plan, QStringLiteral("--json")}).object();
       const QJsonArray ranked = res.value("ranked").toArray();
       QVERIFY2(!ranked.isEmpty(), hw.c_str());
       const QJsonObject best = ranked[0].toObject();
@@ -143,9 +145,25 @@ class GuiEndToEndTest : public QObject {
       QCOMPARE(model->value(r, CompareTableModel::ReplicasAtLoadCol), best["replicas"].toDouble());
     }
 
-    // 3. Planner view filled; the NPU is among the rejections with a reason.
+    // 3. Planner view == `infersim plan --json` (verified) on the scenario's PLAN.json.
     QVERIFY(w_->lastRun().has_plan);
     QVERIFY(w_->plannerView()->planModel()->rowCount() > 0);
+    {
+      const QString plan = tmp_.filePath(QStringLiteral("plan-all.json"));
+      common::write_text_file_atomic(plan.toStdString(), planner::plan_request_to_json(plan_request(s)).dump(2));
+      const QJsonObject res = runCli({QStringLiteral("plan"), plan, QStringLiteral("--json")}).object();
+      const QJsonArray ranked = res.value("ranked").toArray();
+      const auto& gui = w_->lastRun().plan.ranked;
+      QCOMPARE(int(gui.size()), int(ranked.size()));
+      for (int i = 0; i < ranked.size(); ++i) {
+        const QJsonObject c = ranked[i].toObject();
+        QCOMPARE(QString::fromStdString(gui[std::size_t(i)].id), c.value("id").toString());
+        QCOMPARE(gui[std::size_t(i)].verified, c.value("verified").toBool());
+        QVERIFY(same(gui[std::size_t(i)].cost.usd_per_1k_output, c["cost"].toObject()["usd_per_1k_output"].toDouble()));
+        QVERIFY(same(gui[std::size_t(i)].ttft_p99_s, c["ttft_s"].toObject()["p99"].toDouble()));
+      }
+      QVERIFY(!gui.empty() && gui.front().verified);
+    }
 
     // 4. Discrete-event columns == `infersim simulate --json` on the exported scenario.
     if (simulator_available()) {
@@ -195,6 +213,7 @@ class GuiEndToEndTest : public QObject {
     ScenarioInput s = load_scenario_input(INFERSIM_GUI_TEST_DATA "/chat-scenario.json");
     s.hardware = {"h100-sxm", "mi300x"};
     s.heat_map = true;
+    s.verify = false;  // this test is about the API row; verification is covered above
     s.workload.sim_requests = 50;
     w_->scenarioPanel()->setScenario(s);
     QVERIFY(waitAnalytic(s));
@@ -211,12 +230,59 @@ class GuiEndToEndTest : public QObject {
     }
   }
 
+  // A heat-map cell and the brief == `infersim workloads compare` and `infersim brief`, verification on.
+  void workloadCellAndBriefMatchCli() {
+    ScenarioInput s = load_scenario_input(INFERSIM_GUI_TEST_DATA "/chat-scenario.json");
+    QVERIFY(s.verify);
+    const LoadRow cell = plan_workload_cell(s, "mi300x", "code");
+    const QJsonObject cmp = runCli({QStringLiteral("workloads"), QStringLiteral("compare"), QStringLiteral("--model"),
+                                    QString::fromStdString(s.model), QStringLiteral("--hardware"), QStringLiteral("mi300x"),
+                                    QStringLiteral("--workloads"), QStringLiteral("code"), QStringLiteral("--db"),
+                                    tmp_.filePath(QStringLiteral("cmp.sqlite")), QStringLiteral("--json")}).object();
+    const QJsonObject row = cmp["workloads"].toObject()["code"].toArray()[0].toObject();
+    QCOMPARE(cell.feasible, row.value("feasible").toDouble() == 1.0);
+    if (cell.feasible) {
+      QCOMPARE(QString::fromStdString(cell.best.id), row.value("plan").toString());
+      QVERIFY(cell.best.verified);
+      QCOMPARE(row.value("check").toString(), QStringLiteral("DES"));
+      QVERIFY(same(cell.best.cost.usd_per_1k_output, row.value("usd_per_1k_output").toDouble()));
+      QVERIFY(same(cell.best.ttft_p99_s, row.value("ttft_p99_s").toDouble()));
+      QVERIFY(same(cell.best.tpot_p99_s, row.value("tpot_p99_s").toDouble()));
+    } else {
+      QCOMPARE(QString::fromStdString(cell.reason), row.value("reason").toString());
+    }
+    if (!brief_available()) QSKIP("the procurement brief library is not in this build");
+    s.hardware = {"h100-sxm", "mi300x"};
+    const QString brief_json = tmp_.filePath(QStringLiteral("brief.json"));
+    common::write_text_file_atomic(brief_json.toStdString(), brief_json_text(s, BriefChoice{}));
+    const QString gui_md = tmp_.filePath(QStringLiteral("gui-brief.md")), cli_md = tmp_.filePath(QStringLiteral("cli-brief.md"));
+    QCOMPARE(QString::fromStdString(export_brief(s, BriefChoice{}, gui_md.toStdString())), QString());
+    QProcess p;
+    p.start(QStringLiteral(INFERSIM_CLI), {QStringLiteral("brief"), brief_json, QStringLiteral("--out"), cli_md});
+    QVERIFY(p.waitForFinished(180000));
+    QCOMPARE(p.exitCode(), 0);
+    QFile a(gui_md), b(cli_md);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    // Byte for byte, except the "reproduce with" line, which names the BRIEF.json file (the GUI's
+    // request has none; the CLI's is the file above).
+    auto body = [](QFile& f) {
+      QByteArrayList kept;
+      for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.startsWith("infersim brief ")) kept << line;
+      return kept.join('\n');
+    };
+    const QByteArray ga = body(a), cb = body(b);
+    QVERIFY(ga.size() > 1000);
+    QVERIFY2(ga == cb, "the GUI's brief differs from `infersim brief` on the same BRIEF.json");
+  }
+
   void cancelLongRun() {
     // Every catalog chip, the heat map over every workload type, and a long simulation per chip.
     ScenarioInput s = default_scenario();
     s.hardware.clear();
     for (const auto& h : catalog_hardware()) s.hardware.push_back(h.name);
     s.heat_map = true;
+    s.verify = false;
     s.workload.sim_requests = 200000;
     w_->scenarioPanel()->setScenario(s);
     QVERIFY(waitAnalytic(s));

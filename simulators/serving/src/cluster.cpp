@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "infersim/common/errors.h"
+#include "infersim/serving/activity_observer.h"
 #include "infersim/serving/router_registry.h"
 #include "infersim/serving/scheduler_registry.h"
 
@@ -113,6 +114,7 @@ void Cluster::route_entry(RequestIndex r) {
       q.rejected = true;
       metrics_.on_request_rejected(q);
       if (csv_) csv_->write(q, "-");
+      if (observer_) observer_->on_request_finished(q);
       if (listener_) listener_->on_request_finished(q);
       requests_.release(r);
       return;
@@ -151,6 +153,7 @@ void Cluster::finish_request(RequestIndex r) {
     const std::string pool = q.pool >= 0 ? pools_[std::size_t(q.pool)].config.name : "-";
     csv_->write(q, pool);
   }
+  if (observer_) observer_->on_request_finished(q);
   if (listener_) listener_->on_request_finished(q);
   requests_.release(r);
 }

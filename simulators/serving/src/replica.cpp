@@ -7,6 +7,7 @@
 #include "infersim/model/op_cost.h"
 #include "infersim/serving/metrics_collector.h"
 #include "infersim/serving/step_recorder.h"
+#include "infersim/serving/activity_observer.h"
 #include "infersim/serving/trace_writer.h"
 
 namespace infersim::serving {
@@ -45,6 +46,7 @@ void Replica::start_loading(double seconds) {
   loading_until_s_ = now + seconds;
   clock_s_ = std::max(clock_s_, now);
   if (auto* tr = host_.trace()) tr->complete(spec_->pool, id_, "hydrating", now, seconds, 0, 0);
+  if (auto* ob = host_.observer()) ob->on_span(spec_->pool, id_, "hydrating", now, seconds, 0);
   sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(loading_until_s_)), this, READY);
 }
 
@@ -513,6 +515,10 @@ void Replica::finish_step() {
   if (auto* tr = host_.trace()) {
     const char* name = plan_.chunks.empty() ? "decode" : (plan_.decode ? "mixed" : "prefill");
     tr->complete(spec_->pool, id_, name, step_start_s_, t - step_start_s_, seqs, prefill + dec);
+  }
+  if (auto* ob = host_.observer()) {
+    const char* name = plan_.chunks.empty() ? "decode" : (plan_.decode ? "mixed" : "prefill");
+    ob->on_span(spec_->pool, id_, name, step_start_s_, t - step_start_s_, seqs);
   }
   if (plan_.decode) advance_decode(t);
   for (const auto& c : plan_.chunks) {

@@ -203,6 +203,7 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
   WorkloadDriver driver(s, ctx, sim, cluster, metrics);
   cluster.set_listener(&driver);
   cluster.set_recorder(options.recorder);
+  cluster.set_observer(options.observer);
   cluster.start();
   driver.start();
   const engine::SimTime horizon = engine::from_seconds(s.simulation.max_sim_s);

@@ -6,7 +6,6 @@
 // same call resumes it.
 #include <atomic>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,13 +15,6 @@
 namespace infersim::app {
 
 planner::SweepEvaluator sweep_evaluator(const std::string& kind);
-
-// The planner's request for serving a workload preset on one hardware: the preset's mean lengths,
-// load (or `requests_per_s`) and SLOs (serving::summarize_workload), no mixes, the best candidate
-// verified. Used by sweep kind "plan" and `workloads compare`.
-planner::PlanRequest plan_request_for_workload(const std::string& model, const std::string& hardware,
-                                               const std::string& preset, std::optional<double> requests_per_s,
-                                               const planner::Pricing& pricing);
 
 struct SweepRunOptions {
   std::string db;           // the SQLite results file (created if missing)

@@ -58,6 +58,8 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   MetricsCollector& metrics() override { return metrics_; }
   TraceWriter* trace() override { return trace_; }
   StepRecorder* recorder() override { return recorder_; }
+  ActivityObserver* observer() override { return observer_; }
+  void set_observer(ActivityObserver* o) { observer_ = o; }
   void set_recorder(StepRecorder* r) { recorder_ = r; }
 
   void on_event(engine::Simulator& sim, const engine::Event& e) override;
@@ -85,6 +87,7 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   StepRecorder* recorder_ = nullptr;
   RequestCsvWriter* csv_;
   RequestListener* listener_ = nullptr;
+  ActivityObserver* observer_ = nullptr;
   RequestPool requests_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<Router> decode_router_;

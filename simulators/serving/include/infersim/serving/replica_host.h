@@ -12,6 +12,7 @@ class Replica;
 class MetricsCollector;
 class TraceWriter;
 class StepRecorder;
+class ActivityObserver;
 
 class ReplicaHost {
  public:
@@ -24,6 +25,7 @@ class ReplicaHost {
   virtual MetricsCollector& metrics() = 0;
   virtual TraceWriter* trace() = 0;
   virtual StepRecorder* recorder() { return nullptr; }
+  virtual ActivityObserver* observer() { return nullptr; }
 };
 
 }  // namespace infersim::serving

@@ -13,11 +13,13 @@
 namespace infersim::serving {
 
 class StepRecorder;
+class ActivityObserver;
 
 struct SimOptions {
   std::string requests_csv;  // "" = none
   std::string trace_file;    // "" = none
   StepRecorder* recorder = nullptr;  // observes steps and request milestones (benchmark.h)
+  ActivityObserver* observer = nullptr;  // replica spans and finished requests, in memory (activity_observer.h)
 };
 
 SimResult simulate(const Scenario& s, const SimOptions& options = {});
