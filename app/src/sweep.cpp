@@ -47,10 +47,10 @@ planner::SweepOutcome evaluate_simulate_scenario(const planner::SweepScenario& s
   o.metrics["cold_starts"] = r.cold_starts;
   o.metrics["hydration_s"] = r.hydration_s;
   o.metrics["energy_j"] = r.energy_j;
-  o.metrics["joules_per_token"] = r.joules_per_token;
+  o.metrics["joules_per_output_token"] = r.joules_per_token;  // the simulator's J per output token
   o.metrics["avg_power_w"] = r.avg_power_w;
   o.metrics["usd_per_hour"] = r.usd_per_hour;
-  o.metrics["usd_per_1k_tokens"] = r.usd_per_1k_tokens;
+  o.metrics["usd_per_1k_output"] = r.usd_per_1k_tokens;  // the simulator's cost per 1K output tokens
   o.metrics["preemptions"] = double(r.preemptions);
   const auto resolved = common::parse_json_text(r.scenario_json, "resolved scenario");
   if (resolved.contains("model") && resolved["model"].is_string()) o.labels["model"] = resolved["model"].get<std::string>();
@@ -117,7 +117,7 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
     o.metrics["tokens_per_usd"] = c.cost.tokens_per_usd;
     o.metrics["joules_per_token"] = c.power.joules_per_token;
     o.metrics["usd_per_1k_output"] = c.cost.usd_per_1k_output;
-    o.metrics["usd_per_1k_tokens"] = c.cost.usd_per_1k_blended;
+    o.metrics["usd_per_1k_blended"] = c.cost.usd_per_1k_blended;
     o.metrics["usd_per_request"] = c.cost.usd_per_request;
     o.metrics["usd_per_task"] = c.cost.usd_per_request * req.calls_per_task;
     o.metrics["usd_per_hour"] = c.cost.usd_per_hour;

@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "infersim/app/validate.h"
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
@@ -153,73 +154,46 @@ int cmd_calibrate_from(const ArgList& argv) {
 }
 
 namespace {
-void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups);
-std::string pct2(const perf::ErrorStats& s);
-std::string p90(const perf::ErrorStats& s);
 
-// Modern serving stacks (kernel path): the random split's held-out rows and leave-one-system-out,
-// judged against issue 13's targets.
-common::Json validate_serving_report(const Args& a, bool text) {
-  const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
-  serving::ObservationOptions opt;
-  opt.jobs = int(a.integer("jobs", 0, 0, 256));
-  opt.progress = [&](std::size_t done, std::size_t total) {
-    if (text && (done % 100 == 0 || done == total)) fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
-    if (text && done == total) fmt::print(stderr, "\n");
-  };
-  const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));
-  common::Json j = serving::serving_validation_to_json(v);
-  // Targets: held-out TPOT <= 10%, TTFT <= 15% per runtime (dense and MoE apart); leave one system out
-  // TPOT <= 15%, TTFT <= 25%.
-  common::Json verdicts = common::Json::array();
-  Table t({"targets", "group", "rows", "TTFT median", "target", "TPOT median", "target", "verdict"});
-  auto judge = [&](const std::string& kind, const serving::ErrorGroup& g, double ttft, double tpot) {
-    const bool ok = g.ttft.median_abs <= ttft && g.tpot.median_abs <= tpot;
-    t.add({kind, g.key, std::to_string(g.tpot.n), pct2(g.ttft), fmt::format("{:.0f}%", 100 * ttft), pct2(g.tpot),
-           fmt::format("{:.0f}%", 100 * tpot), ok ? "met" : "MISSED"});
-    verdicts.push_back({{"kind", kind}, {"group", g.key}, {"rows", g.tpot.n}, {"ttft_median_abs_pct", 100 * g.ttft.median_abs},
-                        {"tpot_median_abs_pct", 100 * g.tpot.median_abs}, {"met", ok}});
-  };
-  for (const auto& g : v.random_by_runtime)
-    if (g.key.find('@') == std::string::npos) judge("held-out (random split)", g, 0.15, 0.10);
-  // Leave one system out, pooled per held-out system and runtime (own tables, then without them).
-  auto pool = [&](const std::vector<serving::ErrorGroup>& gs, const std::string& kind) {
-    for (const auto& g : gs) judge(kind, g, 0.25, 0.15);
-  };
-  pool(v.loso_own_tables, "leave system out (own tables)");
-  pool(v.loso_no_tables, "leave system out (no own tables)");
-  j["targets"] = verdicts;
-  if (text) {
-    fmt::print("Modern serving stacks: {} measured 2025-26 benchmarks (aiconfigurator, TensorRT-LLM / vLLM / SGLang on "
-               "H100, B200, GB200), each simulated as the closed-loop benchmark that measured it\n",
-               v.rows);
-    fmt::print("  {} rows fit the runtime versions' overheads, {} held out (random split by configuration)\n", v.rows_fit,
-               v.rows_held_out);
-    print_groups("held-out rows, discrete-event benchmark (the reference):", v.random_by_runtime);
-    print_groups("the same rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
-    print_groups("held-out rows by hardware:", v.random_split);
-    if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
-    if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
-    fmt::print("{}", t.render());
-    for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
-    for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
-    fmt::print("\n");
-  }
-  return j;
+std::string pct2(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
+std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
+
+void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
+  Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
+  for (const auto& g : groups) t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
+  fmt::print("{}\n{}", title, t.render());
 }
-}  // namespace
 
-namespace {
-// Dataflow vendors (Groq, Cerebras, SambaNova): every published per-user speed predicted at batch 1; the
-// one fit point per vendor marked, the rest held out. Target (issue 15): within 25% for >= 3 models each.
-common::Json validate_dataflow_report(bool text) {
-  const auto set = perf::load_vendor_speeds(perf::bundled_vendor_speeds());
-  const auto r = perf::check_vendor_speeds(set, hwprofiles::HardwareCatalog::shipped(), model::ModelCatalog::shipped());
-  common::Json j = perf::vendor_speed_report_to_json(r);
-  if (!text) return j;
+// Today's stacks: the serving part of the report, as text.
+void print_serving(const app::ServingPart& p) {
+  const auto& v = p.v;
+  Table t({"targets", "group", "rows", "TTFT median", "target", "TPOT median", "target", "verdict"});
+  for (const auto& x : p.targets)
+    t.add({x.kind, x.group, std::to_string(x.rows), fmt::format("{:.1f}%", 100 * x.ttft_median_abs),
+           fmt::format("{:.0f}%", 100 * x.ttft_target), fmt::format("{:.1f}%", 100 * x.tpot_median_abs),
+           fmt::format("{:.0f}%", 100 * x.tpot_target), x.met ? "met" : "MISSED"});
+  fmt::print("Modern serving stacks: {} measured 2025-26 benchmarks (aiconfigurator, TensorRT-LLM / vLLM / SGLang on "
+             "H100, B200, GB200), each simulated as the closed-loop benchmark that measured it\n",
+             v.rows);
+  fmt::print("  {} rows fit the runtime versions' overheads, {} held out (random split by configuration)\n", v.rows_fit,
+             v.rows_held_out);
+  print_groups("held-out rows, discrete-event benchmark (the reference):", v.random_by_runtime);
+  print_groups("the same rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
+  print_groups("held-out rows by hardware:", v.random_split);
+  if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
+  if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
+  fmt::print("{}", t.render());
+  for (const auto& [why, n] : p.skipped_loading) fmt::print("skipped {} rows: {}\n", n, why);
+  for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
+  fmt::print("\n");
+}
+
+// Dataflow vendors (Groq, Cerebras, SambaNova): every published per-user speed at batch 1, as text.
+void print_dataflow(const app::DataflowPart& d) {
+  const auto& r = d.report;
   fmt::print("Dataflow chips: {} published per-user decode speeds (Groq, Cerebras, SambaNova; {}), predicted at batch 1 "
              "with a {:.0f}-token prompt and {:.0f} output tokens\n",
-             r.checks.size(), "data/measurements/vendor-speeds", set.input, set.output);
+             r.checks.size(), "data/measurements/vendor-speeds", d.set->input, d.set->output);
   Table t({"vendor", "model", "published", "kind", "as of", "use", "chips", "predicted", "error"});
   for (const auto& c : r.checks) {
     const auto& p = *c.point;
@@ -235,117 +209,61 @@ common::Json validate_dataflow_report(bool text) {
     g.add({x.vendor, std::to_string(x.held_out.n), pct2(x.held_out), p90(x.held_out),
            fmt::format("{} of {}", x.models_within_25, x.models_held_out), x.models_within_25 >= 3 ? "met" : "MISSED"});
   fmt::print("{}\n", g.render());
-  return j;
 }
-}  // namespace
 
-int cmd_validate(const ArgList& argv) {
-  Args a(argv, {"jobs"}, {"json", "all-rows", "legacy", "no-loso", "dataflow"});
-  if (a.flag("dataflow")) {
-    // Only the dataflow vendors' published speeds (seconds, not minutes).
-    const auto j = validate_dataflow_report(!a.flag("json"));
-    if (a.flag("json")) fmt::print("{}\n", common::Json{{"dataflow_vendors", j}}.dump(2));
-    return 0;
-  }
-  const bool held_only = !a.flag("all-rows");
-  common::Json serving_json;
-  if (!a.flag("legacy")) serving_json = validate_serving_report(a, !a.flag("json"));
-  const common::Json dataflow_json = a.flag("legacy") ? common::Json() : validate_dataflow_report(!a.flag("json"));
-  auto& models = model::ModelCatalog::shipped();
-  auto& hw = hwprofiles::HardwareCatalog::shipped();
-  const auto set = perf::load_bundled_measurements();
-  auto obs = perf::build_observations(set.rows, models, hw);
-  auto groups = by_group(obs.obs);
-  Json out;
-  Json gj = Json::array();
+void print_legacy(const app::LegacyPart& l) {
   Table t({"hardware / runtime", "calibration", "rows", "TTFT med", "TPOT med", "e2e med", "tput med", "tput p90",
            "targets"});
-  std::map<perf::Metric, std::vector<double>> overall;
-  for (auto& [key, list] : groups) {
-    const auto& first = *list.front().row;
-    const auto& prof = hw.get(first.hardware);
-    const auto* cal = prof.calibration(first.runtime_version.empty() ? first.runtime
-                                                                     : first.runtime + "@" + first.runtime_version);
-    hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
-    std::string basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
-    std::map<perf::Metric, std::vector<double>> errs;
-    std::map<const perf::Measurement*, bool> rows, measured;
-    for (const auto& o : list) {
-      measured[o.row] = true;
-      if (held_only && !o.row->held_out) continue;
-      rows[o.row] = true;
-      const double e = o.predict(p) / o.measured - 1.0;
-      errs[o.metric].push_back(e);
-      overall[o.metric].push_back(e);
-    }
-    std::map<perf::Metric, perf::ErrorStats> st;
-    for (auto& [m, v] : errs) st[m] = perf::error_stats(v);
-    auto get = [&](perf::Metric m) { return st.count(m) ? st[m] : perf::ErrorStats{}; };
-    // Targets (issues 2 and 8): TPOT and throughput <= 15%, TTFT <= 25%, judged where a (hardware,
-    // runtime) pair has at least 20 measured rows.
-    std::string verdict = "n<20";
-    bool meets = true;
-    if (measured.size() >= 20) {
-      auto within = [&](perf::Metric m, double limit) { return !st.count(m) || st[m].median_abs <= limit; };
-      meets = within(perf::Metric::tpot, 0.15) && within(perf::Metric::throughput, 0.15) && within(perf::Metric::ttft, 0.25);
-      verdict = meets ? "met" : "MISSED";
-    }
-    t.add({key, basis, std::to_string(rows.size()), pct(get(perf::Metric::ttft)), pct(get(perf::Metric::tpot)),
+  for (const auto& g : l.groups) {
+    auto get = [&](perf::Metric m) { return g.stats.count(m) ? g.stats.at(m) : perf::ErrorStats{}; };
+    t.add({g.key, g.basis, std::to_string(g.rows), pct(get(perf::Metric::ttft)), pct(get(perf::Metric::tpot)),
            pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput)),
            get(perf::Metric::throughput).n ? fmt::format("{:.1f}%", 100 * get(perf::Metric::throughput).p90_abs) : "-",
-           verdict});
-    Json g = {{"hardware", first.hardware}, {"runtime", first.runtime}, {"calibration", basis},
-              {"rows", rows.size()}, {"measured_rows", measured.size()}, {"targets", verdict}};
-    for (auto& [m, s] : st) g[perf::metric_name(m)] = perf::error_stats_to_json(s);
-    gj.push_back(g);
-  }
-  Json ov;
-  std::map<perf::Metric, perf::ErrorStats> ost;
-  for (auto& [m, v] : overall) {
-    ost[m] = perf::error_stats(v);
-    ov[perf::metric_name(m)] = perf::error_stats_to_json(ost[m]);
-  }
-  out["held_out_only"] = held_only;
-  out["groups"] = gj;
-  out["overall"] = ov;
-  out["thresholds_pct"] = {{"tpot", 15}, {"throughput", 15}, {"ttft", 25}};
-  if (!serving_json.is_null()) out["serving"] = serving_json;
-  if (!dataflow_json.is_null()) out["dataflow_vendors"] = dataflow_json;
-  if (a.flag("json")) {
-    fmt::print("{}\n", out.dump(2));
-    return 0;
+           g.verdict});
   }
   fmt::print("Older software (2023-24: splitwise-sim vLLM, LLM-Inference-Bench), roofline calibrations per (hardware, "
              "runtime@version), {} rows\n",
-             held_only ? "HELD-OUT (never fitted)" : "ALL");
+             l.held_out_only ? "HELD-OUT (never fitted)" : "ALL");
   fmt::print("{}", t.render());
-  auto get = [&](perf::Metric m) { return ost.count(m) ? ost[m] : perf::ErrorStats{}; };
+  auto get = [&](perf::Metric m) { return l.overall.count(m) ? l.overall.at(m) : perf::ErrorStats{}; };
   fmt::print("overall median |error|: TTFT {} (n={}, target <= 25%), TPOT {} (n={}, target <= 15%), "
              "throughput {} (n={}, target <= 15%), batch e2e {} (n={})\n",
              pct(get(perf::Metric::ttft)), get(perf::Metric::ttft).n, pct(get(perf::Metric::tpot)),
              get(perf::Metric::tpot).n, pct(get(perf::Metric::throughput)), get(perf::Metric::throughput).n,
              pct(get(perf::Metric::e2e)), get(perf::Metric::e2e).n);
-  for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
-  for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
-  return 0;
-}
-
-}  // namespace infersim::cli
-
-namespace infersim::cli {
-
-namespace {
-
-std::string pct2(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
-std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
-
-void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
-  Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
-  for (const auto& g : groups) t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
-  fmt::print("{}\n{}", title, t.render());
+  for (const auto& [why, n] : l.skipped_loading) fmt::print("skipped {} rows: {}\n", n, why);
+  for (const auto& [why, n] : l.skipped_observations) fmt::print("skipped {} rows: {}\n", n, why);
 }
 
 }  // namespace
+
+int cmd_validate(const ArgList& argv) {
+  Args a(argv, {"jobs"}, {"json", "all-rows", "legacy", "no-loso", "dataflow"});
+  const bool json = a.flag("json");
+  app::ValidateRequest req;
+  // --dataflow: only the dataflow vendors' published speeds (seconds, not minutes); --legacy: only the
+  // older datasets; default: all three.
+  req.serving = !a.flag("dataflow") && !a.flag("legacy");
+  req.dataflow = !a.flag("legacy");
+  req.legacy = !a.flag("dataflow");
+  req.loso = !a.flag("no-loso");
+  req.held_out_only = !a.flag("all-rows");
+  req.jobs = int(a.integer("jobs", 0, 0, 256));
+  req.progress = [json](std::size_t done, std::size_t total) {
+    if (json) return;
+    if (done % 100 == 0 || done == total) fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
+    if (done == total) fmt::print(stderr, "\n");
+  };
+  const app::ValidationReport r = app::validate(req);
+  if (json) {
+    fmt::print("{}\n", app::validation_report_json(r).dump(2));
+    return 0;
+  }
+  if (r.serving) print_serving(*r.serving);
+  if (r.dataflow) print_dataflow(*r.dataflow);
+  if (r.legacy) print_legacy(*r.legacy);
+  return 0;
+}
 
 int cmd_calibrate_serving(const ArgList& argv) {
   Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso"});

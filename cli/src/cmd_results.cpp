@@ -28,7 +28,8 @@ namespace {
 const char* RESULTS_USAGE =
     "usage: infersim results list --db FILE [--json]\n"
     "       infersim results export --db FILE (--csv | --json) [--run NAME] [--out FILE] [--with-times]\n"
-    "       infersim results merge --db OUT.sqlite IN.sqlite [IN.sqlite ...]";
+    "       infersim results merge --db OUT.sqlite IN.sqlite [IN.sqlite ...]\n"
+    "       infersim results migrate --db FILE   (upgrade a file written by an older infersim, in place)";
 
 std::string required_db(const Args& a) {
   const auto db = a.value("db");
@@ -177,13 +178,25 @@ int results_merge(const ArgList& args) {
 
 }  // namespace
 
+// Opening for writing upgrades an older schema in place (ResultsStore::open); report what it is now.
+int results_migrate(const ArgList& args) {
+  const Args a(args, {"db"}, {});
+  no_positionals(a, "migrate");
+  const auto s = ResultsStore::open(required_db(a), OpenMode::read_write);
+  const auto info = s.info();
+  fmt::print("{}: results schema {} ({} rows, {} metrics: {})\n", info.path, info.schema_version, info.rows,
+             info.metric_names.size(), common::join(info.metric_names, ", "));
+  return 0;
+}
+
 int cmd_results(const ArgList& args) {
-  const std::vector<std::string> subs = {"list", "export", "merge"};
+  const std::vector<std::string> subs = {"list", "export", "merge", "migrate"};
   if (args.empty()) throw ConfigError("", "", fmt::format("results: missing subcommand\n{}", RESULTS_USAGE));
   const ArgList rest(args.begin() + 1, args.end());
   if (args[0] == "list") return results_list(rest);
   if (args[0] == "export") return results_export(rest);
   if (args[0] == "merge") return results_merge(rest);
+  if (args[0] == "migrate") return results_migrate(rest);
   throw ConfigError("", "",
                     fmt::format("results: unknown subcommand '{}'{}\n{}", args[0],
                                 common::suggest_suffix(args[0], subs), RESULTS_USAGE));

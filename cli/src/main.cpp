@@ -48,7 +48,8 @@ commands:
   sweep         SWEEP.json --db results.sqlite [--jobs N] [--shard i/N] [--batch K] [--run NAME]: a grid of
                 scenarios on all cores into the SQLite store; resumable after any interruption
   results       list --db F [--json] | export --db F (--csv|--json) [--run NAME] [--out FILE] [--with-times]
-                | merge --db OUT.sqlite IN.sqlite...: inspect, export and join sweep results files
+                | merge --db OUT.sqlite IN.sqlite... | migrate --db F: inspect, export, join and upgrade sweep
+                results files (metric names and units: docs/metrics.md)
   runtimes      list | show NAME | matrix [--model M] [--precision a,b]: serving runtimes and the
                 support matrix (model x hardware x runtime x dtype) with each cell's calibration basis
   simulate      SCENARIO.json [--set path=value ...] [--seed S] [--json] [--requests-csv F] [--trace F]

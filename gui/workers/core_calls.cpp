@@ -8,6 +8,7 @@
 
 #include "infersim/app/estimate.h"
 #include "infersim/app/plan.h"
+#include "infersim/app/validate.h"
 #include "infersim/app/workloads.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -198,53 +199,40 @@ planner::PlanResult plan_all(const ScenarioInput& s) {
 CalibrationData load_calibration_data() {
   CalibrationData out;
   try {
-    auto& models = model::ModelCatalog::shipped();
-    auto& hw = hwprofiles::HardwareCatalog::shipped();
-    const auto set = perf::load_bundled_measurements();
-    const auto obs = perf::build_observations(set.rows, models, hw);
-    // Group as `infersim validate` does: (hardware, runtime), each with its shipped calibration.
-    std::map<std::string, std::vector<const perf::Observation*>> groups;
-    for (const auto& o : obs.obs) groups[o.row->hardware + " / " + o.row->runtime].push_back(&o);
-    std::map<std::string, std::vector<double>> overall;
-    for (const auto& [key, list] : groups) {
-      const auto& first = *list.front()->row;
-      const auto& prof = hw.get(first.hardware);
-      const auto* cal = prof.calibration(first.runtime);
-      const hwprofiles::CalibrationParams p = cal ? cal->params : prof.datasheet_efficiency;
-      CalibrationGroup g;
-      g.hardware = first.hardware;
-      g.runtime = first.runtime;
-      g.basis = cal ? (cal->borrowed ? "borrowed" : "fitted") : "datasheet";
-      std::map<std::string, std::vector<double>> errs;
-      std::map<const perf::Measurement*, bool> rows, held;
-      for (const auto* o : list) {
+    // The older datasets' part of `infersim validate`: groups per (hardware, runtime@version), each
+    // with its shipped calibration, held-out errors, and every point (held out or fitted) for the plots.
+    app::ValidateRequest req;
+    req.serving = false;
+    req.dataflow = false;
+    req.legacy = true;
+    req.held_out_only = true;
+    const auto report = app::validate(req);
+    for (const auto& g : report.legacy->groups) {
+      CalibrationGroup cg;
+      cg.hardware = g.hardware;
+      cg.runtime = g.key.substr(g.hardware.size() + 3);  // "runtime[@version]"
+      cg.basis = g.basis;
+      cg.rows = g.measured_rows;
+      cg.held_out_rows = g.rows;
+      for (const auto& [metric, st] : g.stats) cg.held_out_error[perf::metric_name(metric)] = st;
+      for (const auto& p : g.points) {
         CalibrationPoint pt;
-        pt.hardware = first.hardware;
-        pt.runtime = first.runtime;
-        pt.model = o->row->model;
-        pt.metric = perf::metric_name(o->metric);
-        pt.measured = o->measured;
-        pt.predicted = o->predict(p);
-        pt.held_out = o->row->held_out;
-        pt.batch = int(o->row->batch);
-        pt.input = int(o->row->input);
-        pt.output = int(o->row->output);
-        pt.chips = o->row->chips;
-        rows[o->row] = true;
-        if (pt.held_out) {
-          held[o->row] = true;
-          const double e = pt.predicted / pt.measured - 1.0;
-          errs[pt.metric].push_back(e);
-          overall[pt.metric].push_back(e);
-        }
+        pt.hardware = cg.hardware;
+        pt.runtime = cg.runtime;
+        pt.model = p.model;
+        pt.metric = perf::metric_name(p.metric);
+        pt.measured = p.measured;
+        pt.predicted = p.predicted;
+        pt.held_out = p.held_out;
+        pt.batch = p.batch;
+        pt.input = p.input;
+        pt.output = p.output;
+        pt.chips = p.chips;
         out.points.push_back(pt);
       }
-      g.rows = int(rows.size());
-      g.held_out_rows = int(held.size());
-      for (auto& [metric, v] : errs) g.held_out_error[metric] = perf::error_stats(v);
-      out.groups.push_back(g);
+      out.groups.push_back(cg);
     }
-    for (auto& [metric, v] : overall) out.overall_held_out[metric] = perf::error_stats(v);
+    for (const auto& [metric, st] : report.legacy->overall) out.overall_held_out[perf::metric_name(metric)] = st;
   } catch (const std::exception& e) {
     out.error = e.what();
   }

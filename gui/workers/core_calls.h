@@ -4,7 +4,7 @@
 // command, so the numbers the app shows equal the CLI's by construction: run_analytic() = `infersim
 // compare`, plan_at_load() = `infersim plan` on a one-hardware PLAN.json, plan_workload_cell() = a cell
 // of `infersim workloads compare`, plan_all() = `infersim plan` on the scenario's PLAN.json,
-// load_calibration_data() = `infersim validate --all-rows`. Thread-safe (the shipped catalogs load
+// load_calibration_data() = the older datasets' part of `infersim validate`. Thread-safe (the shipped catalogs load
 // once under their own mutexes).
 #include <string>
 #include <vector>

@@ -83,13 +83,13 @@ std::string record_run(const std::string& db_path, const RunResult& r) {
         row.labels["plan"] = c.id;
         row.labels["runtime"] = c.runtime;
         row.metrics = {{"requests_per_s", r.scenario.workload.requests_per_s},
-                       {"usd_per_1k_tokens", c.cost.usd_per_1k_output},
+                       {"usd_per_1k_output", c.cost.usd_per_1k_output},
                        {"ttft_p99_s", c.ttft_p99_s},
                        {"tpot_p99_s", c.tpot_p99_s},
                        {"replicas", c.replicas},
                        {"chips", c.replicas * c.chips_per_replica},
                        {"facility_kw", c.power.facility_kw},
-                       {"joules_per_token", c.power.joules_per_output_token},
+                       {"joules_per_output_token", c.power.joules_per_output_token},
                        {"monthly_usd", c.cost.monthly_usd}};
       } else {
         row.error = l.reason.empty() ? "no feasible plan" : l.reason;
@@ -99,7 +99,7 @@ std::string record_run(const std::string& db_path, const RunResult& r) {
           row.metrics["sim_ttft_p99_s"] = s.ttft_p99_s;
           row.metrics["sim_tpot_p99_s"] = s.tpot_p99_s;
           row.metrics["sim_goodput"] = s.goodput;
-          row.metrics["sim_usd_per_1k_tokens"] = s.usd_per_1k_tokens;
+          row.metrics["sim_usd_per_1k_output"] = s.usd_per_1k_tokens;
         }
       rows.push_back(std::move(row));
     }
@@ -132,7 +132,7 @@ StoredRuns list_stored_runs(const std::string& db_path, int limit) {
         auto it = r.metrics.find(k);
         return it == r.metrics.end() ? std::string() : fmt_num(it->second, d);
       };
-      std::string usd = metric("usd_per_1k_tokens", 5), kw = metric("facility_kw", 1);
+      std::string usd = metric("usd_per_1k_output", 5), kw = metric("facility_kw", 1);
       if (kw.empty()) kw = r.metrics.count("power_w") ? fmt_num(r.metrics.at("power_w") / 1e3, 2) : "";
       std::string ttft = metric("ttft_p99_s", 4), tpot = metric("tpot_p99_s", 4);
       if (ttft.empty()) ttft = metric("ttft_s", 4);

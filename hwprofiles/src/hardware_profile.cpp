@@ -66,13 +66,13 @@ const Calibration* HardwareProfile::calibration(const std::string& runtime) cons
   if (runtime.empty()) return &calibrations.front();
   // "vllm@0.24": that version's calibration, else any calibration of the runtime.
   const auto at = runtime.find('@');
-  const std::string name = runtime.substr(0, at);
+  const std::string rt_name = runtime.substr(0, at);
   const std::string version = at == std::string::npos ? "" : runtime.substr(at + 1);
   if (!version.empty())
     for (const auto& c : calibrations)
-      if (c.runtime == name && (c.version == version || c.version.rfind(version + ".", 0) == 0)) return &c;
+      if (c.runtime == rt_name && (c.version == version || c.version.rfind(version + ".", 0) == 0)) return &c;
   for (const auto& c : calibrations)
-    if (c.runtime == name) return &c;
+    if (c.runtime == rt_name) return &c;
   return nullptr;
 }
 

@@ -44,9 +44,9 @@ std::vector<common::DType> dtypes(JsonReader& r, const std::string& key) {
 
 RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
-  const auto v = r.integer("schema_version", 1, 1000);
-  if (v != RUNTIME_SCHEMA_VERSION)
-    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", v, RUNTIME_SCHEMA_VERSION));
+  const auto schema = r.integer("schema_version", 1, 1000);
+  if (schema != RUNTIME_SCHEMA_VERSION)
+    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", schema, RUNTIME_SCHEMA_VERSION));
   RuntimeProfile p;
   p.name = r.string("name");
   p.display_name = r.string_or("display_name", p.name);

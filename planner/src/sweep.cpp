@@ -255,8 +255,8 @@ SweepOutcome evaluate_estimate_scenario(const SweepScenario& s) {
                {"fits", e.fits ? 1.0 : 0.0},
                {"chips", double(e.chips)},
                {"power_w", e.power_w},
-               {"joules_per_token", e.joules_per_token},
-               {"usd_per_1k_tokens", e.usd_per_1k_tokens},
+               {"joules_per_output_token", e.joules_per_token},
+               {"usd_per_1k_output", e.usd_per_1k_tokens},
                {"memory_used_bytes", e.memory.used_bytes()},
                {"max_concurrency", e.max_concurrency}};
   o.labels = {{"model", model.name},

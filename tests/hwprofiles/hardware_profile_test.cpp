@@ -177,7 +177,7 @@ TEST(HardwareCatalog, EveryProfileHasACalibrationMarkedWithItsOrigin) {
     ASSERT_FALSE(h.calibrations.empty()) << n;
     for (const auto& c : h.calibrations) {
       EXPECT_TRUE(hwprofiles::has_source_tag(c.source)) << n << ": " << c.source;
-      if (c.borrowed) EXPECT_EQ(c.source.rfind("[EST]", 0), 0u) << n << ": borrowed fits must be marked [EST]";
+      if (c.borrowed) { EXPECT_EQ(c.source.rfind("[EST]", 0), 0u) << n << ": borrowed fits must be marked [EST]"; }
     }
   }
   // Hopper family: H200 borrows the H100 fit.

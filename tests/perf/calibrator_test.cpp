@@ -36,7 +36,7 @@ TEST(Measurements, SplitIsByConfigurationSoRepeatsNeverStraddle) {
   std::map<std::string, bool> seen;
   for (const auto& r : set.rows) {
     auto [it, inserted] = seen.emplace(r.config_key(), r.held_out);
-    if (!inserted) EXPECT_EQ(it->second, r.held_out) << r.config_key();
+    if (!inserted) { EXPECT_EQ(it->second, r.held_out) << r.config_key(); }
   }
 }
 

@@ -47,8 +47,8 @@ TEST(VendorSpeeds, BundledSetHasOneFitPointPerFittedVendorAndHoldsOutTheRest) {
   for (const auto& p : bundled().points) {
     if (p.use == "fit") ++fit[p.vendor];
     if (p.use == "validate") ++held[p.vendor];
-    if (p.use != "excluded") EXPECT_FALSE(p.model.empty());
-    if (p.speculative && *p.speculative) EXPECT_EQ(p.use, "excluded") << p.served_as << ": spec-decoded figures are not one pass per token";
+    if (p.use != "excluded") { EXPECT_FALSE(p.model.empty()); }
+    if (p.speculative && *p.speculative) { EXPECT_EQ(p.use, "excluded") << p.served_as << ": spec-decoded figures are not one pass per token"; }
   }
   EXPECT_EQ(fit["groq"], 1);
   EXPECT_EQ(fit["cerebras"], 1);

@@ -209,16 +209,16 @@ TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
   const double best = res.ranked.front().cost.usd_per_1k_output;
   for (const auto& c : res.ranked) EXPECT_GE(c.cost.usd_per_1k_output, best);
   for (const auto& c : res.rejected)
-    if (c.feasible) EXPECT_GE(c.cost.usd_per_1k_output, best) << c.id;
+    if (c.feasible) { EXPECT_GE(c.cost.usd_per_1k_output, best) << c.id; }
   for (const auto& c : res.ranked) {
     EXPECT_LE(c.ttft_p99_s, req.slo.ttft_p99_s + 1e-9) << c.id;
     EXPECT_LE(c.tpot_p99_s, req.slo.tpot_p99_s + 1e-9) << c.id;
-    if (c.kind != "mix") EXPECT_GE(c.replicas * c.replica_req_s, req.requests_per_s - 1e-9) << c.id;
+    if (c.kind != "mix") { EXPECT_GE(c.replicas * c.replica_req_s, req.requests_per_s - 1e-9) << c.id; }
     // The analytic P99 is the tail at the load each replica actually gets, not the sizing limit: with
     // spare capacity from rounding the replica count up it sits below the SLO, never above P50.
     if (c.kind != "mix" && !c.verified) {
       EXPECT_GE(c.ttft_p99_s, c.ttft_p50_s) << c.id;
-      if (c.replicas * c.replica_req_s > 1.05 * req.requests_per_s) EXPECT_LT(c.ttft_p99_s, req.slo.ttft_p99_s) << c.id;
+      if (c.replicas * c.replica_req_s > 1.05 * req.requests_per_s) { EXPECT_LT(c.ttft_p99_s, req.slo.ttft_p99_s) << c.id; }
     }
   }
   // Frontier: cheapest first, each point strictly faster.
@@ -310,9 +310,10 @@ TEST(Planner, CloudRankingPutsRentableFirstThenOwnedOnlyThenAnnounced) {
     const auto& c = res.ranked[i];
     seen_owned = seen_owned || group(c) == 1;
     seen_announced = seen_announced || group(c) == 2;
-    if (i > 0 && group(res.ranked[i - 1]) == group(c))
+    if (i > 0 && group(res.ranked[i - 1]) == group(c)) {
       EXPECT_LE(res.ranked[i - 1].cost.usd_per_1k_output, c.cost.usd_per_1k_output) << c.id;
-    if (i > 0) EXPECT_LE(group(res.ranked[i - 1]), group(c)) << res.ranked[i - 1].id << " before " << c.id;
+    }
+    if (i > 0) { EXPECT_LE(group(res.ranked[i - 1]), group(c)) << res.ranked[i - 1].id << " before " << c.id; }
     if (c.announced) {
       bool risk = false;
       for (const auto& k : c.risks) risk = risk || k.find("announced, not shipping") != std::string::npos;

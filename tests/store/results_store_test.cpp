@@ -18,7 +18,11 @@
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
+#include "infersim/store/metric_vocabulary.h"
 #include "infersim/store/shard.h"
+
+#include <sqlite3.h>
+#include <algorithm>
 
 using namespace infersim;
 using store::OpenMode;
@@ -64,7 +68,7 @@ std::vector<ResultRow> make_rows(int n, const std::string& run = "sweep-a", std:
       r.error = fmt::format("scenario {}: model does not fit, by \"{}\" GiB,\nsee docs", i, i);
     } else {
       r.metrics = {{"ttft_s", 0.1 * i + 1.0 / 3.0}, {"tpot_s", 1e-3 * (i + 1)}, {"chips", double(1 + i % 8)}};
-      if (i % 5 == 0) r.metrics["usd_per_1k_tokens"] = 1.0 / (i + 7);
+      if (i % 5 == 0) r.metrics["usd_per_1k_output"] = 1.0 / (i + 7);
     }
     r.labels = {{"hardware", hw[std::size_t(i) % hw.size()]}, {"model", "llama-3.1-8b"}};
     if (i % 3 == 0) r.labels["runtime"] = "vllm, v0.6";  // a comma: CSV must quote it
@@ -132,8 +136,8 @@ std::string store_with_rows(const std::string& name, int n, std::size_t padding 
 TEST(ResultsStore, RoundTripsRowsExactly) {
   const auto p = fresh_path("roundtrip");
   auto rows = make_rows(40);
-  rows[3].metrics["inf_metric"] = std::numeric_limits<double>::infinity();
-  rows[4].metrics["tiny"] = 4.9406564584124654e-324;
+  rows[3].metrics["energy_j"] = std::numeric_limits<double>::infinity();
+  rows[4].metrics["avg_power_w"] = 4.9406564584124654e-324;
   rows[6].labels["empty"] = "";
   {
     auto s = ResultsStore::open(p, true);
@@ -166,13 +170,13 @@ TEST(ResultsStore, StoreFillsBuildVersionAndTimeAndDropsNaN) {
   const auto p = fresh_path("fill");
   auto rows = make_rows(2);
   rows[0].build_version.clear();
-  rows[0].metrics["nan_metric"] = std::nan("");
+  rows[0].metrics["hydration_s"] = std::nan("");
   rows[1].created_utc = "2024-01-02T03:04:05Z";
   auto s = ResultsStore::open(p, true);
   s.put_batch(rows);
   for (const auto& r : s.rows()) {
     EXPECT_FALSE(r.build_version.empty());
-    EXPECT_EQ(r.metrics.count("nan_metric"), 0u) << "NaN is stored as missing";
+    EXPECT_EQ(r.metrics.count("hydration_s"), 0u) << "NaN is stored as missing";
     if (r.scenario_id == rows[1].scenario_id) {
       EXPECT_EQ(r.created_utc, "2024-01-02T03:04:05Z");
     }
@@ -190,15 +194,15 @@ TEST(ResultsStore, NewMetricBecomesAColumn) {
   auto s = ResultsStore::open(p, true);
   auto rows = make_rows(4);
   s.put_batch({rows[0], rows[1]});
-  EXPECT_EQ(s.metric_names(), (std::vector<std::string>{"chips", "tpot_s", "ttft_s", "usd_per_1k_tokens"}));
-  rows[2].metrics["goodput_rps"] = 12.5;
+  EXPECT_EQ(s.metric_names(), (std::vector<std::string>{"chips", "tpot_s", "ttft_s", "usd_per_1k_output"}));
+  rows[2].metrics["goodput"] = 12.5;
   rows[3].labels["scheduler"] = "fcfs";
   s.put_batch({rows[2], rows[3]});
   EXPECT_EQ(s.metric_names(),
-            (std::vector<std::string>{"chips", "goodput_rps", "tpot_s", "ttft_s", "usd_per_1k_tokens"}));
+            (std::vector<std::string>{"chips", "goodput", "tpot_s", "ttft_s", "usd_per_1k_output"}));
   EXPECT_EQ(s.label_names(), (std::vector<std::string>{"hardware", "model", "runtime", "scheduler"}));
   for (const auto& r : s.rows()) {
-    EXPECT_EQ(r.metrics.count("goodput_rps"), r.scenario_id == rows[2].scenario_id ? 1u : 0u);
+    EXPECT_EQ(r.metrics.count("goodput"), r.scenario_id == rows[2].scenario_id ? 1u : 0u);
     EXPECT_EQ(r.labels.count("scheduler"), r.scenario_id == rows[3].scenario_id ? 1u : 0u);
   }
   const auto csv = s.export_csv();
@@ -248,6 +252,9 @@ TEST(ResultsStore, InvalidRowsAreRefusedAndNothingOfTheBatchIsWritten) {
     EXPECT_TRUE(s.metric_names().empty());
   };
   bad([](ResultRow& r) { r.metrics["Bad-Name"] = 1; });
+  // A well-formed but undeclared metric name: the vocabulary is the only way in (docs/metrics.md).
+  bad([](ResultRow& r) { r.metrics["usd_per_1k_tokens"] = 1; });
+  bad([](ResultRow& r) { r.metrics["made_up_metric"] = 1; });
   bad([](ResultRow& r) { r.labels[""] = "x"; });
   bad([](ResultRow& r) { r.run_name.clear(); });
   bad([](ResultRow& r) { r.scenario_id.clear(); });
@@ -280,7 +287,7 @@ TEST(ResultsStore, ExportsAreDeterministicAndIndependentOfWriteOrder) {
   const auto header = csv.substr(0, csv.find('\n'));
   EXPECT_EQ(header,
             "run_name,scenario_id,kind,model_hash,hardware_hash,build_version,error,m_chips,m_tpot_s,m_ttft_s,"
-            "m_usd_per_1k_tokens,l_hardware,l_model,l_runtime,scenario_json");
+            "m_usd_per_1k_output,l_hardware,l_model,l_runtime,scenario_json");
   EXPECT_NE(csv.find("\"vllm, v0.6\""), std::string::npos);
   EXPECT_NE(csv.find("\"scenario 5: model does not fit, by \"\"5\"\" GiB,\nsee docs\""), std::string::npos);
   EXPECT_NE(sa.export_csv({"", true}).substr(0, 100).find(",created_utc,"), std::string::npos);
@@ -448,7 +455,7 @@ TEST(ResultsStore, TruncatedOrDamagedDatabasesGiveClearErrorsNotCrashes) {
     expect_open_error<common::IoError>(t, OpenMode::read_write, "corrupt or truncated");
   }
   // Shorter than SQLite's header: not recognisable as a database at all.
-  const auto tiny = fresh_path("tiny");
+  const auto tiny = fresh_path("avg_power_w");
   write_bytes(tiny, bytes.substr(0, 60));
   try {
     (void)ResultsStore::open(tiny, OpenMode::read_only);
@@ -520,7 +527,7 @@ TEST(ResultsStore, MergeCarriesColumnsThatNoRowFills) {
   {
     auto s = ResultsStore::open(a, true);
     auto r = make_rows(1)[0];
-    r.metrics["only_nan"] = std::nan("");
+    r.metrics["preemptions"] = std::nan("");
     s.put_batch({r});
   }
   const auto b = fresh_path("nan_cols_merged");
@@ -618,4 +625,73 @@ TEST(Shard, EveryIdBelongsToExactlyOneShard) {
   EXPECT_EQ(store::shard_hash("0123456789abcdef0123456789abcdef"), 15144335078485491721ULL);
   EXPECT_THROW(store::in_shard("a", 4, 4), common::InternalError);
   EXPECT_THROW(store::in_shard("a", 0, 0), common::InternalError);
+}
+
+// Every declared metric has a unit and a meaning, sorted and unique, and the retired ambiguous name is gone.
+TEST(ResultsStore, MetricVocabularyIsDeclaredOnce) {
+  const auto& v = store::metric_vocabulary();
+  ASSERT_GT(v.size(), 40u);
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    EXPECT_TRUE(store::valid_column_name(v[i].name)) << v[i].name;
+    EXPECT_FALSE(v[i].unit.empty()) << v[i].name;
+    EXPECT_GT(v[i].meaning.size(), 10u) << v[i].name;
+    if (i > 0) EXPECT_LT(v[i - 1].name, v[i].name) << "sorted and unique";
+    EXPECT_EQ(store::find_metric(v[i].name), &v[i]);
+  }
+  EXPECT_EQ(store::find_metric("usd_per_1k_tokens"), nullptr);
+  for (const char* n : {"usd_per_1k_output", "usd_per_1k_blended", "joules_per_output_token", "joules_per_token"})
+    EXPECT_NE(store::find_metric(n), nullptr) << n;
+}
+
+// A schema-1 file (written before the vocabulary) is refused read-only with the upgrade command, and a
+// writable open upgrades it in place: usd_per_1k_tokens moves to usd_per_1k_blended in plan rows and to
+// usd_per_1k_output elsewhere, joules_per_token to joules_per_output_token outside plan rows.
+TEST(ResultsStore, SchemaOneFilesAreMigratedInPlace) {
+  const auto p = fresh_path("schema1");
+  {
+    auto s = ResultsStore::open(p, true);
+    auto rows = make_rows(2);
+    rows[0].kind = "estimate";
+    rows[1].kind = "plan";
+    rows[0].metrics = {{"ttft_s", 1.0}};
+    rows[1].metrics = {{"ttft_s", 2.0}};
+    s.put_batch(rows);
+  }
+  // Rewrite it as schema 1 would have stored it.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
+    const char* sql =
+        "ALTER TABLE results ADD COLUMN m_usd_per_1k_tokens REAL;"
+        "ALTER TABLE results ADD COLUMN m_joules_per_token REAL;"
+        "UPDATE results SET m_usd_per_1k_tokens = 0.25, m_joules_per_token = 3.0 WHERE kind = 'estimate';"
+        "UPDATE results SET m_usd_per_1k_tokens = 0.125, m_joules_per_token = 1.5 WHERE kind = 'plan';"
+        "UPDATE meta SET value = '1' WHERE key = 'schema_version';";
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  try {
+    ResultsStore::open(p, store::OpenMode::read_only);
+    FAIL() << "a schema-1 file opened read-only";
+  } catch (const common::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("infersim results migrate"), std::string::npos) << e.what();
+  }
+  {
+    auto s = ResultsStore::open(p, store::OpenMode::read_write);
+    EXPECT_EQ(s.info().schema_version, store::SCHEMA_VERSION);
+  }
+  const auto s = ResultsStore::open(p, store::OpenMode::read_only);
+  const auto names = s.metric_names();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "usd_per_1k_tokens"), 0);
+  for (const auto& r : s.rows()) {
+    if (r.kind == "estimate") {
+      EXPECT_EQ(r.metrics.at("usd_per_1k_output"), 0.25);
+      EXPECT_EQ(r.metrics.at("joules_per_output_token"), 3.0);
+      EXPECT_EQ(r.metrics.count("usd_per_1k_blended"), 0u);
+    } else {
+      EXPECT_EQ(r.metrics.at("usd_per_1k_blended"), 0.125);
+      EXPECT_EQ(r.metrics.at("joules_per_token"), 1.5);
+      EXPECT_EQ(r.metrics.count("usd_per_1k_output"), 0u);
+    }
+  }
 }

@@ -15,6 +15,7 @@
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/store/metric_vocabulary.h"
 #include "results_store_impl.h"
 
 namespace infersim::store {
@@ -114,7 +115,7 @@ void create_schema(const Db& db) {
 }
 
 // The file passed SQLite's own checks; is it one of ours, of the version this build reads?
-void check_schema(const Db& db, const std::vector<std::string>& tables) {
+int check_schema(const Db& db, const std::vector<std::string>& tables) {
   const std::string& path = db.path();
   auto has_table = [&](const char* n) { return std::find(tables.begin(), tables.end(), n) != tables.end(); };
   if (!has_table("meta"))
@@ -134,7 +135,7 @@ void check_schema(const Db& db, const std::vector<std::string>& tables) {
   if (ec != std::errc() || end != s.data() + s.size())
     throw ConfigError(path, "",
                       fmt::format("schema version '{}' is not a number; the file is damaged", detail::printable(s)));
-  if (version != SCHEMA_VERSION) {
+  if (version != SCHEMA_VERSION && version != 1) {
     const auto by = meta.find("created_by");
     const std::string writer =
         by == meta.end() ? "" : fmt::format("; the file was created by infersim {}", detail::printable(by->second));
@@ -155,6 +156,41 @@ void check_schema(const Db& db, const std::vector<std::string>& tables) {
       throw ConfigError(path, "",
                         fmt::format("the 'results' table has an unexpected column '{}'", detail::printable(c)));
   }
+  return version;
+}
+
+// Schema 1 -> 2, in one transaction: the ambiguous m_usd_per_1k_tokens becomes m_usd_per_1k_blended in
+// plan rows (where it was blended over input and output tokens) and m_usd_per_1k_output everywhere else
+// (per output token); m_joules_per_token likewise becomes m_joules_per_output_token outside plan rows,
+// and the GUI's m_sim_usd_per_1k_tokens m_sim_usd_per_1k_output. Values are moved, never recomputed.
+void migrate_1_to_2(const Db& db) {
+  Transaction t(db, "upgrading the results store from schema 1 to 2");
+  auto cols = result_columns(db);
+  auto has = [&](const std::string& c) { return std::find(cols.begin(), cols.end(), c) != cols.end(); };
+  auto add = [&](const std::string& c) {
+    if (has(c)) return;
+    db.exec(fmt::format("ALTER TABLE results ADD COLUMN {} REAL", quoted(c)), "upgrading the results store");
+    cols.push_back(c);
+  };
+  auto move = [&](const std::string& from, const std::string& to, const std::string& where) {
+    if (!has(from)) return;
+    add(to);
+    db.exec(fmt::format("UPDATE results SET {1} = {0}, {0} = NULL WHERE {0} IS NOT NULL AND {1} IS NULL AND ({2})",
+                        quoted(from), quoted(to), where),
+            "upgrading the results store");
+  };
+  move("m_usd_per_1k_tokens", "m_usd_per_1k_blended", "kind = 'plan'");
+  move("m_usd_per_1k_tokens", "m_usd_per_1k_output", "kind <> 'plan'");
+  move("m_sim_usd_per_1k_tokens", "m_sim_usd_per_1k_output", "1");
+  // J per output token everywhere but plan rows (where joules_per_token is over input + output tokens).
+  move("m_joules_per_token", "m_joules_per_output_token", "kind <> 'plan'");
+  for (const char* c : {"m_usd_per_1k_tokens", "m_sim_usd_per_1k_tokens"})
+    if (has(c)) db.exec(fmt::format("ALTER TABLE results DROP COLUMN {}", quoted(c)), "upgrading the results store");
+  db.exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'", "upgrading the results store");
+  db.exec(fmt::format("INSERT OR REPLACE INTO meta (key, value) VALUES ('migrated_from_1', '{} by infersim {}')",
+                      now_utc(), common::version_string()),
+          "upgrading the results store");
+  t.commit();
 }
 
 bool writable_with_side_files(const std::string& path) {
@@ -179,9 +215,15 @@ void validate_row(const ResultRow& r) {
   const std::string where = fmt::format("result row '{}/{}'", r.run_name, r.scenario_id);
   if (r.run_name.empty()) throw InternalError(where + ": empty run name");
   if (r.scenario_id.empty()) throw InternalError(where + ": empty scenario id");
-  for (const auto& [k, v] : r.metrics)
+  for (const auto& [k, v] : r.metrics) {
     if (!valid_column_name(k))
       throw InternalError(fmt::format("{}: metric name '{}' is not [a-z0-9_]{{1,64}}", where, k));
+    if (!find_metric(k))
+      throw InternalError(fmt::format("{}: metric '{}' is not declared in the results-store vocabulary "
+                                      "(planner/store/src/metric_vocabulary.cpp, docs/metrics.md): declare its unit "
+                                      "and meaning there first",
+                                      where, k));
+  }
   for (const auto& [k, v] : r.labels)
     if (!valid_column_name(k))
       throw InternalError(fmt::format("{}: label name '{}' is not [a-z0-9_]{{1,64}}", where, k));
@@ -314,7 +356,12 @@ ResultsStore ResultsStore::open(const std::string& path, OpenMode mode) {
   } else {
     verify_integrity(db);
   }
-  check_schema(db, table_names(db));
+  const int version = check_schema(db, table_names(db));
+  if (version == 1 && mode == OpenMode::read_only)
+    throw ConfigError(path, "",
+                      "written by an older infersim (results schema 1, where usd_per_1k_tokens meant per output token "
+                      "in some rows and blended in others); upgrade it in place with `infersim results migrate --db " +
+                          path + "` (any writable use, e.g. resuming a sweep into it, upgrades it too)");
   // Only now that the file is known to be ours may its journal mode change (that rewrites the header).
   if (mode != OpenMode::read_only) {
     if (sqlite3_db_readonly(db.get(), "main") == 1)
@@ -328,6 +375,7 @@ ResultsStore ResultsStore::open(const std::string& path, OpenMode mode) {
     // default 2 MiB page cache would re-read most of them from disk for every batch.
     db.exec("PRAGMA cache_size = -65536", "setting the page cache size");
     db.exec("PRAGMA wal_autocheckpoint = 10000", "setting the checkpoint interval");
+    if (version == 1) migrate_1_to_2(db);
   }
   return ResultsStore(std::move(impl));
 }

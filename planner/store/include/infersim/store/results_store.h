@@ -26,7 +26,11 @@
 
 namespace infersim::store {
 
-inline constexpr int SCHEMA_VERSION = 1;
+// 2: metrics are checked against the declared vocabulary (metric_vocabulary.h) and the ambiguous
+// usd_per_1k_tokens is gone: per output token it is usd_per_1k_output, blended (plan rows)
+// usd_per_1k_blended. A schema-1 file is upgraded in place by any writable open (or
+// `infersim results migrate`); a read-only open of one says so.
+inline constexpr int SCHEMA_VERSION = 2;
 
 struct ResultRow {
   std::string run_name;                       // the sweep this row belongs to; non-empty
