@@ -18,13 +18,15 @@ int main(int argc, char** argv) {
   if (auto* fusion = QStyleFactory::create(QStringLiteral("Fusion"))) QApplication::setStyle(fusion);
 
   QCommandLineParser cli;
-  cli.setApplicationDescription(QStringLiteral("infersim desktop app: compare inference hardware, plan capacity, export briefs"));
+  cli.setApplicationDescription(
+      QStringLiteral("infersim desktop app: compare inference hardware, plan capacity, export briefs"));
   cli.addHelpOption();
   cli.addVersionOption();
   cli.addPositionalArgument(QStringLiteral("scenario"), QStringLiteral("Scenario JSON to open (optional)"));
   QCommandLineOption run(QStringLiteral("run"), QStringLiteral("Start a run once the window is up"));
   QCommandLineOption shots(QStringLiteral("screenshot-dir"),
-                           QStringLiteral("Save a PNG of every view into DIR after a run, then exit"), QStringLiteral("DIR"));
+                           QStringLiteral("Save a PNG of every view into DIR after a run, then exit"),
+                           QStringLiteral("DIR"));
   cli.addOption(run);
   cli.addOption(shots);
   cli.process(app);

@@ -7,7 +7,7 @@ PACKAGES=(
   nlohmann-json3-dev libfmt-dev libeigen3-dev libboost-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
-  xvfb xauth poppler-utils fonts-dejavu-core
+  xvfb xauth poppler-utils fonts-dejavu-core clang-format
 )
 
 missing=()

@@ -23,13 +23,14 @@ DType parse_precision_field(const std::string& value, const std::string& field) 
 
 ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   ResolvedDeployment p;
-  if (r.model.empty()) throw ConfigError("", "model", "is required (a catalog name or a path to a model card / config.json)");
+  if (r.model.empty())
+    throw ConfigError("", "model", "is required (a catalog name or a path to a model card / config.json)");
   if (r.hardware.empty()) throw ConfigError("", "hardware", "is required (a catalog name or a path to a profile JSON)");
   p.model = model::ModelCatalog::shipped().resolve(r.model);
   auto& d = p.deployment;
   d.hardware = hwprofiles::HardwareCatalog::shipped().resolve(r.hardware);
   // Default: the format the vendor serves on the chip where the profile names one, else 16-bit.
-  const DType served = d.hardware.served_weights ? *d.hardware.served_weights
+  const DType served = d.hardware.served_weights          ? *d.hardware.served_weights
                        : d.hardware.supports(DType::bf16) ? DType::bf16
                                                           : DType::fp16;
   const DType w = r.precision.empty() ? served : parse_precision_field(r.precision, "precision");
@@ -57,7 +58,8 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   }
   if (t == 0) t = n > 0 && q > 0 ? n / q : 1;
   if (q == 0) q = n > 0 ? n / t : 1;
-  if (n > 0 && t * q != n) throw ConfigError("", "chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
+  if (n > 0 && t * q != n)
+    throw ConfigError("", "chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
   d.tp = t;
   d.pp = q;
   p.layout_note = fmt::format("layout as given: {} chips (tp={}, pp={})", t * q, t, q);

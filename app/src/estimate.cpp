@@ -33,9 +33,10 @@ common::Json estimate_outcome_json(const EstimateOutcome& o) {
   auto j = perf::estimate_to_json(o.estimate);
   if (o.simulated) {
     const auto& s = *o.simulated;
-    j["simulated"] = {{"ttft_s", s.ttft_s}, {"tpot_s", s.tpot_s}, {"e2e_s", s.e2e_s},
-                      {"throughput_tok_s", s.throughput_tok_s}, {"steps", s.steps},
-                      {"requests", s.requests}, {"scheduler", s.scheduler}};
+    j["simulated"] = {{"ttft_s", s.ttft_s},      {"tpot_s", s.tpot_s},
+                      {"e2e_s", s.e2e_s},        {"throughput_tok_s", s.throughput_tok_s},
+                      {"steps", s.steps},        {"requests", s.requests},
+                      {"scheduler", s.scheduler}};
   }
   const auto& rt = o.resolved.runtime;
   j["layout"] = o.resolved.layout_note;

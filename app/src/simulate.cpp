@@ -82,7 +82,8 @@ TimelineBins bin_timeline(const std::vector<RequestSample>& requests, const std:
     if (s.dur_s > 0) {
       auto& v = seen[{s.pool, s.replica}];
       if (v.empty()) v.assign(std::size_t(n), 0);
-      const int i0 = std::max(0, int(s.start_s / tl.bin_s)), i1 = std::min(n - 1, int((s.start_s + s.dur_s) / tl.bin_s));
+      const int i0 = std::max(0, int(s.start_s / tl.bin_s)),
+                i1 = std::min(n - 1, int((s.start_s + s.dur_s) / tl.bin_s));
       for (int i = i0; i <= i1; ++i) v[std::size_t(i)] = 1;
     }
   }

@@ -2,18 +2,18 @@
 
 #include <fmt/format.h>
 
-#include "infersim/common/errors.h"
-#include "infersim/common/json_util.h"
-#include "infersim/common/data_dir.h"
-#include "infersim/common/sha256.h"
-#include "infersim/store/results_store.h"
-#include "infersim/serving/scenario_json.h"
-#include "infersim/common/text.h"
-#include "infersim/planner/pricing_json.h"
-#include "infersim/serving/serving_simulation.h"
-#include "infersim/serving/workload_summary.h"
 #include "infersim/app/verify.h"
 #include "infersim/app/workloads.h"
+#include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/common/sha256.h"
+#include "infersim/common/text.h"
+#include "infersim/planner/pricing_json.h"
+#include "infersim/serving/scenario_json.h"
+#include "infersim/serving/serving_simulation.h"
+#include "infersim/serving/workload_summary.h"
+#include "infersim/store/results_store.h"
 
 #include <algorithm>
 #include <cmath>
@@ -53,7 +53,8 @@ planner::SweepOutcome evaluate_simulate_scenario(const planner::SweepScenario& s
   o.metrics["usd_per_1k_output"] = r.usd_per_1k_tokens;  // the simulator's cost per 1K output tokens
   o.metrics["preemptions"] = double(r.preemptions);
   const auto resolved = common::parse_json_text(r.scenario_json, "resolved scenario");
-  if (resolved.contains("model") && resolved["model"].is_string()) o.labels["model"] = resolved["model"].get<std::string>();
+  if (resolved.contains("model") && resolved["model"].is_string())
+    o.labels["model"] = resolved["model"].get<std::string>();
   if (!r.pools.empty()) {
     const auto& d = resolved.contains("deployment") ? resolved["deployment"] : resolved["pools"][0];
     if (d.contains("hardware") && d["hardware"].is_string()) o.labels["hardware"] = d["hardware"].get<std::string>();
@@ -79,9 +80,12 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
   rps = r.optional_number("requests_per_s", 1e-6, 1e9);
   planner::Pricing pricing = planner::load_pricing(r.string_or("pricing", "default"));
   const std::string mode = r.string_or("pricing_mode", planner::pricing_mode_name(pricing.mode));
-  if (mode == "cloud") pricing.mode = planner::PricingMode::cloud;
-  else if (mode == "owned") pricing.mode = planner::PricingMode::owned;
-  else r.fail("pricing_mode", fmt::format("'{}' is not cloud or owned", mode));
+  if (mode == "cloud")
+    pricing.mode = planner::PricingMode::cloud;
+  else if (mode == "owned")
+    pricing.mode = planner::PricingMode::owned;
+  else
+    r.fail("pricing_mode", fmt::format("'{}' is not cloud or owned", mode));
   const bool verify = r.boolean_or("verify", true);
   r.finish();
   const auto wp = plan_workload(model, hardware, preset, rps, pricing, verify);
@@ -89,9 +93,9 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
   const auto& res = wp.result;
   planner::SweepOutcome o;
   o.labels = {{"model", model}, {"hardware", hardware}, {"workload", preset}};
-  o.metrics = {{"requests_per_s", req.requests_per_s}, {"input_tokens", req.input_tokens},
-               {"output_tokens", req.output_tokens}, {"calls_per_task", req.calls_per_task},
-               {"slo_ttft_p99_s", req.slo.ttft_p99_s}, {"slo_tpot_p99_s", req.slo.tpot_p99_s},
+  o.metrics = {{"requests_per_s", req.requests_per_s},      {"input_tokens", req.input_tokens},
+               {"output_tokens", req.output_tokens},        {"calls_per_task", req.calls_per_task},
+               {"slo_ttft_p99_s", req.slo.ttft_p99_s},      {"slo_tpot_p99_s", req.slo.tpot_p99_s},
                {"feasible", res.ranked.empty() ? 0.0 : 1.0}};
   if (res.ranked.empty()) {
     const auto reasons = planner::summarize_rejections(res, 3);
@@ -185,8 +189,7 @@ class StoreSink : public planner::SweepSink {
 
 }  // namespace
 
-planner::SweepStats run_sweep_into_store(const std::vector<planner::SweepScenario>& scenarios,
-                                         const SweepRunOptions& o,
+planner::SweepStats run_sweep_into_store(const std::vector<planner::SweepScenario>& scenarios, const SweepRunOptions& o,
                                          const std::function<void(const planner::SweepProgress&)>& progress,
                                          const std::atomic<bool>* cancel) {
   const auto evaluator = sweep_evaluator(scenarios.empty() ? "estimate" : scenarios.front().kind);

@@ -126,8 +126,9 @@ common::Json validation_report_json(const ValidationReport& r) {
     const auto& l = *r.legacy;
     common::Json gj = common::Json::array();
     for (const auto& g : l.groups) {
-      common::Json j = {{"hardware", g.hardware}, {"runtime", g.runtime}, {"calibration", g.basis},
-                        {"rows", g.rows}, {"measured_rows", g.measured_rows}, {"targets", g.verdict}};
+      common::Json j = {{"hardware", g.hardware},           {"runtime", g.runtime},
+                        {"calibration", g.basis},           {"rows", g.rows},
+                        {"measured_rows", g.measured_rows}, {"targets", g.verdict}};
       for (const auto& [m, s] : g.stats) j[perf::metric_name(m)] = perf::error_stats_to_json(s);
       gj.push_back(j);
     }
@@ -142,9 +143,12 @@ common::Json validation_report_json(const ValidationReport& r) {
     common::Json j = serving::serving_validation_to_json(r.serving->v);
     common::Json verdicts = common::Json::array();
     for (const auto& t : r.serving->targets)
-      verdicts.push_back({{"kind", t.kind}, {"group", t.group}, {"rows", t.rows},
+      verdicts.push_back({{"kind", t.kind},
+                          {"group", t.group},
+                          {"rows", t.rows},
                           {"ttft_median_abs_pct", 100 * t.ttft_median_abs},
-                          {"tpot_median_abs_pct", 100 * t.tpot_median_abs}, {"met", t.met}});
+                          {"tpot_median_abs_pct", 100 * t.tpot_median_abs},
+                          {"met", t.met}});
     j["targets"] = verdicts;
     out["serving"] = j;
   }

@@ -34,22 +34,21 @@ planner::Verifier make_plan_verifier(const std::string& workload_preset) {
                   {"duration_s", 2.0 * duration + 60.0},  // the preset's own end time would cut the run short
                   {"arrival", {{"type", "poisson"}, {"rate_per_s", rate / std::max(1.0, req.calls_per_task)}}}};
     }
-    common::Json s = {
-        {"name", fmt::format("verify {} x{}", c.id, replicas)},
-        {"model", req.model},
-        {"deployment",
-         {{"hardware", c.hardware},
-          {"tp", c.tp},
-          {"pp", c.pp},
-          {"precision", c.precision},
-          {"kv_precision", c.kv_precision},
-          {"runtime", c.runtime},
-          {"replicas", replicas}}},
-        {"scheduler", {{"type", "continuous"}, {"max_num_seqs", std::max(1, int(c.batch))}}},
-        {"router", {{"type", "least_work"}}},
-        {"workload", workload},
-        {"slo", {{"ttft_s", req.slo.ttft_p99_s}, {"tpot_s", req.slo.tpot_p99_s}}},
-        {"simulation", {{"seed", 1}, {"warmup_s", 0.1 * duration}}}};
+    common::Json s = {{"name", fmt::format("verify {} x{}", c.id, replicas)},
+                      {"model", req.model},
+                      {"deployment",
+                       {{"hardware", c.hardware},
+                        {"tp", c.tp},
+                        {"pp", c.pp},
+                        {"precision", c.precision},
+                        {"kv_precision", c.kv_precision},
+                        {"runtime", c.runtime},
+                        {"replicas", replicas}}},
+                      {"scheduler", {{"type", "continuous"}, {"max_num_seqs", std::max(1, int(c.batch))}}},
+                      {"router", {{"type", "least_work"}}},
+                      {"workload", workload},
+                      {"slo", {{"ttft_s", req.slo.ttft_p99_s}, {"tpot_s", req.slo.tpot_p99_s}}},
+                      {"simulation", {{"seed", 1}, {"warmup_s", 0.1 * duration}}}};
     const auto scenario = serving::parse_scenario(s, "planner verification", "");
     const auto r = serving::simulate(scenario);
     planner::VerifyOutcome o;
@@ -61,8 +60,8 @@ planner::Verifier make_plan_verifier(const std::string& workload_preset) {
     const bool drained = r.unfinished <= std::uint64_t(0.01 * double(r.arrived));
     o.meets = drained && o.ttft_p99_s <= req.slo.ttft_p99_s && o.tpot_p99_s <= req.slo.tpot_p99_s &&
               o.goodput >= req.slo.goodput;
-    o.detail = fmt::format("{} replicas: TTFT P99 {:.3f} s, TPOT P99 {:.4f} s, goodput {:.3f}{}", replicas, o.ttft_p99_s,
-                           o.tpot_p99_s, o.goodput, drained ? "" : ", queue not drained (overloaded)");
+    o.detail = fmt::format("{} replicas: TTFT P99 {:.3f} s, TPOT P99 {:.4f} s, goodput {:.3f}{}", replicas,
+                           o.ttft_p99_s, o.tpot_p99_s, o.goodput, drained ? "" : ", queue not drained (overloaded)");
     return o;
   };
 }

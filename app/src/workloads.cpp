@@ -100,7 +100,9 @@ WorkloadComparison compare_workloads(const WorkloadCompareRequest& r,
   }
   if (r.pricing_mode) base["pricing_mode"] = planner::pricing_mode_name(*r.pricing_mode);
   for (const auto& w : presets) serving::summarize_workload_preset(w);  // every preset readable
-  const Json sweep = {{"name", "workloads-compare"}, {"kind", "plan"}, {"base", base},
+  const Json sweep = {{"name", "workloads-compare"},
+                      {"kind", "plan"},
+                      {"base", base},
                       {"grid", {{"workload", presets}, {"hardware", hardware}}}};
   const auto scenarios = planner::expand_sweep_text(sweep.dump(), "workloads compare");
   out.scenarios = scenarios.size();
@@ -140,8 +142,8 @@ WorkloadComparison compare_workloads(const WorkloadCompareRequest& r,
       if (g.best_plan.empty()) g.best_plan = row_label(row, "plan");
       if (!g.best_rented_usd_per_1k_output) g.best_rented_usd_per_1k_output = row_metric(row, "usd_per_1k_output");
     }
-    g.tokens = planner::token_lane(r.model, g.summary.input_tokens, g.summary.output_tokens, 0.0,
-                                   g.summary.tpot_p99_s, out.pricing);
+    g.tokens = planner::token_lane(r.model, g.summary.input_tokens, g.summary.output_tokens, 0.0, g.summary.tpot_p99_s,
+                                   out.pricing);
     out.groups.push_back(std::move(g));
   }
   return out;

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <thread>
 
-#include "infersim/planner/plan.h"
 #include "infersim/perf/kernel_model.h"
+#include "infersim/planner/plan.h"
 #include "infersim/planner/pricing_json.h"
 
 using namespace infersim;

@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
   int n = int(args.size());
   fmt::print("environment: cpu '{}', {} hardware threads (the simulator uses one), compiler {}, build type {}\n",
              cpu_model(), std::thread::hardware_concurrency(), INFERSIM_COMPILER, INFERSIM_BUILD_TYPE);
-  fmt::print("goal: BM_AzureConvReplay10x requests_per_s >= 100k on one core{}; ratio vs BM_StepTimeBaseline in this run\n",
+  fmt::print("goal: BM_AzureConvReplay10x requests_per_s >= 100k on one core{}; ratio vs BM_StepTimeBaseline in this "
+             "run\n",
              g_smoke ? " (smoke: one simulated minute only)" : "");
   {
     // One timed run up front: the goal's figure with its wall time and peak memory.

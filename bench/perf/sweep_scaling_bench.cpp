@@ -56,8 +56,10 @@ int main(int argc, char** argv) {
   int rounds = 5;
   bool smoke = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
-    else if (!std::strcmp(argv[i], "--smoke")) smoke = true;
+    if (!std::strcmp(argv[i], "--rounds") && i + 1 < argc)
+      rounds = std::max(1, std::atoi(argv[++i]));
+    else if (!std::strcmp(argv[i], "--smoke"))
+      smoke = true;
   }
   auto scenarios = planner::expand_sweep_file(common::data_path("examples/sweeps/simulate-grid.json"));
   if (smoke) {
@@ -72,7 +74,8 @@ int main(int argc, char** argv) {
     one.push_back(run_once(scenarios, 1));
     two.push_back(run_once(scenarios, 2));
     ratios.push_back(one.back() / two.back());
-    fmt::print("round {}: 1 job {:.3f} s ({:.1f} scenarios/s), 2 jobs {:.3f} s ({:.1f} scenarios/s), speed-up {:.2f}x\n",
+    fmt::print("round {}: 1 job {:.3f} s ({:.1f} scenarios/s), 2 jobs {:.3f} s ({:.1f} scenarios/s), speed-up "
+               "{:.2f}x\n",
                r + 1, one.back(), double(scenarios.size()) / one.back(), two.back(),
                double(scenarios.size()) / two.back(), ratios.back());
   }

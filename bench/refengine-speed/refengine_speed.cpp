@@ -58,7 +58,8 @@ double our_gemm_seconds(refengine::Kernels& k, const refengine::PackedWeight& w,
   double t = 1e300;
   for (int rep = 0; rep < 3; ++rep) {
     const auto t0 = Clock::now();
-    k.matmul(refengine::CViewF::matrix(a.data(), m, w.k, w.k), w, refengine::ViewF::matrix(c.data(), m, w.n, w.n), false);
+    k.matmul(refengine::CViewF::matrix(a.data(), m, w.k, w.k), w, refengine::ViewF::matrix(c.data(), m, w.n, w.n),
+             false);
     t = std::min(t, std::chrono::duration<double>(Clock::now() - t0).count());
   }
   return t;
@@ -78,18 +79,22 @@ int main(int argc, char** argv) {
   const int attn_batch = std::max(1, std::atoi(arg(argc, argv, "attn-batch", "16").c_str()));
   const int attn_ctx = std::max(64, std::atoi(arg(argc, argv, "attn-context", "4096").c_str()));
 
-  fmt::print("refengine_speed\n  cpu: {} ({} logical CPUs)\n  isa: {}\n  kernel tier: {}\n  threads: {}\n", cpu.model_name,
-             cpu.logical_cpus, cpu.flags_summary(), refengine::isa_name(refengine::active_isa()), threads);
+  fmt::print("refengine_speed\n  cpu: {} ({} logical CPUs)\n  isa: {}\n  kernel tier: {}\n  threads: {}\n",
+             cpu.model_name, cpu.logical_cpus, cpu.flags_summary(), refengine::isa_name(refengine::active_isa()),
+             threads);
 #if defined(NDEBUG)
   const char* build = "release (NDEBUG)";
 #else
   const char* build = "debug (assertions on)";
 #endif
-  fmt::print("  compiler: GCC {}, {} build, portable target (no -march)\n  load average at start: {}\n", __VERSION__, build, loadavg());
+  fmt::print("  compiler: GCC {}, {} build, portable target (no -march)\n  load average at start: {}\n", __VERSION__,
+             build, loadavg());
   const bool eigen = refengine::speed::eigen_gemm_available();
-  fmt::print("  Eigen: {}{}\n", eigen ? refengine::speed::eigen_simd() : "skipped (needs AVX-512 for the build in this binary)",
+  fmt::print("  Eigen: {}{}\n",
+             eigen ? refengine::speed::eigen_simd() : "skipped (needs AVX-512 for the build in this binary)",
              eigen && !refengine::speed::eigen_threads_supported() ? " (no OpenMP: single-threaded only)" : "");
-  fmt::print("  decode: {} x {} layers, batch 1, context 128; GEMM shape M={} N={} K={}; decode attention: batch {} x context {}\n\n",
+  fmt::print("  decode: {} x {} layers, batch 1, context 128; GEMM shape M={} N={} K={}; decode attention: batch {} x "
+             "context {}\n\n",
              spec.name, spec.num_layers, M, N, K, attn_batch, attn_ctx);
 
   refengine::ThreadPool pool(threads), pool1(1);
@@ -108,8 +113,9 @@ int main(int argc, char** argv) {
       const auto w = refengine::pack_weight(sn, K, d, rows, &pool);
       for (int m : {1, 2, 4, 6, 7, 8, 12, 16, 24, 32, 48, 64}) {
         const double t = our_gemm_seconds(kern, w, m);
-        fmt::print("  {} N={} K={} M={:>2}: {:7.3f} ms  {:6.1f} GFLOP/s  {:5.1f} GB/s of weights\n", common::dtype_name(d), sn, K, m,
-                   t * 1e3, 2.0 * m * sn * K / t / 1e9, double(sn) * K * common::bytes_per_element(d) / t / 1e9);
+        fmt::print("  {} N={} K={} M={:>2}: {:7.3f} ms  {:6.1f} GFLOP/s  {:5.1f} GB/s of weights\n",
+                   common::dtype_name(d), sn, K, m, t * 1e3, 2.0 * m * sn * K / t / 1e9,
+                   double(sn) * K * common::bytes_per_element(d) / t / 1e9);
       }
     }
     return 0;
@@ -162,7 +168,9 @@ int main(int argc, char** argv) {
         t = std::min(t, r.op_seconds[std::size_t(model::OpClass::attention)]);
         shape = r.shape;
       }
-      const auto kv = model::op_costs(engines[d]->spec(), shape, engines[d]->precision())[std::size_t(model::OpClass::attention)].kv_bytes;
+      const auto kv = model::op_costs(engines[d]->spec(), shape,
+                                      engines[d]->precision())[std::size_t(model::OpClass::attention)]
+                          .kv_bytes;
       const std::string key = std::string("attn_") + (d == DType::fp32 ? "f32kv" : "bf16kv");
       v[key].push_back(kv / t);
       v[key + "_ratio"].push_back(kv / t / bw);
@@ -180,22 +188,26 @@ int main(int argc, char** argv) {
     if (eigen) {
       for (int t : {1, threads}) {
         if (t > 1 && !refengine::speed::eigen_threads_supported()) continue;
-        const double ours = 2.0 * M * N * double(K) / our_gemm_seconds(t == 1 ? kern1 : kern, gemm_w.at(DType::fp32), M);
+        const double ours = 2.0 * M * N * double(K) /
+                            our_gemm_seconds(t == 1 ? kern1 : kern, gemm_w.at(DType::fp32), M);
         const double theirs = 2.0 * M * N * double(K) / refengine::speed::eigen_sgemm_seconds(M, N, K, t, 0.3);
         v[fmt::format("eigen_{}", t)].push_back(theirs);
         v[fmt::format("ours_{}", t)].push_back(ours);
         v[fmt::format("eigen_ratio_{}", t)].push_back(ours / theirs);
       }
     }
-    fmt::print("round {}/{}: read {:.1f} GB/s | decode bf16 {:.1f} GB/s ({:.0f}%) fp32 {:.1f} int8 {:.1f} | GEMM fp32 {:.0f} "
-               "GFLOP/s ({:.0f}% of {:.0f}) bf16 {:.0f} ({:.0f}% of {:.0f}){} | attention KV bf16 {:.1f} GB/s f32 {:.1f} | load {}\n",
+    fmt::print("round {}/{}: read {:.1f} GB/s | decode bf16 {:.1f} GB/s ({:.0f}%) fp32 {:.1f} int8 {:.1f} | GEMM fp32 "
+               "{:.0f} "
+               "GFLOP/s ({:.0f}% of {:.0f}) bf16 {:.0f} ({:.0f}% of {:.0f}){} | attention KV bf16 {:.1f} GB/s f32 "
+               "{:.1f} | load {}\n",
                round + 1, rounds, bw / 1e9, v["decode_bf16"].back() / 1e9, 100 * v["decode_bf16_ratio"].back(),
                v["decode_fp32"].back() / 1e9, v["decode_int8"].back() / 1e9, v["gemm_fp32"].back() / 1e9,
                100 * v["gemm_fp32_ratio"].back(), v["gemm_fp32_peak"].back() / 1e9, v["gemm_bf16"].back() / 1e9,
                100 * v["gemm_bf16_ratio"].back(), v["gemm_bf16_peak"].back() / 1e9,
                eigen ? fmt::format(" | ours/Eigen x{} {:.2f}", threads,
-                                   v.count(fmt::format("eigen_ratio_{}", threads)) ? v[fmt::format("eigen_ratio_{}", threads)].back()
-                                                                                  : v["eigen_ratio_1"].back())
+                                   v.count(fmt::format("eigen_ratio_{}", threads))
+                                       ? v[fmt::format("eigen_ratio_{}", threads)].back()
+                                       : v["eigen_ratio_1"].back())
                      : "",
                v["attn_bf16kv"].back() / 1e9, v["attn_f32kv"].back() / 1e9, loadavg());
   }
@@ -206,30 +218,35 @@ int main(int argc, char** argv) {
              median(v["read_bw"]) / 1e9);
   for (DType d : {DType::bf16, DType::fp32, DType::int8}) {
     const std::string key = std::string("decode_") + common::dtype_name(d);
-    fmt::print("  batch-1 decode {} (weight bytes / step):  best {:.1f} GB/s = {:.0f}% of best read; per-round median {:.0f}%{}\n",
+    fmt::print("  batch-1 decode {} (weight bytes / step):  best {:.1f} GB/s = {:.0f}% of best read; per-round median "
+               "{:.0f}%{}\n",
                common::dtype_name(d), best(v[key]) / 1e9, 100 * best(v[key]) / bw, 100 * median(v[key + "_ratio"]),
                d == DType::bf16 ? "   (goal >= 85%)" : "");
   }
   for (const char* kv : {"bf16kv", "f32kv"}) {
     const std::string key = std::string("attn_") + kv;
-    fmt::print("  decode attention, {} KV cache, batch {} x context {} (KV bytes / attention time):  best {:.1f} GB/s = {:.0f}% of best read; "
+    fmt::print("  decode attention, {} KV cache, batch {} x context {} (KV bytes / attention time):  best {:.1f} GB/s "
+               "= {:.0f}% of best read; "
                "per-round median {:.0f}%\n",
-               std::string(kv).substr(0, std::string(kv).size() - 2), attn_batch, attn_ctx, best(v[key]) / 1e9, 100 * best(v[key]) / bw,
-               100 * median(v[key + "_ratio"]));
+               std::string(kv).substr(0, std::string(kv).size() - 2), attn_batch, attn_ctx, best(v[key]) / 1e9,
+               100 * best(v[key]) / bw, 100 * median(v[key + "_ratio"]));
   }
   for (DType d : {DType::fp32, DType::bf16}) {
     const std::string key = std::string("gemm_") + common::dtype_name(d);
-    fmt::print("  prefill GEMM {} M={} N={} K={}:  best {:.0f} GFLOP/s, peak {:.0f} -> {:.0f}%; per-round median {:.0f}%   (goal >= 60%)\n",
+    fmt::print("  prefill GEMM {} M={} N={} K={}:  best {:.0f} GFLOP/s, peak {:.0f} -> {:.0f}%; per-round median "
+               "{:.0f}%   (goal >= 60%)\n",
                common::dtype_name(d), M, N, K, best(v[key]) / 1e9, best(v[key + "_peak"]) / 1e9,
                100 * best(v[key]) / best(v[key + "_peak"]), 100 * median(v[key + "_ratio"]));
   }
   if (eigen)
     for (int t : {1, threads}) {
       if (!v.count(fmt::format("eigen_{}", t))) continue;
-      fmt::print("  fp32 GEMM vs Eigen, {} thread(s):  ours best {:.0f} GFLOP/s, Eigen best {:.0f} GFLOP/s, ratio of bests {:.2f}, "
+      fmt::print("  fp32 GEMM vs Eigen, {} thread(s):  ours best {:.0f} GFLOP/s, Eigen best {:.0f} GFLOP/s, ratio of "
+                 "bests {:.2f}, "
                  "median per-round ratio {:.2f}\n",
                  t, best(v[fmt::format("ours_{}", t)]) / 1e9, best(v[fmt::format("eigen_{}", t)]) / 1e9,
-                 best(v[fmt::format("ours_{}", t)]) / best(v[fmt::format("eigen_{}", t)]), median(v[fmt::format("eigen_ratio_{}", t)]));
+                 best(v[fmt::format("ours_{}", t)]) / best(v[fmt::format("eigen_{}", t)]),
+                 median(v[fmt::format("eigen_ratio_{}", t)]));
       if (t == threads) break;
     }
   fmt::print("  load average at end: {}\n", loadavg());

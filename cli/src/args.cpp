@@ -39,8 +39,7 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
       }
       values_.emplace(name, val);
     } else {
-      throw ConfigError("", "--" + name,
-                        fmt::format("unknown option{}", common::suggest_suffix("--" + name, known)));
+      throw ConfigError("", "--" + name, fmt::format("unknown option{}", common::suggest_suffix("--" + name, known)));
     }
   }
 }

@@ -28,7 +28,8 @@ int cmd_brief(const ArgList& argv) {
   for (const auto& v : a.values("out"))
     for (const auto& p : common::split(v, ','))
       if (!common::trim(p).empty()) outs.push_back({common::trim(p), app::brief_format_of(common::trim(p), bool(pdf))});
-  if (outs.empty()) throw ConfigError("", "--out", "is required: NAME.pdf, NAME.html or NAME.md (comma-separate several)");
+  if (outs.empty())
+    throw ConfigError("", "--out", "is required: NAME.pdf, NAME.html or NAME.md (comma-separate several)");
 
   const auto req = brief::load_brief_request(a.positional()[0]);
   app::PlanOptions opts;

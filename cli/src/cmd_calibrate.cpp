@@ -27,9 +27,7 @@ using common::Json;
 
 namespace {
 
-std::string pct(const perf::ErrorStats& s) {
-  return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs);
-}
+std::string pct(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
 
 std::string group_key(const perf::Measurement& m) {
   return m.hardware + " / " + m.runtime + (m.runtime_version.empty() ? "" : "@" + m.runtime_version);
@@ -60,8 +58,8 @@ int cmd_calibrate_from(const ArgList& argv) {
   auto groups = by_group(obs.obs);
   std::vector<hwprofiles::CalibrationEntry> entries;
   Json report = Json::array();
-  Table t({"hardware / runtime", "rows fit", "held out", "cf", "mf", "step us", "layer us", "seq us", "coll us", "stage",
-           "held-out TTFT", "TPOT", "e2e", "tput"});
+  Table t({"hardware / runtime", "rows fit", "held out", "cf", "mf", "step us", "layer us", "seq us", "coll us",
+           "stage", "held-out TTFT", "TPOT", "e2e", "tput"});
   for (auto& [key, list] : groups) {
     std::map<const perf::Measurement*, bool> rows;
     for (const auto& o : list) rows[o.row] = true;
@@ -91,11 +89,12 @@ int cmd_calibrate_from(const ArgList& argv) {
       auto it = r.held_out_error.find(m);
       return it == r.held_out_error.end() ? perf::ErrorStats{} : it->second;
     };
-    t.add({key, std::to_string(r.rows_fit), std::to_string(r.rows_held_out), fmt::format("{:.2f}", r.params.compute_fraction),
-           fmt::format("{:.2f}", r.params.memory_fraction), fmt::format("{:.0f}", r.params.step_overhead_s * 1e6),
+    t.add({key, std::to_string(r.rows_fit), std::to_string(r.rows_held_out),
+           fmt::format("{:.2f}", r.params.compute_fraction), fmt::format("{:.2f}", r.params.memory_fraction),
+           fmt::format("{:.0f}", r.params.step_overhead_s * 1e6),
            fmt::format("{:.1f}", r.params.layer_overhead_s * 1e6), fmt::format("{:.1f}", r.params.seq_overhead_s * 1e6),
-           fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6), fmt::format("{:.2f}", r.params.pp_staging_fraction),
-           pct(get(perf::Metric::ttft)),
+           fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6),
+           fmt::format("{:.2f}", r.params.pp_staging_fraction), pct(get(perf::Metric::ttft)),
            pct(get(perf::Metric::tpot)), pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput))});
     Json x = hwprofiles::calibration_params_to_json(r.params);
     x["hardware"] = e.hardware;
@@ -107,14 +106,15 @@ int cmd_calibrate_from(const ArgList& argv) {
   }
   if (auto pts = a.value("points")) {
     // Predicted vs measured for every point under the new fit: the calibration report's raw data.
-    std::string csv_out = "hardware,runtime,model,chips,tp,pp,batch,input,output,metric,held_out,measured,predicted,error\n";
+    std::string csv_out =
+        "hardware,runtime,model,chips,tp,pp,batch,input,output,metric,held_out,measured,predicted,error\n";
     for (const auto& e : entries) {
       for (const auto& o : groups[e.hardware + " / " + e.calibration.runtime +
                                   (e.calibration.version.empty() ? "" : "@" + e.calibration.version)]) {
         const double p = o.predict(e.calibration.params);
         const auto& r = *o.row;
-        csv_out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.4f}\n", r.hardware, r.runtime, r.model,
-                               r.chips, r.tp, r.pp, r.batch, r.input, r.output, perf::metric_name(o.metric),
+        csv_out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{:.6g},{:.6g},{:.4f}\n", r.hardware, r.runtime,
+                               r.model, r.chips, r.tp, r.pp, r.batch, r.input, r.output, perf::metric_name(o.metric),
                                r.held_out ? 1 : 0, o.measured, p, p / o.measured - 1.0);
       }
     }
@@ -135,7 +135,8 @@ int cmd_calibrate_from(const ArgList& argv) {
       if (!replaced) merged.push_back(e);
     }
     std::sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) {
-      return std::tie(x.hardware, x.calibration.runtime, x.calibration.version) < std::tie(y.hardware, y.calibration.runtime, y.calibration.version);
+      return std::tie(x.hardware, x.calibration.runtime, x.calibration.version) <
+             std::tie(y.hardware, y.calibration.runtime, y.calibration.version);
     });
     common::write_text_file_atomic(
         *out, hwprofiles::calibrations_to_json(merged, "infersim calibrate-from <csv> --write <file>").dump(2) + "\n");
@@ -146,7 +147,8 @@ int cmd_calibrate_from(const ArgList& argv) {
   } else {
     fmt::print("{}", t.render());
     fmt::print("cf/mf = achieved compute / memory-bandwidth fraction; overheads per step, per layer, per sequence, "
-               "per collective; stage = pipeline weight staging over the host link; error columns = median absolute error on held-out rows\n");
+               "per collective; stage = pipeline weight staging over the host link; error columns = median absolute "
+               "error on held-out rows\n");
     for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
     for (const auto& [why, n] : obs.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   }
@@ -160,7 +162,8 @@ std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format
 
 void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
   Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
-  for (const auto& g : groups) t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
+  for (const auto& g : groups)
+    t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
   fmt::print("{}\n{}", title, t.render());
 }
 
@@ -191,19 +194,22 @@ void print_serving(const app::ServingPart& p) {
 // Dataflow vendors (Groq, Cerebras, SambaNova): every published per-user speed at batch 1, as text.
 void print_dataflow(const app::DataflowPart& d) {
   const auto& r = d.report;
-  fmt::print("Dataflow chips: {} published per-user decode speeds (Groq, Cerebras, SambaNova; {}), predicted at batch 1 "
+  fmt::print("Dataflow chips: {} published per-user decode speeds (Groq, Cerebras, SambaNova; {}), predicted at batch "
+             "1 "
              "with a {:.0f}-token prompt and {:.0f} output tokens\n",
              r.checks.size(), "data/measurements/vendor-speeds", d.set->input, d.set->output);
   Table t({"vendor", "model", "published", "kind", "as of", "use", "chips", "predicted", "error"});
   for (const auto& c : r.checks) {
     const auto& p = *c.point;
-    t.add({p.vendor, p.model, fmt::format("{:.0f} tok/s", p.tok_s), p.kind, p.as_of, p.use == "fit" ? "FIT" : "held out",
-           c.ok ? fmt::format("{} ({})", c.chips, c.chips_basis) : "-", c.ok ? fmt::format("{:.0f} tok/s", c.predicted_tok_s) : "-",
+    t.add({p.vendor, p.model, fmt::format("{:.0f} tok/s", p.tok_s), p.kind, p.as_of,
+           p.use == "fit" ? "FIT" : "held out", c.ok ? fmt::format("{} ({})", c.chips, c.chips_basis) : "-",
+           c.ok ? fmt::format("{:.0f} tok/s", c.predicted_tok_s) : "-",
            c.ok ? fmt::format("{:+.1f}%", 100 * c.error) : "not predicted (below)"});
   }
   fmt::print("{}", t.render());
   for (const auto& c : r.checks)
-    if (!c.ok) fmt::print("  not predicted: {} {} ({} tok/s): {}\n", c.point->vendor, c.point->model, c.point->tok_s, c.reason);
+    if (!c.ok)
+      fmt::print("  not predicted: {} {} ({} tok/s): {}\n", c.point->vendor, c.point->model, c.point->tok_s, c.reason);
   Table g({"vendor", "held-out points", "median |error|", "P90", "models within 25%", "target (>= 3 models)"});
   for (const auto& x : r.groups)
     g.add({x.vendor, std::to_string(x.held_out.n), pct2(x.held_out), p90(x.held_out),
@@ -273,13 +279,15 @@ int cmd_calibrate_serving(const ArgList& argv) {
   opt.jobs = int(a.integer("jobs", 0, 0, 256));
   const bool tty = !a.flag("json");
   opt.progress = [&](std::size_t done, std::size_t total) {
-    if (tty && (done % 50 == 0 || done == total)) fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
+    if (tty && (done % 50 == 0 || done == total))
+      fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
     if (tty && done == total) fmt::print(stderr, "\n");
   };
   const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));
   if (auto out = a.value("write")) {
     common::write_text_file_atomic(
-        *out, hwprofiles::kernel_calibrations_to_json(v.fits, "infersim calibrate-serving --write <file>").dump(2) + "\n");
+        *out,
+        hwprofiles::kernel_calibrations_to_json(v.fits, "infersim calibrate-serving --write <file>").dump(2) + "\n");
     fmt::print(stderr, "wrote {} kernel-path calibrations to {}\n", v.fits.size(), *out);
   }
   if (auto pts = a.value("points")) common::write_text_file_atomic(*pts, v.points.dump(1) + "\n");
@@ -298,10 +306,12 @@ int cmd_calibrate_serving(const ArgList& argv) {
   }
   fmt::print("{} measured rows simulated ({} fit, {} held out)\n", v.rows, v.rows_fit, v.rows_held_out);
   for (const auto& f : v.fits)
-    fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} us/token + {:.2f} ms/stream\n",
-               f.runtime, f.version, f.calibration.params.step_overhead_s * 1e6, f.calibration.params.seq_overhead_s * 1e6,
-               f.calibration.params.fused_quant_fraction, f.calibration.params.ttft_request_s * 1e3,
-               f.calibration.params.ttft_token_s * 1e6, f.calibration.params.ttft_stream_s * 1e3);
+    fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} "
+               "us/token + {:.2f} ms/stream\n",
+               f.runtime, f.version, f.calibration.params.step_overhead_s * 1e6,
+               f.calibration.params.seq_overhead_s * 1e6, f.calibration.params.fused_quant_fraction,
+               f.calibration.params.ttft_request_s * 1e3, f.calibration.params.ttft_token_s * 1e6,
+               f.calibration.params.ttft_stream_s * 1e3);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
   print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
   print_groups("held-out rows, by hardware / runtime:", v.random_split);
@@ -322,7 +332,8 @@ int cmd_calibrate_dataflow(const ArgList& argv) {
   const auto set = perf::load_vendor_speeds(a.value_or("data", perf::bundled_vendor_speeds()));
   // Fitted against the profiles and their measured calibrations only: the shipped dataflow fits are
   // not an input to their own refit.
-  const hwprofiles::HardwareCatalog hw(common::data_path("hwprofiles/data"), common::data_path("hwprofiles/data/calibrations.json"));
+  const hwprofiles::HardwareCatalog hw(common::data_path("hwprofiles/data"),
+                                       common::data_path("hwprofiles/data/calibrations.json"));
   const auto fits = perf::fit_dataflow(set, hw, model::ModelCatalog::shipped());
   std::vector<hwprofiles::CalibrationEntry> entries;
   common::Json out = common::Json::array();
@@ -330,7 +341,8 @@ int cmd_calibrate_dataflow(const ArgList& argv) {
   for (const auto& f : fits) {
     const auto& p = *f.point;
     if (!f.skipped.empty()) {
-      t.add({p.hardware, p.runtime, p.model, fmt::format("{:.0f} tok/s", p.tok_s), "-", "-", "not fitted: " + f.skipped});
+      t.add(
+          {p.hardware, p.runtime, p.model, fmt::format("{:.0f} tok/s", p.tok_s), "-", "-", "not fitted: " + f.skipped});
       out.push_back({{"hardware", p.hardware}, {"skipped", f.skipped}});
       continue;
     }
@@ -339,11 +351,16 @@ int cmd_calibrate_dataflow(const ArgList& argv) {
     t.add({p.hardware, p.runtime, p.model, fmt::format("{:.0f} tok/s", p.tok_s),
            fmt::format("{:.0f} tok/s", 1.0 / f.modelled_tpot_s), fmt::format("{:.2f} us", lat * 1e6),
            f.clamped ? "model already slower than published: latency 0" : ""});
-    out.push_back({{"hardware", p.hardware}, {"runtime", p.runtime}, {"layer_latency_us", lat * 1e6},
-                   {"modelled_tpot_s", f.modelled_tpot_s}, {"published_tpot_s", f.published_tpot_s}, {"clamped", f.clamped}});
+    out.push_back({{"hardware", p.hardware},
+                   {"runtime", p.runtime},
+                   {"layer_latency_us", lat * 1e6},
+                   {"modelled_tpot_s", f.modelled_tpot_s},
+                   {"published_tpot_s", f.published_tpot_s},
+                   {"clamped", f.clamped}});
   }
   if (auto w = a.value("write")) {
-    common::write_text_file_atomic(*w, hwprofiles::calibrations_to_json(entries, "infersim calibrate-dataflow --write <file>").dump(2) + "\n");
+    common::write_text_file_atomic(
+        *w, hwprofiles::calibrations_to_json(entries, "infersim calibrate-dataflow --write <file>").dump(2) + "\n");
     fmt::print(stderr, "wrote {} dataflow calibrations to {}\n", entries.size(), *w);
   }
   if (a.flag("json")) {

@@ -82,9 +82,13 @@ std::size_t write_store(const hostcal::Result& r, const std::string& path, std::
   std::vector<store::ResultRow> rows;
   for (const auto& p : r.points) {
     if (p.measured_s <= 0) continue;
-    const common::Json sc = {{"model", r.options.card.name}, {"dtype", common::dtype_name(p.dtype)},
-                             {"phase", p.prefill ? "prefill" : "decode"}, {"layers", p.layers},
-                             {"batch", p.batch}, {"length", p.length}, {"seed", r.options.seed}};
+    const common::Json sc = {{"model", r.options.card.name},
+                             {"dtype", common::dtype_name(p.dtype)},
+                             {"phase", p.prefill ? "prefill" : "decode"},
+                             {"layers", p.layers},
+                             {"batch", p.batch},
+                             {"length", p.length},
+                             {"seed", r.options.seed}};
     auto row = base("calibrate", sc);
     row.labels["dtype"] = common::dtype_name(p.dtype);
     row.labels["phase"] = p.prefill ? "prefill" : "decode";
@@ -104,7 +108,9 @@ std::size_t write_store(const hostcal::Result& r, const std::string& path, std::
     row.metrics["gb_per_s"] = p.bytes / p.measured_s / 1e9;
     row.metrics["samples"] = double(p.samples.size());
     for (std::size_t i = 0; i < model::OP_CLASS_COUNT; ++i)
-      if (p.op_seconds[i] > 0) row.metrics[store::to_column_name(std::string("op_") + model::op_class_name(model::OpClass(i)) + "_s")] = p.op_seconds[i];
+      if (p.op_seconds[i] > 0)
+        row.metrics[store::to_column_name(std::string("op_") + model::op_class_name(model::OpClass(i)) + "_s")] =
+            p.op_seconds[i];
     rows.push_back(std::move(row));
   }
   for (const auto& [k, e] : r.errors) {
@@ -163,11 +169,13 @@ int cmd_calibrate(const ArgList& argv) {
     for (const char* f : {"quick", "no-hydration", "keep-weights"})
       if (a.flag(f)) throw ConfigError("", std::string("--") + f, "does not apply to --refit (nothing is measured)");
     for (const char* v : {"layers", "dtypes", "threads", "repeats", "seed", "isa"})
-      if (a.value(v)) throw ConfigError("", std::string("--") + v, "does not apply to --refit (the report's settings are used)");
+      if (a.value(v))
+        throw ConfigError("", std::string("--") + v, "does not apply to --refit (the report's settings are used)");
     std::string report = *src;
     if (std::filesystem::is_directory(report)) report = (std::filesystem::path(report) / "report.json").string();
     if (!std::filesystem::is_regular_file(report))
-      throw ConfigError(report, "--refit", "no such report (give the --out DIR of an earlier `infersim calibrate` or its report.json)");
+      throw ConfigError(report, "--refit",
+                        "no such report (give the --out DIR of an earlier `infersim calibrate` or its report.json)");
     // The report names its model; a card given as a file (not in the catalog) is passed again with --model.
     const auto card = model::ModelCatalog::shipped().resolve(a.value_or("model", hostcal::report_model_name(report)));
     refit = hostcal::refit_host_calibration(report, card);
@@ -184,7 +192,8 @@ int cmd_calibrate(const ArgList& argv) {
     if (!isa) throw ConfigError("", "--isa", fmt::format("'{}' is not a kernel tier (generic, avx2, avx512)", *v));
     refengine::set_isa_override(*isa);
   }
-  const auto card = refit ? refit->options.card : model::ModelCatalog::shipped().resolve(a.value_or("model", "llama-3.2-1b"));
+  const auto card = refit ? refit->options.card
+                          : model::ModelCatalog::shipped().resolve(a.value_or("model", "llama-3.2-1b"));
   auto o = a.flag("quick") ? hostcal::Options::quick(card) : hostcal::Options::full(card);
   o.out_dir = a.value_or("out", "results/host");
   if (auto l = a.optional_integer("layers", 1, card.num_layers)) o.layers = *l;
@@ -193,7 +202,8 @@ int cmd_calibrate(const ArgList& argv) {
     for (const auto& s : common::split(*d, ',')) {
       auto dt = common::parse_dtype(common::trim(s));
       if (!dt || !refengine::weight_dtype_supported(*dt))
-        throw ConfigError("", "--dtypes", fmt::format("'{}' is not a reference-engine weight dtype (fp32, bf16, int8)", s));
+        throw ConfigError("", "--dtypes",
+                          fmt::format("'{}' is not a reference-engine weight dtype (fp32, bf16, int8)", s));
       o.dtypes.push_back(*dt);
     }
   }
@@ -208,10 +218,11 @@ int cmd_calibrate(const ArgList& argv) {
     };
   if (refit) o.out_dir = out_dir;
   if (refit)
-    fmt::print("infersim calibrate --refit: {} points measured {} ({} preset, {} x {} layers) -> {}\n", refit->points.size(),
-               refit->date, refit->options.label, card.name, refit->options.layers, o.out_dir);
+    fmt::print("infersim calibrate --refit: {} points measured {} ({} preset, {} x {} layers) -> {}\n",
+               refit->points.size(), refit->date, refit->options.label, card.name, refit->options.layers, o.out_dir);
   else
-    fmt::print("infersim calibrate ({}): {} x {} layers on this machine -> {}\n", o.label, card.name, o.layers, o.out_dir);
+    fmt::print("infersim calibrate ({}): {} x {} layers on this machine -> {}\n", o.label, card.name, o.layers,
+               o.out_dir);
   std::fflush(stdout);
   const std::string db_path = a.value_or("db", (std::filesystem::path(o.out_dir) / "calibration.sqlite").string());
   const auto r = refit ? std::move(*refit) : hostcal::run_host_calibration(o);
@@ -226,7 +237,8 @@ int cmd_calibrate(const ArgList& argv) {
       std::error_code ec;
       std::filesystem::remove(r.weights_file, ec);
       weights_note = ec ? fmt::format("could not delete the weights file {}: {}\n", r.weights_file, ec.message())
-                        : fmt::format("deleted the generated weights file {} (regenerable from --seed {}; --keep-weights keeps it)\n",
+                        : fmt::format("deleted the generated weights file {} (regenerable from --seed {}; "
+                                      "--keep-weights keeps it)\n",
                                       std::filesystem::path(r.weights_file).filename().string(), o.seed);
     }
   }
@@ -234,21 +246,24 @@ int cmd_calibrate(const ArgList& argv) {
   const auto& p = r.fit.params;
   fmt::print("\nmeasured: fp32 peak {}, bf16 peak {}, DRAM read {:.1f} GB/s ({} threads, kernels {})\n",
              common::format_si(r.profile.peak(common::DType::fp32), "FLOP/s"),
-             common::format_si(r.profile.peak(common::DType::bf16), "FLOP/s"), r.profile.main_memory_bw_bytes_per_s / 1e9,
-             r.threads, r.isa);
-  fmt::print("fitted:   compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack {:.2f} FLOP/weight, roofline norm {:.1f}, "
+             common::format_si(r.profile.peak(common::DType::bf16), "FLOP/s"),
+             r.profile.main_memory_bw_bytes_per_s / 1e9, r.threads, r.isa);
+  fmt::print("fitted:   compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack {:.2f} FLOP/weight, roofline norm "
+             "{:.1f}, "
              "step {:.1f} us, layer {:.1f} us, sequence {:.1f} us\n",
-             p.compute_fraction, p.memory_fraction, p.dequant_flops_per_weight, p.roofline_norm, p.step_overhead_s * 1e6,
-             p.layer_overhead_s * 1e6, p.seq_overhead_s * 1e6);
+             p.compute_fraction, p.memory_fraction, p.dequant_flops_per_weight, p.roofline_norm,
+             p.step_overhead_s * 1e6, p.layer_overhead_s * 1e6, p.seq_overhead_s * 1e6);
   Table t({"metric", "fit median", "fit P90", "held-out median", "held-out P90", "held-out n"});
-  for (const auto& [k, e] : r.errors) t.add({k, med(e.fit), p90(e.fit), med(e.held_out), p90(e.held_out), std::to_string(e.held_out.n)});
-  fmt::print("prediction error |predicted/measured - 1| (targets: held-out decode <= 5%, prefill <= 10%):\n{}", t.render());
+  for (const auto& [k, e] : r.errors)
+    t.add({k, med(e.fit), p90(e.fit), med(e.held_out), p90(e.held_out), std::to_string(e.held_out.n)});
+  fmt::print("prediction error |predicted/measured - 1| (targets: held-out decode <= 5%, prefill <= 10%):\n{}",
+             t.render());
   if (r.refit_of.empty())
     fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json in {:.1f} s\n", o.out_dir, r.wall_s);
   else
     fmt::print("wrote {}/host.json, calibrations.json, report.md, report.json (refit of {})\n", o.out_dir, r.refit_of);
-  fmt::print("stored {} rows in {} (run {}; infersim results export --db {} --csv --run {})\n{}", stored, db_path, run_name, db_path,
-             run_name, weights_note);
+  fmt::print("stored {} rows in {} (run {}; infersim results export --db {} --csv --run {})\n{}", stored, db_path,
+             run_name, db_path, run_name, weights_note);
   return 0;
 }
 

@@ -41,13 +41,17 @@ Json hardware_summary(const hwprofiles::HardwareProfile& h) {
           {"memory_gb", h.memory_bytes() / 1e9},
           {"memory_bw_gb_s", h.memory_bw() / 1e9},
           {"tdp_w", h.tdp_w},
-          {"prices", [&] {
+          {"prices",
+           [&] {
              Json p = Json::object();
              for (auto t : hwprofiles::cloud_tiers())
                if (const auto& q = h.prices.cloud(t); q.known())
-                 p[hwprofiles::cloud_tier_name(t)] = {{"usd_per_chip_hour", q.usd}, {"provider", q.provider}, {"as_of", q.as_of}};
+                 p[hwprofiles::cloud_tier_name(t)] = {{"usd_per_chip_hour", q.usd},
+                                                      {"provider", q.provider},
+                                                      {"as_of", q.as_of}};
              if (!h.prices.no_cloud_price.empty()) p["no_cloud_price"] = h.prices.no_cloud_price;
-             if (h.prices.purchase.known()) p["purchase_usd"] = {{"value", h.prices.purchase.usd}, {"as_of", h.prices.purchase.as_of}};
+             if (h.prices.purchase.known())
+               p["purchase_usd"] = {{"value", h.prices.purchase.usd}, {"as_of", h.prices.purchase.as_of}};
              if (h.prices.server_share.known()) p["server_share_usd"] = h.prices.server_share.usd;
              return p;
            }()},
@@ -97,8 +101,7 @@ int hardware_list(bool json) {
            fmt::format("{:.0f}", h.tdp_w),
            h.prices.on_demand.known() ? fmt::format("{:.2f} ({})", h.prices.on_demand.usd, h.prices.on_demand.as_of)
                                       : (h.prices.rented() ? "other tiers" : "no public price"),
-           h.prices.purchase.known() ? fmt::format("{:.0f}", h.prices.purchase.usd) : "-",
-           common::join(rts, ", ")});
+           h.prices.purchase.known() ? fmt::format("{:.0f}", h.prices.purchase.usd) : "-", common::join(rts, ", ")});
   }
   fmt::print("{}(* = borrowed: family or cross-family default, not measured on this hardware)\n", t.render());
   return 0;
@@ -139,7 +142,8 @@ int cmd_models(const ArgList& argv) {
                  "router {:.4f}B, LM head {:.3f}B\n",
                  pb.embedding / 1e9, pb.attention / 1e9, pb.dense_mlp / 1e9, pb.routed_experts / 1e9,
                  pb.shared_experts / 1e9, pb.router / 1e9, pb.lm_head / 1e9);
-      fmt::print("  weights: bf16 {}, fp8 {}, int4 {}\n", common::format_bytes(model::weight_bytes(m, common::DType::bf16)),
+      fmt::print("  weights: bf16 {}, fp8 {}, int4 {}\n",
+                 common::format_bytes(model::weight_bytes(m, common::DType::bf16)),
                  common::format_bytes(model::weight_bytes(m, common::DType::fp8)),
                  common::format_bytes(model::weight_bytes(m, common::DType::int4)));
       fmt::print("  KV cache per token: {} (bf16), {} (fp8)\n",
@@ -155,7 +159,8 @@ int cmd_models(const ArgList& argv) {
     const std::string text = model::model_to_json(m).dump(2) + "\n";
     if (auto out = a.value("out")) {
       common::write_text_file_atomic(*out, text);
-      fmt::print(stderr, "wrote model card '{}' ({:.2f}B parameters) to {}\n", m.name, model::param_count(m) / 1e9, *out);
+      fmt::print(stderr, "wrote model card '{}' ({:.2f}B parameters) to {}\n", m.name, model::param_count(m) / 1e9,
+                 *out);
     } else {
       fmt::print("{}", text);
     }

@@ -24,10 +24,10 @@ using common::format_seconds;
 
 namespace {
 
-const std::set<std::string> VALUED = {"model", "hardware", "chips", "tp", "pp", "ep", "precision", "kv-precision",
-                                      "batch", "input", "output", "runtime", "draft", "spec-k", "spec-accept",
-                                      "sparsity", "max-num-tokens", "max-batch", "chunked-prefill", "policy",
-                                      "rounds"};
+const std::set<std::string> VALUED = {
+    "model",          "hardware",  "chips",           "tp",      "pp",    "ep",     "precision",   "kv-precision",
+    "batch",          "input",     "output",          "runtime", "draft", "spec-k", "spec-accept", "sparsity",
+    "max-num-tokens", "max-batch", "chunked-prefill", "policy",  "rounds"};
 
 // The deployment the options describe (app::resolve_deployment does the rest).
 app::DeploymentRequest deployment_request(const Args& a, const std::string& hardware) {
@@ -50,9 +50,8 @@ void print_text(const app::EstimateOutcome& o) {
   const perf::Estimate& e = o.estimate;
   const std::string& layout_note = o.resolved.layout_note;
   const perf::RuntimeResolution& rt = o.resolved.runtime;
-  fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model,
-             e.chips, e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(o.activation),
-             e.kv_precision, e.runtime);
+  fmt::print("{} on {} x {} (tp={}, pp={}, ep={}), {} weights / {} activations / {} KV, runtime {}\n", e.model, e.chips,
+             e.hardware, e.tp, e.pp, e.ep, e.precision, common::dtype_name(o.activation), e.kv_precision, e.runtime);
   fmt::print("  runtime:     {}{}{} ({} backend, {}); calibration {}\n", rt.runtime,
              rt.version.empty() ? "" : "@" + rt.version,
              rt.defaulted ? fmt::format(" (default for {})", e.hardware) : "", rt.backend.empty() ? "-" : rt.backend,
@@ -70,7 +69,8 @@ void print_text(const app::EstimateOutcome& o) {
   fmt::print("  throughput  {:>10.1f} output tok/s for the replica, {:.1f} tok/s per user\n", e.throughput_tok_s,
              e.per_user_tok_s);
   const auto& m = e.memory;
-  fmt::print("memory per chip: weights {} + KV {} + activations {} = {} of {} usable ({} capacity, {} reserved) -> {}\n",
+  fmt::print("memory per chip: weights {} + KV {} + activations {} = {} of {} usable ({} capacity, {} reserved) -> "
+             "{}\n",
              format_bytes(m.weights_bytes), format_bytes(m.kv_bytes), format_bytes(m.activation_bytes),
              format_bytes(m.used_bytes()), format_bytes(m.usable_bytes()), format_bytes(m.capacity_bytes),
              format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
@@ -79,7 +79,8 @@ void print_text(const app::EstimateOutcome& o) {
              e.max_concurrency, e.workload.input + e.workload.output);
   fmt::print("power {:.0f} W ({:.3f} J per output token); ", e.power_w, e.joules_per_token);
   if (e.usd_per_hour > 0)
-    fmt::print("${:.2f}/hour ({}) -> ${:.5f} per 1K output tokens\n", e.usd_per_hour, e.price_basis, e.usd_per_1k_tokens);
+    fmt::print("${:.2f}/hour ({}) -> ${:.5f} per 1K output tokens\n", e.usd_per_hour, e.price_basis,
+               e.usd_per_1k_tokens);
   else
     fmt::print("no price known for {}\n", e.hardware);
   Table t({"op", "prefill", "bound", "decode", "bound"});
@@ -172,8 +173,9 @@ int cmd_compare(const ArgList& argv) {
     fmt::print("* calibration not measured on this hardware with this runtime: borrowed from the family, transferred "
                "from another chip, or a cross-family default; `infersim estimate ... ` prints its source\n");
   if (any_unpriced)
-    fmt::print("n/a: no public cloud on-demand price (this table never mixes price bases); `infersim workloads compare` "
-               "and `infersim plan` cost other tiers and owned all-in\n");
+    fmt::print(
+        "n/a: no public cloud on-demand price (this table never mixes price bases); `infersim workloads compare` "
+        "and `infersim plan` cost other tiers and owned all-in\n");
   for (const auto& p : problems) fmt::print("note: {}\n", p);
   return 0;
 }

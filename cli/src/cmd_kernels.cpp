@@ -31,7 +31,8 @@ std::vector<std::pair<std::string, std::string>> table_folders() {
 int kernels_list(const ArgList& argv) {
   Args a(argv, {}, {"json"});
   common::Json out = common::Json::array();
-  Table t({"folder", "measured on", "device", "GEMM curves", "context grids", "decode grids", "all-reduce GPUs", "points"});
+  Table t(
+      {"folder", "measured on", "device", "GEMM curves", "context grids", "decode grids", "all-reduce GPUs", "points"});
   for (const auto& [folder, hw] : table_folders()) {
     const auto s = hwprofiles::KernelTableCatalog::shipped().get(folder);
     std::vector<std::string> gpus;
@@ -40,9 +41,11 @@ int kernels_list(const ArgList& argv) {
            std::to_string(s->generation.size()), fmt::format("{}", fmt::join(gpus, ",")), std::to_string(s->rows)});
     out.push_back({{"folder", folder}, {"hardware", hw}, {"device", s->device}, {"points", s->rows}});
   }
-  if (a.flag("json")) fmt::print("{}\n", out.dump(2));
+  if (a.flag("json"))
+    fmt::print("{}\n", out.dump(2));
   else
-    fmt::print("{}kernel tables: NVIDIA aiconfigurator perf database (Apache-2.0), data/aiconfigurator/README.md\n", t.render());
+    fmt::print("{}kernel tables: NVIDIA aiconfigurator perf database (Apache-2.0), data/aiconfigurator/README.md\n",
+               t.render());
   return 0;
 }
 
@@ -54,10 +57,10 @@ int kernels_fit(const ArgList& argv) {
   perf::EfficiencyModel m = r.model;
   std::size_t n = 0;
   for (const auto& [op, v] : pts.by_op) n += v.size();
-  m.source = fmt::format(
-      "[FIT] infersim kernels fit --stride {}: {} measured kernel points of the bundled aiconfigurator tables "
-      "(H100, B200, GB200, A100, L40S; TensorRT-LLM, vLLM, SGLang), squared log error",
-      stride, n);
+  m.source = fmt::format("[FIT] infersim kernels fit --stride {}: {} measured kernel points of the bundled "
+                         "aiconfigurator tables "
+                         "(H100, B200, GB200, A100, L40S; TensorRT-LLM, vLLM, SGLang), squared log error",
+                         stride, n);
   common::Json rep;
   for (const auto& [op, sys] : r.errors)
     for (const auto& [s, e] : sys)
@@ -81,10 +84,12 @@ int kernels_fit(const ArgList& argv) {
   row("context attention", m.context_attention);
   row("generation attention", m.generation_attention);
   row("all-reduce", m.allreduce);
-  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half)\n{}", t.render());
+  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half)\n{}",
+             t.render());
   Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
   for (const auto& [op, sys] : r.errors)
-    for (const auto& [s, v] : sys) e.add({op, s, fmt::format("{:.1f}%", 100 * v.first), fmt::format("{:.1f}%", 100 * v.second)});
+    for (const auto& [s, v] : sys)
+      e.add({op, s, fmt::format("{:.1f}%", 100 * v.first), fmt::format("{:.1f}%", 100 * v.second)});
   fmt::print("{}", e.render());
   return 0;
 }

@@ -27,7 +27,8 @@ int cmd_plan(const ArgList& argv) {
     fmt::print("{}\n", planner::plan_result_to_json(res).dump(2));
     return 0;
   }
-  fmt::print("plan: {} {} ({} in / {} out tokens) at {:g} requests/s; SLO TTFT P99 <= {}, TPOT P99 <= {}; pricing {} {}\n",
+  fmt::print("plan: {} {} ({} in / {} out tokens) at {:g} requests/s; SLO TTFT P99 <= {}, TPOT P99 <= {}; pricing {} "
+             "{}\n",
              req.model, req.workload_name, req.input_tokens, req.output_tokens, req.requests_per_s,
              format_seconds(req.slo.ttft_p99_s), format_seconds(req.slo.tpot_p99_s),
              planner::pricing_mode_name(req.pricing.mode),
@@ -35,13 +36,12 @@ int cmd_plan(const ArgList& argv) {
   fmt::print("evaluated {} hardware x runtime x precision combinations; {} feasible shown, {} rejected\n\n",
              res.evaluated, res.ranked.size(), res.rejected.size());
   if (!res.ranked.empty()) {
-    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok", "price basis",
-             "check"});
+    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok",
+             "price basis", "check"});
     int i = 0;
     for (const auto& c : res.ranked) {
-      const std::string chips =
-          c.kind == "mix" ? fmt::format("{:g} repl", c.replicas)
-                          : fmt::format("{:g}x{}", c.replicas, c.chips_per_replica);
+      const std::string chips = c.is_mix() ? fmt::format("{:g} repl", c.replicas)
+                                           : fmt::format("{:g}x{}", c.replicas, c.chips_per_replica);
       t.add({std::to_string(++i), c.id, chips, fmt::format("{:.5f}", c.cost.usd_per_1k_output),
              fmt::format("{:.0f}", c.cost.monthly_usd), fmt::format("{:.0f}", c.cost.tco_total_usd),
              format_seconds(c.ttft_p99_s), format_seconds(c.tpot_p99_s), fmt::format("{:.1f}", c.power.facility_kw),
@@ -55,7 +55,8 @@ int cmd_plan(const ArgList& argv) {
     const auto& best = res.ranked.front();
     fmt::print("\nbest: {}\n", best.id);
     for (const auto& p : best.parts) fmt::print("  part: {}\n", p);
-    fmt::print("  {} | ${:.2f}/hour, ${:.0f}/month, 3-year TCO ${:.0f} (capex ${:.0f}, opex ${:.0f}, porting ${:.0f})\n",
+    fmt::print("  {} | ${:.2f}/hour, ${:.0f}/month, 3-year TCO ${:.0f} (capex ${:.0f}, opex ${:.0f}, porting "
+               "${:.0f})\n",
                best.cost.basis, best.cost.usd_per_hour, best.cost.monthly_usd, best.cost.tco_total_usd,
                best.cost.tco_capex_usd, best.cost.tco_opex_usd, best.cost.porting_one_time_usd);
     fmt::print("  ${:.5f} per 1K output tokens, ${:.5f} per 1K tokens blended, ${:.5f} per request\n",
@@ -69,7 +70,8 @@ int cmd_plan(const ArgList& argv) {
       const auto& bp = res.ranked.front();
       fmt::print("buy tokens instead ($/1K output, cheapest API vs the best plan): {}\n",
                  tokens_vs_plan(res.buy_tokens.front(), bp.cost.usd_per_1k_output,
-                                bp.cost.owned_only || req.pricing.mode == planner::PricingMode::owned ? "owned" : "rented"));
+                                bp.cost.owned_only || req.pricing.mode == planner::PricingMode::owned ? "owned"
+                                                                                                      : "rented"));
     }
   } else {
     fmt::print("\nbuy tokens: no hosted API price for {} in planner/data/api-token-prices.json\n", req.model);
@@ -88,7 +90,9 @@ int cmd_plan(const ArgList& argv) {
       fmt::print("  ... {} more reasons (--all-rejections or --json shows all)\n", by_reason.size() - 25);
       break;
     }
-    fmt::print("  {}{}: {}\n", common::join(std::vector<std::string>(ids.begin(), ids.begin() + std::min<std::size_t>(3, ids.size())), ", "),
+    fmt::print("  {}{}: {}\n",
+               common::join(std::vector<std::string>(ids.begin(), ids.begin() + std::min<std::size_t>(3, ids.size())),
+                            ", "),
                ids.size() > 3 ? fmt::format(" (+{} more)", ids.size() - 3) : "", reason);
   }
   for (const auto& n : res.notes) fmt::print("note: {}\n", n);

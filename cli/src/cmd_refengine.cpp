@@ -16,8 +16,8 @@
 #include "infersim/common/text.h"
 #include "infersim/hostcal/host_calibration.h"
 #include "infersim/micro/probes.h"
-#include "infersim/perf/step_estimator.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/perf/step_estimator.h"
 #include "infersim/refengine/engine.h"
 #include "infersim/refengine/hydration_probe.h"
 #include "table.h"
@@ -51,8 +51,9 @@ DType parse_weight_dtype(const Args& a, DType fallback) {
   if (!v) return fallback;
   const auto d = common::parse_dtype(*v);
   if (!d || !refengine::weight_dtype_supported(*d))
-    throw ConfigError("", "--dtype", fmt::format("'{}' is not a reference-engine weight dtype (fp32, bf16, int8){}", *v,
-                                                 common::suggest_suffix(*v, {"fp32", "bf16", "int8"})));
+    throw ConfigError("", "--dtype",
+                      fmt::format("'{}' is not a reference-engine weight dtype (fp32, bf16, int8){}", *v,
+                                  common::suggest_suffix(*v, {"fp32", "bf16", "int8"})));
   return *d;
 }
 
@@ -75,10 +76,11 @@ int make_weights(const ArgList& argv) {
   const DType dt = parse_weight_dtype(a, DType::bf16);
   const auto seed = std::uint64_t(a.number("seed", 1, 0, 9e15));
   refengine::ThreadPool pool(a.integer("threads", 0, 0, 4096));
-  fmt::print("writing {} layers of {} as {} (seed {}) to {}\n", spec.num_layers, spec.name, common::dtype_name(dt), seed, *out);
+  fmt::print("writing {} layers of {} as {} (seed {}) to {}\n", spec.num_layers, spec.name, common::dtype_name(dt),
+             seed, *out);
   const auto r = refengine::make_random_weights_file(spec, dt, seed, *out, &pool);
-  fmt::print("wrote {} tensors, {} in {:.2f} s ({:.2f} GB/s)\n", r.tensors, common::format_bytes(double(r.bytes)), r.seconds,
-             double(r.bytes) / r.seconds / 1e9);
+  fmt::print("wrote {} tensors, {} in {:.2f} s ({:.2f} GB/s)\n", r.tensors, common::format_bytes(double(r.bytes)),
+             r.seconds, double(r.bytes) / r.seconds / 1e9);
   return 0;
 }
 
@@ -88,8 +90,10 @@ void print_perf(const refengine::Engine& e, const refengine::StepResult& s, cons
   for (std::size_t i = 0; i < model::OP_CLASS_COUNT; ++i) {
     const double sec = s.op_seconds[i];
     if (sec <= 0 && ops[i].flops <= 0) continue;
-    t.add({model::op_class_name(model::OpClass(i)), common::format_seconds(sec), fmt::format("{:.1f}%", 100 * sec / s.seconds),
-           sec > 0 ? fmt::format("{:.1f}", ops[i].flops / sec / 1e9) : "-", sec > 0 ? fmt::format("{:.1f}", ops[i].bytes() / sec / 1e9) : "-"});
+    t.add({model::op_class_name(model::OpClass(i)), common::format_seconds(sec),
+           fmt::format("{:.1f}%", 100 * sec / s.seconds),
+           sec > 0 ? fmt::format("{:.1f}", ops[i].flops / sec / 1e9) : "-",
+           sec > 0 ? fmt::format("{:.1f}", ops[i].bytes() / sec / 1e9) : "-"});
   }
   double fl = 0, by = 0;
   for (const auto& o : ops) {
@@ -120,8 +124,10 @@ int run(const ArgList& argv) {
   std::optional<refengine::ModelWeights> w;
   if (auto f = a.value("weights")) {
     const auto hy = refengine::measure_hydration(*f, true);
-    fmt::print("hydration {}: {} warm {:.2f} GB/s; cold {}\n", *f, common::format_bytes(hy.bytes), hy.warm_bytes_per_s / 1e9,
-               hy.cold_measured ? fmt::format("{:.2f} GB/s", hy.cold_bytes_per_s / 1e9) : "not measured (" + hy.cold_note + ")");
+    fmt::print("hydration {}: {} warm {:.2f} GB/s; cold {}\n", *f, common::format_bytes(hy.bytes),
+               hy.warm_bytes_per_s / 1e9,
+               hy.cold_measured ? fmt::format("{:.2f} GB/s", hy.cold_bytes_per_s / 1e9)
+                                : "not measured (" + hy.cold_note + ")");
     refengine::SafetensorsFile file(*f);
     refengine::LoadReport rep;
     w = refengine::load_weights(file, card, dt, layers, load_pool, &rep);
@@ -135,9 +141,9 @@ int run(const ArgList& argv) {
   }
   refengine::Engine e(std::move(*w), eo);
   const auto& m = e.spec();
-  fmt::print("{} ({} layers), {} weights {}, KV {}, {} threads, kernels {} [{}]\n", m.name, m.num_layers, common::dtype_name(dt),
-             common::format_bytes(e.weights().bytes()), common::dtype_name(e.kv_dtype()), e.pool().size(),
-             refengine::isa_name(refengine::active_isa()), refengine::cpu_features().flags_summary());
+  fmt::print("{} ({} layers), {} weights {}, KV {}, {} threads, kernels {} [{}]\n", m.name, m.num_layers,
+             common::dtype_name(dt), common::format_bytes(e.weights().bytes()), common::dtype_name(e.kv_dtype()),
+             e.pool().size(), refengine::isa_name(refengine::active_isa()), refengine::cpu_features().flags_summary());
   std::mt19937 rng(static_cast<std::uint32_t>(seed));
   std::vector<refengine::StepInput> in;
   for (int b = 0; b < batch; ++b) {
@@ -192,8 +198,8 @@ int run(const ArgList& argv) {
   if (gen > 0) {
     const double step = dsum / gen;
     const double wb = e.weights().bytes();
-    fmt::print("decode {} steps x batch {}: {} per step ({:.1f} tok/s); weight bytes / step time = {:.2f} GB/s\n", gen, batch,
-               common::format_seconds(step), batch / step, wb / step / 1e9);
+    fmt::print("decode {} steps x batch {}: {} per step ({:.1f} tok/s); weight bytes / step time = {:.2f} GB/s\n", gen,
+               batch, common::format_seconds(step), batch / step, wb / step / 1e9);
     std::vector<std::string> toks;
     for (auto t : generated) toks.push_back(std::to_string(t));
     fmt::print("sequence 0 generated: {}\n", common::join(toks, " "));
@@ -201,14 +207,16 @@ int run(const ArgList& argv) {
   }
   if (est) {
     const double pp = est_prefill->time(pre.shape);
-    fmt::print("predicted ({}): prefill {} ({:+.1f}% vs measured)", est->calibration_source(), common::format_seconds(pp),
-               100 * (pp / pre.seconds - 1));
+    fmt::print("predicted ({}): prefill {} ({:+.1f}% vs measured)", est->calibration_source(),
+               common::format_seconds(pp), 100 * (pp / pre.seconds - 1));
     if (gen > 0)
-      fmt::print(", decode step {} ({:+.1f}% vs measured)", common::format_seconds(dpred / gen), 100 * (dpred / dsum - 1));
+      fmt::print(", decode step {} ({:+.1f}% vs measured)", common::format_seconds(dpred / gen),
+                 100 * (dpred / dsum - 1));
     fmt::print("\n");
   }
   if (a.flag("check"))
-    fmt::print("check: max |engine - naive reference| / max |reference| over the logits of every step = {:.2e}\n", worst);
+    fmt::print("check: max |engine - naive reference| / max |reference| over the logits of every step = {:.2e}\n",
+               worst);
   return 0;
 }
 
@@ -237,8 +245,10 @@ int hydrate(const ArgList& argv) {
   const auto r = refengine::measure_hydration(a.positional()[0], !a.flag("no-cold"));
   fmt::print("{}: {}\n  warm page cache: {:.3f} s, {:.2f} GB/s\n", r.path, common::format_bytes(r.bytes), r.warm_s,
              r.warm_bytes_per_s / 1e9);
-  if (r.cold_measured) fmt::print("  cold page cache: {:.3f} s, {:.2f} GB/s ({})\n", r.cold_s, r.cold_bytes_per_s / 1e9, r.cold_note);
-  else fmt::print("  cold page cache: not measured: {}\n", r.cold_note);
+  if (r.cold_measured)
+    fmt::print("  cold page cache: {:.3f} s, {:.2f} GB/s ({})\n", r.cold_s, r.cold_bytes_per_s / 1e9, r.cold_note);
+  else
+    fmt::print("  cold page cache: not measured: {}\n", r.cold_note);
   return 0;
 }
 
@@ -254,8 +264,9 @@ int cmd_refengine(const ArgList& args) {
   if (args[0] == "run") return run(rest);
   if (args[0] == "probe") return probe(rest);
   if (args[0] == "hydrate") return hydrate(rest);
-  throw ConfigError("", "refengine", fmt::format("unknown subcommand '{}'{}; one of make-weights, run, probe, hydrate", args[0],
-                                                 common::suggest_suffix(args[0], {"make-weights", "run", "probe", "hydrate"})));
+  throw ConfigError("", "refengine",
+                    fmt::format("unknown subcommand '{}'{}; one of make-weights, run, probe, hydrate", args[0],
+                                common::suggest_suffix(args[0], {"make-weights", "run", "probe", "hydrate"})));
 }
 
 }  // namespace infersim::cli

@@ -97,10 +97,10 @@ int results_export(const ArgList& args) {
   if (!o.run_name.empty()) {
     const auto runs = s.runs();
     if (std::find(runs.begin(), runs.end(), o.run_name) == runs.end())
-      throw ConfigError(
-          s.path(), "--run",
-          fmt::format("no run named '{}'{} (runs: {})", o.run_name, common::suggest_suffix(o.run_name, runs),
-                      runs.empty() ? "none" : common::join(runs, ", ")));
+      throw ConfigError(s.path(), "--run",
+                        fmt::format("no run named '{}'{} (runs: {})", o.run_name,
+                                    common::suggest_suffix(o.run_name, runs),
+                                    runs.empty() ? "none" : common::join(runs, ", ")));
   }
   auto write = [&](std::ostream& out) {
     if (a.flag("csv"))

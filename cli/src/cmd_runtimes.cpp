@@ -34,9 +34,12 @@ Json runtime_json(const hwprofiles::RuntimeProfile& r) {
   j["source"] = r.source;
   j["porting_effort_weeks"] = {{"value", r.porting_effort_weeks}, {"source", r.porting_effort_source}};
   const auto& f = r.features;
-  j["features"] = {{"continuous_batching", f.continuous_batching}, {"paged_kv", f.paged_kv},
-                   {"chunked_prefill", f.chunked_prefill},         {"prefix_caching", f.prefix_caching},
-                   {"speculative_decoding", f.speculative_decoding}, {"pd_disaggregation", f.pd_disaggregation},
+  j["features"] = {{"continuous_batching", f.continuous_batching},
+                   {"paged_kv", f.paged_kv},
+                   {"chunked_prefill", f.chunked_prefill},
+                   {"prefix_caching", f.prefix_caching},
+                   {"speculative_decoding", f.speculative_decoding},
+                   {"pd_disaggregation", f.pd_disaggregation},
                    {"source", f.source}};
   j["architectures"] = r.architectures;
   j["architectures_source"] = r.architectures_source;
@@ -78,7 +81,8 @@ int cmd_runtimes(const ArgList& argv) {
     for (const auto& n : rts.names()) {
       const auto& r = rts.get(n);
       std::vector<std::string> bs;
-      for (const auto& b : r.backends) bs.push_back(b.name + (b.is_default ? "*" : "") + "(" + common::join(b.hardware_families, "/") + ")");
+      for (const auto& b : r.backends)
+        bs.push_back(b.name + (b.is_default ? "*" : "") + "(" + common::join(b.hardware_families, "/") + ")");
       std::vector<std::string> fs;
       const auto& f = r.features;
       if (f.continuous_batching) fs.push_back("CB");
@@ -87,7 +91,8 @@ int cmd_runtimes(const ArgList& argv) {
       if (f.prefix_caching) fs.push_back("prefix");
       if (f.speculative_decoding) fs.push_back("spec");
       if (f.pd_disaggregation) fs.push_back("PD");
-      t.add({r.name, r.license, common::join(bs, " "), common::join(fs, ","), fmt::format("{:.0f}", r.porting_effort_weeks)});
+      t.add({r.name, r.license, common::join(bs, " "), common::join(fs, ","),
+             fmt::format("{:.0f}", r.porting_effort_weeks)});
     }
     fmt::print("{}* = default runtime on that hardware. Features: CB continuous batching, paged KV, chunked prefill, "
                "prefix caching, speculative decoding, PD prefill/decode disaggregation.\n",
@@ -120,7 +125,8 @@ int cmd_runtimes(const ArgList& argv) {
           dep.runtime = rp->name;
           const auto* be = rp->backend_for(hw);
           common::DType kv = *d == common::DType::fp8 ? common::DType::fp8 : common::DType::fp16;
-          if (std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), kv) == be->kv_dtypes.end()) kv = be->kv_dtypes.front();
+          if (std::find(be->kv_dtypes.begin(), be->kv_dtypes.end(), kv) == be->kv_dtypes.end())
+            kv = be->kv_dtypes.front();
           dep.precision = {*d, *d, kv};
           Json cell = {{"model", model.name}, {"hardware", hw.name}, {"runtime", rp->name}, {"dtype", dn}};
           try {
@@ -146,8 +152,10 @@ int cmd_runtimes(const ArgList& argv) {
     } else {
       fmt::print("support matrix for {} ({} architecture); * = default runtime\n{}", model.name, model.architecture,
                  t.render());
-      fmt::print("basis: fitted = measured here; family / vendor = measured on the same family / vendor; transferred = reference runtime "
-                 "scaled by this runtime's measured relative speed elsewhere; assumed/default = no measurements ([EST])\n");
+      fmt::print(
+          "basis: fitted = measured here; family / vendor = measured on the same family / vendor; transferred = "
+          "reference runtime "
+          "scaled by this runtime's measured relative speed elsewhere; assumed/default = no measurements ([EST])\n");
     }
     return 0;
   }

@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "args.h"
-#include "infersim/app/simulate.h"
 #include "commands.h"
+#include "infersim/app/simulate.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
@@ -48,21 +48,26 @@ void print_text(const serving::Scenario& s, const serving::SimResult& r) {
   fmt::print("{:<8} {}\n", "ITL", q_row(r.itl));
   fmt::print("{:<8} {}\n", "E2E", q_row(r.e2e));
   fmt::print("{:<8} {}\n", "queue", q_row(r.queue));
-  if (r.tasks_completed > 0) fmt::print("{:<8} {}   ({} agentic tasks)\n", "task", q_row(r.task_e2e), r.tasks_completed);
+  if (r.tasks_completed > 0)
+    fmt::print("{:<8} {}   ({} agentic tasks)\n", "task", q_row(r.task_e2e), r.tasks_completed);
   std::vector<std::string> slos;
-  if (s.slo.ttft_s) slos.push_back(fmt::format("TTFT <= {} ({} met)", format_seconds(*s.slo.ttft_s), pct(r.ttft_attainment)));
-  if (s.slo.tpot_s) slos.push_back(fmt::format("TPOT <= {} ({} met)", format_seconds(*s.slo.tpot_s), pct(r.tpot_attainment)));
-  if (s.slo.e2e_s) slos.push_back(fmt::format("E2E <= {} ({} met)", format_seconds(*s.slo.e2e_s), pct(r.e2e_attainment)));
+  if (s.slo.ttft_s)
+    slos.push_back(fmt::format("TTFT <= {} ({} met)", format_seconds(*s.slo.ttft_s), pct(r.ttft_attainment)));
+  if (s.slo.tpot_s)
+    slos.push_back(fmt::format("TPOT <= {} ({} met)", format_seconds(*s.slo.tpot_s), pct(r.tpot_attainment)));
+  if (s.slo.e2e_s)
+    slos.push_back(fmt::format("E2E <= {} ({} met)", format_seconds(*s.slo.e2e_s), pct(r.e2e_attainment)));
   fmt::print("throughput {:.1f} output tok/s ({:.1f} input tok/s); goodput {} of requests{}\n", r.throughput_tok_s,
              r.input_tok_s, pct(r.goodput), slos.empty() ? " (no request SLOs)" : " meet " + common::join(slos, ", "));
-  if (s.slo.task_e2e_s)
-    fmt::print("tasks: {} within {}\n", pct(r.task_attainment), format_seconds(*s.slo.task_e2e_s));
-  fmt::print("batch: mean {:.1f} sequences per step (time-weighted {:.1f}), p99 {:.0f}; KV utilisation mean {}, p99 {}; "
+  if (s.slo.task_e2e_s) fmt::print("tasks: {} within {}\n", pct(r.task_attainment), format_seconds(*s.slo.task_e2e_s));
+  fmt::print("batch: mean {:.1f} sequences per step (time-weighted {:.1f}), p99 {:.0f}; KV utilisation mean {}, p99 "
+             "{}; "
              "preemptions {}\n",
              r.batch_size.mean, r.time_weighted_batch, r.batch_size.p99, pct(r.kv_utilization.mean),
              pct(r.kv_utilization.p99), r.preemptions);
   if (r.prefix_hit_tokens > 0)
-    fmt::print("prefix cache: {} prompt tokens reused ({} of prompt tokens)\n", r.prefix_hit_tokens, pct(r.prefix_hit_fraction));
+    fmt::print("prefix cache: {} prompt tokens reused ({} of prompt tokens)\n", r.prefix_hit_tokens,
+               pct(r.prefix_hit_fraction));
   if (r.kv_transfers > 0)
     fmt::print("KV transfers prefill -> decode: {} (mean {})\n", r.kv_transfers, format_seconds(r.kv_transfer_mean_s));
   fmt::print("cold starts {} ({} hydrating), warm-pool activations {}; {} requests waited for loading capacity",
@@ -73,15 +78,18 @@ void print_text(const serving::Scenario& s, const serving::SimResult& r) {
   fmt::print("\n");
   fmt::print("energy {:.3g} J ({:.3f} J per output token, average {:.0f} W, {:.1f} W per replica{})\n", r.energy_j,
              r.joules_per_token, r.avg_power_w, r.avg_power_per_replica_w,
-             s.slo.avg_power_w ? fmt::format(", budget {:.1f} W {}", *s.slo.avg_power_w, r.power_budget_met ? "met" : "EXCEEDED")
-                               : "");
+             s.slo.avg_power_w
+                 ? fmt::format(", budget {:.1f} W {}", *s.slo.avg_power_w, r.power_budget_met ? "met" : "EXCEEDED")
+                 : "");
   fmt::print("cost ${:.2f} (${:.2f}/hour) -> ${:.5f} per 1K output tokens; warm pool ${:.2f}\n", r.cost_usd,
              r.usd_per_hour, r.usd_per_1k_tokens, r.warm_pool_usd);
-  Table t({"pool", "replicas", "peak", "replica-h", "util", "steps", "cold", "warm", "hydrating", "standby-h", "$", "$/chip-h"});
+  Table t({"pool", "replicas", "peak", "replica-h", "util", "steps", "cold", "warm", "hydrating", "standby-h", "$",
+           "$/chip-h"});
   for (const auto& p : r.pools)
-    t.add({p.name, std::to_string(p.replicas_initial), std::to_string(p.replicas_peak), fmt::format("{:.2f}", p.replica_hours),
-           pct(p.utilization), std::to_string(p.steps), std::to_string(p.cold_starts), std::to_string(p.warm_starts),
-           format_seconds(p.hydration_s), fmt::format("{:.2f}", p.standby_hours), fmt::format("{:.2f}", p.cost_usd),
+    t.add({p.name, std::to_string(p.replicas_initial), std::to_string(p.replicas_peak),
+           fmt::format("{:.2f}", p.replica_hours), pct(p.utilization), std::to_string(p.steps),
+           std::to_string(p.cold_starts), std::to_string(p.warm_starts), format_seconds(p.hydration_s),
+           fmt::format("{:.2f}", p.standby_hours), fmt::format("{:.2f}", p.cost_usd),
            fmt::format("{:.2f} ({})", p.usd_per_chip_hour, p.price_basis)});
   fmt::print("{}", t.render());
   for (const auto& p : r.pools) fmt::print("  {} cold start {}\n", p.name, p.cold_start_detail);
@@ -95,8 +103,11 @@ Json component_list_json(const std::vector<serving::ComponentInfo>& list) {
   for (const auto& c : list) {
     Json params = Json::array();
     for (const auto& p : c.params)
-      params.push_back({{"key", p.key}, {"type", serving::param_type_name(p.type)}, {"unit", p.unit},
-                        {"default", p.default_json.empty() ? "required" : p.default_json}, {"description", p.description}});
+      params.push_back({{"key", p.key},
+                        {"type", serving::param_type_name(p.type)},
+                        {"unit", p.unit},
+                        {"default", p.default_json.empty() ? "required" : p.default_json},
+                        {"description", p.description}});
     a.push_back({{"name", c.name}, {"description", c.description}, {"params", params}});
   }
   return a;
@@ -116,7 +127,8 @@ int cmd_simulate(const ArgList& argv) {
   if (auto sd = a.value("seed")) {
     char* end = nullptr;
     const unsigned long long v = std::strtoull(sd->c_str(), &end, 10);
-    if (sd->empty() || *end != '\0') throw ConfigError("", "--seed", fmt::format("'{}' is not a non-negative integer", *sd));
+    if (sd->empty() || *end != '\0')
+      throw ConfigError("", "--seed", fmt::format("'{}' is not a non-negative integer", *sd));
     seed = v;
   }
   const auto scenario = serving::load_scenario(a.positional()[0], a.values("set"), seed);
@@ -177,15 +189,18 @@ int cmd_workloads(const ArgList& argv) {
     fmt::print("{}\n", common::load_json_file(p.file).dump(2));
     return 0;
   }
-  throw ConfigError("", "workloads", fmt::format("unknown subcommand '{}' (list, show NAME, compare){}", sub,
-                                                 common::suggest_suffix(sub, {"list", "show", "compare"})));
+  throw ConfigError("", "workloads",
+                    fmt::format("unknown subcommand '{}' (list, show NAME, compare){}", sub,
+                                common::suggest_suffix(sub, {"list", "show", "compare"})));
 }
 
 int cmd_components(const ArgList& argv) {
   Args a(argv, {}, {"json"});
   const std::vector<std::pair<std::string, const std::vector<serving::ComponentInfo>*>> kinds = {
-      {"schedulers", &serving::scheduler_types()},      {"routers", &serving::router_types()},
-      {"arrivals", &serving::arrival_types()},          {"autoscalers", &serving::autoscaler_policies()},
+      {"schedulers", &serving::scheduler_types()},
+      {"routers", &serving::router_types()},
+      {"arrivals", &serving::arrival_types()},
+      {"autoscalers", &serving::autoscaler_policies()},
       {"distributions", &serving::distribution_types()}};
   std::vector<std::string> names;
   for (const auto& k : kinds) names.push_back(k.first);
@@ -193,8 +208,9 @@ int cmd_components(const ArgList& argv) {
   for (const auto& p : a.positional()) {
     if (p == "list") continue;
     if (std::find(names.begin(), names.end(), p) == names.end())
-      throw ConfigError("", "components", fmt::format("unknown kind '{}' ({}){}", p, common::join(names, ", "),
-                                                      common::suggest_suffix(p, names)));
+      throw ConfigError("", "components",
+                        fmt::format("unknown kind '{}' ({}){}", p, common::join(names, ", "),
+                                    common::suggest_suffix(p, names)));
     want.push_back(p);
   }
   if (want.empty()) want = names;

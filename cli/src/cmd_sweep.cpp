@@ -35,9 +35,9 @@ int cmd_sweep(const ArgList& argv) {
     scenarios = std::move(mine);
   }
   const auto st = run_sweep_with_progress(scenarios, {*db, run, jobs, batch}, a.flag("quiet"));
-  fmt::print("sweep {} ({}): {} scenarios{}, {} already in {} (skipped), {} run, {} invalid, {:.2f} s with {} jobs{}\n", run,
-             file, st.total, shard.second > 1 ? fmt::format(" in shard {}/{}", shard.first, shard.second) : "", st.skipped,
-             *db, st.done, st.failed, st.elapsed_s, jobs,
+  fmt::print("sweep {} ({}): {} scenarios{}, {} already in {} (skipped), {} run, {} invalid, {:.2f} s with {} jobs{}\n",
+             run, file, st.total, shard.second > 1 ? fmt::format(" in shard {}/{}", shard.first, shard.second) : "",
+             st.skipped, *db, st.done, st.failed, st.elapsed_s, jobs,
              st.cancelled ? "; CANCELLED: run the same command again to resume" : "");
   return st.cancelled ? 130 : 0;
 }

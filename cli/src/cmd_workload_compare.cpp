@@ -49,7 +49,8 @@ int workloads_compare(const ArgList& argv) {
   if (a.value("rps")) req.requests_per_s = a.number("rps", 0, 1e-6, 1e9);
   req.pricing_file = a.value_or("pricing", "");
   if (auto m = a.value("pricing-mode")) {
-    if (*m != "cloud" && *m != "owned") throw ConfigError("", "--pricing-mode", fmt::format("'{}' is not cloud or owned", *m));
+    if (*m != "cloud" && *m != "owned")
+      throw ConfigError("", "--pricing-mode", fmt::format("'{}' is not cloud or owned", *m));
     req.pricing_mode = *m == "owned" ? planner::PricingMode::owned : planner::PricingMode::cloud;
   }
   req.verify = !a.flag("no-verify");
@@ -89,8 +90,8 @@ int workloads_compare(const ArgList& argv) {
     const auto& rows = g.rows;
     const auto& s = g.summary;
     const double rps = g.requests_per_s;
-    fmt::print("\n== {}: {:.0f} in / {:.0f} out tokens{}, {:g} requests/s; SLO TTFT P99 <= {}, TPOT P99 <= {}{} ==\n", w,
-               std::round(s.input_tokens), std::round(s.output_tokens),
+    fmt::print("\n== {}: {:.0f} in / {:.0f} out tokens{}, {:g} requests/s; SLO TTFT P99 <= {}, TPOT P99 <= {}{} ==\n",
+               w, std::round(s.input_tokens), std::round(s.output_tokens),
                s.calls_per_task > 1 ? fmt::format(", {:.1f} calls per task", s.calls_per_task) : "", rps,
                common::format_seconds(s.ttft_p99_s), common::format_seconds(s.tpot_p99_s),
                s.slo_note.empty() ? "" : " (" + s.slo_note + ")");
@@ -117,25 +118,31 @@ int workloads_compare(const ArgList& argv) {
       any_stale = any_stale || stale;
       const std::string kind = label(r, "price_basis");
       const std::string as_of = label(r, "price_as_of");
-      const std::string basis_text =
-          fmt::format("{}{}{}", owned_only ? std::string("owned only") : kind.rfind("cloud ", 0) == 0 ? kind.substr(6) : kind,
-                      as_of.empty() ? std::string() : fmt::format(" {}", as_of.substr(0, 7)), stale ? " !" : "");
+      const std::string basis_text = fmt::format("{}{}{}",
+                                                 owned_only                     ? std::string("owned only")
+                                                 : kind.rfind("cloud ", 0) == 0 ? kind.substr(6)
+                                                                                : kind,
+                                                 as_of.empty() ? std::string() : fmt::format(" {}", as_of.substr(0, 7)),
+                                                 stale ? " !" : "");
       t.add({label(r, "hardware"), label(r, "plan"), fmt::format("{:g}", metric(r, "chips")),
              money(metric(r, "usd_per_1k_output")),
              fmt::format("{:.2f}/{:.2f}/{:.2f}", metric(r, "usd_per_1m_input"), metric(r, "usd_per_1m_output"),
                          metric(r, "usd_per_1m_cached_input")),
-             fmt::format("{:.0f}", metric(r, "tokens_per_usd")),
-             common::format_seconds(metric(r, "ttft_p99_s")), common::format_seconds(metric(r, "tpot_p99_s")),
-             fmt::format("{:.2f}", metric(r, "joules_per_output_token")), fmt::format("{:.3f}", metric(r, "joules_per_token")),
-             fmt::format("{:.1f}", metric(r, "facility_kw")), basis_text, label(r, "check")});
+             fmt::format("{:.0f}", metric(r, "tokens_per_usd")), common::format_seconds(metric(r, "ttft_p99_s")),
+             common::format_seconds(metric(r, "tpot_p99_s")),
+             fmt::format("{:.2f}", metric(r, "joules_per_output_token")),
+             fmt::format("{:.3f}", metric(r, "joules_per_token")), fmt::format("{:.1f}", metric(r, "facility_kw")),
+             basis_text, label(r, "check")});
       ++shown;
     }
     if (shown > 0) fmt::print("{}", t.render());
     if (any_owned_only)
-      fmt::print("owned only: no public cloud price for the chip (sold as tokens, or rented by quote only): costed owned "
-                 "all-in (chip + server share over its life, maintenance, power x PUE, hosting), a different basis from "
-                 "the rented rows\n");
-    if (any_stale) fmt::print("!: price older than {} months before {}: check it\n", pricing.stale_after_months, pricing.price_date);
+      fmt::print(
+          "owned only: no public cloud price for the chip (sold as tokens, or rented by quote only): costed owned "
+          "all-in (chip + server share over its life, maintenance, power x PUE, hosting), a different basis from "
+          "the rented rows\n");
+    if (any_stale)
+      fmt::print("!: price older than {} months before {}: check it\n", pricing.stale_after_months, pricing.price_date);
     // The buy-tokens lane: hosted APIs serving this model, on the workload's mean tokens per request.
     if (!g.tokens.empty())
       fmt::print("{}", token_lane_table(g.tokens));
@@ -146,8 +153,7 @@ int workloads_compare(const ArgList& argv) {
       for (const auto& l : infeasible) fmt::print("  {}\n", l);
       if (!unpriced.empty())
         fmt::print("  not priced in this pricing mode (try --pricing-mode {}): {}\n",
-                   req.pricing_mode == planner::PricingMode::owned ? "cloud" : "owned",
-                   common::join(unpriced, ", "));
+                   req.pricing_mode == planner::PricingMode::owned ? "cloud" : "owned", common::join(unpriced, ", "));
     }
   }
   fmt::print("\ncheapest per workload type: ");
@@ -164,14 +170,14 @@ int workloads_compare(const ArgList& argv) {
       vs.push_back(fmt::format("{} {} {} ${} (no rented plan feasible)", g.workload, t.offer.provider, t.offer.model,
                                money(t.usd_per_1k_output)));
     else
-      vs.push_back(fmt::format("{} {}", g.workload, tokens_vs_plan(t, *g.best_rented_usd_per_1k_output,
-                                                          pricing.mode == planner::PricingMode::cloud ? "rented" : "owned")));
+      vs.push_back(fmt::format("{} {}", g.workload,
+                               tokens_vs_plan(t, *g.best_rented_usd_per_1k_output,
+                                              pricing.mode == planner::PricingMode::cloud ? "rented" : "owned")));
   }
-  if (!vs.empty()) fmt::print("buy tokens instead ($/1K output, cheapest API vs cheapest plan): {}\n", common::join(vs, "; "));
+  if (!vs.empty())
+    fmt::print("buy tokens instead ($/1K output, cheapest API vs cheapest plan): {}\n", common::join(vs, "; "));
   fmt::print("stored: {} rows of run '{}' in {} ({} computed now, {} reused){}\n", cmp.scenarios, cmp.run, cmp.db,
-             st.done + st.failed,
-             st.skipped,
-             st.cancelled ? "; CANCELLED: run the same command again to resume" : "");
+             st.done + st.failed, st.skipped, st.cancelled ? "; CANCELLED: run the same command again to resume" : "");
   fmt::print("export: infersim results export --db {} --run {} --csv\n", cmp.db, cmp.run);
   return st.cancelled ? 130 : 0;
 }

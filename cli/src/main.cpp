@@ -120,8 +120,10 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "infersim: no command '{}'; `infersim --help` lists them\n", name);
       return 2;
     }
-    fmt::print("usage: infersim {} [options]\n\n{}\nExit codes: 0 success, 2 bad input (message names the file / field), "
-               "3 internal error.\n", name, h);
+    fmt::print("usage: infersim {} [options]\n\n{}\nExit codes: 0 success, 2 bad input (message names the file / "
+               "field), "
+               "3 internal error.\n",
+               name, h);
     return 0;
   }
   try {
@@ -149,9 +151,27 @@ int main(int argc, char** argv) {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
-    const std::vector<std::string> known = {"estimate", "compare", "list", "models", "hardware",
-                                            "calibrate-from", "calibrate-serving", "calibrate-dataflow", "kernels", "validate", "version", "runtimes", "plan", "brief", "sweep", "results",
-                                            "simulate", "workloads", "components", "refengine", "calibrate"};
+    const std::vector<std::string> known = {"estimate",
+                                            "compare",
+                                            "list",
+                                            "models",
+                                            "hardware",
+                                            "calibrate-from",
+                                            "calibrate-serving",
+                                            "calibrate-dataflow",
+                                            "kernels",
+                                            "validate",
+                                            "version",
+                                            "runtimes",
+                                            "plan",
+                                            "brief",
+                                            "sweep",
+                                            "results",
+                                            "simulate",
+                                            "workloads",
+                                            "components",
+                                            "refengine",
+                                            "calibrate"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

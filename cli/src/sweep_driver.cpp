@@ -52,8 +52,8 @@ class ProgressDisplay {
                  common::format_seconds(p.eta_s), p.failed ? fmt::format(", {} invalid", p.failed) : "");
     } else if (p.elapsed_s - last_line_ >= 5.0 || finished == p.total) {
       // Plain lines for logs and CI: at most one every 5 s.
-      fmt::print(stderr, "sweep {}: {}/{} scenarios ({:.0f}%), {:.1f}/s, ETA {}, {} invalid\n", run_, finished,
-                 p.total, 100 * frac, p.rate_per_s, common::format_seconds(p.eta_s), p.failed);
+      fmt::print(stderr, "sweep {}: {}/{} scenarios ({:.0f}%), {:.1f}/s, ETA {}, {} invalid\n", run_, finished, p.total,
+                 100 * frac, p.rate_per_s, common::format_seconds(p.eta_s), p.failed);
       last_line_ = p.elapsed_s;
     }
   }

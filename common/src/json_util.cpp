@@ -219,8 +219,7 @@ std::int64_t JsonReader::integer(const std::string& key, std::int64_t min, std::
   return i;
 }
 
-std::int64_t JsonReader::integer_or(const std::string& key, std::int64_t fallback, std::int64_t min,
-                                    std::int64_t max) {
+std::int64_t JsonReader::integer_or(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max) {
   if (!has(key)) {
     if (j_->contains(key)) used_.insert(key);
     return fallback;
@@ -247,8 +246,7 @@ std::vector<std::string> JsonReader::string_list_or(const std::string& key, std:
   if (!v.is_array()) fail(key, "expected an array of strings");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string())
-      throw ConfigError(file_, pointer(key) + "/" + std::to_string(i), "expected a string");
+    if (!v[i].is_string()) throw ConfigError(file_, pointer(key) + "/" + std::to_string(i), "expected a string");
     out.push_back(v[i].get<std::string>());
   }
   return out;

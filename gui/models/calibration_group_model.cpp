@@ -10,7 +10,9 @@ void CalibrationGroupModel::setGroups(const std::vector<CalibrationGroup>& group
   endResetModel();
 }
 
-int CalibrationGroupModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(groups_.size()); }
+int CalibrationGroupModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : int(groups_.size());
+}
 int CalibrationGroupModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 namespace {
@@ -64,12 +66,13 @@ QVariant CalibrationGroupModel::data(const QModelIndex& index, int role) const {
 
 QVariant CalibrationGroupModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  static const char* names[ColumnCount] = {"Hardware / runtime", "Calibration", "Rows", "Held out", "TTFT", "TPOT", "Batch e2e", "Throughput"};
+  static const char* names[ColumnCount] = {"Hardware / runtime", "Calibration", "Rows", "Held out", "TTFT", "TPOT",
+                                           "Batch e2e",          "Throughput"};
   if (role == Qt::DisplayRole) return tr(names[section]);
   if (role == Qt::ToolTipRole)
-    return section >= TtftCol ? tr("Median absolute error on held-out rows (never used in the fit)")
-                              : section == BasisCol ? tr("fitted on this pair, borrowed from the family, or datasheet only")
-                                                    : QVariant();
+    return section >= TtftCol    ? tr("Median absolute error on held-out rows (never used in the fit)")
+           : section == BasisCol ? tr("fitted on this pair, borrowed from the family, or datasheet only")
+                                 : QVariant();
   return {};
 }
 

@@ -127,7 +127,8 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
     if (c == HardwareCol) return qs(a.hardware);
     if (c == KindCol) return qs(a.kind);
     if (c == RuntimeCol) return qs(e.runtime);
-    if (c == BoundCol) return qs(std::string(perf::bound_name(e.prefill.bound)) + "/" + perf::bound_name(e.decode.bound));
+    if (c == BoundCol)
+      return qs(std::string(perf::bound_name(e.prefill.bound)) + "/" + perf::bound_name(e.decode.bound));
     return std::isnan(v) ? QVariant() : QVariant(v);
   }
   if (role == HardwareRole) return qs(a.hardware);
@@ -212,9 +213,9 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
 QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
   static const char* names[ColumnCount] = {
-      "Hardware", "Kind", "Chips", "Runtime", "Fits", "TTFT", "TPOT", "tok/s", "$/1K out", "J/tok", "kW", "Bound p/d",
-      "Replicas @load", "TTFT P99 @load", "TPOT P99 @load", "$/1K @load", "kW @load", "J/tok @load",
-      "TTFT P99 sim", "TPOT P99 sim"};
+      "Hardware",       "Kind",       "Chips",    "Runtime",     "Fits",         "TTFT",           "TPOT",
+      "tok/s",          "$/1K out",   "J/tok",    "kW",          "Bound p/d",    "Replicas @load", "TTFT P99 @load",
+      "TPOT P99 @load", "$/1K @load", "kW @load", "J/tok @load", "TTFT P99 sim", "TPOT P99 sim"};
   static const char* tips[ColumnCount] = {
       "Hardware profile (catalog name or file)",
       "GPU, LPU, TPU, NPU, CPU or ASIC",
@@ -224,7 +225,8 @@ QVariant CompareTableModel::headerData(int section, Qt::Orientation orientation,
       "Time to first token of one request at this concurrency (seconds, analytic mean)",
       "Time per output token after the first (seconds, analytic mean)",
       "Output tokens per second of one replica (tokens/s)",
-      "USD per 1,000 output tokens at the public on-demand price, replica fully loaded (n/a: no public on-demand price)",
+      "USD per 1,000 output tokens at the public on-demand price, replica fully loaded (n/a: no public on-demand "
+      "price)",
       "Energy per output token (joules), chip power only",
       "Replica chip power at this load (kilowatts)",
       "Which roofline bound limits the prefill / decode step",

@@ -21,10 +21,26 @@ class CompareTableModel : public QAbstractTableModel {
   Q_OBJECT
  public:
   enum Column {
-    HardwareCol, KindCol, ChipsCol, RuntimeCol, FitsCol, TtftCol, TpotCol, ThroughputCol, UsdCol, JoulesCol, KwCol,
+    HardwareCol,
+    KindCol,
+    ChipsCol,
+    RuntimeCol,
+    FitsCol,
+    TtftCol,
+    TpotCol,
+    ThroughputCol,
+    UsdCol,
+    JoulesCol,
+    KwCol,
     BoundCol,
-    ReplicasAtLoadCol, TtftP99Col, TpotP99Col, UsdAtLoadCol, KwAtLoadCol, JoulesAtLoadCol,
-    SimTtftP99Col, SimTpotP99Col,
+    ReplicasAtLoadCol,
+    TtftP99Col,
+    TpotP99Col,
+    UsdAtLoadCol,
+    KwAtLoadCol,
+    JoulesAtLoadCol,
+    SimTtftP99Col,
+    SimTpotP99Col,
     ColumnCount
   };
   enum Role { ValueRole = Qt::UserRole + 1, HardwareRole, ErrorRole };

@@ -16,7 +16,9 @@ inline QString fmtBytes(double b) { return qs(common::format_bytes(b)); }
 inline QString fmtNum(double v, int decimals) {
   return std::isfinite(v) ? QString::number(v, 'f', decimals) : QStringLiteral("-");
 }
-inline QString fmtUsd1k(double v) { return std::isfinite(v) && v > 0 ? QStringLiteral("$%1").arg(v, 0, 'f', 5) : QStringLiteral("n/a"); }
+inline QString fmtUsd1k(double v) {
+  return std::isfinite(v) && v > 0 ? QStringLiteral("$%1").arg(v, 0, 'f', 5) : QStringLiteral("n/a");
+}
 inline QString fmtParams(double p) {
   return p >= 1e9 ? QStringLiteral("%1B").arg(p / 1e9, 0, 'f', 1) : QStringLiteral("%1M").arg(p / 1e6, 0, 'f', 0);
 }

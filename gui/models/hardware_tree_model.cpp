@@ -125,7 +125,8 @@ QVariant HardwareTreeModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::DisplayRole && index.column() == NameColumn)
       return QStringLiteral("%1 (%2)").arg(qs(g.kind).toUpper()).arg(g.items.size());
     if (role == Qt::CheckStateRole && index.column() == NameColumn) return groupState(g);
-    if (role == Qt::ToolTipRole) return QStringLiteral("Check to compare every %1 in the catalog").arg(qs(g.kind).toUpper());
+    if (role == Qt::ToolTipRole)
+      return QStringLiteral("Check to compare every %1 in the catalog").arg(qs(g.kind).toUpper());
     return {};
   }
   const auto& it = groups_[std::size_t(index.internalId() - 1)].items[std::size_t(index.row())];
@@ -137,7 +138,8 @@ QVariant HardwareTreeModel::data(const QModelIndex& index, int role) const {
         case VendorColumn: return qs(e.vendor);
         case MemoryColumn: return fmtBytes(e.memory_bytes);
         case BandwidthColumn: return QStringLiteral("%1 GB/s").arg(e.memory_bw / 1e9, 0, 'f', 0);
-        case PriceColumn: return e.usd_per_hour > 0 ? QStringLiteral("$%1/h").arg(e.usd_per_hour, 0, 'f', 2) : QStringLiteral("-");
+        case PriceColumn:
+          return e.usd_per_hour > 0 ? QStringLiteral("$%1/h").arg(e.usd_per_hour, 0, 'f', 2) : QStringLiteral("-");
       }
       return {};
     case Qt::CheckStateRole:
@@ -151,10 +153,8 @@ QVariant HardwareTreeModel::data(const QModelIndex& index, int role) const {
           .arg(e.tdp_w, 0, 'f', 0)
           .arg(e.usd_per_hour > 0 ? QStringLiteral("$%1 per chip-hour").arg(e.usd_per_hour, 0, 'f', 2)
                                   : QStringLiteral("no price"));
-    case NameRole:
-      return qs(e.name);
-    default:
-      return {};
+    case NameRole: return qs(e.name);
+    default: return {};
   }
 }
 

@@ -51,7 +51,7 @@ class HardwareTreeModel : public QAbstractItemModel {
   Qt::CheckState groupState(const Group& g) const;
   void emitGroupChanged(int group);
   void noteChecked(const std::string& name, bool on);
-  std::vector<Group> groups_;  // one per kind that has hardware, in kinds() order
+  std::vector<Group> groups_;       // one per kind that has hardware, in kinds() order
   std::vector<std::string> order_;  // checked names in check order
 };
 

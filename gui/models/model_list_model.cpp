@@ -38,22 +38,18 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const {
   const auto& e = entries_[std::size_t(index.row())];
   switch (role) {
     case Qt::DisplayRole:
-      return QStringLiteral("%1  —  %2%3").arg(qs(e.display_name), fmtParams(e.params),
-                                               e.is_moe ? QStringLiteral(" (%1 active)").arg(fmtParams(e.active_params))
-                                                        : QString());
+      return QStringLiteral("%1  —  %2%3")
+          .arg(qs(e.display_name), fmtParams(e.params),
+               e.is_moe ? QStringLiteral(" (%1 active)").arg(fmtParams(e.active_params)) : QString());
     case Qt::ToolTipRole:
       return QStringLiteral("%1\nfamily %2, architecture %3\n%4 parameters%5\n%6")
           .arg(qs(e.name), qs(e.family), qs(e.architecture), fmtParams(e.params),
                e.is_moe ? QStringLiteral(", %1 active per token (MoE)").arg(fmtParams(e.active_params)) : QString(),
                qs(e.path));
-    case NameRole:
-      return qs(e.name);
-    case SearchRole:
-      return qs(e.name + " " + e.display_name + " " + e.family + " " + e.architecture);
-    case ImportedRole:
-      return e.imported;
-    default:
-      return {};
+    case NameRole: return qs(e.name);
+    case SearchRole: return qs(e.name + " " + e.display_name + " " + e.family + " " + e.architecture);
+    case ImportedRole: return e.imported;
+    default: return {};
   }
 }
 

@@ -39,7 +39,7 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
     switch (col) {
       case RankCol: return index.row() + 1;
       case IdCol: return qs(c.id);
-      case ChipsCol: return c.kind == "mix" ? c.replicas : c.replicas * c.chips_per_replica;
+      case ChipsCol: return c.is_mix() ? c.replicas : c.replicas * c.chips_per_replica;
       case UsdCol: return c.cost.usd_per_1k_output;
       case MonthlyCol: return c.cost.monthly_usd;
       case TcoCol: return c.cost.tco_total_usd;
@@ -61,7 +61,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
     return lines.join('\n');
   }
   if (role == Qt::TextAlignmentRole)
-    return col == IdCol || col == CheckCol ? QVariant(Qt::AlignLeft | Qt::AlignVCenter) : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    return col == IdCol || col == CheckCol ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                                           : QVariant(Qt::AlignRight | Qt::AlignVCenter);
   if (role == Qt::FontRole && index.row() == 0) {
     QFont f;
     f.setBold(true);
@@ -72,8 +73,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
     case RankCol: return index.row() + 1;
     case IdCol: return qs(c.id);
     case ChipsCol:
-      return c.kind == "mix" ? QStringLiteral("%1 repl").arg(c.replicas)
-                             : QStringLiteral("%1x%2").arg(c.replicas).arg(c.chips_per_replica);
+      return c.is_mix() ? QStringLiteral("%1 repl").arg(c.replicas)
+                        : QStringLiteral("%1x%2").arg(c.replicas).arg(c.chips_per_replica);
     case UsdCol: return QString::number(c.cost.usd_per_1k_output, 'f', 5);
     case MonthlyCol: return QStringLiteral("$%1").arg(c.cost.monthly_usd, 0, 'f', 0);
     case TcoCol: return QStringLiteral("$%1").arg(c.cost.tco_total_usd, 0, 'f', 0);
@@ -89,8 +90,8 @@ QVariant PlanTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant PlanTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount) return {};
-  static const char* names[ColumnCount] = {"#", "Plan", "Chips", "$/1K out", "$/month", "TCO $", "TTFT P99", "TPOT P99",
-                                           "kW", "J/tok", "Check", "Pareto"};
+  static const char* names[ColumnCount] = {"#",        "Plan",     "Chips", "$/1K out", "$/month", "TCO $",
+                                           "TTFT P99", "TPOT P99", "kW",    "J/tok",    "Check",   "Pareto"};
   static const char* tips[ColumnCount] = {
       "Rank by $ per 1K output tokens",
       "hardware/runtime/precision/layout (mixes: the parts and their traffic shares)",

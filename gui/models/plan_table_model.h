@@ -14,7 +14,21 @@ namespace infersim::gui {
 class PlanTableModel : public QAbstractTableModel {
   Q_OBJECT
  public:
-  enum Column { RankCol, IdCol, ChipsCol, UsdCol, MonthlyCol, TcoCol, TtftCol, TpotCol, KwCol, JoulesCol, CheckCol, ParetoCol, ColumnCount };
+  enum Column {
+    RankCol,
+    IdCol,
+    ChipsCol,
+    UsdCol,
+    MonthlyCol,
+    TcoCol,
+    TtftCol,
+    TpotCol,
+    KwCol,
+    JoulesCol,
+    CheckCol,
+    ParetoCol,
+    ColumnCount
+  };
   enum Role { ValueRole = Qt::UserRole + 1 };
   using QAbstractTableModel::QAbstractTableModel;
 

@@ -45,9 +45,11 @@ void ProfileJsonModel::build(const Json& j, const std::string& key, const std::s
   nodes_[std::size_t(parent)].children.push_back(id);
   if (!nodes_[std::size_t(id)].container) return;
   if (j.is_object()) {
-    for (auto it = j.begin(); it != j.end(); ++it) build(it.value(), it.key(), pointer + "/" + escape_token(it.key()), id);
+    for (auto it = j.begin(); it != j.end(); ++it)
+      build(it.value(), it.key(), pointer + "/" + escape_token(it.key()), id);
   } else {
-    for (std::size_t i = 0; i < j.size(); ++i) build(j[i], "[" + std::to_string(i) + "]", pointer + "/" + std::to_string(i), id);
+    for (std::size_t i = 0; i < j.size(); ++i)
+      build(j[i], "[" + std::to_string(i) + "]", pointer + "/" + std::to_string(i), id);
   }
 }
 
@@ -146,15 +148,15 @@ QVariant ProfileJsonModel::data(const QModelIndex& index, int role) const {
   if (role == PointerRole) return qs(n.pointer);
   if (role == Qt::BackgroundRole && !n.problem.empty()) return QBrush(QColor(255, 215, 215));
   if (role == Qt::ToolTipRole)
-    return n.problem.empty() ? QStringLiteral("%1").arg(qs(n.pointer)) : QStringLiteral("%1: %2").arg(qs(n.pointer), qs(n.problem));
+    return n.problem.empty() ? QStringLiteral("%1").arg(qs(n.pointer))
+                             : QStringLiteral("%1: %2").arg(qs(n.pointer), qs(n.problem));
   if (role != Qt::DisplayRole && role != Qt::EditRole) return {};
   switch (index.column()) {
     case FieldCol: return qs(n.key);
     case ValueCol:
       if (!j || n.container) return {};
       return scalar_text(n.sourced ? j->at("value") : *j);
-    case SourceCol:
-      return n.sourced && j ? scalar_text(j->at("source")) : QVariant();
+    case SourceCol: return n.sourced && j ? scalar_text(j->at("source")) : QVariant();
     case ProblemCol: return qs(n.problem);
   }
   return {};
@@ -183,7 +185,8 @@ bool ProfileJsonModel::setData(const QModelIndex& index, const QVariant& value, 
   } else {
     return false;
   }
-  emit dataChanged(this->index(index.row(), 0, index.parent()), this->index(index.row(), ColumnCount - 1, index.parent()));
+  emit dataChanged(this->index(index.row(), 0, index.parent()),
+                   this->index(index.row(), ColumnCount - 1, index.parent()));
   emit documentEdited();
   return true;
 }
@@ -192,7 +195,8 @@ Qt::ItemFlags ProfileJsonModel::flags(const QModelIndex& index) const {
   if (!index.isValid()) return Qt::NoItemFlags;
   Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
   const Node& n = nodes_[std::size_t(index.internalId())];
-  if (!n.container && (index.column() == ValueCol || (index.column() == SourceCol && n.sourced))) f |= Qt::ItemIsEditable;
+  if (!n.container && (index.column() == ValueCol || (index.column() == SourceCol && n.sourced)))
+    f |= Qt::ItemIsEditable;
   return f;
 }
 

@@ -10,7 +10,9 @@ void RejectionTableModel::setRejected(const std::vector<planner::Candidate>& rej
   endResetModel();
 }
 
-int RejectionTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(rejected_.size()); }
+int RejectionTableModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : int(rejected_.size());
+}
 int RejectionTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant RejectionTableModel::data(const QModelIndex& index, int role) const {

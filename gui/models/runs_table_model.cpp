@@ -19,15 +19,13 @@ QVariant RunsTableModel::data(const QModelIndex& index, int role) const {
   const QString& text = rows_[std::size_t(index.row())].at(index.column());
   switch (role) {
     case Qt::DisplayRole:
-    case Qt::ToolTipRole:
-      return text;
+    case Qt::ToolTipRole: return text;
     case ValueRole: {
       bool ok = false;
       const double v = text.toDouble(&ok);
       return ok ? QVariant(v) : QVariant(text);
     }
-    case IdRole:
-      return rows_[std::size_t(index.row())].at(0);
+    case IdRole: return rows_[std::size_t(index.row())].at(0);
   }
   return {};
 }

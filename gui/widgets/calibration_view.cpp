@@ -104,8 +104,8 @@ void CalibrationView::refresh() {
     const auto& g = groups_->group(idx.row());
     only.insert(g.hardware + "/" + g.runtime);
   }
-  c->setTitle(tr("Predicted vs measured: %1%2").arg(metric_->currentText(),
-                                                    only.empty() ? tr(" (all hardware)") : tr(" (selected pairs)")));
+  c->setTitle(tr("Predicted vs measured: %1%2")
+                  .arg(metric_->currentText(), only.empty() ? tr(" (all hardware)") : tr(" (selected pairs)")));
   auto* fit = new QScatterSeries;
   fit->setName(tr("fit rows"));
   fit->setMarkerSize(5);

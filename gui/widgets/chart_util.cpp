@@ -15,9 +15,10 @@
 namespace infersim::gui {
 
 QColor seriesColor(int i) {
-  static const QColor palette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                                   QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
-                                   QColor(188, 189, 34), QColor(23, 190, 207)};
+  static const QColor palette[] = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                                   QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
+                                   QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
+                                   QColor(23, 190, 207)};
   const int n = int(sizeof(palette) / sizeof(palette[0]));
   const QColor base = palette[((i % n) + n) % n];
   return i < n ? base : base.darker(100 + 25 * (i / n));
@@ -116,8 +117,10 @@ bool exportWidget(QWidget* w, const QString& path, const QString& title) {
 
 QString exportWidgetInteractive(QWidget* w, QWidget* dialogParent, const QString& suggestedName) {
   QString selected;
-  const QString path = QFileDialog::getSaveFileName(dialogParent, QObject::tr("Export"), suggestedName + QStringLiteral(".png"),
-                                                    QObject::tr("PNG image (*.png);;SVG vector image (*.svg)"), &selected);
+  const QString path = QFileDialog::getSaveFileName(dialogParent, QObject::tr("Export"),
+                                                    suggestedName + QStringLiteral(".png"),
+                                                    QObject::tr("PNG image (*.png);;SVG vector image (*.svg)"),
+                                                    &selected);
   if (path.isEmpty()) return {};
   QString p = path;
   if (!p.contains('.')) p += selected.contains(QLatin1String("svg")) ? QStringLiteral(".svg") : QStringLiteral(".png");

@@ -60,7 +60,8 @@ CompareView::CompareView(QWidget* parent)
   heat_->setObjectName(QStringLiteral("heatMap"));
   bottom_->addTab(chartsPage, tr("Charts per hardware"));
   bottom_->addTab(heat_, tr("Heat map: hardware x workload type ($/1K tokens)"));
-  bottom_->setTabToolTip(1, tr("Each hardware planned for every workload type at that type's default load and SLOs (filled by a run)"));
+  bottom_->setTabToolTip(1, tr("Each hardware planned for every workload type at that type's default load and SLOs "
+                               "(filled by a run)"));
   split->addWidget(table_);
   split->addWidget(bottom_);
   split->setStretchFactor(0, 2);
@@ -117,26 +118,29 @@ void CompareView::refreshCharts() {
     int decimals;
   };
   const Spec specs[CHART_COUNT] = {
-      {CompareTableModel::UsdAtLoadCol, CompareTableModel::UsdCol, tr("$ / 1K output tokens"), tr("USD per 1K tokens"), 1.0, 5},
+      {CompareTableModel::UsdAtLoadCol, CompareTableModel::UsdCol, tr("$ / 1K output tokens"), tr("USD per 1K tokens"),
+       1.0, 5},
       {CompareTableModel::TtftP99Col, CompareTableModel::TtftCol, tr("TTFT P99"), tr("milliseconds"), 1e3, 0},
       {CompareTableModel::TpotP99Col, CompareTableModel::TpotCol, tr("TPOT P99"), tr("milliseconds"), 1e3, 1},
-      {CompareTableModel::JoulesAtLoadCol, CompareTableModel::JoulesCol, tr("Energy / output token"), tr("joules per token"), 1.0, 2},
+      {CompareTableModel::JoulesAtLoadCol, CompareTableModel::JoulesCol, tr("Energy / output token"),
+       tr("joules per token"), 1.0, 2},
       {CompareTableModel::KwAtLoadCol, CompareTableModel::KwCol, tr("Power"), tr("kilowatts"), 1.0, 1},
   };
   chartNote_->setText(
-      load ? tr("<b>At load</b>: each hardware's cheapest layout from the planner at %1 req/s within TTFT P99 ≤ %2 and "
-                "TPOT P99 ≤ %3, priced %4. Hardware marked n/a has no feasible layout (the table's tooltip says why). "
-                "The P99 charts show the discrete-event run of that layout when the simulator ran (the planner's "
-                "analytic P99s are in the table).<br><br>"
-                "Right-click a chart to export it (PNG/SVG); Ctrl+E exports the whole view.")
-                 .arg(scenario_.workload.requests_per_s)
-                 .arg(fmtSeconds(scenario_.workload.ttft_p99_s), fmtSeconds(scenario_.workload.tpot_p99_s))
-                 .arg(qs(planner::pricing_mode_name(scenario_.pricing.mode)))
-           : tr("<b>Analytic</b>: one replica at concurrency %1 (the CLI's <code>compare</code>); $/1K at the on-demand "
-                "price. Press <b>F5</b> to size every hardware for the workload's load and SLOs: the charts then show "
-                "P99 latency, $/1K with your pricing, and the power of the whole deployment.<br><br>"
-                "Right-click a chart to export it (PNG/SVG); Ctrl+E exports the whole view.")
-                 .arg(scenario_.workload.concurrency));
+      load
+          ? tr("<b>At load</b>: each hardware's cheapest layout from the planner at %1 req/s within TTFT P99 ≤ %2 and "
+               "TPOT P99 ≤ %3, priced %4. Hardware marked n/a has no feasible layout (the table's tooltip says why). "
+               "The P99 charts show the discrete-event run of that layout when the simulator ran (the planner's "
+               "analytic P99s are in the table).<br><br>"
+               "Right-click a chart to export it (PNG/SVG); Ctrl+E exports the whole view.")
+                .arg(scenario_.workload.requests_per_s)
+                .arg(fmtSeconds(scenario_.workload.ttft_p99_s), fmtSeconds(scenario_.workload.tpot_p99_s))
+                .arg(qs(planner::pricing_mode_name(scenario_.pricing.mode)))
+          : tr("<b>Analytic</b>: one replica at concurrency %1 (the CLI's <code>compare</code>); $/1K at the on-demand "
+               "price. Press <b>F5</b> to size every hardware for the workload's load and SLOs: the charts then show "
+               "P99 latency, $/1K with your pricing, and the power of the whole deployment.<br><br>"
+               "Right-click a chart to export it (PNG/SVG); Ctrl+E exports the whole view.")
+                .arg(scenario_.workload.concurrency));
   const bool sim = model_->hasSimulated();
   for (int k = 0; k < CHART_COUNT; ++k) {
     const auto& s = specs[k];

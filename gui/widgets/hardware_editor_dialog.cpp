@@ -67,7 +67,8 @@ HardwareEditorDialog::HardwareEditorDialog(QWidget* parent) : QDialog(parent), m
   tree_->header()->resizeSection(ProfileJsonModel::ValueCol, 160);
   tree_->header()->setSectionResizeMode(ProfileJsonModel::SourceCol, QHeaderView::Interactive);
   tree_->header()->resizeSection(ProfileJsonModel::SourceCol, 330);
-  tree_->setToolTip(tr("Double-click a value or source to edit; every number needs a source tag such as [V], [3P] or [EST]"));
+  tree_->setToolTip(
+      tr("Double-click a value or source to edit; every number needs a source tag such as [V], [3P] or [EST]"));
   l->addWidget(tree_, 1);
   status_ = new QLabel(this);
   status_->setWordWrap(true);
@@ -99,9 +100,9 @@ HardwareEditorDialog::HardwareEditorDialog(QWidget* parent) : QDialog(parent), m
   connect(problems_, &QListWidget::itemClicked, problems_, &QListWidget::itemActivated);
   auto saveAs = [this](bool add) {
     if (!validate().empty()) return;
-    const QString p = QFileDialog::getSaveFileName(this, tr("Save hardware profile"),
-                                                   qs(model_->document().value("name", std::string("my-chip"))) + ".json",
-                                                   tr("JSON (*.json)"));
+    const QString p = QFileDialog::getSaveFileName(
+        this, tr("Save hardware profile"), qs(model_->document().value("name", std::string("my-chip"))) + ".json",
+        tr("JSON (*.json)"));
     if (!p.isEmpty() && saveTo(p)) emit profileSaved(p, add);
   };
   connect(save_, &QPushButton::clicked, this, [saveAs] { saveAs(false); });
@@ -171,13 +172,15 @@ std::map<std::string, std::string> HardwareEditorDialog::validate() {
   model_->setProblems(problems);
   problems_->clear();
   for (const auto& [ptr, why] : problems) {
-    auto* it = new QListWidgetItem(QStringLiteral("%1: %2").arg(ptr.empty() ? QStringLiteral("(profile)") : qs(ptr), qs(why)),
-                                   problems_);
+    auto* it = new QListWidgetItem(
+        QStringLiteral("%1: %2").arg(ptr.empty() ? QStringLiteral("(profile)") : qs(ptr), qs(why)), problems_);
     it->setData(Qt::UserRole, qs(ptr));
     it->setForeground(QColor(176, 0, 32));
   }
-  status_->setText(problems.empty() ? tr("<span style='color:#1b5e20'>Valid profile: loads and passes the physical sanity checks.</span>")
-                                    : tr("<span style='color:#b00020'>%1 problem(s): fix the highlighted fields (the profile cannot be saved until then).</span>")
+  status_->setText(problems.empty() ? tr("<span style='color:#1b5e20'>Valid profile: loads and passes the physical "
+                                         "sanity checks.</span>")
+                                    : tr("<span style='color:#b00020'>%1 problem(s): fix the highlighted fields (the "
+                                         "profile cannot be saved until then).</span>")
                                           .arg(problems.size()));
   save_->setEnabled(problems.empty());
   use_->setEnabled(problems.empty());

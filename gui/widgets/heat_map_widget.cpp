@@ -19,7 +19,8 @@ constexpr int LEGEND_H = 28;
 
 HeatMapWidget::HeatMapWidget(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
-  setToolTip(tr("$ per 1K output tokens: each hardware at each workload type's default load and SLOs (a run fills it)"));
+  setToolTip(
+      tr("$ per 1K output tokens: each hardware at each workload type's default load and SLOs (a run fills it)"));
 }
 
 void HeatMapWidget::setHeatMap(const HeatMap& h) {
@@ -82,13 +83,15 @@ void HeatMapWidget::paintEvent(QPaintEvent*) {
   };
   for (std::size_t c = 0; c < heat_.workloads.size(); ++c) {
     const QRect r = cellRect(0, int(c));
-    p.drawText(QRect(r.left(), TITLE_H, r.width(), HEADER_H), Qt::AlignCenter | Qt::TextWordWrap, qs(heat_.workloads[c]));
+    p.drawText(QRect(r.left(), TITLE_H, r.width(), HEADER_H), Qt::AlignCenter | Qt::TextWordWrap,
+               qs(heat_.workloads[c]));
   }
   const QFontMetrics fm(font());
   for (std::size_t i = 0; i < heat_.hardware.size(); ++i) {
     const QRect r0 = cellRect(int(i), 0);
     p.setPen(Qt::black);
-    p.drawText(QRect(4, r0.top(), labelWidth() - 8, r0.height()), Qt::AlignVCenter | Qt::AlignRight, qs(heat_.hardware[i]));
+    p.drawText(QRect(4, r0.top(), labelWidth() - 8, r0.height()), Qt::AlignVCenter | Qt::AlignRight,
+               qs(heat_.hardware[i]));
     for (std::size_t c = 0; c < heat_.workloads.size(); ++c) {
       const QRect r = cellRect(int(i), int(c));
       const double v = i < heat_.usd_per_1k.size() && c < heat_.usd_per_1k[i].size() ? heat_.usd_per_1k[i][c] : NAN;
@@ -101,10 +104,14 @@ void HeatMapWidget::paintEvent(QPaintEvent*) {
         p.setPen(QColor(110, 110, 110));
         const std::string& why = i < heat_.why.size() && c < heat_.why[i].size() ? heat_.why[i][c] : std::string();
         QString shortWhy = tr("infeasible");
-        if (why.find("price") != std::string::npos) shortWhy = tr("no price");
-        else if (why.find("fit") != std::string::npos) shortWhy = tr("does not fit");
-        else if (why.find("misses") != std::string::npos) shortWhy = tr("misses SLO");
-        else if (why.find("runtime") != std::string::npos || why.find("support") != std::string::npos) shortWhy = tr("unsupported");
+        if (why.find("price") != std::string::npos)
+          shortWhy = tr("no price");
+        else if (why.find("fit") != std::string::npos)
+          shortWhy = tr("does not fit");
+        else if (why.find("misses") != std::string::npos)
+          shortWhy = tr("misses SLO");
+        else if (why.find("runtime") != std::string::npos || why.find("support") != std::string::npos)
+          shortWhy = tr("unsupported");
         p.drawText(r, Qt::AlignCenter, shortWhy);
       }
     }

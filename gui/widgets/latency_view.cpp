@@ -9,8 +9,8 @@
 #include <QLineSeries>
 #include <QSplitter>
 #include <QTableWidget>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -130,14 +130,15 @@ void LatencyView::setRunResult(const RunResult& r) {
     caption_->setText(tr("The discrete-event simulator is not built into this infersim, so there are no per-request "
                          "latency distributions; the Compare and Planner views show the analytic P99 estimates."));
   } else {
-    caption_->setText(tr("Discrete-event run of %1 requests per hardware at %2 req/s (%3 workload, %4 in / %5 out "
-                         "tokens). Dashed red: the SLO; dotted: the 99th percentile. Same as <code>infersim simulate</code> "
-                         "on the scenario each hardware's row exports.")
-                          .arg(w.sim_requests)
-                          .arg(w.requests_per_s)
-                          .arg(qs(w.preset))
-                          .arg(w.input_tokens)
-                          .arg(w.output_tokens));
+    caption_->setText(
+        tr("Discrete-event run of %1 requests per hardware at %2 req/s (%3 workload, %4 in / %5 out "
+           "tokens). Dashed red: the SLO; dotted: the 99th percentile. Same as <code>infersim simulate</code> "
+           "on the scenario each hardware's row exports.")
+            .arg(w.sim_requests)
+            .arg(w.requests_per_s)
+            .arg(qs(w.preset))
+            .arg(w.input_tokens)
+            .arg(w.output_tokens));
   }
   fillCdf(ttft_->chart(), tr("TTFT CDF"), r.sims, true, w.ttft_p99_s);
   fillCdf(tpot_->chart(), tr("TPOT CDF"), r.sims, false, w.tpot_p99_s);
@@ -150,9 +151,9 @@ void LatencyView::setRunResult(const RunResult& r) {
       cells << qs(s.hardware) << qs(s.error);
     } else {
       cells << qs(s.hardware) << QString::number(s.completed) << fmtSeconds(s.ttft_p50_s) << fmtSeconds(s.ttft_p99_s)
-            << fmtSeconds(s.tpot_p50_s) << fmtSeconds(s.tpot_p99_s) << QStringLiteral("%1%").arg(100 * s.goodput, 0, 'f', 1)
-            << fmtNum(s.throughput_tok_s, 0) << fmtUsd1k(s.usd_per_1k_tokens) << fmtNum(s.joules_per_token, 3)
-            << QString::number(s.cold_starts);
+            << fmtSeconds(s.tpot_p50_s) << fmtSeconds(s.tpot_p99_s)
+            << QStringLiteral("%1%").arg(100 * s.goodput, 0, 'f', 1) << fmtNum(s.throughput_tok_s, 0)
+            << fmtUsd1k(s.usd_per_1k_tokens) << fmtNum(s.joules_per_token, 3) << QString::number(s.cold_starts);
     }
     for (int k = 0; k < cells.size(); ++k) table_->setItem(row, k, new QTableWidgetItem(cells[k]));
     if (!s.error.empty()) table_->setSpan(row, 1, 1, table_->columnCount() - 1);

@@ -59,7 +59,8 @@
 namespace infersim::gui {
 
 namespace {
-const char* TAB_NAMES[MainWindow::TabCount] = {"compare", "roofline", "latency", "timeline", "planner", "calibration", "runs"};
+const char* TAB_NAMES[MainWindow::TabCount] = {"compare", "roofline",    "latency", "timeline",
+                                               "planner", "calibration", "runs"};
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tasks_(new BackgroundTasks(this)) {
@@ -84,14 +85,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tasks_(new Backgr
   tabs_->addTab(planner_, tr("&Planner"));
   tabs_->addTab(calibration_, tr("Cali&bration"));
   tabs_->addTab(runs_, tr("R&uns"));
-  const char* tips[TabCount] = {
-      "Table, bar charts and heat map of $/1K tokens, latency, energy and power per hardware (Ctrl+1)",
-      "Each hardware's roofline with the prefill and decode operating points (Ctrl+2)",
-      "TTFT and TPOT distributions from the discrete-event run (Ctrl+3)",
-      "Queue, batch, replicas and cold starts over simulated time (Ctrl+4)",
-      "Ranked plans, Pareto frontier and rejection reasons (Ctrl+5)",
-      "Predicted vs measured on the bundled measurements (Ctrl+6)",
-      "Past runs in the SQLite results store (Ctrl+7)"};
+  const char* tips[TabCount] = {"Table, bar charts and heat map of $/1K tokens, latency, energy and power per hardware "
+                                "(Ctrl+1)",
+                                "Each hardware's roofline with the prefill and decode operating points (Ctrl+2)",
+                                "TTFT and TPOT distributions from the discrete-event run (Ctrl+3)",
+                                "Queue, batch, replicas and cold starts over simulated time (Ctrl+4)",
+                                "Ranked plans, Pareto frontier and rejection reasons (Ctrl+5)",
+                                "Predicted vs measured on the bundled measurements (Ctrl+6)",
+                                "Past runs in the SQLite results store (Ctrl+7)"};
   for (int i = 0; i < TabCount; ++i) tabs_->setTabToolTip(i, tr(tips[i]));
   setCentralWidget(tabs_);
 
@@ -165,9 +166,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tasks_(new Backgr
   requestAnalytic();
   loadCalibration();
   runs_->refresh();
-  statusText_->setText(simulator_available()
-                           ? tr("Ready. Edit the scenario; press F5 to run the planner and the simulator.")
-                           : tr("Ready. Edit the scenario; press F5 to run the planner (the serving simulator is not in this build)."));
+  statusText_->setText(
+      simulator_available()
+          ? tr("Ready. Edit the scenario; press F5 to run the planner and the simulator.")
+          : tr("Ready. Edit the scenario; press F5 to run the planner (the serving simulator is not in this build)."));
 }
 
 MainWindow::~MainWindow() {
@@ -202,32 +204,38 @@ void MainWindow::buildActions() {
     menu->addAction(a);
     return a;
   };
-  auto* open = add(file, tr("&Open scenario…"), QKeySequence::Open, tr("Open a scenario file"), [this] { openScenarioDialog(); });
-  auto* save = add(file, tr("&Save scenario"), QKeySequence::Save, tr("Save the scenario"), [this] { saveScenarioDialog(false); });
-  add(file, tr("Save scenario &as…"), QKeySequence::SaveAs, tr("Save the scenario under a new name"), [this] { saveScenarioDialog(true); });
+  auto* open = add(file, tr("&Open scenario…"), QKeySequence::Open, tr("Open a scenario file"),
+                   [this] { openScenarioDialog(); });
+  auto* save = add(file, tr("&Save scenario"), QKeySequence::Save, tr("Save the scenario"),
+                   [this] { saveScenarioDialog(false); });
+  add(file, tr("Save scenario &as…"), QKeySequence::SaveAs, tr("Save the scenario under a new name"),
+      [this] { saveScenarioDialog(true); });
   file->addSeparator();
-  add(file, tr("&Import Hugging Face config.json…"), QKeySequence(Qt::CTRL | Qt::Key_I), tr("Import a model from a config.json"),
-      [this] { importModelDialog(); });
-  add(file, tr("Open hardware &profile…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), tr("Add a hardware profile JSON to the comparison"),
-      [this] { openProfileDialog(); });
+  add(file, tr("&Import Hugging Face config.json…"), QKeySequence(Qt::CTRL | Qt::Key_I),
+      tr("Import a model from a config.json"), [this] { importModelDialog(); });
+  add(file, tr("Open hardware &profile…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O),
+      tr("Add a hardware profile JSON to the comparison"), [this] { openProfileDialog(); });
   file->addSeparator();
   auto* exportView = add(file, tr("&Export view as PNG/SVG…"), QKeySequence(Qt::CTRL | Qt::Key_E),
-                         tr("Export the current view (charts included) as a PNG or SVG image"), [this] { exportViewDialog(); });
+                         tr("Export the current view (charts included) as a PNG or SVG image"),
+                         [this] { exportViewDialog(); });
   briefAction_ = add(file, tr("Export procurement &brief…"), QKeySequence(Qt::CTRL | Qt::Key_B),
-                     tr("Write the procurement brief (HTML, Markdown or PDF) for this scenario"), [this] { exportBriefDialog(); });
+                     tr("Write the procurement brief (HTML, Markdown or PDF) for this scenario"),
+                     [this] { exportBriefDialog(); });
   if (!brief_available()) {
     briefAction_->setEnabled(false);
     briefAction_->setToolTip(tr("Needs the procurement brief library, which is not in this build"));
   }
-  add(file, tr("Export P&LAN.json…"), QKeySequence(Qt::CTRL | Qt::Key_L), tr("Write the planner request (`infersim plan FILE`)"),
-      [this] { exportPlanDialog(); });
+  add(file, tr("Export P&LAN.json…"), QKeySequence(Qt::CTRL | Qt::Key_L),
+      tr("Write the planner request (`infersim plan FILE`)"), [this] { exportPlanDialog(); });
   file->addSeparator();
   add(file, tr("&Quit"), QKeySequence::Quit, tr("Quit"), [this] { close(); });
 
   runAction_ = add(run, tr("&Run scenario"), QKeySequence(Qt::Key_F5),
                    tr("Plan every hardware at the workload's load, fill the heat map, rank plans and simulate"),
                    [this] { startRun(); });
-  cancelAction_ = add(run, tr("&Cancel run"), QKeySequence(Qt::Key_Escape), tr("Stop the run in progress"), [this] { cancelRun(); });
+  cancelAction_ = add(run, tr("&Cancel run"), QKeySequence(Qt::Key_Escape), tr("Stop the run in progress"),
+                      [this] { cancelRun(); });
   cancelAction_->setEnabled(false);
   run->addSeparator();
   add(run, tr("Copy CLI &command"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C),
@@ -249,8 +257,10 @@ void MainWindow::buildActions() {
   view->addAction(find);
 
   auto* editor = add(tools, tr("&Hardware profile editor…"), QKeySequence(Qt::CTRL | Qt::Key_H),
-                     tr("Create or edit a hardware profile with validation at each field"), [this] { openHardwareEditor(); });
-  add(help, tr("&Keyboard shortcuts"), QKeySequence::HelpContents, tr("List the keyboard shortcuts"), [this] { showShortcuts(); });
+                     tr("Create or edit a hardware profile with validation at each field"),
+                     [this] { openHardwareEditor(); });
+  add(help, tr("&Keyboard shortcuts"), QKeySequence::HelpContents, tr("List the keyboard shortcuts"),
+      [this] { showShortcuts(); });
   add(help, tr("&About"), QKeySequence(), tr("About infersim"), [this] {
     QMessageBox::about(this, tr("About infersim"),
                        tr("<b>infersim %1</b><br>Inference hardware simulator and capacity planner.<br>"
@@ -313,9 +323,10 @@ void MainWindow::onAnalytic(const AnalyticResult& r) {
   if (!r.model_error.empty())
     statusText_->setText(tr("Model: %1").arg(qs(r.model_error)));
   else if (!running_)
-    statusText_->setText(errors ? tr("%1 hardware cannot run this scenario (hover the red rows for the reason)").arg(errors)
-                                : tr("Analytic comparison up to date. F5 runs the planner%1.")
-                                      .arg(simulator_available() ? tr(" and the simulator") : QString()));
+    statusText_->setText(
+        errors ? tr("%1 hardware cannot run this scenario (hover the red rows for the reason)").arg(errors)
+               : tr("Analytic comparison up to date. F5 runs the planner%1.")
+                     .arg(simulator_available() ? tr(" and the simulator") : QString()));
   emit analyticUpdated(r);
 }
 
@@ -374,7 +385,9 @@ void MainWindow::onRunFinished(const RunResult& r) {
   } else {
     QString msg = tr("Run finished in %1 s.").arg(r.elapsed_s, 0, 'f', 1);
     if (r.has_plan && !r.plan.ranked.empty())
-      msg += tr(" Best plan: %1 at $%2 per 1K output tokens.").arg(qs(r.plan.ranked.front().id)).arg(r.plan.ranked.front().cost.usd_per_1k_output, 0, 'f', 5);
+      msg += tr(" Best plan: %1 at $%2 per 1K output tokens.")
+                 .arg(qs(r.plan.ranked.front().id))
+                 .arg(r.plan.ranked.front().cost.usd_per_1k_output, 0, 'f', 5);
     for (const auto& n : r.notes) msg += QStringLiteral(" ") + qs(n) + QStringLiteral(".");
     statusText_->setText(msg);
     if (store_available()) {
@@ -438,23 +451,26 @@ void MainWindow::setTitleFile(const QString& path) {
 
 void MainWindow::openScenarioDialog() {
   const QString p = QFileDialog::getOpenFileName(this, tr("Open scenario"), {}, tr("Scenario JSON (*.json)"));
-  if (!p.isEmpty() && !loadScenario(p))
-    QMessageBox::warning(this, tr("Open scenario"), statusText_->text());
+  if (!p.isEmpty() && !loadScenario(p)) QMessageBox::warning(this, tr("Open scenario"), statusText_->text());
 }
 
 void MainWindow::saveScenarioDialog(bool saveAs) {
   QString p = scenarioPath_;
-  if (saveAs || p.isEmpty()) p = QFileDialog::getSaveFileName(this, tr("Save scenario"), QStringLiteral("scenario.json"), tr("Scenario JSON (*.json)"));
+  if (saveAs || p.isEmpty())
+    p = QFileDialog::getSaveFileName(this, tr("Save scenario"), QStringLiteral("scenario.json"),
+                                     tr("Scenario JSON (*.json)"));
   if (!p.isEmpty()) saveScenario(p);
 }
 
 void MainWindow::importModelDialog() {
-  const QString p = QFileDialog::getOpenFileName(this, tr("Import Hugging Face config.json or model card"), {}, tr("JSON (*.json)"));
+  const QString p = QFileDialog::getOpenFileName(this, tr("Import Hugging Face config.json or model card"), {},
+                                                 tr("JSON (*.json)"));
   if (!p.isEmpty()) panel_->importModel(p);
 }
 
 void MainWindow::openProfileDialog() {
-  const QString p = QFileDialog::getOpenFileName(this, tr("Open hardware profile"), {}, tr("Hardware profile (*.json)"));
+  const QString p = QFileDialog::getOpenFileName(this, tr("Open hardware profile"), {},
+                                                 tr("Hardware profile (*.json)"));
   if (p.isEmpty()) return;
   try {
     panel_->addHardwareProfile(hardware_entry(p.toStdString()), true);
@@ -486,15 +502,18 @@ bool MainWindow::exportView(int tab, const QString& path) {
 
 void MainWindow::exportViewDialog() {
   const int tab = tabs_->currentIndex();
-  const QString p = exportWidgetInteractive(tabs_->currentWidget(), this, QStringLiteral("infersim-%1").arg(TAB_NAMES[tab]));
+  const QString p = exportWidgetInteractive(tabs_->currentWidget(), this,
+                                            QStringLiteral("infersim-%1").arg(TAB_NAMES[tab]));
   if (!p.isEmpty()) statusText_->setText(tr("Exported %1").arg(p));
 }
 
 void MainWindow::exportPlanDialog() {
-  const QString p = QFileDialog::getSaveFileName(this, tr("Export PLAN.json"), QStringLiteral("plan.json"), tr("PLAN.json (*.json)"));
+  const QString p = QFileDialog::getSaveFileName(this, tr("Export PLAN.json"), QStringLiteral("plan.json"),
+                                                 tr("PLAN.json (*.json)"));
   if (p.isEmpty()) return;
   try {
-    common::write_text_file_atomic(p.toStdString(), planner::plan_request_to_json(plan_request(panel_->scenario())).dump(2) + "\n");
+    common::write_text_file_atomic(p.toStdString(),
+                                   planner::plan_request_to_json(plan_request(panel_->scenario())).dump(2) + "\n");
     statusText_->setText(tr("Wrote %1: `infersim plan %1` gives the Planner view's result").arg(p));
   } catch (const std::exception& e) {
     statusText_->setText(QString::fromUtf8(e.what()));
@@ -503,7 +522,8 @@ void MainWindow::exportPlanDialog() {
 
 void MainWindow::exportBriefDialog() {
   if (!brief_available()) {
-    QMessageBox::information(this, tr("Procurement brief"), tr("The procurement brief library is not built into this infersim."));
+    QMessageBox::information(this, tr("Procurement brief"),
+                             tr("The procurement brief library is not built into this infersim."));
     return;
   }
   const ScenarioInput s = panel_->scenario();
@@ -526,7 +546,8 @@ void MainWindow::exportBriefDialog() {
   auto* list = new QListWidget(&dlg);
   const auto types = workload_types();
   for (const auto& t : types) {
-    auto* it = new QListWidgetItem(t.name == s.workload.preset ? tr("%1 (as edited)").arg(qs(t.name)) : qs(t.name), list);
+    auto* it = new QListWidgetItem(t.name == s.workload.preset ? tr("%1 (as edited)").arg(qs(t.name)) : qs(t.name),
+                                   list);
     it->setData(Qt::UserRole, qs(t.name));
     it->setToolTip(qs(t.description));
     it->setCheckState(t.name == s.workload.preset ? Qt::Checked : Qt::Unchecked);
@@ -564,7 +585,8 @@ void MainWindow::exportBriefDialog() {
     return c;
   };
   connect(briefJson, &QPushButton::clicked, &dlg, [&] {
-    const QString p = QFileDialog::getSaveFileName(&dlg, tr("Save BRIEF.json"), QStringLiteral("brief.json"), tr("JSON (*.json)"));
+    const QString p = QFileDialog::getSaveFileName(&dlg, tr("Save BRIEF.json"), QStringLiteral("brief.json"),
+                                                   tr("JSON (*.json)"));
     if (p.isEmpty()) return;
     try {
       common::write_text_file_atomic(p.toStdString(), brief_json_text(s, choice()));
@@ -578,10 +600,13 @@ void MainWindow::exportBriefDialog() {
   QString filters = tr("HTML (*.html);;Markdown (*.md)");
   if (brief_pdf_available()) filters = tr("PDF (*.pdf);;") + filters;
   QString selected;
-  QString p = QFileDialog::getSaveFileName(this, tr("Export procurement brief"), QStringLiteral("brief"), filters, &selected);
+  QString p = QFileDialog::getSaveFileName(this, tr("Export procurement brief"), QStringLiteral("brief"), filters,
+                                           &selected);
   if (p.isEmpty()) return;
   if (QFileInfo(p).suffix().isEmpty())
-    p += selected.contains(QLatin1String("PDF")) ? ".pdf" : selected.contains(QLatin1String("Markdown")) ? ".md" : ".html";
+    p += selected.contains(QLatin1String("PDF"))        ? ".pdf"
+         : selected.contains(QLatin1String("Markdown")) ? ".md"
+                                                        : ".html";
   exportBrief(s, c, p);
 }
 
@@ -593,7 +618,8 @@ void MainWindow::exportBrief(const ScenarioInput& s, const BriefChoice& c, const
       this, [s, c, path] { return export_brief(s, c, path); },
       [this, p](const std::string& err) {
         briefAction_->setEnabled(true);
-        statusText_->setText(err.empty() ? tr("Wrote the procurement brief to %1").arg(p) : tr("Brief failed: %1").arg(qs(err)));
+        statusText_->setText(err.empty() ? tr("Wrote the procurement brief to %1").arg(p)
+                                         : tr("Brief failed: %1").arg(qs(err)));
         emit briefExported(p, qs(err));
       });
 }
@@ -609,9 +635,11 @@ void MainWindow::showShortcuts() {
                            tr("<table>"
                               "<tr><td><b>F5</b></td><td>Run the scenario</td></tr>"
                               "<tr><td><b>Esc</b></td><td>Cancel the run</td></tr>"
-                              "<tr><td><b>Ctrl+1 … Ctrl+7</b></td><td>Compare, Roofline, Latency, Timeline, Planner, Calibration, Runs</td></tr>"
+                              "<tr><td><b>Ctrl+1 … Ctrl+7</b></td><td>Compare, Roofline, Latency, Timeline, Planner, "
+                              "Calibration, Runs</td></tr>"
                               "<tr><td><b>Ctrl+F</b></td><td>Search models</td></tr>"
-                              "<tr><td><b>Ctrl+O / Ctrl+S / Ctrl+Shift+S</b></td><td>Open / save / save scenario as</td></tr>"
+                              "<tr><td><b>Ctrl+O / Ctrl+S / Ctrl+Shift+S</b></td><td>Open / save / save scenario "
+                              "as</td></tr>"
                               "<tr><td><b>Ctrl+I</b></td><td>Import a Hugging Face config.json</td></tr>"
                               "<tr><td><b>Ctrl+Shift+O</b></td><td>Open a hardware profile</td></tr>"
                               "<tr><td><b>Ctrl+H</b></td><td>Hardware profile editor</td></tr>"
@@ -670,9 +698,9 @@ void MainWindow::takeScreenshots(const QString& dir, std::function<void(bool)> d
   append({waitFor([this, analyticReady] { return analyticReady() && calibration_->hasData(); })});
   append(runToEnd());
   append({shoot(CompareTab, "compare", [this] { compare_->showHeatMap(false); }),
-          shoot(CompareTab, "compare-heatmap", [this] { compare_->showHeatMap(true); }),
-          shoot(RooflineTab, "roofline"), shoot(LatencyTab, "latency"), shoot(TimelineTab, "timeline"),
-          shoot(PlannerTab, "planner"), shoot(CalibrationTab, "calibration")});
+          shoot(CompareTab, "compare-heatmap", [this] { compare_->showHeatMap(true); }), shoot(RooflineTab, "roofline"),
+          shoot(LatencyTab, "latency"), shoot(TimelineTab, "timeline"), shoot(PlannerTab, "planner"),
+          shoot(CalibrationTab, "calibration")});
   // The same hardware on the agentic workload type, then the run history.
   const auto types = workload_types();
   if (find_workload_type(types, "agentic") && panel_->scenario().workload.preset != "agentic") {
@@ -724,7 +752,8 @@ void MainWindow::takeScreenshots(const QString& dir, std::function<void(bool)> d
         *ok = *ok && err.isEmpty();
         next();
       });
-      exportBrief(s, c, QDir(dir).filePath(brief_pdf_available() ? QStringLiteral("brief.pdf") : QStringLiteral("brief.html")));
+      exportBrief(
+          s, c, QDir(dir).filePath(brief_pdf_available() ? QStringLiteral("brief.pdf") : QStringLiteral("brief.html")));
     }});
   }
   QTimer::singleShot(100, this, [run] { (*run)(0); });

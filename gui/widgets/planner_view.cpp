@@ -15,8 +15,8 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QToolTip>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +29,9 @@
 namespace infersim::gui {
 
 PlannerView::PlannerView(QWidget* parent)
-    : QWidget(parent), plans_(new PlanTableModel(this)), rejections_(new RejectionTableModel(this)),
+    : QWidget(parent),
+      plans_(new PlanTableModel(this)),
+      rejections_(new RejectionTableModel(this)),
       rejectionProxy_(new QSortFilterProxyModel(this)) {
   auto* l = new QVBoxLayout(this);
   l->setContentsMargins(4, 4, 4, 4);
@@ -86,7 +88,8 @@ PlannerView::PlannerView(QWidget* parent)
   connect(planTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& cur) {
     if (!cur.isValid()) return;
     const auto& c = plans_->candidate(cur.row());
-    QString html = QStringLiteral("<b>%1</b><br>%2<br>").arg(qs(c.id).toHtmlEscaped(), qs(c.cost.basis).toHtmlEscaped());
+    QString html =
+        QStringLiteral("<b>%1</b><br>%2<br>").arg(qs(c.id).toHtmlEscaped(), qs(c.cost.basis).toHtmlEscaped());
     html += tr("$%1/hour, $%2/month; %3-year TCO $%4 (capex $%5, opex $%6, porting $%7)<br>")
                 .arg(c.cost.usd_per_hour, 0, 'f', 2)
                 .arg(c.cost.monthly_usd, 0, 'f', 0)
@@ -146,8 +149,10 @@ void PlannerView::setRunResult(const RunResult& r) {
                     .arg(res.rejected.size());
   for (const auto& n : res.notes) cap += QStringLiteral("<br><i>%1</i>").arg(qs(n).toHtmlEscaped());
   caption_->setText(cap);
-  if (!res.ranked.empty()) planTable_->selectRow(0);
-  else details_->setHtml(tr("<b>No feasible plan.</b> Every candidate is listed with its reason below."));
+  if (!res.ranked.empty())
+    planTable_->selectRow(0);
+  else
+    details_->setHtml(tr("<b>No feasible plan.</b> Every candidate is listed with its reason below."));
 
   auto* x = new QValueAxis;
   x->setTitleText(tr("TTFT P99 (ms)"));
@@ -181,7 +186,7 @@ void PlannerView::setRunResult(const RunResult& r) {
   std::vector<std::pair<double, double>> frontier;
   for (const auto& cand : res.ranked) {
     const double xv = cand.ttft_p99_s * 1e3, yv = cand.cost.usd_per_1k_output;
-    (cand.kind == "mix" ? mixes : all)->append(xv, yv);
+    (cand.is_mix() ? mixes : all)->append(xv, yv);
     xmax = std::max(xmax, xv);
     ymax = std::max(ymax, yv);
     if (std::find(res.pareto.begin(), res.pareto.end(), cand.id) != res.pareto.end()) frontier.push_back({xv, yv});

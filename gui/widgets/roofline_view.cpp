@@ -40,8 +40,10 @@ RooflineView::RooflineView(QWidget* parent) : QWidget(parent) {
                                      tr("Bandwidth (GB/s)"), tr("Bound (estimator)")});
   table_->horizontalHeaderItem(2)->setToolTip(tr("FLOPs / bytes moved by one step, per chip"));
   table_->horizontalHeaderItem(3)->setToolTip(tr("Intensity where the roof turns flat: peak / bandwidth"));
-  table_->horizontalHeaderItem(4)->setToolTip(tr("min(peak, intensity x bandwidth): the roofline's ceiling at this intensity"));
-  table_->horizontalHeaderItem(5)->setToolTip(tr("FLOPs of the step / its estimated time (calibrated efficiencies and overheads included)"));
+  table_->horizontalHeaderItem(4)->setToolTip(
+      tr("min(peak, intensity x bandwidth): the roofline's ceiling at this intensity"));
+  table_->horizontalHeaderItem(5)->setToolTip(
+      tr("FLOPs of the step / its estimated time (calibrated efficiencies and overheads included)"));
   table_->verticalHeader()->hide();
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -166,7 +168,8 @@ void RooflineView::setAnalytic(const AnalyticResult& r) {
                                  QString::number(peak, 'f', 1),
                                  QString::number(row.mem_bw_bytes_per_s / 1e9, 'f', 0),
                                  QString::fromUtf8(perf::bound_name(ph.p->bound)) +
-                                     (I < ridge ? tr(" (left of ridge: memory side)") : tr(" (right of ridge: compute side)"))};
+                                     (I < ridge ? tr(" (left of ridge: memory side)")
+                                                : tr(" (right of ridge: compute side)"))};
       for (int k = 0; k < cells.size(); ++k) {
         auto* item = new QTableWidgetItem(cells[k]);
         if (k == 0) item->setForeground(col);
@@ -179,7 +182,8 @@ void RooflineView::setAnalytic(const AnalyticResult& r) {
     ymax = 1000;
   }
   x->setRange(xmin, xmax);
-  y->setRange(std::pow(10.0, std::floor(std::log10(std::max(ymin, 1e-6)))), std::pow(10.0, std::ceil(std::log10(ymax * 1.2))));
+  y->setRange(std::pow(10.0, std::floor(std::log10(std::max(ymin, 1e-6)))),
+              std::pow(10.0, std::ceil(std::log10(ymax * 1.2))));
 }
 
 }  // namespace infersim::gui

@@ -57,9 +57,8 @@ RunsView::RunsView(BackgroundTasks* tasks, QWidget* parent)
     const QModelIndex i = table_->currentIndex();
     if (i.isValid()) emit openScenarioRequested(i.data(RunsTableModel::IdRole).toString());
   });
-  connect(table_, &QTableView::doubleClicked, this, [this](const QModelIndex& i) {
-    emit openScenarioRequested(i.data(RunsTableModel::IdRole).toString());
-  });
+  connect(table_, &QTableView::doubleClicked, this,
+          [this](const QModelIndex& i) { emit openScenarioRequested(i.data(RunsTableModel::IdRole).toString()); });
   if (!store_available()) {
     status_->setText(tr("The SQLite results store is not built into this infersim, so runs are not recorded. "
                         "(Runs still work; this view lists them once the store is part of the build.)"));

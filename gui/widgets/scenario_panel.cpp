@@ -38,7 +38,9 @@ void showError(QLabel* l, const QString& text) {
 }  // namespace
 
 ScenarioPanel::ScenarioPanel(QWidget* parent)
-    : QWidget(parent), models_(new ModelListModel(this)), modelProxy_(new QSortFilterProxyModel(this)),
+    : QWidget(parent),
+      models_(new ModelListModel(this)),
+      modelProxy_(new QSortFilterProxyModel(this)),
       hardware_(new HardwareTreeModel(this)) {
   auto* root = new QVBoxLayout(this);
 
@@ -60,7 +62,8 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   modelView_->setMaximumHeight(150);
   modelView_->setToolTip(tr("Model cards shipped in model/data, plus imported Hugging Face config.json files"));
   auto* importBtn = new QPushButton(tr("Import config.json…"), modelBox);
-  importBtn->setToolTip(tr("Import a Hugging Face config.json (or a model card) — same as --model PATH in the CLI (Ctrl+I)"));
+  importBtn->setToolTip(
+      tr("Import a Hugging Face config.json (or a model card) — same as --model PATH in the CLI (Ctrl+I)"));
   modelError_ = errorLabel(modelBox);
   ml->addWidget(search_);
   ml->addWidget(modelView_);
@@ -130,14 +133,20 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   addField(wf, "workload.output_tokens", tr("Output tokens"), tr("Mean generated length (tokens)"));
   addField(wf, "workload.concurrency", tr("Concurrency"),
            tr("Sequences served at once for the analytic comparison (the CLI's --batch)"));
-  addField(wf, "workload.requests_per_s", tr("Load (req/s)"), tr("Target request rate of the whole deployment (requests per second)"));
-  addField(wf, "workload.calls_per_task", tr("Calls per task"), tr("Model calls per user task (agentic): $ per task = $ per request x this"));
-  addField(wf, "workload.ttft_p99_s", tr("TTFT P99 SLO (ms)"), tr("99th-percentile time to first token the plan must meet (milliseconds)"), 1e-3);
-  addField(wf, "workload.tpot_p99_s", tr("TPOT P99 SLO (ms)"), tr("99th-percentile time per output token the plan must meet (milliseconds)"), 1e-3);
-  addField(wf, "workload.sim_requests", tr("Simulated requests"), tr("Requests per hardware in a discrete-event run (more = smoother tails, slower)"));
+  addField(wf, "workload.requests_per_s", tr("Load (req/s)"),
+           tr("Target request rate of the whole deployment (requests per second)"));
+  addField(wf, "workload.calls_per_task", tr("Calls per task"),
+           tr("Model calls per user task (agentic): $ per task = $ per request x this"));
+  addField(wf, "workload.ttft_p99_s", tr("TTFT P99 SLO (ms)"),
+           tr("99th-percentile time to first token the plan must meet (milliseconds)"), 1e-3);
+  addField(wf, "workload.tpot_p99_s", tr("TPOT P99 SLO (ms)"),
+           tr("99th-percentile time per output token the plan must meet (milliseconds)"), 1e-3);
+  addField(wf, "workload.sim_requests", tr("Simulated requests"),
+           tr("Requests per hardware in a discrete-event run (more = smoother tails, slower)"));
   precision_ = new QComboBox(wlBox);
   precision_->setObjectName(QStringLiteral("precision"));
-  for (const auto& p : precision_choices()) precision_->addItem(p.empty() ? tr("default (bf16, fp16 if no bf16)") : qs(p), qs(p));
+  for (const auto& p : precision_choices())
+    precision_->addItem(p.empty() ? tr("default (bf16, fp16 if no bf16)") : qs(p), qs(p));
   precision_->setToolTip(tr("Weight precision (--precision); KV cache and activations follow the runtime's defaults"));
   wf->addRow(tr("Precision"), precision_);
   precisionError_ = errorLabel(wlBox);
@@ -148,20 +157,23 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   wf->addRow(heatMap_);
   autoscale_ = new QCheckBox(tr("Autoscale in the simulation (cold starts)"), wlBox);
   autoscale_->setObjectName(QStringLiteral("autoscale"));
-  autoscale_->setToolTip(tr("Discrete-event runs start at the planner's replica count; a target-utilisation autoscaler "
-                            "releases idle replicas and adds them back (cold starts from object storage, then local NVMe) "
-                            "between 1 and twice that count"));
+  autoscale_->setToolTip(
+      tr("Discrete-event runs start at the planner's replica count; a target-utilisation autoscaler "
+         "releases idle replicas and adds them back (cold starts from object storage, then local NVMe) "
+         "between 1 and twice that count"));
   wf->addRow(autoscale_);
   verify_ = new QCheckBox(tr("Check plans with the simulator (as the CLI)"), wlBox);
   verify_->setObjectName(QStringLiteral("verify"));
   verify_->setChecked(true);
-  verify_->setToolTip(tr("The best plans are run at the target load in the discrete-event simulator, as `infersim plan`, "
-                         "`infersim workloads compare` and `infersim brief` do. Off = analytic only (--no-verify): faster."));
+  verify_->setToolTip(
+      tr("The best plans are run at the target load in the discrete-event simulator, as `infersim plan`, "
+         "`infersim workloads compare` and `infersim brief` do. Off = analytic only (--no-verify): faster."));
   wf->addRow(verify_);
   connect(verify_, &QCheckBox::toggled, this, [this] { onEdited(); });
   connect(autoscale_, &QCheckBox::toggled, this, [this] { onEdited(); });
   root->addWidget(wlBox);
-  connect(workload_, &QComboBox::activated, this, [this](int i) { applyWorkloadType(workload_->itemData(i).toString()); });
+  connect(workload_, &QComboBox::activated, this,
+          [this](int i) { applyWorkloadType(workload_->itemData(i).toString()); });
   connect(precision_, &QComboBox::currentIndexChanged, this, [this] { onEdited(); });
   connect(heatMap_, &QCheckBox::toggled, this, [this] { onEdited(); });
 
@@ -172,13 +184,15 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   pricingMode_->setObjectName(QStringLiteral("pricingMode"));
   pricingMode_->addItem(tr("cloud (rent chip-hours)"), QStringLiteral("cloud"));
   pricingMode_->addItem(tr("owned (buy and operate)"), QStringLiteral("owned"));
-  pricingMode_->setToolTip(tr("Cloud: chips x $/chip-hour of the tier. Owned: capex amortised + energy + hosting + network + software"));
+  pricingMode_->setToolTip(
+      tr("Cloud: chips x $/chip-hour of the tier. Owned: capex amortised + energy + hosting + network + software"));
   cloudTier_ = new QComboBox(prBox);
   cloudTier_->addItem(tr("on-demand"), QStringLiteral("on_demand"));
   cloudTier_->addItem(tr("1-year commitment"), QStringLiteral("commit_1y"));
   cloudTier_->addItem(tr("3-year commitment"), QStringLiteral("commit_3y"));
   cloudTier_->addItem(tr("spot"), QStringLiteral("spot"));
-  cloudTier_->setToolTip(tr("Which price of the hardware profile is used; a rented chip without that price is rejected, a chip no cloud rents is costed owned (labelled)"));
+  cloudTier_->setToolTip(tr("Which price of the hardware profile is used; a rented chip without that price is "
+                            "rejected, a chip no cloud rents is costed owned (labelled)"));
   pf->addRow(tr("Mode"), pricingMode_);
   pf->addRow(tr("Cloud tier"), cloudTier_);
   ownedBox_ = new QGroupBox(tr("Owned hardware assumptions"), prBox);
@@ -186,14 +200,20 @@ ScenarioPanel::ScenarioPanel(QWidget* parent)
   addField(of, "pricing.depreciation_years", tr("Depreciation (years)"), tr("Capex amortisation period (years)"));
   addField(of, "pricing.usd_per_kwh", tr("Electricity ($/kWh)"), tr("Energy price (USD per kWh)"));
   addField(of, "pricing.pue", tr("PUE"), tr("Facility power / IT power (1.0 - 3.0)"));
-  addField(of, "pricing.hosting_usd_per_kw_month", tr("Hosting ($/kW-month)"), tr("Space and cooling per provisioned kW per month (USD)"));
-  addField(of, "pricing.network_usd_per_chip_month", tr("Network ($/chip-month)"), tr("Amortised NIC/switch share per chip per month (USD)"));
-  addField(of, "pricing.software_usd_per_chip_month", tr("Software ($/chip-month)"), tr("Licences per chip per month (USD)"));
-  addField(of, "pricing.host_overhead_w_per_chip", tr("Host overhead (W/chip)"), tr("Host CPU / network / storage power per accelerator (watts)"));
+  addField(of, "pricing.hosting_usd_per_kw_month", tr("Hosting ($/kW-month)"),
+           tr("Space and cooling per provisioned kW per month (USD)"));
+  addField(of, "pricing.network_usd_per_chip_month", tr("Network ($/chip-month)"),
+           tr("Amortised NIC/switch share per chip per month (USD)"));
+  addField(of, "pricing.software_usd_per_chip_month", tr("Software ($/chip-month)"),
+           tr("Licences per chip per month (USD)"));
+  addField(of, "pricing.host_overhead_w_per_chip", tr("Host overhead (W/chip)"),
+           tr("Host CPU / network / storage power per accelerator (watts)"));
   pf->addRow(ownedBox_);
-  addField(pf, "pricing.usd_per_engineer_week", tr("Engineering ($/week)"), tr("Porting cost per engineer-week for a runtime the team does not run yet (USD)"));
+  addField(pf, "pricing.usd_per_engineer_week", tr("Engineering ($/week)"),
+           tr("Porting cost per engineer-week for a runtime the team does not run yet (USD)"));
   addField(pf, "pricing.tco_years", tr("TCO window (years)"), tr("Years the total cost of ownership covers"));
-  addField(pf, "pricing.target_utilisation", tr("Target utilisation"), tr("Share of measured capacity replicas are sized to (0.05 - 1)"));
+  addField(pf, "pricing.target_utilisation", tr("Target utilisation"),
+           tr("Share of measured capacity replicas are sized to (0.05 - 1)"));
   root->addWidget(prBox);
   connect(pricingMode_, &QComboBox::currentIndexChanged, this, [this] {
     updatePricingEnabled();

@@ -5,8 +5,8 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QScatterSeries>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -91,8 +91,10 @@ void TimelineView::setRunResult(const RunResult& r) {
   }
   const double tmax = tl.t_s.empty() ? 1.0 : tl.t_s.back();
   fillSeries(charts_[0]->chart(), tr("Queue length (requests waiting)"), tl.t_s, tl.queue, seriesColor(0), tmax, true);
-  fillSeries(charts_[1]->chart(), tr("Batch size (sequences in running steps, all replicas)"), tl.t_s, tl.batch, seriesColor(1), tmax, true);
-  fillSeries(charts_[2]->chart(), tr("Replicas (stepping or loading)"), tl.t_s, tl.replicas, seriesColor(2), tmax, true);
+  fillSeries(charts_[1]->chart(), tr("Batch size (sequences in running steps, all replicas)"), tl.t_s, tl.batch,
+             seriesColor(1), tmax, true);
+  fillSeries(charts_[2]->chart(), tr("Replicas (stepping or loading)"), tl.t_s, tl.replicas, seriesColor(2), tmax,
+             true);
   // Cold starts: cumulative count as a step line, markers at each start.
   std::vector<double> ct, cv;
   ct.push_back(0);

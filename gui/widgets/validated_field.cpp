@@ -8,7 +8,12 @@
 namespace infersim::gui {
 
 ValidatedField::ValidatedField(const QString& key, const QString& tooltip, double scale, QWidget* parent)
-    : QWidget(parent), key_(key), tooltip_(tooltip), scale_(scale), edit_(new QLineEdit(this)), message_(new QLabel(this)) {
+    : QWidget(parent),
+      key_(key),
+      tooltip_(tooltip),
+      scale_(scale),
+      edit_(new QLineEdit(this)),
+      message_(new QLabel(this)) {
   auto* l = new QVBoxLayout(this);
   l->setContentsMargins(0, 0, 0, 0);
   l->setSpacing(1);
@@ -43,7 +48,8 @@ void ValidatedField::setError(const QString& reason) {
   error_ = reason;
   message_->setText(reason);
   message_->setVisible(!reason.isEmpty());
-  edit_->setStyleSheet(reason.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #d32f2f; background: #fdecea; }"));
+  edit_->setStyleSheet(
+      reason.isEmpty() ? QString() : QStringLiteral("QLineEdit { border: 2px solid #d32f2f; background: #fdecea; }"));
   edit_->setToolTip(reason.isEmpty() ? tooltip_ : QStringLiteral("%1\n\nProblem: %2").arg(tooltip_, reason));
 }
 

@@ -16,7 +16,7 @@ class ValidatedField : public QWidget {
   ValidatedField(const QString& key, const QString& tooltip, double scale = 1.0, QWidget* parent = nullptr);
 
   const QString& key() const { return key_; }
-  void setValue(double stored);        // stored units (e.g. seconds)
+  void setValue(double stored);  // stored units (e.g. seconds)
   // Stored units; NaN when the text is not a number (the field then already shows the reason).
   double value() const;
   void setError(const QString& reason);  // "" clears

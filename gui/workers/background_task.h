@@ -27,7 +27,11 @@ class BackgroundTasks : public QObject {
     launch([guard, work = std::move(work), done = std::move(done)] {
       auto value = std::make_shared<R>(work());
       QMetaObject::invokeMethod(
-          qApp, [guard, value, done] { if (guard) done(*value); }, Qt::QueuedConnection);
+          qApp,
+          [guard, value, done] {
+            if (guard) done(*value);
+          },
+          Qt::QueuedConnection);
     });
   }
   int running() const;

@@ -19,13 +19,13 @@ namespace infersim::gui {
 void preload_catalogs();
 
 struct ModelEntry {
-  std::string name;          // slug, or the file path for an imported config
+  std::string name;  // slug, or the file path for an imported config
   std::string display_name;
   std::string family, architecture;
-  double params = 0;         // total parameters
+  double params = 0;  // total parameters
   double active_params = 0;
   bool is_moe = false;
-  std::string path;          // card / config.json file
+  std::string path;  // card / config.json file
   bool imported = false;
 };
 std::vector<ModelEntry> catalog_models();
@@ -33,7 +33,7 @@ std::vector<ModelEntry> catalog_models();
 ModelEntry import_model_file(const std::string& path);
 
 struct HardwareEntry {
-  std::string name;          // slug, or a profile path for user profiles
+  std::string name;  // slug, or a profile path for user profiles
   std::string display_name;
   std::string vendor, kind;
   double peak_bf16 = 0, memory_bytes = 0, memory_bw = 0, tdp_w = 0, usd_per_hour = 0;

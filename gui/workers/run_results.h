@@ -16,10 +16,10 @@ namespace infersim::gui {
 
 // One row of the comparison: exactly what `infersim compare` computes for one hardware.
 struct CompareRow {
-  std::string hardware;       // as given (catalog slug or profile path)
+  std::string hardware;  // as given (catalog slug or profile path)
   std::string display_name;
-  std::string kind;           // gpu, lpu, tpu, npu, cpu, asic
-  std::string error;          // non-empty: the CLI prints an error row with this reason
+  std::string kind;   // gpu, lpu, tpu, npu, cpu, asic
+  std::string error;  // non-empty: the CLI prints an error row with this reason
   perf::Estimate estimate;
   std::string layout_note;
   std::string runtime_basis;  // fitted | family | vendor | transferred | assumed | default | datasheet
@@ -34,7 +34,7 @@ struct AnalyticResult {
   std::uint64_t generation = 0;
   ScenarioInput scenario;
   std::vector<CompareRow> rows;
-  std::string model_error;    // the model could not be resolved (shown at the model field)
+  std::string model_error;  // the model could not be resolved (shown at the model field)
   std::string model_display;
   double elapsed_ms = 0;
 };
@@ -45,7 +45,7 @@ struct LoadRow {
   std::string hardware;
   std::string workload;
   bool feasible = false;
-  std::string reason;         // why nothing is feasible
+  std::string reason;  // why nothing is feasible
   planner::Candidate best;
 };
 
@@ -54,9 +54,9 @@ struct HeatMap {
   std::vector<std::string> hardware;
   std::vector<std::string> workloads;
   std::vector<std::vector<double>> usd_per_1k;
-  std::vector<std::vector<std::string>> why;  // reason where infeasible
-  std::vector<std::vector<std::string>> note; // what a feasible cell is (the API row: provider, prices, date)
-  int api_row = -1;                           // index of the "buy tokens" row (cheapest hosted API), -1: none
+  std::vector<std::vector<std::string>> why;   // reason where infeasible
+  std::vector<std::vector<std::string>> note;  // what a feasible cell is (the API row: provider, prices, date)
+  int api_row = -1;                            // index of the "buy tokens" row (cheapest hosted API), -1: none
 };
 
 // One discrete-event run of the workload on one hardware.
@@ -69,7 +69,7 @@ struct SimRow {
   int cold_starts = 0;
   std::vector<double> ttft_s;  // per request, sorted ascending (the CDF)
   std::vector<double> tpot_s;
-  std::string scenario_json;   // the resolved simulate scenario (for `infersim simulate`)
+  std::string scenario_json;  // the resolved simulate scenario (for `infersim simulate`)
 };
 
 // Cluster state over simulated time for the focus hardware, sampled on a regular grid.
@@ -78,9 +78,9 @@ struct Timeline {
   std::string error;
   double bin_s = 0;
   std::vector<double> t_s;
-  std::vector<double> queue;     // requests waiting (arrived, not yet scheduled)
-  std::vector<double> batch;     // sequences in the running steps (mean over the bin, summed over replicas)
-  std::vector<double> replicas;  // replicas stepping or loading in the bin
+  std::vector<double> queue;         // requests waiting (arrived, not yet scheduled)
+  std::vector<double> batch;         // sequences in the running steps (mean over the bin, summed over replicas)
+  std::vector<double> replicas;      // replicas stepping or loading in the bin
   std::vector<double> cold_start_s;  // start times of cold starts
 };
 
@@ -94,7 +94,7 @@ struct RunResult {
   bool has_plan = false;
   planner::PlanResult plan;
   std::string plan_error;
-  bool simulated = false;        // the discrete-event simulator ran (built in)
+  bool simulated = false;  // the discrete-event simulator ran (built in)
   std::vector<SimRow> sims;
   Timeline timeline;
   std::vector<std::string> notes;

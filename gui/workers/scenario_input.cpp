@@ -5,9 +5,9 @@
 #include <cmath>
 
 #include "infersim/common/dtype.h"
+#include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
-#include "infersim/common/errors.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
 #include "workers/workload_catalog.h"
@@ -43,9 +43,17 @@ std::string quote(const std::string& a) {
 }  // namespace
 
 std::vector<std::string> cli_compare_args(const ScenarioInput& s) {
-  std::vector<std::string> a = {"compare", "--model", s.model, "--hardware", common::join(s.hardware, ","),
-                                "--batch", num(s.workload.concurrency), "--input", num(s.workload.input_tokens),
-                                "--output", num(s.workload.output_tokens)};
+  std::vector<std::string> a = {"compare",
+                                "--model",
+                                s.model,
+                                "--hardware",
+                                common::join(s.hardware, ","),
+                                "--batch",
+                                num(s.workload.concurrency),
+                                "--input",
+                                num(s.workload.input_tokens),
+                                "--output",
+                                num(s.workload.output_tokens)};
   if (!s.precision.empty()) {
     a.push_back("--precision");
     a.push_back(s.precision);
@@ -128,11 +136,16 @@ std::vector<FieldProblem> check_scenario(const ScenarioInput& s) {
     planner::plan_request_from_json(planner::plan_request_to_json(plan_request(s)), "scenario");
   } catch (const common::ConfigError& e) {
     std::string ptr = e.pointer(), field = "scenario";
-    const std::pair<const char*, const char*> map[] = {
-        {"/workload/input_tokens", "workload.input_tokens"}, {"/workload/output_tokens", "workload.output_tokens"},
-        {"/workload/calls_per_task", "workload.calls_per_task"}, {"/load", "workload.requests_per_s"},
-        {"/slo/ttft_p99_s", "workload.ttft_p99_s"}, {"/slo/tpot_p99_s", "workload.tpot_p99_s"},
-        {"/model", "model"}, {"/hardware", "hardware"}, {"/precisions", "precision"}, {"/pricing", "pricing"}};
+    const std::pair<const char*, const char*> map[] = {{"/workload/input_tokens", "workload.input_tokens"},
+                                                       {"/workload/output_tokens", "workload.output_tokens"},
+                                                       {"/workload/calls_per_task", "workload.calls_per_task"},
+                                                       {"/load", "workload.requests_per_s"},
+                                                       {"/slo/ttft_p99_s", "workload.ttft_p99_s"},
+                                                       {"/slo/tpot_p99_s", "workload.tpot_p99_s"},
+                                                       {"/model", "model"},
+                                                       {"/hardware", "hardware"},
+                                                       {"/precisions", "precision"},
+                                                       {"/pricing", "pricing"}};
     for (const auto& [prefix, f] : map)
       if (ptr.rfind(prefix, 0) == 0) {
         field = f;

@@ -28,11 +28,11 @@ struct WorkloadInput {
 struct ScenarioInput {
   std::string model = "llama-3.1-70b";
   std::vector<std::string> hardware = {"h100-sxm", "h200", "a100-80g-sxm", "mi300x", "mi325x", "l40s"};
-  std::string focus;                // hardware shown in the timeline ("" = the first one)
+  std::string focus;  // hardware shown in the timeline ("" = the first one)
   WorkloadInput workload;
-  std::string precision;            // "" = the CLI default (bf16, fp16 where bf16 is unsupported)
-  planner::Pricing pricing;         // shipped defaults unless edited
-  bool heat_map = true;             // runs also fill the hardware x workload-type heat map
+  std::string precision;     // "" = the CLI default (bf16, fp16 where bf16 is unsupported)
+  planner::Pricing pricing;  // shipped defaults unless edited
+  bool heat_map = true;      // runs also fill the hardware x workload-type heat map
   // Discrete-event runs start at the planner's replica count and let a target-utilisation autoscaler
   // (target 0.6, every 5 s) release idle replicas and add them back between 1 and twice that count:
   // cold starts load from object storage, later ones from the node's local NVMe cache.
@@ -63,7 +63,7 @@ planner::PlanRequest single_hardware_request(const ScenarioInput& s, const std::
 
 // Field problems found before any core call (ranges the CLI enforces too): pointer -> reason.
 struct FieldProblem {
-  std::string field;   // "model", "hardware", "workload.input_tokens", "pricing.pue", ...
+  std::string field;  // "model", "hardware", "workload.input_tokens", "pricing.pue", ...
   std::string reason;
 };
 std::vector<FieldProblem> check_scenario(const ScenarioInput& s);

@@ -17,8 +17,8 @@
 #include "workers/core_calls.h"
 
 #ifdef INFERSIM_GUI_HAVE_SERVING
-#include "infersim/serving/scenario_json.h"
 #include "infersim/app/simulate.h"
+#include "infersim/serving/scenario_json.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_presets.h"
 #include "infersim/serving/workload_summary.h"
@@ -31,7 +31,8 @@ namespace infersim::gui {
 bool simulator_available() { return false; }
 std::vector<WorkloadType> simulator_workload_types() { return {}; }
 ScenarioInput scenario_input_from_simulate_file(const std::string& path) {
-  throw common::ConfigError(path, "", "not a GUI scenario, and this build has no serving simulator to read `infersim simulate` scenarios");
+  throw common::ConfigError(
+      path, "", "not a GUI scenario, and this build has no serving simulator to read `infersim simulate` scenarios");
 }
 std::string simulate_scenario_text(const ScenarioInput&, const std::string&) { return {}; }
 SimRow simulate_hardware(const ScenarioInput&, const std::string& hardware, Timeline* timeline) {
@@ -68,12 +69,16 @@ WorkloadInput workload_of(const serving::Scenario& s, const WorkloadInput& fallb
   if (sum.closed_loop_users) w.concurrency = std::min(w.concurrency, *sum.closed_loop_users);
   w.ttft_p99_s = sum.ttft_p99_s;
   w.tpot_p99_s = sum.tpot_p99_s;
-  if (s.workload.requests) w.sim_requests = std::max<std::int64_t>(10, *s.workload.requests * std::int64_t(std::ceil(w.calls_per_task)));
+  if (s.workload.requests)
+    w.sim_requests = std::max<std::int64_t>(10, *s.workload.requests * std::int64_t(std::ceil(w.calls_per_task)));
   return w;
 }
 
 std::string minimal_scenario(const std::string& preset) {
-  return Json{{"model", "llama-3.1-70b"}, {"deployment", {{"hardware", "h100-sxm"}}}, {"workload", {{"preset", preset}}}}.dump();
+  return Json{{"model", "llama-3.1-70b"},
+              {"deployment", {{"hardware", "h100-sxm"}}},
+              {"workload", {{"preset", preset}}}}
+      .dump();
 }
 
 }  // namespace
@@ -110,7 +115,8 @@ ScenarioInput scenario_input_from_simulate_file(const std::string& path) {
   in.model = s.model;
   in.hardware.clear();
   for (const auto& p : s.pools)
-    if (std::find(in.hardware.begin(), in.hardware.end(), p.hardware) == in.hardware.end()) in.hardware.push_back(p.hardware);
+    if (std::find(in.hardware.begin(), in.hardware.end(), p.hardware) == in.hardware.end())
+      in.hardware.push_back(p.hardware);
   if (!s.pools.empty()) in.precision = s.pools.front().precision;
   const auto types = workload_types();
   const auto* t = find_workload_type(types, s.workload.preset);
@@ -125,13 +131,19 @@ std::string simulate_scenario_text(const ScenarioInput& s, const std::string& ha
   if (!load.feasible) throw common::ConfigError("", "/deployment", "no feasible layout at this load: " + load.reason);
   const auto& c = load.best;
   const auto& w = s.workload;
-  Json dep = {{"hardware", hardware}, {"tp", c.tp}, {"pp", c.pp}, {"precision", c.precision},
+  Json dep = {{"hardware", hardware},
+              {"tp", c.tp},
+              {"pp", c.pp},
+              {"precision", c.precision},
               {"replicas", std::max(1, int(std::lround(c.replicas)))}};
   if (!c.runtime.empty()) dep["runtime"] = c.runtime;
   if (s.autoscale) {
     const int planned = std::max(1, int(std::lround(c.replicas)));
-    dep["autoscaler"] = {{"type", "target_utilization"}, {"target", 0.6},      {"min_replicas", 1},
-                         {"max_replicas", std::max(2, 2 * planned)},           {"interval_s", 5},
+    dep["autoscaler"] = {{"type", "target_utilization"},
+                         {"target", 0.6},
+                         {"min_replicas", 1},
+                         {"max_replicas", std::max(2, 2 * planned)},
+                         {"interval_s", 5},
                          {"scale_down_idle_s", 60}};
     dep["hydration"] = {{"source", "object_store"}, {"cached_source", "local_nvme"}};
   }
@@ -141,14 +153,17 @@ std::string simulate_scenario_text(const ScenarioInput& s, const std::string& ha
   const bool preset = t && t->source.rfind("serving preset", 0) == 0;
   if (preset) wl["preset"] = w.preset;
   // Lengths: the preset's distributions while the fields keep its means; edited values become fixed lengths.
-  if (!preset || std::abs(w.input_tokens - t->defaults.input_tokens) > 0.5) wl["input"] = {{"type", "fixed"}, {"value", w.input_tokens}};
-  if (!preset || std::abs(w.output_tokens - t->defaults.output_tokens) > 0.5) wl["output"] = {{"type", "fixed"}, {"value", w.output_tokens}};
+  if (!preset || std::abs(w.input_tokens - t->defaults.input_tokens) > 0.5)
+    wl["input"] = {{"type", "fixed"}, {"value", w.input_tokens}};
+  if (!preset || std::abs(w.output_tokens - t->defaults.output_tokens) > 0.5)
+    wl["output"] = {{"type", "fixed"}, {"value", w.output_tokens}};
   const bool agentic = w.calls_per_task > 1.0;
   if (agentic && (!preset || std::abs(w.calls_per_task - t->defaults.calls_per_task) > 1e-9))
     wl["agentic"] = {{"calls", {{"type", "fixed"}, {"value", std::round(w.calls_per_task)}}}};
   // Poisson arrivals at the load field (tasks per second for agentic work).
   wl["arrival"] = {{"type", "poisson"}, {"rate_per_s", w.requests_per_s / std::max(1.0, w.calls_per_task)}};
-  wl["requests"] = std::max<std::int64_t>(1, std::int64_t(std::llround(double(w.sim_requests) / std::max(1.0, w.calls_per_task))));
+  wl["requests"] =
+      std::max<std::int64_t>(1, std::int64_t(std::llround(double(w.sim_requests) / std::max(1.0, w.calls_per_task))));
   wl["duration_s"] = 1e6;
   Json j = {{"schema_version", 1},
             {"name", fmt::format("gui-{}-{}", w.preset, hardware)},

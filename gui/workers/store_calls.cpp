@@ -112,8 +112,8 @@ std::string record_run(const std::string& db_path, const RunResult& r) {
 
 StoredRuns list_stored_runs(const std::string& db_path, int limit) {
   StoredRuns out;
-  out.headers = {"id", "run", "when (UTC)", "kind", "model", "hardware", "workload", "$/1K out", "TTFT P99 s",
-                 "TPOT P99 s", "sim TTFT P99 s", "sim goodput", "kW", "status"};
+  out.headers = {"id",       "run",        "when (UTC)", "kind",           "model",       "hardware", "workload",
+                 "$/1K out", "TTFT P99 s", "TPOT P99 s", "sim TTFT P99 s", "sim goodput", "kW",       "status"};
   try {
     if (!std::filesystem::exists(db_path)) {
       out.error = fmt::format("{}: no runs recorded yet (the file is created by the first finished run)", db_path);
@@ -121,7 +121,8 @@ StoredRuns list_stored_runs(const std::string& db_path, int limit) {
     }
     auto db = store::ResultsStore::open(db_path, store::OpenMode::read_only);
     auto rows = db.rows();
-    std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.created_utc > b.created_utc; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& a, const auto& b) { return a.created_utc > b.created_utc; });
     for (const auto& r : rows) {
       if (int(out.rows.size()) >= limit) break;
       auto label = [&](const char* k) {

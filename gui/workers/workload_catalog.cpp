@@ -6,9 +6,7 @@ namespace infersim::gui {
 
 std::vector<WorkloadType> workload_types() {
   // Presets are read once per process (thread-safe static initialisation).
-  static const std::vector<WorkloadType> types = [] {
-    return simulator_workload_types();
-  }();
+  static const std::vector<WorkloadType> types = [] { return simulator_workload_types(); }();
   return types;
 }
 

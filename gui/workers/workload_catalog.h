@@ -13,8 +13,8 @@ namespace infersim::gui {
 struct WorkloadType {
   std::string name;
   std::string description;
-  std::string source;        // "serving preset <file>" or "GUI default (docs/gui.md)"
-  WorkloadInput defaults;    // preset field filled with `name`
+  std::string source;      // "serving preset <file>" or "GUI default (docs/gui.md)"
+  WorkloadInput defaults;  // preset field filled with `name`
 };
 
 std::vector<WorkloadType> workload_types();

@@ -13,8 +13,8 @@ std::vector<CalibrationEntry> calibrations_from_json(const Json& j, const std::s
   JsonReader r(j, file);
   const auto version = r.integer("schema_version", 1, 1000);
   if (version != CALIBRATION_SCHEMA_VERSION)
-    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", version,
-                                         CALIBRATION_SCHEMA_VERSION));
+    r.fail("schema_version",
+           fmt::format("unsupported schema_version {} (this build reads {})", version, CALIBRATION_SCHEMA_VERSION));
   r.string_or("generated_by", "");
   r.string_or("method", "");
   std::vector<CalibrationEntry> out;
@@ -114,8 +114,8 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
   JsonReader r(j, file);
   const auto version = r.integer("schema_version", 1, 1000);
   if (version != CALIBRATION_SCHEMA_VERSION)
-    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", version,
-                                         CALIBRATION_SCHEMA_VERSION));
+    r.fail("schema_version",
+           fmt::format("unsupported schema_version {} (this build reads {})", version, CALIBRATION_SCHEMA_VERSION));
   r.string_or("generated_by", "");
   r.string_or("method", "");
   std::vector<KernelCalibrationEntry> out;
@@ -138,7 +138,8 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
     p.ttft_stream_s = e.number_or("ttft_stream_us", 0, 0, 1e9) * 1e-6;
     p.ttft_queue_factor = e.number_or("ttft_queue_factor", 0, 0, 100);
     c.source = e.string("source");
-    if (!has_source_tag(c.source)) e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));
+    if (!has_source_tag(c.source))
+      e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));
     c.rows_fit = int(e.integer_or("rows_fit", 0, 0, 1 << 30));
     c.rows_held_out = int(e.integer_or("rows_held_out", 0, 0, 1 << 30));
     c.basis = "kernel";

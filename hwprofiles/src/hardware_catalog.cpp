@@ -15,7 +15,9 @@ namespace infersim::hwprofiles {
 namespace fs = std::filesystem;
 
 HardwareCatalog::HardwareCatalog(std::string directory, std::string calibrations_file, std::string dataflow_file)
-    : dir_(std::move(directory)), calibrations_file_(std::move(calibrations_file)), dataflow_file_(std::move(dataflow_file)) {}
+    : dir_(std::move(directory)),
+      calibrations_file_(std::move(calibrations_file)),
+      dataflow_file_(std::move(dataflow_file)) {}
 
 HardwareCatalog& HardwareCatalog::shipped() {
   static HardwareCatalog catalog(common::data_path("hwprofiles/data"),
@@ -57,10 +59,12 @@ void HardwareCatalog::load_locked() const {
   if (!dataflow_file_.empty() && fs::exists(dataflow_file_)) {
     for (auto& e : load_calibrations(dataflow_file_)) {
       if (!profiles_.contains(e.hardware))
-        throw common::ConfigError(dataflow_file_, "/entries", fmt::format("calibration for unknown hardware '{}'", e.hardware));
+        throw common::ConfigError(dataflow_file_, "/entries",
+                                  fmt::format("calibration for unknown hardware '{}'", e.hardware));
       if (!profiles_.get(e.hardware).static_dataflow())
         throw common::ConfigError(dataflow_file_, "/entries",
-                                  fmt::format("'{}' is not a statically scheduled dataflow chip (execution.model)", e.hardware));
+                                  fmt::format("'{}' is not a statically scheduled dataflow chip (execution.model)",
+                                              e.hardware));
       e.calibration.basis = "published speed";
       own_[e.hardware].push_back(e.calibration);
     }
@@ -91,7 +95,8 @@ void HardwareCatalog::attach_unlocked(HardwareProfile& h) const {
   for (const auto& [hw, cals] : own_) {
     auto p = profiles_.items().find(hw);
     if (p == profiles_.items().end() || p->second.family != h.family ||
-        p->second.static_dataflow() != h.static_dataflow()) continue;
+        p->second.static_dataflow() != h.static_dataflow())
+      continue;
     for (const auto& c : cals) {
       if (seen[c.runtime]) continue;
       seen[c.runtime] = true;
@@ -199,7 +204,8 @@ std::string HardwareCatalog::path_of(const std::string& name) const {
 
 HardwareProfile HardwareCatalog::resolve(const std::string& name_or_path) const {
   if (common::looks_like_path(name_or_path)) {
-    if (!fs::exists(name_or_path)) throw common::IoError(fmt::format("{}: no such hardware profile file", name_or_path));
+    if (!fs::exists(name_or_path))
+      throw common::IoError(fmt::format("{}: no such hardware profile file", name_or_path));
     HardwareProfile h = load_hardware_profile(name_or_path);
     attach_calibrations(h);
     // A calibrations.json beside the profile (e.g. the output directory of `infersim calibrate`)
@@ -217,7 +223,8 @@ HardwareProfile HardwareCatalog::resolve(const std::string& name_or_path) const 
         }
       if (!own.empty()) {
         for (auto& c : h.calibrations)
-          if (std::none_of(own.begin(), own.end(), [&](const Calibration& o) { return o.runtime == c.runtime; })) own.push_back(c);
+          if (std::none_of(own.begin(), own.end(), [&](const Calibration& o) { return o.runtime == c.runtime; }))
+            own.push_back(c);
         h.calibrations = std::move(own);
       }
     }

@@ -28,9 +28,12 @@ const std::vector<std::string>& kind_names() {
 namespace {
 int width_rank(DType d) {
   switch (d) {
-    case DType::fp4: case DType::int4: return 0;
-    case DType::fp8: case DType::int8: return 1;
-    case DType::bf16: case DType::fp16: return 2;
+    case DType::fp4:
+    case DType::int4: return 0;
+    case DType::fp8:
+    case DType::int8: return 1;
+    case DType::bf16:
+    case DType::fp16: return 2;
     case DType::tf32: return 3;
     case DType::fp32: return 4;
   }

@@ -14,8 +14,8 @@ using common::Json;
 using common::JsonReader;
 
 const std::vector<std::string>& source_tags() {
-  static const std::vector<std::string> tags = {"[V]",     "[T:aic]", "[T:ix]",  "[T:genz]", "[T:lla]", "[T:sws]",
-                                                "[3P]",    "[MEAS]",  "[FIT]",   "[EST]",    "[UNV]"};
+  static const std::vector<std::string> tags = {"[V]",  "[T:aic]", "[T:ix]", "[T:genz]", "[T:lla]", "[T:sws]",
+                                                "[3P]", "[MEAS]",  "[FIT]",  "[EST]",    "[UNV]"};
   return tags;
 }
 
@@ -112,7 +112,8 @@ void read_prices(JsonReader& p, HardwareProfile& h) {
   }
   pr.no_cloud_price = p.string_or("no_cloud_price", "");
   if (!pr.rented() && pr.no_cloud_price.empty())
-    p.fail("no_cloud_price", "no cloud price is given: say why (not rented publicly, or rented without a public price)");
+    p.fail("no_cloud_price",
+           "no cloud price is given: say why (not rented publicly, or rented without a public price)");
   if (pr.rented() && !pr.no_cloud_price.empty())
     p.fail("no_cloud_price", "a cloud price is given: remove no_cloud_price");
   if (auto o = p.optional_child("owned")) {
@@ -247,8 +248,8 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
   r.finish();
   const auto problems = check_hardware_profile(h);
   if (!problems.empty())
-    throw ConfigError(file, "/", fmt::format("hardware profile '{}' fails sanity checks: {}", h.name,
-                                             common::join(problems, "; ")));
+    throw ConfigError(
+        file, "/", fmt::format("hardware profile '{}' fails sanity checks: {}", h.name, common::join(problems, "; ")));
   return h;
 }
 

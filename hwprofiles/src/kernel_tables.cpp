@@ -7,12 +7,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <sstream>
 #include <string_view>
 #include <unordered_map>
-#include <iterator>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -48,7 +48,7 @@ struct Csv {
   std::string text;
   std::vector<std::string> header;
   std::vector<std::string_view> cells;  // row-major, header.size() per row
-  std::vector<int> line;                 // 1-based source line of each row
+  std::vector<int> line;                // 1-based source line of each row
   std::size_t size() const { return line.size(); }
   std::string_view at(std::size_t r, int c) const { return cells[r * header.size() + std::size_t(c)]; }
   int col(const std::string& name) const {
@@ -57,7 +57,6 @@ struct Csv {
     return -1;
   }
 };
-
 
 // Fields of one line as views (a quoted field keeps its quotes out; commas inside quotes stay).
 void split_views(std::string_view s, std::vector<std::string_view>& out) {
@@ -111,7 +110,8 @@ double number(const Csv& c, std::size_t r, int col, const char* name) {
   double v = 0;
   const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
   if (res.ec != std::errc() || res.ptr != s.data() + s.size() || !std::isfinite(v))
-    throw ConfigError(c.file, fmt::format("line {}, column '{}'", c.line[r], name), fmt::format("'{}' is not a number", s));
+    throw ConfigError(c.file, fmt::format("line {}, column '{}'", c.line[r], name),
+                      fmt::format("'{}' is not a number", s));
   return v;
 }
 
@@ -133,8 +133,7 @@ std::map<std::pair<std::string, std::string>, Constants> read_manifest(const std
       const auto eq = kv.find('=');
       if (eq != std::string::npos) k[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    out[{std::string(c.at(r, sys)) + "/" + std::string(c.at(r, folder)),
-         std::string(c.at(r, table))}] = k;
+    out[{std::string(c.at(r, sys)) + "/" + std::string(c.at(r, folder)), std::string(c.at(r, table))}] = k;
   }
   return out;
 }
@@ -183,7 +182,8 @@ struct CurveBuilder {
   }
 };
 
-std::map<AttentionKey, Grid2> build_grids(const std::map<AttentionKey, std::map<std::pair<double, double>, double>>& pts) {
+std::map<AttentionKey, Grid2> build_grids(
+    const std::map<AttentionKey, std::map<std::pair<double, double>, double>>& pts) {
   std::map<AttentionKey, Grid2> out;
   for (const auto& [key, m] : pts) {
     std::set<double> rs, cs;
@@ -220,7 +220,8 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
   s.folder = folder;
   s.path = root + "/" + folder;
   const auto slash = folder.find('/');
-  if (slash == std::string::npos) throw ConfigError("", "kernel tables", fmt::format("'{}' is not <system>/<runtime>-<version>", folder));
+  if (slash == std::string::npos)
+    throw ConfigError("", "kernel tables", fmt::format("'{}' is not <system>/<runtime>-<version>", folder));
   s.system = folder.substr(0, slash);
   const std::string leaf = folder.substr(slash + 1);
   const auto dash = leaf.find('-');
@@ -324,12 +325,13 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
   }
   if (!nccl_folder.empty()) {
     const Csv c = read_csv(root + "/" + nccl_folder + "/nccl_perf.csv");
-    const int op = need(c, "op_name"), dt = need(c, "nccl_dtype"), g = need(c, "num_gpus"), msg = need(c, "message_size"),
-              lat = need(c, "latency");
+    const int op = need(c, "op_name"), dt = need(c, "nccl_dtype"), g = need(c, "num_gpus"),
+              msg = need(c, "message_size"), lat = need(c, "latency");
     std::map<std::string, CurveBuilder<int>> b;
     for (std::size_t r = 0; r < c.size(); ++r)
-      b[std::string(c.at(r, op)) + "|" + std::string(c.at(r, dt))].add(
-          int(number(c, r, g, "num_gpus")), number(c, r, msg, "message_size"), number(c, r, lat, "latency") * 1e-3);
+      b[std::string(c.at(r, op)) + "|" + std::string(c.at(r, dt))].add(int(number(c, r, g, "num_gpus")),
+                                                                       number(c, r, msg, "message_size"),
+                                                                       number(c, r, lat, "latency") * 1e-3);
     for (auto& [name, cb] : b) s.nccl[name] = cb.build();
     s.rows += c.size();
   }
@@ -349,7 +351,8 @@ bool KernelTableCatalog::exists(const std::string& folder) const {
   return fs::exists(root_ + "/" + folder + "/gemm_perf.csv");
 }
 
-std::shared_ptr<const KernelTableSet> KernelTableCatalog::get(const std::string& folder, const std::string& nccl) const {
+std::shared_ptr<const KernelTableSet> KernelTableCatalog::get(const std::string& folder,
+                                                              const std::string& nccl) const {
   const std::string key = folder + "+" + nccl;
   std::lock_guard<std::mutex> lock(mu_);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;

@@ -33,7 +33,8 @@ std::vector<common::DType> dtypes(JsonReader& r, const std::string& key) {
     auto d = common::parse_dtype(names[i]);
     if (!d)
       throw ConfigError(r.file(), r.pointer(key) + "/" + std::to_string(i),
-                        fmt::format("unknown dtype '{}'{}", names[i], common::suggest_suffix(names[i], common::dtype_names())));
+                        fmt::format("unknown dtype '{}'{}", names[i],
+                                    common::suggest_suffix(names[i], common::dtype_names())));
     out.push_back(*d);
   }
   if (out.empty()) r.fail(key, "must list at least one dtype");
@@ -46,7 +47,8 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
   const auto schema = r.integer("schema_version", 1, 1000);
   if (schema != RUNTIME_SCHEMA_VERSION)
-    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", schema, RUNTIME_SCHEMA_VERSION));
+    r.fail("schema_version",
+           fmt::format("unsupported schema_version {} (this build reads {})", schema, RUNTIME_SCHEMA_VERSION));
   RuntimeProfile p;
   p.name = r.string("name");
   p.display_name = r.string_or("display_name", p.name);
@@ -114,7 +116,8 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
     for (auto& v : r.array_of_objects("versions")) {
       RuntimeVersion x;
       x.version = v.string("version");
-      if (x.version.empty() || x.version.find('@') != std::string::npos) v.fail("version", "must be a non-empty label without '@'");
+      if (x.version.empty() || x.version.find('@') != std::string::npos)
+        v.fail("version", "must be a non-empty label without '@'");
       x.released = v.string("released");
       if (x.released.size() < 7 || x.released[4] != '-') v.fail("released", "must be a date YYYY-MM or YYYY-MM-DD");
       x.source = tagged(v, "source");
@@ -141,7 +144,8 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         d.max_batch = int(s.integer("max_batch", 1, 1 << 20));
         d.cuda_graph_max_batch = int(s.integer_or("cuda_graph_max_batch", 0, 0, 1 << 20));
         d.cuda_graph_padding = s.boolean_or("cuda_graph_padding", false);
-        for (double b : s.has("cuda_graph_sizes") ? s.number_list("cuda_graph_sizes", 1, 1 << 20) : std::vector<double>{})
+        for (double b :
+             s.has("cuda_graph_sizes") ? s.number_list("cuda_graph_sizes", 1, 1 << 20) : std::vector<double>{})
           d.cuda_graph_sizes.push_back(int(b));
         std::sort(d.cuda_graph_sizes.begin(), d.cuda_graph_sizes.end());
         d.kv_memory_fraction = s.number("kv_memory_fraction", 0.05, 1.0);
@@ -159,7 +163,8 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
     for (std::size_t i = 0; i < p.versions.size(); ++i)
       for (std::size_t k = 0; k < i; ++k)
         if (p.versions[i].version == p.versions[k].version)
-          throw ConfigError(file, fmt::format("/versions/{}/version", i), fmt::format("duplicate version '{}'", p.versions[i].version));
+          throw ConfigError(file, fmt::format("/versions/{}/version", i),
+                            fmt::format("duplicate version '{}'", p.versions[i].version));
     // Newest first (by release date; the file order breaks ties).
     std::stable_sort(p.versions.begin(), p.versions.end(),
                      [](const RuntimeVersion& a, const RuntimeVersion& b) { return a.released > b.released; });
@@ -168,7 +173,9 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
   return p;
 }
 
-RuntimeProfile load_runtime_profile(const std::string& path) { return runtime_from_json(common::load_json_file(path), path); }
+RuntimeProfile load_runtime_profile(const std::string& path) {
+  return runtime_from_json(common::load_json_file(path), path);
+}
 
 RuntimeCatalog::RuntimeCatalog(std::string directory) : dir_(std::move(directory)) {}
 

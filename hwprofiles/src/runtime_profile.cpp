@@ -9,7 +9,9 @@
 namespace infersim::hwprofiles {
 
 namespace {
-bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 }  // namespace
 
 bool RuntimeBackend::matches(const HardwareProfile& h) const {
@@ -36,11 +38,11 @@ std::string RuntimeProfile::dtype_problem(const HardwareProfile& h, common::DTyp
     return common::join(out, ", ");
   };
   if (std::find(b->weight_dtypes.begin(), b->weight_dtypes.end(), weight) == b->weight_dtypes.end())
-    return fmt::format("{} ({} backend) has no {} weights on {}; it supports: {}", name, b->name, common::dtype_name(weight),
-                       h.name, names(b->weight_dtypes));
+    return fmt::format("{} ({} backend) has no {} weights on {}; it supports: {}", name, b->name,
+                       common::dtype_name(weight), h.name, names(b->weight_dtypes));
   if (std::find(b->kv_dtypes.begin(), b->kv_dtypes.end(), kv) == b->kv_dtypes.end())
-    return fmt::format("{} ({} backend) has no {} KV cache on {}; it supports: {}", name, b->name, common::dtype_name(kv),
-                       h.name, names(b->kv_dtypes));
+    return fmt::format("{} ({} backend) has no {} KV cache on {}; it supports: {}", name, b->name,
+                       common::dtype_name(kv), h.name, names(b->kv_dtypes));
   for (auto d : {weight, kv}) {
     auto it = b->dtype_families.find(d);
     if (it != b->dtype_families.end() && !contains(it->second, h.family))

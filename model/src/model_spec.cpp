@@ -113,7 +113,8 @@ std::string check_model_spec(const ModelSpec& m) {
       return "moe.shared_expert_intermediate_size must be > 0 when there are shared experts";
   }
   if (m.sliding_layer_fraction < 0 || m.sliding_layer_fraction > 1) return "sliding_layer_fraction must be in [0, 1]";
-  if (m.sliding_layer_fraction > 0 && m.sliding_window <= 0) return "sliding_window must be > 0 when sliding layers exist";
+  if (m.sliding_layer_fraction > 0 && m.sliding_window <= 0)
+    return "sliding_window must be > 0 when sliding layers exist";
   if (m.max_context <= 0) return "max_context must be > 0";
   return {};
 }

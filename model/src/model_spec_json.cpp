@@ -40,8 +40,8 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
   const auto version = r.integer("schema_version", 1, 1000);
   if (version != MODEL_CARD_SCHEMA_VERSION)
-    r.fail("schema_version", fmt::format("unsupported schema_version {} (this build reads {})", version,
-                                         MODEL_CARD_SCHEMA_VERSION));
+    r.fail("schema_version",
+           fmt::format("unsupported schema_version {} (this build reads {})", version, MODEL_CARD_SCHEMA_VERSION));
   ModelSpec m;
   m.name = r.string("name");
   if (m.name.empty() || slugify(m.name) != m.name)
@@ -73,7 +73,7 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
   m.attention_bias = r.boolean_or("attention_bias", false);
   m.mlp = r.one_of_or("mlp", {"swiglu", "gelu"}, "swiglu") == "gelu" ? MlpType::gelu : MlpType::swiglu;
   m.norm = r.one_of_or("norm", {"rmsnorm", "layernorm"}, "rmsnorm") == "layernorm" ? NormType::layernorm
-                                                                                     : NormType::rmsnorm;
+                                                                                   : NormType::rmsnorm;
   m.max_context = r.integer("max_context", 1, BIG);
   m.sliding_window = r.integer_or("sliding_window", 0, 0, BIG);
   m.sliding_layer_fraction = r.number_or("sliding_layer_fraction", 0.0, 0.0, 1.0);
@@ -187,11 +187,11 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
                                ? config["model_type"].get<std::string>()
                                : "";
   if (model_type.empty()) throw ConfigError(file, "/model_type", "required field is missing from config.json");
-  static const std::vector<std::string> known = {"llama",    "mistral",    "mixtral", "qwen2",     "qwen2_moe",
-                                                 "qwen3",    "qwen3_moe",  "deepseek_v2", "deepseek_v3",
-                                                 "gpt_oss",  "bloom",      "phi3",    "gemma",     "gemma2",
+  static const std::vector<std::string> known = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3",
+                                                 "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt_oss", "bloom", "phi3",
+                                                 "gemma", "gemma2",
                                                  // MoE families whose fields read as qwen3_moe / deepseek_v3 do
-                                                 "glm4_moe", "kimi_k2",    "minimax_m2"};
+                                                 "glm4_moe", "kimi_k2", "minimax_m2"};
   bool ok = false;
   for (const auto& k : known) ok = ok || k == model_type;
   if (!ok)
@@ -225,8 +225,8 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
     m.attention_bias = model_type == "qwen2" || model_type == "qwen2_moe" || r.boolean_or("attention_bias", false);
   }
   m.vocab_size = r.integer("vocab_size");
-  m.tie_embeddings = r.boolean_or("tie_word_embeddings", model_type == "bloom" || model_type == "gemma" ||
-                                                             model_type == "gemma2");
+  m.tie_embeddings = r.boolean_or("tie_word_embeddings",
+                                  model_type == "bloom" || model_type == "gemma" || model_type == "gemma2");
   // Gemma's GeGLU has three matrices like SwiGLU, so the default MLP shape is right for it.
 
   // Sliding window: Mistral uses it on every layer, gpt-oss on alternating layers.

@@ -177,8 +177,9 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     const double touched = expected_experts_touched(m.moe.num_experts, m.moe.top_k, T);
     ex.flops = 2.0 * T * (k * ep + shared) * Lm;
     ex.weight_bytes = (touched * ep + shared) * wb * Lm;
-    ex.act_bytes = T * (k * (2.0 * h + mats * ie) +
-                        (shared > 0 ? 2.0 * h + mats * double(m.moe.shared_expert_intermediate_size) : 0.0)) *
+    ex.act_bytes = T *
+                   (k * (2.0 * h + mats * ie) +
+                    (shared > 0 ? 2.0 * h + mats * double(m.moe.shared_expert_intermediate_size) : 0.0)) *
                    ab * Lm;
     ex.matmul = true;
     ex.layers = int(Lm);

@@ -95,9 +95,9 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
   CostBreakdown c;
   const double chips = l.chips_per_replica * l.replicas;
   c.tco_years = pricing.tco_years;
-  const std::string owned_basis = fmt::format("owned all-in ({:g}-year life, {:g}%/year maintenance, ${:g}/kWh, PUE {:g})",
-                                              pricing.depreciation_years, 100 * pricing.maintenance_fraction_per_year,
-                                              pricing.usd_per_kwh, pricing.pue);
+  const std::string owned_basis = fmt::format(
+      "owned all-in ({:g}-year life, {:g}%/year maintenance, ${:g}/kWh, PUE {:g})", pricing.depreciation_years,
+      100 * pricing.maintenance_fraction_per_year, pricing.usd_per_kwh, pricing.pue);
   auto cost_owned = [&] {
     c.priced = hw.prices.purchase.known();
     c.basis_kind = "owned";
@@ -106,7 +106,8 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
       return;
     }
     c.price_as_of = hw.prices.purchase.as_of;
-    if (auto n = stale_price_note(hw.prices.purchase.as_of, fmt::format("{} purchase price", hw.name), pricing); !n.empty()) {
+    if (auto n = stale_price_note(hw.prices.purchase.as_of, fmt::format("{} purchase price", hw.name), pricing);
+        !n.empty()) {
       c.price_stale = true;
       c.notes.push_back(n);
     }
@@ -133,8 +134,8 @@ CostBreakdown cost_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& l,
       c.basis_kind = fmt::format("cloud {}", hwprofiles::cloud_tier_name(pricing.cloud_tier));
       const auto& q = hw.prices.cloud(pricing.cloud_tier);
       c.price_as_of = q.as_of;
-      if (auto n = stale_price_note(q.as_of, fmt::format("{} {} price", hw.name, hwprofiles::cloud_tier_label(pricing.cloud_tier)),
-                                    pricing);
+      if (auto n = stale_price_note(
+              q.as_of, fmt::format("{} {} price", hw.name, hwprofiles::cloud_tier_label(pricing.cloud_tier)), pricing);
           !n.empty()) {
         c.price_stale = true;
         c.notes.push_back(n);

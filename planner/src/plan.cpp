@@ -79,7 +79,8 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
         first_miss = e.ttft_s > req.slo.ttft_p99_s
                          ? fmt::format("misses TTFT P99 {} by {} even at batch 1 (prefill alone takes {})",
                                        common::format_seconds(req.slo.ttft_p99_s),
-                                       common::format_seconds(e.ttft_s - req.slo.ttft_p99_s), common::format_seconds(e.ttft_s))
+                                       common::format_seconds(e.ttft_s - req.slo.ttft_p99_s),
+                                       common::format_seconds(e.ttft_s))
                          : fmt::format("misses TPOT P99 {} by {} even at batch 1 (decode step {})",
                                        common::format_seconds(req.slo.tpot_p99_s),
                                        common::format_seconds(tpot_p99 - req.slo.tpot_p99_s),
@@ -118,7 +119,8 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     // Cost attribution: a request's prompt costs its prefill step; its output costs its share of the
     // decode steps it rides in (O steps shared by the batch).
     const double decode_share = O * e.decode.step_s / std::max(1.0, best.batch);
-    if (e.prefill.step_s + decode_share > 0) best.input_cost_share = e.prefill.step_s / (e.prefill.step_s + decode_share);
+    if (e.prefill.step_s + decode_share > 0)
+      best.input_cost_share = e.prefill.step_s / (e.prefill.step_s + decode_share);
   }
   if (!best.ok) {
     best.reason = first_miss.empty() ? "no concurrency level meets the SLOs" : first_miss;
@@ -160,7 +162,8 @@ std::vector<DType> precisions_for(const PlanRequest& req) {
     auto d = common::parse_dtype(p);
     if (!d) throw ConfigError("", "/precisions", fmt::format("unknown precision '{}'", p));
     if ((*d == DType::int4 || *d == DType::fp4) && !req.allow_int4)
-      throw ConfigError("", "/precisions", fmt::format("{} needs \"allow_int4\": true (4-bit tiers carry accuracy risk)", p));
+      throw ConfigError("", "/precisions",
+                        fmt::format("{} needs \"allow_int4\": true (4-bit tiers carry accuracy risk)", p));
     out.push_back(*d);
   }
   if (req.allow_int4) {
@@ -170,206 +173,222 @@ std::vector<DType> precisions_for(const PlanRequest& req) {
   return out;
 }
 
-}  // namespace
-
-PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
-  PlanResult res;
-  res.request = req;
-  if (!(req.requests_per_s > 0)) throw ConfigError("", "/load/requests_per_s", "must be > 0");
-  if (!(req.input_tokens >= 1) || !(req.output_tokens >= 1))
-    throw ConfigError("", "/workload", "input and output lengths must be >= 1");
-  const auto model = model::ModelCatalog::shipped().resolve(req.model);
-  auto& hws = hwprofiles::HardwareCatalog::shipped();
-  auto& rts = hwprofiles::RuntimeCatalog::shipped();
-  const auto hw_names = req.hardware.empty() ? hws.names() : req.hardware;
-  const auto precisions = precisions_for(req);
+// The state one plan() call builds up, stage by stage.
+struct PlanState {
+  const PlanRequest& req;
+  const model::ModelSpec& model;
+  const hwprofiles::HardwareCatalog& hws;
+  const hwprofiles::RuntimeCatalog& rts;
+  std::vector<DType> precisions;
+  PlanResult& res;
   std::vector<Candidate> feasible;
   std::map<std::string, Sized> sized_by_id;
+};
 
-  for (const auto& hn : hw_names) {
-    const auto& hw = hws.get(hn);
-    // A chip with no price on this basis cannot be ranked: say so once, before sizing it.
-    if (std::string why; !can_price(hw, req.pricing, why)) {
-      Candidate c;
-      c.hardware = hw.name;
-      c.vendor = hw.vendor;
-      c.kind = hwprofiles::kind_name(hw.kind);
-      c.id = fmt::format("{}/(any)", hw.name);
-      c.reason = why;
-      c.rejection = Rejection::no_price;
-      res.rejected.push_back(c);
-      continue;
+// Cheapest first among plans that can be bought today on the requested basis; then plans on chips no
+// public cloud rents (costed owned, labelled), then announced chips (estimates).
+bool cheaper(const Candidate& a, const Candidate& b) {
+  if (a.announced != b.announced) return b.announced;
+  if (a.cost.owned_only != b.cost.owned_only) return b.cost.owned_only;
+  if (a.cost.usd_per_1k_output != b.cost.usd_per_1k_output) return a.cost.usd_per_1k_output < b.cost.usd_per_1k_output;
+  return a.id < b.id;
+}
+
+// Stage 1: every runtime x precision x layout of one chip, sized analytically; each becomes a feasible
+// candidate or a rejection with its kind.
+void size_hardware(PlanState& st, const std::string& hn) {
+  const PlanRequest& req = st.req;
+  const model::ModelSpec& model = st.model;
+  const auto& rts = st.rts;
+  const auto& precisions = st.precisions;
+  PlanResult& res = st.res;
+  auto& feasible = st.feasible;
+  auto& sized_by_id = st.sized_by_id;
+  const auto& hw = st.hws.get(hn);
+  // A chip with no price on this basis cannot be ranked: say so once, before sizing it.
+  if (std::string why; !can_price(hw, req.pricing, why)) {
+    Candidate c;
+    c.hardware = hw.name;
+    c.vendor = hw.vendor;
+    c.hardware_kind = hw.kind;
+    c.id = fmt::format("{}/(any)", hw.name);
+    c.reason = why;
+    c.rejection = Rejection::no_price;
+    res.rejected.push_back(c);
+    return;
+  }
+  std::vector<std::string> runtimes;
+  if (req.runtimes.empty()) {
+    runtimes.push_back("");
+  } else {
+    for (const auto& r : req.runtimes) {
+      rts.get(r);  // unknown names are input errors
+      runtimes.push_back(r);
     }
-    std::vector<std::string> runtimes;
-    if (req.runtimes.empty()) {
-      runtimes.push_back("");
-    } else {
-      for (const auto& r : req.runtimes) {
-        rts.get(r);  // unknown names are input errors
-        runtimes.push_back(r);
+  }
+  for (const auto& rt : runtimes) {
+    // The 16-bit tier is bf16 where the chip and runtime have it, else fp16 (LPUs, NPUs, older GPUs).
+    auto tier16 = [&](DType w) {
+      if (w != DType::bf16 || std::find(precisions.begin(), precisions.end(), DType::fp16) != precisions.end())
+        return w;
+      perf::Deployment t;
+      t.hardware = hw;
+      t.runtime = rt;
+      t.precision = perf::default_precision(hw, DType::bf16, std::nullopt, rt);
+      try {
+        if (hw.matmul_peak(t.precision.weight, t.precision.activation) <= 0) return DType::fp16;
+        perf::apply_runtime(model, t);
+        return DType::bf16;
+      } catch (const ConfigError&) {
+        return DType::fp16;
       }
-    }
-    for (const auto& rt : runtimes) {
-      // The 16-bit tier is bf16 where the chip and runtime have it, else fp16 (LPUs, NPUs, older GPUs).
-      auto tier16 = [&](DType w) {
-        if (w != DType::bf16 || std::find(precisions.begin(), precisions.end(), DType::fp16) != precisions.end())
-          return w;
-        perf::Deployment t;
-        t.hardware = hw;
-        t.runtime = rt;
-        t.precision = perf::default_precision(hw, DType::bf16, std::nullopt, rt);
-        try {
-          if (hw.matmul_peak(t.precision.weight, t.precision.activation) <= 0) return DType::fp16;
-          perf::apply_runtime(model, t);
-          return DType::bf16;
-        } catch (const ConfigError&) {
-          return DType::fp16;
-        }
-      };
-      // The format the vendor serves on the chip (Groq's 8-bit storage) is always tried as well.
-      std::vector<DType> tiers = precisions;
-      if (hw.served_weights && std::find(tiers.begin(), tiers.end(), *hw.served_weights) == tiers.end() &&
-          (req.allow_int4 || (*hw.served_weights != DType::int4 && *hw.served_weights != DType::fp4)))
-        tiers.push_back(*hw.served_weights);
-      for (DType w0 : tiers) {
-        const DType w = tier16(w0);
-        Candidate base;
-        base.hardware = hw.name;
-        base.vendor = hw.vendor;
-        base.announced = hw.availability == "announced";
-        if (base.announced)
-          base.risks.push_back(fmt::format("{} is announced, not shipping: its figures and price are estimates", hw.name));
-        else if (hw.availability == "discontinued")
-          base.risks.push_back(fmt::format("{} is discontinued: supply and support risk", hw.name));
-        base.kind = hwprofiles::kind_name(hw.kind);
-        base.precision = common::dtype_name(w);
-        perf::Deployment d;
-        d.hardware = hw;
-        d.runtime = rt;
-        d.precision = perf::default_precision(hw, w, std::nullopt, rt);
-        base.kv_precision = common::dtype_name(d.precision.kv);
-        perf::RuntimeResolution rr;
-        ++res.evaluated;
-        try {
-          if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0 ||
-              ((w == DType::fp8 || w == DType::fp4) && !hw.supports(w)))
-            throw ConfigError(fmt::format("{} has no {} compute", hw.name, common::dtype_name(w)));
-          rr = perf::apply_runtime(model, d);
-        } catch (const ConfigError& e) {
-          base.runtime = rt.empty() ? "(default)" : rt;
-          base.id = fmt::format("{}/{}/{}", hw.name, base.runtime, base.precision);
-          base.reason = e.reason();
-          base.rejection = Rejection::unsupported;
-          res.rejected.push_back(base);
-          continue;
-        }
-        base.runtime = rr.runtime;
-        base.runtime_basis = rr.basis;
-        const double porting = rts.contains(rr.runtime) ? rts.get(rr.runtime).porting_effort_weeks : 0.0;
-        if (w == DType::int4 || w == DType::fp4)
-          base.risks.push_back(fmt::format("{} weights: accuracy risk, validate quality on your own evals", base.precision));
-        if (w == DType::int8 || w == DType::fp8)
-          base.risks.push_back(fmt::format("{} weights: small accuracy risk; usually within 1% on benchmarks", base.precision));
-        if (!perf::basis_is_measured(rr.basis))
-          base.risks.push_back(fmt::format("speed not measured for {} on {} ({} calibration)", rr.runtime, hw.name, rr.basis));
-        if (rr.maturity == "early" || rr.maturity == "experimental")
-          base.risks.push_back(fmt::format("{} backend maturity on {}: {}", rr.runtime, hw.name, rr.maturity));
-        if (std::find(req.pricing.current_runtimes.begin(), req.pricing.current_runtimes.end(), rr.runtime) ==
-            req.pricing.current_runtimes.end())
-          base.risks.push_back(fmt::format("porting to {} ({:g} engineer-weeks)", rr.runtime, porting));
+    };
+    // The format the vendor serves on the chip (Groq's 8-bit storage) is always tried as well.
+    std::vector<DType> tiers = precisions;
+    if (hw.served_weights && std::find(tiers.begin(), tiers.end(), *hw.served_weights) == tiers.end() &&
+        (req.allow_int4 || (*hw.served_weights != DType::int4 && *hw.served_weights != DType::fp4)))
+      tiers.push_back(*hw.served_weights);
+    for (DType w0 : tiers) {
+      const DType w = tier16(w0);
+      Candidate base;
+      base.hardware = hw.name;
+      base.vendor = hw.vendor;
+      base.announced = hw.availability == "announced";
+      if (base.announced)
+        base.risks.push_back(
+            fmt::format("{} is announced, not shipping: its figures and price are estimates", hw.name));
+      else if (hw.availability == "discontinued")
+        base.risks.push_back(fmt::format("{} is discontinued: supply and support risk", hw.name));
+      base.hardware_kind = hw.kind;
+      base.precision = common::dtype_name(w);
+      perf::Deployment d;
+      d.hardware = hw;
+      d.runtime = rt;
+      d.precision = perf::default_precision(hw, w, std::nullopt, rt);
+      base.kv_precision = common::dtype_name(d.precision.kv);
+      perf::RuntimeResolution rr;
+      ++res.evaluated;
+      try {
+        if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0 ||
+            ((w == DType::fp8 || w == DType::fp4) && !hw.supports(w)))
+          throw ConfigError(fmt::format("{} has no {} compute", hw.name, common::dtype_name(w)));
+        rr = perf::apply_runtime(model, d);
+      } catch (const ConfigError& e) {
+        base.runtime = rt.empty() ? "(default)" : rt;
+        base.id = fmt::format("{}/{}/{}", hw.name, base.runtime, base.precision);
+        base.reason = e.reason();
+        base.rejection = Rejection::unsupported;
+        res.rejected.push_back(base);
+        continue;
+      }
+      base.runtime = rr.runtime;
+      base.runtime_basis = rr.basis;
+      const double porting = rts.contains(rr.runtime) ? rts.get(rr.runtime).porting_effort_weeks : 0.0;
+      if (w == DType::int4 || w == DType::fp4)
+        base.risks.push_back(
+            fmt::format("{} weights: accuracy risk, validate quality on your own evals", base.precision));
+      if (w == DType::int8 || w == DType::fp8)
+        base.risks.push_back(
+            fmt::format("{} weights: small accuracy risk; usually within 1% on benchmarks", base.precision));
+      if (!perf::basis_is_measured(rr.basis))
+        base.risks.push_back(
+            fmt::format("speed not measured for {} on {} ({} calibration)", rr.runtime, hw.name, rr.basis));
+      if (rr.maturity == "early" || rr.maturity == "experimental")
+        base.risks.push_back(fmt::format("{} backend maturity on {}: {}", rr.runtime, hw.name, rr.maturity));
+      if (std::find(req.pricing.current_runtimes.begin(), req.pricing.current_runtimes.end(), rr.runtime) ==
+          req.pricing.current_runtimes.end())
+        base.risks.push_back(fmt::format("porting to {} ({:g} engineer-weeks)", rr.runtime, porting));
 
-        // Layouts: the smallest that fits a modest batch, then more tensor parallelism for latency.
-        const auto minimal = perf::auto_size(model, d, 8 * (req.input_tokens + req.output_tokens),
-                                             perf::max_step_tokens(hw, {8, req.input_tokens, req.output_tokens}));
-        if (!minimal.fits) {
-          Candidate c = base;
-          c.id = fmt::format("{}/{}/{}", hw.name, c.runtime, c.precision);
-          c.reason = minimal.explanation;
-          c.rejection = Rejection::does_not_fit;
+      // Layouts: the smallest that fits a modest batch, then more tensor parallelism for latency.
+      const auto minimal = perf::auto_size(model, d, 8 * (req.input_tokens + req.output_tokens),
+                                           perf::max_step_tokens(hw, {8, req.input_tokens, req.output_tokens}));
+      if (!minimal.fits) {
+        Candidate c = base;
+        c.id = fmt::format("{}/{}/{}", hw.name, c.runtime, c.precision);
+        c.reason = minimal.explanation;
+        c.rejection = Rejection::does_not_fit;
+        res.rejected.push_back(c);
+        continue;
+      }
+      std::vector<std::pair<int, int>> layouts = {{minimal.deployment.tp, minimal.deployment.pp}};
+      if (!hw.sram_only() && minimal.deployment.pp == 1)
+        for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
+          layouts.push_back({t, 1});
+      if (hw.sram_only()) {
+        // More chips per stage leave more SRAM for KV, so a replica of an SRAM-only chip can run a
+        // larger batch.
+        const auto widths = perf::sram_stage_widths(model, minimal.deployment.tp);
+        for (std::size_t i = 1; i < widths.size(); ++i) layouts.push_back({widths[i], minimal.deployment.pp});
+      }
+      for (auto [tp, pp] : layouts) {
+        Candidate c = base;
+        c.tp = tp;
+        c.pp = pp;
+        c.chips_per_replica = tp * pp;
+        c.id = fmt::format("{}/{}/{}/tp{}{}", hw.name, c.runtime, c.precision, tp,
+                           pp > 1 ? fmt::format("pp{}", pp) : "");
+        const int limit = hw.sram_only() ? req.max_sram_chips_per_replica : req.max_chips_per_replica;
+        if (c.chips_per_replica > limit) {
+          c.reason = fmt::format("needs {} chips per replica (limit {}{})", c.chips_per_replica, limit,
+                                 hw.sram_only() ? ", max_sram_chips_per_replica" : "");
+          c.rejection = Rejection::too_many_chips;
           res.rejected.push_back(c);
           continue;
         }
-        std::vector<std::pair<int, int>> layouts = {{minimal.deployment.tp, minimal.deployment.pp}};
-        if (!hw.sram_only() && minimal.deployment.pp == 1)
-          for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
-            layouts.push_back({t, 1});
-        if (hw.sram_only()) {
-          // More chips per stage leave more SRAM for KV, so a replica of an SRAM-only chip can run a
-          // larger batch.
-          const auto widths = perf::sram_stage_widths(model, minimal.deployment.tp);
-          for (std::size_t i = 1; i < widths.size(); ++i) layouts.push_back({widths[i], minimal.deployment.pp});
+        perf::Deployment dl = d;
+        dl.tp = tp;
+        dl.pp = pp;
+        std::optional<perf::StepEstimator> est;
+        try {
+          est.emplace(model, std::move(dl));
+        } catch (const ConfigError& e) {
+          c.reason = e.reason();
+          c.rejection = Rejection::unsupported;
+          res.rejected.push_back(c);
+          continue;
         }
-        for (auto [tp, pp] : layouts) {
-          Candidate c = base;
-          c.tp = tp;
-          c.pp = pp;
-          c.chips_per_replica = tp * pp;
-          c.id = fmt::format("{}/{}/{}/tp{}{}", hw.name, c.runtime, c.precision, tp, pp > 1 ? fmt::format("pp{}", pp) : "");
-          const int limit = hw.sram_only() ? req.max_sram_chips_per_replica : req.max_chips_per_replica;
-          if (c.chips_per_replica > limit) {
-            c.reason = fmt::format("needs {} chips per replica (limit {}{})", c.chips_per_replica, limit,
-                                   hw.sram_only() ? ", max_sram_chips_per_replica" : "");
-            c.rejection = Rejection::too_many_chips;
-            res.rejected.push_back(c);
-            continue;
-          }
-          perf::Deployment dl = d;
-          dl.tp = tp;
-          dl.pp = pp;
-          std::optional<perf::StepEstimator> est;
-          try {
-            est.emplace(model, std::move(dl));
-          } catch (const ConfigError& e) {
-            c.reason = e.reason();
-            c.rejection = Rejection::unsupported;
-            res.rejected.push_back(c);
-            continue;
-          }
-          const Sized s = size_replica(*est, req);
-          ++res.sized;
-          if (!s.ok) {
-            c.reason = s.reason;
-            c.rejection = s.rejection;
-            res.rejected.push_back(c);
-            continue;
-          }
-          c.batch = s.batch;
-          c.replica_req_s = s.replica_req_s;
-          c.replicas = std::ceil(req.requests_per_s / s.replica_req_s);
-          c.ttft_p50_s = s.ttft;
-          c.tpot_p50_s = s.tpot;
-          c.tpot_p99_s = s.tpot_p99;
-          c.bound_prefill = s.bound_p;
-          c.bound_decode = s.bound_d;
-          fill_cost(c, hw, req, 1.0, porting, s);
-          c.feasible = true;  // priced: can_price() admitted the chip before sizing
-          sized_by_id[c.id] = s;
-          feasible.push_back(c);
+        const Sized s = size_replica(*est, req);
+        ++res.sized;
+        if (!s.ok) {
+          c.reason = s.reason;
+          c.rejection = s.rejection;
+          res.rejected.push_back(c);
+          continue;
         }
+        c.batch = s.batch;
+        c.replica_req_s = s.replica_req_s;
+        c.replicas = std::ceil(req.requests_per_s / s.replica_req_s);
+        c.ttft_p50_s = s.ttft;
+        c.tpot_p50_s = s.tpot;
+        c.tpot_p99_s = s.tpot_p99;
+        c.bound_prefill = s.bound_p;
+        c.bound_decode = s.bound_d;
+        fill_cost(c, hw, req, 1.0, porting, s);
+        c.feasible = true;  // priced: can_price() admitted the chip before sizing
+        sized_by_id[c.id] = s;
+        feasible.push_back(c);
       }
     }
   }
+}
 
-  // Cheapest first among plans that can be bought today on the requested basis; then plans on chips no
-  // public cloud rents (costed owned, labelled), then announced chips (estimates).
-  auto cheaper = [](const Candidate& a, const Candidate& b) {
-    if (a.announced != b.announced) return b.announced;
-    if (a.cost.owned_only != b.cost.owned_only) return b.cost.owned_only;
-    if (a.cost.usd_per_1k_output != b.cost.usd_per_1k_output) return a.cost.usd_per_1k_output < b.cost.usd_per_1k_output;
-    return a.id < b.id;
-  };
-  std::sort(feasible.begin(), feasible.end(), cheaper);
-
-  // Verify the cheapest with the discrete-event simulator: minimum replica count by bisection.
-  if (verifier) {
-    // The cheapest `verify_top` candidates the simulator confirms: a refuted one does not use up a slot,
-    // so the plan ranked first is a verified one whenever any candidate survives (bounded effort).
-    int confirmed = 0;
-    const int max_tries = std::min<int>(int(feasible.size()), 3 * req.verify_top);
-    for (int i = 0; i < max_tries && confirmed < req.verify_top; ++i) {
-      Candidate& c = feasible[std::size_t(i)];
-      const auto& s = sized_by_id[c.id];
-      try {
+// Stage 2: the cheapest `verify_top` candidates the simulator confirms, each at its minimum replica
+// count (bisection); refuted ones become rejections.
+void verify_cheapest(PlanState& st, const Verifier& verifier) {
+  const PlanRequest& req = st.req;
+  const auto& hws = st.hws;
+  const auto& rts = st.rts;
+  PlanResult& res = st.res;
+  auto& feasible = st.feasible;
+  auto& sized_by_id = st.sized_by_id;
+  // The cheapest `verify_top` candidates the simulator confirms: a refuted one does not use up a slot,
+  // so the plan ranked first is a verified one whenever any candidate survives (bounded effort).
+  int confirmed = 0;
+  const int max_tries = std::min<int>(int(feasible.size()), 3 * req.verify_top);
+  for (int i = 0; i < max_tries && confirmed < req.verify_top; ++i) {
+    Candidate& c = feasible[std::size_t(i)];
+    const auto& s = sized_by_id[c.id];
+    try {
       int hi = std::max(1, int(c.replicas));
       VerifyOutcome at_hi = verifier(req, c, hi);
       int guard = 0;
@@ -414,105 +433,124 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
       const auto& hw = hws.get(c.hardware);
       const double porting = rts.contains(c.runtime) ? rts.get(c.runtime).porting_effort_weeks : 0.0;
       fill_cost(c, hw, req, 1.0, porting, s);
-      } catch (const ConfigError& e) {
-        // The simulator's stricter build (e.g. KV room after activations at its chunk size) refuses it.
-        c.feasible = false;
-        c.reason = fmt::format("the discrete-event simulator cannot run it: {}", e.reason().empty() ? e.what() : e.reason());
-        c.rejection = Rejection::des_failed;
-      }
+    } catch (const ConfigError& e) {
+      // The simulator's stricter build (e.g. KV room after activations at its chunk size) refuses it.
+      c.feasible = false;
+      c.reason = fmt::format("the discrete-event simulator cannot run it: {}",
+                             e.reason().empty() ? e.what() : e.reason());
+      c.rejection = Rejection::des_failed;
     }
-    // Drop the ones the simulator refuted; keep them as rejections.
-    std::vector<Candidate> kept;
-    for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
-    feasible = std::move(kept);
-    std::sort(feasible.begin(), feasible.end(), cheaper);
   }
+  // Drop the ones the simulator refuted; keep them as rejections.
+  std::vector<Candidate> kept;
+  for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
+  feasible = std::move(kept);
+  std::sort(feasible.begin(), feasible.end(), cheaper);
+}
 
-  // Mixed deployments: a share of traffic on the best candidate of a second vendor, and a CPU lane.
-  if (req.mixes && !feasible.empty()) {
-    const Candidate primary = feasible.front();
-    auto best_where = [&](auto pred) -> const Candidate* {
-      for (const auto& c : feasible)
-        if (pred(c)) return &c;
-      return nullptr;
-    };
-    std::vector<std::pair<const Candidate*, std::string>> seconds;
-    if (const auto* v = best_where([&](const Candidate& c) { return c.vendor != primary.vendor && c.kind != "cpu"; }))
-      seconds.push_back({v, "second vendor"});
-    if (const auto* cpu = best_where([&](const Candidate& c) { return c.kind == "cpu"; }))
-      seconds.push_back({cpu, "CPU fallback lane"});
-    for (const auto& [second, label] : seconds) {
-      for (double share : req.mix_shares) {
-        Candidate m;
-        m.id = fmt::format("mix: {} {:.0f}% + {} {:.0f}% ({})", primary.id, 100 * (1 - share), second->id, 100 * share, label);
-        m.hardware = primary.hardware + "+" + second->hardware;
-        m.vendor = primary.vendor + "+" + second->vendor;
-        m.kind = "mix";
-        m.runtime = primary.runtime == second->runtime ? primary.runtime : primary.runtime + "+" + second->runtime;
-        m.precision = primary.precision == second->precision ? primary.precision : primary.precision + "+" + second->precision;
-        m.kv_precision = primary.kv_precision;
-        m.runtime_basis = primary.runtime_basis;
-        Candidate a = primary, b = *second;
-        const auto& sa = sized_by_id[primary.id];
-        const auto& sb = sized_by_id[second->id];
-        a.replicas = std::ceil(req.requests_per_s * (1 - share) / sa.replica_req_s);
-        b.replicas = std::ceil(req.requests_per_s * share / sb.replica_req_s);
-        fill_cost(a, hws.get(a.hardware), req, 1 - share,
-                  rts.contains(a.runtime) ? rts.get(a.runtime).porting_effort_weeks : 0.0, sa);
-        fill_cost(b, hws.get(b.hardware), req, share, rts.contains(b.runtime) ? rts.get(b.runtime).porting_effort_weeks : 0.0,
-                  sb);
-        m.replicas = a.replicas + b.replicas;
-        m.chips_per_replica = 0;
-        m.parts = {fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", a.id, a.replicas, 100 * (1 - share)),
-                   fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", b.id, b.replicas, 100 * share)};
-        m.ttft_p50_s = std::max(a.ttft_p50_s, b.ttft_p50_s);
-        m.ttft_p99_s = std::max(a.ttft_p99_s, b.ttft_p99_s);
-        m.tpot_p50_s = std::max(a.tpot_p50_s, b.tpot_p50_s);
-        m.tpot_p99_s = std::max(a.tpot_p99_s, b.tpot_p99_s);
-        m.power.it_kw = a.power.it_kw + b.power.it_kw;
-        m.power.facility_kw = a.power.facility_kw + b.power.facility_kw;
-        const double out_tok_s = req.requests_per_s * req.output_tokens;
-        m.power.joules_per_output_token = m.power.facility_kw * 1e3 / out_tok_s;
-        m.power.tokens_per_s_per_mw = out_tok_s / (m.power.facility_kw / 1e3);
-        m.cost = a.cost;
-        m.cost.basis = a.cost.basis == b.cost.basis ? a.cost.basis : a.cost.basis + " + " + b.cost.basis;
-        m.cost.notes.insert(m.cost.notes.end(), b.cost.notes.begin(), b.cost.notes.end());
-        for (double CostBreakdown::*f : {&CostBreakdown::usd_per_hour, &CostBreakdown::capex_usd_per_hour,
-                                         &CostBreakdown::energy_usd_per_hour, &CostBreakdown::hosting_usd_per_hour,
-                                         &CostBreakdown::network_usd_per_hour, &CostBreakdown::software_usd_per_hour,
-                                         &CostBreakdown::rental_usd_per_hour, &CostBreakdown::monthly_usd,
-                                         &CostBreakdown::porting_one_time_usd, &CostBreakdown::tco_capex_usd,
-                                         &CostBreakdown::tco_opex_usd, &CostBreakdown::tco_total_usd})
-          m.cost.*f = a.cost.*f + b.cost.*f;
-        const double in_tok_s = req.requests_per_s * req.input_tokens;
-        m.cost.usd_per_1k_output = m.cost.usd_per_hour / (out_tok_s * 3600) * 1000;
-        m.cost.usd_per_1k_blended = m.cost.usd_per_hour / ((in_tok_s + out_tok_s) * 3600) * 1000;
-        m.cost.usd_per_request = m.cost.usd_per_hour / (req.requests_per_s * 3600);
-        m.cost.usd_per_1k_input_phase = a.cost.usd_per_1k_input_phase * (1 - share) + b.cost.usd_per_1k_input_phase * share;
-        m.cost.usd_per_1k_output_phase =
-            a.cost.usd_per_1k_output_phase * (1 - share) + b.cost.usd_per_1k_output_phase * share;
-        for (double CostBreakdown::*f : {&CostBreakdown::usd_per_1m_input, &CostBreakdown::usd_per_1m_output,
-                                         &CostBreakdown::usd_per_1m_cached_input})
-          m.cost.*f = a.cost.*f * (1 - share) + b.cost.*f * share;
-        m.cost.maintenance_usd_per_hour = a.cost.maintenance_usd_per_hour + b.cost.maintenance_usd_per_hour;
-        m.cost.tokens_per_usd = m.cost.usd_per_hour > 0 ? (in_tok_s + out_tok_s) * 3600 / m.cost.usd_per_hour : 0.0;
-        m.cost.owned_only = a.cost.owned_only || b.cost.owned_only;
-        m.cost.price_stale = a.cost.price_stale || b.cost.price_stale;
-        if (a.cost.basis_kind != b.cost.basis_kind) m.cost.basis_kind = a.cost.basis_kind + " + " + b.cost.basis_kind;
-        m.power.joules_per_token = m.power.facility_kw * 1e3 / (out_tok_s + in_tok_s);
-        m.risks = a.risks;
-        m.announced = a.announced || b.announced;
-        m.risks.insert(m.risks.end(), b.risks.begin(), b.risks.end());
-        m.risks.push_back(fmt::format("two serving stacks to operate ({} and {})", a.hardware, b.hardware));
-        m.feasible = true;
-        m.utilisation = std::max(a.utilisation, b.utilisation);
-        feasible.push_back(m);
-      }
+// Stage 3: mixed deployments: a share of traffic on the best candidate of a second vendor, and a CPU lane.
+void add_mixes(PlanState& st) {
+  const PlanRequest& req = st.req;
+  const auto& hws = st.hws;
+  const auto& rts = st.rts;
+  auto& feasible = st.feasible;
+  auto& sized_by_id = st.sized_by_id;
+  const Candidate primary = feasible.front();
+  auto best_where = [&](auto pred) -> const Candidate* {
+    for (const auto& c : feasible)
+      if (pred(c)) return &c;
+    return nullptr;
+  };
+  std::vector<std::pair<const Candidate*, std::string>> seconds;
+  if (const auto* v = best_where([&](const Candidate& c) {
+        return c.vendor != primary.vendor && c.hardware_kind != hwprofiles::HardwareKind::cpu;
+      }))
+    seconds.push_back({v, "second vendor"});
+  if (const auto* cpu = best_where(
+          [&](const Candidate& c) { return c.hardware_kind == hwprofiles::HardwareKind::cpu; }))
+    seconds.push_back({cpu, "CPU fallback lane"});
+  for (const auto& [second, label] : seconds) {
+    for (double share : req.mix_shares) {
+      Candidate m;
+      m.id = fmt::format("mix: {} {:.0f}% + {} {:.0f}% ({})", primary.id, 100 * (1 - share), second->id, 100 * share,
+                         label);
+      m.hardware = primary.hardware + "+" + second->hardware;
+      m.vendor = primary.vendor + "+" + second->vendor;
+      m.kind = CandidateKind::mix;
+      m.hardware_kind = primary.hardware_kind;
+      m.runtime = primary.runtime == second->runtime ? primary.runtime : primary.runtime + "+" + second->runtime;
+      m.precision = primary.precision == second->precision ? primary.precision
+                                                           : primary.precision + "+" + second->precision;
+      m.kv_precision = primary.kv_precision;
+      m.runtime_basis = primary.runtime_basis;
+      Candidate a = primary, b = *second;
+      const auto& sa = sized_by_id[primary.id];
+      const auto& sb = sized_by_id[second->id];
+      a.replicas = std::ceil(req.requests_per_s * (1 - share) / sa.replica_req_s);
+      b.replicas = std::ceil(req.requests_per_s * share / sb.replica_req_s);
+      fill_cost(a, hws.get(a.hardware), req, 1 - share,
+                rts.contains(a.runtime) ? rts.get(a.runtime).porting_effort_weeks : 0.0, sa);
+      fill_cost(b, hws.get(b.hardware), req, share,
+                rts.contains(b.runtime) ? rts.get(b.runtime).porting_effort_weeks : 0.0, sb);
+      m.replicas = a.replicas + b.replicas;
+      m.chips_per_replica = 0;
+      m.parts = {fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", a.id, a.replicas, 100 * (1 - share)),
+                 fmt::format("{} x{:g} replicas ({:.0f}% of traffic)", b.id, b.replicas, 100 * share)};
+      m.ttft_p50_s = std::max(a.ttft_p50_s, b.ttft_p50_s);
+      m.ttft_p99_s = std::max(a.ttft_p99_s, b.ttft_p99_s);
+      m.tpot_p50_s = std::max(a.tpot_p50_s, b.tpot_p50_s);
+      m.tpot_p99_s = std::max(a.tpot_p99_s, b.tpot_p99_s);
+      m.power.it_kw = a.power.it_kw + b.power.it_kw;
+      m.power.facility_kw = a.power.facility_kw + b.power.facility_kw;
+      const double out_tok_s = req.requests_per_s * req.output_tokens;
+      m.power.joules_per_output_token = m.power.facility_kw * 1e3 / out_tok_s;
+      m.power.tokens_per_s_per_mw = out_tok_s / (m.power.facility_kw / 1e3);
+      m.cost = a.cost;
+      m.cost.basis = a.cost.basis == b.cost.basis ? a.cost.basis : a.cost.basis + " + " + b.cost.basis;
+      m.cost.notes.insert(m.cost.notes.end(), b.cost.notes.begin(), b.cost.notes.end());
+      for (double CostBreakdown::*f :
+           {&CostBreakdown::usd_per_hour, &CostBreakdown::capex_usd_per_hour, &CostBreakdown::energy_usd_per_hour,
+            &CostBreakdown::hosting_usd_per_hour, &CostBreakdown::network_usd_per_hour,
+            &CostBreakdown::software_usd_per_hour, &CostBreakdown::rental_usd_per_hour, &CostBreakdown::monthly_usd,
+            &CostBreakdown::porting_one_time_usd, &CostBreakdown::tco_capex_usd, &CostBreakdown::tco_opex_usd,
+            &CostBreakdown::tco_total_usd})
+        m.cost.*f = a.cost.*f + b.cost.*f;
+      const double in_tok_s = req.requests_per_s * req.input_tokens;
+      m.cost.usd_per_1k_output = m.cost.usd_per_hour / (out_tok_s * 3600) * 1000;
+      m.cost.usd_per_1k_blended = m.cost.usd_per_hour / ((in_tok_s + out_tok_s) * 3600) * 1000;
+      m.cost.usd_per_request = m.cost.usd_per_hour / (req.requests_per_s * 3600);
+      m.cost.usd_per_1k_input_phase = a.cost.usd_per_1k_input_phase * (1 - share) +
+                                      b.cost.usd_per_1k_input_phase * share;
+      m.cost.usd_per_1k_output_phase = a.cost.usd_per_1k_output_phase * (1 - share) +
+                                       b.cost.usd_per_1k_output_phase * share;
+      for (double CostBreakdown::*f : {&CostBreakdown::usd_per_1m_input, &CostBreakdown::usd_per_1m_output,
+                                       &CostBreakdown::usd_per_1m_cached_input})
+        m.cost.*f = a.cost.*f * (1 - share) + b.cost.*f * share;
+      m.cost.maintenance_usd_per_hour = a.cost.maintenance_usd_per_hour + b.cost.maintenance_usd_per_hour;
+      m.cost.tokens_per_usd = m.cost.usd_per_hour > 0 ? (in_tok_s + out_tok_s) * 3600 / m.cost.usd_per_hour : 0.0;
+      m.cost.owned_only = a.cost.owned_only || b.cost.owned_only;
+      m.cost.price_stale = a.cost.price_stale || b.cost.price_stale;
+      if (a.cost.basis_kind != b.cost.basis_kind) m.cost.basis_kind = a.cost.basis_kind + " + " + b.cost.basis_kind;
+      m.power.joules_per_token = m.power.facility_kw * 1e3 / (out_tok_s + in_tok_s);
+      m.risks = a.risks;
+      m.announced = a.announced || b.announced;
+      m.risks.insert(m.risks.end(), b.risks.begin(), b.risks.end());
+      m.risks.push_back(fmt::format("two serving stacks to operate ({} and {})", a.hardware, b.hardware));
+      m.feasible = true;
+      m.utilisation = std::max(a.utilisation, b.utilisation);
+      feasible.push_back(m);
     }
-    std::sort(feasible.begin(), feasible.end(), cheaper);
   }
+  std::sort(feasible.begin(), feasible.end(), cheaper);
+}
 
-  // Buy tokens instead: hosted APIs serving the model, priced on the same workload.
+// Stage 4: the buy-tokens lane, and each candidate's cost against its chip vendor's own API price.
+void check_vendor_prices(PlanState& st) {
+  const PlanRequest& req = st.req;
+  const auto& hws = st.hws;
+  PlanResult& res = st.res;
+  auto& feasible = st.feasible;
+  const model::ModelSpec& model = st.model;
   res.buy_tokens = token_lane(model.name, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
   for (auto& c : feasible) {
     if (!c.parts.empty() || c.cost.usd_per_1k_output <= 0) continue;
@@ -525,11 +563,18 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
         c.vendor_price_ratio, api->offer.provider, api->offer.model, c.cost.usd_per_1k_output, api->usd_per_1k_output,
         api->offer.as_of, plausible ? ": within the 0.2x-2x plausibility band" : "");
     if (!plausible)
-      c.risks.push_back(fmt::format("costs {}: outside the 0.2x-2x plausibility band, a modelling error to investigate, "
-                                    "not an answer",
-                                    c.vendor_price_check));
+      c.risks.push_back(
+          fmt::format("costs {}: outside the 0.2x-2x plausibility band, a modelling error to investigate, "
+                      "not an answer",
+                      c.vendor_price_check));
   }
+}
 
+// Stage 5: the Pareto frontier, the top N, and the rest as "costlier" rejections.
+void rank(PlanState& st, bool verified) {
+  const PlanRequest& req = st.req;
+  PlanResult& res = st.res;
+  auto& feasible = st.feasible;
   // Pareto frontier of cost vs TTFT P99 (cheapest first; each next point strictly faster).
   double best_ttft = INFINITY;
   for (const auto& c : feasible) {
@@ -552,9 +597,30 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   if (feasible.empty())
     res.notes.push_back("no feasible plan: every candidate was rejected (reasons below); relax the SLOs, allow more "
                         "hardware or precisions, or raise max_chips_per_replica");
-  if (!verifier) res.notes.push_back("latency percentiles are analytic estimates (no discrete-event verification)");
+  if (!verified) res.notes.push_back("latency percentiles are analytic estimates (no discrete-event verification)");
+}
+
+}  // namespace
+
+PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
+  PlanResult res;
+  res.request = req;
+  if (!(req.requests_per_s > 0)) throw ConfigError("", "/load/requests_per_s", "must be > 0");
+  if (!(req.input_tokens >= 1) || !(req.output_tokens >= 1))
+    throw ConfigError("", "/workload", "input and output lengths must be >= 1");
+  const auto model = model::ModelCatalog::shipped().resolve(req.model);
+  const auto& hws = hwprofiles::HardwareCatalog::shipped();
+  PlanState st{req, model, hws, hwprofiles::RuntimeCatalog::shipped(), precisions_for(req), res, {}, {}};
+  for (const auto& hn : req.hardware.empty() ? hws.names() : req.hardware) size_hardware(st, hn);
+  std::sort(st.feasible.begin(), st.feasible.end(), cheaper);
+  if (verifier) verify_cheapest(st, verifier);
+  if (req.mixes && !st.feasible.empty()) add_mixes(st);
+  check_vendor_prices(st);
+  rank(st, bool(verifier));
   return res;
 }
+
+std::string Candidate::kind_label() const { return is_mix() ? "mix" : hwprofiles::kind_name(hardware_kind); }
 
 const char* rejection_name(Rejection r) {
   switch (r) {

@@ -70,7 +70,8 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
   }
   if (auto s = r.optional_child("search")) {
     p.max_chips_per_replica = int(s->integer_or("max_chips_per_replica", p.max_chips_per_replica, 1, 100000));
-    p.max_sram_chips_per_replica = int(s->integer_or("max_sram_chips_per_replica", p.max_sram_chips_per_replica, 1, 100000));
+    p.max_sram_chips_per_replica = int(
+        s->integer_or("max_sram_chips_per_replica", p.max_sram_chips_per_replica, 1, 100000));
     p.top = int(s->integer_or("top", p.top, 1, 10000));
     p.verify_top = int(s->integer_or("verify_top", p.verify_top, 0, 1000));
     p.mixes = s->boolean_or("mixes", p.mixes);
@@ -81,12 +82,17 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
   return p;
 }
 
-PlanRequest load_plan_request(const std::string& path) { return plan_request_from_json(common::load_json_file(path), path); }
+PlanRequest load_plan_request(const std::string& path) {
+  return plan_request_from_json(common::load_json_file(path), path);
+}
 
 Json plan_request_to_json(const PlanRequest& p) {
   return {{"model", p.model},
-          {"workload", {{"name", p.workload_name}, {"input_tokens", p.input_tokens}, {"output_tokens", p.output_tokens},
-                        {"calls_per_task", p.calls_per_task}}},
+          {"workload",
+           {{"name", p.workload_name},
+            {"input_tokens", p.input_tokens},
+            {"output_tokens", p.output_tokens},
+            {"calls_per_task", p.calls_per_task}}},
           {"load", {{"requests_per_s", p.requests_per_s}}},
           {"slo", {{"ttft_p99_s", p.slo.ttft_p99_s}, {"tpot_p99_s", p.slo.tpot_p99_s}, {"goodput", p.slo.goodput}}},
           {"hardware", p.hardware},
@@ -95,9 +101,12 @@ Json plan_request_to_json(const PlanRequest& p) {
           {"allow_int4", p.allow_int4},
           {"pricing", pricing_to_json(p.pricing)},
           {"search",
-           {{"max_chips_per_replica", p.max_chips_per_replica}, {"max_sram_chips_per_replica", p.max_sram_chips_per_replica},
-            {"top", p.top}, {"verify_top", p.verify_top},
-            {"mixes", p.mixes}, {"mix_shares", p.mix_shares}}}};
+           {{"max_chips_per_replica", p.max_chips_per_replica},
+            {"max_sram_chips_per_replica", p.max_sram_chips_per_replica},
+            {"top", p.top},
+            {"verify_top", p.verify_top},
+            {"mixes", p.mixes},
+            {"mix_shares", p.mix_shares}}}};
 }
 
 Json candidate_to_json(const Candidate& c) {
@@ -108,7 +117,7 @@ Json candidate_to_json(const Candidate& c) {
   if (c.rejection != Rejection::none) j["rejection"] = rejection_name(c.rejection);
   j["hardware"] = c.hardware;
   j["vendor"] = c.vendor;
-  j["kind"] = c.kind;
+  j["kind"] = c.kind_label();
   j["runtime"] = c.runtime;
   j["runtime_basis"] = c.runtime_basis;
   j["precision"] = c.precision;

@@ -33,7 +33,8 @@ double sourced(JsonReader& r, const std::string& key, double min, double max, do
 
 Pricing pricing_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
-  if (r.integer("schema_version", 1, 1000) != 1) r.fail("schema_version", "unsupported schema_version (this build reads 1)");
+  if (r.integer("schema_version", 1, 1000) != 1)
+    r.fail("schema_version", "unsupported schema_version (this build reads 1)");
   Pricing p;
   p.name = r.string_or("name", "custom");
   r.string_or("description", "");
@@ -45,10 +46,11 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
     p.pue = sourced(*o, "pue", 1.0, 3.0, p.pue, p);
     p.hosting_usd_per_kw_month = sourced(*o, "hosting_usd_per_kw_month", 0, 1e4, p.hosting_usd_per_kw_month, p);
     p.network_usd_per_chip_month = sourced(*o, "network_usd_per_chip_month", 0, 1e5, p.network_usd_per_chip_month, p);
-    p.software_usd_per_chip_month = sourced(*o, "software_usd_per_chip_month", 0, 1e5, p.software_usd_per_chip_month, p);
+    p.software_usd_per_chip_month = sourced(*o, "software_usd_per_chip_month", 0, 1e5, p.software_usd_per_chip_month,
+                                            p);
     p.host_overhead_w_per_chip = sourced(*o, "host_overhead_w_per_chip", 0, 1e5, p.host_overhead_w_per_chip, p);
-    p.maintenance_fraction_per_year =
-        sourced(*o, "maintenance_fraction_per_year", 0, 1, p.maintenance_fraction_per_year, p);
+    p.maintenance_fraction_per_year = sourced(*o, "maintenance_fraction_per_year", 0, 1,
+                                              p.maintenance_fraction_per_year, p);
     o->finish();
   }
   if (auto e = r.optional_child("engineering")) {
@@ -66,7 +68,8 @@ Pricing pricing_from_json(const Json& j, const std::string& file) {
 }
 
 Pricing load_pricing(const std::string& path) {
-  const std::string f = (path.empty() || path == "default") ? common::data_path("planner/data/pricing-default.json") : path;
+  const std::string f = (path.empty() || path == "default") ? common::data_path("planner/data/pricing-default.json")
+                                                            : path;
   return pricing_from_json(common::load_json_file(f), f);
 }
 
@@ -87,7 +90,8 @@ Json pricing_to_json(const Pricing& p) {
                 {"network_usd_per_chip_month", s("/owned/network_usd_per_chip_month", p.network_usd_per_chip_month)},
                 {"software_usd_per_chip_month", s("/owned/software_usd_per_chip_month", p.software_usd_per_chip_month)},
                 {"host_overhead_w_per_chip", s("/owned/host_overhead_w_per_chip", p.host_overhead_w_per_chip)},
-                {"maintenance_fraction_per_year", s("/owned/maintenance_fraction_per_year", p.maintenance_fraction_per_year)}};
+                {"maintenance_fraction_per_year",
+                 s("/owned/maintenance_fraction_per_year", p.maintenance_fraction_per_year)}};
   j["engineering"] = {{"usd_per_engineer_week", s("/engineering/usd_per_engineer_week", p.usd_per_engineer_week)},
                       {"current_runtimes", p.current_runtimes}};
   j["tco_years"] = p.tco_years;

@@ -59,7 +59,8 @@ std::vector<SweepScenario> expand_sweep_text(const std::string& text, const std:
     if (!g.is_object()) r.fail("grid", "expected an object of field path -> list of values");
     for (auto it = g.begin(); it != g.end(); ++it) {
       const std::string where = r.pointer("grid") + "/" + common::json_pointer_escape(it.key());
-      if (!it.value().is_array() || it.value().empty()) throw ConfigError(origin, where, "expected a non-empty list of values");
+      if (!it.value().is_array() || it.value().empty())
+        throw ConfigError(origin, where, "expected a non-empty list of values");
       to_pointer(it.key(), origin, where);
       std::vector<nlohmann::json> vals;
       for (const auto& v : it.value()) vals.push_back(nlohmann::json::parse(v.dump()));
@@ -85,7 +86,8 @@ std::vector<SweepScenario> expand_sweep_text(const std::string& text, const std:
   r.finish();
   std::size_t total = lists.size();
   for (const auto& a : axes) total *= a.second.size();
-  if (total > 10'000'000) throw ConfigError(origin, "/grid", fmt::format("{} scenarios is more than 10 million", total));
+  if (total > 10'000'000)
+    throw ConfigError(origin, "/grid", fmt::format("{} scenarios is more than 10 million", total));
   std::vector<SweepScenario> out;
   out.reserve(total);
   std::vector<std::size_t> idx(axes.size(), 0);
@@ -187,9 +189,8 @@ SweepStats run_sweep(const std::vector<SweepScenario>& scenarios, const SweepEva
       std::vector<std::pair<SweepScenario, SweepOutcome>> rows;
       {
         std::unique_lock<std::mutex> lock(mu);
-        cv.wait_for(lock, std::chrono::milliseconds(100), [&] {
-          return contiguous - written >= batch_size || contiguous == todo.size();
-        });
+        cv.wait_for(lock, std::chrono::milliseconds(100),
+                    [&] { return contiguous - written >= batch_size || contiguous == todo.size(); });
         const bool due = contiguous - written >= batch_size || contiguous == todo.size() ||
                          (contiguous > written && clock::now() - last_write >= std::chrono::seconds(1));
         if (!due) continue;

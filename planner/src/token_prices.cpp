@@ -16,10 +16,12 @@ namespace infersim::planner {
 using common::JsonReader;
 
 std::vector<TokenOffer> load_token_offers(const std::string& path) {
-  const std::string f = (path.empty() || path == "default") ? common::data_path("planner/data/api-token-prices.json") : path;
+  const std::string f = (path.empty() || path == "default") ? common::data_path("planner/data/api-token-prices.json")
+                                                            : path;
   const auto j = common::load_json_file(f);  // JsonReader keeps a pointer: the document must outlive it
   JsonReader r(j, f);
-  if (r.integer("schema_version", 1, 1000) != 1) r.fail("schema_version", "unsupported schema_version (this build reads 1)");
+  if (r.integer("schema_version", 1, 1000) != 1)
+    r.fail("schema_version", "unsupported schema_version (this build reads 1)");
   r.string_or("description", "");
   std::vector<TokenOffer> out;
   for (auto& o : r.array_of_objects("offers")) {
@@ -65,10 +67,12 @@ TokenCost token_cost(const TokenOffer& o, const std::string& model, double input
   const double cached = std::clamp(cached_share, 0.0, 1.0) * input_tokens;
   // No published cached-input price: cached tokens pay the full input price (no discount assumed).
   const double cached_price = o.usd_per_1m_cached_input.value_or(o.usd_per_1m_input);
-  c.usd_per_request =
-      ((input_tokens - cached) * o.usd_per_1m_input + cached * cached_price + output_tokens * o.usd_per_1m_output) / 1e6;
+  c.usd_per_request = ((input_tokens - cached) * o.usd_per_1m_input + cached * cached_price +
+                       output_tokens * o.usd_per_1m_output) /
+                      1e6;
   if (output_tokens > 0) c.usd_per_1k_output = c.usd_per_request / output_tokens * 1000.0;
-  if (input_tokens + output_tokens > 0) c.usd_per_1k_tokens = c.usd_per_request / (input_tokens + output_tokens) * 1000.0;
+  if (input_tokens + output_tokens > 0)
+    c.usd_per_1k_tokens = c.usd_per_request / (input_tokens + output_tokens) * 1000.0;
   if (c.usd_per_request > 0) c.tokens_per_usd = (input_tokens + output_tokens) / c.usd_per_request;
   if (o.speed_tok_s) {
     c.tpot_s = 1.0 / *o.speed_tok_s;
@@ -84,8 +88,9 @@ TokenCost token_cost(const TokenOffer& o, const std::string& model, double input
   return c;
 }
 
-std::vector<TokenCost> token_lane(const std::string& model, double input_tokens, double output_tokens, double cached_share,
-                                  double tpot_slo_s, const Pricing& pricing, const std::vector<TokenOffer>& all) {
+std::vector<TokenCost> token_lane(const std::string& model, double input_tokens, double output_tokens,
+                                  double cached_share, double tpot_slo_s, const Pricing& pricing,
+                                  const std::vector<TokenOffer>& all) {
   std::vector<TokenCost> out;
   for (const auto& o : token_offers_for(model, all))
     out.push_back(token_cost(o, model, input_tokens, output_tokens, cached_share, tpot_slo_s, pricing));
@@ -96,7 +101,8 @@ std::vector<TokenCost> token_lane(const std::string& model, double input_tokens,
   return out;
 }
 
-const TokenCost* vendor_offer(const std::vector<TokenCost>& lane, const std::string& vendor, const std::string& family) {
+const TokenCost* vendor_offer(const std::vector<TokenCost>& lane, const std::string& vendor,
+                              const std::string& family) {
   const TokenCost* best = nullptr;
   for (const auto& t : lane)
     if ((t.offer.provider == vendor || t.offer.provider == family) && t.usd_per_1k_output > 0 &&

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "infersim/planner/token_prices.h"
 #include "infersim/brief/brief_json.h"
 #include "infersim/brief/build_brief.h"
 #include "infersim/brief/render.h"
@@ -26,6 +25,7 @@
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
+#include "infersim/planner/token_prices.h"
 
 using namespace infersim;
 
@@ -313,7 +313,8 @@ TEST(BriefNumbers, BatchOneTtftEqualsTheEstimator) {
       for (const auto& p : o.parts) {
         if (p.workload != int(w) || p.lane == "decode pool") continue;
         perf::StepEstimator est(model, deployment_for(model, p.candidate));
-        double t = perf::estimate_serving(est, {1, req.workloads[w].input_tokens, req.workloads[w].output_tokens}).ttft_s;
+        double t =
+            perf::estimate_serving(est, {1, req.workloads[w].input_tokens, req.workloads[w].output_tokens}).ttft_s;
         if (p.lane == "prefill pool") {
           EXPECT_GT(p.ttft_batch1_s, t) << "prefill + KV transfer";
           t = p.ttft_batch1_s;
@@ -459,9 +460,9 @@ TEST(BriefNumbers, ProvenanceIsPrinted) {
   const auto hashes = markdown_table(f.md, "hashes");
   std::set<std::string> files;
   for (const auto& r : hashes) files.insert(r[0]);
-  for (const char* must : {"model/data/llama-3.1-70b.json", "hwprofiles/data/nvidia/h100-sxm.json",
-                           "hwprofiles/data/amd/mi300x.json", "hwprofiles/data/calibrations.json",
-                           "hwprofiles/data/runtimes/vllm.json", "planner/data/pricing-default.json"})
+  for (const char* must :
+       {"model/data/llama-3.1-70b.json", "hwprofiles/data/nvidia/h100-sxm.json", "hwprofiles/data/amd/mi300x.json",
+        "hwprofiles/data/calibrations.json", "hwprofiles/data/runtimes/vllm.json", "planner/data/pricing-default.json"})
     EXPECT_TRUE(files.count(must)) << must;
   // Every planner lane's command is printed.
   for (const auto& o : f.result.options)

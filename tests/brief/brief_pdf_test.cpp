@@ -2,8 +2,8 @@
 // non-empty and not blank. Skipped when this build has no PDF writer or pdftoppm is missing.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

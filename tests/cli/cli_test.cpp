@@ -1,8 +1,8 @@
 // End-to-end tests of the `infersim` executable: the contract users script against.
 #include <gtest/gtest.h>
-#include <unistd.h>
 #include <iterator>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -43,7 +43,8 @@ std::string data(const std::string& f) { return std::string(INFERSIM_TEST_DATA) 
 }  // namespace
 
 TEST(Cli, EstimateJsonHasTheContractFields) {
-  const auto r = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --batch 16 --input 1024 --output 256 --json");
+  const auto r = run(
+      "estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --batch 16 --input 1024 --output 256 --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = infersim::common::parse_json_text(r.out, "stdout");
   for (const char* k : {"ttft_s", "tpot_s", "e2e_s", "throughput_tok_s", "per_user_tok_s", "fits", "memory", "bound",
@@ -266,7 +267,8 @@ TEST(Cli, CalibrateFromReproducesTheShippedCalibrationsByteForByte) {
   const fs::path out = fs::temp_directory_path() / ("infersim_cal_" + std::to_string(::getpid()) + ".json");
   fs::copy_file(shipped, out, fs::copy_options::overwrite_existing);
   for (const char* csv : {"splitwise_perf_model.csv", "argonne_llm_inference_bench_visible.csv"}) {
-    const auto r = run("calibrate-from " + (root / "data" / "measurements" / csv).string() + " --write " + out.string());
+    const auto r = run("calibrate-from " + (root / "data" / "measurements" / csv).string() + " --write " +
+                       out.string());
     ASSERT_EQ(r.code, 0) << r.out;
   }
   auto slurp = [](const fs::path& p) {
@@ -319,7 +321,8 @@ TEST(Cli, ShardedSweepMergedExportsLikeOneSweep) {
   infersim::common::write_text_file_atomic(sweep, R"({"kind": "estimate",
     "base": {"model": "llama-3.1-8b", "hardware": "h100-sxm", "input": 512, "output": 128},
     "grid": {"/hardware": ["h100-sxm", "mi300x", "l40s"], "batch": [1, 4, 16]}})");
-  const std::string one = fresh("one.sqlite"), s0 = fresh("s0.sqlite"), s1 = fresh("s1.sqlite"), merged = fresh("merged.sqlite");
+  const std::string one = fresh("one.sqlite"), s0 = fresh("s0.sqlite"), s1 = fresh("s1.sqlite"),
+                    merged = fresh("merged.sqlite");
   ASSERT_EQ(run("sweep " + sweep + " --db " + one).code, 0);
   ASSERT_EQ(run("sweep " + sweep + " --db " + s0 + " --shard 0/2").code, 0);
   ASSERT_EQ(run("sweep " + sweep + " --db " + s1 + " --shard 1/2").code, 0);
@@ -352,7 +355,9 @@ TEST(Cli, ShardedSweepMergedExportsLikeOneSweep) {
 // ---- infersim brief (procurement briefs) ----
 
 namespace {
-std::string brief_example() { return std::string(INFERSIM_TEST_DATA) + "/../../examples/briefs/llama70b-chat-agentic-h100.json"; }
+std::string brief_example() {
+  return std::string(INFERSIM_TEST_DATA) + "/../../examples/briefs/llama70b-chat-agentic-h100.json";
+}
 std::string brief_dir() {
   const std::string d = ::testing::TempDir() + "/cli_brief/";
   if (std::system(("mkdir -p '" + d + "'").c_str()) != 0) ADD_FAILURE() << "cannot create " << d;
@@ -384,7 +389,8 @@ TEST(CliBrief, BadBriefExitsTwoNamingTheFileAndPointer) {
 
 TEST(CliBrief, WritesMarkdownHtmlAndPlanFilesThatReproduceItsNumbers) {
   const std::string d = brief_dir();
-  auto r = run("brief " + brief_example() + " --out " + d + "b.md," + d + "b.html --plans-dir " + d + "plans --no-verify");
+  auto r = run("brief " + brief_example() + " --out " + d + "b.md," + d + "b.html --plans-dir " + d +
+               "plans --no-verify");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("Recommendation:"), std::string::npos) << r.out;
   const std::string md = infersim::common::read_text_file(d + "b.md");
@@ -454,7 +460,8 @@ TEST(CliBrief, VerifiedLanesEqualInfersimPlanWithTheSimulator) {
 TEST(CliWorkloads, CompareLabelsEveryPriceBasisAndShowsTheTokenLane) {
   const std::string db = ::testing::TempDir() + "/workloads-compare-basis.sqlite";
   std::remove(db.c_str());
-  const auto r = run("workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --quiet --db " + db);
+  const auto r = run(
+      "workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --quiet --db " + db);
   ASSERT_EQ(r.code, 0) << r.out;
   auto line_of = [&](const std::string& prefix) {
     const auto at = r.out.find("\n" + prefix);
@@ -467,11 +474,14 @@ TEST(CliWorkloads, CompareLabelsEveryPriceBasisAndShowsTheTokenLane) {
   ASSERT_FALSE(cs3.empty()) << r.out;
   EXPECT_NE(cs3.find("owned only"), std::string::npos) << cs3;
   EXPECT_NE(r.out.find("owned only: no public cloud price for the chip"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("not priced in this pricing mode (try --pricing-mode owned): mi355x"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not priced in this pricing mode (try --pricing-mode owned): mi355x"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("buy tokens  "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("buy tokens instead ($/1K output, cheapest API vs cheapest plan): chat "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("buy tokens instead ($/1K output, cheapest API vs cheapest plan): chat "), std::string::npos)
+      << r.out;
   // The machine-readable rows carry the basis too.
-  const auto js = run("workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --json --db " + db);
+  const auto js = run(
+      "workloads compare --hardware h100-sxm,cerebras-wse3,mi355x --workloads chat --no-verify --json --db " + db);
   ASSERT_EQ(js.code, 0) << js.out;
   const auto j = infersim::common::parse_json_text(js.out, "compare");
   int seen = 0;
@@ -493,7 +503,8 @@ TEST(CliWorkloads, CompareLabelsEveryPriceBasisAndShowsTheTokenLane) {
 TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
   const std::string db = ::testing::TempDir() + "/workloads-compare.sqlite";
   std::remove(db.c_str());
-  const std::string args = "workloads compare --hardware h100-sxm,mi300x,l4 --workloads chat,voice --no-verify --db " + db;
+  const std::string args = "workloads compare --hardware h100-sxm,mi300x,l4 --workloads chat,voice --no-verify --db " +
+                           db;
   const auto first = run(args + " --quiet");
   ASSERT_EQ(first.code, 0) << first.out;
   EXPECT_NE(first.out.find("== chat:"), std::string::npos) << first.out;
@@ -581,9 +592,10 @@ TEST(Cli, EstimateOnADataflowChipDefaultsToTheVendorsServedPrecision) {
 
 // Every subcommand answers --help with its entry of the overview, exit 0 (no "unknown option").
 TEST(Cli, EveryCommandHasHelp) {
-  const char* commands[] = {"estimate", "compare", "list", "models", "hardware", "calibrate-from", "calibrate-serving",
-                            "calibrate-dataflow", "kernels", "validate", "plan", "brief", "sweep", "results",
-                            "runtimes", "simulate", "workloads", "components", "refengine", "calibrate", "version"};
+  const char* commands[] = {
+      "estimate",           "compare",  "list",      "models",     "hardware",  "calibrate-from", "calibrate-serving",
+      "calibrate-dataflow", "kernels",  "validate",  "plan",       "brief",     "sweep",          "results",
+      "runtimes",           "simulate", "workloads", "components", "refengine", "calibrate",      "version"};
   for (const char* c : commands) {
     const auto r = run(std::string(c) + " --help");
     EXPECT_EQ(r.code, 0) << c << ": " << r.out;

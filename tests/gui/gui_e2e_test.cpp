@@ -57,11 +57,14 @@ class GuiEndToEndTest : public QObject {
   QTemporaryDir tmp_;
 
   bool waitAnalytic(const ScenarioInput& s) {
-    return QTest::qWaitFor([&] {
-      const auto& a = w_->lastAnalytic();
-      return !w_->isRunning() && a.scenario.hardware == s.hardware && a.scenario.model == s.model &&
-             a.scenario.workload.concurrency == s.workload.concurrency && int(a.rows.size()) == int(s.hardware.size());
-    }, 15000);
+    return QTest::qWaitFor(
+        [&] {
+          const auto& a = w_->lastAnalytic();
+          return !w_->isRunning() && a.scenario.hardware == s.hardware && a.scenario.model == s.model &&
+                 a.scenario.workload.concurrency == s.workload.concurrency &&
+                 int(a.rows.size()) == int(s.hardware.size());
+        },
+        15000);
   }
 
  private slots:
@@ -116,8 +119,10 @@ class GuiEndToEndTest : public QObject {
                                                   {CompareTableModel::JoulesCol, "joules_per_token"}};
       for (const auto& [col, key] : cols) {
         QVERIFY2(same(model->value(r, col), o.value(key).toDouble()),
-                 qPrintable(QStringLiteral("%1 %2: GUI %3 vs CLI %4").arg(o.value("hardware").toString(), key)
-                                .arg(model->value(r, col), 0, 'g', 12).arg(o.value(key).toDouble(), 0, 'g', 12)));
+                 qPrintable(QStringLiteral("%1 %2: GUI %3 vs CLI %4")
+                                .arg(o.value("hardware").toString(), key)
+                                .arg(model->value(r, col), 0, 'g', 12)
+                                .arg(o.value(key).toDouble(), 0, 'g', 12)));
       }
       QVERIFY(same(model->value(r, CompareTableModel::KwCol) * 1e3, o.value("power_w").toDouble()));
       if (o.value("usd_per_1k_tokens").isDouble())
@@ -138,10 +143,12 @@ class GuiEndToEndTest : public QObject {
       const QJsonArray ranked = res.value("ranked").toArray();
       QVERIFY2(!ranked.isEmpty(), hw.c_str());
       const QJsonObject best = ranked[0].toObject();
-      QVERIFY(same(model->value(r, CompareTableModel::UsdAtLoadCol), best["cost"].toObject()["usd_per_1k_output"].toDouble()));
+      QVERIFY(same(model->value(r, CompareTableModel::UsdAtLoadCol),
+                   best["cost"].toObject()["usd_per_1k_output"].toDouble()));
       QVERIFY(same(model->value(r, CompareTableModel::TtftP99Col), best["ttft_s"].toObject()["p99"].toDouble()));
       QVERIFY(same(model->value(r, CompareTableModel::TpotP99Col), best["tpot_s"].toObject()["p99"].toDouble()));
-      QVERIFY(same(model->value(r, CompareTableModel::KwAtLoadCol), best["power"].toObject()["facility_kw"].toDouble()));
+      QVERIFY(
+          same(model->value(r, CompareTableModel::KwAtLoadCol), best["power"].toObject()["facility_kw"].toDouble()));
       QCOMPARE(model->value(r, CompareTableModel::ReplicasAtLoadCol), best["replicas"].toDouble());
     }
 
@@ -203,10 +210,13 @@ class GuiEndToEndTest : public QObject {
     // A model that is not a model: the reason at the model field, no crash.
     QVERIFY(!p->importModel(QStringLiteral(INFERSIM_GUI_TEST_DATA "/chat-scenario.json")));
     QVERIFY(p->importModel(QStringLiteral(INFERSIM_GUI_TEST_DATA "/tiny-llama-config.json")));
-    QVERIFY(QTest::qWaitFor([&] {
-      return QString::fromStdString(w_->lastAnalytic().scenario.model).endsWith(QStringLiteral("tiny-llama-config.json")) &&
-             !w_->lastAnalytic().rows.empty() && w_->lastAnalytic().rows[0].error.empty();
-    }, 5000));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+          return QString::fromStdString(w_->lastAnalytic().scenario.model)
+                     .endsWith(QStringLiteral("tiny-llama-config.json")) &&
+                 !w_->lastAnalytic().rows.empty() && w_->lastAnalytic().rows[0].error.empty();
+        },
+        5000));
   }
 
   void heatMapHasTheBuyTokensRow() {
@@ -236,9 +246,11 @@ class GuiEndToEndTest : public QObject {
     QVERIFY(s.verify);
     const LoadRow cell = plan_workload_cell(s, "mi300x", "code");
     const QJsonObject cmp = runCli({QStringLiteral("workloads"), QStringLiteral("compare"), QStringLiteral("--model"),
-                                    QString::fromStdString(s.model), QStringLiteral("--hardware"), QStringLiteral("mi300x"),
-                                    QStringLiteral("--workloads"), QStringLiteral("code"), QStringLiteral("--db"),
-                                    tmp_.filePath(QStringLiteral("cmp.sqlite")), QStringLiteral("--json")}).object();
+                                    QString::fromStdString(s.model), QStringLiteral("--hardware"),
+                                    QStringLiteral("mi300x"), QStringLiteral("--workloads"), QStringLiteral("code"),
+                                    QStringLiteral("--db"), tmp_.filePath(QStringLiteral("cmp.sqlite")),
+                                    QStringLiteral("--json")})
+                                .object();
     const QJsonObject row = cmp["workloads"].toObject()["code"].toArray()[0].toObject();
     QCOMPARE(cell.feasible, row.value("feasible").toDouble() == 1.0);
     if (cell.feasible) {
@@ -255,7 +267,8 @@ class GuiEndToEndTest : public QObject {
     s.hardware = {"h100-sxm", "mi300x"};
     const QString brief_json = tmp_.filePath(QStringLiteral("brief.json"));
     common::write_text_file_atomic(brief_json.toStdString(), brief_json_text(s, BriefChoice{}));
-    const QString gui_md = tmp_.filePath(QStringLiteral("gui-brief.md")), cli_md = tmp_.filePath(QStringLiteral("cli-brief.md"));
+    const QString gui_md = tmp_.filePath(QStringLiteral("gui-brief.md")),
+                  cli_md = tmp_.filePath(QStringLiteral("cli-brief.md"));
     QCOMPARE(QString::fromStdString(export_brief(s, BriefChoice{}, gui_md.toStdString())), QString());
     QProcess p;
     p.start(QStringLiteral(INFERSIM_CLI), {QStringLiteral("brief"), brief_json, QStringLiteral("--out"), cli_md});

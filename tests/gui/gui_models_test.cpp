@@ -227,7 +227,8 @@ class GuiModelsTest : public QObject {
       QVERIFY2(e.pointer().rfind("/power/tdp_w", 0) == 0, e.pointer().c_str());
       m.setProblems({{e.pointer(), e.reason()}});
     }
-    QVERIFY(!m.indexOfPointer("/power/tdp_w").siblingAtColumn(ProfileJsonModel::ProblemCol).data().toString().isEmpty());
+    QVERIFY(
+        !m.indexOfPointer("/power/tdp_w").siblingAtColumn(ProfileJsonModel::ProblemCol).data().toString().isEmpty());
     QVERIFY(m.indexOfPointer("/power/tdp_w").data(Qt::BackgroundRole).isValid());
     QVERIFY(m.setData(tdp.siblingAtColumn(ProfileJsonModel::ValueCol), QStringLiteral("700")));
     // Idle power above decode power loads, but the physical check names the field.
@@ -237,7 +238,11 @@ class GuiModelsTest : public QObject {
     QCOMPARE(int(problems.size()), 1);
     QVERIFY(problems.count("/power/idle_w"));
     m.setProblems(problems);
-    QVERIFY(m.indexOfPointer("/power/idle_w").siblingAtColumn(ProfileJsonModel::ProblemCol).data().toString().contains("idle"));
+    QVERIFY(m.indexOfPointer("/power/idle_w")
+                .siblingAtColumn(ProfileJsonModel::ProblemCol)
+                .data()
+                .toString()
+                .contains("idle"));
     QVERIFY(m.indexOfPointer("/power/tdp_w").siblingAtColumn(ProfileJsonModel::ProblemCol).data().toString().isEmpty());
     QVERIFY(m.setData(idle.siblingAtColumn(ProfileJsonModel::ValueCol), QStringLiteral("75")));
     QVERIFY(profile_problems(m.document()).empty());
@@ -307,7 +312,8 @@ class GuiModelsTest : public QObject {
       QVERIFY(check_scenario(sim).empty());
     }
     // The CLI command the comparison equals.
-    QVERIFY(QString::fromStdString(cli_compare_command(default_scenario())).startsWith("infersim compare --model llama-3.1-70b"));
+    QVERIFY(QString::fromStdString(cli_compare_command(default_scenario()))
+                .startsWith("infersim compare --model llama-3.1-70b"));
   }
 };
 

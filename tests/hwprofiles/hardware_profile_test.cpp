@@ -37,7 +37,8 @@ void walk_sources(const Json& j, const std::string& path, std::vector<std::strin
     if (j.contains("value") || j.contains("usd_per_chip_hour")) {
       if (!j.contains("source") || !hwprofiles::has_source_tag(j["source"].get<std::string>())) missing.push_back(path);
       // Every price is dated as well (price.cloud.<tier>, price.owned.*).
-      if (path.rfind("/price", 0) == 0 && (!j.contains("as_of") || !hwprofiles::valid_price_date(j["as_of"].get<std::string>())))
+      if (path.rfind("/price", 0) == 0 &&
+          (!j.contains("as_of") || !hwprofiles::valid_price_date(j["as_of"].get<std::string>())))
         missing.push_back(path + " (price without an as_of date)");
       return;
     }
@@ -71,14 +72,21 @@ TEST(HardwareProfile, BadInputIsRejectedWithPointer) {
   expect_rejected([](Json& j) { j["memory"]["main"]["bw_gb_s"]["value"] = 500000; }, "not physical");
   // Prices: the old single-level format, a missing date / source / provider, and a price basis that
   // is neither given nor explained are all rejected with the field's pointer.
-  expect_rejected([](Json& j) { j["price"]["on_demand_usd_per_hour"] = {{"value", 9.0}, {"source", "[EST] x"}}; },
-                  "/price/on_demand_usd_per_hour");
+  expect_rejected(
+      [](Json& j) {
+        j["price"]["on_demand_usd_per_hour"] = {{"value", 9.0}, {"source", "[EST] x"}};
+      },
+      "/price/on_demand_usd_per_hour");
   expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("as_of"); }, "/price/cloud/on_demand/as_of");
-  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["as_of"] = "2025-26"; }, "/price/cloud/on_demand/as_of");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["as_of"] = "2025-26"; },
+                  "/price/cloud/on_demand/as_of");
   expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("source"); }, "/price/cloud/on_demand/source");
-  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["source"] = "lambda.ai"; }, "/price/cloud/on_demand/source");
-  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("provider"); }, "/price/cloud/on_demand/provider");
-  expect_rejected([](Json& j) { j["price"]["owned"]["purchase_usd"].erase("as_of"); }, "/price/owned/purchase_usd/as_of");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"]["source"] = "lambda.ai"; },
+                  "/price/cloud/on_demand/source");
+  expect_rejected([](Json& j) { j["price"]["cloud"]["on_demand"].erase("provider"); },
+                  "/price/cloud/on_demand/provider");
+  expect_rejected([](Json& j) { j["price"]["owned"]["purchase_usd"].erase("as_of"); },
+                  "/price/owned/purchase_usd/as_of");
   expect_rejected([](Json& j) { j["price"].erase("cloud"); }, "/price/no_cloud_price");
   expect_rejected([](Json& j) { j["price"]["no_cloud_price"] = "sold as tokens"; }, "/price/no_cloud_price");
   expect_rejected([](Json& j) { j["price"]["owned"].erase("purchase_usd"); }, "/price/owned");
@@ -111,10 +119,34 @@ TEST(HardwareProfile, MatmulPeakPicksTheWiderOperand) {
 
 TEST(HardwareCatalog, ShipsTheRequiredProfiles) {
   auto& cat = hwprofiles::HardwareCatalog::shipped();
-  for (const char* n : {"a100-80g-sxm", "h100-sxm", "h200", "gh200", "b200", "gb200", "l4", "l40s", "mi300x", "mi325x",
-                        "mi250", "gaudi2", "gaudi3", "tpu-v5e", "tpu-v5p", "tpu-v6e", "groq-lpu", "inferentia2",
-                        "trainium2", "intel-max-1550", "sn40l", "cerebras-wse3", "m4-max-gpu", "m4-max-ane",
-                        "snapdragon-x-elite-npu", "ryzen-ai-300-npu", "xeon-6980p", "host-cpu"})
+  for (const char* n : {"a100-80g-sxm",
+                        "h100-sxm",
+                        "h200",
+                        "gh200",
+                        "b200",
+                        "gb200",
+                        "l4",
+                        "l40s",
+                        "mi300x",
+                        "mi325x",
+                        "mi250",
+                        "gaudi2",
+                        "gaudi3",
+                        "tpu-v5e",
+                        "tpu-v5p",
+                        "tpu-v6e",
+                        "groq-lpu",
+                        "inferentia2",
+                        "trainium2",
+                        "intel-max-1550",
+                        "sn40l",
+                        "cerebras-wse3",
+                        "m4-max-gpu",
+                        "m4-max-ane",
+                        "snapdragon-x-elite-npu",
+                        "ryzen-ai-300-npu",
+                        "xeon-6980p",
+                        "host-cpu"})
     EXPECT_TRUE(cat.contains(n)) << n;
 }
 
@@ -145,8 +177,10 @@ TEST(HardwareCatalog, EveryShippedPriceHasABasisADateAndASource) {
       EXPECT_TRUE(hwprofiles::valid_price_date(q.as_of)) << n << " " << q.as_of;
       EXPECT_TRUE(hwprofiles::has_source_tag(q.source)) << n << " " << q.source;
     }
-    if (P.rented()) ++rented;
-    else EXPECT_FALSE(P.no_cloud_price.empty()) << n << ": no cloud price and no reason";
+    if (P.rented())
+      ++rented;
+    else
+      EXPECT_FALSE(P.no_cloud_price.empty()) << n << ": no cloud price and no reason";
     if (P.purchase.known()) {
       EXPECT_TRUE(hwprofiles::valid_price_date(P.purchase.as_of)) << n;
       EXPECT_TRUE(hwprofiles::has_source_tag(P.purchase.source)) << n;
@@ -177,7 +211,9 @@ TEST(HardwareCatalog, EveryProfileHasACalibrationMarkedWithItsOrigin) {
     ASSERT_FALSE(h.calibrations.empty()) << n;
     for (const auto& c : h.calibrations) {
       EXPECT_TRUE(hwprofiles::has_source_tag(c.source)) << n << ": " << c.source;
-      if (c.borrowed) { EXPECT_EQ(c.source.rfind("[EST]", 0), 0u) << n << ": borrowed fits must be marked [EST]"; }
+      if (c.borrowed) {
+        EXPECT_EQ(c.source.rfind("[EST]", 0), 0u) << n << ": borrowed fits must be marked [EST]";
+      }
     }
   }
   // Hopper family: H200 borrows the H100 fit.
@@ -209,9 +245,8 @@ TEST(Calibrations, ShippedTableLoadsAndBadTablesAreRejected) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
-  const std::string entry =
-      R"({"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,"memory_fraction":0.8,)"
-      R"("step_overhead_us":1,"layer_overhead_us":1,"seq_overhead_us":1,"source":"[FIT] x")";
+  const std::string entry = R"({"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,"memory_fraction":0.8,)"
+                            R"("step_overhead_us":1,"layer_overhead_us":1,"seq_overhead_us":1,"source":"[FIT] x")";
   bad(R"({"schema_version":1,"entries":[)" + entry + R"(,"memory_fraction":1.5}]})", "/entries/0/memory_fraction");
   bad(R"({"schema_version":1,"entries":[)" + entry + R"(,"bogus":1}]})", "/entries/0/bogus");
   bad(R"({"schema_version":1,"entries":[{"hardware":"h100-sxm","runtime":"vllm","compute_fraction":0.5,)"

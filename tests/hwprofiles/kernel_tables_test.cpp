@@ -57,7 +57,8 @@ TEST(KernelTables, MalformedTablesNameTheFileAndLine) {
   fs::remove_all(root);
   fs::create_directories(root / "x_sys" / "trtllm-1.0");
   {
-    std::ofstream(root / "x_sys" / "trtllm-1.0" / "gemm_perf.csv") << "gemm_dtype,m,n,k,latency\nbfloat16,1,32,32,0.01\nbfloat16,2,32,32,oops\n";
+    std::ofstream(root / "x_sys" / "trtllm-1.0" / "gemm_perf.csv")
+        << "gemm_dtype,m,n,k,latency\nbfloat16,1,32,32,0.01\nbfloat16,2,32,32,oops\n";
   }
   try {
     hwprofiles::load_kernel_tables(root.string(), "x_sys/trtllm-1.0");

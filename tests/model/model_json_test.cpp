@@ -25,7 +25,8 @@ std::string card_with(const std::string& extra) {
   return R"({"schema_version":1,"name":"t","family":"x","source":"[EST] t",
              "published_params":{"value":1e9,"source":"[EST] t"},"hidden_size":1024,"num_layers":4,
              "num_heads":8,"num_kv_heads":8,"head_dim":128,"intermediate_size":4096,"vocab_size":1000,
-             "max_context":2048)" + extra + "}";
+             "max_context":2048)" +
+         extra + "}";
 }
 }  // namespace
 

@@ -11,9 +11,9 @@ using infersim::common::DType;
 
 TEST(ModelCatalog, ShipsTheRequiredCards) {
   auto& cat = model::ModelCatalog::shipped();
-  for (const char* n : {"llama-2-7b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b",
-                        "mistral-7b", "mixtral-8x7b", "qwen2-7b", "qwen2-72b", "qwen3-32b", "deepseek-v3",
-                        "gpt-oss-120b"})
+  for (const char* n :
+       {"llama-2-7b", "llama-2-70b", "llama-3.1-8b", "llama-3.1-70b", "llama-3.1-405b", "llama-3.2-1b", "mistral-7b",
+        "mixtral-8x7b", "qwen2-7b", "qwen2-72b", "qwen3-32b", "deepseek-v3", "gpt-oss-120b"})
     EXPECT_TRUE(cat.contains(n)) << n;
 }
 

@@ -7,8 +7,8 @@
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/hardware_profile_json.h"
-#include "infersim/perf/step_estimator.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/perf/step_estimator.h"
 
 using namespace infersim;
 
@@ -25,7 +25,7 @@ TEST(Measurements, LoadsBothBundledFormatsAndSkipsDerivedRows) {
     EXPECT_NE(r.hardware, "h100-80gb-pcap");
   }
   EXPECT_EQ(splitwise, 8 * 105);  // 12 groups of 105, minus the 4 derived pcap groups
-  EXPECT_GT(argonne, 1700);  // llama.cpp batch > 1 rows are skipped (per-sequence latency)
+  EXPECT_GT(argonne, 1700);       // llama.cpp batch > 1 rows are skipped (per-sequence latency)
   EXPECT_GT(held, int(0.2 * double(set.rows.size())));
   EXPECT_LT(held, int(0.4 * double(set.rows.size())));
   EXPECT_EQ(set.skipped.at("h100-80gb-pcap rows are derived (prompt = 1.3 x h100), not measured"), 420);
@@ -36,7 +36,9 @@ TEST(Measurements, SplitIsByConfigurationSoRepeatsNeverStraddle) {
   std::map<std::string, bool> seen;
   for (const auto& r : set.rows) {
     auto [it, inserted] = seen.emplace(r.config_key(), r.held_out);
-    if (!inserted) { EXPECT_EQ(it->second, r.held_out) << r.config_key(); }
+    if (!inserted) {
+      EXPECT_EQ(it->second, r.held_out) << r.config_key();
+    }
   }
 }
 

@@ -125,5 +125,6 @@ TEST(KernelModel, ASmallChunkOnALongCachedPrefixCostsAboutADecodeStep) {
     // Monotone in the work: a longer chunk or a longer prefix never costs less.
     EXPECT_GE(est.time(model::BatchShape::prefill_chunk(64, cached, true)), chunk);
   }
-  EXPECT_GE(est.time(model::BatchShape::prefill_chunk(1, 8000, true)), est.time(model::BatchShape::prefill_chunk(1, 1000, true)));
+  EXPECT_GE(est.time(model::BatchShape::prefill_chunk(1, 8000, true)),
+            est.time(model::BatchShape::prefill_chunk(1, 1000, true)));
 }

@@ -39,7 +39,9 @@ TEST(ServingMeasurements, SplitIsDeterministicAndPerConfiguration) {
   for (std::size_t i = 0; i < a.rows.size(); ++i) {
     EXPECT_EQ(a.rows[i].held_out, b.rows[i].held_out);
     auto [it, fresh] = side.emplace(a.rows[i].config_key(), a.rows[i].held_out);
-    if (!fresh) { EXPECT_EQ(it->second, a.rows[i].held_out) << "a configuration straddles the split: " << a.rows[i].config_key(); }
+    if (!fresh) {
+      EXPECT_EQ(it->second, a.rows[i].held_out) << "a configuration straddles the split: " << a.rows[i].config_key();
+    }
   }
 }
 

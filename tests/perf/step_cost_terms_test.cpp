@@ -40,7 +40,8 @@ TEST(StepCostTerms, DefaultParametersAreExactlyThePureRoofline) {
     const auto c = est.cost(shape);
     double t = 0;
     for (std::size_t i = 0; i < model::OP_CLASS_COUNT; ++i) {
-      const double roof = std::max(c.compute_s[i] * (1.0 / p.compute_fraction), c.memory_s[i] * (1.0 / p.memory_fraction));
+      const double roof = std::max(c.compute_s[i] * (1.0 / p.compute_fraction),
+                                   c.memory_s[i] * (1.0 / p.memory_fraction));
       EXPECT_EQ(c.op_time(i, p), roof) << model::op_class_name(OpClass(i));
       t += roof;
     }

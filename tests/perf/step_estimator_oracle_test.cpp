@@ -198,7 +198,8 @@ TEST(StepEstimatorOracle, WeightsPlacedInDdrStreamAtItsBandwidth) {
   const double total = model::weight_bytes(m, d.precision.weight);
   const double experts = model::param_breakdown(m).routed_experts * 2.0;  // bf16
   const double f = std::min(1.0, placed.ddr_weight_fraction * total / experts);
-  const double expected = c0.memory_s[ex] - wb * f / d.hardware.main_memory_bw_bytes_per_s + wb * f / d.hardware.ddr_bw_bytes_per_s;
+  const double expected = c0.memory_s[ex] - wb * f / d.hardware.main_memory_bw_bytes_per_s +
+                          wb * f / d.hardware.ddr_bw_bytes_per_s;
   EXPECT_NEAR(c1.memory_s[ex], expected, 1e-9 * expected);
   const auto qkv = std::size_t(model::OpClass::qkv_proj);
   EXPECT_DOUBLE_EQ(c1.memory_s[qkv], c0.memory_s[qkv]) << "experts go first; attention weights stay in HBM";

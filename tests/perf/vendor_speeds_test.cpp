@@ -47,8 +47,12 @@ TEST(VendorSpeeds, BundledSetHasOneFitPointPerFittedVendorAndHoldsOutTheRest) {
   for (const auto& p : bundled().points) {
     if (p.use == "fit") ++fit[p.vendor];
     if (p.use == "validate") ++held[p.vendor];
-    if (p.use != "excluded") { EXPECT_FALSE(p.model.empty()); }
-    if (p.speculative && *p.speculative) { EXPECT_EQ(p.use, "excluded") << p.served_as << ": spec-decoded figures are not one pass per token"; }
+    if (p.use != "excluded") {
+      EXPECT_FALSE(p.model.empty());
+    }
+    if (p.speculative && *p.speculative) {
+      EXPECT_EQ(p.use, "excluded") << p.served_as << ": spec-decoded figures are not one pass per token";
+    }
   }
   EXPECT_EQ(fit["groq"], 1);
   EXPECT_EQ(fit["cerebras"], 1);
@@ -65,8 +69,7 @@ TEST(VendorSpeeds, BadFilesAreRefusedNamingTheFileAndField) {
     EXPECT_NE(std::string(e.what()).find(two_fits), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("more than one fit point"), std::string::npos) << e.what();
   }
-  const std::string bad_spec =
-      write_temp("spec.json", std::string(HEADER) + point("validate") + "]}");
+  const std::string bad_spec = write_temp("spec.json", std::string(HEADER) + point("validate") + "]}");
   {
     std::string t = std::string(HEADER) + point("validate") + "]}";
     t.replace(t.find("\"speculative\": false"), 20, "\"speculative\": \"yes\"");
@@ -91,14 +94,16 @@ TEST(VendorSpeeds, BadFilesAreRefusedNamingTheFileAndField) {
 
 TEST(VendorSpeeds, TheFitReproducesTheShippedCalibrationsAndItsOwnPoint) {
   // Fitted against the profiles and measured calibrations only (as `infersim calibrate-dataflow`).
-  const hwprofiles::HardwareCatalog hw(common::data_path("hwprofiles/data"), common::data_path("hwprofiles/data/calibrations.json"));
+  const hwprofiles::HardwareCatalog hw(common::data_path("hwprofiles/data"),
+                                       common::data_path("hwprofiles/data/calibrations.json"));
   const auto fits = perf::fit_dataflow(bundled(), hw, model::ModelCatalog::shipped());
   std::vector<hwprofiles::CalibrationEntry> entries;
   for (const auto& f : fits)
     if (f.skipped.empty()) entries.push_back(f.entry);
   ASSERT_EQ(entries.size(), 2u);
   const auto shipped = hwprofiles::load_calibrations(common::data_path("hwprofiles/data/dataflow_calibrations.json"));
-  ASSERT_EQ(shipped.size(), entries.size()) << "regenerate: infersim calibrate-dataflow --write hwprofiles/data/dataflow_calibrations.json";
+  ASSERT_EQ(shipped.size(), entries.size())
+      << "regenerate: infersim calibrate-dataflow --write hwprofiles/data/dataflow_calibrations.json";
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EXPECT_EQ(shipped[i].hardware, entries[i].hardware);
     EXPECT_NEAR(shipped[i].calibration.params.layer_overhead_s, entries[i].calibration.params.layer_overhead_s, 1e-12);
@@ -107,7 +112,8 @@ TEST(VendorSpeeds, TheFitReproducesTheShippedCalibrationsAndItsOwnPoint) {
     EXPECT_EQ(shipped[i].calibration.params.collective_overhead_s, 0.0);
   }
   // With the shipped fits, each fit point is reproduced (the fit is exact: one number, one point).
-  const auto r = perf::check_vendor_speeds(bundled(), hwprofiles::HardwareCatalog::shipped(), model::ModelCatalog::shipped());
+  const auto r = perf::check_vendor_speeds(bundled(), hwprofiles::HardwareCatalog::shipped(),
+                                           model::ModelCatalog::shipped());
   int fit_points = 0;
   for (const auto& c : r.checks)
     if (c.point->use == "fit") {
@@ -141,7 +147,9 @@ TEST(VendorSpeeds, DataflowChipsNeverBorrowKernelLaunchOverheads) {
   ASSERT_FALSE(h.calibrations.empty());
   const auto& c = h.calibrations.front();
   EXPECT_EQ(c.basis, "cross-family");
-  EXPECT_EQ(c.params.step_overhead_s + c.params.layer_overhead_s + c.params.seq_overhead_s + c.params.collective_overhead_s, 0.0);
+  EXPECT_EQ(c.params.step_overhead_s + c.params.layer_overhead_s + c.params.seq_overhead_s +
+                c.params.collective_overhead_s,
+            0.0);
   EXPECT_NE(c.source.find("statically scheduled"), std::string::npos) << c.source;
   fs::remove(path);
 }
@@ -149,7 +157,8 @@ TEST(VendorSpeeds, DataflowChipsNeverBorrowKernelLaunchOverheads) {
 TEST(VendorSpeeds, HeldOutGroqSpeedsStayWithinTheTarget) {
   // Guards the reported figure (infersim validate --dataflow): Groq's held-out per-user speeds, fitted
   // on one point, have a median error within 25% and at least three models within 25%.
-  const auto r = perf::check_vendor_speeds(bundled(), hwprofiles::HardwareCatalog::shipped(), model::ModelCatalog::shipped());
+  const auto r = perf::check_vendor_speeds(bundled(), hwprofiles::HardwareCatalog::shipped(),
+                                           model::ModelCatalog::shipped());
   bool seen = false;
   for (const auto& g : r.groups)
     if (g.vendor == "groq") {

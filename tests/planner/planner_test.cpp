@@ -209,16 +209,22 @@ TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
   const double best = res.ranked.front().cost.usd_per_1k_output;
   for (const auto& c : res.ranked) EXPECT_GE(c.cost.usd_per_1k_output, best);
   for (const auto& c : res.rejected)
-    if (c.feasible) { EXPECT_GE(c.cost.usd_per_1k_output, best) << c.id; }
+    if (c.feasible) {
+      EXPECT_GE(c.cost.usd_per_1k_output, best) << c.id;
+    }
   for (const auto& c : res.ranked) {
     EXPECT_LE(c.ttft_p99_s, req.slo.ttft_p99_s + 1e-9) << c.id;
     EXPECT_LE(c.tpot_p99_s, req.slo.tpot_p99_s + 1e-9) << c.id;
-    if (c.kind != "mix") { EXPECT_GE(c.replicas * c.replica_req_s, req.requests_per_s - 1e-9) << c.id; }
+    if (!c.is_mix()) {
+      EXPECT_GE(c.replicas * c.replica_req_s, req.requests_per_s - 1e-9) << c.id;
+    }
     // The analytic P99 is the tail at the load each replica actually gets, not the sizing limit: with
     // spare capacity from rounding the replica count up it sits below the SLO, never above P50.
-    if (c.kind != "mix" && !c.verified) {
+    if (!c.is_mix() && !c.verified) {
       EXPECT_GE(c.ttft_p99_s, c.ttft_p50_s) << c.id;
-      if (c.replicas * c.replica_req_s > 1.05 * req.requests_per_s) { EXPECT_LT(c.ttft_p99_s, req.slo.ttft_p99_s) << c.id; }
+      if (c.replicas * c.replica_req_s > 1.05 * req.requests_per_s) {
+        EXPECT_LT(c.ttft_p99_s, req.slo.ttft_p99_s) << c.id;
+      }
     }
   }
   // Frontier: cheapest first, each point strictly faster.
@@ -313,7 +319,9 @@ TEST(Planner, CloudRankingPutsRentableFirstThenOwnedOnlyThenAnnounced) {
     if (i > 0 && group(res.ranked[i - 1]) == group(c)) {
       EXPECT_LE(res.ranked[i - 1].cost.usd_per_1k_output, c.cost.usd_per_1k_output) << c.id;
     }
-    if (i > 0) { EXPECT_LE(group(res.ranked[i - 1]), group(c)) << res.ranked[i - 1].id << " before " << c.id; }
+    if (i > 0) {
+      EXPECT_LE(group(res.ranked[i - 1]), group(c)) << res.ranked[i - 1].id << " before " << c.id;
+    }
     if (c.announced) {
       bool risk = false;
       for (const auto& k : c.risks) risk = risk || k.find("announced, not shipping") != std::string::npos;
@@ -345,7 +353,8 @@ TEST(Planner, DataflowPlansAreCheckedAgainstTheVendorsOwnTokenPrice) {
     for (const auto& r : c.risks) flagged = flagged || r.find("plausibility band") != std::string::npos;
     EXPECT_EQ(flagged, c.vendor_price_ratio < 0.2 || c.vendor_price_ratio > 2.0) << c.id << " " << c.vendor_price_check;
     // Same units: the plan's cost over output tokens divided by the API's on this workload.
-    const auto lane = planner::token_lane(req.model, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s, req.pricing);
+    const auto lane = planner::token_lane(req.model, req.input_tokens, req.output_tokens, 0.0, req.slo.tpot_p99_s,
+                                          req.pricing);
     for (const auto& t : lane)
       if (t.offer.provider == c.vendor && t.same_weights == false) {
         EXPECT_NEAR(c.vendor_price_ratio, c.cost.usd_per_1k_output / t.usd_per_1k_output, 1e-9 * c.vendor_price_ratio);

@@ -55,7 +55,8 @@ TEST_F(RefengineCli, MakeWeightsThenRunWithCheckAndPerf) {
   auto mk = run("refengine make-weights --model " + card_ + " --dtype int8 --out " + w);
   ASSERT_EQ(mk.code, 0) << mk.out;
   EXPECT_TRUE(fs::exists(w));
-  auto r = run("refengine run --model " + card_ + " --weights " + w + " --dtype bf16 --batch 2 --prompt 5 --gen 3 --check --perf");
+  auto r = run("refengine run --model " + card_ + " --weights " + w +
+               " --dtype bf16 --batch 2 --prompt 5 --gen 3 --check --perf");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("hydration"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("GFLOP/s"), std::string::npos) << r.out;
@@ -85,7 +86,8 @@ TEST_F(RefengineCli, BadInputExitsWithTwoAndSaysWhy) {
 // --keep-weights. A tiny model and one repetition: this checks the outputs, not the accuracy.
 TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
   const std::string out = (dir_ / "cal").string();
-  const std::string common = "calibrate --quick --model " + card_ + " --dtypes bf16 --repeats 1 --threads 1 --quiet --out ";
+  const std::string common = "calibrate --quick --model " + card_ +
+                             " --dtypes bf16 --repeats 1 --threads 1 --quiet --out ";
   auto r = run(common + out);
   ASSERT_EQ(r.code, 0) << r.out;
   const fs::path db = fs::path(out) / "calibration.sqlite";
@@ -122,7 +124,8 @@ TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
     std::ifstream in(p, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  const std::string host_before = slurp(fs::path(kept) / "host.json"), cal_before = slurp(fs::path(kept) / "calibrations.json");
+  const std::string host_before = slurp(fs::path(kept) / "host.json"),
+                    cal_before = slurp(fs::path(kept) / "calibrations.json");
   auto rf = run("calibrate --refit " + kept + " --model " + card_ + " --db " + (dir_ / "refit.sqlite").string());
   ASSERT_EQ(rf.code, 0) << rf.out;
   EXPECT_NE(rf.out.find("refit of"), std::string::npos) << rf.out;
@@ -141,7 +144,8 @@ TEST_F(RefengineCli, CalibrateWritesTheStoreAndDeletesWeightsUnlessKept) {
   ASSERT_NE(at, std::string::npos);
   rep.replace(at, std::string("\"measured_s\"").size(), "\"measured\"");
   std::ofstream(dir_ / "broken.json") << rep;
-  auto br = run("calibrate --refit " + (dir_ / "broken.json").string() + " --model " + card_ + " --out " + (dir_ / "br").string());
+  auto br = run("calibrate --refit " + (dir_ / "broken.json").string() + " --model " + card_ + " --out " +
+                (dir_ / "br").string());
   EXPECT_EQ(br.code, 2) << br.out;
   EXPECT_NE(br.out.find("broken.json"), std::string::npos) << br.out;
   EXPECT_NE(br.out.find("/points/0/measured_s"), std::string::npos) << br.out;

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <vector>
 #include <unistd.h>
+#include <vector>
 
 #include "infersim/hostcal/host_calibration.h"
 #include "infersim/micro/probes.h"
@@ -43,7 +43,8 @@ TEST(ReadProbe, MeasuresExistingMemoryOfAnyBytes) {
     b = std::uint8_t(x);  // every float bit pattern appears, NaNs and denormals included
   }
   const double one = micro::measure_read_bandwidth_of({{buf.data() + 3, buf.size() - 3}}, 1, 0.05);
-  const double two = micro::measure_read_bandwidth_of({{buf.data(), buf.size() / 2}, {buf.data() + buf.size() / 2, buf.size() / 2}}, 2, 0.05);
+  const double two = micro::measure_read_bandwidth_of(
+      {{buf.data(), buf.size() / 2}, {buf.data() + buf.size() / 2, buf.size() / 2}}, 2, 0.05);
   EXPECT_TRUE(std::isfinite(one) && one > 1e8) << one;
   EXPECT_TRUE(std::isfinite(two) && two > 1e8) << two;
   const double fresh = micro::measure_bandwidth(micro::BwKind::read, "DRAM", 96ll << 20, 2, 0.05).bytes_per_s;
@@ -69,7 +70,8 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   o.probe_dram_bytes = 128ll << 20;
   o.hydration = false;
   o.threads = 2;
-  const auto dir = (std::filesystem::temp_directory_path() / ("infersim_hostcal_" + std::to_string(::getpid()))).string();
+  const auto dir =
+      (std::filesystem::temp_directory_path() / ("infersim_hostcal_" + std::to_string(::getpid()))).string();
   o.out_dir = dir;
   const auto r = hostcal::run_host_calibration(o);
   ASSERT_EQ(r.points.size(), 12u);
@@ -99,7 +101,8 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   EXPECT_EQ(rf.fit.params.compute_fraction, r.fit.params.compute_fraction);
   EXPECT_EQ(rf.fit.params.memory_fraction, r.fit.params.memory_fraction);
   EXPECT_EQ(rf.fit.params.roofline_norm, r.fit.params.roofline_norm);
-  for (std::size_t i = 0; i < r.points.size(); ++i) EXPECT_DOUBLE_EQ(rf.points[i].predicted_s, r.points[i].predicted_s) << i;
+  for (std::size_t i = 0; i < r.points.size(); ++i)
+    EXPECT_DOUBLE_EQ(rf.points[i].predicted_s, r.points[i].predicted_s) << i;
 
   // Predict a decode step outside the grid (batch 2, context 300) and run it.
   refengine::EngineOptions eo;

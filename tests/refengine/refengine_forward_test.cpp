@@ -32,7 +32,8 @@ struct IsaGuard {
 };
 
 TEST(Engine, PrefillThenDecodeMatchesNaiveForwardOnEveryDtypeAndTier) {
-  for (auto m : {test_models::tiny_model(false, false, 0), test_models::tiny_model(true, true, 0), test_models::tiny_model(false, false, 5)}) {
+  for (auto m : {test_models::tiny_model(false, false, 0), test_models::tiny_model(true, true, 0),
+                 test_models::tiny_model(false, false, 5)}) {
     for (DType dt : {DType::fp32, DType::bf16, DType::int8}) {
       const double tol = dt == DType::fp32 ? 1e-3 : 3e-2;
       for (Isa isa : {Isa::generic, Isa::avx2, Isa::avx512}) {
@@ -47,14 +48,14 @@ TEST(Engine, PrefillThenDecodeMatchesNaiveForwardOnEveryDtypeAndTier) {
         auto r = e.step({{s, toks}}, true);
         auto ref = reference_forward(e.weights(), toks, rope);
         ASSERT_LE(max_diff(r.logits.data(), ref), tol * max_abs(ref))
-            << "prefill, dtype " << infersim::common::dtype_name(dt) << ", " << isa_name(isa) << ", bias " << m.attention_bias
-            << ", window " << m.sliding_window;
+            << "prefill, dtype " << infersim::common::dtype_name(dt) << ", " << isa_name(isa) << ", bias "
+            << m.attention_bias << ", window " << m.sliding_window;
         for (int step = 0; step < 4; ++step) {  // greedy decode continues from the engine's own choice
           toks.push_back(r.next[0]);
           r = e.step({{s, {r.next[0]}}}, true);
           ref = reference_forward(e.weights(), toks, rope);
-          ASSERT_LE(max_diff(r.logits.data(), ref), tol * max_abs(ref)) << "decode step " << step << ", "
-                                                                         << infersim::common::dtype_name(dt) << ", " << isa_name(isa);
+          ASSERT_LE(max_diff(r.logits.data(), ref), tol * max_abs(ref))
+              << "decode step " << step << ", " << infersim::common::dtype_name(dt) << ", " << isa_name(isa);
         }
         EXPECT_EQ(e.length(s), std::int64_t(toks.size()));
       }

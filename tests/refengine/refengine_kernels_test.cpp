@@ -54,7 +54,8 @@ TEST_P(MatmulTest, MatchesNaiveOnEveryTierAndShape) {
   };
   // Tails in every dimension: M across MR (3 / 6) and MC (192), N across a 64-column panel, K across
   // KC (128 / 256).
-  const std::vector<Shape> shapes = {{1, 64, 64}, {2, 130, 96}, {5, 200, 258}, {7, 64, 520}, {13, 127, 300}, {200, 70, 300}};
+  const std::vector<Shape> shapes = {{1, 64, 64},  {2, 130, 96},   {5, 200, 258},
+                                     {7, 64, 520}, {13, 127, 300}, {200, 70, 300}};
   for (const auto& s : shapes) {
     const auto a = randn(std::size_t(s.m * s.kk), 1);
     const auto wsrc = randn(std::size_t(s.n * s.kk), 2, 0.05f);
@@ -75,12 +76,15 @@ TEST_P(MatmulTest, MatchesNaiveOnEveryTierAndShape) {
         for (std::int64_t i = 0; i < s.m; ++i)
           for (std::int64_t j = 0; j < s.n; ++j) {
             double mag = 0;
-            for (std::int64_t t = 0; t < s.kk; ++t) mag += std::fabs(double(a[std::size_t(i * s.kk + t)]) * wd[std::size_t(j * s.kk + t)]);
-            const double tol = double(s.kk) * std::ldexp(1.0, -24) * mag + (bf16_math ? std::ldexp(1.0, -8) * mag : 0.0) +
+            for (std::int64_t t = 0; t < s.kk; ++t)
+              mag += std::fabs(double(a[std::size_t(i * s.kk + t)]) * wd[std::size_t(j * s.kk + t)]);
+            const double tol = double(s.kk) * std::ldexp(1.0, -24) * mag +
+                               (bf16_math ? std::ldexp(1.0, -8) * mag : 0.0) +
                                (acc ? 1e-6 * std::fabs(c0[std::size_t(i * s.n + j)]) : 0.0);
             const double err = std::fabs(double(c[std::size_t(i * s.n + j)]) - ref[std::size_t(i * s.n + j)]);
-            ASSERT_LE(err, tol) << "dtype " << infersim::common::dtype_name(dt) << " isa " << isa_name(isa) << " M=" << s.m
-                                << " N=" << s.n << " K=" << s.kk << " acc=" << acc << " at (" << i << "," << j << ")";
+            ASSERT_LE(err, tol) << "dtype " << infersim::common::dtype_name(dt) << " isa " << isa_name(isa)
+                                << " M=" << s.m << " N=" << s.n << " K=" << s.kk << " acc=" << acc << " at (" << i
+                                << "," << j << ")";
           }
       }
     }
@@ -88,7 +92,9 @@ TEST_P(MatmulTest, MatchesNaiveOnEveryTierAndShape) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllDtypes, MatmulTest, ::testing::Values(DType::fp32, DType::bf16, DType::int8),
-                         [](const ::testing::TestParamInfo<DType>& p) { return std::string(infersim::common::dtype_name(p.param)); });
+                         [](const ::testing::TestParamInfo<DType>& p) {
+                           return std::string(infersim::common::dtype_name(p.param));
+                         });
 
 TEST(PackedWeight, RoundTripsAndQuantisesWithinHalfAStep) {
   const std::int64_t n = 70, kk = 40;
@@ -128,7 +134,8 @@ TEST(Elementwise, RmsnormSiluExpMatchNaive) {
     IsaGuard guard(isa);
     std::vector<float> y(x.size()), z(x.size());
     k.rmsnorm(CViewF::matrix(x.data(), rows, n, n), w.data(), 1e-5f, ViewF::matrix(y.data(), rows, n, n));
-    k.silu_mul(CViewF::matrix(x.data(), rows, n, n), CViewF::matrix(u.data(), rows, n, n), ViewF::matrix(z.data(), rows, n, n));
+    k.silu_mul(CViewF::matrix(x.data(), rows, n, n), CViewF::matrix(u.data(), rows, n, n),
+               ViewF::matrix(z.data(), rows, n, n));
     for (std::size_t i = 0; i < x.size(); ++i) {
       ASSERT_NEAR(y[i], ref[i], 1e-5 * std::max(1.0f, std::fabs(ref[i]))) << isa_name(isa);
       ASSERT_NEAR(z[i], ref2[i], 1e-5 * std::max(1.0f, std::fabs(ref2[i]))) << isa_name(isa);
@@ -229,12 +236,13 @@ TEST(Attention, MatchesNaiveForDecodePrefillChunksGqaAndWindows) {
           for (std::int64_t i = 0; i < s.n_new; ++i)
             std::copy(q.begin() + (as[si].row + i) * (width + 16), q.begin() + (as[si].row + i) * (width + 16) + width,
                       qs.begin() + i * width);
-          reference::attention(qs.data(), kall[si].data(), vall[si].data(), s.past, s.n_new, cs.nh, cs.nkv, cs.hd, cs.window,
-                               ref.data());
+          reference::attention(qs.data(), kall[si].data(), vall[si].data(), s.past, s.n_new, cs.nh, cs.nkv, cs.hd,
+                               cs.window, ref.data());
           for (std::int64_t i = 0; i < s.n_new * width; ++i)
             ASSERT_NEAR(out[std::size_t(as[si].row * width + i)], ref[std::size_t(i)], tol)
                 << isa_name(isa) << " kv " << infersim::common::dtype_name(dt) << " nh=" << cs.nh << " nkv=" << cs.nkv
-                << " hd=" << cs.hd << " window=" << cs.window << " seq past=" << s.past << " n=" << s.n_new << " elem " << i;
+                << " hd=" << cs.hd << " window=" << cs.window << " seq past=" << s.past << " n=" << s.n_new << " elem "
+                << i;
         }
       }
     }
@@ -250,9 +258,10 @@ TEST(ThreadPool, CoversEveryIndexOnceAndPropagatesErrors) {
     });
     for (auto& h : hits) ASSERT_EQ(h.load(), 1);
   }
-  EXPECT_THROW(pool.for_chunks(10, [](std::int64_t c, int) {
-    if (c == 7) throw std::runtime_error("boom");
-  }),
+  EXPECT_THROW(pool.for_chunks(10,
+                               [](std::int64_t c, int) {
+                                 if (c == 7) throw std::runtime_error("boom");
+                               }),
                std::runtime_error);
   std::atomic<int> after{0};
   pool.for_chunks(8, [&](std::int64_t, int) { after++; });  // the pool still works afterwards

@@ -25,7 +25,8 @@ std::string tmp_path(const std::string& name) {
   return (dir / name).string();
 }
 
-void write_raw(const std::string& path, const std::string& header, const std::string& data, std::int64_t declared = -1) {
+void write_raw(const std::string& path, const std::string& header, const std::string& data,
+               std::int64_t declared = -1) {
   std::ofstream out(path, std::ios::binary);
   const std::uint64_t n = declared >= 0 ? std::uint64_t(declared) : header.size();
   for (int i = 0; i < 8; ++i) out.put(char((n >> (8 * i)) & 0xff));
@@ -44,7 +45,8 @@ std::string open_error(const std::string& path) {
 
 TEST(Safetensors, RoundTrip) {
   const std::string p = tmp_path("rt.safetensors");
-  std::vector<TensorSpec> specs = {{"a", "F32", {2, 3}}, {"b", "BF16", {4}}, {"c", "I8", {5, 1}}, {"empty", "F32", {0}}};
+  std::vector<TensorSpec> specs = {
+      {"a", "F32", {2, 3}}, {"b", "BF16", {4}}, {"c", "I8", {5, 1}}, {"empty", "F32", {0}}};
   const std::uint64_t size = write_safetensors(
       p, specs, {{"format", "pt"}, {"note", "hello"}},
       [](std::size_t i, std::uint64_t off, std::uint8_t* out, std::size_t n) {
@@ -81,12 +83,15 @@ TEST(Safetensors, RejectsMalformedFilesWithClearMessages) {
       {"not_object", "[1,2,3]", "", -1, "must be a JSON object"},
       {"dtype_mismatch", R"({"w":{"dtype":"F32","shape":[4,4],"data_offsets":[0,16]}})", std::string(16, '\0'), -1,
        "does not match the data"},
-      {"unknown_dtype", R"({"w":{"dtype":"F12","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0'), -1, "unknown dtype"},
+      {"unknown_dtype", R"({"w":{"dtype":"F12","shape":[2],"data_offsets":[0,4]}})", std::string(4, '\0'), -1,
+       "unknown dtype"},
       {"out_of_bounds", R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", std::string(16, '\0'), -1,
        "run past the end of the data section"},
-      {"overlap", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+      {"overlap",
+       R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
        std::string(12, '\0'), -1, "overlap"},
-      {"bad_offsets", R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8]}})", std::string(8, '\0'), -1, "data_offsets"},
+      {"bad_offsets", R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8]}})", std::string(8, '\0'), -1,
+       "data_offsets"},
       {"unknown_key", R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", std::string(4, '\0'), -1,
        "unknown key"},
   };
@@ -156,7 +161,8 @@ TEST(Weights, LoaderRejectsMissingTensorsWrongShapesAndDtypes) {
   std::vector<TensorSpec> keep;
   for (auto& s : specs)
     if (s.name != "model.norm.weight") keep.push_back(s);
-  write_safetensors(p, keep, {}, [](std::size_t, std::uint64_t, std::uint8_t* out, std::size_t n) { std::memset(out, 0, n); });
+  write_safetensors(p, keep, {},
+                    [](std::size_t, std::uint64_t, std::uint8_t* out, std::size_t n) { std::memset(out, 0, n); });
   SafetensorsFile f(p);
   try {
     load_weights(f, m, DType::fp32, 0, pool);
@@ -182,7 +188,8 @@ TEST(Weights, LoaderRejectsMissingTensorsWrongShapesAndDtypes) {
   for (auto& s : ints)
     if (s.name == "model.layers.0.mlp.up_proj.weight") s.dtype = "I32";
   const std::string p3 = tmp_path("ints.safetensors");
-  write_safetensors(p3, ints, {}, [](std::size_t, std::uint64_t, std::uint8_t* out, std::size_t n) { std::memset(out, 0, n); });
+  write_safetensors(p3, ints, {},
+                    [](std::size_t, std::uint64_t, std::uint8_t* out, std::size_t n) { std::memset(out, 0, n); });
   try {
     load_weights(SafetensorsFile(p3), m, DType::fp32, 0, pool);
     FAIL() << "expected a dtype error";

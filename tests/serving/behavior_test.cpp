@@ -1,7 +1,7 @@
 // Behaviour of the serving simulator's parts: determinism, KV preemption, prefix reuse, chunked
 // prefill, disaggregation, autoscaling and warm pools, arrivals, traces, output files.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
@@ -162,7 +162,8 @@ TEST(ServingBehavior, ClosedLoopNeverExceedsItsUsers) {
 TEST(Arrivals, RatesAndBurstinessAreAsConfigured) {
   serving::BuildContext ctx;
   auto mk = [&](const std::string& json) {
-    const auto s = servingtest::scenario(std::string(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "h100-sxm"},
+    const auto s =
+        servingtest::scenario(std::string(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "h100-sxm"},
       "workload": {"duration_s": 1, "input": {"type": "fixed", "value": 1}, "output": {"type": "fixed", "value": 1},
       "arrival": )") + json + "}}");
     return serving::make_arrival(s.workload.arrival, ctx);

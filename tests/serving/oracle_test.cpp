@@ -1,8 +1,8 @@
 // Oracle tests of the serving simulator against closed forms: one request at zero load equals the
 // analytic estimate, light-load queueing equals M/D/1, saturation throughput equals the batch rate,
 // a cold start equals W / B + init. Messages say what was expected and why.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 
@@ -41,7 +41,8 @@ TEST(ServingOracle, OneRequestAtZeroLoadEqualsTheAnalyticEstimate) {
     const auto est = estimator(c.model, c.hw, c.tp, 1, c.runtime);
     const auto e = perf::estimate_serving(est, {1, double(c.in), double(c.out)});
     for (const char* sched : {"continuous", "chunked", "static"}) {
-      const auto r = run(one_request(c.model, c.hw, c.tp, c.in, c.out, c.runtime), {std::string("scheduler.type=") + sched});
+      const auto r = run(one_request(c.model, c.hw, c.tp, c.in, c.out, c.runtime),
+                         {std::string("scheduler.type=") + sched});
       ASSERT_EQ(r.completed, 1u);
       EXPECT_LE(rel(r.ttft.mean, e.ttft_s), 1e-9)
           << c.model << " on " << c.hw << " (" << sched << "): expected TTFT " << e.ttft_s
@@ -76,13 +77,13 @@ TEST(ServingOracle, KernelPathOneRequestAtZeroLoad) {
     const auto& p = est.params();
     const double frontend = p.ttft_request_s + p.ttft_token_s * c.in;
     EXPECT_LE(rel(e.ttft_s, e.prefill.step_s + frontend), 1e-9)
-        << c.model << " on " << c.hw << ": estimate TTFT " << e.ttft_s << " should be the prefill step " << e.prefill.step_s
-        << " + frontend " << frontend << " (one user never waits for another)";
+        << c.model << " on " << c.hw << ": estimate TTFT " << e.ttft_s << " should be the prefill step "
+        << e.prefill.step_s << " + frontend " << frontend << " (one user never waits for another)";
     const auto r = run(one_request(c.model, c.hw, c.tp, c.in, c.out), {"scheduler.type=chunked"});
     ASSERT_EQ(r.completed, 1u);
     EXPECT_LE(rel(r.ttft.mean, e.ttft_s), 1e-9) << c.model << " on " << c.hw << ": simulated TTFT " << r.ttft.mean;
-    EXPECT_LE(rel(r.tpot.mean, e.tpot_s), 5e-3) << c.model << " on " << c.hw << ": simulated TPOT " << r.tpot.mean
-                                                << " vs estimate " << e.tpot_s;
+    EXPECT_LE(rel(r.tpot.mean, e.tpot_s), 5e-3)
+        << c.model << " on " << c.hw << ": simulated TPOT " << r.tpot.mean << " vs estimate " << e.tpot_s;
   }
 }
 
@@ -96,12 +97,13 @@ TEST(ServingOracle, LightLoadQueueingMatchesMD1) {
   for (int k = 1; k < out; ++k) S += est.time(model::BatchShape::decode(1, in + k));
   for (double rho : {0.3, 0.6}) {
     const double lambda = rho / S;
-    const auto r = run(fmt::format(R"({{"model": "llama-3.1-8b", "deployment": {{"hardware": "h100-sxm", "tp": 1, "runtime": "vllm@splitwise"}},
+    const auto r = run(fmt::format(
+        R"({{"model": "llama-3.1-8b", "deployment": {{"hardware": "h100-sxm", "tp": 1, "runtime": "vllm@splitwise"}},
       "scheduler": {{"type": "static", "max_num_seqs": 1}},
       "workload": {{"arrival": {{"type": "poisson", "rate_per_s": {}}}, "requests": 40000,
                    "input": {{"type": "fixed", "value": {}}}, "output": {{"type": "fixed", "value": {}}}}},
       "simulation": {{"seed": 11}}}})",
-                                   lambda, in, out));
+        lambda, in, out));
     const double wq = rho * S / (2.0 * (1.0 - rho));
     EXPECT_LE(rel(r.queue.mean, wq), 0.06)
         << "rho=" << rho << ": expected mean wait " << wq << " s because M/D/1 gives rho S / (2(1-rho)) with S=" << S

@@ -21,7 +21,8 @@ using namespace infersim;
 namespace {
 const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
 
-perf::Deployment pipelined(const std::string& model, const std::string& hw, const std::string& runtime, int tp, int pp) {
+perf::Deployment pipelined(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
+                           int pp) {
   perf::Deployment d;
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
   d.runtime = runtime;

@@ -1,6 +1,6 @@
 // Property tests at a fixed seed: more capacity or more bandwidth never makes the tail worse.
-#include <gtest/gtest.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "serving_test_support.h"
 

@@ -91,8 +91,8 @@ TEST(Scenario, PresetsSupplyWorkloadAndSloDefaults) {
     "workload": {"preset": "chat", "arrival": {"type": "poisson", "rate_per_s": 7}}, "slo": {"tpot_s": 0.2}})");
   EXPECT_EQ(s.workload.input.type, "empirical");
   EXPECT_DOUBLE_EQ(s.workload.arrival.params.number("rate_per_s"), 7.0);
-  EXPECT_DOUBLE_EQ(*s.slo.ttft_s, 1.0);   // from the preset
-  EXPECT_DOUBLE_EQ(*s.slo.tpot_s, 0.2);   // overridden
+  EXPECT_DOUBLE_EQ(*s.slo.ttft_s, 1.0);  // from the preset
+  EXPECT_DOUBLE_EQ(*s.slo.tpot_s, 0.2);  // overridden
   const auto a = servingtest::scenario(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "h100-sxm", "tp": 1},
     "workload": {"preset": "agentic", "arrival": {"type": "closed_loop", "users": 4}}})");
   EXPECT_TRUE(a.workload.agentic.enabled);
@@ -104,14 +104,16 @@ TEST(Scenario, PresetsSupplyWorkloadAndSloDefaults) {
 
 TEST(Scenario, EveryPresetAndShippedExampleParses) {
   for (const auto& n : serving::workload_preset_names()) {
-    EXPECT_NO_THROW(servingtest::scenario(std::string(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "h100-sxm", "tp": 1},
-      "workload": {"preset": ")") + n + "\"}}"))
+    EXPECT_NO_THROW(
+        servingtest::scenario(std::string(R"({"model": "llama-3.1-8b", "deployment": {"hardware": "h100-sxm", "tp": 1},
+      "workload": {"preset": ")") +
+                              n + "\"}}"))
         << n;
   }
   const std::string dir = std::string(INFERSIM_SOURCE_DIR) + "/examples/scenarios/";
-  for (const char* f : {"chat", "batch-offline", "code-completion", "agentic", "reasoning", "rag-long-context", "voice",
-                        "edge", "azure-conv-replay", "scale-to-zero", "warm-pool", "disaggregated", "disaggregated-gpu-lpu",
-                        "heterogeneous"})
+  for (const char* f :
+       {"chat", "batch-offline", "code-completion", "agentic", "reasoning", "rag-long-context", "voice", "edge",
+        "azure-conv-replay", "scale-to-zero", "warm-pool", "disaggregated", "disaggregated-gpu-lpu", "heterogeneous"})
     EXPECT_NO_THROW(serving::load_scenario(dir + f + ".json")) << f;
 }
 

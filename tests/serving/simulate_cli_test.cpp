@@ -43,8 +43,9 @@ std::string write_tmp(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST(SimulateCli, EveryWorkloadTypeExampleRunsAndPrintsTheContract) {
-  for (const char* f : {"batch-offline", "chat", "code-completion", "agentic", "reasoning", "rag-long-context", "voice",
-                        "edge", "scale-to-zero", "warm-pool", "disaggregated", "disaggregated-gpu-lpu", "heterogeneous"}) {
+  for (const char* f :
+       {"batch-offline", "chat", "code-completion", "agentic", "reasoning", "rag-long-context", "voice", "edge",
+        "scale-to-zero", "warm-pool", "disaggregated", "disaggregated-gpu-lpu", "heterogeneous"}) {
     const auto r = run("simulate " + example(f) + " --json");
     ASSERT_EQ(r.code, 0) << f << "\n" << r.out;
     const auto j = infersim::common::parse_json_text(r.out, f);
@@ -75,7 +76,8 @@ TEST(SimulateCli, TextOutputAndDeterminism) {
 }
 
 TEST(SimulateCli, SetOverridesAndResolvedEcho) {
-  const auto r = run("simulate " + example("chat") + " --set deployment.replicas=3 --set /workload/duration_s=60 --resolve");
+  const auto r = run("simulate " + example("chat") +
+                     " --set deployment.replicas=3 --set /workload/duration_s=60 --resolve");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = infersim::common::parse_json_text(r.out, "resolve");
   EXPECT_EQ(j["deployment"]["replicas"], 3);
@@ -121,7 +123,8 @@ TEST(SimulateCli, WorkloadsAndComponentsAreListedFromTheRegistries) {
   r = run("components --json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto c = infersim::common::parse_json_text(r.out, "components");
-  for (const char* k : {"schedulers", "routers", "arrivals", "autoscalers", "distributions"}) EXPECT_TRUE(c.contains(k)) << k;
+  for (const char* k : {"schedulers", "routers", "arrivals", "autoscalers", "distributions"})
+    EXPECT_TRUE(c.contains(k)) << k;
   EXPECT_EQ(c["schedulers"].size(), 3u);
   r = run("components schedulers");
   EXPECT_NE(r.out.find("chunked"), std::string::npos);
@@ -132,7 +135,8 @@ TEST(SimulateCli, WorkloadsAndComponentsAreListedFromTheRegistries) {
 TEST(SimulateCli, RequestCsvAndTraceFiles) {
   const auto csv = (std::filesystem::temp_directory_path() / "infersim_cli_requests.csv").string();
   const auto trace = (std::filesystem::temp_directory_path() / "infersim_cli_trace.json").string();
-  const auto r = run("simulate " + example("voice") + " --set workload.duration_s=20 --requests-csv " + csv + " --trace " + trace);
+  const auto r = run("simulate " + example("voice") + " --set workload.duration_s=20 --requests-csv " + csv +
+                     " --trace " + trace);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(std::filesystem::file_size(csv) > 100);
   const auto j = infersim::common::load_json_file(trace);

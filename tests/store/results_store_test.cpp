@@ -21,8 +21,8 @@
 #include "infersim/store/metric_vocabulary.h"
 #include "infersim/store/shard.h"
 
-#include <sqlite3.h>
 #include <algorithm>
+#include <sqlite3.h>
 
 using namespace infersim;
 using store::OpenMode;
@@ -198,15 +198,14 @@ TEST(ResultsStore, NewMetricBecomesAColumn) {
   rows[2].metrics["goodput"] = 12.5;
   rows[3].labels["scheduler"] = "fcfs";
   s.put_batch({rows[2], rows[3]});
-  EXPECT_EQ(s.metric_names(),
-            (std::vector<std::string>{"chips", "goodput", "tpot_s", "ttft_s", "usd_per_1k_output"}));
+  EXPECT_EQ(s.metric_names(), (std::vector<std::string>{"chips", "goodput", "tpot_s", "ttft_s", "usd_per_1k_output"}));
   EXPECT_EQ(s.label_names(), (std::vector<std::string>{"hardware", "model", "runtime", "scheduler"}));
   for (const auto& r : s.rows()) {
     EXPECT_EQ(r.metrics.count("goodput"), r.scenario_id == rows[2].scenario_id ? 1u : 0u);
     EXPECT_EQ(r.labels.count("scheduler"), r.scenario_id == rows[3].scenario_id ? 1u : 0u);
   }
   const auto csv = s.export_csv();
-  EXPECT_NE(csv.find(",m_goodput_rps,"), std::string::npos) << csv.substr(0, 300);
+  EXPECT_NE(csv.find(",m_goodput,"), std::string::npos) << csv.substr(0, 300);
 }
 
 TEST(ResultsStore, WritingARowTwiceKeepsOneAndReportsConflicts) {
@@ -285,9 +284,8 @@ TEST(ResultsStore, ExportsAreDeterministicAndIndependentOfWriteOrder) {
 
   const auto csv = sa.export_csv();
   const auto header = csv.substr(0, csv.find('\n'));
-  EXPECT_EQ(header,
-            "run_name,scenario_id,kind,model_hash,hardware_hash,build_version,error,m_chips,m_tpot_s,m_ttft_s,"
-            "m_usd_per_1k_output,l_hardware,l_model,l_runtime,scenario_json");
+  EXPECT_EQ(header, "run_name,scenario_id,kind,model_hash,hardware_hash,build_version,error,m_chips,m_tpot_s,m_ttft_s,"
+                    "m_usd_per_1k_output,l_hardware,l_model,l_runtime,scenario_json");
   EXPECT_NE(csv.find("\"vllm, v0.6\""), std::string::npos);
   EXPECT_NE(csv.find("\"scenario 5: model does not fit, by \"\"5\"\" GiB,\nsee docs\""), std::string::npos);
   EXPECT_NE(sa.export_csv({"", true}).substr(0, 100).find(",created_utc,"), std::string::npos);
@@ -314,7 +312,7 @@ TEST(ResultsStore, ExportsAreDeterministicAndIndependentOfWriteOrder) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'),
             1 + 57 + 4 /* newlines inside the 4 quoted errors (i = 5, 22, 39, 56) */);
   const auto none = sa.export_json({"no-such-run", false});
-  EXPECT_EQ(none, "{\"format\":\"infersim-results\",\"schema_version\":1,\"rows\":[\n]}\n");
+  EXPECT_EQ(none, "{\"format\":\"infersim-results\",\"schema_version\":2,\"rows\":[\n]}\n");
 }
 
 // The tentpole: a writer killed with SIGKILL at an arbitrary moment (here: right after it reported a
@@ -396,14 +394,14 @@ TEST(ResultsStore, KilledWriterResumesToExactlyTheUninterruptedResult) {
 TEST(ResultsStore, WrongSchemaVersionIsAClearConfigError) {
   const auto p = store_with_rows("version", 5);
   auto bytes = read_bytes(p);
-  const std::string key = "schema_version1";
+  const std::string key = "schema_version2";
   const auto at = bytes.find(key);
   ASSERT_NE(at, std::string::npos);
   ASSERT_EQ(bytes.find(key, at + 1), std::string::npos);
   bytes[at + key.size() - 1] = '7';
   write_bytes(p, bytes);
   for (auto mode : {OpenMode::read_only, OpenMode::read_write, OpenMode::create})
-    expect_open_error<common::ConfigError>(p, mode, "schema version 7 is not supported (this build reads 1)");
+    expect_open_error<common::ConfigError>(p, mode, "schema version 7 is not supported (this build reads 2)");
   EXPECT_EQ(read_bytes(p), bytes) << "a refused file must not be modified";
 }
 
@@ -635,7 +633,9 @@ TEST(ResultsStore, MetricVocabularyIsDeclaredOnce) {
     EXPECT_TRUE(store::valid_column_name(v[i].name)) << v[i].name;
     EXPECT_FALSE(v[i].unit.empty()) << v[i].name;
     EXPECT_GT(v[i].meaning.size(), 10u) << v[i].name;
-    if (i > 0) EXPECT_LT(v[i - 1].name, v[i].name) << "sorted and unique";
+    if (i > 0) {
+      EXPECT_LT(v[i - 1].name, v[i].name) << "sorted and unique";
+    }
     EXPECT_EQ(store::find_metric(v[i].name), &v[i]);
   }
   EXPECT_EQ(store::find_metric("usd_per_1k_tokens"), nullptr);
@@ -661,12 +661,11 @@ TEST(ResultsStore, SchemaOneFilesAreMigratedInPlace) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(p.c_str(), &db), SQLITE_OK);
-    const char* sql =
-        "ALTER TABLE results ADD COLUMN m_usd_per_1k_tokens REAL;"
-        "ALTER TABLE results ADD COLUMN m_joules_per_token REAL;"
-        "UPDATE results SET m_usd_per_1k_tokens = 0.25, m_joules_per_token = 3.0 WHERE kind = 'estimate';"
-        "UPDATE results SET m_usd_per_1k_tokens = 0.125, m_joules_per_token = 1.5 WHERE kind = 'plan';"
-        "UPDATE meta SET value = '1' WHERE key = 'schema_version';";
+    const char* sql = "ALTER TABLE results ADD COLUMN m_usd_per_1k_tokens REAL;"
+                      "ALTER TABLE results ADD COLUMN m_joules_per_token REAL;"
+                      "UPDATE results SET m_usd_per_1k_tokens = 0.25, m_joules_per_token = 3.0 WHERE kind = 'estimate';"
+                      "UPDATE results SET m_usd_per_1k_tokens = 0.125, m_joules_per_token = 1.5 WHERE kind = 'plan';"
+                      "UPDATE meta SET value = '1' WHERE key = 'schema_version';";
     ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     sqlite3_close(db);
   }

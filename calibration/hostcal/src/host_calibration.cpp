@@ -7,9 +7,9 @@
 #include <cmath>
 #include <ctime>
 #include <deque>
-#include <map>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <random>
 
@@ -68,8 +68,9 @@ std::string today() { return common::utc_now("%Y-%m-%d"); }
 
 const char* dname(DType d) { return common::dtype_name(d); }
 
-hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr, const std::optional<refengine::HydrationResult>& hy,
-                                         const std::string& date, int threads, bool bf16_dot) {
+hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr,
+                                         const std::optional<refengine::HydrationResult>& hy, const std::string& date,
+                                         int threads, bool bf16_dot) {
   using micro::PeakKind;
   hwprofiles::HardwareProfile h;
   h.name = HOST_HARDWARE;
@@ -77,11 +78,13 @@ hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr, const std
   h.vendor = "host";
   h.kind = hwprofiles::HardwareKind::cpu;
   h.family = "host";
-  h.notes = fmt::format(
-      "Measured by `infersim calibrate` on {}: peaks and bandwidth from calibration/micro probes at {} threads; efficiency fitted "
-      "to the reference engine (calibration/refengine). Overheads per step / layer / sequence are in calibrations.json beside "
-      "this file. int8 is not listed: the engine runs int8 weights weight-only (f32 FMAs up to one micro-tile of rows, bf16 dot products above).",
-      date, threads);
+  h.notes = fmt::format("Measured by `infersim calibrate` on {}: peaks and bandwidth from calibration/micro probes at "
+                        "{} threads; efficiency fitted "
+                        "to the reference engine (calibration/refengine). Overheads per step / layer / sequence are in "
+                        "calibrations.json beside "
+                        "this file. int8 is not listed: the engine runs int8 weights weight-only (f32 FMAs up to one "
+                        "micro-tile of rows, bf16 dot products above).",
+                        date, threads);
   const std::string tag = fmt::format("[MEAS] infersim calibrate {}", date);
   auto find_peak = [&](PeakKind k) -> const micro::PeakResult* {
     for (const auto& p : pr.peaks)
@@ -95,26 +98,31 @@ hwprofiles::HardwareProfile make_profile(const micro::ProbeReport& pr, const std
   h.sources["/compute/fp32"] = fmt::format("{}: {} x {} threads, best of repetitions", tag, f32->instruction, threads);
   if (bf16_dot && b16 != nullptr && b16->ops_per_s > 0) {
     h.peak_flops[int(DType::bf16)] = b16->ops_per_s;
-    h.sources["/compute/bf16"] = fmt::format("{}: {} x {} threads, best of repetitions", tag, b16->instruction, threads);
+    h.sources["/compute/bf16"] = fmt::format("{}: {} x {} threads, best of repetitions", tag, b16->instruction,
+                                             threads);
   } else {
     h.peak_flops[int(DType::bf16)] = f32->ops_per_s;
     h.sources["/compute/bf16"] =
-        fmt::format("{}: = fp32 FMA peak ({}); the engine widens bf16 to f32 on this CPU (no AVX512_BF16 tier)", tag, f32->instruction);
+        fmt::format("{}: = fp32 FMA peak ({}); the engine widens bf16 to f32 on this CPU (no AVX512_BF16 tier)", tag,
+                    f32->instruction);
   }
   h.main_memory_type = "DRAM";
   h.main_memory_bytes = pr.memory_bytes;
   h.sources["/memory/main/capacity_gb"] = fmt::format("{}: MemTotal from /proc/meminfo", tag);
   h.main_memory_bw_bytes_per_s = pr.bw(micro::BwKind::read, "DRAM", threads);
-  if (h.main_memory_bw_bytes_per_s <= 0) throw common::InternalError("host calibration: no DRAM read bandwidth measured");
-  h.sources["/memory/main/bw_gb_s"] = fmt::format("{}: read-only probe over {} x {} threads, best of repetitions", tag,
-                                                  common::format_bytes(double(pr.caches.l3 > 0 ? std::max<std::int64_t>(4 * pr.caches.l3, 256ll << 20) : 256ll << 20)),
-                                                  threads);
+  if (h.main_memory_bw_bytes_per_s <= 0)
+    throw common::InternalError("host calibration: no DRAM read bandwidth measured");
+  h.sources["/memory/main/bw_gb_s"] =
+      fmt::format("{}: read-only probe over {} x {} threads, best of repetitions", tag,
+                  common::format_bytes(
+                      double(pr.caches.l3 > 0 ? std::max<std::int64_t>(4 * pr.caches.l3, 256ll << 20) : 256ll << 20)),
+                  threads);
   if (hy && hy->warm_bytes_per_s > 0) {
     h.host_link_name = "local storage -> DRAM (file read)";
     h.pcie_gen = 0;
     h.host_link_bw_bytes_per_s = hy->warm_bytes_per_s;
-    h.sources["/host_link/bw_gb_s_per_dir"] =
-        fmt::format("{}: {} read from the page cache (warm)", tag, common::format_bytes(hy->bytes));
+    h.sources["/host_link/bw_gb_s_per_dir"] = fmt::format("{}: {} read from the page cache (warm)", tag,
+                                                          common::format_bytes(hy->bytes));
     if (hy->cold_measured) {
       h.host_link_effective_bytes_per_s = std::min(hy->cold_bytes_per_s, hy->warm_bytes_per_s);
       h.sources["/host_link/effective_gb_s"] = fmt::format("{}: cold read after posix_fadvise(DONTNEED)", tag);
@@ -144,7 +152,8 @@ std::vector<GridPoint> grid(const Options& o) {
   std::vector<GridPoint> out;
   auto add_group = [&](std::vector<GridPoint> v) {
     std::sort(v.begin(), v.end(), [](const GridPoint& a, const GridPoint& b) {
-      return std::pair(std::int64_t(a.batch) * a.length, a.batch) < std::pair(std::int64_t(b.batch) * b.length, b.batch);
+      return std::pair(std::int64_t(a.batch) * a.length, a.batch) <
+             std::pair(std::int64_t(b.batch) * b.length, b.batch);
     });
     for (std::size_t i = 0; i < v.size(); ++i) v[i].held_out = i % 3 == 1;
     out.insert(out.end(), v.begin(), v.end());
@@ -162,15 +171,18 @@ std::vector<GridPoint> grid(const Options& o) {
     std::vector<GridPoint> dec, pre;
     for (int b : o.decode_batches)
       for (auto c : o.decode_contexts)
-        if (o.max_decode_tokens <= 0 || std::int64_t(b) * c <= o.max_decode_tokens) dec.push_back(point(d, false, o.layers, b, c));
+        if (o.max_decode_tokens <= 0 || std::int64_t(b) * c <= o.max_decode_tokens)
+          dec.push_back(point(d, false, o.layers, b, c));
     for (int b : o.prefill_batches)
       for (auto l : o.prefill_lengths)
-        if (o.max_prefill_tokens <= 0 || std::int64_t(b) * l <= o.max_prefill_tokens) pre.push_back(point(d, true, o.layers, b, l));
+        if (o.max_prefill_tokens <= 0 || std::int64_t(b) * l <= o.max_prefill_tokens)
+          pre.push_back(point(d, true, o.layers, b, l));
     add_group(dec);
     add_group(pre);
   }
   if (o.depth_layers > 0 && o.depth_layers != o.layers) {
-    const DType d = std::find(o.dtypes.begin(), o.dtypes.end(), DType::bf16) != o.dtypes.end() ? DType::bf16 : o.dtypes.front();
+    const DType d = std::find(o.dtypes.begin(), o.dtypes.end(), DType::bf16) != o.dtypes.end() ? DType::bf16
+                                                                                               : o.dtypes.front();
     add_group({point(d, false, o.depth_layers, 1, 128), point(d, false, o.depth_layers, 1, 1024),
                point(d, false, o.depth_layers, 16, 128), point(d, false, o.depth_layers, 16, 1024)});
     add_group({point(d, true, o.depth_layers, 1, 64), point(d, true, o.depth_layers, 1, 256),
@@ -189,7 +201,8 @@ void refresh_probes(micro::ProbeReport& r, int threads, double seconds) {
       p.ops_per_s = std::max(p.ops_per_s, micro::measure_peak(p.kind, threads, seconds).ops_per_s);
   for (auto& b : r.bandwidth)
     if (b.threads == threads && b.level == "DRAM" && b.kind == micro::BwKind::read)
-      b.bytes_per_s = std::max(b.bytes_per_s, micro::measure_bandwidth(b.kind, b.level, b.working_set, threads, seconds).bytes_per_s);
+      b.bytes_per_s = std::max(b.bytes_per_s,
+                               micro::measure_bandwidth(b.kind, b.level, b.working_set, threads, seconds).bytes_per_s);
 }
 
 std::string loadavg() {
@@ -204,7 +217,8 @@ std::string loadavg() {
 void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
   const Options& o = r.options;
   const model::ModelSpec spec = refengine::truncated(o.card, o.layers);
-  r.profile = make_profile(r.probes, r.hydration, r.date, r.threads, r.isa == refengine::isa_name(refengine::Isa::avx512));
+  r.profile = make_profile(r.probes, r.hydration, r.date, r.threads,
+                           r.isa == refengine::isa_name(refengine::Isa::avx512));
   {
     // The profile's bandwidth: the median over the engines of the read bandwidth of their own weight
     // memory, which the fitted memory_fraction is relative to.
@@ -218,10 +232,12 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
       const double med = v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
       r.profile.main_memory_bw_bytes_per_s = med;
       r.profile.sources["/memory/main/bw_gb_s"] = fmt::format(
-          "[MEAS] infersim calibrate {}: read probe over the reference engines' own weight memory at {} threads, median of {} "
+          "[MEAS] infersim calibrate {}: read probe over the reference engines' own weight memory at {} threads, "
+          "median of {} "
           "engines ({:.1f}-{:.1f} GB/s); the fresh-buffer probe read {:.1f} GB/s (memory of different speed on a VM: "
           "docs/refengine.md)",
-          r.date, r.threads, v.size(), v.front() / 1e9, v.back() / 1e9, r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
+          r.date, r.threads, v.size(), v.front() / 1e9, v.back() / 1e9,
+          r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
     }
   }
   std::deque<perf::Measurement> rows;  // observations point at these
@@ -262,11 +278,12 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
     ob.measured = p.measured_s;
     obs.push_back(std::move(ob));
   }
-  if (say) say(fmt::format("fitting {} observations ({} held out)", obs.size(),
-                  std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
+  if (say)
+    say(fmt::format("fitting {} observations ({} held out)", obs.size(),
+                    std::count_if(r.points.begin(), r.points.end(), [](const GridPoint& p) { return p.held_out; })));
   perf::FitOptions fo;
-  fo.dequant = true;  // int8 weight-only steps unpack every weight (calibration/refengine kernels)
-  fo.ridge = true;    // near the ridge compute and memory overlap only partly (batch ~4-32 on this CPU)
+  fo.dequant = true;    // int8 weight-only steps unpack every weight (calibration/refengine kernels)
+  fo.ridge = true;      // near the ridge compute and memory overlap only partly (batch ~4-32 on this CPU)
   fo.attention = true;  // decode attention streams the KV cache in short dependent blocks
   r.fit = perf::fit_calibration(obs, 1.0, fo);
   for (std::size_t i = 0; i < obs.size(); ++i) r.points[i].predicted_s = obs[i].predict(r.fit.params);
@@ -290,7 +307,9 @@ void fit_points(Result& r, const std::function<void(const std::string&)>& say) {
   {
     common::Json fe = common::Json::object(), he = common::Json::object();
     auto stat = [](const perf::ErrorStats& s) {
-      return common::Json{{"n", s.n}, {"median_abs_pct", 100 * s.median_abs}, {"p90_abs_pct", 100 * s.p90_abs},
+      return common::Json{{"n", s.n},
+                          {"median_abs_pct", 100 * s.median_abs},
+                          {"p90_abs_pct", 100 * s.p90_abs},
                           {"mean_signed_pct", 100 * s.mean_signed}};
     };
     for (const char* k : {"decode", "prefill"}) {
@@ -341,7 +360,8 @@ std::map<std::string, MetricErrors> point_errors(const std::vector<GridPoint>& p
 Result run_host_calibration(const Options& o) {
   const auto t0 = Clock::now();
   auto say = [&](const std::string& s) {
-    if (o.progress) o.progress(fmt::format("[{:5.1f} s] {}", std::chrono::duration<double>(Clock::now() - t0).count(), s));
+    if (o.progress)
+      o.progress(fmt::format("[{:5.1f} s] {}", std::chrono::duration<double>(Clock::now() - t0).count(), s));
   };
   if (auto p = refengine::engine_support_problem(o.card); !p.empty()) throw common::ConfigError("", "--model", p);
   Result r;
@@ -371,7 +391,8 @@ Result run_host_calibration(const Options& o) {
     r.weights_file = (std::filesystem::path(o.out_dir) /
                       fmt::format("weights-{}-{}L-bf16.safetensors", spec.name, spec.num_layers))
                          .string();
-    say(fmt::format("writing seeded bf16 weights for {} ({} layers) to {}", spec.name, spec.num_layers, r.weights_file));
+    say(fmt::format("writing seeded bf16 weights for {} ({} layers) to {}", spec.name, spec.num_layers,
+                    r.weights_file));
     const auto made = refengine::make_random_weights_file(spec, DType::bf16, o.seed, r.weights_file, &pool);
     say(fmt::format("  {} in {:.1f} s", common::format_bytes(double(made.bytes)), made.seconds));
   }
@@ -438,7 +459,8 @@ Result run_host_calibration(const Options& o) {
     Config c{d, layers, std::make_unique<refengine::Engine>(std::move(*w), eo), {}, {}};
     refengine::Engine& e = *c.engine;
     say(fmt::format("{} engine, {} layers: {} of weights {} in {:.1f} s", dname(d), layers,
-                    common::format_bytes(e.weights().bytes()), o.hydration && layers == o.layers ? "loaded" : "built", load_s));
+                    common::format_bytes(e.weights().bytes()), o.hydration && layers == o.layers ? "loaded" : "built",
+                    load_s));
     for (auto& p : r.points)
       if (p.dtype == d && p.layers == layers) c.pts.push_back(&p);
     // Decode sequences: sequence i must hold the longest context of any point with batch > i.
@@ -509,18 +531,19 @@ Result run_host_calibration(const Options& o) {
     refresh_probes(r.probes, r.threads, std::max(0.05, o.probe_seconds / 3));
     std::string bws;
     for (auto& c : engines) {
-      c.read_bw = std::max(c.read_bw, micro::measure_read_bandwidth_of(weight_regions(*c.engine), r.threads, std::max(0.05, o.probe_seconds / 3)));
+      c.read_bw = std::max(c.read_bw, micro::measure_read_bandwidth_of(weight_regions(*c.engine), r.threads,
+                                                                       std::max(0.05, o.probe_seconds / 3)));
       bws += fmt::format("{}{} {}L {:.1f}", bws.empty() ? "" : ", ", dname(c.dtype), c.layers, c.read_bw / 1e9);
     }
-    say(fmt::format("pass {}/{} over {} engines done; read GB/s of each engine's weight memory: {}", pass + 1, o.repeats,
-                    engines.size(), bws));
+    say(fmt::format("pass {}/{} over {} engines done; read GB/s of each engine's weight memory: {}", pass + 1,
+                    o.repeats, engines.size(), bws));
   }
   for (const auto& c : engines)
     for (auto* p : c.pts) {
       p->read_bw = c.read_bw;
       say(fmt::format("{} {:>2}L {} batch {:>2} x {:>4} {}: {:8.2f} ms (best of {}){}", dname(c.dtype), c.layers,
-                      p->prefill ? "prefill" : "decode ", p->batch, p->length, p->prefill ? "tokens " : "context", p->measured_s * 1e3,
-                      p->samples.size(), p->held_out ? "  (held out)" : ""));
+                      p->prefill ? "prefill" : "decode ", p->batch, p->length, p->prefill ? "tokens " : "context",
+                      p->measured_s * 1e3, p->samples.size(), p->held_out ? "  (held out)" : ""));
     }
   engines.clear();  // free the weights before the hydration probe reads the file
 
@@ -543,7 +566,8 @@ namespace {
 struct ReportReader {
   std::string file;
   const common::Json& get(const common::Json& j, const std::string& at, const std::string& key) const {
-    if (!j.is_object() || !j.contains(key)) throw common::ConfigError(file, at + "/" + key, "missing (not a report.json written by infersim calibrate?)");
+    if (!j.is_object() || !j.contains(key))
+      throw common::ConfigError(file, at + "/" + key, "missing (not a report.json written by infersim calibrate?)");
     return j.at(key);
   }
   double num(const common::Json& j, const std::string& at, const std::string& key) const {
@@ -594,7 +618,8 @@ Result refit_host_calibration(const std::string& report_json, const model::Model
   o.card = card;
   o.out_dir = std::filesystem::path(report_json).parent_path().string();
   if (const auto m = rd.str(oj, "/options", "model"); m != card.name)
-    throw common::ConfigError(report_json, "/options/model", fmt::format("report is for '{}', card given is '{}'", m, card.name));
+    throw common::ConfigError(report_json, "/options/model",
+                              fmt::format("report is for '{}', card given is '{}'", m, card.name));
   o.label = rd.str(oj, "/options", "preset");
   o.layers = int(rd.num(oj, "/options", "layers"));
   o.depth_layers = int(rd.num(oj, "/options", "depth_layers"));
@@ -613,7 +638,8 @@ Result refit_host_calibration(const std::string& report_json, const model::Model
   o.seed = std::uint64_t(rd.num(oj, "/options", "seed"));
   r.threads = int(rd.num(oj, "/options", "threads"));
   r.isa = rd.str(oj, "/options", "kernel_tier");
-  if (o.layers < 1 || o.layers > card.num_layers) throw common::ConfigError(report_json, "/options/layers", "outside the card's layers");
+  if (o.layers < 1 || o.layers > card.num_layers)
+    throw common::ConfigError(report_json, "/options/layers", "outside the card's layers");
 
   const auto& mj = rd.get(j, "", "machine");
   auto& p = r.probes;
@@ -644,9 +670,12 @@ Result refit_host_calibration(const std::string& report_json, const model::Model
     const std::string at = fmt::format("/probes/bandwidth/{}", i);
     micro::BandwidthResult x;
     const std::string k = rd.str(bws[i], at, "kind");
-    if (k == micro::bw_kind_name(micro::BwKind::read)) x.kind = micro::BwKind::read;
-    else if (k == micro::bw_kind_name(micro::BwKind::triad)) x.kind = micro::BwKind::triad;
-    else throw common::ConfigError(report_json, at + "/kind", fmt::format("unknown bandwidth kind '{}'", k));
+    if (k == micro::bw_kind_name(micro::BwKind::read))
+      x.kind = micro::BwKind::read;
+    else if (k == micro::bw_kind_name(micro::BwKind::triad))
+      x.kind = micro::BwKind::triad;
+    else
+      throw common::ConfigError(report_json, at + "/kind", fmt::format("unknown bandwidth kind '{}'", k));
     x.level = rd.str(bws[i], at, "level");
     x.working_set = std::int64_t(rd.num(bws[i], at, "working_set_bytes"));
     x.threads = int(rd.num(bws[i], at, "threads"));
@@ -678,10 +707,12 @@ Result refit_host_calibration(const std::string& report_json, const model::Model
     const std::string at = fmt::format("/points/{}", i);
     GridPoint g;
     const auto d = common::parse_dtype(rd.str(pts[i], at, "dtype"));
-    if (!d || !refengine::weight_dtype_supported(*d)) throw common::ConfigError(report_json, at + "/dtype", "not a reference-engine weight dtype");
+    if (!d || !refengine::weight_dtype_supported(*d))
+      throw common::ConfigError(report_json, at + "/dtype", "not a reference-engine weight dtype");
     g.dtype = *d;
     const std::string ph = rd.str(pts[i], at, "phase");
-    if (ph != "decode" && ph != "prefill") throw common::ConfigError(report_json, at + "/phase", "must be decode or prefill");
+    if (ph != "decode" && ph != "prefill")
+      throw common::ConfigError(report_json, at + "/phase", "must be decode or prefill");
     g.prefill = ph == "prefill";
     g.layers = int(rd.num(pts[i], at, "layers"));
     g.batch = int(rd.num(pts[i], at, "batch"));

@@ -6,9 +6,9 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
-#include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/common/text.h"
 #include "infersim/hostcal/host_calibration.h"
+#include "infersim/hwprofiles/hardware_catalog.h"
 
 namespace infersim::hostcal {
 
@@ -18,7 +18,10 @@ namespace fs = std::filesystem;
 namespace {
 
 Json stats_json(const perf::ErrorStats& s) {
-  return Json{{"n", s.n}, {"median_abs_pct", 100 * s.median_abs}, {"p90_abs_pct", 100 * s.p90_abs}, {"mean_signed_pct", 100 * s.mean_signed}};
+  return Json{{"n", s.n},
+              {"median_abs_pct", 100 * s.median_abs},
+              {"p90_abs_pct", 100 * s.p90_abs},
+              {"mean_signed_pct", 100 * s.mean_signed}};
 }
 
 std::string pct(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
@@ -34,20 +37,38 @@ Json report_json(const Result& r) {
   j["loadavg_after"] = r.load_after;
   Json dt = Json::array();
   for (auto d : o.dtypes) dt.push_back(common::dtype_name(d));
-  j["options"] = {{"preset", o.label},       {"model", o.card.name},           {"layers", o.layers}, {"depth_layers", o.depth_layers},
-                  {"dtypes", dt},            {"decode_batches", o.decode_batches}, {"decode_contexts", o.decode_contexts},
-                  {"prefill_batches", o.prefill_batches}, {"prefill_lengths", o.prefill_lengths}, {"repeats", o.repeats},
-                  {"threads", r.threads},    {"kernel_tier", r.isa},           {"seed", o.seed}};
+  j["options"] = {{"preset", o.label},
+                  {"model", o.card.name},
+                  {"layers", o.layers},
+                  {"depth_layers", o.depth_layers},
+                  {"dtypes", dt},
+                  {"decode_batches", o.decode_batches},
+                  {"decode_contexts", o.decode_contexts},
+                  {"prefill_batches", o.prefill_batches},
+                  {"prefill_lengths", o.prefill_lengths},
+                  {"repeats", o.repeats},
+                  {"threads", r.threads},
+                  {"kernel_tier", r.isa},
+                  {"seed", o.seed}};
   const auto& p = r.probes;
   Json peaks = Json::array(), bw = Json::array();
   for (const auto& x : p.peaks)
-    peaks.push_back({{"dtype", micro::peak_kind_name(x.kind)}, {"threads", x.threads}, {"ops_per_s", x.ops_per_s},
+    peaks.push_back({{"dtype", micro::peak_kind_name(x.kind)},
+                     {"threads", x.threads},
+                     {"ops_per_s", x.ops_per_s},
                      {"instruction", x.instruction}});
   for (const auto& x : p.bandwidth)
-    bw.push_back({{"kind", micro::bw_kind_name(x.kind)}, {"level", x.level}, {"working_set_bytes", x.working_set},
-                  {"threads", x.threads}, {"bytes_per_s", x.bytes_per_s}});
-  j["machine"] = {{"cpu", p.cpu_model},       {"isa_flags", p.isa_flags},  {"logical_cpus", p.logical_cpus},
-                  {"l1d_bytes", p.caches.l1d}, {"l2_bytes", p.caches.l2}, {"l3_bytes", p.caches.l3},
+    bw.push_back({{"kind", micro::bw_kind_name(x.kind)},
+                  {"level", x.level},
+                  {"working_set_bytes", x.working_set},
+                  {"threads", x.threads},
+                  {"bytes_per_s", x.bytes_per_s}});
+  j["machine"] = {{"cpu", p.cpu_model},
+                  {"isa_flags", p.isa_flags},
+                  {"logical_cpus", p.logical_cpus},
+                  {"l1d_bytes", p.caches.l1d},
+                  {"l2_bytes", p.caches.l2},
+                  {"l3_bytes", p.caches.l3},
                   {"memory_bytes", p.memory_bytes}};
   j["probes"] = {{"peaks", peaks}, {"bandwidth", bw}, {"wall_s", p.wall_s}};
   if (r.hydration) {
@@ -106,8 +127,8 @@ std::string report_md(const Result& r) {
   const auto& o = r.options;
   const auto& h = r.profile;
   std::string s = fmt::format("# Host calibration ({})\n\n", r.date);
-  s += fmt::format("`infersim calibrate` ({} preset), {} truncated to {} layers{}, dtypes", o.label, o.card.name, o.layers,
-                   o.depth_layers > 0 ? fmt::format(" (plus bf16 points at {} layers)", o.depth_layers) : "");
+  s += fmt::format("`infersim calibrate` ({} preset), {} truncated to {} layers{}, dtypes", o.label, o.card.name,
+                   o.layers, o.depth_layers > 0 ? fmt::format(" (plus bf16 points at {} layers)", o.depth_layers) : "");
   for (auto d : o.dtypes) s += fmt::format(" {}", common::dtype_name(d));
   s += fmt::format(". Wall time {:.1f} s. Load average before / after: {} / {} (other work on the machine makes "
                    "every number noisier).\n\n",
@@ -115,15 +136,20 @@ std::string report_md(const Result& r) {
   s += fmt::format("Machine: {} — {} logical CPUs, engine threads {}, kernel tier `{}` ({}).\n\n", r.probes.cpu_model,
                    r.probes.logical_cpus, r.threads, r.isa, r.probes.isa_flags);
   s += "## Measured peaks and bandwidth (written to host.json, [MEAS])\n\n| probe | value |\n|---|---|\n";
-  s += fmt::format("| fp32 peak ({} threads) | {} |\n", r.threads, common::format_si(h.peak(common::DType::fp32), "FLOP/s"));
-  s += fmt::format("| bf16 peak ({} threads) | {} |\n", r.threads, common::format_si(h.peak(common::DType::bf16), "FLOP/s"));
-  s += fmt::format("| DRAM read bandwidth ({} threads; host.json) | {:.1f} GB/s |\n", r.threads, h.main_memory_bw_bytes_per_s / 1e9);
-  s += fmt::format("| DRAM read, fresh-buffer probe | {:.1f} GB/s |\n", r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
+  s += fmt::format("| fp32 peak ({} threads) | {} |\n", r.threads,
+                   common::format_si(h.peak(common::DType::fp32), "FLOP/s"));
+  s += fmt::format("| bf16 peak ({} threads) | {} |\n", r.threads,
+                   common::format_si(h.peak(common::DType::bf16), "FLOP/s"));
+  s += fmt::format("| DRAM read bandwidth ({} threads; host.json) | {:.1f} GB/s |\n", r.threads,
+                   h.main_memory_bw_bytes_per_s / 1e9);
+  s += fmt::format("| DRAM read, fresh-buffer probe | {:.1f} GB/s |\n",
+                   r.probes.bw(micro::BwKind::read, "DRAM", r.threads) / 1e9);
   {
     std::map<std::string, double> seen;  // per engine: read bandwidth of its own weight memory
     for (const auto& x : r.points)
       if (x.read_bw > 0) seen[fmt::format("{} x {} layers", common::dtype_name(x.dtype), x.layers)] = x.read_bw;
-    for (const auto& [k, v] : seen) s += fmt::format("| DRAM read of the {} engine's weights | {:.1f} GB/s |\n", k, v / 1e9);
+    for (const auto& [k, v] : seen)
+      s += fmt::format("| DRAM read of the {} engine's weights | {:.1f} GB/s |\n", k, v / 1e9);
   }
   for (const auto& b : r.probes.bandwidth)
     if (b.threads == r.threads && b.level != "DRAM")
@@ -133,40 +159,45 @@ std::string report_md(const Result& r) {
     s += fmt::format("| hydration warm ({}) | {:.2f} GB/s |\n", common::format_bytes(r.hydration->bytes),
                      r.hydration->warm_bytes_per_s / 1e9);
     s += fmt::format("| hydration cold | {} |\n", r.hydration->cold_measured
-                                                       ? fmt::format("{:.2f} GB/s", r.hydration->cold_bytes_per_s / 1e9)
-                                                       : "not measured: " + r.hydration->cold_note);
+                                                      ? fmt::format("{:.2f} GB/s", r.hydration->cold_bytes_per_s / 1e9)
+                                                      : "not measured: " + r.hydration->cold_note);
   }
   const auto& pr = r.fit.params;
   s += "\n## Fitted parameters ([FIT], calibrations.json)\n\n";
-  s += fmt::format(
-      "compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack "
-      "{:.2f} FLOP per weight, roofline norm {:.1f}, attention fraction {:.2f}, step overhead {:.1f} us, "
-      "layer overhead {:.1f} us, sequence overhead {:.1f} us ({} points fit, {} held out, {} trimmed as outliers).\n\n",
-      pr.compute_fraction, pr.memory_fraction, pr.dequant_flops_per_weight, pr.roofline_norm,
-      pr.attention_fraction, pr.step_overhead_s * 1e6, pr.layer_overhead_s * 1e6, pr.seq_overhead_s * 1e6,
-      r.fit.rows_fit, r.fit.rows_held_out, r.fit.trimmed);
-  s += "## Prediction error (|predicted / measured - 1|)\n\n| metric | fit median | fit P90 | held-out median | held-out P90 | held-out n |\n|---|---|---|---|---|---|\n";
+  s += fmt::format("compute_fraction {:.2f}, memory_fraction {:.2f}, int8 unpack "
+                   "{:.2f} FLOP per weight, roofline norm {:.1f}, attention fraction {:.2f}, step overhead {:.1f} us, "
+                   "layer overhead {:.1f} us, sequence overhead {:.1f} us ({} points fit, {} held out, {} trimmed as "
+                   "outliers).\n\n",
+                   pr.compute_fraction, pr.memory_fraction, pr.dequant_flops_per_weight, pr.roofline_norm,
+                   pr.attention_fraction, pr.step_overhead_s * 1e6, pr.layer_overhead_s * 1e6, pr.seq_overhead_s * 1e6,
+                   r.fit.rows_fit, r.fit.rows_held_out, r.fit.trimmed);
+  s += "## Prediction error (|predicted / measured - 1|)\n\n| metric | fit median | fit P90 | held-out median | "
+       "held-out P90 | held-out n |\n|---|---|---|---|---|---|\n";
   for (const auto& [k, e] : r.errors)
-    s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", k, pct(e.fit), p90(e.fit), pct(e.held_out), p90(e.held_out), e.held_out.n);
+    s += fmt::format("| {} | {} | {} | {} | {} | {} |\n", k, pct(e.fit), p90(e.fit), pct(e.held_out), p90(e.held_out),
+                     e.held_out.n);
   s += "\nTargets: held-out median <= 5% for decode step time, <= 10% for prefill time.\n\n";
   s += "`infersim estimate --hardware <dir>/host.json --runtime infersim-refengine` (and `infersim simulate` with the "
-       "same options) predicts the engine with the fitted entry: a profile loaded by path picks up the calibrations.json "
+       "same options) predicts the engine with the fitted entry: a profile loaded by path picks up the "
+       "calibrations.json "
        "beside it. Without this calibration, a CPU profile of the host family borrows from the shipped catalog ";
   s += fmt::format("\"{}\" (compute {:.2f}, memory {:.2f}, step {:.0f} us, layer {:.1f} us, seq {:.1f} us); held-out "
                    "error with those parameters:",
-                   r.estimate_cli_calibration, r.estimate_cli_params.compute_fraction, r.estimate_cli_params.memory_fraction,
-                   r.estimate_cli_params.step_overhead_s * 1e6, r.estimate_cli_params.layer_overhead_s * 1e6,
-                   r.estimate_cli_params.seq_overhead_s * 1e6);
+                   r.estimate_cli_calibration, r.estimate_cli_params.compute_fraction,
+                   r.estimate_cli_params.memory_fraction, r.estimate_cli_params.step_overhead_s * 1e6,
+                   r.estimate_cli_params.layer_overhead_s * 1e6, r.estimate_cli_params.seq_overhead_s * 1e6);
   for (const auto& [k, e] : r.estimate_cli_errors)
     if (k.find('/') == std::string::npos) s += fmt::format(" {} {}", k, pct(e));
   s += ": what calibrating buys.\n\n";
-  s += "## Points\n\n| dtype | layers | phase | batch | length | split | measured | predicted | error | GFLOP/s | GB/s | "
+  s += "## Points\n\n| dtype | layers | phase | batch | length | split | measured | predicted | error | GFLOP/s | GB/s "
+       "| "
        "weight-memory read GB/s |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& x : r.points)
-    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:+.1f}% | {:.1f} | {:.1f} | {:.1f} |\n", common::dtype_name(x.dtype),
-                     x.layers, x.prefill ? "prefill" : "decode", x.batch, x.length, x.held_out ? "held out" : "fit",
-                     common::format_seconds(x.measured_s), common::format_seconds(x.predicted_s), 100 * x.error(),
-                     x.flops / x.measured_s / 1e9, x.bytes / x.measured_s / 1e9, x.read_bw / 1e9);
+    s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {:+.1f}% | {:.1f} | {:.1f} | {:.1f} |\n",
+                     common::dtype_name(x.dtype), x.layers, x.prefill ? "prefill" : "decode", x.batch, x.length,
+                     x.held_out ? "held out" : "fit", common::format_seconds(x.measured_s),
+                     common::format_seconds(x.predicted_s), 100 * x.error(), x.flops / x.measured_s / 1e9,
+                     x.bytes / x.measured_s / 1e9, x.read_bw / 1e9);
   return s;
 }
 
@@ -190,7 +221,8 @@ void write_outputs(const Result& r, const std::string& dir) {
   const auto h = hwprofiles::HardwareCatalog::shipped().resolve(host);
   if (h.calibrations.empty() || h.calibrations.front().runtime != ENGINE_RUNTIME || h.calibrations.front().borrowed ||
       h.calibrations.front().params.compute_fraction != r.fit.params.compute_fraction)
-    throw common::InternalError(fmt::format("{}: resolving the profile by path did not attach the fitted {} calibration", host, ENGINE_RUNTIME));
+    throw common::InternalError(fmt::format(
+        "{}: resolving the profile by path did not attach the fitted {} calibration", host, ENGINE_RUNTIME));
 }
 
 hwprofiles::HardwareProfile load_host_profile(const std::string& dir) {
@@ -205,7 +237,8 @@ hwprofiles::HardwareProfile load_host_profile(const std::string& dir) {
       h.calibrations.insert(h.calibrations.begin(), c);
     }
   if (h.calibrations.empty())
-    throw common::ConfigError(cal, "/entries", fmt::format("no calibration entry for hardware '{}' (from {})", h.name, host));
+    throw common::ConfigError(cal, "/entries",
+                              fmt::format("no calibration entry for hardware '{}' (from {})", h.name, host));
   return h;
 }
 

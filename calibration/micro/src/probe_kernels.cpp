@@ -149,7 +149,8 @@ __attribute__((target("avx2"))) float read_avx2(const float* p, std::int64_t n) 
   return out[0] + out[3] + out[7];
 }
 
-__attribute__((target("avx512f"))) void triad_avx512(float* a, const float* b, const float* c, float s, std::int64_t n) {
+__attribute__((target("avx512f"))) void triad_avx512(float* a, const float* b, const float* c, float s,
+                                                     std::int64_t n) {
   const __m512 sv = _mm512_set1_ps(s);
   for (std::int64_t i = 0; i < n; i += 64) {
     _mm512_store_ps(a + i, _mm512_fmadd_ps(sv, _mm512_load_ps(c + i), _mm512_load_ps(b + i)));

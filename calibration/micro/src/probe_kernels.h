@@ -8,12 +8,12 @@ namespace infersim::micro::detail {
 inline constexpr int ACCUMULATORS = 12;  // independent chains: > latency x pipes on current cores
 
 // Each returns a value derived from the result so the loop cannot be removed.
-float fma_avx512(std::int64_t iters);   // ops = iters * 12 * 16 * 2
-float fma_avx2(std::int64_t iters);     // ops = iters * 12 * 8 * 2
-float fma_scalar(std::int64_t iters);   // ops = iters * 12 * 2
-float bf16_avx512(std::int64_t iters);  // ops = iters * 12 * 16 * 4   (vdpbf16ps)
-float int8_vnni512(std::int64_t iters); // ops = iters * 12 * 16 * 8   (vpdpbusd)
-float int8_vnni256(std::int64_t iters); // ops = iters * 12 * 8 * 8    (AVX-VNNI vpdpbusd ymm)
+float fma_avx512(std::int64_t iters);    // ops = iters * 12 * 16 * 2
+float fma_avx2(std::int64_t iters);      // ops = iters * 12 * 8 * 2
+float fma_scalar(std::int64_t iters);    // ops = iters * 12 * 2
+float bf16_avx512(std::int64_t iters);   // ops = iters * 12 * 16 * 4   (vdpbf16ps)
+float int8_vnni512(std::int64_t iters);  // ops = iters * 12 * 16 * 8   (vpdpbusd)
+float int8_vnni256(std::int64_t iters);  // ops = iters * 12 * 8 * 8    (AVX-VNNI vpdpbusd ymm)
 
 float read_avx512(const float* p, std::int64_t n);  // n multiple of 128
 float read_avx2(const float* p, std::int64_t n);

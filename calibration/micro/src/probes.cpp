@@ -30,8 +30,10 @@ std::int64_t read_size_file(const std::string& path) {
   if (!(in >> s) || s.empty()) return 0;
   std::int64_t v = std::atoll(s.c_str());
   const char unit = s.back();
-  if (unit == 'K') v *= 1024;
-  else if (unit == 'M') v *= 1024 * 1024;
+  if (unit == 'K')
+    v *= 1024;
+  else if (unit == 'M')
+    v *= 1024 * 1024;
   return v;
 }
 
@@ -199,7 +201,8 @@ PeakResult measure_peak(PeakKind kind, int threads, double seconds) {
   return r;
 }
 
-BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::int64_t bytes, int threads, double seconds) {
+BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::int64_t bytes, int threads,
+                                  double seconds) {
   const auto& f = refengine::cpu_features();
   BandwidthResult r;
   r.kind = kind;
@@ -219,7 +222,8 @@ BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::in
       for (std::int64_t i = 0; i < n; ++i) b->p[i] = 1.0f + float(i & 7) * 0.125f;
     }
   });
-  float (*rd)(const float*, std::int64_t) = f.avx512f ? &detail::read_avx512 : (f.avx2 ? &detail::read_avx2 : &detail::read_scalar);
+  float (*rd)(const float*, std::int64_t) = f.avx512f ? &detail::read_avx512
+                                                      : (f.avx2 ? &detail::read_avx2 : &detail::read_scalar);
   void (*tr)(float*, const float*, const float*, float, std::int64_t) =
       f.avx512f ? &detail::triad_avx512 : (f.avx2 && f.fma ? &detail::triad_avx2 : &detail::triad_scalar);
   const double bytes_per_pass = double(n) * 4.0 * arrays * threads;
@@ -227,8 +231,10 @@ BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::in
   int passes = 1;
   {
     const auto t0 = Clock::now();
-    if (kind == BwKind::read) g_sink = g_sink + rd(bufs[0]->p, n);
-    else tr(bufs[0]->p, bufs[1]->p, bufs[2]->p, 0.5f, n);
+    if (kind == BwKind::read)
+      g_sink = g_sink + rd(bufs[0]->p, n);
+    else
+      tr(bufs[0]->p, bufs[1]->p, bufs[2]->p, 0.5f, n);
     const double el = std::chrono::duration<double>(Clock::now() - t0).count() * threads;
     passes = int(std::clamp(0.004 / std::max(el, 1e-9), 1.0, 1e6));
   }
@@ -296,7 +302,8 @@ ProbeReport run_probes(const ProbeOptions& o) {
     for (PeakKind k : {PeakKind::fp32_fma, PeakKind::bf16_dot, PeakKind::int8_dot}) {
       auto p = measure_peak(k, t, o.seconds_per_probe);
       say(fmt::format("peak {} x{} threads: {} ({})", peak_kind_name(k), t,
-                      p.ops_per_s > 0 ? common::format_si(p.ops_per_s, k == PeakKind::int8_dot ? "OP/s" : "FLOP/s") : "-",
+                      p.ops_per_s > 0 ? common::format_si(p.ops_per_s, k == PeakKind::int8_dot ? "OP/s" : "FLOP/s")
+                                      : "-",
                       p.instruction));
       r.peaks.push_back(p);
     }
@@ -313,8 +320,8 @@ ProbeReport run_probes(const ProbeOptions& o) {
     for (const auto& [lvl, bytes] : sizes)
       for (BwKind k : {BwKind::read, BwKind::triad}) {
         auto b = measure_bandwidth(k, lvl, bytes, t, lvl == "DRAM" ? o.seconds_per_probe * 2 : o.seconds_per_probe);
-        say(fmt::format("bandwidth {} {} ({}) x{} threads: {:.1f} GB/s", bw_kind_name(k), lvl, common::format_bytes(double(b.working_set)),
-                        t, b.bytes_per_s / 1e9));
+        say(fmt::format("bandwidth {} {} ({}) x{} threads: {:.1f} GB/s", bw_kind_name(k), lvl,
+                        common::format_bytes(double(b.working_set)), t, b.bytes_per_s / 1e9));
         r.bandwidth.push_back(b);
       }
   }
@@ -322,7 +329,8 @@ ProbeReport run_probes(const ProbeOptions& o) {
   return r;
 }
 
-double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads, double seconds) {
+double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads,
+                                 double seconds) {
   threads = std::max(1, threads);
   const bool avx512 = refengine::cpu_features().avx512f;
   // Each thread's share of each region, in 512-byte units (the unrolled kernel's step) inside the
@@ -362,14 +370,15 @@ double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::s
 }
 
 std::string format_probe_report(const ProbeReport& r) {
-  std::string s = fmt::format("cpu: {} ({} logical CPUs; {})\ncaches: L1d {} / L2 {} per core, L3 {}; memory {}\n", r.cpu_model,
-                              r.logical_cpus, r.isa_flags, common::format_bytes(double(r.caches.l1d)),
+  std::string s = fmt::format("cpu: {} ({} logical CPUs; {})\ncaches: L1d {} / L2 {} per core, L3 {}; memory {}\n",
+                              r.cpu_model, r.logical_cpus, r.isa_flags, common::format_bytes(double(r.caches.l1d)),
                               common::format_bytes(double(r.caches.l2)), common::format_bytes(double(r.caches.l3)),
                               common::format_bytes(r.memory_bytes));
   s += "peak throughput (best of repetitions):\n";
   for (const auto& p : r.peaks)
     s += fmt::format("  {:<5} x{:<3} {:>14}   {}\n", peak_kind_name(p.kind), p.threads,
-                     p.ops_per_s > 0 ? common::format_si(p.ops_per_s, p.kind == PeakKind::int8_dot ? "OP/s" : "FLOP/s") : "-",
+                     p.ops_per_s > 0 ? common::format_si(p.ops_per_s, p.kind == PeakKind::int8_dot ? "OP/s" : "FLOP/s")
+                                     : "-",
                      p.instruction);
   s += "memory bandwidth (best of repetitions; triad counts 12 bytes per element):\n";
   for (const auto& b : r.bandwidth)

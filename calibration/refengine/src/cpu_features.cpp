@@ -75,11 +75,16 @@ CpuFeatures detect() {
   }
   cpu_set_t set;
   CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) f.logical_cpus = CPU_COUNT(&set);
-  else f.logical_cpus = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.avx512bf16 && f.fma) f.best = Isa::avx512;
-  else if (f.avx2 && f.fma) f.best = Isa::avx2;
-  else f.best = Isa::generic;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    f.logical_cpus = CPU_COUNT(&set);
+  else
+    f.logical_cpus = int(std::max(1u, std::thread::hardware_concurrency()));
+  if (f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl && f.avx512bf16 && f.fma)
+    f.best = Isa::avx512;
+  else if (f.avx2 && f.fma)
+    f.best = Isa::avx2;
+  else
+    f.best = Isa::generic;
   return f;
 }
 

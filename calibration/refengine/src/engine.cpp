@@ -21,8 +21,10 @@ RopeConfig default_rope(const model::ModelSpec& m) {
   RopeConfig r;
   if (m.family == "llama3") {
     r.theta = 500000.0;
-    if (m.name.find("3.2") != std::string::npos || m.hf_id.find("3.2") != std::string::npos) r.factor = 32;
-    else if (m.name.find("3.1") != std::string::npos || m.hf_id.find("3.1") != std::string::npos) r.factor = 8;
+    if (m.name.find("3.2") != std::string::npos || m.hf_id.find("3.2") != std::string::npos)
+      r.factor = 32;
+    else if (m.name.find("3.1") != std::string::npos || m.hf_id.find("3.1") != std::string::npos)
+      r.factor = 8;
   } else if (m.family == "qwen2" || m.family == "qwen3") {
     r.theta = 1000000.0;
   }
@@ -40,7 +42,8 @@ std::vector<double> rope_inv_freq(const RopeConfig& r, int head_dim) {
       if (wavelen > low_wavelen) {
         x /= r.factor;
       } else if (wavelen >= high_wavelen) {
-        const double smooth = (r.original_max_position / wavelen - r.low_freq_factor) / (r.high_freq_factor - r.low_freq_factor);
+        const double smooth = (r.original_max_position / wavelen - r.low_freq_factor) /
+                              (r.high_freq_factor - r.low_freq_factor);
         x = (1.0 - smooth) * x / r.factor + smooth * x;
       }
     }
@@ -137,8 +140,9 @@ void Engine::ensure_rope(std::int64_t positions) {
 
 void Engine::ensure_scratch(std::int64_t tokens, std::int64_t emitting) {
   const auto& m = w_.spec;
-  const std::size_t h = std::size_t(m.hidden_size), qd = std::size_t(model::q_dim(m)), kvd = std::size_t(model::kv_dim(m)),
-                    I = std::size_t(m.intermediate_size), V = std::size_t(m.vocab_size);
+  const std::size_t h = std::size_t(m.hidden_size), qd = std::size_t(model::q_dim(m)),
+                    kvd = std::size_t(model::kv_dim(m)), I = std::size_t(m.intermediate_size),
+                    V = std::size_t(m.vocab_size);
   if (tokens > scratch_tokens_) {
     const std::size_t t = std::size_t(tokens);
     x_.resize(t * h * 4);
@@ -160,8 +164,10 @@ model::BatchShape Engine::shape_of(const std::vector<StepInput>& inputs) const {
   model::BatchShape b;
   for (const auto& in : inputs) {
     const double past = double(length(in.seq)), n = double(in.tokens.size());
-    if (n == 1 && past > 0) b += model::BatchShape::decode(1, past + 1);
-    else b += model::BatchShape::prefill_chunk(n, past, true);
+    if (n == 1 && past > 0)
+      b += model::BatchShape::decode(1, past + 1);
+    else
+      b += model::BatchShape::prefill_chunk(n, past, true);
   }
   return b;
 }
@@ -178,9 +184,11 @@ StepResult Engine::step(const std::vector<StepInput>& inputs, bool want_logits) 
     const auto& s = seq(in.seq);
     const std::int64_t end = s.cache->length + std::int64_t(in.tokens.size());
     if (end > s.cache->capacity())
-      throw ConfigError(fmt::format("step: sequence {} would hold {} tokens, capacity {}", in.seq, end, s.cache->capacity()));
+      throw ConfigError(
+          fmt::format("step: sequence {} would hold {} tokens, capacity {}", in.seq, end, s.cache->capacity()));
     for (auto t : in.tokens)
-      if (t < 0 || t >= m.vocab_size) throw ConfigError(fmt::format("step: token {} outside the vocabulary [0, {})", t, m.vocab_size));
+      if (t < 0 || t >= m.vocab_size)
+        throw ConfigError(fmt::format("step: token {} outside the vocabulary [0, {})", t, m.vocab_size));
     T += std::int64_t(in.tokens.size());
     max_pos = std::max(max_pos, end);
   }
@@ -268,7 +276,8 @@ StepResult Engine::step(const std::vector<StepInput>& inputs, bool want_logits) 
     kernels_->matmul(cv(act), lw.down, x, true);
     tick(OpClass::mlp);
   }
-  for (std::int64_t i = 0; i < S; ++i) std::copy(x.row(last_row[std::size_t(i)]), x.row(last_row[std::size_t(i)]) + h, last.row(i));
+  for (std::int64_t i = 0; i < S; ++i)
+    std::copy(x.row(last_row[std::size_t(i)]), x.row(last_row[std::size_t(i)]) + h, last.row(i));
   kernels_->rmsnorm(cv(last), w_.final_norm.data(), opt_.norm_eps, last);
   tick(OpClass::norm);
   kernels_->matmul(cv(last), w_.lm_head(), logits, false);
@@ -284,8 +293,8 @@ StepResult Engine::step(const std::vector<StepInput>& inputs, bool want_logits) 
 
 // ---------------------------------------------------------------- naive reference forward pass
 
-std::vector<float> reference_forward(const ModelWeights& w, const std::vector<std::int32_t>& tokens, const RopeConfig& rope,
-                                     float norm_eps) {
+std::vector<float> reference_forward(const ModelWeights& w, const std::vector<std::int32_t>& tokens,
+                                     const RopeConfig& rope, float norm_eps) {
   const auto& m = w.spec;
   const std::int64_t T = std::int64_t(tokens.size()), h = m.hidden_size, qd = model::q_dim(m), kvd = model::kv_dim(m),
                      I = m.intermediate_size, V = m.vocab_size;
@@ -298,7 +307,8 @@ std::vector<float> reference_forward(const ModelWeights& w, const std::vector<st
     return out;
   };
   std::vector<float> x(std::size_t(T * h)), xn(std::size_t(T * h)), q(std::size_t(T * qd)), k(std::size_t(T * kvd)),
-      v(std::size_t(T * kvd)), o(std::size_t(T * qd)), g(std::size_t(T * I)), u(std::size_t(T * I)), a(std::size_t(T * I));
+      v(std::size_t(T * kvd)), o(std::size_t(T * qd)), g(std::size_t(T * I)), u(std::size_t(T * I)),
+      a(std::size_t(T * I));
   for (std::int64_t t = 0; t < T; ++t) w.embed.get_row(tokens[std::size_t(t)], x.data() + t * h);
   for (const auto& lw : w.layers) {
     const auto wqkv = unpack(lw.qkv), wo = unpack(lw.o), wgu = unpack(lw.gate_up), wd = unpack(lw.down);

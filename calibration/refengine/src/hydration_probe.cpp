@@ -98,7 +98,8 @@ HydrationResult measure_hydration(const std::string& path, bool try_cold) {
   r.cold_s = read_all(path, bytes);
   r.cold_bytes_per_s = bytes / std::max(r.cold_s, 1e-9);
   r.cold_measured = true;
-  r.cold_note = "page cache dropped for this file with posix_fadvise(DONTNEED); the device or hypervisor may still cache it";
+  r.cold_note =
+      "page cache dropped for this file with posix_fadvise(DONTNEED); the device or hypervisor may still cache it";
   return r;
 }
 

@@ -8,7 +8,7 @@
 namespace infersim::refengine::detail {
 
 struct GemmArgs {
-  const float* a = nullptr;     // A rows, f32
+  const float* a = nullptr;  // A rows, f32
   std::int64_t lda = 0;
   const bf16_t* a16 = nullptr;  // A rounded to bf16 (only when the table asked for it)
   std::int64_t lda16 = 0;
@@ -28,7 +28,7 @@ struct AttnArgs {
   const void* v_blocks = nullptr;
   bool kv_bf16 = false;
   int hd = 0;
-  int group = 1;    // query heads per KV head
+  int group = 1;  // query heads per KV head
   int kv_head = 0;
   std::int64_t past = 0;
   std::int64_t i0 = 0, i1 = 0;  // new-token range of this task

@@ -46,8 +46,10 @@ float PackedWeight::get(std::int64_t row, std::int64_t col) const {
   const std::size_t base = std::size_t(p) * panel_elems();
   switch (dtype) {
     case DType::fp32: return data.as<float>()[base + std::size_t(col * PANEL + r)];
-    case DType::bf16: return bf16_to_f32(data.as<bf16_t>()[base + std::size_t((col / 2) * 2 * PANEL + r * 2 + col % 2)]);
-    default: return float(data.as<std::int8_t>()[base + std::size_t(col * PANEL + int8_slot(r))]) * scale[std::size_t(row)];
+    case DType::bf16:
+      return bf16_to_f32(data.as<bf16_t>()[base + std::size_t((col / 2) * 2 * PANEL + r * 2 + col % 2)]);
+    default:
+      return float(data.as<std::int8_t>()[base + std::size_t(col * PANEL + int8_slot(r))]) * scale[std::size_t(row)];
   }
 }
 
@@ -83,12 +85,14 @@ namespace {
 void check_shape(std::int64_t n, std::int64_t k) {
   if (n <= 0 || k <= 0) throw common::ConfigError(fmt::format("weight shape [{}, {}] is empty", n, k));
   if (k % 2 != 0)
-    throw common::ConfigError(fmt::format("weight shape [{}, {}]: the input dimension must be even (bf16 pair layout)", n, k));
+    throw common::ConfigError(
+        fmt::format("weight shape [{}, {}]: the input dimension must be even (bf16 pair layout)", n, k));
 }
 
 template <class F>
 void for_panels(std::int64_t panels, ThreadPool* pool, F&& f) {
-  if (pool != nullptr) pool->parallel_for(panels, 1, [&](std::int64_t b, std::int64_t e) {
+  if (pool != nullptr)
+    pool->parallel_for(panels, 1, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t p = b; p < e; ++p) f(p);
     });
   else
@@ -97,8 +101,8 @@ void for_panels(std::int64_t panels, ThreadPool* pool, F&& f) {
 
 }  // namespace
 
-PackedWeight pack_weight(std::int64_t n, std::int64_t k, DType dtype, const std::function<void(std::int64_t, float*)>& row_fn,
-                         ThreadPool* pool) {
+PackedWeight pack_weight(std::int64_t n, std::int64_t k, DType dtype,
+                         const std::function<void(std::int64_t, float*)>& row_fn, ThreadPool* pool) {
   check_shape(n, k);
   if (!weight_dtype_supported(dtype))
     throw common::ConfigError(fmt::format("weight dtype {} is not supported by the reference engine (fp32, bf16, int8)",
@@ -141,7 +145,8 @@ PackedWeight pack_weight(std::int64_t n, std::int64_t k, DType dtype, const std:
   return w;
 }
 
-PackedWeight pack_weight_int8(std::int64_t n, std::int64_t k, const std::function<void(std::int64_t, std::int8_t*)>& row_fn,
+PackedWeight pack_weight_int8(std::int64_t n, std::int64_t k,
+                              const std::function<void(std::int64_t, std::int8_t*)>& row_fn,
                               const std::vector<float>& scales, ThreadPool* pool) {
   check_shape(n, k);
   if (std::int64_t(scales.size()) != n)
@@ -170,7 +175,8 @@ PackedWeight pack_weight_int8(std::int64_t n, std::int64_t k, const std::functio
 KvCache::KvCache(int layers, int kv_heads, int head_dim, std::int64_t capacity, DType dtype)
     : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), capacity_(capacity), dtype_(dtype) {
   if (dtype != DType::fp32 && dtype != DType::bf16)
-    throw common::ConfigError(fmt::format("KV cache dtype {} is not supported (fp32, bf16)", common::dtype_name(dtype)));
+    throw common::ConfigError(
+        fmt::format("KV cache dtype {} is not supported (fp32, bf16)", common::dtype_name(dtype)));
   if (head_dim % 2 != 0) throw common::ConfigError(fmt::format("head_dim {} must be even", head_dim));
   if (capacity < 1) capacity_ = 1;
   blocks_ = (capacity_ + KV_BLOCK - 1) / KV_BLOCK;
@@ -182,8 +188,8 @@ KvCache::KvCache(int layers, int kv_heads, int head_dim, std::int64_t capacity, 
 }
 
 std::size_t KvCache::head_offset(int layer, int head, int kind) const {
-  return ((std::size_t(layer) * std::size_t(kv_heads_) + std::size_t(head)) * 2 + std::size_t(kind)) * std::size_t(blocks_) *
-         std::size_t(KV_BLOCK) * std::size_t(head_dim_);
+  return ((std::size_t(layer) * std::size_t(kv_heads_) + std::size_t(head)) * 2 + std::size_t(kind)) *
+         std::size_t(blocks_) * std::size_t(KV_BLOCK) * std::size_t(head_dim_);
 }
 
 const void* KvCache::k_blocks(int layer, int head) const {
@@ -251,8 +257,10 @@ void KvCache::fill_random(std::int64_t len, std::uint64_t seed, ThreadPool* pool
       }
     }
   };
-  if (pool != nullptr) pool->parallel_for(units, 1, work);
-  else work(0, units);
+  if (pool != nullptr)
+    pool->parallel_for(units, 1, work);
+  else
+    work(0, units);
   length = len;
 }
 
@@ -335,13 +343,15 @@ void Kernels::attention(int layer, CViewF q, const std::vector<AttentionSeq>& se
   if (seqs.empty()) return;
   const KvCache& c0 = *seqs.front().cache;
   const int hd = c0.head_dim(), nkv = c0.kv_heads();
-  INFERSIM_ASSERT(n_heads % nkv == 0 && q.cols() >= std::int64_t(n_heads) * hd && out.cols() >= std::int64_t(n_heads) * hd);
+  INFERSIM_ASSERT(n_heads % nkv == 0 && q.cols() >= std::int64_t(n_heads) * hd &&
+                  out.cols() >= std::int64_t(n_heads) * hd);
   const int G = n_heads / nkv;
   const auto& t = detail::table_for(active_isa());
   // Query tokens per task: enough rows to reuse each K/V block across micro-tiles, few enough that
   // the task's O / Q tiles fit the scratch.
   const std::int64_t per_row_bytes = std::int64_t(hd) * 10 + 16;
-  const std::int64_t max_rows = std::max<std::int64_t>(G, (std::int64_t(detail::SCRATCH_BYTES) - 65536) / per_row_bytes);
+  const std::int64_t max_rows = std::max<std::int64_t>(G,
+                                                       (std::int64_t(detail::SCRATCH_BYTES) - 65536) / per_row_bytes);
   const std::int64_t qb = std::max<std::int64_t>(1, std::min<std::int64_t>(128, max_rows) / G);
   struct Task {
     const AttentionSeq* s;

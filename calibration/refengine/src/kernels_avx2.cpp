@@ -10,7 +10,6 @@
 #include <immintrin.h>
 #endif
 
-
 #include "kernel_table.h"
 
 #if defined(__x86_64__)

@@ -45,9 +45,10 @@ std::int64_t TensorInfo::numel() const {
 }
 
 std::size_t safetensors_dtype_size(const std::string& d) {
-  static const std::map<std::string, std::size_t> sizes = {
-      {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4}, {"I16", 2}, {"I8", 1},
-      {"U64", 8}, {"U32", 4}, {"U16", 2}, {"U8", 1},   {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
+  static const std::map<std::string, std::size_t> sizes = {{"F64", 8},  {"F32", 4},     {"F16", 2},    {"BF16", 2},
+                                                           {"I64", 8},  {"I32", 4},     {"I16", 2},    {"I8", 1},
+                                                           {"U64", 8},  {"U32", 4},     {"U16", 2},    {"U8", 1},
+                                                           {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
   auto it = sizes.find(d);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -74,9 +75,10 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     for (int i = 7; i >= 0; --i) n = (n << 8) | base_[i];  // little-endian on any host
     if (n == 0) bad(path, "", "header length is 0 (expected a JSON header)");
     if (n > size_ - 8)
-      bad(path, "", fmt::format("header length {} runs past the end of the file ({} bytes): truncated or not a "
-                                "safetensors file",
-                                n, size_));
+      bad(path, "",
+          fmt::format("header length {} runs past the end of the file ({} bytes): truncated or not a "
+                      "safetensors file",
+                      n, size_));
     if (n > MAX_HEADER) bad(path, "", fmt::format("header length {} is implausibly large (> {} bytes)", n, MAX_HEADER));
     data_offset_ = 8 + n;
     const std::uint64_t data_size = size_ - data_offset_;
@@ -102,17 +104,20 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       if (!v.is_object()) bad(path, ptr, fmt::format("tensor '{}': entry must be an object", name));
       for (auto k = v.begin(); k != v.end(); ++k)
         if (k.key() != "dtype" && k.key() != "shape" && k.key() != "data_offsets")
-          bad(path, ptr + "/" + k.key(), fmt::format("tensor '{}': unknown key '{}' (expected dtype, shape, data_offsets)",
-                                                     name, k.key()));
+          bad(path, ptr + "/" + k.key(),
+              fmt::format("tensor '{}': unknown key '{}' (expected dtype, shape, data_offsets)", name, k.key()));
       TensorInfo t;
       t.name = name;
-      if (!v.contains("dtype") || !v["dtype"].is_string()) bad(path, ptr + "/dtype", fmt::format("tensor '{}': missing dtype", name));
+      if (!v.contains("dtype") || !v["dtype"].is_string())
+        bad(path, ptr + "/dtype", fmt::format("tensor '{}': missing dtype", name));
       t.dtype = v["dtype"].get<std::string>();
       const std::size_t esz = safetensors_dtype_size(t.dtype);
       if (esz == 0)
         bad(path, ptr + "/dtype",
-            fmt::format("tensor '{}': unknown dtype '{}' (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, F8_*)", name, t.dtype));
-      if (!v.contains("shape") || !v["shape"].is_array()) bad(path, ptr + "/shape", fmt::format("tensor '{}': missing shape", name));
+            fmt::format("tensor '{}': unknown dtype '{}' (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, F8_*)",
+                        name, t.dtype));
+      if (!v.contains("shape") || !v["shape"].is_array())
+        bad(path, ptr + "/shape", fmt::format("tensor '{}': missing shape", name));
       for (const auto& d : v["shape"]) {
         if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
           bad(path, ptr + "/shape", fmt::format("tensor '{}': shape entries must be non-negative integers", name));
@@ -120,19 +125,22 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
       }
       const auto& off = v.contains("data_offsets") ? v["data_offsets"] : nlohmann::json();
       if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-        bad(path, ptr + "/data_offsets", fmt::format("tensor '{}': data_offsets must be [begin, end] byte offsets", name));
+        bad(path, ptr + "/data_offsets",
+            fmt::format("tensor '{}': data_offsets must be [begin, end] byte offsets", name));
       t.begin = off[0].get<std::uint64_t>();
       t.end = off[1].get<std::uint64_t>();
       if (t.end < t.begin) bad(path, ptr + "/data_offsets", fmt::format("tensor '{}': data_offsets end < begin", name));
       double numel = 1;
       for (auto d : t.shape) numel *= double(d);
       if (numel * double(esz) != double(t.end - t.begin))
-        bad(path, ptr, fmt::format("tensor '{}': dtype {} x shape {} = {:.0f} bytes, but data_offsets span {} bytes (dtype or "
-                                   "shape does not match the data)",
-                                   name, t.dtype, shape_str(t.shape), numel * double(esz), t.end - t.begin));
+        bad(path, ptr,
+            fmt::format("tensor '{}': dtype {} x shape {} = {:.0f} bytes, but data_offsets span {} bytes (dtype or "
+                        "shape does not match the data)",
+                        name, t.dtype, shape_str(t.shape), numel * double(esz), t.end - t.begin));
       if (t.end > data_size)
         bad(path, ptr + "/data_offsets",
-            fmt::format("tensor '{}': data_offsets [{}, {}] run past the end of the data section ({} bytes): the file is "
+            fmt::format("tensor '{}': data_offsets [{}, {}] run past the end of the data section ({} bytes): the file "
+                        "is "
                         "truncated or the header is wrong",
                         name, t.begin, t.end, data_size));
       tensors_.push_back(std::move(t));
@@ -143,7 +151,8 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
     for (std::size_t i = 1; i < by_offset.size(); ++i)
       if (by_offset[i]->begin < by_offset[i - 1]->end)
         bad(path, "/" + by_offset[i]->name,
-            fmt::format("tensors '{}' and '{}' overlap in the data section", by_offset[i - 1]->name, by_offset[i]->name));
+            fmt::format("tensors '{}' and '{}' overlap in the data section", by_offset[i - 1]->name,
+                        by_offset[i]->name));
     std::sort(tensors_.begin(), tensors_.end(), [](const auto& a, const auto& b) { return a.begin < b.begin; });
     for (std::size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
   } catch (...) {
@@ -207,7 +216,8 @@ std::uint64_t write_safetensors(const std::string& path, const std::vector<Tenso
   std::uint8_t len[8];
   std::uint64_t n = header.size();
   for (int i = 0; i < 8; ++i) len[i] = std::uint8_t(n >> (8 * i));
-  bool ok = std::fwrite(len, 1, 8, f.get()) == 8 && std::fwrite(header.data(), 1, header.size(), f.get()) == header.size();
+  bool ok = std::fwrite(len, 1, 8, f.get()) == 8 &&
+            std::fwrite(header.data(), 1, header.size(), f.get()) == header.size();
   std::vector<std::uint8_t> buf(std::min<std::uint64_t>(chunk_bytes, std::max<std::uint64_t>(off, 1)));
   for (std::size_t i = 0; i < tensors.size() && ok; ++i)
     for (std::uint64_t o = 0; o < sizes[i] && ok; o += buf.size()) {

@@ -17,12 +17,18 @@ using common::DType;
 
 std::string engine_support_problem(const model::ModelSpec& m) {
   if (m.is_moe())
-    return fmt::format("{} is a mixture-of-experts model; the reference engine runs dense Llama-style decoders only", m.name);
-  if (m.is_mla()) return fmt::format("{} uses multi-head latent attention (MLA), which the reference engine does not implement", m.name);
-  if (m.mlp != model::MlpType::swiglu) return fmt::format("{} uses a GELU MLP; the reference engine implements SwiGLU only", m.name);
-  if (m.norm != model::NormType::rmsnorm) return fmt::format("{} uses LayerNorm; the reference engine implements RMSNorm only", m.name);
+    return fmt::format("{} is a mixture-of-experts model; the reference engine runs dense Llama-style decoders only",
+                       m.name);
+  if (m.is_mla())
+    return fmt::format("{} uses multi-head latent attention (MLA), which the reference engine does not implement",
+                       m.name);
+  if (m.mlp != model::MlpType::swiglu)
+    return fmt::format("{} uses a GELU MLP; the reference engine implements SwiGLU only", m.name);
+  if (m.norm != model::NormType::rmsnorm)
+    return fmt::format("{} uses LayerNorm; the reference engine implements RMSNorm only", m.name);
   if (m.sliding_window > 0 && m.sliding_layer_fraction > 0 && m.sliding_layer_fraction < 1)
-    return fmt::format("{} mixes sliding-window and full-attention layers; the reference engine supports one or the other", m.name);
+    return fmt::format(
+        "{} mixes sliding-window and full-attention layers; the reference engine supports one or the other", m.name);
   if (m.head_dim <= 0 || m.head_dim % 2 != 0) return fmt::format("{}: head_dim {} must be even", m.name, m.head_dim);
   if (m.num_kv_heads <= 0 || m.num_heads % m.num_kv_heads != 0)
     return fmt::format("{}: {} heads are not a multiple of {} KV heads", m.name, m.num_heads, m.num_kv_heads);
@@ -33,7 +39,8 @@ std::string engine_support_problem(const model::ModelSpec& m) {
 
 model::ModelSpec truncated(const model::ModelSpec& m, int layers) {
   if (layers < 0 || layers > m.num_layers)
-    throw ConfigError("", "--layers", fmt::format("{} has {} layers; --layers must be in [1, {}]", m.name, m.num_layers, m.num_layers));
+    throw ConfigError("", "--layers",
+                      fmt::format("{} has {} layers; --layers must be in [1, {}]", m.name, m.num_layers, m.num_layers));
   model::ModelSpec t = m;
   if (layers > 0) t.num_layers = layers;
   return t;
@@ -54,7 +61,9 @@ std::string st_dtype(DType d) {
     case DType::fp32: return "F32";
     case DType::bf16: return "BF16";
     case DType::int8: return "I8";
-    default: throw ConfigError("", "--dtype", fmt::format("weight dtype {} is not supported (fp32, bf16, int8)", common::dtype_name(d)));
+    default:
+      throw ConfigError("", "--dtype",
+                        fmt::format("weight dtype {} is not supported (fp32, bf16, int8)", common::dtype_name(d)));
   }
 }
 
@@ -103,7 +112,8 @@ void gen_row_f32(const Gen& g, std::int64_t row, float* out) {
 }
 void gen_row_i8(const Gen& g, std::int64_t row, std::int8_t* out) {
   RowRng r(g.seed ^ splitmix(std::uint64_t(row) + 1));
-  for (std::int64_t c = 0; c < g.cols; ++c) out[c] = std::int8_t(std::clamp(std::lround(r.next() * 127.0f), -127l, 127l));
+  for (std::int64_t c = 0; c < g.cols; ++c)
+    out[c] = std::int8_t(std::clamp(std::lround(r.next() * 127.0f), -127l, 127l));
 }
 float gen_scale(const Gen& g, std::int64_t row) {
   RowRng r(~g.seed ^ splitmix(std::uint64_t(row) + 7));
@@ -168,8 +178,8 @@ std::vector<TensorSpec> weight_tensor_specs(const model::ModelSpec& m, DType dty
   return out;
 }
 
-MakeWeightsResult make_random_weights_file(const model::ModelSpec& m, DType dtype, std::uint64_t seed, const std::string& path,
-                                           ThreadPool* pool) {
+MakeWeightsResult make_random_weights_file(const model::ModelSpec& m, DType dtype, std::uint64_t seed,
+                                           const std::string& path, ThreadPool* pool) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto planned = plan(m, dtype, seed);
   std::vector<TensorSpec> specs;
@@ -214,8 +224,10 @@ MakeWeightsResult make_random_weights_file(const model::ModelSpec& m, DType dtyp
         }
       }
     };
-    if (pool != nullptr) pool->parallel_for(r1 - r0, 16, [&](std::int64_t a, std::int64_t b) { rows(r0 + a, r0 + b); });
-    else rows(r0, r1);
+    if (pool != nullptr)
+      pool->parallel_for(r1 - r0, 16, [&](std::int64_t a, std::int64_t b) { rows(r0 + a, r0 + b); });
+    else
+      rows(r0, r1);
     std::memcpy(out, rowbuf.data() + (offset - std::uint64_t(r0) * row_bytes), bytes);
   };
   MakeWeightsResult r;
@@ -232,9 +244,9 @@ namespace {
 // Where the rows of one logical matrix come from: a list of (source, rows) stacked vertically.
 struct RowSource {
   std::int64_t rows = 0;
-  std::function<void(std::int64_t, float*)> f32;            // always set
-  std::function<void(std::int64_t, std::int8_t*)> i8;       // set when the source is int8 ...
-  std::function<float(std::int64_t)> scale;                 // ... with its per-row scale
+  std::function<void(std::int64_t, float*)> f32;       // always set
+  std::function<void(std::int64_t, std::int8_t*)> i8;  // set when the source is int8 ...
+  std::function<float(std::int64_t)> scale;            // ... with its per-row scale
 };
 
 PackedWeight build(const std::vector<RowSource>& parts, std::int64_t k, DType dtype, ThreadPool* pool) {
@@ -418,7 +430,9 @@ struct Loader {
     if (is_float_dtype(t.dtype)) {
       const std::size_t esz = safetensors_dtype_size(t.dtype);
       const std::string dt = t.dtype;
-      s.f32 = [base, esz, dt, cols](std::int64_t r, float* out) { to_f32(dt, base + std::size_t(r * cols) * esz, cols, out); };
+      s.f32 = [base, esz, dt, cols](std::int64_t r, float* out) {
+        to_f32(dt, base + std::size_t(r * cols) * esz, cols, out);
+      };
       notes.insert(dt + " matrices");
       return s;
     }
@@ -429,7 +443,9 @@ struct Loader {
                           fmt::format("tensor '{}' has dtype {}; scales must be F32, BF16 or F16", sc.name, sc.dtype));
       auto scales = std::make_shared<std::vector<float>>(static_cast<std::size_t>(rows));
       to_f32(sc.dtype, f.data(sc), rows, scales->data());
-      s.i8 = [base, cols](std::int64_t r, std::int8_t* out) { std::memcpy(out, base + std::size_t(r * cols), std::size_t(cols)); };
+      s.i8 = [base, cols](std::int64_t r, std::int8_t* out) {
+        std::memcpy(out, base + std::size_t(r * cols), std::size_t(cols));
+      };
       s.scale = [scales](std::int64_t r) { return (*scales)[std::size_t(r)]; };
       s.f32 = [base, cols, scales](std::int64_t r, float* out) {
         const auto* q = reinterpret_cast<const std::int8_t*>(base + std::size_t(r * cols));
@@ -439,7 +455,8 @@ struct Loader {
       return s;
     }
     throw ConfigError(f.path(), "/" + name,
-                      fmt::format("tensor '{}' has dtype {}; the engine reads weight matrices stored as F32, BF16, F16 or I8 "
+                      fmt::format("tensor '{}' has dtype {}; the engine reads weight matrices stored as F32, BF16, F16 "
+                                  "or I8 "
                                   "(with a '{}_scale' tensor)",
                                   name, t.dtype, name));
   }
@@ -448,7 +465,8 @@ struct Loader {
     const TensorInfo& t = get(name, {n}, "a norm weight / bias of " + card.name);
     if (!is_float_dtype(t.dtype))
       throw ConfigError(f.path(), "/" + name,
-                        fmt::format("tensor '{}' has dtype {}; norm weights and biases must be F32, BF16 or F16", name, t.dtype));
+                        fmt::format("tensor '{}' has dtype {}; norm weights and biases must be F32, BF16 or F16", name,
+                                    t.dtype));
     std::vector<float> v(static_cast<std::size_t>(n));
     to_f32(t.dtype, f.data(t), n, v.data());
     return v;
@@ -457,18 +475,21 @@ struct Loader {
 
 }  // namespace
 
-ModelWeights load_weights(const SafetensorsFile& f, const model::ModelSpec& card, DType dtype, int layers, ThreadPool& pool,
-                          LoadReport* report) {
+ModelWeights load_weights(const SafetensorsFile& f, const model::ModelSpec& card, DType dtype, int layers,
+                          ThreadPool& pool, LoadReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   if (auto p = engine_support_problem(card); !p.empty()) throw ConfigError(f.path(), "", p);
   if (!weight_dtype_supported(dtype)) st_dtype(dtype);
   const int in_file = layers_in_file(f);
-  if (in_file == 0) throw ConfigError(f.path(), "", "no transformer layers in the file (no 'model.layers.0.*' tensors)");
+  if (in_file == 0)
+    throw ConfigError(f.path(), "", "no transformer layers in the file (no 'model.layers.0.*' tensors)");
   if (in_file > card.num_layers)
-    throw ConfigError(f.path(), "", fmt::format("the file has {} layers but {} has only {}: wrong model card?", in_file,
-                                                card.name, card.num_layers));
+    throw ConfigError(f.path(), "",
+                      fmt::format("the file has {} layers but {} has only {}: wrong model card?", in_file, card.name,
+                                  card.num_layers));
   if (layers > in_file)
-    throw ConfigError(f.path(), "--layers", fmt::format("--layers {} but the file has only {} layers", layers, in_file));
+    throw ConfigError(f.path(), "--layers",
+                      fmt::format("--layers {} but the file has only {} layers", layers, in_file));
   const int n_layers = layers > 0 ? layers : in_file;
   const model::ModelSpec m = truncated(card, n_layers);
   const std::int64_t h = m.hidden_size, qd = model::q_dim(m), kvd = model::kv_dim(m), I = m.intermediate_size,
@@ -493,7 +514,8 @@ ModelWeights load_weights(const SafetensorsFile& f, const model::ModelSpec& card
                     ld.matrix(layer_name(l, "self_attn.v_proj.weight"), kvd, h)},
                    h, dtype, &pool);
     lw.o = build({ld.matrix(layer_name(l, "self_attn.o_proj.weight"), h, qd)}, qd, dtype, &pool);
-    lw.gate_up = build({ld.matrix(layer_name(l, "mlp.gate_proj.weight"), I, h), ld.matrix(layer_name(l, "mlp.up_proj.weight"), I, h)},
+    lw.gate_up = build({ld.matrix(layer_name(l, "mlp.gate_proj.weight"), I, h),
+                        ld.matrix(layer_name(l, "mlp.up_proj.weight"), I, h)},
                        h, dtype, &pool);
     lw.down = build({ld.matrix(layer_name(l, "mlp.down_proj.weight"), h, I)}, I, dtype, &pool);
     if (m.attention_bias) {

@@ -269,12 +269,18 @@ class Layout {
     hline(MARGIN_L, PAGE_W - MARGIN_R, y_, HEAD_BG, 1.2);
     y_ += 6;
     for (const auto& b : s.blocks) {
-      if (const auto* p = std::get_if<Paragraph>(&b)) paragraph(*p);
-      else if (const auto* l = std::get_if<Bullets>(&b)) bullets(*l);
-      else if (const auto* kv = std::get_if<KeyValues>(&b)) keyvalues(*kv);
-      else if (const auto* t = std::get_if<Table>(&b)) table(*t);
-      else if (const auto* c = std::get_if<Chart>(&b)) chart(*c);
-      else if (const auto* code = std::get_if<Code>(&b)) code_block(*code);
+      if (const auto* p = std::get_if<Paragraph>(&b))
+        paragraph(*p);
+      else if (const auto* l = std::get_if<Bullets>(&b))
+        bullets(*l);
+      else if (const auto* kv = std::get_if<KeyValues>(&b))
+        keyvalues(*kv);
+      else if (const auto* t = std::get_if<Table>(&b))
+        table(*t);
+      else if (const auto* c = std::get_if<Chart>(&b))
+        chart(*c);
+      else if (const auto* code = std::get_if<Code>(&b))
+        code_block(*code);
     }
   }
 
@@ -320,7 +326,8 @@ class Layout {
   void keyvalues(const KeyValues& kv) {
     Table t;
     t.columns = {{"", false}, {"", false}, {"", false}};
-    for (const auto& i : kv.items) t.rows.push_back({Cell::str(i.key, Tone::strong), i.value, Cell::str(i.note, Tone::muted)});
+    for (const auto& i : kv.items)
+      t.rows.push_back({Cell::str(i.key, Tone::strong), i.value, Cell::str(i.note, Tone::muted)});
     table(t, false);
   }
 
@@ -350,8 +357,9 @@ class Layout {
         }
         natural[c] = std::max(natural[c], cells) + 2 * pad;
         // Numbers never wrap; text may wrap down to its longest word (or 70 pt).
-        minw[c] = t.columns[c].numeric ? std::max(cells, longest_word) + 2 * pad
-                                       : std::min(natural[c], std::max({longest_word, std::min(cell_word, 110.0), 40.0}) + 2 * pad);
+        minw[c] = t.columns[c].numeric
+                      ? std::max(cells, longest_word) + 2 * pad
+                      : std::min(natural[c], std::max({longest_word, std::min(cell_word, 110.0), 40.0}) + 2 * pad);
       }
       double sum_nat = 0, sum_min = 0;
       for (std::size_t c = 0; c < n; ++c) {
@@ -395,7 +403,8 @@ class Layout {
       std::vector<std::vector<QString>> out;
       for (std::size_t c = 0; c < t.columns.size(); ++c) {
         const QString s = head ? qs(t.columns[c].header) : (c < r.size() ? qs(r[c].text) : QString());
-        const bool bold = head || (c < r.size() && (r[c].tone == Tone::strong || r[c].tone == Tone::good || r[c].tone == Tone::bad));
+        const bool bold = head || (c < r.size() &&
+                                   (r[c].tone == Tone::strong || r[c].tone == Tone::good || r[c].tone == Tone::bad));
         out.push_back(wrap(s, bold ? fb : f, fit.widths[c] - 2 * pad));
       }
       return out;
@@ -422,14 +431,18 @@ class Layout {
       text_at(MARGIN_L, y_ + ascent(cap), qs(t.caption), cap, HEAD_BG);
       y_ += line_h(cap) + 2;
     }
-    auto draw_row = [&](const std::vector<std::vector<QString>>& ls, const std::vector<Cell>* cells, bool head, bool zebra) {
+    auto draw_row = [&](const std::vector<std::vector<QString>>& ls, const std::vector<Cell>* cells, bool head,
+                        bool zebra) {
       const double h = height_of(ls);
-      if (head) fill(MARGIN_L, y_, total_w, h, HEAD_BG);
-      else if (zebra) fill(MARGIN_L, y_, total_w, h, ZEBRA);
+      if (head)
+        fill(MARGIN_L, y_, total_w, h, HEAD_BG);
+      else if (zebra)
+        fill(MARGIN_L, y_, total_w, h, ZEBRA);
       double x = MARGIN_L;
       for (std::size_t c = 0; c < t.columns.size(); ++c) {
         const Cell* cell = cells && c < cells->size() ? &(*cells)[c] : nullptr;
-        const bool bold = head || (cell && cell->tone == Tone::strong) || (cell && (cell->tone == Tone::good || cell->tone == Tone::bad));
+        const bool bold = head || (cell && cell->tone == Tone::strong) ||
+                          (cell && (cell->tone == Tone::good || cell->tone == Tone::bad));
         const QFont& cf = bold ? fb : f;
         const QColor col = head ? QColor(Qt::white) : cell ? tone_color(cell->tone) : QColor(33, 37, 41);
         double ly = y_ + vpad;
@@ -542,7 +555,8 @@ void write_brief_pdf(const BriefDocument& doc, const std::string& path) {
       if (!painter.end()) throw common::IoError(fmt::format("{}: writing the PDF failed", path));
     }
     std::error_code ec;
-    if (!fs::exists(tmp, ec) || fs::file_size(tmp, ec) == 0) throw common::IoError(fmt::format("{}: writing the PDF failed", path));
+    if (!fs::exists(tmp, ec) || fs::file_size(tmp, ec) == 0)
+      throw common::IoError(fmt::format("{}: writing the PDF failed", path));
     fs::rename(tmp, path, ec);
     if (ec) throw common::IoError(fmt::format("{}: cannot move the temporary file into place: {}", path, ec.message()));
   } catch (...) {

@@ -19,7 +19,5 @@ BriefDocument layout_document(const BriefResult& r);
 planner::Slo slo_for(const BriefRequest& req, std::size_t workload);
 double total_output_tok_s(const BriefRequest& req);
 double total_input_tok_s(const BriefRequest& req);
-std::string level_max(const std::string& a, const std::string& b);
-int level_rank(const std::string& level);
 
 }  // namespace infersim::brief::detail

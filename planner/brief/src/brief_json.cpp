@@ -8,8 +8,8 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
-#include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/planner/pricing_json.h"
@@ -44,7 +44,8 @@ void check_precision(const JsonReader& r, const std::string& key, const std::str
 std::string resolve_model(JsonReader& r, const std::string& key, const std::string& name) {
   std::string m = name;
   // A path relative to the brief file is taken relative to it, like PLAN.json pricing paths.
-  if (!model::ModelCatalog::shipped().contains(name) && !std::filesystem::path(name).is_absolute() && !r.file().empty()) {
+  if (!model::ModelCatalog::shipped().contains(name) && !std::filesystem::path(name).is_absolute() &&
+      !r.file().empty()) {
     const auto rel = std::filesystem::path(r.file()).parent_path() / name;
     if (std::filesystem::exists(rel)) m = std::filesystem::absolute(rel).lexically_normal().string();
   }
@@ -112,22 +113,23 @@ BriefOption read_option(JsonReader& o, const CurrentDeployment& current) {
     const auto d = common::parse_dtype(opt.precisions[i]);
     if (!d || *d == common::DType::tf32 || *d == common::DType::fp32)
       throw ConfigError(o.file(), o.pointer("precisions") + "/" + std::to_string(i),
-                        fmt::format("'{}' is not a serving precision (bf16, fp16, fp8, int8, int4, fp4)", opt.precisions[i]));
+                        fmt::format("'{}' is not a serving precision (bf16, fp16, fp8, int8, int4, fp4)",
+                                    opt.precisions[i]));
   }
   opt.runtimes = o.string_list_or("runtimes", {});
   for (std::size_t i = 0; i < opt.runtimes.size(); ++i)
     if (!hwprofiles::RuntimeCatalog::shipped().contains(opt.runtimes[i]))
       throw ConfigError(o.file(), o.pointer("runtimes") + "/" + std::to_string(i),
                         fmt::format("unknown runtime '{}'{}", opt.runtimes[i],
-                                    common::suggest_suffix(opt.runtimes[i], hwprofiles::RuntimeCatalog::shipped().names())));
+                                    common::suggest_suffix(opt.runtimes[i],
+                                                           hwprofiles::RuntimeCatalog::shipped().names())));
   if (o.has("pricing_mode"))
     opt.pricing_mode = o.one_of("pricing_mode", {"cloud", "owned"}) == "owned" ? planner::PricingMode::owned
                                                                                : planner::PricingMode::cloud;
   if (o.has("cloud_tier")) opt.cloud_tier = hwprofiles::read_cloud_tier(o, "cloud_tier", planner::CloudTier::on_demand);
   switch (opt.type) {
     case OptionType::stay:
-    case OptionType::owned:
-      break;
+    case OptionType::owned: break;
     case OptionType::shift:
       opt.to = hardware_list(o, "to", {current.hardware == "mi300x" ? "h100-sxm" : "mi300x"}, false);
       opt.share = o.number_or("share", 0.25, 0.01, 0.99);
@@ -137,9 +139,7 @@ BriefOption read_option(JsonReader& o, const CurrentDeployment& current) {
       opt.share = o.number_or("share", 0.05, 0.01, 0.99);
       if (o.has("model")) opt.model = resolve_model(o, "model", o.string("model"));
       break;
-    case OptionType::move:
-      opt.to = hardware_list(o, "to", {}, true);
-      break;
+    case OptionType::move: opt.to = hardware_list(o, "to", {}, true); break;
     case OptionType::disaggregated:
       opt.prefill_hardware = o.string_or("prefill", current.hardware);
       check_hardware(o, "prefill", opt.prefill_hardware);
@@ -222,7 +222,8 @@ BriefRequest brief_request_from_json(const Json& j, const std::string& file) {
     const auto d = common::parse_dtype(b.precisions[i]);
     if (!d || *d == common::DType::tf32 || *d == common::DType::fp32)
       throw ConfigError(file, "/precisions/" + std::to_string(i),
-                        fmt::format("'{}' is not a serving precision (bf16, fp16, fp8, int8, int4, fp4)", b.precisions[i]));
+                        fmt::format("'{}' is not a serving precision (bf16, fp16, fp8, int8, int4, fp4)",
+                                    b.precisions[i]));
   }
   b.allow_int4 = r.boolean_or("allow_int4", false);
   if (r.has("pricing")) {
@@ -248,7 +249,8 @@ BriefRequest brief_request_from_json(const Json& j, const std::string& file) {
     s->finish();
   }
   if (auto c = r.optional_child("cold_start")) {
-    b.cold_start.local_nvme_bytes_per_s = c->number_or("local_nvme_gb_s", b.cold_start.local_nvme_bytes_per_s / 1e9, 1e-3, 1e4) * 1e9;
+    b.cold_start.local_nvme_bytes_per_s =
+        c->number_or("local_nvme_gb_s", b.cold_start.local_nvme_bytes_per_s / 1e9, 1e-3, 1e4) * 1e9;
     b.cold_start.object_store_bytes_per_s =
         c->number_or("object_store_gb_s", b.cold_start.object_store_bytes_per_s / 1e9, 1e-3, 1e4) * 1e9;
     b.cold_start.init_s = c->optional_number("init_s", 0, 1e5);
@@ -266,7 +268,9 @@ BriefRequest brief_request_from_json(const Json& j, const std::string& file) {
   return b;
 }
 
-BriefRequest load_brief_request(const std::string& path) { return brief_request_from_json(common::load_json_file(path), path); }
+BriefRequest load_brief_request(const std::string& path) {
+  return brief_request_from_json(common::load_json_file(path), path);
+}
 
 Json brief_request_to_json(const BriefRequest& b) {
   Json j;

@@ -22,8 +22,10 @@ namespace {
 
 using common::Json;
 
-Cell level_cell(const std::string& level) {
-  return Cell::str(level, level == "high" ? Tone::bad : level == "low" ? Tone::good : Tone::normal);
+Cell level_cell(RiskLevel level) {
+  return Cell::str(risk_level_name(level), level == RiskLevel::high  ? Tone::bad
+                                           : level == RiskLevel::low ? Tone::good
+                                                                     : Tone::normal);
 }
 
 std::string num_label(std::size_t i) { return std::to_string(i + 1); }
@@ -64,22 +66,30 @@ Table summary_compare(const BriefResult& r) {
     t.rows.push_back(cells);
   };
   auto val = [&](const OptionResult* x, auto f) { return x ? f(*x) : Cell::str(""); };
-  row("$ per 1K output tokens", Cell::usd(o.usd_per_1k_output, 5), val(b, [](auto& x) { return Cell::usd(x.usd_per_1k_output, 5); }));
+  row("$ per 1K output tokens", Cell::usd(o.usd_per_1k_output, 5),
+      val(b, [](auto& x) { return Cell::usd(x.usd_per_1k_output, 5); }));
   row("Monthly cost at load", Cell::usd(o.monthly_usd, 0), val(b, [](auto& x) { return Cell::usd(x.monthly_usd, 0); }));
-  row("3-year TCO", Cell::usd_millions(o.tco_total_usd), val(b, [](auto& x) { return Cell::usd_millions(x.tco_total_usd); }));
-  row("3-year capex", Cell::usd_millions(o.tco_capex_usd), val(b, [](auto& x) { return Cell::usd_millions(x.tco_capex_usd); }));
-  row("3-year opex", Cell::usd_millions(o.tco_opex_usd), val(b, [](auto& x) { return Cell::usd_millions(x.tco_opex_usd); }));
+  row("3-year TCO", Cell::usd_millions(o.tco_total_usd),
+      val(b, [](auto& x) { return Cell::usd_millions(x.tco_total_usd); }));
+  row("3-year capex", Cell::usd_millions(o.tco_capex_usd),
+      val(b, [](auto& x) { return Cell::usd_millions(x.tco_capex_usd); }));
+  row("3-year opex", Cell::usd_millions(o.tco_opex_usd),
+      val(b, [](auto& x) { return Cell::usd_millions(x.tco_opex_usd); }));
   row("Porting (one-time)", Cell::usd(o.porting_usd, 0), val(b, [](auto& x) { return Cell::usd(x.porting_usd, 0); }));
-  row("TTFT P99 at load, worst workload (ms)", Cell::ms(o.ttft_p99_s, 0), val(b, [](auto& x) { return Cell::ms(x.ttft_p99_s, 0); }));
-  row("TTFT at batch 1, worst workload (ms)", Cell::ms(o.ttft_b1_s, 0), val(b, [](auto& x) { return Cell::ms(x.ttft_b1_s, 0); }));
-  row("TPOT P99, worst workload (ms)", Cell::ms(o.tpot_p99_s, 1), val(b, [](auto& x) { return Cell::ms(x.tpot_p99_s, 1); }));
+  row("TTFT P99 at load, worst workload (ms)", Cell::ms(o.ttft_p99_s, 0),
+      val(b, [](auto& x) { return Cell::ms(x.ttft_p99_s, 0); }));
+  row("TTFT at batch 1, worst workload (ms)", Cell::ms(o.ttft_b1_s, 0),
+      val(b, [](auto& x) { return Cell::ms(x.ttft_b1_s, 0); }));
+  row("TPOT P99, worst workload (ms)", Cell::ms(o.tpot_p99_s, 1),
+      val(b, [](auto& x) { return Cell::ms(x.tpot_p99_s, 1); }));
   row("Chips", Cell::num(o.chips, 0), val(b, [](auto& x) { return Cell::num(x.chips, 0); }));
   row("Facility power (kW)", Cell::num(o.facility_kw, 1), val(b, [](auto& x) { return Cell::num(x.facility_kw, 1); }));
   row("Energy per output token (J)", Cell::num(o.joules_per_output_token, 3),
       val(b, [](auto& x) { return Cell::num(x.joules_per_output_token, 3); }));
-  row("Headroom before re-sizing", Cell::percent(o.headroom, 1, true), val(b, [](auto& x) { return Cell::percent(x.headroom, 1, true); }),
-      false, 2);
-  row("Ready in (weeks)", weeks_cell(o.ready_weeks), val(b, [](auto& x) { return weeks_cell(x.ready_weeks); }), true, 1);
+  row("Headroom before re-sizing", Cell::percent(o.headroom, 1, true),
+      val(b, [](auto& x) { return Cell::percent(x.headroom, 1, true); }), false, 2);
+  row("Ready in (weeks)", weeks_cell(o.ready_weeks), val(b, [](auto& x) { return weeks_cell(x.ready_weeks); }), true,
+      1);
   row("Risk", level_cell(o.risk_level), val(b, [](auto& x) { return level_cell(x.risk_level); }));
   return t;
 }
@@ -88,7 +98,7 @@ Table summary_options(const BriefResult& r) {
   Table t;
   t.id = "summary-options";
   t.caption = "All options, by 3-year TCO (infeasible last)";
-  t.columns = {{"#", true},       {"Option", false},      {"$/month", true}, {"3-year TCO", true},
+  t.columns = {{"#", true},       {"Option", false},       {"$/month", true}, {"3-year TCO", true},
                {"vs stay", true}, {"TTFT P99 (ms)", true}, {"Risk", false},   {"Status", false}};
   std::vector<std::size_t> order(r.options.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -97,7 +107,9 @@ Table summary_options(const BriefResult& r) {
     if (x.feasible != y.feasible) return x.feasible;
     return x.feasible && x.tco_total_usd < y.tco_total_usd;
   });
-  const OptionResult* base = r.baseline >= 0 && r.options[std::size_t(r.baseline)].feasible ? &r.options[std::size_t(r.baseline)] : nullptr;
+  const OptionResult* base = r.baseline >= 0 && r.options[std::size_t(r.baseline)].feasible
+                                 ? &r.options[std::size_t(r.baseline)]
+                                 : nullptr;
   for (std::size_t i : order) {
     const auto& o = r.options[i];
     const bool rec = int(i) == r.recommended;
@@ -109,8 +121,8 @@ Table summary_options(const BriefResult& r) {
     }
     Cell vs = base ? Cell::percent(o.tco_total_usd / base->tco_total_usd - 1, 0, true) : Cell::na("-");
     if (base && vs.numeric() && std::fabs(vs.value) >= 0.005) vs.tone = vs.value < 0 ? Tone::good : Tone::bad;
-    t.rows.push_back({Cell::str(num_label(i)), label, Cell::usd(o.monthly_usd, 0), Cell::usd_millions(o.tco_total_usd), vs,
-                      Cell::ms(o.ttft_p99_s, 0), level_cell(o.risk_level), Cell::str("feasible", Tone::good)});
+    t.rows.push_back({Cell::str(num_label(i)), label, Cell::usd(o.monthly_usd, 0), Cell::usd_millions(o.tco_total_usd),
+                      vs, Cell::ms(o.ttft_p99_s, 0), level_cell(o.risk_level), Cell::str("feasible", Tone::good)});
   }
   return t;
 }
@@ -130,15 +142,17 @@ Bullets why_not(const BriefResult& r) {
       b.items.push_back(fmt::format("{} {}: infeasible: {}", num_label(i), o.option.label, short_reason(o.reason)));
       continue;
     }
-    std::string s = fmt::format("{} {}: 3-year TCO {}", num_label(i), o.option.label, Cell::usd_millions(o.tco_total_usd).text);
+    std::string s = fmt::format("{} {}: 3-year TCO {}", num_label(i), o.option.label,
+                                Cell::usd_millions(o.tco_total_usd).text);
     if (rec) {
       const double d = o.tco_total_usd - rec->tco_total_usd;
-      s += fmt::format(" ({} {} than the recommendation)", Cell::usd_millions(std::fabs(d)).text, d >= 0 ? "more" : "less");
+      s += fmt::format(" ({} {} than the recommendation)", Cell::usd_millions(std::fabs(d)).text,
+                       d >= 0 ? "more" : "less");
     }
-    s += fmt::format("; TTFT P99 {} ms; risk {}", Cell::ms(o.ttft_p99_s, 0).text, o.risk_level);
+    s += fmt::format("; TTFT P99 {} ms; risk {}", Cell::ms(o.ttft_p99_s, 0).text, risk_level_name(o.risk_level));
     std::vector<std::string> high;
     for (const auto& k : o.risks)
-      if (k.level == "high" && k.area != "cold start") high.push_back(k.area);
+      if (k.level == RiskLevel::high && k.area != "cold start") high.push_back(k.area);
     std::sort(high.begin(), high.end());
     high.erase(std::unique(high.begin(), high.end()), high.end());
     if (!high.empty()) s += " (" + common::join(high, ", ") + ")";
@@ -150,7 +164,9 @@ Bullets why_not(const BriefResult& r) {
     if (vp != nullptr)
       s += fmt::format("; its {} lane costs up to {:.1f}x {}'s own API price per output token{}: {}", vp->lane,
                        vp->vendor_price_ratio, vp->vendor_price_provider,
-                       planner::within_vendor_price_band(vp->vendor_price_ratio) ? "" : " (outside 0.2x-2x: check the inputs)",
+                       planner::within_vendor_price_band(vp->vendor_price_ratio)
+                           ? ""
+                           : " (outside 0.2x-2x: check the inputs)",
                        vp->vendor_price_driver);
     b.items.push_back(s);
   }
@@ -161,7 +177,8 @@ std::string workload_line(const BriefRequest& req) {
   std::vector<std::string> ws;
   for (const auto& w : req.workloads)
     ws.push_back(fmt::format("{} {:g}% ({:g} in / {:g} out tokens{})", w.name, 100 * w.share, w.input_tokens,
-                             w.output_tokens, w.calls_per_task > 1 ? fmt::format(", {:g} calls per task", w.calls_per_task) : ""));
+                             w.output_tokens,
+                             w.calls_per_task > 1 ? fmt::format(", {:g} calls per task", w.calls_per_task) : ""));
   return common::join(ws, ", ");
 }
 
@@ -199,14 +216,16 @@ std::string buy_tokens_line(const BriefResult& r) {
     }
   }
   std::string slo = best->speed_tok_s
-                        ? (best_tpot_ok ? fmt::format("its published {:g} tok/s meets the TPOT SLO", *best->speed_tok_s)
-                                        : fmt::format("its published {:g} tok/s misses the TPOT SLO", *best->speed_tok_s))
+                        ? (best_tpot_ok
+                               ? fmt::format("its published {:g} tok/s meets the TPOT SLO", *best->speed_tok_s)
+                               : fmt::format("its published {:g} tok/s misses the TPOT SLO", *best->speed_tok_s))
                         : std::string("it publishes no speed");
   slo += "; TTFT is not published, so the latency SLOs are unchecked for this lane";
-  std::string head = fmt::format("Buy tokens instead: {} serves {}{} at ${:g} / ${:g} per 1M input / output tokens (as of {}): "
-                                 "{} a month for this traffic",
-                                 best->provider, best->model, best->model == req.model ? "" : " (same architecture)",
-                                 best->usd_per_1m_input, best->usd_per_1m_output, best->as_of, Cell::usd(best_month, 0).text);
+  std::string head =
+      fmt::format("Buy tokens instead: {} serves {}{} at ${:g} / ${:g} per 1M input / output tokens (as of {}): "
+                  "{} a month for this traffic",
+                  best->provider, best->model, best->model == req.model ? "" : " (same architecture)",
+                  best->usd_per_1m_input, best->usd_per_1m_output, best->as_of, Cell::usd(best_month, 0).text);
   if (r.recommended >= 0) {
     const auto& o = r.options[std::size_t(r.recommended)];
     const double ratio = o.monthly_usd > 0 ? best_month / o.monthly_usd : 0;
@@ -255,9 +274,11 @@ Section workload_section(const BriefResult& r) {
   Table t;
   t.id = "workloads";
   t.caption = "Workload profile at the target load";
-  t.columns = {{"Workload", false},        {"Share", true},         {"Requests/s", true},
-               {"Input tokens", true},     {"Output tokens", true}, {"Calls per task", true},
-               {"TTFT P99 SLO (ms)", true}, {"TPOT P99 SLO (ms)", true}, {"Output tokens/s", true}};
+  t.columns = {{"Workload", false},         {"Share", true},
+               {"Requests/s", true},        {"Input tokens", true},
+               {"Output tokens", true},     {"Calls per task", true},
+               {"TTFT P99 SLO (ms)", true}, {"TPOT P99 SLO (ms)", true},
+               {"Output tokens/s", true}};
   for (std::size_t w = 0; w < req.workloads.size(); ++w) {
     const auto& x = req.workloads[w];
     const auto slo = slo_for(req, w);
@@ -266,10 +287,13 @@ Section workload_section(const BriefResult& r) {
                       Cell::num(x.output_tokens, 0), Cell::num(x.calls_per_task, 0), Cell::ms(slo.ttft_p99_s, 0),
                       Cell::ms(slo.tpot_p99_s, 0), Cell::num(lambda * x.output_tokens, 0)});
   }
-  t.rows.push_back({Cell::str("total", Tone::strong), Cell::percent(1.0, 0), Cell::num(req.requests_per_s, 2), Cell::str(""),
-                    Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""), Cell::num(total_output_tok_s(req), 0)});
-  t.notes.push_back("Arrivals are Poisson at the stated rate; lengths are the stated means. Latency SLOs apply to every "
-                    "request; goodput target " + fmt::format("{:g}%", 100 * req.slo.goodput) + ".");
+  t.rows.push_back({Cell::str("total", Tone::strong), Cell::percent(1.0, 0), Cell::num(req.requests_per_s, 2),
+                    Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""),
+                    Cell::num(total_output_tok_s(req), 0)});
+  t.notes.push_back(
+      "Arrivals are Poisson at the stated rate; lengths are the stated means. Latency SLOs apply to every "
+      "request; goodput target " +
+      fmt::format("{:g}%", 100 * req.slo.goodput) + ".");
   s.blocks.push_back(t);
 
   // Current deployment: its stack and what it needs at the target load (the "stay" option).
@@ -283,7 +307,8 @@ Section workload_section(const BriefResult& r) {
     perf::Deployment d;
     d.hardware = hw;
     d.runtime = req.current.runtime;
-    d.precision = perf::default_precision(hw, *common::parse_dtype(req.current.precision), std::nullopt, req.current.runtime);
+    d.precision = perf::default_precision(hw, *common::parse_dtype(req.current.precision), std::nullopt,
+                                          req.current.runtime);
     const auto rr = perf::resolve_runtime(m, d);
     rt_text = fmt::format("{} ({} backend, {}; calibration basis: {})", rr.runtime, rr.backend, rr.maturity, rr.basis);
   } catch (const common::ConfigError& e) {
@@ -297,16 +322,18 @@ Section workload_section(const BriefResult& r) {
   if (r.baseline >= 0) {
     const auto& b = r.options[std::size_t(r.baseline)];
     if (b.feasible) {
-      kv.items.push_back({"Needed at the target load", Cell::num(b.chips, 0, " chips"),
-                          req.current.chips > 0 ? fmt::format("{:+g} vs the current fleet", b.chips - req.current.chips) : ""});
+      kv.items.push_back(
+          {"Needed at the target load", Cell::num(b.chips, 0, " chips"),
+           req.current.chips > 0 ? fmt::format("{:+g} vs the current fleet", b.chips - req.current.chips) : ""});
       kv.items.push_back({"Monthly cost at load", Cell::usd(b.monthly_usd, 0), b.pricing_basis});
       kv.items.push_back({"$ per 1K output tokens", Cell::usd(b.usd_per_1k_output, 5), ""});
       for (std::size_t w = 0; w < req.workloads.size(); ++w) {
         const auto& f = b.workloads[w];
-        kv.items.push_back({fmt::format("{}: TTFT at batch 1 / P50 / P99 (ms)", req.workloads[w].name),
-                            Cell::str(fmt::format("{} / {} / {}", Cell::ms(f.ttft_b1_s, 0).text, Cell::ms(f.ttft_p50_s, 0).text,
-                                                  Cell::ms(f.ttft_p99_s, 0).text)),
-                            fmt::format("TPOT P50 / P99 {} / {} ms", Cell::ms(f.tpot_p50_s, 1).text, Cell::ms(f.tpot_p99_s, 1).text)});
+        kv.items.push_back(
+            {fmt::format("{}: TTFT at batch 1 / P50 / P99 (ms)", req.workloads[w].name),
+             Cell::str(fmt::format("{} / {} / {}", Cell::ms(f.ttft_b1_s, 0).text, Cell::ms(f.ttft_p50_s, 0).text,
+                                   Cell::ms(f.ttft_p99_s, 0).text)),
+             fmt::format("TPOT P50 / P99 {} / {} ms", Cell::ms(f.tpot_p50_s, 1).text, Cell::ms(f.tpot_p99_s, 1).text)});
       }
       kv.items.push_back({"Facility power", Cell::num(b.facility_kw, 1, " kW"),
                           fmt::format("{} J per output token", Cell::num(b.joules_per_output_token, 3).text)});
@@ -314,8 +341,8 @@ Section workload_section(const BriefResult& r) {
       kv.items.push_back({"At the target load", Cell::str("cannot meet the SLOs", Tone::bad), short_reason(b.reason)});
     }
   }
-  s.blocks.push_back(Paragraph{"Current deployment and what it needs at the target load (option 1 when it is \"stay\"):",
-                               false});
+  s.blocks.push_back(
+      Paragraph{"Current deployment and what it needs at the target load (option 1 when it is \"stay\"):", false});
   s.blocks.push_back(kv);
   return s;
 }
@@ -328,25 +355,41 @@ Section options_section(const BriefResult& r) {
   Table cost;
   cost.id = "options-cost";
   cost.caption = "Options: cost at the target load";
-  cost.columns = {{"#", true},           {"Option", false},        {"Chips", true},        {"$/1K out", true},
-                  {"$/1K all tokens", true}, {"$/month", true},     {"3y capex", true},     {"3y opex", true},
-                  {"Porting", true},     {"3y TCO", true},         {"Headroom", true}};
+  cost.columns = {{"#", true},        {"Option", false},         {"Chips", true},
+                  {"$/1K out", true}, {"$/1K all tokens", true}, {"$/month", true},
+                  {"3y capex", true}, {"3y opex", true},         {"Porting", true},
+                  {"3y TCO", true},   {"Headroom", true}};
   Table lat;
   lat.id = "options-latency";
   lat.caption = "Options: latency (worst workload) and power";
-  lat.columns = {{"#", true},          {"Option", false},        {"TTFT b1 (ms)", true}, {"TTFT P50 (ms)", true},
-                 {"TTFT P99 (ms)", true}, {"TPOT P50 (ms)", true}, {"TPOT P99 (ms)", true}, {"kW", true},
-                 {"J/token", true},    {"Risk", false}};
+  lat.columns = {{"#", true},
+                 {"Option", false},
+                 {"TTFT b1 (ms)", true},
+                 {"TTFT P50 (ms)", true},
+                 {"TTFT P99 (ms)", true},
+                 {"TPOT P50 (ms)", true},
+                 {"TPOT P99 (ms)", true},
+                 {"kW", true},
+                 {"J/token", true},
+                 {"Risk", false}};
   Table per;
   per.id = "options-workloads";
   per.caption = "Options per workload";
-  per.columns = {{"#", true},           {"Option", false},        {"Workload", false},    {"TTFT b1 (ms)", true},
-                 {"TTFT P50 (ms)", true}, {"TTFT P99 (ms)", true}, {"TPOT P99 (ms)", true}, {"$/request", true},
-                 {"$/task", true},      {"SLOs", false}};
+  per.columns = {{"#", true},
+                 {"Option", false},
+                 {"Workload", false},
+                 {"TTFT b1 (ms)", true},
+                 {"TTFT P50 (ms)", true},
+                 {"TTFT P99 (ms)", true},
+                 {"TPOT P99 (ms)", true},
+                 {"$/request", true},
+                 {"$/task", true},
+                 {"SLOs", false}};
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     const Cell n = Cell::str(num_label(i));
-    const Cell label = Cell::str(o.option.label + (o.analytic ? " [analytic]" : ""), int(i) == r.recommended ? Tone::strong : Tone::normal);
+    const Cell label = Cell::str(o.option.label + (o.analytic ? " [analytic]" : ""),
+                                 int(i) == r.recommended ? Tone::strong : Tone::normal);
     if (!o.feasible) {
       cost.notes.push_back(fmt::format("Option {} is infeasible: {}", num_label(i), o.reason));
       std::vector<Cell> row = {n, label, Cell::str("infeasible", Tone::bad)};
@@ -358,31 +401,37 @@ Section options_section(const BriefResult& r) {
       lat.rows.push_back(row2);
       continue;
     }
-    cost.rows.push_back({n, label, Cell::num(o.chips, 0), Cell::usd(o.usd_per_1k_output, 5), Cell::usd(o.usd_per_1k_blended, 5),
-                         Cell::usd(o.monthly_usd, 0), Cell::usd_millions(o.tco_capex_usd), Cell::usd_millions(o.tco_opex_usd),
-                         Cell::usd(o.porting_usd, 0), Cell::usd_millions(o.tco_total_usd), Cell::percent(o.headroom, 1, true)});
+    cost.rows.push_back(
+        {n, label, Cell::num(o.chips, 0), Cell::usd(o.usd_per_1k_output, 5), Cell::usd(o.usd_per_1k_blended, 5),
+         Cell::usd(o.monthly_usd, 0), Cell::usd_millions(o.tco_capex_usd), Cell::usd_millions(o.tco_opex_usd),
+         Cell::usd(o.porting_usd, 0), Cell::usd_millions(o.tco_total_usd), Cell::percent(o.headroom, 1, true)});
     lat.rows.push_back({n, label, Cell::ms(o.ttft_b1_s, 1), Cell::ms(o.ttft_p50_s, 1), Cell::ms(o.ttft_p99_s, 1),
                         Cell::ms(o.tpot_p50_s, 1), Cell::ms(o.tpot_p99_s, 1), Cell::num(o.facility_kw, 1),
                         Cell::num(o.joules_per_output_token, 3), level_cell(o.risk_level)});
     for (std::size_t w = 0; w < req.workloads.size(); ++w) {
       const auto& f = o.workloads[w];
-      per.rows.push_back({n, label, Cell::str(req.workloads[w].name), Cell::ms(f.ttft_b1_s, 1), Cell::ms(f.ttft_p50_s, 1),
-                          Cell::ms(f.ttft_p99_s, 1), Cell::ms(f.tpot_p99_s, 1), Cell::usd(f.usd_per_request, 5),
-                          Cell::usd(f.usd_per_task, 4), f.meets_slo ? Cell::str("met", Tone::good) : Cell::str("missed", Tone::bad)});
+      per.rows.push_back({n, label, Cell::str(req.workloads[w].name), Cell::ms(f.ttft_b1_s, 1),
+                          Cell::ms(f.ttft_p50_s, 1), Cell::ms(f.ttft_p99_s, 1), Cell::ms(f.tpot_p99_s, 1),
+                          Cell::usd(f.usd_per_request, 5), Cell::usd(f.usd_per_task, 4),
+                          f.meets_slo ? Cell::str("met", Tone::good) : Cell::str("missed", Tone::bad)});
     }
   }
-  cost.notes.insert(cost.notes.begin(),
+  cost.notes.insert(
+      cost.notes.begin(),
       "$/1K out = all cost over output tokens (the headline figure); $/1K all tokens = over input + output tokens. "
       "Monthly = 730 hours at the target load. 3-year TCO = capex (owned: chip purchase) + opex (rental, or energy, "
       "hosting, network and software) + one-time porting to runtimes not yet in production (counted once per runtime). "
-      "Headroom = load growth the sized replicas absorb within the SLOs before another replica is needed (smallest over "
+      "Headroom = load growth the sized replicas absorb within the SLOs before another replica is needed (smallest "
+      "over "
       "lanes); it comes on top of the target utilisation the planner sizes to (section 7). Lanes verified by the "
-      "discrete-event simulator run the smallest replica count that met the SLOs in simulation: their headroom is below "
+      "discrete-event simulator run the smallest replica count that met the SLOs in simulation: their headroom is "
+      "below "
       "one replica and shown as 0%.");
-  lat.notes = {
-      "TTFT b1 = time to first token of one request on an idle replica for the workload's stated prompt length (batch 1); "
-      "P50/P99 = at the target load (queueing included). TPOT = time per output token. Worst workload shown; per-workload "
-      "figures below. kW = facility power (IT x PUE); J/token = facility energy per output token."};
+  lat.notes = {"TTFT b1 = time to first token of one request on an idle replica for the workload's stated prompt "
+               "length (batch 1); "
+               "P50/P99 = at the target load (queueing included). TPOT = time per output token. Worst workload shown; "
+               "per-workload "
+               "figures below. kW = facility power (IT x PUE); J/token = facility energy per output token."};
   per.notes = {"$/task = $/request x calls per task. In mixed options each workload's latency is its slowest lane's."};
   s.blocks.push_back(cost);
   s.blocks.push_back(lat);
@@ -405,7 +454,9 @@ Section charts_section(const BriefResult& r) {
   std::vector<std::string> infeasible;
   for (std::size_t i = 0; i < r.options.size(); ++i)
     if (!r.options[i].feasible) infeasible.push_back(fmt::format("{} {}", i + 1, r.options[i].option.label));
-  const std::string missing = infeasible.empty() ? "" : "Not shown (infeasible, see section 3): " + common::join(infeasible, "; ") + ".";
+  const std::string missing = infeasible.empty()
+                                  ? ""
+                                  : "Not shown (infeasible, see section 3): " + common::join(infeasible, "; ") + ".";
 
   Chart f;
   f.id = "frontier";
@@ -451,14 +502,15 @@ Section charts_section(const BriefResult& r) {
   c.value_prefix = "$";
   c.value_suffix = "M";
   c.value_scale = 1e6;
-  const std::vector<std::string> comp = {"cloud rental", "capex (amortised)", "energy", "hosting", "network", "software"};
+  const std::vector<std::string> comp = {"cloud rental", "capex (amortised)", "energy",
+                                         "hosting",      "network",           "software"};
   std::vector<bool> used(comp.size(), false);
   std::vector<std::vector<double>> vals;
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     if (!o.feasible) continue;
-    std::vector<double> v = {o.rental_monthly, o.capex_monthly, o.energy_monthly, o.hosting_monthly, o.network_monthly,
-                             o.software_monthly};
+    std::vector<double> v = {o.rental_monthly,  o.capex_monthly,   o.energy_monthly,
+                             o.hosting_monthly, o.network_monthly, o.software_monthly};
     for (std::size_t k = 0; k < v.size(); ++k) used[k] = used[k] || v[k] > 0;
     vals.push_back(v);
     c.categories.push_back(option_tag(i, o));
@@ -506,13 +558,18 @@ Section risks_section(const BriefResult& r) {
   Table tl;
   tl.id = "timeline";
   tl.caption = "Timeline: porting (runtime profiles) and procurement lead time [EST]";
-  tl.columns = {{"#", true}, {"Option", false}, {"New runtimes", false}, {"Porting (eng.-weeks)", true},
-                {"Porting cost", true}, {"Lead time (weeks) [EST]", true}, {"Ready in (weeks)", true}};
+  tl.columns = {{"#", true},
+                {"Option", false},
+                {"New runtimes", false},
+                {"Porting (eng.-weeks)", true},
+                {"Porting cost", true},
+                {"Lead time (weeks) [EST]", true},
+                {"Ready in (weeks)", true}};
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     if (!o.feasible) {
-      tl.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::str("infeasible", Tone::bad), Cell::str(""),
-                         Cell::str(""), Cell::str(""), Cell::str("")});
+      tl.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::str("infeasible", Tone::bad),
+                         Cell::str(""), Cell::str(""), Cell::str(""), Cell::str("")});
       continue;
     }
     std::set<std::string> rts;
@@ -520,14 +577,16 @@ Section risks_section(const BriefResult& r) {
       if (std::find(req.pricing.current_runtimes.begin(), req.pricing.current_runtimes.end(), p.candidate.runtime) ==
           req.pricing.current_runtimes.end())
         rts.insert(p.candidate.runtime);
-    tl.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label),
-                       Cell::str(rts.empty() ? "none" : common::join(std::vector<std::string>(rts.begin(), rts.end()), ", ")),
-                       Cell::num(o.porting_weeks, 0), Cell::usd(o.porting_usd, 0), weeks_cell(o.lead_time_weeks),
-                       weeks_cell(o.ready_weeks)});
+    tl.rows.push_back(
+        {Cell::str(num_label(i)), Cell::str(o.option.label),
+         Cell::str(rts.empty() ? "none" : common::join(std::vector<std::string>(rts.begin(), rts.end()), ", ")),
+         Cell::num(o.porting_weeks, 0), Cell::usd(o.porting_usd, 0), weeks_cell(o.lead_time_weeks),
+         weeks_cell(o.ready_weeks)});
   }
-  tl.notes.push_back("Porting and procurement run in parallel: ready = max(porting, lead time). Porting weeks come from "
-                     "the runtime profiles (porting_effort_weeks, with their sources in section 7); lead times are "
-                     "[EST] typical 2025-26 figures: confirm them with the vendors.");
+  tl.notes.push_back(
+      "Porting and procurement run in parallel: ready = max(porting, lead time). Porting weeks come from "
+      "the runtime profiles (porting_effort_weeks, with their sources in section 7); lead times are "
+      "[EST] typical 2025-26 figures: confirm them with the vendors.");
   s.blocks.push_back(tl);
 
   Table rk;
@@ -539,18 +598,17 @@ Section risks_section(const BriefResult& r) {
     std::vector<Risk> sorted;
     std::vector<std::string> low;
     for (const auto& k : o.risks) {
-      if (k.level == "low") {
+      if (k.level == RiskLevel::low) {
         if (std::find(low.begin(), low.end(), k.area) == low.end()) low.push_back(k.area);
       } else {
         sorted.push_back(k);
       }
     }
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const Risk& a, const Risk& b) { return level_rank(a.level) > level_rank(b.level); });
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Risk& a, const Risk& b) { return a.level > b.level; });
     bool first = true;
     for (const auto& k : sorted) {
-      rk.rows.push_back({Cell::str(first ? num_label(i) : ""), Cell::str(first ? o.option.label : ""), Cell::str(k.area),
-                         level_cell(k.level), Cell::str(k.text)});
+      rk.rows.push_back({Cell::str(first ? num_label(i) : ""), Cell::str(first ? o.option.label : ""),
+                         Cell::str(k.area), level_cell(k.level), Cell::str(k.text)});
       first = false;
     }
     // Areas low in one lane but medium/high in another are not "low" for the option.
@@ -559,11 +617,12 @@ Section risks_section(const BriefResult& r) {
       if (std::none_of(sorted.begin(), sorted.end(), [&](const Risk& k) { return k.area == a; })) only_low.push_back(a);
     if (!only_low.empty())
       rk.rows.push_back({Cell::str(first ? num_label(i) : ""), Cell::str(first ? o.option.label : ""),
-                         Cell::str(common::join(only_low, ", ")), level_cell("low"),
+                         Cell::str(common::join(only_low, ", ")), level_cell(RiskLevel::low),
                          Cell::str("no concern found (details in the portability table and section 7)")});
   }
   rk.notes.push_back(
-      "Decision risk = the highest level among lock-in, supply, quantisation, calibration, maturity, operations, method "
+      "Decision risk = the highest level among lock-in, supply, quantisation, calibration, maturity, operations, "
+      "method "
       "and feasibility. Cold start is shown for capacity planning but does not gate the decision: hydration = weight "
       "bytes / min(storage bandwidth, host-link effective bandwidth x chips) + runtime init.");
   s.blocks.push_back(rk);
@@ -572,7 +631,10 @@ Section risks_section(const BriefResult& r) {
   Table pt;
   pt.id = "portability";
   pt.caption = "Portability: runtimes that serve the model on each hardware (backend maturity)";
-  pt.columns = {{"Hardware", false}, {"Runtimes (maturity)", false}, {"Vendor-neutral, production-ready", true}, {"Lock-in", false}};
+  pt.columns = {{"Hardware", false},
+                {"Runtimes (maturity)", false},
+                {"Vendor-neutral, production-ready", true},
+                {"Lock-in", false}};
   {
     std::set<std::string> hw_names;
     hw_names.insert(req.current.hardware);
@@ -601,14 +663,16 @@ Section risks_section(const BriefResult& r) {
           if (mat == "mature" || mat == "production") ++ready;
         }
       }
-      const std::string level = ready >= 2 ? "low" : neutral >= 1 ? "medium" : "high";
-      pt.rows.push_back({Cell::str(h), Cell::str(names.empty() ? "none serves " + m.architecture : common::join(names, ", ")),
+      const RiskLevel level = ready >= 2 ? RiskLevel::low : neutral >= 1 ? RiskLevel::medium : RiskLevel::high;
+      pt.rows.push_back({Cell::str(h),
+                         Cell::str(names.empty() ? "none serves " + m.architecture : common::join(names, ", ")),
                          Cell::num(ready, 0), level_cell(level)});
     }
   }
-  pt.notes.push_back("From the runtime profiles (RuntimeCatalog::for_hardware, served architectures, backend maturity). "
-                     "Lock-in: low = two or more vendor-neutral stacks with a production backend; medium = at least one "
-                     "vendor-neutral stack; high = vendor stacks only.");
+  pt.notes.push_back(
+      "From the runtime profiles (RuntimeCatalog::for_hardware, served architectures, backend maturity). "
+      "Lock-in: low = two or more vendor-neutral stacks with a production backend; medium = at least one "
+      "vendor-neutral stack; high = vendor stacks only.");
   s.blocks.push_back(pt);
 
   // Questions to ask vendors, with the figures this brief assumed for them.
@@ -624,10 +688,11 @@ Section risks_section(const BriefResult& r) {
       if (!asked.insert(c.hardware + "|" + c.runtime).second) continue;
       const auto& hw = hws.get(c.hardware);
       std::string price;
-      for (auto t : {hwprofiles::CloudTier::on_demand, hwprofiles::CloudTier::commit_1y, hwprofiles::CloudTier::commit_3y})
+      for (auto t :
+           {hwprofiles::CloudTier::on_demand, hwprofiles::CloudTier::commit_1y, hwprofiles::CloudTier::commit_3y})
         if (const auto& pq = hw.prices.cloud(t); pq.known())
-          price += fmt::format("{}{} ${:g}/chip-hour ({}, {})", price.empty() ? "" : ", ", hwprofiles::cloud_tier_label(t),
-                               pq.usd, pq.provider, pq.as_of);
+          price += fmt::format("{}{} ${:g}/chip-hour ({}, {})", price.empty() ? "" : ", ",
+                               hwprofiles::cloud_tier_label(t), pq.usd, pq.provider, pq.as_of);
       if (hw.prices.purchase.known())
         price += fmt::format("{}purchase {} ({})", price.empty() ? "" : ", ", Cell::usd(hw.prices.purchase.usd, 0).text,
                              hw.prices.purchase.as_of);
@@ -655,10 +720,10 @@ Section parts_section(const BriefResult& r) {
   Table t;
   t.id = "parts";
   t.caption = "Each option's lanes, as sized by the planner (or analytically where marked)";
-  t.columns = {{"#", true},          {"Workload", false},    {"Lane", false},        {"Plan", false},
-               {"Replicas", true},   {"Chips/replica", true}, {"Batch", true},        {"$/hour", true},
-               {"$/month", true},    {"TTFT P50 (ms)", true}, {"TTFT P99 (ms)", true}, {"TPOT P99 (ms)", true},
-               {"kW", true},         {"Basis", false}};
+  t.columns = {{"#", true},        {"Workload", false},     {"Lane", false},         {"Plan", false},
+               {"Replicas", true}, {"Chips/replica", true}, {"Batch", true},         {"$/hour", true},
+               {"$/month", true},  {"TTFT P50 (ms)", true}, {"TTFT P99 (ms)", true}, {"TPOT P99 (ms)", true},
+               {"kW", true},       {"Basis", false}};
   Bullets notes;
   std::vector<std::string> infeasible_notes;
   for (std::size_t i = 0; i < r.options.size(); ++i) {
@@ -669,19 +734,21 @@ Section parts_section(const BriefResult& r) {
       if (!p.feasible) {
         infeasible_notes.push_back(fmt::format("Option {}, {} {}: {}", num_label(i), wl, p.lane, p.reason));
         t.rows.push_back({Cell::str(num_label(i)), Cell::str(wl), Cell::str(p.lane),
-                          Cell::str("infeasible (see below)", Tone::bad), Cell::str(""), Cell::str(""),
+                          Cell::str("infeasible (see below)", Tone::bad), Cell::str(""), Cell::str(""), Cell::str(""),
                           Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""), Cell::str(""),
-                          Cell::str(""), Cell::str("")});
+                          Cell::str("")});
         continue;
       }
       const bool prefill_pool = p.lane == "prefill pool", decode_pool = p.lane == "decode pool";
-      t.rows.push_back({Cell::str(num_label(i)), Cell::str(wl), Cell::str(p.lane), Cell::str(c.id), Cell::num(c.replicas, 0),
-                        Cell::num(c.chips_per_replica, 0), Cell::num(c.batch, 0), Cell::usd(c.cost.usd_per_hour, 2),
-                        Cell::usd(c.cost.monthly_usd, 0), decode_pool ? Cell::na("-") : Cell::ms(c.ttft_p50_s, 1),
+      t.rows.push_back({Cell::str(num_label(i)), Cell::str(wl), Cell::str(p.lane), Cell::str(c.id),
+                        Cell::num(c.replicas, 0), Cell::num(c.chips_per_replica, 0), Cell::num(c.batch, 0),
+                        Cell::usd(c.cost.usd_per_hour, 2), Cell::usd(c.cost.monthly_usd, 0),
+                        decode_pool ? Cell::na("-") : Cell::ms(c.ttft_p50_s, 1),
                         decode_pool ? Cell::na("-") : Cell::ms(c.ttft_p99_s, 1),
                         prefill_pool ? Cell::na("-") : Cell::ms(c.tpot_p99_s, 1), Cell::num(c.power.facility_kw, 1),
                         Cell::str(p.from_planner ? (c.verified ? "planner + DES" : "planner") : "analytic")});
-      for (const auto& n : p.analytic_notes) notes.items.push_back(fmt::format("{} {}, {} {}: {}", num_label(i), o.option.label, wl, p.lane, n));
+      for (const auto& n : p.analytic_notes)
+        notes.items.push_back(fmt::format("{} {}, {} {}: {}", num_label(i), o.option.label, wl, p.lane, n));
     }
   }
   t.notes.push_back("Planner lanes equal `infersim plan` on the lane's PLAN.json (section 8); the option totals in "
@@ -702,7 +769,8 @@ std::string figure_value(const hwprofiles::HardwareProfile& hw, const Json& file
       const auto& v = file.at(jp);
       if (v.is_object() && v.contains("value")) return fmt::format("{:g}", v["value"].get<double>());
       if (v.is_object() && v.contains("usd_per_chip_hour"))
-        return fmt::format("${:g}/h ({}, {})", v["usd_per_chip_hour"].get<double>(), v.value("provider", ""), v.value("as_of", ""));
+        return fmt::format("${:g}/h ({}, {})", v["usd_per_chip_hour"].get<double>(), v.value("provider", ""),
+                           v.value("as_of", ""));
     }
   } catch (const std::exception&) {
   }
@@ -722,27 +790,38 @@ Section sources_section(const BriefResult& r) {
   // Pricing.
   Table pr;
   pr.id = "pricing";
-  pr.caption = fmt::format("Pricing assumptions ({})", req.pricing_is_default ? "planner/data/pricing-default.json" : "from the brief");
+  pr.caption = fmt::format("Pricing assumptions ({})",
+                           req.pricing_is_default ? "planner/data/pricing-default.json" : "from the brief");
   pr.columns = {{"Field", false}, {"Value", true}, {"Source", false}};
   const auto& p = req.pricing;
   auto src = [&](const std::string& k) {
     auto it = p.sources.find(k);
     return it == p.sources.end() ? std::string("[EST] set in the brief") : it->second;
   };
-  pr.rows.push_back({Cell::str("mode / cloud tier"),
-                     Cell::str(fmt::format("{} / {}", planner::pricing_mode_name(p.mode), planner::cloud_tier_name(p.cloud_tier))),
-                     Cell::str("brief (options may override: see each option's pricing basis)")});
-  pr.rows.push_back({Cell::str("owned: depreciation (years)"), Cell::num(p.depreciation_years, 0), Cell::str(src("/owned/depreciation_years"))});
-  pr.rows.push_back({Cell::str("owned: electricity ($/kWh)"), Cell::usd(p.usd_per_kwh, 3), Cell::str(src("/owned/usd_per_kwh"))});
+  pr.rows.push_back(
+      {Cell::str("mode / cloud tier"),
+       Cell::str(fmt::format("{} / {}", planner::pricing_mode_name(p.mode), planner::cloud_tier_name(p.cloud_tier))),
+       Cell::str("brief (options may override: see each option's pricing basis)")});
+  pr.rows.push_back({Cell::str("owned: depreciation (years)"), Cell::num(p.depreciation_years, 0),
+                     Cell::str(src("/owned/depreciation_years"))});
+  pr.rows.push_back(
+      {Cell::str("owned: electricity ($/kWh)"), Cell::usd(p.usd_per_kwh, 3), Cell::str(src("/owned/usd_per_kwh"))});
   pr.rows.push_back({Cell::str("owned: PUE"), Cell::num(p.pue, 2), Cell::str(src("/owned/pue"))});
-  pr.rows.push_back({Cell::str("owned: hosting ($/kW-month)"), Cell::usd(p.hosting_usd_per_kw_month, 0), Cell::str(src("/owned/hosting_usd_per_kw_month"))});
-  pr.rows.push_back({Cell::str("owned: network ($/chip-month)"), Cell::usd(p.network_usd_per_chip_month, 0), Cell::str(src("/owned/network_usd_per_chip_month"))});
-  pr.rows.push_back({Cell::str("owned: software ($/chip-month)"), Cell::usd(p.software_usd_per_chip_month, 0), Cell::str(src("/owned/software_usd_per_chip_month"))});
-  pr.rows.push_back({Cell::str("host overhead (W/chip)"), Cell::num(p.host_overhead_w_per_chip, 0), Cell::str(src("/owned/host_overhead_w_per_chip"))});
-  pr.rows.push_back({Cell::str("engineering ($/engineer-week)"), Cell::usd(p.usd_per_engineer_week, 0), Cell::str(src("/engineering/usd_per_engineer_week"))});
-  pr.rows.push_back({Cell::str("runtimes already in production"), Cell::str(common::join(p.current_runtimes, ", ")), Cell::str("brief / pricing file")});
+  pr.rows.push_back({Cell::str("owned: hosting ($/kW-month)"), Cell::usd(p.hosting_usd_per_kw_month, 0),
+                     Cell::str(src("/owned/hosting_usd_per_kw_month"))});
+  pr.rows.push_back({Cell::str("owned: network ($/chip-month)"), Cell::usd(p.network_usd_per_chip_month, 0),
+                     Cell::str(src("/owned/network_usd_per_chip_month"))});
+  pr.rows.push_back({Cell::str("owned: software ($/chip-month)"), Cell::usd(p.software_usd_per_chip_month, 0),
+                     Cell::str(src("/owned/software_usd_per_chip_month"))});
+  pr.rows.push_back({Cell::str("host overhead (W/chip)"), Cell::num(p.host_overhead_w_per_chip, 0),
+                     Cell::str(src("/owned/host_overhead_w_per_chip"))});
+  pr.rows.push_back({Cell::str("engineering ($/engineer-week)"), Cell::usd(p.usd_per_engineer_week, 0),
+                     Cell::str(src("/engineering/usd_per_engineer_week"))});
+  pr.rows.push_back({Cell::str("runtimes already in production"), Cell::str(common::join(p.current_runtimes, ", ")),
+                     Cell::str("brief / pricing file")});
   pr.rows.push_back({Cell::str("TCO window (years)"), Cell::num(p.tco_years, 0), Cell::str("pricing file")});
-  pr.rows.push_back({Cell::str("target utilisation"), Cell::percent(p.target_utilisation, 0), Cell::str(src("/target_utilisation"))});
+  pr.rows.push_back(
+      {Cell::str("target utilisation"), Cell::percent(p.target_utilisation, 0), Cell::str(src("/target_utilisation"))});
   s.blocks.push_back(pr);
 
   // Hardware figures used, each with its source.
@@ -769,7 +848,8 @@ Section sources_section(const BriefResult& r) {
     }
     bool first = true;
     for (const auto& [ptr, source] : hw.sources) {
-      hs.rows.push_back({Cell::str(first ? name : ""), Cell::str(ptr), Cell::str(figure_value(hw, file, ptr)), Cell::str(source)});
+      hs.rows.push_back(
+          {Cell::str(first ? name : ""), Cell::str(ptr), Cell::str(figure_value(hw, file, ptr)), Cell::str(source)});
       first = false;
     }
   }
@@ -783,17 +863,23 @@ Section sources_section(const BriefResult& r) {
   Table rt;
   rt.id = "runtimes";
   rt.caption = "Runtime profiles used";
-  rt.columns = {{"Runtime", false}, {"Vendor-neutral", false}, {"License", false}, {"Porting (weeks)", true}, {"Porting source", false}};
+  rt.columns = {{"Runtime", false},
+                {"Vendor-neutral", false},
+                {"License", false},
+                {"Porting (weeks)", true},
+                {"Porting source", false}};
   std::set<std::string> rts_used;
   for (const auto& [h, rname] : lanes) {
     rts_used.insert(rname);
     std::string basis = "?", text;
     for (const auto& o : r.options)
       for (const auto& part : o.parts)
-        if (part.feasible && part.candidate.hardware == h && part.candidate.runtime == rname) basis = part.candidate.runtime_basis;
+        if (part.feasible && part.candidate.hardware == h && part.candidate.runtime == rname)
+          basis = part.candidate.runtime_basis;
     for (const auto& o : r.options)
       for (const auto& k : o.risks)
-        if (k.area == "calibration" && k.text.rfind(rname + " on " + h + ":", 0) == 0) text = k.text.substr(k.text.find(": ") + 2);
+        if (k.area == "calibration" && k.text.rfind(rname + " on " + h + ":", 0) == 0)
+          text = k.text.substr(k.text.find(": ") + 2);
     cal.rows.push_back({Cell::str(h), Cell::str(rname), Cell::str(basis), Cell::str(text)});
   }
   auto& rtc = hwprofiles::RuntimeCatalog::shipped();
@@ -815,13 +901,15 @@ Section sources_section(const BriefResult& r) {
       "5), object storage {:g} GB/s ([EST] parallel streamer on cloud block/object storage, Run:ai ~1.1 GB/s); runtime "
       "init {} ([EST] GPU 60 s graph capture, TPU 180 s XLA compile, LPU 120 s, CPU 10 s, other ASICs 120 s).",
       req.cold_start.local_nvme_bytes_per_s / 1e9, req.cold_start.object_store_bytes_per_s / 1e9,
-      req.cold_start.init_s ? fmt::format("{:g} s (from the brief)", *req.cold_start.init_s) : std::string("by hardware kind")));
+      req.cold_start.init_s ? fmt::format("{:g} s (from the brief)", *req.cold_start.init_s)
+                            : std::string("by hardware kind")));
   a.items.push_back("Procurement lead time [EST]: cloud capacity NVIDIA 2, AWS 3, AMD 4, Google 4, Intel CPU 1 weeks; "
                     "purchase NVIDIA 12, AMD 10, Intel CPU 4, Groq 16, Cerebras 26, SambaNova 20 weeks; TPUs and AWS "
                     "chips are not sold, Groq sells no chip-hours.");
-  a.items.push_back("Planner method (docs/plan-format.md): per-replica capacity at the largest concurrency whose TTFT "
-                    "(prefill + P99 slot wait, Erlang C) and TPOT (x1.15 tail for prefill interference) meet the SLOs at "
-                    "<= target utilisation; replicas = ceil(load / capacity). Analytic lanes: build_brief.h.");
+  a.items.push_back(
+      "Planner method (docs/plan-format.md): per-replica capacity at the largest concurrency whose TTFT "
+      "(prefill + P99 slot wait, Erlang C) and TPOT (x1.15 tail for prefill interference) meet the SLOs at "
+      "<= target utilisation; replicas = ceil(load / capacity). Analytic lanes: build_brief.h.");
   a.items.push_back("Not modelled: prefix caching across agentic calls (it would lower prefill cost), network egress, "
                     "reserved-instance commitments beyond the chosen tier, staff to operate a second stack.");
   s.blocks.push_back(Paragraph{"Other assumptions:", false});
@@ -838,7 +926,8 @@ Section reproduce_section(const BriefResult& r) {
   kv.id = "provenance";
   kv.items.push_back({"Simulator", Cell::str(fmt::format("infersim {}", common::version_string())), ""});
   kv.items.push_back({"Brief scenario SHA-256", Cell::str(r.request_sha256), "of the resolved BRIEF JSON below"});
-  kv.items.push_back({"Verification", Cell::str(r.verified ? "planner + discrete-event verifier" : "analytic (--no-verify)"), ""});
+  kv.items.push_back(
+      {"Verification", Cell::str(r.verified ? "planner + discrete-event verifier" : "analytic (--no-verify)"), ""});
   s.blocks.push_back(kv);
   Table h;
   h.id = "hashes";
@@ -864,7 +953,8 @@ Section reproduce_section(const BriefResult& r) {
   for (const auto& o : r.options)
     for (const auto& p : o.parts) {
       if (p.plan_json.empty()) continue;
-      plans.lines.push_back(fmt::format("plans/{}: {}", p.plan_file, common::parse_json_text(p.plan_json, p.plan_file).dump()));
+      plans.lines.push_back(
+          fmt::format("plans/{}: {}", p.plan_file, common::parse_json_text(p.plan_json, p.plan_file).dump()));
     }
   s.blocks.push_back(plans);
   Code brief;
@@ -882,8 +972,9 @@ BriefDocument layout_document(const BriefResult& r) {
   const auto m = model::ModelCatalog::shipped().resolve(req.model);
   d.title = req.title.empty() ? fmt::format("{}: procurement brief", m.display_name.empty() ? m.name : m.display_name)
                               : req.title;
-  d.subtitle = fmt::format("{} at {:g} requests/s ({}), currently on {}", m.display_name.empty() ? m.name : m.display_name,
-                           req.requests_per_s, workload_line(req), req.current.hardware);
+  d.subtitle = fmt::format("{} at {:g} requests/s ({}), currently on {}",
+                           m.display_name.empty() ? m.name : m.display_name, req.requests_per_s, workload_line(req),
+                           req.current.hardware);
   d.footer = fmt::format("infersim {} | scenario {}", common::version_string(), r.request_sha256.substr(0, 16));
   d.sections.push_back(summary_section(r));
   d.sections.push_back(workload_section(r));

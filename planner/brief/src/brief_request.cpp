@@ -62,7 +62,8 @@ namespace {
 std::string pct(double share) { return fmt::format("{:g}", std::round(share * 1000) / 10); }
 }  // namespace
 
-void resolve_option_names(std::vector<BriefOption>& options, const CurrentDeployment& current, const std::string& file) {
+void resolve_option_names(std::vector<BriefOption>& options, const CurrentDeployment& current,
+                          const std::string& file) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < options.size(); ++i) {
     auto& o = options[i];
@@ -80,7 +81,9 @@ void resolve_option_names(std::vector<BriefOption>& options, const CurrentDeploy
     if (o.label.empty()) {
       switch (o.type) {
         case OptionType::stay: o.label = fmt::format("Stay on {}", current.hardware); break;
-        case OptionType::shift: o.label = fmt::format("Shift {}% to {}", pct(o.share), common::join(o.to, " / ")); break;
+        case OptionType::shift:
+          o.label = fmt::format("Shift {}% to {}", pct(o.share), common::join(o.to, " / "));
+          break;
         case OptionType::cpu_fallback:
           o.label = fmt::format("CPU fallback lane ({}% on {}{})", pct(o.share), first,
                                 o.model.empty() ? "" : ", " + o.model);

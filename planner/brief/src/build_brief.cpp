@@ -9,6 +9,7 @@
 #include "brief_internal.h"
 #include "infersim/brief/brief_json.h"
 #include "infersim/common/data_dir.h"
+#include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
 #include "infersim/common/text.h"
@@ -18,6 +19,22 @@
 #include "infersim/planner/pricing_json.h"
 
 namespace infersim::brief {
+
+const char* risk_level_name(RiskLevel l) {
+  switch (l) {
+    case RiskLevel::low: return "low";
+    case RiskLevel::medium: return "medium";
+    case RiskLevel::high: return "high";
+  }
+  return "?";
+}
+
+RiskLevel parse_risk_level(const std::string& s) {
+  if (s == "low") return RiskLevel::low;
+  if (s == "medium") return RiskLevel::medium;
+  if (s == "high") return RiskLevel::high;
+  throw common::ConfigError("", "risk level", fmt::format("'{}' is not low, medium or high", s));
+}
 
 namespace detail {
 
@@ -34,7 +51,8 @@ std::string top_risks(const OptionResult& o) {
   std::set<std::string> seen;
   for (const auto& k : o.risks)
     if (k.level == o.risk_level && k.area != "cold start" && seen.insert(k.area).second) areas.push_back(k.area);
-  return fmt::format("{} ({})", o.risk_level, areas.empty() ? "none flagged" : common::join(areas, ", "));
+  return fmt::format("{} ({})", risk_level_name(o.risk_level),
+                     areas.empty() ? "none flagged" : common::join(areas, ", "));
 }
 
 std::string latency_phrase(const BriefRequest& req, const OptionResult& o) {
@@ -65,7 +83,7 @@ void recommend(BriefResult& r) {
   }
   int pick = -1;
   for (int i : feasible)
-    if (r.options[std::size_t(i)].risk_level != "high") {
+    if (r.options[std::size_t(i)].risk_level != RiskLevel::high) {
       pick = i;
       break;
     }
@@ -78,23 +96,26 @@ void recommend(BriefResult& r) {
                                  ? &r.options[std::size_t(r.baseline)]
                                  : nullptr;
   if (base && pick == r.baseline) {
-    text = fmt::format(
-        "Recommendation: {}. It serves {:g} requests/s within the SLOs with {:g} chips at {}/month ({} per 1K output "
-        "tokens) and a 3-year TCO of {}; {}.",
-        o.option.label, req.requests_per_s, o.chips, money(o.monthly_usd), Cell::usd(o.usd_per_1k_output, 5).text,
-        millions(o.tco_total_usd), latency_phrase(req, o));
+    text = fmt::format("Recommendation: {}. It serves {:g} requests/s within the SLOs with {:g} chips at {}/month ({} "
+                       "per 1K output "
+                       "tokens) and a 3-year TCO of {}; {}.",
+                       o.option.label, req.requests_per_s, o.chips, money(o.monthly_usd),
+                       Cell::usd(o.usd_per_1k_output, 5).text, millions(o.tco_total_usd), latency_phrase(req, o));
   } else {
     text = fmt::format("Recommendation: {}. 3-year TCO {} (capex {}, opex {}, porting {})", o.option.label,
-                       millions(o.tco_total_usd), millions(o.tco_capex_usd), millions(o.tco_opex_usd), money(o.porting_usd));
+                       millions(o.tco_total_usd), millions(o.tco_capex_usd), millions(o.tco_opex_usd),
+                       money(o.porting_usd));
     if (base) {
       const double save = base->tco_total_usd - o.tco_total_usd;
       text += fmt::format(" vs {} for {}: {} {} ({:.0f}%) over 3 years", millions(base->tco_total_usd),
                           base->option.label, save >= 0 ? "saves" : "costs", millions(std::fabs(save)),
                           std::fabs(100 * save / base->tco_total_usd));
-      text += fmt::format("; {}/month vs {}; {} vs {} per 1K output tokens", money(o.monthly_usd), money(base->monthly_usd),
-                          Cell::usd(o.usd_per_1k_output, 5).text, Cell::usd(base->usd_per_1k_output, 5).text);
+      text += fmt::format("; {}/month vs {}; {} vs {} per 1K output tokens", money(o.monthly_usd),
+                          money(base->monthly_usd), Cell::usd(o.usd_per_1k_output, 5).text,
+                          Cell::usd(base->usd_per_1k_output, 5).text);
     } else {
-      text += fmt::format("; {}/month; {} per 1K output tokens", money(o.monthly_usd), Cell::usd(o.usd_per_1k_output, 5).text);
+      text += fmt::format("; {}/month; {} per 1K output tokens", money(o.monthly_usd),
+                          Cell::usd(o.usd_per_1k_output, 5).text);
     }
     text += fmt::format(". TTFT: {}; TPOT P99 {}. {:g} chips{}, {:.0f} kW facility power.", latency_phrase(req, o),
                         Cell::ms(o.tpot_p99_s, 1).text + " ms", o.chips,
@@ -168,7 +189,8 @@ BriefResult build_brief(const BriefRequest& request, const planner::Verifier& ve
   r.request = request;
   if (r.request.options.empty()) r.request.options = default_options(r.request.current);
   // A request built in code (the GUI) with the default pricing gets the shipped file, with its sources.
-  if (r.request.pricing_is_default && r.request.pricing.sources.empty()) r.request.pricing = planner::load_pricing("default");
+  if (r.request.pricing_is_default && r.request.pricing.sources.empty())
+    r.request.pricing = planner::load_pricing("default");
   resolve_option_names(r.request.options, r.request.current, r.request.file);
   r.request_json = brief_request_to_json(r.request).dump(2);
   r.request_sha256 = common::sha256_hex(r.request_json);

@@ -9,9 +9,8 @@ namespace infersim::brief {
 
 Rgb palette(int index) {
   // Okabe-Ito inspired, readable on white and in grey print.
-  static const Rgb colors[] = {{0, 114, 178},  {230, 159, 0},  {0, 158, 115}, {204, 121, 167},
-                               {86, 180, 233}, {213, 94, 0},   {120, 94, 240}, {100, 100, 100},
-                               {0, 90, 60},    {170, 120, 20}};
+  static const Rgb colors[] = {{0, 114, 178}, {230, 159, 0},  {0, 158, 115},   {204, 121, 167}, {86, 180, 233},
+                               {213, 94, 0},  {120, 94, 240}, {100, 100, 100}, {0, 90, 60},     {170, 120, 20}};
   const int n = int(sizeof(colors) / sizeof(colors[0]));
   return colors[((index % n) + n) % n];
 }
@@ -50,7 +49,8 @@ std::string tick_text(double v, int decimals, const std::string& prefix, const s
 }
 
 int color_of(const std::string& label, int fallback) {
-  if (!label.empty() && std::all_of(label.begin(), label.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+  if (!label.empty() &&
+      std::all_of(label.begin(), label.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
     return std::stoi(label) - 1;
   return fallback;
 }
@@ -113,12 +113,14 @@ void draw_scatter(const Chart& c, Canvas& k, double W, double H, double u) {
   const double x1 = xt.back();
   auto X = [&](double v) { return left + pw * v / x1; };
   auto Y = [&](double v) {
-    const double f = logy ? (std::log10(std::max(v, y0)) - std::log10(y0)) / (std::log10(y1) - std::log10(y0)) : (v - y0) / (y1 - y0);
+    const double f = logy ? (std::log10(std::max(v, y0)) - std::log10(y0)) / (std::log10(y1) - std::log10(y0))
+                          : (v - y0) / (y1 - y0);
     return top + ph - ph * f;
   };
   const int xd = decimals_for(xt.size() > 1 ? xt[1] - xt[0] : 1);
   for (double v : yt) {
-    const int yd = logy ? std::max(0, -int(std::floor(std::log10(v) + 1e-9))) : decimals_for(yt.size() > 1 ? yt[1] - yt[0] : 1);
+    const int yd = logy ? std::max(0, -int(std::floor(std::log10(v) + 1e-9)))
+                        : decimals_for(yt.size() > 1 ? yt[1] - yt[0] : 1);
     k.line(left, Y(v), left + pw, Y(v), GRID, 0.6 * u, false);
     k.text(left - 4 * u, Y(v) + fs * 0.35, tick_text(v, yd, c.value_prefix, ""), fs, MUTED, Anchor::end, false, false);
   }
@@ -164,8 +166,8 @@ void draw_scatter(const Chart& c, Canvas& k, double W, double H, double u) {
     for (const auto& p : s.points) {
       const double w = k.text_width(p.label, fs, true), h = fs;
       const double px = X(p.x), py = Y(p.y);
-      const std::pair<double, double> spots[] = {{5, -4},  {5, 8},   {-5 - w / u, -4}, {-5 - w / u, 8},
-                                                 {5, -13}, {5, 17},  {-5 - w / u, -13}, {-5 - w / u, 17},
+      const std::pair<double, double> spots[] = {{5, -4},  {5, 8},          {-5 - w / u, -4},  {-5 - w / u, 8},
+                                                 {5, -13}, {5, 17},         {-5 - w / u, -13}, {-5 - w / u, 17},
                                                  {14, 2},  {-14 - w / u, 2}};
       Box chosen{px + 5 * u, py - 4 * u - h, px + 5 * u + w, py - 4 * u};
       for (const auto& [dx, dy] : spots) {
@@ -247,8 +249,8 @@ void draw_bars(const Chart& c, Canvas& k, double W, double H, double u) {
   const int d = decimals_for(ticks.size() > 1 ? ticks[1] - ticks[0] : 1);
   for (double t : ticks) {
     k.line(left + pw * t / t1, top, left + pw * t / t1, top + ph, GRID, 0.6 * u, false);
-    k.text(left + pw * t / t1, top + ph + 12 * u, tick_text(t, d, c.value_prefix, c.value_suffix), fs, MUTED, Anchor::middle,
-           false, false);
+    k.text(left + pw * t / t1, top + ph + 12 * u, tick_text(t, d, c.value_prefix, c.value_suffix), fs, MUTED,
+           Anchor::middle, false, false);
   }
   k.line(left, top, left, top + ph, INK, 0.8 * u, false);
   k.text(left + pw / 2, H - 4 * u, c.x_label, fs, INK, Anchor::middle, false, false);
@@ -259,7 +261,8 @@ void draw_bars(const Chart& c, Canvas& k, double W, double H, double u) {
   for (std::size_t i = 0; i < n; ++i) {
     const double cy = top + slot * (double(i) + 0.5);
     std::string cat = c.categories[i];
-    while (cat.size() > 4 && k.text_width(cat, fs, false) > label_w - 6 * u) cat = cat.substr(0, cat.size() - 4) + "...";
+    while (cat.size() > 4 && k.text_width(cat, fs, false) > label_w - 6 * u)
+      cat = cat.substr(0, cat.size() - 4) + "...";
     k.text(left - 5 * u, cy + fs * 0.35, cat, fs, INK, Anchor::end, false, false);
     double x = 0;
     const auto& row = c.values[i];
@@ -271,9 +274,11 @@ void draw_bars(const Chart& c, Canvas& k, double W, double H, double u) {
     }
     if (x > axis_max) {  // broken bar: two white slashes near its end
       const double bx = X(axis_max) - 14 * u;
-      for (double off : {0.0, 4.0 * u}) k.line(bx + off, cy + bh / 2 + 2 * u, bx + off + 5 * u, cy - bh / 2 - 2 * u, WHITE, 1.6 * u, false);
+      for (double off : {0.0, 4.0 * u})
+        k.line(bx + off, cy + bh / 2 + 2 * u, bx + off + 5 * u, cy - bh / 2 - 2 * u, WHITE, 1.6 * u, false);
     }
-    if (i < c.bar_labels.size()) k.text(X(x) + 4 * u, cy + fs * 0.35, c.bar_labels[i], fs, INK, Anchor::start, x > axis_max, false);
+    if (i < c.bar_labels.size())
+      k.text(X(x) + 4 * u, cy + fs * 0.35, c.bar_labels[i], fs, INK, Anchor::start, x > axis_max, false);
   }
 }
 

@@ -33,11 +33,11 @@ double cold_start_seconds(double weight_bytes, double storage_bytes_per_s, doubl
 }
 
 double default_init_seconds(const std::string& kind) {
-  if (kind == "gpu") return 60;    // CUDA/HIP graph capture, allocator warm-up, kernel autotune
-  if (kind == "tpu") return 180;   // XLA compilation of the prefill and decode graphs
-  if (kind == "lpu") return 120;   // loading a precompiled program onto hundreds of chips
-  if (kind == "cpu") return 10;    // llama.cpp / OpenVINO: mmap and thread-pool start
-  return 120;                      // other ASICs (Neuron, Gaudi graph compile)
+  if (kind == "gpu") return 60;   // CUDA/HIP graph capture, allocator warm-up, kernel autotune
+  if (kind == "tpu") return 180;  // XLA compilation of the prefill and decode graphs
+  if (kind == "lpu") return 120;  // loading a precompiled program onto hundreds of chips
+  if (kind == "cpu") return 10;   // llama.cpp / OpenVINO: mmap and thread-pool start
+  return 120;                     // other ASICs (Neuron, Gaudi graph compile)
 }
 
 double lead_time_weeks(const std::string& vendor, const std::string& kind, bool owned) {
@@ -80,9 +80,6 @@ double total_input_tok_s(const BriefRequest& req) {
   return s;
 }
 
-int level_rank(const std::string& level) { return level == "high" ? 2 : level == "medium" ? 1 : 0; }
-std::string level_max(const std::string& a, const std::string& b) { return level_rank(a) >= level_rank(b) ? a : b; }
-
 namespace {
 
 struct Ctx {
@@ -114,8 +111,10 @@ std::string plan_json_text(const planner::PlanRequest& pr, bool default_pricing)
 
 std::string fmt_num(double v) { return fmt::format("{:g}", v); }
 
-std::string estimate_command(const std::string& model, const planner::Candidate& c, double batch, double in, double out) {
-  return fmt::format("infersim estimate --model {} --hardware {} --tp {} --pp {} --precision {} --runtime {} --batch {} "
+std::string estimate_command(const std::string& model, const planner::Candidate& c, double batch, double in,
+                             double out) {
+  return fmt::format("infersim estimate --model {} --hardware {} --tp {} --pp {} --precision {} --runtime {} --batch "
+                     "{} "
                      "--input {} --output {}",
                      model, c.hardware, c.tp, c.pp, c.precision, c.runtime, fmt_num(batch), fmt_num(in), fmt_num(out));
 }
@@ -194,7 +193,7 @@ void fill_hydration(const BriefRequest& req, Part& p, const model::ModelSpec& m)
   const auto& c = p.candidate;
   const auto& hw = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
   p.weight_bytes = model::weight_bytes(m, *common::parse_dtype(c.precision));
-  p.init_s = req.cold_start.init_s.value_or(default_init_seconds(c.kind));
+  p.init_s = req.cold_start.init_s.value_or(default_init_seconds(hwprofiles::kind_name(c.hardware_kind)));
   p.cold_start_nvme_s = cold_start_seconds(p.weight_bytes, req.cold_start.local_nvme_bytes_per_s,
                                            hw.host_link_effective_bytes_per_s, c.chips_per_replica, p.init_s);
   p.cold_start_object_s = cold_start_seconds(p.weight_bytes, req.cold_start.object_store_bytes_per_s,
@@ -235,8 +234,9 @@ Part planner_part(const Ctx& ctx, planner::PlanRequest pr, std::size_t w, const 
   p.commands.push_back(estimate_command(pr.model, p.candidate, 1, pr.input_tokens, pr.output_tokens));
   // A lane the simulator verified runs the smallest replica count that met the SLOs there (one fewer
   // did not): its headroom is below one replica, reported as 0. Analytic lanes: capacity / load - 1.
-  p.headroom = p.candidate.verified ? 0.0
-                                    : std::max(0.0, p.candidate.replicas * p.candidate.replica_req_s / pr.requests_per_s - 1.0);
+  p.headroom = p.candidate.verified
+                   ? 0.0
+                   : std::max(0.0, p.candidate.replicas * p.candidate.replica_req_s / pr.requests_per_s - 1.0);
   fill_hydration(req, p, m);
   return p;
 }
@@ -286,9 +286,12 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // Decode pool: precision, layout, best concurrency.
   const auto& hd = hws.get(o.decode_hardware);
   std::vector<std::string> tries;
-  if (!o.decode_precision.empty()) tries = {o.decode_precision};
-  else if (hd.served_weights) tries = {common::dtype_name(*hd.served_weights), req.current.precision, "fp16", "int8"};
-  else tries = {req.current.precision, "fp16", "int8"};
+  if (!o.decode_precision.empty())
+    tries = {o.decode_precision};
+  else if (hd.served_weights)
+    tries = {common::dtype_name(*hd.served_weights), req.current.precision, "fp16", "int8"};
+  else
+    tries = {req.current.precision, "fp16", "int8"};
   perf::Deployment dd;
   std::string last_error;
   bool have = false;
@@ -323,8 +326,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // Layouts: the smallest that fits; on SRAM-only chips also wider stages (up to one KV head per
   // chip), which leave room for more KV and so a larger batch (as the planner does). The layout with
   // the lowest chips per sustainable request rate wins.
-  const std::vector<int> tps =
-      hd.sram_only() ? perf::sram_stage_widths(m, sized.deployment.tp) : std::vector<int>{sized.deployment.tp};
+  const std::vector<int> tps = hd.sram_only() ? perf::sram_stage_widths(m, sized.deployment.tp)
+                                              : std::vector<int>{sized.deployment.tp};
   const double target_util = pricing.target_utilisation;
   double best_rate = 0, best_b = 0, best_td = 0, best_chips_per_rate = INFINITY;
   double td1 = 0, max_conc = 0;
@@ -365,11 +368,11 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   }
   sized.deployment = chosen;
   if (best_rate <= 0) {
-    failure = max_conc < 1 ? fmt::format("decode pool on {}: the KV cache of one {}-token sequence does not fit ({})",
-                                         o.decode_hardware, fmt_num(I + O), fit1.message)
-                           : fmt::format("decode pool on {}: decode step {} misses TPOT P99 {} even at batch 1",
-                                         o.decode_hardware, common::format_seconds(td1),
-                                         common::format_seconds(slo.tpot_p99_s));
+    failure = max_conc < 1
+                  ? fmt::format("decode pool on {}: the KV cache of one {}-token sequence does not fit ({})",
+                                o.decode_hardware, fmt_num(I + O), fit1.message)
+                  : fmt::format("decode pool on {}: decode step {} misses TPOT P99 {} even at batch 1",
+                                o.decode_hardware, common::format_seconds(td1), common::format_seconds(slo.tpot_p99_s));
     return {};
   }
   // KV transfer prefill -> decode.
@@ -384,14 +387,16 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   // (chips x the price per chip of the pricing mode).
   auto unit = [&](const hwprofiles::HardwareProfile& h) {
     std::string basis;
-    double v = pricing.mode == planner::PricingMode::cloud ? planner::chip_hour_price(h, pricing.cloud_tier, basis) : 0.0;
+    double v = pricing.mode == planner::PricingMode::cloud ? planner::chip_hour_price(h, pricing.cloud_tier, basis)
+                                                           : 0.0;
     if (v <= 0) v = planner::owned_chip_hour_usd(h, h.decode_w, pricing);  // owned, or not rented publicly
     return v > 0 ? v : 1.0;
   };
   const double u_p = unit(hp) * pre.candidate.chips_per_replica, u_d = unit(hd) * sized.deployment.chips();
   const double n_d_min = std::ceil(lambda / best_rate);
   const double n_p_min = std::max(1.0, std::ceil(lambda * t_p / target_util));
-  double n_d = 0, n_p = 0, w_d = 0, best_cost = INFINITY, w_d_min = planner::p99_slot_wait_s(lambda / n_d_min, O * best_td, best_b);
+  double n_d = 0, n_p = 0, w_d = 0, best_cost = INFINITY,
+         w_d_min = planner::p99_slot_wait_s(lambda / n_d_min, O * best_td, best_b);
   for (double nd = n_d_min; nd <= n_d_min * 4 + 16; nd += 1) {
     const double wd = planner::p99_slot_wait_s(lambda / nd, O * best_td, best_b);
     const double fixed = front + t_p + t_kv + wd;
@@ -408,10 +413,11 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
     if (wd <= 0) break;  // more decode replicas cannot shorten the wait any further
   }
   if (n_d <= 0) {
-    failure = fmt::format("TTFT P99 {} cannot be met: prefill {} + KV transfer {} + decode-slot wait {} (at {:g} decode "
-                          "replicas, falling with more) leave no room for queueing",
-                          common::format_seconds(slo.ttft_p99_s), common::format_seconds(t_p),
-                          common::format_seconds(t_kv), common::format_seconds(w_d_min), n_d_min);
+    failure =
+        fmt::format("TTFT P99 {} cannot be met: prefill {} + KV transfer {} + decode-slot wait {} (at {:g} decode "
+                    "replicas, falling with more) leave no room for queueing",
+                    common::format_seconds(slo.ttft_p99_s), common::format_seconds(t_p), common::format_seconds(t_kv),
+                    common::format_seconds(w_d_min), n_d_min);
     return {};
   }
   const double w_p = planner::p99_slot_wait_s(lambda, t_p, n_p);
@@ -471,7 +477,7 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   auto& cd = dec.candidate;
   cd.hardware = hd.name;
   cd.vendor = hd.vendor;
-  cd.kind = hwprofiles::kind_name(hd.kind);
+  cd.hardware_kind = hd.kind;
   cd.runtime = rr.runtime;
   cd.runtime_basis = rr.basis;
   cd.precision = common::dtype_name(dd.precision.weight);
@@ -507,13 +513,15 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   dec.output_tok_s = lambda * O;
   dec.input_tok_s = 0;
   fill_hydration(req, dec, m);
-  dec.commands.push_back(estimate_command(req.model, cd, best_b, I, O) + "   # \"decode step\" = TPOT of the decode pool");
-  const std::string layout_note =
-      chosen.tp == tps.front()
-          ? fmt::format("layout: {}", sized.explanation)
-          : fmt::format("layout: tp={} x pp={} = {} chips, widened from the smallest fit (tp={}) so each chip keeps more "
-                        "SRAM for KV: {:g} sequences per replica instead of {:g}",
-                        chosen.tp, chosen.pp, chosen.chips(), tps.front(), best_b, max_conc);
+  dec.commands.push_back(estimate_command(req.model, cd, best_b, I, O) +
+                         "   # \"decode step\" = TPOT of the decode pool");
+  const std::string layout_note = chosen.tp == tps.front()
+                                      ? fmt::format("layout: {}", sized.explanation)
+                                      : fmt::format("layout: tp={} x pp={} = {} chips, widened from the smallest fit "
+                                                    "(tp={}) so each chip keeps more "
+                                                    "SRAM for KV: {:g} sequences per replica instead of {:g}",
+                                                    chosen.tp, chosen.pp, chosen.chips(), tps.front(), best_b,
+                                                    max_conc);
   dec.analytic_notes = {
       layout_note,
       fmt::format("decode step {} at {:g} concurrent sequences (mean context {}); no prefill interference in a "
@@ -531,16 +539,16 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
     if (const planner::TokenCost* api = planner::vendor_offer(lane, hd.vendor, hd.family)) {
       const auto& t = *api;
       const double ratio = option_per_1k / t.usd_per_1k_output;
-      const std::string why =
-          fmt::format("{:.2f}x {}'s own API price for {} on this workload (${:.5f} vs ${:.5f} per 1K output tokens, list "
-                      "price {}); {:g} decode chips priced at {}{}",
-                      ratio, t.offer.provider, t.offer.model, option_per_1k, t.usd_per_1k_output, t.offer.as_of,
-                      n_d * cd.chips_per_replica, cd.cost.basis,
-                      hd.prices.purchase.known() && pricing.mode != planner::PricingMode::cloud
-                          ? fmt::format(", purchase ${:.0f} per chip ({}, {})", hd.prices.purchase.usd,
-                                        hd.prices.purchase.source.substr(0, hd.prices.purchase.source.find(')') + 1),
-                                        hd.prices.purchase.as_of)
-                          : std::string());
+      const std::string why = fmt::format(
+          "{:.2f}x {}'s own API price for {} on this workload (${:.5f} vs ${:.5f} per 1K output tokens, list "
+          "price {}); {:g} decode chips priced at {}{}",
+          ratio, t.offer.provider, t.offer.model, option_per_1k, t.usd_per_1k_output, t.offer.as_of,
+          n_d * cd.chips_per_replica, cd.cost.basis,
+          hd.prices.purchase.known() && pricing.mode != planner::PricingMode::cloud
+              ? fmt::format(", purchase ${:.0f} per chip ({}, {})", hd.prices.purchase.usd,
+                            hd.prices.purchase.source.substr(0, hd.prices.purchase.source.find(')') + 1),
+                            hd.prices.purchase.as_of)
+              : std::string());
       dec.analytic_notes.push_back("vendor price check: " + why);
       dec.vendor_price_ratio = ratio;
       dec.vendor_price_provider = t.offer.provider;
@@ -549,7 +557,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
                                                   hd.prices.purchase.usd, hd.prices.purchase.as_of)
                                     : fmt::format("{:g} {}", n_d * cd.chips_per_replica, hd.name);
       if (!planner::within_vendor_price_band(ratio))
-        cd.risks.push_back("costs " + why + ": outside the 0.2x-2x plausibility band, a modelling error to investigate");
+        cd.risks.push_back("costs " + why +
+                           ": outside the 0.2x-2x plausibility band, a modelling error to investigate");
     }
   }
   if (!cp.cost.priced || !cd.cost.priced) {
@@ -637,8 +646,7 @@ std::string held_out_error_text(const std::string& hardware, const std::string& 
     std::vector<std::string> parts;
     for (const auto& [metric, v] : e.fit_error["held_out"].items())
       if (v.is_object() && v.contains("median_abs_pct"))
-        parts.push_back(fmt::format("{} {:.1f}% (n={})", metric, v["median_abs_pct"].get<double>(),
-                                    v.value("n", 0)));
+        parts.push_back(fmt::format("{} {:.1f}% (n={})", metric, v["median_abs_pct"].get<double>(), v.value("n", 0)));
     return parts.empty() ? "" : "held-out median |error|: " + common::join(parts, ", ");
   }
   return "";
@@ -655,8 +663,8 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
     const auto& c = p.candidate;
     const std::string key = c.hardware + "|" + c.runtime + "|" + c.precision + "|" + p.model;
     if (!seen.insert(key).second) continue;
-    lanes.push_back({c.hardware, c.runtime, c.precision, c.runtime_basis, p.model, c.chips_per_replica, p.cold_start_nvme_s,
-                     p.cold_start_object_s, p.init_s, p.weight_bytes});
+    lanes.push_back({c.hardware, c.runtime, c.precision, c.runtime_basis, p.model, c.chips_per_replica,
+                     p.cold_start_nvme_s, p.cold_start_object_s, p.init_s, p.weight_bytes});
   }
   std::set<std::string> hw_seen;
   for (const auto& l : lanes) {
@@ -676,21 +684,26 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
           if (mat == "mature" || mat == "production") ++neutral_ready;
         }
       }
-      const std::string level = neutral_ready >= 2 ? "low" : neutral >= 1 ? "medium" : "high";
+      const RiskLevel level = neutral_ready >= 2 ? RiskLevel::low : neutral >= 1 ? RiskLevel::medium : RiskLevel::high;
       r.risks.push_back(
           {"lock-in", level,
-           names.empty() ? fmt::format("no runtime in the catalog serves {} ({}) on {}", m.name, m.architecture, l.hardware)
-                         : fmt::format("{} runtime(s) serve {} ({}) on {}: {}; {} vendor-neutral with a production "
-                                       "backend",
-                                       names.size(), m.name, m.architecture, l.hardware, common::join(names, ", "),
-                                       neutral_ready)});
+           names.empty()
+               ? fmt::format("no runtime in the catalog serves {} ({}) on {}", m.name, m.architecture, l.hardware)
+               : fmt::format("{} runtime(s) serve {} ({}) on {}: {}; {} vendor-neutral with a production "
+                             "backend",
+                             names.size(), m.name, m.architecture, l.hardware, common::join(names, ", "),
+                             neutral_ready)});
       const double lead = lead_time_weeks(hw.vendor, hwprofiles::kind_name(hw.kind), owned);
-      r.risks.push_back({"supply", lead < 0 ? "high" : lead <= 4 ? "low" : lead <= 12 ? "medium" : "high",
-                         lead < 0 ? fmt::format("{} cannot be {} ([EST] vendor sells no {})", l.hardware,
-                                                owned ? "bought" : "rented by the chip-hour",
-                                                owned ? "chips" : "chip-hours")
-                                  : fmt::format("[EST] ~{:g} weeks to {} {} capacity", lead,
-                                                owned ? "buy and install" : "reserve cloud", l.hardware)});
+      r.risks.push_back({"supply",
+                         lead < 0     ? RiskLevel::high
+                         : lead <= 4  ? RiskLevel::low
+                         : lead <= 12 ? RiskLevel::medium
+                                      : RiskLevel::high,
+                         lead < 0
+                             ? fmt::format("{} cannot be {} ([EST] vendor sells no {})", l.hardware,
+                                           owned ? "bought" : "rented by the chip-hour", owned ? "chips" : "chip-hours")
+                             : fmt::format("[EST] ~{:g} weeks to {} {} capacity", lead,
+                                           owned ? "buy and install" : "reserve cloud", l.hardware)});
     }
     // Quantisation tier and how many stacks carry it here.
     const DType wd = *common::parse_dtype(l.precision);
@@ -705,7 +718,10 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
     }
     const bool four = l.precision == "int4" || l.precision == "fp4";
     const bool eight = l.precision == "int8" || l.precision == "fp8";
-    r.risks.push_back({"quantisation", four ? "high" : eight ? "medium" : "low",
+    r.risks.push_back({"quantisation",
+                       four    ? RiskLevel::high
+                       : eight ? RiskLevel::medium
+                               : RiskLevel::low,
                        fmt::format("{} weights on {}: {}; {} of {} runtimes serving the model there support this tier",
                                    l.precision, l.hardware,
                                    four    ? "4-bit tier, accuracy must be proven on your own evals"
@@ -722,21 +738,28 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
       const auto rr = perf::resolve_runtime(m, d);
       basis = rr.basis;
       maturity = rr.maturity;
-      const std::string err = held_out_error_text(rr.calibration.fitted_on.empty() ? l.hardware : rr.calibration.fitted_on,
+      const std::string err = held_out_error_text(rr.calibration.fitted_on.empty() ? l.hardware
+                                                                                   : rr.calibration.fitted_on,
                                                   rr.calibration.runtime.empty() ? l.runtime : rr.calibration.runtime);
       cal_text = fmt::format("{} on {}: calibration basis '{}': {}{}", l.runtime, l.hardware, rr.basis,
                              rr.calibration.source, err.empty() ? "" : "; " + err);
     } catch (const ConfigError& e) {
       cal_text = e.what();
     }
-    const std::string cal_level = perf::basis_risk(basis);
+    const RiskLevel cal_level = parse_risk_level(perf::basis_risk(basis));
     r.risks.push_back({"calibration", cal_level, cal_text});
-    r.risks.push_back({"maturity", maturity == "experimental" ? "high" : maturity == "early" ? "medium" : "low",
-                       fmt::format("{} backend on {}: {}", l.runtime, l.hardware, maturity.empty() ? "n/a" : maturity)});
+    r.risks.push_back(
+        {"maturity",
+         maturity == "experimental" ? RiskLevel::high
+         : maturity == "early"      ? RiskLevel::medium
+                                    : RiskLevel::low,
+         fmt::format("{} backend on {}: {}", l.runtime, l.hardware, maturity.empty() ? "n/a" : maturity)});
     // Cold start under autoscaling.
     r.risks.push_back(
         {"cold start",
-         l.cold_object <= 120 ? "low" : l.cold_object <= 600 ? "medium" : "high",
+         l.cold_object <= 120   ? RiskLevel::low
+         : l.cold_object <= 600 ? RiskLevel::medium
+                                : RiskLevel::high,
          fmt::format("one {} replica ({} chips, {} of {} weights) hydrates in {} from local NVMe, {} from object "
                      "storage (incl. {} runtime init [EST]); an autoscaler must add replicas that long before the load "
                      "arrives",
@@ -747,21 +770,21 @@ void add_risks(const BriefRequest& req, OptionResult& r, const planner::Pricing&
   std::set<std::string> hardware;
   for (const auto& l : lanes) hardware.insert(l.hardware);
   if (hardware.size() > 1)
-    r.risks.push_back({"operations", "medium",
+    r.risks.push_back({"operations", RiskLevel::medium,
                        fmt::format("{} serving stacks to build, monitor and keep in step ({})", hardware.size(),
                                    common::join(std::vector<std::string>(hardware.begin(), hardware.end()), ", "))});
   if (r.analytic)
-    r.risks.push_back({"method", "medium",
+    r.risks.push_back({"method", RiskLevel::medium,
                        "sized analytically outside the planner (step estimates + queueing); verify with the serving "
                        "simulator before committing"});
   (void)req;
 }
 
 void finish_risk_level(OptionResult& r) {
-  r.risk_level = "low";
+  r.risk_level = RiskLevel::low;
   for (const auto& k : r.risks)
-    if (k.area != "cold start") r.risk_level = level_max(r.risk_level, k.level);
-  if (!r.feasible) r.risk_level = "high";
+    if (k.area != "cold start") r.risk_level = std::max(r.risk_level, k.level);
+  if (!r.feasible) r.risk_level = RiskLevel::high;
 }
 
 void timeline(const BriefRequest& req, OptionResult& r, const planner::Pricing& pricing) {
@@ -769,7 +792,8 @@ void timeline(const BriefRequest& req, OptionResult& r, const planner::Pricing& 
   const bool owned = pricing.mode == planner::PricingMode::owned;
   double lead = 0;
   std::map<std::string, double> chips_by_hw;
-  for (const auto& p : r.parts) chips_by_hw[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+  for (const auto& p : r.parts)
+    chips_by_hw[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
   for (const auto& [name, chips] : chips_by_hw) {
     const auto& hw = hws.get(name);
     // The current fleet (when stated) already covers that many chips, under the brief's own pricing mode.
@@ -832,7 +856,7 @@ OptionResult evaluate(const Ctx& ctx, const BriefOption& o) {
   r.reason = failure;
   if (r.feasible) aggregate(req, r, pricing);
   add_risks(req, r, pricing);
-  if (!r.feasible) r.risks.push_back({"feasibility", "high", r.reason});
+  if (!r.feasible) r.risks.push_back({"feasibility", RiskLevel::high, r.reason});
   finish_risk_level(r);
   if (r.feasible) timeline(req, r, pricing);
   return r;

@@ -32,28 +32,29 @@ class SvgCanvas : public Canvas {
  public:
   std::string body;
   void line(double x1, double y1, double x2, double y2, Rgb c, double w, bool dashed) override {
-    body += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{}/>\n", n2(x1), n2(y1),
-                        n2(x2), n2(y2), rgb(c), n2(w), dashed ? " stroke-dasharray=\"4 3\"" : "");
+    body += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{}/>\n", n2(x1),
+                        n2(y1), n2(x2), n2(y2), rgb(c), n2(w), dashed ? " stroke-dasharray=\"4 3\"" : "");
   }
   void polyline(const std::vector<std::pair<double, double>>& pts, Rgb c, double w, bool dashed) override {
     std::string p;
     for (const auto& [x, y] : pts) p += n2(x) + "," + n2(y) + " ";
-    body += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{}/>\n", p, rgb(c), n2(w),
-                        dashed ? " stroke-dasharray=\"5 3\"" : "");
+    body += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{}/>\n", p, rgb(c),
+                        n2(w), dashed ? " stroke-dasharray=\"5 3\"" : "");
   }
   void rect(double x, double y, double w, double h, Rgb fill, bool has_fill, Rgb stroke, double sw) override {
-    body += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>\n",
+    body += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"{}\" "
+                        "stroke-width=\"{}\"/>\n",
                         n2(x), n2(y), n2(std::max(0.0, w)), n2(std::max(0.0, h)), has_fill ? rgb(fill) : "none",
                         sw > 0 ? rgb(stroke) : "none", n2(sw));
   }
   void circle(double cx, double cy, double r, Rgb fill, bool has_fill, Rgb stroke, double sw) override {
-    body += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>\n", n2(cx),
-                        n2(cy), n2(r), has_fill ? rgb(fill) : "white", rgb(stroke), n2(sw));
+    body += fmt::format("<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{}\" stroke=\"{}\" stroke-width=\"{}\"/>\n",
+                        n2(cx), n2(cy), n2(r), has_fill ? rgb(fill) : "white", rgb(stroke), n2(sw));
   }
   void text(double x, double y, const std::string& s, double size, Rgb c, Anchor a, bool bold, bool vertical) override {
     const char* anchor = a == Anchor::start ? "start" : a == Anchor::middle ? "middle" : "end";
-    body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{}\" text-anchor=\"{}\"{}{}>{}</text>\n", n2(x),
-                        n2(y), n2(size), rgb(c), anchor, bold ? " font-weight=\"bold\"" : "",
+    body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{}\" text-anchor=\"{}\"{}{}>{}</text>\n",
+                        n2(x), n2(y), n2(size), rgb(c), anchor, bold ? " font-weight=\"bold\"" : "",
                         vertical ? fmt::format(" transform=\"rotate(-90 {} {})\"", n2(x), n2(y)) : "", esc(s));
   }
   double text_width(const std::string& s, double size, bool bold) const override {
@@ -71,7 +72,8 @@ const char* tone_class(Tone t) {
   }
 }
 
-const char* CSS = R"(body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#212529;max-width:1100px;margin:24px auto;padding:0 16px;font-size:14px;line-height:1.45}
+const char* CSS =
+    R"(body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;color:#212529;max-width:1100px;margin:24px auto;padding:0 16px;font-size:14px;line-height:1.45}
 h1{font-size:24px;margin-bottom:2px;color:#0b3d6b}.subtitle{color:#6c757d;margin-top:0}
 h2{font-size:18px;color:#0b3d6b;border-bottom:2px solid #0b3d6b;padding-bottom:3px;margin-top:34px}
 p.strong{font-weight:bold;background:#eef5fb;border-left:4px solid #0072b2;padding:8px 12px}
@@ -112,20 +114,20 @@ void table(std::string& out, const std::string& id, const std::string& caption, 
 std::string render_chart_svg(const Chart& chart, double width, double height) {
   SvgCanvas k;
   draw_chart(chart, k, width, height);
-  return fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "
-      "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" role=\"img\" aria-label=\"{}\">\n"
-      "<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"white\"/>\n{}</svg>\n",
-      n2(width), n2(height), n2(width), n2(height), esc(chart.title), n2(width), n2(height), k.body);
+  return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "
+                     "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" role=\"img\" aria-label=\"{}\">\n"
+                     "<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"white\"/>\n{}</svg>\n",
+                     n2(width), n2(height), n2(width), n2(height), esc(chart.title), n2(width), n2(height), k.body);
 }
 
 std::string render_html(const BriefDocument& doc) {
-  std::string out = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}</style>\n"
-      "</head>\n<body>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
-      esc(doc.title), CSS, esc(doc.title), esc(doc.subtitle));
+  std::string out = fmt::format("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
+                                "charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}</style>\n"
+                                "</head>\n<body>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
+                                esc(doc.title), CSS, esc(doc.title), esc(doc.subtitle));
   for (const auto& s : doc.sections) {
-    out += fmt::format("<section id=\"{}\">\n<h2{}>{}</h2>\n", esc(s.id), s.new_page ? " class=\"newpage\"" : "", esc(s.title));
+    out += fmt::format("<section id=\"{}\">\n<h2{}>{}</h2>\n", esc(s.id), s.new_page ? " class=\"newpage\"" : "",
+                       esc(s.title));
     for (const auto& b : s.blocks) {
       if (const auto* p = std::get_if<Paragraph>(&b)) {
         out += fmt::format("<p{}>{}</p>\n", p->strong ? " class=\"strong\"" : "", esc(p->text));
@@ -135,14 +137,16 @@ std::string render_html(const BriefDocument& doc) {
         out += "</ul>\n";
       } else if (const auto* kv = std::get_if<KeyValues>(&b)) {
         std::vector<std::vector<Cell>> rows;
-        for (const auto& i : kv->items) rows.push_back({Cell::str(i.key, Tone::strong), i.value, Cell::str(i.note, Tone::muted)});
+        for (const auto& i : kv->items)
+          rows.push_back({Cell::str(i.key, Tone::strong), i.value, Cell::str(i.note, Tone::muted)});
         table(out, kv->id, "", {{"Item", false}, {"Value", false}, {"Note", false}}, rows);
       } else if (const auto* t = std::get_if<Table>(&b)) {
         table(out, t->id, t->caption, t->columns, t->rows);
         for (const auto& n : t->notes) out += "<p class=\"note\">" + esc(n) + "</p>\n";
       } else if (const auto* c = std::get_if<Chart>(&b)) {
-        out += fmt::format("<figure id=\"{}\">\n{}", esc(c->id),
-                           render_chart_svg(*c, 720, c->kind == ChartKind::scatter ? 340 : 60 + 34.0 * double(c->categories.size())));
+        out += fmt::format(
+            "<figure id=\"{}\">\n{}", esc(c->id),
+            render_chart_svg(*c, 720, c->kind == ChartKind::scatter ? 340 : 60 + 34.0 * double(c->categories.size())));
         for (const auto& n : c->notes) out += "<figcaption>" + esc(n) + "</figcaption>\n";
         out += "</figure>\n";
       } else if (const auto* code = std::get_if<Code>(&b)) {

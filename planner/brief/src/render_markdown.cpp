@@ -11,9 +11,12 @@ namespace {
 std::string esc(const std::string& s) {
   std::string o;
   for (char c : s) {
-    if (c == '|') o += "\\|";
-    else if (c == '\n') o += ' ';
-    else o += c;
+    if (c == '|')
+      o += "\\|";
+    else if (c == '\n')
+      o += ' ';
+    else
+      o += c;
   }
   return o;
 }
@@ -32,7 +35,8 @@ void table(std::string& out, const std::vector<Column>& cols, const std::vector<
   out += "\n";
   for (const auto& r : rows) {
     out += "|";
-    for (std::size_t i = 0; i < cols.size(); ++i) out += fmt::format(" {} |", i < r.size() ? cell_text(r[i]) : std::string());
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      out += fmt::format(" {} |", i < r.size() ? cell_text(r[i]) : std::string());
     out += "\n";
   }
 }
@@ -60,7 +64,8 @@ void chart(std::string& out, const Chart& c) {
         std::vector<Cell> row = {Cell::str(name)};
         for (const auto& s : c.series) {
           if (s.connect) continue;
-          const auto it = std::find_if(s.points.begin(), s.points.end(), [&](const ChartPoint& q) { return q.label == p.label; });
+          const auto it = std::find_if(s.points.begin(), s.points.end(),
+                                       [&](const ChartPoint& q) { return q.label == p.label; });
           row.push_back(it == s.points.end() ? Cell::str("") : Cell::num(it->x, 1));
         }
         row.push_back(Cell::usd(p.y, 5));

@@ -205,10 +205,10 @@ void verify_integrity(const Db& db) {
   if (r == "ok") return;
   const std::string banner = "*** in database main ***\n";
   if (r.rfind(banner, 0) == 0) r = r.substr(banner.size());
-  throw IoError(fmt::format(
-      "{}: the results database is corrupt or truncated (quick_check: {}); its rows cannot be trusted: re-run the "
-      "sweep into a new file (finished shards can be merged), or try `sqlite3 {} .recover`",
-      db.path(), detail::printable(r), db.path()));
+  throw IoError(fmt::format("{}: the results database is corrupt or truncated (quick_check: {}); its rows cannot be "
+                            "trusted: re-run the "
+                            "sweep into a new file (finished shards can be merged), or try `sqlite3 {} .recover`",
+                            db.path(), detail::printable(r), db.path()));
 }
 
 void validate_row(const ResultRow& r) {
@@ -365,10 +365,9 @@ ResultsStore ResultsStore::open(const std::string& path, OpenMode mode) {
   // Only now that the file is known to be ours may its journal mode change (that rewrites the header).
   if (mode != OpenMode::read_only) {
     if (sqlite3_db_readonly(db.get(), "main") == 1)
-      throw IoError(
-          fmt::format("{}: the results database cannot be written (file permissions, read-only media, or "
-                      "a damaged header)",
-                      path));
+      throw IoError(fmt::format("{}: the results database cannot be written (file permissions, read-only media, or "
+                                "a damaged header)",
+                                path));
     db.exec("PRAGMA journal_mode = WAL", "switching to the WAL journal");
     db.exec("PRAGMA synchronous = NORMAL", "setting the sync mode");
     // Scenario ids are hashes, so each batch lands on random pages of the two key indexes; SQLite's

@@ -48,8 +48,7 @@ void Db::fail(int rc, const char* doing) const {
                       "unsupported SQLite file format: the header is damaged or the file was written by a much newer "
                       "SQLite; not readable as an infersim results store");
   switch (rc & 0xff) {
-    case SQLITE_NOTADB:
-      throw ConfigError(path_, "", "not an SQLite database, so not an infersim results store");
+    case SQLITE_NOTADB: throw ConfigError(path_, "", "not an SQLite database, so not an infersim results store");
     case SQLITE_CORRUPT:
       throw IoError(
           fmt::format("{}: the results database is corrupt or truncated (SQLite: {}, while {}); its rows cannot be "
@@ -60,19 +59,15 @@ void Db::fail(int rc, const char* doing) const {
     case SQLITE_LOCKED:
       throw IoError(fmt::format("{}: the results database is locked by another process (waited 10 s) while {}: {}",
                                 path_, doing, detail));
-    case SQLITE_FULL:
-      throw IoError(fmt::format("{}: disk full while {}", path_, doing));
-    case SQLITE_IOERR:
-      throw IoError(fmt::format("{}: I/O error while {}: {}", path_, doing, detail));
+    case SQLITE_FULL: throw IoError(fmt::format("{}: disk full while {}", path_, doing));
+    case SQLITE_IOERR: throw IoError(fmt::format("{}: I/O error while {}: {}", path_, doing, detail));
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:
     case SQLITE_AUTH:
     case SQLITE_READONLY:
       throw IoError(fmt::format("{}: cannot access the results database while {}: {}", path_, doing, detail));
-    case SQLITE_NOMEM:
-      throw std::bad_alloc();
-    default:
-      throw InternalError(fmt::format("{}: SQLite error while {}: {} (code {})", path_, doing, detail, rc));
+    case SQLITE_NOMEM: throw std::bad_alloc();
+    default: throw InternalError(fmt::format("{}: SQLite error while {}: {} (code {})", path_, doing, detail, rc));
   }
 }
 

@@ -41,7 +41,8 @@ ObservationSet build_observations(const std::vector<Measurement>& rows, const mo
     d.tp = r.tp;
     d.pp = r.pp;
     d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
-    if (!d.hardware.supports(common::DType::fp16)) d.precision = {common::DType::bf16, common::DType::bf16, common::DType::bf16};
+    if (!d.hardware.supports(common::DType::fp16))
+      d.precision = {common::DType::bf16, common::DType::bf16, common::DType::bf16};
     std::optional<StepEstimator> est;
     try {
       est.emplace(m, d);
@@ -174,7 +175,8 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
   r.rows_fit = int(rows_fit.size());
   r.rows_held_out = int(rows_held.size());
   if (fit.size() < 3)
-    throw common::ConfigError(fmt::format("too few measurements to fit ({} fit observations; need at least 3)", fit.size()));
+    throw common::ConfigError(
+        fmt::format("too few measurements to fit ({} fit observations; need at least 3)", fit.size()));
 
   // One least-squares fit over `use` (observations), searching the two fractions on a grid.
   auto fit_on = [&](const std::vector<const Observation*>& use) {
@@ -301,7 +303,8 @@ FitResult fit_calibration(const std::vector<Observation>& all, double icf, const
         for (int d = -span; d <= span; d += step) {
           Extra e = base;
           e.*field = base.*field + d;
-          if (e.dq < 0 || (e.norm != 0 && e.norm < 10) || e.norm < 0 || e.attn < 10 || e.attn > 100 || e == base) continue;
+          if (e.dq < 0 || (e.norm != 0 && e.norm < 10) || e.norm < 0 || e.attn < 10 || e.attn > 100 || e == base)
+            continue;
           coarse(e);
         }
       }

@@ -158,8 +158,10 @@ OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEffi
     if (fr < f[o[0]]) {
       const Vec xe = along(-2.0);
       const double fe = loss(pts, from_vec(xe));
-      if (fe < fr) s[o[5]] = xe, f[o[5]] = fe;
-      else s[o[5]] = xr, f[o[5]] = fr;
+      if (fe < fr)
+        s[o[5]] = xe, f[o[5]] = fe;
+      else
+        s[o[5]] = xr, f[o[5]] = fr;
     } else if (fr < f[o[4]]) {
       s[o[5]] = xr, f[o[5]] = fr;
     } else {
@@ -184,11 +186,13 @@ OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEffi
 EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   EfficiencyFitReport r;
   const EfficiencyModel start;  // the header's defaults
-  for (auto [name, field] : {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
-                             std::pair{"generation_attention", &EfficiencyModel::generation_attention},
-                             std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
+  for (auto [name, field] :
+       {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
+        std::pair{"generation_attention", &EfficiencyModel::generation_attention},
+        std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
     auto it = sets.by_op.find(name);
-    if (it == sets.by_op.end() || it->second.empty()) throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
+    if (it == sets.by_op.end() || it->second.empty())
+      throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
     const auto& pts = it->second;
     OpEfficiency init = start.*field;
     if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)

@@ -64,9 +64,10 @@ EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::str
   r.string_or("generated_by", "");
   r.string_or("method", "");
   e.elementwise_memory_fraction = r.number("elementwise_memory_fraction", 0.05, 1.0);
-  for (auto [name, field] : {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
-                             std::pair{"generation_attention", &EfficiencyModel::generation_attention},
-                             std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
+  for (auto [name, field] :
+       {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
+        std::pair{"generation_attention", &EfficiencyModel::generation_attention},
+        std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
     auto c = r.child(name);
     e.*field = op_eff_from(c);
     c.finish();
@@ -146,13 +147,15 @@ void bracket(const std::vector<double>& g, double v, double& lo, double& hi, dou
 
 }  // namespace
 
-double KernelModel::sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, DType w, DType a) const {
+double KernelModel::sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, DType w,
+                             DType a) const {
   const double flops = 2.0 * m * n * k;
   const double bytes = n * k * common::bytes_per_element(w) + m * k * act_bytes(a) + 2.0 * m * n;
   return std::max(flops / matmul_peak(hw, w, a), bytes / hw.memory_bw());
 }
 
-Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DType w, DType a, double* quant_floor) const {
+Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DType w, DType a,
+                              double* quant_floor) const {
   Curve out;
   if (!t_) return out;
   // The table's own dtype, or bf16 carried over at this dtype's roofline (weight-only formats).
@@ -186,7 +189,8 @@ Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DTyp
   const double floor_use = t_->gemm.floor_s.at(use);
   const double floor16 = t_->gemm.floor_s.count("bfloat16") ? t_->gemm.floor_s.at("bfloat16") : floor_use;
   // Standalone activation quantization (FP8 / NVFP4 tables): what its launch floor adds over bf16.
-  if (quant_floor != nullptr) *quant_floor = (use == dtype && use != "bfloat16") ? std::max(0.0, floor_use - floor16) : 0.0;
+  if (quant_floor != nullptr)
+    *quant_floor = (use == dtype && use != "bfloat16") ? std::max(0.0, floor_use - floor16) : 0.0;
   for (double m : corners.front().c->x) {
     // Efficiency of each corner at this m, interpolated in log n / log k, applied to our own roofline.
     double e = 0;
@@ -230,7 +234,8 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.adt = a;
   g.dtype = gemm_table_dtype(w, a);
   if (n <= 0 || k <= 0 || !t_) return g;
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", t_->folder, src_.name, d_.hardware.name, int(w), int(a), n, k);
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", t_->folder, src_.name, d_.hardware.name, int(w), int(a),
+                                      n, k);
   auto& cache = curve_cache();
   {
     std::lock_guard<std::mutex> lock(cache.mu);
@@ -333,7 +338,8 @@ const Grid2* find_grid(const std::map<hwprofiles::AttentionKey, Grid2>& grids, h
   for (const auto& [k, g] : grids) {
     if (k.attn_dtype != want.attn_dtype || k.kv_dtype != want.kv_dtype) continue;
     const double ratio_k = double(k.heads) / k.kv_heads, ratio_w = double(want.heads) / want.kv_heads;
-    const double score = std::fabs(std::log(double(k.heads) / want.heads)) + 4.0 * std::fabs(std::log(ratio_k / ratio_w)) +
+    const double score = std::fabs(std::log(double(k.heads) / want.heads)) +
+                         4.0 * std::fabs(std::log(ratio_k / ratio_w)) +
                          8.0 * std::fabs(std::log(double(k.head_dim) / want.head_dim));
     if (score < best_score) {
       best_score = score;
@@ -391,7 +397,8 @@ EfficiencyModel slim(const EfficiencyModel& e) {
 }
 }  // namespace
 
-KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
+KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
+                         std::shared_ptr<const hwprofiles::KernelTableSet> tables,
                          const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff)
     : m_(m), d_(slim(d)), t_(std::move(tables)), src_(slim(source_hw)), eff_(slim(eff)) {
   const auto& hw = d.hardware;
@@ -467,7 +474,8 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d, std::sh
 std::string KernelModel::describe() const {
   return !t_ ? fmt::format("roofline efficiency model ({})", eff_.source)
              : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
-                           transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name, d_.hardware.name)
+                           transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name,
+                                                   d_.hardware.name)
                                      : "",
                            t_->device);
 }
@@ -514,8 +522,10 @@ double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) c
 
 double KernelModel::gemm_s(double m, double n, double k, const std::string& dtype) const {
   DType w = DType::bf16, a = DType::bf16;
-  if (dtype == "fp8") w = a = DType::fp8;
-  else if (dtype == "nvfp4") w = a = DType::fp4;
+  if (dtype == "fp8")
+    w = a = DType::fp8;
+  else if (dtype == "nvfp4")
+    w = a = DType::fp4;
   Gemm g = bind_gemm(n, k, w, a);
   return g.at(*this, m);
 }
@@ -559,8 +569,8 @@ double KernelModel::allreduce_s(double elements) const {
   }
   const auto& hw = d_.hardware;
   const double link = tp_ <= hw.scale_up_domain && hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s
-                      : hw.scale_out_bw_bytes_per_s > 0                            ? hw.scale_out_bw_bytes_per_s
-                                                                                    : hw.host_link_bw_bytes_per_s * 0.5;
+                      : hw.scale_out_bw_bytes_per_s > 0                           ? hw.scale_out_bw_bytes_per_s
+                                                                                  : hw.host_link_bw_bytes_per_s * 0.5;
   const double bytes = 2.0 * (tp_ - 1.0) / tp_ * elements * 2.0;
   return eff_.allreduce.time(0, 0, bytes, link);
 }
@@ -575,7 +585,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     s.kernel_s[std::size_t(op)] += seconds;
     s.quant_floor_s[std::size_t(op)] += quant;
   };
-  const bool fuse = std::find(d_.fused_quant.begin(), d_.fused_quant.end(), d_.precision.weight) != d_.fused_quant.end();
+  const bool fuse = std::find(d_.fused_quant.begin(), d_.fused_quant.end(), d_.precision.weight) !=
+                    d_.fused_quant.end();
   auto qf = [&](const Gemm& g, double calls) { return fuse ? g.quant_floor_s * calls : 0.0; };
 
   add(OpClass::embedding, elementwise_s(T * h * ab_ * 2.0));
@@ -593,9 +604,9 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     double full = 0;
     if (m.is_mla()) {
       const double fpp = 2.0 * m.num_heads / tp_ * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
-      full = attention_model_s(b.prefill_attn_pairs * fpp,
-                               b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0,
-                               true);
+      full = attention_model_s(
+          b.prefill_attn_pairs * fpp,
+          b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0, true);
     } else if (b.prefill_attn_pairs > base_pairs * (1.0 + 1e-9)) {
       // Chunks on top of a cached prefix: look the kernel up at the equivalent length (the prompt
       // whose own query-key pairs equal the chunk's, cached keys included), so its launch floor is
@@ -624,7 +635,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     } else {
       full = generation_attention_s(n, ctx);
     }
-    const double windowed = f_slide > 0 ? (m.is_mla() ? full : generation_attention_s(n, std::min(ctx, double(m.sliding_window)))) : full;
+    const double windowed =
+        f_slide > 0 ? (m.is_mla() ? full : generation_attention_s(n, std::min(ctx, double(m.sliding_window)))) : full;
     att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
   }
   // RoPE and the KV-cache write of the new tokens.
@@ -642,7 +654,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     const double T_all = T * dp;
     const double k = m.moe.top_k;
     const double touched = model::expected_experts_touched(m.moe.num_experts, m.moe.top_k, T_all);
-    const double local = std::max(1.0, touched / ep);     // experts this chip runs
+    const double local = std::max(1.0, touched / ep);       // experts this chip runs
     const double m_e = T_all * k / std::max(touched, 1.0);  // tokens per expert
     // A grouped GEMM over the local experts costs what one GEMM of their stacked weights costs at the
     // per-expert token count (same FLOPs, same weight bytes, one launch).

@@ -31,23 +31,28 @@ namespace {
 const std::map<std::string, std::string>& argonne_hardware() {
   static const std::map<std::string, std::string> m = {
       {"Nvidia A100 GPU", "a100-40g-sxm"},  // ALCF Polaris: 4x A100-SXM4-40GB per node
-      {"AMD MI250 GPU", "mi250"},           {"Habana Gaudi2", "gaudi2"},
-      {"Intel Max 1550", "intel-max-1550"}, {"Intel PVC GPU", "intel-max-1550"},
-      {"SambaNova SN40L", "sn40l"}};
+      {"AMD MI250 GPU", "mi250"},          {"Habana Gaudi2", "gaudi2"}, {"Intel Max 1550", "intel-max-1550"},
+      {"Intel PVC GPU", "intel-max-1550"}, {"SambaNova SN40L", "sn40l"}};
   return m;
 }
 const std::map<std::string, std::string>& argonne_runtime() {
-  static const std::map<std::string, std::string> m = {
-      {"vLLM", "vllm"},           {"TensorRT-LLM", "tensorrt-llm"}, {"llama.cpp", "llama.cpp"},
-      {"Deepspeed-MII", "deepspeed-mii"}, {"Deepspeed", "deepspeed-mii"}, {"sambaflow", "sambaflow"}};
+  static const std::map<std::string, std::string> m = {{"vLLM", "vllm"},
+                                                       {"TensorRT-LLM", "tensorrt-llm"},
+                                                       {"llama.cpp", "llama.cpp"},
+                                                       {"Deepspeed-MII", "deepspeed-mii"},
+                                                       {"Deepspeed", "deepspeed-mii"},
+                                                       {"sambaflow", "sambaflow"}};
   return m;
 }
 const std::map<std::string, std::string>& argonne_model() {
-  static const std::map<std::string, std::string> m = {
-      {"meta-llama/Llama-2-7b-hf", "llama-2-7b"},     {"meta-llama/Llama-2-70b-hf", "llama-2-70b"},
-      {"meta-llama/Meta-Llama-3-8B", "llama-3.1-8b"}, {"meta-llama/Meta-Llama-3-70B", "llama-3.1-70b"},
-      {"mistralai/Mistral-7B-v0.1", "mistral-7b"},    {"mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"},
-      {"Qwen/Qwen2-7B", "qwen2-7b"},                  {"Qwen/Qwen2-72B", "qwen2-72b"}};
+  static const std::map<std::string, std::string> m = {{"meta-llama/Llama-2-7b-hf", "llama-2-7b"},
+                                                       {"meta-llama/Llama-2-70b-hf", "llama-2-70b"},
+                                                       {"meta-llama/Meta-Llama-3-8B", "llama-3.1-8b"},
+                                                       {"meta-llama/Meta-Llama-3-70B", "llama-3.1-70b"},
+                                                       {"mistralai/Mistral-7B-v0.1", "mistral-7b"},
+                                                       {"mistralai/Mixtral-8x7B-v0.1", "mixtral-8x7b"},
+                                                       {"Qwen/Qwen2-7B", "qwen2-7b"},
+                                                       {"Qwen/Qwen2-72B", "qwen2-72b"}};
   return m;
 }
 
@@ -107,7 +112,8 @@ MeasurementSet load_measurements(const std::string& path) {
     throw ConfigError(path, "line 1",
                       "unrecognised header: expected splitwise-sim perf_model.csv columns "
                       "(model,hardware,prompt_size,batch_size,token_size,...,tensor_parallel) or LLM-Inference-Bench "
-                      "columns (Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,Throughput)");
+                      "columns (Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch "
+                      "Size,Latency,Throughput)");
   std::string line;
   int lineno = 1;
   while (std::getline(in, line)) {

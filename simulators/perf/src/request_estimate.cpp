@@ -61,8 +61,9 @@ std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_to
   d.ddr_weight_fraction = std::min(0.999, over * (1.0 + 1e-9) / f.weights_bytes + 1e-12);
   return fmt::format("{} of each chip's {} of weights placed in the DDR tier ({}/s{}); KV and activations stay in "
                      "{} memory",
-                     common::format_bytes(d.ddr_weight_fraction * f.weights_bytes), common::format_bytes(f.weights_bytes),
-                     common::format_bytes(d.hardware.ddr_bw_bytes_per_s), m.is_moe() ? ", routed experts first" : "",
+                     common::format_bytes(d.ddr_weight_fraction * f.weights_bytes),
+                     common::format_bytes(f.weights_bytes), common::format_bytes(d.hardware.ddr_bw_bytes_per_s),
+                     m.is_moe() ? ", routed experts first" : "",
                      d.hardware.main_memory_type.empty() ? "main" : d.hardware.main_memory_type);
 }
 
@@ -84,10 +85,11 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.runtime = est.runtime();
   e.runtime_version = dep.runtime_version;
   if (detail)
-    e.step_model = est.kernel_model()           ? est.kernel_model()->describe()
-                   : hw.static_dataflow() ? "static dataflow: roofline op times + modelled chip-to-chip transfers + the "
-                                            "chip's own fitted latencies (nothing borrowed from kernel-launch chips)"
-                                          : "roofline calibration (fitted efficiency and overheads)";
+    e.step_model = est.kernel_model() ? est.kernel_model()->describe()
+                   : hw.static_dataflow()
+                       ? "static dataflow: roofline op times + modelled chip-to-chip transfers + the "
+                         "chip's own fitted latencies (nothing borrowed from kernel-launch chips)"
+                       : "roofline calibration (fitted efficiency and overheads)";
   e.calibration_source = est.calibration_source();
   e.chips = dep.chips();
   e.tp = dep.tp;
@@ -143,9 +145,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     t_d = (sd.k * t_draft + t_verify) / tokens_per_step;
     if (detail)
       e.notes.push_back(fmt::format("speculative decoding: draft {} k={} acceptance={:.2f} -> {:.2f} tokens per target "
-                                  "step; draft step {}, verify step {}",
-                                  sd.draft.name, sd.k, sd.acceptance, tokens_per_step,
-                                  common::format_seconds(t_draft), common::format_seconds(t_verify)));
+                                    "step; draft step {}, verify step {}",
+                                    sd.draft.name, sd.k, sd.acceptance, tokens_per_step,
+                                    common::format_seconds(t_draft), common::format_seconds(t_verify)));
   }
   e.spec_tokens_per_step = tokens_per_step;
   e.decode.step_s = t_d;
@@ -199,8 +201,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double wait = std::max(0.0, B / x - e2e_engine);
       ttft += wait;
       if (detail)
-        e.notes.push_back(fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
-                                    R, B, common::format_seconds(wait)));
+        e.notes.push_back(
+            fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
+                        R, B, common::format_seconds(wait)));
     }
     // Client-side time outside the engine (HTTP, tokenization, streaming).
     ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_stream_s * (std::min(B, R) - 1.0);
@@ -210,10 +213,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.per_user_tok_s = 1.0 / e.tpot_s;
     if (detail)
       e.notes.push_back(fmt::format(
-        "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
-        "`--simulate` runs the same loop in the discrete-event simulator",
-        B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
-        fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
+          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
+          "`--simulate` runs the same loop in the discrete-event simulator",
+          B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
+          fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
   } else {
     // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
     const double interleave = B > 1 ? (B - 1.0) / O * t_p / m_micro : 0.0;
@@ -232,15 +235,17 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double in_flight = est.micro_batches(B);
     e.notes.push_back(
         !dep.pp_micro_batches
-            ? fmt::format("pipeline: {} stages, and the {} runtime runs one batch through them at a time, so {} of {} stages "
+            ? fmt::format("pipeline: {} stages, and the {} runtime runs one batch through them at a time, so {} of {} "
+                          "stages "
                           "idle at any moment; more stages add memory, not throughput",
                           dep.pp, e.runtime, dep.pp - 1, dep.pp)
-            : fmt::format("pipeline: {} stages with {:g} micro-batch{} of {:.3g} sequences in flight{}; a token's latency is "
-                          "the traversal of every stage (one decode step above), throughput grows with micro-batches "
-                          "until {} are in flight",
-                          dep.pp, in_flight, in_flight == 1 ? "" : "es", micro,
-                          in_flight < dep.pp ? fmt::format(" ({:g} stages idle: the pipeline bubble)", dep.pp - in_flight) : "",
-                          dep.pp));
+            : fmt::format(
+                  "pipeline: {} stages with {:g} micro-batch{} of {:.3g} sequences in flight{}; a token's latency is "
+                  "the traversal of every stage (one decode step above), throughput grows with micro-batches "
+                  "until {} are in flight",
+                  dep.pp, in_flight, in_flight == 1 ? "" : "es", micro,
+                  in_flight < dep.pp ? fmt::format(" ({:g} stages idle: the pipeline bubble)", dep.pp - in_flight) : "",
+                  dep.pp));
   }
 
   // Power: phase-weighted chip power.
@@ -260,7 +265,8 @@ double estimate_offline_batch(const StepEstimator& est, double batch, double inp
                               double* waves_out) {
   const auto fit = est.memory_fit(0, std::min(batch * input, 8192.0));
   double concurrent = batch;
-  if (fit.max_kv_tokens > 0) concurrent = std::min(batch, std::max(1.0, std::floor(fit.max_kv_tokens / (input + output))));
+  if (fit.max_kv_tokens > 0)
+    concurrent = std::min(batch, std::max(1.0, std::floor(fit.max_kv_tokens / (input + output))));
   const double waves = std::ceil(batch / concurrent);
   const double per_wave = batch / waves;
   // Pipeline parallelism: a wave runs as m micro-batches of per_wave / m sequences (one traversal per
@@ -290,7 +296,8 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
       return false;
     }
   };
-  const double need = model::weight_bytes(m, d.precision.weight) + kv_tokens * model::kv_bytes_per_token(m, d.precision.kv);
+  const double need = model::weight_bytes(m, d.precision.weight) +
+                      kv_tokens * model::kv_bytes_per_token(m, d.precision.kv);
   const double per_chip = hw.memory_bytes() * reserve;
   if (hw.sram_only()) {
     // SRAM-only chips: pipeline layers across chips, then split each stage over more chips.
@@ -341,12 +348,12 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
         d.pp = pp;
         r.fits = true;
         r.deployment = d;
-        r.explanation = tp * pp == 1
-                            ? fmt::format("fits on one {} ({} needed of {} usable)", hw.name,
-                                          common::format_bytes(need), common::format_bytes(per_chip))
-                            : fmt::format("auto-sized to {} chips (tp={}, pp={}): weights + KV = {} vs {} usable per {}",
-                                          tp * pp, tp, pp, common::format_bytes(need), common::format_bytes(per_chip),
-                                          hw.name);
+        r.explanation =
+            tp * pp == 1
+                ? fmt::format("fits on one {} ({} needed of {} usable)", hw.name, common::format_bytes(need),
+                              common::format_bytes(per_chip))
+                : fmt::format("auto-sized to {} chips (tp={}, pp={}): weights + KV = {} vs {} usable per {}", tp * pp,
+                              tp, pp, common::format_bytes(need), common::format_bytes(per_chip), hw.name);
         return r;
       }
     }

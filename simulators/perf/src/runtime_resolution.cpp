@@ -21,7 +21,8 @@ namespace {
 
 // A fitted (or family-borrowed) calibration of `runtime` on h: of `version` when given and tagged,
 // else the newest-listed one (file order).
-const Calibration* own_or_family(const HardwareProfile& h, const std::string& runtime, const std::string& version = "") {
+const Calibration* own_or_family(const HardwareProfile& h, const std::string& runtime,
+                                 const std::string& version = "") {
   if (!version.empty())
     for (const auto& c : h.calibrations)
       if (c.runtime == runtime && c.version == version) return &c;
@@ -64,8 +65,8 @@ std::pair<double, double> relative_speed(const HardwareProfile& x, const Calibra
     return std::exp(log_sum / n);
   };
   const double fp = geo({model::BatchShape::prefill(1, 512), model::BatchShape::prefill(4, 1024)});
-  const double fd = geo({model::BatchShape::decode(1, 1024), model::BatchShape::decode(16, 1024),
-                         model::BatchShape::decode(64, 1024)});
+  const double fd = geo(
+      {model::BatchShape::decode(1, 1024), model::BatchShape::decode(16, 1024), model::BatchShape::decode(64, 1024)});
   return {fp, fd};
 }
 
@@ -93,7 +94,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       // No runtime profile claims this hardware: keep its own calibration, clearly labelled.
       res.runtime = hw.calibrations.empty() ? "datasheet" : hw.calibrations.front().runtime;
       res.basis = hw.calibrations.empty() ? "datasheet" : "default";
-      if (!hw.calibrations.empty()) res.calibration = hw.calibrations.front();
+      if (!hw.calibrations.empty())
+        res.calibration = hw.calibrations.front();
       else {
         res.calibration.runtime = res.runtime;
         res.calibration.params = hw.datasheet_efficiency;
@@ -119,7 +121,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
                                     common::join(rp->version_names(), ", "),
                                     common::suggest_suffix(want_version, rp->version_names())));
   } else if (!want_version.empty()) {
-    throw ConfigError("", "--runtime", fmt::format("runtime '{}' lists no versions (asked for '{}')", rp->name, want_version));
+    throw ConfigError("", "--runtime",
+                      fmt::format("runtime '{}' lists no versions (asked for '{}')", rp->name, want_version));
   }
   const auto* backend = rp->backend_for(hw);
   if (backend == nullptr) {
@@ -131,8 +134,9 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
   }
   if (!rp->serves(m.architecture))
     throw ConfigError("", "--runtime",
-                      fmt::format("runtime '{}' does not serve {} models ('{}' architecture); it serves: {} ({})", rp->name,
-                                  m.name, m.architecture, common::join(rp->architectures, ", "), rp->architectures_source));
+                      fmt::format("runtime '{}' does not serve {} models ('{}' architecture); it serves: {} ({})",
+                                  rp->name, m.name, m.architecture, common::join(rp->architectures, ", "),
+                                  rp->architectures_source));
   const std::string dtype_issue = rp->dtype_problem(hw, d.precision.weight, d.precision.kv);
   if (!dtype_issue.empty()) throw ConfigError("", "--precision", dtype_issue);
   res.runtime = rp->name;
@@ -154,7 +158,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       res.kernel_tables = folder;
       res.kernel_tables_hardware = measured_on;
       res.fused_quant = rv->fused_quant;
-      res.basis = folder.empty() ? "efficiency model" : (measured_on == hw.name ? "kernel tables" : "transferred tables");
+      res.basis = folder.empty() ? "efficiency model"
+                                 : (measured_on == hw.name ? "kernel tables" : "transferred tables");
       const Calibration* kc = runtimes.kernel_calibration(rp->name, rv->version);
       if (kc != nullptr) {
         res.calibration = *kc;
@@ -162,15 +167,16 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
         res.calibration.runtime = rp->name;
         res.calibration.version = rv->version;
         res.calibration.params = hwprofiles::CalibrationParams{};
-        res.calibration.source = fmt::format("[EST] no serving measurements of {}@{} fitted: kernel times only, no overheads",
-                                             rp->name, rv->version);
+        res.calibration.source = fmt::format(
+            "[EST] no serving measurements of {}@{} fitted: kernel times only, no overheads", rp->name, rv->version);
         res.calibration.borrowed = true;
       }
       res.calibration.basis = res.basis;
       res.calibration.fitted_on = measured_on;
       const std::string what =
           folder.empty()
-              ? fmt::format("[EST] roofline efficiency model fitted on other GPUs' kernel tables (none for {})", hw.name)
+              ? fmt::format("[EST] roofline efficiency model fitted on other GPUs' kernel tables (none for {})",
+                            hw.name)
           : measured_on == hw.name
               ? fmt::format("[MEAS] kernel tables {} (measured on {})", folder, hw.name)
               : fmt::format("[EST] kernel tables {} measured on {} ({} family), scaled to {} by the roofline", folder,
@@ -219,11 +225,11 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       t.params.seq_overhead_s *= fd;
       t.params.collective_overhead_s *= fd;
       t.fitted_on = source->name;
-      t.source = fmt::format(
-          "[EST] transferred: {} {} calibration ({}) scaled by {}'s measured speed relative to {} on {} "
-          "(prefill x{:.2f}, decode x{:.2f})",
-          hw.name, REFERENCE_RUNTIME, ref->borrowed ? "borrowed" : "fitted", rp->name, REFERENCE_RUNTIME, source->name,
-          fp, fd);
+      t.source =
+          fmt::format("[EST] transferred: {} {} calibration ({}) scaled by {}'s measured speed relative to {} on {} "
+                      "(prefill x{:.2f}, decode x{:.2f})",
+                      hw.name, REFERENCE_RUNTIME, ref->borrowed ? "borrowed" : "fitted", rp->name, REFERENCE_RUNTIME,
+                      source->name, fp, fd);
       res.calibration = t;
       res.basis = "transferred";
       return res;
@@ -262,8 +268,10 @@ model::Precision default_precision(const HardwareProfile& hw, common::DType w, s
   const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : (hw.supports(DType::fp16) ? DType::fp16 : DType::fp32);
   switch (w) {
     case DType::fp32: p.activation = DType::fp32; break;
-    case DType::bf16: case DType::fp16: p.activation = w; break;
-    case DType::fp8: case DType::fp4: p.activation = hw.supports(w) ? w : sixteen; break;
+    case DType::bf16:
+    case DType::fp16: p.activation = w; break;
+    case DType::fp8:
+    case DType::fp4: p.activation = hw.supports(w) ? w : sixteen; break;
     case DType::int8: p.activation = hw.supports(DType::int8) ? DType::int8 : sixteen; break;
     default: p.activation = sixteen; break;
   }

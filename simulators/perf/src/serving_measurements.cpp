@@ -19,10 +19,13 @@ using common::DType;
 std::string ServingMeasurement::config_key() const {
   // aiconfigurator's own configuration key (model, system, backend, precision, mode, ISL, OSL, batch,
   // TP, PP), so repeats of a configuration at another framework version share a side of the split.
-  return fmt::format("{}|{}|{}|{}|agg|{}|{}|{}|{}|{}", model_path, system, runtime, quant, input, output, concurrency, tp, pp);
+  return fmt::format("{}|{}|{}|{}|agg|{}|{}|{}|{}|{}", model_path, system, runtime, quant, input, output, concurrency,
+                     tp, pp);
 }
 
-std::string bundled_serving_measurements() { return common::data_path("data/aiconfigurator/silicon_sample_visible.csv"); }
+std::string bundled_serving_measurements() {
+  return common::data_path("data/aiconfigurator/silicon_sample_visible.csv");
+}
 
 namespace {
 
@@ -31,24 +34,28 @@ std::vector<std::string> split_csv(const std::string& line) {
   std::string cur;
   bool quoted = false;
   for (char c : line) {
-    if (c == '"') quoted = !quoted;
+    if (c == '"')
+      quoted = !quoted;
     else if (c == ',' && !quoted) {
       out.push_back(cur);
       cur.clear();
-    } else if (c != '\r') cur += c;
+    } else if (c != '\r')
+      cur += c;
   }
   out.push_back(cur);
   return out;
 }
 
 const std::map<std::string, std::string>& system_map() {
-  static const std::map<std::string, std::string> m = {
-      {"h100_sxm", "h100-sxm"}, {"h200_sxm", "h200"}, {"b200_sxm", "b200"}, {"gb200", "gb200"},
-      {"a100_sxm", "a100-80g-sxm"}, {"l40s", "l40s"}};
+  static const std::map<std::string, std::string> m = {{"h100_sxm", "h100-sxm"},     {"h200_sxm", "h200"},
+                                                       {"b200_sxm", "b200"},         {"gb200", "gb200"},
+                                                       {"a100_sxm", "a100-80g-sxm"}, {"l40s", "l40s"}};
   return m;
 }
 const std::map<std::string, std::string>& backend_map() {
-  static const std::map<std::string, std::string> m = {{"trtllm", "tensorrt-llm"}, {"vllm", "vllm"}, {"sglang", "sglang"}};
+  static const std::map<std::string, std::string> m = {{"trtllm", "tensorrt-llm"},
+                                                       {"vllm", "vllm"},
+                                                       {"sglang", "sglang"}};
   return m;
 }
 // Hugging Face id -> (model card, is MoE).
@@ -80,10 +87,12 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
   const auto cols = split_csv(header);
   std::map<std::string, int> idx;
   for (std::size_t i = 0; i < cols.size(); ++i) idx[cols[i]] = int(i);
-  for (const char* n : {"id", "silicon_data_source", "backend", "backend_version", "model_path", "system", "precision", "mode",
-                        "isl", "osl", "gemm_quant_mode", "batch_size", "tp_size", "pp_size", "silicon_ttft_ms", "silicon_tpot_ms"})
+  for (const char* n :
+       {"id", "silicon_data_source", "backend", "backend_version", "model_path", "system", "precision", "mode", "isl",
+        "osl", "gemm_quant_mode", "batch_size", "tp_size", "pp_size", "silicon_ttft_ms", "silicon_tpot_ms"})
     if (!idx.count(n))
-      throw ConfigError(path, "line 1", fmt::format("missing column '{}' (expected aiconfigurator silicon_sample format)", n));
+      throw ConfigError(path, "line 1",
+                        fmt::format("missing column '{}' (expected aiconfigurator silicon_sample format)", n));
   ServingMeasurementSet set;
   std::string line;
   int lineno = 1;
@@ -94,7 +103,8 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (common::trim(line).empty()) continue;
     const auto f = split_csv(line);
     if (f.size() != cols.size())
-      throw ConfigError(path, fmt::format("line {}", lineno), fmt::format("expected {} columns, found {}", cols.size(), f.size()));
+      throw ConfigError(path, fmt::format("line {}", lineno),
+                        fmt::format("expected {} columns, found {}", cols.size(), f.size()));
     static const std::string none;
     // Optional columns (attention_dp_size, moe_ep_size) may be absent: empty.
     auto col = [&](const char* n) -> const std::string& {
@@ -138,7 +148,8 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     }
     m.runtime = be->second;
     if (m.model_path == "Qwen/Qwen3.5-397B-A17B") {
-      ++set.skipped["Qwen3.5-397B: 45 of its 60 layers are Gated DeltaNet linear attention, which model cards cannot express"];
+      ++set.skipped["Qwen3.5-397B: 45 of its 60 layers are Gated DeltaNet linear attention, which model cards cannot "
+                    "express"];
       continue;
     }
     const auto mo = model_map().find(m.model_path);

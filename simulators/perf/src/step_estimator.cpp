@@ -12,8 +12,8 @@
 
 namespace infersim::perf {
 
-using model::OpClass;
 using model::OP_CLASS_COUNT;
+using model::OpClass;
 
 const char* bound_name(Bound b) {
   switch (b) {
@@ -54,7 +54,9 @@ double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, 
   }
   // Unpacking weight-only-quantised weights is integer / shuffle work on other execution ports than
   // the multiply-adds (other units than the tensor cores on a GPU): its own ceiling, not added to c.
-  const double u = p.dequant_flops_per_weight > 0 ? p.dequant_flops_per_weight * dequant_s[i] * (1.0 / p.compute_fraction) : 0.0;
+  const double u = p.dequant_flops_per_weight > 0
+                       ? p.dequant_flops_per_weight * dequant_s[i] * (1.0 / p.compute_fraction)
+                       : 0.0;
   if (compute_bound != nullptr) *compute_bound = std::max(c, u) > m;
   double hi = std::max(c, m);
   if (p.roofline_norm > 0 && hi > 0) {
@@ -168,7 +170,8 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
     ddr_bw_ = hw.ddr_bw_bytes_per_s;
     // Routed experts go to DDR first (each token reads only the few it is routed to), then the rest.
     const double total = model::weight_bytes(m, d.precision.weight);
-    const double experts = m.is_moe() ? model::param_breakdown(m).routed_experts * common::bytes_per_element(d.precision.weight) : 0.0;
+    const double experts =
+        m.is_moe() ? model::param_breakdown(m).routed_experts * common::bytes_per_element(d.precision.weight) : 0.0;
     const double spill = d.ddr_weight_fraction * total;
     if (experts > 0) {
       ddr_expert_fraction_ = std::min(1.0, spill / experts);
@@ -229,7 +232,8 @@ double StepEstimator::micro_batches(double units) const {
   return std::max(1.0, std::min(double(dep_.pp), std::floor(units)));
 }
 
-StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units, const model::BatchShape* heaviest) const {
+StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units,
+                                       const model::BatchShape* heaviest) const {
   const double m = micro_batches(units);
   if (m <= 1.0) return cost(b);
   StepCost even = cost(b.scaled(1.0 / m));
@@ -287,7 +291,7 @@ StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) con
   if (dep_.tp > 1 && link_bw_ > 0) {
     const double n = tp;
     const double per = 2.0 * (n - 1.0) / n * T * h * ab;  // ring all-reduce bytes per rank
-    const double count = 2.0 * L;                          // after attention and after the MLP
+    const double count = 2.0 * L;                         // after attention and after the MLP
     // Latency-bound parts of a collective grow with the number of ranks (tree/ring steps): log2(n).
     const double steps = std::log2(n);
     s.comm_bw_s += count * per / link_bw_;
@@ -356,8 +360,9 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
   }
   t.kernel_path = c.kernel_path;
   t.comm_s = c.kernel_path ? c.kernel_comm_s : c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
-  t.overhead_s = params_.step_overhead_s * c.steps + params_.layer_overhead_s * c.layers + params_.seq_overhead_s * c.sequences +
-                 params_.collective_overhead_s * c.collectives + params_.pp_staging_fraction * c.staging_s;
+  t.overhead_s = params_.step_overhead_s * c.steps + params_.layer_overhead_s * c.layers +
+                 params_.seq_overhead_s * c.sequences + params_.collective_overhead_s * c.collectives +
+                 params_.pp_staging_fraction * c.staging_s;
   t.total_s = c.time(params_);
   t.flops = c.flops;
   t.bytes = c.bytes;

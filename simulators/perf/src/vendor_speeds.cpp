@@ -61,11 +61,15 @@ VendorSpeedSet load_vendor_speeds(const std::string& path) {
     v.kv = p.string("kv");
     p.raw("vendor_precision");
     const Json& sp = p.raw("speculative");
-    if (sp.is_boolean()) v.speculative = sp.get<bool>();
-    else if (!sp.is_null()) p.fail("speculative", "must be true, false or null (unknown)");
+    if (sp.is_boolean())
+      v.speculative = sp.get<bool>();
+    else if (!sp.is_null())
+      p.fail("speculative", "must be true, false or null (unknown)");
     const Json& c = p.raw("chips");
-    if (c.is_number_integer() && c.get<int>() >= 1) v.chips = c.get<int>();
-    else if (!c.is_null()) p.fail("chips", "must be a positive integer or null (not published)");
+    if (c.is_number_integer() && c.get<int>() >= 1)
+      v.chips = c.get<int>();
+    else if (!c.is_null())
+      p.fail("chips", "must be a positive integer or null (not published)");
     v.use = p.one_of("use", {"fit", "validate", "excluded"});
     v.excluded_because = p.string_or("excluded_because", "");
     if (v.use == "excluded" && v.excluded_because.empty()) p.fail("excluded_because", "an excluded point says why");
@@ -79,7 +83,8 @@ VendorSpeedSet load_vendor_speeds(const std::string& path) {
   std::map<std::string, int> fits;
   for (const auto& p : s.points)
     if (p.use == "fit" && ++fits[p.vendor] > 1)
-      throw ConfigError(path, "/points", fmt::format("vendor '{}' has more than one fit point (at most one may be fitted)", p.vendor));
+      throw ConfigError(path, "/points",
+                        fmt::format("vendor '{}' has more than one fit point (at most one may be fitted)", p.vendor));
   return s;
 }
 
@@ -187,7 +192,8 @@ std::vector<DataflowFit> fit_dataflow(const VendorSpeedSet& set, const hwprofile
     hwprofiles::CalibrationParams base = prof.datasheet_efficiency;
     base.step_overhead_s = base.layer_overhead_s = base.seq_overhead_s = base.collective_overhead_s = 0;
     const auto c = predict_vendor_point(set, p, hw, models, &base);
-    if (!c.ok) throw ConfigError(set.path, "/points", fmt::format("fit point {} on {}: {}", p.model, p.hardware, c.reason));
+    if (!c.ok)
+      throw ConfigError(set.path, "/points", fmt::format("fit point {} on {}: {}", p.model, p.hardware, c.reason));
     const int layers = models.get(p.model).num_layers;
     f.modelled_tpot_s = c.tpot_s;
     f.published_tpot_s = 1.0 / p.tok_s;
@@ -205,12 +211,20 @@ std::vector<DataflowFit> fit_dataflow(const VendorSpeedSet& set, const hwprofile
     for (const auto& q : set.points)
       if (q.vendor == p.vendor && q.use == "validate") ++held;
     e.calibration.rows_held_out = held;
-    e.calibration.source = fmt::format(
-        "[FIT] infersim calibrate-dataflow: per-layer latency {:.2f} us fitted on one published speed ({} {} tok/s/user, {}, "
-        "{}; {} chips {}), {} held out; datasheet efficiency, no launch or collective overheads",
-        fitted.layer_overhead_s * 1e6, p.served_as, p.tok_s, p.kind, p.as_of, c.chips, c.chips_basis, held);
-    e.fit_error = {{"fit_point", {{"model", p.model}, {"published_tok_s", p.tok_s}, {"modelled_tpot_no_latency_s", c.tpot_s},
-                                  {"layers", layers}, {"chips", c.chips}, {"tp", c.tp}, {"pp", c.pp}, {"clamped", f.clamped}}}};
+    e.calibration.source =
+        fmt::format("[FIT] infersim calibrate-dataflow: per-layer latency {:.2f} us fitted on one published speed ({} "
+                    "{} tok/s/user, {}, "
+                    "{}; {} chips {}), {} held out; datasheet efficiency, no launch or collective overheads",
+                    fitted.layer_overhead_s * 1e6, p.served_as, p.tok_s, p.kind, p.as_of, c.chips, c.chips_basis, held);
+    e.fit_error = {{"fit_point",
+                    {{"model", p.model},
+                     {"published_tok_s", p.tok_s},
+                     {"modelled_tpot_no_latency_s", c.tpot_s},
+                     {"layers", layers},
+                     {"chips", c.chips},
+                     {"tp", c.tp},
+                     {"pp", c.pp},
+                     {"clamped", f.clamped}}}};
     out.push_back(f);
   }
   return out;
@@ -249,8 +263,8 @@ common::Json vendor_speed_report_to_json(const VendorSpeedReport& r) {
   Json pts = Json::array();
   for (const auto& c : r.checks) {
     const auto& p = *c.point;
-    Json j = {{"vendor", p.vendor},     {"hardware", p.hardware}, {"model", p.model},   {"served_as", p.served_as},
-              {"published_tok_s", p.tok_s}, {"kind", p.kind},     {"as_of", p.as_of}, {"use", p.use}};
+    Json j = {{"vendor", p.vendor},         {"hardware", p.hardware}, {"model", p.model}, {"served_as", p.served_as},
+              {"published_tok_s", p.tok_s}, {"kind", p.kind},         {"as_of", p.as_of}, {"use", p.use}};
     if (c.ok) {
       j["predicted_tok_s"] = c.predicted_tok_s;
       j["error_pct"] = 100 * c.error;

@@ -9,9 +9,11 @@ using PT = ParamType;
 
 const std::vector<ComponentInfo>& autoscaler_policies() {
   static const std::vector<ComponentInfo> list = {
-      {"target_utilization", "keep the replicas' busy share near a target (desired = busy replica-equivalents / target)",
+      {"target_utilization",
+       "keep the replicas' busy share near a target (desired = busy replica-equivalents / target)",
        {{"target", PT::number, "", "0.7", "target busy share of a replica", 0.05, 1.0}}},
-      {"queue_length", "keep in-flight requests per replica at most a threshold (concurrency-based, like Knative)",
+      {"queue_length",
+       "keep in-flight requests per replica at most a threshold (concurrency-based, like Knative)",
        {{"max_outstanding_per_replica", PT::number, "requests", "32",
          "in-flight (running + queued) requests one replica should carry", 0.1, 1e6}}},
   };
@@ -20,7 +22,8 @@ const std::vector<ComponentInfo>& autoscaler_policies() {
 
 const std::vector<ParamSpec>& autoscaler_common_params() {
   static const std::vector<ParamSpec> list = {
-      {"min_replicas", PT::integer, "replicas", "0", "never fewer serving-or-loading replicas (0 = scale to zero)", 0, 1e5},
+      {"min_replicas", PT::integer, "replicas", "0", "never fewer serving-or-loading replicas (0 = scale to zero)", 0,
+       1e5},
       {"max_replicas", PT::integer, "replicas", "", "never more", 1, 1e5},
       {"interval_s", PT::number, "s", "5", "how often the policy is evaluated", 0.001, 1e6},
       {"scale_down_idle_s", PT::number, "s", "60", "a replica idle (no requests) this long may be released", 0, 1e9},

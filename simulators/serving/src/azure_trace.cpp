@@ -28,7 +28,8 @@ bool parse_timestamp(const std::string& s, double& out) {
   int y, mo, d, h, mi;
   double sec;
   if (std::sscanf(s.c_str(), "%d-%d-%d %d:%d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6) return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec >= 61) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec >= 61)
+    return false;
   out = double(days_from_civil(y, unsigned(mo), unsigned(d))) * 86400.0 + h * 3600.0 + mi * 60.0 + sec;
   return true;
 }
@@ -66,7 +67,8 @@ AzureTrace load_azure_trace(const std::string& path) {
     const auto c1 = line.find(',');
     const auto c2 = c1 == std::string::npos ? c1 : line.find(',', c1 + 1);
     if (c2 == std::string::npos)
-      throw common::ConfigError(path, fmt::format("line {}", lineno), "expected TIMESTAMP,ContextTokens,GeneratedTokens");
+      throw common::ConfigError(path, fmt::format("line {}", lineno),
+                                "expected TIMESTAMP,ContextTokens,GeneratedTokens");
     double ts = 0;
     if (!parse_timestamp(line.substr(0, c1), ts))
       throw common::ConfigError(path, fmt::format("line {}", lineno), "bad timestamp '" + line.substr(0, c1) + "'");

@@ -54,8 +54,8 @@ class CostSums final : public StepRecorder {
   std::uint64_t done() const { return done_; }
 
  private:
-  perf::StepCost running_ = perf::StepCost::zero(), arrivals_ = perf::StepCost::zero(), firsts_ = perf::StepCost::zero(),
-                 dones_ = perf::StepCost::zero();
+  perf::StepCost running_ = perf::StepCost::zero(), arrivals_ = perf::StepCost::zero(),
+                 firsts_ = perf::StepCost::zero(), dones_ = perf::StepCost::zero();
   double frontend_requests_ = 0, frontend_tokens_ = 0, frontend_streams_ = 0;
   std::uint64_t done_ = 0;
 };
@@ -73,7 +73,8 @@ hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, con
   if (spec.chunked_prefill) s.chunked_prefill = *spec.chunked_prefill;
   if (spec.policy) {
     if (*spec.policy != "mixed" && *spec.policy != "prefill_first")
-      throw common::ConfigError("", "policy", fmt::format("'{}' is not a scheduling policy (mixed, prefill_first)", *spec.policy));
+      throw common::ConfigError("", "policy",
+                                fmt::format("'{}' is not a scheduling policy (mixed, prefill_first)", *spec.policy));
     s.policy = *spec.policy;
   }
   return s;
@@ -81,7 +82,8 @@ hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, con
 
 BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec) {
   if (spec.concurrency < 1) throw common::ConfigError("", "--batch", "concurrency must be >= 1");
-  if (!(spec.input >= 1) || !(spec.output >= 1)) throw common::ConfigError("", "--input/--output", "lengths must be >= 1");
+  if (!(spec.input >= 1) || !(spec.output >= 1))
+    throw common::ConfigError("", "--input/--output", "lengths must be >= 1");
   if (spec.rounds < 1) throw common::ConfigError("", "rounds", "must be >= 1");
   const auto sc = benchmark_scheduler(d, spec);
   common::Json sched = {{"type", scheduler_type(sc)},
@@ -93,7 +95,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
   // A benchmark's users are out of phase by the time it measures (its warm-up requests and timing
   // noise spread them): the first requests are spread over one request's length in engine steps.
-  const double stagger = spec.stagger ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
+  const double stagger =
+      spec.stagger ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
   common::Json j = {
       {"name", "benchmark"},
       {"model", m.name},
@@ -117,7 +120,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   SimOptions opt;
   opt.recorder = &sums;
   const SimResult r = simulate(s, opt);
-  if (r.completed == 0) throw common::ConfigError("", "benchmark", "no request completed (the prompt does not fit the KV cache)");
+  if (r.completed == 0)
+    throw common::ConfigError("", "benchmark", "no request completed (the prompt does not fit the KV cache)");
   BenchmarkResult b;
   b.ttft_s = r.ttft.mean;
   b.tpot_s = r.tpot.mean;
@@ -130,9 +134,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.steps = r.pools.empty() ? 0 : r.pools.front().steps;
   b.requests = r.completed;
   b.preemptions = r.preemptions;
-  b.scheduler = fmt::format("{} steps, token budget {}, max batch {}, {}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
-                            sc.chunked_prefill ? "chunked prompts" : "whole prompts",
-                            sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "");
+  b.scheduler =
+      fmt::format("{} steps, token budget {}, max batch {}, {}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+                  sc.chunked_prefill ? "chunked prompts" : "whole prompts",
+                  sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "");
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
   b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
@@ -141,8 +146,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   {
     const perf::StepEstimator est(m, d);
     b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
-    b.mean_ttft_cost.queue_s = benchmark_queue_s(b.mean_ttft_cost, b.mean_tpot_cost, b.prefill_one_cost, spec.concurrency,
-                                                 spec.output, est.params());
+    b.mean_ttft_cost.queue_s = benchmark_queue_s(b.mean_ttft_cost, b.mean_tpot_cost, b.prefill_one_cost,
+                                                 spec.concurrency, spec.output, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;
     b.e2e_s += q;
@@ -150,8 +155,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   return b;
 }
 
-double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost, const perf::StepCost& prefill_one,
-                         int users, double output, const hwprofiles::CalibrationParams& p) {
+double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost,
+                         const perf::StepCost& prefill_one, int users, double output,
+                         const hwprofiles::CalibrationParams& p) {
   if (users <= 1) return 0.0;  // one user never queues behind itself
   perf::StepCost engine = ttft_cost;
   engine.frontend_requests = engine.frontend_tokens = engine.frontend_streams = engine.queue_s = 0;

@@ -19,9 +19,9 @@ Cluster::Cluster(const Scenario& s, const model::ModelSpec& m, std::vector<Pool>
   for (const auto& p : pools_) {
     if (p.config.role == "decode") disaggregated_ = true;
     const auto& hw = p.hardware;
-    double link = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s
+    double link = hw.scale_out_bw_bytes_per_s > 0          ? hw.scale_out_bw_bytes_per_s
                   : hw.host_link_effective_bytes_per_s > 0 ? hw.host_link_effective_bytes_per_s
-                                                            : hw.scale_up_bw_bytes_per_s;
+                                                           : hw.scale_up_bw_bytes_per_s;
     link *= p.spec->chips;
     if (p.config.role == "prefill") prefill_bw = prefill_bw > 0 ? std::min(prefill_bw, link) : link;
     if (p.config.role == "decode") decode_bw = decode_bw > 0 ? std::min(decode_bw, link) : link;

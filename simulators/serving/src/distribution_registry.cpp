@@ -30,7 +30,13 @@ const std::vector<ComponentInfo>& distribution_types() {
       {"empirical",
        "resample a column of an Azure-format trace (bootstrap of real lengths)",
        {{"trace", PT::string, "", "", "trace file (path, or alias azure-conv / azure-code)"},
-        {"column", PT::string, "", "", "which column: input (ContextTokens) or output (GeneratedTokens)", -1e300, 1e300,
+        {"column",
+         PT::string,
+         "",
+         "",
+         "which column: input (ContextTokens) or output (GeneratedTokens)",
+         -1e300,
+         1e300,
          {"input", "output"}},
         {"scale", PT::number, "", "1.0", "multiply every sample by this", 1e-6, 1e6}}},
   };
@@ -66,12 +72,18 @@ class Clamped final : public Distribution {
 std::unique_ptr<Distribution> make_distribution(const ComponentConfig& c, BuildContext& ctx) {
   std::unique_ptr<Distribution> d;
   const auto& p = c.params;
-  if (c.type == "fixed") d = detail::make_fixed(p);
-  else if (c.type == "uniform") d = detail::make_uniform(p);
-  else if (c.type == "lognormal") d = detail::make_lognormal(p);
-  else if (c.type == "exponential") d = detail::make_exponential(p);
-  else if (c.type == "empirical") d = detail::make_empirical(p, ctx);
-  else throw common::InternalError("unknown distribution type " + c.type);
+  if (c.type == "fixed")
+    d = detail::make_fixed(p);
+  else if (c.type == "uniform")
+    d = detail::make_uniform(p);
+  else if (c.type == "lognormal")
+    d = detail::make_lognormal(p);
+  else if (c.type == "exponential")
+    d = detail::make_exponential(p);
+  else if (c.type == "empirical")
+    d = detail::make_empirical(p, ctx);
+  else
+    throw common::InternalError("unknown distribution type " + c.type);
   if (p.has("clamp_min") || p.has("clamp_max"))
     d = std::make_unique<Clamped>(std::move(d), p.number_or("clamp_min", 0.0), p.number_or("clamp_max", 1e300));
   return d;

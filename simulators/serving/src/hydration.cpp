@@ -6,18 +6,16 @@ namespace infersim::serving {
 
 const std::vector<StorageTier>& default_storage_tiers() {
   static const std::vector<StorageTier> tiers = {
-      {"object_store", 1.0e9, 0.5},
-      {"network_fs", 9.0e9, 0.05},
-      {"local_nvme", 7.0e9, 0.001},
-      {"host_ram", 100.0e9, 0.0},
-      {"peer_device", 0.0, 0.001},
+      {"object_store", 1.0e9, 0.5}, {"network_fs", 9.0e9, 0.05}, {"local_nvme", 7.0e9, 0.001},
+      {"host_ram", 100.0e9, 0.0},   {"peer_device", 0.0, 0.001},
   };
   return tiers;
 }
 
 std::string storage_tier_source(const std::string& name) {
   if (name == "object_store")
-    return "[3P] Run:ai model streamer on EBS gp3 ~1.1 GB/s (NVIDIA blog 2024-10); S3 with many streams [UNV]; latency [EST]";
+    return "[3P] Run:ai model streamer on EBS gp3 ~1.1 GB/s (NVIDIA blog 2024-10); S3 with many streams [UNV]; latency "
+           "[EST]";
   if (name == "network_fs") return "[3P] run-ai/runai-model-streamer #135: NFS over RDMA ~9 GB/s; latency [EST]";
   if (name == "local_nvme") return "[EST] one PCIe Gen4 x4 data-centre SSD ~7 GB/s sequential read";
   if (name == "host_ram") return "[EST] page cache / pinned host memory; the host link is the real bound";

@@ -78,7 +78,8 @@ ParamValues read_params(JsonReader& r, const std::vector<ParamSpec>& specs) {
       out.set(s.key, from_json(j, s, r));
       continue;
     }
-    if (s.default_json.empty()) r.fail(s.key, "required field is missing" + (s.description.empty() ? "" : " (" + s.description + ")"));
+    if (s.default_json.empty())
+      r.fail(s.key, "required field is missing" + (s.description.empty() ? "" : " (" + s.description + ")"));
     if (s.default_json == "null") continue;
     const Json d = Json::parse(s.default_json);
     out.set(s.key, from_json(d, s, r));

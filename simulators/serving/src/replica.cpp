@@ -5,9 +5,9 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/model/op_cost.h"
+#include "infersim/serving/activity_observer.h"
 #include "infersim/serving/metrics_collector.h"
 #include "infersim/serving/step_recorder.h"
-#include "infersim/serving/activity_observer.h"
 #include "infersim/serving/trace_writer.h"
 
 namespace infersim::serving {
@@ -21,8 +21,8 @@ const char* pool_role_name(PoolRole r) {
   return "?";
 }
 
-Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> spec, std::unique_ptr<Scheduler> scheduler,
-                 ReplicaHost& host, engine::Simulator& sim, RequestPool& requests)
+Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> spec,
+                 std::unique_ptr<Scheduler> scheduler, ReplicaHost& host, engine::Simulator& sim, RequestPool& requests)
     : id_(id),
       index_(index_in_pool),
       spec_(std::move(spec)),
@@ -99,7 +99,8 @@ void Replica::enqueue_prefilled(RequestIndex r) {
   q.cached = 0;
   ++outstanding_requests_;
   outstanding_tokens_ += double(q.output - q.generated);
-  if (kv_.blocks_for(q.input + q.output) > kv_.total()) return reject(r, "prompt + output exceed the replica's KV cache");
+  if (kv_.blocks_for(q.input + q.output) > kv_.total())
+    return reject(r, "prompt + output exceed the replica's KV cache");
   waiting_.push_back(r);
   kick();
 }
@@ -144,8 +145,9 @@ bool Replica::front_eligible() const {
 }
 
 bool Replica::can_allocate(std::int64_t n, bool watermark) const {
-  const std::int64_t reserve =
-      watermark && running() > 0 ? std::int64_t(std::ceil(limits_.watermark * double(kv_.total()))) : 0;
+  const std::int64_t reserve = watermark && running() > 0
+                                   ? std::int64_t(std::ceil(limits_.watermark * double(kv_.total())))
+                                   : 0;
   return kv_.available() - n >= reserve;
 }
 
@@ -209,7 +211,8 @@ void Replica::swap_in_front() {
   swapped_.pop_front();
   Request& q = requests_[r];
   kv_.allocate(kv_.blocks_for(q.prefilled));
-  if (spec_->swap_bytes_per_s > 0) plan_.extra_s += double(q.prefilled) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
+  if (spec_->swap_bytes_per_s > 0)
+    plan_.extra_s += double(q.prefilled) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
   join_decode(r, q.prefilled);
 }
 
@@ -238,7 +241,8 @@ bool Replica::preempt_last() {
     if (limits_.preempt_swap) {
       q.phase = RequestPhase::swapped;
       q.prefilled = kv;
-      if (spec_->swap_bytes_per_s > 0) plan_.extra_s += double(kv) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
+      if (spec_->swap_bytes_per_s > 0)
+        plan_.extra_s += double(kv) * spec_->kv_bytes_per_token / spec_->swap_bytes_per_s;
       swapped_.push_back(r);
     } else {
       q.phase = RequestPhase::waiting;

@@ -30,8 +30,9 @@ void RequestCsvWriter::write(const Request& q, const std::string& pool) {
   }
   const double tpot = q.output > 1 ? (q.done_s - q.first_token_s) / double(q.output - 1) : 0.0;
   fmt::print(f_, "{},{:.9f},{},{},{},{},{},done,{:.9f},{:.9f},{:.9f},{:.9f},{},{},{},{}\n", q.id, q.arrival_s, q.input,
-             q.output, q.cached, pool, q.replica, q.scheduled_s - q.arrival_s, q.first_token_s - q.arrival_s + q.frontend_s, tpot,
-             q.done_s - q.arrival_s + q.frontend_s, q.preemptions, q.cold_wait ? 1 : 0, q.session, q.call);
+             q.output, q.cached, pool, q.replica, q.scheduled_s - q.arrival_s,
+             q.first_token_s - q.arrival_s + q.frontend_s, tpot, q.done_s - q.arrival_s + q.frontend_s, q.preemptions,
+             q.cold_wait ? 1 : 0, q.session, q.call);
 }
 
 void RequestCsvWriter::finish() {

@@ -13,7 +13,8 @@ const std::vector<ComponentInfo>& router_types() {
       {"least_outstanding", "fewest outstanding requests (join the shortest queue)", {}},
       {"least_work", "least outstanding work: prompt + output tokens still to process, divided by replica speed", {}},
       {"session_affinity",
-       "send every call of a session to the replica that served its previous call (prefix-cache reuse); else least work",
+       "send every call of a session to the replica that served its previous call (prefix-cache reuse); else least "
+       "work",
        {{"max_imbalance", PT::number, "", "4.0",
          "leave the home replica when its work exceeds this x the least-loaded replica's (0 = never leave)", 0, 1e6}}},
   };

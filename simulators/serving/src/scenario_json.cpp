@@ -41,23 +41,37 @@ const std::vector<ParamSpec>& top_params() {
 const std::vector<ParamSpec>& pool_params() {
   static const std::vector<ParamSpec> p = {
       {"name", PT::string, "", "\"main\"", "pool name (in results and traces)"},
-      {"role", PT::string, "", "\"mixed\"",
-       "mixed (prefill and decode), or prefill / decode for a disaggregated cluster", -1e300, 1e300,
+      {"role",
+       PT::string,
+       "",
+       "\"mixed\"",
+       "mixed (prefill and decode), or prefill / decode for a disaggregated cluster",
+       -1e300,
+       1e300,
        {"mixed", "prefill", "decode"}},
       {"hardware", PT::string, "", "", "hardware: catalog name (infersim hardware list) or a profile path"},
       {"chips", PT::integer, "chips", "null", "chips per replica (tp x pp); omit tp/pp/chips to auto-size", 1, 1e6},
       {"tp", PT::integer, "chips", "null", "tensor-parallel degree", 1, 1e6},
       {"pp", PT::integer, "stages", "null", "pipeline-parallel degree", 1, 1e6},
       {"ep", PT::integer, "", "1", "expert-parallel degree (MoE)", 1, 1e6},
-      {"precision", PT::string, "", "null", "weight precision: bf16 (fp16 where unsupported), fp16, fp8, int8, int4, fp4"},
+      {"precision", PT::string, "", "null",
+       "weight precision: bf16 (fp16 where unsupported), fp16, fp8, int8, int4, fp4"},
       {"kv_precision", PT::string, "", "null", "KV-cache precision (default: the runtime's)"},
       {"runtime", PT::string, "", "null", "serving runtime (default: the hardware's default runtime)"},
-      {"memory_reserve_fraction", PT::number, "", "0.1", "memory kept back by the runtime (allocator, context)", 0, 0.9},
+      {"memory_reserve_fraction", PT::number, "", "0.1", "memory kept back by the runtime (allocator, context)", 0,
+       0.9},
       {"power_cap_w", PT::number, "W", "0",
        "per-chip power cap; steps needing more are slowed in proportion (0 = none)", 0, 1e6},
-      {"replicas", PT::integer, "replicas", "1", "replicas at start (with an autoscaler: clamped to its min/max)", 0, 1e5},
-      {"initial_state", PT::string, "", "\"ready\"", "ready: initial replicas serve at time 0; cold: they hydrate first",
-       -1e300, 1e300, {"ready", "cold"}},
+      {"replicas", PT::integer, "replicas", "1", "replicas at start (with an autoscaler: clamped to its min/max)", 0,
+       1e5},
+      {"initial_state",
+       PT::string,
+       "",
+       "\"ready\"",
+       "ready: initial replicas serve at time 0; cold: they hydrate first",
+       -1e300,
+       1e300,
+       {"ready", "cold"}},
   };
   return p;
 }
@@ -65,8 +79,10 @@ const std::vector<ParamSpec>& pool_params() {
 const std::vector<ParamSpec>& hydration_params() {
   static const std::vector<ParamSpec> p = {
       {"source", PT::string, "", "\"object_store\"", "storage tier a replica's first cold start loads from"},
-      {"cached_source", PT::string, "", "null", "tier of later cold starts in the pool (node-local cache, e.g. local_nvme)"},
-      {"peer_load", PT::boolean, "", "false", "load from a ready replica over the fabric (tier peer_device) when one exists"},
+      {"cached_source", PT::string, "", "null",
+       "tier of later cold starts in the pool (node-local cache, e.g. local_nvme)"},
+      {"peer_load", PT::boolean, "", "false",
+       "load from a ready replica over the fabric (tier peer_device) when one exists"},
       {"provision_s", PT::number, "s", "0", "machine / container provisioning before loading", 0, 1e6},
       {"runtime_init_s", PT::number, "s", "20",
        "runtime start after loading: CUDA graph capture, compilation, warm-up [EST vLLM 10-60 s]", 0, 1e6},
@@ -80,8 +96,8 @@ const std::vector<ParamSpec>& hydration_params() {
 const std::vector<ParamSpec>& tier_params() {
   static const std::vector<ParamSpec> p = {
       {"bandwidth_gb_s", PT::number, "GB/s", "(shipped tier value)",
-       "effective read bandwidth for one replica's load (1 GB = 1e9 bytes; peer_device 0 = fabric bandwidth x chips)", 0,
-       1e6},
+       "effective read bandwidth for one replica's load (1 GB = 1e9 bytes; peer_device 0 = fabric bandwidth x chips)",
+       0, 1e6},
       {"latency_s", PT::number, "s", "(shipped tier value)", "first-byte latency / setup", 0, 1e6},
   };
   return p;
@@ -119,8 +135,10 @@ const std::vector<ParamSpec>& slo_params() {
 
 const std::vector<ParamSpec>& simulation_params() {
   static const std::vector<ParamSpec> p = {
-      {"seed", PT::integer, "", "1", "random seed (arrivals, lengths, agentic behaviour use separate streams)", 0, 9e15},
-      {"max_sim_s", PT::number, "s", "1e7", "stop simulating at this time (unfinished requests are reported)", 1e-6, 1e10},
+      {"seed", PT::integer, "", "1", "random seed (arrivals, lengths, agentic behaviour use separate streams)", 0,
+       9e15},
+      {"max_sim_s", PT::number, "s", "1e7", "stop simulating at this time (unfinished requests are reported)", 1e-6,
+       1e10},
       {"warmup_s", PT::number, "s", "0", "requests arriving earlier are left out of the statistics", 0, 1e9},
       {"trace_max_events", PT::integer, "events", "2000000", "cap on events written to a --trace file", 0, 1e12},
   };
@@ -267,7 +285,8 @@ AutoscalerConfig read_autoscaler(JsonReader& pr, Json& out) {
   if (!pr.has("autoscaler")) return a;
   a.enabled = true;
   Json res;
-  a.policy = read_component(pr, "autoscaler", "autoscaler", autoscaler_policies(), autoscaler_common_params(), nullptr, res);
+  a.policy = read_component(pr, "autoscaler", "autoscaler", autoscaler_policies(), autoscaler_common_params(), nullptr,
+                            res);
   const auto& v = a.policy.params;
   a.min_replicas = int(v.integer("min_replicas"));
   a.max_replicas = int(v.integer("max_replicas"));
@@ -276,7 +295,8 @@ AutoscalerConfig read_autoscaler(JsonReader& pr, Json& out) {
   a.warm_pool = int(v.integer("warm_pool"));
   if (a.min_replicas > a.max_replicas)
     throw ConfigError(pr.file(), pr.pointer("autoscaler") + "/min_replicas",
-                      fmt::format("autoscaler: min_replicas {} exceeds max_replicas {}", a.min_replicas, a.max_replicas));
+                      fmt::format("autoscaler: min_replicas {} exceeds max_replicas {}", a.min_replicas,
+                                  a.max_replicas));
   out = res;
   return a;
 }
@@ -306,7 +326,8 @@ PoolConfig read_pool(JsonReader& pr, const ComponentConfig* default_scheduler, c
     p.hydration = read_hydration(pr, hyd);
     p.autoscaler = read_autoscaler(pr, as);
     if (pr.has("scheduler") || default_scheduler == nullptr) {
-      p.scheduler = read_component(pr, "scheduler", "scheduler", scheduler_types(), {}, R"({"type": "continuous"})", sch);
+      p.scheduler = read_component(pr, "scheduler", "scheduler", scheduler_types(), {}, R"({"type": "continuous"})",
+                                   sch);
       out["scheduler"] = sch;
     } else {
       p.scheduler = *default_scheduler;
@@ -315,7 +336,8 @@ PoolConfig read_pool(JsonReader& pr, const ComponentConfig* default_scheduler, c
     out["hydration"] = hyd;
     if (p.autoscaler.enabled) out["autoscaler"] = as;
     if (!p.autoscaler.enabled && p.replicas < 1)
-      pr.fail("replicas", "must be >= 1 without an autoscaler (add an autoscaler with min_replicas 0 to scale to zero)");
+      pr.fail("replicas",
+              "must be >= 1 without an autoscaler (add an autoscaler with min_replicas 0 to scale to zero)");
     finish_declared(pr, pool_params(), {"hydration", "autoscaler", "scheduler"});
   });
   return p;
@@ -381,7 +403,8 @@ void apply_set(Json& j, const std::string& assignment) {
     }
     if (cur->is_null()) *cur = Json::object();
     if (!cur->is_object())
-      throw ConfigError("", "--set " + path, fmt::format("{} is not an object", where.substr(0, where.size() - k.size() - 1)));
+      throw ConfigError("", "--set " + path,
+                        fmt::format("{} is not an object", where.substr(0, where.size() - k.size() - 1)));
     if (last) {
       (*cur)[k] = value;
     } else {
@@ -426,10 +449,11 @@ Scenario parse_scenario(const Json& input, const std::string& file, const std::s
 
   // Scheduler: top level is the default of every pool.
   Json sched_json;
-  const ComponentConfig sched =
-      read_component(r, "scheduler", "scheduler", scheduler_types(), {}, R"({"type": "continuous"})", sched_json);
+  const ComponentConfig sched = read_component(r, "scheduler", "scheduler", scheduler_types(), {},
+                                               R"({"type": "continuous"})", sched_json);
 
-  if (r.has("deployment") && r.has("pools")) r.fail("pools", "give either \"deployment\" (one pool) or \"pools\", not both");
+  if (r.has("deployment") && r.has("pools"))
+    r.fail("pools", "give either \"deployment\" (one pool) or \"pools\", not both");
   if (r.has("pools")) {
     s.single_pool_form = false;
     Json arr = Json::array();
@@ -447,11 +471,13 @@ Scenario parse_scenario(const Json& input, const std::string& file, const std::s
     res["pools"] = arr;
   } else {
     if (!r.has("deployment"))
-      r.fail("deployment", "required: the hardware layout (\"deployment\": {\"hardware\": ..., \"tp\": ...}) or \"pools\"");
+      r.fail("deployment",
+             "required: the hardware layout (\"deployment\": {\"hardware\": ..., \"tp\": ...}) or \"pools\"");
     auto dr = r.child("deployment");
     Json o;
     s.pools.push_back(read_pool(dr, &sched, sched_json, o));
-    if (s.pools[0].role != "mixed") dr.fail("role", "a single deployment must be mixed; use \"pools\" for prefill/decode");
+    if (s.pools[0].role != "mixed")
+      dr.fail("role", "a single deployment must be mixed; use \"pools\" for prefill/decode");
     res["deployment"] = o;
   }
   res["scheduler"] = sched_json;
@@ -569,7 +595,8 @@ Scenario parse_scenario(const Json& input, const std::string& file, const std::s
   return s;
 }
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets, std::optional<std::uint64_t> seed) {
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
+                       std::optional<std::uint64_t> seed) {
   Json j = common::load_json_file(path);
   for (const auto& a : sets) apply_set(j, a);
   if (seed) apply_set(j, fmt::format("simulation.seed={}", *seed));
@@ -577,7 +604,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   return parse_scenario(j, path, dir);
 }
 
-Scenario parse_scenario_text(const std::string& text, const std::vector<std::string>& sets, const std::string& base_dir) {
+Scenario parse_scenario_text(const std::string& text, const std::vector<std::string>& sets,
+                             const std::string& base_dir) {
   Json j = common::parse_json_text(text, "<scenario>");
   for (const auto& a : sets) apply_set(j, a);
   return parse_scenario(j, "", base_dir);
@@ -590,7 +618,8 @@ std::vector<ComponentSchema> scenario_schema() {
   out.push_back({"/", "scenario", "top level", top_params()});
   auto pool = pool_params();
   out.push_back({"/deployment  or  /pools/N", "deployment (one pool) / pool",
-                 "hardware layout and replica count; \"pools\" (an array) for disaggregated or heterogeneous clusters", pool});
+                 "hardware layout and replica count; \"pools\" (an array) for disaggregated or heterogeneous clusters",
+                 pool});
   out.push_back({"/deployment/hydration", "hydration (cold start)",
                  "where weights load from on a cold start and what it costs; optional", hydration_params()});
   {
@@ -614,16 +643,19 @@ std::vector<ComponentSchema> scenario_schema() {
   for (const auto& t : scheduler_types())
     out.push_back({"/scheduler  (or per pool)", "scheduler: " + t.name, t.description, t.params});
   for (const auto& t : router_types()) out.push_back({"/router", "router: " + t.name, t.description, t.params});
-  out.push_back({"/kv_transfer", "kv_transfer", "prefill -> decode KV transfer (disaggregated pools)", kv_transfer_params()});
+  out.push_back(
+      {"/kv_transfer", "kv_transfer", "prefill -> decode KV transfer (disaggregated pools)", kv_transfer_params()});
   {
     auto w = workload_params();
     w.push_back({"arrival", PT::string, "", "", "arrival process object {\"type\": ...} (see arrival: *)"});
     w.push_back({"input", PT::string, "tokens", "", "prompt-length distribution object (see distribution: *)"});
     w.push_back({"output", PT::string, "tokens", "", "output-length distribution object (see distribution: *)"});
-    w.push_back({"agentic", PT::string, "", "null", "agentic tasks object (see workload.agentic); omit for single calls"});
+    w.push_back(
+        {"agentic", PT::string, "", "null", "agentic tasks object (see workload.agentic); omit for single calls"});
     out.push_back({"/workload", "workload", "what arrives", w});
   }
-  for (const auto& t : arrival_types()) out.push_back({"/workload/arrival", "arrival: " + t.name, t.description, t.params});
+  for (const auto& t : arrival_types())
+    out.push_back({"/workload/arrival", "arrival: " + t.name, t.description, t.params});
   {
     std::vector<ParamSpec> a;
     for (const auto& n : agentic_nested()) a.push_back({n.key, PT::string, "", n.default_json, n.description});
@@ -635,7 +667,8 @@ std::vector<ComponentSchema> scenario_schema() {
   out.push_back({"/workload/{input,output}, /workload/agentic/*", "distribution (common)", "every distribution accepts",
                  distribution_common_params()});
   for (const auto& t : distribution_types())
-    out.push_back({"/workload/{input,output}, /workload/agentic/*", "distribution: " + t.name, t.description, t.params});
+    out.push_back(
+        {"/workload/{input,output}, /workload/agentic/*", "distribution: " + t.name, t.description, t.params});
   out.push_back({"/slo", "slo", "targets; goodput = share of requests meeting every request SLO given", slo_params()});
   out.push_back({"/simulation", "simulation", "how the run is done", simulation_params()});
   return out;
@@ -647,7 +680,8 @@ std::string scenario_format_markdown() {
   md += "Generated from the declared parameters by `infersim simulate --format-doc`; do not edit by hand.\n\n";
   md += "A scenario is one JSON object that mirrors the simulator's component tree. Every key below is declared\n"
         "once with its unit, default and description; unknown keys are errors that name the file, the JSON pointer\n"
-        "and the component. `--set path=value` (e.g. `--set deployment.replicas=4` or `--set /workload/arrival/rate_per_s=8`)\n"
+        "and the component. `--set path=value` (e.g. `--set deployment.replicas=4` or `--set "
+        "/workload/arrival/rate_per_s=8`)\n"
         "edits the JSON before validation; the value is parsed as JSON, else taken as a string. A `workload.preset`\n"
         "(`infersim workloads list`) supplies defaults for the `workload` and `slo` blocks; anything given in the\n"
         "scenario wins (an object with a different `type` replaces the preset's). The fully resolved scenario, every\n"
@@ -659,7 +693,8 @@ std::string scenario_format_markdown() {
         "  \"deployment\": {\"hardware\": \"h100-sxm\", \"tp\": 4, \"replicas\": 2},\n"
         "  \"scheduler\": {\"type\": \"continuous\", \"max_num_seqs\": 256},\n"
         "  \"router\": {\"type\": \"least_work\"},\n"
-        "  \"workload\": {\"preset\": \"chat\", \"arrival\": {\"type\": \"poisson\", \"rate_per_s\": 4}, \"duration_s\": 600},\n"
+        "  \"workload\": {\"preset\": \"chat\", \"arrival\": {\"type\": \"poisson\", \"rate_per_s\": 4}, "
+        "\"duration_s\": 600},\n"
         "  \"slo\": {\"ttft_s\": 1.0, \"tpot_s\": 0.1},\n"
         "  \"simulation\": {\"seed\": 1}\n"
         "}\n"
@@ -686,15 +721,17 @@ std::string scenario_format_markdown() {
         if (ch == '|') ch = '/';
       for (auto& ch : def)
         if (ch == '|') ch = '/';
-      md += fmt::format("| `{}` | {} | {} | `{}` | {} |\n", p.key, param_type_name(p.type), p.unit.empty() ? "-" : p.unit,
-                        def, desc);
+      md += fmt::format("| `{}` | {} | {} | `{}` | {} |\n", p.key, param_type_name(p.type),
+                        p.unit.empty() ? "-" : p.unit, def, desc);
     }
   }
   md += "\n## Outputs\n\n"
         "`--json` prints the summary: `requests`, `ttft_s`, `tpot_s`, `itl_s` (per-token gaps), `e2e_s`, `queue_s`\n"
         "(each `{count, mean, p50, p90, p99, max}`), `throughput_tok_s`, `goodput`, `slo_attainment`, `batch_size`,\n"
-        "`kv_utilization`, `cold_starts`, `warm_starts`, `hydration_s`, `cold_start_wait`, `energy_j`, `joules_per_token`,\n"
-        "`avg_power_w`, `cost_usd`, `usd_per_hour`, `usd_per_1k_tokens` (per 1K output tokens), `warm_pool_usd`, `pools`\n"
+        "`kv_utilization`, `cold_starts`, `warm_starts`, `hydration_s`, `cold_start_wait`, `energy_j`, "
+        "`joules_per_token`,\n"
+        "`avg_power_w`, `cost_usd`, `usd_per_hour`, `usd_per_1k_tokens` (per 1K output tokens), `warm_pool_usd`, "
+        "`pools`\n"
         "and `scenario` (resolved). `--requests-csv FILE` streams one row per request; `--trace FILE` writes a\n"
         "Chrome/Perfetto trace. See docs/serving-simulator.md.\n";
   return md;

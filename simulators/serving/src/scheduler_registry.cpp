@@ -11,8 +11,9 @@ namespace {
 std::vector<ParamSpec> common_params(const char* seqs_default, const char* tokens_default, bool dynamic) {
   std::vector<ParamSpec> p = {
       {"max_num_seqs", PT::integer, "sequences", seqs_default,
-       dynamic ? "most sequences running in one batch (vLLM max_num_seqs)" : "batch size: most requests per static batch", 1,
-       1e6},
+       dynamic ? "most sequences running in one batch (vLLM max_num_seqs)"
+               : "batch size: most requests per static batch",
+       1, 1e6},
   };
   if (dynamic) {
     p.push_back({"max_num_batched_tokens", PT::integer, "tokens", tokens_default,
@@ -20,10 +21,17 @@ std::vector<ParamSpec> common_params(const char* seqs_default, const char* token
   }
   p.push_back({"block_size", PT::integer, "tokens", "16", "KV cache block (page) size", 1, 4096});
   if (dynamic) {
-    p.push_back({"preemption", PT::string, "", "\"recompute\"",
-                 "when KV blocks run out: recompute (drop KV, re-prefill later) or swap (copy KV to host memory over the host link)",
-                 -1e300, 1e300, {"recompute", "swap"}});
-    p.push_back({"watermark", PT::number, "", "0.01", "share of KV blocks kept free when admitting new prompts", 0, 0.5});
+    p.push_back({"preemption",
+                 PT::string,
+                 "",
+                 "\"recompute\"",
+                 "when KV blocks run out: recompute (drop KV, re-prefill later) or swap (copy KV to host memory over "
+                 "the host link)",
+                 -1e300,
+                 1e300,
+                 {"recompute", "swap"}});
+    p.push_back(
+        {"watermark", PT::number, "", "0.01", "share of KV blocks kept free when admitting new prompts", 0, 0.5});
     p.push_back({"prefix_caching", PT::boolean, "", "true",
                  "reuse a session's cached prompt prefix (agentic calls) when the same replica serves the next call"});
     p.push_back({"reserve_output", PT::boolean, "", "false",
@@ -43,7 +51,8 @@ const std::vector<ComponentInfo>& scheduler_types() {
       {"static", "static batching: batch waiting requests, run the batch to its longest output, then the next batch",
        common_params("32", "", false)},
       {"continuous",
-       "continuous batching (vLLM style): admit prompts every step (prefill-only steps), paged KV, preemption when KV is full",
+       "continuous batching (vLLM style): admit prompts every step (prefill-only steps), paged KV, preemption when KV "
+       "is full",
        common_params("256", "8192", true)},
       {"chunked", "chunked prefill (Sarathi style): decodes plus prompt chunks up to a token budget in every step",
        [] {

@@ -82,11 +82,11 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   const SchedulerLimits lim = probe->limits();
   // Activation buffers are sized for the largest step; SRAM-only dataflow chips stream prompts in
   // 128-token chunks (as perf::max_step_tokens assumes).
-  const double step_tokens =
-      hw.sram_only() ? std::max(128.0, std::min(256.0, double(lim.max_num_seqs)))
-      : pc.scheduler.type == "static"
-          ? std::min(65536.0, double(lim.max_num_seqs) * std::max(1.0, mean_in))
-          : std::min(double(lim.max_num_batched_tokens), std::max(8192.0, double(lim.max_num_seqs)));
+  const double step_tokens = hw.sram_only() ? std::max(128.0, std::min(256.0, double(lim.max_num_seqs)))
+                             : pc.scheduler.type == "static"
+                                 ? std::min(65536.0, double(lim.max_num_seqs) * std::max(1.0, mean_in))
+                                 : std::min(double(lim.max_num_batched_tokens),
+                                            std::max(8192.0, double(lim.max_num_seqs)));
   if (pc.resolved_deployment) {
     // layout as resolved
   } else if (!pc.tp && !pc.pp && !pc.chips) {
@@ -140,7 +140,8 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   p.hardware = hw;
   p.layout = fmt::format("tp={} pp={} ({} chips), {} weights / {} KV", d.tp, d.pp, d.chips(),
                          common::dtype_name(d.precision.weight), common::dtype_name(d.precision.kv));
-  p.weight_bytes = model::weight_bytes(m, d.precision.weight) * (d.weight_sparsity > 0 ? (1 - d.weight_sparsity) * 1.125 : 1.0);
+  p.weight_bytes = model::weight_bytes(m, d.precision.weight) *
+                   (d.weight_sparsity > 0 ? (1 - d.weight_sparsity) * 1.125 : 1.0);
   p.usd_per_chip_hour = price_per_chip_hour(hw, p.price_basis);
   const StorageTier* tier = pc.hydration.tier(pc.hydration.source);
   p.first_cold_start = cold_start_time(p.weight_bytes, *tier, hw, d.chips(), pc.hydration.provision_s,
@@ -196,7 +197,8 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
   MetricsCollector metrics(s.slo, s.simulation.warmup_s);
   std::unique_ptr<TraceWriter> trace;
   std::unique_ptr<RequestCsvWriter> csv;
-  if (!options.trace_file.empty()) trace = std::make_unique<TraceWriter>(options.trace_file, s.simulation.trace_max_events);
+  if (!options.trace_file.empty())
+    trace = std::make_unique<TraceWriter>(options.trace_file, s.simulation.trace_max_events);
   if (!options.requests_csv.empty()) csv = std::make_unique<RequestCsvWriter>(options.requests_csv);
 
   Cluster cluster(s, m, std::move(pools), sim, metrics, trace.get(), csv.get());
@@ -269,10 +271,10 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
     pr.hydration_s = p.hydration_s;
     pr.cold_start_s = p.first_cold_start.total_s();
     const auto& cs = p.first_cold_start;
-    pr.cold_start_detail = fmt::format(
-        "from {}: provision {:.1f} s + latency {:.2f} s + {} at {}/s ({}-bound) = {:.1f} s + init {:.1f} s", cs.tier,
-        cs.provision_s, cs.latency_s, common::format_bytes(p.weight_bytes), common::format_bytes(cs.bandwidth_bytes_per_s),
-        cs.bound, cs.transfer_s, cs.init_s);
+    pr.cold_start_detail =
+        fmt::format("from {}: provision {:.1f} s + latency {:.2f} s + {} at {}/s ({}-bound) = {:.1f} s + init {:.1f} s",
+                    cs.tier, cs.provision_s, cs.latency_s, common::format_bytes(p.weight_bytes),
+                    common::format_bytes(cs.bandwidth_bytes_per_s), cs.bound, cs.transfer_s, cs.init_s);
     double prov = 0, busy = 0, energy = 0;
     std::uint64_t steps = 0;
     for (const auto& rep : p.replicas) {
@@ -306,9 +308,11 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
     r.warm_pool_usd += pr.warm_pool_usd;
     replica_seconds += prov;
     if (p.config.power_cap_w > 0 && std::max(p.spec->prefill_w, p.spec->decode_w) > p.config.power_cap_w)
-      r.notes.push_back(fmt::format("pool '{}': steps slowed by the {:.1f} W per-chip power cap (phase power up to {:.1f} W)",
-                                    p.config.name, p.config.power_cap_w, std::max(p.spec->prefill_w, p.spec->decode_w)));
-    if (p.usd_per_chip_hour <= 0) r.notes.push_back(fmt::format("pool '{}': {} has no price; cost counted as 0", p.config.name, p.hardware.name));
+      r.notes.push_back(
+          fmt::format("pool '{}': steps slowed by the {:.1f} W per-chip power cap (phase power up to {:.1f} W)",
+                      p.config.name, p.config.power_cap_w, std::max(p.spec->prefill_w, p.spec->decode_w)));
+    if (p.usd_per_chip_hour <= 0)
+      r.notes.push_back(fmt::format("pool '{}': {} has no price; cost counted as 0", p.config.name, p.hardware.name));
     r.pools.push_back(pr);
   }
   const double tokens_all = double(metrics.emitted_tokens());
@@ -325,8 +329,11 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
     trace->finish();
   }
   if (csv) csv->finish();
-  if (cut) r.notes.push_back(fmt::format("stopped at simulation.max_sim_s = {:g} s with {} requests unfinished", s.simulation.max_sim_s, r.unfinished));
-  if (r.rejected > 0) r.notes.push_back(fmt::format("{} requests rejected (do not fit the KV cache or context)", r.rejected));
+  if (cut)
+    r.notes.push_back(fmt::format("stopped at simulation.max_sim_s = {:g} s with {} requests unfinished",
+                                  s.simulation.max_sim_s, r.unfinished));
+  if (r.rejected > 0)
+    r.notes.push_back(fmt::format("{} requests rejected (do not fit the KV cache or context)", r.rejected));
   if (r.trace_truncated) r.notes.push_back("trace file truncated at simulation.trace_max_events");
   return r;
 }

@@ -65,7 +65,8 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
   d.precision.activation = d.hardware.supports(row.activation) ? row.activation : DType::bf16;
   d.precision.kv = row.kv;
   perf::apply_runtime(m, d);
-  if (!d.kernel_model) throw ConfigError("", "runtime", fmt::format("{} on {} is not on the kernel path", row.runtime, row.hardware));
+  if (!d.kernel_model)
+    throw ConfigError("", "runtime", fmt::format("{} on {} is not on the kernel path", row.runtime, row.hardware));
   if (!own_tables && d.kernel_tables_hardware == d.hardware.name) {
     // Leave-one-system-out without the system's own tables: a same-family chip's, else the model.
     const auto& rp = hwprofiles::RuntimeCatalog::shipped().get(row.runtime);
@@ -111,7 +112,8 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
   return d;
 }
 
-ServingObservations build_serving_observations(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt) {
+ServingObservations build_serving_observations(const std::vector<ServingMeasurement>& rows,
+                                               const ObservationOptions& opt) {
   // Load every shared catalog before the threads start.
   auto& models = model::ModelCatalog::shipped();
   hwprofiles::HardwareCatalog::shipped().names();
@@ -141,8 +143,9 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.tpot.metric = perf::Metric::tpot;
         o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
         o.tpot.measured = row.tpot_s;
-        o.basis = d.kernel_tables.empty() ? "efficiency model"
-                  : d.kernel_tables_hardware == d.hardware.name ? "kernel tables" : "transferred tables";
+        o.basis = d.kernel_tables.empty()                       ? "efficiency model"
+                  : d.kernel_tables_hardware == d.hardware.name ? "kernel tables"
+                                                                : "transferred tables";
         o.scheduler = r.scheduler;
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
@@ -163,8 +166,10 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
   work();
   for (auto& t : pool) t.join();
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    if (slots[i]) out.obs.push_back(std::move(*slots[i]));
-    else ++out.skipped[reasons[i]];
+    if (slots[i])
+      out.obs.push_back(std::move(*slots[i]));
+    else
+      ++out.skipped[reasons[i]];
   }
   return out;
 }
@@ -247,8 +252,8 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
 }  // namespace
 
 static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
-  return benchmark_queue_s(o.ttft.terms.front().cost, o.tpot.terms.front().cost, o.prefill_one, int(std::lround(o.row->concurrency)),
-                           o.row->output, p);
+  return benchmark_queue_s(o.ttft.terms.front().cost, o.tpot.terms.front().cost, o.prefill_one,
+                           int(std::lround(o.row->concurrency)), o.row->output, p);
 }
 
 std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
@@ -259,7 +264,9 @@ std::pair<double, double> des_prediction(const ServingObservation& o, const hwpr
 
 namespace {
 bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b) {
-  auto close = [](double x, double y) { return std::fabs(x - y) <= 1e-12 * std::max({std::fabs(x), std::fabs(y), 1e-9}); };
+  auto close = [](double x, double y) {
+    return std::fabs(x - y) <= 1e-12 * std::max({std::fabs(x), std::fabs(y), 1e-9});
+  };
   return a.fused_quant_fraction == b.fused_quant_fraction && close(a.step_overhead_s, b.step_overhead_s) &&
          close(a.seq_overhead_s, b.seq_overhead_s) && close(a.ttft_request_s, b.ttft_request_s) &&
          close(a.ttft_token_s, b.ttft_token_s) && close(a.ttft_stream_s, b.ttft_stream_s) &&
@@ -343,7 +350,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   // kernels, expert / attention data parallelism) is not yet good enough to calibrate against, and
   // its rows are reported with the dense fit.
   for (const auto& o : own.obs) {
-    if (o.row->held_out) ++v.rows_held_out;
+    if (o.row->held_out)
+      ++v.rows_held_out;
     else {
       ++v.rows_fit;
       if (!o.row->moe) fit_by_runtime[rtv(*o.row)].push_back(&o);
@@ -363,8 +371,9 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     const auto [pt, pp] = des_prediction(o, p);
     const double et = pt / o.ttft.measured - 1.0, ep = pp / o.tpot.measured - 1.0;
     auto& target = o.row->held_out ? random : fit_rows;
-    const std::string g = o.row->held_out ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
-                                          : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
+    const std::string g = o.row->held_out
+                              ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
+                              : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
     target[g].ttft.push_back(et);
     target[g].tpot.push_back(ep);
     double att = 0, atp = 0;
@@ -420,15 +429,16 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.rows_fit = nfit;
     e.calibration.rows_held_out = nheld;
     std::vector<std::string> vs(versions.begin(), versions.end());
-    e.calibration.source = fmt::format(
-        "[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} fit rows of {} measured at versions {} "
-        "(aiconfigurator, 2025-26), {} rows held out",
-        nfit, key, fmt::join(vs, ", "), nheld);
+    e.calibration.source = fmt::format("[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} fit rows of "
+                                       "{} measured at versions {} "
+                                       "(aiconfigurator, 2025-26), {} rows held out",
+                                       nfit, key, fmt::join(vs, ", "), nheld);
     e.data = "data/aiconfigurator/silicon_sample_visible.csv";
     common::Json he;
     for (const auto& g : v.random_by_runtime)
       if (g.key.rfind(key + " /", 0) == 0)
-        he[g.key.substr(key.size() + 3)] = {{"ttft", perf::error_stats_to_json(g.ttft)}, {"tpot", perf::error_stats_to_json(g.tpot)}};
+        he[g.key.substr(key.size() + 3)] = {{"ttft", perf::error_stats_to_json(g.ttft)},
+                                            {"tpot", perf::error_stats_to_json(g.tpot)}};
     e.fit_error = {{"held_out", he}};
     v.fits.push_back(e);
   }
@@ -451,8 +461,10 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       for (const auto& o : own.obs) {
         const std::string k = rtv(*o.row);
         if (lp.count(k)) continue;
-        if (fit.count(k) && fit[k].size() >= 8) lp[k] = fit_kernel_overheads(fit[k]).params;
-        else if (pooled.count(o.row->runtime)) lp[k] = fit_kernel_overheads(pooled[o.row->runtime]).params;
+        if (fit.count(k) && fit[k].size() >= 8)
+          lp[k] = fit_kernel_overheads(fit[k]).params;
+        else if (pooled.count(o.row->runtime))
+          lp[k] = fit_kernel_overheads(pooled[o.row->runtime]).params;
       }
       std::vector<ServingMeasurement> sys_rows;
       for (const auto& r : rows)
@@ -491,7 +503,8 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   auto groups = [](const std::vector<ErrorGroup>& g) {
     common::Json a = common::Json::array();
     for (const auto& x : g)
-      a.push_back({{"group", x.key}, {"ttft", perf::error_stats_to_json(x.ttft)}, {"tpot", perf::error_stats_to_json(x.tpot)}});
+      a.push_back(
+          {{"group", x.key}, {"ttft", perf::error_stats_to_json(x.ttft)}, {"tpot", perf::error_stats_to_json(x.tpot)}});
     return a;
   };
   common::Json j;

@@ -42,8 +42,8 @@ bool TraceWriter::reserve(int n) {
 
 void TraceWriter::name_process(int pid, const std::string& name) {
   if (!f_) return;
-  fmt::print(f_, "{}{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"args\":{{\"name\":\"{}\"}}}}", first_ ? "" : ",\n",
-             pid, escape(name));
+  fmt::print(f_, "{}{{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":{},\"args\":{{\"name\":\"{}\"}}}}",
+             first_ ? "" : ",\n", pid, escape(name));
   first_ = false;
 }
 
@@ -91,7 +91,8 @@ void TraceWriter::request(const Request& q, int pid) {
 
 void TraceWriter::finish() {
   if (!f_) return;
-  fmt::print(f_, "{}{{\"ph\":\"M\",\"name\":\"infersim\",\"pid\":0,\"args\":{{\"events\":{},\"truncated\":{}}}}}\n]}}\n",
+  fmt::print(f_,
+             "{}{{\"ph\":\"M\",\"name\":\"infersim\",\"pid\":0,\"args\":{{\"events\":{},\"truncated\":{}}}}}\n]}}\n",
              first_ ? "" : ",\n", events_, truncated_ ? "true" : "false");
   const bool bad = std::fclose(f_) != 0;
   f_ = nullptr;

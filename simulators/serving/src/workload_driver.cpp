@@ -189,8 +189,7 @@ void WorkloadDriver::on_event(engine::Simulator&, const engine::Event& e) {
       submit(std::uint32_t(e.data), job.context, sample_tokens(*output_, rng_lengths_));
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 

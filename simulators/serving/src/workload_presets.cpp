@@ -28,8 +28,8 @@ WorkloadPreset load_workload_preset(const std::string& name) {
   const auto names = workload_preset_names();
   if (std::find(names.begin(), names.end(), name) == names.end())
     throw common::ConfigError("", "/workload/preset",
-                              fmt::format("unknown workload preset '{}'; presets: {}{}", name, common::join(names, ", "),
-                                          common::suggest_suffix(name, names)));
+                              fmt::format("unknown workload preset '{}'; presets: {}{}", name,
+                                          common::join(names, ", "), common::suggest_suffix(name, names)));
   WorkloadPreset p;
   p.file = workload_presets_dir() + "/" + name + ".json";
   const auto j = common::load_json_file(p.file);

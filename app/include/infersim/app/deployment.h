@@ -28,8 +28,8 @@ struct ResolvedDeployment {
   model::ModelSpec model;
   perf::Deployment deployment;
   perf::Workload workload;
-  std::string layout_note;           // how the layout was chosen (auto-size explanation or "as given")
-  perf::RuntimeResolution runtime;   // which runtime and calibration basis applied, and why
+  std::string layout_note;          // how the layout was chosen (auto-size explanation or "as given")
+  perf::RuntimeResolution runtime;  // which runtime and calibration basis applied, and why
 };
 
 ResolvedDeployment resolve_deployment(const DeploymentRequest& r);

@@ -34,9 +34,9 @@ EstimateOutcome estimate(const EstimateRequest& r);
 common::Json estimate_outcome_json(const EstimateOutcome& o);
 
 struct CompareRow {
-  std::string hardware;                   // as asked (trimmed)
-  std::optional<EstimateOutcome> outcome; // empty when the deployment is invalid on this hardware
-  std::string error, reason;              // the ConfigError's full message and its reason
+  std::string hardware;                    // as asked (trimmed)
+  std::optional<EstimateOutcome> outcome;  // empty when the deployment is invalid on this hardware
+  std::string error, reason;               // the ConfigError's full message and its reason
 };
 
 // The same estimate on every hardware (`hardware` empty = the whole catalog). Invalid deployments

@@ -12,8 +12,8 @@
 namespace infersim::app {
 
 struct PlanOptions {
-  bool verify = true;            // check the top candidates in the discrete-event simulator
-  std::string workload_preset;   // verify on this preset's length distributions ("" = fixed lengths)
+  bool verify = true;           // check the top candidates in the discrete-event simulator
+  std::string workload_preset;  // verify on this preset's length distributions ("" = fixed lengths)
 };
 
 planner::Verifier verifier_for(const PlanOptions& o);

@@ -14,20 +14,20 @@
 namespace infersim::app {
 
 struct SimulateOptions {
-  bool request_samples = true;   // keep one RequestSample per finished request
-  int timeline_bins = 0;         // > 0: the cluster timeline on this many equal bins (0 = none)
-  std::string requests_csv;      // "" = none
-  std::string trace_file;        // "" = none
+  bool request_samples = true;  // keep one RequestSample per finished request
+  int timeline_bins = 0;        // > 0: the cluster timeline on this many equal bins (0 = none)
+  std::string requests_csv;     // "" = none
+  std::string trace_file;       // "" = none
 };
 
 struct RequestSample {
   double arrival_s = 0;
-  double queue_s = 0;            // arrival -> first scheduled
-  double ttft_s = 0;             // frontend time included, as the summary and the CSV
-  double tpot_s = 0;             // (done - first token) / (output - 1); 0 for one-token outputs
+  double queue_s = 0;  // arrival -> first scheduled
+  double ttft_s = 0;   // frontend time included, as the summary and the CSV
+  double tpot_s = 0;   // (done - first token) / (output - 1); 0 for one-token outputs
   double e2e_s = 0;
   std::int64_t input = 0, output = 0;
-  bool rejected = false;         // never admitted (no capacity and no way to grow)
+  bool rejected = false;  // never admitted (no capacity and no way to grow)
 };
 
 // The cluster over simulated time, on a regular grid of `bin_s` from 0.

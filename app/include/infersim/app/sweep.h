@@ -25,8 +25,7 @@ struct SweepRunOptions {
 
 // Runs the scenarios not yet finished in `db` under `run` (all of one kind) and stores each outcome:
 // metrics and labels, the scenario's axis values as "axis_*" labels, content hashes and the build.
-planner::SweepStats run_sweep_into_store(const std::vector<planner::SweepScenario>& scenarios,
-                                         const SweepRunOptions& o,
+planner::SweepStats run_sweep_into_store(const std::vector<planner::SweepScenario>& scenarios, const SweepRunOptions& o,
                                          const std::function<void(const planner::SweepProgress&)>& progress = {},
                                          const std::atomic<bool>* cancel = nullptr);
 

@@ -25,15 +25,15 @@ namespace infersim::app {
 
 struct ValidateRequest {
   bool serving = true, dataflow = true, legacy = true;
-  bool loso = true;            // serving: also leave one system out (most of the time)
-  bool held_out_only = true;   // legacy: only rows never fitted (false = every row)
-  int jobs = 0;                // 0 = all cores
+  bool loso = true;           // serving: also leave one system out (most of the time)
+  bool held_out_only = true;  // legacy: only rows never fitted (false = every row)
+  int jobs = 0;               // 0 = all cores
   std::function<void(std::size_t done, std::size_t total)> progress;  // serving rows simulated
 };
 
 struct TargetVerdict {
-  std::string kind;            // "held-out (random split)", "leave system out (own tables)", ...
-  std::string group;           // e.g. "tensorrt-llm / dense"
+  std::string kind;   // "held-out (random split)", "leave system out (own tables)", ...
+  std::string group;  // e.g. "tensorrt-llm / dense"
   int rows = 0;
   double ttft_median_abs = 0, tpot_median_abs = 0;
   double ttft_target = 0, tpot_target = 0;
@@ -60,12 +60,12 @@ struct LegacyPoint {
 };
 
 struct LegacyGroup {
-  std::string key;             // "hardware / runtime[@version]"
+  std::string key;                       // "hardware / runtime[@version]"
   std::string hardware, runtime, basis;  // basis: fitted | borrowed | datasheet
-  int rows = 0;                // rows scored (held-out only unless all rows were asked for)
+  int rows = 0;                          // rows scored (held-out only unless all rows were asked for)
   int measured_rows = 0;
   std::map<perf::Metric, perf::ErrorStats> stats;
-  std::string verdict;         // "met" | "MISSED" | "n<20"
+  std::string verdict;              // "met" | "MISSED" | "n<20"
   std::vector<LegacyPoint> points;  // every observation of the group, scored or not
 };
 

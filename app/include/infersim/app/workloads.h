@@ -37,32 +37,32 @@ WorkloadPlan plan_workload(const std::string& model, const std::string& hardware
 
 struct WorkloadCompareRequest {
   std::string model = "llama-3.1-70b";
-  std::vector<std::string> hardware;       // empty = the whole catalog
-  std::vector<std::string> workloads;      // empty = every preset
-  std::optional<double> requests_per_s;    // every workload at this load (default: each preset's own)
-  std::string pricing_file;                // "" = the shipped pricing
+  std::vector<std::string> hardware;     // empty = the whole catalog
+  std::vector<std::string> workloads;    // empty = every preset
+  std::optional<double> requests_per_s;  // every workload at this load (default: each preset's own)
+  std::string pricing_file;              // "" = the shipped pricing
   std::optional<planner::PricingMode> pricing_mode;
   bool verify = true;
-  std::string db;                          // the results store (created if missing)
-  std::string run;                         // "" = "workloads-compare-<model>"
-  int jobs = 0;                            // 0 = all cores
+  std::string db;   // the results store (created if missing)
+  std::string run;  // "" = "workloads-compare-<model>"
+  int jobs = 0;     // 0 = all cores
 };
 
 struct WorkloadGroup {
   std::string workload;
   serving::WorkloadSummary summary;
-  double requests_per_s = 0;                // the load the cells were planned at
-  std::vector<store::ResultRow> rows;       // one per hardware: feasible cheapest first, then by name
-  std::vector<planner::TokenCost> tokens;   // the buy-tokens lane on the preset's mean tokens
-  std::string best_plan;                    // cheapest feasible plan that is not owned-only ("" = none)
+  double requests_per_s = 0;               // the load the cells were planned at
+  std::vector<store::ResultRow> rows;      // one per hardware: feasible cheapest first, then by name
+  std::vector<planner::TokenCost> tokens;  // the buy-tokens lane on the preset's mean tokens
+  std::string best_plan;                   // cheapest feasible plan that is not owned-only ("" = none)
   std::optional<double> best_rented_usd_per_1k_output;
 };
 
 struct WorkloadComparison {
   std::string model, db, run;
-  planner::Pricing pricing;                 // as used (mode applied)
-  std::vector<WorkloadGroup> groups;        // in the requested workload order
-  planner::SweepStats stats;                // computed now / reused
+  planner::Pricing pricing;           // as used (mode applied)
+  std::vector<WorkloadGroup> groups;  // in the requested workload order
+  planner::SweepStats stats;          // computed now / reused
   std::size_t scenarios = 0;
 };
 

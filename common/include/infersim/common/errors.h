@@ -38,5 +38,4 @@ class InternalError : public std::logic_error {
 
 }  // namespace infersim::common
 
-#define INFERSIM_ASSERT(expr) \
-  ((expr) ? (void)0 : ::infersim::common::assertion_failed(#expr, __FILE__, __LINE__))
+#define INFERSIM_ASSERT(expr) ((expr) ? (void)0 : ::infersim::common::assertion_failed(#expr, __FILE__, __LINE__))

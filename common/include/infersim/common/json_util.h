@@ -28,7 +28,7 @@ class JsonReader {
   JsonReader(const Json& j, std::string file, std::string pointer = "");
 
   bool has(const std::string& key) const;
-  JsonReader child(const std::string& key);            // required object
+  JsonReader child(const std::string& key);  // required object
   std::optional<JsonReader> optional_child(const std::string& key);
   std::vector<JsonReader> array_of_objects(const std::string& key);
 
@@ -36,8 +36,7 @@ class JsonReader {
   std::string string_or(const std::string& key, const std::string& fallback);
   std::optional<std::string> optional_string(const std::string& key);
   std::string one_of(const std::string& key, const std::vector<std::string>& allowed);
-  std::string one_of_or(const std::string& key, const std::vector<std::string>& allowed,
-                        const std::string& fallback);
+  std::string one_of_or(const std::string& key, const std::vector<std::string>& allowed, const std::string& fallback);
 
   // Numbers: must be finite; min/max inclusive unless stated.
   double number(const std::string& key, double min, double max);
@@ -45,8 +44,7 @@ class JsonReader {
   std::optional<double> optional_number(const std::string& key, double min, double max);
   double positive(const std::string& key);  // > 0
   std::int64_t integer(const std::string& key, std::int64_t min, std::int64_t max);
-  std::int64_t integer_or(const std::string& key, std::int64_t fallback, std::int64_t min,
-                          std::int64_t max);
+  std::int64_t integer_or(const std::string& key, std::int64_t fallback, std::int64_t min, std::int64_t max);
   bool boolean_or(const std::string& key, bool fallback);
   std::vector<std::string> string_list_or(const std::string& key, std::vector<std::string> fallback);
   std::vector<double> number_list(const std::string& key, double min, double max);

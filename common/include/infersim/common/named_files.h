@@ -21,7 +21,8 @@ inline std::vector<std::filesystem::path> list_json_files(const std::string& dir
                                                           const std::vector<std::string>& skip_dirs = {},
                                                           bool only_subdirs = false) {
   namespace fs = std::filesystem;
-  if (!fs::is_directory(dir)) throw IoError(fmt::format("{}: catalog directory not found (set INFERSIM_DATA_DIR)", dir));
+  if (!fs::is_directory(dir))
+    throw IoError(fmt::format("{}: catalog directory not found (set INFERSIM_DATA_DIR)", dir));
   std::vector<fs::path> files;
   auto take = [&](const fs::directory_entry& e) {
     if (!e.is_regular_file() || e.path().extension() != ".json") return;
@@ -51,8 +52,10 @@ class NamedFiles {
 
   void insert(const std::string& name, T value, const std::filesystem::path& file) {
     if (name != file.stem().string())
-      throw ConfigError(file.string(), "/name", fmt::format("name '{}' must equal the file name '{}'", name, file.stem().string()));
-    if (items_.count(name)) throw ConfigError(file.string(), "/name", fmt::format("duplicate {} name '{}'", kind_, name));
+      throw ConfigError(file.string(), "/name",
+                        fmt::format("name '{}' must equal the file name '{}'", name, file.stem().string()));
+    if (items_.count(name))
+      throw ConfigError(file.string(), "/name", fmt::format("duplicate {} name '{}'", kind_, name));
     paths_[name] = file.string();
     items_.emplace(name, std::move(value));
   }

@@ -14,8 +14,8 @@ std::string closest_match(const std::string& name, const std::vector<std::string
 // " (did you mean 'x'?)" or "".
 std::string suggest_suffix(const std::string& name, const std::vector<std::string>& candidates);
 std::string to_lower(std::string s);
-std::string format_bytes(double bytes);       // "12.3 GiB"
-std::string format_seconds(double seconds);   // "1.23 ms", "4.5 s", "3.2 min"
+std::string format_bytes(double bytes);                        // "12.3 GiB"
+std::string format_seconds(double seconds);                    // "1.23 ms", "4.5 s", "3.2 min"
 std::string format_si(double value, const std::string& unit);  // "1.98 PFLOP/s"
 // The current UTC time through strftime: default ISO 8601 "2026-01-31T12:00:00Z".
 std::string utc_now(const char* strftime_format = "%Y-%m-%dT%H:%M:%SZ");

@@ -5,7 +5,8 @@
 // cross-family default (the median of all fits); all are marked `borrowed` with an [EST] source that
 // names where they came from.
 // resolve() accepts a slug or a path to a profile JSON; a profile given by path also picks up the
-// entries for its name in a calibrations.json beside it (its own fits, e.g. `infersim calibrate --out DIR`). Loading is thread-safe (once, under a mutex).
+// entries for its name in a calibrations.json beside it (its own fits, e.g. `infersim calibrate --out DIR`). Loading is
+// thread-safe (once, under a mutex).
 #include <map>
 #include <mutex>
 #include <string>

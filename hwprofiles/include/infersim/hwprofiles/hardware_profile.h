@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "infersim/hwprofiles/prices.h"
 #include "infersim/common/dtype.h"
+#include "infersim/hwprofiles/prices.h"
 
 namespace infersim::hwprofiles {
 
@@ -68,12 +68,12 @@ struct CalibrationParams {
 };
 
 struct Calibration {
-  std::string runtime;        // serving stack these parameters describe, e.g. "vllm"
-  std::string version;        // runtime version ("" = unversioned)
+  std::string runtime;  // serving stack these parameters describe, e.g. "vllm"
+  std::string version;  // runtime version ("" = unversioned)
   CalibrationParams params;
-  std::string source;         // "[FIT] ..." or "[EST] family default from ..."
-  std::string fitted_on;      // hardware the fit was made on (differs for family defaults)
-  bool borrowed = false;      // true when taken from another profile of the family / global default
+  std::string source;            // "[FIT] ..." or "[EST] family default from ..."
+  std::string fitted_on;         // hardware the fit was made on (differs for family defaults)
+  bool borrowed = false;         // true when taken from another profile of the family / global default
   std::string basis = "fitted";  // fitted | family | vendor | cross-family (how the catalog attached it)
   int rows_fit = 0;
   int rows_held_out = 0;
@@ -104,7 +104,7 @@ struct HardwareProfile {
   double sram_bytes = 0;
   double sram_bw_bytes_per_s = 0;
   std::string main_memory_type;
-  double main_memory_bytes = 0;         // 0 = SRAM-only chip
+  double main_memory_bytes = 0;  // 0 = SRAM-only chip
   double main_memory_bw_bytes_per_s = 0;
   // A third, larger and slower tier beside main memory (SambaNova SN40L: DDR5 on the chip's own
   // controllers). Weights that do not fit main memory may live there (Deployment::ddr_weight_fraction);
@@ -113,9 +113,9 @@ struct HardwareProfile {
   double ddr_bw_bytes_per_s = 0;
 
   std::string scale_up_name;
-  double scale_up_bw_bytes_per_s = 0;   // per direction, per chip
+  double scale_up_bw_bytes_per_s = 0;  // per direction, per chip
   double scale_up_latency_s = 0;
-  int scale_up_domain = 1;              // chips reachable over the scale-up fabric
+  int scale_up_domain = 1;  // chips reachable over the scale-up fabric
 
   std::string scale_out_name;
   double scale_out_bw_bytes_per_s = 0;  // per direction, per chip
@@ -130,7 +130,7 @@ struct HardwareProfile {
   double idle_w = 0;
   double prefill_w = 0;
   double decode_w = 0;
-  double all_in_w = 0;                  // provisioned utility power per chip incl. host/network/facility
+  double all_in_w = 0;  // provisioned utility power per chip incl. host/network/facility
 
   HardwarePrices prices;  // cloud tiers, owned purchase + server share, each dated and sourced
 
@@ -146,7 +146,8 @@ struct HardwareProfile {
   // Chips can be combined only over a fabric: scale-up, scale-out, or PCIe peer-to-peer. A unified-
   // memory or storage "host link" (pcie_gen 0) does not connect devices.
   bool multi_chip_capable() const {
-    return scale_up_bw_bytes_per_s > 0 || scale_out_bw_bytes_per_s > 0 || (pcie_gen > 0 && host_link_bw_bytes_per_s > 0);
+    return scale_up_bw_bytes_per_s > 0 || scale_out_bw_bytes_per_s > 0 ||
+           (pcie_gen > 0 && host_link_bw_bytes_per_s > 0);
   }
   double peak(common::DType d) const { return peak_flops[static_cast<int>(d)]; }
   bool supports(common::DType d) const { return peak(d) > 0; }

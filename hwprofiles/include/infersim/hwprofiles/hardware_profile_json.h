@@ -32,7 +32,7 @@ common::Json hardware_to_json(const HardwareProfile& h);  // round-trips the sou
 struct CalibrationEntry {
   std::string hardware;
   Calibration calibration;
-  std::string data;  // measurement file the fit used
+  std::string data;        // measurement file the fit used
   common::Json fit_error;  // informational: error on fit / held-out rows when it was fitted
 };
 std::vector<CalibrationEntry> calibrations_from_json(const common::Json& j, const std::string& file);
@@ -51,7 +51,8 @@ struct KernelCalibrationEntry {
 };
 std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const common::Json& j, const std::string& file);
 std::vector<KernelCalibrationEntry> load_kernel_calibrations(const std::string& path);
-common::Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entries, const std::string& generated_by);
+common::Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entries,
+                                         const std::string& generated_by);
 common::Json kernel_params_to_json(const CalibrationParams& p);
 
 }  // namespace infersim::hwprofiles

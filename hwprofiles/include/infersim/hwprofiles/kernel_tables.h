@@ -58,18 +58,18 @@ struct GemmTable {
 };
 
 struct KernelTableSet {
-  std::string folder;         // "h100_sxm/trtllm-1.3.0rc20"
-  std::string system;         // aiconfigurator system name ("h100_sxm")
-  std::string framework;      // "trtllm" | "vllm" | "sglang"
-  std::string version;        // version of the data folder ("1.3.0rc20")
-  std::string device;         // device string recorded by the collector ("NVIDIA H100 80GB HBM3")
-  std::string path;           // directory the tables were read from
+  std::string folder;     // "h100_sxm/trtllm-1.3.0rc20"
+  std::string system;     // aiconfigurator system name ("h100_sxm")
+  std::string framework;  // "trtllm" | "vllm" | "sglang"
+  std::string version;    // version of the data folder ("1.3.0rc20")
+  std::string device;     // device string recorded by the collector ("NVIDIA H100 80GB HBM3")
+  std::string path;       // directory the tables were read from
   GemmTable gemm;
-  std::map<AttentionKey, Grid2> context;     // rows = batch, cols = isl (prompt tokens, empty cache)
-  std::map<AttentionKey, Grid2> generation;  // rows = batch, cols = cached tokens (`step`)
-  std::map<int, Curve> allreduce;            // GPUs -> latency over message size (BF16 elements)
+  std::map<AttentionKey, Grid2> context;             // rows = batch, cols = isl (prompt tokens, empty cache)
+  std::map<AttentionKey, Grid2> generation;          // rows = batch, cols = cached tokens (`step`)
+  std::map<int, Curve> allreduce;                    // GPUs -> latency over message size (BF16 elements)
   std::map<std::string, std::map<int, Curve>> nccl;  // "all_reduce|half" -> GPUs -> latency over elements
-  std::size_t rows = 0;                      // measured points loaded
+  std::size_t rows = 0;                              // measured points loaded
 };
 
 // Reads one table folder (with the constant columns the bundling moved to ops/manifest.csv). Throws

@@ -14,8 +14,8 @@
 namespace infersim::hwprofiles {
 
 enum class CloudTier { on_demand, commit_1y, commit_3y, spot };
-const char* cloud_tier_name(CloudTier t);           // "on_demand", "commit_1y", ...
-const char* cloud_tier_label(CloudTier t);          // "on-demand", "1-year commitment", ...
+const char* cloud_tier_name(CloudTier t);   // "on_demand", "commit_1y", ...
+const char* cloud_tier_label(CloudTier t);  // "on-demand", "1-year commitment", ...
 const std::vector<std::string>& cloud_tier_names();
 const std::vector<CloudTier>& cloud_tiers();  // every tier, in the order of cloud_tier_names()
 
@@ -29,11 +29,11 @@ struct PriceQuote {
 
 struct HardwarePrices {
   PriceQuote on_demand, commit_1y, commit_3y, spot;  // $/chip-hour
-  std::string no_cloud_price;          // why no public cloud rents the chip ("" = rented)
-  PriceQuote purchase;             // $ per chip
-  PriceQuote server_share;         // $ per chip: its share of the host server
-  std::string no_purchase_price;            // why there is no public purchase price ("" = priced)
-  PriceQuote owned_tco_reference;  // $/chip-hour, published owner-cost estimate, comparison only
+  std::string no_cloud_price;                        // why no public cloud rents the chip ("" = rented)
+  PriceQuote purchase;                               // $ per chip
+  PriceQuote server_share;                           // $ per chip: its share of the host server
+  std::string no_purchase_price;                     // why there is no public purchase price ("" = priced)
+  PriceQuote owned_tco_reference;                    // $/chip-hour, published owner-cost estimate, comparison only
 
   const PriceQuote& cloud(CloudTier t) const;
   bool rented() const { return on_demand.known() || commit_1y.known() || commit_3y.known() || spot.known(); }

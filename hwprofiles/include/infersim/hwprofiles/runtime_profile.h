@@ -13,19 +13,18 @@
 #include "infersim/common/dtype.h"
 #include "infersim/hwprofiles/hardware_profile.h"
 
-
 namespace infersim::hwprofiles {
 
 struct RuntimeBackend {
-  std::string name;                          // cuda, rocm, xpu, cpu, metal, ...
+  std::string name;  // cuda, rocm, xpu, cpu, metal, ...
   std::vector<std::string> hardware_families;
-  std::vector<std::string> hardware_kinds;   // empty = any kind of those families
-  bool is_default = false;                   // the runtime used on this hardware when none is named
+  std::vector<std::string> hardware_kinds;  // empty = any kind of those families
+  bool is_default = false;                  // the runtime used on this hardware when none is named
   std::vector<common::DType> weight_dtypes;
   std::vector<common::DType> kv_dtypes;
   std::map<common::DType, std::vector<std::string>> dtype_families;  // dtype -> families where it works
   std::vector<std::string> quantization;
-  std::string maturity;                      // mature | production | early | experimental
+  std::string maturity;  // mature | production | early | experimental
   std::string source;
   bool matches(const HardwareProfile& h) const;
 };
@@ -37,16 +36,16 @@ struct SchedulerDefaults {
   //   (vLLM V1, TensorRT-LLM in-flight batching, SGLang with mixed chunks);
   // prefill_first: a step either prefills new prompts (running decodes pause) or decodes (SGLang default).
   std::string policy = "mixed";
-  bool chunked_prefill = true;      // a prompt may be split over several steps
-  int max_num_tokens = 8192;        // token budget of one step
-  int max_batch = 256;              // running sequences
-  int cuda_graph_max_batch = 0;     // largest decode batch replayed as a CUDA graph (0 = no graphs)
-  bool cuda_graph_padding = false;  // decode batches padded up to the next captured size
-  std::vector<int> cuda_graph_sizes;  // captured decode batch sizes (ascending)
-  double kv_memory_fraction = 0.9;  // share of `kv_memory_basis` the KV cache may take
+  bool chunked_prefill = true;            // a prompt may be split over several steps
+  int max_num_tokens = 8192;              // token budget of one step
+  int max_batch = 256;                    // running sequences
+  int cuda_graph_max_batch = 0;           // largest decode batch replayed as a CUDA graph (0 = no graphs)
+  bool cuda_graph_padding = false;        // decode batches padded up to the next captured size
+  std::vector<int> cuda_graph_sizes;      // captured decode batch sizes (ascending)
+  double kv_memory_fraction = 0.9;        // share of `kv_memory_basis` the KV cache may take
   std::string kv_memory_basis = "total";  // total: of GPU memory (weights come out of it); free: of what weights leave
-  int join_delay_steps = 0;         // overlap / async scheduler: a new request joins one step later
-  bool reserve_output = false;      // KV for prompt + output reserved at admission (no preemption)
+  int join_delay_steps = 0;               // overlap / async scheduler: a new request joins one step later
+  bool reserve_output = false;            // KV for prompt + output reserved at admission (no preemption)
   std::string source;
 };
 

@@ -15,16 +15,16 @@ enum class MlpType { swiglu, gelu };  // swiglu = gate/up/down (3 matrices), gel
 enum class NormType { rmsnorm, layernorm };
 
 struct MoeSpec {
-  int num_experts = 0;                  // routed experts per MoE layer (0 = dense model)
-  int top_k = 0;                        // routed experts per token
-  int num_shared_experts = 0;           // always-on experts
+  int num_experts = 0;                               // routed experts per MoE layer (0 = dense model)
+  int top_k = 0;                                     // routed experts per token
+  int num_shared_experts = 0;                        // always-on experts
   std::int64_t expert_intermediate_size = 0;         // FFN width of one routed expert
   std::int64_t shared_expert_intermediate_size = 0;  // total FFN width of the shared experts
-  int first_dense_layers = 0;           // leading layers with a dense MLP (DeepSeek: 3)
+  int first_dense_layers = 0;                        // leading layers with a dense MLP (DeepSeek: 3)
 };
 
 struct MlaSpec {
-  int q_lora_rank = 0;  // 0 = full-rank query projection
+  int q_lora_rank = 0;   // 0 = full-rank query projection
   int kv_lora_rank = 0;  // latent KV width (what the cache stores)
   int qk_nope_head_dim = 0;
   int qk_rope_head_dim = 0;
@@ -32,13 +32,13 @@ struct MlaSpec {
 };
 
 struct ModelSpec {
-  std::string name;          // catalog slug, e.g. "llama-3.1-70b"
-  std::string display_name;  // "Llama-3.1-70B"
-  std::string family;        // "llama3", "qwen2", "mixtral", "deepseek-v3", ...
-  std::string architecture;  // Hugging Face model_type ("llama", "deepseek_v3", ...): what runtimes list
-  std::string hf_id;         // Hugging Face repo id it describes
-  std::string source;        // where the shape came from
-  double published_params = 0;         // published total parameter count (for the 1% test)
+  std::string name;             // catalog slug, e.g. "llama-3.1-70b"
+  std::string display_name;     // "Llama-3.1-70B"
+  std::string family;           // "llama3", "qwen2", "mixtral", "deepseek-v3", ...
+  std::string architecture;     // Hugging Face model_type ("llama", "deepseek_v3", ...): what runtimes list
+  std::string hf_id;            // Hugging Face repo id it describes
+  std::string source;           // where the shape came from
+  double published_params = 0;  // published total parameter count (for the 1% test)
   std::string published_params_source;
   double published_active_params = 0;  // 0 = not published / dense
 
@@ -54,8 +54,8 @@ struct ModelSpec {
   MlpType mlp = MlpType::swiglu;
   NormType norm = NormType::rmsnorm;
   std::int64_t max_context = 0;
-  std::int64_t sliding_window = 0;       // 0 = full attention everywhere
-  double sliding_layer_fraction = 0.0;   // share of layers that use the sliding window
+  std::int64_t sliding_window = 0;      // 0 = full attention everywhere
+  double sliding_layer_fraction = 0.0;  // share of layers that use the sliding window
 
   bool is_moe() const { return moe.num_experts > 0; }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
@@ -64,15 +64,15 @@ struct ModelSpec {
 };
 
 // ---- derived shapes ----
-std::int64_t q_dim(const ModelSpec& m);        // query width (heads x head dim)
-std::int64_t kv_dim(const ModelSpec& m);       // width of K (= of V) per token per layer, non-MLA
+std::int64_t q_dim(const ModelSpec& m);   // query width (heads x head dim)
+std::int64_t kv_dim(const ModelSpec& m);  // width of K (= of V) per token per layer, non-MLA
 int moe_layers(const ModelSpec& m);
 int dense_layers(const ModelSpec& m);
 
 // ---- parameter counts ----
 struct ParamBreakdown {
-  double embedding = 0, attention = 0, dense_mlp = 0, router = 0, routed_experts = 0,
-         shared_experts = 0, norms = 0, lm_head = 0;
+  double embedding = 0, attention = 0, dense_mlp = 0, router = 0, routed_experts = 0, shared_experts = 0, norms = 0,
+         lm_head = 0;
   double total() const;
   // Parameters a token's forward pass multiplies by: routed experts scaled by top_k / experts; the
   // input embedding (a row lookup) excluded.

@@ -67,9 +67,9 @@ struct OpCost {
   double flops = 0;
   double weight_bytes = 0;
   double act_bytes = 0;
-  double kv_bytes = 0;   // KV cache read + written
-  bool matmul = false;   // runs on the matrix units (tensor cores / MXU / AMX)
-  int layers = 0;        // how many layers (instances) the totals are summed over
+  double kv_bytes = 0;  // KV cache read + written
+  bool matmul = false;  // runs on the matrix units (tensor cores / MXU / AMX)
+  int layers = 0;       // how many layers (instances) the totals are summed over
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }
 };
 

@@ -31,26 +31,26 @@ namespace infersim::planner {
 
 struct LoadPoint {
   int chips_per_replica = 1;
-  double replicas = 1;             // may be fractional for a share of a pool (costs scale linearly)
-  double busy_fraction = 1.0;      // share of time replicas execute steps (0..1)
-  double prefill_share = 0.2;      // share of busy time spent on prefill
-  double output_tok_s = 0;         // whole deployment
-  double input_tok_s = 0;          // whole deployment
-  double requests_s = 0;           // whole deployment
-  std::string runtime;             // for the porting cost
-  double porting_weeks = 0;        // from the runtime profile
-  double cached_prefill_ratio = 0; // prefill time of a fully cached prompt / an uncached one (0 = unknown)
-  double input_cost_share = -1;    // share of cost attributed to input tokens (< 0: prefill_share)
+  double replicas = 1;              // may be fractional for a share of a pool (costs scale linearly)
+  double busy_fraction = 1.0;       // share of time replicas execute steps (0..1)
+  double prefill_share = 0.2;       // share of busy time spent on prefill
+  double output_tok_s = 0;          // whole deployment
+  double input_tok_s = 0;           // whole deployment
+  double requests_s = 0;            // whole deployment
+  std::string runtime;              // for the porting cost
+  double porting_weeks = 0;         // from the runtime profile
+  double cached_prefill_ratio = 0;  // prefill time of a fully cached prompt / an uncached one (0 = unknown)
+  double input_cost_share = -1;     // share of cost attributed to input tokens (< 0: prefill_share)
 };
 
 struct PowerBreakdown {
-  double chip_w = 0;               // per chip, average
-  double it_w_per_replica = 0;     // chips + host overhead
-  double it_kw = 0;                // whole deployment
-  double facility_kw = 0;          // x PUE
+  double chip_w = 0;                   // per chip, average
+  double it_w_per_replica = 0;         // chips + host overhead
+  double it_kw = 0;                    // whole deployment
+  double facility_kw = 0;              // x PUE
   double joules_per_output_token = 0;  // facility energy / output tokens
   double joules_per_token = 0;         // facility energy / (input + output tokens)
-  double tokens_per_s_per_mw = 0;  // output tokens per second per facility MW
+  double tokens_per_s_per_mw = 0;      // output tokens per second per facility MW
 };
 
 struct CostBreakdown {
@@ -67,23 +67,23 @@ struct CostBreakdown {
   double network_usd_per_hour = 0;
   double software_usd_per_hour = 0;
   double maintenance_usd_per_hour = 0;
-  double rental_usd_per_hour = 0;  // cloud
-  double monthly_usd = 0;          // 730 h at this load
-  double usd_per_1k_output = 0;    // all cost over output tokens (the headline figure)
+  double rental_usd_per_hour = 0;      // cloud
+  double monthly_usd = 0;              // 730 h at this load
+  double usd_per_1k_output = 0;        // all cost over output tokens (the headline figure)
   double usd_per_1k_input_phase = 0;   // prefill-time share of cost over input tokens
   double usd_per_1k_output_phase = 0;  // decode-time share of cost over output tokens
-  double usd_per_1k_blended = 0;   // all cost over input + output tokens
-  double usd_per_1m_input = 0;     // prefill share of the cost per 1M input tokens
-  double usd_per_1m_output = 0;    // decode share of the cost per 1M output tokens
+  double usd_per_1k_blended = 0;       // all cost over input + output tokens
+  double usd_per_1m_input = 0;         // prefill share of the cost per 1M input tokens
+  double usd_per_1m_output = 0;        // decode share of the cost per 1M output tokens
   double usd_per_1m_cached_input = 0;  // a prompt token found in the prefix cache (0 = unknown)
-  double tokens_per_usd = 0;       // input + output tokens per dollar
+  double tokens_per_usd = 0;           // input + output tokens per dollar
   double usd_per_request = 0;
   double porting_one_time_usd = 0;
   double tco_years = 3;
-  double tco_capex_usd = 0;        // owned: purchase price of the chips and their server share
-  double tco_opex_usd = 0;         // recurring cost over tco_years (rental, or energy+hosting+network+software)
-  double tco_total_usd = 0;        // capex + opex + porting
-  bool priced = true;              // false when the requested basis has no price (notes say why)
+  double tco_capex_usd = 0;  // owned: purchase price of the chips and their server share
+  double tco_opex_usd = 0;   // recurring cost over tco_years (rental, or energy+hosting+network+software)
+  double tco_total_usd = 0;  // capex + opex + porting
+  bool priced = true;        // false when the requested basis has no price (notes say why)
 };
 
 PowerBreakdown power_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& load, const Pricing& pricing);

@@ -14,10 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "infersim/hwprofiles/hardware_profile.h"
 #include "infersim/perf/request_estimate.h"
-#include "infersim/planner/token_prices.h"
 #include "infersim/planner/cost_model.h"
 #include "infersim/planner/pricing.h"
+#include "infersim/planner/token_prices.h"
 
 namespace infersim::planner {
 
@@ -30,22 +31,22 @@ struct Slo {
 struct PlanRequest {
   std::string model = "llama-3.1-70b";
   std::string workload_name = "custom";
-  double input_tokens = 1024;   // mean prompt length
-  double output_tokens = 256;   // mean generated length
-  double requests_per_s = 10;   // target load, whole deployment
-  double calls_per_task = 1;    // agentic: model calls per task (for $ per task)
+  double input_tokens = 1024;  // mean prompt length
+  double output_tokens = 256;  // mean generated length
+  double requests_per_s = 10;  // target load, whole deployment
+  double calls_per_task = 1;   // agentic: model calls per task (for $ per task)
   Slo slo;
-  std::vector<std::string> hardware;    // allowed; empty = whole catalog
-  std::vector<std::string> runtimes;    // allowed; empty = each hardware's default runtime only
+  std::vector<std::string> hardware;  // allowed; empty = whole catalog
+  std::vector<std::string> runtimes;  // allowed; empty = each hardware's default runtime only
   std::vector<std::string> precisions = {"bf16", "fp8"};
-  bool allow_int4 = false;              // 4-bit tiers only on opt-in (accuracy risk is flagged)
+  bool allow_int4 = false;  // 4-bit tiers only on opt-in (accuracy risk is flagged)
   int max_chips_per_replica = 64;
   // SRAM-only dataflow chips hold a model across hundreds of chips by design (Groq ran 70B models on
   // ~576, an LPX rack has 256): their own limit.
   int max_sram_chips_per_replica = 4096;
   int top = 10;
   int verify_top = 5;
-  bool mixes = true;                    // compose second-vendor shares and a CPU fallback lane
+  bool mixes = true;  // compose second-vendor shares and a CPU fallback lane
   std::vector<double> mix_shares = {0.25};
   Pricing pricing;
 };
@@ -54,27 +55,44 @@ struct PlanRequest {
 // reason must stand for a whole infeasible plan (summarize_rejections): the simulator's refutation,
 // a missed SLO, no memory fit, a layout over the chip limit, the simulator refusing to build it, no
 // price on this basis, an unsupported runtime or dtype; "costlier" is not a defect.
-enum class Rejection { none, des_refuted, misses_slo, does_not_fit, too_many_chips, des_failed, no_price, unsupported,
-                       costlier };
+// A candidate is one deployment on one chip, or a mix: shares of the traffic on two of them.
+enum class CandidateKind { single, mix };
+
+enum class Rejection {
+  none,
+  des_refuted,
+  misses_slo,
+  does_not_fit,
+  too_many_chips,
+  des_failed,
+  no_price,
+  unsupported,
+  costlier
+};
 const char* rejection_name(Rejection r);
 
 struct Candidate {
-  std::string id;                 // "h100-sxm/vllm/bf16/tp4"
-  std::string hardware, vendor, kind, runtime, runtime_basis, precision, kv_precision;
+  std::string id;  // "h100-sxm/vllm/bf16/tp4"
+  std::string hardware, vendor, runtime, runtime_basis, precision, kv_precision;
+  CandidateKind kind = CandidateKind::single;
+  hwprofiles::HardwareKind hardware_kind = hwprofiles::HardwareKind::gpu;  // of the chip (a mix: the primary's)
+  bool is_mix() const { return kind == CandidateKind::mix; }
+  // "mix", else the chip's kind ("gpu", "cpu", "lpu", ...): the plan JSON's "kind".
+  std::string kind_label() const;
   int tp = 1, pp = 1, chips_per_replica = 1;
-  double batch = 1;               // concurrency per replica the sizing chose
-  double replica_req_s = 0;       // sustainable requests/s per replica within the SLOs
-  double replicas = 0;            // whole number except inside mixes
+  double batch = 1;          // concurrency per replica the sizing chose
+  double replica_req_s = 0;  // sustainable requests/s per replica within the SLOs
+  double replicas = 0;       // whole number except inside mixes
   double ttft_p50_s = 0, ttft_p99_s = 0, tpot_p50_s = 0, tpot_p99_s = 0;
-  double utilisation = 0;         // offered load / capacity of the chosen replicas
+  double utilisation = 0;  // offered load / capacity of the chosen replicas
   PowerBreakdown power;
   CostBreakdown cost;
-  bool verified = false;          // P99s below come from the discrete-event simulator
-  bool announced = false;         // the chip is announced, not shipping: ranked after shipping chips
+  bool verified = false;   // P99s below come from the discrete-event simulator
+  bool announced = false;  // the chip is announced, not shipping: ranked after shipping chips
   double verified_goodput = 0;
   std::string bound_prefill, bound_decode;
-  std::vector<std::string> risks; // quantisation accuracy, porting, maturity, borrowed calibration
-  std::vector<std::string> parts; // for mixes: the member candidate ids with their shares
+  std::vector<std::string> risks;  // quantisation accuracy, porting, maturity, borrowed calibration
+  std::vector<std::string> parts;  // for mixes: the member candidate ids with their shares
   // Plausibility against the chip vendor's own per-token price (Groq, Cerebras, SambaNova sell tokens
   // from the chips they plan on): plan cost / API cost per output token on the same workload (0 = the
   // vendor has no API price for the model). Outside 0.2x-2x it is flagged as a modelling error to
@@ -82,7 +100,7 @@ struct Candidate {
   double vendor_price_ratio = 0;
   std::string vendor_price_check;
   bool feasible = false;
-  std::string reason;             // why rejected, in words (empty when feasible)
+  std::string reason;                     // why rejected, in words (empty when feasible)
   Rejection rejection = Rejection::none;  // why rejected, as a kind
 };
 
@@ -97,12 +115,12 @@ using Verifier = std::function<VerifyOutcome(const PlanRequest&, const Candidate
 
 struct PlanResult {
   PlanRequest request;
-  std::vector<Candidate> ranked;    // feasible, cheapest first (top N)
-  std::vector<Candidate> rejected;  // with reasons
-  std::vector<std::string> pareto;  // ids on the cost vs TTFT P99 frontier, cheapest first
+  std::vector<Candidate> ranked;      // feasible, cheapest first (top N)
+  std::vector<Candidate> rejected;    // with reasons
+  std::vector<std::string> pareto;    // ids on the cost vs TTFT P99 frontier, cheapest first
   std::vector<TokenCost> buy_tokens;  // the hosted-API lane for the model on this workload, cheapest first
-  int evaluated = 0;                // hardware x runtime x precision combinations considered
-  int sized = 0;                    // layouts that went through the full analytic sizing
+  int evaluated = 0;                  // hardware x runtime x precision combinations considered
+  int sized = 0;                      // layouts that went through the full analytic sizing
   std::vector<std::string> notes;
 };
 

@@ -36,14 +36,14 @@ std::vector<TokenOffer> token_offers_for(const std::string& model, const std::ve
 
 struct TokenCost {
   TokenOffer offer;
-  bool same_weights = true;     // false: same architecture, other weights (e.g. Llama-3.3 for 3.1)
+  bool same_weights = true;  // false: same architecture, other weights (e.g. Llama-3.3 for 3.1)
   double usd_per_request = 0;
   double usd_per_1k_output = 0;  // all cost over output tokens (the rent / own headline)
   double usd_per_1k_tokens = 0;  // over input + output tokens
   double tokens_per_usd = 0;
-  double tpot_s = 0;             // 1 / published speed; 0 = not published
-  std::string slo;               // "TPOT ok, TTFT not published" / "misses TPOT ..." / "speed not published"
-  bool tpot_meets = false;       // published speed meets the TPOT SLO
+  double tpot_s = 0;        // 1 / published speed; 0 = not published
+  std::string slo;          // "TPOT ok, TTFT not published" / "misses TPOT ..." / "speed not published"
+  bool tpot_meets = false;  // published speed meets the TPOT SLO
   bool stale = false;
   std::string stale_note;
 };
@@ -52,8 +52,8 @@ TokenCost token_cost(const TokenOffer& o, const std::string& model, double input
                      double cached_share, double tpot_slo_s, const Pricing& pricing);
 
 // Every offer for the model priced on the workload, cheapest per output token first.
-std::vector<TokenCost> token_lane(const std::string& model, double input_tokens, double output_tokens, double cached_share,
-                                  double tpot_slo_s, const Pricing& pricing,
+std::vector<TokenCost> token_lane(const std::string& model, double input_tokens, double output_tokens,
+                                  double cached_share, double tpot_slo_s, const Pricing& pricing,
                                   const std::vector<TokenOffer>& all = shipped_token_offers());
 
 // Plausibility against a chip vendor's own token price: the offer in `lane` from `vendor` (or, for a

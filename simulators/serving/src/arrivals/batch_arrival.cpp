@@ -17,5 +17,7 @@ class BatchArrival final : public ArrivalProcess {
   double at_;
 };
 }  // namespace
-std::unique_ptr<ArrivalProcess> make_batch(const ParamValues& p) { return std::make_unique<BatchArrival>(p.number("at_s")); }
+std::unique_ptr<ArrivalProcess> make_batch(const ParamValues& p) {
+  return std::make_unique<BatchArrival>(p.number("at_s"));
+}
 }  // namespace infersim::serving::detail

@@ -20,7 +20,8 @@ class ClosedLoopArrival final : public ArrivalProcess {
   }
   double mean_rate_per_s() const override { return 0; }
   std::string describe() const override {
-    return fmt::format("closed loop: {} users, {} think time mean {:g} s", users_, fixed_ ? "fixed" : "exponential", think_);
+    return fmt::format("closed loop: {} users, {} think time mean {:g} s", users_, fixed_ ? "fixed" : "exponential",
+                       think_);
   }
 
  private:
@@ -32,6 +33,7 @@ class ClosedLoopArrival final : public ArrivalProcess {
 }  // namespace
 std::unique_ptr<ArrivalProcess> make_closed_loop(const ParamValues& p) {
   return std::make_unique<ClosedLoopArrival>(int(p.integer("users")), p.number("think_time_s"),
-                                             p.string("think_distribution") == "fixed", p.number_or("stagger_steps", 0));
+                                             p.string("think_distribution") == "fixed",
+                                             p.number_or("stagger_steps", 0));
 }
 }  // namespace infersim::serving::detail

@@ -34,7 +34,8 @@ class DiurnalArrival final : public ArrivalProcess {
   }
   double mean_rate_per_s() const override { return mean_; }
   std::string describe() const override {
-    return fmt::format("diurnal {} points over {:g} s, mean {:.3g} req/s, peak {:.3g} req/s", rates_.size(), day_s_, mean_, max_);
+    return fmt::format("diurnal {} points over {:g} s, mean {:.3g} req/s, peak {:.3g} req/s", rates_.size(), day_s_,
+                       mean_, max_);
   }
 
  private:

@@ -34,8 +34,9 @@ class TraceArrival final : public ArrivalProcess {
   }
   double mean_rate_per_s() const override { return double(t_->size()) / period_s_ * mult_; }
   std::string describe() const override {
-    return fmt::format("trace {} ({} rows over {:.0f} s) at {:g}x{}", std::filesystem::path(t_->path).filename().string(),
-                       t_->size(), t_->span_s(), mult_, repeat_ ? ", repeated" : "");
+    return fmt::format("trace {} ({} rows over {:.0f} s) at {:g}x{}",
+                       std::filesystem::path(t_->path).filename().string(), t_->size(), t_->span_s(), mult_,
+                       repeat_ ? ", repeated" : "");
   }
 
  private:

@@ -16,5 +16,7 @@ class FixedDistribution final : public Distribution {
   double v_;
 };
 }  // namespace
-std::unique_ptr<Distribution> make_fixed(const ParamValues& p) { return std::make_unique<FixedDistribution>(p.number("value")); }
+std::unique_ptr<Distribution> make_fixed(const ParamValues& p) {
+  return std::make_unique<FixedDistribution>(p.number("value"));
+}
 }  // namespace infersim::serving::detail

@@ -19,5 +19,7 @@ class LeastOutstandingRouter final : public Router {
   }
 };
 }  // namespace
-std::unique_ptr<Router> make_least_outstanding(const ParamValues&) { return std::make_unique<LeastOutstandingRouter>(); }
+std::unique_ptr<Router> make_least_outstanding(const ParamValues&) {
+  return std::make_unique<LeastOutstandingRouter>();
+}
 }  // namespace infersim::serving::detail

@@ -39,12 +39,12 @@ inline constexpr const char* ENGINE_RUNTIME = "infersim-refengine";
 struct GridPoint {
   common::DType dtype = common::DType::bf16;
   bool prefill = false;
-  int layers = 0;           // layers of the model run for this point
+  int layers = 0;  // layers of the model run for this point
   int batch = 1;
   std::int64_t length = 0;  // decode: tokens already cached per sequence; prefill: prompt length
   bool held_out = false;
-  std::vector<double> samples;  // seconds per repetition
-  double measured_s = 0;        // best repetition
+  std::vector<double> samples;                             // seconds per repetition
+  double measured_s = 0;                                   // best repetition
   std::array<double, model::OP_CLASS_COUNT> op_seconds{};  // of the best repetition
   model::BatchShape shape;
   double flops = 0, bytes = 0;  // the estimator's counts for this step
@@ -69,16 +69,16 @@ struct Options {
   std::int64_t max_decode_tokens = 0;  // skip decode points with batch x context above this (0 = none)
   std::vector<int> prefill_batches;
   std::vector<std::int64_t> prefill_lengths;
-  std::int64_t max_prefill_tokens = 0; // skip prefill points with batch x length above this (0 = none)
+  std::int64_t max_prefill_tokens = 0;  // skip prefill points with batch x length above this (0 = none)
   int repeats = 3;
   double probe_seconds = 0.2;
   bool probe_cache_levels = true;
-  std::int64_t probe_dram_bytes = 0;   // 0 = probe default
-  bool hydration = true;               // write + time a weights file (else weights are built in memory)
+  std::int64_t probe_dram_bytes = 0;  // 0 = probe default
+  bool hydration = true;              // write + time a weights file (else weights are built in memory)
   std::string out_dir = "results/host";
   int threads = 0;
   std::uint64_t seed = 1;
-  std::string label = "custom";        // "quick" / "full" / "custom", for the report
+  std::string label = "custom";  // "quick" / "full" / "custom", for the report
   std::function<void(const std::string&)> progress;
 
   // Presets for `infersim calibrate [--quick]` on the given card (llama-3.2-1b by default in the CLI).
@@ -97,7 +97,7 @@ struct Result {
   std::optional<refengine::HydrationResult> hydration;
   std::string weights_file;
   std::vector<std::pair<std::string, double>> load_seconds;  // dtype -> file -> engine weights
-  std::string isa;  // kernel tier the engine ran on
+  std::string isa;                                           // kernel tier the engine ran on
   int threads = 1;
   std::vector<GridPoint> points;
   perf::FitResult fit;

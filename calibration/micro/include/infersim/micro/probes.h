@@ -20,8 +20,8 @@ struct CacheSizes {
   std::int64_t l2 = 0;   // bytes per core
   std::int64_t l3 = 0;   // bytes, shared (0 if none)
 };
-CacheSizes cache_sizes();          // from sysfs; conservative defaults when unavailable
-double total_memory_bytes();       // MemTotal from /proc/meminfo
+CacheSizes cache_sizes();     // from sysfs; conservative defaults when unavailable
+double total_memory_bytes();  // MemTotal from /proc/meminfo
 
 enum class PeakKind { fp32_fma, bf16_dot, int8_dot };
 const char* peak_kind_name(PeakKind k);  // "fp32", "bf16", "int8"
@@ -30,7 +30,7 @@ struct PeakResult {
   PeakKind kind = PeakKind::fp32_fma;
   std::string instruction;  // e.g. "vfmadd231ps zmm" or "none"
   int threads = 1;
-  double ops_per_s = 0;     // 0 when the CPU has no such instruction
+  double ops_per_s = 0;  // 0 when the CPU has no such instruction
 };
 
 enum class BwKind { read, triad };
@@ -38,7 +38,7 @@ const char* bw_kind_name(BwKind k);
 
 struct BandwidthResult {
   BwKind kind = BwKind::read;
-  std::string level;        // "L1", "L2", "L3", "DRAM"
+  std::string level;             // "L1", "L2", "L3", "DRAM"
   std::int64_t working_set = 0;  // bytes, all threads together
   int threads = 1;
   double bytes_per_s = 0;
@@ -47,13 +47,14 @@ struct BandwidthResult {
 // Best-of-repetitions peak; `seconds` is the total time to spend.
 PeakResult measure_peak(PeakKind kind, int threads, double seconds);
 // Bandwidth over a working set of `bytes` (split between threads, each touching its own part).
-BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::int64_t bytes, int threads, double seconds);
+BandwidthResult measure_bandwidth(BwKind kind, const std::string& level, std::int64_t bytes, int threads,
+                                  double seconds);
 
 struct ProbeOptions {
-  std::vector<int> threads;           // empty = {1, all CPUs}
+  std::vector<int> threads;  // empty = {1, all CPUs}
   double seconds_per_probe = 0.25;
-  bool cache_levels = true;           // also probe inside L1 / L2 / L3
-  std::int64_t dram_bytes = 0;        // 0 = max(4 x L3, 256 MiB)
+  bool cache_levels = true;     // also probe inside L1 / L2 / L3
+  std::int64_t dram_bytes = 0;  // 0 = max(4 x L3, 256 MiB)
   std::function<void(const std::string&)> progress;
 };
 
@@ -80,7 +81,8 @@ ProbeReport run_probes(const ProbeOptions& options);
 // process then read at very different rates (seen on the development VM: one engine's weights at
 // 65-75 GB/s while the others and the fresh-buffer probe read 40-45 GB/s). Each of `threads` threads
 // reads its share of every region (integer loads: any bytes); best of repetitions over `seconds`.
-double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads, double seconds);
+double measure_read_bandwidth_of(const std::vector<std::pair<const void*, std::size_t>>& regions, int threads,
+                                 double seconds);
 std::string format_probe_report(const ProbeReport& r);
 
 }  // namespace infersim::micro

@@ -36,7 +36,7 @@ RopeConfig default_rope(const model::ModelSpec& m);
 std::vector<double> rope_inv_freq(const RopeConfig& r, int head_dim);
 
 struct EngineOptions {
-  int threads = 0;             // 0 = all CPUs
+  int threads = 0;  // 0 = all CPUs
   float norm_eps = 1e-5f;
   std::optional<RopeConfig> rope;  // default_rope() when empty
 };
@@ -51,7 +51,7 @@ struct StepResult {
   std::vector<float> logits;       // inputs x vocab, when requested
   double seconds = 0;
   std::array<double, model::OP_CLASS_COUNT> op_seconds{};
-  model::BatchShape shape;         // the step as op_cost sees it
+  model::BatchShape shape;  // the step as op_cost sees it
 };
 
 class Engine {

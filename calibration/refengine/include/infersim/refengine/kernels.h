@@ -68,7 +68,8 @@ struct PackedWeight {
 PackedWeight pack_weight(std::int64_t n, std::int64_t k, common::DType dtype,
                          const std::function<void(std::int64_t, float*)>& row_fn, ThreadPool* pool = nullptr);
 // Packs int8 rows with their given per-row scales (no requantisation).
-PackedWeight pack_weight_int8(std::int64_t n, std::int64_t k, const std::function<void(std::int64_t, std::int8_t*)>& row_fn,
+PackedWeight pack_weight_int8(std::int64_t n, std::int64_t k,
+                              const std::function<void(std::int64_t, std::int8_t*)>& row_fn,
                               const std::vector<float>& scales, ThreadPool* pool = nullptr);
 
 class KvCache {
@@ -102,9 +103,9 @@ class KvCache {
 // One sequence's share of an attention call.
 struct AttentionSeq {
   const KvCache* cache = nullptr;
-  std::int64_t row = 0;   // first row of this sequence's new tokens in Q / out
-  std::int64_t n_new = 0; // new tokens (their K/V are already in the cache at [past, past + n_new))
-  std::int64_t past = 0;  // positions cached before this step
+  std::int64_t row = 0;    // first row of this sequence's new tokens in Q / out
+  std::int64_t n_new = 0;  // new tokens (their K/V are already in the cache at [past, past + n_new))
+  std::int64_t past = 0;   // positions cached before this step
 };
 
 class Kernels {

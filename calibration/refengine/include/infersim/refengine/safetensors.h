@@ -20,7 +20,7 @@ namespace infersim::refengine {
 
 struct TensorInfo {
   std::string name;
-  std::string dtype;                 // "F32", "BF16", "F16", "I8", ... as in the file
+  std::string dtype;  // "F32", "BF16", "F16", "I8", ... as in the file
   std::vector<std::int64_t> shape;
   std::uint64_t begin = 0, end = 0;  // byte offsets in the data section
   std::int64_t numel() const;
@@ -40,7 +40,7 @@ class SafetensorsFile {
 
   const std::string& path() const { return path_; }
   std::uint64_t file_size() const { return size_; }
-  std::uint64_t data_offset() const { return data_offset_; }  // 8 + header length
+  std::uint64_t data_offset() const { return data_offset_; }           // 8 + header length
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in file order
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   const TensorInfo* find(const std::string& name) const;

@@ -45,15 +45,21 @@ class AlignedBuffer {
  public:
   AlignedBuffer() = default;
   explicit AlignedBuffer(std::size_t bytes) { resize(bytes); }
-  void resize(std::size_t bytes);          // discards contents; new storage is zeroed
+  void resize(std::size_t bytes);             // discards contents; new storage is zeroed
   void reserve_at_least(std::size_t bytes) {  // grows only; contents not kept
     if (bytes > size_) resize(bytes);
   }
   std::size_t size() const { return size_; }
   void* data() { return ptr_.get(); }
   const void* data() const { return ptr_.get(); }
-  template <class T> T* as() { return static_cast<T*>(data()); }
-  template <class T> const T* as() const { return static_cast<const T*>(data()); }
+  template <class T>
+  T* as() {
+    return static_cast<T*>(data());
+  }
+  template <class T>
+  const T* as() const {
+    return static_cast<const T*>(data());
+  }
 
  private:
   struct Free {
@@ -90,7 +96,9 @@ struct View {
   std::int64_t ld() const { return stride[1]; }
   bool inner_contiguous() const { return stride[2] == 1; }
   T* row(std::int64_t r) const { return data + r * stride[1]; }
-  T* at(std::int64_t i, std::int64_t j, std::int64_t k) const { return data + i * stride[0] + j * stride[1] + k * stride[2]; }
+  T* at(std::int64_t i, std::int64_t j, std::int64_t k) const {
+    return data + i * stride[0] + j * stride[1] + k * stride[2];
+  }
   // Columns [c0, c0 + n) of a matrix view (same rows, same row stride).
   View col_slice(std::int64_t c0, std::int64_t n) const {
     INFERSIM_ASSERT(c0 >= 0 && c0 + n <= shape[2]);

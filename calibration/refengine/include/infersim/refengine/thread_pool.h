@@ -4,8 +4,9 @@
 // job if they wake while it is still open, and a worker that was descheduled (a busy or shared
 // machine) simply finds no chunks left instead of stalling the step. Workers spin ~50 us between jobs
 // (a decode step issues ~10 parallel regions per layer, so wake-up latency matters) and then sleep
-// on a condition variable (not std::atomic::wait: GCC 12's implementation can miss wake-ups). One job at a time: for_chunks()/parallel_for() must not be called concurrently
-// or from inside a job. An exception thrown on any thread is rethrown to the caller.
+// on a condition variable (not std::atomic::wait: GCC 12's implementation can miss wake-ups). One job at a time:
+// for_chunks()/parallel_for() must not be called concurrently or from inside a job. An exception thrown on any thread
+// is rethrown to the caller.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -59,16 +60,16 @@ class ThreadPool {
   static constexpr std::uint32_t OPEN = 0x80000000u;
   int n_ = 1;
   std::vector<std::thread> threads_;
-  std::atomic<std::uint32_t> epoch_{0};   // bumped per job; workers sleep on it
-  std::atomic<std::uint32_t> state_{0};   // OPEN bit | workers inside the job
+  std::atomic<std::uint32_t> epoch_{0};  // bumped per job; workers sleep on it
+  std::atomic<std::uint32_t> state_{0};  // OPEN bit | workers inside the job
   std::atomic<std::int64_t> next_{0};
   std::int64_t n_chunks_ = 0;
   std::atomic<bool> stop_{false};
   Fn fn_ = nullptr;
   void* ctx_ = nullptr;
   std::mutex sleep_mu_;
-  std::condition_variable wake_cv_;   // workers: a new epoch
-  std::condition_variable done_cv_;   // caller: the last worker left the job
+  std::condition_variable wake_cv_;  // workers: a new epoch
+  std::condition_variable done_cv_;  // caller: the last worker left the job
   std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::mutex error_mu_;

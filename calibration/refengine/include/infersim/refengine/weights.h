@@ -30,10 +30,10 @@ std::string engine_support_problem(const model::ModelSpec& m);
 model::ModelSpec truncated(const model::ModelSpec& m, int layers);
 
 struct LayerWeights {
-  PackedWeight qkv;      // [q_dim + 2 kv_dim, h]: q, k, v projections stacked
-  PackedWeight o;        // [h, q_dim]
-  PackedWeight gate_up;  // [2 I, h]: gate rows then up rows
-  PackedWeight down;     // [h, I]
+  PackedWeight qkv;             // [q_dim + 2 kv_dim, h]: q, k, v projections stacked
+  PackedWeight o;               // [h, q_dim]
+  PackedWeight gate_up;         // [2 I, h]: gate rows then up rows
+  PackedWeight down;            // [h, I]
   std::vector<float> qkv_bias;  // empty, or q_dim + 2 kv_dim
   std::vector<float> input_norm, post_norm;
 };
@@ -41,8 +41,8 @@ struct LayerWeights {
 struct ModelWeights {
   model::ModelSpec spec;  // num_layers = layers actually loaded
   common::DType dtype = common::DType::bf16;
-  PackedWeight embed;     // [V, h] (lookups); also the LM head when tied
-  PackedWeight head;      // [V, h] when not tied
+  PackedWeight embed;  // [V, h] (lookups); also the LM head when tied
+  PackedWeight head;   // [V, h] when not tied
   bool tied = false;
   std::vector<LayerWeights> layers;
   std::vector<float> final_norm;
@@ -68,8 +68,8 @@ ModelWeights make_random_weights(const model::ModelSpec& m, common::DType dtype,
 
 struct LoadReport {
   int layers = 0;
-  double file_bytes = 0;   // tensor bytes read from the file
-  double seconds = 0;      // file -> packed engine weights, wall time
+  double file_bytes = 0;           // tensor bytes read from the file
+  double seconds = 0;              // file -> packed engine weights, wall time
   std::vector<std::string> notes;  // conversions made (e.g. "BF16 -> int8 quantised")
 };
 // Loads weights for `card` from a safetensors file, converting to `dtype`. layers = 0: as many

@@ -34,31 +34,37 @@
 
 namespace infersim::brief {
 
+// Ordered: a higher level is a worse risk (std::max gives the worst).
+enum class RiskLevel { low, medium, high };
+const char* risk_level_name(RiskLevel l);  // "low" | "medium" | "high"
+// "low" | "medium" | "high" (e.g. perf::basis_risk()); ConfigError otherwise.
+RiskLevel parse_risk_level(const std::string& s);
+
 struct Risk {
-  std::string area;    // lock-in, quantisation, supply, calibration, maturity, cold start, operations, method
-  std::string level;   // low | medium | high
+  std::string area;  // lock-in, quantisation, supply, calibration, maturity, cold start, operations, method
+  RiskLevel level = RiskLevel::low;
   std::string text;
 };
 
 struct Part {
-  int workload = 0;                 // index into BriefRequest::workloads
-  std::string lane;                 // "all traffic", "primary 75%", "second vendor 25%", "CPU lane 5%", "prefill pool", "decode pool"
+  int workload = 0;  // index into BriefRequest::workloads
+  std::string lane;  // "all traffic", "primary 75%", "second vendor 25%", "CPU lane 5%", "prefill pool", "decode pool"
   std::string model;
-  double share = 1;                 // of the workload's traffic
+  double share = 1;  // of the workload's traffic
   double requests_per_s = 0;
   bool from_planner = true;
   planner::PlanRequest plan_request;  // planner parts
-  std::string plan_file;            // file name the CLI writes with --plans-dir
-  std::string plan_json;            // its content
-  planner::Candidate candidate;     // chosen (feasible) or the closest rejection (reason set)
+  std::string plan_file;              // file name the CLI writes with --plans-dir
+  std::string plan_json;              // its content
+  planner::Candidate candidate;       // chosen (feasible) or the closest rejection (reason set)
   bool feasible = false;
   std::string reason;
-  double ttft_batch1_s = 0;         // prefill of one prompt on an idle replica (+ KV transfer when disaggregated)
-  double headroom = 0;              // capacity / load - 1
-  double weight_bytes = 0;          // per replica
+  double ttft_batch1_s = 0;  // prefill of one prompt on an idle replica (+ KV transfer when disaggregated)
+  double headroom = 0;       // capacity / load - 1
+  double weight_bytes = 0;   // per replica
   double cold_start_nvme_s = 0, cold_start_object_s = 0, init_s = 0;
   double output_tok_s = 0, input_tok_s = 0;
-  std::vector<std::string> commands;  // CLI commands that reproduce this part's numbers
+  std::vector<std::string> commands;        // CLI commands that reproduce this part's numbers
   std::vector<std::string> analytic_notes;  // disaggregated: how each figure was derived
   // Decode pools on chips whose vendor sells tokens: the lane's cost per output token / the vendor's
   // own API price on the workload (0 = no such price), and what drives it (the chips' price basis).
@@ -75,8 +81,8 @@ struct WorkloadFigures {
 struct OptionResult {
   BriefOption option;
   bool feasible = false;
-  bool analytic = false;            // sized outside the planner
-  std::string reason;               // why infeasible
+  bool analytic = false;  // sized outside the planner
+  std::string reason;     // why infeasible
   std::vector<Part> parts;
   std::vector<WorkloadFigures> workloads;
   double chips = 0;
@@ -90,18 +96,18 @@ struct OptionResult {
   double porting_weeks = 0, lead_time_weeks = 0, ready_weeks = 0;
   std::string pricing_basis;
   std::vector<Risk> risks;
-  std::string risk_level;           // low | medium | high (the worst of the risk areas that gate a decision)
+  RiskLevel risk_level = RiskLevel::low;  // the worst of the risk areas that gate a decision
 };
 
 struct BriefResult {
-  BriefRequest request;             // as resolved
-  std::string request_json;         // resolved BRIEF JSON (canonical text)
+  BriefRequest request;      // as resolved
+  std::string request_json;  // resolved BRIEF JSON (canonical text)
   std::string request_sha256;
-  bool verified = false;            // a discrete-event verifier was used by the planner
+  bool verified = false;  // a discrete-event verifier was used by the planner
   std::vector<OptionResult> options;
-  int recommended = -1;             // index into options; -1 when nothing is feasible
-  int baseline = -1;                // the "stay" option, when there is one
-  std::string recommendation;       // one paragraph, in numbers
+  int recommended = -1;                                           // index into options; -1 when nothing is feasible
+  int baseline = -1;                                              // the "stay" option, when there is one
+  std::string recommendation;                                     // one paragraph, in numbers
   std::vector<std::pair<std::string, std::string>> input_hashes;  // file (relative to the data root) -> sha256
   BriefDocument document;
 };

@@ -28,7 +28,8 @@ class Canvas {
   virtual ~Canvas() = default;
   virtual void line(double x1, double y1, double x2, double y2, Rgb color, double width, bool dashed) = 0;
   virtual void polyline(const std::vector<std::pair<double, double>>& points, Rgb color, double width, bool dashed) = 0;
-  virtual void rect(double x, double y, double w, double h, Rgb fill, bool has_fill, Rgb stroke, double stroke_width) = 0;
+  virtual void rect(double x, double y, double w, double h, Rgb fill, bool has_fill, Rgb stroke,
+                    double stroke_width) = 0;
   virtual void circle(double cx, double cy, double r, Rgb fill, bool has_fill, Rgb stroke, double stroke_width) = 0;
   virtual void text(double x, double baseline_y, const std::string& s, double size, Rgb color, Anchor anchor, bool bold,
                     bool vertical) = 0;

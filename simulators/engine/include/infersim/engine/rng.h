@@ -17,13 +17,13 @@ class Rng {
   static Rng stream(std::uint64_t seed, std::string_view purpose);
 
   std::uint64_t next_u64();
-  double uniform();                          // [0, 1)
-  double uniform(double lo, double hi);      // [lo, hi)
+  double uniform();                                            // [0, 1)
+  double uniform(double lo, double hi);                        // [lo, hi)
   std::int64_t uniform_int(std::int64_t lo, std::int64_t hi);  // inclusive
-  double exponential(double rate);           // mean 1/rate
-  double normal();                           // standard normal (polar method)
-  double lognormal(double mu, double sigma);  // exp(N(mu, sigma^2))
-  double gamma(double shape, double scale);  // Marsaglia-Tsang; mean shape*scale
+  double exponential(double rate);                             // mean 1/rate
+  double normal();                                             // standard normal (polar method)
+  double lognormal(double mu, double sigma);                   // exp(N(mu, sigma^2))
+  double gamma(double shape, double scale);                    // Marsaglia-Tsang; mean shape*scale
 
  private:
   std::uint64_t s_[4];

@@ -26,9 +26,9 @@ const char* metric_name(Metric m);
 struct Observation {
   const Measurement* row = nullptr;
   Metric metric = Metric::e2e;
-  CostSum terms;          // seconds = total_time(terms, params); throughput = tokens / seconds
-  double tokens = 0;      // for throughput observations
-  double measured = 0;    // seconds, or tokens/s for throughput
+  CostSum terms;        // seconds = total_time(terms, params); throughput = tokens / seconds
+  double tokens = 0;    // for throughput observations
+  double measured = 0;  // seconds, or tokens/s for throughput
   double predict(const hwprofiles::CalibrationParams& p) const;
 };
 
@@ -45,7 +45,7 @@ struct ErrorStats {
   int n = 0;
   double median_abs = 0;  // fraction (0.1 = 10%)
   double p90_abs = 0;
-  double mean_signed = 0; // > 0: we over-predict
+  double mean_signed = 0;  // > 0: we over-predict
 };
 ErrorStats error_stats(std::vector<double> signed_errors);
 
@@ -63,11 +63,12 @@ struct FitResult {
 // Optional terms beyond the fractions and overheads, searched on a grid together with the fractions
 // (off by default: the shipped catalog calibrations are fitted without them).
 struct FitOptions {
-  bool dequant = false;  // CalibrationParams::dequant_flops_per_weight (only if some step unpacks weights)
-  bool ridge = false;    // CalibrationParams::roofline_norm (p-norm instead of the max near the ridge)
+  bool dequant = false;    // CalibrationParams::dequant_flops_per_weight (only if some step unpacks weights)
+  bool ridge = false;      // CalibrationParams::roofline_norm (p-norm instead of the max near the ridge)
   bool attention = false;  // CalibrationParams::attention_fraction
 };
-FitResult fit_calibration(const std::vector<Observation>& obs, double interconnect_fraction, const FitOptions& opt = {});
+FitResult fit_calibration(const std::vector<Observation>& obs, double interconnect_fraction,
+                          const FitOptions& opt = {});
 
 // Error of given parameters per metric over observations (held-out only when `held_out_only`).
 std::map<Metric, ErrorStats> evaluate(const std::vector<Observation>& obs, const hwprofiles::CalibrationParams& p,

@@ -31,8 +31,8 @@ struct Deployment {
   // groups of (tp x attention_dp / ep) chips each. 1 = none (experts spread over the TP group).
   int attention_dp = 1;
   model::Precision precision;
-  std::string runtime;                   // "" = the hardware's default (first calibration)
-  std::string runtime_version;           // "" = unversioned / legacy calibration
+  std::string runtime;          // "" = the hardware's default (first calibration)
+  std::string runtime_version;  // "" = unversioned / legacy calibration
   // Kernel path (set by runtime resolution for versions with `kernel_model`): op times from the
   // kernel tables in `kernel_tables` (a folder of data/aiconfigurator/ops) measured on
   // `kernel_tables_hardware` (this chip, or a chip whose tables are transferred by the roofline), or
@@ -40,7 +40,7 @@ struct Deployment {
   bool kernel_model = false;
   std::string kernel_tables;
   std::string kernel_tables_hardware;
-  std::vector<common::DType> fused_quant;  // weight dtypes whose activation quant the engine fuses
+  std::vector<common::DType> fused_quant;   // weight dtypes whose activation quant the engine fuses
   hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;
   // Pipeline parallelism with micro-batches in flight (the runtime's features.pipeline_micro_batches);
@@ -50,8 +50,8 @@ struct Deployment {
   // DDR because main memory cannot hold them beside the KV (perf::place_weights; routed experts first).
   // Those bytes are read at the DDR bandwidth. 0 = all weights in main memory.
   double ddr_weight_fraction = 0.0;
-  double weight_sparsity = 0.0;          // fraction of weights pruned (0 = dense)
-  double memory_reserve_fraction = 0.10; // runtime reserve (allocator, CUDA context, fragmentation)
+  double weight_sparsity = 0.0;           // fraction of weights pruned (0 = dense)
+  double memory_reserve_fraction = 0.10;  // runtime reserve (allocator, CUDA context, fragmentation)
   int chips() const { return tp * pp * attention_dp; }
 };
 

@@ -71,8 +71,8 @@ class KernelModel {
   // Adds this step's per-op kernel seconds (kernel_s, kernel_comm_s, quant_floor_s) to `s`.
   void fill(const model::BatchShape& b, StepCost& s) const;
 
-  const std::string& basis() const { return basis_; }        // tables | transferred | efficiency model
-  std::string describe() const;  // one line for explain / provenance
+  const std::string& basis() const { return basis_; }  // tables | transferred | efficiency model
+  std::string describe() const;                        // one line for explain / provenance
 
   // Single-op lookups (seconds on one chip), exposed for tests and `infersim kernels`.
   double gemm_s(double m, double n, double k, const std::string& dtype) const;
@@ -85,8 +85,8 @@ class KernelModel {
     double n = 0, k = 0;
     std::string dtype;
     common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
-    hwprofiles::Curve curve;  // seconds over m; empty: efficiency model
-    double quant_floor_s = 0; // standalone activation-quant time per call inside the curve
+    hwprofiles::Curve curve;   // seconds over m; empty: efficiency model
+    double quant_floor_s = 0;  // standalone activation-quant time per call inside the curve
     double at(const KernelModel& km, double m) const;
   };
   Gemm bind_gemm(double n, double k, common::DType w, common::DType a) const;

@@ -18,18 +18,18 @@ struct Measurement {
   std::string file;
   int line = 0;
   MeasurementFormat format = MeasurementFormat::splitwise;
-  std::string hardware;  // catalog slug
-  std::string runtime;   // runtime slug (vllm, tensorrt-llm, llama.cpp, deepspeed-mii, sambaflow)
+  std::string hardware;         // catalog slug
+  std::string runtime;          // runtime slug (vllm, tensorrt-llm, llama.cpp, deepspeed-mii, sambaflow)
   std::string runtime_version;  // the runtime version the data describe ("splitwise", "0.5", "0.11"; "" = unversioned)
-  std::string model;     // catalog slug
+  std::string model;            // catalog slug
   int chips = 1;
   int tp = 1;
   int pp = 1;
   double batch = 1, input = 0, output = 0;
   // Measured values; < 0 when the format does not have them.
-  double ttft_s = -1;        // splitwise prompt_time
-  double tpot_s = -1;        // splitwise token_time
-  double e2e_s = -1;         // whole request (splitwise) or whole batch (argonne)
+  double ttft_s = -1;  // splitwise prompt_time
+  double tpot_s = -1;  // splitwise token_time
+  double e2e_s = -1;   // whole request (splitwise) or whole batch (argonne)
   double throughput_tok_s = -1;
   bool held_out = false;
   std::string config_key() const;

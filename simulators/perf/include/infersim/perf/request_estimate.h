@@ -18,9 +18,9 @@
 namespace infersim::perf {
 
 struct Workload {
-  double batch = 1;    // concurrent sequences
-  double input = 1024; // prompt tokens
-  double output = 256; // generated tokens
+  double batch = 1;     // concurrent sequences
+  double input = 1024;  // prompt tokens
+  double output = 256;  // generated tokens
 };
 
 struct PhaseSummary {
@@ -47,17 +47,17 @@ struct Estimate {
   double per_user_tok_s = 0;
   bool fits = false;
   MemoryFit memory;
-  double max_concurrency = 0;   // sequences whose KV (input+output) fits
+  double max_concurrency = 0;  // sequences whose KV (input+output) fits
 
-  PhaseSummary prefill;         // the request's own prefill step
-  PhaseSummary decode;          // one decode step at mean context
+  PhaseSummary prefill;  // the request's own prefill step
+  PhaseSummary decode;   // one decode step at mean context
   double spec_tokens_per_step = 1.0;
 
-  double power_w = 0;           // replica chip power at this load
+  double power_w = 0;  // replica chip power at this load
   double joules_per_token = 0;
-  double usd_per_hour = 0;      // replica, cloud on-demand; 0 when the chip has no public on-demand price
+  double usd_per_hour = 0;  // replica, cloud on-demand; 0 when the chip has no public on-demand price
   std::string price_basis;
-  double usd_per_1k_tokens = 0; // output tokens; 0 when no price is known
+  double usd_per_1k_tokens = 0;  // output tokens; 0 when no price is known
   std::vector<std::string> notes;
 };
 

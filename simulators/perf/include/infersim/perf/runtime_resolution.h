@@ -24,7 +24,7 @@ inline constexpr const char* REFERENCE_RUNTIME = "vllm";
 
 struct RuntimeResolution {
   std::string runtime;
-  std::string version;      // runtime version used ("" = unversioned)
+  std::string version;                // runtime version used ("" = unversioned)
   std::vector<std::string> versions;  // every version the runtime profile lists (newest first)
   // Kernel path: step times from kernel tables (`kernel_tables`, measured on `kernel_tables_hardware`)
   // or the roofline efficiency model (kernel_tables empty).
@@ -34,10 +34,10 @@ struct RuntimeResolution {
   hwprofiles::SchedulerDefaults scheduler;
   bool has_scheduler = false;
   bool pipeline_micro_batches = true;  // the runtime's features.pipeline_micro_batches
-  bool defaulted = false;   // the user named no runtime: the hardware's default was used
-  std::string maturity;     // backend maturity on this hardware
+  bool defaulted = false;              // the user named no runtime: the hardware's default was used
+  std::string maturity;                // backend maturity on this hardware
   std::string backend;
-  std::string basis;        // fitted | family | vendor | transferred | assumed | default | datasheet
+  std::string basis;  // fitted | family | vendor | transferred | assumed | default | datasheet
   hwprofiles::Calibration calibration;
 };
 

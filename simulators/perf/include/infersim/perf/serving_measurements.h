@@ -27,9 +27,9 @@ struct ServingMeasurement {
   std::string measured;         // date or source dump the row came from
   bool moe = false;
   common::DType weight = common::DType::bf16, activation = common::DType::bf16, kv = common::DType::bf16;
-  std::string quant;            // gemm_quant_mode as written ("", fp8, fp8_block, nvfp4, int4_wo)
+  std::string quant;  // gemm_quant_mode as written ("", fp8, fp8_block, nvfp4, int4_wo)
   int tp = 1, pp = 1, ep = 1, attention_dp = 1;
-  double concurrency = 1;       // requests in flight on one engine replica (batch_size column)
+  double concurrency = 1;         // requests in flight on one engine replica (batch_size column)
   double client_concurrency = 0;  // the benchmark client's total (0 = not recorded)
   double input = 0, output = 0;
   double ttft_s = 0, tpot_s = 0;

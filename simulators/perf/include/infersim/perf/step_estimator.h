@@ -38,15 +38,15 @@ struct StepCost {
   // unpack work per element; times CalibrationParams::dequant_flops_per_weight it is a third ceiling
   // beside compute_s and memory_s (see op_time).
   std::array<double, model::OP_CLASS_COUNT> dequant_s{};
-  double comm_bw_s = 0;        // collective bytes / link bandwidth at 100%
-  double comm_latency_s = 0;   // link latency terms
-  double collectives = 0;      // collectives x log2(ranks): latency-bound steps, for the fitted overhead
-  double staging_s = 0;        // off-stage weight bytes / host link bandwidth (pipeline parallelism only)
-  double steps = 1;            // forward steps this cost stands for (sums of steps: the step overhead's multiplicity)
-  double layers = 0;           // layers traversed
-  double sequences = 0;        // sequences in the step
-  double flops = 0;            // per chip
-  double bytes = 0;            // per chip
+  double comm_bw_s = 0;       // collective bytes / link bandwidth at 100%
+  double comm_latency_s = 0;  // link latency terms
+  double collectives = 0;     // collectives x log2(ranks): latency-bound steps, for the fitted overhead
+  double staging_s = 0;       // off-stage weight bytes / host link bandwidth (pipeline parallelism only)
+  double steps = 1;           // forward steps this cost stands for (sums of steps: the step overhead's multiplicity)
+  double layers = 0;          // layers traversed
+  double sequences = 0;       // sequences in the step
+  double flops = 0;           // per chip
+  double bytes = 0;           // per chip
   // Kernel path (kernel_path = true): op times from measured kernel tables or the roofline efficiency
   // model, already at achieved speed; op_time() returns kernel_s x kernel_scale instead of the roofline
   // of compute_s / memory_s (which still name the bound in explain()), and kernel_comm_s replaces the
@@ -97,7 +97,7 @@ struct StepTime {
   double comm_s = 0;
   double overhead_s = 0;
   Bound bound = Bound::memory;
-  bool kernel_path = false;   // op times come from measured kernel tables / the efficiency model
+  bool kernel_path = false;  // op times come from measured kernel tables / the efficiency model
   double flops = 0;
   double bytes = 0;
 };
@@ -112,8 +112,8 @@ struct MemoryFit {
   double used_bytes() const { return weights_bytes + kv_bytes + activation_bytes; }
   double usable_bytes() const { return capacity_bytes - reserve_bytes; }
   bool fits = false;
-  double max_kv_tokens = 0;      // tokens of KV cache the replica can hold after weights + activations
-  std::string message;           // "does not fit: needs X GiB per chip, has Y GiB usable" or ""
+  double max_kv_tokens = 0;  // tokens of KV cache the replica can hold after weights + activations
+  std::string message;       // "does not fit: needs X GiB per chip, has Y GiB usable" or ""
 };
 
 class StepEstimator {

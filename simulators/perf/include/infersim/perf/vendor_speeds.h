@@ -30,10 +30,10 @@ struct VendorSpeedPoint {
   double tok_s = 0;       // published per-user output tokens/s
   std::string kind;       // measured | vendor-claimed
   std::string as_of, source, note;
-  std::string weights, kv;       // precision modelled
+  std::string weights, kv;  // precision modelled
   std::optional<bool> speculative;
-  std::optional<int> chips;      // published chips behind the figure
-  std::string use;               // fit | validate | excluded
+  std::optional<int> chips;  // published chips behind the figure
+  std::string use;           // fit | validate | excluded
   std::string excluded_because;
 };
 
@@ -73,8 +73,8 @@ struct DataflowFit {
   const VendorSpeedPoint* point = nullptr;
   double modelled_tpot_s = 0;  // with no per-layer latency
   double published_tpot_s = 0;
-  bool clamped = false;        // the model is already slower than published: latency 0
-  std::string skipped;         // why a vendor's fit point was not used (the chip has measured fits)
+  bool clamped = false;  // the model is already slower than published: latency 0
+  std::string skipped;   // why a vendor's fit point was not used (the chip has measured fits)
 };
 
 // One fit per vendor: its "fit" point, on a chip without measured fits of its own.

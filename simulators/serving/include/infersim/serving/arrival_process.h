@@ -14,7 +14,7 @@ namespace infersim::serving {
 
 struct Arrival {
   double time_s = 0;
-  std::int64_t input = -1;   // tokens from a trace row; -1 = draw from the length distribution
+  std::int64_t input = -1;  // tokens from a trace row; -1 = draw from the length distribution
   std::int64_t output = -1;
 };
 

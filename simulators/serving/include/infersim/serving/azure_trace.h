@@ -14,9 +14,9 @@ namespace infersim::serving {
 
 struct AzureTrace {
   std::string path;
-  std::vector<double> time_s;          // relative to the first row, non-decreasing
-  std::vector<std::int32_t> input;     // context (prompt) tokens
-  std::vector<std::int32_t> output;    // generated tokens
+  std::vector<double> time_s;        // relative to the first row, non-decreasing
+  std::vector<std::int32_t> input;   // context (prompt) tokens
+  std::vector<std::int32_t> output;  // generated tokens
   double span_s() const { return time_s.empty() ? 0.0 : time_s.back() - time_s.front(); }
   std::size_t size() const { return time_s.size(); }
 };

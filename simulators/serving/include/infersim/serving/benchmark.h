@@ -24,7 +24,7 @@ struct BenchmarkSpec {
   int concurrency = 1;
   double input = 1024;
   double output = 256;
-  int rounds = 20;  // requests = rounds x concurrency
+  int rounds = 20;      // requests = rounds x concurrency
   bool stagger = true;  // users start out of phase (false: all at once, in lockstep)
   // Overrides of the runtime version's scheduler defaults (benchmarks often configure these).
   std::optional<int> max_num_tokens, max_batch;
@@ -44,7 +44,7 @@ struct BenchmarkResult {
   double mean_running = 0;        // time-weighted batch size
   double kv_capacity_tokens = 0;  // what the engine could hold
   std::uint64_t steps = 0, requests = 0, preemptions = 0;
-  std::string scheduler;          // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
+  std::string scheduler;  // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
   // Exact step-cost sums: ttft_s == mean_ttft_cost.time(params) and tpot_s == mean_tpot_cost.time(params)
   // for the estimator's parameters (and any others: the schedule does not depend on them).
   // mean_ttft_cost.queue_s is the queueing term at the estimator's parameters (benchmark_queue_s).
@@ -57,8 +57,9 @@ struct BenchmarkResult {
 // rho = (users - 1) / cycle x S, the cycle being one request's engine time (TTFT + (output - 1) x TPOT,
 // frontend and queueing left out). Step costs are linear in p, so this is a function of p alone:
 // a fit can move p and recompute it without simulating again.
-double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost, const perf::StepCost& prefill_one,
-                         int users, double output, const hwprofiles::CalibrationParams& p);
+double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost,
+                         const perf::StepCost& prefill_one, int users, double output,
+                         const hwprofiles::CalibrationParams& p);
 
 // `d` must be resolved (perf::apply_runtime) and laid out (tp, pp). Throws ConfigError if it cannot run.
 BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec);

@@ -19,8 +19,8 @@
 #include "infersim/serving/replica_host.h"
 #include "infersim/serving/request.h"
 #include "infersim/serving/request_csv_writer.h"
-#include "infersim/serving/request_pool.h"
 #include "infersim/serving/request_listener.h"
+#include "infersim/serving/request_pool.h"
 #include "infersim/serving/router.h"
 #include "infersim/serving/scenario.h"
 #include "infersim/serving/trace_writer.h"
@@ -36,7 +36,7 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   void set_listener(RequestListener* l) { listener_ = l; }
   void start();  // initial replicas, warm pools, autoscaler ticks
   RequestPool& requests() { return requests_; }
-  void arrive(RequestIndex r);  // a new request enters the cluster
+  void arrive(RequestIndex r);              // a new request enters the cluster
   void end_session(std::uint64_t session);  // an agentic task is over: routers forget it
 
   std::vector<Pool>& pools() { return pools_; }

@@ -43,7 +43,7 @@ class KvBlockManager {
   };
   std::int64_t total_, block_size_, free_, cached_ = 0;
   std::uint64_t evictions_ = 0;
-  std::list<Entry> lru_;  // front = least recently used
+  std::list<Entry> lru_;                                                 // front = least recently used
   std::unordered_map<std::uint64_t, std::list<Entry>::iterator> index_;  // lookups only, never iterated
 };
 

@@ -16,15 +16,15 @@ namespace infersim::serving {
 
 struct RequestCounters {
   std::uint64_t arrived = 0;
-  std::uint64_t completed = 0;     // measured (arrived after warm-up)
-  std::uint64_t completed_all = 0; // including warm-up
+  std::uint64_t completed = 0;      // measured (arrived after warm-up)
+  std::uint64_t completed_all = 0;  // including warm-up
   std::uint64_t rejected = 0;
   std::uint64_t met_slo = 0;
   std::uint64_t met_ttft = 0, met_tpot = 0, met_e2e = 0;
-  std::uint64_t cold_wait = 0;     // waited for a replica that was still loading
+  std::uint64_t cold_wait = 0;  // waited for a replica that was still loading
   std::uint64_t preemptions = 0;
   std::uint64_t prefix_hit_tokens = 0;
-  std::uint64_t input_tokens = 0;   // prompt tokens of completed requests (cached prefix included)
+  std::uint64_t input_tokens = 0;  // prompt tokens of completed requests (cached prefix included)
   std::uint64_t output_tokens = 0;
   std::uint64_t tasks_completed = 0;
   std::uint64_t tasks_met_slo = 0;

@@ -21,7 +21,7 @@ struct ParamSpec {
   std::string unit;          // "s", "tokens", "1/s", "GB/s", "W", "" for dimensionless
   std::string default_json;  // JSON text of the default; "" = required; "null" = optional (absent unless given)
   std::string description;
-  double min = -1e300;       // inclusive range for number / integer / each list element
+  double min = -1e300;  // inclusive range for number / integer / each list element
   double max = 1e300;
   std::vector<std::string> choices;  // allowed strings (empty = any)
 };
@@ -39,7 +39,7 @@ class ParamValues {
  public:
   void set(const std::string& key, ParamValue v);
   bool has(const std::string& key) const;
-  double number(const std::string& key) const;        // number or integer
+  double number(const std::string& key) const;  // number or integer
   std::int64_t integer(const std::string& key) const;
   const std::string& string(const std::string& key) const;
   bool boolean(const std::string& key) const;

@@ -25,11 +25,11 @@ struct Pool {
   std::shared_ptr<const ReplicaSpec> spec;
   hwprofiles::HardwareProfile hardware;
   std::string runtime;
-  std::string layout;               // "tp=4 pp=1 (4 chips)"
-  double weight_bytes = 0;          // one replica's weights (all chips)
+  std::string layout;       // "tp=4 pp=1 (4 chips)"
+  double weight_bytes = 0;  // one replica's weights (all chips)
   double usd_per_chip_hour = 0;
   std::string price_basis;
-  ColdStart first_cold_start;       // what a cold start from `source` costs
+  ColdStart first_cold_start;                      // what a cold start from `source` costs
   std::vector<std::unique_ptr<Replica>> replicas;  // slots; released ones are reused
   std::unique_ptr<AutoscalerPolicy> policy;
   std::vector<Standby> standby;
@@ -40,7 +40,7 @@ struct Pool {
   int cold_starts = 0;
   int warm_starts = 0;
   double hydration_s = 0;
-  double standby_s = 0;   // closed standby intervals
+  double standby_s = 0;  // closed standby intervals
   int peak_replicas = 0;
   int initial_replicas = 0;
 

@@ -146,12 +146,12 @@ class Replica final : public engine::EventHandler {
 
   // decode set aggregates
   std::int64_t n_dec_ = 0;
-  std::int64_t ctx_sum_ = 0;   // sum of KV tokens of decoding sequences (before the next step)
-  std::int64_t counter_ = 0;   // decode steps executed
+  std::int64_t ctx_sum_ = 0;               // sum of KV tokens of decoding sequences (before the next step)
+  std::int64_t counter_ = 0;               // decode steps executed
   std::vector<std::int64_t> phase_count_;  // decoding sequences by (kv - counter) mod block_size
   std::vector<FinishEntry> finish_heap_;
   std::vector<std::pair<RequestIndex, std::uint32_t>> lifo_;  // join order, for preemption
-  std::vector<JoinGroup> join_groups_;  // joined since the last decode step, by last token time
+  std::vector<JoinGroup> join_groups_;                        // joined since the last decode step, by last token time
   double last_decode_end_s_ = 0;
   // static batching: finished sequences still occupying the batch
   std::int64_t pad_n_ = 0, pad_ctx_ = 0, pad_blocks_ = 0;
@@ -162,7 +162,7 @@ class Replica final : public engine::EventHandler {
   bool busy_ = false;
   bool kicked_ = false;
   bool pipeline_empty_ = true;  // no step ran since the replica went idle (a pipelined step pays the fill)
-  double clock_s_ = 0;  // exact end of the last step
+  double clock_s_ = 0;          // exact end of the last step
   double step_start_s_ = 0, step_end_s_ = 0;
   double step_kv_start_ = 0;
 

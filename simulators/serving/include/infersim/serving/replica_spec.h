@@ -25,8 +25,8 @@ struct ReplicaSpec {
   double kv_bytes_per_token = 0;                   // whole replica
   double swap_bytes_per_s = 0;                     // host link x chips (swap preemption)
   std::int64_t kv_blocks = 0;
-  std::int64_t max_context = 0;                    // model limit (0 = none)
-  double speed = 1;                                // relative throughput (routing on mixed pools)
+  std::int64_t max_context = 0;  // model limit (0 = none)
+  double speed = 1;              // relative throughput (routing on mixed pools)
 };
 
 }  // namespace infersim::serving

@@ -13,11 +13,11 @@
 namespace infersim::serving {
 
 struct RouteCandidate {
-  int replica = 0;                       // global replica id
+  int replica = 0;  // global replica id
   int pool = 0;
   std::int64_t outstanding_requests = 0;
-  double outstanding_tokens = 0;         // prompt tokens still to compute + output tokens still to emit
-  double speed = 1;                      // relative throughput of the replica's pool
+  double outstanding_tokens = 0;  // prompt tokens still to compute + output tokens still to emit
+  double speed = 1;               // relative throughput of the replica's pool
 };
 
 class Router {

@@ -24,13 +24,13 @@ struct StorageTier {
 };
 
 struct HydrationConfig {
-  std::string source;          // tier of a replica's first cold start in the pool
-  std::string cached_source;   // tier of later cold starts (node-local cache); "" = same as source
-  bool peer_load = false;      // load from a running replica over the fabric when one is ready
-  double provision_s = 0;      // machine / container provisioning before loading
-  double runtime_init_s = 0;   // graph capture, compilation, allocator warm-up after loading
-  std::string warm_source;     // tier a warm-pool standby activates from
-  double warm_init_s = 0;      // init left to do when a standby activates
+  std::string source;               // tier of a replica's first cold start in the pool
+  std::string cached_source;        // tier of later cold starts (node-local cache); "" = same as source
+  bool peer_load = false;           // load from a running replica over the fabric when one is ready
+  double provision_s = 0;           // machine / container provisioning before loading
+  double runtime_init_s = 0;        // graph capture, compilation, allocator warm-up after loading
+  std::string warm_source;          // tier a warm-pool standby activates from
+  double warm_init_s = 0;           // init left to do when a standby activates
   double warm_cost_fraction = 1.0;  // standby price as a share of the chip price
   std::vector<StorageTier> tiers;
   const StorageTier* tier(const std::string& name) const;
@@ -38,7 +38,7 @@ struct HydrationConfig {
 
 struct AutoscalerConfig {
   bool enabled = false;
-  ComponentConfig policy;      // target_utilization | queue_length
+  ComponentConfig policy;  // target_utilization | queue_length
   int min_replicas = 0;
   int max_replicas = 1;
   double interval_s = 5;
@@ -52,11 +52,11 @@ struct PoolConfig {
   std::string hardware;        // catalog name or profile path
   std::optional<int> tp, pp, chips;
   int ep = 1;
-  std::string precision;       // "" = bf16 (fp16 where bf16 is unsupported)
-  std::string kv_precision;    // "" = runtime default
-  std::string runtime;         // "" = the hardware's default runtime
+  std::string precision;     // "" = bf16 (fp16 where bf16 is unsupported)
+  std::string kv_precision;  // "" = runtime default
+  std::string runtime;       // "" = the hardware's default runtime
   double memory_reserve_fraction = 0.10;
-  double power_cap_w = 0;      // per chip; 0 = none
+  double power_cap_w = 0;  // per chip; 0 = none
   int replicas = 1;
   std::string initial_state = "ready";  // ready | cold
   HydrationConfig hydration;
@@ -94,7 +94,7 @@ struct SloConfig {
   std::optional<double> tpot_s;
   std::optional<double> e2e_s;
   std::optional<double> task_e2e_s;
-  std::optional<double> avg_power_w;   // per replica
+  std::optional<double> avg_power_w;  // per replica
   bool any_request_slo() const { return ttft_s || tpot_s || e2e_s; }
 };
 
@@ -108,8 +108,8 @@ struct SimulationConfig {
 struct Scenario {
   std::string name;
   std::string description;
-  std::string file;       // where it was loaded from ("" if built in code)
-  std::string base_dir;   // folder for relative paths
+  std::string file;      // where it was loaded from ("" if built in code)
+  std::string base_dir;  // folder for relative paths
   std::string model;
   std::vector<PoolConfig> pools;
   bool single_pool_form = true;  // written as "deployment" (not "pools")

@@ -11,17 +11,17 @@ namespace infersim::serving {
 class Replica;
 
 struct SchedulerLimits {
-  std::int64_t max_num_seqs = 256;            // sequences in a batch (running)
-  std::int64_t max_num_batched_tokens = 8192; // tokens in one step
-  std::int64_t block_size = 16;               // KV block size (tokens)
-  bool preempt_swap = false;                  // false: recompute; true: swap KV to host memory
-  double watermark = 0.01;                    // share of KV blocks kept free when admitting
-  bool prefix_caching = true;                 // reuse a session's cached prefix on the same replica
-  bool reserve_full_length = false;           // reserve KV for prompt + output at admission (static)
-  std::int64_t join_delay_steps = 0;          // a new request joins a running batch this many steps late
-  bool chunk_prompts = true;                  // chunked scheduler: prompts may span steps
-  bool reserve_output = false;                // admit only with KV for prompt + output free, reserved at once
-                                              // (TensorRT-LLM GUARANTEED_NO_EVICT); no preemption
+  std::int64_t max_num_seqs = 256;             // sequences in a batch (running)
+  std::int64_t max_num_batched_tokens = 8192;  // tokens in one step
+  std::int64_t block_size = 16;                // KV block size (tokens)
+  bool preempt_swap = false;                   // false: recompute; true: swap KV to host memory
+  double watermark = 0.01;                     // share of KV blocks kept free when admitting
+  bool prefix_caching = true;                  // reuse a session's cached prefix on the same replica
+  bool reserve_full_length = false;            // reserve KV for prompt + output at admission (static)
+  std::int64_t join_delay_steps = 0;           // a new request joins a running batch this many steps late
+  bool chunk_prompts = true;                   // chunked scheduler: prompts may span steps
+  bool reserve_output = false;                 // admit only with KV for prompt + output free, reserved at once
+                                               // (TensorRT-LLM GUARANTEED_NO_EVICT); no preemption
 };
 
 class Scheduler {

@@ -16,9 +16,9 @@ class StepRecorder;
 class ActivityObserver;
 
 struct SimOptions {
-  std::string requests_csv;  // "" = none
-  std::string trace_file;    // "" = none
-  StepRecorder* recorder = nullptr;  // observes steps and request milestones (benchmark.h)
+  std::string requests_csv;              // "" = none
+  std::string trace_file;                // "" = none
+  StepRecorder* recorder = nullptr;      // observes steps and request milestones (benchmark.h)
   ActivityObserver* observer = nullptr;  // replica spans and finished requests, in memory (activity_observer.h)
 };
 

@@ -31,8 +31,8 @@ struct ServingObservation {
   perf::Observation ttft, tpot;  // terms = mean step-cost sums; measured = the row's values
   std::string basis;             // kernel tables | transferred tables | efficiency model
   std::string scheduler;
-  perf::Deployment deployment;   // as simulated (harness scheduler applied), for the analytic estimate
-  perf::StepCost prefill_one;    // one prompt alone (the queueing term's S)
+  perf::Deployment deployment;  // as simulated (harness scheduler applied), for the analytic estimate
+  perf::StepCost prefill_one;   // one prompt alone (the queueing term's S)
 };
 
 struct ServingObservations {
@@ -41,8 +41,8 @@ struct ServingObservations {
 };
 
 struct ObservationOptions {
-  bool own_tables = true;   // false: the row's GPU may not use its own kernel tables (LOSO "no tables")
-  int jobs = 0;             // threads (0 = hardware concurrency)
+  bool own_tables = true;  // false: the row's GPU may not use its own kernel tables (LOSO "no tables")
+  int jobs = 0;            // threads (0 = hardware concurrency)
   std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
@@ -82,12 +82,12 @@ struct ErrorGroup {
 struct ServingValidation {
   // One fitted entry per runtime (fit rows of the random split) -> kernel_calibrations.json.
   std::vector<hwprofiles::KernelCalibrationEntry> fits;
-  std::vector<ErrorGroup> random_split;   // held-out rows, by hardware / runtime / dense|moe
-  std::vector<ErrorGroup> random_by_runtime;  // held-out rows, by runtime / dense|moe
+  std::vector<ErrorGroup> random_split;         // held-out rows, by hardware / runtime / dense|moe
+  std::vector<ErrorGroup> random_by_runtime;    // held-out rows, by runtime / dense|moe
   std::vector<ErrorGroup> analytic_by_runtime;  // the same rows predicted by the analytic estimate
-  std::vector<ErrorGroup> loso_own_tables;    // by held-out system / runtime
+  std::vector<ErrorGroup> loso_own_tables;      // by held-out system / runtime
   std::vector<ErrorGroup> loso_no_tables;
-  std::vector<ErrorGroup> fit_rows;           // the fit rows (in-sample), by runtime
+  std::vector<ErrorGroup> fit_rows;  // the fit rows (in-sample), by runtime
   std::map<std::string, int> skipped;
   int rows = 0, rows_fit = 0, rows_held_out = 0;
   common::Json points;  // per row: measured and predicted (random split and LOSO)

@@ -25,13 +25,13 @@ struct PoolResult {
   std::string cold_start_detail;  // tier, bound and parts
   double replica_hours = 0;       // provisioned (loading + serving)
   double busy_s = 0;
-  double utilization = 0;         // busy / provisioned
+  double utilization = 0;  // busy / provisioned
   std::uint64_t steps = 0;
   double energy_j = 0;
   double usd_per_chip_hour = 0;
   std::string price_basis;
-  double cost_usd = 0;            // replicas + standbys
-  double warm_pool_usd = 0;       // standbys only
+  double cost_usd = 0;       // replicas + standbys
+  double warm_pool_usd = 0;  // standbys only
   double standby_hours = 0;
   std::int64_t kv_blocks = 0, block_size = 0;
   double kv_capacity_tokens = 0;
@@ -53,7 +53,7 @@ struct SimResult {
   double throughput_tok_s = 0;  // output tokens / s
   double input_tok_s = 0;
   double requests_per_s = 0;
-  double goodput = 0;           // share of measured requests meeting every request SLO
+  double goodput = 0;  // share of measured requests meeting every request SLO
   double goodput_req_s = 0;
   double ttft_attainment = 0, tpot_attainment = 0, e2e_attainment = 0;
   std::uint64_t tasks_completed = 0;

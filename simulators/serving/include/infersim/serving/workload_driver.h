@@ -37,11 +37,11 @@ class WorkloadDriver final : public engine::EventHandler, public RequestListener
  private:
   enum EventKind : std::uint32_t { ARRIVAL = 1, USER_NEXT = 2, TOOL_DONE = 3 };
   struct Job {
-    std::int64_t user = -1;      // closed-loop user, -1 = open loop
-    bool task = false;           // agentic task
+    std::int64_t user = -1;  // closed-loop user, -1 = open loop
+    bool task = false;       // agentic task
     std::int64_t calls = 1;
     std::int64_t done_calls = 0;
-    std::int64_t context = 0;    // prompt of the next call
+    std::int64_t context = 0;  // prompt of the next call
     std::uint64_t session = 0;
     double start_s = 0;
   };

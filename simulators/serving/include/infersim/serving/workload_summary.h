@@ -11,16 +11,16 @@
 namespace infersim::serving {
 
 struct WorkloadSummary {
-  std::string name;                    // the preset name ("custom" when none)
+  std::string name;  // the preset name ("custom" when none)
   std::string description;
-  double input_tokens = 0;             // mean prompt per model call (agentic: mean context per call)
-  double output_tokens = 0;            // mean generated tokens per call
-  double calls_per_task = 1;           // agentic: mean model calls per task
-  std::optional<double> requests_per_s;  // model calls per second the arrivals offer; none for offline batches
+  double input_tokens = 0;                  // mean prompt per model call (agentic: mean context per call)
+  double output_tokens = 0;                 // mean generated tokens per call
+  double calls_per_task = 1;                // agentic: mean model calls per task
+  std::optional<double> requests_per_s;     // model calls per second the arrivals offer; none for offline batches
   std::optional<double> closed_loop_users;  // closed-loop presets: concurrent users
-  double ttft_p99_s = 0;               // the SLO the planner sizes for
+  double ttft_p99_s = 0;                    // the SLO the planner sizes for
   double tpot_p99_s = 0;
-  std::string slo_note;                // how SLOs were derived when the preset states them otherwise
+  std::string slo_note;  // how SLOs were derived when the preset states them otherwise
 };
 
 // Agentic context grows by (answer + tool output) each call: the mean context per call is taken as
