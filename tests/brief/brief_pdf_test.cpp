@@ -27,6 +27,7 @@ namespace {
 // Tests run headless whatever the caller's environment says.
 const bool offscreen = [] { return ::setenv("QT_QPA_PLATFORM", "offscreen", 1) == 0; }();
 
+#ifdef INFERSIM_HAVE_PDF  // the helpers below serve only the PDF tests
 bool have_pdftoppm() { return std::system("pdftoppm -v > /dev/null 2>&1") == 0; }
 
 // Share of dark pixels in a binary PGM (P5) page.
@@ -51,6 +52,8 @@ std::vector<fs::path> files_with(const fs::path& dir, const std::string& prefix,
   std::sort(out.begin(), out.end());
   return out;
 }
+
+#endif
 
 }  // namespace
 
