@@ -46,10 +46,6 @@ DataflowPart validate_dataflow_part() {
   return p;
 }
 
-std::string group_key(const perf::Measurement& m) {
-  return m.hardware + " / " + m.runtime + (m.runtime_version.empty() ? "" : "@" + m.runtime_version);
-}
-
 LegacyPart validate_legacy_part(bool held_only) {
   LegacyPart out;
   out.held_out_only = held_only;
@@ -60,7 +56,7 @@ LegacyPart validate_legacy_part(bool held_only) {
   const auto obs = perf::build_observations(set.rows, models, hw);
   out.skipped_observations = obs.skipped;
   std::map<std::string, std::vector<const perf::Observation*>> groups;  // stable order by key
-  for (const auto& o : obs.obs) groups[group_key(*o.row)].push_back(&o);
+  for (const auto& o : obs.obs) groups[measurement_group_key(*o.row)].push_back(&o);
   std::map<perf::Metric, std::vector<double>> overall;
   for (const auto& [key, list] : groups) {
     const auto& first = *list.front()->row;
@@ -111,6 +107,10 @@ LegacyPart validate_legacy_part(bool held_only) {
 }
 
 }  // namespace
+
+std::string measurement_group_key(const perf::Measurement& m) {
+  return m.hardware + " / " + m.runtime + (m.runtime_version.empty() ? "" : "@" + m.runtime_version);
+}
 
 ValidationReport validate(const ValidateRequest& r) {
   ValidationReport out;

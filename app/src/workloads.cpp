@@ -94,10 +94,10 @@ WorkloadComparison compare_workloads(const WorkloadCompareRequest& r,
   const auto presets = checked_list(r.workloads, serving::workload_preset_names(), "workloads");
   Json base = {{"model", r.model}, {"verify", r.verify}};
   if (r.requests_per_s) base["requests_per_s"] = *r.requests_per_s;
-  if (!r.pricing_file.empty()) {
-    planner::load_pricing(r.pricing_file);  // validated now: a bad file is exit 2 before the store is touched
-    base["pricing"] = std::filesystem::absolute(r.pricing_file).string();
-  }
+  // Loaded (so validated) before the store is touched: a bad file is exit 2 with nothing written.
+  out.pricing = planner::load_pricing(r.pricing_file.empty() ? std::string("default") : r.pricing_file);
+  if (r.pricing_mode) out.pricing.mode = *r.pricing_mode;
+  if (!r.pricing_file.empty()) base["pricing"] = std::filesystem::absolute(r.pricing_file).string();
   if (r.pricing_mode) base["pricing_mode"] = planner::pricing_mode_name(*r.pricing_mode);
   for (const auto& w : presets) serving::summarize_workload_preset(w);  // every preset readable
   const Json sweep = {{"name", "workloads-compare"},
@@ -121,8 +121,6 @@ WorkloadComparison compare_workloads(const WorkloadCompareRequest& r,
     if (wanted.count(row.scenario_id))
       by_workload[row.labels.count("workload") ? row.labels.at("workload") : "?"].push_back(row);
   });
-  out.pricing = planner::load_pricing(r.pricing_file.empty() ? std::string("default") : r.pricing_file);
-  if (r.pricing_mode) out.pricing.mode = *r.pricing_mode;
   for (const auto& w : presets) {
     WorkloadGroup g;
     g.workload = w;

@@ -29,14 +29,10 @@ namespace {
 
 std::string pct(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
 
-std::string group_key(const perf::Measurement& m) {
-  return m.hardware + " / " + m.runtime + (m.runtime_version.empty() ? "" : "@" + m.runtime_version);
-}
-
 // Groups observations by (hardware, runtime), in a stable order.
 std::map<std::string, std::vector<perf::Observation>> by_group(std::vector<perf::Observation>& obs) {
   std::map<std::string, std::vector<perf::Observation>> g;
-  for (auto& o : obs) g[group_key(*o.row)].push_back(o);
+  for (auto& o : obs) g[app::measurement_group_key(*o.row)].push_back(o);
   return g;
 }
 
@@ -157,13 +153,12 @@ int cmd_calibrate_from(const ArgList& argv) {
 
 namespace {
 
-std::string pct2(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
 std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
 
 void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
   Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
   for (const auto& g : groups)
-    t.add({g.key, std::to_string(g.tpot.n), pct2(g.ttft), p90(g.ttft), pct2(g.tpot), p90(g.tpot)});
+    t.add({g.key, std::to_string(g.tpot.n), pct(g.ttft), p90(g.ttft), pct(g.tpot), p90(g.tpot)});
   fmt::print("{}\n{}", title, t.render());
 }
 
@@ -212,7 +207,7 @@ void print_dataflow(const app::DataflowPart& d) {
       fmt::print("  not predicted: {} {} ({} tok/s): {}\n", c.point->vendor, c.point->model, c.point->tok_s, c.reason);
   Table g({"vendor", "held-out points", "median |error|", "P90", "models within 25%", "target (>= 3 models)"});
   for (const auto& x : r.groups)
-    g.add({x.vendor, std::to_string(x.held_out.n), pct2(x.held_out), p90(x.held_out),
+    g.add({x.vendor, std::to_string(x.held_out.n), pct(x.held_out), p90(x.held_out),
            fmt::format("{} of {}", x.models_within_25, x.models_held_out), x.models_within_25 >= 3 ? "met" : "MISSED"});
   fmt::print("{}\n", g.render());
 }

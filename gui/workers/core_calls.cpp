@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <optional>
 
 #include "infersim/app/estimate.h"
@@ -148,34 +149,16 @@ AnalyticResult run_analytic(const ScenarioInput& s) {
   return r;
 }
 
-LoadRow plan_workload_cell(const ScenarioInput& s, const std::string& hardware, const std::string& preset) {
-  LoadRow row;
-  row.hardware = hardware;
-  row.workload = preset;
-  try {
-    const auto p = app::plan_workload(s.model, hardware, preset, std::nullopt, s.pricing, s.verify);
-    if (p.feasible()) {
-      row.feasible = true;
-      row.best = p.result.ranked.front();
-    } else {
-      row.reason = app::first_rejection(p.result);
-    }
-  } catch (const ConfigError& e) {
-    row.reason = e.reason().empty() ? e.what() : e.reason();
-  } catch (const std::exception& e) {
-    row.reason = e.what();
-  }
-  return row;
-}
+namespace {
 
-LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w) {
+// A plan as a row: the best candidate, or the most telling rejection; input errors become the reason.
+LoadRow load_row(const std::string& hardware, const std::string& workload,
+                 const std::function<planner::PlanResult()>& plan) {
   LoadRow row;
   row.hardware = hardware;
-  row.workload = w.preset;
+  row.workload = workload;
   try {
-    app::PlanOptions opts;
-    opts.verify = s.verify;
-    const auto res = app::plan(single_hardware_request(s, hardware, w), opts);
+    const auto res = plan();
     if (!res.ranked.empty()) {
       row.feasible = true;
       row.best = res.ranked.front();
@@ -188,6 +171,22 @@ LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const 
     row.reason = e.what();
   }
   return row;
+}
+
+}  // namespace
+
+LoadRow plan_workload_cell(const ScenarioInput& s, const std::string& hardware, const std::string& preset) {
+  return load_row(hardware, preset, [&] {
+    return app::plan_workload(s.model, hardware, preset, std::nullopt, s.pricing, s.verify).result;
+  });
+}
+
+LoadRow plan_at_load(const ScenarioInput& s, const std::string& hardware, const WorkloadInput& w) {
+  return load_row(hardware, w.preset, [&] {
+    app::PlanOptions opts;
+    opts.verify = s.verify;
+    return app::plan(single_hardware_request(s, hardware, w), opts);
+  });
 }
 
 planner::PlanResult plan_all(const ScenarioInput& s) {

@@ -18,6 +18,7 @@
 
 #include "infersim/common/json_util.h"
 #include "infersim/perf/calibrator.h"
+#include "infersim/perf/measurements.h"
 #include "infersim/perf/vendor_speeds.h"
 #include "infersim/serving/serving_validation.h"
 
@@ -83,6 +84,10 @@ struct ValidationReport {
 };
 
 ValidationReport validate(const ValidateRequest& r);
+
+// "hardware / runtime[@version]": how the older datasets' rows group onto one roofline calibration
+// (validate and `calibrate-from` group by it).
+std::string measurement_group_key(const perf::Measurement& m);
 
 // The machine-readable report (`infersim validate --json`): the legacy part's fields at the top, with
 // "serving" and "dataflow_vendors" beside them; a dataflow-only report is {"dataflow_vendors": ...}.
