@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README quick start, command 2 (and CI, through .ci/run): installs the Debian packages that are
 # missing, checks the formatting, then builds and tests three configurations, each with warnings as
-# errors:
+# errors, as unity builds (which also catches two files of one target defining the same helper):
 #   full      build/          Release with the Qt GUI and the benchmarks: the whole test suite
 #   headless  build-headless/ without Qt (libraries, CLI, -O0): the CLI, golden and shard tests
 #   asan      build-asan/     AddressSanitizer + UndefinedBehaviorSanitizer (-O0, no Qt): the unit, oracle
@@ -26,7 +26,7 @@ for c in $configs; do
       # -O0: this configuration proves the build without Qt and the CLI's outputs (the golden files are
       # byte-identical at -O0 and -O3); it is not the speed build.
       cmake -S . -B build-headless -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" -DINFERSIM_BUILD_GUI=OFF \
-        -DINFERSIM_BUILD_BENCH=OFF -DINFERSIM_BUILD_TESTS=ON -DINFERSIM_WERROR=ON >/dev/null
+        -DINFERSIM_BUILD_BENCH=OFF -DINFERSIM_BUILD_TESTS=ON -DINFERSIM_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
       cmake --build build-headless -j "$jobs" --target infersim cli_test simulate_cli_test refengine_cli_test
       (cd build-headless && ctest --output-on-failure -j "$jobs" -L "cli|golden" \
         -E "ValidateReportsHeldOutErrorsWithinTargets|CalibrateServingReproducesTheShippedKernelCalibrations")
@@ -34,7 +34,7 @@ for c in $configs; do
     asan)
       cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0" \
         -DINFERSIM_SANITIZE=ON -DINFERSIM_BUILD_GUI=OFF -DINFERSIM_BUILD_BENCH=OFF -DINFERSIM_BUILD_TESTS=ON \
-        -DINFERSIM_WERROR=ON >/dev/null
+        -DINFERSIM_WERROR=ON -DCMAKE_UNITY_BUILD=ON >/dev/null
       cmake --build build-asan -j "$jobs"
       (cd build-asan && ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
         ctest --output-on-failure -j "$jobs" -L "unit|oracle|cli" \

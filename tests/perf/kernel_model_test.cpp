@@ -12,7 +12,10 @@
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/perf/step_estimator.h"
 
+#include "test_support.h"
+
 using namespace infersim;
+using infersim::testing::card;
 
 namespace {
 perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
@@ -26,7 +29,6 @@ perf::Deployment resolved(const std::string& model, const std::string& hw, const
   d.tp = tp;
   return d;
 }
-const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
 }  // namespace
 
 TEST(KernelModel, ExactGridPointsAreTheMeasuredLatency) {

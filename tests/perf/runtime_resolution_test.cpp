@@ -7,7 +7,10 @@
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
 
+#include "test_support.h"
+
 using namespace infersim;
+using infersim::testing::card;
 
 namespace {
 perf::Deployment on(const std::string& hw, const std::string& runtime, int tp = 1) {
@@ -17,7 +20,6 @@ perf::Deployment on(const std::string& hw, const std::string& runtime, int tp = 
   d.tp = tp;
   return d;
 }
-const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
 }  // namespace
 
 TEST(RuntimeResolution, DefaultRuntimeIsNamedAndFittedWhereMeasured) {

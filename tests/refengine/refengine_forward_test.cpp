@@ -8,12 +8,14 @@
 #include <cmath>
 
 #include "infersim/refengine/engine.h"
+#include "isa_guard.h"
 #include "refengine_test_models.h"
 
 namespace {
 
 using namespace infersim::refengine;
 using infersim::common::DType;
+using infersim::refengine::testing::IsaGuard;
 
 double max_abs(const std::vector<float>& v) {
   double m = 0;
@@ -25,11 +27,6 @@ double max_diff(const float* a, const std::vector<float>& b) {
   for (std::size_t i = 0; i < b.size(); ++i) m = std::max(m, double(std::fabs(a[i] - b[i])));
   return m;
 }
-
-struct IsaGuard {
-  explicit IsaGuard(Isa i) { set_isa_override(i); }
-  ~IsaGuard() { set_isa_override(std::nullopt); }
-};
 
 TEST(Engine, PrefillThenDecodeMatchesNaiveForwardOnEveryDtypeAndTier) {
   for (auto m : {test_models::tiny_model(false, false, 0), test_models::tiny_model(true, true, 0),

@@ -17,11 +17,13 @@
 
 #include "infersim/refengine/kernels.h"
 #include "infersim/refengine/reference_kernels.h"
+#include "isa_guard.h"
 
 namespace {
 
 using namespace infersim::refengine;
 using infersim::common::DType;
+using infersim::refengine::testing::IsaGuard;
 
 std::vector<Isa> tiers() {
   std::vector<Isa> out;
@@ -29,11 +31,6 @@ std::vector<Isa> tiers() {
     if (static_cast<int>(i) <= static_cast<int>(cpu_features().best)) out.push_back(i);
   return out;
 }
-
-struct IsaGuard {
-  explicit IsaGuard(Isa i) { set_isa_override(i); }
-  ~IsaGuard() { set_isa_override(std::nullopt); }
-};
 
 std::vector<float> randn(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
   std::mt19937 rng(seed);

@@ -13,7 +13,11 @@
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 
+#include "serving_test_support.h"
+
 using namespace infersim;
+using infersim::servingtest::card;
+using infersim::servingtest::rel;
 
 namespace {
 perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp) {
@@ -26,8 +30,6 @@ perf::Deployment resolved(const std::string& model, const std::string& hw, const
   d.tp = tp;
   return d;
 }
-const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
-double rel(double a, double b) { return std::fabs(a / b - 1.0); }
 }  // namespace
 
 TEST(BenchmarkMode, RecordedStepCostsReproduceTheSimulatedMeans) {

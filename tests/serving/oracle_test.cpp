@@ -23,7 +23,7 @@ std::string one_request(const std::string& model, const std::string& hw, int tp,
                      model, hw, tp, runtime.empty() ? "" : fmt::format(R"(, "runtime": "{}")", runtime), in, out);
 }
 
-double rel(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-300); }
+double rel_err(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-300); }
 
 }  // namespace
 
@@ -44,16 +44,16 @@ TEST(ServingOracle, OneRequestAtZeroLoadEqualsTheAnalyticEstimate) {
       const auto r = run(one_request(c.model, c.hw, c.tp, c.in, c.out, c.runtime),
                          {std::string("scheduler.type=") + sched});
       ASSERT_EQ(r.completed, 1u);
-      EXPECT_LE(rel(r.ttft.mean, e.ttft_s), 1e-9)
+      EXPECT_LE(rel_err(r.ttft.mean, e.ttft_s), 1e-9)
           << c.model << " on " << c.hw << " (" << sched << "): expected TTFT " << e.ttft_s
           << " s because one request at zero load is exactly its own prefill step; got " << r.ttft.mean;
-      EXPECT_LE(rel(r.e2e.mean, e.e2e_s), 1e-9)
+      EXPECT_LE(rel_err(r.e2e.mean, e.e2e_s), 1e-9)
           << c.model << " on " << c.hw << " (" << sched << "): expected E2E " << e.e2e_s
           << " s = prefill + (output-1) decode steps at contexts input+1..input+output-1 (their mean is the "
              "estimate's mean-context step); got "
           << r.e2e.mean;
       if (c.out > 1) {
-        EXPECT_LE(rel(r.tpot.mean, e.tpot_s), 1e-9) << c.model << " (" << sched << "): TPOT expected " << e.tpot_s;
+        EXPECT_LE(rel_err(r.tpot.mean, e.tpot_s), 1e-9) << c.model << " (" << sched << "): TPOT expected " << e.tpot_s;
       }
     }
   }
@@ -76,13 +76,13 @@ TEST(ServingOracle, KernelPathOneRequestAtZeroLoad) {
     const auto e = perf::estimate_serving(est, {1, double(c.in), double(c.out)});
     const auto& p = est.params();
     const double frontend = p.ttft_request_s + p.ttft_token_s * c.in;
-    EXPECT_LE(rel(e.ttft_s, e.prefill.step_s + frontend), 1e-9)
+    EXPECT_LE(rel_err(e.ttft_s, e.prefill.step_s + frontend), 1e-9)
         << c.model << " on " << c.hw << ": estimate TTFT " << e.ttft_s << " should be the prefill step "
         << e.prefill.step_s << " + frontend " << frontend << " (one user never waits for another)";
     const auto r = run(one_request(c.model, c.hw, c.tp, c.in, c.out), {"scheduler.type=chunked"});
     ASSERT_EQ(r.completed, 1u);
-    EXPECT_LE(rel(r.ttft.mean, e.ttft_s), 1e-9) << c.model << " on " << c.hw << ": simulated TTFT " << r.ttft.mean;
-    EXPECT_LE(rel(r.tpot.mean, e.tpot_s), 5e-3)
+    EXPECT_LE(rel_err(r.ttft.mean, e.ttft_s), 1e-9) << c.model << " on " << c.hw << ": simulated TTFT " << r.ttft.mean;
+    EXPECT_LE(rel_err(r.tpot.mean, e.tpot_s), 5e-3)
         << c.model << " on " << c.hw << ": simulated TPOT " << r.tpot.mean << " vs estimate " << e.tpot_s;
   }
 }
@@ -105,10 +105,10 @@ TEST(ServingOracle, LightLoadQueueingMatchesMD1) {
       "simulation": {{"seed": 11}}}})",
         lambda, in, out));
     const double wq = rho * S / (2.0 * (1.0 - rho));
-    EXPECT_LE(rel(r.queue.mean, wq), 0.06)
+    EXPECT_LE(rel_err(r.queue.mean, wq), 0.06)
         << "rho=" << rho << ": expected mean wait " << wq << " s because M/D/1 gives rho S / (2(1-rho)) with S=" << S
         << " s; got " << r.queue.mean;
-    EXPECT_LE(rel(r.e2e.mean, wq + S), 0.03) << "rho=" << rho << ": E2E should be wait + S";
+    EXPECT_LE(rel_err(r.e2e.mean, wq + S), 0.03) << "rho=" << rho << ": E2E should be wait + S";
   }
 }
 
@@ -124,7 +124,7 @@ TEST(ServingOracle, SaturatedStaticBatchingRunsAtTheMaximumBatchRate) {
                    "input": {{"type": "fixed", "value": {}}}, "output": {{"type": "fixed", "value": {}}}}}}})",
                                  B, B * batches, in, out));
   const double want = double(B) * out / tb;
-  EXPECT_LE(rel(r.throughput_tok_s, want), 1e-9)
+  EXPECT_LE(rel_err(r.throughput_tok_s, want), 1e-9)
       << "expected " << want << " tok/s = B x out / (prefill(B) + (out-1) decode(B) steps); got " << r.throughput_tok_s;
   EXPECT_EQ(r.completed, std::uint64_t(B * batches));
 }
@@ -166,11 +166,11 @@ TEST(ServingOracle, ColdStartIsWeightBytesOverBandwidthPlusInit) {
   const double w = model::weight_bytes(model::ModelCatalog::shipped().get("llama-3.1-8b"), common::DType::bf16);
   const double want = w / bw + init;
   ASSERT_EQ(r.cold_starts, 1);
-  EXPECT_LE(rel(r.hydration_s, want), 1e-12)
+  EXPECT_LE(rel_err(r.hydration_s, want), 1e-12)
       << "expected W/B + init = " << w << " / " << bw << " + " << init << " = " << want << " s; got " << r.hydration_s;
   const auto est = estimator("llama-3.1-8b", "h100-sxm", 1);
   const auto& p = est.params();  // kernel path: plus the fitted frontend time (HTTP, tokenization)
   const double ttft = want + est.time(model::BatchShape::prefill(1, in)) + p.ttft_request_s + p.ttft_token_s * in;
-  EXPECT_LE(rel(r.ttft.max, ttft), 1e-9) << "the request waits for the cold start, then prefills: " << ttft;
+  EXPECT_LE(rel_err(r.ttft.max, ttft), 1e-9) << "the request waits for the cold start, then prefills: " << ttft;
   EXPECT_EQ(r.cold_wait_requests, 1u);
 }

@@ -16,10 +16,13 @@
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/serving/benchmark.h"
 
+#include "serving_test_support.h"
+
 using namespace infersim;
+using infersim::servingtest::card;
+using infersim::servingtest::rel;
 
 namespace {
-const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
 
 perf::Deployment pipelined(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
                            int pp) {
@@ -44,7 +47,6 @@ serving::BenchmarkSpec closed_loop(int users, double input, double output) {
   return s;
 }
 
-double rel(double a, double b) { return std::fabs(a / b - 1.0); }
 }  // namespace
 
 TEST(PipelineParallelism, SaturatedReplicaDeliversNearlyStagesTimesOneMicroBatchRate) {

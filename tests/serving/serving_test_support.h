@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for serving-simulator tests: scenarios from JSON text, and the same step-time model the
 // simulator uses, for closed-form expectations.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,12 @@
 #include "infersim/serving/serving_simulation.h"
 
 namespace infersim::servingtest {
+
+// A shipped model card by name.
+inline const model::ModelSpec& card(const std::string& n) { return model::ModelCatalog::shipped().get(n); }
+
+// |a/b - 1|: relative difference of a from the reference b.
+inline double rel(double a, double b) { return std::fabs(a / b - 1.0); }
 
 inline serving::Scenario scenario(const std::string& json, const std::vector<std::string>& sets = {}) {
   return serving::parse_scenario_text(json, sets, std::string(INFERSIM_SOURCE_DIR));

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "infersim/common/errors.h"
+#include "shape_str.h"
 
 namespace infersim::refengine {
 
@@ -30,11 +31,7 @@ constexpr std::uint64_t MAX_HEADER = std::uint64_t(100) << 20;
   throw ConfigError(file, pointer, what);
 }
 
-std::string shape_str(const std::vector<std::int64_t>& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
+using detail::shape_str;
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "infersim/common/errors.h"
+#include "shape_str.h"
 
 namespace infersim::refengine {
 
@@ -374,11 +375,7 @@ int layers_in_file(const SafetensorsFile& f) {
 
 namespace {
 
-std::string shape_str(const std::vector<std::int64_t>& s) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
+using detail::shape_str;
 
 // Converts one element run of a float tensor to f32.
 void to_f32(const std::string& dtype, const std::uint8_t* src, std::int64_t n, float* out) {
