@@ -5,7 +5,7 @@
 //    price, J/token, kW, the bound of prefill / decode;
 //  - "at load" columns (after a run): the planner restricted to that hardware at the workload's
 //    request rate and SLOs with the scenario's pricing — replicas, TTFT P99, TPOT P99, $/1K, kW, J/token;
-//  - simulated columns (after a run, when the serving simulator is built in): TTFT / TPOT P99.
+//  - simulated columns (after a run with the serving simulator): TTFT / TPOT P99.
 // ValueRole gives the number behind every numeric cell (SI units: seconds, $, J, kW) for sorting,
 // charts and tests; DisplayRole the formatted text; ToolTipRole the unit and the reasons.
 #include <QAbstractTableModel>

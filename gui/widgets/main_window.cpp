@@ -4,18 +4,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QComboBox>
 #include <QDialog>
-#include <QDialogButtonBox>
-#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
 #include <QKeySequence>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -26,16 +21,12 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolBar>
-#include <QTreeView>
-
-#include <cstdio>
-#include <memory>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/planner/plan_json.h"
 #include "models/format_util.h"
-#include "models/profile_json_model.h"
+#include "widgets/brief_dialog.h"
 #include "widgets/calibration_view.h"
 #include "widgets/chart_util.h"
 #include "widgets/compare_view.h"
@@ -45,6 +36,7 @@
 #include "widgets/roofline_view.h"
 #include "widgets/runs_view.h"
 #include "widgets/scenario_panel.h"
+#include "widgets/screenshot_tour.h"
 #include "widgets/timeline_view.h"
 #include "workers/background_task.h"
 #include "workers/brief_calls.h"
@@ -52,7 +44,6 @@
 #include "workers/estimate_worker.h"
 #include "workers/run_worker.h"
 #include "workers/scenario_input_json.h"
-#include "workers/sim_calls.h"
 #include "workers/store_calls.h"
 #include "workers/workload_catalog.h"
 
@@ -166,10 +157,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), tasks_(new Backgr
   requestAnalytic();
   loadCalibration();
   runs_->refresh();
-  statusText_->setText(
-      simulator_available()
-          ? tr("Ready. Edit the scenario; press F5 to run the planner and the simulator.")
-          : tr("Ready. Edit the scenario; press F5 to run the planner (the serving simulator is not in this build)."));
+  statusText_->setText(tr("Ready. Edit the scenario; press F5 to run the planner and the simulator."));
 }
 
 MainWindow::~MainWindow() {
@@ -222,10 +210,6 @@ void MainWindow::buildActions() {
   briefAction_ = add(file, tr("Export procurement &brief…"), QKeySequence(Qt::CTRL | Qt::Key_B),
                      tr("Write the procurement brief (HTML, Markdown or PDF) for this scenario"),
                      [this] { exportBriefDialog(); });
-  if (!brief_available()) {
-    briefAction_->setEnabled(false);
-    briefAction_->setToolTip(tr("Needs the procurement brief library, which is not in this build"));
-  }
   add(file, tr("Export P&LAN.json…"), QKeySequence(Qt::CTRL | Qt::Key_L),
       tr("Write the planner request (`infersim plan FILE`)"), [this] { exportPlanDialog(); });
   file->addSeparator();
@@ -264,12 +248,8 @@ void MainWindow::buildActions() {
   add(help, tr("&About"), QKeySequence(), tr("About infersim"), [this] {
     QMessageBox::about(this, tr("About infersim"),
                        tr("<b>infersim %1</b><br>Inference hardware simulator and capacity planner.<br>"
-                          "Every number here comes from the same core calls as the <code>infersim</code> CLI.<br>"
-                          "Serving simulator: %2. Results store: %3. Brief: %4.")
-                           .arg(QStringLiteral(INFERSIM_GUI_VERSION))
-                           .arg(simulator_available() ? tr("built in") : tr("not built in"))
-                           .arg(store_available() ? tr("built in") : tr("not built in"))
-                           .arg(brief_available() ? tr("built in") : tr("not built in")));
+                          "Every number here comes from the same core calls as the <code>infersim</code> CLI.")
+                           .arg(QStringLiteral(INFERSIM_GUI_VERSION)));
   });
 
   bar->addAction(runAction_);
@@ -325,8 +305,7 @@ void MainWindow::onAnalytic(const AnalyticResult& r) {
   else if (!running_)
     statusText_->setText(
         errors ? tr("%1 hardware cannot run this scenario (hover the red rows for the reason)").arg(errors)
-               : tr("Analytic comparison up to date. F5 runs the planner%1.")
-                     .arg(simulator_available() ? tr(" and the simulator") : QString()));
+               : tr("Analytic comparison up to date. F5 runs the planner and the simulator."));
   emit analyticUpdated(r);
 }
 
@@ -390,15 +369,13 @@ void MainWindow::onRunFinished(const RunResult& r) {
                  .arg(r.plan.ranked.front().cost.usd_per_1k_output, 0, 'f', 5);
     for (const auto& n : r.notes) msg += QStringLiteral(" ") + qs(n) + QStringLiteral(".");
     statusText_->setText(msg);
-    if (store_available()) {
-      const std::string db = runs_->databasePath().toStdString();
-      tasks_->start<std::string>(
-          this, [db, r] { return record_run(db, r); },
-          [this](const std::string& err) {
-            if (!err.empty()) statusText_->setText(statusText_->text() + tr(" (not recorded: %1)").arg(qs(err)));
-            runs_->refresh();
-          });
-    }
+    const std::string db = runs_->databasePath().toStdString();
+    tasks_->start<std::string>(
+        this, [db, r] { return record_run(db, r); },
+        [this](const std::string& err) {
+          if (!err.empty()) statusText_->setText(statusText_->text() + tr(" (not recorded: %1)").arg(qs(err)));
+          runs_->refresh();
+        });
   }
   emit runFinished(r);
 }
@@ -521,92 +498,20 @@ void MainWindow::exportPlanDialog() {
 }
 
 void MainWindow::exportBriefDialog() {
-  if (!brief_available()) {
-    QMessageBox::information(this, tr("Procurement brief"),
-                             tr("The procurement brief library is not built into this infersim."));
-    return;
-  }
   const ScenarioInput s = panel_->scenario();
   if (!check_scenario(s).empty()) {
     statusText_->setText(tr("Fix the highlighted fields before exporting a brief"));
     return;
   }
   // What the brief compares: which workload types share the load, and the current deployment.
-  QDialog dlg(this);
-  dlg.setWindowTitle(tr("Export procurement brief"));
-  auto* form = new QFormLayout(&dlg);
-  auto* intro = new QLabel(tr("The brief evaluates the standard options (stay, shift 25% to a second vendor, CPU "
-                              "fallback lane, disaggregated LPU decode, move to TPU, own the hardware) for %1 "
-                              "serving the workloads ticked below, each at its own load and SLOs (the edited "
-                              "values for the current one, the preset's for the others).")
-                               .arg(qs(s.model)),
-                           &dlg);
-  intro->setWordWrap(true);
-  form->addRow(intro);
-  auto* list = new QListWidget(&dlg);
-  const auto types = workload_types();
-  for (const auto& t : types) {
-    auto* it = new QListWidgetItem(t.name == s.workload.preset ? tr("%1 (as edited)").arg(qs(t.name)) : qs(t.name),
-                                   list);
-    it->setData(Qt::UserRole, qs(t.name));
-    it->setToolTip(qs(t.description));
-    it->setCheckState(t.name == s.workload.preset ? Qt::Checked : Qt::Unchecked);
-  }
-  if (!find_workload_type(types, s.workload.preset)) {
-    auto* it = new QListWidgetItem(tr("%1 (as edited)").arg(qs(s.workload.preset)), list);
-    it->setData(Qt::UserRole, qs(s.workload.preset));
-    it->setCheckState(Qt::Checked);
-  }
-  list->setMaximumHeight(180);
-  form->addRow(tr("Workloads"), list);
-  auto* current = new QComboBox(&dlg);
-  for (const auto& h : s.hardware) current->addItem(qs(h));
-  current->setCurrentText(qs(s.focus_hardware()));
-  current->setToolTip(tr("The deployment the options are compared against (\"stay\")"));
-  form->addRow(tr("Current hardware"), current);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
-  buttons->button(QDialogButtonBox::Ok)->setText(tr("Choose file…"));
-  auto* briefJson = buttons->addButton(tr("Save BRIEF.json…"), QDialogButtonBox::ActionRole);
-  form->addRow(buttons);
-  connect(buttons, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
-  connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
-  auto choice = [&] {
-    BriefChoice c;
-    c.current_hardware = current->currentText().toStdString();
-    for (int i = 0; i < list->count(); ++i) {
-      if (list->item(i)->checkState() != Qt::Checked) continue;
-      const std::string name = list->item(i)->data(Qt::UserRole).toString().toStdString();
-      if (name == s.workload.preset) {
-        c.workloads.push_back(s.workload);
-      } else if (const auto* t = find_workload_type(types, name)) {
-        c.workloads.push_back(t->defaults);
-      }
-    }
-    return c;
-  };
-  connect(briefJson, &QPushButton::clicked, &dlg, [&] {
-    const QString p = QFileDialog::getSaveFileName(&dlg, tr("Save BRIEF.json"), QStringLiteral("brief.json"),
-                                                   tr("JSON (*.json)"));
-    if (p.isEmpty()) return;
-    try {
-      common::write_text_file_atomic(p.toStdString(), brief_json_text(s, choice()));
-      statusText_->setText(tr("Wrote %1: `infersim brief %1 --out brief.pdf` gives the same brief").arg(p));
-    } catch (const std::exception& e) {
-      QMessageBox::warning(&dlg, tr("BRIEF.json"), QString::fromUtf8(e.what()));
-    }
+  BriefDialog dlg(s, this);
+  connect(&dlg, &BriefDialog::briefJsonWritten, this, [this](const QString& p) {
+    statusText_->setText(tr("Wrote %1: `infersim brief %1 --out brief.pdf` gives the same brief").arg(p));
   });
   if (dlg.exec() != QDialog::Accepted) return;
-  const BriefChoice c = choice();
-  QString filters = tr("HTML (*.html);;Markdown (*.md)");
-  if (brief_pdf_available()) filters = tr("PDF (*.pdf);;") + filters;
-  QString selected;
-  QString p = QFileDialog::getSaveFileName(this, tr("Export procurement brief"), QStringLiteral("brief"), filters,
-                                           &selected);
+  const BriefChoice c = dlg.choice();
+  const QString p = BriefDialog::askOutputPath(this);
   if (p.isEmpty()) return;
-  if (QFileInfo(p).suffix().isEmpty())
-    p += selected.contains(QLatin1String("PDF"))        ? ".pdf"
-         : selected.contains(QLatin1String("Markdown")) ? ".md"
-                                                        : ".html";
   exportBrief(s, c, p);
 }
 
@@ -651,112 +556,9 @@ void MainWindow::showShortcuts() {
 }
 
 void MainWindow::takeScreenshots(const QString& dir, std::function<void(bool)> done) {
-  QDir().mkpath(dir);
-  // A chain of steps, each calling `next` when it is done; waits poll without blocking the window.
-  using Next = std::function<void()>;
-  using Step = std::function<void(Next)>;
-  auto ok = std::make_shared<bool>(true);
-  auto steps = std::make_shared<std::vector<Step>>();
-  auto run = std::make_shared<std::function<void(std::size_t)>>();
-  *run = [steps, run, done, ok](std::size_t i) {
-    if (i == steps->size()) return done(*ok);
-    (*steps)[i]([run, i] { (*run)(i + 1); });
-  };
-  auto waitFor = [this](std::function<bool()> cond) -> Step {
-    return [this, cond](Next next) {
-      auto poll = std::make_shared<std::function<void()>>();
-      *poll = [this, cond, next, poll] {
-        if (cond()) return next();
-        QTimer::singleShot(100, this, [poll] { (*poll)(); });
-      };
-      (*poll)();
-    };
-  };
-  auto analyticReady = [this] { return lastAnalytic_.generation == generation_ && !debounce_->isActive(); };
-  auto runToEnd = [this, waitFor, analyticReady]() -> std::vector<Step> {
-    auto started = std::make_shared<quint64>(0);
-    return {waitFor(analyticReady),
-            [this, started](Next next) {
-              startRun();
-              *started = running_;
-              next();
-            },
-            waitFor([this, started] { return running_ == 0 && lastRun_.id >= *started; })};
-  };
-  auto shoot = [this, dir, ok](int tab, const QString& name, std::function<void()> setup = {}) -> Step {
-    return [this, dir, ok, tab, name, setup](Next next) {
-      tabs_->setCurrentIndex(tab);
-      if (setup) setup();
-      QTimer::singleShot(600, this, [this, dir, ok, name, next] {
-        *ok = grab().save(QDir(dir).filePath(name + QStringLiteral(".png"))) && *ok;
-        next();
-      });
-    };
-  };
-  auto append = [steps](std::vector<Step> more) { steps->insert(steps->end(), more.begin(), more.end()); };
-
-  append({waitFor([this, analyticReady] { return analyticReady() && calibration_->hasData(); })});
-  append(runToEnd());
-  append({shoot(CompareTab, "compare", [this] { compare_->showHeatMap(false); }),
-          shoot(CompareTab, "compare-heatmap", [this] { compare_->showHeatMap(true); }), shoot(RooflineTab, "roofline"),
-          shoot(LatencyTab, "latency"), shoot(TimelineTab, "timeline"), shoot(PlannerTab, "planner"),
-          shoot(CalibrationTab, "calibration")});
-  // The same hardware on the agentic workload type, then the run history.
-  const auto types = workload_types();
-  if (find_workload_type(types, "agentic") && panel_->scenario().workload.preset != "agentic") {
-    append({[this](Next next) {
-      panel_->selectWorkloadType(QStringLiteral("agentic"));
-      next();
-    }});
-    append(runToEnd());
-    append({shoot(CompareTab, "compare-agentic", [this] { compare_->showHeatMap(false); })});
-  }
-  append({[this](Next next) {
-            runs_->refresh();
-            QTimer::singleShot(800, this, next);
-          },
-          shoot(RunsTab, "runs")});
-  // The hardware-profile editor with a physically impossible value, to show field-level validation.
-  append({[this, dir, ok](Next next) {
-    auto* dlg = new HardwareEditorDialog(this);
-    dlg->setAttribute(Qt::WA_DeleteOnClose);
-    dlg->show();
-    const QModelIndex idle = dlg->model()->indexOfPointer("/power/idle_w");
-    if (idle.isValid()) {
-      dlg->model()->setData(idle.siblingAtColumn(1), QStringLiteral("500"));
-      dlg->tree()->scrollTo(idle, QAbstractItemView::PositionAtCenter);
-    }
-    QTimer::singleShot(500, this, [this, dlg, dir, ok, next] {
-      *ok = dlg->grab().save(QDir(dir).filePath(QStringLiteral("hardware-editor.png"))) && *ok;
-      dlg->close();
-      tabs_->setCurrentIndex(CompareTab);
-      next();
-    });
-  }});
-  // The procurement brief over the workloads just compared (the current one plus chat or agentic).
-  if (brief_available()) {
-    append({[this, dir, ok](Next next) {
-      const ScenarioInput s = panel_->scenario();
-      BriefChoice c;
-      const auto all = workload_types();
-      for (const char* name : {"chat", "agentic"}) {
-        if (s.workload.preset == name)
-          c.workloads.push_back(s.workload);
-        else if (const auto* t = find_workload_type(all, name))
-          c.workloads.push_back(t->defaults);
-      }
-      auto conn = std::make_shared<QMetaObject::Connection>();
-      *conn = connect(this, &MainWindow::briefExported, this, [conn, next, ok](const QString&, const QString& err) {
-        disconnect(*conn);
-        if (!err.isEmpty()) std::fprintf(stderr, "infersim-gui: brief: %s\n", qPrintable(err));
-        *ok = *ok && err.isEmpty();
-        next();
-      });
-      exportBrief(
-          s, c, QDir(dir).filePath(brief_pdf_available() ? QStringLiteral("brief.pdf") : QStringLiteral("brief.html")));
-    }});
-  }
-  QTimer::singleShot(100, this, [run] { (*run)(0); });
+  run_screenshot_tour(this, dir, std::move(done));
 }
+
+bool MainWindow::analyticUpToDate() const { return lastAnalytic_.generation == generation_ && !debounce_->isActive(); }
 
 }  // namespace infersim::gui

@@ -55,11 +55,14 @@ class MainWindow : public QMainWindow {
   bool loadScenario(const QString& path);  // false: the error is shown (status bar / field)
   bool saveScenario(const QString& path);
   bool isRunning() const { return running_ != 0; }
+  quint64 runningId() const { return running_; }  // the run in progress; 0 when none
+  // The analytic result shown is of the newest edit, and no edit waits for the debounce timer.
+  bool analyticUpToDate() const;
   const RunResult& lastRun() const { return lastRun_; }
   const AnalyticResult& lastAnalytic() const { return lastAnalytic_; }
   bool exportView(int tab, const QString& path);
   // Switches through the views once everything is computed, saves each as DIR/<view>.png, then
-  // calls `done` (main() quits there). Also saves the hardware editor.
+  // calls `done` (main() quits there). Also saves the hardware editor and the brief (screenshot_tour.h).
   void takeScreenshots(const QString& dir, std::function<void(bool ok)> done);
   // Builds the procurement brief in the background and writes it to `path` (.html, .md, .pdf);
   // briefExported() reports the outcome.

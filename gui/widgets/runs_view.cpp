@@ -59,17 +59,11 @@ RunsView::RunsView(BackgroundTasks* tasks, QWidget* parent)
   });
   connect(table_, &QTableView::doubleClicked, this,
           [this](const QModelIndex& i) { emit openScenarioRequested(i.data(RunsTableModel::IdRole).toString()); });
-  if (!store_available()) {
-    status_->setText(tr("The SQLite results store is not built into this infersim, so runs are not recorded. "
-                        "(Runs still work; this view lists them once the store is part of the build.)"));
-    for (auto* w : std::initializer_list<QWidget*>{path_, refresh, filter_, open_, table_}) w->setEnabled(false);
-  }
 }
 
 QString RunsView::databasePath() const { return path_->text(); }
 
 void RunsView::refresh() {
-  if (!store_available()) return;
   const std::string path = path_->text().toStdString();
   status_->setText(tr("Reading %1…").arg(path_->text()));
   tasks_->start<StoredRuns>(

@@ -6,42 +6,15 @@
 
 #include <filesystem>
 
-#include "infersim/common/errors.h"
-#include "infersim/common/json_util.h"
-#include "infersim/common/text.h"
-
-#ifdef INFERSIM_GUI_HAVE_BRIEF
 #include "infersim/brief/brief_json.h"
 #include "infersim/brief/build_brief.h"
 #include "infersim/brief/render.h"
-#endif
-#ifdef INFERSIM_GUI_HAVE_PDF
+#include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
+#include "infersim/common/text.h"
 #include "infersim/pdf/brief_pdf.h"
-#endif
 
 namespace infersim::gui {
-
-#ifndef INFERSIM_GUI_HAVE_BRIEF
-
-bool brief_available() { return false; }
-bool brief_pdf_available() { return false; }
-std::string brief_json_text(const ScenarioInput&, const BriefChoice&) {
-  throw common::ConfigError("the procurement brief library is not built into this infersim");
-}
-std::string export_brief(const ScenarioInput&, const BriefChoice&, const std::string&) {
-  return "the procurement brief library is not built into this infersim";
-}
-
-#else
-
-bool brief_available() { return true; }
-bool brief_pdf_available() {
-#ifdef INFERSIM_GUI_HAVE_PDF
-  return true;
-#else
-  return false;
-#endif
-}
 
 namespace {
 
@@ -90,11 +63,7 @@ std::string brief_json_text(const ScenarioInput& s, const BriefChoice& choice) {
 
 std::string export_brief(const ScenarioInput& s, const BriefChoice& choice, const std::string& path) {
   try {
-#ifdef INFERSIM_GUI_HAVE_PDF
     const app::PdfWriter pdf = pdf::write_brief_pdf;
-#else
-    const app::PdfWriter pdf;
-#endif
     const auto format = app::brief_format_of(path, bool(pdf));
     app::PlanOptions opts;
     opts.verify = s.verify;  // as `infersim brief` (verification on unless switched off)
@@ -107,7 +76,5 @@ std::string export_brief(const ScenarioInput& s, const BriefChoice& choice, cons
     return e.what();
   }
 }
-
-#endif
 
 }  // namespace infersim::gui

@@ -1,10 +1,10 @@
 #pragma once
 // The GUI's calls into the procurement brief (planner/brief: build_brief, render_html,
-// render_markdown) and its PDF writer (gui/pdf: write_brief_pdf), when this build has them
-// (INFERSIM_GUI_HAVE_BRIEF / INFERSIM_GUI_HAVE_PDF). The brief request is the BRIEF.json of
-// `infersim brief` (brief_json_text() gives it): the scenario's model, pricing and precision, the
-// chosen workloads each at its own load (total = their sum), the current hardware, and the default
-// options (stay, shift to a second vendor, CPU fallback lane, disaggregated, move, own).
+// render_markdown) and its PDF writer (gui/pdf: write_brief_pdf), both always linked with the GUI.
+// The brief request is the BRIEF.json of `infersim brief` (brief_json_text() gives it): the
+// scenario's model, pricing and precision, the chosen workloads each at its own load (total = their
+// sum), the current hardware, and the default options (stay, shift to a second vendor, CPU fallback
+// lane, disaggregated, move, own).
 // No Qt; thread-safe per call.
 #include <string>
 #include <vector>
@@ -12,9 +12,6 @@
 #include "workers/scenario_input.h"
 
 namespace infersim::gui {
-
-bool brief_available();
-bool brief_pdf_available();
 
 struct BriefChoice {
   std::vector<WorkloadInput> workloads;  // empty = the scenario's workload

@@ -94,7 +94,7 @@ struct RunResult {
   bool has_plan = false;
   planner::PlanResult plan;
   std::string plan_error;
-  bool simulated = false;  // the discrete-event simulator ran (built in)
+  bool simulated = false;  // the discrete-event simulator ran
   std::vector<SimRow> sims;
   Timeline timeline;
   std::vector<std::string> notes;

@@ -22,9 +22,8 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
   r.scenario = scenario;
   const auto& hw = scenario.hardware;
   const auto types = workload_types();
-  const bool sim = simulator_available();
   const int n = int(hw.size());
-  const int total = n + (scenario.heat_map ? n * int(types.size()) : 0) + 1 + (sim ? n : 0);
+  const int total = n + (scenario.heat_map ? n * int(types.size()) : 0) + 1 + n;
   int done = 0;
   auto step = [&](const std::string& what) {
     emit progress(id, done, total, QString::fromStdString(what));
@@ -92,17 +91,13 @@ void RunWorker::run(const ScenarioInput& scenario, quint64 id) {
   }
   ++done;
   // 4. Discrete-event runs (latency CDFs; the timeline of the focus hardware).
-  if (sim) {
-    r.simulated = true;
-    const std::string focus = scenario.focus_hardware();
-    for (const auto& h : hw) {
-      if (!step("simulating " + h + " (" + std::to_string(scenario.workload.sim_requests) + " requests)"))
-        return finish();
-      r.sims.push_back(simulate_hardware(scenario, h, h == focus ? &r.timeline : nullptr));
-      ++done;
-    }
-  } else {
-    r.notes.push_back("latency CDFs and the timeline need the serving simulator, which this build does not include");
+  r.simulated = true;
+  const std::string focus = scenario.focus_hardware();
+  for (const auto& h : hw) {
+    if (!step("simulating " + h + " (" + std::to_string(scenario.workload.sim_requests) + " requests)"))
+      return finish();
+    r.sims.push_back(simulate_hardware(scenario, h, h == focus ? &r.timeline : nullptr));
+    ++done;
   }
   emit progress(id, done, total, QStringLiteral("done"));
   finish();

@@ -1,8 +1,8 @@
 #pragma once
 // Runs a full scenario off the GUI thread: for every selected hardware the planner at the workload's
 // load (the comparison's "at load" columns and bar charts), the hardware x workload-type heat map,
-// the planner over all selected hardware (ranked plans, Pareto frontier, rejections) and, when the
-// serving simulator is built in, one discrete-event run per hardware (latency CDFs, timeline).
+// the planner over all selected hardware (ranked plans, Pareto frontier, rejections) and one
+// discrete-event run per hardware with the serving simulator (latency CDFs, timeline).
 // Reports progress after every unit of work and stops at the next unit boundary when cancelled
 // (what was finished is returned, marked cancelled). Lives in its own QThread.
 #include <QObject>

@@ -86,8 +86,7 @@ Json scenario_input_to_json(const ScenarioInput& s) {
 ScenarioInput load_scenario_input(const std::string& path) {
   const Json j = common::load_json_file(path);
   if (j.is_object() && j.contains("kind") && j["kind"] == GUI_SCENARIO_KIND) return scenario_input_from_json(j, path);
-  if (simulator_available()) return scenario_input_from_simulate_file(path);
-  return scenario_input_from_json(j, path);  // names the first problem
+  return scenario_input_from_simulate_file(path);
 }
 
 void save_scenario_input(const std::string& path, const ScenarioInput& s) {

@@ -14,7 +14,7 @@ inline constexpr const char* GUI_SCENARIO_KIND = "infersim-gui-scenario";
 ScenarioInput scenario_input_from_json(const common::Json& j, const std::string& file);
 common::Json scenario_input_to_json(const ScenarioInput& s);
 // Reads a GUI scenario file; a serving-simulator scenario (`infersim simulate` format) is accepted
-// too when the simulator is built in (its model, hardware, workload and SLOs are taken over).
+// too (its model, hardware, workload and SLOs are taken over).
 ScenarioInput load_scenario_input(const std::string& path);
 void save_scenario_input(const std::string& path, const ScenarioInput& s);
 

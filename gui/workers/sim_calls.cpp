@@ -10,47 +10,20 @@
 #include <set>
 #include <sstream>
 
+#include "infersim/app/simulate.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
 #include "infersim/planner/pricing_json.h"
-#include "workers/core_calls.h"
-
-#ifdef INFERSIM_GUI_HAVE_SERVING
-#include "infersim/app/simulate.h"
 #include "infersim/serving/scenario_json.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/workload_presets.h"
 #include "infersim/serving/workload_summary.h"
-#endif
+#include "workers/core_calls.h"
 
 namespace infersim::gui {
 
-#ifndef INFERSIM_GUI_HAVE_SERVING
-
-bool simulator_available() { return false; }
-std::vector<WorkloadType> simulator_workload_types() { return {}; }
-ScenarioInput scenario_input_from_simulate_file(const std::string& path) {
-  throw common::ConfigError(
-      path, "", "not a GUI scenario, and this build has no serving simulator to read `infersim simulate` scenarios");
-}
-std::string simulate_scenario_text(const ScenarioInput&, const std::string&) { return {}; }
-SimRow simulate_hardware(const ScenarioInput&, const std::string& hardware, Timeline* timeline) {
-  SimRow r;
-  r.hardware = hardware;
-  r.error = "the serving simulator is not built into this infersim";
-  if (timeline) {
-    timeline->hardware = hardware;
-    timeline->error = r.error;
-  }
-  return r;
-}
-
-#else
-
 using common::Json;
-
-bool simulator_available() { return true; }
 
 namespace {
 
@@ -225,7 +198,5 @@ SimRow simulate_hardware(const ScenarioInput& s, const std::string& hardware, Ti
   if (timeline && !r.error.empty()) timeline->error = r.error;
   return r;
 }
-
-#endif
 
 }  // namespace infersim::gui

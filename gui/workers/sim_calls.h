@@ -1,7 +1,6 @@
 #pragma once
-// The GUI's calls into the serving simulator (simulators/serving), when this build has it
-// (INFERSIM_GUI_HAVE_SERVING). Without it every function reports that the simulator is not built
-// in, and the views that need discrete-event results say so. No Qt; thread-safe.
+// The GUI's calls into the serving simulator (simulators/serving, always linked with the GUI):
+// workload presets, `infersim simulate` scenarios and discrete-event runs. No Qt; thread-safe.
 #include <string>
 #include <vector>
 
@@ -11,7 +10,6 @@
 
 namespace infersim::gui {
 
-bool simulator_available();
 // The simulator's workload presets as workload types (empty if none can be read).
 std::vector<WorkloadType> simulator_workload_types();
 // A scenario file in the `infersim simulate` format, as a ScenarioInput (model, hardware, workload, SLOs).

@@ -11,11 +11,8 @@
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
 #include "infersim/common/text.h"
-#include "workers/scenario_input_json.h"
-
-#ifdef INFERSIM_GUI_HAVE_STORE
 #include "infersim/store/results_store.h"
-#endif
+#include "workers/scenario_input_json.h"
 
 namespace infersim::gui {
 
@@ -31,22 +28,7 @@ std::string default_store_path() {
   return base + "/infersim/gui-results.sqlite";
 }
 
-#ifndef INFERSIM_GUI_HAVE_STORE
-
-bool store_available() { return false; }
-StoredRuns list_stored_runs(const std::string&, int) {
-  StoredRuns r;
-  r.error = "the SQLite results store is not built into this infersim";
-  return r;
-}
-std::string record_run(const std::string&, const RunResult&) { return "the results store is not built in"; }
-std::optional<ScenarioInput> stored_scenario(const std::string&, const std::string&) { return std::nullopt; }
-
-#else
-
 using common::Json;
-
-bool store_available() { return true; }
 
 namespace {
 
@@ -176,7 +158,5 @@ std::optional<ScenarioInput> stored_scenario(const std::string& db_path, const s
   }
   return std::nullopt;
 }
-
-#endif
 
 }  // namespace infersim::gui

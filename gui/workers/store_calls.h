@@ -1,7 +1,7 @@
 #pragma once
-// The GUI's calls into the SQLite results store (planner/store), when this build has it
-// (INFERSIM_GUI_HAVE_STORE): every finished run is recorded, and the Runs view lists past runs and
-// reopens their scenarios. Without the store the functions say so. No Qt; thread-safe per call.
+// The GUI's calls into the SQLite results store (planner/store, always linked with the GUI): every
+// finished run is recorded, and the Runs view lists past runs and reopens their scenarios. No Qt;
+// thread-safe per call.
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +10,6 @@
 
 namespace infersim::gui {
 
-bool store_available();
 // $INFERSIM_RESULTS_DB, else <data home>/infersim/gui-results.sqlite ($XDG_DATA_HOME or ~/.local/share).
 std::string default_store_path();
 

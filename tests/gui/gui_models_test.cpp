@@ -299,13 +299,13 @@ class GuiModelsTest : public QObject {
     } catch (const common::ConfigError& e) {
       QCOMPARE(QString::fromStdString(e.pointer()), QStringLiteral("/workload/colour"));
     }
-    // Workload types: chat and agentic exist (serving presets when built in, else the GUI's table).
+    // Workload types: chat and agentic exist (the serving simulator's presets).
     const auto types = workload_types();
     QVERIFY(find_workload_type(types, "chat"));
     QVERIFY(find_workload_type(types, "agentic"));
     QVERIFY(find_workload_type(types, "agentic")->defaults.calls_per_task > 1);
     // An `infersim simulate` scenario opens too (model, the hardware of its pools, the preset's figures).
-    if (simulator_available()) {
+    {
       const ScenarioInput sim = load_scenario_input(INFERSIM_SOURCE_DIR "/examples/scenarios/chat.json");
       QVERIFY(!sim.hardware.empty());
       QVERIFY(sim.workload.input_tokens > 100);

@@ -1,6 +1,7 @@
 #pragma once
 // Private to infersim_brief: the two halves of build_brief() — evaluating options into numbers
-// (option_eval.cpp) and laying the numbers out as a document (brief_layout.cpp).
+// (option_eval.cpp, with their risks in brief_risks.cpp) and laying the numbers out as a document
+// (brief_layout.cpp).
 #include <string>
 #include <vector>
 
@@ -14,6 +15,17 @@ std::vector<OptionResult> evaluate_options(const BriefRequest& req, const planne
 // Picks the recommendation and writes its paragraph.
 void recommend(BriefResult& r);
 BriefDocument layout_document(const BriefResult& r);
+
+// An option's risks, in the order the brief lists them: per distinct (hardware, runtime, precision,
+// model) of its feasible parts lock-in and supply (once per hardware), quantisation, calibration,
+// maturity and cold start; then operations (more than one hardware), method (analytic) and feasibility
+// (infeasible). `pricing` is the option's (owned or cloud decides the supply risk).
+std::vector<Risk> option_risks(const OptionResult& r, const planner::Pricing& pricing);
+// The decision risk: the worst level over r.risks except cold start; high when infeasible.
+RiskLevel decision_risk_level(const OptionResult& r);
+// Lock-in on one hardware: low with two or more vendor-neutral runtimes with a production backend,
+// medium with at least one vendor-neutral runtime, else high.
+RiskLevel lock_in_level(int vendor_neutral_production, int vendor_neutral);
 
 // Helpers shared by both halves.
 planner::Slo slo_for(const BriefRequest& req, std::size_t workload);

@@ -663,7 +663,7 @@ Section risks_section(const BriefResult& r) {
           if (mat == "mature" || mat == "production") ++ready;
         }
       }
-      const RiskLevel level = ready >= 2 ? RiskLevel::low : neutral >= 1 ? RiskLevel::medium : RiskLevel::high;
+      const RiskLevel level = lock_in_level(ready, neutral);
       pt.rows.push_back({Cell::str(h),
                          Cell::str(names.empty() ? "none serves " + m.architecture : common::join(names, ", ")),
                          Cell::num(ready, 0), level_cell(level)});

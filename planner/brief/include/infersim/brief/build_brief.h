@@ -13,13 +13,17 @@
 //      cpu_fallback  current stack for (1-X), a CPU lane (optionally a smaller model) for X
 //      move          the cheapest of `to` for all traffic
 //      owned         as stay, priced as owned hardware
-//  - disaggregated (analytic, not the planner): a prefill pool on the prefill hardware (layout of the
-//    planner's stay candidate) and a decode pool on the decode hardware (smallest layout that fits).
+//  - disaggregated (analytic, not planner::plan(): sized by planner::size_disaggregated(), whose header
+//    planner/disaggregated.h has the method): a prefill pool on the prefill hardware (layout: plan()'s
+//    choice there, on the current runtime and precision when it is the current hardware) and a decode
+//    pool on the decode hardware (smallest layout that fits; on SRAM-only chips wider stages may win;
+//    precision: the option's, else the chip's served format, the current precision, fp16, int8).
 //    Decode: the concurrency with the highest request rate whose decode step meets the TPOT SLO and
 //    whose KV cache fits. Replica counts: the cheapest (prefill, decode) pair whose P99 TTFT = prefill
 //    step + P99 queue wait (Erlang C, M/D/c over the pool) + KV transfer + P99 wait for a decode slot
 //    meets the SLO, both pools at <= target utilisation; KV transfer = prompt KV bytes / the slower
-//    of the two pools' per-chip network links + latency.
+//    of the two pools' per-chip network links + latency. The brief maps the two pools into parts and
+//    adds the derivation notes, the reproduction commands and the decode vendor's price check.
 //  - option totals: chips, $/hour, monthly, capex, opex, kW add up over parts; $/1K tokens and J/token
 //    are the totals over all output tokens; porting counts once per new runtime; latencies per
 //    workload are the worst lane's; headroom is the smallest over parts (capacity / load - 1).
