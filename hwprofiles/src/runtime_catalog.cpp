@@ -41,6 +41,40 @@ std::vector<common::DType> dtypes(JsonReader& r, const std::string& key) {
   return out;
 }
 
+// "cold_start": {"<field>": {"value": x, "source": "[TAG] ..."}, ...}; every field optional except
+// engine_init_s, each value sourced.
+RuntimeColdStart cold_start_from(JsonReader& c) {
+  RuntimeColdStart x;
+  x.present = true;
+  struct Field {
+    const char* key;
+    double* value;
+    double min, max;
+  };
+  const Field fields[] = {
+      {"image_gb", &x.image_gb, 0, 1000},
+      {"engine_init_s", &x.engine_init_s, 0, 1e5},
+      {"multi_device_init_s", &x.multi_device_init_s, 0, 1e5},
+      {"compile_s", &x.compile_s, 0, 1e5},
+      {"compile_cached_s", &x.compile_cached_s, 0, 1e5},
+      {"graph_capture_s", &x.graph_capture_s, 0, 1e5},
+      {"warmup_s", &x.warmup_s, 0, 1e5},
+      {"loader_gb_s", &x.loader_gb_s, 0, 1e4},
+      {"snapshot_restore_s", &x.snapshot_restore_s, 0, 1e5},
+      {"wake_s", &x.wake_s, 0, 1e5},
+  };
+  if (!c.has("engine_init_s")) c.fail("engine_init_s", "is required in a cold_start block");
+  for (const auto& f : fields) {
+    if (!c.has(f.key)) continue;
+    auto one = c.child(f.key);
+    *f.value = one.number("value", f.min, f.max);
+    x.sources[f.key] = tagged(one, "source");
+    one.finish();
+  }
+  c.finish();
+  return x;
+}
+
 }  // namespace
 
 RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
@@ -75,6 +109,7 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
     x.source = tagged(f, "source");
     f.finish();
   }
+  if (auto c = r.optional_child("cold_start")) p.cold_start = cold_start_from(*c);
   p.architectures = r.string_list_or("architectures", {});
   if (p.architectures.empty()) r.fail("architectures", "must list the model architectures served (or \"*\")");
   p.architectures_source = tagged(r, "architectures_source");

@@ -6,7 +6,10 @@
 
 #include <cmath>
 
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_spec.h"
+#include "infersim/serving/hydration.h"
+#include "infersim/serving/shared_tier.h"
 #include "serving_test_support.h"
 
 using namespace infersim;
@@ -158,7 +161,7 @@ TEST(ServingOracle, ColdStartIsWeightBytesOverBandwidthPlusInit) {
   const auto r = run(fmt::format(R"({{"model": "llama-3.1-8b",
       "deployment": {{"hardware": "h100-sxm", "tp": 1, "replicas": 0,
         "autoscaler": {{"type": "queue_length", "min_replicas": 0, "max_replicas": 1}},
-        "hydration": {{"source": "object_store", "runtime_init_s": {},
+        "hydration": {{"source": "object_store", "runtime_init_s": {}, "loader_gb_s": 1000,
                       "tiers": {{"object_store": {{"bandwidth_gb_s": {}, "latency_s": 0}}}}}}}},
       "workload": {{"arrival": {{"type": "batch"}}, "requests": 1,
                    "input": {{"type": "fixed", "value": {}}}, "output": {{"type": "fixed", "value": {}}}}}}})",
@@ -166,11 +169,148 @@ TEST(ServingOracle, ColdStartIsWeightBytesOverBandwidthPlusInit) {
   const double w = model::weight_bytes(model::ModelCatalog::shipped().get("llama-3.1-8b"), common::DType::bf16);
   const double want = w / bw + init;
   ASSERT_EQ(r.cold_starts, 1);
-  EXPECT_LE(rel_err(r.hydration_s, want), 1e-12)
+  // The object store is a shared tier: the load's end is an event on the nanosecond clock.
+  EXPECT_LE(rel_err(r.hydration_s, want), 1e-9)
       << "expected W/B + init = " << w << " / " << bw << " + " << init << " = " << want << " s; got " << r.hydration_s;
   const auto est = estimator("llama-3.1-8b", "h100-sxm", 1);
   const auto& p = est.params();  // kernel path: plus the fitted frontend time (HTTP, tokenization)
   const double ttft = want + est.time(model::BatchShape::prefill(1, in)) + p.ttft_request_s + p.ttft_token_s * in;
   EXPECT_LE(rel_err(r.ttft.max, ttft), 1e-9) << "the request waits for the cold start, then prefills: " << ttft;
   EXPECT_EQ(r.cold_wait_requests, 1u);
+}
+
+// N replicas cold-starting at once through one shared tier that binds them each take N times as long
+// as one alone; the same tier unshared (one pipe per replica) gives every replica the full bandwidth.
+TEST(ServingOracle, SimultaneousColdStartsShareTheTierBandwidth) {
+  const double bw = 4.0e9;
+  const int n = 4;
+  const double w = model::weight_bytes(model::ModelCatalog::shipped().get("llama-3.1-8b"), common::DType::bf16);
+  for (bool shared : {true, false}) {
+    const auto r = run(fmt::format(R"({{"model": "llama-3.1-8b",
+        "deployment": {{"hardware": "h100-sxm", "tp": 1, "replicas": {}, "initial_state": "cold",
+          "hydration": {{"source": "object_store", "runtime_init_s": 0, "loader_gb_s": 1000,
+                        "tiers": {{"object_store": {{"bandwidth_gb_s": {}, "latency_s": 0, "shared": {}}}}}}}}},
+        "workload": {{"arrival": {{"type": "batch"}}, "requests": 1,
+                     "input": {{"type": "fixed", "value": 128}}, "output": {{"type": "fixed", "value": 4}}}}}})",
+                                   n, bw / 1e9, shared ? "true" : "false"));
+    ASSERT_EQ(r.cold_starts, n);
+    const double one = w / bw;
+    const double each = shared ? n * one : one;
+    EXPECT_LE(rel_err(r.hydration_s, n * each), 1e-9)
+        << (shared ? "shared" : "unshared") << ": each of " << n << " loads should take " << each << " s";
+    ASSERT_EQ(r.pools.size(), 1u);
+    EXPECT_LE(rel_err(r.pools[0].hydration_phase_s.at("weights"), n * each), 1e-9);
+    EXPECT_NEAR(r.pools[0].shared_tier_wait_s, shared ? n * (each - one) : 0.0, 1e-6);
+  }
+}
+
+// Staggered joins on SharedTier directly: a load that joins half-way shares the tier from then on,
+// max-min fair, so a load capped below its fair share leaves the rest to the others.
+TEST(ServingOracle, SharedTierSplitsBandwidthMaxMinFair) {
+  serving::SharedTier t(10.0);
+  t.add(0.0, 1, 100.0, 0);
+  EXPECT_DOUBLE_EQ(t.next_finish_s(), 10.0);  // alone: 100 / 10
+  t.add(5.0, 2, 100.0, 2.0);                  // capped at 2: the first keeps 8
+  EXPECT_DOUBLE_EQ(t.rate_of(1), 8.0);
+  EXPECT_DOUBLE_EQ(t.rate_of(2), 2.0);
+  // First: 50 left at 8/s -> 5 + 6.25 = 11.25. Second: 100 - 2 x 6.25 = 87.5 left, then alone at its cap 2.
+  EXPECT_DOUBLE_EQ(t.next_finish_s(), 11.25);
+  EXPECT_TRUE(t.advance(11.0).empty());
+  const auto done = t.advance(11.25);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0], 1u);
+  EXPECT_DOUBLE_EQ(t.rate_of(2), 2.0);
+  EXPECT_NEAR(t.next_finish_s(), 11.25 + 87.5 / 2.0, 1e-9);
+  t.add(12.0, 3, 10.0, 0);  // uncapped newcomer takes what the capped one leaves
+  EXPECT_DOUBLE_EQ(t.rate_of(3), 8.0);
+}
+
+// The engine phases come from the runtime profile's cold_start block; they and the weight transfer sum
+// to the reported cold start. A snapshot restore replaces engine init, compile, capture and warm-up.
+TEST(ServingOracle, ColdStartPhasesComeFromTheRuntimeAndSumToTheTotal) {
+  const auto& rt = hwprofiles::RuntimeCatalog::shipped().get("vllm");
+  ASSERT_TRUE(rt.cold_start.present) << "vllm's profile has a cold_start block";
+  const auto& cs = rt.cold_start;
+  const double w = model::weight_bytes(model::ModelCatalog::shipped().get("llama-3.1-8b"), common::DType::bf16);
+  const double pull = 0.1e9, tier_bw = 2.0e9;
+  for (const char* restore : {"none", "snapshot"}) {
+    if (std::string(restore) == "snapshot" && cs.snapshot_restore_s < 0) continue;
+    const auto r = run(fmt::format(R"({{"model": "llama-3.1-8b",
+        "deployment": {{"hardware": "h100-sxm", "tp": 2, "runtime": "vllm", "replicas": 1, "initial_state": "cold",
+          "hydration": {{"source": "local_nvme", "provision_s": 7, "image_cached": false, "image_pull_gb_s": {},
+                        "compile_cache": false, "restore": "{}",
+                        "tiers": {{"local_nvme": {{"bandwidth_gb_s": {}, "latency_s": 0.5}}}}}}}},
+        "workload": {{"arrival": {{"type": "batch"}}, "requests": 1,
+                     "input": {{"type": "fixed", "value": 128}}, "output": {{"type": "fixed", "value": 4}}}}}})",
+                                   pull / 1e9, restore, tier_bw / 1e9));
+    ASSERT_EQ(r.pools.size(), 1u);
+    const auto& ph = r.pools[0].hydration_phase_s;
+    double sum = 0;
+    for (const auto& [k, v] : ph) sum += v;
+    EXPECT_LE(rel_err(sum, r.pools[0].hydration_s), 1e-12) << "phases sum to the cold start";
+    EXPECT_DOUBLE_EQ(ph.at("provision"), 7.0);
+    EXPECT_DOUBLE_EQ(ph.at("image_pull"), cs.image_gb * 1e9 / pull);
+    // The H100's host link and memory (x2 chips) are far above both: the tier or the loader binds.
+    const double bw = std::min(tier_bw, cs.loader_gb_s > 0 ? cs.loader_gb_s * 1e9 : tier_bw);
+    EXPECT_LE(rel_err(ph.at("weights"), 0.5 + w / bw), 1e-12) << "latency + W / min(tier, loader)";
+    if (std::string(restore) == "none") {
+      EXPECT_DOUBLE_EQ(ph.at("engine_init"), cs.engine_init_s + cs.multi_device_init_s) << "tp=2 adds the P2P checks";
+      if (cs.compile_s > 0) {
+        EXPECT_DOUBLE_EQ(ph.at("compile"), cs.compile_s) << "no compile cache";
+      }
+      if (cs.graph_capture_s > 0) {
+        EXPECT_DOUBLE_EQ(ph.at("graph_capture"), cs.graph_capture_s);
+      }
+      if (cs.warmup_s > 0) {
+        EXPECT_DOUBLE_EQ(ph.at("warmup"), cs.warmup_s);
+      }
+      EXPECT_EQ(ph.count("restore"), 0u);
+    } else {
+      EXPECT_DOUBLE_EQ(ph.at("restore"), cs.snapshot_restore_s);
+      for (const char* k : {"engine_init", "compile", "graph_capture", "warmup"}) EXPECT_EQ(ph.count(k), 0u) << k;
+    }
+  }
+}
+
+// Streaming (what-if): the replica takes requests once its first layer is in and the engine phases,
+// overlapping the transfer, are done; the first token still needs the last layer, so it comes no
+// earlier than the last byte plus that layer's share of the step, and well before a non-streamed
+// cold start (all weights, then compile, graph capture and warm-up) would be ready.
+TEST(ServingOracle, StreamedWeightsServeBeforeTheLoadEndsButNoTokenBeforeTheLastLayer) {
+  const double bw = 1.0e9;
+  const int in = 512;
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  const double w = model::weight_bytes(m, common::DType::bf16);
+  auto scenario_with = [&](bool streaming) {
+    return run(fmt::format(R"({{"model": "llama-3.1-8b",
+        "deployment": {{"hardware": "h100-sxm", "tp": 1, "runtime": "vllm", "replicas": 1, "initial_state": "cold",
+          "hydration": {{"source": "local_nvme", "streaming": {}, "loader_gb_s": 1000,
+                        "tiers": {{"local_nvme": {{"bandwidth_gb_s": {}, "latency_s": 0}}}}}}}},
+        "workload": {{"arrival": {{"type": "batch"}}, "requests": 1,
+                     "input": {{"type": "fixed", "value": {}}}, "output": {{"type": "fixed", "value": 4}}}}}})",
+                           streaming ? "true" : "false", bw / 1e9, in));
+  };
+  const auto plain = scenario_with(false);
+  const auto streamed = scenario_with(true);
+  const auto& cs = hwprofiles::RuntimeCatalog::shipped().get("vllm").cold_start;
+  const double before = cs.engine_init_s;  // tp=1: no multi-device checks
+  const double after = cs.compile_cached_s + cs.graph_capture_s + cs.warmup_s;
+  const double transfer = w / bw;
+  ASSERT_GT(transfer / m.num_layers, 0.0);
+  // Not streamed: ready after every phase; the request (arriving at 0) waits for it.
+  EXPECT_LE(rel_err(plain.hydration_s, before + transfer + after), 1e-12);
+  // Streamed: ready once the first layer is in and the engine phases are done.
+  const double ready = before + std::max(transfer / m.num_layers, after);
+  EXPECT_LE(rel_err(streamed.hydration_s, ready), 1e-12);
+  const double last_byte = before + transfer;
+  const auto est = estimator("llama-3.1-8b", "h100-sxm", 1, 1, "vllm");
+  const double prefill = est.time(model::BatchShape::prefill(1, in));
+  // The first token: no earlier than the last layer's arrival plus its share of the prefill step.
+  EXPECT_GE(streamed.ttft.max, last_byte + prefill / m.num_layers - 1e-9);
+  EXPECT_LT(streamed.ttft.max, plain.ttft.max) << "streaming overlaps the engine phases with the transfer";
+  EXPECT_LT(streamed.ttft.max, before + transfer + after) << "first token before a non-streamed replica is ready";
+  const auto& ph = streamed.pools[0].hydration_phase_s;
+  double sum = 0;
+  for (const auto& [k, v] : ph) sum += v;
+  EXPECT_LE(rel_err(sum, streamed.hydration_s), 1e-12) << "phases (with the negative overlap) sum to the time to ready";
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "infersim/common/errors.h"
 #include "infersim/serving/activity_observer.h"
@@ -56,10 +57,7 @@ void Cluster::start() {
     for (int i = 0; i < n; ++i) {
       Replica& r = new_replica(p);
       if (p.config.initial_state == "cold") {
-        const ColdStart c = next_cold_start(p);
-        ++p.cold_starts;
-        p.hydration_s += c.total_s();
-        r.start_loading(c.total_s());
+        begin_cold_start(p, r);
       } else {
         p.loaded_once = true;
         r.start_loading(0.0);
@@ -204,7 +202,7 @@ void Cluster::on_replica_idle(Replica&) {}
 
 // ---------------------------------------------------------------- lifecycle
 
-ColdStart Cluster::next_cold_start(Pool& p) {
+const StorageTier& Cluster::next_tier(Pool& p) {
   const auto& h = p.config.hydration;
   std::string tier_name = h.source;
   if (h.peer_load && p.count(Replica::Status::ready) > 0)
@@ -214,7 +212,93 @@ ColdStart Cluster::next_cold_start(Pool& p) {
   const StorageTier* tier = h.tier(tier_name);
   INFERSIM_ASSERT(tier != nullptr);
   p.loaded_once = true;
-  return cold_start_time(p.weight_bytes, *tier, p.hardware, p.spec->chips, h.provision_s, h.runtime_init_s);
+  return *tier;
+}
+
+void Cluster::add_phases(Pool& p, const ColdStartPhases& ph, double weights_s, double ready_s) {
+  auto& m = p.hydration_phase_s;
+  const std::pair<const char*, double> parts[] = {{"provision", ph.provision_s},
+                                                  {"image_pull", ph.image_pull_s},
+                                                  {"engine_init", ph.engine_init_s},
+                                                  {"restore", ph.restore_s},
+                                                  {"weights", weights_s},
+                                                  {"compile", ph.compile_s},
+                                                  {"graph_capture", ph.graph_capture_s},
+                                                  {"warmup", ph.warmup_s},
+                                                  {"init", ph.init_s}};
+  double sum = 0;
+  for (const auto& [name, v] : parts) {
+    if (v > 0) m[name] += v;
+    sum += v;
+  }
+  // Streaming overlaps phases: the (negative) overlap keeps the phases summing to the time to ready.
+  if (ready_s < sum) m["streaming_overlap"] += ready_s - sum;
+  p.hydration_s += ready_s;
+}
+
+void Cluster::begin_cold_start(Pool& p, Replica& r) {
+  const StorageTier& tier = next_tier(p);
+  const ColdStart c = cold_start_time(p.weight_bytes, tier, p.hardware, p.spec->chips, p.phases, p.loader_bytes_per_s,
+                                      p.config.hydration.streaming, model_.num_layers);
+  ++p.cold_starts;
+  if (!tier.shared || tier.bandwidth_bytes_per_s <= 0) {
+    add_phases(p, c.phases, c.weights_s(), c.total_s());
+    r.start_loading(c.total_s(), c.streaming ? c.weights_done_s() : 0.0, c.layers);
+    return;
+  }
+  // A shared tier: the weights join the tier's loads in flight once the engine is up (and the tier's
+  // first-byte latency has passed); their share of its bandwidth is known only as loads come and go.
+  r.start_loading_open();
+  ColdLoad l;
+  l.replica = r.id();
+  l.pool = p.index;
+  l.start_s = sim_.now_s();
+  l.cold = c;
+  auto it = std::find_if(shared_tiers_.begin(), shared_tiers_.end(),
+                         [&](const TierLoads& t) { return t.name == tier.name; });
+  if (it == shared_tiers_.end()) {
+    shared_tiers_.push_back({tier.name, SharedTier(tier.bandwidth_bytes_per_s), 0});
+    it = shared_tiers_.end() - 1;
+  }
+  l.tier = std::size_t(it - shared_tiers_.begin());
+  // The load's own path without the tier: loader, host link, device write.
+  StorageTier unbounded = tier;
+  unbounded.bandwidth_bytes_per_s = std::numeric_limits<double>::infinity();
+  l.cap = load_bandwidth(unbounded, p.hardware, p.spec->chips, p.loader_bytes_per_s).first;
+  cold_loads_.push_back(l);
+  const double join = l.start_s + c.phases.before_weights_s() + c.latency_s;
+  sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(join)), this, LOAD_JOIN, cold_loads_.size() - 1);
+}
+
+void Cluster::reschedule_tier(std::size_t t) {
+  TierLoads& tl = shared_tiers_[t];
+  ++tl.version;
+  const double next = tl.tier.next_finish_s();
+  if (std::isinf(next)) return;
+  // The finish event is rounded up to the clock's nanosecond so the load is complete when it fires.
+  const auto at = std::max(sim_.now(), engine::from_seconds(next) + 1);
+  sim_.schedule_at(at, this, TIER_FINISH, (std::uint64_t(t) << 40) | (tl.version & ((std::uint64_t(1) << 40) - 1)));
+}
+
+void Cluster::on_tier_finish(std::size_t t, std::uint64_t version) {
+  TierLoads& tl = shared_tiers_[t];
+  if ((tl.version & ((std::uint64_t(1) << 40) - 1)) != version) return;  // superseded by a later join or finish
+  const double now = sim_.now_s();
+  for (std::uint64_t id : tl.tier.advance(now)) {
+    ColdLoad& l = cold_loads_[std::size_t(id)];
+    Pool& p = pools_[std::size_t(l.pool)];
+    const ColdStart& c = l.cold;
+    const double weights_s = now - (l.start_s + c.phases.before_weights_s());
+    p.shared_tier_wait_s += std::max(0.0, weights_s - c.weights_s());
+    // Streaming on a shared tier overlaps the engine phases with the transfer, but the replica waits for
+    // the last byte (its share of the tier was not known when the first layer arrived).
+    const double after = c.streaming ? std::max(0.0, c.phases.after_weights_s() - weights_s)
+                                     : c.phases.after_weights_s();
+    const double ready = now + after;
+    add_phases(p, c.phases, weights_s, ready - l.start_s);
+    replica_by_id(l.replica).finish_loading(ready);
+  }
+  reschedule_tier(t);
 }
 
 void Cluster::scale_up(Pool& p, int n) {
@@ -232,14 +316,13 @@ void Cluster::scale_up(Pool& p, int n) {
       p.standby.erase(p.standby.begin() + std::ptrdiff_t(best));
       const StorageTier* tier = h.tier(h.warm_source);
       INFERSIM_ASSERT(tier != nullptr);
-      const ColdStart c = cold_start_time(p.weight_bytes, *tier, p.hardware, p.spec->chips, 0.0, h.warm_init_s);
+      ColdStartPhases warm;
+      warm.init_s = h.warm_init_s;
+      const ColdStart c = cold_start_time(p.weight_bytes, *tier, p.hardware, p.spec->chips, warm, 0.0);
       ++p.warm_starts;
       r.start_loading(c.total_s());
     } else {
-      const ColdStart c = next_cold_start(p);
-      ++p.cold_starts;
-      p.hydration_s += c.total_s();
-      r.start_loading(c.total_s());
+      begin_cold_start(p, r);
     }
     const int live = p.count(Replica::Status::ready) + p.count(Replica::Status::loading);
     p.peak_replicas = std::max(p.peak_replicas, live);
@@ -304,6 +387,12 @@ void Cluster::tick(Pool& p) {
 void Cluster::on_event(engine::Simulator&, const engine::Event& e) {
   if (e.kind == TRANSFER_DONE) return route_decode(RequestIndex(e.data));
   if (e.kind == TICK) return tick(pools_[std::size_t(e.data)]);
+  if (e.kind == LOAD_JOIN) {
+    const ColdLoad& l = cold_loads_[std::size_t(e.data)];
+    shared_tiers_[l.tier].tier.add(sim_.now_s(), e.data, pools_[std::size_t(l.pool)].weight_bytes, l.cap);
+    return reschedule_tier(l.tier);
+  }
+  if (e.kind == TIER_FINISH) return on_tier_finish(std::size_t(e.data >> 40), e.data & ((std::uint64_t(1) << 40) - 1));
 }
 
 }  // namespace infersim::serving

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "infersim/common/errors.h"
 #include "infersim/model/op_cost.h"
@@ -37,16 +38,38 @@ Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> s
 
 // ---------------------------------------------------------------- lifecycle
 
-void Replica::start_loading(double seconds) {
+void Replica::start_loading(double seconds, double weights_done_in_s, int layers) {
   INFERSIM_ASSERT(status_ == Status::off);
   status_ = Status::loading;
   const double now = sim_.now_s();
+  weights_done_s_ = weights_done_in_s > seconds ? now + weights_done_in_s : 0.0;
+  stream_layers_ = std::max(1, layers);
   provisioned_since_s_ = now;
   loading_s_ += seconds;
   loading_until_s_ = now + seconds;
   clock_s_ = std::max(clock_s_, now);
   if (auto* tr = host_.trace()) tr->complete(spec_->pool, id_, "hydrating", now, seconds, 0, 0);
   if (auto* ob = host_.observer()) ob->on_span(spec_->pool, id_, "hydrating", now, seconds, 0);
+  sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(loading_until_s_)), this, READY);
+}
+
+void Replica::start_loading_open() {
+  INFERSIM_ASSERT(status_ == Status::off);
+  status_ = Status::loading;
+  const double now = sim_.now_s();
+  provisioned_since_s_ = now;
+  loading_started_s_ = now;
+  loading_until_s_ = std::numeric_limits<double>::infinity();
+  clock_s_ = std::max(clock_s_, now);
+}
+
+void Replica::finish_loading(double ready_at_s) {
+  INFERSIM_ASSERT(status_ == Status::loading && std::isinf(loading_until_s_));
+  const double seconds = ready_at_s - loading_started_s_;
+  loading_s_ += seconds;
+  loading_until_s_ = ready_at_s;
+  if (auto* tr = host_.trace()) tr->complete(spec_->pool, id_, "hydrating", loading_started_s_, seconds, 0, 0);
+  if (auto* ob = host_.observer()) ob->on_span(spec_->pool, id_, "hydrating", loading_started_s_, seconds, 0);
   sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(loading_until_s_)), this, READY);
 }
 
@@ -496,6 +519,8 @@ void Replica::try_start() {
   const double start = start_time();
   step_start_s_ = start;
   step_end_s_ = start + dt;
+  // Streamed weights: the step's last layer cannot run before that layer has arrived.
+  if (start < weights_done_s_) step_end_s_ = std::max(step_end_s_, weights_done_s_ + dt / double(stream_layers_));
   busy_ = true;
   busy_s_ += dt;
   step_energy_j_ += dt * std::max(0.0, p_chip - spec_->idle_w) * spec_->chips * est.stage_occupancy(micro);

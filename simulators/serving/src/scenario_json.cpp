@@ -83,9 +83,30 @@ const std::vector<ParamSpec>& hydration_params() {
        "tier of later cold starts in the pool (node-local cache, e.g. local_nvme)"},
       {"peer_load", PT::boolean, "", "false",
        "load from a ready replica over the fabric (tier peer_device) when one exists"},
-      {"provision_s", PT::number, "s", "0", "machine / container provisioning before loading", 0, 1e6},
-      {"runtime_init_s", PT::number, "s", "20",
-       "runtime start after loading: CUDA graph capture, compilation, warm-up [EST vLLM 10-60 s]", 0, 1e6},
+      {"provision_s", PT::number, "s", "0",
+       "node / VM provisioning before anything else (0: the node is up; [3P] new cloud GPU nodes 80-120 s, "
+       "tensorfuse.io 2025-08)",
+       0, 1e6},
+      {"image_cached", PT::boolean, "", "true", "the node already has the engine's container image"},
+      {"image_pull_gb_s", PT::number, "GB/s", "0.04",
+       "container pull + extract when the image is not cached ([3P] 10 GB in 4-5 min on a fresh node, Union.ai blog; "
+       "20 GB pull 5-6 min + extract 3-4 min, BentoML 2025-04)",
+       1e-6, 1e4},
+      {"compile_cache", PT::boolean, "", "true",
+       "the engine's compile cache is present (the runtime's compile_cached_s, else compile_s)"},
+      {"restore", PT::string, "", "\"none\"",
+       "none | snapshot: restore an initialised engine (the runtime's snapshot_restore_s replaces engine init, "
+       "compile, graph capture and warm-up)"},
+      {"streaming", PT::boolean, "", "false",
+       "[EST] what-if: weights stream layer by layer (ServerlessLLM-style): compile, graph capture and warm-up "
+       "overlap the transfer, the replica takes requests once its first layer is in, and no step ends before the "
+       "layers it needs have arrived (no shipped runtime profile does this today)"},
+      {"loader_gb_s", PT::number, "GB/s", "null", "checkpoint loader cap per replica (default: the runtime's)", 1e-6,
+       1e6},
+      {"runtime_init_s", PT::number, "s", "null",
+       "one init after loading in place of the runtime's engine phases (default: the runtime profile's cold_start "
+       "phases)",
+       0, 1e6},
       {"warm_source", PT::string, "", "\"host_ram\"", "tier a warm-pool standby activates from"},
       {"warm_init_s", PT::number, "s", "0", "init left when a standby activates (its runtime is already up)", 0, 1e6},
       {"warm_cost_fraction", PT::number, "", "1.0", "standby price as a share of the chip price", 0, 10},
@@ -99,6 +120,8 @@ const std::vector<ParamSpec>& tier_params() {
        "effective read bandwidth for one replica's load (1 GB = 1e9 bytes; peer_device 0 = fabric bandwidth x chips)",
        0, 1e6},
       {"latency_s", PT::number, "s", "(shipped tier value)", "first-byte latency / setup", 0, 1e6},
+      {"shared", PT::boolean, "", "(shipped tier value)",
+       "one pipe for every replica loading at once (object_store and network_fs are shared)"},
   };
   return p;
 }
@@ -233,7 +256,8 @@ HydrationConfig read_hydration(JsonReader& pr, Json& out) {
       for (const auto& [name, val] : tr.raw().items()) {
         JsonReader one = tr.child(name);
         const std::vector<ParamSpec> tspec = {{"bandwidth_gb_s", PT::number, "GB/s", "null", "", 0, 1e6},
-                                              {"latency_s", PT::number, "s", "null", "", 0, 1e6}};
+                                              {"latency_s", PT::number, "s", "null", "", 0, 1e6},
+                                              {"shared", PT::boolean, "", "null", ""}};
         const auto tv = read_params(one, tspec);
         finish_declared(one, tspec);
         StorageTier* t = nullptr;
@@ -247,6 +271,7 @@ HydrationConfig read_hydration(JsonReader& pr, Json& out) {
         }
         if (tv.has("bandwidth_gb_s")) t->bandwidth_bytes_per_s = tv.number("bandwidth_gb_s") * 1e9;
         if (tv.has("latency_s")) t->latency_s = tv.number("latency_s");
+        if (tv.has("shared")) t->shared = tv.boolean("shared");
       }
     }
     finish_declared(*hr, hydration_params(), {"tiers"});
@@ -254,7 +279,15 @@ HydrationConfig read_hydration(JsonReader& pr, Json& out) {
     h.cached_source = str_or_empty(v, "cached_source");
     h.peer_load = v.boolean("peer_load");
     h.provision_s = v.number("provision_s");
-    h.runtime_init_s = v.number("runtime_init_s");
+    h.image_cached = v.boolean("image_cached");
+    h.image_pull_bytes_per_s = v.number("image_pull_gb_s") * 1e9;
+    h.compile_cache = v.boolean("compile_cache");
+    h.streaming = v.boolean("streaming");
+    h.restore = v.string("restore");
+    if (h.restore != "none" && h.restore != "snapshot")
+      hr->fail("restore", fmt::format("unknown restore '{}'; one of: none, snapshot", h.restore));
+    if (v.has("loader_gb_s")) h.loader_bytes_per_s = v.number("loader_gb_s") * 1e9;
+    if (v.has("runtime_init_s")) h.runtime_init_s = v.number("runtime_init_s");
     h.warm_source = v.string("warm_source");
     h.warm_init_s = v.number("warm_init_s");
     h.warm_cost_fraction = v.number("warm_cost_fraction");
@@ -274,7 +307,9 @@ HydrationConfig read_hydration(JsonReader& pr, Json& out) {
     write_params(out, v);
     Json tiers = Json::object();
     for (const auto& t : h.tiers)
-      tiers[t.name] = {{"bandwidth_gb_s", t.bandwidth_bytes_per_s / 1e9}, {"latency_s", t.latency_s}};
+      tiers[t.name] = {{"bandwidth_gb_s", t.bandwidth_bytes_per_s / 1e9},
+                       {"latency_s", t.latency_s},
+                       {"shared", t.shared}};
     out["tiers"] = tiers;
   });
   return h;

@@ -10,6 +10,7 @@
 #include "infersim/common/text.h"
 #include "infersim/engine/simulator.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
@@ -143,9 +144,23 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   p.weight_bytes = model::weight_bytes(m, d.precision.weight) *
                    (d.weight_sparsity > 0 ? (1 - d.weight_sparsity) * 1.125 : 1.0);
   p.usd_per_chip_hour = price_per_chip_hour(hw, p.price_basis);
-  const StorageTier* tier = pc.hydration.tier(pc.hydration.source);
-  p.first_cold_start = cold_start_time(p.weight_bytes, *tier, hw, d.chips(), pc.hydration.provision_s,
-                                       pc.hydration.runtime_init_s);
+  // The engine phases of a cold start come from the runtime profile (its sourced cold_start block).
+  const auto& runtimes = hwprofiles::RuntimeCatalog::shipped();
+  const hwprofiles::RuntimeProfile* rp = runtimes.contains(d.runtime) ? &runtimes.get(d.runtime) : nullptr;
+  const auto& hy = pc.hydration;
+  if (hy.restore == "snapshot" && !hy.runtime_init_s &&
+      !(rp && rp->cold_start.present && rp->cold_start.snapshot_restore_s >= 0))
+    throw ConfigError(s.file, ptr + "/hydration/restore",
+                      fmt::format("runtime '{}' offers no snapshot restore of an initialised engine (its profile has "
+                                  "no cold_start.snapshot_restore_s); use \"none\"",
+                                  d.runtime));
+  p.phases = cold_start_phases(hy, rp, d.chips());
+  p.loader_bytes_per_s = hy.loader_bytes_per_s          ? *hy.loader_bytes_per_s
+                         : rp && rp->cold_start.present ? rp->cold_start.loader_gb_s * 1e9
+                                                        : 0.0;
+  const StorageTier* tier = hy.tier(hy.source);
+  p.first_cold_start = cold_start_time(p.weight_bytes, *tier, hw, d.chips(), p.phases, p.loader_bytes_per_s,
+                                       hy.streaming, m.num_layers);
   if (pc.autoscaler.enabled) p.policy = make_autoscaler_policy(pc.autoscaler.policy);
   return p;
 }
@@ -270,11 +285,9 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
     pr.warm_starts = p.warm_starts;
     pr.hydration_s = p.hydration_s;
     pr.cold_start_s = p.first_cold_start.total_s();
-    const auto& cs = p.first_cold_start;
-    pr.cold_start_detail =
-        fmt::format("from {}: provision {:.1f} s + latency {:.2f} s + {} at {}/s ({}-bound) = {:.1f} s + init {:.1f} s",
-                    cs.tier, cs.provision_s, cs.latency_s, common::format_bytes(p.weight_bytes),
-                    common::format_bytes(cs.bandwidth_bytes_per_s), cs.bound, cs.transfer_s, cs.init_s);
+    pr.cold_start_detail = p.first_cold_start.describe(p.weight_bytes);
+    pr.hydration_phase_s = p.hydration_phase_s;
+    pr.shared_tier_wait_s = p.shared_tier_wait_s;
     double prov = 0, busy = 0, energy = 0;
     std::uint64_t steps = 0;
     for (const auto& rep : p.replicas) {

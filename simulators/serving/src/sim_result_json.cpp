@@ -82,6 +82,10 @@ Json sim_result_to_json(const SimResult& r) {
     o["hydration_s"] = p.hydration_s;
     o["cold_start_s"] = p.cold_start_s;
     o["cold_start"] = p.cold_start_detail;
+    common::Json phases = common::Json::object();
+    for (const auto& [k, v] : p.hydration_phase_s) phases[k] = v;
+    o["hydration_phase_s"] = phases;
+    o["shared_tier_wait_s"] = p.shared_tier_wait_s;
     o["energy_j"] = p.energy_j;
     o["usd_per_chip_hour"] = p.usd_per_chip_hour;
     o["price_basis"] = p.price_basis;

@@ -81,6 +81,25 @@ struct RuntimeFeatures {
   std::string source;
 };
 
+// A serving engine's cold start, phase by phase, each value a sourced default (profile key
+// "cold_start"; docs/hwprofile-format.md). Durations in seconds, sizes in GB (1e9 bytes), rates in GB/s.
+// A negative restore/wake time means the runtime does not offer that option.
+struct RuntimeColdStart {
+  bool present = false;            // false: the profile has no block (the simulator's generic default applies)
+  double image_gb = 0;             // container image pulled when the node does not have it
+  double engine_init_s = 0;        // process start, device context, allocator, API server
+  double multi_device_init_s = 0;  // added when a replica spans more than one device (P2P / collective checks)
+  double compile_s = 0;            // compilation / engine build on a first boot (no compile cache)
+  double compile_cached_s = 0;     // the same with the compile cache present
+  double graph_capture_s = 0;      // CUDA-graph (or equivalent) capture
+  double warmup_s = 0;             // KV-cache profiling and warm-up requests
+  double loader_gb_s = 0;          // checkpoint loader throughput cap per replica (0 = no cap)
+  double snapshot_restore_s =
+      -1;              // restore an initialised engine from a snapshot instead of init+compile+capture+warm-up
+  double wake_s = -1;  // wake a sleeping engine (weights parked in host RAM; the device stays allocated)
+  std::map<std::string, std::string> sources;  // field name -> source tag
+};
+
 // "vllm@0.24" -> {"vllm", "0.24"}; "vllm" -> {"vllm", ""}.
 std::pair<std::string, std::string> split_runtime_version(const std::string& spec);
 
@@ -94,6 +113,7 @@ struct RuntimeProfile {
   double porting_effort_weeks = 0;
   std::string porting_effort_source;
   RuntimeFeatures features;
+  RuntimeColdStart cold_start;
   std::vector<std::string> architectures;  // HF model_type values it serves ("llama", "deepseek_v3", ...)
   std::string architectures_source;
   std::vector<RuntimeBackend> backends;

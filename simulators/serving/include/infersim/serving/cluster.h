@@ -23,6 +23,7 @@
 #include "infersim/serving/request_pool.h"
 #include "infersim/serving/router.h"
 #include "infersim/serving/scenario.h"
+#include "infersim/serving/shared_tier.h"
 #include "infersim/serving/trace_writer.h"
 
 namespace infersim::serving {
@@ -65,7 +66,20 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   void on_event(engine::Simulator& sim, const engine::Event& e) override;
 
  private:
-  enum EventKind : std::uint32_t { TRANSFER_DONE = 1, TICK = 2 };
+  enum EventKind : std::uint32_t { TRANSFER_DONE = 1, TICK = 2, LOAD_JOIN = 3, TIER_FINISH = 4 };
+  // A cold start whose weights come through a shared tier.
+  struct ColdLoad {
+    int replica = 0, pool = 0;
+    std::size_t tier = 0;  // index in shared_tiers_
+    double start_s = 0;
+    double cap = 0;  // the load's own path (loader, host link, device write), bytes/s
+    ColdStart cold;  // the same cold start alone on the tier
+  };
+  struct TierLoads {
+    std::string name;
+    SharedTier tier;
+    std::uint64_t version = 0;  // the finish event carries it; older events are ignored
+  };
   Replica& replica_by_id(int id) { return *replicas_by_id_[std::size_t(id)]; }
   Replica& new_replica(Pool& p);
   void route_entry(RequestIndex r);
@@ -75,7 +89,11 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   void scale_down(Pool& p, int keep);
   void refill_standby(Pool& p);
   void tick(Pool& p);
-  ColdStart next_cold_start(Pool& p);
+  const StorageTier& next_tier(Pool& p);
+  void begin_cold_start(Pool& p, Replica& r);
+  void add_phases(Pool& p, const ColdStartPhases& ph, double weights_s, double ready_s);
+  void reschedule_tier(std::size_t t);
+  void on_tier_finish(std::size_t t, std::uint64_t version);
   void finish_request(RequestIndex r);
 
   const Scenario& scenario_;
@@ -100,6 +118,8 @@ class Cluster final : public ReplicaHost, public engine::EventHandler {
   std::uint64_t kv_transfers_ = 0;
   double kv_transfer_s_ = 0;
   double last_activity_s_ = 0;
+  std::vector<ColdLoad> cold_loads_;
+  std::vector<TierLoads> shared_tiers_;
 };
 
 }  // namespace infersim::serving

@@ -3,6 +3,7 @@
 // (mixed, or the prefill / decode side of a disaggregated cluster), its autoscaler and warm pool,
 // and its accounting (cold starts, hydration time, standby time). Owned by the Cluster, which runs
 // the lifecycle; not thread-safe.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,7 +30,9 @@ struct Pool {
   double weight_bytes = 0;  // one replica's weights (all chips)
   double usd_per_chip_hour = 0;
   std::string price_basis;
-  ColdStart first_cold_start;                      // what a cold start from `source` costs
+  ColdStartPhases phases;                          // engine phases of a cold start (runtime profile + scenario)
+  double loader_bytes_per_s = 0;                   // checkpoint loader cap (0 = none)
+  ColdStart first_cold_start;                      // what a cold start from `source` costs, alone on its tier
   std::vector<std::unique_ptr<Replica>> replicas;  // slots; released ones are reused
   std::unique_ptr<AutoscalerPolicy> policy;
   std::vector<Standby> standby;
@@ -40,7 +43,11 @@ struct Pool {
   int cold_starts = 0;
   int warm_starts = 0;
   double hydration_s = 0;
-  double standby_s = 0;  // closed standby intervals
+  // Seconds of all cold starts by phase ("provision", "image_pull", "engine_init", "restore", "weights",
+  // "compile", "graph_capture", "warmup", "init"); they sum to hydration_s.
+  std::map<std::string, double> hydration_phase_s;
+  double shared_tier_wait_s = 0;  // part of "weights" spent waiting for a shared tier busy with other loads
+  double standby_s = 0;           // closed standby intervals
   int peak_replicas = 0;
   int initial_replicas = 0;
 

@@ -42,8 +42,14 @@ class Replica final : public engine::EventHandler {
   bool ready() const { return status_ == Status::ready; }
 
   // ---- lifecycle ----
-  void start_loading(double seconds);  // ready after `seconds`; billed from now
-  void release();                      // back to off; must hold no requests
+  // Ready after `seconds`, billed from now. Streamed weights (weights_done_in_s > seconds): until they are
+  // all in, no step ends before weights_done + its time / layers (the last layer's share of it).
+  void start_loading(double seconds, double weights_done_in_s = 0, int layers = 1);
+  // A load whose length is not known yet (a shared storage tier): billed from now, ready only after
+  // finish_loading(ready_at_s).
+  void start_loading_open();
+  void finish_loading(double ready_at_s);
+  void release();  // back to off; must hold no requests
   double loading_until_s() const { return loading_until_s_; }
 
   // ---- requests ----
@@ -173,7 +179,9 @@ class Replica final : public engine::EventHandler {
   double busy_s_ = 0;
   double step_energy_j_ = 0;
   double provisioned_s_ = 0, provisioned_since_s_ = -1;
-  double loading_s_ = 0, loading_until_s_ = 0;
+  double loading_s_ = 0, loading_until_s_ = 0, loading_started_s_ = 0;
+  double weights_done_s_ = 0;  // streamed cold start: when the last layer is in
+  int stream_layers_ = 1;
   std::uint64_t steps_ = 0;
 };
 

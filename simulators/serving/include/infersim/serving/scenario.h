@@ -21,17 +21,24 @@ struct StorageTier {
   std::string name;                  // object_store, network_fs, local_nvme, host_ram, peer_device, or custom
   double bandwidth_bytes_per_s = 0;  // effective read bandwidth for one replica's load
   double latency_s = 0;              // first-byte latency / setup
+  bool shared = false;               // one pipe for all concurrent loads (object store, network FS)
 };
 
 struct HydrationConfig {
-  std::string source;               // tier of a replica's first cold start in the pool
-  std::string cached_source;        // tier of later cold starts (node-local cache); "" = same as source
-  bool peer_load = false;           // load from a running replica over the fabric when one is ready
-  double provision_s = 0;           // machine / container provisioning before loading
-  double runtime_init_s = 0;        // graph capture, compilation, allocator warm-up after loading
-  std::string warm_source;          // tier a warm-pool standby activates from
-  double warm_init_s = 0;           // init left to do when a standby activates
-  double warm_cost_fraction = 1.0;  // standby price as a share of the chip price
+  std::string source;                        // tier of a replica's first cold start in the pool
+  std::string cached_source;                 // tier of later cold starts (node-local cache); "" = same as source
+  bool peer_load = false;                    // load from a running replica over the fabric when one is ready
+  double provision_s = 0;                    // machine / VM provisioning before anything else
+  bool image_cached = true;                  // the node already has the engine's container image
+  double image_pull_bytes_per_s = 0;         // registry pull + extract when it does not
+  bool compile_cache = true;                 // the engine's compile cache is present (compile_cached_s, else compile_s)
+  std::string restore = "none";              // none | snapshot (restore an initialised engine)
+  bool streaming = false;                    // what-if: serve layer by layer while the weights arrive
+  std::optional<double> loader_bytes_per_s;  // checkpoint loader cap; unset = the runtime's
+  std::optional<double> runtime_init_s;      // one init after loading in place of the runtime's engine phases
+  std::string warm_source;                   // tier a warm-pool standby activates from
+  double warm_init_s = 0;                    // init left to do when a standby activates
+  double warm_cost_fraction = 1.0;           // standby price as a share of the chip price
   std::vector<StorageTier> tiers;
   const StorageTier* tier(const std::string& name) const;
 };

@@ -5,6 +5,7 @@
 // per pool; plus the fully resolved scenario (JSON text) it came from. Plain copyable value.
 // Units: seconds, tokens, joules, watts, USD.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,12 @@ struct PoolResult {
   int chips_per_replica = 1;
   int replicas_initial = 0, replicas_peak = 0;
   int cold_starts = 0, warm_starts = 0;
-  double hydration_s = 0;         // total seconds spent in cold starts
-  double cold_start_s = 0;        // one cold start from the configured source tier
-  std::string cold_start_detail;  // tier, bound and parts
-  double replica_hours = 0;       // provisioned (loading + serving)
+  double hydration_s = 0;                           // total seconds spent in cold starts
+  double cold_start_s = 0;                          // one cold start from the configured source tier
+  std::string cold_start_detail;                    // tier, bound and parts
+  std::map<std::string, double> hydration_phase_s;  // all cold starts by phase; sums to hydration_s
+  double shared_tier_wait_s = 0;                    // weight-load seconds lost to other loads on a shared tier
+  double replica_hours = 0;                         // provisioned (loading + serving)
   double busy_s = 0;
   double utilization = 0;  // busy / provisioned
   std::uint64_t steps = 0;
