@@ -18,18 +18,6 @@ namespace infersim::planner {
 
 namespace {
 
-// The deployment plan() evaluated for candidate `c` (same precision rules and runtime).
-perf::Deployment candidate_deployment(const model::ModelSpec& m, const Candidate& c) {
-  perf::Deployment d;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
-  d.runtime = c.runtime;
-  d.precision = perf::default_precision(d.hardware, *common::parse_dtype(c.precision), std::nullopt, c.runtime);
-  perf::apply_runtime(m, d);
-  d.tp = c.tp;
-  d.pp = c.pp;
-  return d;
-}
-
 // Per-chip network link for the KV transfer: scale-out, else the host link.
 double kv_link_of(const hwprofiles::HardwareProfile& h) {
   return h.scale_out_bw_bytes_per_s > 0 ? h.scale_out_bw_bytes_per_s : h.host_link_effective_bytes_per_s;

@@ -602,6 +602,17 @@ void rank(PlanState& st, bool verified) {
 
 }  // namespace
 
+perf::Deployment candidate_deployment(const model::ModelSpec& m, const Candidate& c) {
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
+  d.runtime = c.runtime;
+  d.precision = perf::default_precision(d.hardware, *common::parse_dtype(c.precision), std::nullopt, c.runtime);
+  perf::apply_runtime(m, d);
+  d.tp = c.tp;
+  d.pp = c.pp;
+  return d;
+}
+
 PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   PlanResult res;
   res.request = req;

@@ -153,17 +153,6 @@ void expect_printed(const std::string& text, double expected, double unit, const
       << what << ": printed '" << text << "', expected " << expected;
 }
 
-perf::Deployment deployment_for(const model::ModelSpec& m, const planner::Candidate& c) {
-  perf::Deployment d;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
-  d.runtime = c.runtime;
-  d.precision = perf::default_precision(d.hardware, *common::parse_dtype(c.precision), std::nullopt, c.runtime);
-  perf::apply_runtime(m, d);
-  d.tp = c.tp;
-  d.pp = c.pp;
-  return d;
-}
-
 struct Fixture {
   brief::BriefResult result;
   std::string md, html;
@@ -312,7 +301,7 @@ TEST(BriefNumbers, BatchOneTtftEqualsTheEstimator) {
       double expected = 0;
       for (const auto& p : o.parts) {
         if (p.workload != int(w) || p.lane == "decode pool") continue;
-        perf::StepEstimator est(model, deployment_for(model, p.candidate));
+        perf::StepEstimator est(model, planner::candidate_deployment(model, p.candidate));
         double t =
             perf::estimate_serving(est, {1, req.workloads[w].input_tokens, req.workloads[w].output_tokens}).ttft_s;
         if (p.lane == "prefill pool") {

@@ -115,18 +115,6 @@ std::string estimate_command(const std::string& model, const planner::Candidate&
                      model, c.hardware, c.tp, c.pp, c.precision, c.runtime, fmt_num(batch), fmt_num(in), fmt_num(out));
 }
 
-// The deployment plan() evaluated for candidate `c` (same precision rules and runtime).
-perf::Deployment deployment_of(const model::ModelSpec& m, const planner::Candidate& c) {
-  perf::Deployment d;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
-  d.runtime = c.runtime;
-  d.precision = perf::default_precision(d.hardware, *common::parse_dtype(c.precision), std::nullopt, c.runtime);
-  perf::apply_runtime(m, d);
-  d.tp = c.tp;
-  d.pp = c.pp;
-  return d;
-}
-
 std::string summarize_option_rejections(const planner::PlanResult& res) {
   std::vector<std::string> out;
   std::set<std::string> reasons;
@@ -225,7 +213,7 @@ Part planner_part(const Ctx& ctx, planner::PlanRequest pr, std::size_t w, const 
   p.candidate = res.ranked.front();
   p.feasible = true;
   const auto m = model::ModelCatalog::shipped().resolve(pr.model);
-  perf::StepEstimator est(m, deployment_of(m, p.candidate));
+  perf::StepEstimator est(m, planner::candidate_deployment(m, p.candidate));
   p.ttft_batch1_s = perf::estimate_serving(est, {1, pr.input_tokens, pr.output_tokens}).ttft_s;
   p.commands.push_back(estimate_command(pr.model, p.candidate, 1, pr.input_tokens, pr.output_tokens));
   // A lane the simulator verified runs the smallest replica count that met the SLOs there (one fewer

@@ -126,6 +126,10 @@ struct PlanResult {
 
 PlanResult plan(const PlanRequest& req, const Verifier& verifier = nullptr);
 
+// The deployment plan() evaluated for candidate `c` (its hardware, runtime, precision with the same
+// default rules, tp and pp), for re-estimating a chosen plan step by step.
+perf::Deployment candidate_deployment(const model::ModelSpec& m, const Candidate& c);
+
 // Up to `n` distinct reasons from the rejected candidates, most telling first (the Rejection order,
 // alphabetical within a kind); "costlier than the top plans" never counts. Empty when none.
 std::vector<std::string> summarize_rejections(const PlanResult& r, std::size_t n = 3);
