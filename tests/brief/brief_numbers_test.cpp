@@ -479,3 +479,32 @@ TEST(BriefNumbers, HtmlIsSelfContained) {
   for (const char* chart : {"frontier", "cost-breakdown", "power"})
     EXPECT_NE(h.find(std::string("<figure id=\"") + chart + "\">\n<svg"), std::string::npos) << chart;
 }
+
+// Each feasible lane's cold start: weights over min(storage, the runtime's loader, host link x chips) plus
+// the runtime profile's engine phases (cached compile) — the same phases `infersim simulate` uses.
+TEST(BriefNumbers, ColdStartsUseTheRuntimesEnginePhasesAndLoader) {
+  const auto& f = example();
+  const auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  int checked = 0;
+  for (const auto& o : f.result.options)
+    for (const auto& p : o.parts) {
+      if (!p.feasible || !rts.contains(p.candidate.runtime)) continue;
+      const auto& cs = rts.get(p.candidate.runtime).cold_start;
+      if (!cs.present) continue;
+      const auto& hw = hwprofiles::HardwareCatalog::shipped().get(p.candidate.hardware);
+      const int chips = p.candidate.chips_per_replica;
+      const double init = cs.engine_init_s + (chips > 1 ? cs.multi_device_init_s : 0.0) + cs.compile_cached_s +
+                          cs.graph_capture_s + cs.warmup_s;
+      EXPECT_DOUBLE_EQ(p.init_s, init) << p.candidate.id;
+      auto expect_load = [&](double storage, double got, const char* what) {
+        double bw = storage;
+        if (cs.loader_gb_s > 0) bw = std::min(bw, cs.loader_gb_s * 1e9);
+        if (hw.host_link_effective_bytes_per_s > 0) bw = std::min(bw, hw.host_link_effective_bytes_per_s * chips);
+        EXPECT_NEAR(got, p.weight_bytes / bw + init, 1e-9 * got) << p.candidate.id << " " << what;
+      };
+      expect_load(f.result.request.cold_start.local_nvme_bytes_per_s, p.cold_start_nvme_s, "NVMe");
+      expect_load(f.result.request.cold_start.object_store_bytes_per_s, p.cold_start_object_s, "object store");
+      ++checked;
+    }
+  EXPECT_GT(checked, 0);
+}

@@ -898,11 +898,14 @@ Section sources_section(const BriefResult& r) {
   Bullets a;
   a.items.push_back(fmt::format(
       "Cold start: local NVMe {:g} GB/s per replica ([EST] PCIe Gen4 x4 data-centre SSD, hardware-datasheet.md section "
-      "5), object storage {:g} GB/s ([EST] parallel streamer on cloud block/object storage, Run:ai ~1.1 GB/s); runtime "
-      "init {} ([EST] GPU 60 s graph capture, TPU 180 s XLA compile, LPU 120 s, CPU 10 s, other ASICs 120 s).",
+      "5), object storage {:g} GB/s ([EST] parallel streamer on cloud block/object storage, Run:ai ~1.1 GB/s), capped "
+      "by "
+      "the runtime's checkpoint loader; engine phases {} (engine init, multi-device checks, cached compile, graph "
+      "capture, warm-up: the runtime profile's sourced cold_start block, docs/runtime-format.md; without one [EST] GPU "
+      "60 s, TPU 180 s, LPU 120 s, CPU 10 s, other ASICs 120 s).",
       req.cold_start.local_nvme_bytes_per_s / 1e9, req.cold_start.object_store_bytes_per_s / 1e9,
       req.cold_start.init_s ? fmt::format("{:g} s (from the brief)", *req.cold_start.init_s)
-                            : std::string("by hardware kind")));
+                            : std::string("by runtime")));
   a.items.push_back("Procurement lead time [EST]: cloud capacity NVIDIA 2, AWS 3, AMD 4, Google 4, Intel CPU 1 weeks; "
                     "purchase NVIDIA 12, AMD 10, Intel CPU 4, Groq 16, Cerebras 26, SambaNova 20 weeks; TPUs and AWS "
                     "chips are not sold, Groq sells no chip-hours.");

@@ -155,11 +155,11 @@ std::vector<Risk> option_risks(const OptionResult& r, const planner::Pricing& pr
          : l.cold_object <= 600 ? RiskLevel::medium
                                 : RiskLevel::high,
          fmt::format("one {} replica ({} chips, {} of {} weights) hydrates in {} from local NVMe, {} from object "
-                     "storage (incl. {} runtime init [EST]); an autoscaler must add replicas that long before the load "
-                     "arrives",
+                     "storage (incl. {} of engine start-up: init, compile, graph capture, warm-up, from the {} "
+                     "profile); an autoscaler must add replicas that long before the load arrives",
                      l.hardware, l.chips, common::format_bytes(l.weight_bytes), l.precision,
                      common::format_seconds(l.cold_nvme), common::format_seconds(l.cold_object),
-                     common::format_seconds(l.init))});
+                     common::format_seconds(l.init), l.runtime)});
   }
   std::set<std::string> hardware;
   for (const auto& l : lanes) hardware.insert(l.hardware);

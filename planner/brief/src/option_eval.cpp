@@ -22,10 +22,12 @@
 
 namespace infersim::brief {
 
-double cold_start_seconds(double weight_bytes, double storage_bytes_per_s, double host_link_bytes_per_s, int chips,
-                          double init_s) {
-  // Chips load their shards in parallel over their own host links but share the storage path.
+double cold_start_seconds(double weight_bytes, double storage_bytes_per_s, double loader_bytes_per_s,
+                          double host_link_bytes_per_s, int chips, double init_s) {
+  // Chips load their shards in parallel over their own host links but share the storage path and the
+  // runtime's checkpoint loader.
   double bw = storage_bytes_per_s;
+  if (loader_bytes_per_s > 0) bw = std::min(bw, loader_bytes_per_s);
   if (host_link_bytes_per_s > 0) bw = std::min(bw, host_link_bytes_per_s * std::max(1, chips));
   return weight_bytes / bw + init_s;
 }
@@ -177,10 +179,18 @@ void fill_hydration(const BriefRequest& req, Part& p, const model::ModelSpec& m)
   const auto& c = p.candidate;
   const auto& hw = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
   p.weight_bytes = model::weight_bytes(m, *common::parse_dtype(c.precision));
-  p.init_s = req.cold_start.init_s.value_or(default_init_seconds(hwprofiles::kind_name(c.hardware_kind)));
-  p.cold_start_nvme_s = cold_start_seconds(p.weight_bytes, req.cold_start.local_nvme_bytes_per_s,
+  // The engine phases and loader cap of the candidate's runtime (its profile's sourced cold_start block, as
+  // the simulator uses them; compile cache present); by hardware kind for a runtime without one.
+  const auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  const hwprofiles::RuntimeColdStart* rcs = rts.contains(c.runtime) && rts.get(c.runtime).cold_start.present
+                                                ? &rts.get(c.runtime).cold_start
+                                                : nullptr;
+  p.init_s = req.cold_start.init_s.value_or(rcs ? rcs->engine_phases_s(c.chips_per_replica, true)
+                                                : default_init_seconds(hwprofiles::kind_name(c.hardware_kind)));
+  const double loader = rcs ? rcs->loader_gb_s * 1e9 : 0.0;
+  p.cold_start_nvme_s = cold_start_seconds(p.weight_bytes, req.cold_start.local_nvme_bytes_per_s, loader,
                                            hw.host_link_effective_bytes_per_s, c.chips_per_replica, p.init_s);
-  p.cold_start_object_s = cold_start_seconds(p.weight_bytes, req.cold_start.object_store_bytes_per_s,
+  p.cold_start_object_s = cold_start_seconds(p.weight_bytes, req.cold_start.object_store_bytes_per_s, loader,
                                              hw.host_link_effective_bytes_per_s, c.chips_per_replica, p.init_s);
 }
 

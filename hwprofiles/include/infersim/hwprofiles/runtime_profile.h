@@ -98,6 +98,12 @@ struct RuntimeColdStart {
       -1;              // restore an initialised engine from a snapshot instead of init+compile+capture+warm-up
   double wake_s = -1;  // wake a sleeping engine (weights parked in host RAM; the device stays allocated)
   std::map<std::string, std::string> sources;  // field name -> source tag
+  // Seconds a cold start spends in the engine itself for a replica of `chips` devices: engine init (+
+  // multi-device checks), compile (cached or not), graph capture, warm-up. Weights and image excluded.
+  double engine_phases_s(int chips, bool compile_cache) const {
+    return engine_init_s + (chips > 1 ? multi_device_init_s : 0.0) + (compile_cache ? compile_cached_s : compile_s) +
+           graph_capture_s + warmup_s;
+  }
 };
 
 // "vllm@0.24" -> {"vllm", "0.24"}; "vllm" -> {"vllm", ""}.

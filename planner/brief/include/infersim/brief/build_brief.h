@@ -120,9 +120,9 @@ struct BriefResult {
 // simulator's, like `infersim plan`); nullptr = analytic only (commands then say --no-verify).
 BriefResult build_brief(const BriefRequest& request, const planner::Verifier& verifier = nullptr);
 
-// Hydration time of one replica: weight bytes / min(storage, host link effective x chips) + init.
-double cold_start_seconds(double weight_bytes, double storage_bytes_per_s, double host_link_bytes_per_s, int chips,
-                          double init_s);
+// Hydration time of one replica: weight bytes / min(storage, loader, host link effective x chips) + init.
+double cold_start_seconds(double weight_bytes, double storage_bytes_per_s, double loader_bytes_per_s,
+                          double host_link_bytes_per_s, int chips, double init_s);
 // Default runtime init after loading (graph capture / compile), by hardware kind; [EST].
 double default_init_seconds(const std::string& kind);
 // Procurement lead time in weeks ([EST]): cloud capacity or purchase, by vendor / kind / pricing mode;
