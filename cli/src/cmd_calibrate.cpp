@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "error_format.h"
 #include "infersim/app/validate.h"
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -26,8 +27,6 @@ using common::ConfigError;
 using common::Json;
 
 namespace {
-
-std::string pct(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
 
 // Groups observations by (hardware, runtime), in a stable order.
 std::map<std::string, std::vector<perf::Observation>> by_group(std::vector<perf::Observation>& obs) {
@@ -90,8 +89,9 @@ int cmd_calibrate_from(const ArgList& argv) {
            fmt::format("{:.0f}", r.params.step_overhead_s * 1e6),
            fmt::format("{:.1f}", r.params.layer_overhead_s * 1e6), fmt::format("{:.1f}", r.params.seq_overhead_s * 1e6),
            fmt::format("{:.1f}", r.params.collective_overhead_s * 1e6),
-           fmt::format("{:.2f}", r.params.pp_staging_fraction), pct(get(perf::Metric::ttft)),
-           pct(get(perf::Metric::tpot)), pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput))});
+           fmt::format("{:.2f}", r.params.pp_staging_fraction), median_error_pct(get(perf::Metric::ttft)),
+           median_error_pct(get(perf::Metric::tpot)), median_error_pct(get(perf::Metric::e2e)),
+           median_error_pct(get(perf::Metric::throughput))});
     Json x = hwprofiles::calibration_params_to_json(r.params);
     x["hardware"] = e.hardware;
     x["runtime"] = e.calibration.runtime;
@@ -153,12 +153,11 @@ int cmd_calibrate_from(const ArgList& argv) {
 
 namespace {
 
-std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
-
 void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
   Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
   for (const auto& g : groups)
-    t.add({g.key, std::to_string(g.tpot.n), pct(g.ttft), p90(g.ttft), pct(g.tpot), p90(g.tpot)});
+    t.add({g.key, std::to_string(g.tpot.n), median_error_pct(g.ttft), p90_error_pct(g.ttft), median_error_pct(g.tpot),
+           p90_error_pct(g.tpot)});
   fmt::print("{}\n{}", title, t.render());
 }
 
@@ -207,7 +206,7 @@ void print_dataflow(const app::DataflowPart& d) {
       fmt::print("  not predicted: {} {} ({} tok/s): {}\n", c.point->vendor, c.point->model, c.point->tok_s, c.reason);
   Table g({"vendor", "held-out points", "median |error|", "P90", "models within 25%", "target (>= 3 models)"});
   for (const auto& x : r.groups)
-    g.add({x.vendor, std::to_string(x.held_out.n), pct(x.held_out), p90(x.held_out),
+    g.add({x.vendor, std::to_string(x.held_out.n), median_error_pct(x.held_out), p90_error_pct(x.held_out),
            fmt::format("{} of {}", x.models_within_25, x.models_held_out), x.models_within_25 >= 3 ? "met" : "MISSED"});
   fmt::print("{}\n", g.render());
 }
@@ -217,8 +216,9 @@ void print_legacy(const app::LegacyPart& l) {
            "targets"});
   for (const auto& g : l.groups) {
     auto get = [&](perf::Metric m) { return g.stats.count(m) ? g.stats.at(m) : perf::ErrorStats{}; };
-    t.add({g.key, g.basis, std::to_string(g.rows), pct(get(perf::Metric::ttft)), pct(get(perf::Metric::tpot)),
-           pct(get(perf::Metric::e2e)), pct(get(perf::Metric::throughput)),
+    t.add({g.key, g.basis, std::to_string(g.rows), median_error_pct(get(perf::Metric::ttft)),
+           median_error_pct(get(perf::Metric::tpot)), median_error_pct(get(perf::Metric::e2e)),
+           median_error_pct(get(perf::Metric::throughput)),
            get(perf::Metric::throughput).n ? fmt::format("{:.1f}%", 100 * get(perf::Metric::throughput).p90_abs) : "-",
            g.verdict});
   }
@@ -229,9 +229,10 @@ void print_legacy(const app::LegacyPart& l) {
   auto get = [&](perf::Metric m) { return l.overall.count(m) ? l.overall.at(m) : perf::ErrorStats{}; };
   fmt::print("overall median |error|: TTFT {} (n={}, target <= 25%), TPOT {} (n={}, target <= 15%), "
              "throughput {} (n={}, target <= 15%), batch e2e {} (n={})\n",
-             pct(get(perf::Metric::ttft)), get(perf::Metric::ttft).n, pct(get(perf::Metric::tpot)),
-             get(perf::Metric::tpot).n, pct(get(perf::Metric::throughput)), get(perf::Metric::throughput).n,
-             pct(get(perf::Metric::e2e)), get(perf::Metric::e2e).n);
+             median_error_pct(get(perf::Metric::ttft)), get(perf::Metric::ttft).n,
+             median_error_pct(get(perf::Metric::tpot)), get(perf::Metric::tpot).n,
+             median_error_pct(get(perf::Metric::throughput)), get(perf::Metric::throughput).n,
+             median_error_pct(get(perf::Metric::e2e)), get(perf::Metric::e2e).n);
   for (const auto& [why, n] : l.skipped_loading) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : l.skipped_observations) fmt::print("skipped {} rows: {}\n", n, why);
 }

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "error_format.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
@@ -29,9 +30,6 @@ namespace infersim::cli {
 using common::ConfigError;
 
 namespace {
-
-std::string med(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.median_abs); }
-std::string p90(const perf::ErrorStats& s) { return s.n == 0 ? "-" : fmt::format("{:.1f}%", 100 * s.p90_abs); }
 
 constexpr const char* USAGE = R"(usage: infersim calibrate [--quick] [--out DIR] [--db FILE] [--model CARD] [--layers N]
                           [--dtypes fp32,bf16,int8] [--threads T] [--repeats R] [--seed S]
@@ -255,7 +253,8 @@ int cmd_calibrate(const ArgList& argv) {
              p.step_overhead_s * 1e6, p.layer_overhead_s * 1e6, p.seq_overhead_s * 1e6);
   Table t({"metric", "fit median", "fit P90", "held-out median", "held-out P90", "held-out n"});
   for (const auto& [k, e] : r.errors)
-    t.add({k, med(e.fit), p90(e.fit), med(e.held_out), p90(e.held_out), std::to_string(e.held_out.n)});
+    t.add({k, median_error_pct(e.fit), p90_error_pct(e.fit), median_error_pct(e.held_out), p90_error_pct(e.held_out),
+           std::to_string(e.held_out.n)});
   fmt::print("prediction error |predicted/measured - 1| (targets: held-out decode <= 5%, prefill <= 10%):\n{}",
              t.render());
   if (r.refit_of.empty())

@@ -9,7 +9,7 @@ namespace infersim::brief {
 
 namespace {
 
-std::string esc(const std::string& s) {
+std::string html_esc(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
@@ -55,7 +55,7 @@ class SvgCanvas : public Canvas {
     const char* anchor = a == Anchor::start ? "start" : a == Anchor::middle ? "middle" : "end";
     body += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"{}\" fill=\"{}\" text-anchor=\"{}\"{}{}>{}</text>\n",
                         n2(x), n2(y), n2(size), rgb(c), anchor, bold ? " font-weight=\"bold\"" : "",
-                        vertical ? fmt::format(" transform=\"rotate(-90 {} {})\"", n2(x), n2(y)) : "", esc(s));
+                        vertical ? fmt::format(" transform=\"rotate(-90 {} {})\"", n2(x), n2(y)) : "", html_esc(s));
   }
   double text_width(const std::string& s, double size, bool bold) const override {
     return double(s.size()) * size * (bold ? 0.62 : 0.56);
@@ -89,10 +89,10 @@ footer{margin-top:30px;color:#6c757d;font-size:12px;border-top:1px solid #dee2e6
 
 void table(std::string& out, const std::string& id, const std::string& caption, const std::vector<Column>& cols,
            const std::vector<std::vector<Cell>>& rows) {
-  out += fmt::format("<table{}>", id.empty() ? "" : fmt::format(" id=\"{}\"", esc(id)));
-  if (!caption.empty()) out += "<caption>" + esc(caption) + "</caption>";
+  out += fmt::format("<table{}>", id.empty() ? "" : fmt::format(" id=\"{}\"", html_esc(id)));
+  if (!caption.empty()) out += "<caption>" + html_esc(caption) + "</caption>";
   out += "\n<thead><tr>";
-  for (const auto& c : cols) out += fmt::format("<th{}>{}</th>", c.numeric ? " class=\"num\"" : "", esc(c.header));
+  for (const auto& c : cols) out += fmt::format("<th{}>{}</th>", c.numeric ? " class=\"num\"" : "", html_esc(c.header));
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& r : rows) {
     out += "<tr>";
@@ -102,7 +102,7 @@ void table(std::string& out, const std::string& id, const std::string& caption, 
       std::string cls = num ? "num" : "";
       const std::string tc = tone_class(c.tone);
       if (!tc.empty()) cls += (cls.empty() ? "" : " ") + tc;
-      out += fmt::format("<td{}>{}</td>", cls.empty() ? "" : " class=\"" + cls + "\"", esc(c.text));
+      out += fmt::format("<td{}>{}</td>", cls.empty() ? "" : " class=\"" + cls + "\"", html_esc(c.text));
     }
     out += "</tr>\n";
   }
@@ -117,23 +117,24 @@ std::string render_chart_svg(const Chart& chart, double width, double height) {
   return fmt::format("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" "
                      "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" role=\"img\" aria-label=\"{}\">\n"
                      "<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"white\"/>\n{}</svg>\n",
-                     n2(width), n2(height), n2(width), n2(height), esc(chart.title), n2(width), n2(height), k.body);
+                     n2(width), n2(height), n2(width), n2(height), html_esc(chart.title), n2(width), n2(height),
+                     k.body);
 }
 
 std::string render_html(const BriefDocument& doc) {
   std::string out = fmt::format("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta "
                                 "charset=\"utf-8\">\n<title>{}</title>\n<style>\n{}</style>\n"
                                 "</head>\n<body>\n<h1>{}</h1>\n<p class=\"subtitle\">{}</p>\n",
-                                esc(doc.title), CSS, esc(doc.title), esc(doc.subtitle));
+                                html_esc(doc.title), CSS, html_esc(doc.title), html_esc(doc.subtitle));
   for (const auto& s : doc.sections) {
-    out += fmt::format("<section id=\"{}\">\n<h2{}>{}</h2>\n", esc(s.id), s.new_page ? " class=\"newpage\"" : "",
-                       esc(s.title));
+    out += fmt::format("<section id=\"{}\">\n<h2{}>{}</h2>\n", html_esc(s.id), s.new_page ? " class=\"newpage\"" : "",
+                       html_esc(s.title));
     for (const auto& b : s.blocks) {
       if (const auto* p = std::get_if<Paragraph>(&b)) {
-        out += fmt::format("<p{}>{}</p>\n", p->strong ? " class=\"strong\"" : "", esc(p->text));
+        out += fmt::format("<p{}>{}</p>\n", p->strong ? " class=\"strong\"" : "", html_esc(p->text));
       } else if (const auto* l = std::get_if<Bullets>(&b)) {
         out += "<ul>\n";
-        for (const auto& i : l->items) out += "<li>" + esc(i) + "</li>\n";
+        for (const auto& i : l->items) out += "<li>" + html_esc(i) + "</li>\n";
         out += "</ul>\n";
       } else if (const auto* kv = std::get_if<KeyValues>(&b)) {
         std::vector<std::vector<Cell>> rows;
@@ -142,22 +143,22 @@ std::string render_html(const BriefDocument& doc) {
         table(out, kv->id, "", {{"Item", false}, {"Value", false}, {"Note", false}}, rows);
       } else if (const auto* t = std::get_if<Table>(&b)) {
         table(out, t->id, t->caption, t->columns, t->rows);
-        for (const auto& n : t->notes) out += "<p class=\"note\">" + esc(n) + "</p>\n";
+        for (const auto& n : t->notes) out += "<p class=\"note\">" + html_esc(n) + "</p>\n";
       } else if (const auto* c = std::get_if<Chart>(&b)) {
         out += fmt::format(
-            "<figure id=\"{}\">\n{}", esc(c->id),
+            "<figure id=\"{}\">\n{}", html_esc(c->id),
             render_chart_svg(*c, 720, c->kind == ChartKind::scatter ? 340 : 60 + 34.0 * double(c->categories.size())));
-        for (const auto& n : c->notes) out += "<figcaption>" + esc(n) + "</figcaption>\n";
+        for (const auto& n : c->notes) out += "<figcaption>" + html_esc(n) + "</figcaption>\n";
         out += "</figure>\n";
       } else if (const auto* code = std::get_if<Code>(&b)) {
-        out += "<p class=\"note\">" + esc(code->caption) + "</p>\n<pre>";
-        for (const auto& line : code->lines) out += esc(line) + "\n";
+        out += "<p class=\"note\">" + html_esc(code->caption) + "</p>\n<pre>";
+        for (const auto& line : code->lines) out += html_esc(line) + "\n";
         out += "</pre>\n";
       }
     }
     out += "</section>\n";
   }
-  out += "<footer>" + esc(doc.footer) + "</footer>\n</body>\n</html>\n";
+  out += "<footer>" + html_esc(doc.footer) + "</footer>\n</body>\n</html>\n";
   return out;
 }
 

@@ -8,7 +8,7 @@ namespace infersim::brief {
 
 namespace {
 
-std::string esc(const std::string& s) {
+std::string md_esc(const std::string& s) {
   std::string o;
   for (char c : s) {
     if (c == '|')
@@ -23,13 +23,13 @@ std::string esc(const std::string& s) {
 
 std::string cell_text(const Cell& c) {
   if (c.text.empty()) return "";
-  if (c.tone == Tone::strong) return "**" + esc(c.text) + "**";
-  return esc(c.text);
+  if (c.tone == Tone::strong) return "**" + md_esc(c.text) + "**";
+  return md_esc(c.text);
 }
 
 void table(std::string& out, const std::vector<Column>& cols, const std::vector<std::vector<Cell>>& rows) {
   out += "|";
-  for (const auto& c : cols) out += fmt::format(" {} |", esc(c.header));
+  for (const auto& c : cols) out += fmt::format(" {} |", md_esc(c.header));
   out += "\n|";
   for (const auto& c : cols) out += c.numeric ? " ---: |" : " --- |";
   out += "\n";
