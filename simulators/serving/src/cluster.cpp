@@ -270,6 +270,9 @@ void Cluster::begin_cold_start(Pool& p, Replica& r) {
   sim_.schedule_at(std::max(sim_.now(), engine::from_seconds(join)), this, LOAD_JOIN, cold_loads_.size() - 1);
 }
 
+// A TIER_FINISH event carries the tier index in its top bits and the tier's version in the low 40.
+constexpr std::uint64_t TIER_EVENT_VERSION_MASK = (std::uint64_t(1) << 40) - 1;
+
 void Cluster::reschedule_tier(std::size_t t) {
   TierLoads& tl = shared_tiers_[t];
   ++tl.version;
@@ -277,12 +280,12 @@ void Cluster::reschedule_tier(std::size_t t) {
   if (std::isinf(next)) return;
   // The finish event is rounded up to the clock's nanosecond so the load is complete when it fires.
   const auto at = std::max(sim_.now(), engine::from_seconds(next) + 1);
-  sim_.schedule_at(at, this, TIER_FINISH, (std::uint64_t(t) << 40) | (tl.version & ((std::uint64_t(1) << 40) - 1)));
+  sim_.schedule_at(at, this, TIER_FINISH, (std::uint64_t(t) << 40) | (tl.version & TIER_EVENT_VERSION_MASK));
 }
 
 void Cluster::on_tier_finish(std::size_t t, std::uint64_t version) {
   TierLoads& tl = shared_tiers_[t];
-  if ((tl.version & ((std::uint64_t(1) << 40) - 1)) != version) return;  // superseded by a later join or finish
+  if ((tl.version & TIER_EVENT_VERSION_MASK) != version) return;  // superseded by a later join or finish
   const double now = sim_.now_s();
   for (std::uint64_t id : tl.tier.advance(now)) {
     ColdLoad& l = cold_loads_[std::size_t(id)];
@@ -392,7 +395,7 @@ void Cluster::on_event(engine::Simulator&, const engine::Event& e) {
     shared_tiers_[l.tier].tier.add(sim_.now_s(), e.data, pools_[std::size_t(l.pool)].weight_bytes, l.cap);
     return reschedule_tier(l.tier);
   }
-  if (e.kind == TIER_FINISH) return on_tier_finish(std::size_t(e.data >> 40), e.data & ((std::uint64_t(1) << 40) - 1));
+  if (e.kind == TIER_FINISH) return on_tier_finish(std::size_t(e.data >> 40), e.data & TIER_EVENT_VERSION_MASK);
 }
 
 }  // namespace infersim::serving

@@ -62,8 +62,8 @@ ColdStartPhases cold_start_phases(const HydrationConfig& h, const hwprofiles::Ru
     p.restore_s = cs->snapshot_restore_s;
     return p;
   }
-  p.engine_init_s = cs->engine_init_s + (chips > 1 ? cs->multi_device_init_s : 0.0);
-  p.compile_s = h.compile_cache ? cs->compile_cached_s : cs->compile_s;
+  p.engine_init_s = cs->engine_init_for(chips);
+  p.compile_s = cs->compile_for(h.compile_cache);
   p.graph_capture_s = cs->graph_capture_s;
   p.warmup_s = cs->warmup_s;
   return p;

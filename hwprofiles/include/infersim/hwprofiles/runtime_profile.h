@@ -101,9 +101,11 @@ struct RuntimeColdStart {
   // Seconds a cold start spends in the engine itself for a replica of `chips` devices: engine init (+
   // multi-device checks), compile (cached or not), graph capture, warm-up. Weights and image excluded.
   double engine_phases_s(int chips, bool compile_cache) const {
-    return engine_init_s + (chips > 1 ? multi_device_init_s : 0.0) + (compile_cache ? compile_cached_s : compile_s) +
-           graph_capture_s + warmup_s;
+    return engine_init_for(chips) + compile_for(compile_cache) + graph_capture_s + warmup_s;
   }
+  // Engine init for a replica of `chips` devices (multi-device checks only when it spans more than one).
+  double engine_init_for(int chips) const { return engine_init_s + (chips > 1 ? multi_device_init_s : 0.0); }
+  double compile_for(bool compile_cache) const { return compile_cache ? compile_cached_s : compile_s; }
 };
 
 // "vllm@0.24" -> {"vllm", "0.24"}; "vllm" -> {"vllm", ""}.
