@@ -22,6 +22,7 @@ int cmd_kernels(const ArgList& args);
 int cmd_runtimes(const ArgList& args);
 int cmd_plan(const ArgList& args);
 int cmd_brief(const ArgList& args);
+int cmd_contract(const ArgList& args);  // contract check | gate | make | weights
 int cmd_sweep(const ArgList& args);
 int cmd_results(const ArgList& args);
 int cmd_simulate(const ArgList& args);

@@ -45,6 +45,12 @@ commands:
   brief         BRIEF.json --out NAME.{pdf,html,md}[,...] [--plans-dir DIR] [--no-verify]: procurement
                 brief comparing options (stay, shift X% to a second vendor, CPU fallback, LPU decode,
                 move to TPU, owned vs cloud) with cost, latency, power, risks, sources and hashes
+  contract      check CONTRACT.json [--hardware a,b] [--runtime a,b] [--precision a,b] [--no-verify] [--jobs N]
+                [--json] [--out F.md] [--json-out F.json] [--db F [--run NAME]] | gate BASE NEW [--threshold 10]
+                | make PLAN.json [--deployment ID] [--headroom 10] [--name N] [--version V] [--out F]
+                | weights FILE|DIR [--model M] [--dtype D]: deployment contracts (model, weights as shipped,
+                SLO / cost / energy clauses, allowed targets) checked clause by clause on every target, a 10%
+                regression gate between versions or calibrations, contracts made from plans; exit 1 = fails
   sweep         SWEEP.json --db results.sqlite [--jobs N] [--shard i/N] [--batch K] [--run NAME]: a grid of
                 scenarios on all cores into the SQLite store; resumable after any interruption
   results       list --db F [--json] | export --db F (--csv|--json) [--run NAME] [--out FILE] [--with-times]
@@ -66,7 +72,8 @@ commands:
                 over a grid, fit this machine's host profile, report held-out error (results/host/)
   version       print the version
 
-Exit codes: 0 success, 2 bad input (message names the file / field), 3 internal error.
+Exit codes: 0 success, 1 a check failed (contract check / gate), 2 bad input (message names the file / field),
+3 internal error.
 )";
 
 // The help of one command: its entry in USAGE (the line that starts with "  <cmd> " and the more
@@ -140,6 +147,7 @@ int main(int argc, char** argv) {
     if (cmd == "runtimes") return cli::cmd_runtimes(rest);
     if (cmd == "plan") return cli::cmd_plan(rest);
     if (cmd == "brief") return cli::cmd_brief(rest);
+    if (cmd == "contract") return cli::cmd_contract(rest);
     if (cmd == "sweep") return cli::cmd_sweep(rest);
     if (cmd == "results") return cli::cmd_results(rest);
     if (cmd == "simulate") return cli::cmd_simulate(rest);
@@ -151,27 +159,11 @@ int main(int argc, char** argv) {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
-    const std::vector<std::string> known = {"estimate",
-                                            "compare",
-                                            "list",
-                                            "models",
-                                            "hardware",
-                                            "calibrate-from",
-                                            "calibrate-serving",
-                                            "calibrate-dataflow",
-                                            "kernels",
-                                            "validate",
-                                            "version",
-                                            "runtimes",
-                                            "plan",
-                                            "brief",
-                                            "sweep",
-                                            "results",
-                                            "simulate",
-                                            "workloads",
-                                            "components",
-                                            "refengine",
-                                            "calibrate"};
+    const std::vector<std::string> known = {
+        "estimate",           "compare", "list",     "models",   "hardware",  "calibrate-from", "calibrate-serving",
+        "calibrate-dataflow", "kernels", "validate", "version",  "runtimes",  "plan",           "brief",
+        "contract",           "sweep",   "results",  "simulate", "workloads", "components",     "refengine",
+        "calibrate"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

@@ -314,7 +314,9 @@ void size_hardware(PlanState& st, const std::string& hn) {
       if (!hw.sram_only() && minimal.deployment.pp == 1)
         for (int t = minimal.deployment.tp * 2; t <= std::min(hw.scale_up_domain, req.max_chips_per_replica); t *= 2)
           layouts.push_back({t, 1});
-      if (hw.sram_only()) {
+      if (req.layout_tp > 0)
+        layouts = {{req.layout_tp, req.layout_pp > 0 ? req.layout_pp : minimal.deployment.pp}};
+      else if (hw.sram_only()) {
         // More chips per stage leave more SRAM for KV, so a replica of an SRAM-only chip can run a
         // larger batch.
         const auto widths = perf::sram_stage_widths(model, minimal.deployment.tp);

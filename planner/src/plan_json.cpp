@@ -76,6 +76,9 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
     p.verify_top = int(s->integer_or("verify_top", p.verify_top, 0, 1000));
     p.mixes = s->boolean_or("mixes", p.mixes);
     if (s->has("mix_shares")) p.mix_shares = s->number_list("mix_shares", 0.01, 0.99);
+    p.layout_tp = int(s->integer_or("tp", 0, 0, 4096));
+    p.layout_pp = int(s->integer_or("pp", 0, 0, 4096));
+    if (p.layout_pp > 0 && p.layout_tp == 0) s->fail("pp", "give tp with pp");
     s->finish();
   }
   r.finish();
@@ -87,26 +90,29 @@ PlanRequest load_plan_request(const std::string& path) {
 }
 
 Json plan_request_to_json(const PlanRequest& p) {
-  return {{"model", p.model},
-          {"workload",
-           {{"name", p.workload_name},
-            {"input_tokens", p.input_tokens},
-            {"output_tokens", p.output_tokens},
-            {"calls_per_task", p.calls_per_task}}},
-          {"load", {{"requests_per_s", p.requests_per_s}}},
-          {"slo", {{"ttft_p99_s", p.slo.ttft_p99_s}, {"tpot_p99_s", p.slo.tpot_p99_s}, {"goodput", p.slo.goodput}}},
-          {"hardware", p.hardware},
-          {"runtimes", p.runtimes},
-          {"precisions", p.precisions},
-          {"allow_int4", p.allow_int4},
-          {"pricing", pricing_to_json(p.pricing)},
-          {"search",
-           {{"max_chips_per_replica", p.max_chips_per_replica},
-            {"max_sram_chips_per_replica", p.max_sram_chips_per_replica},
-            {"top", p.top},
-            {"verify_top", p.verify_top},
-            {"mixes", p.mixes},
-            {"mix_shares", p.mix_shares}}}};
+  Json j = {{"model", p.model},
+            {"workload",
+             {{"name", p.workload_name},
+              {"input_tokens", p.input_tokens},
+              {"output_tokens", p.output_tokens},
+              {"calls_per_task", p.calls_per_task}}},
+            {"load", {{"requests_per_s", p.requests_per_s}}},
+            {"slo", {{"ttft_p99_s", p.slo.ttft_p99_s}, {"tpot_p99_s", p.slo.tpot_p99_s}, {"goodput", p.slo.goodput}}},
+            {"hardware", p.hardware},
+            {"runtimes", p.runtimes},
+            {"precisions", p.precisions},
+            {"allow_int4", p.allow_int4},
+            {"pricing", pricing_to_json(p.pricing)},
+            {"search",
+             {{"max_chips_per_replica", p.max_chips_per_replica},
+              {"max_sram_chips_per_replica", p.max_sram_chips_per_replica},
+              {"top", p.top},
+              {"verify_top", p.verify_top},
+              {"mixes", p.mixes},
+              {"mix_shares", p.mix_shares}}}};
+  if (p.layout_tp > 0) j["search"]["tp"] = p.layout_tp;
+  if (p.layout_pp > 0) j["search"]["pp"] = p.layout_pp;
+  return j;
 }
 
 Json candidate_to_json(const Candidate& c) {

@@ -15,39 +15,17 @@
 #include <nlohmann/json.hpp>
 
 #include "infersim/common/errors.h"
-#include "shape_str.h"
+#include "infersim/model/weights_header.h"
 
 namespace infersim::refengine {
 
 using common::ConfigError;
 using common::IoError;
 
-namespace {
-
-// Header lengths above this are not plausible for any checkpoint (HF's own reader caps at 100 MB).
-constexpr std::uint64_t MAX_HEADER = std::uint64_t(100) << 20;
-
-[[noreturn]] void bad(const std::string& file, const std::string& pointer, const std::string& what) {
-  throw ConfigError(file, pointer, what);
-}
-
-using detail::shape_str;
-
-}  // namespace
-
 std::int64_t TensorInfo::numel() const {
   std::int64_t n = 1;
   for (auto d : shape) n *= d;
   return n;
-}
-
-std::size_t safetensors_dtype_size(const std::string& d) {
-  static const std::map<std::string, std::size_t> sizes = {{"F64", 8},  {"F32", 4},     {"F16", 2},    {"BF16", 2},
-                                                           {"I64", 8},  {"I32", 4},     {"I16", 2},    {"I8", 1},
-                                                           {"U64", 8},  {"U32", 4},     {"U16", 2},    {"U8", 1},
-                                                           {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
-  auto it = sizes.find(d);
-  return it == sizes.end() ? 0 : it->second;
 }
 
 SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
@@ -61,96 +39,28 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   size_ = std::uint64_t(st.st_size);
   if (size_ < 8) {
     ::close(fd);
-    bad(path, "", fmt::format("not a safetensors file: {} bytes, too short for the 8-byte header length", size_));
+    model::safetensors_header_length(path, nullptr, size_);  // throws: too short
   }
   void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (p == MAP_FAILED) throw IoError(fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
   base_ = static_cast<const std::uint8_t*>(p);
   try {
-    std::uint64_t n = 0;
-    for (int i = 7; i >= 0; --i) n = (n << 8) | base_[i];  // little-endian on any host
-    if (n == 0) bad(path, "", "header length is 0 (expected a JSON header)");
-    if (n > size_ - 8)
-      bad(path, "",
-          fmt::format("header length {} runs past the end of the file ({} bytes): truncated or not a "
-                      "safetensors file",
-                      n, size_));
-    if (n > MAX_HEADER) bad(path, "", fmt::format("header length {} is implausibly large (> {} bytes)", n, MAX_HEADER));
+    // The header checks live in model/weights_header.h, shared with the header-only reader.
+    const std::uint64_t n = model::safetensors_header_length(path, base_, size_);
     data_offset_ = 8 + n;
-    const std::uint64_t data_size = size_ - data_offset_;
-    nlohmann::json h;
-    try {
-      h = nlohmann::json::parse(reinterpret_cast<const char*>(base_ + 8), reinterpret_cast<const char*>(base_ + 8 + n));
-    } catch (const nlohmann::json::exception& e) {
-      bad(path, "", fmt::format("header is not valid JSON: {}", e.what()));
+    model::WeightsHeader h = model::parse_safetensors_header(path, base_ + 8, std::size_t(n), size_ - data_offset_);
+    tensors_.reserve(h.tensors.size());
+    for (auto& t : h.tensors) {  // sorted by offset
+      TensorInfo info;
+      info.name = std::move(t.name);
+      info.dtype = std::move(t.dtype);
+      info.shape = std::move(t.shape);
+      info.begin = t.offset;
+      info.end = t.offset + t.bytes;
+      tensors_.push_back(std::move(info));
     }
-    if (!h.is_object()) bad(path, "", "header must be a JSON object of tensor name -> {dtype, shape, data_offsets}");
-    for (auto it = h.begin(); it != h.end(); ++it) {
-      const std::string& name = it.key();
-      const std::string ptr = "/" + name;
-      const auto& v = it.value();
-      if (name == "__metadata__") {
-        if (!v.is_object()) bad(path, ptr, "__metadata__ must be an object of string values");
-        for (auto m = v.begin(); m != v.end(); ++m) {
-          if (!m.value().is_string()) bad(path, ptr + "/" + m.key(), "__metadata__ values must be strings");
-          metadata_[m.key()] = m.value().get<std::string>();
-        }
-        continue;
-      }
-      if (!v.is_object()) bad(path, ptr, fmt::format("tensor '{}': entry must be an object", name));
-      for (auto k = v.begin(); k != v.end(); ++k)
-        if (k.key() != "dtype" && k.key() != "shape" && k.key() != "data_offsets")
-          bad(path, ptr + "/" + k.key(),
-              fmt::format("tensor '{}': unknown key '{}' (expected dtype, shape, data_offsets)", name, k.key()));
-      TensorInfo t;
-      t.name = name;
-      if (!v.contains("dtype") || !v["dtype"].is_string())
-        bad(path, ptr + "/dtype", fmt::format("tensor '{}': missing dtype", name));
-      t.dtype = v["dtype"].get<std::string>();
-      const std::size_t esz = safetensors_dtype_size(t.dtype);
-      if (esz == 0)
-        bad(path, ptr + "/dtype",
-            fmt::format("tensor '{}': unknown dtype '{}' (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL, F8_*)",
-                        name, t.dtype));
-      if (!v.contains("shape") || !v["shape"].is_array())
-        bad(path, ptr + "/shape", fmt::format("tensor '{}': missing shape", name));
-      for (const auto& d : v["shape"]) {
-        if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
-          bad(path, ptr + "/shape", fmt::format("tensor '{}': shape entries must be non-negative integers", name));
-        t.shape.push_back(d.get<std::int64_t>());
-      }
-      const auto& off = v.contains("data_offsets") ? v["data_offsets"] : nlohmann::json();
-      if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-        bad(path, ptr + "/data_offsets",
-            fmt::format("tensor '{}': data_offsets must be [begin, end] byte offsets", name));
-      t.begin = off[0].get<std::uint64_t>();
-      t.end = off[1].get<std::uint64_t>();
-      if (t.end < t.begin) bad(path, ptr + "/data_offsets", fmt::format("tensor '{}': data_offsets end < begin", name));
-      double numel = 1;
-      for (auto d : t.shape) numel *= double(d);
-      if (numel * double(esz) != double(t.end - t.begin))
-        bad(path, ptr,
-            fmt::format("tensor '{}': dtype {} x shape {} = {:.0f} bytes, but data_offsets span {} bytes (dtype or "
-                        "shape does not match the data)",
-                        name, t.dtype, shape_str(t.shape), numel * double(esz), t.end - t.begin));
-      if (t.end > data_size)
-        bad(path, ptr + "/data_offsets",
-            fmt::format("tensor '{}': data_offsets [{}, {}] run past the end of the data section ({} bytes): the file "
-                        "is "
-                        "truncated or the header is wrong",
-                        name, t.begin, t.end, data_size));
-      tensors_.push_back(std::move(t));
-    }
-    std::vector<const TensorInfo*> by_offset;
-    for (const auto& t : tensors_) by_offset.push_back(&t);
-    std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->begin < b->begin; });
-    for (std::size_t i = 1; i < by_offset.size(); ++i)
-      if (by_offset[i]->begin < by_offset[i - 1]->end)
-        bad(path, "/" + by_offset[i]->name,
-            fmt::format("tensors '{}' and '{}' overlap in the data section", by_offset[i - 1]->name,
-                        by_offset[i]->name));
-    std::sort(tensors_.begin(), tensors_.end(), [](const auto& a, const auto& b) { return a.begin < b.begin; });
+    metadata_ = std::move(h.metadata);
     for (std::size_t i = 0; i < tensors_.size(); ++i) index_[tensors_[i].name] = i;
   } catch (...) {
     ::munmap(const_cast<std::uint8_t*>(base_), size_);

@@ -1,8 +1,8 @@
 // The results-store metric vocabulary (docs/metrics.md): every metric name a producer writes into a
 // ResultRow, with its unit and meaning. Producers: planner/src/sweep.cpp (kind "estimate"),
-// app/src/sweep.cpp (kinds "simulate" and "plan"), gui/workers/store_calls.cpp (kind "gui-plan"),
-// cli/src/cmd_calibrate_host.cpp (kinds "calibrate", "calibrate-error", "calibrate-fit").
-// A new metric is declared here and in docs/metrics.md before any code writes it.
+// app/src/sweep.cpp (kinds "simulate" and "plan"), app/src/contract.cpp (kind "contract"), gui/workers/store_calls.cpp
+// (kind "gui-plan"), cli/src/cmd_calibrate_host.cpp (kinds "calibrate", "calibrate-error", "calibrate-fit"). A new
+// metric is declared here and in docs/metrics.md before any code writes it.
 #include "infersim/store/metric_vocabulary.h"
 
 #include <algorithm>
@@ -268,6 +268,22 @@ std::vector<MetricDef> build_vocabulary() {
       {"utilisation", "1", "Offered load over the capacity of the best plan's chosen replicas (0..1)."},
       {"verified", "0/1",
        "1 when the best plan's P50/P99 latencies and goodput come from the discrete-event simulator, 0 when analytic."},
+
+      // ---- kind "contract" (one row per target x workload of `infersim contract check --db`, app/src/contract.cpp;
+      // also uses ttft_p99_s, tpot_p99_s, usd_per_1m_output, joules_per_output_token, chips_per_replica,
+      // replicas and verified with the plan kind's meaning) ----
+      {"clauses_failed", "count",
+       "Number of contract clauses the target fails on this workload (0 = the contract holds)."},
+      {"contract_pass", "0/1", "1 when every clause of the contract holds on this target and workload, else 0."},
+      {"margin_min", "1",
+       "Smallest clause margin on this target: (limit - value) / limit for ceilings, (value - limit) / limit for "
+       "floors; negative = the clause fails."},
+      {"ttft_idle_s", "s",
+       "Time to first token of one prompt on an idle replica of the planned layout (analytic): the backend's own "
+       "speed, the regression gate's latency metric."},
+      {"output_tok_s_per_chip", "tokens/s/chip",
+       "Sustained output tokens per second per chip of the planned deployment within the latency clauses: replica "
+       "request rate x output tokens / chips per replica."},
 
       // ---- kind "gui-plan" (the GUI records its runs, gui/workers/store_calls.cpp) ----
       {"sim_goodput", "1",

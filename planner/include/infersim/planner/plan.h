@@ -44,6 +44,9 @@ struct PlanRequest {
   // SRAM-only dataflow chips hold a model across hundreds of chips by design (Groq ran 70B models on
   // ~576, an LPX rack has 256): their own limit.
   int max_sram_chips_per_replica = 4096;
+  // A pinned layout (a deployment contract's): only tp x pp is sized (0 = the planner's layouts; pp 0
+  // with tp set = the smallest pipeline depth that fits).
+  int layout_tp = 0, layout_pp = 0;
   int top = 10;
   int verify_top = 5;
   bool mixes = true;  // compose second-vendor shares and a CPU fallback lane

@@ -4,7 +4,8 @@
 // tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative to the start of
 // the data section) and may hold a "__metadata__" object of string -> string.
 //
-// SafetensorsFile memory-maps a file read-only and validates the whole header up front: every
+// SafetensorsFile memory-maps a file read-only and validates the whole header up front with
+// model::safetensors_header_length and model::parse_safetensors_header (model/weights_header.h): every
 // problem (file shorter than 8 bytes, header length beyond the file, malformed JSON, unknown dtype,
 // byte size that does not match dtype x shape, offsets outside the data section, overlapping
 // tensors) is a common::ConfigError naming the file and the tensor. write_safetensors() streams a
@@ -15,6 +16,8 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include "infersim/model/weights_header.h"
 
 namespace infersim::refengine {
 
@@ -27,8 +30,8 @@ struct TensorInfo {
   std::uint64_t bytes() const { return end - begin; }
 };
 
-// Bytes per element of a safetensors dtype string, 0 if unknown.
-std::size_t safetensors_dtype_size(const std::string& dtype);
+// Bytes per element of a safetensors dtype string, 0 if unknown (defined in model/weights_header.h).
+using model::safetensors_dtype_size;
 
 class SafetensorsFile {
  public:
