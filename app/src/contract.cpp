@@ -70,7 +70,8 @@ ResolvedWorkload resolve_workload(const Contract& c, std::size_t i) {
 }
 
 planner::PlanRequest request_for(const Contract& c, const WorkloadContract& w, const ResolvedWorkload& rw,
-                                 const std::string& hardware, const std::string& runtime, const std::string& precision) {
+                                 const std::string& hardware, const std::string& runtime,
+                                 const std::string& precision) {
   planner::PlanRequest q;
   q.model = c.model;
   q.workload_name = w.name;
@@ -122,10 +123,11 @@ bool only_unsupported(const planner::PlanResult& p) {
 }
 
 std::string infersim_dtype_of_file(const std::string& file_dtype) {
-  static const std::map<std::string, std::string> map = {
-      {"BF16", "bf16"}, {"F16", "fp16"},    {"F32", "fp32"},  {"F8_E4M3", "fp8"}, {"F8_E5M2", "fp8"},
-      {"I8", "int8"},   {"Q8_0", "int8"},   {"Q4_0", "int4"}, {"Q4_1", "int4"},   {"Q4_K", "int4"},
-      {"IQ4_NL", "int4"}, {"IQ4_XS", "int4"}, {"MXFP4", "fp4"}};
+  static const std::map<std::string, std::string> map = {{"BF16", "bf16"},   {"F16", "fp16"},    {"F32", "fp32"},
+                                                         {"F8_E4M3", "fp8"}, {"F8_E5M2", "fp8"}, {"I8", "int8"},
+                                                         {"Q8_0", "int8"},   {"Q4_0", "int4"},   {"Q4_1", "int4"},
+                                                         {"Q4_K", "int4"},   {"IQ4_NL", "int4"}, {"IQ4_XS", "int4"},
+                                                         {"MXFP4", "fp4"}};
   const auto it = map.find(file_dtype);
   return it == map.end() ? "" : it->second;
 }
@@ -151,13 +153,13 @@ contract::WeightsCheck check_weights(const Contract& c, const model::ModelSpec& 
                       fmt::format("says {} but {} is a {} file", c.weights.format, c.weights.file, h.format));
   const auto card = model::param_breakdown(m);
   const std::vector<std::pair<std::string, double>> card_params = {{"embedding", card.embedding},
-                                                     {"attention", card.attention},
-                                                     {"dense_mlp", card.dense_mlp},
-                                                     {"router", card.router},
-                                                     {"routed_experts", card.routed_experts},
-                                                     {"shared_experts", card.shared_experts},
-                                                     {"norms", card.norms},
-                                                     {"lm_head", card.lm_head}};
+                                                                   {"attention", card.attention},
+                                                                   {"dense_mlp", card.dense_mlp},
+                                                                   {"router", card.router},
+                                                                   {"routed_experts", card.routed_experts},
+                                                                   {"shared_experts", card.shared_experts},
+                                                                   {"norms", card.norms},
+                                                                   {"lm_head", card.lm_head}};
   const double total_params = card.total();
   std::vector<std::string> problems, notes;
   std::map<std::string, model::WeightGroup> file_groups;
@@ -259,7 +261,8 @@ CheckResult check_contract(const Contract& c, const ContractCheckOptions& o,
   const std::vector<std::string> precisions = !o.precisions.empty() ? o.precisions : c.targets.precisions;
   for (const auto& p : precisions)
     if (!common::parse_dtype(p))
-      throw ConfigError("", "precision", fmt::format("unknown precision '{}'{}", p, common::suggest_suffix(p, common::dtype_names())));
+      throw ConfigError("", "precision",
+                        fmt::format("unknown precision '{}'{}", p, common::suggest_suffix(p, common::dtype_names())));
 
   struct Task {
     std::size_t workload;
@@ -409,8 +412,11 @@ std::size_t store_contract_check(const CheckResult& r, const std::string& db, co
     store::ResultRow row;
     row.run_name = run;
     row.kind = "contract";
-    const Json scenario = {{"contract", r.contract_name}, {"version", r.contract_version}, {"workload", t.workload},
-                           {"target", t.target},          {"verified", r.verified}};
+    const Json scenario = {{"contract", r.contract_name},
+                           {"version", r.contract_version},
+                           {"workload", t.workload},
+                           {"target", t.target},
+                           {"verified", r.verified}};
     row.scenario_json = scenario.dump();
     row.scenario_id = common::sha256_hex(row.scenario_json).substr(0, 16);
     row.labels = {{"contract", r.contract_name}, {"contract_version", r.contract_version},

@@ -9,6 +9,7 @@
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
+#include "infersim/contract/contract_json.h"
 
 namespace infersim::app {
 
@@ -70,6 +71,11 @@ int write_brief_plans(const brief::BriefResult& res, const std::string& dir) {
         common::write_text_file_atomic((std::filesystem::path(dir) / p.plan_file).string(), p.plan_json + "\n");
         ++n;
       }
+  for (const auto& m : res.contracts) {
+    common::write_text_file_atomic((std::filesystem::path(dir) / m.file).string(),
+                                   contract::contract_to_json(m.contract).dump(2) + "\n");
+    ++n;
+  }
   return n;
 }
 

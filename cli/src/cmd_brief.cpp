@@ -41,7 +41,7 @@ int cmd_brief(const ArgList& argv) {
   }
   if (auto dir = a.value("plans-dir")) {
     const int n = app::write_brief_plans(res, *dir);
-    fmt::print("wrote {} PLAN.json files to {}\n", n, *dir);
+    fmt::print("wrote {} files to {} (PLAN.json per lane, deployment contracts of the recommended option)\n", n, *dir);
   }
   fmt::print("{}\n", res.recommendation);
   return 0;

@@ -105,7 +105,8 @@ int contract_make(const ArgList& argv) {
 
 int contract_weights(const ArgList& argv) {
   Args a(argv, {"model", "dtype"}, {});
-  if (a.positional().size() != 1) throw ConfigError("", "contract weights", "needs one safetensors / GGUF file or directory");
+  if (a.positional().size() != 1)
+    throw ConfigError("", "contract weights", "needs one safetensors / GGUF file or directory");
   const auto h = model::read_weights_header(a.positional()[0]);
   fmt::print("{}: {}{} with {} tensors, {:.0f} parameters, {}\n", a.positional()[0], h.format,
              h.gguf_version ? fmt::format(" v{}", h.gguf_version) : "", h.tensors.size(), h.total_params(),

@@ -610,3 +610,78 @@ TEST(Cli, EveryCommandHasHelp) {
   EXPECT_NE(h.out.find("--no-verify"), std::string::npos) << h.out;
   EXPECT_EQ(run("help nosuch").code, 2);
 }
+
+// ---- deployment contracts (docs/contract-format.md) ----
+
+namespace {
+std::string example(const std::string& f) { return std::string(INFERSIM_TEST_DATA) + "/../../examples/contracts/" + f; }
+}  // namespace
+
+TEST(CliContract, CheckExitsZeroWhenItHoldsOneWhenAClauseFailsAndWritesBothReports) {
+  const auto dir = std::filesystem::temp_directory_path() / "infersim_cli_contract";
+  std::filesystem::create_directories(dir);
+  const auto md = (dir / "r.md").string(), js = (dir / "r.json").string();
+  // Verified (the default): the analytic sizing alone over-provisions the long RAG prompts.
+  auto r = run("contract check " + example("llama70b-chat-fp8.json") + " --out " + md + " --json-out " + js);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("the contract holds on every target"), std::string::npos) << r.out;
+  const auto j = infersim::common::load_json_file(js);
+  EXPECT_TRUE(j["pass"].get<bool>());
+  EXPECT_EQ(j["rows"].size(), 10u);  // 5 targets x 2 workloads
+  EXPECT_TRUE(std::filesystem::exists(md));
+  // The same contract checked on an L4 fails, naming the clause.
+  r = run("contract check " + example("llama70b-chat-fp8.json") + " --hardware l4 --no-verify --json");
+  EXPECT_EQ(r.code, 1) << r.out;
+  const auto f = infersim::common::parse_json_text(r.out, "stdout");
+  EXPECT_FALSE(f["pass"].get<bool>());
+  bool named = false;
+  for (const auto& row : f["rows"])
+    for (const auto& c : row["clauses"]) named |= c["status"] == "fail";
+  EXPECT_TRUE(named);
+}
+
+TEST(CliContract, BadInputIsExitTwoNamingTheFileAndField) {
+  const auto dir = std::filesystem::temp_directory_path() / "infersim_cli_contract";
+  std::filesystem::create_directories(dir);
+  const auto bad = (dir / "bad.json").string();
+  {
+    std::ofstream o(bad);
+    o << R"({"contract_format": 1, "name": "x", "version": "1", "model": "llama-3.1-8b",
+             "workloads": [{"preset": "chat", "clauses": {"ttft_p99_s": "fast"}}]})";
+  }
+  auto r = run("contract check " + bad);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.json"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/workloads/0/clauses/ttft_p99_s"), std::string::npos) << r.out;
+  for (const char* f : {"bad-truncated.safetensors", "bad-json.safetensors", "bad-magic-version.gguf",
+                        "bad-truncated.gguf", "bad-type.gguf"}) {
+    r = run(std::string("contract weights ") + data(std::string("weights/") + f));
+    EXPECT_EQ(r.code, 2) << f << ": " << r.out;
+    EXPECT_NE(r.out.find(f), std::string::npos) << r.out;
+  }
+  r = run("contract weights " + data("weights/tiny-llama-f16.gguf") + " --model " + data("weights/tiny-llama.json"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("match the card"), std::string::npos) << r.out;
+}
+
+TEST(CliContract, MakeFromAPlanThenGateAgainstItself) {
+  const auto dir = std::filesystem::temp_directory_path() / "infersim_cli_contract";
+  std::filesystem::create_directories(dir);
+  const auto plan = (dir / "PLAN.json").string(), made = (dir / "made.json").string(),
+             saved = (dir / "saved.json").string();
+  {
+    std::ofstream o(plan);
+    o << R"({"model": "llama-3.1-8b", "workload": {"name": "chat", "input_tokens": 1024, "output_tokens": 256},
+             "load": {"requests_per_s": 4}, "slo": {"ttft_p99_s": 0.5, "tpot_p99_s": 0.03},
+             "hardware": ["h100-sxm", "mi300x"], "precisions": ["bf16"], "search": {"mixes": false}})";
+  }
+  auto r = run("contract make " + plan + " --no-verify --version 3.0.0 --out " + made);
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = run("contract check " + made + " --no-verify --json-out " + saved);
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = run("contract gate " + saved + " " + made + " --no-verify");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("PASS"), std::string::npos) << r.out;
+  r = run("contract gate " + saved + " " + made + " --no-verify --hardware l40s");
+  EXPECT_EQ(r.code, 1) << r.out;  // the saved target is no longer evaluated
+}

@@ -10,7 +10,9 @@
 #include <fstream>
 
 #include "infersim/app/contract.h"
+#include "infersim/app/plan.h"
 #include "infersim/app/verify.h"
+#include "infersim/brief/brief_json.h"
 #include "infersim/common/dtype.h"
 #include "infersim/common/errors.h"
 #include "infersim/contract/contract_check.h"
@@ -100,7 +102,7 @@ TEST(ContractFormat, ExamplesLoadAndTheSchemaMatchesTheLoader) {
   full["made_from"] = {{"deployment", "x"}};
   full["workloads"][0]["predicted"] = {{"target", "x"}, {"ttft_p99_s", 1}};
   std::function<void(const Json&, const Json&, const std::string&)> walk = [&](const Json& s, const Json& v,
-                                                                                 const std::string& where) {
+                                                                               const std::string& where) {
     if (v.is_object() && s.contains("properties")) {
       for (auto it = v.begin(); it != v.end(); ++it) {
         ASSERT_TRUE(s.at("properties").contains(it.key())) << where << "/" << it.key() << " is not in the schema";
@@ -241,6 +243,36 @@ TEST(ContractCheck, ATargetThatCannotHoldTheModelFailsDeployable) {
   ASSERT_EQ(res.rows.size(), 1u);
   EXPECT_EQ(res.rows[0].failed(), std::vector<std::string>{"deployable"});
   EXPECT_EQ(clause(res.rows[0], "ttft_p99_s").status, ClauseStatus::not_evaluated);
+}
+
+// The brief's recommended option becomes a contract that holds on its own target when re-checked.
+TEST(ContractMake, TheBriefsRecommendedOptionIsAContractThatHolds) {
+  const auto req = brief::load_brief_request(SRC + "/examples/briefs/llama70b-chat-agentic-h100.json");
+  app::PlanOptions po;
+  po.verify = false;
+  const auto res = app::build_brief(req, po);
+  ASSERT_GE(res.recommended, 0);
+  ASSERT_FALSE(res.contracts.empty());
+  ASSERT_NE(res.document.find_table("contract"), nullptr);
+  std::size_t workloads = 0;
+  for (const auto& mc : res.contracts) {
+    const auto& made = mc.contract;
+    workloads += made.workloads.size();
+    app::ContractCheckOptions o;
+    o.verify = false;
+    const auto check = app::check_contract(contract::contract_from_json(contract::contract_to_json(made), mc.file), o);
+    EXPECT_TRUE(check.pass()) << contract::render_check_markdown(check);
+    for (const auto& t : check.rows) {
+      const auto& w = *std::find_if(made.workloads.begin(), made.workloads.end(),
+                                    [&](const contract::WorkloadContract& x) { return x.name == t.workload; });
+      EXPECT_EQ(t.deployment, w.predicted->target);
+      EXPECT_NEAR(t.usd_per_1m_output, w.predicted->usd_per_1m_output, 1e-5 * w.predicted->usd_per_1m_output);
+    }
+  }
+  // Every planner lane of the recommended option is in exactly one contract.
+  std::size_t lanes = 0;
+  for (const auto& p : res.options[std::size_t(res.recommended)].parts) lanes += p.from_planner && p.feasible;
+  EXPECT_EQ(workloads, lanes);
 }
 
 TEST(ContractGate, FailsPastTheThresholdOnCostOrFirstTokenLatencyOnly) {

@@ -10,6 +10,7 @@
 #include "infersim/common/data_dir.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
+#include "infersim/contract/contract_json.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -711,6 +712,42 @@ Section risks_section(const BriefResult& r) {
   return s;
 }
 
+// Decimals that show about 3 significant digits.
+int decimals3(double v) { return v < 1 ? 3 : v < 10 ? 2 : v < 100 ? 1 : 0; }
+
+// The recommended option's deployment contracts: what the release must keep delivering on that target.
+Table contract_table(const BriefResult& r) {
+  Table t;
+  t.id = "contract";
+  t.caption = fmt::format("Deployment contract of the recommended option ({}): clauses and predicted values",
+                          r.options[std::size_t(r.recommended)].option.label);
+  t.columns = {{"Contract", false}, {"Workload", false}, {"Target", false}, {"Clause", false},
+               {"Limit", true},     {"Predicted", true}, {"Margin", true}};
+  for (const auto& m : r.contracts)
+    for (const auto& w : m.contract.workloads) {
+      const auto& p = *w.predicted;
+      const auto& k = w.clauses;
+      const auto row = [&](const char* clause, const std::optional<double>& limit, double value, bool ceiling,
+                           bool seconds) {
+        if (!limit) return;
+        const double margin = *limit > 0 ? (ceiling ? (*limit - value) / *limit : (value - *limit) / *limit) : NAN;
+        t.rows.push_back({Cell::str(m.file), Cell::str(w.name), Cell::str(p.target), Cell::str(clause),
+                          seconds ? Cell::ms(*limit, 1) : Cell::num(*limit, decimals3(*limit)),
+                          seconds ? Cell::ms(value, 1) : Cell::num(value, decimals3(value)),
+                          std::isfinite(margin) ? Cell::percent(margin, 0, true) : Cell::na("-")});
+      };
+      row("TTFT P99 (ms)", k.ttft_p99_s, p.ttft_p99_s, true, true);
+      row("TPOT P99 (ms)", k.tpot_p99_s, p.tpot_p99_s, true, true);
+      row("Output tok/s per chip, min", k.min_output_tok_s_per_chip, p.output_tok_s_per_chip, false, false);
+      row("$/1M output tokens, max", k.max_usd_per_1m_output, p.usd_per_1m_output, true, false);
+      row("J/output token, max", k.max_joules_per_output_token, p.joules_per_output_token, true, false);
+    }
+  t.notes.push_back("Latency clauses are the workload's SLOs; cost, energy and throughput are the plan's predictions "
+                    "with 10% headroom. Re-check on any target or after a recalibration with `infersim contract check "
+                    "plans/<file>`; gate a new release with `infersim contract gate` (docs/contract-format.md).");
+  return t;
+}
+
 Section parts_section(const BriefResult& r) {
   const auto& req = r.request;
   Section s;
@@ -759,6 +796,7 @@ Section parts_section(const BriefResult& r) {
     s.blocks.push_back(Paragraph{"How the analytic lanes were derived:", false});
     s.blocks.push_back(notes);
   }
+  if (!r.contracts.empty()) s.blocks.push_back(contract_table(r));
   return s;
 }
 
@@ -960,6 +998,14 @@ Section reproduce_section(const BriefResult& r) {
           fmt::format("plans/{}: {}", p.plan_file, common::parse_json_text(p.plan_json, p.plan_file).dump()));
     }
   s.blocks.push_back(plans);
+  if (!r.contracts.empty()) {
+    Code contracts;
+    contracts.caption = "Deployment contracts of the recommended option (written with --plans-dir; check with "
+                        "`infersim contract check plans/<file>`)";
+    for (const auto& m : r.contracts)
+      contracts.lines.push_back(fmt::format("plans/{}: {}", m.file, contract::contract_to_json(m.contract).dump()));
+    s.blocks.push_back(contracts);
+  }
   Code brief;
   brief.caption = "Resolved BRIEF JSON (its SHA-256 is the scenario hash above)";
   brief.lines = common::split(r.request_json, '\n');

@@ -13,6 +13,7 @@
 #include "infersim/common/json_util.h"
 #include "infersim/common/sha256.h"
 #include "infersim/common/text.h"
+#include "infersim/contract/contract_check.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -182,6 +183,37 @@ std::vector<std::pair<std::string, std::string>> input_hashes(const BriefResult&
   return out;
 }
 
+// Analytic lanes (disaggregated pools) have no planner deployment to make a contract from.
+std::vector<MadeContract> recommended_contracts(const BriefResult& r) {
+  std::vector<MadeContract> out;
+  if (r.recommended < 0) return out;
+  const auto& o = r.options[std::size_t(r.recommended)];
+  constexpr double HEADROOM = 0.10;
+  for (const auto& p : o.parts) {
+    const auto& c = p.candidate;
+    if (!p.from_planner || !p.feasible || c.is_mix()) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const MadeContract& m) {
+      const auto& t = m.contract.targets;
+      return m.contract.model == p.plan_request.model && t.hardware.front() == c.hardware &&
+             t.runtimes.front() == c.runtime && t.precisions.front() == c.precision && t.layout.tp == c.tp &&
+             t.layout.pp == c.pp;
+    });
+    if (it != out.end()) {
+      contract::add_workload(it->contract, p.plan_request, c, HEADROOM);
+      continue;
+    }
+    MadeContract m;
+    m.file = fmt::format("contract-option{}-{}.json", r.recommended + 1, c.hardware);
+    m.contract = contract::make_contract(
+        p.plan_request, c, fmt::format("{}-option-{}-{}", p.plan_request.model, r.recommended + 1, c.hardware), "1.0.0",
+        HEADROOM);
+    m.contract.made_from["option"] = o.option.label;
+    m.contract.made_from["brief_sha256"] = r.request_sha256;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 }  // namespace
 
 BriefResult build_brief(const BriefRequest& request, const planner::Verifier& verifier) {
@@ -202,6 +234,7 @@ BriefResult build_brief(const BriefRequest& request, const planner::Verifier& ve
       break;
     }
   detail::recommend(r);
+  r.contracts = recommended_contracts(r);
   r.input_hashes = input_hashes(r);
   r.document = detail::layout_document(r);
   return r;

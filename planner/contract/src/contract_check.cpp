@@ -122,9 +122,10 @@ TargetResult judge_target(const WorkloadContract& w, const std::string& hardware
     for (const auto& d : clause_defs()) {
       const auto& lim = w.clauses.*(d.limit);
       if (!lim) continue;
-      const std::string how = is_latency(d) ? lat : d.limit == &Clauses::min_output_tok_s_per_chip ? thr
-                                                : d.limit == &Clauses::max_usd_per_1m_output      ? cost
-                                                                                                   : "facility energy over output tokens";
+      const std::string how = is_latency(d)                                    ? lat
+                              : d.limit == &Clauses::min_output_tok_s_per_chip ? thr
+                              : d.limit == &Clauses::max_usd_per_1m_output     ? cost
+                                                                               : "facility energy over output tokens";
       t.clauses.push_back(judge(d, *lim, t.*(d.value), how));
     }
     if (c.precision != precision) {
@@ -248,10 +249,18 @@ Json check_result_to_json(const CheckResult& r) {
   j["weights"] = w;
   Json rows = Json::array();
   for (const auto& t : r.rows) {
-    Json o = {{"workload", t.workload},   {"target", t.target},   {"hardware", t.hardware},
-              {"runtime", t.runtime},     {"precision", t.precision}, {"deployment", t.deployment},
-              {"chips_per_replica", t.chips_per_replica}, {"replicas", t.replicas}, {"batch", t.batch},
-              {"verified", t.verified},   {"cost_basis", t.cost_basis}, {"pass", t.pass}};
+    Json o = {{"workload", t.workload},
+              {"target", t.target},
+              {"hardware", t.hardware},
+              {"runtime", t.runtime},
+              {"precision", t.precision},
+              {"deployment", t.deployment},
+              {"chips_per_replica", t.chips_per_replica},
+              {"replicas", t.replicas},
+              {"batch", t.batch},
+              {"verified", t.verified},
+              {"cost_basis", t.cost_basis},
+              {"pass", t.pass}};
     o["values"] = {{"ttft_p99_s", num(t.ttft_p99_s)},
                    {"tpot_p99_s", num(t.tpot_p99_s)},
                    {"output_tok_s_per_chip", num(t.output_tok_s_per_chip)},
@@ -282,7 +291,8 @@ CheckResult check_result_from_json(const Json& j, const std::string& file) {
       throw common::ConfigError(file, "/contract_check_format",
                                 "not a contract check result (write one with `infersim contract check --json`)");
     if (j.at("contract_check_format").get<int>() != 1)
-      throw common::ConfigError(file, "/contract_check_format", "unsupported contract_check_format (this build reads 1)");
+      throw common::ConfigError(file, "/contract_check_format",
+                                "unsupported contract_check_format (this build reads 1)");
     r.file = j.at("contract").at("file").get<std::string>();
     r.contract_name = j.at("contract").at("name").get<std::string>();
     r.contract_version = j.at("contract").at("version").get<std::string>();
@@ -342,9 +352,12 @@ namespace {
 std::string md(std::string s) {
   std::string out;
   for (char ch : s) {
-    if (ch == '|') out += "\\|";
-    else if (ch == '\n') out += ' ';
-    else out += ch;
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n')
+      out += ' ';
+    else
+      out += ch;
   }
   return out;
 }
@@ -380,8 +393,8 @@ std::string render_check_markdown(const CheckResult& r) {
     for (const auto& c : t.clauses) {
       s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", first ? md(t.target) : "",
                        first ? md(t.deployment.empty() ? "-" : fmt::format("{} x{:g}", t.deployment, t.replicas)) : "",
-                       first ? (t.pass ? std::string("PASS") : "FAIL: " + common::join(t.failed(), ", ")) : "", c.clause, fmt_value(c.unit, c.limit),
-                       fmt_value(c.unit, c.value),
+                       first ? (t.pass ? std::string("PASS") : "FAIL: " + common::join(t.failed(), ", ")) : "",
+                       c.clause, fmt_value(c.unit, c.limit), fmt_value(c.unit, c.value),
                        std::isfinite(c.margin) ? fmt::format("{:+.1f}%", 100 * c.margin) : "-",
                        fmt::format("{}{}", c.status == ClauseStatus::fail ? "**fail**: " : "", md(c.reason)));
       first = false;
@@ -425,8 +438,8 @@ GateResult gate(const CheckResult& base, const CheckResult& cand, double thresho
     const TargetResult& c = *it->second;
     if (b.pass && !c.pass) {
       g.rows.push_back({b.workload, b.target, "pass", 1, 0, NAN, true, true, common::join(c.failed(), ", ")});
-      g.failures.push_back(fmt::format("{} on {}: passed before, now fails {}", b.workload, b.target,
-                                       common::join(c.failed(), ", ")));
+      g.failures.push_back(
+          fmt::format("{} on {}: passed before, now fails {}", b.workload, b.target, common::join(c.failed(), ", ")));
     }
     for (const auto& m : metrics) {
       GateRow row;
@@ -471,8 +484,12 @@ Json gate_result_to_json(const GateResult& g) {
                     {"gating", r.gating},
                     {"regressed", r.regressed},
                     {"note", r.note}});
-  return {{"contract_gate_format", 1}, {"base", g.base_label},  {"candidate", g.candidate_label},
-          {"threshold_pct", g.threshold_pct}, {"pass", g.pass()}, {"failures", g.failures},
+  return {{"contract_gate_format", 1},
+          {"base", g.base_label},
+          {"candidate", g.candidate_label},
+          {"threshold_pct", g.threshold_pct},
+          {"pass", g.pass()},
+          {"failures", g.failures},
           {"rows", rows}};
 }
 
@@ -484,13 +501,14 @@ std::string render_gate_markdown(const GateResult& g) {
                    g.threshold_pct, g.pass() ? "PASS" : fmt::format("FAIL ({} regressions)", g.failures.size()));
   for (const auto& f : g.failures) s += "- " + md(f) + "\n";
   if (!g.failures.empty()) s += "\n";
-  s += "| workload | target | metric | before | after | change | gating | note |\n|---|---|---|---:|---:|---:|---|---|\n";
+  s += "| workload | target | metric | before | after | change | gating | note "
+       "|\n|---|---|---|---:|---:|---:|---|---|\n";
   for (const auto& r : g.rows)
     s += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", md(r.workload), md(r.target), r.metric,
                      std::isfinite(r.base) ? fmt::format("{:.4g}", r.base) : "-",
                      std::isfinite(r.candidate) ? fmt::format("{:.4g}", r.candidate) : "-",
-                     std::isfinite(r.change_pct) ? fmt::format("{:+.1f}%", r.change_pct) : "-",
-                     r.gating ? "yes" : "no", md(r.note));
+                     std::isfinite(r.change_pct) ? fmt::format("{:+.1f}%", r.change_pct) : "-", r.gating ? "yes" : "no",
+                     md(r.note));
   return s;
 }
 
@@ -498,7 +516,8 @@ std::string render_gate_markdown(const GateResult& g) {
 
 void add_workload(Contract& c, const planner::PlanRequest& req, const planner::Candidate& x, double headroom) {
   if (!x.feasible)
-    throw common::ConfigError(c.file, "plan", fmt::format("the chosen deployment {} is not feasible: {}", x.id, x.reason));
+    throw common::ConfigError(c.file, "plan",
+                              fmt::format("the chosen deployment {} is not feasible: {}", x.id, x.reason));
   WorkloadContract w;
   w.name = req.workload_name;
   for (const auto& o : c.workloads)
@@ -531,7 +550,8 @@ void add_workload(Contract& c, const planner::PlanRequest& req, const planner::C
   };
   w.clauses.min_output_tok_s_per_chip = down(p.output_tok_s_per_chip * (1 - headroom));
   w.clauses.max_usd_per_1m_output = up(p.usd_per_1m_output * (1 + headroom));
-  if (p.joules_per_output_token > 0) w.clauses.max_joules_per_output_token = up(p.joules_per_output_token * (1 + headroom));
+  if (p.joules_per_output_token > 0)
+    w.clauses.max_joules_per_output_token = up(p.joules_per_output_token * (1 + headroom));
   w.predicted = p;
   c.workloads.push_back(w);
 }
@@ -539,8 +559,8 @@ void add_workload(Contract& c, const planner::PlanRequest& req, const planner::C
 Contract make_contract(const planner::PlanRequest& req, const planner::Candidate& x, const std::string& name,
                        const std::string& version, double headroom) {
   if (x.is_mix())
-    throw common::ConfigError("", "plan",
-                              fmt::format("{} is a mix of two deployments; make a contract from one of its parts", x.id));
+    throw common::ConfigError(
+        "", "plan", fmt::format("{} is a mix of two deployments; make a contract from one of its parts", x.id));
   Contract c;
   c.name = name.empty() ? fmt::format("{}-{}", req.model, req.workload_name) : name;
   c.version = version.empty() ? "1.0.0" : version;

@@ -21,7 +21,7 @@ bool Clauses::empty() const {
 }
 
 const std::vector<std::string>& tensor_group_names() {
-  static const std::vector<std::string> names = {"embedding", "attention",      "dense_mlp", "router",
+  static const std::vector<std::string> names = {"embedding",      "attention",      "dense_mlp", "router",
                                                  "routed_experts", "shared_experts", "norms",     "lm_head"};
   return names;
 }
@@ -87,8 +87,8 @@ Contract contract_from_json(const Json& j, const std::string& file) {
   c.file = file;
   c.format = int(r.integer("contract_format", 1, 1000));
   if (c.format != CONTRACT_FORMAT)
-    r.fail("contract_format", fmt::format("this infersim reads contract_format {}; the file has {}", CONTRACT_FORMAT,
-                                          c.format));
+    r.fail("contract_format",
+           fmt::format("this infersim reads contract_format {}; the file has {}", CONTRACT_FORMAT, c.format));
   c.name = r.string("name");
   if (c.name.empty()) r.fail("name", "must not be empty");
   c.version = r.string("version");
@@ -103,7 +103,9 @@ Contract contract_from_json(const Json& j, const std::string& file) {
   c.model = r.string("model");
   if (c.model.empty()) r.fail("model", "must not be empty");
   // A card or config.json given as a path is relative to the contract; a catalog name stays a name.
-  if (c.model.find('/') != std::string::npos || (c.model.size() > 5 && c.model.compare(c.model.size() - 5, 5, ".json") == 0)) c.model = relative_to(file, c.model);
+  if (c.model.find('/') != std::string::npos ||
+      (c.model.size() > 5 && c.model.compare(c.model.size() - 5, 5, ".json") == 0))
+    c.model = relative_to(file, c.model);
   if (auto w = r.optional_child("weights")) {
     c.weights.format = w->one_of_or("format", {"safetensors", "gguf", "other"}, "safetensors");
     if (w->has("dtype")) c.weights.dtype = checked_dtype(*w, "dtype", w->string("dtype"));
@@ -138,8 +140,7 @@ Contract contract_from_json(const Json& j, const std::string& file) {
     if (auto l = t->optional_child("layout")) {
       c.targets.layout.tp = int(l->integer_or("tp", 0, 0, 4096));
       c.targets.layout.pp = int(l->integer_or("pp", 0, 0, 4096));
-      c.targets.layout.max_chips_per_replica =
-          int(l->integer_or("max_chips_per_replica", 0, 0, 100000));
+      c.targets.layout.max_chips_per_replica = int(l->integer_or("max_chips_per_replica", 0, 0, 100000));
       if (c.targets.layout.pp > 0 && c.targets.layout.tp == 0) l->fail("pp", "give tp with pp");
       l->finish();
     }
@@ -166,7 +167,8 @@ Contract contract_from_json(const Json& j, const std::string& file) {
     const Json& pj = r.raw("pricing");
     if (pj.is_string()) {
       c.pricing_label = pj.get<std::string>();
-      c.pricing = planner::load_pricing(c.pricing_label == "default" ? c.pricing_label : relative_to(file, c.pricing_label));
+      c.pricing = planner::load_pricing(c.pricing_label == "default" ? c.pricing_label
+                                                                     : relative_to(file, c.pricing_label));
     } else if (pj.is_object()) {
       c.pricing_label = "inline";
       c.pricing = planner::pricing_from_json(pj, file + " /pricing");

@@ -42,7 +42,8 @@ brief::BriefResult build_brief(const brief::BriefRequest& req, const PlanOptions
 // `pdf`; ConfigError on field "out" otherwise.
 void write_brief(const brief::BriefResult& res, const std::vector<BriefOutput>& outputs, const PdfWriter& pdf);
 
-// Writes every option's PLAN.json into `dir` (created if missing); returns how many.
+// Writes every option's PLAN.json and the recommended option's deployment contracts into `dir`
+// (created if missing); returns how many files.
 int write_brief_plans(const brief::BriefResult& res, const std::string& dir);
 
 }  // namespace infersim::app

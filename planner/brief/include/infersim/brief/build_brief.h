@@ -34,6 +34,7 @@
 
 #include "infersim/brief/brief_document.h"
 #include "infersim/brief/brief_request.h"
+#include "infersim/contract/contract.h"
 #include "infersim/planner/plan.h"
 
 namespace infersim::brief {
@@ -103,6 +104,14 @@ struct OptionResult {
   RiskLevel risk_level = RiskLevel::low;  // the worst of the risk areas that gate a decision
 };
 
+// The recommended option as deployment contracts (docs/contract-format.md): one per target (model,
+// hardware, runtime, precision, layout) of its planner lanes, each lane a workload with the lane's
+// SLOs as latency clauses and its predicted cost, energy and throughput with 10% headroom.
+struct MadeContract {
+  std::string file;  // written next to the PLAN.json files (--plans-dir)
+  contract::Contract contract;
+};
+
 struct BriefResult {
   BriefRequest request;      // as resolved
   std::string request_json;  // resolved BRIEF JSON (canonical text)
@@ -112,6 +121,7 @@ struct BriefResult {
   int recommended = -1;                                           // index into options; -1 when nothing is feasible
   int baseline = -1;                                              // the "stay" option, when there is one
   std::string recommendation;                                     // one paragraph, in numbers
+  std::vector<MadeContract> contracts;                            // of the recommended option
   std::vector<std::pair<std::string, std::string>> input_hashes;  // file (relative to the data root) -> sha256
   BriefDocument document;
 };

@@ -24,8 +24,8 @@ namespace infersim::contract {
 inline constexpr int CONTRACT_FORMAT = 1;
 
 struct WeightsSpec {
-  std::string format = "safetensors";               // safetensors | gguf | other
-  std::string dtype;                                // as shipped, infersim dtype name (bf16, fp8, int4...); "" = not stated
+  std::string format = "safetensors";  // safetensors | gguf | other
+  std::string dtype;                   // as shipped, infersim dtype name (bf16, fp8, int4...); "" = not stated
   std::map<std::string, std::string> group_dtypes;  // per tensor group (embedding, lm_head, ...) where it differs
   std::string file;                                 // a safetensors / GGUF file or shard directory ("" = none)
   std::string resolved_file;                        // `file` resolved against the contract's folder
@@ -39,7 +39,7 @@ struct QuantizationSpec {
 };
 
 struct LayoutHint {
-  int tp = 0, pp = 0;              // 0 = the planner chooses
+  int tp = 0, pp = 0;             // 0 = the planner chooses
   int max_chips_per_replica = 0;  // 0 = the planner's limits (64; 4,096 on SRAM-only chips)
 };
 
