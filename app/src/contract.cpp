@@ -91,7 +91,9 @@ planner::PlanRequest request_for(const Contract& c, const WorkloadContract& w, c
   q.layout_tp = c.targets.layout.tp;
   q.layout_pp = c.targets.layout.pp;
   q.mixes = false;
-  q.top = 1;
+  // The simulator may raise the cheapest candidate's replica count until another, unverified one ranks
+  // first: keep a few so the verified one is there to judge (verified_first()).
+  q.top = 5;
   q.verify_top = 1;
   q.pricing = c.pricing;
   return q;
@@ -114,6 +116,13 @@ std::pair<double, double> batch1_latencies(const model::ModelSpec& m, const plan
     }
   }
   return {ttft, tpot};
+}
+
+// With verification on, the deployment judged is the cheapest the simulator confirmed.
+void verified_first(planner::PlanResult& p) {
+  const auto it = std::find_if(p.ranked.begin(), p.ranked.end(),
+                               [](const planner::Candidate& c) { return c.verified; });
+  if (it != p.ranked.end() && it != p.ranked.begin()) std::rotate(p.ranked.begin(), it, it + 1);
 }
 
 bool only_unsupported(const planner::PlanResult& p) {
@@ -290,7 +299,8 @@ CheckResult check_contract(const Contract& c, const ContractCheckOptions& o,
         const auto& w = c.workloads[t.workload];
         const auto& rw = resolved[t.workload];
         const auto req = request_for(c, w, rw, t.hardware, t.runtime, t.precision);
-        const auto plan = planner::plan(req, o.verify ? make_plan_verifier(rw.verify_preset) : planner::Verifier{});
+        auto plan = planner::plan(req, o.verify ? make_plan_verifier(rw.verify_preset) : planner::Verifier{});
+        if (o.verify) verified_first(plan);
         if (wildcard && only_unsupported(plan)) {
           skipped[k] = fmt::format("{}/{}/{}: {}", t.hardware, t.runtime.empty() ? "default" : t.runtime, t.precision,
                                    plan.rejected.front().reason);
@@ -377,6 +387,11 @@ Contract make_contract_from_plan(const std::string& plan_file, const ContractMak
     bool listed = false;
     for (const auto& c : j.at("ranked"))
       if (c.at("id").get<std::string>() == id) {
+        if (c.value("kind", "") == "mix")
+          throw ConfigError(plan_file, "/ranked",
+                            fmt::format("{} is a mix of two deployments; make a contract from one of its parts "
+                                        "(their ids are in its \"parts\")",
+                                        id));
         listed = true;
         req.hardware = {c.at("hardware").get<std::string>()};
         req.runtimes = {c.at("runtime").get<std::string>()};
@@ -418,7 +433,13 @@ std::size_t store_contract_check(const CheckResult& r, const std::string& db, co
                            {"target", t.target},
                            {"verified", r.verified}};
     row.scenario_json = scenario.dump();
-    row.scenario_id = common::sha256_hex(row.scenario_json).substr(0, 16);
+    // The id covers the verdict too: a re-check after a recalibration that changes any value is a new
+    // row, not a silent no-op on the old one.
+    Json verdict = Json::array();
+    for (const auto& c : t.clauses) verdict.push_back({c.clause, contract::clause_status_name(c.status), c.value});
+    row.scenario_id = common::sha256_hex(row.scenario_json + verdict.dump() + std::to_string(t.ttft_idle_s) +
+                                         std::to_string(t.usd_per_1k_output))
+                          .substr(0, 16);
     row.labels = {{"contract", r.contract_name}, {"contract_version", r.contract_version},
                   {"workload", t.workload},      {"hardware", t.hardware},
                   {"runtime", t.runtime},        {"precision", t.precision},
@@ -435,7 +456,7 @@ std::size_t store_contract_check(const CheckResult& r, const std::string& db, co
     put("ttft_p99_s", t.ttft_p99_s);
     put("tpot_p99_s", t.tpot_p99_s);
     put("output_tok_s_per_chip", t.output_tok_s_per_chip);
-    put("usd_per_1m_output", t.usd_per_1m_output);
+    put("usd_per_1k_output", t.usd_per_1k_output);
     put("joules_per_output_token", t.joules_per_output_token);
     put("ttft_idle_s", t.ttft_idle_s);
     if (t.chips_per_replica > 0) {
@@ -445,8 +466,8 @@ std::size_t store_contract_check(const CheckResult& r, const std::string& db, co
     put("verified", t.verified ? 1 : 0);
     rows.push_back(std::move(row));
   }
-  st.put_batch(rows);
-  return rows.size();
+  const auto stats = st.put_batch(rows);
+  return stats.inserted;
 }
 
 }  // namespace infersim::app

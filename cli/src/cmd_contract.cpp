@@ -59,7 +59,8 @@ int contract_check(const ArgList& argv) {
   if (auto db = a.value("db")) {
     const auto run = a.value_or("run", fmt::format("contract-{}-{}", c.name, c.version));
     const auto n = app::store_contract_check(res, *db, run);
-    fmt::print(stderr, "stored {} rows of kind \"contract\" in {} (run {})\n", n, *db, run);
+    fmt::print(stderr, "stored {} new rows of kind \"contract\" in {} (run {}; {} already there)\n", n, *db, run,
+               res.rows.size() - n);
   }
   fmt::print("{}", a.flag("json") ? json : md);
   return res.pass() ? 0 : 1;

@@ -508,3 +508,48 @@ TEST(BriefNumbers, ColdStartsUseTheRuntimesEnginePhasesAndLoader) {
     }
   EXPECT_GT(checked, 0);
 }
+
+// Every lane's scale-up paths recomputed from the runtime profile, the storage tiers and the prices.
+TEST(BriefNumbers, ScaleUpPathsFollowTheirDefinitions) {
+  const auto& f = example();
+  const auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  const auto& cs = f.result.request.cold_start;
+  int checked = 0;
+  for (const auto& o : f.result.options)
+    for (const auto& p : o.parts) {
+      if (!p.feasible || p.scale_up.empty() || !rts.contains(p.candidate.runtime)) continue;
+      const auto& rc = rts.get(p.candidate.runtime).cold_start;
+      if (!rc.present) continue;
+      ASSERT_EQ(p.scale_up.size(), 6u);
+      const auto& c = p.candidate;
+      const double replica_month = c.cost.usd_per_hour / std::max(1.0, c.replicas) * 730.0;
+      const auto& warm = p.scale_up[0];
+      EXPECT_EQ(warm.name, "warm standby");
+      EXPECT_DOUBLE_EQ(warm.ttft_s, p.ttft_batch1_s);
+      EXPECT_NEAR(warm.usd_per_month, replica_month, 1e-9 * replica_month);
+      const auto& nvme = p.scale_up[3];
+      EXPECT_EQ(nvme.name, "NVMe cache");
+      EXPECT_NEAR(nvme.ready_s, p.cold_start_nvme_s, 1e-9 * nvme.ready_s) << c.id;
+      EXPECT_NEAR(nvme.usd_per_month, (p.weight_bytes / 1e9 + rc.image_gb) * cs.nvme_usd_per_gb_month, 1e-9);
+      const auto& stream = p.scale_up[4];
+      EXPECT_LT(stream.ready_s, nvme.ready_s);  // overlapping the phases can only help
+      EXPECT_GE(stream.ready_s, nvme.ready_s - p.init_s - 1e-9);
+      const auto& zero = p.scale_up[5];
+      EXPECT_EQ(zero.name, "scale to zero");
+      const double engine_cold = rc.engine_phases_s(c.chips_per_replica, false);
+      EXPECT_NEAR(zero.ready_s,
+                  rc.image_gb * 1e9 / cs.image_pull_bytes_per_s + engine_cold + (p.cold_start_object_s - p.init_s),
+                  1e-9 * zero.ready_s)
+          << c.id;
+      EXPECT_NEAR(zero.usd_per_month, p.weight_bytes / 1e9 * cs.object_store_usd_per_gb_month, 1e-9);
+      for (const auto& s : p.scale_up)
+        if (s.available) EXPECT_NEAR(s.ttft_s, s.ready_s + p.ttft_batch1_s, 1e-12) << s.name;
+      // Sleep / wake and snapshot only where the runtime offers them.
+      EXPECT_EQ(p.scale_up[1].available, rc.wake_s >= 0) << c.runtime;
+      EXPECT_EQ(p.scale_up[2].available, rc.snapshot_restore_s >= 0) << c.runtime;
+      if (rc.wake_s >= 0) EXPECT_DOUBLE_EQ(p.scale_up[1].ready_s, rc.wake_s);
+      ++checked;
+    }
+  EXPECT_GT(checked, 0);
+  ASSERT_NE(f.result.document.find_table("scale-up"), nullptr);
+}

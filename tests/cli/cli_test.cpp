@@ -491,7 +491,7 @@ TEST(CliWorkloads, CompareLabelsEveryPriceBasisAndShowsTheTokenLane) {
     const bool owned = row["owned_only"].get<double>() == 1.0;
     EXPECT_EQ(row["price_basis"].get<std::string>(), owned ? "owned" : "cloud on_demand") << row.dump();
     EXPECT_EQ(owned, row["hardware"].get<std::string>() == "cerebras-wse3") << row.dump();
-    EXPECT_GT(row["usd_per_1m_output"].get<double>(), 0.0);
+    EXPECT_GT(row["usd_per_1k_output"].get<double>(), 0.0);
     EXPECT_GT(row["tokens_per_usd"].get<double>(), 0.0);
     EXPECT_GT(row["joules_per_token"].get<double>(), 0.0);
   }

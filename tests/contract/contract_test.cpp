@@ -38,7 +38,7 @@ Json base_contract() {
     "targets": {"hardware": ["h100-sxm"], "runtimes": ["vllm"], "precisions": ["bf16"]},
     "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 256, "requests_per_s": 4,
                    "clauses": {"ttft_p99_s": 1.0, "tpot_p99_s": 0.05, "min_output_tok_s_per_chip": 1,
-                               "max_usd_per_1m_output": 1000, "max_joules_per_output_token": 100}}]})");
+                               "max_usd_per_1k_output": 1.0, "max_joules_per_output_token": 100}}]})");
 }
 
 const contract::ClauseResult& clause(const contract::TargetResult& t, const std::string& name) {
@@ -149,7 +149,7 @@ TEST(ContractCheck, EachClauseIsTheDeploymentsOwnEstimate) {
   EXPECT_NEAR(clause(t, "ttft_p99_s").value, best.ttft_p99_s, 1e-12);
   EXPECT_GE(clause(t, "ttft_p99_s").value, e.ttft_s);  // P99 includes the queue wait
   EXPECT_NEAR(clause(t, "min_output_tok_s_per_chip").value, best.replica_req_s * 256 / best.chips_per_replica, 1e-9);
-  EXPECT_NEAR(clause(t, "max_usd_per_1m_output").value, best.cost.usd_per_1k_output * 1000, 1e-9);
+  EXPECT_NEAR(clause(t, "max_usd_per_1k_output").value, best.cost.usd_per_1k_output, 1e-12);
   EXPECT_NEAR(clause(t, "max_joules_per_output_token").value, best.power.joules_per_output_token, 1e-12);
   const auto idle = perf::estimate_serving(est, {1, 1024, 256});
   EXPECT_NEAR(t.ttft_idle_s, idle.ttft_s, 1e-12);
@@ -208,7 +208,7 @@ TEST(ContractMake, PassesOnItsTargetAndFailsTheRightClauseElsewhere) {
   EXPECT_EQ(c.targets.hardware, std::vector<std::string>{"h100-sxm"});
   EXPECT_EQ(*c.workloads[0].clauses.ttft_p99_s, 0.3);
   ASSERT_TRUE(c.workloads[0].predicted);
-  EXPECT_GT(*c.workloads[0].clauses.max_usd_per_1m_output, c.workloads[0].predicted->usd_per_1m_output);
+  EXPECT_GT(*c.workloads[0].clauses.max_usd_per_1k_output, c.workloads[0].predicted->usd_per_1k_output);
   // The made contract is valid contract JSON.
   const auto reloaded = contract::contract_from_json(contract::contract_to_json(c), plan_file);
 
@@ -266,7 +266,7 @@ TEST(ContractMake, TheBriefsRecommendedOptionIsAContractThatHolds) {
       const auto& w = *std::find_if(made.workloads.begin(), made.workloads.end(),
                                     [&](const contract::WorkloadContract& x) { return x.name == t.workload; });
       EXPECT_EQ(t.deployment, w.predicted->target);
-      EXPECT_NEAR(t.usd_per_1m_output, w.predicted->usd_per_1m_output, 1e-5 * w.predicted->usd_per_1m_output);
+      EXPECT_NEAR(t.usd_per_1k_output, w.predicted->usd_per_1k_output, 1e-5 * w.predicted->usd_per_1k_output);
     }
   }
   // Every planner lane of the recommended option is in exactly one contract.
@@ -283,21 +283,21 @@ TEST(ContractGate, FailsPastTheThresholdOnCostOrFirstTokenLatencyOnly) {
   t.pass = true;
   t.ttft_p99_s = 0.5;
   t.tpot_p99_s = 0.02;
-  t.usd_per_1m_output = 1.0;
+  t.usd_per_1k_output = 0.001;
   t.output_tok_s_per_chip = 1000;
   t.joules_per_output_token = 0.5;
   t.ttft_idle_s = 0.1;
   a.rows = {t};
   contract::tally(a);
   auto b = a;
-  b.rows[0].usd_per_1m_output = 1.09;  // +9%: within 10%
-  b.rows[0].tpot_p99_s = 0.05;         // +150%, reported but not gating
-  b.rows[0].ttft_p99_s = 0.9;          // +80% under load, within its clause: the planner's trade
+  b.rows[0].usd_per_1k_output = 0.00109;  // +9%: within 10%
+  b.rows[0].tpot_p99_s = 0.05;            // +150%, reported but not gating
+  b.rows[0].ttft_p99_s = 0.9;             // +80% under load, within its clause: the planner's trade
   EXPECT_TRUE(contract::gate(a, b, 10).pass());
-  b.rows[0].usd_per_1m_output = 1.11;  // +11%
+  b.rows[0].usd_per_1k_output = 0.00111;  // +11%
   auto g = contract::gate(a, b, 10);
   ASSERT_EQ(g.failures.size(), 1u);
-  EXPECT_NE(g.failures[0].find("usd_per_1m_output"), std::string::npos);
+  EXPECT_NE(g.failures[0].find("usd_per_1k_output"), std::string::npos);
   b = a;
   b.rows[0].ttft_idle_s = 0.112;  // +12%
   EXPECT_FALSE(contract::gate(a, b, 10).pass());
@@ -350,7 +350,7 @@ TEST(ContractStore, RowsOfKindContract) {
   const auto db = (std::filesystem::temp_directory_path() / "infersim_contract_store.sqlite").string();
   std::filesystem::remove(db);
   EXPECT_EQ(app::store_contract_check(res, db, "gate"), 1u);
-  EXPECT_EQ(app::store_contract_check(res, db, "gate"), 1u);  // idempotent
+  EXPECT_EQ(app::store_contract_check(res, db, "gate"), 0u);  // idempotent: nothing new
   auto st = store::ResultsStore::open(db, store::OpenMode::read_only);
   const auto rows = st.rows("gate");
   ASSERT_EQ(rows.size(), 1u);

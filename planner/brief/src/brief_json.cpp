@@ -254,6 +254,12 @@ BriefRequest brief_request_from_json(const Json& j, const std::string& file) {
     b.cold_start.object_store_bytes_per_s =
         c->number_or("object_store_gb_s", b.cold_start.object_store_bytes_per_s / 1e9, 1e-3, 1e4) * 1e9;
     b.cold_start.init_s = c->optional_number("init_s", 0, 1e5);
+    b.cold_start.image_pull_bytes_per_s =
+        c->number_or("image_pull_gb_s", b.cold_start.image_pull_bytes_per_s / 1e9, 1e-6, 1e4) * 1e9;
+    b.cold_start.nvme_usd_per_gb_month = c->number_or("nvme_usd_per_gb_month", b.cold_start.nvme_usd_per_gb_month, 0,
+                                                      1e3);
+    b.cold_start.object_store_usd_per_gb_month = c->number_or("object_store_usd_per_gb_month",
+                                                              b.cold_start.object_store_usd_per_gb_month, 0, 1e3);
     c->finish();
   }
   if (r.has("options")) {
@@ -300,7 +306,10 @@ Json brief_request_to_json(const BriefRequest& b) {
   j["pricing"] = planner::pricing_to_json(b.pricing);
   j["search"] = {{"max_chips_per_replica", b.max_chips_per_replica}, {"verify_top", b.verify_top}};
   Json cs = {{"local_nvme_gb_s", b.cold_start.local_nvme_bytes_per_s / 1e9},
-             {"object_store_gb_s", b.cold_start.object_store_bytes_per_s / 1e9}};
+             {"object_store_gb_s", b.cold_start.object_store_bytes_per_s / 1e9},
+             {"image_pull_gb_s", b.cold_start.image_pull_bytes_per_s / 1e9},
+             {"nvme_usd_per_gb_month", b.cold_start.nvme_usd_per_gb_month},
+             {"object_store_usd_per_gb_month", b.cold_start.object_store_usd_per_gb_month}};
   if (b.cold_start.init_s) cs["init_s"] = *b.cold_start.init_s;
   j["cold_start"] = cs;
   Json os = Json::array();

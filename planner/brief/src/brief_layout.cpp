@@ -712,8 +712,89 @@ Section risks_section(const BriefResult& r) {
   return s;
 }
 
+// Per option and workload, the slowest lane's scale-up paths (the event waits for its slowest pool).
+std::vector<ScaleUpPath> worst_paths(const OptionResult& o, int workload) {
+  std::vector<ScaleUpPath> worst;
+  for (const auto& p : o.parts) {
+    if (p.workload != workload || !p.feasible || p.scale_up.empty()) continue;
+    if (worst.empty()) {
+      worst = p.scale_up;
+      continue;
+    }
+    for (std::size_t k = 0; k < worst.size() && k < p.scale_up.size(); ++k) {
+      auto& w = worst[k];
+      const auto& x = p.scale_up[k];
+      if (!x.available || !w.available) {
+        if (!x.available) w = x;
+        continue;
+      }
+      const double usd = w.usd_per_month + x.usd_per_month;  // every lane keeps its own path ready
+      if (x.ttft_s > w.ttft_s) w = x;
+      w.usd_per_month = usd;
+    }
+  }
+  return worst;
+}
+
+Cell path_cell(const ScaleUpPath& p) {
+  if (!p.available) return Cell::na("n/a");
+  Cell c = Cell::str(fmt::format("{} / ${}", common::format_seconds(p.ttft_s), group_thousands(p.usd_per_month, 0)));
+  c.value = p.ttft_s;
+  return c;
+}
+
+Table scale_up_table(const BriefResult& r) {
+  Table t;
+  t.id = "scale-up";
+  t.caption = "Time to first token after a scale-up event / extra $ per month to keep that path ready (per replica "
+              "of each lane)";
+  t.columns = {{"#", true}, {"Workload", false}};
+  std::vector<std::string> names;
+  for (const auto& o : r.options) {
+    for (std::size_t w = 0; w < r.request.workloads.size(); ++w) {
+      const auto paths = worst_paths(o, int(w));
+      if (paths.empty()) continue;
+      if (names.empty())
+        for (const auto& p : paths) {
+          names.push_back(p.name);
+          t.columns.push_back({p.name, true});
+        }
+      std::vector<Cell> row = {Cell::str(num_label(std::size_t(&o - r.options.data()))),
+                               Cell::str(r.request.workloads[w].name)};
+      for (const auto& p : paths) row.push_back(path_cell(p));
+      t.rows.push_back(row);
+    }
+  }
+  t.notes.push_back("TTFT = the replica ready (runtime profile's sourced cold-start phases, docs/runtime-format.md; "
+                    "weights over the brief's storage tiers and the runtime's loader cap) + one prompt on an idle "
+                    "replica. Warm standby and sleep / wake cost a replica (devices stay allocated); snapshot, NVMe "
+                    "and streaming cost NVMe for weights + image, scale to zero object storage for the weights "
+                    "(prices in section 7). Streaming is a what-if: no shipped runtime serves before its weights are "
+                    "in. A multi-lane option waits for its slowest lane and pays for every lane's path.");
+  return t;
+}
+
+// Per workload of the recommended option: what each path buys.
+Bullets scale_up_costing(const BriefResult& r) {
+  Bullets b;
+  if (r.recommended < 0) return b;
+  const auto& o = r.options[std::size_t(r.recommended)];
+  for (std::size_t w = 0; w < r.request.workloads.size(); ++w) {
+    const auto paths = worst_paths(o, int(w));
+    std::vector<std::string> parts;
+    for (const auto& p : paths)
+      if (p.available)
+        parts.push_back(fmt::format("{} {} for ${}/month", p.name, common::format_seconds(p.ttft_s),
+                                    group_thousands(p.usd_per_month, 0)));
+    if (!parts.empty())
+      b.items.push_back(fmt::format("{} ({}): first token after a scale-up: {}.", r.request.workloads[w].name,
+                                    o.option.label, common::join(parts, "; ")));
+  }
+  return b;
+}
+
 // Decimals that show about 3 significant digits.
-int decimals3(double v) { return v < 1 ? 3 : v < 10 ? 2 : v < 100 ? 1 : 0; }
+int decimals3(double v) { return v < 0.01 ? 5 : v < 0.1 ? 4 : v < 1 ? 3 : v < 10 ? 2 : v < 100 ? 1 : 0; }
 
 // The recommended option's deployment contracts: what the release must keep delivering on that target.
 Table contract_table(const BriefResult& r) {
@@ -739,7 +820,7 @@ Table contract_table(const BriefResult& r) {
       row("TTFT P99 (ms)", k.ttft_p99_s, p.ttft_p99_s, true, true);
       row("TPOT P99 (ms)", k.tpot_p99_s, p.tpot_p99_s, true, true);
       row("Output tok/s per chip, min", k.min_output_tok_s_per_chip, p.output_tok_s_per_chip, false, false);
-      row("$/1M output tokens, max", k.max_usd_per_1m_output, p.usd_per_1m_output, true, false);
+      row("$/1K output tokens, max", k.max_usd_per_1k_output, p.usd_per_1k_output, true, false);
       row("J/output token, max", k.max_joules_per_output_token, p.joules_per_output_token, true, false);
     }
   t.notes.push_back("Latency clauses are the workload's SLOs; cost, energy and throughput are the plan's predictions "
@@ -795,6 +876,10 @@ Section parts_section(const BriefResult& r) {
   if (!notes.items.empty()) {
     s.blocks.push_back(Paragraph{"How the analytic lanes were derived:", false});
     s.blocks.push_back(notes);
+  }
+  if (const auto t = scale_up_table(r); !t.rows.empty()) {
+    s.blocks.push_back(t);
+    s.blocks.push_back(scale_up_costing(r));
   }
   if (!r.contracts.empty()) s.blocks.push_back(contract_table(r));
   return s;
@@ -944,6 +1029,15 @@ Section sources_section(const BriefResult& r) {
       req.cold_start.local_nvme_bytes_per_s / 1e9, req.cold_start.object_store_bytes_per_s / 1e9,
       req.cold_start.init_s ? fmt::format("{:g} s (from the brief)", *req.cold_start.init_s)
                             : std::string("by runtime")));
+  a.items.push_back(fmt::format(
+      "Scale-up paths (section 6): a fresh node pulls and extracts the runtime's container image at {:g} GB/s ([3P] "
+      "10 GB in 4-5 min on a fresh node, Union.ai blog; 20 GB pull 5-6 min + extract 3-4 min, BentoML 2025-04); "
+      "weights, image and compile cache kept on block storage at ${:g}/GB-month (AWS EBS gp3 list price, us-east-1, "
+      "aws.amazon.com/ebs/pricing); weights kept in object storage at ${:g}/GB-month (AWS S3 Standard list price, "
+      "first 50 TB, us-east-1, aws.amazon.com/s3/pricing); prices read 2026-12-04, override in the brief's "
+      "cold_start block.",
+      req.cold_start.image_pull_bytes_per_s / 1e9, req.cold_start.nvme_usd_per_gb_month,
+      req.cold_start.object_store_usd_per_gb_month));
   a.items.push_back("Procurement lead time [EST]: cloud capacity NVIDIA 2, AWS 3, AMD 4, Google 4, Intel CPU 1 weeks; "
                     "purchase NVIDIA 12, AMD 10, Intel CPU 4, Groq 16, Cerebras 26, SambaNova 20 weeks; TPUs and AWS "
                     "chips are not sold, Groq sells no chip-hours.");

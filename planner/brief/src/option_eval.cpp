@@ -175,6 +175,51 @@ planner::PlanRequest target_request(const BriefRequest& req, const BriefOption& 
   return r;
 }
 
+// The scale-up paths of ScaleUpPath (build_brief.h) for one replica of the part.
+void fill_scale_up(const BriefRequest& req, Part& p, const hwprofiles::HardwareProfile& hw,
+                   const hwprofiles::RuntimeColdStart* rcs) {
+  const auto& c = p.candidate;
+  const auto& cs = req.cold_start;
+  const double replicas = std::max(1.0, c.replicas);
+  const double replica_month = c.cost.usd_per_hour / replicas * 730.0;
+  const double gb = p.weight_bytes / 1e9;
+  const double image_gb = rcs ? rcs->image_gb : 0.0;
+  const double loader = rcs ? rcs->loader_gb_s * 1e9 : 0.0;
+  const auto weights_s = [&](double tier) {
+    return cold_start_seconds(p.weight_bytes, tier, loader, hw.host_link_effective_bytes_per_s, c.chips_per_replica, 0);
+  };
+  const double nvme_s = weights_s(cs.local_nvme_bytes_per_s), object_s = weights_s(cs.object_store_bytes_per_s);
+  const double engine_cached = p.init_s;  // the brief's init: engine phases with the compile cache
+  const double engine_cold = cs.init_s ? *cs.init_s
+                             : rcs     ? rcs->engine_phases_s(c.chips_per_replica, false)
+                                       : engine_cached;
+  const double nvme_month = (gb + image_gb) * cs.nvme_usd_per_gb_month;
+  const auto path = [&](const char* name, double ready, double usd, std::string note) {
+    p.scale_up.push_back({name, true, std::move(note), ready, ready + p.ttft_batch1_s, usd});
+  };
+  path("warm standby", 0, replica_month, "an idle replica kept running");
+  if (rcs && rcs->wake_s >= 0) {
+    // Owned: a sleeping engine saves its energy above idle; rented devices cost the same asleep.
+    const double chip_w = std::max(c.power.chip_w, hw.idle_w);
+    const double saving = c.cost.basis_kind == "owned" && chip_w > 0
+                              ? c.cost.energy_usd_per_hour / replicas * 730.0 * (1.0 - hw.idle_w / chip_w)
+                              : 0.0;
+    path("sleep / wake", rcs->wake_s, replica_month - saving, "devices stay allocated while the engine sleeps");
+  } else {
+    p.scale_up.push_back({"sleep / wake", false, fmt::format("{} offers no sleep mode", c.runtime), NAN, NAN, NAN});
+  }
+  if (rcs && rcs->snapshot_restore_s >= 0)
+    path("snapshot restore", rcs->snapshot_restore_s + nvme_s, nvme_month, "engine snapshot + weights on NVMe");
+  else
+    p.scale_up.push_back(
+        {"snapshot restore", false, fmt::format("{} offers no engine snapshot", c.runtime), NAN, NAN, NAN});
+  path("NVMe cache", engine_cached + nvme_s, nvme_month, "image, weights and compile cache on NVMe");
+  path("streaming (what-if)", std::max(engine_cached, nvme_s), nvme_month,
+       "engine phases overlap the NVMe transfer; no shipped runtime serves before its weights are in");
+  path("scale to zero", image_gb * 1e9 / cs.image_pull_bytes_per_s + engine_cold + object_s,
+       gb * cs.object_store_usd_per_gb_month, "fresh node: image pull, no compile cache, weights from object storage");
+}
+
 void fill_hydration(const BriefRequest& req, Part& p, const model::ModelSpec& m) {
   const auto& c = p.candidate;
   const auto& hw = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
@@ -192,6 +237,8 @@ void fill_hydration(const BriefRequest& req, Part& p, const model::ModelSpec& m)
                                            hw.host_link_effective_bytes_per_s, c.chips_per_replica, p.init_s);
   p.cold_start_object_s = cold_start_seconds(p.weight_bytes, req.cold_start.object_store_bytes_per_s, loader,
                                              hw.host_link_effective_bytes_per_s, c.chips_per_replica, p.init_s);
+  p.scale_up.clear();
+  fill_scale_up(req, p, hw, rcs);
 }
 
 Part planner_part(const Ctx& ctx, planner::PlanRequest pr, std::size_t w, const std::string& lane, double share,
@@ -298,6 +345,8 @@ std::vector<Part> disaggregated_parts(const Ctx& ctx, const BriefOption& o, std:
   const double n_p = cp.replicas;
   pre.requests_per_s = lambda;
   pre.ttft_batch1_s = sz.frontend_s + t_p + t_kv;
+  // The pool's own replica count, cost and first-token latency, not the planner lane it started from.
+  fill_hydration(req, pre, m);
   pre.headroom = n_p * cp.replica_req_s / lambda - 1.0;
   pre.output_tok_s = 0;
   pre.input_tok_s = lambda * I;

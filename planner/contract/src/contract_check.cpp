@@ -52,8 +52,8 @@ const std::vector<ClauseDef>& clause_defs() {
       {"tpot_p99_s", "s", true, &Clauses::tpot_p99_s, &TargetResult::tpot_p99_s},
       {"min_output_tok_s_per_chip", "tok/s/chip", false, &Clauses::min_output_tok_s_per_chip,
        &TargetResult::output_tok_s_per_chip},
-      {"max_usd_per_1m_output", "USD/1M output", true, &Clauses::max_usd_per_1m_output,
-       &TargetResult::usd_per_1m_output},
+      {"max_usd_per_1k_output", "USD/1K output", true, &Clauses::max_usd_per_1k_output,
+       &TargetResult::usd_per_1k_output},
       {"max_joules_per_output_token", "J/output token", true, &Clauses::max_joules_per_output_token,
        &TargetResult::joules_per_output_token},
   };
@@ -83,7 +83,7 @@ ClauseResult judge(const ClauseDef& d, double limit, double value, const std::st
 std::string fmt_value(const std::string& unit, double v) {
   if (!std::isfinite(v)) return "-";
   if (unit == "s") return common::format_seconds(v);
-  if (unit == "USD/1M output") return fmt::format("${:.3g}", v);
+  if (unit == "USD/1K output") return fmt::format("${:.3g}", v);  // 3 significant digits at any magnitude
   return fmt::format("{:.4g}", v);
 }
 
@@ -110,13 +110,17 @@ TargetResult judge_target(const WorkloadContract& w, const std::string& hardware
     t.cost_basis = c.cost.basis;
     t.ttft_p99_s = c.ttft_p99_s;
     t.tpot_p99_s = c.tpot_p99_s;
-    t.output_tok_s_per_chip = c.replica_req_s * output_tokens / std::max(1, c.chips_per_replica);
-    t.usd_per_1m_output = c.cost.usd_per_1k_output * 1000.0;
+    // Verified: the rate the simulator showed each replica sustains (load / its replica count);
+    // analytic: the sizing's per-replica rate.
+    const double per_replica = c.verified ? plan.request.requests_per_s / std::max(1.0, c.replicas) : c.replica_req_s;
+    t.output_tok_s_per_chip = per_replica * output_tokens / std::max(1, c.chips_per_replica);
+    t.usd_per_1k_output = c.cost.usd_per_1k_output;
     t.joules_per_output_token = c.power.joules_per_output_token;
     t.ttft_idle_s = batch1_ttft_s;
     const std::string lat = c.verified ? "discrete-event simulation at the plan's replica count"
                                        : "analytic estimate (P99 TTFT incl. queueing; TPOT P99 = 1.15 x mean)";
-    const std::string thr = fmt::format("{:.4g} req/s per replica x {:g} output tokens / {} chips", c.replica_req_s,
+    const std::string thr = fmt::format("{:.4g} req/s per replica ({}) x {:g} output tokens / {} chips", per_replica,
+                                        c.verified ? "load / simulated replica count" : "analytic sizing",
                                         output_tokens, c.chips_per_replica);
     const std::string cost = fmt::format("all cost over output tokens, {}", c.cost.basis);
     for (const auto& d : clause_defs()) {
@@ -124,7 +128,7 @@ TargetResult judge_target(const WorkloadContract& w, const std::string& hardware
       if (!lim) continue;
       const std::string how = is_latency(d)                                    ? lat
                               : d.limit == &Clauses::min_output_tok_s_per_chip ? thr
-                              : d.limit == &Clauses::max_usd_per_1m_output     ? cost
+                              : d.limit == &Clauses::max_usd_per_1k_output     ? cost
                                                                                : "facility energy over output tokens";
       t.clauses.push_back(judge(d, *lim, t.*(d.value), how));
     }
@@ -264,7 +268,7 @@ Json check_result_to_json(const CheckResult& r) {
     o["values"] = {{"ttft_p99_s", num(t.ttft_p99_s)},
                    {"tpot_p99_s", num(t.tpot_p99_s)},
                    {"output_tok_s_per_chip", num(t.output_tok_s_per_chip)},
-                   {"usd_per_1m_output", num(t.usd_per_1m_output)},
+                   {"usd_per_1k_output", num(t.usd_per_1k_output)},
                    {"joules_per_output_token", num(t.joules_per_output_token)},
                    {"ttft_idle_s", num(t.ttft_idle_s)}};
     Json cl = Json::array();
@@ -320,7 +324,7 @@ CheckResult check_result_from_json(const Json& j, const std::string& file) {
       t.ttft_p99_s = num_of(v, "ttft_p99_s");
       t.tpot_p99_s = num_of(v, "tpot_p99_s");
       t.output_tok_s_per_chip = num_of(v, "output_tok_s_per_chip");
-      t.usd_per_1m_output = num_of(v, "usd_per_1m_output");
+      t.usd_per_1k_output = num_of(v, "usd_per_1k_output");
       t.joules_per_output_token = num_of(v, "joules_per_output_token");
       t.ttft_idle_s = num_of(v, "ttft_idle_s");
       for (const auto& c : o.at("clauses")) {
@@ -421,7 +425,7 @@ GateResult gate(const CheckResult& base, const CheckResult& cand, double thresho
     double TargetResult::*v;
     bool higher_is_worse, gating;
   };
-  const Metric metrics[] = {{"usd_per_1m_output", &TargetResult::usd_per_1m_output, true, true},
+  const Metric metrics[] = {{"usd_per_1k_output", &TargetResult::usd_per_1k_output, true, true},
                             {"ttft_idle_s", &TargetResult::ttft_idle_s, true, true},
                             {"ttft_p99_s", &TargetResult::ttft_p99_s, true, false},
                             {"tpot_p99_s", &TargetResult::tpot_p99_s, true, false},
@@ -495,7 +499,7 @@ Json gate_result_to_json(const GateResult& g) {
 
 std::string render_gate_markdown(const GateResult& g) {
   std::string s = fmt::format("# Contract gate: {} -> {}\n\n", md(g.base_label), md(g.candidate_label));
-  s += fmt::format("Threshold {:g}% on cost ($/1M output) and first-token latency (one prompt on an idle replica of "
+  s += fmt::format("Threshold {:g}% on cost ($/1K output) and first-token latency (one prompt on an idle replica of "
                    "the planned layout); a target that passed and now fails, or is no longer evaluated, also fails "
                    "the gate. P99s under load, TPOT, throughput and energy are shown, not gated. **{}**\n\n",
                    g.threshold_pct, g.pass() ? "PASS" : fmt::format("FAIL ({} regressions)", g.failures.size()));
@@ -531,7 +535,7 @@ void add_workload(Contract& c, const planner::PlanRequest& req, const planner::C
   p.ttft_p99_s = r6(x.ttft_p99_s);
   p.tpot_p99_s = r6(x.tpot_p99_s);
   p.output_tok_s_per_chip = r6(x.replica_req_s * req.output_tokens / std::max(1, x.chips_per_replica));
-  p.usd_per_1m_output = r6(x.cost.usd_per_1k_output * 1000.0);
+  p.usd_per_1k_output = r6(x.cost.usd_per_1k_output);
   p.joules_per_output_token = r6(x.power.joules_per_output_token);
   p.verified = x.verified;
   p.cost_basis = x.cost.basis;
@@ -549,7 +553,7 @@ void add_workload(Contract& c, const planner::PlanRequest& req, const planner::C
     return std::floor(v * mag) / mag;
   };
   w.clauses.min_output_tok_s_per_chip = down(p.output_tok_s_per_chip * (1 - headroom));
-  w.clauses.max_usd_per_1m_output = up(p.usd_per_1m_output * (1 + headroom));
+  w.clauses.max_usd_per_1k_output = up(p.usd_per_1k_output * (1 + headroom));
   if (p.joules_per_output_token > 0)
     w.clauses.max_joules_per_output_token = up(p.joules_per_output_token * (1 + headroom));
   w.predicted = p;

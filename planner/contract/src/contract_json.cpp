@@ -16,7 +16,7 @@ using common::Json;
 using common::JsonReader;
 
 bool Clauses::empty() const {
-  return !ttft_p99_s && !tpot_p99_s && !min_output_tok_s_per_chip && !max_usd_per_1m_output &&
+  return !ttft_p99_s && !tpot_p99_s && !min_output_tok_s_per_chip && !max_usd_per_1k_output &&
          !max_joules_per_output_token;
 }
 
@@ -49,7 +49,7 @@ Clauses read_clauses(JsonReader& c) {
   k.ttft_p99_s = clause(c, "ttft_p99_s", 1e-4, 1e5);
   k.tpot_p99_s = clause(c, "tpot_p99_s", 1e-5, 1e3);
   k.min_output_tok_s_per_chip = clause(c, "min_output_tok_s_per_chip", 0, 1e9);
-  k.max_usd_per_1m_output = clause(c, "max_usd_per_1m_output", 0, 1e9);
+  k.max_usd_per_1k_output = clause(c, "max_usd_per_1k_output", 0, 1e9);
   k.max_joules_per_output_token = clause(c, "max_joules_per_output_token", 0, 1e9);
   c.finish();
   return k;
@@ -61,7 +61,7 @@ Predicted read_predicted(JsonReader& p) {
   x.ttft_p99_s = p.number_or("ttft_p99_s", NAN, 0, 1e9);
   x.tpot_p99_s = p.number_or("tpot_p99_s", NAN, 0, 1e9);
   x.output_tok_s_per_chip = p.number_or("output_tok_s_per_chip", NAN, 0, 1e12);
-  x.usd_per_1m_output = p.number_or("usd_per_1m_output", NAN, 0, 1e12);
+  x.usd_per_1k_output = p.number_or("usd_per_1k_output", NAN, 0, 1e12);
   x.joules_per_output_token = p.number_or("joules_per_output_token", NAN, 0, 1e12);
   x.verified = p.boolean_or("verified", false);
   x.cost_basis = p.string_or("cost_basis", "");
@@ -276,7 +276,7 @@ Json contract_to_json(const Contract& c) {
     put(k, "ttft_p99_s", x.clauses.ttft_p99_s);
     put(k, "tpot_p99_s", x.clauses.tpot_p99_s);
     put(k, "min_output_tok_s_per_chip", x.clauses.min_output_tok_s_per_chip);
-    put(k, "max_usd_per_1m_output", x.clauses.max_usd_per_1m_output);
+    put(k, "max_usd_per_1k_output", x.clauses.max_usd_per_1k_output);
     put(k, "max_joules_per_output_token", x.clauses.max_joules_per_output_token);
     o["clauses"] = k;
     if (x.predicted) {
@@ -285,7 +285,7 @@ Json contract_to_json(const Contract& c) {
       put(pj, "ttft_p99_s", p.ttft_p99_s);
       put(pj, "tpot_p99_s", p.tpot_p99_s);
       put(pj, "output_tok_s_per_chip", p.output_tok_s_per_chip);
-      put(pj, "usd_per_1m_output", p.usd_per_1m_output);
+      put(pj, "usd_per_1k_output", p.usd_per_1k_output);
       put(pj, "joules_per_output_token", p.joules_per_output_token);
       pj["verified"] = p.verified;
       put(pj, "cost_basis", p.cost_basis);

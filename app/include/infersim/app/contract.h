@@ -52,7 +52,8 @@ struct ContractMakeOptions {
 // now, restricted to nothing: the cheapest single-pool plan is taken).
 contract::Contract make_contract_from_plan(const std::string& plan_file, const ContractMakeOptions& o);
 
-// Rows of kind "contract" (one per target x workload) in the results store under `run`.
+// Rows of kind "contract" (one per target x workload) in the results store under `run`; returns how
+// many were new (a row whose scenario and verdict are already stored is not written twice).
 std::size_t store_contract_check(const contract::CheckResult& r, const std::string& db, const std::string& run);
 
 }  // namespace infersim::app

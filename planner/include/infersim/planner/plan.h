@@ -45,7 +45,7 @@ struct PlanRequest {
   // ~576, an LPX rack has 256): their own limit.
   int max_sram_chips_per_replica = 4096;
   // A pinned layout (a deployment contract's): only tp x pp is sized (0 = the planner's layouts; pp 0
-  // with tp set = the smallest pipeline depth that fits).
+  // with tp set = the pipeline depth of the smallest layout that fits, which may not fit at that tp).
   int layout_tp = 0, layout_pp = 0;
   int top = 10;
   int verify_top = 5;

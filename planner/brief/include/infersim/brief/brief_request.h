@@ -56,6 +56,11 @@ struct ColdStart {
   double local_nvme_bytes_per_s = 7e9;    // [EST] one PCIe Gen4 x4 DC NVMe, sequential read
   double object_store_bytes_per_s = 1e9;  // [EST] parallel streamer from object/block storage (Run:ai ~1.1 GB/s)
   std::optional<double> init_s;           // runtime init after loading; default per hardware kind
+  // Scale-up paths (build_brief.h ScaleUpPath): a fresh node's container pull + extract ([3P] as the
+  // simulator's image_pull_gb_s), and the storage that keeps weights, image and compile cache ready.
+  double image_pull_bytes_per_s = 0.04e9;
+  double nvme_usd_per_gb_month = 0.08;           // block storage (AWS EBS gp3 list price, us-east-1)
+  double object_store_usd_per_gb_month = 0.023;  // object storage (AWS S3 Standard list, first 50 TB, us-east-1)
 };
 
 struct BriefRequest {

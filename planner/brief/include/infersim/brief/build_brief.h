@@ -51,6 +51,29 @@ struct Risk {
   std::string text;
 };
 
+// One way a lane gets a new replica serving after a scale-up event, and what keeping that way ready
+// costs per replica per month (analytic, from the runtime profile's sourced cold_start phases and the
+// brief's storage tiers and prices; the simulator's examples/scenarios/cold-start/ run the same paths
+// on a bursty trace):
+//   warm standby       an idle replica kept running: ready at once; costs the replica
+//   sleep / wake       the engine sleeps with weights parked in host RAM, devices still allocated:
+//                      runtime wake_s; costs the replica minus its energy above idle (owned)
+//   snapshot restore   image, weights and an initialised-engine snapshot on NVMe: snapshot_restore_s +
+//                      weights from NVMe; costs the NVMe for weights + image
+//   NVMe cache         image, weights and compile cache on NVMe: engine phases (compile cached) +
+//                      weights from NVMe; costs the NVMe
+//   streaming          as NVMe cache, engine phases overlapping the transfer (a what-if: no shipped
+//                      runtime serves before its weights are in)
+//   scale to zero      a fresh node: image pull + engine phases without compile cache + weights from
+//                      object storage; costs the object storage for the weights
+// TTFT after the event = ready + the lane's first-token latency on an idle replica.
+struct ScaleUpPath {
+  std::string name;
+  bool available = true;
+  std::string note;  // why not available, or the assumption that matters
+  double ready_s = 0, ttft_s = 0, usd_per_month = 0;
+};
+
 struct Part {
   int workload = 0;  // index into BriefRequest::workloads
   std::string lane;  // "all traffic", "primary 75%", "second vendor 25%", "CPU lane 5%", "prefill pool", "decode pool"
@@ -68,6 +91,7 @@ struct Part {
   double headroom = 0;       // capacity / load - 1
   double weight_bytes = 0;   // per replica
   double cold_start_nvme_s = 0, cold_start_object_s = 0, init_s = 0;
+  std::vector<ScaleUpPath> scale_up;  // in the order documented at ScaleUpPath
   double output_tok_s = 0, input_tok_s = 0;
   std::vector<std::string> commands;        // CLI commands that reproduce this part's numbers
   std::vector<std::string> analytic_notes;  // disaggregated: how each figure was derived

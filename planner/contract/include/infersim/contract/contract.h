@@ -6,7 +6,7 @@
 // real safetensors / GGUF file whose header is read), the quantization and its calibration dataset,
 // the allowed targets (hardware x runtime x precision, a layout, per-runtime compilation hints), a
 // version with its rollback target, and per workload type the performance clauses: TTFT and TPOT
-// P99, throughput per chip, a $/1M output tokens ceiling and a J/output-token ceiling.
+// P99, throughput per chip, a $/1K output tokens ceiling and a J/output-token ceiling.
 // Format and JSON Schema: docs/contract-format.md, docs/contract.schema.json.
 //
 // check results (contract_check.h) are the clause-by-clause verdicts for every allowed target; the
@@ -55,10 +55,10 @@ struct TargetsSpec {
 
 // One performance clause per optional field; an absent clause is not checked.
 struct Clauses {
-  std::optional<double> ttft_p99_s;                   // P99 time to first token <= this
-  std::optional<double> tpot_p99_s;                   // P99 time per output token <= this
-  std::optional<double> min_output_tok_s_per_chip;    // sustained output tokens/s per chip >= this
-  std::optional<double> max_usd_per_1m_output;        // all cost over output tokens ($/1M) <= this
+  std::optional<double> ttft_p99_s;                 // P99 time to first token <= this
+  std::optional<double> tpot_p99_s;                 // P99 time per output token <= this
+  std::optional<double> min_output_tok_s_per_chip;  // sustained output tokens/s per chip >= this
+  std::optional<double> max_usd_per_1k_output;  // all cost over output tokens ($/1K, the planner's headline) <= this
   std::optional<double> max_joules_per_output_token;  // facility energy per output token <= this
   bool empty() const;
 };
@@ -66,7 +66,7 @@ struct Clauses {
 // What the deployment a contract was made from predicted (contract make); informative only.
 struct Predicted {
   std::string target;  // candidate id, e.g. "h100-sxm/vllm/fp8/tp4"
-  double ttft_p99_s = NAN, tpot_p99_s = NAN, output_tok_s_per_chip = NAN, usd_per_1m_output = NAN,
+  double ttft_p99_s = NAN, tpot_p99_s = NAN, output_tok_s_per_chip = NAN, usd_per_1k_output = NAN,
          joules_per_output_token = NAN;
   bool verified = false;  // latencies from the discrete-event simulator
   std::string cost_basis;

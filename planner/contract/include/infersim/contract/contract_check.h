@@ -7,7 +7,7 @@
 // when the caller passes a verifier, and every clause is judged on that deployment:
 //   ttft_p99_s / tpot_p99_s                 the plan's P99 (simulated when verified, else analytic)
 //   min_output_tok_s_per_chip               replica request rate x output tokens / chips per replica
-//   max_usd_per_1m_output                   all cost over output tokens (the planner's headline figure)
+//   max_usd_per_1k_output                   all cost over output tokens (the planner's headline figure)
 //   max_joules_per_output_token             facility energy over output tokens
 // margin = (limit - value) / limit for ceilings, (value - limit) / limit for floors: >= 0 passes.
 // A target with no deployment meeting the latency clauses fails the clause that the batch-1
@@ -17,7 +17,7 @@
 // holds the judgement and the reports so the brief and the CLI share them.
 //
 // gate: two check results (two contract versions, or one contract before and after a calibration
-// change) compared target by target: a cost ($/1M output) or first-token latency (on an idle
+// change) compared target by target: a cost ($/1K output) or first-token latency (on an idle
 // replica of the planned layout) that grows by more than the threshold (seed 002: 10%), a target
 // that passed and now fails, or one no longer evaluated fails the gate. The P99s under load, TPOT,
 // throughput and energy are reported but do not fail it on their own: the planner trades them
@@ -56,7 +56,7 @@ struct TargetResult {
   bool pass = false;
   std::vector<ClauseResult> clauses;
   // The measured values, also for clauses the contract does not state (the gate compares them).
-  double ttft_p99_s = NAN, tpot_p99_s = NAN, output_tok_s_per_chip = NAN, usd_per_1m_output = NAN,
+  double ttft_p99_s = NAN, tpot_p99_s = NAN, output_tok_s_per_chip = NAN, usd_per_1k_output = NAN,
          joules_per_output_token = NAN;
   // First-token latency of one prompt on an idle replica of the deployment's layout (analytic): the
   // backend's own speed, free of the planner's batching choice (the gate's latency metric).
