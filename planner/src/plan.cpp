@@ -222,7 +222,7 @@ void size_hardware(PlanState& st, const std::string& hn) {
     runtimes.push_back("");
   } else {
     for (const auto& r : req.runtimes) {
-      rts.get(r);  // unknown names are input errors
+      rts.get(hwprofiles::split_runtime_version(r).first);  // unknown names are input errors (NAME or NAME@VERSION)
       runtimes.push_back(r);
     }
   }

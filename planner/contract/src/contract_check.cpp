@@ -100,8 +100,8 @@ TargetResult judge_target(const WorkloadContract& w, const std::string& hardware
   t.target = fmt::format("{}/{}/{}", hardware, runtime, precision);
   if (!plan.ranked.empty()) {
     const auto& c = plan.ranked.front();
-    t.runtime = c.runtime;
-    t.target = fmt::format("{}/{}/{}", hardware, c.runtime, precision);
+    t.runtime = runtime.find('@') != std::string::npos ? runtime : c.runtime;  // keep an asked version
+    t.target = fmt::format("{}/{}/{}", hardware, t.runtime, precision);
     t.deployment = c.id;
     t.chips_per_replica = c.chips_per_replica;
     t.replicas = c.replicas;
