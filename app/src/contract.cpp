@@ -409,6 +409,12 @@ Contract make_contract_from_plan(const std::string& plan_file, const ContractMak
   } else {
     req = planner::plan_request_from_json(j, plan_file);
     const auto res = planner::plan(req, o.verify ? make_plan_verifier() : planner::Verifier{});
+    for (const auto& c : res.ranked)
+      if (c.is_mix() && c.id == o.deployment)
+        throw ConfigError(plan_file, "",
+                          fmt::format("{} is a mix of two deployments; make a contract from one of its "
+                                      "parts (their ids are in its \"parts\")",
+                                      c.id));
     found = pick(res.ranked);
   }
   if (!found)
@@ -436,7 +442,8 @@ std::size_t store_contract_check(const CheckResult& r, const std::string& db, co
     // The id covers the verdict too: a re-check after a recalibration that changes any value is a new
     // row, not a silent no-op on the old one.
     Json verdict = Json::array();
-    for (const auto& c : t.clauses) verdict.push_back({c.clause, contract::clause_status_name(c.status), c.value});
+    for (const auto& c : t.clauses)
+      verdict.push_back({c.clause, contract::clause_status_name(c.status), c.limit, c.value});
     row.scenario_id = common::sha256_hex(row.scenario_json + verdict.dump() + std::to_string(t.ttft_idle_s) +
                                          std::to_string(t.usd_per_1k_output))
                           .substr(0, 16);

@@ -542,12 +542,17 @@ TEST(BriefNumbers, ScaleUpPathsFollowTheirDefinitions) {
                   1e-9 * zero.ready_s)
           << c.id;
       EXPECT_NEAR(zero.usd_per_month, p.weight_bytes / 1e9 * cs.object_store_usd_per_gb_month, 1e-9);
-      for (const auto& s : p.scale_up)
-        if (s.available) EXPECT_NEAR(s.ttft_s, s.ready_s + p.ttft_batch1_s, 1e-12) << s.name;
+      for (const auto& s : p.scale_up) {
+        if (s.available) {
+          EXPECT_NEAR(s.ttft_s, s.ready_s + p.ttft_batch1_s, 1e-12) << s.name;
+        }
+      }
       // Sleep / wake and snapshot only where the runtime offers them.
       EXPECT_EQ(p.scale_up[1].available, rc.wake_s >= 0) << c.runtime;
       EXPECT_EQ(p.scale_up[2].available, rc.snapshot_restore_s >= 0) << c.runtime;
-      if (rc.wake_s >= 0) EXPECT_DOUBLE_EQ(p.scale_up[1].ready_s, rc.wake_s);
+      if (rc.wake_s >= 0) {
+        EXPECT_DOUBLE_EQ(p.scale_up[1].ready_s, rc.wake_s);
+      }
       ++checked;
     }
   EXPECT_GT(checked, 0);

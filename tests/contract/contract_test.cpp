@@ -88,7 +88,9 @@ TEST(ContractFormat, RoundTripsAndRejectsBadInputNamingThePointer) {
 // Every shipped example parses, and the JSON Schema under docs/ names exactly the keys the loader reads.
 TEST(ContractFormat, ExamplesLoadAndTheSchemaMatchesTheLoader) {
   for (const auto& e : std::filesystem::directory_iterator(SRC + "/examples/contracts"))
-    if (e.path().extension() == ".json") EXPECT_NO_THROW(contract::load_contract(e.path().string())) << e.path();
+    if (e.path().extension() == ".json") {
+      EXPECT_NO_THROW(contract::load_contract(e.path().string())) << e.path();
+    }
   const Json schema = common::load_json_file(SRC + "/docs/contract.schema.json");
   EXPECT_EQ(schema.at("$schema"), "https://json-schema.org/draft/2020-12/schema");
   EXPECT_EQ(schema.at("$defs").at("dtype").at("enum").get<std::vector<std::string>>(), common::dtype_names());
@@ -218,6 +220,11 @@ TEST(ContractMake, PassesOnItsTargetAndFailsTheRightClauseElsewhere) {
   ASSERT_EQ(own.rows.size(), 1u);
   EXPECT_TRUE(own.rows[0].pass) << contract::render_check_markdown(own);
   EXPECT_EQ(own.rows[0].deployment, c.workloads[0].predicted->target);
+  // Made and checked with the simulator, it holds on its own target too (one throughput definition).
+  mo.verify = true;
+  const auto verified = app::make_contract_from_plan(plan_file, mo);
+  const auto own_verified = app::check_contract(verified);
+  EXPECT_TRUE(own_verified.pass()) << contract::render_check_markdown(own_verified);
 
   // An L4 (300 GB/s) cannot decode an 8B BF16 model in 30 ms per token: the TPOT clause fails.
   o.hardware = {"l4"};

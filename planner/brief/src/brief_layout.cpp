@@ -877,8 +877,8 @@ Section parts_section(const BriefResult& r) {
     s.blocks.push_back(Paragraph{"How the analytic lanes were derived:", false});
     s.blocks.push_back(notes);
   }
-  if (const auto t = scale_up_table(r); !t.rows.empty()) {
-    s.blocks.push_back(t);
+  if (auto up = scale_up_table(r); !up.rows.empty()) {
+    s.blocks.push_back(std::move(up));
     s.blocks.push_back(scale_up_costing(r));
   }
   if (!r.contracts.empty()) s.blocks.push_back(contract_table(r));

@@ -203,7 +203,8 @@ std::vector<MadeContract> recommended_contracts(const BriefResult& r) {
       continue;
     }
     MadeContract m;
-    m.file = fmt::format("contract-option{}-{}.json", r.recommended + 1, c.hardware);
+    m.file = fmt::format("contract-option{}-{}-tp{}{}.json", r.recommended + 1, c.hardware, c.tp,
+                         c.pp > 1 ? fmt::format("pp{}", c.pp) : "");
     m.contract = contract::make_contract(
         p.plan_request, c, fmt::format("{}-option-{}-{}", p.plan_request.model, r.recommended + 1, c.hardware), "1.0.0",
         HEADROOM);

@@ -89,6 +89,10 @@ std::string fmt_value(const std::string& unit, double v) {
 
 }  // namespace
 
+double output_tok_s_per_chip(const planner::Candidate& c, double output_tokens) {
+  return c.replica_req_s * output_tokens / std::max(1, c.chips_per_replica);
+}
+
 TargetResult judge_target(const WorkloadContract& w, const std::string& hardware, const std::string& runtime,
                           const std::string& precision, const planner::PlanResult& plan, double output_tokens,
                           double batch1_ttft_s, double batch1_tpot_s) {
@@ -110,18 +114,15 @@ TargetResult judge_target(const WorkloadContract& w, const std::string& hardware
     t.cost_basis = c.cost.basis;
     t.ttft_p99_s = c.ttft_p99_s;
     t.tpot_p99_s = c.tpot_p99_s;
-    // Verified: the rate the simulator showed each replica sustains (load / its replica count);
-    // analytic: the sizing's per-replica rate.
-    const double per_replica = c.verified ? plan.request.requests_per_s / std::max(1.0, c.replicas) : c.replica_req_s;
-    t.output_tok_s_per_chip = per_replica * output_tokens / std::max(1, c.chips_per_replica);
+    t.output_tok_s_per_chip = output_tok_s_per_chip(c, output_tokens);
     t.usd_per_1k_output = c.cost.usd_per_1k_output;
     t.joules_per_output_token = c.power.joules_per_output_token;
     t.ttft_idle_s = batch1_ttft_s;
     const std::string lat = c.verified ? "discrete-event simulation at the plan's replica count"
                                        : "analytic estimate (P99 TTFT incl. queueing; TPOT P99 = 1.15 x mean)";
-    const std::string thr = fmt::format("{:.4g} req/s per replica ({}) x {:g} output tokens / {} chips", per_replica,
-                                        c.verified ? "load / simulated replica count" : "analytic sizing",
-                                        output_tokens, c.chips_per_replica);
+    const std::string thr =
+        fmt::format("capacity {:.4g} req/s per replica (analytic sizing) x {:g} output tokens / {} chips",
+                    c.replica_req_s, output_tokens, c.chips_per_replica);
     const std::string cost = fmt::format("all cost over output tokens, {}", c.cost.basis);
     for (const auto& d : clause_defs()) {
       const auto& lim = w.clauses.*(d.limit);
@@ -534,7 +535,7 @@ void add_workload(Contract& c, const planner::PlanRequest& req, const planner::C
   p.target = x.id;
   p.ttft_p99_s = r6(x.ttft_p99_s);
   p.tpot_p99_s = r6(x.tpot_p99_s);
-  p.output_tok_s_per_chip = r6(x.replica_req_s * req.output_tokens / std::max(1, x.chips_per_replica));
+  p.output_tok_s_per_chip = r6(output_tok_s_per_chip(x, req.output_tokens));
   p.usd_per_1k_output = r6(x.cost.usd_per_1k_output);
   p.joules_per_output_token = r6(x.power.joules_per_output_token);
   p.verified = x.verified;

@@ -270,7 +270,7 @@ std::vector<MetricDef> build_vocabulary() {
        "1 when the best plan's P50/P99 latencies and goodput come from the discrete-event simulator, 0 when analytic."},
 
       // ---- kind "contract" (one row per target x workload of `infersim contract check --db`, app/src/contract.cpp;
-      // also uses ttft_p99_s, tpot_p99_s, usd_per_1m_output, joules_per_output_token, chips_per_replica,
+      // also uses ttft_p99_s, tpot_p99_s, usd_per_1k_output, joules_per_output_token, chips_per_replica,
       // replicas and verified with the plan kind's meaning) ----
       {"clauses_failed", "count",
        "Number of contract clauses the target fails on this workload (0 = the contract holds)."},

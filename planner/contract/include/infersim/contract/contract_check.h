@@ -93,6 +93,13 @@ struct CheckResult {
   bool pass() const { return failed == 0 && !rows.empty() && weights.pass; }
 };
 
+// Sustained output tokens/s per chip of a planned deployment: its capacity, the sizing's per-replica
+// request rate within the latency clauses x output tokens / chips per replica. Analytic also when the
+// plan was verified: the simulator checks the latencies at the plan's replica count, it does not
+// search for a replica's capacity (load / replicas would be the delivered rate, which falls with the
+// load). `contract make` and the check use this one definition.
+double output_tok_s_per_chip(const planner::Candidate& c, double output_tokens);
+
 // Judges one target on one workload from the planner's result restricted to that target.
 // `batch1_ttft_s` / `batch1_tpot_s`: batch-1 latencies (NaN when unknown): of the chosen deployment
 // when there is one (ttft_idle_s), else the best case over the layouts that missed the latency
