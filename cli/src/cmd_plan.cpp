@@ -33,10 +33,15 @@ int cmd_plan(const ArgList& argv) {
              format_seconds(req.slo.ttft_p99_s), format_seconds(req.slo.tpot_p99_s),
              planner::pricing_mode_name(req.pricing.mode),
              req.pricing.mode == planner::PricingMode::cloud ? planner::cloud_tier_name(req.pricing.cloud_tier) : "");
+  if (req.site)
+    fmt::print("site: {} cooling{}{}{}\n", req.site->cooling,
+               req.site->kw_per_rack ? fmt::format(", {:g} kW/rack", *req.site->kw_per_rack) : "",
+               req.site->mw ? fmt::format(", {:g} MW", *req.site->mw) : "",
+               req.site->racks ? fmt::format(", {} racks", *req.site->racks) : "");
   fmt::print("evaluated {} hardware x runtime x precision combinations; {} feasible shown, {} rejected\n\n",
              res.evaluated, res.ranked.size(), res.rejected.size());
   if (!res.ranked.empty()) {
-    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok",
+    Table t({"#", "plan", "chips", "$/1K out", "$/month", "3y TCO $", "TTFT p99", "TPOT p99", "kW", "J/tok", "racks",
              "price basis", "check"});
     int i = 0;
     for (const auto& c : res.ranked) {
@@ -46,6 +51,7 @@ int cmd_plan(const ArgList& argv) {
              fmt::format("{:.0f}", c.cost.monthly_usd), fmt::format("{:.0f}", c.cost.tco_total_usd),
              format_seconds(c.ttft_p99_s), format_seconds(c.tpot_p99_s), fmt::format("{:.1f}", c.power.facility_kw),
              fmt::format("{:.3f}", c.power.joules_per_output_token),
+             c.facility.present ? fmt::format("{}", c.facility.racks) : std::string("-"),
              (c.cost.owned_only ? std::string("owned only") : c.cost.basis_kind) +
                  (c.cost.price_as_of.empty() ? "" : " " + c.cost.price_as_of) + (c.cost.price_stale ? " !" : ""),
              c.verified ? "DES" : "analytic"});
@@ -61,6 +67,13 @@ int cmd_plan(const ArgList& argv) {
                best.cost.tco_capex_usd, best.cost.tco_opex_usd, best.cost.porting_one_time_usd);
     fmt::print("  ${:.5f} per 1K output tokens, ${:.5f} per 1K tokens blended, ${:.5f} per request\n",
                best.cost.usd_per_1k_output, best.cost.usd_per_1k_blended, best.cost.usd_per_request);
+    if (best.facility.present) {
+      const auto& f = best.facility;
+      fmt::print("  facility: {} x {} ({} per rack), {} racks at {:.1f} kW/rack, {} cooling; {:.3f} MW provisioned "
+                 "(IT {:.3f} MW x PUE {:g}); {:.1f} m2 of floor\n",
+                 f.servers, f.product, f.servers_per_rack, f.racks, f.kw_per_rack, f.cooling, f.facility_kw / 1000,
+                 f.it_kw / 1000, f.pue, f.floor_m2);
+    }
     for (const auto& r : best.risks) fmt::print("  risk: {}\n", r);
   }
   // Buy tokens instead: the hosted-API lane on the same workload.

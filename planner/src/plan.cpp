@@ -615,6 +615,26 @@ perf::Deployment candidate_deployment(const model::ModelSpec& m, const Candidate
   return d;
 }
 
+// Every single-pool candidate's facility footprint; with a site, the ones that break its limits become
+// rejections naming the limit.
+void apply_facility(PlanState& st) {
+  const auto& fac = shipped_facility();
+  const Site* site = st.req.site ? &*st.req.site : nullptr;
+  std::vector<Candidate> kept;
+  for (auto& c : st.feasible) {
+    c.facility = facility_footprint(fac, c.hardware, c.replicas * c.chips_per_replica, site);
+    if (c.feasible && site && c.facility.present && !c.facility.fits) {
+      c.feasible = false;
+      c.rejection = Rejection::site_limits;
+      c.reason = c.facility.reason;
+      st.res.rejected.push_back(c);
+      continue;
+    }
+    kept.push_back(std::move(c));
+  }
+  st.feasible = std::move(kept);
+}
+
 PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   PlanResult res;
   res.request = req;
@@ -626,10 +646,17 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
   PlanState st{req, model, hws, hwprofiles::RuntimeCatalog::shipped(), precisions_for(req), res, {}, {}};
   for (const auto& hn : req.hardware.empty() ? hws.names() : req.hardware) size_hardware(st, hn);
   std::sort(st.feasible.begin(), st.feasible.end(), cheaper);
-  if (verifier) verify_cheapest(st, verifier);
+  apply_facility(st);
+  if (verifier) {
+    verify_cheapest(st, verifier);
+    apply_facility(st);  // the simulator may have changed replica counts
+  }
   if (req.mixes && !st.feasible.empty()) add_mixes(st);
   check_vendor_prices(st);
   rank(st, bool(verifier));
+  // Footprints are reported for the plans shown and for the ones the site refused.
+  for (auto& c : res.rejected)
+    if (c.rejection != Rejection::site_limits) c.facility = {};
   return res;
 }
 
@@ -641,6 +668,7 @@ const char* rejection_name(Rejection r) {
     case Rejection::des_refuted: return "des_refuted";
     case Rejection::misses_slo: return "misses_slo";
     case Rejection::does_not_fit: return "does_not_fit";
+    case Rejection::site_limits: return "site_limits";
     case Rejection::too_many_chips: return "too_many_chips";
     case Rejection::des_failed: return "des_failed";
     case Rejection::no_price: return "no_price";

@@ -49,6 +49,15 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
     p.slo.goodput = s->number_or("goodput", p.slo.goodput, 0.0, 1.0);
     s->finish();
   }
+  if (auto s = r.optional_child("site")) {
+    Site site;
+    site.cooling = s->one_of_or("cooling", {"air", "rear_door", "liquid"}, "air");
+    site.mw = s->optional_number("mw", 1e-6, 1e5);
+    site.kw_per_rack = s->optional_number("kw_per_rack", 0.1, 1e4);
+    if (s->has("racks")) site.racks = int(s->integer("racks", 1, 10000000));
+    s->finish();
+    p.site = site;
+  }
   p.hardware = r.string_list_or("hardware", {});
   p.runtimes = r.string_list_or("runtimes", {});
   p.precisions = r.string_list_or("precisions", p.precisions);
@@ -110,6 +119,13 @@ Json plan_request_to_json(const PlanRequest& p) {
               {"verify_top", p.verify_top},
               {"mixes", p.mixes},
               {"mix_shares", p.mix_shares}}}};
+  if (p.site) {
+    Json s = {{"cooling", p.site->cooling}};
+    if (p.site->mw) s["mw"] = *p.site->mw;
+    if (p.site->kw_per_rack) s["kw_per_rack"] = *p.site->kw_per_rack;
+    if (p.site->racks) s["racks"] = *p.site->racks;
+    j["site"] = s;
+  }
   if (p.layout_tp > 0) j["search"]["tp"] = p.layout_tp;
   if (p.layout_pp > 0) j["search"]["pp"] = p.layout_pp;
   return j;
@@ -142,6 +158,21 @@ Json candidate_to_json(const Candidate& c) {
   j["ttft_s"] = {{"p50", r6(c.ttft_p50_s)}, {"p99", r6(c.ttft_p99_s)}};
   j["tpot_s"] = {{"p50", r6(c.tpot_p50_s)}, {"p99", r6(c.tpot_p99_s)}};
   j["bound"] = {{"prefill", c.bound_prefill}, {"decode", c.bound_decode}};
+  if (c.facility.present) {
+    const auto& f = c.facility;
+    j["facility"] = {{"product", f.product},
+                     {"servers", f.servers},
+                     {"servers_per_rack", f.servers_per_rack},
+                     {"racks", f.racks},
+                     {"kw_per_rack", r6(f.kw_per_rack)},
+                     {"it_kw_provisioned", r6(f.it_kw)},
+                     {"facility_kw_provisioned", r6(f.facility_kw)},
+                     {"cooling", f.cooling},
+                     {"pue", f.pue},
+                     {"floor_m2", r6(f.floor_m2)},
+                     {"fits_site", f.fits}};
+    if (!f.reason.empty()) j["facility"]["reason"] = f.reason;
+  }
   j["power"] = {{"chip_w", r6(c.power.chip_w)},
                 {"it_kw", r6(c.power.it_kw)},
                 {"facility_kw", r6(c.power.facility_kw)},

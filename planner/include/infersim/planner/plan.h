@@ -17,6 +17,7 @@
 #include "infersim/hwprofiles/hardware_profile.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/planner/cost_model.h"
+#include "infersim/planner/facility.h"
 #include "infersim/planner/pricing.h"
 #include "infersim/planner/token_prices.h"
 
@@ -47,6 +48,8 @@ struct PlanRequest {
   // A pinned layout (a deployment contract's): only tp x pp is sized (0 = the planner's layouts; pp 0
   // with tp set = the pipeline depth of the smallest layout that fits, which may not fit at that tp).
   int layout_tp = 0, layout_pp = 0;
+  // The site's limits (facility.h): plans that do not fit are rejected with the limit they break.
+  std::optional<Site> site;
   int top = 10;
   int verify_top = 5;
   bool mixes = true;  // compose second-vendor shares and a CPU fallback lane
@@ -66,6 +69,7 @@ enum class Rejection {
   des_refuted,
   misses_slo,
   does_not_fit,
+  site_limits,
   too_many_chips,
   des_failed,
   no_price,
@@ -90,8 +94,9 @@ struct Candidate {
   double utilisation = 0;  // offered load / capacity of the chosen replicas
   PowerBreakdown power;
   CostBreakdown cost;
-  bool verified = false;   // P99s below come from the discrete-event simulator
-  bool announced = false;  // the chip is announced, not shipping: ranked after shipping chips
+  FacilityFootprint facility;  // servers, racks, kW/rack, MW, floor (single candidates)
+  bool verified = false;       // P99s below come from the discrete-event simulator
+  bool announced = false;      // the chip is announced, not shipping: ranked after shipping chips
   double verified_goodput = 0;
   std::string bound_prefill, bound_decode;
   std::vector<std::string> risks;  // quantisation accuracy, porting, maturity, borrowed calibration
