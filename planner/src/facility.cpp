@@ -116,8 +116,8 @@ FacilityFootprint facility_footprint(const FacilityData& f, const std::string& h
     }
   };
   if (s.cooling == "liquid" && out.cooling != "liquid")
-    refuse(fmt::format("{} needs liquid cooling ({:g} kW per {}); site is {} at {:g} kW/rack", s.product,
-                       s.server_kw, s.rack_scale ? "rack" : "server", out.cooling, kw_limit));
+    refuse(fmt::format("{} needs liquid cooling ({:g} kW per {}); site is {} at {:g} kW/rack", s.product, s.server_kw,
+                       s.rack_scale ? "rack" : "server", out.cooling, kw_limit));
   if (s.rack_scale) {
     out.servers_per_rack = 1;
   } else {

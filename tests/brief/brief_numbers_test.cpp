@@ -23,6 +23,7 @@
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
+#include "infersim/planner/facility.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
 #include "infersim/planner/token_prices.h"
@@ -557,4 +558,33 @@ TEST(BriefNumbers, ScaleUpPathsFollowTheirDefinitions) {
     }
   EXPECT_GT(checked, 0);
   ASSERT_NE(f.result.document.find_table("scale-up"), nullptr);
+}
+
+// The facility table: per option, one footprint per hardware over all its lanes' chips.
+TEST(BriefNumbers, FacilityTableAddsUpPerHardwareFootprints) {
+  const auto& f = example();
+  const auto* t = f.result.document.find_table("facility");
+  ASSERT_NE(t, nullptr);
+  const auto& fac = planner::shipped_facility();
+  std::size_t row = 0;
+  for (const auto& o : f.result.options) {
+    if (!o.feasible) continue;
+    std::map<std::string, double> chips;
+    for (const auto& p : o.parts)
+      if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+    double servers = 0, racks = 0, kw = 0;
+    for (const auto& [hw, n] : chips) {
+      const auto fp = planner::facility_footprint(fac, hw, n, nullptr);
+      servers += fp.servers;
+      racks += fp.racks;
+      kw += fp.facility_kw;
+    }
+    ASSERT_LT(row, t->rows.size());
+    const auto& r = t->rows[row++];
+    EXPECT_EQ(r[1].text, o.option.label);
+    EXPECT_DOUBLE_EQ(r[2].value, servers);
+    EXPECT_DOUBLE_EQ(r[3].value, racks);
+    EXPECT_NEAR(r[6].value, kw / 1000, 1e-12);
+  }
+  EXPECT_EQ(row, t->rows.size());
 }

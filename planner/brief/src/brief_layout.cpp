@@ -15,6 +15,7 @@
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
+#include "infersim/planner/facility.h"
 #include "infersim/planner/token_prices.h"
 
 namespace infersim::brief::detail {
@@ -348,6 +349,53 @@ Section workload_section(const BriefResult& r) {
   return s;
 }
 
+// What each option needs from a facility (planner/facility.h over every lane's chips): servers, racks,
+// the densest rack, cooling, provisioned MW and floor. Cloud options are hosted by the provider; the
+// figures show what owning them would take.
+Table facility_table(const BriefResult& r) {
+  Table t;
+  t.id = "facility";
+  t.caption = "Facility each option needs (all lanes): servers, racks, densest rack, cooling, provisioned power, floor";
+  t.columns = {{"#", true},        {"Option", false},        {"Servers", true},  {"Racks", true},    {"kW/rack", true},
+               {"Cooling", false}, {"MW provisioned", true}, {"Floor m2", true}, {"Products", false}};
+  const auto& fac = planner::shipped_facility();
+  for (std::size_t i = 0; i < r.options.size(); ++i) {
+    const auto& o = r.options[i];
+    if (!o.feasible) continue;
+    // Lanes on the same hardware share racks: one footprint per hardware over all its lanes' chips.
+    std::map<std::string, double> chips;
+    for (const auto& p : o.parts)
+      if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+    int servers = 0, racks = 0;
+    double kw_rack = 0, facility_kw = 0, floor = 0;
+    std::set<std::string> cooling, products;
+    for (const auto& [hw, n] : chips) {
+      const auto f = planner::facility_footprint(fac, hw, n, nullptr);
+      if (!f.present) continue;
+      servers += f.servers;
+      racks += f.racks;
+      kw_rack = std::max(kw_rack, f.kw_per_rack);
+      facility_kw += f.facility_kw;
+      floor += f.floor_m2;
+      cooling.insert(f.cooling);
+      products.insert(f.product.substr(0, f.product.find(" (")));
+    }
+    t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::num(servers, 0), Cell::num(racks, 0),
+                      Cell::num(kw_rack, 1),
+                      Cell::str(common::join(std::vector<std::string>(cooling.begin(), cooling.end()), " + ")),
+                      Cell::num(facility_kw / 1000, 3), Cell::num(floor, 1),
+                      Cell::str(common::join(std::vector<std::string>(products.begin(), products.end()), "; "))});
+  }
+  t.notes.push_back(
+      "Per hardware (lanes on one chip share racks): servers = ceil(chips / chips per server) of the product a buyer "
+      "racks; racks at the product's own "
+      "cooling (air where it allows air, at that type's typical rack limit: air 30 kW, liquid 150 kW); MW = "
+      "nameplate server power x the cooling type's PUE, what a site must provision (not the average draw of the cost "
+      "figures). Sources per figure: planner/data/facility.json; arithmetic: docs/plan-format.md \"Facility\". "
+      "Cloud options are hosted by the provider: the figures show what owning them would take.");
+  return t;
+}
+
 Section options_section(const BriefResult& r) {
   const auto& req = r.request;
   Section s;
@@ -437,6 +485,7 @@ Section options_section(const BriefResult& r) {
   s.blocks.push_back(cost);
   s.blocks.push_back(lat);
   s.blocks.push_back(per);
+  s.blocks.push_back(facility_table(r));
   return s;
 }
 
