@@ -314,3 +314,41 @@ TEST(ServingOracle, StreamedWeightsServeBeforeTheLoadEndsButNoTokenBeforeTheLast
   for (const auto& [k, v] : ph) sum += v;
   EXPECT_LE(rel_err(sum, streamed.hydration_s), 1e-12) << "phases (with the negative overlap) sum to the time to ready";
 }
+
+// Step-time jitter (pool.step_jitter): with a known lognormal of mean 1 and CV c and no batching
+// effects (one request at a time, two output tokens, so TPOT is exactly one decode step), the
+// simulated TPOT P99 is the step time times the distribution's P99, exp(mu + 2.3263 sigma) with
+// sigma^2 = ln(1 + c^2), mu = -sigma^2 / 2; the mean stays the step time. A statically scheduled
+// dataflow chip under "auto" has no jitter; a GPU under "auto" has some.
+TEST(ServingOracle, StepJitterP99IsTheDistributionsP99) {
+  const int in = 512;
+  const auto est = estimator("llama-3.1-8b", "h100-sxm", 1, 1, "vllm@splitwise");
+  const double step = est.time(model::BatchShape::decode(1, in + 1));
+  const auto scenario = [&](const std::string& hw, const std::string& jitter) {
+    return fmt::format(
+        R"({{"model": "llama-3.1-8b", "deployment": {{"hardware": "{}"{}, {}}},
+      "scheduler": {{"type": "static", "max_num_seqs": 1}},
+      "workload": {{"arrival": {{"type": "batch"}}, "requests": 20000,
+                   "input": {{"type": "fixed", "value": {}}}, "output": {{"type": "fixed", "value": 2}}}},
+      "simulation": {{"seed": 5}}}})",
+        hw, hw == "h100-sxm" ? R"(, "tp": 1, "runtime": "vllm@splitwise")" : "", jitter, in);
+  };
+  for (double cv : {0.1, 0.3}) {
+    const auto r = run(scenario("h100-sxm", fmt::format(R"("step_jitter": "cv", "step_jitter_cv": {})", cv)));
+    ASSERT_EQ(r.completed, 20000u);
+    const double s2 = std::log1p(cv * cv);
+    const double p99 = step * std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2));
+    EXPECT_LE(rel_err(r.tpot.p99, p99), 0.02)
+        << "cv " << cv << ": expected TPOT P99 " << p99 << " s = step " << step
+        << " s x the lognormal's P99 (each TPOT is one decode step); got " << r.tpot.p99;
+    EXPECT_LE(rel_err(r.tpot.mean, step), 0.01) << "cv " << cv << ": the factor has mean 1";
+  }
+  const auto exact = run(scenario("h100-sxm", R"("step_jitter": "none")"));
+  EXPECT_LE(rel_err(exact.tpot.p99, step), 1e-9);
+  const auto gpu = run(scenario("h100-sxm", R"("step_jitter": "auto")"));
+  EXPECT_GT(gpu.tpot.p99, exact.tpot.p99 * 1.05) << "a GPU under auto jitter has a tail";
+  const auto lpu = run(scenario("groq-lpu", R"("step_jitter": "auto")"));
+  EXPECT_LE(rel_err(lpu.tpot.p99, lpu.tpot.p50), 1e-9) << "a statically scheduled LPU has no step-time jitter";
+  // Same seed, same numbers.
+  EXPECT_EQ(run(scenario("h100-sxm", R"("step_jitter": "auto")")).tpot.p99, gpu.tpot.p99);
+}

@@ -32,7 +32,8 @@ Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> s
       host_(host),
       sim_(sim),
       requests_(requests),
-      kv_(spec_->kv_blocks, scheduler_->limits().block_size) {
+      kv_(spec_->kv_blocks, scheduler_->limits().block_size),
+      jitter_rng_(engine::Rng::stream(spec_->jitter_seed, "step-jitter/" + std::to_string(id))) {
   phase_count_.assign(std::size_t(limits_.block_size), 0);
 }
 
@@ -512,6 +513,11 @@ void Replica::try_start() {
     p_chip = spec_->power_cap_w;
   }
   dt += plan_.extra_s;
+  if (spec_->jitter_cv > 0) {
+    // Lognormal of mean 1: sigma^2 = ln(1 + cv^2), mu = -sigma^2 / 2.
+    const double s2 = std::log1p(spec_->jitter_cv * spec_->jitter_cv);
+    dt *= jitter_rng_.lognormal(-0.5 * s2, std::sqrt(s2));
+  }
   if (host_.recorder() != nullptr) {
     plan_cost_ = cost;
     plan_cost_s_ = dt;

@@ -62,6 +62,19 @@ const std::vector<ParamSpec>& pool_params() {
        0.9},
       {"power_cap_w", PT::number, "W", "0",
        "per-chip power cap; steps needing more are slowed in proportion (0 = none)", 0, 1e6},
+      {"step_jitter",
+       PT::string,
+       "",
+       "\"none\"",
+       "step-time jitter: none (exact step times), auto (by chip: [EST] CV 0.05 for GPUs, CPUs and NPUs with launched "
+       "kernels and collectives, 0.02 for TPUs and other compiled ASICs, 0 for statically scheduled dataflow chips), "
+       "cv "
+       "(step_jitter_cv); lognormal, mean 1, seeded per replica",
+       -1e300,
+       1e300,
+       {"none", "auto", "cv"}},
+      {"step_jitter_cv", PT::number, "", "0", "coefficient of variation of the step-time factor (step_jitter: cv)", 0,
+       5},
       {"replicas", PT::integer, "replicas", "1", "replicas at start (with an autoscaler: clamped to its min/max)", 0,
        1e5},
       {"initial_state",
@@ -354,6 +367,8 @@ PoolConfig read_pool(JsonReader& pr, const ComponentConfig* default_scheduler, c
     p.runtime = str_or_empty(v, "runtime");
     p.memory_reserve_fraction = v.number("memory_reserve_fraction");
     p.power_cap_w = v.number("power_cap_w");
+    p.step_jitter = v.string("step_jitter");
+    p.step_jitter_cv = v.number("step_jitter_cv");
     p.replicas = int(v.integer("replicas"));
     p.initial_state = v.string("initial_state");
     write_params(out, v);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "infersim/engine/event_handler.h"
+#include "infersim/engine/rng.h"
 #include "infersim/engine/simulator.h"
 #include "infersim/serving/kv_block_manager.h"
 #include "infersim/serving/replica_host.h"
@@ -167,6 +168,7 @@ class Replica final : public engine::EventHandler {
   double plan_cost_s_ = 0;
   bool busy_ = false;
   bool kicked_ = false;
+  engine::Rng jitter_rng_;      // step-time jitter (spec_->jitter_cv > 0), one stream per replica
   bool pipeline_empty_ = true;  // no step ran since the replica went idle (a pipelined step pays the fill)
   double clock_s_ = 0;          // exact end of the last step
   double step_start_s_ = 0, step_end_s_ = 0;

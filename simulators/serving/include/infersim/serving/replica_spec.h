@@ -27,6 +27,10 @@ struct ReplicaSpec {
   std::int64_t kv_blocks = 0;
   std::int64_t max_context = 0;  // model limit (0 = none)
   double speed = 1;              // relative throughput (routing on mixed pools)
+  // Step-time jitter: each step's time is multiplied by a lognormal factor of mean 1 and this
+  // coefficient of variation (0 = exact step times), drawn from the replica's own seeded stream.
+  double jitter_cv = 0;
+  std::uint64_t jitter_seed = 1;
 };
 
 }  // namespace infersim::serving

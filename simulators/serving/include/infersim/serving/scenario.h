@@ -63,7 +63,9 @@ struct PoolConfig {
   std::string kv_precision;  // "" = runtime default
   std::string runtime;       // "" = the hardware's default runtime
   double memory_reserve_fraction = 0.10;
-  double power_cap_w = 0;  // per chip; 0 = none
+  double power_cap_w = 0;            // per chip; 0 = none
+  std::string step_jitter = "none";  // none | auto (by execution model and kind) | cv (step_jitter_cv)
+  double step_jitter_cv = 0;
   int replicas = 1;
   std::string initial_state = "ready";  // ready | cold
   HydrationConfig hydration;
