@@ -588,3 +588,33 @@ TEST(BriefNumbers, FacilityTableAddsUpPerHardwareFootprints) {
   }
   EXPECT_EQ(row, t->rows.size());
 }
+
+// Predictability: the worst decode lane's step CV and its lognormal P99 factor; dataflow chips none.
+TEST(BriefNumbers, PredictabilityRowsFollowTheStepJitterModel) {
+  const auto& f = example();
+  const auto* t = f.result.document.find_table("predictability");
+  ASSERT_NE(t, nullptr);
+  const auto& hws = hwprofiles::HardwareCatalog::shipped();
+  std::size_t row = 0;
+  bool saw_dataflow = false;
+  for (const auto& o : f.result.options) {
+    if (!o.feasible) continue;
+    double cv = 0, p99 = 0;
+    for (const auto& p : o.parts) {
+      if (!p.feasible || p.lane == "prefill pool") continue;
+      const auto& hw = hws.get(p.candidate.hardware);
+      saw_dataflow |= hw.static_dataflow();
+      const double c = hw.step_jitter_cv_est();
+      const double s2 = std::log(1 + c * c);
+      cv = std::max(cv, c);
+      p99 = std::max(p99, p.candidate.tpot_p50_s * std::exp(-s2 / 2 + 2.3263479 * std::sqrt(s2)));
+    }
+    const auto& r = t->rows.at(row++);
+    EXPECT_DOUBLE_EQ(r[3].value, cv) << o.option.label;
+    EXPECT_NEAR(r[5].value, p99, 1e-12) << o.option.label;
+    if (cv == 0) {
+      EXPECT_DOUBLE_EQ(r[4].value, 1.0);
+    }
+  }
+  EXPECT_TRUE(saw_dataflow);
+}

@@ -396,6 +396,53 @@ Table facility_table(const BriefResult& r) {
   return t;
 }
 
+// Predictability: the step-time spread of each option's chips ([EST] CV by execution model, the
+// simulator's step_jitter "auto") as the P99 of a single token's latency over its mean, and that
+// per-token P99 on the option's slowest decode lane.
+Table predictability_table(const BriefResult& r) {
+  Table t;
+  t.id = "predictability";
+  t.caption = "Predictability: per-token latency spread from step-time jitter (worst lane)";
+  t.columns = {{"#", true},
+               {"Option", false},
+               {"Execution", false},
+               {"Step CV [EST]", true},
+               {"Token P99 / mean", true},
+               {"Token P99 (ms)", true}};
+  const auto& hws = hwprofiles::HardwareCatalog::shipped();
+  for (std::size_t i = 0; i < r.options.size(); ++i) {
+    const auto& o = r.options[i];
+    if (!o.feasible) continue;
+    double cv = 0, token_p99 = 0;
+    std::set<std::string> exec;
+    for (const auto& p : o.parts) {
+      if (!p.feasible || p.lane == "prefill pool" || !hws.contains(p.candidate.hardware)) continue;
+      const auto& hw = hws.get(p.candidate.hardware);
+      exec.insert(hw.static_dataflow() ? "static dataflow"
+                  : hw.kind == hwprofiles::HardwareKind::tpu || hw.kind == hwprofiles::HardwareKind::asic
+                      ? "compiled graph"
+                      : "kernel launch");
+      const double c = hw.step_jitter_cv_est();
+      const double s2 = std::log1p(c * c);
+      const double factor = std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2));  // lognormal P99, mean 1
+      cv = std::max(cv, c);
+      token_p99 = std::max(token_p99, p.candidate.tpot_p50_s * factor);
+    }
+    const double s2 = std::log1p(cv * cv);
+    t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label),
+                      Cell::str(common::join(std::vector<std::string>(exec.begin(), exec.end()), " + ")),
+                      Cell::num(cv, 2), Cell::num(std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2)), 2),
+                      Cell::ms(token_p99, 1)});
+  }
+  t.notes.push_back(
+      "A token's latency is one decode step; its P99 over the mean is the P99 of a lognormal of mean 1 with the chip's "
+      "step-time coefficient of variation ([EST]: 0.05 GPUs / CPUs / NPUs, 0.02 TPUs and compiled ASICs, 0 statically "
+      "scheduled dataflow chips; no public per-step variance measurement was found). Token P99 = the lane's TPOT P50 "
+      "x that factor. `infersim simulate` with step_jitter \"auto\" runs the same spread "
+      "(docs/serving-simulator.md).");
+  return t;
+}
+
 Section options_section(const BriefResult& r) {
   const auto& req = r.request;
   Section s;
@@ -486,6 +533,7 @@ Section options_section(const BriefResult& r) {
   s.blocks.push_back(lat);
   s.blocks.push_back(per);
   s.blocks.push_back(facility_table(r));
+  s.blocks.push_back(predictability_table(r));
   return s;
 }
 

@@ -131,14 +131,11 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   spec->prefill_w = hw.prefill_w;
   spec->decode_w = hw.decode_w;
   spec->power_cap_w = pc.power_cap_w;
-  // Step-time jitter ([EST] defaults for "auto": launched kernels and collective stragglers on GPUs, CPUs
-  // and NPUs; compiled graphs on TPUs and other ASICs; none on statically scheduled dataflow chips).
+  // Step-time jitter: "auto" is the profile's [EST] CV by execution model and kind.
   if (pc.step_jitter == "cv")
     spec->jitter_cv = pc.step_jitter_cv;
   else if (pc.step_jitter == "auto")
-    spec->jitter_cv = hw.static_dataflow()                                                                    ? 0.0
-                      : hw.kind == hwprofiles::HardwareKind::tpu || hw.kind == hwprofiles::HardwareKind::asic ? 0.02
-                                                                                                              : 0.05;
+    spec->jitter_cv = hw.step_jitter_cv_est();
   spec->jitter_seed = s.simulation.seed;
   spec->kv_bytes_per_token = model::kv_bytes_per_token(m, d.precision.kv);
   spec->swap_bytes_per_s = hw.host_link_effective_bytes_per_s * d.chips();

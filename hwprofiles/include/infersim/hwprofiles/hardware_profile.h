@@ -98,6 +98,14 @@ struct HardwareProfile {
   // Cerebras and SambaNova 16-bit); the default when a user names none. Unset = bf16 / fp16.
   std::optional<common::DType> served_weights;
   bool static_dataflow() const { return execution == "static_dataflow"; }
+  // Coefficient of variation of a step's time, [EST] (no public per-step variance measurement found):
+  // 0.05 for chips that launch kernels and run collectives (GPUs, CPUs, NPUs: stragglers, host
+  // scheduling, other tenants), 0.02 for compiled graphs (TPUs, other ASICs), 0 for statically
+  // scheduled dataflow chips. The simulator's step_jitter "auto" and the brief's predictability row.
+  double step_jitter_cv_est() const {
+    if (static_dataflow()) return 0.0;
+    return kind == HardwareKind::tpu || kind == HardwareKind::asic ? 0.02 : 0.05;
+  }
 
   std::array<double, common::DTYPE_COUNT> peak_flops{};  // FLOP/s (OP/s for ints), dense; 0 = none
 
