@@ -100,7 +100,7 @@ planner::PlanRequest request_for(const Contract& c, const WorkloadContract& w, c
 }
 
 // Best case when nothing meets the latency clauses: the target's layouts the planner rejected for
-// missing an SLO, each at batch 1 (analytic; TPOT P99 with the planner's 1.15 tail factor).
+// missing an SLO, each at batch 1 (analytic; TPOT P99 with the planner's tail factor).
 std::pair<double, double> batch1_latencies(const model::ModelSpec& m, const planner::PlanResult& p, double input,
                                            double output) {
   double ttft = NAN, tpot = NAN;
@@ -111,7 +111,7 @@ std::pair<double, double> batch1_latencies(const model::ModelSpec& m, const plan
       const auto e = perf::estimate_serving(est, {1, input, output}, /*detail=*/false);
       if (!e.fits) continue;
       if (!(e.ttft_s >= ttft)) ttft = e.ttft_s;
-      if (!(1.15 * e.tpot_s >= tpot)) tpot = 1.15 * e.tpot_s;
+      if (!(planner::TPOT_TAIL * e.tpot_s >= tpot)) tpot = planner::TPOT_TAIL * e.tpot_s;
     } catch (const ConfigError&) {
     }
   }
@@ -310,7 +310,7 @@ CheckResult check_contract(const Contract& c, const ContractCheckOptions& o,
             const perf::StepEstimator est(m, planner::candidate_deployment(m, plan.ranked.front()));
             const auto e = perf::estimate_serving(est, {1, rw.input, rw.output}, /*detail=*/false);
             b1_ttft = e.ttft_s;
-            b1_tpot = 1.15 * e.tpot_s;
+            b1_tpot = planner::TPOT_TAIL * e.tpot_s;
           }
           std::string runtime = t.runtime;
           if (runtime.empty() && !plan.rejected.empty()) runtime = plan.rejected.front().runtime;

@@ -45,8 +45,6 @@ double p99_slot_wait_s(double lambda, double service_s, double slots) {
 
 namespace {
 
-constexpr double TPOT_TAIL = 1.15;  // analytic P99/mean TPOT: prefill interference spikes (DES refines)
-
 struct Sized {
   bool ok = false;
   std::string reason;

@@ -14,12 +14,14 @@ using common::ConfigError;
 using common::Json;
 using common::JsonReader;
 
-namespace {
-double r6(double x) {
+double round6(double x) {
   if (x == 0 || !std::isfinite(x)) return x;
   const double mag = std::pow(10.0, 5 - int(std::floor(std::log10(std::fabs(x)))));
   return std::round(x * mag) / mag;
 }
+
+namespace {
+double r6(double x) { return round6(x); }
 }  // namespace
 
 PlanRequest plan_request_from_json(const Json& j, const std::string& file) {

@@ -400,6 +400,11 @@ Table facility_table(const BriefResult& r) {
 // simulator's step_jitter "auto") as the P99 of a single token's latency over its mean, and that
 // per-token P99 on the option's slowest decode lane.
 Table predictability_table(const BriefResult& r) {
+  // P99 of a lognormal of mean 1 and coefficient of variation c (the simulator's jitter factor).
+  const auto p99_factor = [](double c) {
+    const double s2 = std::log1p(c * c);
+    return std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2));
+  };
   Table t;
   t.id = "predictability";
   t.caption = "Predictability: per-token latency spread from step-time jitter (worst lane)";
@@ -423,16 +428,12 @@ Table predictability_table(const BriefResult& r) {
                       ? "compiled graph"
                       : "kernel launch");
       const double c = hw.step_jitter_cv_est();
-      const double s2 = std::log1p(c * c);
-      const double factor = std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2));  // lognormal P99, mean 1
       cv = std::max(cv, c);
-      token_p99 = std::max(token_p99, p.candidate.tpot_p50_s * factor);
+      token_p99 = std::max(token_p99, p.candidate.tpot_p50_s * p99_factor(c));
     }
-    const double s2 = std::log1p(cv * cv);
     t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label),
                       Cell::str(common::join(std::vector<std::string>(exec.begin(), exec.end()), " + ")),
-                      Cell::num(cv, 2), Cell::num(std::exp(-0.5 * s2 + 2.3263479 * std::sqrt(s2)), 2),
-                      Cell::ms(token_p99, 1)});
+                      Cell::num(cv, 2), Cell::num(p99_factor(cv), 2), Cell::ms(token_p99, 1)});
   }
   t.notes.push_back(
       "A token's latency is one decode step; its P99 over the mean is the P99 of a lognormal of mean 1 with the chip's "

@@ -7,6 +7,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/planner/plan_json.h"
 
 namespace infersim::contract {
 
@@ -31,12 +32,8 @@ std::vector<std::string> TargetResult::failed() const {
 
 namespace {
 
-// 6 significant digits: stable text for reports and byte-identical JSON.
-double r6(double x) {
-  if (x == 0 || !std::isfinite(x)) return x;
-  const double mag = std::pow(10.0, 5 - int(std::floor(std::log10(std::fabs(x)))));
-  return std::round(x * mag) / mag;
-}
+// 6 significant digits, as the planner's JSON (stable text, byte-identical output).
+double r6(double x) { return planner::round6(x); }
 
 struct ClauseDef {
   const char* name;

@@ -23,6 +23,9 @@
 
 namespace infersim::planner {
 
+// The analytic sizing's P99 / mean TPOT: prefill interference spikes (the simulator refines it).
+inline constexpr double TPOT_TAIL = 1.15;
+
 struct Slo {
   double ttft_p99_s = 1.0;
   double tpot_p99_s = 0.05;

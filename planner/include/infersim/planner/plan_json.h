@@ -8,6 +8,9 @@
 
 namespace infersim::planner {
 
+// 6 significant digits: the stable rounding of every figure the planner's JSON writes.
+double round6(double x);
+
 PlanRequest plan_request_from_json(const common::Json& j, const std::string& file);
 PlanRequest load_plan_request(const std::string& path);
 common::Json plan_request_to_json(const PlanRequest& r);
