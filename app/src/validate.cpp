@@ -1,5 +1,7 @@
 #include "infersim/app/validate.h"
 
+#include <cmath>
+
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/estimate_json.h"
@@ -106,6 +108,19 @@ LegacyPart validate_legacy_part(bool held_only) {
   return out;
 }
 
+PowerPart validate_power_part() {
+  PowerPart p;
+  p.shipped = perf::PowerModel::shipped();
+  const auto set = perf::load_bundled_measurements();
+  p.fit = perf::fit_power(set.rows, model::ModelCatalog::shipped(), hwprofiles::HardwareCatalog::shipped(), &p.shipped);
+  auto close = [](double a, double b) { return std::fabs(a - b) <= 1e-6 * std::max(1.0, std::fabs(b)); };
+  p.shipped_matches_refit = close(p.shipped.k.base, p.fit.model.k.base) &&
+                            close(p.shipped.k.memory, p.fit.model.k.memory) &&
+                            close(p.shipped.k.compute, p.fit.model.k.compute);
+  p.met = p.fit.held_out_error.n > 0 && p.fit.held_out_error.median_abs <= p.held_out_target;
+  return p;
+}
+
 }  // namespace
 
 std::string measurement_group_key(const perf::Measurement& m) {
@@ -117,6 +132,7 @@ ValidationReport validate(const ValidateRequest& r) {
   if (r.serving) out.serving = validate_serving_part(r);
   if (r.dataflow) out.dataflow = validate_dataflow_part();
   if (r.legacy) out.legacy = validate_legacy_part(r.held_out_only);
+  if (r.power) out.power = validate_power_part();
   return out;
 }
 
@@ -153,6 +169,22 @@ common::Json validation_report_json(const ValidationReport& r) {
     out["serving"] = j;
   }
   if (r.dataflow) out["dataflow_vendors"] = perf::vendor_speed_report_to_json(r.dataflow->report);
+  if (r.power) {
+    const auto& f = r.power->fit;
+    common::Json j;
+    j["model"] = perf::power_model_to_json(r.power->shipped);
+    j["shipped_matches_refit"] = r.power->shipped_matches_refit;
+    j["held_out_average"] = perf::error_stats_to_json(f.held_out_error);
+    j["held_out_average_phase_constants"] = perf::error_stats_to_json(f.held_out_constant_error);
+    j["held_out_peak"] = perf::error_stats_to_json(f.held_out_peak_error);
+    j["held_out_peak_phase_constants"] = perf::error_stats_to_json(f.held_out_peak_constant_error);
+    j["fit_average"] = perf::error_stats_to_json(f.fit_error);
+    for (const auto& [m, s] : f.leave_model_out) j["leave_model_out_average"][m] = perf::error_stats_to_json(s);
+    for (const auto& [m, s] : f.leave_model_out_peak) j["leave_model_out_peak"][m] = perf::error_stats_to_json(s);
+    j["target_held_out_average_median_abs_pct"] = 100 * r.power->held_out_target;
+    j["met"] = r.power->met;
+    out["power"] = j;
+  }
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/calibrator.h"
 #include "infersim/perf/estimate_json.h"
+#include "infersim/perf/power_model.h"
 #include "infersim/perf/serving_measurements.h"
 #include "infersim/perf/vendor_speeds.h"
 #include "infersim/serving/serving_validation.h"
@@ -237,17 +238,43 @@ void print_legacy(const app::LegacyPart& l) {
   for (const auto& [why, n] : l.skipped_observations) fmt::print("skipped {} rows: {}\n", n, why);
 }
 
+void print_power(const app::PowerPart& p) {
+  const auto& f = p.fit;
+  fmt::print("Power (GPU model: TDP x ({:.3g} + {:.3g} x memory utilisation + {:.3g} x compute utilisation); measured "
+             "per-GPU power of splitwise-sim A100-80GB, {} configurations, {} held out)\n",
+             p.shipped.k.base, p.shipped.k.memory, p.shipped.k.compute, f.points.size(), f.held_out_error.n);
+  Table t({"check", "configs", "median |error|", "P90 |error|", "mean signed"});
+  auto row = [&](const std::string& what, const perf::ErrorStats& s) {
+    t.add({what, std::to_string(s.n), fmt::format("{:.1f}%", 100 * s.median_abs),
+           fmt::format("{:.1f}%", 100 * s.p90_abs), fmt::format("{:+.1f}%", 100 * s.mean_signed)});
+  };
+  row("average power, held out", f.held_out_error);
+  row("average power, held out, phase constants (before)", f.held_out_constant_error);
+  row("peak power, held out", f.held_out_peak_error);
+  row("peak power, held out, phase constants (before)", f.held_out_peak_constant_error);
+  for (const auto& [m, s] : f.leave_model_out) row(fmt::format("average power, leave {} out", m), s);
+  for (const auto& [m, s] : f.leave_model_out_peak) row(fmt::format("peak power, leave {} out", m), s);
+  fmt::print("{}", t.render());
+  fmt::print("target: held-out average power median |error| <= {:.0f}%: {}; shipped coefficients {} a refit on the fit "
+             "split (infersim calibrate-power)\n",
+             100 * p.held_out_target, p.met ? "met" : "MISSED", p.shipped_matches_refit ? "equal" : "DIFFER FROM");
+  fmt::print("no power in the 2025-26 serving data (aiconfigurator did not sample power); TPU/LPU/wafer-scale/dataflow/"
+             "NPU/CPU profiles keep their phase constants\n");
+}
+
 }  // namespace
 
 int cmd_validate(const ArgList& argv) {
-  Args a(argv, {"jobs"}, {"json", "all-rows", "legacy", "no-loso", "dataflow"});
+  Args a(argv, {"jobs"}, {"json", "all-rows", "legacy", "no-loso", "dataflow", "power"});
   const bool json = a.flag("json");
   app::ValidateRequest req;
   // --dataflow: only the dataflow vendors' published speeds (seconds, not minutes); --legacy: only the
-  // older datasets; default: all three.
-  req.serving = !a.flag("dataflow") && !a.flag("legacy");
-  req.dataflow = !a.flag("legacy");
-  req.legacy = !a.flag("dataflow");
+  // older datasets; --power: only the power model; default: all four.
+  const bool only = a.flag("dataflow") || a.flag("legacy") || a.flag("power");
+  req.serving = !only;
+  req.dataflow = !only || a.flag("dataflow");
+  req.legacy = !only || a.flag("legacy");
+  req.power = !only || a.flag("power");
   req.loso = !a.flag("no-loso");
   req.held_out_only = !a.flag("all-rows");
   req.jobs = int(a.integer("jobs", 0, 0, 256));
@@ -264,6 +291,7 @@ int cmd_validate(const ArgList& argv) {
   if (r.serving) print_serving(*r.serving);
   if (r.dataflow) print_dataflow(*r.dataflow);
   if (r.legacy) print_legacy(*r.legacy);
+  if (r.power) print_power(*r.power);
   return 0;
 }
 
@@ -364,6 +392,46 @@ int cmd_calibrate_dataflow(const ArgList& argv) {
     return 0;
   }
   fmt::print("{}", t.render());
+  return 0;
+}
+
+}  // namespace infersim::cli
+
+namespace infersim::cli {
+
+int cmd_calibrate_power(const ArgList& argv) {
+  Args a(argv, {"write", "data"}, {"json"});
+  const auto set = a.value("data") ? perf::load_measurements(*a.value("data")) : perf::load_bundled_measurements();
+  const auto f = perf::fit_power(set.rows, model::ModelCatalog::shipped(), hwprofiles::HardwareCatalog::shipped());
+  if (auto w = a.value("write")) {
+    common::write_text_file_atomic(*w, perf::power_model_to_json(f.model).dump(2) + "\n");
+    fmt::print(stderr, "wrote the power model to {}\n", *w);
+  }
+  if (a.flag("json")) {
+    common::Json j = perf::power_model_to_json(f.model);
+    j["held_out_error"] = perf::error_stats_to_json(f.held_out_error);
+    j["held_out_error_phase_constants"] = perf::error_stats_to_json(f.held_out_constant_error);
+    j["held_out_peak_error"] = perf::error_stats_to_json(f.held_out_peak_error);
+    j["held_out_peak_error_phase_constants"] = perf::error_stats_to_json(f.held_out_peak_constant_error);
+    for (const auto& [m, s] : f.leave_model_out_peak) j["leave_model_out_peak"][m] = perf::error_stats_to_json(s);
+    for (const auto& [m, s] : f.leave_model_out) j["leave_model_out"][m] = perf::error_stats_to_json(s);
+    fmt::print("{}\n", j.dump(2));
+    return 0;
+  }
+  fmt::print("power model: TDP x ({:.4g} + {:.4g} x memory utilisation + {:.4g} x compute utilisation)\n{}\n",
+             f.model.k.base, f.model.k.memory, f.model.k.compute, f.model.source);
+  auto line = [](const char* what, const perf::ErrorStats& s) {
+    fmt::print("  {:<44} n={:<3} median |error| {:5.1f}%  P90 {:5.1f}%  mean signed {:+.1f}%\n", what, s.n,
+               100 * s.median_abs, 100 * s.p90_abs, 100 * s.mean_signed);
+  };
+  line("fit configurations (in-sample)", f.fit_error);
+  line("held-out configurations", f.held_out_error);
+  line("held-out, phase constants (previous model)", f.held_out_constant_error);
+  line("held-out peak power", f.held_out_peak_error);
+  line("held-out peak, phase constants", f.held_out_peak_constant_error);
+  for (const auto& [m, s] : f.leave_model_out) line(fmt::format("leave {} out", m).c_str(), s);
+  for (const auto& [m, s] : f.leave_model_out_peak) line(fmt::format("leave {} out, peak", m).c_str(), s);
+  for (const auto& [why, n] : f.skipped) fmt::print("skipped {} configurations: {}\n", n, why);
   return 0;
 }
 

@@ -77,6 +77,8 @@ void print_text(const app::EstimateOutcome& o) {
   if (!e.fits) fmt::print("  {}\n", m.message);
   fmt::print("  KV room for {:.0f} tokens = {:.0f} concurrent sequences of {} tokens\n", m.max_kv_tokens,
              e.max_concurrency, e.workload.input + e.workload.output);
+  fmt::print("power per chip: prefill {:.0f} W, decode {:.0f} W, idle {:.0f} W ({})\n", e.prefill_chip_w,
+             e.decode_chip_w, e.idle_chip_w, e.power_model);
   fmt::print("power {:.0f} W ({:.3f} J per output token); ", e.power_w, e.joules_per_token);
   if (e.usd_per_hour > 0)
     fmt::print("${:.2f}/hour ({}) -> ${:.5f} per 1K output tokens\n", e.usd_per_hour, e.price_basis,

@@ -67,6 +67,23 @@ int cmd_plan(const ArgList& argv) {
                best.cost.tco_capex_usd, best.cost.tco_opex_usd, best.cost.porting_one_time_usd);
     fmt::print("  ${:.5f} per 1K output tokens, ${:.5f} per 1K tokens blended, ${:.5f} per request\n",
                best.cost.usd_per_1k_output, best.cost.usd_per_1k_blended, best.cost.usd_per_request);
+    if (!best.is_mix())
+      fmt::print(
+          "  power: {:.0f} W per chip on average (active {:.0f} W while stepping, idle {:.0f} W, busy {:.0f}% "
+          "of the time at this load); {:.1f} kW facility; {:.3f} J per output token, {:.3f} J per token (input + "
+          "output); {:.0f} output tokens/s per facility MW\n",
+          best.power.chip_w, best.power.active_chip_w, best.power.idle_chip_w,
+          best.power.active_chip_w > best.power.idle_chip_w
+              ? 100 * (best.power.chip_w - best.power.idle_chip_w) / (best.power.active_chip_w - best.power.idle_chip_w)
+              : 100.0,
+          best.power.facility_kw, best.power.joules_per_output_token, best.power.joules_per_token,
+          best.power.tokens_per_s_per_mw);
+    else
+      fmt::print("  power: {:.1f} kW facility; {:.3f} J per output token, {:.3f} J per token; {:.0f} output tokens/s "
+                 "per "
+                 "facility MW\n",
+                 best.power.facility_kw, best.power.joules_per_output_token, best.power.joules_per_token,
+                 best.power.tokens_per_s_per_mw);
     if (best.facility.present) {
       const auto& f = best.facility;
       fmt::print("  facility: {} x {} ({} per rack), {} racks at {:.1f} kW/rack, {} cooling; {:.3f} MW provisioned "

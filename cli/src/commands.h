@@ -18,6 +18,7 @@ int cmd_calibrate_from(const ArgList& args);
 int cmd_validate(const ArgList& args);
 int cmd_calibrate_serving(const ArgList& args);
 int cmd_calibrate_dataflow(const ArgList& args);
+int cmd_calibrate_power(const ArgList& args);
 int cmd_kernels(const ArgList& args);
 int cmd_runtimes(const ArgList& args);
 int cmd_plan(const ArgList& args);

@@ -35,11 +35,13 @@ commands:
                 ([--write kernel_calibrations.json] [--points FILE] [--no-loso] [--jobs N] [--json])
   calibrate-dataflow  fit each dataflow vendor's per-layer latency on one published per-user speed
                 ([--data vendor-speeds.json] [--write dataflow_calibrations.json] [--json])
+  calibrate-power  fit the GPU power model (fraction of TDP from memory and compute utilisation) on the
+                measured power of the older datasets ([--data CSV] [--write power_model.json] [--json])
   kernels       list | fit [--write FILE]: the bundled kernel tables, and the roofline efficiency model
                 fitted on them for GPUs without tables
   validate      error on held-out measurements: today's stacks (random split, leave one system out),
-                dataflow vendors' published speeds, and the older datasets ([--legacy] [--dataflow] [--no-loso]
-                [--jobs N] [--json])
+                dataflow vendors' published speeds, the older datasets and the GPU power model on measured
+                power ([--legacy] [--dataflow] [--power] [--no-loso] [--jobs N] [--json])
   plan          PLAN.json [--json] [--top N] [--verify-top N] [--no-verify]: cheapest ways to serve a
                 model at a target load within SLOs: ranked plans, Pareto frontier, rejection reasons
   brief         BRIEF.json --out NAME.{pdf,html,md}[,...] [--plans-dir DIR] [--no-verify]: procurement
@@ -143,6 +145,7 @@ int main(int argc, char** argv) {
     if (cmd == "validate") return cli::cmd_validate(rest);
     if (cmd == "calibrate-serving") return cli::cmd_calibrate_serving(rest);
     if (cmd == "calibrate-dataflow") return cli::cmd_calibrate_dataflow(rest);
+    if (cmd == "calibrate-power") return cli::cmd_calibrate_power(rest);
     if (cmd == "kernels") return cli::cmd_kernels(rest);
     if (cmd == "runtimes") return cli::cmd_runtimes(rest);
     if (cmd == "plan") return cli::cmd_plan(rest);
@@ -159,11 +162,29 @@ int main(int argc, char** argv) {
       fmt::print("infersim {}\n", common::version_string());
       return 0;
     }
-    const std::vector<std::string> known = {
-        "estimate",           "compare", "list",     "models",   "hardware",  "calibrate-from", "calibrate-serving",
-        "calibrate-dataflow", "kernels", "validate", "version",  "runtimes",  "plan",           "brief",
-        "contract",           "sweep",   "results",  "simulate", "workloads", "components",     "refengine",
-        "calibrate"};
+    const std::vector<std::string> known = {"estimate",
+                                            "compare",
+                                            "list",
+                                            "models",
+                                            "hardware",
+                                            "calibrate-from",
+                                            "calibrate-serving",
+                                            "calibrate-dataflow",
+                                            "calibrate-power",
+                                            "kernels",
+                                            "validate",
+                                            "version",
+                                            "runtimes",
+                                            "plan",
+                                            "brief",
+                                            "contract",
+                                            "sweep",
+                                            "results",
+                                            "simulate",
+                                            "workloads",
+                                            "components",
+                                            "refengine",
+                                            "calibrate"};
     fmt::print(stderr, "infersim: unknown command '{}'{}\n\n{}", cmd, common::suggest_suffix(cmd, known), USAGE);
     return 2;
   } catch (const common::ConfigError& e) {

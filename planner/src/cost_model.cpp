@@ -16,7 +16,11 @@ PowerBreakdown power_at(const hwprofiles::HardwareProfile& hw, const LoadPoint& 
   PowerBreakdown p;
   const double busy = std::clamp(l.busy_fraction, 0.0, 1.0);
   const double pre = std::clamp(l.prefill_share, 0.0, 1.0);
-  const double active = pre * hw.prefill_w + (1.0 - pre) * hw.decode_w;
+  const double pw = l.prefill_chip_w > 0 ? l.prefill_chip_w : hw.prefill_w;
+  const double dw = l.decode_chip_w > 0 ? l.decode_chip_w : hw.decode_w;
+  const double active = std::min(hw.tdp_w, pre * pw + (1.0 - pre) * dw);
+  p.active_chip_w = active;
+  p.idle_chip_w = hw.idle_w;
   p.chip_w = std::min(hw.tdp_w, hw.idle_w + busy * std::max(0.0, active - hw.idle_w));
   p.it_w_per_replica = l.chips_per_replica * (p.chip_w + pricing.host_overhead_w_per_chip);
   p.it_kw = p.it_w_per_replica * l.replicas / 1e3;

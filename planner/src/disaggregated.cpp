@@ -10,6 +10,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/perf/power_model.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/planner/cost_model.h"
@@ -204,6 +205,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
   lp.requests_s = lambda;
   lp.runtime = rt_p;
   lp.porting_weeks = port_p;
+  lp.prefill_chip_w = e_p.prefill_chip_w;
   auto& cp = out.prefill;
   cp = req.prefill;
   cp.id = fmt::format("{}/{}/{}/tp{}{} (prefill pool)", cp.hardware, cp.runtime, cp.precision, cp.tp,
@@ -250,6 +252,13 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
   ld.requests_s = lambda;
   ld.runtime = rr.runtime;
   ld.porting_weeks = port_d;
+  {
+    // Decode power at the chosen concurrency (perf/power_model.h).
+    const perf::StepEstimator est_d(m, chosen);
+    const double micro = best_b / est_d.micro_batches(best_b);
+    ld.decode_chip_w = perf::PowerModel::shipped().active_w(
+        hd, est_d.roofline_work(model::BatchShape::decode(micro, I + O / 2.0)), best_td, false);
+  }
   cd.power = power_at(hd, ld, pricing);
   cd.cost = cost_at(hd, ld, cd.power, pricing);
   if (!perf::basis_is_measured(rr.basis))

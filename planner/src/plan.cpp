@@ -50,8 +50,9 @@ struct Sized {
   std::string reason;
   Rejection rejection = Rejection::none;
   double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
-  double cached_prefill_ratio = 0;  // prefill of a prompt found in the prefix cache / an uncached one
-  double input_cost_share = 0;      // the prompt's step time / (prompt + its share of the decode steps)
+  double cached_prefill_ratio = 0;               // prefill of a prompt found in the prefix cache / an uncached one
+  double input_cost_share = 0;                   // the prompt's step time / (prompt + its share of the decode steps)
+  double prefill_chip_w = 0, decode_chip_w = 0;  // active chip power per phase at the chosen concurrency
   std::string bound_p, bound_d;
 };
 
@@ -110,6 +111,8 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     const auto e = perf::estimate_serving(est, {best.batch, I, O});
     best.bound_p = perf::bound_name(e.prefill.bound);
     best.bound_d = perf::bound_name(e.decode.bound);
+    best.prefill_chip_w = e.prefill_chip_w;
+    best.decode_chip_w = e.decode_chip_w;
     // A prompt found in the prefix cache still computes its last token against the whole cached
     // prefix: the work of one decode step at context I.
     const double cached = est.time(model::BatchShape::decode(1, I));
@@ -146,6 +149,8 @@ void fill_cost(Candidate& c, const hwprofiles::HardwareProfile& hw, const PlanRe
   l.porting_weeks = porting_weeks;
   l.cached_prefill_ratio = s.cached_prefill_ratio;
   l.input_cost_share = s.input_cost_share;
+  l.prefill_chip_w = s.prefill_chip_w;
+  l.decode_chip_w = s.decode_chip_w;
   c.power = power_at(hw, l, req.pricing);
   c.cost = cost_at(hw, l, c.power, req.pricing);
   c.utilisation = lambda / (c.replicas * s.replica_req_s / req.pricing.target_utilisation);
@@ -505,6 +510,7 @@ void add_mixes(PlanState& st) {
       const double out_tok_s = req.requests_per_s * req.output_tokens;
       m.power.joules_per_output_token = m.power.facility_kw * 1e3 / out_tok_s;
       m.power.tokens_per_s_per_mw = out_tok_s / (m.power.facility_kw / 1e3);
+      m.power.joules_per_token = m.power.facility_kw * 1e3 / (out_tok_s + req.requests_per_s * req.input_tokens);
       m.cost = a.cost;
       m.cost.basis = a.cost.basis == b.cost.basis ? a.cost.basis : a.cost.basis + " + " + b.cost.basis;
       m.cost.notes.insert(m.cost.notes.end(), b.cost.notes.begin(), b.cost.notes.end());

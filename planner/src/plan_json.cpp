@@ -176,6 +176,8 @@ Json candidate_to_json(const Candidate& c) {
     if (!f.reason.empty()) j["facility"]["reason"] = f.reason;
   }
   j["power"] = {{"chip_w", r6(c.power.chip_w)},
+                {"active_chip_w", r6(c.power.active_chip_w)},
+                {"idle_chip_w", r6(c.power.idle_chip_w)},
                 {"it_kw", r6(c.power.it_kw)},
                 {"facility_kw", r6(c.power.facility_kw)},
                 {"joules_per_output_token", r6(c.power.joules_per_output_token)},

@@ -556,6 +556,35 @@ TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
   EXPECT_FALSE(std::filesystem::exists(fresh)) << "nothing may be written on bad input";
 }
 
+TEST(Cli, PowerFitIsReproducibleAndValidateReportsItsHeldOutError) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
+  const fs::path shipped = root / "hwprofiles" / "data" / "power_model.json";
+  const fs::path out = fs::temp_directory_path() / ("infersim_power_" + std::to_string(::getpid()) + ".json");
+  const auto r = run("calibrate-power --write " + out.string());
+  ASSERT_EQ(r.code, 0) << r.out;
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string where;
+  EXPECT_TRUE(same_json(nlohmann::json::parse(slurp(out)), nlohmann::json::parse(slurp(shipped)), where))
+      << where << "\nregenerate: infersim calibrate-power --write " << shipped;
+  fs::remove(out);
+  const auto v = run("validate --power --json");
+  ASSERT_EQ(v.code, 0) << v.out;
+  const auto j = infersim::common::parse_json_text(v.out, "stdout");
+  ASSERT_TRUE(j.contains("power")) << v.out;
+  EXPECT_FALSE(j.contains("serving"));
+  EXPECT_TRUE(j["power"]["shipped_matches_refit"].get<bool>());
+  EXPECT_GE(j["power"]["held_out_average"]["n"].get<int>(), 10);
+  EXPECT_TRUE(j["power"]["met"].get<bool>());
+  EXPECT_TRUE(j["power"]["leave_model_out_average"].contains("bloom-176b"));
+  const auto text = run("validate --power");
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("average power, held out, phase constants (before)"), std::string::npos) << text.out;
+}
+
 TEST(Cli, DataflowFitIsReproducibleAndValidateReportsEveryVendor) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();

@@ -69,6 +69,8 @@ Json estimate_to_json(const Estimate& e) {
                  {"message", e.memory.message}};
   j["bound"] = {{"prefill", bound_name(e.prefill.bound)}, {"decode", bound_name(e.decode.bound)}};
   j["power_w"] = r6(e.power_w);
+  j["chip_power_w"] = {{"prefill", r6(e.prefill_chip_w)}, {"decode", r6(e.decode_chip_w)}, {"idle", r6(e.idle_chip_w)}};
+  if (!e.power_model.empty()) j["power_model"] = e.power_model;
   j["joules_per_token"] = r6(e.joules_per_token);
   j["usd_per_hour"] = r6(e.usd_per_hour);
   j["price_basis"] = e.price_basis;

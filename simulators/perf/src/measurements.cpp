@@ -160,6 +160,13 @@ MeasurementSet load_measurements(const std::string& path) {
       m.ttft_s = num(col("prompt_time"), path, lineno, "prompt_time") / 1e3;
       m.tpot_s = num(col("token_time"), path, lineno, "token_time") / 1e3;
       m.e2e_s = num(col("e2e_time"), path, lineno, "e2e_time") / 1e3;
+      // Power columns (fractions of TDP over the run; 0 = not measured: every H100 row).
+      if (idx.count("average_power") && idx.count("peak_power")) {
+        const double avg = num(col("average_power"), path, lineno, "average_power");
+        const double peak = num(col("peak_power"), path, lineno, "peak_power");
+        if (avg > 0) m.avg_power_tdp = avg;
+        if (peak > 0) m.peak_power_tdp = peak;
+      }
     } else {
       const auto h = argonne_hardware().find(col("Hardware"));
       const auto r = argonne_runtime().find(col("Framework"));

@@ -7,6 +7,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/perf/power_model.h"
 
 namespace infersim::perf {
 
@@ -119,6 +120,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   const bool benchmark_mode = est.kernel_model() != nullptr && !dep.speculative;
   // Decode step of a micro-batch at the mean context.
   double t_d = benchmark_mode ? 0.0 : total_time(mean_decode_cost(est, micro, I, O), p);
+  double decode_seqs = micro;  // sequences in the decode step t_d times (for its power)
   if (detail && !benchmark_mode) {
     e.decode.detail = est.explain(BatchShape::decode(micro, I + O / 2.0));
     e.decode.bound = e.decode.detail.bound;
@@ -178,6 +180,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double delta = mixed ? std::max(0.0, t_with - t_dec_rest) : t_p;
     const double m_run = est.micro_batches(R);
     t_d = total_time(mean_decode_cost(est, R / m_run, I, O), p);
+    decode_seqs = R / m_run;
     e.decode.step_s = t_d;
     if (detail) {
       e.decode.detail = est.explain(BatchShape::decode(R / m_run, ctx));
@@ -253,7 +256,14 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
                                      : t_p / e.e2e_s;
   // A pipelined replica keeps min(B, pp) of its pp stages busy; the others idle (pipeline bubble).
   const double occupancy = est.stage_occupancy(m_micro);
-  e.power_w = dep.chips() * (occupancy * (prefill_share * hw.prefill_w + (1 - prefill_share) * hw.decode_w) +
+  // Active power of each phase from its utilisation (perf/power_model.h): measured-power model on GPUs,
+  // the profile's phase constants elsewhere.
+  const auto& pm = PowerModel::shipped();
+  e.prefill_chip_w = pm.active_w(hw, est.roofline_work(BatchShape::prefill(1, I)), t_p, true);
+  e.decode_chip_w = pm.active_w(hw, est.roofline_work(BatchShape::decode(decode_seqs, I + O / 2.0)), t_d, false);
+  e.idle_chip_w = hw.idle_w;
+  if (detail) e.power_model = pm.describe(hw);
+  e.power_w = dep.chips() * (occupancy * (prefill_share * e.prefill_chip_w + (1 - prefill_share) * e.decode_chip_w) +
                              (1.0 - occupancy) * hw.idle_w);
   e.joules_per_token = e.power_w / e.throughput_tok_s;
   e.usd_per_hour = price_per_chip_hour(hw, e.price_basis) * dep.chips();

@@ -246,17 +246,18 @@ StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units,
   return slow.time(params_) > even.time(params_) ? slow : even;
 }
 
-StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
+StepEstimator::RooflineWork StepEstimator::roofline_work(const model::BatchShape& b) const {
   StepCost s;
-  if (!roofline) {
-    // Kernel path: the op times come from the kernel model; the roofline terms only name the bound
-    // (explain()), so a step the simulator or the planner times skips them.
-    s.layers = model_.num_layers;
-    s.sequences = b.sequences();
-    fill_kernel(b, s);
-    return s;
+  fill_roofline_ops(model::op_costs(model_, b, dep_.precision), s);
+  RooflineWork w;
+  for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
+    w.compute_s += s.compute_s[i];
+    w.memory_s += s.memory_s[i];
   }
-  const auto ops = model::op_costs(model_, b, dep_.precision);
+  return w;
+}
+
+void StepEstimator::fill_roofline_ops(const model::OpCosts& ops, StepCost& s) const {
   const double tp = dep_.tp;
   // Pruned weights are stored compressed with index metadata (~1/8 extra, EST, as NVIDIA 2:4).
   const double sparse_w = dep_.weight_sparsity > 0 ? (1.0 - dep_.weight_sparsity) * 1.125 : 1.0;
@@ -284,6 +285,21 @@ StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) con
     s.flops += flops;
     s.bytes += bytes;
   }
+}
+
+StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
+  StepCost s;
+  if (!roofline) {
+    // Kernel path: the op times come from the kernel model; the roofline terms only name the bound
+    // (explain()), so a step the simulator or the planner times skips them.
+    s.layers = model_.num_layers;
+    s.sequences = b.sequences();
+    fill_kernel(b, s);
+    return s;
+  }
+  const auto ops = model::op_costs(model_, b, dep_.precision);
+  const double tp = dep_.tp;
+  fill_roofline_ops(ops, s);
   const double L = model_.num_layers;
   const double T = b.tokens();
   const double ab = common::bytes_per_element(dep_.precision.activation);

@@ -508,6 +508,14 @@ void Replica::try_start() {
   double dt = cost.time(est.params());
   const double f = double(prefill_tokens) / double(prefill_tokens + dec);
   double p_chip = f * spec_->prefill_w + (1.0 - f) * spec_->decode_w;
+  if (spec_->power_model != nullptr && dt > 0) {
+    // Utilisation of a busy chip: the step's roofline work over the time its stage is busy (a
+    // pipelined step keeps min(pp, m) of the pp stages busy for its traversal).
+    const auto w = est.roofline_work(b);
+    const double busy = dt * est.deployment().pp * est.stage_occupancy(micro);
+    const auto& hw = est.deployment().hardware;
+    p_chip = hw.tdp_w * spec_->power_model->tdp_fraction(hw, w.compute_s / busy, w.memory_s / busy);
+  }
   if (spec_->power_cap_w > 0 && p_chip > spec_->power_cap_w) {
     dt *= p_chip / spec_->power_cap_w;  // DVFS: speed scales with the power allowed (pessimistic, linear)
     p_chip = spec_->power_cap_w;

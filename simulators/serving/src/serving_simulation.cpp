@@ -130,6 +130,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   spec->idle_w = hw.idle_w;
   spec->prefill_w = hw.prefill_w;
   spec->decode_w = hw.decode_w;
+  if (perf::PowerModel::shipped().applies(hw)) spec->power_model = &perf::PowerModel::shipped();
   spec->power_cap_w = pc.power_cap_w;
   // Step-time jitter: "auto" is the profile's [EST] CV by execution model and kind.
   if (pc.step_jitter == "cv")

@@ -9,6 +9,11 @@
 //  - legacy: the older datasets (splitwise-sim vLLM, LLM-Inference-Bench) on the roofline calibrations
 //    per (hardware, runtime@version); targets TPOT and throughput <= 15%, TTFT <= 25% where a pair has
 //    >= 20 measured rows.
+//  - power: the GPU power model (perf/power_model.h) against the measured per-GPU average and peak
+//    power of the older datasets (splitwise-sim A100-80GB): the shipped model on held-out
+//    configurations, leave one model out, the phase-constant model it replaced, and whether the shipped
+//    coefficients are what a refit on the fit split gives (no hand tuning). The 2025-26 aiconfigurator
+//    data has no power columns (power was not sampled; data/aiconfigurator/README.md).
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,13 +24,14 @@
 #include "infersim/common/json_util.h"
 #include "infersim/perf/calibrator.h"
 #include "infersim/perf/measurements.h"
+#include "infersim/perf/power_model.h"
 #include "infersim/perf/vendor_speeds.h"
 #include "infersim/serving/serving_validation.h"
 
 namespace infersim::app {
 
 struct ValidateRequest {
-  bool serving = true, dataflow = true, legacy = true;
+  bool serving = true, dataflow = true, legacy = true, power = true;
   bool loso = true;           // serving: also leave one system out (most of the time)
   bool held_out_only = true;  // legacy: only rows never fitted (false = every row)
   int jobs = 0;               // 0 = all cores
@@ -77,8 +83,17 @@ struct LegacyPart {
   std::map<std::string, int> skipped_loading, skipped_observations;
 };
 
+struct PowerPart {
+  perf::PowerFit fit;  // errors of the shipped model; fit.model = the refit on the fit split
+  perf::PowerModel shipped;
+  bool shipped_matches_refit = false;  // coefficients equal within 1e-6
+  double held_out_target = 0.10;       // median |error| of average power
+  bool met = false;
+};
+
 struct ValidationReport {
   std::optional<ServingPart> serving;
+  std::optional<PowerPart> power;
   std::optional<DataflowPart> dataflow;
   std::optional<LegacyPart> legacy;
 };

@@ -2,9 +2,10 @@
 // Power and cost of a deployment at a given load.
 //
 // Power (per chip): idle + busy x (phase-weighted active power - idle), where the active power is the
-// profile's prefill or decode power weighted by the share of busy time spent in each phase, capped at
-// TDP. IT power adds the host / network / storage overhead per chip from the pricing file; facility
-// power = IT power x PUE. Energy per token uses facility power.
+// prefill or decode power at the load (LoadPoint::prefill_chip_w / decode_chip_w from the measured-power
+// model, perf/power_model.h; else the profile's constants) weighted by the share of busy time spent in
+// each phase, capped at TDP. IT power adds the host / network / storage overhead per chip from the pricing file;
+// facility power = IT power x PUE. Energy per token uses facility power.
 //
 // Cost: cloud = chips x $/chip-hour of the chosen tier (on-demand, 1-year or 3-year commitment, spot),
 // never another tier's price. A chip no public cloud rents at a published price is costed owned
@@ -41,10 +42,15 @@ struct LoadPoint {
   double porting_weeks = 0;         // from the runtime profile
   double cached_prefill_ratio = 0;  // prefill time of a fully cached prompt / an uncached one (0 = unknown)
   double input_cost_share = -1;     // share of cost attributed to input tokens (< 0: prefill_share)
+  // Chip power while executing prefill / decode steps at this load (perf::PowerModel, from the
+  // estimate); <= 0: the profile's prefill_w / decode_w.
+  double prefill_chip_w = 0, decode_chip_w = 0;
 };
 
 struct PowerBreakdown {
   double chip_w = 0;                   // per chip, average
+  double active_chip_w = 0;            // per chip while executing steps (phase-weighted)
+  double idle_chip_w = 0;              // per chip between steps
   double it_w_per_replica = 0;         // chips + host overhead
   double it_kw = 0;                    // whole deployment
   double facility_kw = 0;              // x PUE

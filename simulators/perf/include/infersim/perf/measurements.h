@@ -31,6 +31,9 @@ struct Measurement {
   double tpot_s = -1;  // splitwise token_time
   double e2e_s = -1;   // whole request (splitwise) or whole batch (argonne)
   double throughput_tok_s = -1;
+  // splitwise average_power / peak_power: per-GPU power over the run as a fraction of TDP (< 0: not
+  // measured; the file's H100 rows carry 0, only its A100-80GB rows were measured).
+  double avg_power_tdp = -1, peak_power_tdp = -1;
   bool held_out = false;
   std::string config_key() const;
 };

@@ -54,6 +54,10 @@ struct Estimate {
   double spec_tokens_per_step = 1.0;
 
   double power_w = 0;  // replica chip power at this load
+  // Per chip while executing prefill / decode steps at this load (perf/power_model.h), and between
+  // steps; power_model names the model that applied (filled with `detail`).
+  double prefill_chip_w = 0, decode_chip_w = 0, idle_chip_w = 0;
+  std::string power_model;
   double joules_per_token = 0;
   double usd_per_hour = 0;  // replica, cloud on-demand; 0 when the chip has no public on-demand price
   std::string price_basis;

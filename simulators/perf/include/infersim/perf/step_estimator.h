@@ -167,9 +167,18 @@ class StepEstimator {
   // Decode batch the kernels actually run: padded up to the runtime's next CUDA-graph size.
   double padded_decode_batch(double n) const;
 
+  // Roofline work of one step per chip at 100% of peak (matmul/vector FLOP/s, memory bandwidth): the
+  // summed compute and memory seconds of its ops, without the kernel tables or collectives. Divided by
+  // the step's time it gives the utilisation the power model reads (perf/power_model.h).
+  struct RooflineWork {
+    double compute_s = 0, memory_s = 0;
+  };
+  RooflineWork roofline_work(const model::BatchShape& b) const;
+
  private:
   StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
   void fill_kernel(const model::BatchShape& b, StepCost& s) const;
+  void fill_roofline_ops(const model::OpCosts& ops, StepCost& s) const;  // per-op compute / memory terms
   model::ModelSpec model_;
   Deployment dep_;
   hwprofiles::CalibrationParams params_;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "infersim/perf/power_model.h"
 #include "infersim/perf/step_estimator.h"
 
 namespace infersim::serving {
@@ -21,9 +22,12 @@ struct ReplicaSpec {
   std::shared_ptr<const perf::StepEstimator> estimator;
   int chips = 1;
   double idle_w = 0, prefill_w = 0, decode_w = 0;  // per chip
-  double power_cap_w = 0;                          // per chip, 0 = none
-  double kv_bytes_per_token = 0;                   // whole replica
-  double swap_bytes_per_s = 0;                     // host link x chips (swap preemption)
+  // Measured-power model (perf/power_model.h) where it applies to the chip: a step's power follows its
+  // utilisation; nullptr: the phase constants above, mixed by the step's prefill share of tokens.
+  const perf::PowerModel* power_model = nullptr;
+  double power_cap_w = 0;         // per chip, 0 = none
+  double kv_bytes_per_token = 0;  // whole replica
+  double swap_bytes_per_s = 0;    // host link x chips (swap preemption)
   std::int64_t kv_blocks = 0;
   std::int64_t max_context = 0;  // model limit (0 = none)
   double speed = 1;              // relative throughput (routing on mixed pools)
