@@ -81,8 +81,128 @@ FacilityData load_facility(const std::string& path) {
     }
     ss.finish();
   }
+  {
+    auto sa = r.child("stranded_asset");
+    auto& st = f.stranded;
+    sa.string_or("description", "");
+    {
+      auto lt = sa.child("build_lead_time_months");
+      for (const char* k : {"cloud_rental", "colocation_existing_air", "colocation_liquid_ready",
+                            "retrofit_air_to_liquid", "greenfield_air", "greenfield_liquid"})
+        st.lead_months[k] = sourced_number(lt, k, 0, 240, &st.sources[std::string("lead/") + k]);
+      lt.finish();
+    }
+    {
+      auto fo = sa.child("fitout_usd_per_mw");
+      fo.string_or("description", "");
+      st.fitout_air_usd_per_mw = sourced_number(fo, "air", 1e4, 1e9, &st.sources["fitout/air"]);
+      st.fitout_liquid_usd_per_mw = sourced_number(fo, "liquid", 1e4, 1e9, &st.sources["fitout/liquid"]);
+      st.retrofit_usd_per_mw = sourced_number(fo, "retrofit_air_to_liquid_usd_per_mw", 1e3, 1e9,
+                                              &st.sources["fitout/retrofit"]);
+      fo.finish();
+    }
+    {
+      auto fl = sa.child("facility_life_years");
+      std::string src;
+      sourced_number(fl, "building_shell", 1, 100, &src);
+      st.mechanical_life_years = sourced_number(fl, "mep_mechanical", 1, 100, &st.sources["life/mechanical"]);
+      sourced_number(fl, "mep_electrical", 1, 100, &src);
+      fl.finish();
+    }
+    st.it_depreciation_years = sourced_number(sa, "it_depreciation_years", 1, 20, &st.sources["it_depreciation"]);
+    st.cadence_years = sourced_number(sa, "generation_cadence_years", 0.25, 10, &st.sources["cadence"]);
+    const auto& gens = sa.raw("generations");
+    if (!gens.is_array()) sa.fail("generations", "expected an array");
+    for (std::size_t i = 0; i < gens.size(); ++i) {
+      JsonReader g(gens[i], path, fmt::format("/stranded_asset/generations/{}", i));
+      RackGeneration x;
+      x.name = g.string("name");
+      x.cooling = g.one_of("cooling", {"air", "liquid", "air_or_liquid"});
+      x.announced = g.boolean_or("announced", false);
+      std::string src;
+      x.year = int(sourced_number(g, "year", 2000, 2100, &src));
+      x.kw_per_rack = sourced_number(g, "kw_per_rack", 0.1, 5000, &src);
+      g.finish();
+      st.generations.push_back(x);
+    }
+    sa.finish();
+  }
   r.finish();
   return f;
+}
+
+StrandedRisk stranded_risk(const FacilityData& f, bool owned, const std::string& cooling, double kw_per_rack,
+                           double it_kw, int year) {
+  const auto& st = f.stranded;
+  StrandedRisk r;
+  r.owned = owned;
+  auto lead = [&](const char* k) { return st.lead_months.count(k) ? st.lead_months.at(k) : 0.0; };
+  // The densest rack shipping today, and the densest a refresh could bring within the window.
+  const RackGeneration *now = nullptr, *next = nullptr;
+  bool liquid_in_window = false;
+  for (const auto& g : st.generations) {
+    if (!g.announced && g.year <= year && (now == nullptr || g.kw_per_rack > now->kw_per_rack)) now = &g;
+    if (g.year < year || g.year > year + st.it_depreciation_years) continue;
+    if (g.cooling == "liquid") liquid_in_window = true;
+    if (next == nullptr || g.kw_per_rack > next->kw_per_rack) next = &g;
+  }
+  if (next != nullptr && now != nullptr && now->kw_per_rack > next->kw_per_rack) next = now;
+  if (next == nullptr) next = now;
+  auto label = [](const RackGeneration& g) {
+    return fmt::format("{}, {}{}", g.name.substr(0, g.name.find(" (")), g.year, g.announced ? ", announced" : "");
+  };
+  if (next) {
+    r.next_kw_per_rack = next->kw_per_rack;
+    r.next_name = label(*next);
+  }
+  const double it_mw = it_kw / 1000.0;
+  if (!owned) {
+    r.path = "cloud rental (the provider's hall)";
+    r.lead_months = lead("cloud_rental");
+    r.air_to_liquid = "the provider's; exposure = the commitment term";
+    r.next_generation = "move when the term ends";
+    r.level = "low";
+    return r;
+  }
+  const bool liquid = cooling == "liquid";
+  if (liquid) {
+    r.lead_months = std::min(lead("colocation_liquid_ready"), lead("greenfield_liquid"));
+    r.path = fmt::format("liquid-ready colocation ({:g} months) or a new liquid hall ({:g} months)",
+                         lead("colocation_liquid_ready"), lead("greenfield_liquid"));
+    r.fitout_usd = it_mw * st.fitout_liquid_usd_per_mw;
+    r.air_to_liquid = "already liquid: no conversion";
+  } else {
+    r.lead_months = lead("colocation_existing_air");
+    r.path = fmt::format("existing air colocation ({:g} months where space is vacant) or a new air hall ({:g} months)",
+                         lead("colocation_existing_air"), lead("greenfield_air"));
+    r.fitout_usd = it_mw * st.fitout_air_usd_per_mw;
+    r.retrofit_usd = it_mw * st.retrofit_usd_per_mw;
+    r.air_to_liquid =
+        liquid_in_window
+            ? fmt::format("liquid-only racks arrive within {:g} y: retrofit ~${:.2g}M, {:g} months (needs electrical "
+                          "headroom), or a new liquid hall, {:g} months",
+                          st.it_depreciation_years, r.retrofit_usd / 1e6, lead("retrofit_air_to_liquid"),
+                          lead("greenfield_liquid"))
+            : fmt::format("no liquid-only generation listed within {:g} y", st.it_depreciation_years);
+  }
+  std::string text;
+  if (now && kw_per_rack > 0)
+    text = fmt::format("densest shipping {:.3g} kW/rack ({}) = {:.1f}x this design", now->kw_per_rack, label(*now),
+                       now->kw_per_rack / kw_per_rack);
+  if (next && next != now && kw_per_rack > 0)
+    text += fmt::format("{}within {:g} y {:.3g} kW/rack ({}) = {:.1f}x", text.empty() ? "" : "; ",
+                        st.it_depreciation_years, next->kw_per_rack, r.next_name, next->kw_per_rack / kw_per_rack);
+  const bool denser = next && kw_per_rack > 0 && next->kw_per_rack > 1.05 * kw_per_rack;
+  if (denser) {
+    text += liquid ? ": re-use needs more power and coolant per rack position (or part-filled racks)"
+                   : ": re-use needs liquid and fewer, denser rack positions";
+    r.level = liquid ? "medium" : "high";
+  } else {
+    if (!text.empty()) text += ": fits this design";
+    r.level = liquid_in_window && !liquid ? "high" : "low";
+  }
+  r.next_generation = text.empty() ? "no generation listed" : text;
+  return r;
 }
 
 const FacilityData& shipped_facility() {

@@ -589,6 +589,45 @@ TEST(BriefNumbers, FacilityTableAddsUpPerHardwareFootprints) {
   EXPECT_EQ(row, t->rows.size());
 }
 
+// Stranded-asset risk: one row per feasible option, rented options low with no fit-out, owned ones
+// priced at the facility's fit-out per MW of their IT load (planner::stranded_risk).
+TEST(BriefNumbers, StrandedAssetRowsFollowTheFacilityModel) {
+  const auto& f = example();
+  const auto* t = f.result.document.find_table("stranded-asset");
+  ASSERT_NE(t, nullptr);
+  const auto& fac = planner::shipped_facility();
+  std::size_t row = 0;
+  bool saw_owned = false, saw_rented = false;
+  for (const auto& o : f.result.options) {
+    if (!o.feasible) continue;
+    std::map<std::string, double> chips;
+    bool owned = false;
+    for (const auto& p : o.parts) {
+      if (!p.feasible) continue;
+      chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+      owned |= p.candidate.cost.basis_kind == "owned" || p.candidate.cost.owned_only;
+    }
+    double it_kw = 0;
+    for (const auto& [hw, n] : chips) it_kw += planner::facility_footprint(fac, hw, n, nullptr).it_kw;
+    const auto& r = t->rows.at(row++);
+    EXPECT_EQ(r[1].text, o.option.label);
+    if (owned) {
+      saw_owned = true;
+      EXPECT_EQ(r[2].text.rfind("own", 0), 0u) << r[2].text;
+      const double per_mw = r[2].text == "own, liquid" ? fac.stranded.fitout_liquid_usd_per_mw
+                                                       : fac.stranded.fitout_air_usd_per_mw;
+      EXPECT_NEAR(r[4].value, it_kw / 1000 * per_mw / 1e6, 1e-9) << o.option.label;
+    } else {
+      saw_rented = true;
+      EXPECT_EQ(r[2].text, "rent");
+      EXPECT_EQ(r[7].text, "low");
+    }
+  }
+  EXPECT_EQ(row, t->rows.size());
+  EXPECT_TRUE(saw_owned);
+  EXPECT_TRUE(saw_rented);
+}
+
 // Predictability: the worst decode lane's step CV and its lognormal P99 factor; dataflow chips none.
 TEST(BriefNumbers, PredictabilityRowsFollowTheStepJitterModel) {
   const auto& f = example();

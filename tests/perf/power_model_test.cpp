@@ -17,8 +17,8 @@ const hwprofiles::HardwareProfile& hw(const std::string& n) { return hwprofiles:
 // `infersim calibrate-power --write hwprofiles/data/power_model.json`.
 TEST(PowerModel, ShippedCoefficientsAreTheRefitOnTheFitSplit) {
   const auto set = perf::load_bundled_measurements();
-  const auto f =
-      perf::fit_power(set.rows, model::ModelCatalog::shipped(), hwprofiles::HardwareCatalog::shipped(), nullptr);
+  const auto f = perf::fit_power(set.rows, model::ModelCatalog::shipped(), hwprofiles::HardwareCatalog::shipped(),
+                                 nullptr);
   const auto& s = perf::PowerModel::shipped();
   EXPECT_NEAR(s.k.base, f.model.k.base, 1e-6);
   EXPECT_NEAR(s.k.memory, f.model.k.memory, 1e-6);

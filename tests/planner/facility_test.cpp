@@ -114,6 +114,58 @@ TEST(Facility, ShippedDataCoversEveryProfileWithSources) {
 
 // The planner with a site: a liquid-only rack is refused at an air site with the reason, and every
 // ranked plan fits and reports its racks.
+// Stranded-asset risk against hand calculation: lead times, fit-out and retrofit per MW of IT load,
+// and the densest generation shipping now / within the depreciation window.
+TEST(Facility, StrandedRiskMatchesHandCalculation) {
+  FacilityData f;
+  auto& st = f.stranded;
+  st.lead_months = {{"cloud_rental", 1},           {"colocation_existing_air", 3}, {"colocation_liquid_ready", 21},
+                    {"retrofit_air_to_liquid", 9}, {"greenfield_air", 18},         {"greenfield_liquid", 24}};
+  st.fitout_air_usd_per_mw = 10e6;
+  st.fitout_liquid_usd_per_mw = 12e6;
+  st.retrofit_usd_per_mw = 2e6;
+  st.it_depreciation_years = 5;
+  st.cadence_years = 1;
+  st.generations = {{"Air 40 (4 systems)", "air", 2023, 40, false},
+                    {"Liquid 132", "liquid", 2025, 132, false},
+                    {"Liquid 600", "liquid", 2027, 600, true},
+                    {"Far future 2000", "liquid", 2040, 2000, true}};
+  // Rented: the provider's hall.
+  const auto rent = stranded_risk(f, false, "air", 20, 500, 2026);
+  EXPECT_DOUBLE_EQ(rent.lead_months, 1);
+  EXPECT_DOUBLE_EQ(rent.fitout_usd, 0);
+  EXPECT_EQ(rent.level, "low");
+  // Owned, air, 500 kW of IT load at 20 kW/rack: fit-out 0.5 MW x $10M, retrofit 0.5 x $2M; the 600 kW
+  // rack of 2027 is in the 2026-2031 window, the 2040 one is not.
+  const auto air = stranded_risk(f, true, "air", 20, 500, 2026);
+  EXPECT_DOUBLE_EQ(air.lead_months, 3);
+  EXPECT_DOUBLE_EQ(air.fitout_usd, 5e6);
+  EXPECT_DOUBLE_EQ(air.retrofit_usd, 1e6);
+  EXPECT_DOUBLE_EQ(air.next_kw_per_rack, 600);
+  EXPECT_NE(air.next_generation.find("132 kW/rack (Liquid 132, 2025) = 6.6x"), std::string::npos)
+      << air.next_generation;
+  EXPECT_NE(air.next_generation.find("600 kW/rack (Liquid 600, 2027, announced) = 30.0x"), std::string::npos)
+      << air.next_generation;
+  EXPECT_EQ(air.level, "high");
+  // Owned, liquid at 132 kW/rack: the shorter of liquid-ready colocation and a new hall; 1 MW x $12M.
+  const auto liq = stranded_risk(f, true, "liquid", 132, 1000, 2026);
+  EXPECT_DOUBLE_EQ(liq.lead_months, 21);
+  EXPECT_DOUBLE_EQ(liq.fitout_usd, 12e6);
+  EXPECT_DOUBLE_EQ(liq.retrofit_usd, 0);
+  EXPECT_EQ(liq.level, "medium");
+  // A liquid design dense enough for everything in the window.
+  EXPECT_EQ(stranded_risk(f, true, "liquid", 700, 1000, 2026).level, "low");
+}
+
+TEST(Facility, ShippedStrandedAssetDataIsComplete) {
+  const auto& st = shipped_facility().stranded;
+  EXPECT_EQ(st.lead_months.size(), 6u);
+  EXPECT_GT(st.fitout_liquid_usd_per_mw, st.fitout_air_usd_per_mw);
+  EXPECT_GT(st.it_depreciation_years, 0);
+  EXPECT_GE(st.generations.size(), 8u);
+  for (const auto& [k, src] : st.sources) EXPECT_TRUE(src.rfind("[", 0) == 0) << k << ": " << src;
+}
+
 TEST(Facility, PlannerRejectsPlansTheSiteCannotHold) {
   PlanRequest req;
   req.model = "llama-3.1-70b";

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -349,42 +350,55 @@ Section workload_section(const BriefResult& r) {
   return s;
 }
 
-// What each option needs from a facility (planner/facility.h over every lane's chips): servers, racks,
-// the densest rack, cooling, provisioned MW and floor. Cloud options are hosted by the provider; the
-// figures show what owning them would take.
+// One option's facility over all its lanes (planner/facility.h): lanes on the same hardware share
+// racks, so one footprint per hardware over all its lanes' chips.
+struct OptionFootprint {
+  int servers = 0, racks = 0;
+  double kw_rack = 0, it_kw = 0, facility_kw = 0, floor = 0;
+  std::set<std::string> cooling, products;
+  bool owned = false;  // any lane costed owned (the buyer's own facility)
+};
+OptionFootprint option_footprint(const OptionResult& o) {
+  OptionFootprint x;
+  std::map<std::string, double> chips;
+  for (const auto& p : o.parts) {
+    if (!p.feasible) continue;
+    chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+    if (p.candidate.cost.basis_kind == "owned" || p.candidate.cost.owned_only) x.owned = true;
+  }
+  const auto& fac = planner::shipped_facility();
+  for (const auto& [hw, n] : chips) {
+    const auto f = planner::facility_footprint(fac, hw, n, nullptr);
+    if (!f.present) continue;
+    x.servers += f.servers;
+    x.racks += f.racks;
+    x.kw_rack = std::max(x.kw_rack, f.kw_per_rack);
+    x.it_kw += f.it_kw;
+    x.facility_kw += f.facility_kw;
+    x.floor += f.floor_m2;
+    x.cooling.insert(f.cooling);
+    x.products.insert(f.product.substr(0, f.product.find(" (")));
+  }
+  return x;
+}
+
+// What each option needs from a facility: servers, racks, the densest rack, cooling, provisioned MW and
+// floor. Cloud options are hosted by the provider; the figures show what owning them would take.
 Table facility_table(const BriefResult& r) {
   Table t;
   t.id = "facility";
   t.caption = "Facility each option needs (all lanes): servers, racks, densest rack, cooling, provisioned power, floor";
   t.columns = {{"#", true},        {"Option", false},        {"Servers", true},  {"Racks", true},    {"kW/rack", true},
                {"Cooling", false}, {"MW provisioned", true}, {"Floor m2", true}, {"Products", false}};
-  const auto& fac = planner::shipped_facility();
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     if (!o.feasible) continue;
-    // Lanes on the same hardware share racks: one footprint per hardware over all its lanes' chips.
-    std::map<std::string, double> chips;
-    for (const auto& p : o.parts)
-      if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
-    int servers = 0, racks = 0;
-    double kw_rack = 0, facility_kw = 0, floor = 0;
-    std::set<std::string> cooling, products;
-    for (const auto& [hw, n] : chips) {
-      const auto f = planner::facility_footprint(fac, hw, n, nullptr);
-      if (!f.present) continue;
-      servers += f.servers;
-      racks += f.racks;
-      kw_rack = std::max(kw_rack, f.kw_per_rack);
-      facility_kw += f.facility_kw;
-      floor += f.floor_m2;
-      cooling.insert(f.cooling);
-      products.insert(f.product.substr(0, f.product.find(" (")));
-    }
-    t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::num(servers, 0), Cell::num(racks, 0),
-                      Cell::num(kw_rack, 1),
-                      Cell::str(common::join(std::vector<std::string>(cooling.begin(), cooling.end()), " + ")),
-                      Cell::num(facility_kw / 1000, 3), Cell::num(floor, 1),
-                      Cell::str(common::join(std::vector<std::string>(products.begin(), products.end()), "; "))});
+    const auto x = option_footprint(o);
+    t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::num(x.servers, 0),
+                      Cell::num(x.racks, 0), Cell::num(x.kw_rack, 1),
+                      Cell::str(common::join(std::vector<std::string>(x.cooling.begin(), x.cooling.end()), " + ")),
+                      Cell::num(x.facility_kw / 1000, 3), Cell::num(x.floor, 1),
+                      Cell::str(common::join(std::vector<std::string>(x.products.begin(), x.products.end()), "; "))});
   }
   t.notes.push_back(
       "Per hardware (lanes on one chip share racks): servers = ceil(chips / chips per server) of the product a buyer "
@@ -393,6 +407,43 @@ Table facility_table(const BriefResult& r) {
       "nameplate server power x the cooling type's PUE, what a site must provision (not the average draw of the cost "
       "figures). Sources per figure: planner/data/facility.json; arithmetic: docs/plan-format.md \"Facility\". "
       "Cloud options are hosted by the provider: the figures show what owning them would take.");
+  return t;
+}
+
+// Stranded-asset risk per option (planner::stranded_risk over the option's facility): how the capacity
+// is obtained and how long it takes, the facility fit-out an owner pays, what a change to liquid
+// cooling within the IT depreciation period means, and whether the facility carries the densest
+// generation a refresh could bring.
+Table stranded_table(const BriefResult& r) {
+  Table t;
+  t.id = "stranded-asset";
+  t.caption =
+      "Stranded-asset risk: lead time, facility fit-out, air-to-liquid within depreciation, next-generation re-use";
+  t.columns = {{"#", true},          {"Option", false},        {"Supply", false},          {"Lead (months)", true},
+               {"Fit-out $M", true}, {"Air to liquid", false}, {"Next generation", false}, {"Risk", false}};
+  const auto& fac = planner::shipped_facility();
+  const int year = std::atoi(r.request.pricing.price_date.substr(0, 4).c_str());
+  for (std::size_t i = 0; i < r.options.size(); ++i) {
+    const auto& o = r.options[i];
+    if (!o.feasible) continue;
+    const auto x = option_footprint(o);
+    const std::string cooling = x.cooling.count("liquid") ? "liquid" : "air";
+    const auto k = planner::stranded_risk(fac, x.owned, cooling, x.kw_rack, x.it_kw, year);
+    const Tone tone = k.level == "high" ? Tone::bad : k.level == "medium" ? Tone::strong : Tone::good;
+    t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label),
+                      Cell::str(x.owned ? fmt::format("own, {}", cooling) : std::string("rent")),
+                      Cell::num(k.lead_months, 0), x.owned ? Cell::num(k.fitout_usd / 1e6, 2) : Cell::na("-"),
+                      Cell::str(k.air_to_liquid), Cell::str(k.next_generation), Cell::str(k.level, tone)});
+  }
+  const auto& st = fac.stranded;
+  t.notes.push_back(fmt::format(
+      "Window: {} to {} (the {:g}-year IT depreciation; NVIDIA ships a rack generation every {:g} year(s)); the "
+      "facility's mechanical plant lives {:g} years, so one hall sees several generations. Fit-out per MW of IT load: "
+      "air ${:.1f}M, liquid ${:.1f}M; air-to-liquid retrofit ${:.1f}M/MW. Lead times exclude chip delivery and a new "
+      "grid connection. Sources per figure: planner/data/facility.json \"stranded_asset\" ([EST] marked there); "
+      "method: docs/plan-format.md \"Stranded-asset risk\".",
+      year, year + int(st.it_depreciation_years), st.it_depreciation_years, st.cadence_years, st.mechanical_life_years,
+      st.fitout_air_usd_per_mw / 1e6, st.fitout_liquid_usd_per_mw / 1e6, st.retrofit_usd_per_mw / 1e6));
   return t;
 }
 
@@ -534,6 +585,7 @@ Section options_section(const BriefResult& r) {
   s.blocks.push_back(lat);
   s.blocks.push_back(per);
   s.blocks.push_back(facility_table(r));
+  s.blocks.push_back(stranded_table(r));
   s.blocks.push_back(predictability_table(r));
   return s;
 }

@@ -41,10 +41,10 @@ std::string PowerModel::describe(const HardwareProfile& hw) const {
         "measured-power model: TDP {:g} W x ({:.3g} + {:.3g} x memory utilisation + {:.3g} x compute utilisation), "
         "between idle {:g} W and TDP; fitted on {} measured GPU configurations, error: infersim validate --power",
         hw.tdp_w, k.base, k.memory, k.compute, hw.idle_w, fit_configs);
-  return fmt::format(
-      "profile phase constants (prefill {:g} W, decode {:g} W, idle {:g} W): no measured power for {} chips; the "
-      "GPU fit is not transferred",
-      hw.prefill_w, hw.decode_w, hw.idle_w, hwprofiles::kind_name(hw.kind));
+  return fmt::format("profile phase constants (prefill {:g} W, decode {:g} W, idle {:g} W): no measured power for {} "
+                     "chips; the "
+                     "GPU fit is not transferred",
+                     hw.prefill_w, hw.decode_w, hw.idle_w, hwprofiles::kind_name(hw.kind));
 }
 
 PowerModel power_model_from_json(const common::Json& j, const std::string& file) {
@@ -159,8 +159,7 @@ std::array<double, 3> nelder_mead(F f, std::array<double, 3> x0, double step) {
 }  // namespace
 
 std::vector<PowerPoint> power_points(const std::vector<Measurement>& rows, const model::ModelCatalog& models,
-                                     const hwprofiles::HardwareCatalog& hardware,
-                                     std::map<std::string, int>* skipped) {
+                                     const hwprofiles::HardwareCatalog& hardware, std::map<std::string, int>* skipped) {
   std::vector<PowerPoint> out;
   std::set<std::string> seen;
   auto skip = [&](const std::string& why) {
@@ -254,10 +253,10 @@ PowerFit fit_power(const std::vector<Measurement>& rows, const model::ModelCatal
   for (const auto& p : f.points) models_seen.insert(p.row->model);
   std::string names;
   for (const auto& n : models_seen) names += (names.empty() ? "" : ", ") + n;
-  f.model.source = fmt::format(
-      "[FIT] infersim calibrate-power: least absolute deviation on {} of {} measured configurations (per-GPU average and peak "
-      "power / TDP) of splitwise-sim perf_model.csv ({}, {}); the other {} held out",
-      fit_pts.size(), f.points.size(), hw.name, names, f.points.size() - fit_pts.size());
+  f.model.source = fmt::format("[FIT] infersim calibrate-power: least absolute deviation on {} of {} measured "
+                               "configurations (per-GPU average and peak "
+                               "power / TDP) of splitwise-sim perf_model.csv ({}, {}); the other {} held out",
+                               fit_pts.size(), f.points.size(), hw.name, names, f.points.size() - fit_pts.size());
   const PowerModel& used = evaluate ? *evaluate : f.model;
   std::vector<double> fit_e, held_e, held_c, held_peak, held_peak_c;
   for (auto& p : f.points) {

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace infersim::planner {
 
@@ -37,7 +38,27 @@ struct ServerSpec {
   std::map<std::string, std::string> sources;  // field -> source
 };
 
+// Stranded-asset inputs (facility.json "stranded_asset"; every figure sourced or [EST]): how long each
+// way of getting capacity takes, fit-out cost per MW of IT load, asset lives, and the rack generations
+// (per-rack power and cooling, announced ones marked).
+struct RackGeneration {
+  std::string name, cooling;  // cooling: "air" | "liquid" | "air_or_liquid"
+  int year = 0;
+  double kw_per_rack = 0;
+  bool announced = false;
+};
+
+struct StrandedAssetData {
+  std::map<std::string, double> lead_months;  // cloud_rental, colocation_existing_air, colocation_liquid_ready,
+                                              // retrofit_air_to_liquid, greenfield_air, greenfield_liquid
+  double fitout_air_usd_per_mw = 0, fitout_liquid_usd_per_mw = 0, retrofit_usd_per_mw = 0;
+  double mechanical_life_years = 0, it_depreciation_years = 0, cadence_years = 0;
+  std::vector<RackGeneration> generations;
+  std::map<std::string, std::string> sources;  // field path -> source
+};
+
 struct FacilityData {
+  StrandedAssetData stranded;
   std::map<std::string, CoolingType> cooling;
   int rack_u = 42;
   double floor_m2_per_rack = 2.55;
@@ -73,5 +94,29 @@ struct FacilityFootprint {
 // limit. Unknown hardware -> present = false.
 FacilityFootprint facility_footprint(const FacilityData& f, const std::string& hardware, double chips,
                                      const Site* site);
+
+// Stranded-asset risk of one option's facility (docs/plan-format.md "Stranded-asset risk"):
+//  - rented: the provider's hall; lead time = cloud rental; the exposure is the commitment term.
+//  - owned, air: an existing air colocation hall (lead: colocation_existing_air) or a new air hall;
+//    fit-out = IT MW x air $/MW. Every liquid generation within the IT depreciation window forces a
+//    retrofit (IT MW x retrofit $/MW, retrofit lead time) or a new liquid hall: risk high.
+//  - owned, liquid: liquid-ready colocation or a new liquid hall (the shorter lead time); fit-out = IT MW
+//    x liquid $/MW. Risk medium when a generation within the window needs denser racks than this
+//    design (rack power and coolant per position must grow, or racks run part-filled), else low.
+// The window is [year, year + IT depreciation]; announced generations count and are marked.
+struct StrandedRisk {
+  bool owned = false;
+  std::string path;  // how the capacity is obtained
+  double lead_months = 0;
+  double fitout_usd = 0;  // owned: facility fit-out for the option's IT load (0 rented)
+  double retrofit_usd = 0;
+  std::string air_to_liquid;    // what a change to liquid within the depreciation period means
+  std::string next_generation;  // re-use of the facility for the densest generation in the window
+  double next_kw_per_rack = 0;
+  std::string next_name;
+  std::string level;  // "low" | "medium" | "high"
+};
+StrandedRisk stranded_risk(const FacilityData& f, bool owned, const std::string& cooling, double kw_per_rack,
+                           double it_kw, int year);
 
 }  // namespace infersim::planner

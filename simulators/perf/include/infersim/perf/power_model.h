@@ -9,9 +9,9 @@
 // launches, collectives, host traffic). A chip between steps draws the profile's idle power.
 //
 // The three coefficients are fitted (least absolute deviation, Nelder-Mead) on the measured per-GPU
-// average and peak power (the peak read as the larger phase power) of splitwise-sim's perf_model.csv (A100-80GB: Llama-2-70B at TP 2/4/8 and BLOOM-176B at
-// TP 8, prompts 128-8192, batch 1-16; its H100 rows carry no power), one point per configuration,
-// on the configurations the measurement split assigns to fitting; the rest are held out
+// average and peak power (the peak read as the larger phase power) of splitwise-sim's perf_model.csv (A100-80GB:
+// Llama-2-70B at TP 2/4/8 and BLOOM-176B at TP 8, prompts 128-8192, batch 1-16; its H100 rows carry no power), one
+// point per configuration, on the configurations the measurement split assigns to fitting; the rest are held out
 // (HELD_OUT_SHARE). The prediction for a row uses the product's own predicted prefill and decode
 // times: average = (P_prefill x t_prefill + P_decode x (output - 1) x TPOT) / e2e. Written to
 // hwprofiles/data/power_model.json by `infersim calibrate-power --write`; `infersim validate` reports
