@@ -27,8 +27,8 @@ using common::Json;
 namespace {
 
 std::string q_row(const serving::Quantiles& q) {
-  return fmt::format("{:>10} {:>10} {:>10} {:>10} {:>10}", format_seconds(q.mean), format_seconds(q.p50),
-                     format_seconds(q.p90), format_seconds(q.p99), format_seconds(q.max));
+  return fmt::format("{:>10} {:>10} {:>10} {:>10} {:>10} {:>10}", format_seconds(q.mean), format_seconds(q.p50),
+                     format_seconds(q.p90), format_seconds(q.p99), format_seconds(q.p999), format_seconds(q.max));
 }
 
 std::string pct(double x) { return fmt::format("{:.1f}%", 100.0 * x); }
@@ -42,7 +42,7 @@ void print_text(const serving::Scenario& s, const serving::SimResult& r) {
   fmt::print("workload: {}\n", r.workload_description);
   fmt::print("requests: {} completed, {} rejected, {} unfinished of {} arrived, over {} ({:.2f} req/s)\n", r.completed,
              r.rejected, r.unfinished, r.arrived, format_seconds(r.duration_s()), r.requests_per_s);
-  fmt::print("{:<8} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "", "mean", "p50", "p90", "p99", "max");
+  fmt::print("{:<8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "", "mean", "p50", "p90", "p99", "p99.9", "max");
   fmt::print("{:<8} {}\n", "TTFT", q_row(r.ttft));
   fmt::print("{:<8} {}\n", "TPOT", q_row(r.tpot));
   fmt::print("{:<8} {}\n", "ITL", q_row(r.itl));
@@ -60,6 +60,13 @@ void print_text(const serving::Scenario& s, const serving::SimResult& r) {
   fmt::print("throughput {:.1f} output tok/s ({:.1f} input tok/s); goodput {} of requests{}\n", r.throughput_tok_s,
              r.input_tok_s, pct(r.goodput), slos.empty() ? " (no request SLOs)" : " meet " + common::join(slos, ", "));
   if (s.slo.task_e2e_s) fmt::print("tasks: {} within {}\n", pct(r.task_attainment), format_seconds(*s.slo.task_e2e_s));
+  if (!r.tail_slos.empty()) {
+    std::vector<std::string> t;
+    for (const auto& x : r.tail_slos)
+      t.push_back(fmt::format("{} <= {}: {} {}", x.name, format_seconds(x.target_s), format_seconds(x.measured_s),
+                              x.met ? "met" : "MISSED"));
+    fmt::print("tail SLOs: {}\n", common::join(t, "; "));
+  }
   fmt::print("batch: mean {:.1f} sequences per step (time-weighted {:.1f}), p99 {:.0f}; KV utilisation mean {}, p99 "
              "{}; "
              "preemptions {}\n",

@@ -24,6 +24,24 @@ namespace {
 double r6(double x) { return round6(x); }
 }  // namespace
 
+Site site_from_json(common::JsonReader& s) {
+  Site site;
+  site.cooling = s.one_of_or("cooling", {"air", "rear_door", "liquid"}, "air");
+  site.mw = s.optional_number("mw", 1e-6, 1e5);
+  site.kw_per_rack = s.optional_number("kw_per_rack", 0.1, 1e4);
+  if (s.has("racks")) site.racks = int(s.integer("racks", 1, 10000000));
+  s.finish();
+  return site;
+}
+
+common::Json site_to_json(const Site& site) {
+  common::Json s = {{"cooling", site.cooling}};
+  if (site.mw) s["mw"] = *site.mw;
+  if (site.kw_per_rack) s["kw_per_rack"] = *site.kw_per_rack;
+  if (site.racks) s["racks"] = *site.racks;
+  return s;
+}
+
 PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
   PlanRequest p;
@@ -51,15 +69,7 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
     p.slo.goodput = s->number_or("goodput", p.slo.goodput, 0.0, 1.0);
     s->finish();
   }
-  if (auto s = r.optional_child("site")) {
-    Site site;
-    site.cooling = s->one_of_or("cooling", {"air", "rear_door", "liquid"}, "air");
-    site.mw = s->optional_number("mw", 1e-6, 1e5);
-    site.kw_per_rack = s->optional_number("kw_per_rack", 0.1, 1e4);
-    if (s->has("racks")) site.racks = int(s->integer("racks", 1, 10000000));
-    s->finish();
-    p.site = site;
-  }
+  if (auto s = r.optional_child("site")) p.site = site_from_json(*s);
   p.hardware = r.string_list_or("hardware", {});
   p.runtimes = r.string_list_or("runtimes", {});
   p.precisions = r.string_list_or("precisions", p.precisions);
@@ -121,13 +131,7 @@ Json plan_request_to_json(const PlanRequest& p) {
               {"verify_top", p.verify_top},
               {"mixes", p.mixes},
               {"mix_shares", p.mix_shares}}}};
-  if (p.site) {
-    Json s = {{"cooling", p.site->cooling}};
-    if (p.site->mw) s["mw"] = *p.site->mw;
-    if (p.site->kw_per_rack) s["kw_per_rack"] = *p.site->kw_per_rack;
-    if (p.site->racks) s["racks"] = *p.site->racks;
-    j["site"] = s;
-  }
+  if (p.site) j["site"] = site_to_json(*p.site);
   if (p.layout_tp > 0) j["search"]["tp"] = p.layout_tp;
   if (p.layout_pp > 0) j["search"]["pp"] = p.layout_pp;
   return j;

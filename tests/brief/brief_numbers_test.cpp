@@ -657,3 +657,59 @@ TEST(BriefNumbers, PredictabilityRowsFollowTheStepJitterModel) {
   }
   EXPECT_TRUE(saw_dataflow);
 }
+
+// A site in BRIEF.json: owned options are planned within it and the facility table checks each owned
+// option's total (MW, racks); rented options are not checked. The site round-trips in the echoed request.
+TEST(BriefNumbers, SiteLimitsCheckOwnedOptionsOnly) {
+  auto req = brief::load_brief_request(common::data_path("examples/briefs/llama70b-chat-agentic-h100.json"));
+  planner::Site site;
+  site.cooling = "air";
+  site.kw_per_rack = 25;
+  site.mw = 0.15;  // above one workload's owned H100 plan, below the option's ~0.19 MW in all
+  req.site = site;
+  const auto res = brief::build_brief(req);
+  const auto* t = res.document.find_table("facility");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->columns.back().header, "Own site");
+  bool saw_owned = false;
+  std::size_t row = 0;
+  for (const auto& o : res.options) {
+    if (!o.feasible) continue;
+    bool owned = false;
+    for (const auto& p : o.parts) {
+      if (!p.feasible) continue;
+      owned |= p.candidate.cost.basis_kind == "owned" || p.candidate.cost.owned_only;
+      // Owned planner parts were planned within the site: their footprint fits its kW per rack
+      // (disaggregated pools are checked by the table's totals only).
+      if (p.candidate.cost.basis_kind == "owned" && p.candidate.facility.present &&
+          p.candidate.id.find(" pool)") == std::string::npos) {
+        EXPECT_LE(p.candidate.facility.kw_per_rack, 25 + 1e-9) << o.option.label;
+      }
+    }
+    const auto& cell = t->rows.at(row++).back();
+    if (!owned) {
+      EXPECT_EQ(cell.text, "rented") << o.option.label;
+      continue;
+    }
+    saw_owned = true;
+    double mw = 0;
+    const auto fp = [&] {
+      std::map<std::string, double> chips;
+      for (const auto& p : o.parts)
+        if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+      return chips;
+    }();
+    planner::Site s2 = site;
+    s2.mw.reset();
+    for (const auto& [hw, n] : fp)
+      mw += planner::facility_footprint(planner::shipped_facility(), hw, n, &s2).facility_kw;
+    mw /= 1000;
+    if (mw > 0.15) {
+      EXPECT_EQ(cell.text.rfind("exceeds the site", 0), 0u) << o.option.label << ": " << cell.text;
+    } else if (cell.text.rfind("fits", 0) != 0) {
+      ADD_FAILURE() << o.option.label << " uses " << mw << " MW of 0.15 but says " << cell.text;
+    }
+  }
+  EXPECT_TRUE(saw_owned);
+  EXPECT_NE(res.request_json.find("\"kw_per_rack\": 25"), std::string::npos);
+}

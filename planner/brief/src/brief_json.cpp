@@ -12,6 +12,7 @@
 #include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
 
 namespace infersim::brief {
@@ -248,6 +249,7 @@ BriefRequest brief_request_from_json(const Json& j, const std::string& file) {
     b.verify_top = int(s->integer_or("verify_top", b.verify_top, 0, 1000));
     s->finish();
   }
+  if (auto s = r.optional_child("site")) b.site = planner::site_from_json(*s);
   if (auto c = r.optional_child("cold_start")) {
     b.cold_start.local_nvme_bytes_per_s =
         c->number_or("local_nvme_gb_s", b.cold_start.local_nvme_bytes_per_s / 1e9, 1e-3, 1e4) * 1e9;
@@ -312,6 +314,7 @@ Json brief_request_to_json(const BriefRequest& b) {
              {"object_store_usd_per_gb_month", b.cold_start.object_store_usd_per_gb_month}};
   if (b.cold_start.init_s) cs["init_s"] = *b.cold_start.init_s;
   j["cold_start"] = cs;
+  if (b.site) j["site"] = planner::site_to_json(*b.site);
   Json os = Json::array();
   for (const auto& o : b.options) {
     Json x = {{"type", option_type_name(o.type)}, {"id", o.id}, {"label", o.label}};

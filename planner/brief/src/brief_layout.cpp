@@ -357,7 +357,48 @@ struct OptionFootprint {
   double kw_rack = 0, it_kw = 0, facility_kw = 0, floor = 0;
   std::set<std::string> cooling, products;
   bool owned = false;  // any lane costed owned (the buyer's own facility)
+  // Against the brief's site (owned options only): per-hardware refusals, then the option's totals.
+  bool site_checked = false, site_fits = true;
+  std::string site_text;
 };
+
+// The option's footprint placed in `site`: each hardware at the site's cooling and rack limit, then
+// the totals against the site's MW and racks.
+void check_site(const OptionResult& o, const planner::Site& site, OptionFootprint& x) {
+  std::map<std::string, double> chips;
+  for (const auto& p : o.parts)
+    if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+  const auto& fac = planner::shipped_facility();
+  double kw = 0;
+  int racks = 0;
+  x.site_checked = true;
+  for (const auto& [hw, n] : chips) {
+    planner::Site unlimited = site;  // per hardware: cooling and kW/rack only; totals below
+    unlimited.mw.reset();
+    unlimited.racks.reset();
+    const auto f = planner::facility_footprint(fac, hw, n, &unlimited);
+    if (!f.present) continue;
+    if (!f.fits) {
+      x.site_fits = false;
+      x.site_text = f.reason;
+      return;
+    }
+    kw += f.facility_kw;
+    racks += f.racks;
+  }
+  std::vector<std::string> parts;
+  if (site.mw) {
+    parts.push_back(fmt::format("{:.3g} of {:g} MW", kw / 1000, *site.mw));
+    if (kw > *site.mw * 1000) x.site_fits = false;
+  }
+  if (site.racks) {
+    parts.push_back(fmt::format("{} of {} racks", racks, *site.racks));
+    if (racks > *site.racks) x.site_fits = false;
+  }
+  x.site_text = fmt::format("{}{}{}", x.site_fits ? "fits" : "exceeds the site", parts.empty() ? "" : ": ",
+                            common::join(parts, ", "));
+}
+
 OptionFootprint option_footprint(const OptionResult& o) {
   OptionFootprint x;
   std::map<std::string, double> chips;
@@ -390,16 +431,30 @@ Table facility_table(const BriefResult& r) {
   t.caption = "Facility each option needs (all lanes): servers, racks, densest rack, cooling, provisioned power, floor";
   t.columns = {{"#", true},        {"Option", false},        {"Servers", true},  {"Racks", true},    {"kW/rack", true},
                {"Cooling", false}, {"MW provisioned", true}, {"Floor m2", true}, {"Products", false}};
+  const auto& site = r.request.site;
+  if (site) t.columns.push_back({"Own site", false});
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     if (!o.feasible) continue;
-    const auto x = option_footprint(o);
+    auto x = option_footprint(o);
     t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::num(x.servers, 0),
                       Cell::num(x.racks, 0), Cell::num(x.kw_rack, 1),
                       Cell::str(common::join(std::vector<std::string>(x.cooling.begin(), x.cooling.end()), " + ")),
                       Cell::num(x.facility_kw / 1000, 3), Cell::num(x.floor, 1),
                       Cell::str(common::join(std::vector<std::string>(x.products.begin(), x.products.end()), "; "))});
+    if (site) {
+      if (x.owned) check_site(o, *site, x);
+      t.rows.back().push_back(x.site_checked ? Cell::str(x.site_text, x.site_fits ? Tone::good : Tone::bad)
+                                             : Cell::na("rented"));
+    }
   }
+  if (site)
+    t.notes.push_back(fmt::format(
+        "Own site: {} cooling{}{}{}. Owned options are planned within it (plans that break a limit are rejected with "
+        "the limit named); the column checks each owned option's total. Rented options run in the provider's hall.",
+        site->cooling, site->kw_per_rack ? fmt::format(", {:g} kW/rack", *site->kw_per_rack) : "",
+        site->mw ? fmt::format(", {:g} MW", *site->mw) : "",
+        site->racks ? fmt::format(", {} racks", *site->racks) : ""));
   t.notes.push_back(
       "Per hardware (lanes on one chip share racks): servers = ceil(chips / chips per server) of the product a buyer "
       "racks; racks at the product's own "

@@ -151,6 +151,8 @@ planner::PlanRequest base_request(const BriefRequest& req, std::size_t w, const 
   r.verify_top = req.verify_top;
   r.mixes = false;
   r.pricing = pricing;
+  // Owned capacity lives in the buyer's own site: plan it within the site's limits.
+  if (pricing.mode == planner::PricingMode::owned && req.site) r.site = req.site;
   return r;
 }
 

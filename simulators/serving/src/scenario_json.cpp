@@ -165,6 +165,10 @@ const std::vector<ParamSpec>& slo_params() {
       {"e2e_s", PT::number, "s", "null", "end-to-end latency, per request", 0, 1e9},
       {"task_e2e_s", PT::number, "s", "null", "agentic task time (first call's arrival to last call's end)", 0, 1e9},
       {"avg_power_w", PT::number, "W", "null", "average power budget per replica (edge)", 0, 1e9},
+      {"ttft_p99_s", PT::number, "s", "null", "tail SLO: P99 of time to first token over all requests", 0, 1e9},
+      {"tpot_p99_s", PT::number, "s", "null", "tail SLO: P99 of time per output token over all requests", 0, 1e9},
+      {"itl_p999_s", PT::number, "s", "null",
+       "tail SLO: P99.9 of the inter-token latency (every gap between streamed tokens)", 0, 1e9},
   };
   return p;
 }
@@ -614,6 +618,9 @@ Scenario parse_scenario(const Json& input, const std::string& file, const std::s
       s.slo.e2e_s = o("e2e_s");
       s.slo.task_e2e_s = o("task_e2e_s");
       s.slo.avg_power_w = o("avg_power_w");
+      s.slo.ttft_p99_s = o("ttft_p99_s");
+      s.slo.tpot_p99_s = o("tpot_p99_s");
+      s.slo.itl_p999_s = o("itl_p999_s");
       Json out = Json::object();
       write_params(out, v);
       res["slo"] = out;

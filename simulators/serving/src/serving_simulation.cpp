@@ -179,6 +179,7 @@ Quantiles quantiles(const engine::LogHistogram& h) {
   q.p50 = h.quantile(0.5);
   q.p90 = h.quantile(0.9);
   q.p99 = h.quantile(0.99);
+  q.p999 = h.quantile(0.999);
   q.max = h.max();
   return q;
 }
@@ -267,6 +268,12 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
   r.ttft_attainment = measured > 0 ? double(c.met_ttft) / measured : 0.0;
   r.tpot_attainment = measured > 0 ? double(c.met_tpot) / measured : 0.0;
   r.e2e_attainment = measured > 0 ? double(c.met_e2e) / measured : 0.0;
+  auto tail = [&](const char* name, const std::optional<double>& target, double measured_s) {
+    if (target) r.tail_slos.push_back({name, *target, measured_s, measured_s <= *target});
+  };
+  tail("TTFT P99", s.slo.ttft_p99_s, r.ttft.p99);
+  tail("TPOT P99", s.slo.tpot_p99_s, r.tpot.p99);
+  tail("ITL P99.9", s.slo.itl_p999_s, r.itl.p999);
   r.tasks_completed = c.tasks_completed;
   r.task_attainment = c.tasks_completed ? double(c.tasks_met_slo) / double(c.tasks_completed) : 0.0;
   r.preemptions = c.preemptions;

@@ -11,6 +11,7 @@ Json quantiles_to_json(const Quantiles& q) {
   j["p50"] = q.p50;
   j["p90"] = q.p90;
   j["p99"] = q.p99;
+  j["p999"] = q.p999;
   j["max"] = q.max;
   return j;
 }
@@ -35,6 +36,12 @@ Json sim_result_to_json(const SimResult& r) {
   j["goodput"] = r.goodput;
   j["goodput_req_s"] = r.goodput_req_s;
   j["slo_attainment"] = {{"ttft", r.ttft_attainment}, {"tpot", r.tpot_attainment}, {"e2e", r.e2e_attainment}};
+  if (!r.tail_slos.empty()) {
+    Json t = Json::array();
+    for (const auto& x : r.tail_slos)
+      t.push_back({{"slo", x.name}, {"target_s", x.target_s}, {"measured_s", x.measured_s}, {"met", x.met}});
+    j["tail_slos"] = t;
+  }
   if (r.tasks_completed > 0) {
     j["tasks"] = {{"completed", r.tasks_completed},
                   {"e2e_s", quantiles_to_json(r.task_e2e)},

@@ -16,5 +16,8 @@ PlanRequest load_plan_request(const std::string& path);
 common::Json plan_request_to_json(const PlanRequest& r);
 common::Json candidate_to_json(const Candidate& c);
 common::Json plan_result_to_json(const PlanResult& r);
+// A site block ({"cooling", "mw", "kw_per_rack", "racks"}; PLAN.json and BRIEF.json share it).
+Site site_from_json(common::JsonReader& s);
+common::Json site_to_json(const Site& s);
 
 }  // namespace infersim::planner

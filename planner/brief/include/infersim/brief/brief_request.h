@@ -78,6 +78,10 @@ struct BriefRequest {
   int max_chips_per_replica = 64;
   int verify_top = 3;
   ColdStart cold_start;
+  // The buyer's own site (planner/facility.h): options costed owned are planned within its limits
+  // (plans that break them are rejected with the limit named), and the facility table checks each
+  // option's total against it. Rented options run in the provider's hall and are not checked.
+  std::optional<planner::Site> site;
   std::vector<BriefOption> options;  // resolved: never empty after loading
 };
 

@@ -104,6 +104,8 @@ struct SloConfig {
   std::optional<double> e2e_s;
   std::optional<double> task_e2e_s;
   std::optional<double> avg_power_w;  // per replica
+  // Tail SLOs on the distribution (not per request): TTFT P99, TPOT P99, inter-token latency P99.9.
+  std::optional<double> ttft_p99_s, tpot_p99_s, itl_p999_s;
   bool any_request_slo() const { return ttft_s || tpot_s || e2e_s; }
 };
 

@@ -13,7 +13,15 @@ namespace infersim::serving {
 
 struct Quantiles {
   std::uint64_t count = 0;
-  double mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
+  double mean = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;  // p999 = P99.9
+};
+
+// A tail-latency SLO of the scenario (slo.ttft_p99_s, tpot_p99_s, itl_p999_s) against the measured
+// quantile: met when measured <= target.
+struct TailSlo {
+  std::string name;  // "TTFT P99", "TPOT P99", "ITL P99.9"
+  double target_s = 0, measured_s = 0;
+  bool met = false;
 };
 
 struct PoolResult {
@@ -59,6 +67,12 @@ struct SimResult {
   double goodput = 0;  // share of measured requests meeting every request SLO
   double goodput_req_s = 0;
   double ttft_attainment = 0, tpot_attainment = 0, e2e_attainment = 0;
+  std::vector<TailSlo> tail_slos;  // in the order TTFT P99, TPOT P99, ITL P99.9 (those the scenario sets)
+  bool tail_slos_met() const {
+    for (const auto& t : tail_slos)
+      if (!t.met) return false;
+    return true;
+  }
   std::uint64_t tasks_completed = 0;
   double task_attainment = 0;
 
