@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -155,25 +156,26 @@ namespace {
 struct HfReader {
   const Json& j;
   const std::string& file;
+  std::string prefix;  // JSON pointer of `j` inside the file ("" or "/text_config")
   bool has(const char* k) const { return j.contains(k) && !j[k].is_null(); }
   std::int64_t integer(const char* k) const {
-    if (!has(k)) throw ConfigError(file, std::string("/") + k, "required field is missing from config.json");
+    if (!has(k)) throw ConfigError(file, prefix + "/" + k, "required field is missing from config.json");
     const Json& v = j[k];
-    if (!v.is_number()) throw ConfigError(file, std::string("/") + k, "expected a number");
+    if (!v.is_number()) throw ConfigError(file, prefix + "/" + k, "expected a number");
     const double d = v.get<double>();
     if (!std::isfinite(d) || d < 0 || d != std::floor(d))
-      throw ConfigError(file, std::string("/") + k, fmt::format("expected a non-negative integer, got {}", d));
+      throw ConfigError(file, prefix + "/" + k, fmt::format("expected a non-negative integer, got {}", d));
     return static_cast<std::int64_t>(d);
   }
   std::int64_t integer_or(const char* k, std::int64_t fallback) const { return has(k) ? integer(k) : fallback; }
   std::int64_t first_of(std::initializer_list<const char*> keys) const {
     for (const char* k : keys)
       if (has(k)) return integer(k);
-    throw ConfigError(file, std::string("/") + *keys.begin(), "required field is missing from config.json");
+    throw ConfigError(file, prefix + "/" + *keys.begin(), "required field is missing from config.json");
   }
   bool boolean_or(const char* k, bool fallback) const {
     if (!has(k)) return fallback;
-    if (!j[k].is_boolean()) throw ConfigError(file, std::string("/") + k, "expected true or false");
+    if (!j[k].is_boolean()) throw ConfigError(file, prefix + "/" + k, "expected true or false");
     return j[k].get<bool>();
   }
 };
@@ -182,27 +184,40 @@ struct HfReader {
 
 ModelSpec import_hf_config(const Json& config, const std::string& file, const std::string& name) {
   if (!config.is_object()) throw ConfigError(file, "/", "a Hugging Face config.json must be a JSON object");
-  HfReader r{config, file};
-  std::string model_type = config.contains("model_type") && config["model_type"].is_string()
-                               ? config["model_type"].get<std::string>()
-                               : "";
-  if (model_type.empty()) throw ConfigError(file, "/model_type", "required field is missing from config.json");
-  static const std::vector<std::string> known = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3",
-                                                 "qwen3_moe", "deepseek_v2", "deepseek_v3", "gpt_oss", "bloom", "phi3",
-                                                 "gemma", "gemma2",
-                                                 // MoE families whose fields read as qwen3_moe / deepseek_v3 do
-                                                 "glm4_moe", "kimi_k2", "minimax_m2"};
-  bool ok = false;
-  for (const auto& k : known) ok = ok || k == model_type;
-  if (!ok)
-    throw ConfigError(file, "/model_type",
+  auto type_of = [](const Json& j) {
+    return j.contains("model_type") && j["model_type"].is_string() ? j["model_type"].get<std::string>() : "";
+  };
+  const std::string outer_type = type_of(config);
+  if (outer_type.empty()) throw ConfigError(file, "/model_type", "required field is missing from config.json");
+  static const std::vector<std::string> known = {
+      "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek_v2", "deepseek_v3",
+      "gpt_oss", "bloom", "phi3", "gemma", "gemma2",
+      // MoE families whose fields read as qwen3_moe / deepseek_v3 do; glm_moe_dsa and deepseek_v32 add
+      // DeepSeek Sparse Attention's indexer (index_topk), which is not modelled: attention is costed dense.
+      "glm4_moe", "kimi_k2", "minimax_m2", "glm_moe_dsa", "deepseek_v32"};
+  auto is_known = [&](const std::string& t) { return std::find(known.begin(), known.end(), t) != known.end(); };
+  // A multimodal wrapper (Kimi-K2.5's kimi_k25, ...) keeps its language model in "text_config": import that
+  // decoder; the vision encoder is not modelled.
+  const bool wrapped = !is_known(outer_type) && config.contains("text_config") && config["text_config"].is_object();
+  const Json& dec = wrapped ? config["text_config"] : config;
+  HfReader r{dec, file, wrapped ? "/text_config" : ""};
+  const std::string model_type = wrapped ? type_of(dec) : outer_type;
+  if (wrapped && model_type.empty())
+    throw ConfigError(file, "/text_config/model_type", "required field is missing from config.json");
+  if (!is_known(model_type))
+    throw ConfigError(file, wrapped ? "/text_config/model_type" : "/model_type",
                       fmt::format("model_type '{}' is not a supported decoder-only family ({}){}", model_type,
                                   common::join(known, ", "), common::suggest_suffix(model_type, known)));
 
   ModelSpec m;
-  m.family = model_type;
-  m.architecture = model_type;
-  m.source = fmt::format("imported from Hugging Face config.json ({})", file);
+  m.family = wrapped ? outer_type : model_type;
+  m.architecture = m.family;
+  m.source = wrapped ? fmt::format("imported from Hugging Face config.json ({}): the text decoder (text_config, "
+                                   "model_type {}) of a {} model; its vision encoder is not modelled",
+                                   file, model_type, outer_type)
+                     : fmt::format("imported from Hugging Face config.json ({})", file);
+  if (r.has("index_topk"))
+    m.source += "; DeepSeek Sparse Attention (index_topk) is not modelled: attention is costed dense";
   if (model_type == "bloom") {
     m.hidden_size = r.first_of({"hidden_size", "n_embed"});
     m.num_layers = int(r.first_of({"n_layer", "num_hidden_layers"}));
@@ -230,11 +245,11 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
   // Gemma's GeGLU has three matrices like SwiGLU, so the default MLP shape is right for it.
 
   // Sliding window: Mistral uses it on every layer, gpt-oss on alternating layers.
-  if (config.contains("layer_types") && config["layer_types"].is_array() && !config["layer_types"].empty()) {
+  if (dec.contains("layer_types") && dec["layer_types"].is_array() && !dec["layer_types"].empty()) {
     double sliding = 0;
-    for (const auto& t : config["layer_types"])
+    for (const auto& t : dec["layer_types"])
       if (t.is_string() && t.get<std::string>() == "sliding_attention") sliding += 1;
-    m.sliding_layer_fraction = sliding / double(config["layer_types"].size());
+    m.sliding_layer_fraction = sliding / double(dec["layer_types"].size());
     if (m.sliding_layer_fraction > 0) m.sliding_window = r.integer("sliding_window");
   } else if (r.has("sliding_window") && r.boolean_or("use_sliding_window", model_type == "mistral")) {
     m.sliding_window = r.integer("sliding_window");
@@ -280,10 +295,10 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
   if (base.empty()) {
     const std::filesystem::path fp(file);
     base = fp.has_parent_path() ? fp.parent_path().filename().string() : "";
-    if (base.empty() || base == ".") base = model_type + "-imported";
+    if (base.empty() || base == ".") base = m.family + "-imported";
   }
   m.name = slugify(base);
-  if (m.name.empty()) m.name = model_type + "-imported";
+  if (m.name.empty()) m.name = m.family + "-imported";
   m.display_name = base;
   m.published_params = param_count(m);
   m.published_params_source = "[EST] computed from the imported shape (no published count given)";

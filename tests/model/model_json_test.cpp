@@ -73,6 +73,47 @@ TEST(ModelJson, ImportsHuggingFaceConfigs) {
   EXPECT_NEAR(model::param_count(mm) / 228.7e9, 1.0, 0.01);
 }
 
+// Kimi-K2.5 (a multimodal kimi_k25 wrapper: the decoder is text_config) and GLM-5 (glm_moe_dsa: MLA +
+// DeepSeek Sparse Attention) import to the same shapes as the shipped cards (issue 14).
+TEST(ModelJson, HuggingFaceImportOfWrappedAndSparseAttentionFamilies) {
+  const auto& cat = model::ModelCatalog::shipped();
+  const auto check = [&](const model::ModelSpec& got, const model::ModelSpec& card) {
+    EXPECT_EQ(got.hidden_size, card.hidden_size) << card.name;
+    EXPECT_EQ(got.num_layers, card.num_layers) << card.name;
+    EXPECT_EQ(got.num_heads, card.num_heads) << card.name;
+    EXPECT_EQ(got.num_kv_heads, card.num_kv_heads) << card.name;
+    EXPECT_EQ(got.head_dim, card.head_dim) << card.name;
+    EXPECT_EQ(got.intermediate_size, card.intermediate_size) << card.name;
+    EXPECT_EQ(got.vocab_size, card.vocab_size) << card.name;
+    EXPECT_EQ(got.max_context, card.max_context) << card.name;
+    EXPECT_EQ(got.moe.num_experts, card.moe.num_experts) << card.name;
+    EXPECT_EQ(got.moe.top_k, card.moe.top_k) << card.name;
+    EXPECT_EQ(got.moe.expert_intermediate_size, card.moe.expert_intermediate_size) << card.name;
+    EXPECT_EQ(got.moe.num_shared_experts, card.moe.num_shared_experts) << card.name;
+    EXPECT_EQ(got.moe.first_dense_layers, card.moe.first_dense_layers) << card.name;
+    EXPECT_EQ(got.mla.kv_lora_rank, card.mla.kv_lora_rank) << card.name;
+    EXPECT_EQ(got.mla.q_lora_rank, card.mla.q_lora_rank) << card.name;
+    EXPECT_EQ(got.mla.v_head_dim, card.mla.v_head_dim) << card.name;
+    EXPECT_DOUBLE_EQ(model::param_count(got), model::param_count(card)) << card.name;
+  };
+  const auto k = model::import_hf_config_file(data("hf/kimi_k25_config.json"), "kimi-k2.5");
+  EXPECT_EQ(k.family, "kimi_k25");
+  EXPECT_NE(k.source.find("text_config"), std::string::npos) << k.source;
+  check(k, cat.get("kimi-k2.5"));
+  const auto g = model::import_hf_config_file(data("hf/glm_moe_dsa_config.json"), "glm-5");
+  EXPECT_EQ(g.family, "glm_moe_dsa");
+  EXPECT_NE(g.source.find("Sparse Attention"), std::string::npos) << g.source;
+  check(g, cat.get("glm-5"));
+  // A wrapper whose decoder is an unsupported family names the nested pointer.
+  try {
+    model::import_hf_config(nlohmann::json::parse(R"({"model_type": "x_vl", "text_config": {"model_type": "t5"}})"),
+                            "wrapped.json");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("/text_config/model_type"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelJson, HuggingFaceImportErrors) {
   try {
     model::import_hf_config_file(data("hf/missing_layers_config.json"));
