@@ -385,6 +385,13 @@ TEST(CliBrief, BadBriefExitsTwoNamingTheFileAndPointer) {
   r = run("brief " + brief_example() + " --out " + brief_dir() + "x.docx");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.out.find("unknown format"), std::string::npos) << r.out;
+  infersim::common::write_text_file_atomic(f, R"({"model": "llama-3.1-70b",
+    "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 256}],
+    "load": {"requests_per_s": 50}, "current": {"hardware": "h100-sxm"}, "site": {"cooling": "water"}})");
+  r = run("brief " + f + " --out " + brief_dir() + "never.md");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("/site/cooling"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::ifstream(brief_dir() + "never.md").good()) << "nothing may be written on error";
 }
 
 TEST(CliBrief, WritesMarkdownHtmlAndPlanFilesThatReproduceItsNumbers) {
