@@ -492,6 +492,9 @@ Table stranded_table(const BriefResult& r) {
   }
   const auto& st = fac.stranded;
   t.notes.push_back(fmt::format(
+      "Owned options' TCO assumes colocation hosting (the pricing's $/kW-month); the fit-out column is what building "
+      "your own hall would cost instead, and the risk column rates that build (leasing moves the facility risk to "
+      "the colocation provider for the lease term). "
       "Window: {} to {} (the {:g}-year IT depreciation; NVIDIA ships a rack generation every {:g} year(s)); the "
       "facility's mechanical plant lives {:g} years, so one hall sees several generations. Fit-out per MW of IT load: "
       "air ${:.1f}M, liquid ${:.1f}M; air-to-liquid retrofit ${:.1f}M/MW. Lead times exclude chip delivery and a new "
