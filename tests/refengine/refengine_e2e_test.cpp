@@ -3,11 +3,13 @@
 // reloaded profile and run it on the engine. Loose tolerances: this runs on shared, noisy machines;
 // the accuracy targets themselves are reported by `infersim calibrate`, not gated here.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <unistd.h>
+#include <thread>
 #include <vector>
 
 #include "infersim/hostcal/host_calibration.h"
@@ -119,10 +121,13 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   d.precision = e.precision();
   perf::StepEstimator est(e.spec(), d);
   const double predicted = est.time(e.shape_of(in));
+  // The fastest of many runs, spread over time, so a burst of load from elsewhere on a shared 2-core
+  // machine (seen once in CI: one 5-run window measured 2.1x the calibrated step) does not decide it.
   double measured = 1e300;
-  for (int rep = 0; rep < 5; ++rep) {
+  for (int rep = 0; rep < 40; ++rep) {
     for (const auto& x : in) e.truncate(x.seq, 300);
     measured = std::min(measured, e.step(in).seconds);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_GT(predicted, measured / 2) << "predicted " << predicted << " s, engine " << measured << " s";
   EXPECT_LT(predicted, measured * 2) << "predicted " << predicted << " s, engine " << measured << " s";
