@@ -713,3 +713,28 @@ TEST(BriefNumbers, SiteLimitsCheckOwnedOptionsOnly) {
   EXPECT_TRUE(saw_owned);
   EXPECT_NE(res.request_json.find("\"kw_per_rack\": 25"), std::string::npos);
 }
+
+// Page 1: an owned recommendation says where its racks go and what building a hall for them would risk,
+// with the same fit-out as the stranded-asset table's row.
+TEST(BriefNumbers, OwnedRecommendationNamesItsHostingAndStrandedRisk) {
+  const auto& f = example();
+  ASSERT_GE(f.result.recommended, 0);
+  const auto& o = f.result.options[std::size_t(f.result.recommended)];
+  bool owned = false;
+  for (const auto& p : o.parts) owned |= p.feasible && p.candidate.cost.basis_kind == "owned";
+  const auto& text = f.result.recommendation;
+  if (!owned) {
+    EXPECT_EQ(text.find("Hosting:"), std::string::npos) << text;
+    return;
+  }
+  const auto* t = f.result.document.find_table("stranded-asset");
+  ASSERT_NE(t, nullptr);
+  const std::vector<brief::Cell>* row = nullptr;
+  for (const auto& r : t->rows)
+    if (r[1].text == o.option.label) row = &r;
+  ASSERT_NE(row, nullptr);
+  EXPECT_NE(text.find(fmt::format("building its own hall costs ${:.2f}M of fit-out with {} stranded-asset risk",
+                                  (*row)[4].value, (*row)[7].text)),
+            std::string::npos)
+      << text;
+}

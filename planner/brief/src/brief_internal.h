@@ -2,6 +2,7 @@
 // Private to infersim_brief: the two halves of build_brief() — evaluating options into numbers
 // (option_eval.cpp, with their risks in brief_risks.cpp) and laying the numbers out as a document
 // (brief_layout.cpp).
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,18 @@ RiskLevel decision_risk_level(const OptionResult& r);
 // Lock-in on one hardware: low with two or more vendor-neutral runtimes with a production backend,
 // medium with at least one vendor-neutral runtime, else high.
 RiskLevel lock_in_level(int vendor_neutral_production, int vendor_neutral);
+
+// One option's facility over all its lanes (planner/facility.h): lanes on the same hardware share
+// racks, so one footprint per hardware over all its lanes' chips; `owned` when any lane is costed owned
+// (the buyer's own facility).
+struct OptionFootprint {
+  int servers = 0, racks = 0;
+  double kw_rack = 0, it_kw = 0, facility_kw = 0, floor = 0;
+  std::set<std::string> cooling, products;
+  bool owned = false;
+  std::string cooling_needed() const { return cooling.count("liquid") ? "liquid" : "air"; }
+};
+OptionFootprint option_footprint(const OptionResult& o);
 
 // Helpers shared by both halves.
 planner::Slo slo_for(const BriefRequest& req, std::size_t workload);

@@ -350,28 +350,22 @@ Section workload_section(const BriefResult& r) {
   return s;
 }
 
-// One option's facility over all its lanes (planner/facility.h): lanes on the same hardware share
-// racks, so one footprint per hardware over all its lanes' chips.
-struct OptionFootprint {
-  int servers = 0, racks = 0;
-  double kw_rack = 0, it_kw = 0, facility_kw = 0, floor = 0;
-  std::set<std::string> cooling, products;
-  bool owned = false;  // any lane costed owned (the buyer's own facility)
-  // Against the brief's site (owned options only): per-hardware refusals, then the option's totals.
-  bool site_checked = false, site_fits = true;
-  std::string site_text;
+// An owned option checked against the brief's site: per-hardware refusals, then the option's totals.
+struct SiteCheck {
+  bool checked = false, fits = true;
+  std::string text;
 };
 
 // The option's footprint placed in `site`: each hardware at the site's cooling and rack limit, then
 // the totals against the site's MW and racks.
-void check_site(const OptionResult& o, const planner::Site& site, OptionFootprint& x) {
+void check_site(const OptionResult& o, const planner::Site& site, SiteCheck& x) {
   std::map<std::string, double> chips;
   for (const auto& p : o.parts)
     if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
   const auto& fac = planner::shipped_facility();
   double kw = 0;
   int racks = 0;
-  x.site_checked = true;
+  x.checked = true;
   for (const auto& [hw, n] : chips) {
     planner::Site unlimited = site;  // per hardware: cooling and kW/rack only; totals below
     unlimited.mw.reset();
@@ -379,8 +373,8 @@ void check_site(const OptionResult& o, const planner::Site& site, OptionFootprin
     const auto f = planner::facility_footprint(fac, hw, n, &unlimited);
     if (!f.present) continue;
     if (!f.fits) {
-      x.site_fits = false;
-      x.site_text = f.reason;
+      x.fits = false;
+      x.text = f.reason;
       return;
     }
     kw += f.facility_kw;
@@ -389,38 +383,14 @@ void check_site(const OptionResult& o, const planner::Site& site, OptionFootprin
   std::vector<std::string> parts;
   if (site.mw) {
     parts.push_back(fmt::format("{:.3g} of {:g} MW", kw / 1000, *site.mw));
-    if (kw > *site.mw * 1000) x.site_fits = false;
+    if (kw > *site.mw * 1000) x.fits = false;
   }
   if (site.racks) {
     parts.push_back(fmt::format("{} of {} racks", racks, *site.racks));
-    if (racks > *site.racks) x.site_fits = false;
+    if (racks > *site.racks) x.fits = false;
   }
-  x.site_text = fmt::format("{}{}{}", x.site_fits ? "fits" : "exceeds the site", parts.empty() ? "" : ": ",
-                            common::join(parts, ", "));
-}
-
-OptionFootprint option_footprint(const OptionResult& o) {
-  OptionFootprint x;
-  std::map<std::string, double> chips;
-  for (const auto& p : o.parts) {
-    if (!p.feasible) continue;
-    chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
-    if (p.candidate.cost.basis_kind == "owned" || p.candidate.cost.owned_only) x.owned = true;
-  }
-  const auto& fac = planner::shipped_facility();
-  for (const auto& [hw, n] : chips) {
-    const auto f = planner::facility_footprint(fac, hw, n, nullptr);
-    if (!f.present) continue;
-    x.servers += f.servers;
-    x.racks += f.racks;
-    x.kw_rack = std::max(x.kw_rack, f.kw_per_rack);
-    x.it_kw += f.it_kw;
-    x.facility_kw += f.facility_kw;
-    x.floor += f.floor_m2;
-    x.cooling.insert(f.cooling);
-    x.products.insert(f.product.substr(0, f.product.find(" (")));
-  }
-  return x;
+  x.text = fmt::format("{}{}{}", x.fits ? "fits" : "exceeds the site", parts.empty() ? "" : ": ",
+                       common::join(parts, ", "));
 }
 
 // What each option needs from a facility: servers, racks, the densest rack, cooling, provisioned MW and
@@ -436,16 +406,16 @@ Table facility_table(const BriefResult& r) {
   for (std::size_t i = 0; i < r.options.size(); ++i) {
     const auto& o = r.options[i];
     if (!o.feasible) continue;
-    auto x = option_footprint(o);
+    const auto x = option_footprint(o);
     t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label), Cell::num(x.servers, 0),
                       Cell::num(x.racks, 0), Cell::num(x.kw_rack, 1),
                       Cell::str(common::join(std::vector<std::string>(x.cooling.begin(), x.cooling.end()), " + ")),
                       Cell::num(x.facility_kw / 1000, 3), Cell::num(x.floor, 1),
                       Cell::str(common::join(std::vector<std::string>(x.products.begin(), x.products.end()), "; "))});
     if (site) {
-      if (x.owned) check_site(o, *site, x);
-      t.rows.back().push_back(x.site_checked ? Cell::str(x.site_text, x.site_fits ? Tone::good : Tone::bad)
-                                             : Cell::na("rented"));
+      SiteCheck sc;
+      if (x.owned) check_site(o, *site, sc);
+      t.rows.back().push_back(sc.checked ? Cell::str(sc.text, sc.fits ? Tone::good : Tone::bad) : Cell::na("rented"));
     }
   }
   if (site)
@@ -482,7 +452,7 @@ Table stranded_table(const BriefResult& r) {
     const auto& o = r.options[i];
     if (!o.feasible) continue;
     const auto x = option_footprint(o);
-    const std::string cooling = x.cooling.count("liquid") ? "liquid" : "air";
+    const std::string cooling = x.cooling_needed();
     const auto k = planner::stranded_risk(fac, x.owned, cooling, x.kw_rack, x.it_kw, year);
     const Tone tone = k.level == "high" ? Tone::bad : k.level == "medium" ? Tone::strong : Tone::good;
     t.rows.push_back({Cell::str(num_label(i)), Cell::str(o.option.label),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "brief_internal.h"
@@ -17,6 +18,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/planner/facility.h"
 #include "infersim/planner/pricing_json.h"
 
 namespace infersim::brief {
@@ -123,6 +125,16 @@ void recommend(BriefResult& r) {
                         base ? fmt::format(" (stay: {:g})", base->chips) : "", o.facility_kw);
     text += fmt::format(" Ready in about {} weeks (porting {} engineer-weeks, lead time {} weeks [EST]).",
                         weeks(o.ready_weeks), weeks(o.porting_weeks), weeks(o.lead_time_weeks));
+    // Owned capacity needs a hall: where it goes, how long that takes, and the stranded-asset risk of
+    // building one (planner::stranded_risk; the stranded-asset table in section 3).
+    const auto fp = option_footprint(o);
+    if (fp.owned && fp.racks > 0) {
+      const auto k = planner::stranded_risk(planner::shipped_facility(), true, fp.cooling_needed(), fp.kw_rack,
+                                            fp.it_kw, std::atoi(req.pricing.price_date.substr(0, 4).c_str()));
+      text += fmt::format(" Hosting: {} {} racks, {:.3g} MW provisioned: {}; building its own hall costs ${:.2f}M of "
+                          "fit-out with {} stranded-asset risk (section 3).",
+                          fp.racks, fp.cooling_needed(), fp.facility_kw / 1000, k.path, k.fitout_usd / 1e6, k.level);
+    }
   }
   text += fmt::format(" Risk: {}.", top_risks(o));
   if (all_high) text += " Every feasible option carries a high risk: pilot before committing.";

@@ -16,6 +16,7 @@
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 #include "infersim/planner/disaggregated.h"
+#include "infersim/planner/facility.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/planner/pricing_json.h"
 #include "infersim/planner/token_prices.h"
@@ -561,6 +562,30 @@ OptionResult evaluate(const Ctx& ctx, const BriefOption& o) {
 }
 
 }  // namespace
+
+OptionFootprint option_footprint(const OptionResult& o) {
+  OptionFootprint x;
+  std::map<std::string, double> chips;
+  for (const auto& p : o.parts) {
+    if (!p.feasible) continue;
+    chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
+    if (p.candidate.cost.basis_kind == "owned" || p.candidate.cost.owned_only) x.owned = true;
+  }
+  const auto& fac = planner::shipped_facility();
+  for (const auto& [hw, n] : chips) {
+    const auto f = planner::facility_footprint(fac, hw, n, nullptr);
+    if (!f.present) continue;
+    x.servers += f.servers;
+    x.racks += f.racks;
+    x.kw_rack = std::max(x.kw_rack, f.kw_per_rack);
+    x.it_kw += f.it_kw;
+    x.facility_kw += f.facility_kw;
+    x.floor += f.floor_m2;
+    x.cooling.insert(f.cooling);
+    x.products.insert(f.product.substr(0, f.product.find(" (")));
+  }
+  return x;
+}
 
 std::vector<OptionResult> evaluate_options(const BriefRequest& req, const planner::Verifier& verifier) {
   Ctx ctx{req, verifier};
