@@ -170,17 +170,9 @@ common::Json validation_report_json(const ValidationReport& r) {
   }
   if (r.dataflow) out["dataflow_vendors"] = perf::vendor_speed_report_to_json(r.dataflow->report);
   if (r.power) {
-    const auto& f = r.power->fit;
-    common::Json j;
+    common::Json j = perf::power_fit_errors_to_json(r.power->fit);
     j["model"] = perf::power_model_to_json(r.power->shipped);
     j["shipped_matches_refit"] = r.power->shipped_matches_refit;
-    j["held_out_average"] = perf::error_stats_to_json(f.held_out_error);
-    j["held_out_average_phase_constants"] = perf::error_stats_to_json(f.held_out_constant_error);
-    j["held_out_peak"] = perf::error_stats_to_json(f.held_out_peak_error);
-    j["held_out_peak_phase_constants"] = perf::error_stats_to_json(f.held_out_peak_constant_error);
-    j["fit_average"] = perf::error_stats_to_json(f.fit_error);
-    for (const auto& [m, s] : f.leave_model_out) j["leave_model_out_average"][m] = perf::error_stats_to_json(s);
-    for (const auto& [m, s] : f.leave_model_out_peak) j["leave_model_out_peak"][m] = perf::error_stats_to_json(s);
     j["target_held_out_average_median_abs_pct"] = 100 * r.power->held_out_target;
     j["met"] = r.power->met;
     out["power"] = j;

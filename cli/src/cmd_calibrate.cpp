@@ -408,13 +408,8 @@ int cmd_calibrate_power(const ArgList& argv) {
     fmt::print(stderr, "wrote the power model to {}\n", *w);
   }
   if (a.flag("json")) {
-    common::Json j = perf::power_model_to_json(f.model);
-    j["held_out_error"] = perf::error_stats_to_json(f.held_out_error);
-    j["held_out_error_phase_constants"] = perf::error_stats_to_json(f.held_out_constant_error);
-    j["held_out_peak_error"] = perf::error_stats_to_json(f.held_out_peak_error);
-    j["held_out_peak_error_phase_constants"] = perf::error_stats_to_json(f.held_out_peak_constant_error);
-    for (const auto& [m, s] : f.leave_model_out_peak) j["leave_model_out_peak"][m] = perf::error_stats_to_json(s);
-    for (const auto& [m, s] : f.leave_model_out) j["leave_model_out"][m] = perf::error_stats_to_json(s);
+    common::Json j = perf::power_fit_errors_to_json(f);
+    j["model"] = perf::power_model_to_json(f.model);
     fmt::print("{}\n", j.dump(2));
     return 0;
   }

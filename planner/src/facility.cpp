@@ -146,8 +146,7 @@ StrandedRisk stranded_risk(const FacilityData& f, bool owned, const std::string&
     if (g.cooling == "liquid") liquid_in_window = true;
     if (next == nullptr || g.kw_per_rack > next->kw_per_rack) next = &g;
   }
-  if (next != nullptr && now != nullptr && now->kw_per_rack > next->kw_per_rack) next = now;
-  if (next == nullptr) next = now;
+  if (now != nullptr && (next == nullptr || now->kw_per_rack > next->kw_per_rack)) next = now;
   auto label = [](const RackGeneration& g) {
     return fmt::format("{}, {}{}", g.name.substr(0, g.name.find(" (")), g.year, g.announced ? ", announced" : "");
   };

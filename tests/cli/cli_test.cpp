@@ -563,12 +563,15 @@ TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
   EXPECT_FALSE(std::filesystem::exists(fresh)) << "nothing may be written on bad input";
 }
 
-TEST(Cli, PowerFitIsReproducibleAndValidateReportsItsHeldOutError) {
+namespace {
+// `infersim <cmd> --write` reproduces the shipped hwprofiles/data/<file> (same JSON, numbers compared
+// by same_json).
+void expect_refit_equals_shipped(const std::string& cmd, const std::string& file) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
-  const fs::path shipped = root / "hwprofiles" / "data" / "power_model.json";
-  const fs::path out = fs::temp_directory_path() / ("infersim_power_" + std::to_string(::getpid()) + ".json");
-  const auto r = run("calibrate-power --write " + out.string());
+  const fs::path shipped = root / "hwprofiles" / "data" / file;
+  const fs::path out = fs::temp_directory_path() / ("infersim_refit_" + std::to_string(::getpid()) + ".json");
+  const auto r = run(cmd + " --write " + out.string());
   ASSERT_EQ(r.code, 0) << r.out;
   auto slurp = [](const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -576,8 +579,13 @@ TEST(Cli, PowerFitIsReproducibleAndValidateReportsItsHeldOutError) {
   };
   std::string where;
   EXPECT_TRUE(same_json(nlohmann::json::parse(slurp(out)), nlohmann::json::parse(slurp(shipped)), where))
-      << where << "\nregenerate: infersim calibrate-power --write " << shipped;
+      << where << "\nregenerate: infersim " << cmd << " --write " << shipped;
   fs::remove(out);
+}
+}  // namespace
+
+TEST(Cli, PowerFitIsReproducibleAndValidateReportsItsHeldOutError) {
+  expect_refit_equals_shipped("calibrate-power", "power_model.json");
   const auto v = run("validate --power --json");
   ASSERT_EQ(v.code, 0) << v.out;
   const auto j = infersim::common::parse_json_text(v.out, "stdout");
@@ -593,20 +601,7 @@ TEST(Cli, PowerFitIsReproducibleAndValidateReportsItsHeldOutError) {
 }
 
 TEST(Cli, DataflowFitIsReproducibleAndValidateReportsEveryVendor) {
-  namespace fs = std::filesystem;
-  const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
-  const fs::path shipped = root / "hwprofiles" / "data" / "dataflow_calibrations.json";
-  const fs::path out = fs::temp_directory_path() / ("infersim_dfcal_" + std::to_string(::getpid()) + ".json");
-  const auto r = run("calibrate-dataflow --write " + out.string());
-  ASSERT_EQ(r.code, 0) << r.out;
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  std::string where;
-  EXPECT_TRUE(same_json(nlohmann::json::parse(slurp(out)), nlohmann::json::parse(slurp(shipped)), where))
-      << where << "\nregenerate: infersim calibrate-dataflow --write " << shipped;
-  fs::remove(out);
+  expect_refit_equals_shipped("calibrate-dataflow", "dataflow_calibrations.json");
   const auto v = run("validate --dataflow --json");
   ASSERT_EQ(v.code, 0) << v.out;
   const auto j = infersim::common::parse_json_text(v.out, "stdout");

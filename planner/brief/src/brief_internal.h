@@ -36,9 +36,12 @@ struct OptionFootprint {
   double kw_rack = 0, it_kw = 0, facility_kw = 0, floor = 0;
   std::set<std::string> cooling, products;
   bool owned = false;
+  bool fits = true;    // every hardware fits `site` (always true without one)
+  std::string reason;  // the first refusal
   std::string cooling_needed() const { return cooling.count("liquid") ? "liquid" : "air"; }
 };
-OptionFootprint option_footprint(const OptionResult& o);
+// `site` = nullptr: each product at its own cooling (planner::facility_footprint); else placed in it.
+OptionFootprint option_footprint(const OptionResult& o, const planner::Site* site = nullptr);
 
 // Helpers shared by both halves.
 planner::Slo slo_for(const BriefRequest& req, std::size_t workload);

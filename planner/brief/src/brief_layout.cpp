@@ -359,27 +359,18 @@ struct SiteCheck {
 // The option's footprint placed in `site`: each hardware at the site's cooling and rack limit, then
 // the totals against the site's MW and racks.
 void check_site(const OptionResult& o, const planner::Site& site, SiteCheck& x) {
-  std::map<std::string, double> chips;
-  for (const auto& p : o.parts)
-    if (p.feasible) chips[p.candidate.hardware] += p.candidate.replicas * p.candidate.chips_per_replica;
-  const auto& fac = planner::shipped_facility();
-  double kw = 0;
-  int racks = 0;
+  planner::Site per_hardware = site;  // cooling and kW/rack per hardware; the totals below
+  per_hardware.mw.reset();
+  per_hardware.racks.reset();
+  const auto fp = option_footprint(o, &per_hardware);
   x.checked = true;
-  for (const auto& [hw, n] : chips) {
-    planner::Site unlimited = site;  // per hardware: cooling and kW/rack only; totals below
-    unlimited.mw.reset();
-    unlimited.racks.reset();
-    const auto f = planner::facility_footprint(fac, hw, n, &unlimited);
-    if (!f.present) continue;
-    if (!f.fits) {
-      x.fits = false;
-      x.text = f.reason;
-      return;
-    }
-    kw += f.facility_kw;
-    racks += f.racks;
+  if (!fp.fits) {
+    x.fits = false;
+    x.text = fp.reason;
+    return;
   }
+  const double kw = fp.facility_kw;
+  const int racks = fp.racks;
   std::vector<std::string> parts;
   if (site.mw) {
     parts.push_back(fmt::format("{:.3g} of {:g} MW", kw / 1000, *site.mw));

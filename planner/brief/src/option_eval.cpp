@@ -563,7 +563,7 @@ OptionResult evaluate(const Ctx& ctx, const BriefOption& o) {
 
 }  // namespace
 
-OptionFootprint option_footprint(const OptionResult& o) {
+OptionFootprint option_footprint(const OptionResult& o, const planner::Site* site) {
   OptionFootprint x;
   std::map<std::string, double> chips;
   for (const auto& p : o.parts) {
@@ -573,8 +573,12 @@ OptionFootprint option_footprint(const OptionResult& o) {
   }
   const auto& fac = planner::shipped_facility();
   for (const auto& [hw, n] : chips) {
-    const auto f = planner::facility_footprint(fac, hw, n, nullptr);
+    const auto f = planner::facility_footprint(fac, hw, n, site);
     if (!f.present) continue;
+    if (!f.fits && x.fits) {
+      x.fits = false;
+      x.reason = f.reason;
+    }
     x.servers += f.servers;
     x.racks += f.racks;
     x.kw_rack = std::max(x.kw_rack, f.kw_per_rack);

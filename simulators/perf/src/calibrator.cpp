@@ -27,6 +27,18 @@ double Observation::predict(const hwprofiles::CalibrationParams& p) const {
   return metric == Metric::throughput ? tokens / t : t;
 }
 
+Deployment measured_deployment(const Measurement& r, const hwprofiles::HardwareCatalog& hardware) {
+  Deployment d;
+  d.hardware = hardware.get(r.hardware);
+  d.hardware.calibrations.clear();  // cost terms do not depend on the parameters
+  d.tp = r.tp;
+  d.pp = r.pp;
+  d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
+  if (!d.hardware.supports(common::DType::fp16))
+    d.precision = {common::DType::bf16, common::DType::bf16, common::DType::bf16};
+  return d;
+}
+
 ObservationSet build_observations(const std::vector<Measurement>& rows, const model::ModelCatalog& models,
                                   const hwprofiles::HardwareCatalog& hardware, const std::string& only_hardware,
                                   const std::string& only_runtime) {
@@ -35,14 +47,7 @@ ObservationSet build_observations(const std::vector<Measurement>& rows, const mo
     if (!only_hardware.empty() && r.hardware != only_hardware) continue;
     if (!only_runtime.empty() && r.runtime != only_runtime) continue;
     const auto& m = models.get(r.model);
-    Deployment d;
-    d.hardware = hardware.get(r.hardware);
-    d.hardware.calibrations.clear();  // cost terms do not depend on the parameters
-    d.tp = r.tp;
-    d.pp = r.pp;
-    d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
-    if (!d.hardware.supports(common::DType::fp16))
-      d.precision = {common::DType::bf16, common::DType::bf16, common::DType::bf16};
+    const Deployment d = measured_deployment(r, hardware);
     std::optional<StepEstimator> est;
     try {
       est.emplace(m, d);

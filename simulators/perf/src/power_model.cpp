@@ -12,6 +12,7 @@
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/perf/estimate_json.h"
 #include "infersim/perf/request_estimate.h"
 
 namespace infersim::perf {
@@ -170,17 +171,9 @@ std::vector<PowerPoint> power_points(const std::vector<Measurement>& rows, const
     if (!seen.insert(r.config_key()).second) continue;  // repeats of one configuration share one power reading
     const auto& m = models.get(r.model);
     const auto& prof = hardware.get(r.hardware);
-    Deployment d;
-    d.hardware = prof;
-    d.hardware.calibrations.clear();
-    d.tp = r.tp;
-    d.pp = r.pp;
-    d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
-    if (!d.hardware.supports(common::DType::fp16))
-      d.precision = {common::DType::bf16, common::DType::bf16, common::DType::bf16};
     std::optional<StepEstimator> base;
     try {
-      base.emplace(m, d);
+      base.emplace(m, measured_deployment(r, hardware));
     } catch (const common::ConfigError& e) {
       skip(fmt::format("layout not valid for the model: {}", e.reason()));
       continue;
@@ -300,6 +293,18 @@ PowerFit fit_power(const std::vector<Measurement>& rows, const model::ModelCatal
                         {"held_out_p90_abs", f.held_out_error.p90_abs},
                         {"held_out_peak_median_abs", f.held_out_peak_error.median_abs}};
   return f;
+}
+
+common::Json power_fit_errors_to_json(const PowerFit& f) {
+  common::Json j;
+  j["held_out_average"] = error_stats_to_json(f.held_out_error);
+  j["held_out_average_phase_constants"] = error_stats_to_json(f.held_out_constant_error);
+  j["held_out_peak"] = error_stats_to_json(f.held_out_peak_error);
+  j["held_out_peak_phase_constants"] = error_stats_to_json(f.held_out_peak_constant_error);
+  j["fit_average"] = error_stats_to_json(f.fit_error);
+  for (const auto& [m, s] : f.leave_model_out) j["leave_model_out_average"][m] = error_stats_to_json(s);
+  for (const auto& [m, s] : f.leave_model_out_peak) j["leave_model_out_peak"][m] = error_stats_to_json(s);
+  return j;
 }
 
 }  // namespace infersim::perf

@@ -36,6 +36,10 @@ struct ObservationSet {
   std::vector<Observation> obs;
   std::map<std::string, int> skipped;
 };
+// The deployment a measured row describes: its hardware (calibrations cleared: the cost terms do not
+// depend on the parameters), TP/PP, at 16 bits (fp16, else bf16).
+Deployment measured_deployment(const Measurement& r, const hwprofiles::HardwareCatalog& hardware);
+
 // Builds observations for rows (all, or only those matching hardware/runtime when non-empty).
 ObservationSet build_observations(const std::vector<Measurement>& rows, const model::ModelCatalog& models,
                                   const hwprofiles::HardwareCatalog& hardware, const std::string& only_hardware = "",

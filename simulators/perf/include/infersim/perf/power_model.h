@@ -81,6 +81,10 @@ struct PowerFit {
   std::map<std::string, int> skipped;  // reason -> configurations
 };
 
+// The errors of a fit as JSON (held_out_average[_phase_constants], held_out_peak[_phase_constants],
+// fit_average, leave_model_out_average / _peak): `infersim validate --json` and `calibrate-power --json`.
+common::Json power_fit_errors_to_json(const PowerFit& f);
+
 // Features of the measured configurations (one point per configuration; rows without power skipped).
 std::vector<PowerPoint> power_points(const std::vector<Measurement>& rows, const model::ModelCatalog& models,
                                      const hwprofiles::HardwareCatalog& hardware, std::map<std::string, int>* skipped);
