@@ -322,6 +322,7 @@ int cmd_calibrate_serving(const ArgList& argv) {
       auto x = hwprofiles::kernel_params_to_json(f.calibration.params);
       x["runtime"] = f.runtime;
       x["version"] = f.version;
+      x["moe_expert_scales"] = hwprofiles::moe_expert_scales_to_json(f.calibration.moe_expert_scales);
       fits.push_back(x);
     }
     j["fits"] = fits;
@@ -336,6 +337,12 @@ int cmd_calibrate_serving(const ArgList& argv) {
                f.calibration.params.seq_overhead_s * 1e6, f.calibration.params.fused_quant_fraction,
                f.calibration.params.ttft_request_s * 1e3, f.calibration.params.ttft_token_s * 1e6,
                f.calibration.params.ttft_stream_s * 1e3);
+  for (const auto& f : v.fits)
+    for (const auto& m : f.calibration.moe_expert_scales)
+      fmt::print("  {}@{} MoE experts x{:.2f} on {} ({} fit rows)\n", f.runtime, f.version, m.scale,
+                 m.hardware.empty() ? std::string("any GPU / format (pooled)")
+                                    : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation),
+                 m.rows_fit);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
   print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
   print_groups("held-out rows, by hardware / runtime:", v.random_split);

@@ -110,6 +110,18 @@ Json kernel_params_to_json(const CalibrationParams& p) {
   return j;
 }
 
+Json moe_expert_scales_to_json(const std::vector<MoeExpertScale>& scales) {
+  Json ms = Json::array();
+  for (const auto& m : scales)
+    ms.push_back({{"hardware", m.hardware},
+                  {"family", m.family},
+                  {"weight", m.weight},
+                  {"activation", m.activation},
+                  {"scale", m.scale},
+                  {"rows_fit", m.rows_fit}});
+  return ms;
+}
+
 std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j, const std::string& file) {
   JsonReader r(j, file);
   const auto version = r.integer("schema_version", 1, 1000);
@@ -143,6 +155,18 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
     c.rows_fit = int(e.integer_or("rows_fit", 0, 0, 1 << 30));
     c.rows_held_out = int(e.integer_or("rows_held_out", 0, 0, 1 << 30));
     c.basis = "kernel";
+    if (e.has("moe_expert_scales"))
+      for (auto& m : e.array_of_objects("moe_expert_scales")) {
+        MoeExpertScale x;
+        x.hardware = m.string_or("hardware", "");
+        x.family = m.string_or("family", "");
+        x.weight = m.string_or("weight", "");
+        x.activation = m.string_or("activation", "");
+        x.scale = m.number("scale", 0.05, 20.0);
+        x.rows_fit = int(m.integer_or("rows_fit", 0, 0, 1 << 30));
+        m.finish();
+        c.moe_expert_scales.push_back(x);
+      }
     ke.data = e.string_or("data", "");
     if (e.has("fit_error")) ke.fit_error = e.raw("fit_error");
     e.finish();
@@ -171,6 +195,7 @@ Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entr
     x["source"] = e.calibration.source;
     x["rows_fit"] = e.calibration.rows_fit;
     x["rows_held_out"] = e.calibration.rows_held_out;
+    x["moe_expert_scales"] = moe_expert_scales_to_json(e.calibration.moe_expert_scales);
     x["data"] = e.data;
     x["fit_error"] = e.fit_error.is_null() ? Json::object() : e.fit_error;
     arr.push_back(x);

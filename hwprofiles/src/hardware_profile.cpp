@@ -142,4 +142,40 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
   return p;
 }
 
+double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
+                             const std::string& family, const std::string& weight, const std::string& activation,
+                             std::string* why) {
+  const MoeExpertScale* own = nullptr;
+  const MoeExpertScale* kin = nullptr;
+  const MoeExpertScale* pooled = nullptr;
+  for (const auto& s : scales) {
+    if (s.hardware.empty()) {
+      pooled = &s;
+      continue;
+    }
+    if (s.weight != weight || s.activation != activation) continue;
+    if (s.hardware == hardware) own = &s;
+    // Of the family's other GPUs, the one fitted on most rows.
+    else if (!family.empty() && s.family == family && (kin == nullptr || s.rows_fit > kin->rows_fit))
+      kin = &s;
+  }
+  // The pooled fit describes the fitted GPUs' families only: a GPU of another family (AMD, older
+  // NVIDIA) keeps the dense-table estimate rather than borrow another vendor's MoE kernels.
+  bool family_fitted = false;
+  for (const auto& s : scales) family_fitted = family_fitted || (!s.hardware.empty() && s.family == family);
+  const MoeExpertScale* use = own != nullptr ? own : kin != nullptr ? kin : family_fitted ? pooled : nullptr;
+  if (why != nullptr) {
+    if (use == nullptr)
+      *why = "";
+    else if (use == pooled)
+      *why = fmt::format("MoE experts x{:.2f} (pooled fit on {} MoE rows of the {} family and others; none on {} "
+                         "{}/{})",
+                         use->scale, use->rows_fit, family, hardware, weight, activation);
+    else
+      *why = fmt::format("MoE experts x{:.2f} (fitted on {} MoE rows of {} {}/{})", use->scale, use->rows_fit,
+                         use->hardware, weight, activation);
+  }
+  return use != nullptr ? use->scale : 1.0;
+}
+
 }  // namespace infersim::hwprofiles

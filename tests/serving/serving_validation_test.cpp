@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <tuple>
 
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
 
@@ -102,4 +104,107 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
   EXPECT_FALSE(d.scheduler.chunked_prefill);
   const auto no = serving::row_deployment(row, false);
   EXPECT_EQ(no.kernel_tables_hardware, "gb200") << "without its own tables B200 borrows its family's (GB200)";
+}
+
+// The MoE expert scale: picked by GPU, then family, then the pooled fit (only for a fitted family).
+TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
+  const std::vector<hwprofiles::MoeExpertScale> s = {{"b200", "blackwell", "fp8", "fp8", 0.6, 50},
+                                                     {"h100-sxm", "hopper", "fp8", "fp8", 1.2, 20},
+                                                     {"", "", "", "", 0.8, 70}};
+  std::string why;
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "b200", "blackwell", "fp8", "fp8", &why), 0.6);
+  EXPECT_NE(why.find("b200"), std::string::npos) << why;
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "gb200", "blackwell", "fp8", "fp8"), 0.6);  // family
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "h200", "hopper", "fp8", "fp8"), 1.2);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "b200", "blackwell", "fp4", "fp4", &why), 0.8);  // pooled
+  EXPECT_NE(why.find("pooled"), std::string::npos) << why;
+  // A family nobody fitted keeps the dense-table estimate, and says nothing.
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "mi300x", "cdna3", "bf16", "bf16", &why), 1.0);
+  EXPECT_TRUE(why.empty()) << why;
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale({}, "b200", "blackwell", "fp8", "fp8"), 1.0);
+}
+
+// Benchmarks of an MoE model simulated on two GPUs and "measured" with a known expert scale each: the
+// fit gives both back, and the scale moves only decode-only steps (TTFT of a lone user is unchanged).
+TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
+  const auto& m = model::ModelCatalog::shipped().get("mixtral-8x7b");
+  const std::map<std::string, double> truth = {{"h100-sxm", 0.55}, {"b200", 1.6}};
+  hwprofiles::CalibrationParams p;
+  p.step_overhead_s = 100e-6;
+  p.seq_overhead_s = 10e-6;
+  std::vector<serving::ServingObservation> obs;
+  std::vector<perf::ServingMeasurement> rows(32);
+  int i = 0;
+  for (const auto& [hw, scale] : truth)
+    for (int users : {1, 4, 16, 48})
+      for (auto [in, out] : {std::pair{1024, 64}, std::pair{256, 128}, std::pair{2048, 32}}) {
+        perf::Deployment d;
+        d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
+        d.runtime = "vllm";
+        d.tp = 2;
+        d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "vllm");
+        perf::apply_runtime(m, d);
+        serving::BenchmarkSpec s;
+        s.concurrency = users;
+        s.input = in;
+        s.output = out;
+        const auto r = serving::simulate_benchmark(m, d, s);
+        auto& row = rows[std::size_t(i++)];
+        row.runtime = "vllm";
+        row.moe = true;
+        serving::ServingObservation o;
+        o.row = &row;
+        o.deployment = d;
+        o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+        o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+        o.prefill_one = r.prefill_one_cost;
+        hwprofiles::CalibrationParams t = p;
+        t.moe_expert_scale = scale;
+        o.tpot.measured = o.tpot.predict(t);
+        o.ttft.measured = o.ttft.predict(t);
+        if (scale > 1) EXPECT_GT(o.tpot.measured, o.tpot.predict(p)) << hw;
+        if (users == 1) EXPECT_DOUBLE_EQ(r.prefill_one_cost.time(t), r.prefill_one_cost.time(p)) << "prefill step";
+        obs.push_back(o);
+      }
+  std::vector<const serving::ServingObservation*> use;
+  for (const auto& o : obs) use.push_back(&o);
+  const auto fit = serving::fit_moe_expert_scales(use, p);
+  ASSERT_EQ(fit.size(), 3u);  // two GPUs and the pooled fit
+  for (const auto& f : fit) {
+    if (f.hardware.empty()) {
+      EXPECT_EQ(f.rows_fit, 24);
+      EXPECT_GE(f.scale, 0.55 - 1e-9);
+      EXPECT_LE(f.scale, 1.6 + 1e-9);
+      continue;
+    }
+    EXPECT_EQ(f.rows_fit, 12) << f.hardware;
+    EXPECT_NEAR(f.scale, truth.at(f.hardware), 1e-9) << f.hardware;
+    EXPECT_EQ(f.weight, "bf16");
+  }
+  for (const auto& o : obs) {
+    const auto q = serving::params_for(o, p, fit);
+    EXPECT_NEAR(o.tpot.predict(q) / o.tpot.measured, 1.0, 1e-9);
+  }
+}
+
+// `estimate` and the planner get the shipped scale of their GPU and format through the runtime
+// resolution, and the calibration's source says which fit applied; dense models keep 1.
+TEST(ServingValidation, RuntimeResolutionAttachesTheShippedMoeExpertScale) {
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("b200");
+  d.runtime = "vllm";
+  d.tp = 2;
+  d.precision = perf::default_precision(d.hardware, common::DType::fp8, std::nullopt, "vllm");
+  const auto& moe = model::ModelCatalog::shipped().get("mixtral-8x7b");
+  const auto r = perf::resolve_runtime(moe, d);
+  const auto* kc = hwprofiles::RuntimeCatalog::shipped().kernel_calibration("vllm", r.version);
+  ASSERT_NE(kc, nullptr);
+  ASSERT_FALSE(kc->moe_expert_scales.empty()) << "the shipped kernel calibrations carry MoE scales";
+  const double want = hwprofiles::pick_moe_expert_scale(kc->moe_expert_scales, "b200", "blackwell", "fp8", "fp8");
+  EXPECT_DOUBLE_EQ(r.calibration.params.moe_expert_scale, want);
+  EXPECT_NE(want, 1.0);
+  EXPECT_NE(r.calibration.source.find("MoE experts x"), std::string::npos) << r.calibration.source;
+  const auto dense = perf::resolve_runtime(model::ModelCatalog::shipped().get("llama-3.1-8b"), d);
+  EXPECT_DOUBLE_EQ(dense.calibration.params.moe_expert_scale, 1.0);
+  EXPECT_EQ(dense.calibration.source.find("MoE experts"), std::string::npos);
 }

@@ -163,6 +163,13 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       const Calibration* kc = runtimes.kernel_calibration(rp->name, rv->version);
       if (kc != nullptr) {
         res.calibration = *kc;
+        if (m.is_moe()) {
+          std::string why;
+          res.calibration.params.moe_expert_scale = hwprofiles::pick_moe_expert_scale(
+              kc->moe_expert_scales, hw.name, hw.family, common::dtype_name(d.precision.weight),
+              common::dtype_name(d.precision.activation), &why);
+          if (!why.empty()) res.calibration.source += "; " + why;
+        }
       } else {
         res.calibration.runtime = rp->name;
         res.calibration.version = rv->version;

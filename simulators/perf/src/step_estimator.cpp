@@ -42,7 +42,9 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
 double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, bool* compute_bound) const {
   if (kernel_path) {
     if (compute_bound != nullptr) *compute_bound = compute_s[i] > memory_s[i];
-    return (kernel_s[i] - p.fused_quant_fraction * quant_floor_s[i]) * p.kernel_scale;
+    double k = kernel_s[i];
+    if (i == std::size_t(OpClass::moe_experts)) k += (p.moe_expert_scale - 1.0) * moe_decode_s;
+    return (k - p.fused_quant_fraction * quant_floor_s[i]) * p.kernel_scale;
   }
   // Multiplying by the inverse, as this formula always has: with the optional terms at their
   // defaults the result is bit-identical to the plain max(c, m) of earlier versions (tested).
@@ -99,6 +101,7 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   }
   kernel_path = kernel_path || o.kernel_path;
   kernel_comm_s += o.kernel_comm_s;
+  moe_decode_s += o.moe_decode_s;
   frontend_requests += o.frontend_requests;
   frontend_tokens += o.frontend_tokens;
   frontend_streams += o.frontend_streams;
@@ -125,6 +128,7 @@ StepCost StepCost::scaled(double f) const {
     s.quant_floor_s[i] *= f;
   }
   s.kernel_comm_s *= f;
+  s.moe_decode_s *= f;
   s.frontend_requests *= f;
   s.frontend_tokens *= f;
   s.frontend_streams *= f;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -308,6 +309,71 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   return r;
 }
 
+namespace {
+
+// The s minimising sum_i |A_i + s B_i - y_i| / y_i: a weighted median of the per-row zeros
+// (y_i - A_i) / B_i with weights B_i / y_i.
+std::optional<double> lad_scale(std::vector<std::pair<double, double>> zeros_weights) {
+  double total = 0;
+  for (const auto& [z, w] : zeros_weights) total += w;
+  if (zeros_weights.empty() || total <= 0) return std::nullopt;
+  std::stable_sort(zeros_weights.begin(), zeros_weights.end());
+  double acc = 0;
+  for (const auto& [z, w] : zeros_weights) {
+    acc += w;
+    if (acc >= 0.5 * total) return std::clamp(z, MOE_SCALE_MIN, MOE_SCALE_MAX);
+  }
+  return std::clamp(zeros_weights.back().first, MOE_SCALE_MIN, MOE_SCALE_MAX);
+}
+
+}  // namespace
+
+std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
+                                                              const hwprofiles::CalibrationParams& p) {
+  struct Group {
+    hwprofiles::MoeExpertScale s;
+    std::vector<std::pair<double, double>> zw;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
+  Group pooled;
+  hwprofiles::CalibrationParams p0 = p, p1 = p;
+  p0.moe_expert_scale = 0.0;
+  p1.moe_expert_scale = 1.0;
+  for (const auto* o : obs) {
+    if (!o->row->moe || o->tpot.measured <= 0) continue;
+    const double a = o->tpot.predict(p0), b = o->tpot.predict(p1) - a, y = o->tpot.measured;
+    if (b <= 0) continue;
+    const auto& d = o->deployment;
+    const std::string w = common::dtype_name(d.precision.weight), act = common::dtype_name(d.precision.activation);
+    auto& g = groups[{d.hardware.name, w, act}];
+    g.s = {d.hardware.name, d.hardware.family, w, act, 1.0, g.s.rows_fit + 1};
+    g.zw.emplace_back((y - a) / b, b / y);
+    pooled.zw.emplace_back((y - a) / b, b / y);
+  }
+  std::vector<hwprofiles::MoeExpertScale> out;
+  for (auto& [k, g] : groups) {
+    if (int(g.zw.size()) < MOE_SCALE_MIN_ROWS) continue;
+    g.s.scale = *lad_scale(g.zw);
+    out.push_back(g.s);
+  }
+  if (int(pooled.zw.size()) >= MOE_SCALE_MIN_ROWS) {
+    pooled.s.scale = *lad_scale(pooled.zw);
+    pooled.s.rows_fit = int(pooled.zw.size());
+    out.push_back(pooled.s);
+  }
+  return out;
+}
+
+hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
+                                         const std::vector<hwprofiles::MoeExpertScale>& scales) {
+  if (!o.row->moe) return p;
+  const auto& d = o.deployment;
+  p.moe_expert_scale = hwprofiles::pick_moe_expert_scale(scales, d.hardware.name, d.hardware.family,
+                                                         common::dtype_name(d.precision.weight),
+                                                         common::dtype_name(d.precision.activation));
+  return p;
+}
+
 std::pair<double, double> analytic_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
   const auto& m = model::ModelCatalog::shipped().get(o.row->model);
   perf::Deployment d = o.deployment;
@@ -345,29 +411,30 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   auto own = build_serving_observations(rows, opt);
   v.skipped = own.skipped;
   v.rows = int(own.obs.size());
-  std::map<std::string, std::vector<const ServingObservation*>> fit_by_runtime;
+  std::map<std::string, std::vector<const ServingObservation*>> fit_by_runtime, moe_by_runtime;
   // Overheads are fitted on dense models: the MoE step model (grouped experts without measured MoE
-  // kernels, expert / attention data parallelism) is not yet good enough to calibrate against, and
-  // its rows are reported with the dense fit.
+  // kernels, expert / attention data parallelism) is not good enough to calibrate the shared terms
+  // against. With those fixed, the MoE fit rows fit the expert kernels' scale per GPU and format.
   for (const auto& o : own.obs) {
     if (o.row->held_out)
       ++v.rows_held_out;
     else {
       ++v.rows_fit;
-      if (!o.row->moe) fit_by_runtime[rtv(*o.row)].push_back(&o);
+      (o.row->moe ? moe_by_runtime : fit_by_runtime)[rtv(*o.row)].push_back(&o);
     }
   }
   std::map<std::string, hwprofiles::CalibrationParams> params;
-  std::map<std::string, std::map<std::string, Acc>> held_by_runtime;  // runtime -> class -> errors
+  std::map<std::string, std::vector<hwprofiles::MoeExpertScale>> moe_scales;
   for (auto& [rt, list] : fit_by_runtime) {
     const KernelFit f = fit_kernel_overheads(list);
     params[rt] = f.params;
+    moe_scales[rt] = fit_moe_expert_scales(moe_by_runtime[rt], f.params);
   }
   std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
   for (const auto& o : own.obs) {
-    const auto& p = params[rtv(*o.row)];
+    const auto p = params_for(o, params[rtv(*o.row)], moe_scales[rtv(*o.row)]);
     const auto [pt, pp] = des_prediction(o, p);
     const double et = pt / o.ttft.measured - 1.0, ep = pp / o.tpot.measured - 1.0;
     auto& target = o.row->held_out ? random : fit_rows;
@@ -419,6 +486,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.runtime = rt;
     e.calibration.version = e.version;
     e.calibration.params = p;
+    e.calibration.moe_expert_scales = moe_scales[key];
     int nfit = int(fit_by_runtime[key].size()), nheld = 0;
     std::set<std::string> versions;
     for (const auto& o : own.obs)
@@ -451,13 +519,19 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     std::map<std::string, Acc> loso_own, loso_no;
     for (const auto& sys : systems) {
       // Per runtime version; a version measured only on this system takes its runtime's other versions.
-      std::map<std::string, std::vector<const ServingObservation*>> fit, pooled;
+      std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit;
       for (const auto& o : own.obs)
-        if (o.row->hardware != sys && !o.row->moe) {
+        if (o.row->hardware != sys) {
+          if (o.row->moe) {
+            // The MoE scales are fitted on the same side of the split as the shipped fit (fit rows).
+            if (!o.row->held_out) moe_fit[rtv(*o.row)].push_back(&o);
+            continue;
+          }
           fit[rtv(*o.row)].push_back(&o);
           pooled[o.row->runtime].push_back(&o);
         }
       std::map<std::string, hwprofiles::CalibrationParams> lp;
+      std::map<std::string, std::vector<hwprofiles::MoeExpertScale>> ls;
       for (const auto& o : own.obs) {
         const std::string k = rtv(*o.row);
         if (lp.count(k)) continue;
@@ -465,6 +539,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
           lp[k] = fit_kernel_overheads(fit[k]).params;
         else if (pooled.count(o.row->runtime))
           lp[k] = fit_kernel_overheads(pooled[o.row->runtime]).params;
+        if (lp.count(k)) ls[k] = fit_moe_expert_scales(moe_fit[k], lp[k]);
       }
       std::vector<ServingMeasurement> sys_rows;
       for (const auto& r : rows)
@@ -475,7 +550,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       const auto notab = build_serving_observations(sys_rows, o2);
       for (const auto& o : own.obs) {
         if (o.row->hardware != sys || !lp.count(rtv(*o.row))) continue;
-        const auto& p = lp[rtv(*o.row)];
+        const auto p = params_for(o, lp[rtv(*o.row)], ls[rtv(*o.row)]);
         auto& a = loso_own[fmt::format("{} / {} / {}", sys, o.row->runtime, model_class(*o.row))];
         const auto [pt, pp] = des_prediction(o, p);
         a.ttft.push_back(pt / o.ttft.measured - 1.0);
@@ -484,7 +559,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       }
       for (const auto& o : notab.obs) {
         if (!lp.count(rtv(*o.row))) continue;
-        const auto& p = lp[rtv(*o.row)];
+        const auto p = params_for(o, lp[rtv(*o.row)], ls[rtv(*o.row)]);
         auto& a = loso_no[fmt::format("{} / {} / {} ({})", sys, o.row->runtime, model_class(*o.row), o.basis)];
         const auto [pt, pp] = des_prediction(o, p);
         a.ttft.push_back(pt / o.ttft.measured - 1.0);

@@ -65,6 +65,22 @@ struct CalibrationParams {
   // Scale of the queueing that random arrivals add to a closed-loop benchmark's TTFT (1 = M/G/1
   // processor sharing behind other prompts' prefills; 0 = arrivals evenly spread).
   double ttft_queue_factor = 0.0;
+  // Multiplier on the MoE expert GEMMs' kernel time in decode-only steps (kernel path). No MoE kernel
+  // tables are bundled: the experts are priced as one grouped GEMM from the dense tables, and how far
+  // each engine's small-batch fused-MoE kernels (and any speculative decoding the measurements do not
+  // record) depart from that on a given GPU and weight format is fitted on the TPOT of the measured
+  // MoE rows (Calibration::moe_expert_scales); 1 = exactly the dense-table estimate. Steps carrying
+  // prompt tokens keep the dense-table estimate.
+  double moe_expert_scale = 1.0;
+};
+
+// A fitted MoE expert-kernel scale of a runtime version for one GPU and weight x activation format
+// (hardware "" = every GPU and format pooled: the fallback).
+struct MoeExpertScale {
+  std::string hardware, family;  // the GPU the rows ran on, and its family
+  std::string weight, activation;
+  double scale = 1.0;
+  int rows_fit = 0;
 };
 
 struct Calibration {
@@ -77,7 +93,15 @@ struct Calibration {
   std::string basis = "fitted";  // fitted | family | vendor | cross-family (how the catalog attached it)
   int rows_fit = 0;
   int rows_held_out = 0;
+  std::vector<MoeExpertScale> moe_expert_scales;  // kernel path only
 };
+
+// The MoE expert scale that applies to a GPU and format: that GPU's own fit, else a fit on a GPU of its
+// family with the same format, else the pooled fit if some GPU of its family was fitted, else 1. `why` (optional) says
+// which, for the calibration's source line.
+double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
+                             const std::string& family, const std::string& weight, const std::string& activation,
+                             std::string* why = nullptr);
 
 struct HardwareProfile {
   std::string name;

@@ -54,5 +54,6 @@ std::vector<KernelCalibrationEntry> load_kernel_calibrations(const std::string& 
 common::Json kernel_calibrations_to_json(const std::vector<KernelCalibrationEntry>& entries,
                                          const std::string& generated_by);
 common::Json kernel_params_to_json(const CalibrationParams& p);
+common::Json moe_expert_scales_to_json(const std::vector<MoeExpertScale>& scales);
 
 }  // namespace infersim::hwprofiles

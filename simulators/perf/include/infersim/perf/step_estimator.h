@@ -57,6 +57,10 @@ struct StepCost {
   // Per op class: the standalone activation-quant time inside quantized GEMM tables; op_time removes
   // fused_quant_fraction of it (the engine fuses that quantization into the previous kernel).
   std::array<double, model::OP_CLASS_COUNT> quant_floor_s{};
+  // The part of kernel_s[moe_experts] spent in decode-only steps (no prompt tokens): op_time multiplies
+  // it by CalibrationParams::moe_expert_scale. Steps that carry prompt tokens run large grouped GEMMs
+  // that the dense tables describe; the fitted scale is about small-batch decode MoE kernels.
+  double moe_decode_s = 0;
   // Request-level terms (never set on a step): a TTFT observation's frontend time is
   // ttft_request_s x frontend_requests + ttft_token_s x frontend_tokens.
   // ttft_stream_s x frontend_streams (requests in flight on the replica when one arrives).

@@ -66,6 +66,19 @@ struct KernelFit {
 // step costs alone, not on the parameters they were simulated with.
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs);
 
+// MoE expert-kernel scales of one runtime version (CalibrationParams::moe_expert_scale), fitted on the
+// TPOT of MoE observations with the version's overheads `p` fixed (fitted on dense rows): per GPU and
+// weight x activation format with at least MOE_SCALE_MIN_ROWS rows, plus a pooled fit over all of
+// them (hardware ""). Each is the least-absolute-relative-error scale (a weighted median), clamped to
+// [MOE_SCALE_MIN, MOE_SCALE_MAX]. TPOT is linear in the scale, so nothing is simulated again.
+inline constexpr int MOE_SCALE_MIN_ROWS = 8;
+inline constexpr double MOE_SCALE_MIN = 0.05, MOE_SCALE_MAX = 20.0;
+std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
+                                                              const hwprofiles::CalibrationParams& p);
+// `p` with the MoE expert scale that applies to the observation's GPU and format (dense rows: `p`).
+hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
+                                         const std::vector<hwprofiles::MoeExpertScale>& scales);
+
 // The simulated benchmark's {ttft_s, tpot_s} under `p`, the TTFT queueing term recomputed at `p`
 // (benchmark_queue_s).
 std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p);
