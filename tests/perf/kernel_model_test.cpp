@@ -130,3 +130,46 @@ TEST(KernelModel, ASmallChunkOnALongCachedPrefixCostsAboutADecodeStep) {
   EXPECT_GE(est.time(model::BatchShape::prefill_chunk(1, 8000, true)),
             est.time(model::BatchShape::prefill_chunk(1, 1000, true)));
 }
+
+// A TP group over two HGX B200 nodes all-reduces hierarchically: the 8-GPU all-reduce inside each node
+// (the measured table) plus an all-reduce of each GPU's 1/8 shard between the nodes on its own NIC and
+// the network latency of NCCL's tree (2 hops for 2 nodes, 6 for 8). A flat ring over one NIC would be
+// several times slower on a prefill-sized message.
+TEST(KernelModel, AllReduceAcrossNodesIsHierarchical) {
+  const auto d8 = resolved("llama-3.1-70b", "b200", "vllm", 8);
+  const auto d16 = resolved("llama-3.1-70b", "b200", "vllm", 16);
+  const auto d64 = resolved("llama-3.1-70b", "b200", "vllm", 64);
+  const perf::StepEstimator e8(card("llama-3.1-70b"), d8), e16(card("llama-3.1-70b"), d16),
+      e64(card("llama-3.1-70b"), d64);
+  const auto& hw = d16.hardware;
+  ASSERT_EQ(hw.scale_up_domain, 8);
+  const double big = 8192.0 * 8192.0, small = 4.0 * 8192.0;  // a prefill chunk's and a decode's hidden states
+  for (double el : {big, small}) {
+    const double in_node = e8.kernel_model()->allreduce_s(el);
+    const double across16 = e16.kernel_model()->allreduce_s(el), across64 = e64.kernel_model()->allreduce_s(el);
+    EXPECT_GT(across16, in_node + 2 * hw.scale_out_latency_s) << el;
+    EXPECT_GT(across64, across16 + 4 * hw.scale_out_latency_s - 1e-12) << el;
+    // The shard crossing the network: 2 x (n-1)/n x bytes / 8 at the NIC's bandwidth, at most.
+    const double shard16 = 2.0 * 0.5 * el * 2.0 / 8.0 / hw.scale_out_bw_bytes_per_s;
+    EXPECT_LT(across16, in_node + 2 * hw.scale_out_latency_s + 3.0 * shard16 + 20e-6) << el;
+  }
+  const double flat_ring = 2.0 * 15.0 / 16.0 * big * 2.0 / hw.scale_out_bw_bytes_per_s;
+  EXPECT_LT(e16.kernel_model()->allreduce_s(big), flat_ring / 3.0);
+}
+
+// MoE dispatch and combine stay on NVLink while the layer's GPUs fit in one scale-up domain and go
+// through the NICs once they span several: only then does the scale-out bandwidth change the step.
+TEST(KernelModel, MoeDispatchUsesTheNicsOnlyAcrossDomains) {
+  auto comm = [](int tp, double out_bw_scale) {
+    auto d = resolved("qwen3-235b-a22b", "b200", "vllm", tp, common::DType::fp8);
+    d.ep = tp;
+    d.hardware.scale_out_bw_bytes_per_s *= out_bw_scale;
+    const perf::StepEstimator est(card("qwen3-235b-a22b"), d);
+    model::BatchShape b;
+    b.decode_seqs = 64;
+    b.decode_ctx_sum = 64 * 2048.0;
+    return est.cost(b).kernel_comm_s;
+  };
+  EXPECT_DOUBLE_EQ(comm(8, 1.0), comm(8, 2.0));
+  EXPECT_GT(comm(16, 1.0), comm(16, 2.0));
+}

@@ -370,6 +370,7 @@ hwprofiles::HardwareProfile slim(const hwprofiles::HardwareProfile& h) {
   s.scale_up_bw_bytes_per_s = h.scale_up_bw_bytes_per_s;
   s.scale_up_domain = h.scale_up_domain;
   s.scale_out_bw_bytes_per_s = h.scale_out_bw_bytes_per_s;
+  s.scale_out_latency_s = h.scale_out_latency_s;
   s.host_link_bw_bytes_per_s = h.host_link_bw_bytes_per_s;
   s.pcie_gen = h.pcie_gen;
   return s;
@@ -559,18 +560,38 @@ double KernelModel::generation_attention_s(double batch, double ctx) const {
 
 double KernelModel::allreduce_s(double elements) const {
   if (tp_ <= 1 || elements <= 0) return 0.0;
-  if (ar_ != nullptr) {
-    double t = ar_->at(elements);
-    if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && d_.hardware.scale_up_bw_bytes_per_s > 0) {
-      const double fl = ar_->y.front();
-      t = fl + (t - fl) * (src_.scale_up_bw_bytes_per_s / d_.hardware.scale_up_bw_bytes_per_s);
-    }
-    return t;
-  }
   const auto& hw = d_.hardware;
-  const double link = tp_ <= hw.scale_up_domain && hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s
-                      : hw.scale_out_bw_bytes_per_s > 0                           ? hw.scale_out_bw_bytes_per_s
-                                                                                  : hw.host_link_bw_bytes_per_s * 0.5;
+  const int domain = std::max(1, hw.scale_up_domain);
+  // One all-reduce among `g` GPUs of one scale-up domain: the measured table at that GPU count (scaled
+  // by the two scale-up links when transferred), else the efficiency model on the scale-up link.
+  auto inside = [&](int g) {
+    const hwprofiles::Curve* table = g == tp_ ? ar_ : (t_ && t_->allreduce.count(g) ? &t_->allreduce.at(g) : nullptr);
+    if (table != nullptr) {
+      double t = table->at(elements);
+      if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && hw.scale_up_bw_bytes_per_s > 0) {
+        const double fl = table->y.front();
+        t = fl + (t - fl) * (src_.scale_up_bw_bytes_per_s / hw.scale_up_bw_bytes_per_s);
+      }
+      return t;
+    }
+    return eff_.allreduce.time(0, 0, 2.0 * (g - 1.0) / g * elements * 2.0, hw.scale_up_bw_bytes_per_s);
+  };
+  if (tp_ > domain && domain > 1 && hw.scale_up_bw_bytes_per_s > 0 && hw.scale_out_bw_bytes_per_s > 0) {
+    // A TP group spanning n scale-up domains runs NCCL's hierarchical all-reduce: reduce-scatter inside
+    // each domain, an all-reduce of each GPU's 1/g shard across the n domains on that GPU's own NIC
+    // (the domains' NICs work in parallel), then an all-gather inside the domain. The two in-domain
+    // halves cost one in-domain all-reduce of the whole message. A flat ring over the scale-out link
+    // would send the whole message through one NIC: g times the bytes.
+    // The cross-domain stage also pays the network's latency on each hop of NCCL's tree (up and down a
+    // tree of depth log2 n; the efficiency model's floor is an in-domain one, ~1.5 us).
+    const double g = domain, n = std::ceil(double(tp_) / domain);
+    const double across = eff_.allreduce.time(0, 0, 2.0 * (n - 1.0) / n * elements * 2.0 / g,
+                                              hw.scale_out_bw_bytes_per_s) +
+                          2.0 * std::ceil(std::log2(n)) * hw.scale_out_latency_s;
+    return inside(domain) + across;
+  }
+  if (ar_ != nullptr || (tp_ <= domain && hw.scale_up_bw_bytes_per_s > 0)) return inside(tp_);
+  const double link = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s : hw.host_link_bw_bytes_per_s * 0.5;
   const double bytes = 2.0 * (tp_ - 1.0) / tp_ * elements * 2.0;
   return eff_.allreduce.time(0, 0, bytes, link);
 }
@@ -672,8 +693,13 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   if (tp_ > 1) comm += 2.0 * L * allreduce_s(T * h);
   if (m.is_moe() && (d_.ep > 1 || d_.attention_dp > 1)) {
     // Dispatch and combine: each token's hidden state to its top-k experts' ranks and back.
+    // Over the scale-up link while the MoE layer's GPUs (tp x attention-DP) sit in one scale-up domain;
+    // a layer spread over several domains sends its routed copies through each GPU's NIC.
     const auto& hw = d_.hardware;
-    const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.scale_out_bw_bytes_per_s;
+    const bool spans = double(tp_) * d_.attention_dp > std::max(1, hw.scale_up_domain) &&
+                       hw.scale_out_bw_bytes_per_s > 0;
+    const double link = hw.scale_up_bw_bytes_per_s > 0 && !spans ? hw.scale_up_bw_bytes_per_s
+                                                                 : hw.scale_out_bw_bytes_per_s;
     const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / std::max(1.0, double(d_.ep)) / std::max(1, tp_);
     comm += 2.0 * Lm * eff_.allreduce.time(0, 0, bytes, link);
   }
