@@ -162,8 +162,12 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
         t.moe_expert_scale = scale;
         o.tpot.measured = o.tpot.predict(t);
         o.ttft.measured = o.ttft.predict(t);
-        if (scale > 1) EXPECT_GT(o.tpot.measured, o.tpot.predict(p)) << hw;
-        if (users == 1) EXPECT_DOUBLE_EQ(r.prefill_one_cost.time(t), r.prefill_one_cost.time(p)) << "prefill step";
+        if (scale > 1) {
+          EXPECT_GT(o.tpot.measured, o.tpot.predict(p)) << hw;
+        }
+        if (users == 1) {
+          EXPECT_DOUBLE_EQ(r.prefill_one_cost.time(t), r.prefill_one_cost.time(p)) << "prefill step";
+        }
         obs.push_back(o);
       }
   std::vector<const serving::ServingObservation*> use;
