@@ -162,6 +162,16 @@ void print_groups(const std::string& title, const std::vector<serving::ErrorGrou
   fmt::print("{}\n{}", title, t.render());
 }
 
+// The fitted MoE expert-kernel scales of each runtime version (docs/calibration.md, kernel path).
+void print_moe_scales(const std::vector<hwprofiles::KernelCalibrationEntry>& fits) {
+  for (const auto& f : fits)
+    for (const auto& m : f.calibration.moe_expert_scales)
+      fmt::print("  {}@{} MoE experts x{:.2f} on {} ({} fit rows)\n", f.runtime, f.version, m.scale,
+                 m.hardware.empty() ? std::string("any GPU / format (pooled)")
+                                    : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation),
+                 m.rows_fit);
+}
+
 // Today's stacks: the serving part of the report, as text.
 void print_serving(const app::ServingPart& p) {
   const auto& v = p.v;
@@ -175,6 +185,7 @@ void print_serving(const app::ServingPart& p) {
              v.rows);
   fmt::print("  {} rows fit the runtime versions' overheads, {} held out (random split by configuration)\n", v.rows_fit,
              v.rows_held_out);
+  print_moe_scales(v.fits);
   print_groups("held-out rows, discrete-event benchmark (the reference):", v.random_by_runtime);
   print_groups("the same rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
   print_groups("held-out rows by hardware:", v.random_split);
@@ -337,12 +348,7 @@ int cmd_calibrate_serving(const ArgList& argv) {
                f.calibration.params.seq_overhead_s * 1e6, f.calibration.params.fused_quant_fraction,
                f.calibration.params.ttft_request_s * 1e3, f.calibration.params.ttft_token_s * 1e6,
                f.calibration.params.ttft_stream_s * 1e3);
-  for (const auto& f : v.fits)
-    for (const auto& m : f.calibration.moe_expert_scales)
-      fmt::print("  {}@{} MoE experts x{:.2f} on {} ({} fit rows)\n", f.runtime, f.version, m.scale,
-                 m.hardware.empty() ? std::string("any GPU / format (pooled)")
-                                    : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation),
-                 m.rows_fit);
+  print_moe_scales(v.fits);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
   print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
   print_groups("held-out rows, by hardware / runtime:", v.random_split);

@@ -254,6 +254,13 @@ TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
   EXPECT_FALSE(s["random_split_by_runtime"].empty());
   EXPECT_FALSE(s["leave_one_system_out_own_tables"].empty());
   EXPECT_FALSE(s["leave_one_system_out_no_tables"].empty());
+  // The MoE expert-kernel scales it fitted, each with its runtime version, GPU, format and rows.
+  ASSERT_FALSE(s["moe_expert_scales"].empty());
+  for (const auto& m : s["moe_expert_scales"]) {
+    EXPECT_GT(m["scale"].get<double>(), 0.0) << m.dump();
+    EXPECT_GE(m["rows_fit"].get<int>(), 8) << m.dump();
+    EXPECT_FALSE(m["runtime"].get<std::string>().empty()) << m.dump();
+  }
   bool judged = false;
   for (const auto& t : s["targets"]) judged = judged || t.contains("met");
   EXPECT_TRUE(judged);

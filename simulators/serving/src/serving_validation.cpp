@@ -592,6 +592,14 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   j["leave_one_system_out_own_tables"] = groups(v.loso_own_tables);
   j["leave_one_system_out_no_tables"] = groups(v.loso_no_tables);
   j["fit_rows"] = groups(v.fit_rows);
+  common::Json ms = common::Json::array();
+  for (const auto& f : v.fits)
+    for (auto x : hwprofiles::moe_expert_scales_to_json(f.calibration.moe_expert_scales)) {
+      x["runtime"] = f.runtime;
+      x["version"] = f.version;
+      ms.push_back(x);
+    }
+  j["moe_expert_scales"] = ms;
   common::Json sk;
   for (const auto& [k, n] : v.skipped) sk[k] = n;
   j["skipped"] = sk;
