@@ -148,21 +148,21 @@ double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const st
   const MoeExpertScale* own = nullptr;
   const MoeExpertScale* kin = nullptr;
   const MoeExpertScale* pooled = nullptr;
+  // The pooled fit describes the fitted GPUs' families only: a GPU of another family (AMD, older
+  // NVIDIA) keeps the dense-table estimate rather than borrow another vendor's MoE kernels.
+  bool family_fitted = false;
   for (const auto& s : scales) {
     if (s.hardware.empty()) {
       pooled = &s;
       continue;
     }
+    family_fitted = family_fitted || s.family == family;
     if (s.weight != weight || s.activation != activation) continue;
     if (s.hardware == hardware) own = &s;
     // Of the family's other GPUs, the one fitted on most rows.
     else if (!family.empty() && s.family == family && (kin == nullptr || s.rows_fit > kin->rows_fit))
       kin = &s;
   }
-  // The pooled fit describes the fitted GPUs' families only: a GPU of another family (AMD, older
-  // NVIDIA) keeps the dense-table estimate rather than borrow another vendor's MoE kernels.
-  bool family_fitted = false;
-  for (const auto& s : scales) family_fitted = family_fitted || (!s.hardware.empty() && s.family == family);
   const MoeExpertScale* use = own != nullptr ? own : kin != nullptr ? kin : family_fitted ? pooled : nullptr;
   if (why != nullptr) {
     if (use == nullptr)

@@ -18,19 +18,7 @@
 using namespace infersim;
 using infersim::servingtest::card;
 using infersim::servingtest::rel;
-
-namespace {
-perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp) {
-  const auto& m = model::ModelCatalog::shipped().get(model);
-  perf::Deployment d;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
-  d.runtime = runtime;
-  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, runtime);
-  perf::apply_runtime(m, d);
-  d.tp = tp;
-  return d;
-}
-}  // namespace
+using infersim::servingtest::resolved;
 
 TEST(BenchmarkMode, RecordedStepCostsReproduceTheSimulatedMeans) {
   const auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);

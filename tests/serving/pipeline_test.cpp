@@ -21,20 +21,9 @@
 using namespace infersim;
 using infersim::servingtest::card;
 using infersim::servingtest::rel;
+using infersim::servingtest::resolved;
 
 namespace {
-
-perf::Deployment pipelined(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
-                           int pp) {
-  perf::Deployment d;
-  d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
-  d.runtime = runtime;
-  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, runtime);
-  perf::apply_runtime(card(model), d);
-  d.tp = tp;
-  d.pp = pp;
-  return d;
-}
 
 serving::BenchmarkSpec closed_loop(int users, double input, double output) {
   serving::BenchmarkSpec s;
@@ -53,7 +42,7 @@ TEST(PipelineParallelism, SaturatedReplicaDeliversNearlyStagesTimesOneMicroBatch
   // Llama-3.1-70B on 2 x 4 H100 (tp=2, pp=4), 64 users decoding 512 tokens after 128-token prompts:
   // 4 micro-batches of 16 sequences in flight.
   const int S = 4, per_micro = 16;
-  const auto d = pipelined("llama-3.1-70b", "h100-sxm", "vllm", 2, S);
+  const auto d = resolved("llama-3.1-70b", "h100-sxm", "vllm", 2, S);
   const perf::StepEstimator est(card("llama-3.1-70b"), d);
   const auto r = serving::simulate_benchmark(card("llama-3.1-70b"), d, closed_loop(S * per_micro, 128, 512));
   // One micro-batch of 16 traverses all stages in T; alone in the pipeline it yields 16 tokens per T.
@@ -68,7 +57,7 @@ TEST(PipelineParallelism, SimulatorAndAnalyticAgreeOnAPipelinedReplicaAtSteadySt
   for (const auto& [model, hw, tp, pp, users] :
        {std::tuple{"llama-3.1-70b", "h100-sxm", 2, 4, 64}, std::tuple{"llama-3.1-8b", "a100-80g-sxm", 1, 2, 32},
         std::tuple{"qwen3-32b", "h100-sxm", 1, 8, 128}}) {
-    const auto d = pipelined(model, hw, "vllm", tp, pp);
+    const auto d = resolved(model, hw, "vllm", tp, pp);
     const perf::StepEstimator est(card(model), d);
     const auto sim = serving::simulate_benchmark(card(model), d, closed_loop(users, 256, 512));
     const auto e = perf::estimate_serving(est, {double(users), 256, 512});
@@ -84,7 +73,7 @@ TEST(PipelineParallelism, SimulatorAndAnalyticAgreeOnAPipelinedReplicaAtSteadySt
 
 TEST(PipelineParallelism, BatchOneLatencyIsUnchangedByPipelining) {
   // The same layout with and without micro-batches in flight: one request traverses every stage either way.
-  auto piped = pipelined("llama-3.1-70b", "h100-sxm", "vllm", 2, 4);
+  auto piped = resolved("llama-3.1-70b", "h100-sxm", "vllm", 2, 4);
   auto serial = piped;
   serial.pp_micro_batches = false;
   const auto& m = card("llama-3.1-70b");
@@ -106,7 +95,7 @@ TEST(PipelineParallelism, ARuntimeWithoutMicroBatchesRunsTheWholeBatchThroughEve
   // T(64)); vLLM keeps 4 micro-batches of 16 in flight (every T(16)). Memory-bound decode makes T(16)
   // only a little shorter than T(64), so pipelining buys throughput mainly where a micro-batch alone
   // would leave stages idle, as the saturation test shows.
-  auto piped = pipelined("llama-3.1-8b", "h100-sxm", "vllm", 1, 4);
+  auto piped = resolved("llama-3.1-8b", "h100-sxm", "vllm", 1, 4);
   auto serial = piped;
   serial.pp_micro_batches = false;
   const auto& m = card("llama-3.1-8b");
@@ -124,7 +113,7 @@ TEST(PipelineParallelism, ARuntimeWithoutMicroBatchesRunsTheWholeBatchThroughEve
 
 TEST(PipelineParallelism, AnEmptyPipelineFillsOnce) {
   // Offline batch of 8 prompts on pp=4: the first wave's prefill pays (m - 1) / pp of a traversal extra.
-  const auto d = pipelined("llama-3.1-8b", "h100-sxm", "vllm", 1, 4);
+  const auto d = resolved("llama-3.1-8b", "h100-sxm", "vllm", 1, 4);
   const perf::StepEstimator est(card("llama-3.1-8b"), d);
   EXPECT_EQ(est.micro_batches(8), 4.0);
   EXPECT_EQ(est.micro_batches(2), 2.0);
@@ -138,9 +127,9 @@ TEST(PipelineParallelism, AnEmptyPipelineFillsOnce) {
 TEST(PipelineParallelism, StageHopsBetweenNodesUseTheScaleOutNetwork) {
   // H100: 8 GPUs per NVLink domain. tp=4 x pp=2 stays inside one node; tp=8 x pp=2 crosses to a second.
   const auto& m = card("llama-3.1-70b");
-  auto inside = pipelined("llama-3.1-70b", "h100-sxm", "vllm@0.5", 4, 2);
-  auto across = pipelined("llama-3.1-70b", "h100-sxm", "vllm@0.5", 8, 2);
-  auto flat = pipelined("llama-3.1-70b", "h100-sxm", "vllm@0.5", 8, 1);
+  auto inside = resolved("llama-3.1-70b", "h100-sxm", "vllm@0.5", 4, 2);
+  auto across = resolved("llama-3.1-70b", "h100-sxm", "vllm@0.5", 8, 2);
+  auto flat = resolved("llama-3.1-70b", "h100-sxm", "vllm@0.5", 8, 1);
   ASSERT_FALSE(inside.kernel_model);
   const auto b = model::BatchShape::decode(64, 2048);
   const auto& hw = inside.hardware;

@@ -28,18 +28,25 @@ inline serving::SimResult run(const std::string& json, const std::vector<std::st
   return serving::simulate(scenario(json, sets));
 }
 
-// The estimator the simulator builds for hardware `hw` with tp/pp (default precision and runtime).
-inline perf::StepEstimator estimator(const std::string& model, const std::string& hw, int tp, int pp = 1,
-                                     const std::string& runtime = "") {
-  const auto& m = model::ModelCatalog::shipped().get(model);
+// A deployment of `model` on `hw` under `runtime` ("" = the hardware's default; "name@version" pins a
+// version), resolved as the CLI does: the runtime's default precision for `weight`, its calibration and
+// scheduler; tp / pp as given.
+inline perf::Deployment resolved(const std::string& model, const std::string& hw, const std::string& runtime, int tp,
+                                 int pp = 1, common::DType weight = common::DType::bf16) {
   perf::Deployment d;
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
   d.runtime = runtime;
-  d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, runtime);
-  perf::apply_runtime(m, d);
+  d.precision = perf::default_precision(d.hardware, weight, std::nullopt, runtime);
+  perf::apply_runtime(card(model), d);
   d.tp = tp;
   d.pp = pp;
-  return perf::StepEstimator(m, d);
+  return d;
+}
+
+// The estimator the simulator builds for hardware `hw` with tp/pp (default precision and runtime).
+inline perf::StepEstimator estimator(const std::string& model, const std::string& hw, int tp, int pp = 1,
+                                     const std::string& runtime = "") {
+  return perf::StepEstimator(card(model), resolved(model, hw, runtime, tp, pp));
 }
 
 }  // namespace infersim::servingtest

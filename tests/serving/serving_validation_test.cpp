@@ -13,6 +13,8 @@
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
 
+#include "serving_test_support.h"
+
 using namespace infersim;
 
 TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
@@ -32,11 +34,7 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
   int i = 0;
   for (int users : {4, 16, 64})
     for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}, std::pair{2048, 1024}}) {
-      perf::Deployment d;
-      d.hardware = hwprofiles::HardwareCatalog::shipped().get("h100-sxm");
-      d.runtime = "vllm";
-      d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "vllm");
-      perf::apply_runtime(m, d);
+      const perf::Deployment d = servingtest::resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
       serving::BenchmarkSpec s;
       s.concurrency = users;
       s.input = in;
@@ -138,12 +136,7 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
   for (const auto& [hw, scale] : truth)
     for (int users : {1, 4, 16, 48})
       for (auto [in, out] : {std::pair{1024, 64}, std::pair{256, 128}, std::pair{2048, 32}}) {
-        perf::Deployment d;
-        d.hardware = hwprofiles::HardwareCatalog::shipped().get(hw);
-        d.runtime = "vllm";
-        d.tp = 2;
-        d.precision = perf::default_precision(d.hardware, common::DType::bf16, std::nullopt, "vllm");
-        perf::apply_runtime(m, d);
+        const perf::Deployment d = servingtest::resolved("mixtral-8x7b", hw, "vllm", 2);
         serving::BenchmarkSpec s;
         s.concurrency = users;
         s.input = in;

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -312,30 +311,30 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
 namespace {
 
 // The s minimising sum_i |A_i + s B_i - y_i| / y_i: a weighted median of the per-row zeros
-// (y_i - A_i) / B_i with weights B_i / y_i.
-std::optional<double> lad_scale(std::vector<std::pair<double, double>> zeros_weights) {
+// (y_i - A_i) / B_i with weights B_i / y_i (all positive), clamped to the allowed range.
+double lad_scale(std::vector<std::pair<double, double>> zeros_weights) {
   double total = 0;
   for (const auto& [z, w] : zeros_weights) total += w;
-  if (zeros_weights.empty() || total <= 0) return std::nullopt;
   std::stable_sort(zeros_weights.begin(), zeros_weights.end());
-  double acc = 0;
+  double acc = 0, z_med = zeros_weights.back().first;
   for (const auto& [z, w] : zeros_weights) {
     acc += w;
-    if (acc >= 0.5 * total) return std::clamp(z, MOE_SCALE_MIN, MOE_SCALE_MAX);
+    if (acc >= 0.5 * total) {
+      z_med = z;
+      break;
+    }
   }
-  return std::clamp(zeros_weights.back().first, MOE_SCALE_MIN, MOE_SCALE_MAX);
+  return std::clamp(z_med, MOE_SCALE_MIN, MOE_SCALE_MAX);
 }
 
 }  // namespace
 
 std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
                                                               const hwprofiles::CalibrationParams& p) {
-  struct Group {
-    hwprofiles::MoeExpertScale s;
-    std::vector<std::pair<double, double>> zw;
-  };
-  std::map<std::tuple<std::string, std::string, std::string>, Group> groups;
-  Group pooled;
+  // (GPU, weight, activation) -> the GPU's family and each row's (zero, weight); hardware "" = pooled.
+  std::map<std::tuple<std::string, std::string, std::string>,
+           std::pair<std::string, std::vector<std::pair<double, double>>>>
+      groups;
   hwprofiles::CalibrationParams p0 = p, p1 = p;
   p0.moe_expert_scale = 0.0;
   p1.moe_expert_scale = 1.0;
@@ -346,21 +345,18 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
     const auto& d = o->deployment;
     const std::string w = common::dtype_name(d.precision.weight), act = common::dtype_name(d.precision.activation);
     auto& g = groups[{d.hardware.name, w, act}];
-    g.s = {d.hardware.name, d.hardware.family, w, act, 1.0, g.s.rows_fit + 1};
-    g.zw.emplace_back((y - a) / b, b / y);
-    pooled.zw.emplace_back((y - a) / b, b / y);
+    g.first = d.hardware.family;
+    g.second.emplace_back((y - a) / b, b / y);
+    groups[{"", "", ""}].second.emplace_back((y - a) / b, b / y);
   }
   std::vector<hwprofiles::MoeExpertScale> out;
-  for (auto& [k, g] : groups) {
-    if (int(g.zw.size()) < MOE_SCALE_MIN_ROWS) continue;
-    g.s.scale = *lad_scale(g.zw);
-    out.push_back(g.s);
+  for (const auto& [k, g] : groups) {
+    const auto& [hw, w, act] = k;
+    if (int(g.second.size()) < MOE_SCALE_MIN_ROWS) continue;
+    out.push_back({hw, g.first, w, act, lad_scale(g.second), int(g.second.size())});
   }
-  if (int(pooled.zw.size()) >= MOE_SCALE_MIN_ROWS) {
-    pooled.s.scale = *lad_scale(pooled.zw);
-    pooled.s.rows_fit = int(pooled.zw.size());
-    out.push_back(pooled.s);
-  }
+  // The pooled fit last (the order the shipped file has).
+  std::stable_partition(out.begin(), out.end(), [](const auto& x) { return !x.hardware.empty(); });
   return out;
 }
 
