@@ -127,16 +127,37 @@ TEST(HostCalibration, FitsWritesReloadsAndPredictsAnUnseenStep) {
   // gap is not what the grid measured (after a 10 ms sleep the same step took 2x as long on a 2-vCPU
   // VM: the engine's worker threads and caches go cold), so a single run after each pause is not a
   // fair sample of the calibrated step.
-  double measured = 1e300;
+  // A calibrated grid point (decode, batch 4 at context 64) is timed in the same bursts on the same
+  // engine: the machine's speed now over its speed during the calibration. A co-tenant that slows the
+  // whole shared VM for seconds (seen in CI: every one of 40 runs at 2x the calibrated step) moves
+  // both alike; the model's error on the unseen step does not.
+  const hostcal::GridPoint* ref = nullptr;
+  for (const auto& p : r.points)
+    if (!p.prefill && p.batch == 4 && p.length == 64) ref = &p;
+  ASSERT_NE(ref, nullptr);
+  std::vector<refengine::StepInput> ref_in;
+  for (int b = 0; b < 4; ++b) {
+    const int s = e.add_sequence(80);
+    e.fill_context(s, 64, std::uint64_t(b + 11));
+    ref_in.push_back({s, {std::int32_t(3 + b)}});
+  }
+  double measured = 1e300, ref_now = 1e300;
   for (int burst = 0; burst < 8; ++burst) {
     for (int rep = 0; rep < 5; ++rep) {
       for (const auto& x : in) e.truncate(x.seq, 300);
       measured = std::min(measured, e.step(in).seconds);
+      for (const auto& x : ref_in) e.truncate(x.seq, 64);
+      ref_now = std::min(ref_now, e.step(ref_in).seconds);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
   }
-  EXPECT_GT(predicted, measured / 2) << "predicted " << predicted << " s, engine " << measured << " s";
-  EXPECT_LT(predicted, measured * 2) << "predicted " << predicted << " s, engine " << measured << " s";
+  const double drift = ref_now / ref->measured_s;  // > 1: the machine is slower now than when calibrated
+  const double expected = predicted * drift;
+  EXPECT_GT(expected, measured / 2) << "predicted " << predicted << " s x drift " << drift << ", engine " << measured
+                                    << " s";
+  EXPECT_LT(expected, measured * 2) << "predicted " << predicted << " s x drift " << drift << ", engine " << measured
+                                    << " s";
+  EXPECT_LT(drift, 4.0) << "the calibrated point ran " << drift << "x slower than during the calibration";
   std::filesystem::remove_all(dir);
 }
 
