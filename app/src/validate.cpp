@@ -16,6 +16,7 @@ ServingPart validate_serving_part(const ValidateRequest& r) {
   ServingPart p;
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
   p.skipped_loading = set.skipped;
+  p.relabelled_loading = set.relabelled;
   serving::ObservationOptions opt;
   opt.jobs = r.jobs;
   opt.progress = r.progress;
@@ -166,6 +167,9 @@ common::Json validation_report_json(const ValidationReport& r) {
                           {"tpot_median_abs_pct", 100 * t.tpot_median_abs},
                           {"met", t.met}});
     j["targets"] = verdicts;
+    common::Json repaired = common::Json::object();
+    for (const auto& [why, n] : r.serving->relabelled_loading) repaired[why] = n;
+    j["layout_repairs"] = repaired;
     out["serving"] = j;
   }
   if (r.dataflow) out["dataflow_vendors"] = perf::vendor_speed_report_to_json(r.dataflow->report);

@@ -192,6 +192,7 @@ void print_serving(const app::ServingPart& p) {
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
   fmt::print("{}", t.render());
+  for (const auto& [why, n] : p.relabelled_loading) fmt::print("repaired {} rows: {}\n", n, why);
   for (const auto& [why, n] : p.skipped_loading) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   fmt::print("\n");
@@ -355,6 +356,7 @@ int cmd_calibrate_serving(const ArgList& argv) {
   print_groups("fit rows (in-sample):", v.fit_rows);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, own kernel tables:", v.loso_own_tables);
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, no own kernel tables:", v.loso_no_tables);
+  for (const auto& [why, n] : set.relabelled) fmt::print("repaired {} rows: {}\n", n, why);
   for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   return 0;

@@ -173,3 +173,31 @@ TEST(KernelModel, MoeDispatchUsesTheNicsOnlyAcrossDomains) {
   EXPECT_DOUBLE_EQ(comm(8, 1.0), comm(8, 2.0));
   EXPECT_GT(comm(16, 1.0), comm(16, 2.0));
 }
+
+TEST(KernelModel, AttentionDpExchangeIsNcclAllGatherAndReduceScatter) {
+  // DeepSeek-V3 with attention DP: every MoE layer all-gathers the ranks' tokens and reduce-scatters the
+  // results among the dp ranks, priced from nccl-tests' tables inside a node (a few microseconds each at
+  // decode sizes: latency-bound), plus the network's per-hop latency across nodes.
+  auto step = [](int dp, double out_latency_scale) {
+    auto d = resolved("deepseek-v3", "b200", "tensorrt-llm", 1, common::DType::fp4);
+    d.attention_dp = dp;
+    d.ep = dp;
+    d.hardware.scale_out_latency_s *= out_latency_scale;
+    const perf::StepEstimator est(card("deepseek-v3"), d);
+    model::BatchShape b;
+    b.decode_seqs = 8;
+    b.decode_ctx_sum = 8 * 1024.0;
+    return est.cost(b).kernel_comm_s;
+  };
+  const auto& m = card("deepseek-v3");
+  const double moe_layers = double(model::moe_layers(m));
+  const double in_node = step(8, 1.0);
+  // Two collectives per MoE layer, each at least the smallest time nccl-tests measured (~8 us) and far
+  // below a millisecond at 64 tokens of 7168.
+  EXPECT_GT(in_node, moe_layers * 2 * 5e-6);
+  EXPECT_LT(in_node, moe_layers * 2 * 100e-6);
+  EXPECT_DOUBLE_EQ(step(8, 1.0), step(8, 3.0)) << "8 ranks sit in one HGX node: no network hop";
+  const double across = step(16, 1.0);
+  EXPECT_GT(across, in_node);
+  EXPECT_GT(step(16, 3.0), across) << "16 ranks span two nodes: each collective pays the network latency";
+}

@@ -62,3 +62,71 @@ TEST(ServingMeasurements, MalformedFilesNameTheLineAndColumn) {
   }
   std::remove(path.c_str());
 }
+
+namespace {
+const char* kHeader =
+    "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,gemm_quant_mode,"
+    "moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,moe_tp_size,moe_ep_size,silicon_ttft_ms,"
+    "silicon_tpot_ms\n";
+}
+
+TEST(ServingMeasurements, LayoutsWrittenAsGxGGpusAreRepaired) {
+  const std::string path = ::testing::TempDir() + "/silicon_layouts.csv";
+  {
+    std::ofstream f(path);
+    f << kHeader
+      // id names the layout (8 GPUs); columns say attention-DP 64, MoE-TP 8, EP 8, batch 64 / 64.
+      << "ds_b200_trtllm_fp4_agg_1024x1024_c64_tp8_ep8_937,silicon_concurrency=64,trtllm,1.2.0,"
+         "deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,1,1,1,64,8,8,1085.5,12.29\n"
+      // the same run from another export: kept as written
+      << "ds_b200_trtllm_fp4_agg_1024x1024_c64_tp8_0_ep8_0_976,silicon_concurrency=64,trtllm,1.2.0,"
+         "deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,8,1,1,8,1,8,1085.5,12.29\n"
+      // no layout in the id: TP 64 with MoE-TP = EP = 8 (G x G) -> TP 8
+      << "ds_b200_trtllm_fp8_agg_1024x1024_c4_cfg177,silicon_concurrency=4,trtllm,1.1.0,deepseek-ai/DeepSeek-V3,"
+         "b200_sxm,fp8,agg,1024,1024,fp8,fp8,4,64,1,1,8,8,213.5,14.59\n"
+      // vLLM TP x EP written as attention-DP = TP, EP = TP^2
+      << "mm_b200_vllm_fp8_agg_1024x1024_c8_cfg690,silicon_concurrency=8,vllm,0.19.0,MiniMaxAI/MiniMax-M2.5,"
+         "b200_sxm,fp8,agg,1024,1024,fp8,fp8,4,2,1,2,1,4,82.8,11.07\n"
+      // a genuine layout (attention-DP 4 over 4 GPUs, EP 4): untouched
+      << "ds_b200_trtllm_fp4_agg_1024x1024_c256_tp4_0_ep4_0_990,silicon_concurrency=256,trtllm,1.2.0,"
+         "deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,64,1,1,4,1,4,1228.6,23.23\n";
+  }
+  const auto set = perf::load_serving_measurements(path);
+  ASSERT_EQ(set.rows.size(), 5u);
+  const auto& a = set.rows[0];
+  EXPECT_EQ(a.tp, 1);
+  EXPECT_EQ(a.attention_dp, 8);
+  EXPECT_EQ(a.ep, 8);
+  EXPECT_DOUBLE_EQ(a.concurrency, 8.0) << "64 clients over 8 ranks";
+  EXPECT_EQ(a.config_key(), set.rows[1].config_key()) << "the two exports of one run share a side of the split";
+  EXPECT_EQ(a.held_out, set.rows[1].held_out);
+  const auto& c = set.rows[2];
+  EXPECT_EQ(c.tp, 8);
+  EXPECT_EQ(c.attention_dp, 1);
+  EXPECT_EQ(c.ep, 8);
+  EXPECT_DOUBLE_EQ(c.concurrency, 4.0);
+  const auto& d = set.rows[3];
+  EXPECT_EQ(d.tp, 2);
+  EXPECT_EQ(d.attention_dp, 1);
+  EXPECT_EQ(d.ep, 2);
+  EXPECT_DOUBLE_EQ(d.concurrency, 8.0) << "one engine takes all 8 clients";
+  const auto& e = set.rows[4];
+  EXPECT_EQ(e.attention_dp, 4);
+  EXPECT_EQ(e.ep, 4);
+  EXPECT_DOUBLE_EQ(e.concurrency, 64.0);
+  int repaired = 0;
+  for (const auto& [why, n] : set.relabelled) repaired += n;
+  EXPECT_EQ(repaired, 3);
+}
+
+TEST(ServingMeasurements, BundledRepairsLeaveNoGxGLayouts) {
+  const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
+  int repaired = 0;
+  for (const auto& [why, n] : set.relabelled) repaired += n;
+  EXPECT_GE(repaired, 200) << "docs/calibration.md, layout repairs";
+  for (const auto& r : set.rows) {
+    const int gpus = r.tp * r.attention_dp;
+    EXPECT_FALSE(r.ep > 1 && gpus == r.ep * r.ep) << r.id << " still written as " << gpus << " GPUs";
+    EXPECT_FALSE(r.runtime == "vllm" && r.attention_dp > 1) << r.id << ": vLLM rows have no attention DP";
+  }
+}

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -596,6 +598,46 @@ double KernelModel::allreduce_s(double elements) const {
   return eff_.allreduce.time(0, 0, bytes, link);
 }
 
+double KernelModel::collective_s(const char* op, double bytes, int g, int domains) const {
+  if (g <= 1 || bytes <= 0) return 0.0;
+  const auto& hw = d_.hardware;
+  domains = std::clamp(domains, 1, g);
+  const int inner = (g + domains - 1) / domains;  // group members per scale-up domain
+  const bool all_reduce = std::string_view(op) == "all_reduce";
+  // Inside one domain: nccl-tests' measured curve (message = total elements in 16 bits; the smallest
+  // measured GPU count >= inner), its time above the floor scaled by the two chips' scale-up links when
+  // the tables were measured on another chip; else the efficiency model on the scale-up link.
+  double in = 0;
+  if (inner > 1) {
+    const hwprofiles::Curve* table = nullptr;
+    if (t_) {
+      if (auto it = t_->nccl.find(std::string(op) + "|half"); it != t_->nccl.end()) {
+        auto c = it->second.lower_bound(inner);
+        if (c != it->second.end()) table = &c->second;
+      }
+    }
+    if (table != nullptr) {
+      in = table->at(bytes / 2.0);
+      if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && hw.scale_up_bw_bytes_per_s > 0) {
+        const double fl = table->y.front();
+        in = fl + (in - fl) * (src_.scale_up_bw_bytes_per_s / hw.scale_up_bw_bytes_per_s);
+      }
+    } else {
+      const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.host_link_bw_bytes_per_s;
+      in = eff_.allreduce.time(0, 0, (all_reduce ? 2.0 : 1.0) * (inner - 1.0) / inner * bytes, link);
+    }
+  }
+  if (domains == 1) return in;
+  // Across domains: each GPU moves its 1/inner share of the message through its own NIC (the domains'
+  // NICs work in parallel), on a ring of `domains` hops each paying the network's latency (a tree for
+  // the all-reduce: up and down log2 domains).
+  const double link = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s : hw.host_link_bw_bytes_per_s * 0.5;
+  const double n = domains;
+  const double share = (all_reduce ? 2.0 : 1.0) * (n - 1.0) / n * bytes / inner;
+  const double hops = all_reduce ? 2.0 * std::ceil(std::log2(n)) : n - 1.0;
+  return in + eff_.allreduce.time(0, 0, share, link) + hops * hw.scale_out_latency_s;
+}
+
 void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   const auto& m = m_;
   const double T = b.tokens();
@@ -691,16 +733,30 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
 
   double comm = 0;
   if (tp_ > 1) comm += 2.0 * L * allreduce_s(T * h);
-  if (m.is_moe() && (d_.ep > 1 || d_.attention_dp > 1)) {
+  if (m.is_moe() && d_.attention_dp > 1) {
+    // Attention data parallelism: every MoE layer gathers all ranks' tokens before the experts
+    // (all-gather, in the activation format) and scatters the sums back after them (reduce-scatter,
+    // 16-bit), among the `attention_dp` ranks of each TP position. A group wider than one scale-up
+    // domain crosses the NICs. Small steps are latency-bound: tens of microseconds per layer.
+    const auto& hw = d_.hardware;
+    const int dp = d_.attention_dp;
+    const int domain = std::max(1, hw.scale_up_domain);
+    const int domains = hw.scale_out_bw_bytes_per_s > 0 || hw.host_link_bw_bytes_per_s > 0
+                            ? std::min(dp, (tp_ * dp + domain - 1) / domain)
+                            : 1;
+    const double T_all = T * dp;
+    comm += Lm * (collective_s("all_gather", T_all * h * ab_, dp, domains) +
+                  collective_s("reduce_scatter", T_all * h * 2.0, dp, domains));
+  } else if (m.is_moe() && d_.ep > 1) {
     // Dispatch and combine: each token's hidden state to its top-k experts' ranks and back.
     // Over the scale-up link while the MoE layer's GPUs (tp x attention-DP) sit in one scale-up domain;
     // a layer spread over several domains sends its routed copies through each GPU's NIC.
     const auto& hw = d_.hardware;
-    const bool spans = double(tp_) * d_.attention_dp > std::max(1, hw.scale_up_domain) &&
+    const bool spans = double(tp_) > std::max(1, hw.scale_up_domain) &&
                        hw.scale_out_bw_bytes_per_s > 0;
     const double link = hw.scale_up_bw_bytes_per_s > 0 && !spans ? hw.scale_up_bw_bytes_per_s
                                                                  : hw.scale_out_bw_bytes_per_s;
-    const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / std::max(1.0, double(d_.ep)) / std::max(1, tp_);
+    const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / std::max(1.0, double(d_.ep)) / tp_;
     comm += 2.0 * Lm * eff_.allreduce.time(0, 0, bytes, link);
   }
   if (d_.pp > 1) {

@@ -77,6 +77,51 @@ const std::map<std::string, std::pair<std::string, bool>>& model_map() {
   return m;
 }
 
+// Some exports of the upstream database write an expert-parallel layout of G GPUs as one of G x G
+// (checked on the rows whose id still names the layout, e.g. "..._c64_tp8_ep8_937" with columns
+// tp 1, attention-DP 64, MoE-TP 8, EP 8: its TTFT and TPOT are byte-identical to the row
+// "..._c64_tp8_0_ep8_0_976" with tp 1, attention-DP 8, EP 8, batch 8 from another export). The
+// factor G lands on the TP or attention-DP column and on MoE-TP (TensorRT-LLM, SGLang), or on
+// attention-DP and EP (vLLM's TP x EP runs, written as attention-DP = TP, EP = TP^2). Repairs `m` to
+// the real layout, with the per-rank batch from the client concurrency; returns the reason ("" when
+// the layout is kept). docs/calibration.md, "Layout repairs", lists the evidence.
+std::string repair_layout(ServingMeasurement& m, double moe_tp) {
+  static const std::regex id_re("_tp([0-9]+)(?:_[0-9]+)?_ep([0-9]+)(?:_[0-9]+)?_[0-9]+$");
+  const int gpus = m.tp * m.attention_dp;
+  int real = 0;  // the real GPU count
+  std::string why;
+  std::smatch sm;
+  if (std::regex_search(m.id, sm, id_re)) {
+    // The id names the layout: TensorRT-LLM / SGLang "tpN" = world size (attention-DP ranks x TP), vLLM
+    // "tpN" = TP (its expert-parallel runs have no attention DP).
+    const int n = std::stoi(sm[1]);
+    if (n > 0 && gpus != n && gpus % n == 0) {
+      real = n;
+      why = "layout written as G x G GPUs, repaired from the layout in the row's id";
+    }
+  } else if (m.ep > 1 && int(std::lround(moe_tp)) == m.ep && gpus == m.ep * m.ep) {
+    real = m.ep;
+    why = "layout written as G x G GPUs (MoE-TP = EP = G), repaired by the pattern of the id-checked rows";
+  } else if (m.runtime == "vllm" && moe_tp <= 1 && m.attention_dp > 1 && m.attention_dp == m.tp &&
+             m.ep == gpus) {
+    real = m.tp;
+    why = "vLLM TP x EP run written as attention-DP = TP, EP = TP^2, repaired by the pattern of the id-checked rows";
+  }
+  if (real == 0) return "";
+  const int f = gpus / real;
+  const int dp_before = m.attention_dp;
+  if (m.attention_dp % f == 0)
+    m.attention_dp /= f;
+  else if (m.tp % f == 0)
+    m.tp /= f;
+  else
+    return "";
+  if (m.ep > real) m.ep /= f;
+  m.concurrency = m.client_concurrency > 0 ? m.client_concurrency / m.attention_dp
+                                           : m.concurrency * dp_before / m.attention_dp;
+  return why;
+}
+
 }  // namespace
 
 ServingMeasurementSet load_serving_measurements(const std::string& path) {
@@ -192,6 +237,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
       ++set.skipped["non-positive size, concurrency or time"];
       continue;
     }
+    if (const std::string why = repair_layout(m, num("moe_tp_size", 1)); !why.empty()) ++set.relabelled[why];
     m.held_out = double(fnv1a(m.config_key()) % 1000) < SERVING_HELD_OUT_SHARE * 1000.0;
     set.rows.push_back(std::move(m));
   }

@@ -9,6 +9,7 @@
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/kernel_tables.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 
 namespace infersim::perf {
 
@@ -207,9 +208,15 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
     std::shared_ptr<const hwprofiles::KernelTableSet> tables;
     const hwprofiles::HardwareProfile* source = &hw;  // the chip the tables were measured on
     if (!d.kernel_tables.empty()) {
-      tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables);
       if (!d.kernel_tables_hardware.empty() && d.kernel_tables_hardware != hw.name)
         source = &hwprofiles::HardwareCatalog::shipped().get(d.kernel_tables_hardware);
+      // The runtime version's NCCL tables measured on the same chip (collectives of attention DP).
+      std::string nccl;
+      auto& runtimes = hwprofiles::RuntimeCatalog::shipped();
+      if (runtimes.contains(d.runtime))
+        if (const auto* rv = runtimes.get(d.runtime).version(d.runtime_version))
+          if (auto it = rv->nccl_tables.find(source->name); it != rv->nccl_tables.end()) nccl = it->second;
+      tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables, nccl);
     }
     kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped());
   }

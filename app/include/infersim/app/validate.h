@@ -50,7 +50,8 @@ struct TargetVerdict {
 struct ServingPart {
   serving::ServingValidation v;
   std::vector<TargetVerdict> targets;
-  std::map<std::string, int> skipped_loading;  // rows the loader could not use, by reason
+  std::map<std::string, int> skipped_loading;     // rows the loader could not use, by reason
+  std::map<std::string, int> relabelled_loading;  // rows whose written layout the loader repaired, by reason
 };
 
 struct DataflowPart {

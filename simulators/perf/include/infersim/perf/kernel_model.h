@@ -79,6 +79,9 @@ class KernelModel {
   double context_attention_s(double batch, double isl) const;
   double generation_attention_s(double batch, double ctx) const;
   double allreduce_s(double elements) const;
+  // One NCCL collective ("all_gather", "reduce_scatter", "all_reduce", "alltoall") of a `bytes` message
+  // (the whole buffer, as nccl-tests sizes it) among `g` GPUs spread over `domains` scale-up domains.
+  double collective_s(const char* op, double bytes, int g, int domains) const;
 
  private:
   struct Gemm {

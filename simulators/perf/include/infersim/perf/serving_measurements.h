@@ -39,7 +39,8 @@ struct ServingMeasurement {
 
 struct ServingMeasurementSet {
   std::vector<ServingMeasurement> rows;
-  std::map<std::string, int> skipped;  // reason -> count
+  std::map<std::string, int> skipped;     // reason -> count
+  std::map<std::string, int> relabelled;  // layout repairs: reason -> count (serving_measurements.cpp)
 };
 
 // Throws ConfigError (file, line, column) on malformed input, IoError when unreadable.
