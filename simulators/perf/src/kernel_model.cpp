@@ -752,8 +752,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     // Over the scale-up link while the MoE layer's GPUs (tp x attention-DP) sit in one scale-up domain;
     // a layer spread over several domains sends its routed copies through each GPU's NIC.
     const auto& hw = d_.hardware;
-    const bool spans = double(tp_) > std::max(1, hw.scale_up_domain) &&
-                       hw.scale_out_bw_bytes_per_s > 0;
+    const bool spans = double(tp_) > std::max(1, hw.scale_up_domain) && hw.scale_out_bw_bytes_per_s > 0;
     const double link = hw.scale_up_bw_bytes_per_s > 0 && !spans ? hw.scale_up_bw_bytes_per_s
                                                                  : hw.scale_out_bw_bytes_per_s;
     const double bytes = T * h * ab_ * m.moe.top_k * (d_.ep - 1.0) / std::max(1.0, double(d_.ep)) / tp_;

@@ -102,8 +102,7 @@ std::string repair_layout(ServingMeasurement& m, double moe_tp) {
   } else if (m.ep > 1 && int(std::lround(moe_tp)) == m.ep && gpus == m.ep * m.ep) {
     real = m.ep;
     why = "layout written as G x G GPUs (MoE-TP = EP = G), repaired by the pattern of the id-checked rows";
-  } else if (m.runtime == "vllm" && moe_tp <= 1 && m.attention_dp > 1 && m.attention_dp == m.tp &&
-             m.ep == gpus) {
+  } else if (m.runtime == "vllm" && moe_tp <= 1 && m.attention_dp > 1 && m.attention_dp == m.tp && m.ep == gpus) {
     real = m.tp;
     why = "vLLM TP x EP run written as attention-DP = TP, EP = TP^2, repaired by the pattern of the id-checked rows";
   }
