@@ -118,7 +118,9 @@ Json moe_expert_scales_to_json(const std::vector<MoeExpertScale>& scales) {
                   {"weight", m.weight},
                   {"activation", m.activation},
                   {"scale", m.scale},
-                  {"rows_fit", m.rows_fit}});
+                  {"rows_fit", m.rows_fit},
+                  {"prefill_scale", m.prefill_scale},
+                  {"rows_fit_prefill", m.rows_fit_prefill}});
   return ms;
 }
 
@@ -164,6 +166,8 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
         x.activation = m.string_or("activation", "");
         x.scale = m.number("scale", 0.05, 20.0);
         x.rows_fit = int(m.integer_or("rows_fit", 0, 0, 1 << 30));
+        x.prefill_scale = m.number_or("prefill_scale", 1.0, 0.05, 20.0);
+        x.rows_fit_prefill = int(m.integer_or("rows_fit_prefill", 0, 0, 1 << 30));
         m.finish();
         c.moe_expert_scales.push_back(x);
       }

@@ -142,9 +142,9 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
   return p;
 }
 
-double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
-                             const std::string& family, const std::string& weight, const std::string& activation,
-                             std::string* why) {
+MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
+                               const std::string& family, const std::string& weight, const std::string& activation,
+                               std::string* why) {
   const MoeExpertScale* own = nullptr;
   const MoeExpertScale* kin = nullptr;
   const MoeExpertScale* pooled = nullptr;
@@ -175,7 +175,16 @@ double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const st
       *why = fmt::format("MoE experts x{:.2f} (fitted on {} MoE rows of {} {}/{})", use->scale, use->rows_fit,
                          use->hardware, weight, activation);
   }
-  return use != nullptr ? use->scale : 1.0;
+  if (use == nullptr) return MoeExpertScale{};
+  if (why != nullptr && use->prefill_scale != 1.0)
+    *why += fmt::format(", prefill x{:.2f} ({} rows)", use->prefill_scale, use->rows_fit_prefill);
+  return *use;
+}
+
+double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
+                             const std::string& family, const std::string& weight, const std::string& activation,
+                             std::string* why) {
+  return pick_moe_scales(scales, hardware, family, weight, activation, why).scale;
 }
 
 }  // namespace infersim::hwprofiles

@@ -122,11 +122,13 @@ TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale({}, "b200", "blackwell", "fp8", "fp8"), 1.0);
 }
 
-// Benchmarks of an MoE model simulated on two GPUs and "measured" with a known expert scale each: the
-// fit gives both back, and the scale moves only decode-only steps (TTFT of a lone user is unchanged).
+// Benchmarks of an MoE model simulated on two GPUs and "measured" with a known decode and prefill expert
+// scale each: the fit gives all four back (the prefill one through TTFT's queueing fixed point), and
+// the decode scale moves only decode-only steps (a lone prompt's step is unchanged by it).
 TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
   const auto& m = model::ModelCatalog::shipped().get("mixtral-8x7b");
   const std::map<std::string, double> truth = {{"h100-sxm", 0.55}, {"b200", 1.6}};
+  const std::map<std::string, double> truth_prefill = {{"h100-sxm", 1.8}, {"b200", 0.7}};
   hwprofiles::CalibrationParams p;
   p.step_overhead_s = 100e-6;
   p.seq_overhead_s = 10e-6;
@@ -153,14 +155,14 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
         o.prefill_one = r.prefill_one_cost;
         hwprofiles::CalibrationParams t = p;
         t.moe_expert_scale = scale;
-        o.tpot.measured = o.tpot.predict(t);
-        o.ttft.measured = o.ttft.predict(t);
         if (scale > 1) {
-          EXPECT_GT(o.tpot.measured, o.tpot.predict(p)) << hw;
+          EXPECT_GT(o.tpot.predict(t), o.tpot.predict(p)) << hw;
         }
         if (users == 1) {
           EXPECT_DOUBLE_EQ(r.prefill_one_cost.time(t), r.prefill_one_cost.time(p)) << "prefill step";
         }
+        t.moe_prefill_scale = truth_prefill.at(hw);
+        std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, t);
         obs.push_back(o);
       }
   std::vector<const serving::ServingObservation*> use;
@@ -175,12 +177,16 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
       continue;
     }
     EXPECT_EQ(f.rows_fit, 12) << f.hardware;
-    EXPECT_NEAR(f.scale, truth.at(f.hardware), 1e-9) << f.hardware;
+    EXPECT_NEAR(f.scale, truth.at(f.hardware), 1e-6) << f.hardware;
+    EXPECT_EQ(f.rows_fit_prefill, 12) << f.hardware;
+    EXPECT_NEAR(f.prefill_scale, truth_prefill.at(f.hardware), 1e-6) << f.hardware;
     EXPECT_EQ(f.weight, "bf16");
   }
   for (const auto& o : obs) {
     const auto q = serving::params_for(o, p, fit);
-    EXPECT_NEAR(o.tpot.predict(q) / o.tpot.measured, 1.0, 1e-9);
+    const auto [ttft, tpot] = serving::des_prediction(o, q);
+    EXPECT_NEAR(tpot / o.tpot.measured, 1.0, 1e-6);
+    EXPECT_NEAR(ttft / o.ttft.measured, 1.0, 1e-6);
   }
 }
 

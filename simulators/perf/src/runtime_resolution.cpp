@@ -165,9 +165,11 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
         res.calibration = *kc;
         if (m.is_moe()) {
           std::string why;
-          res.calibration.params.moe_expert_scale = hwprofiles::pick_moe_expert_scale(
-              kc->moe_expert_scales, hw.name, hw.family, common::dtype_name(d.precision.weight),
-              common::dtype_name(d.precision.activation), &why);
+          const auto sc = hwprofiles::pick_moe_scales(kc->moe_expert_scales, hw.name, hw.family,
+                                                      common::dtype_name(d.precision.weight),
+                                                      common::dtype_name(d.precision.activation), &why);
+          res.calibration.params.moe_expert_scale = sc.scale;
+          res.calibration.params.moe_prefill_scale = sc.prefill_scale;
           if (!why.empty()) res.calibration.source += "; " + why;
         }
       } else {

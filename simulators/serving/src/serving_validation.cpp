@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -312,7 +313,7 @@ namespace {
 
 // The s minimising sum_i |A_i + s B_i - y_i| / y_i: a weighted median of the per-row zeros
 // (y_i - A_i) / B_i with weights B_i / y_i (all positive), clamped to the allowed range.
-double lad_scale(std::vector<std::pair<double, double>> zeros_weights) {
+double lad_scale(std::vector<std::pair<double, double>> zeros_weights, double lo, double hi) {
   double total = 0;
   for (const auto& [z, w] : zeros_weights) total += w;
   std::stable_sort(zeros_weights.begin(), zeros_weights.end());
@@ -324,23 +325,41 @@ double lad_scale(std::vector<std::pair<double, double>> zeros_weights) {
       break;
     }
   }
-  return std::clamp(z_med, MOE_SCALE_MIN, MOE_SCALE_MAX);
+  return std::clamp(z_med, lo, hi);  // the objective is convex: the bounded optimum is the clamped one
 }
 
 }  // namespace
 
-std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
-                                                              const hwprofiles::CalibrationParams& p) {
-  // (GPU, weight, activation) -> the GPU's family and each row's (zero, weight); hardware "" = pooled.
-  std::map<std::tuple<std::string, std::string, std::string>,
-           std::pair<std::string, std::vector<std::pair<double, double>>>>
-      groups;
-  hwprofiles::CalibrationParams p0 = p, p1 = p;
-  p0.moe_expert_scale = 0.0;
-  p1.moe_expert_scale = 1.0;
+namespace {
+
+using ScaleKey = std::tuple<std::string, std::string, std::string>;  // GPU, weight, activation ("" = pooled)
+struct ScaleFit {
+  std::string family;
+  double scale = 1.0;
+  int rows = 0;
+};
+
+// One scale per GPU x format (and pooled) on one metric of the MoE rows: the metric is linear in the
+// scale, A + s B, with every other parameter at `base(o)` (the row's own fitted scales so far).
+std::map<ScaleKey, ScaleFit> fit_scale(
+    const std::vector<const ServingObservation*>& obs, bool prefill,
+    const std::function<hwprofiles::CalibrationParams(const ServingObservation&)>& base) {
+  std::map<ScaleKey, std::pair<std::string, std::vector<std::pair<double, double>>>> groups;
   for (const auto* o : obs) {
-    if (!o->row->moe || o->tpot.measured <= 0) continue;
-    const double a = o->tpot.predict(p0), b = o->tpot.predict(p1) - a, y = o->tpot.measured;
+    if (!o->row->moe) continue;
+    // TTFT under attention DP carries a scheduling wait the model does not have (docs/calibration.md):
+    // it does not price the prefill kernels.
+    if (prefill && o->row->attention_dp > 1) continue;
+    const hwprofiles::CalibrationParams q = base(*o);
+    perf::Observation ob = prefill ? o->ttft : o->tpot;
+    if (ob.measured <= 0) continue;
+    // TTFT's queueing term grows with the prompt's step time: held at the base parameters (the caller
+    // iterates to a fixed point), never at those the observation was simulated with.
+    if (prefill) ob.terms.front().cost.queue_s = queue_at(*o, q);
+    hwprofiles::CalibrationParams p0 = q, p1 = q;
+    (prefill ? p0.moe_prefill_scale : p0.moe_expert_scale) = 0.0;
+    (prefill ? p1.moe_prefill_scale : p1.moe_expert_scale) = 1.0;
+    const double a = ob.predict(p0), b = ob.predict(p1) - a, y = ob.measured;
     if (b <= 0) continue;
     const auto& d = o->deployment;
     const std::string w = common::dtype_name(d.precision.weight), act = common::dtype_name(d.precision.activation);
@@ -349,24 +368,81 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
     g.second.emplace_back((y - a) / b, b / y);
     groups[{"", "", ""}].second.emplace_back((y - a) / b, b / y);
   }
+  std::map<ScaleKey, ScaleFit> out;
+  for (const auto& [k, g] : groups)
+    if (int(g.second.size()) >= MOE_SCALE_MIN_ROWS)
+      out[k] = {g.first,
+                prefill ? lad_scale(g.second, MOE_PREFILL_SCALE_MIN, MOE_PREFILL_SCALE_MAX)
+                        : lad_scale(g.second, MOE_SCALE_MIN, MOE_SCALE_MAX),
+                int(g.second.size())};
+  return out;
+}
+
+std::vector<hwprofiles::MoeExpertScale> to_entries(const std::map<ScaleKey, ScaleFit>& decode,
+                                                   const std::map<ScaleKey, ScaleFit>& prefill) {
   std::vector<hwprofiles::MoeExpertScale> out;
-  for (const auto& [k, g] : groups) {
+  const auto pooled = prefill.find({"", "", ""});
+  for (const auto& [k, f] : decode) {
     const auto& [hw, w, act] = k;
-    if (int(g.second.size()) < MOE_SCALE_MIN_ROWS) continue;
-    out.push_back({hw, g.first, w, act, lad_scale(g.second), int(g.second.size())});
+    hwprofiles::MoeExpertScale x{hw, f.family, w, act, f.scale, f.rows};
+    // A format whose prompts were too few to fit on takes the pooled prefill fit.
+    if (auto it = prefill.find(k); it != prefill.end()) {
+      x.prefill_scale = it->second.scale;
+      x.rows_fit_prefill = it->second.rows;
+    } else if (pooled != prefill.end()) {
+      x.prefill_scale = pooled->second.scale;
+    }
+    out.push_back(x);
   }
   // The pooled fit last (the order the shipped file has).
   std::stable_partition(out.begin(), out.end(), [](const auto& x) { return !x.hardware.empty(); });
   return out;
 }
 
+}  // namespace
+
+std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
+                                                              const hwprofiles::CalibrationParams& p) {
+  // Alternately: the decode scale on TPOT with the prefill scale fixed, and the prefill scale on TTFT
+  // with the decode scale fixed (mixed steps carry both; TTFT's queueing moves with the prefill scale),
+  // from both at the tables (1) to a joint fixed point. Deterministic: nothing depends on the scales the
+  // observations were simulated with.
+  std::map<ScaleKey, ScaleFit> decode, prefill;
+  auto same = [](const std::map<ScaleKey, ScaleFit>& x, const std::map<ScaleKey, ScaleFit>& y) {
+    if (x.size() != y.size()) return false;
+    for (const auto& [k, f] : x)
+      if (!y.count(k) || std::fabs(y.at(k).scale - f.scale) > 1e-9 * std::max(1.0, f.scale)) return false;
+    return true;
+  };
+  // Half steps after the first round: a format whose rows want different things from TTFT and TPOT can
+  // otherwise swing between two points for ever.
+  auto damp = [](std::map<ScaleKey, ScaleFit> next, const std::map<ScaleKey, ScaleFit>& prev) {
+    for (auto& [k, f] : next)
+      if (auto it = prev.find(k); it != prev.end()) f.scale = 0.5 * (f.scale + it->second.scale);
+    return next;
+  };
+  for (int it = 0; it < 200; ++it) {
+    const auto at = to_entries(decode, prefill);
+    auto d = damp(fit_scale(obs, false, [&](const ServingObservation& o) { return params_for(o, p, at); }), decode);
+    const auto at_d = to_entries(d, prefill);
+    auto f = damp(fit_scale(obs, true, [&](const ServingObservation& o) { return params_for(o, p, at_d); }), prefill);
+    const bool done = same(d, decode) && same(f, prefill);
+    decode = std::move(d);
+    prefill = std::move(f);
+    if (done) break;
+  }
+  return to_entries(decode, prefill);
+}
+
 hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
                                          const std::vector<hwprofiles::MoeExpertScale>& scales) {
   if (!o.row->moe) return p;
   const auto& d = o.deployment;
-  p.moe_expert_scale = hwprofiles::pick_moe_expert_scale(scales, d.hardware.name, d.hardware.family,
-                                                         common::dtype_name(d.precision.weight),
-                                                         common::dtype_name(d.precision.activation));
+  const auto sc = hwprofiles::pick_moe_scales(scales, d.hardware.name, d.hardware.family,
+                                              common::dtype_name(d.precision.weight),
+                                              common::dtype_name(d.precision.activation));
+  p.moe_expert_scale = sc.scale;
+  p.moe_prefill_scale = sc.prefill_scale;
   return p;
 }
 

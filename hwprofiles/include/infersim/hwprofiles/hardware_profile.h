@@ -72,6 +72,10 @@ struct CalibrationParams {
   // MoE rows (Calibration::moe_expert_scales); 1 = exactly the dense-table estimate. Steps carrying
   // prompt tokens keep the dense-table estimate.
   double moe_expert_scale = 1.0;
+  // The same for the expert GEMMs of steps that carry prompt tokens, fitted on the TTFT of the MoE rows
+  // (with the decode scale fixed): prefill-sized grouped GEMMs, and for MLA models the latent-attention
+  // prefill that the standard-attention tables do not cover either. 1 = the dense-table estimate.
+  double moe_prefill_scale = 1.0;
 };
 
 // A fitted MoE expert-kernel scale of a runtime version for one GPU and weight x activation format
@@ -79,8 +83,10 @@ struct CalibrationParams {
 struct MoeExpertScale {
   std::string hardware, family;  // the GPU the rows ran on, and its family
   std::string weight, activation;
-  double scale = 1.0;
+  double scale = 1.0;  // decode-only steps (TPOT fit)
   int rows_fit = 0;
+  double prefill_scale = 1.0;  // steps with prompt tokens (TTFT fit)
+  int rows_fit_prefill = 0;
 };
 
 struct Calibration {
@@ -102,6 +108,10 @@ struct Calibration {
 double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
                              const std::string& family, const std::string& weight, const std::string& activation,
                              std::string* why = nullptr);
+// The whole entry that applies (decode and prefill scales), by the same rule; scales 1 when none does.
+MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
+                               const std::string& family, const std::string& weight, const std::string& activation,
+                               std::string* why = nullptr);
 
 struct HardwareProfile {
   std::string name;

@@ -61,6 +61,8 @@ struct StepCost {
   // it by CalibrationParams::moe_expert_scale. Steps that carry prompt tokens run large grouped GEMMs
   // that the dense tables describe; the fitted scale is about small-batch decode MoE kernels.
   double moe_decode_s = 0;
+  // The rest of kernel_s[moe_experts] (steps with prompt tokens): times CalibrationParams::moe_prefill_scale.
+  double moe_prefill_s = 0;
   // Request-level terms (never set on a step): a TTFT observation's frontend time is
   // ttft_request_s x frontend_requests + ttft_token_s x frontend_tokens.
   // ttft_stream_s x frontend_streams (requests in flight on the replica when one arrives).

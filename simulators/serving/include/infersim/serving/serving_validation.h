@@ -73,6 +73,10 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
 // [MOE_SCALE_MIN, MOE_SCALE_MAX]. TPOT is linear in the scale, so nothing is simulated again.
 inline constexpr int MOE_SCALE_MIN_ROWS = 8;
 inline constexpr double MOE_SCALE_MIN = 0.05, MOE_SCALE_MAX = 20.0;
+// The prefill scale (CalibrationParams::moe_prefill_scale, fitted on TTFT with the decode scale fixed)
+// stays within a factor 2 below / 4 above the dense-table grouped GEMM: prompt-sized expert GEMMs are
+// large, and a TTFT miss beyond that band is not the experts' (it shows as a fit at the bound).
+inline constexpr double MOE_PREFILL_SCALE_MIN = 0.5, MOE_PREFILL_SCALE_MAX = 4.0;
 std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
                                                               const hwprofiles::CalibrationParams& p);
 // `p` with the MoE expert scale that applies to the observation's GPU and format (dense rows: `p`).
