@@ -260,7 +260,13 @@ TEST(Cli, ValidateReportsHeldOutErrorsWithinTargets) {
     EXPECT_GT(m["scale"].get<double>(), 0.0) << m.dump();
     EXPECT_GE(m["rows_fit"].get<int>(), 8) << m.dump();
     EXPECT_FALSE(m["runtime"].get<std::string>().empty()) << m.dump();
+    EXPECT_GE(m["prefill_scale"].get<double>(), 0.5) << m.dump();
+    EXPECT_LE(m["prefill_scale"].get<double>(), 4.0) << m.dump();
   }
+  // The layouts the loader repaired (G x G GPU exports), counted by reason.
+  int repaired = 0;
+  for (const auto& [why, n] : s["layout_repairs"].items()) repaired += n.get<int>();
+  EXPECT_GE(repaired, 200) << s["layout_repairs"].dump();
   bool judged = false;
   for (const auto& t : s["targets"]) judged = judged || t.contains("met");
   EXPECT_TRUE(judged);
