@@ -748,9 +748,9 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     comm += Lm * (collective_s("all_gather", T_all * h * ab_, dp, domains) +
                   collective_s("reduce_scatter", T_all * h * 2.0, dp, domains));
   } else if (m.is_moe() && d_.ep > 1) {
-    // Dispatch and combine: each token's hidden state to its top-k experts' ranks and back.
-    // Over the scale-up link while the MoE layer's GPUs (tp x attention-DP) sit in one scale-up domain;
-    // a layer spread over several domains sends its routed copies through each GPU's NIC.
+    // Expert parallelism without attention DP: each token's hidden state to its top-k experts' ranks
+    // and back. Over the scale-up link while the TP group sits in one scale-up domain; a group spread
+    // over several domains sends its routed copies through each GPU's NIC.
     const auto& hw = d_.hardware;
     const bool spans = double(tp_) > std::max(1, hw.scale_up_domain) && hw.scale_out_bw_bytes_per_s > 0;
     const double link = hw.scale_up_bw_bytes_per_s > 0 && !spans ? hw.scale_up_bw_bytes_per_s
