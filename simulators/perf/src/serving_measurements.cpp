@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <tuple>
 #include <regex>
 
 #include "infersim/common/data_dir.h"
@@ -138,6 +140,12 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
       throw ConfigError(path, "line 1",
                         fmt::format("missing column '{}' (expected aiconfigurator silicon_sample format)", n));
   ServingMeasurementSet set;
+  // The same run exported twice (another dump, another id) counts once: same model, system, runtime,
+  // format, lengths, client load, layout (after repair) and the same measured TTFT and TPOT.
+  std::map<std::tuple<std::string, std::string, std::string, std::string, double, double, double, int, int, int, int,
+                      double, double>,
+           std::size_t>
+      seen;
   std::string line;
   int lineno = 1;
   static const std::regex conc_re("silicon_concurrency=([0-9]+)");
@@ -238,6 +246,16 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     }
     if (const std::string why = repair_layout(m, num("moe_tp_size", 1)); !why.empty()) ++set.relabelled[why];
     m.held_out = double(fnv1a(m.config_key()) % 1000) < SERVING_HELD_OUT_SHARE * 1000.0;
+    const auto key = std::make_tuple(m.model, m.system, m.runtime, m.quant, m.input, m.output, m.concurrency, m.tp,
+                                     m.pp, m.attention_dp, m.ep, m.ttft_s, m.tpot_s);
+    if (auto it = seen.find(key); it != seen.end()) {
+      // Keep the first; take the framework version from the duplicate if the first did not record one.
+      auto& kept = set.rows[it->second];
+      if (kept.runtime_version.empty()) kept.runtime_version = m.runtime_version;
+      ++set.skipped["the same measurement as an earlier row (another export of the run)"];
+      continue;
+    }
+    seen.emplace(key, set.rows.size());
     set.rows.push_back(std::move(m));
   }
   return set;
