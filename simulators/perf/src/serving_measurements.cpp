@@ -5,8 +5,8 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <tuple>
 #include <regex>
+#include <tuple>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
