@@ -181,10 +181,4 @@ MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const 
   return *use;
 }
 
-double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
-                             const std::string& family, const std::string& weight, const std::string& activation,
-                             std::string* why) {
-  return pick_moe_scales(scales, hardware, family, weight, activation, why).scale;
-}
-
 }  // namespace infersim::hwprofiles

@@ -29,6 +29,15 @@ perf::Deployment resolved(const std::string& model, const std::string& hw, const
   d.tp = tp;
   return d;
 }
+
+// Communication seconds of one decode step of `seqs` sequences at `ctx` cached tokens each.
+double decode_comm_s(const std::string& model, const perf::Deployment& d, double seqs, double ctx) {
+  const perf::StepEstimator est(card(model), d);
+  model::BatchShape b;
+  b.decode_seqs = seqs;
+  b.decode_ctx_sum = seqs * ctx;
+  return est.cost(b).kernel_comm_s;
+}
 }  // namespace
 
 TEST(KernelModel, ExactGridPointsAreTheMeasuredLatency) {
@@ -164,11 +173,7 @@ TEST(KernelModel, MoeDispatchUsesTheNicsOnlyAcrossDomains) {
     auto d = resolved("qwen3-235b-a22b", "b200", "vllm", tp, common::DType::fp8);
     d.ep = tp;
     d.hardware.scale_out_bw_bytes_per_s *= out_bw_scale;
-    const perf::StepEstimator est(card("qwen3-235b-a22b"), d);
-    model::BatchShape b;
-    b.decode_seqs = 64;
-    b.decode_ctx_sum = 64 * 2048.0;
-    return est.cost(b).kernel_comm_s;
+    return decode_comm_s("qwen3-235b-a22b", d, 64, 2048);
   };
   EXPECT_DOUBLE_EQ(comm(8, 1.0), comm(8, 2.0));
   EXPECT_GT(comm(16, 1.0), comm(16, 2.0));
@@ -183,11 +188,7 @@ TEST(KernelModel, AttentionDpExchangeIsNcclAllGatherAndReduceScatter) {
     d.attention_dp = dp;
     d.ep = dp;
     d.hardware.scale_out_latency_s *= out_latency_scale;
-    const perf::StepEstimator est(card("deepseek-v3"), d);
-    model::BatchShape b;
-    b.decode_seqs = 8;
-    b.decode_ctx_sum = 8 * 1024.0;
-    return est.cost(b).kernel_comm_s;
+    return decode_comm_s("deepseek-v3", d, 8, 1024);
   };
   const auto& m = card("deepseek-v3");
   const double moe_layers = double(model::moe_layers(m));

@@ -110,16 +110,16 @@ TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
                                                      {"h100-sxm", "hopper", "fp8", "fp8", 1.2, 20},
                                                      {"", "", "", "", 0.8, 70}};
   std::string why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "b200", "blackwell", "fp8", "fp8", &why), 0.6);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", &why).scale, 0.6);
   EXPECT_NE(why.find("b200"), std::string::npos) << why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "gb200", "blackwell", "fp8", "fp8"), 0.6);  // family
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "h200", "hopper", "fp8", "fp8"), 1.2);
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "b200", "blackwell", "fp4", "fp4", &why), 0.8);  // pooled
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "gb200", "blackwell", "fp8", "fp8").scale, 0.6);  // family
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "h200", "hopper", "fp8", "fp8").scale, 1.2);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp4", "fp4", &why).scale, 0.8);  // pooled
   EXPECT_NE(why.find("pooled"), std::string::npos) << why;
   // A family nobody fitted keeps the dense-table estimate, and says nothing.
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale(s, "mi300x", "cdna3", "bf16", "bf16", &why), 1.0);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "mi300x", "cdna3", "bf16", "bf16", &why).scale, 1.0);
   EXPECT_TRUE(why.empty()) << why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_expert_scale({}, "b200", "blackwell", "fp8", "fp8"), 1.0);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales({}, "b200", "blackwell", "fp8", "fp8").scale, 1.0);
 }
 
 // Benchmarks of an MoE model simulated on two GPUs and "measured" with a known decode and prefill expert
@@ -203,7 +203,7 @@ TEST(ServingValidation, RuntimeResolutionAttachesTheShippedMoeExpertScale) {
   const auto* kc = hwprofiles::RuntimeCatalog::shipped().kernel_calibration("vllm", r.version);
   ASSERT_NE(kc, nullptr);
   ASSERT_FALSE(kc->moe_expert_scales.empty()) << "the shipped kernel calibrations carry MoE scales";
-  const double want = hwprofiles::pick_moe_expert_scale(kc->moe_expert_scales, "b200", "blackwell", "fp8", "fp8");
+  const double want = hwprofiles::pick_moe_scales(kc->moe_expert_scales, "b200", "blackwell", "fp8", "fp8").scale;
   EXPECT_DOUBLE_EQ(r.calibration.params.moe_expert_scale, want);
   EXPECT_NE(want, 1.0);
   EXPECT_NE(r.calibration.source.find("MoE experts x"), std::string::npos) << r.calibration.source;

@@ -7,7 +7,6 @@
 #include <limits>
 #include <mutex>
 #include <string>
-#include <string_view>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -568,14 +567,7 @@ double KernelModel::allreduce_s(double elements) const {
   // by the two scale-up links when transferred), else the efficiency model on the scale-up link.
   auto inside = [&](int g) {
     const hwprofiles::Curve* table = g == tp_ ? ar_ : (t_ && t_->allreduce.count(g) ? &t_->allreduce.at(g) : nullptr);
-    if (table != nullptr) {
-      double t = table->at(elements);
-      if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && hw.scale_up_bw_bytes_per_s > 0) {
-        const double fl = table->y.front();
-        t = fl + (t - fl) * (src_.scale_up_bw_bytes_per_s / hw.scale_up_bw_bytes_per_s);
-      }
-      return t;
-    }
+    if (table != nullptr) return comm_table_s(*table, elements);
     return eff_.allreduce.time(0, 0, 2.0 * (g - 1.0) / g * elements * 2.0, hw.scale_up_bw_bytes_per_s);
   };
   if (tp_ > domain && domain > 1 && hw.scale_up_bw_bytes_per_s > 0 && hw.scale_out_bw_bytes_per_s > 0) {
@@ -598,15 +590,21 @@ double KernelModel::allreduce_s(double elements) const {
   return eff_.allreduce.time(0, 0, bytes, link);
 }
 
-double KernelModel::collective_s(const char* op, double bytes, int g, int domains) const {
+double KernelModel::comm_table_s(const hwprofiles::Curve& table, double elements) const {
+  const double t = table.at(elements);
+  const auto& hw = d_.hardware;
+  if (!transfer_ || src_.scale_up_bw_bytes_per_s <= 0 || hw.scale_up_bw_bytes_per_s <= 0) return t;
+  const double fl = table.y.front();
+  return fl + (t - fl) * (src_.scale_up_bw_bytes_per_s / hw.scale_up_bw_bytes_per_s);
+}
+
+double KernelModel::ring_collective_s(const char* op, double bytes, int g, int domains) const {
   if (g <= 1 || bytes <= 0) return 0.0;
   const auto& hw = d_.hardware;
   domains = std::clamp(domains, 1, g);
   const int inner = (g + domains - 1) / domains;  // group members per scale-up domain
-  const bool all_reduce = std::string_view(op) == "all_reduce";
   // Inside one domain: nccl-tests' measured curve (message = total elements in 16 bits; the smallest
-  // measured GPU count >= inner), its time above the floor scaled by the two chips' scale-up links when
-  // the tables were measured on another chip; else the efficiency model on the scale-up link.
+  // measured GPU count >= inner); else the efficiency model on the scale-up link.
   double in = 0;
   if (inner > 1) {
     const hwprofiles::Curve* table = nullptr;
@@ -616,26 +614,16 @@ double KernelModel::collective_s(const char* op, double bytes, int g, int domain
         if (c != it->second.end()) table = &c->second;
       }
     }
-    if (table != nullptr) {
-      in = table->at(bytes / 2.0);
-      if (transfer_ && src_.scale_up_bw_bytes_per_s > 0 && hw.scale_up_bw_bytes_per_s > 0) {
-        const double fl = table->y.front();
-        in = fl + (in - fl) * (src_.scale_up_bw_bytes_per_s / hw.scale_up_bw_bytes_per_s);
-      }
-    } else {
-      const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.host_link_bw_bytes_per_s;
-      in = eff_.allreduce.time(0, 0, (all_reduce ? 2.0 : 1.0) * (inner - 1.0) / inner * bytes, link);
-    }
+    const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.host_link_bw_bytes_per_s;
+    in = table != nullptr ? comm_table_s(*table, bytes / 2.0)
+                          : eff_.allreduce.time(0, 0, (inner - 1.0) / inner * bytes, link);
   }
   if (domains == 1) return in;
   // Across domains: each GPU moves its 1/inner share of the message through its own NIC (the domains'
-  // NICs work in parallel), on a ring of `domains` hops each paying the network's latency (a tree for
-  // the all-reduce: up and down log2 domains).
+  // NICs work in parallel), on a ring of `domains` hops each paying the network's latency.
   const double link = hw.scale_out_bw_bytes_per_s > 0 ? hw.scale_out_bw_bytes_per_s : hw.host_link_bw_bytes_per_s * 0.5;
   const double n = domains;
-  const double share = (all_reduce ? 2.0 : 1.0) * (n - 1.0) / n * bytes / inner;
-  const double hops = all_reduce ? 2.0 * std::ceil(std::log2(n)) : n - 1.0;
-  return in + eff_.allreduce.time(0, 0, share, link) + hops * hw.scale_out_latency_s;
+  return in + eff_.allreduce.time(0, 0, (n - 1.0) / n * bytes / inner, link) + (n - 1.0) * hw.scale_out_latency_s;
 }
 
 void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
@@ -745,8 +733,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
                             ? std::min(dp, (tp_ * dp + domain - 1) / domain)
                             : 1;
     const double T_all = T * dp;
-    comm += Lm * (collective_s("all_gather", T_all * h * ab_, dp, domains) +
-                  collective_s("reduce_scatter", T_all * h * 2.0, dp, domains));
+    comm += Lm * (ring_collective_s("all_gather", T_all * h * ab_, dp, domains) +
+                  ring_collective_s("reduce_scatter", T_all * h * 2.0, dp, domains));
   } else if (m.is_moe() && d_.ep > 1) {
     // Expert parallelism without attention DP: each token's hidden state to its top-k experts' ranks
     // and back. Over the scale-up link while the TP group sits in one scale-up domain; a group spread

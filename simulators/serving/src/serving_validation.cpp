@@ -328,10 +328,6 @@ double lad_scale(std::vector<std::pair<double, double>> zeros_weights, double lo
   return std::clamp(z_med, lo, hi);  // the objective is convex: the bounded optimum is the clamped one
 }
 
-}  // namespace
-
-namespace {
-
 using ScaleKey = std::tuple<std::string, std::string, std::string>;  // GPU, weight, activation ("" = pooled)
 struct ScaleFit {
   std::string family;

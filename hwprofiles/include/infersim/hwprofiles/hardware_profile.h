@@ -102,13 +102,9 @@ struct Calibration {
   std::vector<MoeExpertScale> moe_expert_scales;  // kernel path only
 };
 
-// The MoE expert scale that applies to a GPU and format: that GPU's own fit, else a fit on a GPU of its
-// family with the same format, else the pooled fit if some GPU of its family was fitted, else 1. `why` (optional) says
-// which, for the calibration's source line.
-double pick_moe_expert_scale(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
-                             const std::string& family, const std::string& weight, const std::string& activation,
-                             std::string* why = nullptr);
-// The whole entry that applies (decode and prefill scales), by the same rule; scales 1 when none does.
+// The MoE expert scales (decode and prompt step) that apply to a GPU and format: that GPU's own fit,
+// else a fit on a GPU of its family with the same format, else the pooled fit if some GPU of its family
+// was fitted, else both 1. `why` (optional) says which, for the calibration's source line.
 MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
                                const std::string& family, const std::string& weight, const std::string& activation,
                                std::string* why = nullptr);

@@ -79,9 +79,10 @@ class KernelModel {
   double context_attention_s(double batch, double isl) const;
   double generation_attention_s(double batch, double ctx) const;
   double allreduce_s(double elements) const;
-  // One NCCL collective ("all_gather", "reduce_scatter", "all_reduce", "alltoall") of a `bytes` message
+  // One ring-type NCCL collective ("all_gather", "reduce_scatter", "alltoall") of a `bytes` message
   // (the whole buffer, as nccl-tests sizes it) among `g` GPUs spread over `domains` scale-up domains.
-  double collective_s(const char* op, double bytes, int g, int domains) const;
+  // All-reduce has its own path (allreduce_s: the runtime's custom all-reduce table, NCCL's tree).
+  double ring_collective_s(const char* op, double bytes, int g, int domains) const;
 
  private:
   struct Gemm {
@@ -101,6 +102,9 @@ class KernelModel {
   double elementwise_s(double bytes) const;
   double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
   double attention_model_s(double flops, double bytes, bool context) const;
+  // A measured communication curve at `elements`; for tables of another chip, the time above the launch
+  // floor scaled by the two chips' scale-up links.
+  double comm_table_s(const hwprofiles::Curve& table, double elements) const;
 
   model::ModelSpec m_;
   Deployment d_;
