@@ -141,3 +141,29 @@ TEST(ServingMeasurements, BundledRepairsLeaveNoGxGLayouts) {
     EXPECT_FALSE(r.runtime == "vllm" && r.attention_dp > 1) << r.id << ": vLLM rows have no attention DP";
   }
 }
+
+// Rows from a developer's own results file ran the frameworks' server defaults; the pipeline's exports
+// (source dumps, dated CSVs) ran aiconfigurator's generated engine configs (docs/calibration.md).
+TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
+  const std::string path = ::testing::TempDir() + "/silicon_sources.csv";
+  {
+    std::ofstream f(path);
+    f << kHeader
+      << "a,source_file=/Users/someone/results.csv,sglang,0.5.1.post1,Qwen/Qwen3-32B,h100_sxm,,agg,1024,128,,,16,2,"
+         "1,1,1,1,841,16.5\n"
+      << "b,db-dump/2026-04-27; config_id=1; measured=2026-03-01,sglang,0.5.9,Qwen/Qwen3-32B,h100_sxm,,agg,1024,"
+         "128,,,16,4,1,1,1,1,500,10\n"
+      << "c,source_file=2026-04-06.csv; measured=2025-11-02,sglang,,Qwen/Qwen3-32B,h100_sxm,,agg,1024,256,,,16,8,"
+         "1,1,1,1,300,8\n";
+  }
+  const auto set = perf::load_serving_measurements(path);
+  ASSERT_EQ(set.rows.size(), 3u);
+  EXPECT_TRUE(set.rows[0].framework_defaults);
+  EXPECT_FALSE(set.rows[1].framework_defaults);
+  EXPECT_FALSE(set.rows[2].framework_defaults);
+  std::size_t local = 0;
+  for (const auto& r : perf::load_serving_measurements(perf::bundled_serving_measurements()).rows)
+    local += r.framework_defaults;
+  EXPECT_GE(local, 400u) << "the 2025 H100 collection (TensorRT-LLM, vLLM, SGLang)";
+  std::remove(path.c_str());
+}

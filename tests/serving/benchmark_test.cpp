@@ -123,3 +123,78 @@ TEST(BenchmarkMode, AnalyticEstimateTracksTheSimulator) {
   std::cout << "analytic vs simulated over " << tpot.size() << " points: TPOT median " << median(tpot) << " worst "
             << worst(tpot) << "; TTFT median " << median(ttft) << " worst " << worst(ttft) << "\n";
 }
+
+// Prefill-first steps (SGLang's default) keep the client's users in lockstep waves: every prompt of the
+// wave is prefilled before any of it decodes, so TTFT grows with the users (the whole wave's prefill)
+// while TPOT stays near one decode step -- the signature of the 2025 SGLang H100 benchmarks
+// (docs/calibration.md, "Lockstep waves"). Staggered users instead spread the prompts over the decode.
+TEST(BenchmarkMode, PrefillFirstUsersRunInLockstepWaves) {
+  const auto& m = card("qwen3-32b");
+  const auto d = resolved("qwen3-32b", "h100-sxm", "sglang", 4);
+  ASSERT_EQ(d.scheduler.policy, "prefill_first");
+  auto run = [&](int users, std::optional<bool> stagger) {
+    serving::BenchmarkSpec s;
+    s.concurrency = users;
+    s.input = 1024;
+    s.output = 128;
+    s.rounds = 4;
+    s.stagger = stagger;
+    return serving::simulate_benchmark(m, d, s);
+  };
+  const auto w16 = run(16, std::nullopt), w64 = run(64, std::nullopt);
+  EXPECT_TRUE(w16.lockstep);
+  const perf::StepEstimator est(m, d);
+  const double prompt = est.cost(model::BatchShape::prefill(1, 1024)).time(est.params());
+  const double frontend = est.params().ttft_request_s + est.params().ttft_token_s * 1024;
+  // A wave of 64 prompts takes about 4x as long to prefill as one of 16.
+  EXPECT_GT((w64.ttft_s - frontend) / (w16.ttft_s - frontend), 3.0);
+  EXPECT_GT(w64.ttft_s - frontend, 20 * prompt) << "the mean user waits for half the wave's prompts";
+  const double decode = est.cost(model::BatchShape::decode(64, 1024 + 64)).time(est.params());
+  // Besides its decode steps a request only waits, once answered, for the rest of its wave's prefill.
+  EXPECT_GT(w64.tpot_s, 0.95 * decode);
+  EXPECT_LT(w64.tpot_s, 1.1 * decode + 0.6 * 64 * prompt / 127) << "no prompts interrupt a wave's decodes";
+  const auto s64 = run(64, true);
+  EXPECT_FALSE(s64.lockstep);
+  EXPECT_LT(s64.ttft_s, 0.5 * w64.ttft_s);
+  EXPECT_GT(s64.tpot_s, 1.2 * w64.tpot_s) << "staggered prompts pause the running decodes";
+}
+
+// The analytic estimate follows the lockstep waves step by step (first prompt alone on the idle engine,
+// the rest in budget-limited prefill steps), so it agrees with the simulation closely.
+TEST(BenchmarkMode, AnalyticLockstepWaveMatchesTheSimulator) {
+  const auto& m = card("qwen3-32b");
+  const auto d = resolved("qwen3-32b", "h100-sxm", "sglang", 4);
+  const perf::StepEstimator est(m, d);
+  for (int users : {1, 4, 16, 64, 128})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{2048, 1024}}) {
+      serving::BenchmarkSpec s;
+      s.concurrency = users;
+      s.input = in;
+      s.output = out;
+      s.rounds = 4;
+      const auto r = serving::simulate_benchmark(m, d, s);
+      const auto e = perf::estimate_serving(est, {double(users), double(in), double(out)});
+      EXPECT_LE(rel(e.ttft_s, r.ttft_s), 0.01) << users << " users " << in << "/" << out;
+      EXPECT_LE(rel(e.tpot_s, r.tpot_s), 0.01) << users << " users " << in << "/" << out;
+    }
+}
+
+// The client's warm-up requests (the first warmup_rounds x users) run but are not measured. Under mixed
+// steps the first wave, sent all at once, queues behind its own prompts; later waves have drifted apart.
+TEST(BenchmarkMode, WarmUpRequestsAreNotMeasured) {
+  const auto d = resolved("qwen3-32b", "h100-sxm", "vllm", 2);
+  serving::BenchmarkSpec s;
+  s.concurrency = 32;
+  s.input = 2048;
+  s.output = 64;
+  s.rounds = 3;
+  s.warmup_rounds = 2;
+  s.stagger = false;
+  const auto warm = serving::simulate_benchmark(card("qwen3-32b"), d, s);
+  EXPECT_EQ(warm.requests, 3u * 32u) << "only the measured rounds count";
+  EXPECT_TRUE(warm.lockstep);
+  s.warmup_rounds = 0;
+  const auto cold = serving::simulate_benchmark(card("qwen3-32b"), d, s);
+  EXPECT_EQ(cold.requests, 3u * 32u);
+  EXPECT_GT(cold.ttft_s, 1.1 * warm.ttft_s) << "the first wave, all at once, is measured only without warm-up";
+}

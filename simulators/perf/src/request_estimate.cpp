@@ -186,18 +186,39 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       e.decode.detail = est.explain(BatchShape::decode(R / m_run, ctx));
       e.decode.bound = e.decode.detail.bound;
     }
-    // Others' prompts during my decode window.
-    e.tpot_s = t_d + (R > 1 ? (R - 1.0) * (O - 1.0) / N / (O - 1.0 > 0 ? O - 1.0 : 1.0) * delta : 0.0);
-    const double t_mean = t_d + per_step * delta;
-    // My prompt's step(s): the join delay, then its chunk steps (sharing a step with the prompts that
-    // start with it).
-    const double shared = std::max(0.0, per_step - 1.0);
-    double ttft = J * t_mean + (mixed ? chunks * t_dec_rest + delta * (1.0 + shared) : t_p * (1.0 + shared));
-    // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
-    double e2e_engine = ttft + (O - 1.0) * e.tpot_s;
-    const double rho = std::min(0.95, (R - 1.0) / e2e_engine * t_p);  // the other users' prompts
-    ttft += p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
-    e2e_engine = ttft + (O - 1.0) * e.tpot_s;
+    double ttft = 0;
+    if (mixed) {
+      // Others' prompts during my decode window.
+      e.tpot_s = t_d + (R > 1 ? (R - 1.0) * (O - 1.0) / N / (O - 1.0 > 0 ? O - 1.0 : 1.0) * delta : 0.0);
+      const double t_mean = t_d + per_step * delta;
+      // My prompt's step(s): the join delay, then its chunk steps (sharing a step with the prompts that
+      // start with it).
+      const double shared = std::max(0.0, per_step - 1.0);
+      ttft = J * t_mean + (chunks * t_dec_rest + delta * (1.0 + shared));
+      // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
+      const double rho = std::min(0.95, (R - 1.0) / (ttft + (O - 1.0) * e.tpot_s) * t_p);  // the other users' prompts
+      ttft += p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
+    } else {
+      // Prefill-first steps keep the users in lockstep waves (serving::BenchmarkSpec::stagger): all R
+      // prompts run before any decode. The idle engine takes the first prompt at once, alone; the other
+      // R - 1 follow in prefill-only steps of k whole prompts within the token budget, each answering at
+      // the end of its step. Then the wave decodes together, those answered early having waited for the
+      // later prefill steps.
+      ttft = t_p;
+      double wave = t_p;
+      if (R > 1) {
+        const double others = R - 1.0;
+        const double k = std::min(others, std::max(1.0, std::floor(double(std::max(1, sc.max_num_tokens)) / I)));
+        const double K = std::ceil(others / k);
+        const double rest = others - (K - 1.0) * k;  // prompts in the last step
+        const double t_full = est.pipelined_time(BatchShape::prefill(k, I), k);
+        const double t_last = rest == k ? t_full : est.pipelined_time(BatchShape::prefill(rest, I), rest);
+        wave = t_p + (K - 1.0) * t_full + t_last;
+        ttft = (R * t_p + k * t_full * (K - 1.0) * K / 2.0 + rest * ((K - 1.0) * t_full + t_last)) / R;
+      }
+      e.tpot_s = t_d + (O > 1.0 ? (wave - ttft) / (O - 1.0) : 0.0);
+    }
+    const double e2e_engine = ttft + (O - 1.0) * e.tpot_s;
     // More users than the engine holds: the rest wait for a slot (Little's law on the cycle).
     if (B > R) {
       const double x = R / e2e_engine;  // requests/s
@@ -209,7 +230,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
                         R, B, common::format_seconds(wait)));
     }
     // Client-side time outside the engine (HTTP, tokenization, streaming).
-    ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_stream_s * (std::min(B, R) - 1.0);
+    // Streams open when a request arrives: all the others out of phase, half of them in a lockstep wave.
+    ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_stream_s * (std::min(B, R) - 1.0) * (mixed ? 1.0 : 0.5);
     e.ttft_s = ttft;
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
     e.throughput_tok_s = B * O / e.e2e_s;

@@ -31,6 +31,10 @@ const std::vector<ComponentInfo>& arrival_types() {
          "spread the users' first requests over this many engine steps of the replica they land on (benchmark "
          "mode: about one request's length), so that zero-think-time users do not run in lockstep",
          0, 1e9},
+        {"warmup_requests", PT::integer, "requests", "0",
+         "the first requests submitted are warm-up: simulated but left out of the statistics (a benchmark "
+         "client's warm-up count)",
+         0, 1e12},
         {"think_distribution",
          PT::string,
          "",

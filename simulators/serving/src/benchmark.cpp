@@ -95,8 +95,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
   // A benchmark's users are out of phase by the time it measures (its warm-up requests and timing
   // noise spread them): the first requests are spread over one request's length in engine steps.
+  const bool staggered = spec.stagger.value_or(sc.policy != "prefill_first");
   const double stagger =
-      spec.stagger ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
+      staggered ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
   common::Json j = {
       {"name", "benchmark"},
       {"model", m.name},
@@ -108,10 +109,11 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
           {"users", spec.concurrency},
           {"think_time_s", 0},
           {"think_distribution", "fixed"},
-          {"stagger_steps", stagger}}},
+          {"stagger_steps", stagger},
+          {"warmup_requests", std::int64_t(staggered ? 0 : spec.warmup_rounds) * spec.concurrency}}},
         {"input", {{"type", "fixed"}, {"value", spec.input}}},
         {"output", {{"type", "fixed"}, {"value", spec.output}}},
-        {"requests", std::int64_t(spec.rounds + (spec.stagger ? 1 : 0)) * spec.concurrency}}},
+        {"requests", std::int64_t(spec.rounds + (staggered ? 1 : spec.warmup_rounds)) * spec.concurrency}}},
   };
   Scenario s = parse_scenario(j, "", "");
   s.model = m.name;
@@ -141,9 +143,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
   b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
+  b.lockstep = !staggered;
   // Random arrivals queue behind each other's prefills, which the simulation's evenly staggered users
-  // do not see.
-  {
+  // do not see. Users in lockstep queue in the simulation itself.
+  if (staggered) {
     const perf::StepEstimator est(m, d);
     b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
     b.mean_ttft_cost.queue_s = benchmark_queue_s(b.mean_ttft_cost, b.mean_tpot_cost, b.prefill_one_cost,

@@ -85,9 +85,13 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
       }
     }
   }
-  // aiconfigurator's generated agg engine config (rule_plugin/{trtllm,vllm,sglang}.rule): token budget
-  // max_batch_size + ISL + 1500 (rounded up to 32-token blocks), max batch 512 (or 2x the batch above
-  // it), SGLang with mixed chunks; TensorRT-LLM keeps chunked context off.
+  // Rows from a developer's own results file ran the framework's server defaults: the runtime
+  // version's scheduler as it is (SGLang's prefill-first batches are visible in them: TTFT grows in
+  // proportion to the users while TPOT stays near one decode step).
+  if (row.framework_defaults) return d;
+  // The pipeline's rows ran aiconfigurator's generated agg engine config (rule_plugin/{trtllm,vllm,sglang}.rule): token
+  // budget max_batch_size + ISL + 1500 (rounded up to 32-token blocks), max batch 512 (or 2x the batch above it),
+  // SGLang with mixed chunks; TensorRT-LLM keeps chunked context off.
   d.scheduler.max_num_tokens = int((row.concurrency + row.input + 1500 + 31) / 32) * 32;
   d.scheduler.max_batch = row.concurrency < 512 ? 512 : int(2 * row.concurrency);
   d.scheduler.policy = "mixed";
@@ -150,6 +154,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.scheduler = r.scheduler;
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
+        o.queues = !r.lockstep;
         slots[i] = std::move(o);
       } catch (const ConfigError& e) {
         reasons[i] = e.reason();
@@ -253,6 +258,7 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
 }  // namespace
 
 static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  if (!o.queues) return 0.0;  // users in lockstep: the simulation queued them
   return benchmark_queue_s(o.ttft.terms.front().cost, o.tpot.terms.front().cost, o.prefill_one,
                            int(std::lround(o.row->concurrency)), o.row->output, p);
 }

@@ -110,6 +110,7 @@ void WorkloadDriver::submit(std::uint32_t job, std::int64_t input, std::int64_t 
   q.input = input;
   q.output = output;
   q.job = job;
+  if (q.id < std::uint64_t(arrival_->warmup_requests())) q.warmup = true;  // the client's warm-up requests
   if (job != ~0u) {
     const Job& jb = jobs_[job];
     if (jb.user >= 0 && arrival_->stagger_steps() > 0 && std::size_t(jb.user) < user_started_.size() &&

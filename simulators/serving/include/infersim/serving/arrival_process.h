@@ -27,6 +27,8 @@ class ArrivalProcess {
   virtual int users() const { return 0; }
   // Closed loop: engine steps over which the users' first requests are spread (0 = none).
   virtual double stagger_steps() const { return 0; }
+  // Closed loop: the first requests submitted that are warm-up, left out of the statistics.
+  virtual std::int64_t warmup_requests() const { return 0; }
   virtual double think_time_s(engine::Rng&) { return 0.0; }
   // Long-run mean rate (requests/s), 0 when it depends on the system (closed loop).
   virtual double mean_rate_per_s() const = 0;

@@ -24,8 +24,14 @@ struct BenchmarkSpec {
   int concurrency = 1;
   double input = 1024;
   double output = 256;
-  int rounds = 20;      // requests = rounds x concurrency
-  bool stagger = true;  // users start out of phase (false: all at once, in lockstep)
+  int rounds = 20;  // measured requests = rounds x concurrency
+  // Users start out of phase (true) or all at once, in lockstep (false). Unset: out of phase under
+  // mixed steps, in lockstep under prefill-first steps. The client starts every user at once; a
+  // prefill-first scheduler runs all waiting prompts before any decode, so the wave finishes on one
+  // step and starts again together for good, while mixed steps admit a few prompts per step and the
+  // users drift apart (docs/calibration.md, "Lockstep waves").
+  std::optional<bool> stagger;
+  int warmup_rounds = 2;  // in lockstep: the first warmup_rounds x concurrency requests are not measured
   // Overrides of the runtime version's scheduler defaults (benchmarks often configure these).
   std::optional<int> max_num_tokens, max_batch;
   std::optional<bool> chunked_prefill;
@@ -33,9 +39,10 @@ struct BenchmarkSpec {
 };
 
 struct BenchmarkResult {
-  // Mean over all requests: the simulated TTFT (frontend time included) plus the queueing that random
-  // arrivals add behind other prompts (ttft_queue_factor x rho / (1 - rho) x one prefill), which the
-  // simulation's evenly staggered users do not see.
+  // Mean over all requests: the simulated TTFT (frontend time included) plus, for users out of phase,
+  // the queueing that random arrivals add behind other prompts (ttft_queue_factor x rho / (1 - rho) x
+  // one prefill), which the simulation's evenly staggered users do not see. In lockstep the queueing
+  // is simulated and no term is added.
   double ttft_s = 0;
   double tpot_s = 0;  // mean of (last token - first token) / (output - 1)
   double e2e_s = 0;
@@ -45,6 +52,7 @@ struct BenchmarkResult {
   double kv_capacity_tokens = 0;  // what the engine could hold
   std::uint64_t steps = 0, requests = 0, preemptions = 0;
   std::string scheduler;  // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
+  bool lockstep = false;  // the users ran in lockstep (BenchmarkSpec::stagger)
   // Exact step-cost sums: ttft_s == mean_ttft_cost.time(params) and tpot_s == mean_tpot_cost.time(params)
   // for the estimator's parameters (and any others: the schedule does not depend on them).
   // mean_ttft_cost.queue_s is the queueing term at the estimator's parameters (benchmark_queue_s).
