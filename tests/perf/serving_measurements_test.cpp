@@ -153,14 +153,17 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
          "1,1,1,1,841,16.5\n"
       << "b,db-dump/2026-04-27; config_id=1; measured=2026-03-01,sglang,0.5.9,Qwen/Qwen3-32B,h100_sxm,,agg,1024,"
          "128,,,16,4,1,1,1,1,500,10\n"
+      << "d,source_file=/Users/someone/1.3.0rc1/q.csv; image=nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0,"
+         "trtllm,1.3.0rc1,Qwen/Qwen3-32B,gb200,,agg,1024,128,,,16,4,1,1,1,1,400,9\n"
       << "c,source_file=2026-04-06.csv; measured=2025-11-02,sglang,,Qwen/Qwen3-32B,h100_sxm,,agg,1024,256,,,16,8,"
          "1,1,1,1,300,8\n";
   }
   const auto set = perf::load_serving_measurements(path);
-  ASSERT_EQ(set.rows.size(), 3u);
+  ASSERT_EQ(set.rows.size(), 4u);
   EXPECT_TRUE(set.rows[0].framework_defaults);
   EXPECT_FALSE(set.rows[1].framework_defaults);
-  EXPECT_FALSE(set.rows[2].framework_defaults);
+  EXPECT_FALSE(set.rows[2].framework_defaults) << "a Dynamo runtime image: the pipeline's generated config";
+  EXPECT_FALSE(set.rows[3].framework_defaults);
   std::size_t local = 0;
   for (const auto& r : perf::load_serving_measurements(perf::bundled_serving_measurements()).rows)
     local += r.framework_defaults;

@@ -240,7 +240,8 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     const std::string& src = col("silicon_data_source");
     if (std::regex_search(src, sm, conc_re)) m.client_concurrency = std::stod(sm[1]);
     if (std::regex_search(src, sm, date_re)) m.measured = sm[1];
-    m.framework_defaults = src.rfind("source_file=/", 0) == 0;
+    m.framework_defaults = src.rfind("source_file=/", 0) == 0 && src.find("image=") == std::string::npos &&
+                           src.find("nvcr.io/") == std::string::npos;
     if (m.input <= 0 || m.output <= 1 || m.concurrency < 1 || m.ttft_s <= 0 || m.tpot_s <= 0) {
       ++set.skipped["non-positive size, concurrency or time"];
       continue;

@@ -25,9 +25,10 @@ struct ServingMeasurement {
   std::string model;            // catalog model card ("llama-3.1-70b")
   std::string model_path;       // Hugging Face id as written
   std::string measured;         // date or source dump the row came from
-  // The engine ran the framework's own server defaults: rows exported from a developer's local results
-  // file (silicon_data_source "source_file=/..."), not from the pipeline that deploys aiconfigurator's
-  // generated engine configs (db-dump / dated exports, container image recorded).
+  // The engine ran the framework's own server defaults: rows of the 2025 H100 collection, exported from a
+  // developer's local results file (silicon_data_source "source_file=/...") with no server container
+  // image recorded; not the Dynamo pipeline's rows (source dumps, dated exports, or a runtime image),
+  // which ran aiconfigurator's generated engine configs.
   bool framework_defaults = false;
   bool moe = false;
   common::DType weight = common::DType::bf16, activation = common::DType::bf16, kv = common::DType::bf16;
