@@ -236,12 +236,19 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
     e.throughput_tok_s = B * O / e.e2e_s;
     e.per_user_tok_s = 1.0 / e.tpot_s;
-    if (detail)
+    if (detail && mixed)
       e.notes.push_back(fmt::format(
           "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
           "`--simulate` runs the same loop in the discrete-event simulator",
           B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
           fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
+    else if (detail)
+      e.notes.push_back(fmt::format(
+          "benchmark mode: {} closed-loop users in lockstep waves (prefill-first steps: each wave's {:.0f} prompts "
+          "are prefilled, {:.0f} per step within the token budget {}, before the wave decodes together), max batch "
+          "{}; `--simulate` runs the same loop in the discrete-event simulator",
+          B, R, R > 1 ? std::min(R - 1.0, std::max(1.0, std::floor(double(std::max(1, sc.max_num_tokens)) / I))) : 1.0,
+          sc.max_num_tokens, sc.max_batch));
   } else {
     // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
     const double interleave = B > 1 ? (B - 1.0) / O * t_p / m_micro : 0.0;
