@@ -504,6 +504,15 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     params[rt] = f.params;
     moe_scales[rt] = fit_moe_expert_scales(moe_by_runtime[rt], f.params);
   }
+  // A version measured on MoE models only (SGLang 0.5.9-0.5.14, all on B200) fits its overheads on its
+  // MoE fit rows, at expert scale 1, then its expert scales on the same rows: another version's
+  // overheads would carry another software's (and GPU's) CPU costs.
+  for (auto& [rt, list] : moe_by_runtime) {
+    if (fit_by_runtime.count(rt)) continue;
+    const KernelFit f = fit_kernel_overheads(list);
+    params[rt] = f.params;
+    moe_scales[rt] = fit_moe_expert_scales(list, f.params);
+  }
   std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
@@ -563,7 +572,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.version = e.version;
     e.calibration.params = p;
     e.calibration.moe_expert_scales = moe_scales[key];
-    int nfit = int(fit_by_runtime[key].size()), nheld = 0;
+    const bool moe_only = !fit_by_runtime.count(key);  // overheads fitted on its MoE rows (above)
+    int nfit = int((moe_only ? moe_by_runtime[key] : fit_by_runtime[key]).size()), nheld = 0;
     std::set<std::string> versions;
     for (const auto& o : own.obs)
       if (rtv(*o.row) == key) {
@@ -573,10 +583,11 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.rows_fit = nfit;
     e.calibration.rows_held_out = nheld;
     std::vector<std::string> vs(versions.begin(), versions.end());
-    e.calibration.source = fmt::format("[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} fit rows of "
-                                       "{} measured at versions {} "
-                                       "(aiconfigurator, 2025-26), {} rows held out",
-                                       nfit, key, fmt::join(vs, ", "), nheld);
+    e.calibration.source =
+        fmt::format("[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} {}fit rows of "
+                    "{} measured at versions {} "
+                    "(aiconfigurator, 2025-26), {} rows held out",
+                    nfit, moe_only ? "MoE " : "", key, fmt::join(vs, ", "), nheld);
     e.data = "data/aiconfigurator/silicon_sample_visible.csv";
     common::Json he;
     for (const auto& g : v.random_by_runtime)
