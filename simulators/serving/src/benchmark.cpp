@@ -93,8 +93,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                         {"reserve_output", sc.reserve_output},
                         {"prefix_caching", false}};
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
-  // A benchmark's users are out of phase by the time it measures (its warm-up requests and timing
-  // noise spread them): the first requests are spread over one request's length in engine steps.
+  // Under mixed steps a benchmark's users are out of phase by the time it measures (its warm-up requests
+  // and timing noise spread them): the first requests are spread over one request's length in engine
+  // steps. Under prefill-first steps they all start at once and stay in lockstep, and the client's
+  // warm-up rounds are simulated and left out (BenchmarkSpec::stagger).
   const bool staggered = spec.stagger.value_or(sc.policy != "prefill_first");
   const double stagger =
       staggered ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
