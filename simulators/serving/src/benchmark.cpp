@@ -138,10 +138,12 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.steps = r.pools.empty() ? 0 : r.pools.front().steps;
   b.requests = r.completed;
   b.preemptions = r.preemptions;
-  b.scheduler =
-      fmt::format("{} steps, token budget {}, max batch {}, {}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
-                  sc.chunked_prefill ? "chunked prompts" : "whole prompts",
-                  sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "");
+  // Prefill-first steps run whole prompts (the continuous scheduler); a wave in lockstep is noted.
+  b.scheduler = fmt::format(
+      "{} steps, token budget {}, max batch {}, {}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+      sc.chunked_prefill && scheduler_type(sc) == "chunked" ? "chunked prompts" : "whole prompts",
+      sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "",
+      staggered ? "" : fmt::format(", users in lockstep waves ({} warm-up rounds left out)", spec.warmup_rounds));
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
   b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
