@@ -21,7 +21,7 @@ TEST(ServingMeasurements, BundledRowsMapOntoTheCatalogWithReasons) {
     EXPECT_GT(r.tpot_s, 0);
     EXPECT_GE(r.concurrency, 1);
   }
-  EXPECT_GE(set.rows.size(), 1700u);
+  EXPECT_GE(set.rows.size(), 1650u);
   EXPECT_GE(dense, 600u) << "the dense Llama / Qwen3-32B rows";
   const double share = double(held) / double(set.rows.size());
   EXPECT_NEAR(share, perf::SERVING_HELD_OUT_SHARE, 0.05);
@@ -87,6 +87,9 @@ TEST(ServingMeasurements, LayoutsWrittenAsGxGGpusAreRepaired) {
       // the same layout and load measured again (another TTFT): a measurement of its own
       << "ds_b200_trtllm_fp4_agg_1024x1024_c64_tp8_0_ep8_0_977,silicon_concurrency=64,trtllm,1.2.0,"
          "deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,8,1,1,8,1,8,1090.0,12.29\n"
+      // that re-measurement again, from an export that rounds to 0.01 ms: the same run
+      << "ds_gap_analysis_b200_trtllm_fp4_agg_1024x1024_c64_tp8_ep8_21,silicon_concurrency=64,trtllm,1.2.0,"
+         "deepseek-ai/DeepSeek-R1,b200_sxm,fp4,agg,1024,1024,nvfp4,nvfp4,8,1,1,8,1,8,1089.996,12.2851\n"
       // no layout in the id: TP 64 with MoE-TP = EP = 8 (G x G) -> TP 8
       << "ds_b200_trtllm_fp8_agg_1024x1024_c4_cfg177,silicon_concurrency=4,trtllm,1.1.0,deepseek-ai/DeepSeek-V3,"
          "b200_sxm,fp8,agg,1024,1024,fp8,fp8,4,64,1,1,8,8,213.5,14.59\n"
@@ -102,7 +105,7 @@ TEST(ServingMeasurements, LayoutsWrittenAsGxGGpusAreRepaired) {
   int repeats = 0;
   for (const auto& [why, n] : set.skipped)
     if (why.find("same measurement") != std::string::npos) repeats += n;
-  EXPECT_EQ(repeats, 1);
+  EXPECT_EQ(repeats, 2) << "an exact copy and a copy rounded to 0.01 ms";
   const auto& a = set.rows[0];
   EXPECT_EQ(a.tp, 1);
   EXPECT_EQ(a.attention_dp, 8);

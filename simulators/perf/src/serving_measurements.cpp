@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -141,10 +142,12 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
                         fmt::format("missing column '{}' (expected aiconfigurator silicon_sample format)", n));
   ServingMeasurementSet set;
   // The same run exported twice (another dump, another id) counts once: same model, system, runtime,
-  // format, lengths, client load, layout (after repair) and the same measured TTFT and TPOT.
-  std::map<std::tuple<std::string, std::string, std::string, std::string, double, double, double, int, int, int, int,
-                      double, double>,
-           std::size_t>
+  // format, lengths, client load, layout (after repair) and the same measured TTFT and TPOT. Some exports
+  // round the times to 0.01 ms ("gap analysis" files), so the times match to within that rounding:
+  // two different runs agreeing to 5 us on both is not a coincidence that happens.
+  constexpr double SAME_TIME_S = 5.1e-6;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, double, double, double, int, int, int, int>,
+           std::vector<std::size_t>>
       seen;
   std::string line;
   int lineno = 1;
@@ -249,15 +252,20 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (const std::string why = repair_layout(m, num("moe_tp_size", 1)); !why.empty()) ++set.relabelled[why];
     m.held_out = double(fnv1a(m.config_key()) % 1000) < SERVING_HELD_OUT_SHARE * 1000.0;
     const auto key = std::make_tuple(m.model, m.system, m.runtime, m.quant, m.input, m.output, m.concurrency, m.tp,
-                                     m.pp, m.attention_dp, m.ep, m.ttft_s, m.tpot_s);
-    if (auto it = seen.find(key); it != seen.end()) {
+                                     m.pp, m.attention_dp, m.ep);
+    auto& same_config = seen[key];
+    const auto dup = std::find_if(same_config.begin(), same_config.end(), [&](std::size_t i) {
+      return std::fabs(set.rows[i].ttft_s - m.ttft_s) <= SAME_TIME_S &&
+             std::fabs(set.rows[i].tpot_s - m.tpot_s) <= SAME_TIME_S;
+    });
+    if (dup != same_config.end()) {
       // Keep the first; take the framework version from the duplicate if the first did not record one.
-      auto& kept = set.rows[it->second];
+      auto& kept = set.rows[*dup];
       if (kept.runtime_version.empty()) kept.runtime_version = m.runtime_version;
       ++set.skipped["the same measurement as an earlier row (another export of the run)"];
       continue;
     }
-    seen.emplace(key, set.rows.size());
+    same_config.push_back(set.rows.size());
     set.rows.push_back(std::move(m));
   }
   return set;
