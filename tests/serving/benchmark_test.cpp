@@ -22,10 +22,7 @@ using infersim::servingtest::resolved;
 
 TEST(BenchmarkMode, RecordedStepCostsReproduceTheSimulatedMeans) {
   const auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
-  serving::BenchmarkSpec s;
-  s.concurrency = 32;
-  s.input = 1024;
-  s.output = 256;
+  serving::BenchmarkSpec s{.concurrency = 32, .input = 1024, .output = 256};
   const auto r = serving::simulate_benchmark(card("llama-3.1-8b"), d, s);
   const auto& p = d.hardware.calibrations.front().params;
   EXPECT_EQ(r.requests, 20u * 32u) << "20 measured requests per user (the first of each is warm-up)";
@@ -43,10 +40,7 @@ TEST(BenchmarkMode, TheScheduleDoesNotDependOnTheOverheads) {
   pb.ttft_request_s += 0.05;
   pb.ttft_queue_factor = 0;
   a.hardware.calibrations.front().params.ttft_queue_factor = 0;
-  serving::BenchmarkSpec s;
-  s.concurrency = 24;
-  s.input = 2048;
-  s.output = 300;
+  serving::BenchmarkSpec s{.concurrency = 24, .input = 2048, .output = 300};
   const auto ra = serving::simulate_benchmark(m, a, s);
   const auto rb = serving::simulate_benchmark(m, b, s);
   EXPECT_GT(rb.tpot_s, ra.tpot_s * 1.05) << "the extra overheads must show";
@@ -58,10 +52,7 @@ TEST(BenchmarkMode, TheScheduleDoesNotDependOnTheOverheads) {
 
 TEST(BenchmarkMode, IsDeterministic) {
   const auto d = resolved("llama-3.1-70b", "b200", "vllm", 4);
-  serving::BenchmarkSpec s;
-  s.concurrency = 16;
-  s.input = 1024;
-  s.output = 512;
+  serving::BenchmarkSpec s{.concurrency = 16, .input = 1024, .output = 512};
   const auto x = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
   const auto y = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
   EXPECT_EQ(x.ttft_s, y.ttft_s);
@@ -72,10 +63,7 @@ TEST(BenchmarkMode, IsDeterministic) {
 TEST(BenchmarkMode, UsersBeyondTheKvCacheWaitForASlot) {
   // Llama-3.1-70B BF16 on two H100s leaves room for a few dozen 9K-token sequences: 64 users queue.
   const auto d = resolved("llama-3.1-70b", "h100-sxm", "vllm", 2);
-  serving::BenchmarkSpec s;
-  s.concurrency = 64;
-  s.input = 8192;
-  s.output = 1024;
+  serving::BenchmarkSpec s{.concurrency = 64, .input = 8192, .output = 1024};
   const auto r = serving::simulate_benchmark(card("llama-3.1-70b"), d, s);
   EXPECT_LT(r.kv_capacity_tokens, 64.0 * (8192 + 1024));
   EXPECT_GT(r.ttft_s, 5 * r.tpot_s * 100) << "waiting for a slot dominates TTFT: " << r.ttft_s;
@@ -101,10 +89,7 @@ TEST(BenchmarkMode, AnalyticEstimateTracksTheSimulator) {
     const perf::StepEstimator est(card(c.model), d);
     for (int users : {1, 8, 64})
       for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 1024}}) {
-        serving::BenchmarkSpec s;
-        s.concurrency = users;
-        s.input = in;
-        s.output = out;
+        serving::BenchmarkSpec s{.concurrency = users, .input = double(in), .output = double(out)};
         const auto r = serving::simulate_benchmark(card(c.model), d, s);
         const auto e = perf::estimate_serving(est, {double(users), double(in), double(out)});
         ttft.push_back(rel(e.ttft_s, r.ttft_s));
@@ -136,13 +121,8 @@ TEST(BenchmarkMode, PrefillFirstUsersRunInLockstepWaves) {
   auto& cal = d.hardware.calibrations.front().params;
   cal.ttft_request_s = cal.ttft_token_s = cal.ttft_stream_s = cal.ttft_queue_factor = 0;
   auto run = [&](int users, std::optional<bool> stagger) {
-    serving::BenchmarkSpec s;
-    s.concurrency = users;
-    s.input = 1024;
-    s.output = 128;
-    s.rounds = 4;
-    s.stagger = stagger;
-    return serving::simulate_benchmark(m, d, s);
+    return serving::simulate_benchmark(
+        m, d, {.concurrency = users, .input = 1024, .output = 128, .rounds = 4, .stagger = stagger});
   };
   const auto w16 = run(16, std::nullopt), w64 = run(64, std::nullopt);
   EXPECT_TRUE(w16.lockstep);
@@ -169,11 +149,7 @@ TEST(BenchmarkMode, AnalyticLockstepWaveMatchesTheSimulator) {
   const perf::StepEstimator est(m, d);
   for (int users : {1, 4, 16, 64, 128})
     for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{2048, 1024}}) {
-      serving::BenchmarkSpec s;
-      s.concurrency = users;
-      s.input = in;
-      s.output = out;
-      s.rounds = 4;
+      serving::BenchmarkSpec s{.concurrency = users, .input = double(in), .output = double(out), .rounds = 4};
       const auto r = serving::simulate_benchmark(m, d, s);
       const auto e = perf::estimate_serving(est, {double(users), double(in), double(out)});
       EXPECT_LE(rel(e.ttft_s, r.ttft_s), 0.01) << users << " users " << in << "/" << out;
@@ -185,13 +161,8 @@ TEST(BenchmarkMode, AnalyticLockstepWaveMatchesTheSimulator) {
 // steps the first wave, sent all at once, queues behind its own prompts; later waves have drifted apart.
 TEST(BenchmarkMode, WarmUpRequestsAreNotMeasured) {
   const auto d = resolved("qwen3-32b", "h100-sxm", "vllm", 2);
-  serving::BenchmarkSpec s;
-  s.concurrency = 32;
-  s.input = 2048;
-  s.output = 64;
-  s.rounds = 3;
-  s.warmup_rounds = 2;
-  s.stagger = false;
+  serving::BenchmarkSpec s{
+      .concurrency = 32, .input = 2048, .output = 64, .rounds = 3, .stagger = false, .warmup_rounds = 2};
   const auto warm = serving::simulate_benchmark(card("qwen3-32b"), d, s);
   EXPECT_EQ(warm.requests, 3u * 32u) << "only the measured rounds count";
   EXPECT_TRUE(warm.lockstep);

@@ -186,6 +186,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       e.decode.detail = est.explain(BatchShape::decode(R / m_run, ctx));
       e.decode.bound = e.decode.detail.bound;
     }
+    // Prefill-first: whole prompts per prefill step within the token budget, besides the first one alone.
+    const double wave_step =
+        R > 1 ? std::min(R - 1.0, std::max(1.0, std::floor(double(std::max(1, sc.max_num_tokens)) / I))) : 1.0;
     double ttft = 0;
     if (mixed) {
       // Others' prompts during my decode window.
@@ -208,7 +211,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       double wave = t_p;
       if (R > 1) {
         const double others = R - 1.0;
-        const double k = std::min(others, std::max(1.0, std::floor(double(std::max(1, sc.max_num_tokens)) / I)));
+        const double k = wave_step;
         const double K = std::ceil(others / k);
         const double rest = others - (K - 1.0) * k;  // prompts in the last step
         const double t_full = est.pipelined_time(BatchShape::prefill(k, I), k);
@@ -247,8 +250,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
           "benchmark mode: {} closed-loop users in lockstep waves (prefill-first steps: each wave's {:.0f} prompts "
           "are prefilled, {:.0f} per step within the token budget {}, before the wave decodes together), max batch "
           "{}; `--simulate` runs the same loop in the discrete-event simulator",
-          B, R, R > 1 ? std::min(R - 1.0, std::max(1.0, std::floor(double(std::max(1, sc.max_num_tokens)) / I))) : 1.0,
-          sc.max_num_tokens, sc.max_batch));
+          B, R, wave_step, sc.max_num_tokens, sc.max_batch));
   } else {
     // Other sequences' prompts interleave with our decode steps: (B-1) replacements over O tokens.
     const double interleave = B > 1 ? (B - 1.0) / O * t_p / m_micro : 0.0;
