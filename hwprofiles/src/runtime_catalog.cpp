@@ -187,6 +187,9 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         d.kv_memory_basis = s.one_of("kv_memory_basis", bases);
         d.join_delay_steps = int(s.integer_or("join_delay_steps", 0, 0, 8));
         d.reserve_output = s.boolean_or("reserve_output", false);
+        d.adp_balance = s.boolean_or("adp_balance", false);
+        d.adp_timeout_iters = int(s.integer_or("adp_timeout_iters", 50, 0, 100000));
+        d.adp_batching_wait_iters = int(s.integer_or("adp_batching_wait_iters", 10, 0, 100000));
         d.source = tagged(s, "source");
         s.finish();
       }

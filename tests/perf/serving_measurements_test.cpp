@@ -167,6 +167,8 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
   EXPECT_FALSE(set.rows[1].framework_defaults);
   EXPECT_FALSE(set.rows[2].framework_defaults) << "a Dynamo runtime image: the pipeline's generated config";
   EXPECT_FALSE(set.rows[3].framework_defaults);
+  EXPECT_EQ(set.rows[2].image, "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0") << "the server image as recorded";
+  EXPECT_EQ(set.rows[1].image, "") << "no image recorded";
   std::size_t local = 0;
   for (const auto& r : perf::load_serving_measurements(perf::bundled_serving_measurements()).rows)
     local += r.framework_defaults;

@@ -109,6 +109,54 @@ TEST(BenchmarkMode, AnalyticEstimateTracksTheSimulator) {
             << worst(tpot) << "; TTFT median " << median(ttft) << " worst " << worst(ttft) << "\n";
 }
 
+// Attention-DP balancing (TensorRT-LLM attention_dp_config): a new prompt waits until every rank has one,
+// at most the timeout. The expected wait is a closed form (perf::adp_balance_wait_steps); the simulator
+// and the analytic estimate both add it as a join delay and agree on the result.
+TEST(BenchmarkMode, AttentionDpBalancingWaitsForEveryRank) {
+  hwprofiles::SchedulerDefaults s;
+  EXPECT_EQ(perf::adp_balance_wait_steps(s, 8, 32, 1000), 0.0) << "off by default, as in TensorRT-LLM";
+  s.adp_balance = true;
+  s.adp_timeout_iters = 60;
+  s.adp_batching_wait_iters = 0;
+  EXPECT_EQ(perf::adp_balance_wait_steps(s, 1, 32, 1000), 0.0) << "one rank never waits";
+  EXPECT_EQ(perf::adp_balance_wait_steps(s, 8, 4, 1000), 60.0) << "fewer users than ranks: the timeout";
+  // Few arrivals per rank within the timeout: nearly the whole timeout.
+  const double slow = perf::adp_balance_wait_steps(s, 8, 32, 1000);
+  EXPECT_GT(slow, 59.0);
+  EXPECT_LE(slow, 60.0);
+  // Many users on short requests: every rank soon has a prompt; the expected maximum of 7 exponential
+  // waits of rate lambda = 64 / 100 per step is H(7) / lambda = 2.59 / 0.64 = 4.05 steps.
+  EXPECT_NEAR(perf::adp_balance_wait_steps(s, 8, 512, 100), 2.5929 / 0.64, 0.02);
+  // Waiting grows as arrivals thin out, and the batching wait is added once all ranks have a prompt.
+  EXPECT_LT(perf::adp_balance_wait_steps(s, 8, 512, 100), perf::adp_balance_wait_steps(s, 8, 128, 100));
+  s.adp_batching_wait_iters = 10;
+  EXPECT_NEAR(perf::adp_balance_wait_steps(s, 8, 512, 100), 2.5929 / 0.64 + 10.0, 0.02);
+
+  const auto& m = card("deepseek-v3");
+  auto d = resolved("deepseek-v3", "b200", "tensorrt-llm", 1, 1, common::DType::fp4);
+  d.attention_dp = 8;
+  d.ep = 8;
+  serving::BenchmarkSpec spec{.concurrency = 32, .input = 1024, .output = 1024};
+  const auto off = serving::simulate_benchmark(m, d, spec);
+  d.scheduler.adp_balance = true;
+  d.scheduler.adp_timeout_iters = 60;
+  d.scheduler.adp_batching_wait_iters = 0;
+  const int w = perf::adp_balance_delay_steps(m, d, d.scheduler, 32, 1024, 1024);
+  EXPECT_GE(w, 58) << "4 users per rank on 1024-token outputs: the timeout nearly always expires";
+  const auto on = serving::simulate_benchmark(m, d, spec);
+  EXPECT_NE(on.scheduler.find("attention-DP balancing"), std::string::npos) << on.scheduler;
+  // The wait adds about w decode steps to TTFT and leaves TPOT alone.
+  EXPECT_NEAR((on.ttft_s - off.ttft_s) / on.tpot_s, w, 0.15 * w);
+  EXPECT_LE(rel(on.tpot_s, off.tpot_s), 0.02);
+  const perf::StepEstimator est(m, d);
+  const auto e = perf::estimate_serving(est, {32, 1024, 1024});
+  EXPECT_LE(rel(e.ttft_s, on.ttft_s), 0.05) << "analytic " << e.ttft_s << " vs simulated " << on.ttft_s;
+  EXPECT_LE(rel(e.tpot_s, on.tpot_s), 0.02);
+  bool noted = false;
+  for (const auto& n : e.notes) noted = noted || n.find("attention-DP ranks") != std::string::npos;
+  EXPECT_TRUE(noted) << "the estimate names the wait";
+}
+
 // Prefill-first steps (SGLang's default) keep the client's users in lockstep waves: every prompt of the
 // wave is prefilled before any of it decodes, so TTFT grows with the users (the whole wave's prefill)
 // while TPOT stays near one decode step -- the signature of the 2025 SGLang H100 benchmarks

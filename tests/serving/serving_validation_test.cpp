@@ -104,6 +104,38 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
   EXPECT_EQ(no.kernel_tables_hardware, "gb200") << "without its own tables B200 borrows its family's (GB200)";
 }
 
+// DeepSeek-R1 on B200 in TensorRT-LLM release containers ran InferenceX's recipes, which balance the
+// attention-DP ranks (enable_balance, timeout 60, no batching wait); other rows keep TensorRT-LLM's
+// default (off).
+TEST(ServingValidation, DeepSeekRecipeRowsBalanceTheAttentionDpRanks) {
+  perf::ServingMeasurement row;
+  row.hardware = "b200";
+  row.runtime = "tensorrt-llm";
+  row.runtime_version = "1.2.0rc6.post2";
+  row.model = "deepseek-v3";
+  row.moe = true;
+  row.tp = 1;
+  row.attention_dp = 8;
+  row.ep = 8;
+  row.concurrency = 32;
+  row.input = 1024;
+  row.output = 1024;
+  row.weight = row.activation = common::DType::fp4;
+  row.kv = common::DType::fp8;
+  row.image = "nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2";
+  const auto d = serving::row_deployment(row, true);
+  EXPECT_TRUE(d.scheduler.adp_balance);
+  EXPECT_EQ(d.scheduler.adp_timeout_iters, 60);
+  EXPECT_EQ(d.scheduler.adp_batching_wait_iters, 0);
+  auto dynamo = row;
+  dynamo.image = "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
+  EXPECT_FALSE(serving::row_deployment(dynamo, true).scheduler.adp_balance) << "another recipe";
+  auto tp8 = row;
+  tp8.tp = 8;
+  tp8.attention_dp = 1;
+  EXPECT_FALSE(serving::row_deployment(tp8, true).scheduler.adp_balance) << "no attention DP";
+}
+
 // The MoE expert scale: picked by GPU, then family, then the pooled fit (only for a fitted family).
 TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
   const std::vector<hwprofiles::MoeExpertScale> s = {{"b200", "blackwell", "fp8", "fp8", 0.6, 50},

@@ -163,7 +163,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double R = std::max(1.0, std::min({B, double(std::max(1, sc.max_batch)), kv_seqs}));  // running at once
     // A request arriving as another finishes finds the next step already launched, plus the join delay
     // of an overlap scheduler; an idle engine (one user) takes it at once.
-    const double J = R > 1 ? 1.0 + sc.join_delay_steps : 0.0;
+    // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
+    const int adp_wait = adp_balance_delay_steps(est.model(), dep, sc, B, I, O);
+    const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
     const double N = (O - 1.0) + chunks + J;  // steps one request's cycle spans
@@ -241,10 +243,14 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.per_user_tok_s = 1.0 / e.tpot_s;
     if (detail && mixed)
       e.notes.push_back(fmt::format(
-          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}; "
+          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}{}; "
           "`--simulate` runs the same loop in the discrete-event simulator",
           B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
-          fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : ""));
+          fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : "",
+          adp_wait > 0 ? fmt::format(" (of which {} waiting for every one of the {} attention-DP ranks to have a "
+                                     "prompt: balancing, timeout {} iterations)",
+                                     adp_wait, dep.attention_dp, sc.adp_timeout_iters)
+                       : ""));
     else if (detail)
       e.notes.push_back(fmt::format(
           "benchmark mode: {} closed-loop users in lockstep waves (prefill-first steps: each wave's {:.0f} prompts "
@@ -407,6 +413,32 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
   r.explanation = fmt::format("no layout of {} fits: weights + KV need {}, a chip has {} usable", hw.name,
                               common::format_bytes(need), common::format_bytes(per_chip));
   return r;
+}
+
+double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks, double users, double cycle_steps) {
+  if (!s.adp_balance || ranks <= 1 || !(cycle_steps > 0)) return 0.0;
+  const double T = std::max(0, s.adp_timeout_iters);
+  // Fewer users than ranks: the ranks can never all hold a prompt, so every prompt waits out the timeout.
+  if (users < ranks) return T;
+  const double lambda = users / ranks / cycle_steps;
+  const double others = ranks - 1.0;
+  auto all_have = [&](double t) { return std::pow(1.0 - std::exp(-lambda * t), others); };
+  // Midpoint rule on 400 panels: F is smooth and monotone on [0, T].
+  constexpr int panels = 400;
+  double w = 0;
+  for (int i = 0; i < panels; ++i) w += 1.0 - all_have((i + 0.5) * T / panels);
+  w *= T / panels;
+  return w + all_have(T) * std::max(0, s.adp_batching_wait_iters);
+}
+
+int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
+                            double users, double input, double output) {
+  if (!m.is_moe() || d.attention_dp <= 1 || !s.adp_balance) return 0;
+  const double chunks = s.chunked_prefill ? std::ceil(input / std::max(1, s.max_num_tokens)) : 1.0;
+  const double base = (output - 1.0) + chunks + 1.0 + s.join_delay_steps;
+  double w = 0;
+  for (int i = 0; i < 4; ++i) w = adp_balance_wait_steps(s, d.attention_dp, users, base + w);
+  return int(std::lround(w));
 }
 
 }  // namespace infersim::perf

@@ -6,6 +6,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
+#include "infersim/perf/request_estimate.h"
 #include "infersim/serving/scenario_json.h"
 #include "infersim/serving/serving_simulation.h"
 #include "infersim/serving/step_recorder.h"
@@ -86,10 +87,14 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
     throw common::ConfigError("", "--input/--output", "lengths must be >= 1");
   if (spec.rounds < 1) throw common::ConfigError("", "rounds", "must be >= 1");
   const auto sc = benchmark_scheduler(d, spec);
+  // Attention-DP balancing holds each new prompt until every rank has one: its expected wait
+  // (perf::adp_balance_delay_steps, the same the analytic estimate uses) joins the join delay.
+  const int adp_wait = perf::adp_balance_delay_steps(m, d, sc, spec.concurrency, spec.input, spec.output);
+  const int join_delay = sc.join_delay_steps + adp_wait;
   common::Json sched = {{"type", scheduler_type(sc)},
                         {"max_num_seqs", std::max(sc.max_batch, 1)},
                         {"max_num_batched_tokens", std::max(sc.max_num_tokens, 1)},
-                        {"join_delay_steps", sc.join_delay_steps},
+                        {"join_delay_steps", join_delay},
                         {"reserve_output", sc.reserve_output},
                         {"prefix_caching", false}};
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
@@ -98,8 +103,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // steps. Under prefill-first steps they all start at once and stay in lockstep, and the client's
   // warm-up rounds are simulated and left out (BenchmarkSpec::stagger).
   const bool staggered = spec.stagger.value_or(sc.policy != "prefill_first");
-  const double stagger =
-      staggered ? spec.output + sc.join_delay_steps + std::ceil(spec.input / std::max(1, sc.max_num_tokens)) : 0.0;
+  const double stagger = staggered ? spec.output + join_delay + std::ceil(spec.input / std::max(1, sc.max_num_tokens))
+                                   : 0.0;
   common::Json j = {
       {"name", "benchmark"},
       {"model", m.name},
@@ -140,9 +145,14 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.preemptions = r.preemptions;
   // Prefill-first steps run whole prompts (the continuous scheduler); a wave in lockstep is noted.
   b.scheduler = fmt::format(
-      "{} steps, token budget {}, max batch {}, {}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+      "{} steps, token budget {}, max batch {}, {}{}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
       sc.chunked_prefill && scheduler_type(sc) == "chunked" ? "chunked prompts" : "whole prompts",
       sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "",
+      adp_wait > 0
+          ? fmt::format(", attention-DP balancing holds each new prompt {} steps (until all {} ranks have one, "
+                        "timeout {} iterations)",
+                        adp_wait, d.attention_dp, sc.adp_timeout_iters)
+          : "",
       staggered ? "" : fmt::format(", users in lockstep waves ({} warm-up rounds left out)", spec.warmup_rounds));
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);

@@ -37,10 +37,12 @@ std::vector<ParamSpec> common_params(const char* seqs_default, const char* token
     p.push_back({"reserve_output", PT::boolean, "", "false",
                  "reserve KV for the whole prompt + output when admitting (TensorRT-LLM GUARANTEED_NO_EVICT): fewer "
                  "sequences run at once, none is ever preempted"});
-    p.push_back({"join_delay_steps", PT::integer, "steps", "0",
-                 "steps a new request waits before it can join a running batch (overlap / async schedulers prepare the "
-                 "next step while the current one runs: 1)",
-                 0, 8});
+    p.push_back(
+        {"join_delay_steps", PT::integer, "steps", "0",
+         "steps a new request waits before it can join a running batch (overlap / async schedulers prepare the "
+         "next step while the current one runs: 1; TensorRT-LLM's attention-DP balancing holds a prompt up to its "
+         "timeout, 50-60 iterations)",
+         0, 100000});
   }
   return p;
 }

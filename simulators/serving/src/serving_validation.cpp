@@ -114,6 +114,17 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
     d.scheduler.cuda_graph_sizes = sizes;
     d.scheduler.cuda_graph_max_batch = sizes.back();
   }
+  // DeepSeek-R1 on B200 in TensorRT-LLM release containers ran the single-node recipes of SemiAnalysis
+  // InferenceX (benchmarks/dsr1_fp{4,8}_b200_trt{,_mtp}.sh; their perf-changelog names these images), which
+  // NVIDIA's benchmark database reproduces (TensorRT-LLM examples/configs/database/deepseek-ai/
+  // DeepSeek-R1-0528/B200): with attention DP they turn on attention_dp_config enable_balance with
+  // timeout_iters 60 and batching_wait_iters 0 (TensorRT-LLM's own default is off).
+  if (row.runtime == "tensorrt-llm" && row.model == "deepseek-v3" && row.hardware == "b200" &&
+      row.image.find("tensorrt-llm/release:") != std::string::npos && row.attention_dp > 1) {
+    d.scheduler.adp_balance = true;
+    d.scheduler.adp_timeout_iters = 60;
+    d.scheduler.adp_batching_wait_iters = 0;
+  }
   return d;
 }
 
@@ -349,9 +360,9 @@ std::map<ScaleKey, ScaleFit> fit_scale(
   std::map<ScaleKey, std::pair<std::string, std::vector<std::pair<double, double>>>> groups;
   for (const auto* o : obs) {
     if (!o->row->moe) continue;
-    // TTFT under attention DP carries a scheduling wait the model does not have (docs/calibration.md):
-    // it does not price the prefill kernels.
-    if (prefill && o->row->attention_dp > 1) continue;
+    // TTFT under attention DP carries a scheduling wait the model has only where the row's recipe is known
+    // to balance the ranks (row_deployment; docs/calibration.md): elsewhere it does not price the prefill kernels.
+    if (prefill && o->row->attention_dp > 1 && !o->deployment.scheduler.adp_balance) continue;
     const hwprofiles::CalibrationParams q = base(*o);
     perf::Observation ob = prefill ? o->ttft : o->tpot;
     if (ob.measured <= 0) continue;

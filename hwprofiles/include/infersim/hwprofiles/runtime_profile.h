@@ -46,6 +46,13 @@ struct SchedulerDefaults {
   std::string kv_memory_basis = "total";  // total: of GPU memory (weights come out of it); free: of what weights leave
   int join_delay_steps = 0;               // overlap / async scheduler: a new request joins one step later
   bool reserve_output = false;            // KV for prompt + output reserved at admission (no preemption)
+  // Attention-DP balancing (TensorRT-LLM attention_dp_config): with attention data parallelism a prompt
+  // is held back until every attention-DP rank has one to prefill, at most `adp_timeout_iters`
+  // iterations; once all have, `adp_batching_wait_iters` more while every rank still decodes.
+  // TensorRT-LLM's defaults: off, 50, 10 (perf::adp_balance_wait_steps gives the expected wait).
+  bool adp_balance = false;
+  int adp_timeout_iters = 50;
+  int adp_batching_wait_iters = 10;
   std::string source;
 };
 

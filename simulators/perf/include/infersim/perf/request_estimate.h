@@ -70,6 +70,25 @@ struct Estimate {
 // (the planner's sizing search).
 Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool detail = true);
 
+// Attention-DP balancing (hwprofiles::SchedulerDefaults::adp_balance, TensorRT-LLM's attention_dp_config):
+// the expected iterations a new prompt waits before it may run, for `users` closed-loop users spread over
+// `ranks` attention-DP ranks whose requests each span `cycle_steps` iterations. A prompt runs once every
+// rank has one, at most timeout T iterations after it arrived; every other rank receives new prompts at
+// lambda = (users / ranks) / cycle_steps per iteration, so all ranks - 1 of them have one by t with
+// probability F(t) = (1 - exp(-lambda t))^(ranks - 1), and the wait is
+//   W = integral_0^T (1 - F(t)) dt + F(T) x batching_wait_iters
+// (when all have one, the batching wait follows while every rank still decodes). TensorRT-LLM also
+// releases prompts at once when some rank has nothing to decode, but it pads idle ranks with a dummy
+// decode request (_pad_attention_dp_dummy_request), so that release is not modelled; with fewer users
+// than ranks the ranks never all hold a prompt and W = T. 0 without balancing or with one rank.
+// Deterministic; the benchmark simulator adds the same wait as a join delay.
+double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks, double users, double cycle_steps);
+// The same wait for a closed-loop benchmark of `users` on d (scheduler `s`), in whole iterations: 0 unless
+// the model is MoE with attention DP; a request's cycle is its output steps, prompt chunks and join delay
+// plus the wait itself (a short fixed-point iteration). Used by estimate_serving and simulate_benchmark.
+int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
+                            double users, double input, double output);
+
 // Largest number of tokens one step carries, which sizes the transient activation buffers: a whole
 // prompt up to the scheduler's token budget (8192, vLLM's default max_num_batched_tokens) or the
 // batch, whichever is larger; SRAM-only dataflow chips stream prompts in 128-token chunks.
