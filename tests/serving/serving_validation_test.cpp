@@ -89,7 +89,7 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
   row.hardware = "b200";
   row.runtime = "tensorrt-llm";
   row.runtime_version = "1.0.0rc3";
-  row.model = "llama-3.1-70b";
+  row.model = "qwen3-32b";  // (Llama-3.1-70B's B200 rows ran InferenceX's recipe instead: test below)
   row.tp = 4;
   row.concurrency = 32;
   row.input = 8192;
@@ -102,6 +102,33 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
   EXPECT_FALSE(d.scheduler.chunked_prefill);
   const auto no = serving::row_deployment(row, false);
   EXPECT_EQ(no.kernel_tables_hardware, "gb200") << "without its own tables B200 borrows its family's (GB200)";
+}
+
+// Llama-3.1-70B on B200 under TensorRT-LLM ran InferenceX's recipes: batch waiting (timeout 20, ratio 0.9)
+// for 1k/1k below TP 8 only, and the recipe's token budget (16384 at fp8, ISL + OSL at fp4).
+TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
+  perf::ServingMeasurement row;
+  row.hardware = "b200";
+  row.runtime = "tensorrt-llm";
+  row.model = "llama-3.1-70b";
+  row.tp = 2;
+  row.concurrency = 32;
+  row.input = 1024;
+  row.output = 1024;
+  row.weight = row.activation = row.kv = common::DType::fp8;
+  const auto d = serving::row_deployment(row, true);
+  EXPECT_EQ(d.scheduler.batch_wait_timeout_iters, 20);
+  EXPECT_DOUBLE_EQ(d.scheduler.batch_wait_max_tokens_ratio, 0.9);
+  EXPECT_EQ(d.scheduler.max_num_tokens, 16384);
+  auto tp8 = row;
+  tp8.tp = 8;
+  EXPECT_EQ(serving::row_deployment(tp8, true).scheduler.batch_wait_timeout_iters, 0) << "not at TP 8";
+  auto long_out = row;
+  long_out.output = 8192;
+  EXPECT_EQ(serving::row_deployment(long_out, true).scheduler.batch_wait_timeout_iters, 0) << "1k/1k only";
+  auto fp4 = row;
+  fp4.weight = fp4.activation = common::DType::fp4;
+  EXPECT_EQ(serving::row_deployment(fp4, true).scheduler.max_num_tokens, 2048) << "ISL + OSL";
 }
 
 // DeepSeek-R1 on B200 in TensorRT-LLM release containers ran InferenceX's recipes, which balance the

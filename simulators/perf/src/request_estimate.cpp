@@ -165,7 +165,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // of an overlap scheduler; an idle engine (one user) takes it at once.
     // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
     const int adp_wait = adp_balance_delay_steps(est.model(), dep, sc, B, I, O);
-    const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait : 0.0;
+    // Batch waiting holds it until enough prompt tokens gather (batch_wait_delay_steps).
+    const int batch_wait = batch_wait_delay_steps(est.model(), dep, sc, B, I, O);
+    const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait + batch_wait : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
     const double N = (O - 1.0) + chunks + J;  // steps one request's cycle spans
@@ -243,14 +245,18 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.per_user_tok_s = 1.0 / e.tpot_s;
     if (detail && mixed)
       e.notes.push_back(fmt::format(
-          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}{}; "
+          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}{}{}; "
           "`--simulate` runs the same loop in the discrete-event simulator",
           B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
           fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : "",
           adp_wait > 0 ? fmt::format(" (of which {} waiting for every one of the {} attention-DP ranks to have a "
                                      "prompt: balancing, timeout {} iterations)",
                                      adp_wait, dep.attention_dp, sc.adp_timeout_iters)
-                       : ""));
+                       : "",
+          batch_wait > 0 ? fmt::format(" (of which {} batch waiting: prompts held until their tokens reach {:g} of the "
+                                       "budget, at most {} iterations)",
+                                       batch_wait, sc.batch_wait_max_tokens_ratio, sc.batch_wait_timeout_iters)
+                         : ""));
     else if (detail)
       e.notes.push_back(fmt::format(
           "benchmark mode: {} closed-loop users in lockstep waves (prefill-first steps: each wave's {:.0f} prompts "
@@ -438,6 +444,29 @@ int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, cons
   const double base = (output - 1.0) + chunks + 1.0 + s.join_delay_steps;
   double w = 0;
   for (int i = 0; i < 4; ++i) w = adp_balance_wait_steps(s, d.attention_dp, users, base + w);
+  return int(std::lround(w));
+}
+
+double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
+                        double cycle_steps) {
+  if (s.batch_wait_timeout_iters <= 0 || !(s.batch_wait_max_tokens_ratio > 0) || users <= 1 || !(cycle_steps > 0) ||
+      !(input > 0))
+    return 0.0;
+  const double threshold = s.batch_wait_max_tokens_ratio * std::max(1, s.max_num_tokens) - std::max(0.0, running - 1.0);
+  const double K = std::max(1.0, std::ceil(threshold / input));
+  if (K <= 1.0) return 0.0;
+  const double r = users / cycle_steps;
+  return std::min(double(s.batch_wait_timeout_iters), (K - 1.0) / r);
+}
+
+int batch_wait_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
+                           double users, double input, double output) {
+  if (m.is_moe() && d.attention_dp > 1) return 0;
+  const double chunks = s.chunked_prefill ? std::ceil(input / std::max(1, s.max_num_tokens)) : 1.0;
+  const double base = (output - 1.0) + chunks + 1.0 + s.join_delay_steps;
+  const double running = std::min(users, double(std::max(1, s.max_batch)));
+  double w = 0;
+  for (int i = 0; i < 4; ++i) w = batch_wait_steps(s, users, running, input, base + w);
   return int(std::lround(w));
 }
 

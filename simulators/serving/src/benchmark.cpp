@@ -90,6 +90,11 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // Attention-DP balancing holds each new prompt until every rank has one: its expected wait
   // (perf::adp_balance_delay_steps, the same the analytic estimate uses) joins the join delay.
   const int adp_wait = perf::adp_balance_delay_steps(m, d, sc, spec.concurrency, spec.input, spec.output);
+  // Batch waiting (TensorRT-LLM batch_wait_*) is simulated by the chunked scheduler itself (not under
+  // attention DP, where TensorRT-LLM does not batch-wait); the analytic estimate uses its expected wait
+  // (perf::batch_wait_delay_steps).
+  const bool batch_waits = sc.batch_wait_timeout_iters > 0 && sc.batch_wait_max_tokens_ratio > 0 &&
+                           !(m.is_moe() && d.attention_dp > 1) && scheduler_type(sc) == "chunked";
   const int join_delay = sc.join_delay_steps + adp_wait;
   common::Json sched = {{"type", scheduler_type(sc)},
                         {"max_num_seqs", std::max(sc.max_batch, 1)},
@@ -98,6 +103,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                         {"reserve_output", sc.reserve_output},
                         {"prefix_caching", false}};
   if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
+  if (batch_waits) {
+    sched["batch_wait_timeout_iters"] = sc.batch_wait_timeout_iters;
+    sched["batch_wait_max_tokens_ratio"] = sc.batch_wait_max_tokens_ratio;
+  }
   // Under mixed steps a benchmark's users are out of phase by the time it measures (its warm-up requests
   // and timing noise spread them): the first requests are spread over one request's length in engine
   // steps. Under prefill-first steps they all start at once and stay in lockstep, and the client's
@@ -145,7 +154,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.preemptions = r.preemptions;
   // Prefill-first steps run whole prompts (the continuous scheduler); a wave in lockstep is noted.
   b.scheduler = fmt::format(
-      "{} steps, token budget {}, max batch {}, {}{}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+      "{} steps, token budget {}, max batch {}, {}{}{}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
       sc.chunked_prefill && scheduler_type(sc) == "chunked" ? "chunked prompts" : "whole prompts",
       sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "",
       adp_wait > 0
@@ -153,6 +162,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                         "timeout {} iterations)",
                         adp_wait, d.attention_dp, sc.adp_timeout_iters)
           : "",
+      batch_waits ? fmt::format(", batch waiting (new prompts held until they reach {:g} of the budget, at most {} "
+                                "steps)",
+                                sc.batch_wait_max_tokens_ratio, sc.batch_wait_timeout_iters)
+                  : "",
       staggered ? "" : fmt::format(", users in lockstep waves ({} warm-up rounds left out)", spec.warmup_rounds));
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);

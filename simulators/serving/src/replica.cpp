@@ -168,6 +168,16 @@ bool Replica::front_eligible() const {
   return running() == 0 || steps_ >= requests_[waiting_.front()].eligible_step;
 }
 
+std::int64_t Replica::eligible_waiting_tokens() const {
+  std::int64_t n = 0;
+  for (RequestIndex r : waiting_) {
+    const Request& q = requests_[r];
+    if (running() > 0 && steps_ < q.eligible_step) break;
+    n += q.prompt - q.prefilled;
+  }
+  return n;
+}
+
 bool Replica::can_allocate(std::int64_t n, bool watermark) const {
   const std::int64_t reserve = watermark && running() > 0
                                    ? std::int64_t(std::ceil(limits_.watermark * double(kv_.total())))

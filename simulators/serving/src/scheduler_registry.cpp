@@ -62,6 +62,14 @@ const std::vector<ComponentInfo>& scheduler_types() {
          p.push_back({"chunk_prompts", PT::boolean, "", "true",
                       "split a prompt over several steps; false: a whole prompt must fit the step's remaining budget "
                       "(TensorRT-LLM in-flight batching without chunked context)"});
+         p.push_back({"batch_wait_timeout_iters", PT::integer, "steps", "0",
+                      "batch waiting (TensorRT-LLM batch_wait_timeout_iters): while sequences decode, new prompts wait "
+                      "at most this many steps for more to gather; needs batch_wait_max_tokens_ratio too",
+                      0, 100000});
+         p.push_back({"batch_wait_max_tokens_ratio", PT::number, "", "0",
+                      "batch waiting (TensorRT-LLM batch_wait_max_tokens_ratio): waiting prompts go as soon as their "
+                      "tokens plus one per decoding sequence reach this share of max_num_batched_tokens",
+                      0, 1});
          return p;
        }()},
   };
@@ -80,6 +88,8 @@ SchedulerLimits limits_from(const ParamValues& p) {
   l.join_delay_steps = p.has("join_delay_steps") ? p.integer("join_delay_steps") : 0;
   l.chunk_prompts = !p.has("chunk_prompts") || p.boolean("chunk_prompts");
   l.reserve_output = p.has("reserve_output") && p.boolean("reserve_output");
+  l.batch_wait_timeout_iters = p.has("batch_wait_timeout_iters") ? p.integer("batch_wait_timeout_iters") : 0;
+  l.batch_wait_max_tokens_ratio = p.number_or("batch_wait_max_tokens_ratio", 0.0);
   return l;
 }
 }  // namespace detail

@@ -125,6 +125,19 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
     d.scheduler.adp_timeout_iters = 60;
     d.scheduler.adp_batching_wait_iters = 0;
   }
+  // Llama-3.1-70B on B200 under TensorRT-LLM (measured 2025-10, before InferenceX retired its Llama runs):
+  // InferenceX's recipes (benchmarks/70b_fp{8,4}_b200_trt_slurm.sh) turn on batch waiting for 1k/1k at
+  // TP < 8 only: batch_wait_timeout_iters 20, batch_wait_max_tokens_ratio 0.9 ("by default they are all
+  // zeros").
+  // Their token budget is the recipe's too: --max_num_tokens 16384 (fp8), $MAX_MODEL_LEN = ISL + OSL (fp4;
+  // InferenceX's 2025 sweep script).
+  if (row.runtime == "tensorrt-llm" && row.model == "llama-3.1-70b" && row.hardware == "b200") {
+    d.scheduler.max_num_tokens = row.weight == DType::fp4 ? int(row.input + row.output) : 16384;
+    if (row.input == 1024 && row.output == 1024 && row.tp < 8) {
+      d.scheduler.batch_wait_timeout_iters = 20;
+      d.scheduler.batch_wait_max_tokens_ratio = 0.9;
+    }
+  }
   return d;
 }
 

@@ -53,6 +53,12 @@ struct SchedulerDefaults {
   bool adp_balance = false;
   int adp_timeout_iters = 50;
   int adp_batching_wait_iters = 10;
+  // Batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio, without attention
+  // DP): while sequences decode, new prompts are held until their tokens plus one per decoding sequence
+  // reach ratio x max_num_tokens, at most timeout iterations. Waits only when both are set (TensorRT-LLM
+  // releases at once when either is 0, its default); perf::batch_wait_steps gives the expected wait.
+  int batch_wait_timeout_iters = 0;
+  double batch_wait_max_tokens_ratio = 0.0;
   std::string source;
 };
 

@@ -42,6 +42,7 @@ class ChunkedPrefill final : public Scheduler {
       r.plan_chunk(i, tokens);
       budget -= tokens;
     }
+    if (holds_new_prompts(r)) return;
     while (budget > 0 && r.swapped_count() == 0 && r.front_eligible() && r.running() < limits_.max_num_seqs) {
       const RequestIndex i = r.waiting_front();
       if (r.is_prefilled(i)) break;  // joins at the next step (decodes are already planned)
@@ -61,7 +62,24 @@ class ChunkedPrefill final : public Scheduler {
   }
 
  private:
+  // Batch waiting (TensorRT-LLM PyExecutor._waiting_requests): with decodes running and new prompts ready,
+  // hold them while their tokens plus one per decode stay below ratio x budget, for at most `timeout`
+  // steps counted since the last release.
+  bool holds_new_prompts(Replica& r) {
+    if (limits_.batch_wait_timeout_iters <= 0 || !(limits_.batch_wait_max_tokens_ratio > 0)) return false;
+    if (r.decoding() == 0 || r.swapped_count() > 0 || !r.front_eligible() || r.is_prefilled(r.waiting_front()))
+      return false;
+    const double pending = double(r.eligible_waiting_tokens() + r.decoding());
+    if (wait_steps_ >= limits_.batch_wait_timeout_iters ||
+        pending >= limits_.batch_wait_max_tokens_ratio * double(limits_.max_num_batched_tokens)) {
+      wait_steps_ = 0;
+      return false;
+    }
+    ++wait_steps_;
+    return true;
+  }
   SchedulerLimits limits_;
+  std::int64_t wait_steps_ = 0;
   std::vector<RequestIndex> scratch_;
 };
 }  // namespace

@@ -89,6 +89,23 @@ double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks,
 int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
                             double users, double input, double output);
 
+// Batch waiting (hwprofiles::SchedulerDefaults::batch_wait_*, TensorRT-LLM's batch_wait_timeout_iters /
+// batch_wait_max_tokens_ratio; TensorRT-LLM PyExecutor._waiting_requests): while others decode, prompts
+// are held until their tokens plus one per decoding sequence reach ratio x max_num_tokens, at most T
+// iterations after the first one began to wait. With prompts arriving at r = users / cycle_steps per
+// iteration (input tokens each; `running` sequences decoding) the threshold takes K prompts, gathered
+// in (K - 1) / r iterations. Prompts released together finish together and come back together, so in a
+// closed loop they arrive in clumps and a clump waits the whole window: W = min(T, (K - 1) / r) (the
+// simulator, which runs the rule itself, shows 18-20 of T = 20 iterations from 4 to 128 users). 0 when
+// either setting is 0 (TensorRT-LLM then never waits), for one user (nothing decodes beside it) or when
+// one prompt reaches the threshold.
+double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
+                        double cycle_steps);
+// The same wait for a closed-loop benchmark on d, in whole iterations (TensorRT-LLM does not batch-wait
+// under attention DP); the cycle includes the wait itself (fixed-point iteration).
+int batch_wait_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
+                           double users, double input, double output);
+
 // Largest number of tokens one step carries, which sizes the transient activation buffers: a whole
 // prompt up to the scheduler's token budget (8192, vLLM's default max_num_batched_tokens) or the
 // batch, whichever is larger; SRAM-only dataflow chips stream prompts in 128-token chunks.

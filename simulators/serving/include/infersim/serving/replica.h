@@ -74,6 +74,8 @@ class Replica final : public engine::EventHandler {
   bool is_prefilled(RequestIndex r) const;  // KV complete (decode-pool arrival): admit joins decoding
   // Whether the waiting front may join now (overlap schedulers: one step after it arrived while busy).
   bool front_eligible() const;
+  // Prompt tokens of the waiting requests that may join now (in queue order, up to the first that may not).
+  std::int64_t eligible_waiting_tokens() const;
   // KV blocks admitting r with `tokens` of prompt needs now (the whole prompt + output when the
   // scheduler reserves at admission), and blocks a further chunk of r needs.
   std::int64_t admission_blocks(RequestIndex r, std::int64_t tokens) const;

@@ -22,6 +22,11 @@ struct SchedulerLimits {
   bool chunk_prompts = true;                   // chunked scheduler: prompts may span steps
   bool reserve_output = false;                 // admit only with KV for prompt + output free, reserved at once
                                                // (TensorRT-LLM GUARANTEED_NO_EVICT); no preemption
+  // Chunked scheduler, batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio):
+  // while sequences decode, new prompts wait until their tokens plus one per decode reach
+  // ratio x max_num_batched_tokens, at most this many steps; off unless both are set.
+  std::int64_t batch_wait_timeout_iters = 0;
+  double batch_wait_max_tokens_ratio = 0.0;
 };
 
 class Scheduler {
