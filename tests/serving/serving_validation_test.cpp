@@ -84,17 +84,28 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
   EXPECT_DOUBLE_EQ(fit0.params.ttft_queue_factor, fit.params.ttft_queue_factor);
 }
 
-TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
+namespace {
+// A TensorRT-LLM benchmark row on B200 at 32 users (what the row_deployment tests vary).
+perf::ServingMeasurement b200_trt_row(const std::string& model, int tp, double input, double output,
+                                      common::DType weight) {
   perf::ServingMeasurement row;
   row.hardware = "b200";
   row.runtime = "tensorrt-llm";
-  row.runtime_version = "1.0.0rc3";
-  row.model = "qwen3-32b";  // (Llama-3.1-70B's B200 rows ran InferenceX's recipe instead: test below)
-  row.tp = 4;
+  row.model = model;
+  row.tp = tp;
   row.concurrency = 32;
-  row.input = 8192;
-  row.output = 1024;
-  row.weight = row.activation = row.kv = common::DType::fp8;
+  row.input = input;
+  row.output = output;
+  row.weight = row.activation = weight;
+  row.kv = common::DType::fp8;
+  return row;
+}
+}  // namespace
+
+TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
+  // (Llama-3.1-70B's B200 rows ran InferenceX's recipe instead: test below.)
+  auto row = b200_trt_row("qwen3-32b", 4, 8192, 1024, common::DType::fp8);
+  row.runtime_version = "1.0.0rc3";
   const auto d = serving::row_deployment(row, true);
   EXPECT_EQ(d.runtime_version, "1.0") << "calibrated on the measured 1.0 rows";
   EXPECT_EQ(d.kernel_tables, "b200_sxm/trtllm-1.3.0rc20");
@@ -107,15 +118,7 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
 // Llama-3.1-70B on B200 under TensorRT-LLM ran InferenceX's recipes: batch waiting (timeout 20, ratio 0.9)
 // for 1k/1k below TP 8 only, and the recipe's token budget (16384 at fp8, ISL + OSL at fp4).
 TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
-  perf::ServingMeasurement row;
-  row.hardware = "b200";
-  row.runtime = "tensorrt-llm";
-  row.model = "llama-3.1-70b";
-  row.tp = 2;
-  row.concurrency = 32;
-  row.input = 1024;
-  row.output = 1024;
-  row.weight = row.activation = row.kv = common::DType::fp8;
+  const auto row = b200_trt_row("llama-3.1-70b", 2, 1024, 1024, common::DType::fp8);
   const auto d = serving::row_deployment(row, true);
   EXPECT_EQ(d.scheduler.batch_wait_timeout_iters, 20);
   EXPECT_DOUBLE_EQ(d.scheduler.batch_wait_max_tokens_ratio, 0.9);
@@ -135,20 +138,11 @@ TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
 // attention-DP ranks (enable_balance, timeout 60, no batching wait); other rows keep TensorRT-LLM's
 // default (off).
 TEST(ServingValidation, DeepSeekRecipeRowsBalanceTheAttentionDpRanks) {
-  perf::ServingMeasurement row;
-  row.hardware = "b200";
-  row.runtime = "tensorrt-llm";
+  auto row = b200_trt_row("deepseek-v3", 1, 1024, 1024, common::DType::fp4);
   row.runtime_version = "1.2.0rc6.post2";
-  row.model = "deepseek-v3";
   row.moe = true;
-  row.tp = 1;
   row.attention_dp = 8;
   row.ep = 8;
-  row.concurrency = 32;
-  row.input = 1024;
-  row.output = 1024;
-  row.weight = row.activation = common::DType::fp4;
-  row.kv = common::DType::fp8;
   row.image = "nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2";
   const auto d = serving::row_deployment(row, true);
   EXPECT_TRUE(d.scheduler.adp_balance);

@@ -437,14 +437,25 @@ double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks,
   return w + all_have(T) * std::max(0, s.adp_batching_wait_iters);
 }
 
-int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
-                            double users, double input, double output) {
-  if (!m.is_moe() || d.attention_dp <= 1 || !s.adp_balance) return 0;
+namespace {
+// A closed-loop wait in whole iterations: `wait_at(cycle)` is the expected wait when a request's cycle
+// spans `cycle` iterations, which the wait itself lengthens (output steps, prompt chunks, the join
+// delay, the wait): a short fixed-point iteration.
+template <class WaitAt>
+int closed_loop_wait(const hwprofiles::SchedulerDefaults& s, double input, double output, WaitAt wait_at) {
   const double chunks = s.chunked_prefill ? std::ceil(input / std::max(1, s.max_num_tokens)) : 1.0;
   const double base = (output - 1.0) + chunks + 1.0 + s.join_delay_steps;
   double w = 0;
-  for (int i = 0; i < 4; ++i) w = adp_balance_wait_steps(s, d.attention_dp, users, base + w);
+  for (int i = 0; i < 4; ++i) w = wait_at(base + w);
   return int(std::lround(w));
+}
+}  // namespace
+
+int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
+                            double users, double input, double output) {
+  if (!m.is_moe() || d.attention_dp <= 1 || !s.adp_balance) return 0;
+  return closed_loop_wait(s, input, output,
+                          [&](double cycle) { return adp_balance_wait_steps(s, d.attention_dp, users, cycle); });
 }
 
 double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
@@ -459,15 +470,16 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
   return std::min(double(s.batch_wait_timeout_iters), (K - 1.0) / r);
 }
 
+bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s) {
+  return s.batch_wait_timeout_iters > 0 && s.batch_wait_max_tokens_ratio > 0 && !(m.is_moe() && d.attention_dp > 1);
+}
+
 int batch_wait_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
                            double users, double input, double output) {
-  if (m.is_moe() && d.attention_dp > 1) return 0;
-  const double chunks = s.chunked_prefill ? std::ceil(input / std::max(1, s.max_num_tokens)) : 1.0;
-  const double base = (output - 1.0) + chunks + 1.0 + s.join_delay_steps;
+  if (!batch_waits(m, d, s)) return 0;
   const double running = std::min(users, double(std::max(1, s.max_batch)));
-  double w = 0;
-  for (int i = 0; i < 4; ++i) w = batch_wait_steps(s, users, running, input, base + w);
-  return int(std::lround(w));
+  return closed_loop_wait(s, input, output,
+                          [&](double cycle) { return batch_wait_steps(s, users, running, input, cycle); });
 }
 
 }  // namespace infersim::perf

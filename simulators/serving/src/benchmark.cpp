@@ -93,8 +93,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // Batch waiting (TensorRT-LLM batch_wait_*) is simulated by the chunked scheduler itself (not under
   // attention DP, where TensorRT-LLM does not batch-wait); the analytic estimate uses its expected wait
   // (perf::batch_wait_delay_steps).
-  const bool batch_waits = sc.batch_wait_timeout_iters > 0 && sc.batch_wait_max_tokens_ratio > 0 &&
-                           !(m.is_moe() && d.attention_dp > 1) && scheduler_type(sc) == "chunked";
+  const bool batch_waits = perf::batch_waits(m, d, sc) && scheduler_type(sc) == "chunked";
   const int join_delay = sc.join_delay_steps + adp_wait;
   common::Json sched = {{"type", scheduler_type(sc)},
                         {"max_num_seqs", std::max(sc.max_batch, 1)},

@@ -101,8 +101,11 @@ int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, cons
 // one prompt reaches the threshold.
 double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
                         double cycle_steps);
-// The same wait for a closed-loop benchmark on d, in whole iterations (TensorRT-LLM does not batch-wait
-// under attention DP); the cycle includes the wait itself (fixed-point iteration).
+// Whether d batch-waits at all: both settings on, and no attention DP (TensorRT-LLM does not batch-wait
+// under attention DP).
+bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s);
+// The same wait for a closed-loop benchmark on d, in whole iterations (0 unless batch_waits); the cycle
+// includes the wait itself (fixed-point iteration).
 int batch_wait_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
                            double users, double input, double output);
 

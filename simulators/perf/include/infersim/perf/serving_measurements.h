@@ -25,8 +25,8 @@ struct ServingMeasurement {
   std::string model;            // catalog model card ("llama-3.1-70b")
   std::string model_path;       // Hugging Face id as written
   std::string measured;         // date or source dump the row came from
-  std::string
-      image;  // server container image as recorded ("nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2"; "" = none)
+  // Server container image as recorded ("nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2"; "" = none).
+  std::string image;
   // The engine ran the framework's own server defaults: rows of the 2025 H100 collection, exported from a
   // developer's local results file (silicon_data_source "source_file=/...") with no server container
   // image recorded; not the Dynamo pipeline's rows (source dumps, dated exports, or a runtime image),
