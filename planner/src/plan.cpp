@@ -43,6 +43,13 @@ double p99_slot_wait_s(double lambda, double service_s, double slots) {
   return 0.5 * std::log(erlang_c / 0.01) / (c * mu - lambda);
 }
 
+double open_loop_ttft_p99_s(const OpenLoopTtft& t, double lambda) {
+  const double in_flight = std::max(0.0, lambda) * t.e2e_s;
+  const double n99 = std::min(t.slots, in_flight + 2.33 * std::sqrt(in_flight));
+  const double streams = t.slots > 1 ? t.streams_s * std::clamp((n99 - 1.0) / (t.slots - 1.0), 0.0, 1.0) : 0.0;
+  return t.unloaded_s + streams + p99_slot_wait_s(lambda, t.e2e_s, t.slots) + p99_slot_wait_s(lambda, t.prefill_s, 1);
+}
+
 namespace {
 
 struct Sized {
@@ -50,6 +57,7 @@ struct Sized {
   std::string reason;
   Rejection rejection = Rejection::none;
   double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
+  OpenLoopTtft open;  // TTFT terms at the chosen concurrency
   double cached_prefill_ratio = 0;               // prefill of a prompt found in the prefix cache / an uncached one
   double input_cost_share = 0;                   // the prompt's step time / (prompt + its share of the decode steps)
   double prefill_chip_w = 0, decode_chip_w = 0;  // active chip power per phase at the chosen concurrency
@@ -87,19 +95,25 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
       break;  // latency only grows with batch
     }
     const double cap = req.pricing.target_utilisation * B / e.e2e_s;
-    // Largest rate whose P99 slot wait keeps TTFT within the SLO (to 2^-24 of the capacity: each probe
-    // runs the Erlang recursion over B slots, the planner's hottest loop).
+    // Open-loop arrivals: the closed-loop benchmark's queueing term is replaced by the P99 queueing at
+    // the replica's own rate (open_loop_ttft_p99_s). Largest rate that keeps TTFT within the SLO (to
+    // 2^-24 of the capacity: each probe runs the Erlang recursion over B slots, the planner's hottest
+    // loop).
+    const OpenLoopTtft open{e.ttft_s - e.ttft_queue_s - e.ttft_streams_s, e.ttft_streams_s, e.prefill.step_s, e.e2e_s,
+                            B};
+    const auto within = [&](double rate) { return open_loop_ttft_p99_s(open, rate) <= req.slo.ttft_p99_s; };
     double lo = 0, hi = cap;
-    if (e.ttft_s + p99_slot_wait_s(cap, e.e2e_s, B) <= req.slo.ttft_p99_s) lo = hi;
+    if (within(cap)) lo = hi;
     for (int it = 0; it < 24 && lo < hi; ++it) {
       const double mid = 0.5 * (lo + hi);
-      (e.ttft_s + p99_slot_wait_s(mid, e.e2e_s, B) <= req.slo.ttft_p99_s ? lo : hi) = mid;
+      (within(mid) ? lo : hi) = mid;
     }
     if (lo > best.replica_req_s) {
       best.ok = true;
       best.batch = B;
       best.replica_req_s = lo;
-      best.ttft = e.ttft_s;
+      best.ttft = open.unloaded_s;
+      best.open = open;
       best.tpot = e.tpot_s;
       best.tpot_p99 = tpot_p99;
       best.e2e = e.e2e_s;
@@ -156,7 +170,13 @@ void fill_cost(Candidate& c, const hwprofiles::HardwareProfile& hw, const PlanRe
   c.utilisation = lambda / (c.replicas * s.replica_req_s / req.pricing.target_utilisation);
   // Analytic TTFT P99 at the rate each replica actually gets (sizing found the largest rate that keeps
   // it within the SLO; rounding the replica count up lowers the load and so the queueing tail).
-  if (!c.verified) c.ttft_p99_s = s.ttft + p99_slot_wait_s(per_replica, s.e2e, s.batch);
+  if (!c.verified) {
+    c.ttft_p99_s = open_loop_ttft_p99_s(s.open, per_replica);
+    // Median: the unloaded TTFT with the streams of the mean number in flight (waits are rare at P50).
+    const double n = per_replica * s.e2e;
+    c.ttft_p50_s = s.open.unloaded_s +
+                   (s.batch > 1 ? s.open.streams_s * std::clamp((n - 1.0) / (s.batch - 1.0), 0.0, 1.0) : 0.0);
+  }
 }
 
 std::vector<DType> precisions_for(const PlanRequest& req) {

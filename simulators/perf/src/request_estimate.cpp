@@ -204,7 +204,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       ttft = J * t_mean + (chunks * t_dec_rest + delta * (1.0 + shared));
       // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
       const double rho = std::min(0.95, (R - 1.0) / (ttft + (O - 1.0) * e.tpot_s) * t_p);  // the other users' prompts
-      ttft += p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
+      e.ttft_queue_s = p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
+      ttft += e.ttft_queue_s;
     } else {
       // Prefill-first steps keep the users in lockstep waves (serving::BenchmarkSpec::stagger): all R
       // prompts run before any decode. The idle engine takes the first prompt at once, alone; the other
@@ -238,7 +239,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     }
     // Client-side time outside the engine (HTTP, tokenization, streaming).
     // Streams open when a request arrives: all the others out of phase, half of them in a lockstep wave.
-    ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_stream_s * (std::min(B, R) - 1.0) * (mixed ? 1.0 : 0.5);
+    e.ttft_streams_s = p.ttft_stream_s * (std::min(B, R) - 1.0) * (mixed ? 1.0 : 0.5);
+    ttft += p.ttft_request_s + p.ttft_token_s * I + e.ttft_streams_s;
     e.ttft_s = ttft;
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
     e.throughput_tok_s = B * O / e.e2e_s;

@@ -41,6 +41,13 @@ struct Estimate {
   Workload workload;
 
   double ttft_s = 0;
+  // Of ttft_s: the closed-loop benchmark's wait behind the other users' prompts (benchmark mode's
+  // fitted queueing term; 0 elsewhere). It belongs to C users re-arriving as they finish; a caller that
+  // models open-loop arrivals (the planner) takes it out and queues prompts at its own arrival rate.
+  double ttft_queue_s = 0;
+  // Of ttft_s: the client-side term for the other streams open when a request arrives
+  // (ttft_stream_s x the other users in flight), which an open-loop caller scales to its own load.
+  double ttft_streams_s = 0;
   double tpot_s = 0;
   double e2e_s = 0;
   double throughput_tok_s = 0;  // output tokens/s of the replica
