@@ -40,6 +40,7 @@ namespace {
 // A workload of the contract as the planner sees it.
 struct ResolvedWorkload {
   double input = 0, output = 0, rps = 0, ttft = 0, tpot = 0;
+  double input_p99 = 0;       // the preset's P99 prompt (0 = fixed lengths)
   std::string verify_preset;  // the simulator draws this preset's lengths ("" = fixed lengths)
 };
 
@@ -65,7 +66,10 @@ ResolvedWorkload resolve_workload(const Contract& c, std::size_t i) {
   r.ttft = w.clauses.ttft_p99_s ? *w.clauses.ttft_p99_s : (s ? s->ttft_p99_s : UNBOUNDED_S);
   r.tpot = w.clauses.tpot_p99_s ? *w.clauses.tpot_p99_s : (s ? s->tpot_p99_s : UNBOUNDED_S);
   // Overridden lengths are means the preset's distributions do not have: simulate fixed lengths then.
-  if (s && !w.input_tokens && !w.output_tokens) r.verify_preset = w.preset;
+  if (s && !w.input_tokens && !w.output_tokens) {
+    r.verify_preset = w.preset;
+    r.input_p99 = std::round(s->input_tokens_p99);
+  }
   return r;
 }
 
@@ -76,6 +80,7 @@ planner::PlanRequest request_for(const Contract& c, const WorkloadContract& w, c
   q.model = c.model;
   q.workload_name = w.name;
   q.input_tokens = rw.input;
+  q.input_tokens_p99 = rw.input_p99;
   q.output_tokens = rw.output;
   q.requests_per_s = rw.rps;
   q.slo.ttft_p99_s = rw.ttft;

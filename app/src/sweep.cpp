@@ -93,10 +93,10 @@ planner::SweepOutcome evaluate_plan_scenario(const planner::SweepScenario& s) {
   const auto& res = wp.result;
   planner::SweepOutcome o;
   o.labels = {{"model", model}, {"hardware", hardware}, {"workload", preset}};
-  o.metrics = {{"requests_per_s", req.requests_per_s},      {"input_tokens", req.input_tokens},
-               {"output_tokens", req.output_tokens},        {"calls_per_task", req.calls_per_task},
-               {"slo_ttft_p99_s", req.slo.ttft_p99_s},      {"slo_tpot_p99_s", req.slo.tpot_p99_s},
-               {"feasible", res.ranked.empty() ? 0.0 : 1.0}};
+  o.metrics = {{"requests_per_s", req.requests_per_s},     {"input_tokens", req.input_tokens},
+               {"input_tokens_p99", req.input_tokens_p99}, {"output_tokens", req.output_tokens},
+               {"calls_per_task", req.calls_per_task},     {"slo_ttft_p99_s", req.slo.ttft_p99_s},
+               {"slo_tpot_p99_s", req.slo.tpot_p99_s},     {"feasible", res.ranked.empty() ? 0.0 : 1.0}};
   if (res.ranked.empty()) {
     const auto reasons = planner::summarize_rejections(res, 3);
     o.labels["reason"] = reasons.empty() ? "no feasible plan" : reasons.front();

@@ -30,6 +30,7 @@ planner::PlanRequest plan_request_for_workload(const std::string& model, const s
   req.model = model;
   req.workload_name = preset;
   req.input_tokens = std::round(w.input_tokens);
+  req.input_tokens_p99 = std::round(w.input_tokens_p99);
   req.output_tokens = std::round(w.output_tokens);
   req.calls_per_task = w.calls_per_task;
   // Offline batches have no arrival rate: they are sized for a stated rate (10 requests/s by default).

@@ -45,9 +45,11 @@ double p99_slot_wait_s(double lambda, double service_s, double slots) {
 
 double open_loop_ttft_p99_s(const OpenLoopTtft& t, double lambda) {
   const double in_flight = std::max(0.0, lambda) * t.e2e_s;
-  const double n99 = std::min(t.slots, in_flight + 2.33 * std::sqrt(in_flight));
-  const double streams = t.slots > 1 ? t.streams_s * std::clamp((n99 - 1.0) / (t.slots - 1.0), 0.0, 1.0) : 0.0;
-  return t.unloaded_s + streams + p99_slot_wait_s(lambda, t.e2e_s, t.slots) + p99_slot_wait_s(lambda, t.prefill_s, 1);
+  const double n99 = std::min(t.concurrency, in_flight + 2.33 * std::sqrt(in_flight));
+  const double streams = t.concurrency > 1 ? t.streams_s * std::clamp((n99 - 1.0) / (t.concurrency - 1.0), 0.0, 1.0)
+                                           : 0.0;
+  return t.unloaded_s + t.tail_prefill_s + streams + p99_slot_wait_s(lambda, t.e2e_s, t.concurrency) +
+         p99_slot_wait_s(lambda, t.prefill_s, 1);
 }
 
 namespace {
@@ -57,7 +59,7 @@ struct Sized {
   std::string reason;
   Rejection rejection = Rejection::none;
   double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
-  OpenLoopTtft open;  // TTFT terms at the chosen concurrency
+  OpenLoopTtft open;                             // TTFT terms at the chosen concurrency
   double cached_prefill_ratio = 0;               // prefill of a prompt found in the prefix cache / an uncached one
   double input_cost_share = 0;                   // the prompt's step time / (prompt + its share of the decode steps)
   double prefill_chip_w = 0, decode_chip_w = 0;  // active chip power per phase at the chosen concurrency
@@ -76,6 +78,12 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     return best;
   }
   const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
+  // TTFT P99 is set by the long prompts of a skewed length distribution: the P99 prompt's prefill in
+  // place of the mean prompt's.
+  const double tail_prefill_s = req.input_tokens_p99 > I
+                                    ? std::max(0.0, est.time(model::BatchShape::prefill(1, req.input_tokens_p99)) -
+                                                        est.time(model::BatchShape::prefill(1, I)))
+                                    : 0.0;
   std::string first_miss;
   for (double B = 1; B <= std::min(max_conc, 1024.0); B *= 2) {
     const auto e = perf::estimate_serving(est, {B, I, O}, /*detail=*/false);
@@ -99,8 +107,8 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     // the replica's own rate (open_loop_ttft_p99_s). Largest rate that keeps TTFT within the SLO (to
     // 2^-24 of the capacity: each probe runs the Erlang recursion over B slots, the planner's hottest
     // loop).
-    const OpenLoopTtft open{e.ttft_s - e.ttft_queue_s - e.ttft_streams_s, e.ttft_streams_s, e.prefill.step_s, e.e2e_s,
-                            B};
+    const OpenLoopTtft open{
+        e.ttft_s - e.ttft_queue_s - e.ttft_streams_s, e.ttft_streams_s, tail_prefill_s, e.prefill.step_s, e.e2e_s, B};
     const auto within = [&](double rate) { return open_loop_ttft_p99_s(open, rate) <= req.slo.ttft_p99_s; };
     double lo = 0, hi = cap;
     if (within(cap)) lo = hi;
@@ -214,6 +222,7 @@ bool cheaper(const Candidate& a, const Candidate& b) {
   if (a.announced != b.announced) return b.announced;
   if (a.cost.owned_only != b.cost.owned_only) return b.cost.owned_only;
   if (a.cost.usd_per_1k_output != b.cost.usd_per_1k_output) return a.cost.usd_per_1k_output < b.cost.usd_per_1k_output;
+  if (a.verified != b.verified) return a.verified;  // at equal cost, the one the simulator confirmed
   return a.id < b.id;
 }
 
@@ -406,12 +415,24 @@ void verify_cheapest(PlanState& st, const Verifier& verifier) {
   PlanResult& res = st.res;
   auto& feasible = st.feasible;
   auto& sized_by_id = st.sized_by_id;
-  // The cheapest `verify_top` candidates the simulator confirms: a refuted one does not use up a slot,
-  // so the plan ranked first is a verified one whenever any candidate survives (bounded effort).
-  int confirmed = 0;
-  const int max_tries = std::min<int>(int(feasible.size()), 3 * req.verify_top);
-  for (int i = 0; i < max_tries && confirmed < req.verify_top; ++i) {
-    Candidate& c = feasible[std::size_t(i)];
+  // Until the `verify_top` cheapest candidates are all confirmed: a refuted one leaves, and a confirmed
+  // one may need more replicas than sizing gave it, so after each check the list is re-sorted and the
+  // cheapest unchecked candidate among the first `verify_top` is checked next. The plan ranked first is
+  // then a verified one whenever any candidate survives within the bounded effort (3 x verify_top checks).
+  const int max_tries = 3 * req.verify_top;
+  for (int tries = 0; tries < max_tries; ++tries) {
+    std::vector<Candidate> kept;
+    for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
+    feasible = std::move(kept);
+    std::sort(feasible.begin(), feasible.end(), cheaper);
+    std::size_t next = feasible.size();
+    for (std::size_t k = 0; k < std::min(feasible.size(), std::size_t(req.verify_top)); ++k)
+      if (!feasible[k].verified) {
+        next = k;
+        break;
+      }
+    if (next == feasible.size()) break;
+    Candidate& c = feasible[next];
     const auto& s = sized_by_id[c.id];
     try {
       int hi = std::max(1, int(c.replicas));
@@ -449,7 +470,6 @@ void verify_cheapest(PlanState& st, const Verifier& verifier) {
       }
       c.replicas = hi;
       c.verified = true;
-      ++confirmed;
       c.ttft_p50_s = best.ttft_p50_s;
       c.ttft_p99_s = best.ttft_p99_s;
       c.tpot_p50_s = best.tpot_p50_s;

@@ -50,6 +50,9 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
     auto w = r.child("workload");
     p.workload_name = w.string_or("name", "custom");
     p.input_tokens = w.number("input_tokens", 1, 1e7);
+    p.input_tokens_p99 = w.number_or("input_tokens_p99", 0, 0, 1e7);
+    if (p.input_tokens_p99 > 0 && p.input_tokens_p99 < p.input_tokens)
+      w.fail("input_tokens_p99", "must be at least input_tokens (the mean)");
     p.output_tokens = w.number("output_tokens", 1, 1e7);
     p.calls_per_task = w.number_or("calls_per_task", 1, 1, 1e4);
     w.finish();
@@ -115,6 +118,7 @@ Json plan_request_to_json(const PlanRequest& p) {
             {"workload",
              {{"name", p.workload_name},
               {"input_tokens", p.input_tokens},
+              {"input_tokens_p99", p.input_tokens_p99},
               {"output_tokens", p.output_tokens},
               {"calls_per_task", p.calls_per_task}}},
             {"load", {{"requests_per_s", p.requests_per_s}}},

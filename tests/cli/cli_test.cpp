@@ -142,8 +142,14 @@ TEST(Cli, EstimateNamesTheRuntimeVersionAndItsStepModel) {
   EXPECT_EQ(j["runtime"], "tensorrt-llm");
   EXPECT_EQ(j["runtime_version"], "1.3") << "the newest version is the default";
   EXPECT_NE(j["step_model"].get<std::string>().find("h100_sxm/trtllm-1.3.0rc20"), std::string::npos) << j["step_model"];
-  // Measured by aiconfigurator: TTFT 160 ms, TPOT 10.9 ms. Within 25% / 10% (a regression guard, not
-  // the validation: that is `infersim validate` on held-out rows).
+  // Measured by aiconfigurator under TensorRT-LLM 1.0.0rc3: TTFT 160 ms, TPOT 10.9 ms. The version that
+  // ran it, within 25% / 10% (a regression guard, not the validation: that is `infersim validate` on
+  // held-out rows).
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --chips 1 --batch 32 --input 1024 --output 256 "
+          "--runtime tensorrt-llm@1.0 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  j = infersim::common::parse_json_text(r.out, "stdout");
+  EXPECT_EQ(j["runtime_version"], "1.0");
   EXPECT_NEAR(j["tpot_s"].get<double>() / 0.0109, 1.0, 0.10) << j["tpot_s"];
   EXPECT_NEAR(j["ttft_s"].get<double>() / 0.160, 1.0, 0.25) << j["ttft_s"];
   // An older version by name; an unknown one is an error naming the versions.
@@ -546,7 +552,11 @@ TEST(CliWorkloads, CompareStoresResumesAndEqualsInfersimPlan) {
       if (row["feasible"].get<double>() != 1.0) continue;
       const infersim::common::Json plan = {
           {"model", "llama-3.1-70b"},
-          {"workload", {{"name", w}, {"input_tokens", row["input_tokens"]}, {"output_tokens", row["output_tokens"]}}},
+          {"workload",
+           {{"name", w},
+            {"input_tokens", row["input_tokens"]},
+            {"input_tokens_p99", row["input_tokens_p99"]},
+            {"output_tokens", row["output_tokens"]}}},
           {"load", {{"requests_per_s", row["requests_per_s"]}}},
           {"slo", {{"ttft_p99_s", row["slo_ttft_p99_s"]}, {"tpot_p99_s", row["slo_tpot_p99_s"]}}},
           {"hardware", {row["hardware"]}},

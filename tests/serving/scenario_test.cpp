@@ -6,6 +6,7 @@
 #include "infersim/serving/scenario_json.h"
 #include "infersim/serving/scheduler_registry.h"
 #include "infersim/serving/workload_presets.h"
+#include "infersim/serving/workload_summary.h"
 #include "serving_test_support.h"
 
 using namespace infersim;
@@ -100,6 +101,20 @@ TEST(Scenario, PresetsSupplyWorkloadAndSloDefaults) {
   const auto e = error_of(R"({"model": "m", "deployment": {"hardware": "h"}, "workload": {"preset": "chatt"}})");
   EXPECT_NE(e.find("/workload/preset"), std::string::npos) << e;
   EXPECT_NE(e.find("'chat'"), std::string::npos) << e;
+}
+
+TEST(Scenario, WorkloadSummaryGivesTheP99PromptOfATrace) {
+  // "code" draws prompts from the Azure code trace (a long tail); "chat" too, from its own trace.
+  const auto a = serving::summarize_workload_preset("code");
+  const auto b = serving::summarize_workload_preset("code");
+  EXPECT_EQ(a.input_tokens_p99, b.input_tokens_p99);  // fixed seed: deterministic
+  EXPECT_GT(a.input_tokens_p99, 1.5 * a.input_tokens) << a.input_tokens;
+  EXPECT_EQ(a.input_tokens_p99, std::round(a.input_tokens_p99));  // a token count
+  // Never below the mean, for every preset.
+  for (const auto& n : serving::workload_preset_names()) {
+    const auto w = serving::summarize_workload_preset(n);
+    EXPECT_GE(w.input_tokens_p99, w.input_tokens) << n;
+  }
 }
 
 TEST(Scenario, EveryPresetAndShippedExampleParses) {

@@ -49,6 +49,7 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
       o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
       o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
       o.prefill_one = r.prefill_one_cost;
+      o.queue_others = r.queue_others;
       std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, truth);
       obs.push_back(o);
       // The same benchmark simulated under other parameters (none): the step costs are the same, the
@@ -60,6 +61,7 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
       o0.ttft.terms = {{r0.mean_ttft_cost, 1.0}};
       o0.tpot.terms = {{r0.mean_tpot_cost, 1.0}};
       o0.prefill_one = r0.prefill_one_cost;
+      o0.queue_others = r0.queue_others;
       obs0.push_back(o0);
     }
   std::vector<const serving::ServingObservation*> use, use0;

@@ -223,6 +223,8 @@ std::vector<MetricDef> build_vocabulary() {
        "1 when the planner found at least one plan meeting the SLOs on this hardware, else 0 (labels reason / "
        "other_reasons say why)."},
       {"input_tokens", "tokens", "Mean prompt length of the planned workload."},
+      {"input_tokens_p99", "tokens",
+       "99th-percentile prompt length of the planned workload (0: fixed lengths); TTFT P99 is sized for its prefill."},
       {"joules_per_token", "J/token",
        "Facility energy (chips + host overhead, x PUE) per input + output token of the best plan at the target load "
        "(plan rows only)."},

@@ -202,9 +202,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       // start with it).
       const double shared = std::max(0.0, per_step - 1.0);
       ttft = J * t_mean + (chunks * t_dec_rest + delta * (1.0 + shared));
-      // Random arrivals queue behind each other's prefills (processor sharing; fitted scale).
-      const double rho = std::min(0.95, (R - 1.0) / (ttft + (O - 1.0) * e.tpot_s) * t_p);  // the other users' prompts
-      e.ttft_queue_s = p.ttft_queue_factor * rho / (1.0 - rho) * t_p;
+      // Closed-loop bunching: real users do not stay evenly spread; those released together finish and
+      // return together, so a prompt finds a share of the other users' prompts ahead of it. Measured TTFT
+      // grows by a fixed share of one prompt's prefill per user (docs/calibration.md, "Bunching").
+      e.ttft_queue_s = p.ttft_queue_factor * (R - 1.0) * t_p;
       ttft += e.ttft_queue_s;
     } else {
       // Prefill-first steps keep the users in lockstep waves (serving::BenchmarkSpec::stagger): all R

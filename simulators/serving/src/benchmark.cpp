@@ -175,8 +175,12 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   if (staggered) {
     const perf::StepEstimator est(m, d);
     b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
-    b.mean_ttft_cost.queue_s = benchmark_queue_s(b.mean_ttft_cost, b.mean_tpot_cost, b.prefill_one_cost,
-                                                 spec.concurrency, spec.output, est.params());
+    // The users running at once, as the analytic estimate counts them (perf::estimate_serving's R).
+    const double kv_seqs = b.kv_capacity_tokens > 0 ? std::floor(b.kv_capacity_tokens / (spec.input + spec.output))
+                                                    : double(spec.concurrency);
+    b.queue_others = std::max(
+        0.0, std::min({double(spec.concurrency), double(std::max(1, sc.max_batch)), std::max(1.0, kv_seqs)}) - 1.0);
+    b.mean_ttft_cost.queue_s = benchmark_queue_s(b.prefill_one_cost, b.queue_others, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;
     b.e2e_s += q;
@@ -184,17 +188,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   return b;
 }
 
-double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost,
-                         const perf::StepCost& prefill_one, int users, double output,
-                         const hwprofiles::CalibrationParams& p) {
-  if (users <= 1) return 0.0;  // one user never queues behind itself
-  perf::StepCost engine = ttft_cost;
-  engine.frontend_requests = engine.frontend_tokens = engine.frontend_streams = engine.queue_s = 0;
-  const double cycle = engine.time(p) + std::max(0.0, output - 1.0) * tpot_cost.time(p);
-  const double S = prefill_one.time(p);
-  if (cycle <= 0 || S <= 0) return 0.0;
-  const double rho = std::min(0.95, (users - 1.0) / cycle * S);
-  return rho / (1.0 - rho) * S;
+double benchmark_queue_s(const perf::StepCost& prefill_one, double others, const hwprofiles::CalibrationParams& p) {
+  return std::max(0.0, others) * prefill_one.time(p);
 }
 
 }  // namespace infersim::serving

@@ -178,6 +178,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.scheduler = r.scheduler;
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
+        o.queue_others = r.queue_others;
         o.queues = !r.lockstep;
         slots[i] = std::move(o);
       } catch (const ConfigError& e) {
@@ -283,8 +284,7 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
 
 static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
   if (!o.queues) return 0.0;  // users in lockstep: the simulation queued them
-  return benchmark_queue_s(o.ttft.terms.front().cost, o.tpot.terms.front().cost, o.prefill_one,
-                           int(std::lround(o.row->concurrency)), o.row->output, p);
+  return benchmark_queue_s(o.prefill_one, o.queue_others, p);
 }
 
 std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {

@@ -17,6 +17,17 @@ namespace {
 
 double mean_of(const ComponentConfig& c, BuildContext& ctx) { return make_distribution(c, ctx)->mean(); }
 
+// The 99th percentile of a token-count distribution: 20,000 draws with a fixed seed (deterministic).
+double p99_of(const ComponentConfig& c, BuildContext& ctx) {
+  const auto d = make_distribution(c, ctx);
+  engine::Rng rng(1);
+  std::vector<double> x(20000);
+  for (auto& v : x) v = double(sample_tokens(*d, rng));
+  const auto k = x.begin() + std::ptrdiff_t(0.99 * double(x.size()));
+  std::nth_element(x.begin(), k, x.end());
+  return *k;
+}
+
 }  // namespace
 
 WorkloadSummary summarize_workload(const Scenario& s) {
@@ -27,10 +38,13 @@ WorkloadSummary summarize_workload(const Scenario& s) {
   const double in = mean_of(s.workload.input, ctx);
   w.output_tokens = std::max(1.0, mean_of(s.workload.output, ctx));
   w.input_tokens = std::max(1.0, in);
+  const double in_p99 = std::max(in, p99_of(s.workload.input, ctx));
+  w.input_tokens_p99 = w.input_tokens + (in_p99 - in);
   if (s.workload.agentic.enabled) {
     w.calls_per_task = std::max(1.0, mean_of(s.workload.agentic.calls, ctx));
     const double tool = mean_of(s.workload.agentic.tool_output_tokens, ctx);
     w.input_tokens = std::max(1.0, in + 0.5 * (w.calls_per_task - 1.0) * (w.output_tokens + tool));
+    w.input_tokens_p99 = w.input_tokens + (in_p99 - in);
   }
   const auto& a = s.workload.arrival;
   if (a.params.has("rate_per_s")) w.requests_per_s = a.params.number("rate_per_s") * w.calls_per_task;

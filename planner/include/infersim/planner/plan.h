@@ -36,6 +36,9 @@ struct PlanRequest {
   std::string model = "llama-3.1-70b";
   std::string workload_name = "custom";
   double input_tokens = 1024;  // mean prompt length
+  // The 99th-percentile prompt, for TTFT P99 (its prefill in place of the mean prompt's); 0 = fixed
+  // lengths (the mean prompt).
+  double input_tokens_p99 = 0;
   double output_tokens = 256;  // mean generated length
   double requests_per_s = 10;  // target load, whole deployment
   double calls_per_task = 1;   // agentic: model calls per task (for $ per task)
@@ -149,17 +152,18 @@ std::vector<std::string> summarize_rejections(const PlanResult& r, std::size_t n
 // Allen-Cunneen correction for deterministic service): arrival rate `lambda`, service time `service_s`.
 double p99_slot_wait_s(double lambda, double service_s, double slots);
 
-// A replica's TTFT terms at `slots` concurrency, from perf::estimate_serving (benchmark mode):
+// A replica's TTFT terms at a concurrency limit, from perf::estimate_serving (benchmark mode):
 struct OpenLoopTtft {
-  double unloaded_s = 0;  // ttft_s less its closed-loop queueing and its per-stream term
-  double streams_s = 0;   // the per-stream term with every slot in flight (slots - 1 other streams)
-  double prefill_s = 0;   // one prompt's prefill step
-  double e2e_s = 0;       // one request's end-to-end time
-  double slots = 1;       // the concurrency limit
+  double unloaded_s = 0;      // ttft_s less its closed-loop queueing and its per-stream term
+  double streams_s = 0;       // the per-stream term with every slot in flight (concurrency - 1 other streams)
+  double tail_prefill_s = 0;  // the P99 prompt's prefill less the mean prompt's (PlanRequest::input_tokens_p99)
+  double prefill_s = 0;       // one prompt's prefill step
+  double e2e_s = 0;           // one request's end-to-end time
+  double concurrency = 1;     // the concurrency limit (sequence slots)
 };
-// Analytic P99 TTFT of the replica fed open-loop (Poisson) arrivals at `lambda`: the unloaded TTFT,
-// the per-stream term for the P99 of the requests in flight (Little: lambda x e2e, plus 2.33 standard
-// deviations of a Poisson count, at most `slots`), the P99 wait for a sequence slot (service: one
+// Analytic P99 TTFT of the replica fed open-loop (Poisson) arrivals at `lambda`: the unloaded TTFT of
+// the P99 prompt, the per-stream term for the P99 of the requests in flight (Little: lambda x e2e, plus 2.33 standard
+// deviations of a Poisson count, at most `concurrency`), the P99 wait for a sequence slot (service: one
 // request's end-to-end time) and the P99 wait for the prefill engine behind other prompts (one server,
 // service: one prompt's prefill step). The closed-loop benchmark's queueing term is not used: it
 // belongs to users who re-arrive as they finish. The waits are added, which errs on the safe side;

@@ -40,9 +40,9 @@ struct BenchmarkSpec {
 
 struct BenchmarkResult {
   // Mean over all requests: the simulated TTFT (frontend time included) plus, for users out of phase,
-  // the queueing that random arrivals add behind other prompts (ttft_queue_factor x rho / (1 - rho) x
-  // one prefill), which the simulation's evenly staggered users do not see. In lockstep the queueing
-  // is simulated and no term is added.
+  // the bunching of closed-loop users behind other prompts (ttft_queue_factor x benchmark_queue_s),
+  // which the simulation's evenly staggered users do not see. In lockstep the queueing is simulated
+  // and no term is added.
   double ttft_s = 0;
   double tpot_s = 0;  // mean of (last token - first token) / (output - 1)
   double e2e_s = 0;
@@ -58,16 +58,15 @@ struct BenchmarkResult {
   // mean_ttft_cost.queue_s is the queueing term at the estimator's parameters (benchmark_queue_s).
   perf::StepCost mean_ttft_cost, mean_tpot_cost;
   perf::StepCost prefill_one_cost;  // one prompt alone: S of the queueing term
+  double queue_others = 0;          // the other users running at once: the queueing term's multiplier
 };
 
-// The queueing seconds random arrivals add to TTFT (before ttft_queue_factor) under parameters p:
-// M/G/1 processor sharing, W = rho / (1 - rho) x S, with S one prompt's prefill step and
-// rho = (users - 1) / cycle x S, the cycle being one request's engine time (TTFT + (output - 1) x TPOT,
-// frontend and queueing left out). Step costs are linear in p, so this is a function of p alone:
-// a fit can move p and recompute it without simulating again.
-double benchmark_queue_s(const perf::StepCost& ttft_cost, const perf::StepCost& tpot_cost,
-                         const perf::StepCost& prefill_one, int users, double output,
-                         const hwprofiles::CalibrationParams& p);
+// The queueing seconds closed-loop users add to TTFT (before ttft_queue_factor) under parameters p:
+// bunching, (others) x S, with S one prompt's prefill step and `others` the other users running at
+// once. Users released together finish and return together, so a prompt finds a share of the others'
+// prompts ahead of it, which the simulation's evenly staggered users do not see (docs/calibration.md,
+// "Bunching"). Step costs are linear in p, so a fit can move p and recompute it without simulating again.
+double benchmark_queue_s(const perf::StepCost& prefill_one, double others, const hwprofiles::CalibrationParams& p);
 
 // `d` must be resolved (perf::apply_runtime) and laid out (tp, pp). Throws ConfigError if it cannot run.
 BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deployment& d, const BenchmarkSpec& spec);

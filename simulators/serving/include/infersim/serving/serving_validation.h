@@ -33,6 +33,7 @@ struct ServingObservation {
   std::string scheduler;
   perf::Deployment deployment;  // as simulated (harness scheduler applied), for the analytic estimate
   perf::StepCost prefill_one;   // one prompt alone (the queueing term's S)
+  double queue_others = 0;      // the other users running at once (the queueing term's multiplier)
   bool queues = true;           // false: the users ran in lockstep and the simulation queued them
 };
 
