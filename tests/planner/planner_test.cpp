@@ -250,7 +250,9 @@ TEST(Planner, TtftP99IsSizedForTheLongPromptsOfASkewedWorkload) {
   // Less SLO room left for queueing: never more capacity per replica.
   for (const auto& a : fixed.ranked)
     for (const auto& b : skewed.ranked)
-      if (a.id == b.id) EXPECT_LE(b.replica_req_s, a.replica_req_s * (1 + 1e-9)) << a.id;
+      if (a.id == b.id) {
+        EXPECT_LE(b.replica_req_s, a.replica_req_s * (1 + 1e-9)) << a.id;
+      }
 }
 
 TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
