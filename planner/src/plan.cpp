@@ -43,12 +43,18 @@ double p99_slot_wait_s(double lambda, double service_s, double slots) {
   return 0.5 * std::log(erlang_c / 0.01) / (c * mu - lambda);
 }
 
+namespace {
+// The per-stream term with `in_flight` requests in the replica (t.streams_s is it with every slot full).
+double streams_term_s(const OpenLoopTtft& t, double in_flight) {
+  if (t.concurrency <= 1) return 0.0;
+  return t.streams_s * std::clamp((in_flight - 1.0) / (t.concurrency - 1.0), 0.0, 1.0);
+}
+}  // namespace
+
 double open_loop_ttft_p99_s(const OpenLoopTtft& t, double lambda) {
   const double in_flight = std::max(0.0, lambda) * t.e2e_s;
   const double n99 = std::min(t.concurrency, in_flight + 2.33 * std::sqrt(in_flight));
-  const double streams = t.concurrency > 1 ? t.streams_s * std::clamp((n99 - 1.0) / (t.concurrency - 1.0), 0.0, 1.0)
-                                           : 0.0;
-  return t.unloaded_s + t.tail_prefill_s + streams + p99_slot_wait_s(lambda, t.e2e_s, t.concurrency) +
+  return t.unloaded_s + t.tail_prefill_s + streams_term_s(t, n99) + p99_slot_wait_s(lambda, t.e2e_s, t.concurrency) +
          p99_slot_wait_s(lambda, t.prefill_s, 1);
 }
 
@@ -58,7 +64,7 @@ struct Sized {
   bool ok = false;
   std::string reason;
   Rejection rejection = Rejection::none;
-  double batch = 1, replica_req_s = 0, ttft = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
+  double batch = 1, replica_req_s = 0, tpot = 0, tpot_p99 = 0, e2e = 0, prefill_s = 0;
   OpenLoopTtft open;                             // TTFT terms at the chosen concurrency
   double cached_prefill_ratio = 0;               // prefill of a prompt found in the prefix cache / an uncached one
   double input_cost_share = 0;                   // the prompt's step time / (prompt + its share of the decode steps)
@@ -120,7 +126,6 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
       best.ok = true;
       best.batch = B;
       best.replica_req_s = lo;
-      best.ttft = open.unloaded_s;
       best.open = open;
       best.tpot = e.tpot_s;
       best.tpot_p99 = tpot_p99;
@@ -181,9 +186,7 @@ void fill_cost(Candidate& c, const hwprofiles::HardwareProfile& hw, const PlanRe
   if (!c.verified) {
     c.ttft_p99_s = open_loop_ttft_p99_s(s.open, per_replica);
     // Median: the unloaded TTFT with the streams of the mean number in flight (waits are rare at P50).
-    const double n = per_replica * s.e2e;
-    c.ttft_p50_s = s.open.unloaded_s +
-                   (s.batch > 1 ? s.open.streams_s * std::clamp((n - 1.0) / (s.batch - 1.0), 0.0, 1.0) : 0.0);
+    c.ttft_p50_s = s.open.unloaded_s + streams_term_s(s.open, per_replica * s.e2e);
   }
 }
 
@@ -392,7 +395,6 @@ void size_hardware(PlanState& st, const std::string& hn) {
         c.batch = s.batch;
         c.replica_req_s = s.replica_req_s;
         c.replicas = std::ceil(req.requests_per_s / s.replica_req_s);
-        c.ttft_p50_s = s.ttft;
         c.tpot_p50_s = s.tpot;
         c.tpot_p99_s = s.tpot_p99;
         c.bound_prefill = s.bound_p;
@@ -419,12 +421,16 @@ void verify_cheapest(PlanState& st, const Verifier& verifier) {
   // one may need more replicas than sizing gave it, so after each check the list is re-sorted and the
   // cheapest unchecked candidate among the first `verify_top` is checked next. The plan ranked first is
   // then a verified one whenever any candidate survives within the bounded effort (3 x verify_top checks).
-  const int max_tries = 3 * req.verify_top;
-  for (int tries = 0; tries < max_tries; ++tries) {
+  // Refuted candidates move to the rejections; the rest are ranked by cost.
+  const auto drop_refuted_and_rank = [&] {
     std::vector<Candidate> kept;
     for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
     feasible = std::move(kept);
     std::sort(feasible.begin(), feasible.end(), cheaper);
+  };
+  const int max_tries = 3 * req.verify_top;
+  for (int tries = 0; tries < max_tries; ++tries) {
+    drop_refuted_and_rank();
     std::size_t next = feasible.size();
     for (std::size_t k = 0; k < std::min(feasible.size(), std::size_t(req.verify_top)); ++k)
       if (!feasible[k].verified) {
@@ -486,11 +492,7 @@ void verify_cheapest(PlanState& st, const Verifier& verifier) {
       c.rejection = Rejection::des_failed;
     }
   }
-  // Drop the ones the simulator refuted; keep them as rejections.
-  std::vector<Candidate> kept;
-  for (auto& c : feasible) (c.feasible ? kept : res.rejected).push_back(c);
-  feasible = std::move(kept);
-  std::sort(feasible.begin(), feasible.end(), cheaper);
+  drop_refuted_and_rank();
 }
 
 // Stage 3: mixed deployments: a share of traffic on the best candidate of a second vendor, and a CPU lane.

@@ -159,8 +159,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
     const auto& sc = dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
-    const double kv_seqs = fit0.max_kv_tokens > 0 ? std::floor(fit0.max_kv_tokens / (I + O)) : B;
-    const double R = std::max(1.0, std::min({B, double(std::max(1, sc.max_batch)), kv_seqs}));  // running at once
+    const double R = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O);
     // A request arriving as another finishes finds the next step already launched, plus the join delay
     // of an overlap scheduler; an idle engine (one user) takes it at once.
     // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
@@ -471,6 +470,11 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
   if (K <= 1.0) return 0.0;
   const double r = users / cycle_steps;
   return std::min(double(s.batch_wait_timeout_iters), (K - 1.0) / r);
+}
+
+double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output) {
+  const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / (input + output)) : users;
+  return std::max(1.0, std::min({users, double(std::max(1, max_batch)), kv_seqs}));
 }
 
 bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s) {

@@ -175,11 +175,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   if (staggered) {
     const perf::StepEstimator est(m, d);
     b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
-    // The users running at once, as the analytic estimate counts them (perf::estimate_serving's R).
-    const double kv_seqs = b.kv_capacity_tokens > 0 ? std::floor(b.kv_capacity_tokens / (spec.input + spec.output))
-                                                    : double(spec.concurrency);
-    b.queue_others = std::max(
-        0.0, std::min({double(spec.concurrency), double(std::max(1, sc.max_batch)), std::max(1.0, kv_seqs)}) - 1.0);
+    // The other users running at once, counted as the analytic estimate counts them.
+    b.queue_others =
+        perf::running_at_once(spec.concurrency, sc.max_batch, b.kv_capacity_tokens, spec.input, spec.output) - 1.0;
     b.mean_ttft_cost.queue_s = benchmark_queue_s(b.prefill_one_cost, b.queue_others, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;

@@ -38,14 +38,13 @@ WorkloadSummary summarize_workload(const Scenario& s) {
   const double in = mean_of(s.workload.input, ctx);
   w.output_tokens = std::max(1.0, mean_of(s.workload.output, ctx));
   w.input_tokens = std::max(1.0, in);
-  const double in_p99 = std::max(in, p99_of(s.workload.input, ctx));
-  w.input_tokens_p99 = w.input_tokens + (in_p99 - in);
   if (s.workload.agentic.enabled) {
     w.calls_per_task = std::max(1.0, mean_of(s.workload.agentic.calls, ctx));
     const double tool = mean_of(s.workload.agentic.tool_output_tokens, ctx);
     w.input_tokens = std::max(1.0, in + 0.5 * (w.calls_per_task - 1.0) * (w.output_tokens + tool));
-    w.input_tokens_p99 = w.input_tokens + (in_p99 - in);
   }
+  // The P99 prompt: the mean context plus how far the input distribution's P99 lies above its mean.
+  w.input_tokens_p99 = w.input_tokens + std::max(0.0, p99_of(s.workload.input, ctx) - in);
   const auto& a = s.workload.arrival;
   if (a.params.has("rate_per_s")) w.requests_per_s = a.params.number("rate_per_s") * w.calls_per_task;
   if (a.type == "closed_loop" && a.params.has("users")) {

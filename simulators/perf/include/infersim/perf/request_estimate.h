@@ -108,6 +108,10 @@ int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, cons
 // one prompt reaches the threshold.
 double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
                         double cycle_steps);
+// Sequences a closed-loop benchmark of `users` runs at once: at most the scheduler's max batch and what
+// a KV cache of `kv_capacity_tokens` holds of (input + output)-token sequences (no limit when <= 0),
+// at least 1. Shared by the analytic estimate and the simulated benchmark's bunching term.
+double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output);
 // Whether d batch-waits at all: both settings on, and no attention DP (TensorRT-LLM does not batch-wait
 // under attention DP).
 bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s);
