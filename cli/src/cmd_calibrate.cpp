@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "args.h"
 #include "commands.h"
@@ -308,7 +309,7 @@ int cmd_validate(const ArgList& argv) {
 }
 
 int cmd_calibrate_serving(const ArgList& argv) {
-  Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso"});
+  Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso", "fit-routing"});
   const std::string csv = a.value_or("data", perf::bundled_serving_measurements());
   const auto set = perf::load_serving_measurements(csv);
   serving::ObservationOptions opt;
@@ -319,6 +320,18 @@ int cmd_calibrate_serving(const ArgList& argv) {
       fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
     if (tty && done == total) fmt::print(stderr, "\n");
   };
+  // --fit-routing: fit the MoE routing skew first (the whole fit once per grid value, ~6 minutes);
+  // without it the shipped calibration's skew is kept, so a refit reproduces the shipped file.
+  std::optional<serving::RoutingFit> routing;
+  if (a.flag("fit-routing")) {
+    auto quiet = opt;
+    quiet.progress = nullptr;
+    routing = serving::fit_routing_skew(set.rows, quiet, serving::routing_skew_grid(), [&](double s, double med) {
+      if (tty)
+        fmt::print(stderr, "MoE routing skew {:.2f}: median |TPOT error| of the MoE fit rows {:.2f}%\n", s, 100 * med);
+    });
+    opt.routing_skew = routing->skew;
+  }
   const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));
   if (auto out = a.value("write")) {
     common::write_text_file_atomic(
@@ -338,10 +351,21 @@ int cmd_calibrate_serving(const ArgList& argv) {
       fits.push_back(x);
     }
     j["fits"] = fits;
+    if (routing) {
+      common::Json obj = common::Json::array();
+      for (const auto& [s, med] : routing->objective) obj.push_back({{"skew", s}, {"moe_fit_tpot_median_abs", med}});
+      j["routing_fit"] = {{"skew", routing->skew}, {"moe_fit_rows", routing->rows}, {"objective", obj}};
+    }
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
   fmt::print("{} measured rows simulated ({} fit, {} held out)\n", v.rows, v.rows_fit, v.rows_held_out);
+  if (routing)
+    fmt::print("MoE routing skew {:.2f}: the least median |TPOT error| over {} MoE fit rows (grid {:.2f}-{:.2f})\n",
+               routing->skew, routing->rows, routing->objective.front().first, routing->objective.back().first);
+  else if (!v.fits.empty())
+    fmt::print("MoE routing skew {:.2f} (the shipped calibration's; refit with --fit-routing)\n",
+               v.fits.front().calibration.params.moe_routing_skew);
   for (const auto& f : v.fits)
     fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} "
                "us/token + {:.2f} ms/stream\n",

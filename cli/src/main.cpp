@@ -32,7 +32,7 @@ commands:
   calibrate-from  fit efficiency/overhead parameters to a measurement CSV (older software, roofline path)
                 (CSV [--hardware H] [--runtime R] [--write calibrations.json] [--json])
   calibrate-serving  fit the kernel path's serving overheads to the measured 2025-26 benchmarks
-                ([--write kernel_calibrations.json] [--points FILE] [--no-loso] [--jobs N] [--json])
+                ([--write kernel_calibrations.json] [--points FILE] [--no-loso] [--fit-routing] [--jobs N] [--json])
   calibrate-dataflow  fit each dataflow vendor's per-layer latency on one published per-user speed
                 ([--data vendor-speeds.json] [--write dataflow_calibrations.json] [--json])
   calibrate-power  fit the GPU power model (fraction of TDP from memory and compute utilisation) on the

@@ -75,6 +75,50 @@ double expected_experts_touched(int num_experts, int top_k, double tokens) {
   return double(num_experts) * (1.0 - std::pow(miss, tokens));
 }
 
+ExpertRouting::ExpertRouting(int num_experts, int top_k, double skew)
+    : experts_(num_experts), top_k_(top_k), skew_(std::max(0.0, skew)) {
+  if (num_experts <= 0 || top_k <= 0 || skew_ <= 0) return;
+  const int E = num_experts;
+  const double k = std::min<double>(top_k, E);
+  std::vector<double> w(static_cast<std::size_t>(E));
+  for (int i = 0; i < E; ++i) w[std::size_t(i)] = std::pow(double(i + 1), -skew_);
+  // Water-filling: the c with sum_i min(1, c w_i) = k (monotone in c; bisection on log c).
+  auto mass = [&](double c) {
+    double s = 0;
+    for (double x : w) s += std::min(1.0, c * x);
+    return s;
+  };
+  double lo = 0, hi = k / w.back();  // mass(hi) = E >= k
+  for (int it = 0; it < 200 && hi - lo > 1e-12 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (mass(mid) < k ? lo : hi) = mid;
+  }
+  const double c = 0.5 * (lo + hi);
+  std::size_t i = 0;
+  while (i < w.size() && c * w[i] >= 1.0) {
+    always_ += 1;
+    ++i;
+  }
+  while (i < w.size()) {
+    const double q0 = c * w[i];
+    double n = 0, sum = 0;
+    while (i < w.size() && c * w[i] >= 0.95 * q0) {
+      sum += c * w[i];
+      n += 1;
+      ++i;
+    }
+    groups_.emplace_back(n, std::log1p(-std::min(sum / n, 1.0 - 1e-15)));
+  }
+}
+
+double ExpertRouting::touched(double tokens) const {
+  if (experts_ <= 0 || tokens <= 0) return 0.0;
+  if (skew_ <= 0) return expected_experts_touched(experts_, top_k_, tokens);
+  double t = always_;
+  for (const auto& [n, lq] : groups_) t += n * -std::expm1(tokens * lq);
+  return t;
+}
+
 OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   OpCosts c{};
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) c[i].op = static_cast<OpClass>(i);

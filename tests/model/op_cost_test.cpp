@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+#include <vector>
+
 #include "infersim/model/model_catalog.h"
 
 using namespace infersim;
@@ -52,6 +56,68 @@ TEST(OpCost, MoeTouchesOnlyRoutedExpertsAtSmallBatch) {
   // One token touches top_k = 2 of 8 experts; 256 tokens touch essentially all 8.
   EXPECT_NEAR(many.weight_bytes / one.weight_bytes, 4.0, 0.01);
   EXPECT_NEAR(model::expected_experts_touched(8, 2, 1), 2.0, 1e-9);
+}
+
+// Oracle for model::ExpertRouting: each token picks exactly top_k distinct experts by systematic
+// sampling (Madow), whose inclusion probabilities are exactly the q_i; q_i computed here by the classic
+// cap-and-renormalise loop (not the class's bisection). Mean distinct experts over many batches must
+// match touched(T), which also groups experts of nearly equal q.
+TEST(OpCost, SkewedRoutingTouchesWhatSampledTokensTouch) {
+  const int E = 256, k = 8;
+  const double skew = 1.25;
+  std::vector<double> w(E), q(E, 0.0);
+  for (int i = 0; i < E; ++i) w[std::size_t(i)] = std::pow(double(i + 1), -skew);
+  std::vector<bool> capped(E, false);
+  for (bool more = true; more;) {
+    double left = k, sum = 0;  // picks left for the uncapped experts, and their weight
+    for (int i = 0; i < E; ++i) {
+      if (capped[std::size_t(i)])
+        left -= 1.0;
+      else
+        sum += w[std::size_t(i)];
+    }
+    more = false;
+    for (int i = 0; i < E; ++i) {
+      q[std::size_t(i)] = capped[std::size_t(i)] ? 1.0 : left * w[std::size_t(i)] / sum;
+      if (q[std::size_t(i)] > 1.0) capped[std::size_t(i)] = more = true;
+    }
+  }
+  const model::ExpertRouting r(E, k, skew);
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  for (int T : {1, 4, 32, 256}) {
+    const int trials = T >= 32 ? 500 : 4000;
+    double mean = 0;
+    for (int t = 0; t < trials; ++t) {
+      std::vector<bool> hit(E, false);
+      for (int tok = 0; tok < T; ++tok) {
+        const double start = u01(rng);
+        double cum = 0;
+        int picks = 0;
+        for (int i = 0; i < E; ++i) {
+          const double before = cum;
+          cum += q[std::size_t(i)];
+          // The points start, start + 1, ..., start + k - 1 that fall in [before, cum) pick expert i.
+          if (std::ceil(cum - start) > std::ceil(before - start)) {
+            hit[std::size_t(i)] = true;
+            ++picks;
+          }
+        }
+        ASSERT_EQ(picks, k);
+      }
+      for (bool h : hit) mean += h;
+    }
+    mean /= trials;
+    EXPECT_NEAR(r.touched(T), mean, 0.01 * mean + 0.05) << "T = " << T;
+    // Skewed routing touches fewer experts than uniform routing (from the second token on).
+    if (T > 1) {
+      EXPECT_LT(r.touched(T), model::expected_experts_touched(E, k, T));
+    }
+  }
+  EXPECT_NEAR(r.touched(1), double(k), 1e-9);    // one token: exactly its k experts
+  EXPECT_NEAR(r.touched(1e7), double(E), 1e-6);  // enough tokens reach every expert
+  const model::ExpertRouting uniform(E, k, 0.0);
+  EXPECT_DOUBLE_EQ(uniform.touched(37), model::expected_experts_touched(E, k, 37));
 }
 
 TEST(OpCost, SlidingWindowCapsAttention) {

@@ -147,12 +147,14 @@ TEST(BenchmarkMode, AttentionDpBalancingWaitsForEveryRank) {
   EXPECT_NE(on.scheduler.find("attention-DP balancing"), std::string::npos) << on.scheduler;
   // The wait adds about w decode steps to TTFT and leaves TPOT alone.
   EXPECT_NEAR((on.ttft_s - off.ttft_s) / on.tpot_s, w, 0.15 * w);
-  EXPECT_LE(rel(on.tpot_s, off.tpot_s), 0.02);
+  // (3%: with skewed expert routing a step's expert reads are concave in its batch, so the waits'
+  // different batch mix moves the mean step a little.)
+  EXPECT_LE(rel(on.tpot_s, off.tpot_s), 0.03);
   const perf::StepEstimator est(m, d);
   const auto e = perf::estimate_serving(est, {32, 1024, 1024});
   // The analytic estimate prices the wait at its mean step; within 7% of the simulation.
   EXPECT_LE(rel(e.ttft_s, on.ttft_s), 0.07) << "analytic " << e.ttft_s << " vs simulated " << on.ttft_s;
-  EXPECT_LE(rel(e.tpot_s, on.tpot_s), 0.02);
+  EXPECT_LE(rel(e.tpot_s, on.tpot_s), 0.03);
   bool noted = false;
   for (const auto& n : e.notes) noted = noted || n.find("attention-DP ranks") != std::string::npos;
   EXPECT_TRUE(noted) << "the estimate names the wait";

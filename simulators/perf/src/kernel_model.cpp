@@ -439,6 +439,8 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   if (m.is_moe()) {
     const double moe_tp = std::max(1.0, tp * d.attention_dp / d.ep);
     router_ = bind_gemm(m.moe.num_experts, h, sixteen, sixteen);
+    routing_ = model::ExpertRouting(m.moe.num_experts, m.moe.top_k,
+                                    m.moe.num_experts >= model::ROUTING_SKEW_MIN_EXPERTS ? d.moe_routing_skew : 0.0);
     ex_up_ = bind_gemm(mats * double(m.moe.expert_intermediate_size) / moe_tp, h, w, a);
     ex_down_ = bind_gemm(h, double(m.moe.expert_intermediate_size) / moe_tp, w, a);
     if (m.moe.shared_expert_intermediate_size > 0) {
@@ -479,7 +481,11 @@ std::string KernelModel::describe() const {
                            transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name,
                                                    d_.hardware.name)
                                      : "",
-                           t_->device);
+                           t_->device) +
+                   (routing_.skew() > 0
+                        ? fmt::format("; MoE routing skew {:.2f} (expert popularity ~ rank^-skew, fitted)",
+                                      routing_.skew())
+                        : "");
 }
 
 double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {
@@ -704,7 +710,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     const double dp = d_.attention_dp, ep = d_.ep;
     const double T_all = T * dp;
     const double k = m.moe.top_k;
-    const double touched = model::expected_experts_touched(m.moe.num_experts, m.moe.top_k, T_all);
+    const double touched = routing_.touched(T_all);
     const double local = std::max(1.0, touched / ep);       // experts this chip runs
     const double m_e = T_all * k / std::max(touched, 1.0);  // tokens per expert
     // A grouped GEMM over the local experts costs what one GEMM of their stacked weights costs at the

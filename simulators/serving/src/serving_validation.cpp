@@ -47,7 +47,7 @@ BenchmarkSpec harness_spec(const ServingMeasurement& row) {
   return b;
 }
 
-perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) {
+perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, std::optional<double> routing_skew) {
   const auto& m = model::ModelCatalog::shipped().get(row.model);
   perf::Deployment d;
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(row.hardware);
@@ -66,6 +66,7 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables) 
   d.precision.activation = d.hardware.supports(row.activation) ? row.activation : DType::bf16;
   d.precision.kv = row.kv;
   perf::apply_runtime(m, d);
+  if (routing_skew) d.moe_routing_skew = *routing_skew;
   if (!d.kernel_model)
     throw ConfigError("", "runtime", fmt::format("{} on {} is not on the kernel path", row.runtime, row.hardware));
   if (!own_tables && d.kernel_tables_hardware == d.hardware.name) {
@@ -161,7 +162,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
       try {
         if (!models.contains(row.model)) throw ConfigError("", "model", fmt::format("no model card '{}'", row.model));
         const auto& m = models.get(row.model);
-        const perf::Deployment d = row_deployment(row, opt.own_tables);
+        const perf::Deployment d = row_deployment(row, opt.own_tables, opt.routing_skew);
         const auto spec = harness_spec(row);
         const BenchmarkResult r = simulate_benchmark(m, d, spec);
         ServingObservation o;
@@ -537,6 +538,14 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     params[rt] = f.params;
     moe_scales[rt] = fit_moe_expert_scales(list, f.params);
   }
+  // The routing skew the rows were simulated with (one value for all: ObservationOptions::routing_skew
+  // or the shipped calibration's) goes with the fitted overheads into kernel_calibrations.json.
+  for (auto& [rt, p] : params)
+    for (const auto& o : own.obs)
+      if (rtv(*o.row) == rt) {
+        p.moe_routing_skew = o.deployment.moe_routing_skew;
+        break;
+      }
   std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
@@ -568,6 +577,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"runtime", o.row->runtime},
                        {"measured_version", o.row->runtime_version},
                        {"model", o.row->model},
+                       {"moe", o.row->moe},
                        {"tp", o.row->tp},
                        {"attention_dp", o.row->attention_dp},
                        {"ep", o.row->ep},
@@ -683,6 +693,34 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   for (auto& [row, j] : point_of) points.push_back(j);
   v.points = points;
   return v;
+}
+
+RoutingFit fit_routing_skew(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                            const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
+  RoutingFit best;
+  double best_obj = std::numeric_limits<double>::infinity();
+  for (double s : grid) {
+    ObservationOptions o = opt;
+    o.routing_skew = s;
+    const ServingValidation v = validate_serving(rows, o, false);
+    std::vector<double> err;
+    for (const auto& p : v.points)
+      if (p.value("moe", false) && !p.value("held_out", true))
+        err.push_back(std::abs(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0));
+    if (err.empty()) throw ConfigError("", "rows", "no MoE fit rows to fit the routing skew on");
+    std::nth_element(err.begin(), err.begin() + std::ptrdiff_t(err.size() / 2), err.end());
+    double med = err[err.size() / 2];
+    if (err.size() % 2 == 0)
+      med = 0.5 * (med + *std::max_element(err.begin(), err.begin() + std::ptrdiff_t(err.size() / 2)));
+    best.objective.emplace_back(s, med);
+    best.rows = int(err.size());
+    if (on_value) on_value(s, med);
+    if (med < best_obj - 1e-12) {
+      best_obj = med;
+      best.skew = s;
+    }
+  }
+  return best;
 }
 
 common::Json serving_validation_to_json(const ServingValidation& v) {

@@ -76,6 +76,10 @@ struct CalibrationParams {
   // (with the decode scale fixed): prefill-sized grouped GEMMs, and for MLA models the latent-attention
   // prefill that the standard-attention tables do not cover either. 1 = the dense-table estimate.
   double moe_prefill_scale = 1.0;
+  // How unevenly the router spreads tokens over the routed experts (model::ExpertRouting: popularity
+  // falls as rank^-skew; 0 = uniform). Kernel path only: it sets how many distinct experts a decode
+  // batch reads. One value fitted over all runtimes' MoE rows (calibrate-serving --fit-routing).
+  double moe_routing_skew = 0.0;
 };
 
 // A fitted MoE expert-kernel scale of a runtime version for one GPU and weight x activation format

@@ -12,6 +12,7 @@
 // Pure functions, thread-safe.
 #include <array>
 #include <cstddef>
+#include <vector>
 
 #include "infersim/common/dtype.h"
 #include "infersim/model/model_spec.h"
@@ -80,5 +81,34 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p);
 // Expected number of distinct routed experts that T tokens touch in one MoE layer when each picks
 // top_k of E uniformly: E * (1 - (1 - k/E)^T).
 double expected_experts_touched(int num_experts, int top_k, double tokens);
+
+// Distinct routed experts that T tokens touch in one MoE layer when the router does not pick uniformly:
+// expert i (by popularity rank, 1..E) is among a token's top_k with probability
+// q_i = min(1, c * i^-skew), c set so that the q_i sum to top_k (each token still picks exactly top_k).
+// Touched(T) = sum_i 1 - (1 - q_i)^T. skew 0 is the uniform case above; larger skews concentrate the
+// traffic on fewer experts, so a decode batch reads fewer expert weights. The skew is a property of
+// the model's router and the prompts (synthetic benchmark prompts route narrowly); the kernel path fits
+// it on measured MoE decode (docs/calibration.md, "Expert routing").
+// The measured MoE rows the skew is fitted on have 128-384 routed experts. A power law of the rank is not
+// scale-free: over 8 experts (Mixtral) the same skew would send most tokens to two of them, while the
+// Mixtral paper (arXiv 2401.04088, section 5) shows near-uniform expert assignment. Models with fewer
+// experts than the fitted range keep uniform routing.
+inline constexpr int ROUTING_SKEW_MIN_EXPERTS = 128;
+
+class ExpertRouting {
+ public:
+  ExpertRouting() = default;
+  ExpertRouting(int num_experts, int top_k, double skew);
+  double touched(double tokens) const;
+  double skew() const { return skew_; }
+
+ private:
+  int experts_ = 0, top_k_ = 0;
+  double skew_ = 0;
+  double always_ = 0;  // experts every token's top_k includes (q = 1)
+  // Experts with (nearly) equal q, grouped: (how many, log(1 - mean q)). Ranks are grouped while q
+  // falls by under 5%, so touched() costs tens of terms, not E.
+  std::vector<std::pair<double, double>> groups_;
+};
 
 }  // namespace infersim::model

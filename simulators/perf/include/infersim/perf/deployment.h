@@ -41,6 +41,7 @@ struct Deployment {
   std::string kernel_tables;
   std::string kernel_tables_hardware;
   std::vector<common::DType> fused_quant;   // weight dtypes whose activation quant the engine fuses
+  double moe_routing_skew = 0.0;            // model::ExpertRouting skew of the runtime version's fit
   hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;
   // Pipeline parallelism with micro-batches in flight (the runtime's features.pipeline_micro_batches);

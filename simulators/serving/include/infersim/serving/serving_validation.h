@@ -15,6 +15,7 @@
 // Deterministic; building observations runs simulations on `jobs` threads.
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,13 +47,16 @@ struct ObservationOptions {
   bool own_tables = true;  // false: the row's GPU may not use its own kernel tables (LOSO "no tables")
   int jobs = 0;            // threads (0 = hardware concurrency)
   std::function<void(std::size_t done, std::size_t total)> progress;
+  // MoE routing skew to simulate with (Deployment::moe_routing_skew); unset = the shipped calibration's.
+  std::optional<double> routing_skew;
 };
 
 // The benchmark a measured row ran: its concurrency and lengths.
 BenchmarkSpec harness_spec(const perf::ServingMeasurement& row);
 // The row's deployment: its runtime at the version calibrated on the row's measured version (kernel
 // path), with the aiconfigurator harness's engine settings.
-perf::Deployment row_deployment(const perf::ServingMeasurement& row, bool own_tables);
+perf::Deployment row_deployment(const perf::ServingMeasurement& row, bool own_tables,
+                                std::optional<double> routing_skew = std::nullopt);
 
 ServingObservations build_serving_observations(const std::vector<perf::ServingMeasurement>& rows,
                                                const ObservationOptions& opt = {});
@@ -115,5 +119,22 @@ struct ServingValidation {
 ServingValidation validate_serving(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
                                    bool with_loso = true);
 common::Json serving_validation_to_json(const ServingValidation& v);
+
+// The MoE routing skew (CalibrationParams::moe_routing_skew), fitted on a grid: for each value every
+// row is simulated again and the whole fit (overheads, then expert scales) redone; the value with the
+// least median |TPOT error| over the MoE fit rows (all runtimes pooled, simulated benchmark) wins,
+// the smaller value on a tie. Held-out rows are never looked at.
+struct RoutingFit {
+  double skew = 0;
+  std::vector<std::pair<double, double>> objective;  // (skew, median |TPOT error| of the MoE fit rows)
+  int rows = 0;                                      // MoE fit rows
+};
+inline const std::vector<double>& routing_skew_grid() {
+  static const std::vector<double> g{0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5};
+  return g;
+}
+RoutingFit fit_routing_skew(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
+                            const std::vector<double>& grid = routing_skew_grid(),
+                            const std::function<void(double skew, double objective)>& on_value = nullptr);
 
 }  // namespace infersim::serving
