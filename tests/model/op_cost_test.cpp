@@ -58,16 +58,14 @@ TEST(OpCost, MoeTouchesOnlyRoutedExpertsAtSmallBatch) {
   EXPECT_NEAR(model::expected_experts_touched(8, 2, 1), 2.0, 1e-9);
 }
 
-// Oracle for model::ExpertRouting: each token picks exactly top_k distinct experts by systematic
+// Oracles for model::ExpertRouting: each token picks exactly top_k distinct experts by systematic
 // sampling (Madow), whose inclusion probabilities are exactly the q_i; q_i computed here by the classic
-// cap-and-renormalise loop (not the class's bisection). Mean distinct experts over many batches must
-// match touched(T), which also groups experts of nearly equal q.
-TEST(OpCost, SkewedRoutingTouchesWhatSampledTokensTouch) {
-  const int E = 256, k = 8;
-  const double skew = 1.25;
-  std::vector<double> w(E), q(E, 0.0);
+// cap-and-renormalise loop (not the class's bisection).
+namespace {
+std::vector<double> inclusion_probabilities(int E, int k, double skew) {
+  std::vector<double> w(std::size_t(E), 0.0), q(std::size_t(E), 0.0);
   for (int i = 0; i < E; ++i) w[std::size_t(i)] = std::pow(double(i + 1), -skew);
-  std::vector<bool> capped(E, false);
+  std::vector<bool> capped(std::size_t(E), false);
   for (bool more = true; more;) {
     double left = k, sum = 0;  // picks left for the uncapped experts, and their weight
     for (int i = 0; i < E; ++i) {
@@ -82,29 +80,41 @@ TEST(OpCost, SkewedRoutingTouchesWhatSampledTokensTouch) {
       if (q[std::size_t(i)] > 1.0) capped[std::size_t(i)] = more = true;
     }
   }
+  return q;
+}
+
+// One token's picks, marked in `hit`; returns how many it picked.
+int sample_token(const std::vector<double>& q, std::mt19937_64& rng, std::vector<bool>& hit) {
+  const double start = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  double cum = 0;
+  int picks = 0;
+  for (std::size_t i = 0; i < q.size(); ++i) {
+    const double before = cum;
+    cum += q[i];
+    // The points start, start + 1, ..., start + k - 1 that fall in [before, cum) pick expert i.
+    if (std::ceil(cum - start) > std::ceil(before - start)) {
+      hit[i] = true;
+      ++picks;
+    }
+  }
+  return picks;
+}
+}  // namespace
+
+// Mean distinct experts over many sampled batches must match touched(T), which also groups experts of
+// nearly equal q.
+TEST(OpCost, SkewedRoutingTouchesWhatSampledTokensTouch) {
+  const int E = 256, k = 8;
+  const double skew = 1.25;
+  const auto q = inclusion_probabilities(E, k, skew);
   const model::ExpertRouting r(E, k, skew);
   std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> u01(0.0, 1.0);
   for (int T : {1, 4, 32, 256}) {
     const int trials = T >= 32 ? 500 : 4000;
     double mean = 0;
     for (int t = 0; t < trials; ++t) {
       std::vector<bool> hit(E, false);
-      for (int tok = 0; tok < T; ++tok) {
-        const double start = u01(rng);
-        double cum = 0;
-        int picks = 0;
-        for (int i = 0; i < E; ++i) {
-          const double before = cum;
-          cum += q[std::size_t(i)];
-          // The points start, start + 1, ..., start + k - 1 that fall in [before, cum) pick expert i.
-          if (std::ceil(cum - start) > std::ceil(before - start)) {
-            hit[std::size_t(i)] = true;
-            ++picks;
-          }
-        }
-        ASSERT_EQ(picks, k);
-      }
+      for (int tok = 0; tok < T; ++tok) ASSERT_EQ(sample_token(q, rng, hit), k);
       for (bool h : hit) mean += h;
     }
     mean /= trials;
