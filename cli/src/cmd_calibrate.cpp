@@ -320,7 +320,7 @@ int cmd_calibrate_serving(const ArgList& argv) {
       fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
     if (tty && done == total) fmt::print(stderr, "\n");
   };
-  // --fit-routing: fit the MoE routing skew first (the whole fit once per grid value, ~6 minutes);
+  // --fit-routing: fit the MoE routing skew first (the whole fit once per grid value, ~9 minutes on 2 cores);
   // without it the shipped calibration's skew is kept, so a refit reproduces the shipped file.
   std::optional<serving::RoutingFit> routing;
   if (a.flag("fit-routing")) {

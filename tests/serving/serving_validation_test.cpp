@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <tuple>
 
@@ -265,4 +266,51 @@ TEST(ServingValidation, RuntimeResolutionAttachesTheShippedMoeExpertScale) {
   const auto dense = perf::resolve_runtime(model::ModelCatalog::shipped().get("llama-3.1-8b"), d);
   EXPECT_DOUBLE_EQ(dense.calibration.params.moe_expert_scale, 1.0);
   EXPECT_EQ(dense.calibration.source.find("MoE experts"), std::string::npos);
+}
+
+// The routing-skew fit (calibrate-serving --fit-routing) finds the skew that "measured" rows were
+// simulated with: gpt-oss-120b rows on B200 under vLLM, simulated at s = 1 with the shipped calibration,
+// then the whole fit (overheads, expert scales) redone at each grid value. A wrong skew bends TPOT
+// against the batch in a way no scale or overhead can undo.
+TEST(ServingValidation, RoutingSkewFitFindsTheSkewTheRowsRanWith) {
+  const auto& m = model::ModelCatalog::shipped().get("gpt-oss-120b");
+  std::vector<perf::ServingMeasurement> rows;
+  int i = 0;
+  for (int users : {2, 8, 32, 128})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}}) {
+      perf::ServingMeasurement row;
+      row.id = "synthetic-" + std::to_string(i++);
+      row.hardware = "b200";
+      row.runtime = "vllm";
+      row.model = "gpt-oss-120b";
+      row.moe = true;
+      row.weight = row.activation = common::DType::fp4;
+      row.kv = common::DType::fp8;
+      row.tp = 2;
+      row.concurrency = users;
+      row.input = in;
+      row.output = out;
+      auto d = serving::row_deployment(row, true, 1.0);
+      EXPECT_DOUBLE_EQ(d.moe_routing_skew, 1.0);
+      // Expert scales 1: a version fitted on MoE rows alone fits its overheads at scale 1 first (as
+      // sglang@0.5.14), so rows made at another scale would not be reproducible at any skew.
+      for (auto& c : d.hardware.calibrations) c.params.moe_expert_scale = c.params.moe_prefill_scale = 1.0;
+      const auto r = serving::simulate_benchmark(m, d, serving::harness_spec(row));
+      row.ttft_s = r.ttft_s;
+      row.tpot_s = r.tpot_s;
+      rows.push_back(row);
+    }
+  serving::ObservationOptions opt;
+  opt.jobs = 2;
+  std::vector<double> seen;
+  const auto fit = serving::fit_routing_skew(rows, opt, {0.0, 1.0, 2.0}, [&](double s, double) { seen.push_back(s); });
+  EXPECT_EQ(seen, (std::vector<double>{0.0, 1.0, 2.0})) << "every grid value is tried, in order";
+  EXPECT_EQ(fit.rows, 12);
+  EXPECT_DOUBLE_EQ(fit.skew, 1.0);
+  ASSERT_EQ(fit.objective.size(), 3u);
+  std::cout << "median |TPOT error| at skew 0 / 1 / 2: " << fit.objective[0].second << " / " << fit.objective[1].second
+            << " / " << fit.objective[2].second << "\n";
+  EXPECT_LT(fit.objective[1].second, 0.01) << "the rows' own skew reproduces them";
+  EXPECT_GT(fit.objective[0].second, fit.objective[1].second);
+  EXPECT_GT(fit.objective[2].second, fit.objective[1].second);
 }
