@@ -703,17 +703,15 @@ RoutingFit fit_routing_skew(const std::vector<ServingMeasurement>& rows, const O
     ObservationOptions o = opt;
     o.routing_skew = s;
     const ServingValidation v = validate_serving(rows, o, false);
-    std::vector<double> err;
+    std::vector<double> err;  // signed, of the MoE fit rows
     for (const auto& p : v.points)
       if (p.value("moe", false) && !p.value("held_out", true))
-        err.push_back(std::abs(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0));
+        err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
     if (err.empty()) throw ConfigError("", "rows", "no MoE fit rows to fit the routing skew on");
-    std::nth_element(err.begin(), err.begin() + std::ptrdiff_t(err.size() / 2), err.end());
-    double med = err[err.size() / 2];
-    if (err.size() % 2 == 0)
-      med = 0.5 * (med + *std::max_element(err.begin(), err.begin() + std::ptrdiff_t(err.size() / 2)));
+    const perf::ErrorStats st = perf::error_stats(err);
+    const double med = st.median_abs;
     best.objective.emplace_back(s, med);
-    best.rows = int(err.size());
+    best.rows = st.n;
     if (on_value) on_value(s, med);
     if (med < best_obj - 1e-12) {
       best_obj = med;
