@@ -27,7 +27,7 @@ double attention_params_per_layer(const ModelSpec& m) {
     const double kv = h * (a.kv_lora_rank + a.qk_rope_head_dim) + a.kv_lora_rank +
                       double(a.kv_lora_rank) * nh * (a.qk_nope_head_dim + a.v_head_dim);
     const double o = nh * a.v_head_dim * h;
-    return q + kv + o;
+    return q + kv + o + dsa_indexer_params_per_layer(m);
   }
   const double qd = static_cast<double>(q_dim(m));
   const double kvd = static_cast<double>(kv_dim(m));
@@ -83,8 +83,23 @@ double kv_elems_per_token_per_layer(const ModelSpec& m) {
   return 2.0 * double(kv_dim(m));
 }
 
+double dsa_indexer_params_per_layer(const ModelSpec& m) {
+  if (!m.is_dsa()) return 0.0;
+  const double h = double(m.hidden_size), n = m.dsa.index_heads, d = m.dsa.index_head_dim;
+  const double q_in = m.mla.q_lora_rank > 0 ? double(m.mla.q_lora_rank) : h;
+  return q_in * n * d  // wq_b: query heads from the (compressed) query
+         + h * d       // wk: one shared key per token
+         + 2.0 * d     // key LayerNorm
+         + h * n;      // weights_proj: per-head weights of the scores
+}
+
+double dsa_index_bytes_per_token_per_layer(const ModelSpec& m) {
+  return m.is_dsa() ? double(m.dsa.index_head_dim) + DSA_INDEX_SCALE_BYTES : 0.0;
+}
+
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype) {
-  return kv_elems_per_token_per_layer(m) * m.num_layers * common::bytes_per_element(kv_dtype);
+  return (kv_elems_per_token_per_layer(m) * common::bytes_per_element(kv_dtype) + dsa_index_bytes_per_token_per_layer(m)) *
+         m.num_layers;
 }
 
 std::string check_model_spec(const ModelSpec& m) {
@@ -100,6 +115,10 @@ std::string check_model_spec(const ModelSpec& m) {
   } else {
     if (m.mla.qk_nope_head_dim <= 0 || m.mla.qk_rope_head_dim <= 0 || m.mla.v_head_dim <= 0)
       return "mla head dims must be > 0";
+  }
+  if (m.is_dsa()) {
+    if (!m.is_mla()) return "dsa needs mla (the indexer selects tokens of the latent cache)";
+    if (m.dsa.index_head_dim <= 0 || m.dsa.index_topk <= 0) return "dsa.index_head_dim and dsa.index_topk must be > 0";
   }
   if (!m.is_moe() || m.moe.first_dense_layers > 0) {
     if (m.intermediate_size <= 0) return "intermediate_size must be > 0";

@@ -95,6 +95,12 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
     m.mla.v_head_dim = int(ml->integer("v_head_dim", 1, 1 << 20));
     ml->finish();
   }
+  if (auto ds = r.optional_child("dsa")) {
+    m.dsa.index_heads = int(ds->integer("index_heads", 1, 1 << 20));
+    m.dsa.index_head_dim = int(ds->integer("index_head_dim", 1, 1 << 20));
+    m.dsa.index_topk = int(ds->integer("index_topk", 1, 1 << 30));
+    ds->finish();
+  }
   r.finish();
   require_valid(m, file);
   return m;
@@ -144,6 +150,11 @@ Json model_to_json(const ModelSpec& m) {
                 {"qk_nope_head_dim", m.mla.qk_nope_head_dim},
                 {"qk_rope_head_dim", m.mla.qk_rope_head_dim},
                 {"v_head_dim", m.mla.v_head_dim}};
+  }
+  if (m.is_dsa()) {
+    j["dsa"] = {{"index_heads", m.dsa.index_heads},
+                {"index_head_dim", m.dsa.index_head_dim},
+                {"index_topk", m.dsa.index_topk}};
   }
   return j;
 }
@@ -284,6 +295,12 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
     m.mla.v_head_dim = int(r.integer("v_head_dim"));
     m.head_dim = m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim;
     m.num_kv_heads = m.num_heads;
+    // DeepSeek Sparse Attention (DeepSeek-V3.2, GLM-5).
+    if (r.has("index_n_heads") && r.integer("index_n_heads") > 0) {
+      m.dsa.index_heads = int(r.integer("index_n_heads"));
+      m.dsa.index_head_dim = int(r.integer("index_head_dim"));
+      m.dsa.index_topk = int(r.integer("index_topk"));
+    }
   }
 
   std::string base = name;

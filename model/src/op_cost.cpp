@@ -179,10 +179,24 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   } else {
     flops_per_pair_prefill = flops_per_pair_decode = 2.0 * nh * (2.0 * m.head_dim);
   }
+  // DSA: the indexer scores every (query, cached token) pair with FP8 keys and writes FP32 logits that a
+  // top-k pass reads; the MLA core attends to at most index_topk tokens per query.
+  double idx_flops = 0, idx_bytes = 0;
+  if (m.is_dsa()) {
+    const double K = m.dsa.index_topk;
+    idx_flops = 2.0 * m.dsa.index_heads * m.dsa.index_head_dim * (pre_pairs + dec_pairs);
+    idx_bytes = (dec_kv_tokens + pre_kv_tokens + T) * dsa_index_bytes_per_token_per_layer(m)  // keys
+                + 2.0 * 4.0 * (pre_pairs + dec_pairs);                                       // logits out, top-k in
+    pre_pairs = std::min(pre_pairs, b.prefill_tokens * K);
+    dec_pairs = std::min(dec_pairs, b.decode_seqs * K);
+    dec_kv_tokens = std::min(dec_kv_tokens, b.decode_seqs * K);
+    pre_kv_tokens = std::min(pre_kv_tokens, b.prefill_seqs * K);
+  }
   auto& att = c[size_t(OpClass::attention)];
-  att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode) * L;
+  att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode + idx_flops) * L;
   att.kv_bytes = ((dec_kv_tokens + pre_kv_tokens) * kv_elems * kb  // read cached K/V
-                  + T * kv_elems * kb)                             // append new K/V
+                  + T * kv_elems * kb                              // append new K/V
+                  + idx_bytes)                                     // DSA index keys and logits
                  * L;
   att.act_bytes = T * (2.0 * qd + kv_elems) * ab * L;  // Q, new K/V in, O out
   att.matmul = true;

@@ -94,6 +94,9 @@ TEST(ModelJson, HuggingFaceImportOfWrappedAndSparseAttentionFamilies) {
     EXPECT_EQ(got.mla.kv_lora_rank, card.mla.kv_lora_rank) << card.name;
     EXPECT_EQ(got.mla.q_lora_rank, card.mla.q_lora_rank) << card.name;
     EXPECT_EQ(got.mla.v_head_dim, card.mla.v_head_dim) << card.name;
+    EXPECT_EQ(got.dsa.index_heads, card.dsa.index_heads) << card.name;
+    EXPECT_EQ(got.dsa.index_head_dim, card.dsa.index_head_dim) << card.name;
+    EXPECT_EQ(got.dsa.index_topk, card.dsa.index_topk) << card.name;
     EXPECT_DOUBLE_EQ(model::param_count(got), model::param_count(card)) << card.name;
   };
   const auto k = model::import_hf_config_file(data("hf/kimi_k25_config.json"), "kimi-k2.5");
@@ -104,6 +107,12 @@ TEST(ModelJson, HuggingFaceImportOfWrappedAndSparseAttentionFamilies) {
   EXPECT_EQ(g.family, "glm_moe_dsa");
   EXPECT_NE(g.source.find("Sparse Attention"), std::string::npos) << g.source;
   check(g, cat.get("glm-5"));
+  EXPECT_TRUE(g.is_dsa());
+  EXPECT_FALSE(k.is_dsa()) << "Kimi-K2.5 is dense MLA";
+  // The card's `dsa` object round-trips through the card format.
+  const auto back = model::model_from_json(model::model_to_json(cat.get("glm-5")), "glm-5.json");
+  EXPECT_EQ(back.dsa.index_topk, 2048);
+  EXPECT_EQ(back.dsa.index_heads, 32);
   // A wrapper whose decoder is an unsupported family names the nested pointer.
   try {
     model::import_hf_config(nlohmann::json::parse(R"({"model_type": "x_vl", "text_config": {"model_type": "t5"}})"),

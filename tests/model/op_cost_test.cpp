@@ -136,3 +136,25 @@ TEST(OpCost, SlidingWindowCapsAttention) {
   const double at16k = model::op_costs(m, BatchShape::decode(1, 16384), {})[size_t(OpClass::attention)].kv_bytes;
   EXPECT_DOUBLE_EQ(at8k, at16k);
 }
+
+// DSA (GLM-5): the MLA core attends to at most index_topk = 2048 tokens per query, and the indexer
+// scores every cached token with 32 heads x 128 (2 FLOPs per multiply-add). Below 2048 tokens of
+// context the core is MLA's dense attention; beyond it only the indexer grows with the context.
+TEST(OpCost, SparseAttentionAttendsTopKTokensAfterScoringAll) {
+  auto m = model::ModelCatalog::shipped().get("glm-5");
+  const double L = m.num_layers, nh = m.num_heads;
+  const double core = 2.0 * nh * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);  // absorbed decode, per pair
+  const double index = 2.0 * 32 * 128;
+  for (double ctx : {1000.0, 2048.0, 65536.0}) {
+    const auto c = model::op_costs(m, BatchShape::decode(4, ctx), {})[size_t(OpClass::attention)];
+    const double want = L * 4.0 * (std::min(ctx, 2048.0) * core + ctx * index);
+    EXPECT_NEAR(c.flops / want, 1.0, 1e-9) << "ctx " << ctx;
+  }
+  // At 64K tokens the sparse model does a fraction of dense MLA's attention work.
+  const double sparse = model::op_costs(m, BatchShape::decode(4, 65536), {})[size_t(OpClass::attention)].flops;
+  const double sparse_kv = model::op_costs(m, BatchShape::decode(4, 65536), {})[size_t(OpClass::attention)].kv_bytes;
+  m.dsa = {};
+  const auto dense = model::op_costs(m, BatchShape::decode(4, 65536), {})[size_t(OpClass::attention)];
+  EXPECT_LT(sparse, 0.1 * dense.flops);
+  EXPECT_LT(sparse_kv, 0.5 * dense.kv_bytes) << "the 132-byte index keys of every token are read, the latent KV of 2048";
+}

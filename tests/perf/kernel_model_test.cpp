@@ -202,3 +202,23 @@ TEST(KernelModel, AttentionDpExchangeIsNcclAllGatherAndReduceScatter) {
   EXPECT_GT(across, in_node);
   EXPECT_GT(step(16, 3.0), across) << "16 ranks span two nodes: each collective pays the network latency";
 }
+
+// GLM-5's DSA on the kernel path (B200, SGLang): the indexer is work on top of MLA at a short context
+// (a decode step costs more than the same model without it) and saves the core's attention at a long
+// one (the step costs less than dense MLA over 64K tokens).
+TEST(KernelModel, SparseAttentionCostsTheIndexerAndSavesTheCoreAtLongContext) {
+  const auto d = resolved("glm-5", "b200", "sglang", 8, common::DType::fp8);
+  auto dense = card("glm-5");
+  dense.dsa = {};
+  const perf::StepEstimator sparse_est(card("glm-5"), d), dense_est(dense, d);
+  auto attention = [](const perf::StepEstimator& e, double ctx) {
+    return e.cost(model::BatchShape::decode(32, ctx)).kernel_s[std::size_t(model::OpClass::attention)];
+  };
+  EXPECT_GT(attention(sparse_est, 1024), attention(dense_est, 1024));
+  EXPECT_LT(attention(sparse_est, 65536), 0.5 * attention(dense_est, 65536));
+  // The replicated indexer projections add to every step's projection time.
+  const auto qkv = [](const perf::StepEstimator& e) {
+    return e.cost(model::BatchShape::decode(32, 1024)).kernel_s[std::size_t(model::OpClass::qkv_proj)];
+  };
+  EXPECT_GT(qkv(sparse_est), qkv(dense_est));
+}

@@ -326,6 +326,16 @@ double KernelModel::attention_model_s(double flops, double bytes, bool context) 
   return e.time(flops, peak16_, bytes, bw_);
 }
 
+double KernelModel::dsa_indexer_s(double pairs, double keys, bool context) const {
+  if (!m_.is_dsa() || pairs <= 0) return 0.0;
+  // The scoring kernel (every index head against every cached key, FP8 keys read, FP32 logits
+  // written) as an attention kernel of those FLOPs and bytes, then the top-k pass over the logits.
+  const double flops = 2.0 * m_.dsa.index_heads * m_.dsa.index_head_dim * pairs;
+  const double logits = 4.0 * pairs;
+  return attention_model_s(flops, keys * model::dsa_index_bytes_per_token_per_layer(m_) + logits, context) +
+         elementwise_s(logits);
+}
+
 namespace {
 
 // The grid for this head configuration: exact, else the nearest head count with the same head dim
@@ -422,7 +432,10 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   const double o_params = m.is_mla() ? double(m.num_heads) * m.mla.v_head_dim * h : double(model::q_dim(m)) * h;
   const double qkv_params = model::attention_params_per_layer(m) - o_params;
   if (m.is_mla()) {
-    qkv_ = bind_gemm(qkv_params / h / tp, h, w, a);
+    // A DSA indexer is not split over the TP ranks (every rank selects the same tokens): its own GEMM.
+    const double idx_params = model::dsa_indexer_params_per_layer(m);
+    qkv_ = bind_gemm((qkv_params - idx_params) / h / tp, h, w, a);
+    if (idx_params > 0) idx_ = bind_gemm(idx_params / h, h, w, a);
     o_ = bind_gemm(h, double(m.num_heads) * m.mla.v_head_dim / tp, w, a);
   } else {
     qkv_ = bind_gemm(double(heads_ + 2 * kv_heads_) * head_dim_, h, w, a);
@@ -648,7 +661,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
 
   add(OpClass::embedding, elementwise_s(T * h * ab_ * 2.0));
   add(OpClass::norm, (2.0 * L + 1.0) * elementwise_s(T * h * ab_ * 3.0));
-  add(OpClass::qkv_proj, L * qkv_.at(*this, T), qf(qkv_, L));
+  add(OpClass::qkv_proj, L * (qkv_.at(*this, T) + idx_.at(*this, T)), qf(qkv_, L) + qf(idx_, L));
   add(OpClass::out_proj, L * o_.at(*this, T), qf(o_, L));
 
   // Attention: prompt chunks as `prefill_seqs` sequences of their mean length, scaled by the real
@@ -661,9 +674,13 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     double full = 0;
     if (m.is_mla()) {
       const double fpp = 2.0 * m.num_heads / tp_ * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
+      // DSA: each query attends to its index_topk selected tokens; the indexer scores every pair first.
+      const double pairs =
+          m.is_dsa() ? std::min(b.prefill_attn_pairs, b.prefill_tokens * m.dsa.index_topk) : b.prefill_attn_pairs;
       full = attention_model_s(
-          b.prefill_attn_pairs * fpp,
+          pairs * fpp,
           b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0, true);
+      full += dsa_indexer_s(b.prefill_attn_pairs, b.prefill_tokens + b.prefill_cached_tokens, true);
     } else if (b.prefill_attn_pairs > base_pairs * (1.0 + 1e-9)) {
       // Chunks on top of a cached prefix: look the kernel up at the equivalent length (the prompt
       // whose own query-key pairs equal the chunk's, cached keys included), so its launch floor is
@@ -688,7 +705,9 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     double full = 0;
     if (m.is_mla()) {
       const double fpp = 2.0 * m.num_heads / tp_ * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
-      full = attention_model_s(n * ctx * fpp, n * ctx * model::kv_elems_per_token_per_layer(m) * kvb_, false);
+      const double keys = m.is_dsa() ? std::min(ctx, double(m.dsa.index_topk)) : ctx;
+      full = attention_model_s(n * keys * fpp, n * keys * model::kv_elems_per_token_per_layer(m) * kvb_, false);
+      full += dsa_indexer_s(n * ctx, n * ctx, false);
     } else {
       full = generation_attention_s(n, ctx);
     }

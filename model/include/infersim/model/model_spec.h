@@ -31,6 +31,19 @@ struct MlaSpec {
   int v_head_dim = 0;
 };
 
+// DeepSeek Sparse Attention (DeepSeek-V3.2, GLM-5): a small "lightning indexer" scores every cached
+// token for each query (index_heads x index_head_dim, FP8 keys cached beside the latent KV) and the MLA
+// core then attends to the index_topk best-scoring tokens only. Zero heads = dense attention.
+struct DsaSpec {
+  int index_heads = 0;
+  int index_head_dim = 0;
+  int index_topk = 0;
+};
+
+// Bytes one token's index key occupies per layer: FP8 elements plus one FP32 scale, as the serving
+// stacks cache them (SGLang / vLLM DSA paths), whatever the KV dtype.
+constexpr double DSA_INDEX_SCALE_BYTES = 4.0;
+
 struct ModelSpec {
   std::string name;             // catalog slug, e.g. "llama-3.1-70b"
   std::string display_name;     // "Llama-3.1-70B"
@@ -59,8 +72,10 @@ struct ModelSpec {
 
   bool is_moe() const { return moe.num_experts > 0; }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
+  bool is_dsa() const { return dsa.index_heads > 0; }
   MoeSpec moe;
   MlaSpec mla;
+  DsaSpec dsa;
 };
 
 // ---- derived shapes ----
@@ -89,6 +104,10 @@ double weight_bytes(const ModelSpec& m, common::DType weight_dtype);
 // Bytes of KV cache one token occupies over all layers (MLA: latent + rope key).
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
 double kv_elems_per_token_per_layer(const ModelSpec& m);
+// DSA: parameters of one layer's indexer (query / key / head-weight projections and the key norm;
+// 0 without DSA), and the bytes of one token's cached index key per layer.
+double dsa_indexer_params_per_layer(const ModelSpec& m);
+double dsa_index_bytes_per_token_per_layer(const ModelSpec& m);
 
 // Checks a spec for internal consistency; returns "" if fine, else the reason.
 std::string check_model_spec(const ModelSpec& m);

@@ -102,6 +102,8 @@ class KernelModel {
   double elementwise_s(double bytes) const;
   double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
   double attention_model_s(double flops, double bytes, bool context) const;
+  // DSA's lightning indexer over `pairs` (query, key) pairs reading `keys` cached index keys: 0 without DSA.
+  double dsa_indexer_s(double pairs, double keys, bool context) const;
   // A measured communication curve at `elements`; for tables of another chip, the time above the launch
   // floor scaled by the two chips' scale-up links.
   double comm_table_s(const hwprofiles::Curve& table, double elements) const;
@@ -118,6 +120,7 @@ class KernelModel {
   int tp_ = 1, heads_ = 1, kv_heads_ = 1, head_dim_ = 128;
   double ab_ = 2, kvb_ = 2;
   Gemm qkv_, o_, up_, down_, lm_, router_, ex_up_, ex_down_, sh_up_, sh_down_;
+  Gemm idx_;  // DSA indexer projections, replicated on every TP rank (0 without DSA)
   model::ExpertRouting routing_;  // distinct experts a batch touches (Deployment::moe_routing_skew)
   const hwprofiles::Grid2* ctx_grid_ = nullptr;
   const hwprofiles::Grid2* gen_grid_ = nullptr;
