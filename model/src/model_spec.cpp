@@ -98,7 +98,8 @@ double dsa_index_bytes_per_token_per_layer(const ModelSpec& m) {
 }
 
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype) {
-  return (kv_elems_per_token_per_layer(m) * common::bytes_per_element(kv_dtype) + dsa_index_bytes_per_token_per_layer(m)) *
+  return (kv_elems_per_token_per_layer(m) * common::bytes_per_element(kv_dtype) +
+          dsa_index_bytes_per_token_per_layer(m)) *
          m.num_layers;
 }
 

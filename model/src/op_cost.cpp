@@ -186,7 +186,7 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     const double K = m.dsa.index_topk;
     idx_flops = 2.0 * m.dsa.index_heads * m.dsa.index_head_dim * (pre_pairs + dec_pairs);
     idx_bytes = (dec_kv_tokens + pre_kv_tokens + T) * dsa_index_bytes_per_token_per_layer(m)  // keys
-                + 2.0 * 4.0 * (pre_pairs + dec_pairs);                                       // logits out, top-k in
+                + 2.0 * 4.0 * (pre_pairs + dec_pairs);                                        // logits out, top-k in
     pre_pairs = std::min(pre_pairs, b.prefill_tokens * K);
     dec_pairs = std::min(dec_pairs, b.decode_seqs * K);
     dec_kv_tokens = std::min(dec_kv_tokens, b.decode_seqs * K);

@@ -156,5 +156,6 @@ TEST(OpCost, SparseAttentionAttendsTopKTokensAfterScoringAll) {
   m.dsa = {};
   const auto dense = model::op_costs(m, BatchShape::decode(4, 65536), {})[size_t(OpClass::attention)];
   EXPECT_LT(sparse, 0.1 * dense.flops);
-  EXPECT_LT(sparse_kv, 0.5 * dense.kv_bytes) << "the 132-byte index keys of every token are read, the latent KV of 2048";
+  EXPECT_LT(sparse_kv, 0.5 * dense.kv_bytes)
+      << "the 132-byte index keys of every token are read, the latent KV of 2048";
 }

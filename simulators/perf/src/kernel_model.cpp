@@ -675,8 +675,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     if (m.is_mla()) {
       const double fpp = 2.0 * m.num_heads / tp_ * (m.mla.qk_nope_head_dim + m.mla.qk_rope_head_dim + m.mla.v_head_dim);
       // DSA: each query attends to its index_topk selected tokens; the indexer scores every pair first.
-      const double pairs =
-          m.is_dsa() ? std::min(b.prefill_attn_pairs, b.prefill_tokens * m.dsa.index_topk) : b.prefill_attn_pairs;
+      const double pairs = m.is_dsa() ? std::min(b.prefill_attn_pairs, b.prefill_tokens * m.dsa.index_topk)
+                                      : b.prefill_attn_pairs;
       full = attention_model_s(
           pairs * fpp,
           b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0, true);

@@ -120,7 +120,7 @@ class KernelModel {
   int tp_ = 1, heads_ = 1, kv_heads_ = 1, head_dim_ = 128;
   double ab_ = 2, kvb_ = 2;
   Gemm qkv_, o_, up_, down_, lm_, router_, ex_up_, ex_down_, sh_up_, sh_down_;
-  Gemm idx_;  // DSA indexer projections, replicated on every TP rank (0 without DSA)
+  Gemm idx_;                      // DSA indexer projections, replicated on every TP rank (0 without DSA)
   model::ExpertRouting routing_;  // distinct experts a batch touches (Deployment::moe_routing_skew)
   const hwprofiles::Grid2* ctx_grid_ = nullptr;
   const hwprofiles::Grid2* gen_grid_ = nullptr;
