@@ -204,7 +204,7 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
       "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek_v2", "deepseek_v3",
       "gpt_oss", "bloom", "phi3", "gemma", "gemma2",
       // MoE families whose fields read as qwen3_moe / deepseek_v3 do; glm_moe_dsa and deepseek_v32 add
-      // DeepSeek Sparse Attention's indexer (index_topk), which is not modelled: attention is costed dense.
+      // DeepSeek Sparse Attention's indexer (index_n_heads, index_head_dim, index_topk: the card's `dsa`).
       "glm4_moe", "kimi_k2", "minimax_m2", "glm_moe_dsa", "deepseek_v32"};
   auto is_known = [&](const std::string& t) { return std::find(known.begin(), known.end(), t) != known.end(); };
   // A multimodal wrapper (Kimi-K2.5's kimi_k25, ...) keeps its language model in "text_config": import that
@@ -227,8 +227,7 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
                                    "model_type {}) of a {} model; its vision encoder is not modelled",
                                    file, model_type, outer_type)
                      : fmt::format("imported from Hugging Face config.json ({})", file);
-  if (r.has("index_topk"))
-    m.source += "; DeepSeek Sparse Attention (index_topk) is not modelled: attention is costed dense";
+  if (r.has("index_topk")) m.source += "; DeepSeek Sparse Attention: indexer and top-k attention modelled (dsa)";
   if (model_type == "bloom") {
     m.hidden_size = r.first_of({"hidden_size", "n_embed"});
     m.num_layers = int(r.first_of({"n_layer", "num_hidden_layers"}));

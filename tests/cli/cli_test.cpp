@@ -162,6 +162,19 @@ TEST(Cli, EstimateNamesTheRuntimeVersionAndItsStepModel) {
   EXPECT_NE(r.out.find("0.24"), std::string::npos) << r.out;
 }
 
+// A DSA model says how its attention is priced: the top-k share of the context and the indexer.
+TEST(Cli, EstimateExplainsSparseAttention) {
+  auto r = run("estimate --model glm-5 --hardware b200 --chips 8 --tp 8 --batch 4 --input 8192 --output 1024 "
+               "--runtime sglang --precision fp8");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("sparse attention (DSA): each query attends to the 2048 highest-scoring"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("24% of them at the mean decode context of 8704"), std::string::npos) << r.out;
+  r = run("estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --batch 4 --runtime sglang --precision fp8");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("sparse attention"), std::string::npos) << "DeepSeek-V3 attends densely";
+}
+
 TEST(Cli, EstimateSimulateRunsTheBenchmarkInTheSimulator) {
   const auto r = run("estimate --model llama-3.1-8b --hardware h100-sxm --batch 16 --input 512 --output 128 "
                      "--runtime vllm --simulate --max-num-tokens 4096 --json");

@@ -279,6 +279,17 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.fits = e.memory.fits;
   e.max_concurrency = std::floor(e.memory.max_kv_tokens / (I + O));
   if (!e.fits) e.notes.push_back(e.memory.message);
+  if (detail && est.model().is_dsa()) {
+    const auto& ds = est.model().dsa;
+    const double ctx = I + O / 2.0;
+    e.notes.push_back(fmt::format(
+        "sparse attention (DSA): each query attends to the {} highest-scoring of its context's tokens ({} at the mean "
+        "decode context of {:.0f}); a {}-head x {} indexer scores every cached token first (attention row above), "
+        "its projections replicated on every TP rank (qkv_proj row)",
+        ds.index_topk,
+        ctx > ds.index_topk ? fmt::format("{:.0f}% of them", 100.0 * ds.index_topk / ctx) : "all of them", ctx,
+        ds.index_heads, ds.index_head_dim));
+  }
   if (detail && dep.pp > 1) {
     const double in_flight = est.micro_batches(B);
     e.notes.push_back(
