@@ -41,6 +41,27 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   // Runtime first: it decides which calibration (and so which memory/speed) the layout search sees.
   p.runtime = perf::apply_runtime(p.model, d);
   p.workload = r.workload;
+  if (r.mtp_acceptance && !r.mtp) throw ConfigError("", "--mtp-accept", "needs --mtp (the draft tokens per step)");
+  if (r.mtp) {
+    if (!p.model.is_moe())
+      throw ConfigError("", "--mtp",
+                        fmt::format("{} has no MTP module priced here (multi-token prediction is modelled for the "
+                                    "DeepSeek-style MoE families)",
+                                    p.model.name));
+    const double fitted = d.hardware.calibrations.empty() ? 0.0 : d.hardware.calibrations.front().params.mtp_acceptance;
+    const double a = r.mtp_acceptance.value_or(fitted);
+    if (!(a > 0))
+      throw ConfigError("", "--mtp-accept",
+                        fmt::format("no MTP acceptance is fitted for {}{}: give one (per position, 0-1)", d.runtime,
+                                    d.runtime_version.empty() ? "" : "@" + d.runtime_version));
+    d.mtp = perf::MultiTokenPrediction{*r.mtp, a};
+  }
+  if (!r.draft.empty())
+    d.speculative = perf::SpeculativeDecoding{model::ModelCatalog::shipped().resolve(r.draft), r.spec_k,
+                                              r.spec_acceptance};
+  if (r.ep) d.ep = *r.ep;
+  d.weight_sparsity = r.weight_sparsity;
+  // (validate_deployment checks these with the layout, when the estimator is built.)
   const double kv_tokens = p.workload.batch * (p.workload.input + p.workload.output);
   if (!r.chips && !r.tp && !r.pp) {
     auto sized = perf::auto_size(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload));

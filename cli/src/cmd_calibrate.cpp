@@ -309,7 +309,7 @@ int cmd_validate(const ArgList& argv) {
 }
 
 int cmd_calibrate_serving(const ArgList& argv) {
-  Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso", "fit-routing"});
+  Args a(argv, {"write", "points", "jobs", "data"}, {"json", "no-loso", "fit-routing", "fit-mtp"});
   const std::string csv = a.value_or("data", perf::bundled_serving_measurements());
   const auto set = perf::load_serving_measurements(csv);
   serving::ObservationOptions opt;
@@ -331,6 +331,18 @@ int cmd_calibrate_serving(const ArgList& argv) {
         fmt::print(stderr, "MoE routing skew {:.2f}: median |TPOT error| of the MoE fit rows {:.2f}%\n", s, 100 * med);
     });
     opt.routing_skew = routing->skew;
+  }
+  // --fit-mtp: fit the MTP draft acceptance of the rows that ran multi-token prediction (the whole fit
+  // once per grid value, ~6 minutes); without it the shipped calibration's acceptance is kept.
+  std::optional<serving::MtpFit> mtp;
+  if (a.flag("fit-mtp")) {
+    auto quiet = opt;
+    quiet.progress = nullptr;
+    mtp = serving::fit_mtp_acceptance(set.rows, quiet, serving::mtp_acceptance_grid(), [&](double x, double med) {
+      if (tty)
+        fmt::print(stderr, "MTP acceptance {:.2f}: median |TPOT error| of the MTP fit rows {:.2f}%\n", x, 100 * med);
+    });
+    opt.mtp_acceptance = mtp->acceptance;
   }
   const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));
   if (auto out = a.value("write")) {
@@ -356,6 +368,14 @@ int cmd_calibrate_serving(const ArgList& argv) {
       for (const auto& [s, med] : routing->objective) obj.push_back({{"skew", s}, {"moe_fit_tpot_median_abs", med}});
       j["routing_fit"] = {{"skew", routing->skew}, {"moe_fit_rows", routing->rows}, {"objective", obj}};
     }
+    if (mtp) {
+      common::Json obj = common::Json::array();
+      for (const auto& [x, med] : mtp->objective) obj.push_back({{"acceptance", x}, {"mtp_fit_tpot_median_abs", med}});
+      j["mtp_fit"] = {{"acceptance", mtp->acceptance},
+                      {"moe_fit_rows", mtp->rows},
+                      {"mtp_fit_rows", mtp->mtp_rows},
+                      {"objective", obj}};
+    }
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
@@ -366,6 +386,13 @@ int cmd_calibrate_serving(const ArgList& argv) {
   else if (!v.fits.empty())
     fmt::print("MoE routing skew {:.2f} (the shipped calibration's; refit with --fit-routing)\n",
                v.fits.front().calibration.params.moe_routing_skew);
+  if (mtp)
+    fmt::print("MTP acceptance {:.2f}: the least median |TPOT error| over the {} MTP runs among {} MoE fit rows\n",
+               mtp->acceptance, mtp->mtp_rows, mtp->rows);
+  for (const auto& f : v.fits)
+    if (f.calibration.params.mtp_acceptance > 0 && !mtp)
+      fmt::print("MTP acceptance {:.2f} for {}@{} (the shipped calibration's; refit with --fit-mtp)\n",
+                 f.calibration.params.mtp_acceptance, f.runtime, f.version);
   for (const auto& f : v.fits)
     fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} "
                "us/token + {:.2f} ms/stream\n",

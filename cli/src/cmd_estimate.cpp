@@ -25,9 +25,9 @@ using common::format_seconds;
 namespace {
 
 const std::set<std::string> VALUED = {
-    "model",          "hardware",  "chips",           "tp",      "pp",    "ep",     "precision",   "kv-precision",
-    "batch",          "input",     "output",          "runtime", "draft", "spec-k", "spec-accept", "sparsity",
-    "max-num-tokens", "max-batch", "chunked-prefill", "policy",  "rounds"};
+    "model",          "hardware",  "chips",           "tp",      "pp",     "ep",     "precision",   "kv-precision",
+    "batch",          "input",     "output",          "runtime", "draft",  "spec-k", "spec-accept", "sparsity",
+    "max-num-tokens", "max-batch", "chunked-prefill", "policy",  "rounds", "mtp",    "mtp-accept"};
 
 // The deployment the options describe (app::resolve_deployment does the rest).
 app::DeploymentRequest deployment_request(const Args& a, const std::string& hardware) {
@@ -43,6 +43,15 @@ app::DeploymentRequest deployment_request(const Args& a, const std::string& hard
   r.workload.batch = a.number("batch", 1, 1, 1e6);
   r.workload.input = a.number("input", 1024, 1, 1e8);
   r.workload.output = a.number("output", 256, 1, 1e8);
+  if (auto k = a.optional_integer("mtp", 1, 8)) r.mtp = int(*k);
+  if (a.value("mtp-accept")) r.mtp_acceptance = a.number("mtp-accept", 0.0, 1e-6, 0.999999);
+  if (auto e = a.optional_integer("ep", 1, 1 << 20)) r.ep = int(*e);
+  r.weight_sparsity = a.number("sparsity", 0.0, 0.0, 0.99);
+  r.draft = a.value_or("draft", "");
+  if (r.draft.empty() && (a.value("spec-k") || a.value("spec-accept")))
+    throw ConfigError("", "--spec-k", "needs --draft (the draft model)");
+  r.spec_k = int(a.integer("spec-k", 4, 1, 16));
+  r.spec_acceptance = a.number("spec-accept", 0.7, 1e-6, 0.999999);
   return r;
 }
 

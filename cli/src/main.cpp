@@ -21,7 +21,8 @@ commands:
   estimate      analytic estimate of TTFT, TPOT, throughput, memory, power and cost for one model on
                 one hardware layout (--model M --hardware H [--chips N] [--tp N] [--pp N] [--ep N]
                 [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O]
-                [--runtime R[@VERSION]] [--draft M2 --spec-k K --spec-accept A] [--sparsity S] [--json]);
+                [--runtime R[@VERSION]] [--mtp K [--mtp-accept A]] [--draft M2 --spec-k K --spec-accept A]
+                [--sparsity S] [--json]);
                 --batch B = B closed-loop users, as serving benchmarks measure; --simulate also runs that
                 benchmark in the discrete-event simulator ([--rounds N] [--max-num-tokens N]
                 [--max-batch N] [--chunked-prefill on|off] [--policy mixed|prefill_first])

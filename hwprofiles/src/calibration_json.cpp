@@ -108,6 +108,7 @@ Json kernel_params_to_json(const CalibrationParams& p) {
   j["ttft_stream_us"] = p.ttft_stream_s * 1e6;
   j["ttft_queue_factor"] = p.ttft_queue_factor;
   j["moe_routing_skew"] = p.moe_routing_skew;
+  if (p.mtp_acceptance > 0) j["mtp_acceptance"] = p.mtp_acceptance;
   return j;
 }
 
@@ -153,6 +154,7 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
     p.ttft_stream_s = e.number_or("ttft_stream_us", 0, 0, 1e9) * 1e-6;
     p.ttft_queue_factor = e.number_or("ttft_queue_factor", 0, 0, 100);
     p.moe_routing_skew = e.number_or("moe_routing_skew", 0, 0, 5);
+    p.mtp_acceptance = e.number_or("mtp_acceptance", 0, 0, 0.999);
     c.source = e.string("source");
     if (!has_source_tag(c.source))
       e.fail("source", fmt::format("source must start with one of {}", common::join(source_tags(), " ")));

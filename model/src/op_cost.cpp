@@ -52,6 +52,8 @@ BatchShape& BatchShape::operator+=(const BatchShape& o) {
   prefill_cached_tokens += o.prefill_cached_tokens;
   prefill_seqs += o.prefill_seqs;
   prefill_seqs_finishing += o.prefill_seqs_finishing;
+  if (decode_seqs + o.decode_seqs > 0)
+    decode_queries = (decode_tokens() + o.decode_tokens()) / (decode_seqs + o.decode_seqs);
   decode_seqs += o.decode_seqs;
   decode_ctx_sum += o.decode_ctx_sum;
   return *this;
@@ -155,7 +157,7 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   qkv.layers = int(L);
 
   // Attention core: sliding-window layers attend to at most `window` keys.
-  double dec_pairs = b.decode_ctx_sum;
+  double dec_pairs = b.decode_ctx_sum * b.decode_queries;
   double pre_pairs = b.prefill_attn_pairs;
   double dec_kv_tokens = b.decode_ctx_sum;
   double pre_kv_tokens = b.prefill_cached_tokens;
@@ -165,7 +167,7 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     const double dec_w = std::min(b.decode_ctx_sum, b.decode_seqs * w);
     const double pre_w = std::min(b.prefill_attn_pairs, b.prefill_tokens * w);
     const double cached_w = std::min(b.prefill_cached_tokens, b.prefill_seqs * w);
-    dec_pairs = (1 - f) * dec_pairs + f * dec_w;
+    dec_pairs = (1 - f) * dec_pairs + f * dec_w * b.decode_queries;
     pre_pairs = (1 - f) * pre_pairs + f * pre_w;
     dec_kv_tokens = (1 - f) * dec_kv_tokens + f * dec_w;
     pre_kv_tokens = (1 - f) * pre_kv_tokens + f * cached_w;
@@ -188,7 +190,7 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     idx_bytes = (dec_kv_tokens + pre_kv_tokens + T) * dsa_index_bytes_per_token_per_layer(m)  // keys
                 + 2.0 * 4.0 * (pre_pairs + dec_pairs);                                        // logits out, top-k in
     pre_pairs = std::min(pre_pairs, b.prefill_tokens * K);
-    dec_pairs = std::min(dec_pairs, b.decode_seqs * K);
+    dec_pairs = std::min(dec_pairs, b.decode_tokens() * K);
     dec_kv_tokens = std::min(dec_kv_tokens, b.decode_seqs * K);
     pre_kv_tokens = std::min(pre_kv_tokens, b.prefill_seqs * K);
   }

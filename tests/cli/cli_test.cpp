@@ -175,6 +175,37 @@ TEST(Cli, EstimateExplainsSparseAttention) {
   EXPECT_EQ(r.out.find("sparse attention"), std::string::npos) << "DeepSeek-V3 attends densely";
 }
 
+// Multi-token prediction and draft-model speculative decoding are options of estimate that change the
+// answer and say so; options that cannot apply are errors, not ignored.
+TEST(Cli, EstimateTakesMultiTokenPredictionAndDraftModels) {
+  const std::string ds = "estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --batch 16 --input 1024 "
+                         "--output 1024 --runtime tensorrt-llm --precision fp4 --json";
+  auto plain = run(ds);
+  ASSERT_EQ(plain.code, 0) << plain.out;
+  auto mtp = run(ds + " --mtp 3 --mtp-accept 0.6");
+  ASSERT_EQ(mtp.code, 0) << mtp.out;
+  const auto jp = infersim::common::parse_json_text(plain.out, "stdout");
+  const auto jm = infersim::common::parse_json_text(mtp.out, "stdout");
+  EXPECT_LT(jm["tpot_s"].get<double>(), jp["tpot_s"].get<double>());
+  auto text = run(
+      "estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --runtime tensorrt-llm --precision fp4 "
+      "--mtp 1 --mtp-accept 0.8");
+  ASSERT_EQ(text.code, 0) << text.out;
+  EXPECT_NE(text.out.find("multi-token prediction: 1 draft token from the MTP module per step, acceptance 0.80"),
+            std::string::npos)
+      << text.out;
+  auto dense = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --mtp 2");
+  EXPECT_EQ(dense.code, 2) << dense.out;
+  EXPECT_NE(dense.out.find("no MTP module"), std::string::npos) << dense.out;
+  EXPECT_EQ(run("estimate --model deepseek-v3 --hardware b200 --tp 8 --mtp-accept 0.5").code, 2) << "needs --mtp";
+  // The README's draft-model example changes the TPOT and names the draft.
+  auto spec = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --draft llama-3.2-1b --spec-k 4 "
+                  "--spec-accept 0.7");
+  ASSERT_EQ(spec.code, 0) << spec.out;
+  EXPECT_NE(spec.out.find("speculative decoding: draft llama-3.2-1b k=4"), std::string::npos) << spec.out;
+  EXPECT_EQ(run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --spec-k 4").code, 2) << "needs --draft";
+}
+
 TEST(Cli, EstimateSimulateRunsTheBenchmarkInTheSimulator) {
   const auto r = run("estimate --model llama-3.1-8b --hardware h100-sxm --batch 16 --input 512 --output 128 "
                      "--runtime vllm --simulate --max-num-tokens 4096 --json");

@@ -314,3 +314,81 @@ TEST(ServingValidation, RoutingSkewFitFindsTheSkewTheRowsRanWith) {
   EXPECT_GT(fit.objective[0].second, fit.objective[1].second);
   EXPECT_GT(fit.objective[2].second, fit.objective[1].second);
 }
+
+// The TensorRT-LLM DeepSeek rows measured on 1.2.0rc6.post3 are InferenceX's MTP recipes: 3 draft
+// tokens, 1 under attention DP; other versions, runtimes and models run without.
+TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
+  perf::ServingMeasurement row;
+  row.hardware = "b200";
+  row.runtime = "tensorrt-llm";
+  row.runtime_version = "1.2.0rc6.post3";
+  row.model = "deepseek-v3";
+  row.moe = true;
+  row.weight = row.activation = common::DType::fp4;
+  row.kv = common::DType::fp8;
+  row.tp = 8;
+  row.concurrency = 16;
+  row.input = 1024;
+  row.output = 1024;
+  EXPECT_EQ(serving::row_mtp_draft_tokens(row), 3);
+  const auto d = serving::row_deployment(row, true, std::nullopt, 0.55);
+  ASSERT_TRUE(d.mtp.has_value());
+  EXPECT_EQ(d.mtp->draft_tokens, 3);
+  EXPECT_DOUBLE_EQ(d.mtp->acceptance, 0.55);
+  auto adp = row;
+  adp.attention_dp = 8;
+  adp.ep = 8;
+  adp.tp = 1;
+  EXPECT_EQ(serving::row_mtp_draft_tokens(adp), 1);
+  auto plain = row;
+  plain.runtime_version = "1.2.0rc6.post2";
+  EXPECT_EQ(serving::row_mtp_draft_tokens(plain), 0);
+  EXPECT_FALSE(serving::row_deployment(plain, true, std::nullopt, 0.55).mtp.has_value());
+  auto gptoss = row;
+  gptoss.model = "gpt-oss-120b";
+  EXPECT_EQ(serving::row_mtp_draft_tokens(gptoss), 0) << "no MTP module";
+}
+
+// The acceptance fit finds the acceptance synthetic MTP rows were simulated with.
+TEST(ServingValidation, MtpAcceptanceFitFindsTheAcceptanceTheRowsRanWith) {
+  const auto& m = model::ModelCatalog::shipped().get("deepseek-v3");
+  std::vector<perf::ServingMeasurement> rows;
+  int i = 0;
+  for (int users : {4, 16, 64})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{2048, 128}}) {
+      for (const char* version : {"1.2.0rc6.post3", "1.2.0rc6.post2"}) {
+        perf::ServingMeasurement row;
+        row.id = "synthetic-" + std::to_string(i++);
+        row.hardware = "b200";
+        row.runtime = "tensorrt-llm";
+        row.runtime_version = version;
+        row.model = "deepseek-v3";
+        row.moe = true;
+        row.weight = row.activation = common::DType::fp4;
+        row.kv = common::DType::fp8;
+        row.tp = 8;
+        row.concurrency = users;
+        row.input = in;
+        row.output = out;
+        auto d = serving::row_deployment(row, true, std::nullopt, 0.6);
+        // Expert scales 1, as the routing-skew test: the version's overheads are fitted on these rows at scale 1.
+        for (auto& c : d.hardware.calibrations) c.params.moe_expert_scale = c.params.moe_prefill_scale = 1.0;
+        const auto r = serving::simulate_benchmark(m, d, serving::harness_spec(row));
+        row.ttft_s = r.ttft_s;
+        row.tpot_s = r.tpot_s;
+        rows.push_back(row);
+      }
+    }
+  serving::ObservationOptions opt;
+  opt.jobs = 2;
+  const auto fit = serving::fit_mtp_acceptance(rows, opt, {0.4, 0.6, 0.8});
+  EXPECT_EQ(fit.rows, 12);
+  EXPECT_EQ(fit.mtp_rows, 6);
+  EXPECT_DOUBLE_EQ(fit.acceptance, 0.6);
+  ASSERT_EQ(fit.objective.size(), 3u);
+  std::cout << "median |TPOT error| at acceptance 0.4 / 0.6 / 0.8: " << fit.objective[0].second << " / "
+            << fit.objective[1].second << " / " << fit.objective[2].second << "\n";
+  EXPECT_LT(fit.objective[1].second, 0.01);
+  EXPECT_GT(fit.objective[0].second, fit.objective[1].second);
+  EXPECT_GT(fit.objective[2].second, fit.objective[1].second);
+}

@@ -16,6 +16,12 @@ double SpeculativeDecoding::expected_tokens() const {
   return (1.0 - std::pow(acceptance, k + 1)) / (1.0 - acceptance);
 }
 
+double MultiTokenPrediction::expected_tokens() const {
+  if (draft_tokens <= 0) return 1.0;
+  if (acceptance >= 1.0) return draft_tokens + 1.0;
+  return (1.0 - std::pow(acceptance, draft_tokens + 1)) / (1.0 - acceptance);
+}
+
 StageHops stage_hops(const Deployment& d) {
   StageHops s;
   const auto& hw = d.hardware;
@@ -84,6 +90,18 @@ void validate_deployment(const model::ModelSpec& m, const Deployment& d) {
       throw ConfigError("", "--draft",
                         fmt::format("draft model {} has vocabulary {} but {} has {}: they cannot share tokens",
                                     d.speculative->draft.name, d.speculative->draft.vocab_size, m.name, m.vocab_size));
+  }
+  if (d.mtp) {
+    if (d.mtp->draft_tokens < 1 || d.mtp->draft_tokens > 8) throw ConfigError("", "--mtp", "must be in [1, 8]");
+    if (!(d.mtp->acceptance > 0 && d.mtp->acceptance < 1))
+      throw ConfigError("", "--mtp-accept", "acceptance rate must be in (0, 1)");
+    if (d.speculative)
+      throw ConfigError("", "--mtp", "multi-token prediction and a draft model cannot be combined; choose one");
+    if (!m.is_moe())
+      throw ConfigError("", "--mtp",
+                        fmt::format("{} has no MTP module priced here (multi-token prediction is modelled for the "
+                                    "DeepSeek-style MoE families)",
+                                    m.name));
   }
   if (d.chips() > 1 && !hw.multi_chip_capable())
     throw ConfigError("", "--chips",

@@ -701,13 +701,19 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
   }
   if (b.decode_seqs > 0) {
-    const double n = b.decode_seqs, ctx = b.decode_ctx_sum / n;
+    const double n = b.decode_seqs, ctx = b.decode_ctx_sum / n, q = b.decode_queries;
     double full = 0;
     if (m.is_mla()) {
       const double fpp = 2.0 * m.num_heads / tp_ * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
       const double keys = m.is_dsa() ? std::min(ctx, double(m.dsa.index_topk)) : ctx;
-      full = attention_model_s(n * keys * fpp, n * keys * model::kv_elems_per_token_per_layer(m) * kvb_, false);
-      full += dsa_indexer_s(n * ctx, n * ctx, false);
+      // Verifying draft tokens (q > 1): every query attends the same cached keys, read once.
+      full = attention_model_s(n * q * keys * fpp, n * keys * model::kv_elems_per_token_per_layer(m) * kvb_, false);
+      full += dsa_indexer_s(n * q * ctx, n * ctx, false);
+    } else if (q > 1) {
+      // The decode tables hold one query per sequence: a verify step takes the efficiency model.
+      full = attention_model_s(n * q * ctx * 4.0 * heads_ * head_dim_,
+                               n * (ctx * 2.0 * kv_heads_ * head_dim_ * kvb_ + 2.0 * q * heads_ * head_dim_ * ab_),
+                               false);
     } else {
       full = generation_attention_s(n, ctx);
     }

@@ -151,6 +151,18 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
                                     sd.draft.name, sd.k, sd.acceptance, tokens_per_step,
                                     common::format_seconds(t_draft), common::format_seconds(t_verify)));
   }
+  // Multi-token prediction: each decode step (verify + drafts, StepEstimator::cost) gains E tokens.
+  const double E = est.decode_tokens_per_step();
+  if (dep.mtp) {
+    tokens_per_step = E;
+    if (!benchmark_mode) t_d /= E;
+    if (detail)
+      e.notes.push_back(fmt::format(
+          "multi-token prediction: {} draft token{} from the MTP module per step, acceptance {:.2f} per position -> "
+          "{:.2f} tokens per decode step; each step verifies {} tokens per sequence and runs {} MTP pass{}",
+          dep.mtp->draft_tokens, dep.mtp->draft_tokens == 1 ? "" : "s", dep.mtp->acceptance, E,
+          dep.mtp->draft_tokens + 1, dep.mtp->draft_tokens, dep.mtp->draft_tokens == 1 ? "" : "es"));
+  }
   e.spec_tokens_per_step = tokens_per_step;
   e.decode.step_s = t_d;
 
@@ -169,8 +181,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait + batch_wait : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
-    const double N = (O - 1.0) + chunks + J;  // steps one request's cycle spans
-    const double per_step = R / N;            // prompts starting per step (evenly spread)
+    const double N = (O - 1.0) / E + chunks + J;  // steps one request's cycle spans
+    const double per_step = R / N;                // prompts starting per step (evenly spread)
     const double ctx = I + O / 2.0;
     const bool mixed = sc.policy != "prefill_first";
     // Time a prompt adds to a step: with R-1 decodes (mixed steps), or alone (prefill-first steps, decodes wait).
@@ -196,6 +208,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     if (mixed) {
       // Others' prompts during my decode window.
       e.tpot_s = t_d + (R > 1 ? (R - 1.0) * (O - 1.0) / N / (O - 1.0 > 0 ? O - 1.0 : 1.0) * delta : 0.0);
+      if (E > 1.0) e.tpot_s /= E;  // each of my (O - 1) / E decode steps gains E tokens
       const double t_mean = t_d + per_step * delta;
       // My prompt's step(s): the join delay, then its chunk steps (sharing a step with the prompts that
       // start with it).
@@ -224,7 +237,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         wave = t_p + (K - 1.0) * t_full + t_last;
         ttft = (R * t_p + k * t_full * (K - 1.0) * K / 2.0 + rest * ((K - 1.0) * t_full + t_last)) / R;
       }
-      e.tpot_s = t_d + (O > 1.0 ? (wave - ttft) / (O - 1.0) : 0.0);
+      e.tpot_s = t_d / E + (O > 1.0 ? (wave - ttft) / (O - 1.0) : 0.0);
     }
     const double e2e_engine = ttft + (O - 1.0) * e.tpot_s;
     // More users than the engine holds: the rest wait for a slot (Little's law on the cycle).

@@ -223,6 +223,18 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
     }
     kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped());
   }
+  if (d.mtp) {
+    // DeepSeek-V3's MTP module: one decoder layer (MoE) that shares the embedding and the LM head; it sits
+    // on the last pipeline stage.
+    model::ModelSpec mm = m;
+    mm.name = m.name + " (MTP module)";
+    mm.num_layers = 1;
+    mm.moe.first_dense_layers = 0;
+    Deployment dd = d;
+    dd.mtp.reset();
+    dd.pp = 1;
+    mtp_ = std::make_shared<const StepEstimator>(mm, std::move(dd), bind_kernels);
+  }
 }
 
 double StepEstimator::padded_decode_batch(double n) const {
@@ -302,6 +314,25 @@ void StepEstimator::fill_roofline_ops(const model::OpCosts& ops, StepCost& s) co
 }
 
 StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
+  if (!mtp_ || b.decode_seqs <= 0 || b.decode_queries > 1) return cost_one(b, roofline);
+  // Multi-token prediction: the step verifies 1 + k tokens per decode sequence (they attend the cached
+  // context, read once), and the MTP module drafts the next k, one pass each at one token per sequence.
+  // The drafts run inside the step (same launch, same sequences): they add op and collective time, no
+  // step or per-sequence overhead.
+  const double k = dep_.mtp->draft_tokens;
+  model::BatchShape v = b;
+  v.decode_queries = 1.0 + k;
+  StepCost s = cost_one(v, roofline);
+  StepCost d =
+      mtp_->cost_one(model::BatchShape::decode(b.decode_seqs, b.decode_ctx_sum / b.decode_seqs), roofline).scaled(k);
+  d.steps = 0;
+  d.sequences = 0;
+  d.layers = 0;
+  s += d;
+  return s;
+}
+
+StepCost StepEstimator::cost_one(const model::BatchShape& b, bool roofline) const {
   StepCost s;
   if (!roofline) {
     // Kernel path: the op times come from the kernel model; the roofline terms only name the bound

@@ -330,7 +330,12 @@ void Replica::join_decode(RequestIndex r, std::int64_t kv) {
   ctx_sum_ += kv;
   const std::int64_t bs = limits_.block_size;
   ++phase_count_[std::size_t(((kv - counter_) % bs + bs) % bs)];
-  finish_heap_.push_back({counter_ + (q.output - q.generated), r, q.gen});
+  // Multi-token prediction gains E tokens a step on average: the steps the rest of the output takes.
+  const double per_step = spec_->estimator->decode_tokens_per_step();
+  const std::int64_t left = q.output - q.generated;
+  const std::int64_t steps = per_step > 1.0 ? std::int64_t(std::ceil(double(left) / per_step - 1e-9)) : left;
+  finish_heap_.push_back({counter_ + std::max<std::int64_t>(1, steps), r, q.gen});
+  join_kv_sum_ += kv;
   std::push_heap(finish_heap_.begin(), finish_heap_.end(),
                  [this](const FinishEntry& a, const FinishEntry& b) { return heap_less(a, b); });
   lifo_.emplace_back(r, q.gen);
@@ -351,6 +356,7 @@ void Replica::join_decode(RequestIndex r, std::int64_t kv) {
 void Replica::leave_decode(Request& q, std::int64_t kv) {
   --n_dec_;
   ctx_sum_ -= kv;
+  join_kv_sum_ -= q.kv_at_join;
   const std::int64_t bs = limits_.block_size;
   --phase_count_[std::size_t(((q.kv_at_join - q.join_counter) % bs + bs) % bs)];
   if (q.join_counter == counter_) {
@@ -505,6 +511,9 @@ void Replica::try_start() {
     dec = n_dec_ + pad_n_;
     b.decode_seqs = double(dec);
     b.decode_ctx_sum = double(ctx_sum_ + n_dec_ + pad_ctx_ + pad_n_);
+    // Under multi-token prediction each step adds E tokens of context, not the one ctx_sum_ counts.
+    const double per_step = spec_->estimator->decode_tokens_per_step();
+    if (per_step > 1.0) b.decode_ctx_sum += (per_step - 1.0) * double(ctx_sum_ - join_kv_sum_);
   }
   // Pipeline parallelism: the step's sequences and chunks flow through the stages as micro-batches;
   // the step lasts one micro-batch traversal (see StepEstimator::pipelined_cost), plus the fill of an

@@ -47,7 +47,14 @@ BenchmarkSpec harness_spec(const ServingMeasurement& row) {
   return b;
 }
 
-perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, std::optional<double> routing_skew) {
+int row_mtp_draft_tokens(const ServingMeasurement& row) {
+  if (row.runtime != "tensorrt-llm" || row.runtime_version != "1.2.0rc6.post3") return 0;
+  if (!model::ModelCatalog::shipped().get(row.model).is_mla()) return 0;
+  return row.attention_dp > 1 ? 1 : 3;
+}
+
+perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, std::optional<double> routing_skew,
+                                std::optional<double> mtp_acceptance) {
   const auto& m = model::ModelCatalog::shipped().get(row.model);
   perf::Deployment d;
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(row.hardware);
@@ -67,6 +74,10 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   d.precision.kv = row.kv;
   perf::apply_runtime(m, d);
   if (routing_skew) d.moe_routing_skew = *routing_skew;
+  if (const int k = row_mtp_draft_tokens(row); k > 0) {
+    const double a = mtp_acceptance ? *mtp_acceptance : d.hardware.calibrations.front().params.mtp_acceptance;
+    if (a > 0) d.mtp = perf::MultiTokenPrediction{k, a};
+  }
   if (!d.kernel_model)
     throw ConfigError("", "runtime", fmt::format("{} on {} is not on the kernel path", row.runtime, row.hardware));
   if (!own_tables && d.kernel_tables_hardware == d.hardware.name) {
@@ -162,7 +173,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
       try {
         if (!models.contains(row.model)) throw ConfigError("", "model", fmt::format("no model card '{}'", row.model));
         const auto& m = models.get(row.model);
-        const perf::Deployment d = row_deployment(row, opt.own_tables, opt.routing_skew);
+        const perf::Deployment d = row_deployment(row, opt.own_tables, opt.routing_skew, opt.mtp_acceptance);
         const auto spec = harness_spec(row);
         const BenchmarkResult r = simulate_benchmark(m, d, spec);
         ServingObservation o;
@@ -546,6 +557,13 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         p.moe_routing_skew = o.deployment.moe_routing_skew;
         break;
       }
+  // So does the MTP acceptance the version's MTP rows were simulated with.
+  for (auto& [rt, p] : params)
+    for (const auto& o : own.obs)
+      if (rtv(*o.row) == rt && o.deployment.mtp) {
+        p.mtp_acceptance = o.deployment.mtp->acceptance;
+        break;
+      }
   std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
@@ -578,6 +596,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"measured_version", o.row->runtime_version},
                        {"model", o.row->model},
                        {"moe", o.row->moe},
+                       {"mtp_draft_tokens", o.deployment.mtp ? o.deployment.mtp->draft_tokens : 0},
                        {"tp", o.row->tp},
                        {"attention_dp", o.row->attention_dp},
                        {"ep", o.row->ep},
@@ -716,6 +735,37 @@ RoutingFit fit_routing_skew(const std::vector<ServingMeasurement>& rows, const O
     if (med < best_obj - 1e-12) {
       best_obj = med;
       best.skew = s;
+    }
+  }
+  return best;
+}
+
+MtpFit fit_mtp_acceptance(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                          const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
+  MtpFit best;
+  double best_obj = std::numeric_limits<double>::infinity();
+  for (double a : grid) {
+    ObservationOptions o = opt;
+    o.mtp_acceptance = a;
+    const ServingValidation v = validate_serving(rows, o, false);
+    std::vector<double> err;  // signed, of the MTP fit rows
+    int moe = 0;
+    for (const auto& p : v.points)
+      if (p.value("moe", false) && !p.value("held_out", true)) {
+        ++moe;
+        if (p.value("mtp_draft_tokens", 0) > 0)
+          err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
+      }
+    if (err.empty())
+      throw ConfigError("", "rows", "no fit row ran multi-token prediction: nothing to fit the acceptance on");
+    const perf::ErrorStats st = perf::error_stats(err);
+    best.objective.emplace_back(a, st.median_abs);
+    best.rows = moe;
+    best.mtp_rows = st.n;
+    if (on_value) on_value(a, st.median_abs);
+    if (st.median_abs < best_obj - 1e-12) {
+      best_obj = st.median_abs;
+      best.acceptance = a;
     }
   }
   return best;

@@ -22,6 +22,16 @@ struct DeploymentRequest {
   std::string runtime;               // "" = the hardware's default runtime; NAME or NAME@VERSION
   std::optional<int> chips, tp, pp;  // none = auto-size for the workload
   perf::Workload workload{1, 1024, 256};
+  // Multi-token prediction: draft tokens per step, and their per-position acceptance (none = the runtime
+  // version's fitted acceptance, CalibrationParams::mtp_acceptance).
+  std::optional<int> mtp;
+  std::optional<double> mtp_acceptance;
+  // Speculative decoding with a separate draft model (catalog name or card path; "" = none).
+  std::optional<int> ep;         // expert parallelism (MoE); none = 1
+  double weight_sparsity = 0.0;  // fraction of weights pruned
+  std::string draft;
+  int spec_k = 4;
+  double spec_acceptance = 0.7;
 };
 
 struct ResolvedDeployment {

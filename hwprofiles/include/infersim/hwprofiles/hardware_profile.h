@@ -80,6 +80,10 @@ struct CalibrationParams {
   // falls as rank^-skew; 0 = uniform). Kernel path only: it sets how many distinct experts a decode
   // batch reads. One value fitted over all runtimes' MoE rows (calibrate-serving --fit-routing).
   double moe_routing_skew = 0.0;
+  // Per-position acceptance of multi-token-prediction drafts (perf::MultiTokenPrediction) on the
+  // version's MTP runs, fitted on them (calibrate-serving --fit-mtp); 0 = none fitted. The default of
+  // `estimate --mtp K` on this runtime version.
+  double mtp_acceptance = 0.0;
 };
 
 // A fitted MoE expert-kernel scale of a runtime version for one GPU and weight x activation format

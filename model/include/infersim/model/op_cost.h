@@ -45,12 +45,16 @@ struct BatchShape {
   double prefill_cached_tokens = 0;   // sum over chunks of context already in the KV cache (read)
   double prefill_seqs = 0;            // prompt chunks in the step
   double prefill_seqs_finishing = 0;  // prompts that complete this step (they emit a token)
-  double decode_seqs = 0;             // sequences generating one token each
+  double decode_seqs = 0;             // sequences in the decode part of the step
   double decode_ctx_sum = 0;          // sum of their context lengths (keys attended)
+  // Query tokens each decode sequence runs: 1, or 1 + the draft tokens a multi-token-prediction step
+  // verifies (each query attends the sequence's cached context, read once; every position emits logits).
+  double decode_queries = 1;
 
-  double tokens() const { return prefill_tokens + decode_seqs; }
+  double decode_tokens() const { return decode_seqs * decode_queries; }
+  double tokens() const { return prefill_tokens + decode_tokens(); }
   double sequences() const { return prefill_seqs + decode_seqs; }
-  double emitting() const { return prefill_seqs_finishing + decode_seqs; }
+  double emitting() const { return prefill_seqs_finishing + decode_tokens(); }
 
   // n prompts of `len` tokens each, processed whole (no cached prefix).
   static BatchShape prefill(double n, double len);

@@ -21,6 +21,16 @@ struct SpeculativeDecoding {
   double expected_tokens() const;
 };
 
+// Multi-token prediction (DeepSeek-V3's MTP module, TensorRT-LLM / SGLang "MTP"): each decode step
+// verifies `draft_tokens` tokens that the model's own MTP module proposed, one pass of that module per
+// draft token (costed as one MoE decoder layer plus the shared LM head), and keeps the accepted prefix.
+struct MultiTokenPrediction {
+  int draft_tokens = 0;
+  double acceptance = 0.0;  // per-position acceptance probability (fitted: CalibrationParams::mtp_acceptance)
+  // Tokens a sequence gains per step: (1 - a^(k+1)) / (1 - a).
+  double expected_tokens() const;
+};
+
 struct Deployment {
   hwprofiles::HardwareProfile hardware;
   int tp = 1;
@@ -44,6 +54,7 @@ struct Deployment {
   double moe_routing_skew = 0.0;            // model::ExpertRouting skew of the runtime version's fit
   hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;
+  std::optional<MultiTokenPrediction> mtp;
   // Pipeline parallelism with micro-batches in flight (the runtime's features.pipeline_micro_batches);
   // false = one batch traverses the stages at a time.
   bool pp_micro_batches = true;

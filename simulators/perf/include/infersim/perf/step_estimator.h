@@ -170,6 +170,9 @@ class StepEstimator {
   StepEstimator with_params(const hwprofiles::CalibrationParams& p) const;
   // The kernel-path binding (nullptr on the roofline-calibration path).
   const KernelModel* kernel_model() const { return kernel_.get(); }
+  // Tokens a decode sequence gains per step: 1, or the expected accepted tokens under multi-token
+  // prediction (each decode step then verifies 1 + draft tokens per sequence and runs the drafts).
+  double decode_tokens_per_step() const { return dep_.mtp ? dep_.mtp->expected_tokens() : 1.0; }
   // Decode batch the kernels actually run: padded up to the runtime's next CUDA-graph size.
   double padded_decode_batch(double n) const;
 
@@ -183,6 +186,7 @@ class StepEstimator {
 
  private:
   StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
+  StepCost cost_one(const model::BatchShape& b, bool roofline) const;  // cost_impl without MTP
   void fill_kernel(const model::BatchShape& b, StepCost& s) const;
   void fill_roofline_ops(const model::OpCosts& ops, StepCost& s) const;  // per-op compute / memory terms
   model::ModelSpec model_;
@@ -199,6 +203,9 @@ class StepEstimator {
   double ddr_bw_ = 0;
   double ddr_expert_fraction_ = 0, ddr_other_fraction_ = 0;  // share of weight bytes read from DDR per op kind
   std::shared_ptr<const KernelModel> kernel_;
+  // Multi-token prediction: the MTP module (one MoE decoder layer and the shared head) on the same
+  // layout, whose draft passes every decode step adds (Deployment::mtp).
+  std::shared_ptr<const StepEstimator> mtp_;
 };
 
 }  // namespace infersim::perf

@@ -49,14 +49,23 @@ struct ObservationOptions {
   std::function<void(std::size_t done, std::size_t total)> progress;
   // MoE routing skew to simulate with (Deployment::moe_routing_skew); unset = the shipped calibration's.
   std::optional<double> routing_skew;
+  // MTP draft acceptance for the rows that ran multi-token prediction (row_mtp_draft_tokens); unset =
+  // the shipped calibration's.
+  std::optional<double> mtp_acceptance;
 };
+
+// Draft tokens a measured row ran multi-token prediction with (0 = none). TensorRT-LLM's DeepSeek-R1
+// B200 rows measured on release 1.2.0rc6.post3 are SemiAnalysis InferenceX's MTP recipes (3 draft
+// tokens, 1 under attention DP); the CSV does not record it (docs/calibration.md, "Multi-token prediction").
+int row_mtp_draft_tokens(const perf::ServingMeasurement& row);
 
 // The benchmark a measured row ran: its concurrency and lengths.
 BenchmarkSpec harness_spec(const perf::ServingMeasurement& row);
 // The row's deployment: its runtime at the version calibrated on the row's measured version (kernel
 // path), with the aiconfigurator harness's engine settings.
 perf::Deployment row_deployment(const perf::ServingMeasurement& row, bool own_tables,
-                                std::optional<double> routing_skew = std::nullopt);
+                                std::optional<double> routing_skew = std::nullopt,
+                                std::optional<double> mtp_acceptance = std::nullopt);
 
 ServingObservations build_serving_observations(const std::vector<perf::ServingMeasurement>& rows,
                                                const ObservationOptions& opt = {});
@@ -136,5 +145,22 @@ inline const std::vector<double>& routing_skew_grid() {
 RoutingFit fit_routing_skew(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
                             const std::vector<double>& grid = routing_skew_grid(),
                             const std::function<void(double skew, double objective)>& on_value = nullptr);
+
+// The MTP draft acceptance (CalibrationParams::mtp_acceptance) of the rows that ran multi-token
+// prediction, fitted on a grid the same way: every row simulated again at each value, the whole fit
+// redone (the expert scales move with it), the least median |TPOT error| over the MTP fit rows wins (the
+// other rows' median hardly moves: 8.30% from 0.6 to 0.8). Held-out rows are never looked at.
+struct MtpFit {
+  double acceptance = 0;
+  std::vector<std::pair<double, double>> objective;  // (acceptance, median |TPOT error| of the MTP fit rows)
+  int rows = 0, mtp_rows = 0;                        // MoE fit rows; of them, MTP runs
+};
+inline const std::vector<double>& mtp_acceptance_grid() {
+  static const std::vector<double> g{0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+  return g;
+}
+MtpFit fit_mtp_acceptance(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
+                          const std::vector<double>& grid = mtp_acceptance_grid(),
+                          const std::function<void(double acceptance, double objective)>& on_value = nullptr);
 
 }  // namespace infersim::serving
