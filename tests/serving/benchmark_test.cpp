@@ -110,8 +110,9 @@ TEST(BenchmarkMode, AnalyticEstimateTracksTheSimulator) {
 }
 
 // Multi-token prediction (DeepSeek-V3 on B200 under TensorRT-LLM, 3 drafts at acceptance 0.6, i.e.
-// 2.18 tokens a step): the simulator finishes each sequence in ceil(rest / E) steps and grows its
-// context by E a step, the analytic estimate divides its step by E; they agree as the plain ones do,
+// 2.18 tokens a step): the simulator finishes each sequence in ceil(rest / E) steps, grows its context
+// and counts its tokens by E a step, and spreads its users over output / E steps; the analytic estimate
+// divides its step by E. They agree on TPOT and TTFT about as the plain ones do,
 // and MTP is faster per token than the same deployment without it, but by less than E (the step
 // verifies 4 tokens a sequence and runs 3 MTP-module passes).
 TEST(BenchmarkMode, MultiTokenPredictionAnalyticTracksTheSimulator) {
@@ -122,7 +123,7 @@ TEST(BenchmarkMode, MultiTokenPredictionAnalyticTracksTheSimulator) {
   EXPECT_NEAR(E, (1 - std::pow(0.6, 4)) / 0.4, 1e-12);
   const perf::StepEstimator est_plain(card("deepseek-v3"), plain), est_mtp(card("deepseek-v3"), mtp);
   EXPECT_DOUBLE_EQ(est_mtp.decode_tokens_per_step(), E);
-  std::vector<double> tpot;
+  std::vector<double> tpot, ttft;
   for (int users : {1, 8, 64})
     for (auto [in, out] : {std::pair{1024, 1024}, std::pair{2048, 256}}) {
       serving::BenchmarkSpec s{.concurrency = users, .input = double(in), .output = double(out)};
@@ -130,6 +131,9 @@ TEST(BenchmarkMode, MultiTokenPredictionAnalyticTracksTheSimulator) {
       const auto rp = serving::simulate_benchmark(card("deepseek-v3"), plain, s);
       const auto e = perf::estimate_serving(est_mtp, {double(users), double(in), double(out)});
       tpot.push_back(rel(e.tpot_s, r.tpot_s));
+      ttft.push_back(rel(e.ttft_s, r.ttft_s));
+      // The tokens the simulator counts are E a sequence a step: throughput is users x output / E2E.
+      EXPECT_LE(rel(r.throughput_tok_s, users * double(out) / r.e2e_s), 0.05) << users << " users";
       EXPECT_LT(r.tpot_s, rp.tpot_s) << users << " users " << in << "/" << out;
       EXPECT_GT(r.tpot_s, rp.tpot_s / E) << users << " users " << in << "/" << out;
       EXPECT_LT(r.steps, rp.steps) << "fewer steps for the same tokens";
@@ -142,6 +146,10 @@ TEST(BenchmarkMode, MultiTokenPredictionAnalyticTracksTheSimulator) {
   std::sort(tpot.begin(), tpot.end());
   EXPECT_LE(tpot[tpot.size() / 2], 0.05) << "TPOT median deviation";
   EXPECT_LE(worst, 0.08) << "TPOT worst deviation";
+  // Users spread over one request's length in steps (output / E of them under MTP), as the plain test.
+  std::sort(ttft.begin(), ttft.end());
+  EXPECT_LE(ttft[ttft.size() / 2], 0.05) << "TTFT median deviation";
+  EXPECT_LE(ttft.back(), 0.25) << "TTFT worst deviation";
   std::cout << "MTP: analytic vs simulated TPOT, worst deviation " << worst << " over " << tpot.size() << " points\n";
 }
 

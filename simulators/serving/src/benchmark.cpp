@@ -111,7 +111,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // steps. Under prefill-first steps they all start at once and stay in lockstep, and the client's
   // warm-up rounds are simulated and left out (BenchmarkSpec::stagger).
   const bool staggered = spec.stagger.value_or(sc.policy != "prefill_first");
-  const double stagger = staggered ? spec.output + join_delay + std::ceil(spec.input / std::max(1, sc.max_num_tokens))
+  // (Under multi-token prediction a request's decode spans output / E steps.)
+  const double decode_steps = d.mtp ? std::ceil(spec.output / d.mtp->expected_tokens()) : spec.output;
+  const double stagger = staggered ? decode_steps + join_delay + std::ceil(spec.input / std::max(1, sc.max_num_tokens))
                                    : 0.0;
   common::Json j = {
       {"name", "benchmark"},

@@ -570,6 +570,12 @@ void Replica::finish_step() {
   const std::int64_t dec = plan_.decode ? n_dec_ : 0;  // padding (static batching) emits nothing
   const std::int64_t seqs = std::int64_t(plan_.chunks.size()) + (plan_.decode ? n_dec_ + pad_n_ : 0);
   std::int64_t prefill = 0, emitted = dec;
+  if (const double per_step = spec_->estimator->decode_tokens_per_step(); per_step > 1.0 && dec > 0) {
+    // Multi-token prediction: E tokens a sequence on average (the fractions carried to the next step).
+    emit_carry_ += double(dec) * per_step;
+    emitted = std::int64_t(std::floor(emit_carry_));
+    emit_carry_ -= double(emitted);
+  }
   for (const auto& c : plan_.chunks) {
     prefill += c.tokens;
     emitted += c.finishing ? 1 : 0;

@@ -156,6 +156,7 @@ class Replica final : public engine::EventHandler {
   // decode set aggregates
   std::int64_t n_dec_ = 0;
   std::int64_t ctx_sum_ = 0;               // sum of KV tokens of decoding sequences (before the next step)
+  double emit_carry_ = 0;                  // multi-token prediction: tokens emitted, fraction not yet counted
   std::int64_t join_kv_sum_ = 0;           // sum of their KV tokens when they joined (steps since = the rest)
   std::int64_t counter_ = 0;               // decode steps executed
   std::vector<std::int64_t> phase_count_;  // decoding sequences by (kv - counter) mod block_size
