@@ -320,28 +320,28 @@ int cmd_calibrate_serving(const ArgList& argv) {
       fmt::print(stderr, "\rsimulating measured benchmarks: {}/{}", done, total);
     if (tty && done == total) fmt::print(stderr, "\n");
   };
-  // --fit-routing: fit the MoE routing skew first (the whole fit once per grid value, ~9 minutes on 2 cores);
-  // without it the shipped calibration's skew is kept, so a refit reproduces the shipped file.
+  // The grid fits run the whole fit once per grid value (quietly), printing each value's objective.
+  auto quiet = opt;
+  quiet.progress = nullptr;
+  auto report = [&](const char* what, const char* rows) {
+    return [=](double x, double med) {
+      if (tty)
+        fmt::print(stderr, "{} {:.2f}: median |TPOT error| of the {} fit rows {:.2f}%\n", what, x, rows, 100 * med);
+    };
+  };
+  // --fit-routing: fit the MoE routing skew first (~9 minutes on 2 cores); without it the shipped
+  // calibration's skew is kept, so a refit reproduces the shipped file.
   std::optional<serving::RoutingFit> routing;
   if (a.flag("fit-routing")) {
-    auto quiet = opt;
-    quiet.progress = nullptr;
-    routing = serving::fit_routing_skew(set.rows, quiet, serving::routing_skew_grid(), [&](double s, double med) {
-      if (tty)
-        fmt::print(stderr, "MoE routing skew {:.2f}: median |TPOT error| of the MoE fit rows {:.2f}%\n", s, 100 * med);
-    });
-    opt.routing_skew = routing->skew;
+    routing = serving::fit_routing_skew(set.rows, quiet, serving::routing_skew_grid(),
+                                        report("MoE routing skew", "MoE"));
+    opt.routing_skew = quiet.routing_skew = routing->skew;
   }
-  // --fit-mtp: fit the MTP draft acceptance of the rows that ran multi-token prediction (the whole fit
-  // once per grid value, ~6 minutes); without it the shipped calibration's acceptance is kept.
+  // --fit-mtp: fit the MTP draft acceptance of the rows that ran multi-token prediction (~8 minutes);
+  // without it the shipped calibration's acceptance is kept.
   std::optional<serving::MtpFit> mtp;
   if (a.flag("fit-mtp")) {
-    auto quiet = opt;
-    quiet.progress = nullptr;
-    mtp = serving::fit_mtp_acceptance(set.rows, quiet, serving::mtp_acceptance_grid(), [&](double x, double med) {
-      if (tty)
-        fmt::print(stderr, "MTP acceptance {:.2f}: median |TPOT error| of the MTP fit rows {:.2f}%\n", x, 100 * med);
-    });
+    mtp = serving::fit_mtp_acceptance(set.rows, quiet, serving::mtp_acceptance_grid(), report("MTP acceptance", "MTP"));
     opt.mtp_acceptance = mtp->acceptance;
   }
   const auto v = serving::validate_serving(set.rows, opt, !a.flag("no-loso"));

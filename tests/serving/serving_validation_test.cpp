@@ -268,38 +268,49 @@ TEST(ServingValidation, RuntimeResolutionAttachesTheShippedMoeExpertScale) {
   EXPECT_EQ(dense.calibration.source.find("MoE experts"), std::string::npos);
 }
 
+namespace {
+// A synthetic "measured" row: simulated with the shipped calibration at expert scales 1 (a version
+// fitted on MoE rows alone fits its overheads at scale 1 first, as sglang@0.5.14, so rows made at another
+// scale would not be reproducible at any skew or acceptance), with the deployment's routing skew and MTP
+// acceptance as given.
+perf::ServingMeasurement synthetic_row(int id, const std::string& runtime, const std::string& version,
+                                       const std::string& model, int tp, int users, int in, int out,
+                                       std::optional<double> skew, std::optional<double> acceptance) {
+  perf::ServingMeasurement row;
+  row.id = "synthetic-" + std::to_string(id);
+  row.hardware = "b200";
+  row.runtime = runtime;
+  row.runtime_version = version;
+  row.model = model;
+  row.moe = true;
+  row.weight = row.activation = common::DType::fp4;
+  row.kv = common::DType::fp8;
+  row.tp = tp;
+  row.concurrency = users;
+  row.input = in;
+  row.output = out;
+  auto d = serving::row_deployment(row, true, skew, acceptance);
+  if (skew) {
+    EXPECT_DOUBLE_EQ(d.moe_routing_skew, *skew);
+  }
+  for (auto& c : d.hardware.calibrations) c.params.moe_expert_scale = c.params.moe_prefill_scale = 1.0;
+  const auto r = serving::simulate_benchmark(model::ModelCatalog::shipped().get(model), d, serving::harness_spec(row));
+  row.ttft_s = r.ttft_s;
+  row.tpot_s = r.tpot_s;
+  return row;
+}
+}  // namespace
+
 // The routing-skew fit (calibrate-serving --fit-routing) finds the skew that "measured" rows were
 // simulated with: gpt-oss-120b rows on B200 under vLLM, simulated at s = 1 with the shipped calibration,
 // then the whole fit (overheads, expert scales) redone at each grid value. A wrong skew bends TPOT
 // against the batch in a way no scale or overhead can undo.
 TEST(ServingValidation, RoutingSkewFitFindsTheSkewTheRowsRanWith) {
-  const auto& m = model::ModelCatalog::shipped().get("gpt-oss-120b");
   std::vector<perf::ServingMeasurement> rows;
   int i = 0;
   for (int users : {2, 8, 32, 128})
-    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}}) {
-      perf::ServingMeasurement row;
-      row.id = "synthetic-" + std::to_string(i++);
-      row.hardware = "b200";
-      row.runtime = "vllm";
-      row.model = "gpt-oss-120b";
-      row.moe = true;
-      row.weight = row.activation = common::DType::fp4;
-      row.kv = common::DType::fp8;
-      row.tp = 2;
-      row.concurrency = users;
-      row.input = in;
-      row.output = out;
-      auto d = serving::row_deployment(row, true, 1.0);
-      EXPECT_DOUBLE_EQ(d.moe_routing_skew, 1.0);
-      // Expert scales 1: a version fitted on MoE rows alone fits its overheads at scale 1 first (as
-      // sglang@0.5.14), so rows made at another scale would not be reproducible at any skew.
-      for (auto& c : d.hardware.calibrations) c.params.moe_expert_scale = c.params.moe_prefill_scale = 1.0;
-      const auto r = serving::simulate_benchmark(m, d, serving::harness_spec(row));
-      row.ttft_s = r.ttft_s;
-      row.tpot_s = r.tpot_s;
-      rows.push_back(row);
-    }
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}})
+      rows.push_back(synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, in, out, 1.0, std::nullopt));
   serving::ObservationOptions opt;
   opt.jobs = 2;
   std::vector<double> seen;
@@ -351,34 +362,13 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
 
 // The acceptance fit finds the acceptance synthetic MTP rows were simulated with.
 TEST(ServingValidation, MtpAcceptanceFitFindsTheAcceptanceTheRowsRanWith) {
-  const auto& m = model::ModelCatalog::shipped().get("deepseek-v3");
   std::vector<perf::ServingMeasurement> rows;
   int i = 0;
   for (int users : {4, 16, 64})
-    for (auto [in, out] : {std::pair{1024, 256}, std::pair{2048, 128}}) {
-      for (const char* version : {"1.2.0rc6.post3", "1.2.0rc6.post2"}) {
-        perf::ServingMeasurement row;
-        row.id = "synthetic-" + std::to_string(i++);
-        row.hardware = "b200";
-        row.runtime = "tensorrt-llm";
-        row.runtime_version = version;
-        row.model = "deepseek-v3";
-        row.moe = true;
-        row.weight = row.activation = common::DType::fp4;
-        row.kv = common::DType::fp8;
-        row.tp = 8;
-        row.concurrency = users;
-        row.input = in;
-        row.output = out;
-        auto d = serving::row_deployment(row, true, std::nullopt, 0.6);
-        // Expert scales 1, as the routing-skew test: the version's overheads are fitted on these rows at scale 1.
-        for (auto& c : d.hardware.calibrations) c.params.moe_expert_scale = c.params.moe_prefill_scale = 1.0;
-        const auto r = serving::simulate_benchmark(m, d, serving::harness_spec(row));
-        row.ttft_s = r.ttft_s;
-        row.tpot_s = r.tpot_s;
-        rows.push_back(row);
-      }
-    }
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{2048, 128}})
+      for (const char* version : {"1.2.0rc6.post3", "1.2.0rc6.post2"})
+        rows.push_back(
+            synthetic_row(i++, "tensorrt-llm", version, "deepseek-v3", 8, users, in, out, std::nullopt, 0.6));
   serving::ObservationOptions opt;
   opt.jobs = 2;
   const auto fit = serving::fit_mtp_acceptance(rows, opt, {0.4, 0.6, 0.8});

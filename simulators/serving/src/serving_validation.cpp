@@ -714,61 +714,62 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   return v;
 }
 
-RoutingFit fit_routing_skew(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
-                            const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
-  RoutingFit best;
+namespace {
+// One grid fit: at each value the options are set, every row simulated again and the whole fit redone;
+// the objective is the median |TPOT error| over the MoE fit rows `counts` keeps (held-out rows are never
+// looked at) and the least wins, the earlier value on a tie.
+struct GridFit {
+  double best = 0;
+  std::vector<std::pair<double, double>> objective;
+  int moe_rows = 0, counted_rows = 0;
+};
+GridFit fit_on_grid(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                    const std::vector<double>& grid, const std::function<void(ObservationOptions&, double)>& set,
+                    const std::function<bool(const common::Json&)>& counts, const std::string& nothing_to_fit,
+                    const std::function<void(double, double)>& on_value) {
+  GridFit fit;
   double best_obj = std::numeric_limits<double>::infinity();
-  for (double s : grid) {
+  for (double x : grid) {
     ObservationOptions o = opt;
-    o.routing_skew = s;
+    set(o, x);
     const ServingValidation v = validate_serving(rows, o, false);
-    std::vector<double> err;  // signed, of the MoE fit rows
-    for (const auto& p : v.points)
-      if (p.value("moe", false) && !p.value("held_out", true))
-        err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
-    if (err.empty()) throw ConfigError("", "rows", "no MoE fit rows to fit the routing skew on");
-    const perf::ErrorStats st = perf::error_stats(err);
-    const double med = st.median_abs;
-    best.objective.emplace_back(s, med);
-    best.rows = st.n;
-    if (on_value) on_value(s, med);
-    if (med < best_obj - 1e-12) {
-      best_obj = med;
-      best.skew = s;
-    }
-  }
-  return best;
-}
-
-MtpFit fit_mtp_acceptance(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
-                          const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
-  MtpFit best;
-  double best_obj = std::numeric_limits<double>::infinity();
-  for (double a : grid) {
-    ObservationOptions o = opt;
-    o.mtp_acceptance = a;
-    const ServingValidation v = validate_serving(rows, o, false);
-    std::vector<double> err;  // signed, of the MTP fit rows
+    std::vector<double> err;  // signed
     int moe = 0;
     for (const auto& p : v.points)
       if (p.value("moe", false) && !p.value("held_out", true)) {
         ++moe;
-        if (p.value("mtp_draft_tokens", 0) > 0)
-          err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
+        if (counts(p)) err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
       }
-    if (err.empty())
-      throw ConfigError("", "rows", "no fit row ran multi-token prediction: nothing to fit the acceptance on");
-    const perf::ErrorStats st = perf::error_stats(err);
-    best.objective.emplace_back(a, st.median_abs);
-    best.rows = moe;
-    best.mtp_rows = st.n;
-    if (on_value) on_value(a, st.median_abs);
-    if (st.median_abs < best_obj - 1e-12) {
-      best_obj = st.median_abs;
-      best.acceptance = a;
+    if (err.empty()) throw ConfigError("", "rows", nothing_to_fit);
+    const double med = perf::error_stats(err).median_abs;
+    fit.objective.emplace_back(x, med);
+    fit.moe_rows = moe;
+    fit.counted_rows = int(err.size());
+    if (on_value) on_value(x, med);
+    if (med < best_obj - 1e-12) {
+      best_obj = med;
+      fit.best = x;
     }
   }
-  return best;
+  return fit;
+}
+}  // namespace
+
+RoutingFit fit_routing_skew(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                            const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
+  const GridFit g = fit_on_grid(
+      rows, opt, grid, [](ObservationOptions& o, double s) { o.routing_skew = s; },
+      [](const common::Json&) { return true; }, "no MoE fit rows to fit the routing skew on", on_value);
+  return {g.best, g.objective, g.moe_rows};
+}
+
+MtpFit fit_mtp_acceptance(const std::vector<ServingMeasurement>& rows, const ObservationOptions& opt,
+                          const std::vector<double>& grid, const std::function<void(double, double)>& on_value) {
+  const GridFit g = fit_on_grid(
+      rows, opt, grid, [](ObservationOptions& o, double a) { o.mtp_acceptance = a; },
+      [](const common::Json& p) { return p.value("mtp_draft_tokens", 0) > 0; },
+      "no fit row ran multi-token prediction: nothing to fit the acceptance on", on_value);
+  return {g.best, g.objective, g.moe_rows, g.counted_rows};
 }
 
 common::Json serving_validation_to_json(const ServingValidation& v) {
