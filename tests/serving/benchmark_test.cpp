@@ -10,6 +10,7 @@
 
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/perf/power_model.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 
@@ -151,6 +152,59 @@ TEST(BenchmarkMode, MultiTokenPredictionAnalyticTracksTheSimulator) {
   EXPECT_LE(ttft[ttft.size() / 2], 0.05) << "TTFT median deviation";
   EXPECT_LE(ttft.back(), 0.25) << "TTFT worst deviation";
   std::cout << "MTP: analytic vs simulated TPOT, worst deviation " << worst << " over " << tpot.size() << " points\n";
+}
+
+// Under multi-token prediction a sequence's cache grows by E tokens a step, so an engine that does not
+// reserve the output at admission (vLLM) runs out of KV blocks where plain decoding does: same final
+// lengths, same pressure. Counting one token a step (the old accounting) held ~1/E of the output.
+TEST(BenchmarkMode, MultiTokenPredictionGrowsTheCacheByItsTokensAStep) {
+  auto plain = resolved("deepseek-v3", "b200", "vllm", 8, 1, common::DType::fp4);
+  plain.scheduler.kv_memory_fraction = 0.25;  // a small cache (~0.1M tokens), so the users below oversubscribe it
+  auto mtp = plain;
+  mtp.mtp = perf::MultiTokenPrediction{3, 0.7};
+  const double in = 256, out = 2048;
+  serving::BenchmarkSpec probe{.concurrency = 1, .input = in, .output = 64};
+  const double cap = serving::simulate_benchmark(card("deepseek-v3"), plain, probe).kv_capacity_tokens;
+  ASSERT_GT(cap, 0);
+  // Users out of phase hold input + output / 2 on average: 30% more users than that fits.
+  const int users = int(std::ceil(1.3 * cap / (in + out / 2)));
+  serving::BenchmarkSpec s{.concurrency = users, .input = in, .output = out};
+  const auto rp = serving::simulate_benchmark(card("deepseek-v3"), plain, s);
+  const auto rm = serving::simulate_benchmark(card("deepseek-v3"), mtp, s);
+  std::cout << "KV capacity " << cap << " tokens, " << users << " users: preemptions plain " << rp.preemptions
+            << ", MTP " << rm.preemptions << "\n";
+  EXPECT_GT(rp.preemptions, 0u);
+  EXPECT_GT(rm.preemptions, 0u) << "the MTP run fills the same cache";
+  // Below capacity neither preempts.
+  serving::BenchmarkSpec light{.concurrency = std::max(1, int(0.6 * cap / (in + out))), .input = in, .output = out};
+  EXPECT_EQ(serving::simulate_benchmark(card("deepseek-v3"), mtp, light).preemptions, 0u);
+}
+
+// The power model reads a decode step's utilisation as its roofline work over its time. Under MTP the
+// step verifies 1 + k tokens a sequence and runs k MTP passes: its work counts them as its time does,
+// on the analytic path (step time per token there) and in benchmark mode alike.
+TEST(BenchmarkMode, MultiTokenPredictionPowerCountsTheVerifyAndDraftWork) {
+  auto plain = resolved("deepseek-v3", "b200", "tensorrt-llm", 8, 1, common::DType::fp4);
+  auto mtp = plain;
+  mtp.mtp = perf::MultiTokenPrediction{3, 0.7};
+  const auto& pm = perf::PowerModel::shipped();
+  for (bool kernels : {true, false}) {
+    const perf::StepEstimator ep(card("deepseek-v3"), plain, kernels), em(card("deepseek-v3"), mtp, kernels);
+    const auto shape = model::BatchShape::decode(4, 1024 + 512);
+    const auto wp = ep.roofline_work(shape), wm = em.roofline_work(shape);
+    EXPECT_GT(wm.compute_s, 3.5 * wp.compute_s) << "4 tokens verified a sequence, plus the MTP passes";
+    EXPECT_GT(wm.memory_s, wp.memory_s);
+    const auto e = perf::estimate_serving(em, {4, 1024, 1024});
+    const auto p = perf::estimate_serving(ep, {4, 1024, 1024});
+    // The decode power is the full step's work over the full step's time.
+    const double step = kernels ? e.decode.step_s : e.decode.step_s * em.decode_tokens_per_step();
+    EXPECT_NEAR(e.decode_chip_w,
+                pm.active_w(plain.hardware, em.roofline_work(model::BatchShape::decode(4, 1536)), step, false),
+                1e-6 * e.decode_chip_w)
+        << (kernels ? "kernel path" : "roofline path");
+    EXPECT_GT(e.decode_chip_w, p.decode_chip_w) << "busier chips";
+    EXPECT_LT(e.joules_per_token, p.joules_per_token) << "fewer steps a token";
+  }
 }
 
 // Attention-DP balancing (TensorRT-LLM attention_dp_config): a new prompt waits until every rank has one,

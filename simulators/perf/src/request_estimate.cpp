@@ -127,6 +127,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   }
 
   double tokens_per_step = 1.0;
+  // The decode step's roofline work and full time for its power, where the step is not one plain decode
+  // pass (a draft model's k passes plus the verify pass).
+  std::optional<std::pair<StepEstimator::RooflineWork, double>> spec_power;
   if (dep.speculative) {
     const auto& sd = *dep.speculative;
     Deployment dd = dep;
@@ -145,6 +148,11 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const double t_verify = est.cost(verify).time(p);
     tokens_per_step = sd.expected_tokens();
     t_d = (sd.k * t_draft + t_verify) / tokens_per_step;
+    auto work = est.roofline_work(verify);
+    const auto wd = draft.roofline_work(BatchShape::decode(micro, I + O / 2.0));
+    work.compute_s += sd.k * wd.compute_s;
+    work.memory_s += sd.k * wd.memory_s;
+    spec_power.emplace(work, sd.k * t_draft + t_verify);
     if (detail)
       e.notes.push_back(fmt::format("speculative decoding: draft {} k={} acceptance={:.2f} -> {:.2f} tokens per target "
                                     "step; draft step {}, verify step {}",
@@ -329,7 +337,12 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   // the profile's phase constants elsewhere.
   const auto& pm = PowerModel::shipped();
   e.prefill_chip_w = pm.active_w(hw, est.roofline_work(BatchShape::prefill(1, I)), t_p, true);
-  e.decode_chip_w = pm.active_w(hw, est.roofline_work(BatchShape::decode(decode_seqs, I + O / 2.0)), t_d, false);
+  // A decode step's work (verify + MTP passes under multi-token prediction) over its full time: t_d is
+  // per token outside benchmark mode under MTP (divided by E above).
+  const double t_step = dep.mtp && !benchmark_mode ? t_d * E : t_d;
+  e.decode_chip_w = spec_power ? pm.active_w(hw, spec_power->first, spec_power->second, false)
+                               : pm.active_w(hw, est.roofline_work(BatchShape::decode(decode_seqs, I + O / 2.0)),
+                                             t_step, false);
   e.idle_chip_w = hw.idle_w;
   if (detail) e.power_model = pm.describe(hw);
   e.power_w = dep.chips() * (occupancy * (prefill_share * e.prefill_chip_w + (1 - prefill_share) * e.decode_chip_w) +

@@ -273,6 +273,19 @@ StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units,
 }
 
 StepEstimator::RooflineWork StepEstimator::roofline_work(const model::BatchShape& b) const {
+  if (!mtp_ || b.decode_seqs <= 0 || b.decode_queries > 1) return roofline_work_one(b);
+  const double k = dep_.mtp->draft_tokens;
+  model::BatchShape v = b;
+  v.decode_queries = 1.0 + k;
+  RooflineWork w = roofline_work_one(v);
+  const RooflineWork d = mtp_->roofline_work_one(
+      model::BatchShape::decode(b.decode_seqs, b.decode_ctx_sum / b.decode_seqs));
+  w.compute_s += k * d.compute_s;
+  w.memory_s += k * d.memory_s;
+  return w;
+}
+
+StepEstimator::RooflineWork StepEstimator::roofline_work_one(const model::BatchShape& b) const {
   StepCost s;
   fill_roofline_ops(model::op_costs(model_, b, dep_.precision), s);
   RooflineWork w;

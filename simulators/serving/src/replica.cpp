@@ -35,6 +35,7 @@ Replica::Replica(int id, int index_in_pool, std::shared_ptr<const ReplicaSpec> s
       kv_(spec_->kv_blocks, scheduler_->limits().block_size),
       jitter_rng_(engine::Rng::stream(spec_->jitter_seed, "step-jitter/" + std::to_string(id))) {
   phase_count_.assign(std::size_t(limits_.block_size), 0);
+  tokens_per_step_ = spec_->estimator->decode_tokens_per_step();
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -252,6 +253,17 @@ void Replica::swap_in_front() {
 
 std::int64_t Replica::decode_blocks_needed() const {
   if (reserves() || n_dec_ == 0) return 0;
+  if (tokens_per_step_ > 1.0) {
+    // Multi-token prediction: a sequence's cache grows by E tokens a step (the accepted ones), so the
+    // blocks it crosses into are counted one sequence at a time (join order, live entries only).
+    std::int64_t need = 0;
+    for (const auto& [r, g] : lifo_) {
+      const Request& q = requests_[r];
+      if (q.gen != g || q.phase != RequestPhase::decoding) continue;
+      need += kv_.blocks_for(q.kv_at_join + decoded_since_join(q, counter_ + 1)) - kv_.blocks_for(kv_now(q));
+    }
+    return need;
+  }
   const std::int64_t bs = limits_.block_size;
   return phase_count_[std::size_t(((-counter_) % bs + bs) % bs)];
 }
@@ -264,9 +276,9 @@ bool Replica::preempt_last() {
     Request& q = requests_[r];
     if (q.gen != g || q.phase != RequestPhase::decoding) continue;
     const std::int64_t kv = kv_now(q);
-    const std::int64_t generated = q.generated + (counter_ - q.join_counter);
+    const std::int64_t generated = q.generated + decoded_since_join(q, counter_);
     const double last_token = q.join_counter < counter_ ? last_decode_end_s_ : q.last_token_s;
-    leave_decode(q, kv);
+    leave_decode(q);
     q.generated = generated;
     q.last_token_s = last_token;
     ++q.preemptions;
@@ -331,9 +343,9 @@ void Replica::join_decode(RequestIndex r, std::int64_t kv) {
   const std::int64_t bs = limits_.block_size;
   ++phase_count_[std::size_t(((kv - counter_) % bs + bs) % bs)];
   // Multi-token prediction gains E tokens a step on average: the steps the rest of the output takes.
-  const double per_step = spec_->estimator->decode_tokens_per_step();
   const std::int64_t left = q.output - q.generated;
-  const std::int64_t steps = per_step > 1.0 ? std::int64_t(std::ceil(double(left) / per_step - 1e-9)) : left;
+  const std::int64_t steps = tokens_per_step_ > 1.0 ? std::int64_t(std::ceil(double(left) / tokens_per_step_ - 1e-9))
+                                                    : left;
   finish_heap_.push_back({counter_ + std::max<std::int64_t>(1, steps), r, q.gen});
   join_kv_sum_ += kv;
   std::push_heap(finish_heap_.begin(), finish_heap_.end(),
@@ -353,9 +365,9 @@ void Replica::join_decode(RequestIndex r, std::int64_t kv) {
     join_groups_.push_back({q.last_token_s, 1});
 }
 
-void Replica::leave_decode(Request& q, std::int64_t kv) {
+void Replica::leave_decode(Request& q) {
   --n_dec_;
-  ctx_sum_ -= kv;
+  ctx_sum_ -= q.kv_at_join + (counter_ - q.join_counter);  // one token a step (MTP: corrected in try_start)
   join_kv_sum_ -= q.kv_at_join;
   const std::int64_t bs = limits_.block_size;
   --phase_count_[std::size_t(((q.kv_at_join - q.join_counter) % bs + bs) % bs)];
@@ -395,7 +407,7 @@ void Replica::advance_decode(double t) {
     Request& q = requests_[e.req];
     if (q.gen != e.gen || q.phase != RequestPhase::decoding) continue;
     const std::int64_t kv = kv_now(q);
-    leave_decode(q, kv);
+    leave_decode(q);
     q.generated = q.output;
     q.last_token_s = t;
     if (limits_.reserve_full_length) {
@@ -512,8 +524,7 @@ void Replica::try_start() {
     b.decode_seqs = double(dec);
     b.decode_ctx_sum = double(ctx_sum_ + n_dec_ + pad_ctx_ + pad_n_);
     // Under multi-token prediction each step adds E tokens of context, not the one ctx_sum_ counts.
-    const double per_step = spec_->estimator->decode_tokens_per_step();
-    if (per_step > 1.0) b.decode_ctx_sum += (per_step - 1.0) * double(ctx_sum_ - join_kv_sum_);
+    if (tokens_per_step_ > 1.0) b.decode_ctx_sum += (tokens_per_step_ - 1.0) * double(ctx_sum_ - join_kv_sum_);
   }
   // Pipeline parallelism: the step's sequences and chunks flow through the stages as micro-batches;
   // the step lasts one micro-batch traversal (see StepEstimator::pipelined_cost), plus the fill of an
@@ -570,7 +581,7 @@ void Replica::finish_step() {
   const std::int64_t dec = plan_.decode ? n_dec_ : 0;  // padding (static batching) emits nothing
   const std::int64_t seqs = std::int64_t(plan_.chunks.size()) + (plan_.decode ? n_dec_ + pad_n_ : 0);
   std::int64_t prefill = 0, emitted = dec;
-  if (const double per_step = spec_->estimator->decode_tokens_per_step(); per_step > 1.0 && dec > 0) {
+  if (const double per_step = tokens_per_step_; per_step > 1.0 && dec > 0) {
     // Multi-token prediction: E tokens a sequence on average (the fractions carried to the next step).
     emit_carry_ += double(dec) * per_step;
     emitted = std::int64_t(std::floor(emit_carry_));

@@ -178,13 +178,16 @@ class StepEstimator {
 
   // Roofline work of one step per chip at 100% of peak (matmul/vector FLOP/s, memory bandwidth): the
   // summed compute and memory seconds of its ops, without the kernel tables or collectives. Divided by
-  // the step's time it gives the utilisation the power model reads (perf/power_model.h).
+  // the step's time it gives the utilisation the power model reads (perf/power_model.h). Under
+  // multi-token prediction a decode step's work is the verify pass (1 + k tokens a sequence) plus the k
+  // MTP passes, as its time (cost) is.
   struct RooflineWork {
     double compute_s = 0, memory_s = 0;
   };
   RooflineWork roofline_work(const model::BatchShape& b) const;
 
  private:
+  RooflineWork roofline_work_one(const model::BatchShape& b) const;  // roofline_work without MTP
   StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
   StepCost cost_one(const model::BatchShape& b, bool roofline) const;  // cost_impl without MTP
   void fill_kernel(const model::BatchShape& b, StepCost& s) const;

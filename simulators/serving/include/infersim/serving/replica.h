@@ -128,8 +128,15 @@ class Replica final : public engine::EventHandler {
   void finish_step();
   void advance_decode(double t);
   void join_decode(RequestIndex r, std::int64_t kv);
-  void leave_decode(Request& q, std::int64_t kv);
-  std::int64_t kv_now(const Request& q) const { return q.kv_at_join + (counter_ - q.join_counter); }
+  void leave_decode(Request& q);
+  // Tokens a decoding sequence has gained since it joined, by decode step `counter`: one a step, or E a
+  // step under multi-token prediction (at most the rest of its output).
+  std::int64_t decoded_since_join(const Request& q, std::int64_t counter) const {
+    const std::int64_t steps = counter - q.join_counter;
+    if (tokens_per_step_ <= 1.0) return steps;
+    return std::min(q.output - q.generated, std::int64_t(std::floor(tokens_per_step_ * double(steps) + 1e-9)));
+  }
+  std::int64_t kv_now(const Request& q) const { return q.kv_at_join + decoded_since_join(q, counter_); }
   void on_prefill_complete(RequestIndex r, double t);
   void release_kv(Request& q, std::int64_t kv_tokens);
   void complete(RequestIndex r, double t);
@@ -159,6 +166,7 @@ class Replica final : public engine::EventHandler {
   double emit_carry_ = 0;                  // multi-token prediction: tokens emitted, fraction not yet counted
   std::int64_t join_kv_sum_ = 0;           // sum of their KV tokens when they joined (steps since = the rest)
   std::int64_t counter_ = 0;               // decode steps executed
+  double tokens_per_step_ = 1;             // E under multi-token prediction (StepEstimator::decode_tokens_per_step)
   std::vector<std::int64_t> phase_count_;  // decoding sequences by (kv - counter) mod block_size
   std::vector<FinishEntry> finish_heap_;
   std::vector<std::pair<RequestIndex, std::uint32_t>> lifo_;  // join order, for preemption

@@ -15,7 +15,11 @@ class RequestPool {
     if (!free_.empty()) {
       const RequestIndex i = free_.back();
       free_.pop_back();
+      // The generation carries over, so entries that still name the slot's previous request (the
+      // replica's preemption order, its finish heap) never match the new one.
+      const std::uint32_t gen = items_[i].gen + 1;
       items_[i] = Request{};
+      items_[i].gen = gen;
       return i;
     }
     items_.emplace_back();
