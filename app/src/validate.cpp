@@ -17,6 +17,7 @@ ServingPart validate_serving_part(const ValidateRequest& r) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
   p.skipped_loading = set.skipped;
   p.relabelled_loading = set.relabelled;
+  p.fit_excluded_loading = set.fit_excluded;
   serving::ObservationOptions opt;
   opt.jobs = r.jobs;
   opt.progress = r.progress;
@@ -170,6 +171,9 @@ common::Json validation_report_json(const ValidationReport& r) {
     common::Json repaired = common::Json::object();
     for (const auto& [why, n] : r.serving->relabelled_loading) repaired[why] = n;
     j["layout_repairs"] = repaired;
+    common::Json excluded = common::Json::object();
+    for (const auto& [why, n] : r.serving->fit_excluded_loading) excluded[why] = n;
+    j["kept_out_of_the_fit"] = excluded;
     out["serving"] = j;
   }
   if (r.dataflow) out["dataflow_vendors"] = perf::vendor_speed_report_to_json(r.dataflow->report);

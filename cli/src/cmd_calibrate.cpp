@@ -184,8 +184,9 @@ void print_serving(const app::ServingPart& p) {
   fmt::print("Modern serving stacks: {} measured 2025-26 benchmarks (aiconfigurator, TensorRT-LLM / vLLM / SGLang on "
              "H100, B200, GB200), each simulated as the closed-loop benchmark that measured it\n",
              v.rows);
-  fmt::print("  {} rows fit the runtime versions' overheads, {} held out (random split by configuration)\n", v.rows_fit,
-             v.rows_held_out);
+  fmt::print("  {} rows fit the runtime versions' overheads, {} held out (random split by configuration){}\n",
+             v.rows_fit, v.rows_held_out,
+             v.rows_excluded > 0 ? fmt::format(", {} others kept out of the fit (below)", v.rows_excluded) : "");
   print_moe_scales(v.fits);
   print_groups("held-out rows, discrete-event benchmark (the reference):", v.random_by_runtime);
   print_groups("the same rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
@@ -194,6 +195,10 @@ void print_serving(const app::ServingPart& p) {
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
   fmt::print("{}", t.render());
   for (const auto& [why, n] : p.relabelled_loading) fmt::print("repaired {} rows: {}\n", n, why);
+  for (const auto& [why, n] : p.fit_excluded_loading)
+    fmt::print("kept {} rows out of every fit, predicted and reported all the same (the held-out ones in the groups "
+               "above): {} (data/aiconfigurator/fit_exclusions.json)\n",
+               n, why);
   for (const auto& [why, n] : p.skipped_loading) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   fmt::print("\n");
@@ -379,7 +384,8 @@ int cmd_calibrate_serving(const ArgList& argv) {
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("{} measured rows simulated ({} fit, {} held out)\n", v.rows, v.rows_fit, v.rows_held_out);
+  fmt::print("{} measured rows simulated ({} fit, {} held out, {} kept out of the fit)\n", v.rows, v.rows_fit,
+             v.rows_held_out, v.rows_excluded);
   if (routing)
     fmt::print("MoE routing skew {:.2f}: the least median |TPOT error| over {} MoE fit rows (grid {:.2f}-{:.2f})\n",
                routing->skew, routing->rows, routing->objective.front().first, routing->objective.back().first);

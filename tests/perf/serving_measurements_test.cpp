@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "infersim/common/errors.h"
 
@@ -174,4 +176,64 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
     local += r.framework_defaults;
   EXPECT_GE(local, 400u) << "the 2025 H100 collection (TensorRT-LLM, vLLM, SGLang)";
   std::remove(path.c_str());
+}
+
+// A fit_exclusions.json beside the CSV keeps rows of a named server image out of every fit; the rows
+// are still loaded (and predicted); a malformed rule names the file.
+TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImage) {
+  const std::string dir = ::testing::TempDir() + "/fit_exclusions_test";
+  std::filesystem::create_directories(dir);
+  const std::string csv = dir + "/rows.csv";
+  {
+    std::ofstream f(csv);
+    f << kHeader
+      << "a,measured=2026-03-17; image=nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0,trtllm,1.3.0rc1,"
+         "Qwen/Qwen3-32B,h100_sxm,,agg,1024,128,,,16,2,1,1,1,1,200,40\n"
+      << "b,measured=2026-03-17; image=nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.8.1,trtllm,1.3.0rc5,"
+         "Qwen/Qwen3-32B,h100_sxm,,agg,1024,128,,,16,2,1,1,1,1,200,12\n";
+  }
+  const std::string rules = dir + "/fit_exclusions.json";
+  {
+    std::ofstream f(rules);
+    f << R"({"about": "test", "rules": [{"image": "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0",
+            "reason": "TPOT does not follow the load", "evidence": ["x"]}]})";
+  }
+  const auto set = perf::load_serving_measurements(csv);
+  ASSERT_EQ(set.rows.size(), 2u);
+  EXPECT_EQ(set.rows[0].fit_excluded, "TPOT does not follow the load");
+  EXPECT_FALSE(set.rows[0].fitted());
+  EXPECT_TRUE(set.rows[1].fit_excluded.empty());
+  EXPECT_EQ(set.rows[1].fitted(), !set.rows[1].held_out);
+  EXPECT_EQ(set.fit_excluded.at("TPOT does not follow the load"), 1);
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"image": "x", "reason": "y", "colour": "red"}]})";
+  }
+  try {
+    perf::load_serving_measurements(csv);
+    FAIL() << "expected a ConfigError";
+  } catch (const common::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("fit_exclusions.json"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("colour"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The shipped rule: every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and
+// GB200) and no other.
+TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090Runs) {
+  const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
+  int excluded = 0;
+  std::set<std::string> systems;
+  for (const auto& r : set.rows) {
+    const bool dyn = r.image == "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
+    EXPECT_EQ(!r.fit_excluded.empty(), dyn) << r.id;
+    if (dyn) {
+      ++excluded;
+      EXPECT_EQ(r.runtime_version, "1.3.0rc1") << r.id;
+      systems.insert(r.hardware);
+    }
+  }
+  EXPECT_GE(excluded, 20);
+  EXPECT_EQ(systems, (std::set<std::string>{"b200", "gb200", "h100-sxm"}));
 }

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/runtime_resolution.h"
@@ -324,6 +325,49 @@ TEST(ServingValidation, RoutingSkewFitFindsTheSkewTheRowsRanWith) {
   EXPECT_LT(fit.objective[1].second, 0.01) << "the rows' own skew reproduces them";
   EXPECT_GT(fit.objective[0].second, fit.objective[1].second);
   EXPECT_GT(fit.objective[2].second, fit.objective[1].second);
+}
+
+// Rows kept out of the fit (fit_exclusions.json) change nothing that is fitted, however wrong they are,
+// and are still predicted and reported.
+TEST(ServingValidation, RowsKeptOutOfTheFitChangeNoFittedNumber) {
+  std::vector<perf::ServingMeasurement> clean;
+  int i = 0;
+  for (int users : {2, 8, 32, 128})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}})
+      clean.push_back(synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, in, out, 1.0, std::nullopt));
+  auto with = clean;
+  for (int users : {4, 16, 64}) {
+    auto bad = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, 2048, 256, 1.0, std::nullopt);
+    bad.tpot_s *= 5;  // a TPOT that does not follow the load
+    bad.ttft_s *= 3;
+    bad.fit_excluded = "test: inconsistent";
+    with.push_back(bad);
+  }
+  serving::ObservationOptions opt;
+  opt.jobs = 2;
+  const auto a = serving::validate_serving(clean, opt, false);
+  const auto b = serving::validate_serving(with, opt, false);
+  EXPECT_EQ(b.rows_excluded, 3);
+  EXPECT_EQ(b.rows_fit, a.rows_fit);
+  ASSERT_EQ(a.fits.size(), b.fits.size());
+  for (std::size_t k = 0; k < a.fits.size(); ++k) {
+    EXPECT_EQ(hwprofiles::kernel_params_to_json(a.fits[k].calibration.params),
+              hwprofiles::kernel_params_to_json(b.fits[k].calibration.params));
+    EXPECT_EQ(hwprofiles::moe_expert_scales_to_json(a.fits[k].calibration.moe_expert_scales),
+              hwprofiles::moe_expert_scales_to_json(b.fits[k].calibration.moe_expert_scales));
+  }
+  int reported = 0;
+  for (const auto& p : b.points)
+    if (p.value("fit_excluded", false)) {
+      ++reported;
+      EXPECT_GT(p["tpot_measured_s"].get<double>(), 2 * p["tpot_predicted_s"].get<double>());
+    }
+  EXPECT_EQ(reported, 3);
+  // Without the mark the same rows pull the fit.
+  for (auto& r : with) r.fit_excluded.clear();
+  const auto c = serving::validate_serving(with, opt, false);
+  EXPECT_NE(hwprofiles::moe_expert_scales_to_json(a.fits[0].calibration.moe_expert_scales),
+            hwprofiles::moe_expert_scales_to_json(c.fits[0].calibration.moe_expert_scales));
 }
 
 // The TensorRT-LLM DeepSeek rows measured on 1.2.0rc6.post3 are InferenceX's MTP recipes: 3 draft

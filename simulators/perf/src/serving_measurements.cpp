@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -11,6 +12,7 @@
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
+#include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
 #include "infersim/perf/measurements.h"
 
@@ -122,6 +124,32 @@ std::string repair_layout(ServingMeasurement& m, double moe_tp) {
   m.concurrency = m.client_concurrency > 0 ? m.client_concurrency / m.attention_dp
                                            : m.concurrency * dp_before / m.attention_dp;
   return why;
+}
+
+}  // namespace
+
+namespace {
+
+void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
+  const auto file = (std::filesystem::path(csv).parent_path() / "fit_exclusions.json").string();
+  if (!std::filesystem::exists(file)) return;
+  const auto j = common::load_json_file(file);
+  common::JsonReader top(j, file);
+  (void)top.string_or("about", "");
+  std::map<std::string, std::string> by_image;
+  for (auto& r : top.array_of_objects("rules")) {
+    const std::string image = r.string("image"), reason = r.string("reason");
+    if (image.empty() || reason.empty()) throw ConfigError(file, "rules", "a rule needs a non-empty image and reason");
+    (void)r.string_list_or("evidence", {});
+    r.finish();
+    by_image[image] = reason;
+  }
+  top.finish();
+  for (auto& m : set.rows)
+    if (auto it = by_image.find(m.image); it != by_image.end()) {
+      m.fit_excluded = it->second;
+      ++set.fit_excluded[it->second];
+    }
 }
 
 }  // namespace
@@ -270,6 +298,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     same_config.push_back(set.rows.size());
     set.rows.push_back(std::move(m));
   }
+  apply_fit_exclusions(path, set);
   return set;
 }
 

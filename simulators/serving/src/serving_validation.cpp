@@ -528,6 +528,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   for (const auto& o : own.obs) {
     if (o.row->held_out)
       ++v.rows_held_out;
+    else if (!o.row->fit_excluded.empty())
+      ++v.rows_excluded;  // kept out of every fit (fit_exclusions.json), still predicted below
     else {
       ++v.rows_fit;
       (o.row->moe ? moe_by_runtime : fit_by_runtime)[rtv(*o.row)].push_back(&o);
@@ -574,7 +576,9 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     auto& target = o.row->held_out ? random : fit_rows;
     const std::string g = o.row->held_out
                               ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
-                              : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
+                          : o.row->fitted()
+                              ? fmt::format("{} / {}", rtv(*o.row), model_class(*o.row))
+                              : fmt::format("{} / {} (kept out of the fit)", rtv(*o.row), model_class(*o.row));
     target[g].ttft.push_back(et);
     target[g].tpot.push_back(ep);
     double att = 0, atp = 0;
@@ -605,6 +609,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"output", o.row->output},
                        {"precision", o.row->quant},
                        {"held_out", o.row->held_out},
+                       {"fit_excluded", !o.row->fit_excluded.empty()},
                        {"basis", o.basis},
                        {"ttft_measured_s", o.ttft.measured},
                        {"tpot_measured_s", o.tpot.measured},
@@ -631,7 +636,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     for (const auto& o : own.obs)
       if (rtv(*o.row) == key) {
         nheld += o.row->held_out;
-        if (!o.row->held_out) versions.insert(o.row->runtime_version.empty() ? "unrecorded" : o.row->runtime_version);
+        if (o.row->fitted()) versions.insert(o.row->runtime_version.empty() ? "unrecorded" : o.row->runtime_version);
       }
     e.calibration.rows_fit = nfit;
     e.calibration.rows_held_out = nheld;
@@ -661,10 +666,10 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       // Per runtime version; a version measured only on this system takes its runtime's other versions.
       std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit;
       for (const auto& o : own.obs)
-        if (o.row->hardware != sys) {
+        if (o.row->hardware != sys && o.row->fit_excluded.empty()) {
           if (o.row->moe) {
             // The MoE scales are fitted on the same side of the split as the shipped fit (fit rows).
-            if (!o.row->held_out) moe_fit[rtv(*o.row)].push_back(&o);
+            if (o.row->fitted()) moe_fit[rtv(*o.row)].push_back(&o);
             continue;
           }
           fit[rtv(*o.row)].push_back(&o);
@@ -736,7 +741,7 @@ GridFit fit_on_grid(const std::vector<ServingMeasurement>& rows, const Observati
     std::vector<double> err;  // signed
     int moe = 0;
     for (const auto& p : v.points)
-      if (p.value("moe", false) && !p.value("held_out", true)) {
+      if (p.value("moe", false) && !p.value("held_out", true) && !p.value("fit_excluded", false)) {
         ++moe;
         if (counts(p)) err.push_back(p["tpot_predicted_s"].get<double>() / p["tpot_measured_s"].get<double>() - 1.0);
       }
@@ -784,6 +789,7 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   j["rows"] = v.rows;
   j["rows_fit"] = v.rows_fit;
   j["rows_held_out"] = v.rows_held_out;
+  j["rows_kept_out_of_the_fit"] = v.rows_excluded;
   j["random_split"] = groups(v.random_split);
   j["random_split_by_runtime"] = groups(v.random_by_runtime);
   j["random_split_analytic_by_runtime"] = groups(v.analytic_by_runtime);

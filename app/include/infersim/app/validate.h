@@ -50,8 +50,9 @@ struct TargetVerdict {
 struct ServingPart {
   serving::ServingValidation v;
   std::vector<TargetVerdict> targets;
-  std::map<std::string, int> skipped_loading;     // rows the loader could not use, by reason
-  std::map<std::string, int> relabelled_loading;  // rows whose written layout the loader repaired, by reason
+  std::map<std::string, int> skipped_loading;       // rows the loader could not use, by reason
+  std::map<std::string, int> relabelled_loading;    // rows whose written layout the loader repaired, by reason
+  std::map<std::string, int> fit_excluded_loading;  // rows kept out of the fit (fit_exclusions.json), by reason
 };
 
 struct DataflowPart {

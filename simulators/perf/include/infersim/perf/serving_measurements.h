@@ -41,16 +41,23 @@ struct ServingMeasurement {
   double input = 0, output = 0;
   double ttft_s = 0, tpot_s = 0;
   bool held_out = false;
+  // Why the row is kept out of every fit ("" = it is fitted when not held out): a rule of the
+  // fit_exclusions.json beside the CSV matched its server image. It is still predicted and reported.
+  std::string fit_excluded;
+  bool fitted() const { return !held_out && fit_excluded.empty(); }
   std::string config_key() const;
 };
 
 struct ServingMeasurementSet {
   std::vector<ServingMeasurement> rows;
-  std::map<std::string, int> skipped;     // reason -> count
-  std::map<std::string, int> relabelled;  // layout repairs: reason -> count (serving_measurements.cpp)
+  std::map<std::string, int> skipped;       // reason -> count
+  std::map<std::string, int> relabelled;    // layout repairs: reason -> count (serving_measurements.cpp)
+  std::map<std::string, int> fit_excluded;  // reason -> rows kept out of the fit (fit_exclusions.json)
 };
 
-// Throws ConfigError (file, line, column) on malformed input, IoError when unreadable.
+// Throws ConfigError (file, line, column) on malformed input, IoError when unreadable. A
+// fit_exclusions.json in the CSV's folder (optional) marks rows by server image:
+// {"rules": [{"image": "...", "reason": "...", "evidence": ["..."]}]}.
 ServingMeasurementSet load_serving_measurements(const std::string& path);
 std::string bundled_serving_measurements();  // data/aiconfigurator/silicon_sample_visible.csv
 

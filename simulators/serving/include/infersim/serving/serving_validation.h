@@ -122,7 +122,8 @@ struct ServingValidation {
   std::vector<ErrorGroup> fit_rows;  // the fit rows (in-sample), by runtime
   std::map<std::string, int> skipped;
   int rows = 0, rows_fit = 0, rows_held_out = 0;
-  common::Json points;  // per row: measured and predicted (random split and LOSO)
+  int rows_excluded = 0;  // neither fitted nor held out: kept out of the fit (ServingMeasurement::fit_excluded)
+  common::Json points;    // per row: measured and predicted (random split and LOSO)
 };
 
 ServingValidation validate_serving(const std::vector<perf::ServingMeasurement>& rows, const ObservationOptions& opt,
