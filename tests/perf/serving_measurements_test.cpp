@@ -13,6 +13,18 @@
 
 using namespace infersim;
 
+namespace {
+// Loading `path` fails with a ConfigError whose message names every one of `parts`.
+void expect_load_error(const std::string& path, std::initializer_list<const char*> parts) {
+  try {
+    perf::load_serving_measurements(path);
+    FAIL() << "expected a ConfigError";
+  } catch (const common::ConfigError& e) {
+    for (const char* p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+
 TEST(ServingMeasurements, BundledRowsMapOntoTheCatalogWithReasons) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
   std::size_t dense = 0, held = 0;
@@ -58,13 +70,7 @@ TEST(ServingMeasurements, MalformedFilesNameTheLineAndColumn) {
          "batch_size,tp_size,pp_size,silicon_ttft_ms,silicon_tpot_ms\n"
       << "x,src,vllm,0.12.0,Qwen/Qwen3-32B,h100_sxm,,agg,1024,128,,16,2,1,abc,10\n";
   }
-  try {
-    perf::load_serving_measurements(path);
-    FAIL() << "expected a ConfigError";
-  } catch (const common::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("line 2"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("silicon_ttft_ms"), std::string::npos) << e.what();
-  }
+  expect_load_error(path, {"line 2", "silicon_ttft_ms"});
   std::remove(path.c_str());
 }
 
@@ -209,13 +215,7 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImage) {
     std::ofstream f(rules);
     f << R"({"rules": [{"image": "x", "reason": "y", "colour": "red"}]})";
   }
-  try {
-    perf::load_serving_measurements(csv);
-    FAIL() << "expected a ConfigError";
-  } catch (const common::ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("fit_exclusions.json"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("colour"), std::string::npos) << e.what();
-  }
+  expect_load_error(csv, {"fit_exclusions.json", "colour"});
   std::filesystem::remove_all(dir);
 }
 
