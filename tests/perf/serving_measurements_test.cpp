@@ -236,4 +236,11 @@ TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090Runs) {
   }
   EXPECT_GE(excluded, 20);
   EXPECT_EQ(systems, (std::set<std::string>{"b200", "gb200", "h100-sxm"}));
+  // The run date is read from "measured=YYYY-MM-DD..." wherever it sits in silicon_data_source.
+  std::map<std::string, int> days;
+  for (const auto& r : set.rows)
+    if (r.runtime_version == "1.1.0rc2.post2") ++days[r.measured_on];
+  EXPECT_GT(days["2026-01-14"], 20);
+  EXPECT_GT(days["2025-12-15"], 10);
+  EXPECT_EQ(days.count(""), 0u);
 }

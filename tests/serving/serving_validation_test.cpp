@@ -117,6 +117,14 @@ TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
   EXPECT_FALSE(d.scheduler.chunked_prefill);
   const auto no = serving::row_deployment(row, false);
   EXPECT_EQ(no.kernel_tables_hardware, "gb200") << "without its own tables B200 borrows its family's (GB200)";
+  // 1.1 builds (InferenceX's DeepSeek recipes until 2026-02) have their own calibration; 1.2 and
+  // unrecorded builds take 1.3's.
+  row.runtime_version = "1.1.0rc2.post2";
+  EXPECT_EQ(serving::calibration_version(row), "1.1");
+  row.runtime_version = "1.2.0rc6.post2";
+  EXPECT_EQ(serving::calibration_version(row), "1.3");
+  row.runtime_version = "";
+  EXPECT_EQ(serving::calibration_version(row), "1.3");
 }
 
 // Llama-3.1-70B on B200 under TensorRT-LLM ran InferenceX's recipes: batch waiting (timeout 20, ratio 0.9)
@@ -402,6 +410,14 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
   auto gptoss = row;
   gptoss.model = "gpt-oss-120b";
   EXPECT_EQ(serving::row_mtp_draft_tokens(gptoss), 0) << "no MTP module";
+  // Before post2 / post3, the plain and the MTP recipes both ran 1.1.0rc2.post2: the 2026-01-14 sweep is
+  // the MTP one, the 2025-12-15 runs of the same image and configurations the plain one.
+  auto early = row;
+  early.runtime_version = "1.1.0rc2.post2";
+  early.measured_on = "2026-01-14";
+  EXPECT_EQ(serving::row_mtp_draft_tokens(early), 3);
+  early.measured_on = "2025-12-15";
+  EXPECT_EQ(serving::row_mtp_draft_tokens(early), 0);
 }
 
 // The acceptance fit finds the acceptance synthetic MTP rows were simulated with.

@@ -181,6 +181,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
   int lineno = 1;
   static const std::regex conc_re("silicon_concurrency=([0-9]+)");
   static const std::regex date_re("(db-dump/[0-9-]+|measured=[0-9-]+|source_file=[^;]+)");
+  static const std::regex day_re("measured=([0-9]{4}-[0-9]{2}-[0-9]{2})");
   static const std::regex image_re("((nvcr\\.io[/#]|lmsysorg/|vllm/)[^;\\s]+)");
   while (std::getline(in, line)) {
     ++lineno;
@@ -273,6 +274,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (std::regex_search(src, sm, conc_re)) m.client_concurrency = std::stod(sm[1]);
     if (std::regex_search(src, sm, date_re)) m.measured = sm[1];
     if (std::regex_search(src, sm, image_re)) m.image = sm[1];
+    if (std::regex_search(src, sm, day_re)) m.measured_on = sm[1];
     m.framework_defaults = src.rfind("source_file=/", 0) == 0 && src.find("image=") == std::string::npos &&
                            src.find("nvcr.io/") == std::string::npos;
     if (m.input <= 0 || m.output <= 1 || m.concurrency < 1 || m.ttft_s <= 0 || m.tpot_s <= 0) {

@@ -25,6 +25,7 @@ struct ServingMeasurement {
   std::string model;            // catalog model card ("llama-3.1-70b")
   std::string model_path;       // Hugging Face id as written
   std::string measured;         // date or source dump the row came from
+  std::string measured_on;      // the run's date as recorded ("measured=2026-01-14..." -> "2026-01-14"; "" = none)
   // Server container image as recorded ("nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2"; "" = none).
   std::string image;
   // The engine ran the framework's own server defaults: rows of the 2025 H100 collection, exported from a

@@ -59,6 +59,10 @@ struct ObservationOptions {
 // tokens, 1 under attention DP); the CSV does not record it (docs/calibration.md, "Multi-token prediction").
 int row_mtp_draft_tokens(const perf::ServingMeasurement& row);
 
+// The runtime version whose calibration a measured row belongs to: the first kernel-path version of its
+// runtime whose `calibrated_on` prefixes its measured version, else the runtime's first (newest).
+std::string calibration_version(const perf::ServingMeasurement& row);
+
 // The benchmark a measured row ran: its concurrency and lengths.
 BenchmarkSpec harness_spec(const perf::ServingMeasurement& row);
 // The row's deployment: its runtime at the version calibrated on the row's measured version (kernel
