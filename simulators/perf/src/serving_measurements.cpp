@@ -126,10 +126,6 @@ std::string repair_layout(ServingMeasurement& m, double moe_tp) {
   return why;
 }
 
-}  // namespace
-
-namespace {
-
 void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
   const auto file = (std::filesystem::path(csv).parent_path() / "fit_exclusions.json").string();
   if (!std::filesystem::exists(file)) return;

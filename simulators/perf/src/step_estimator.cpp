@@ -272,16 +272,23 @@ StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units,
   return slow.time(params_) > even.time(params_) ? slow : even;
 }
 
+std::optional<StepEstimator::MtpStep> StepEstimator::mtp_step(const model::BatchShape& b) const {
+  if (!mtp_ || b.decode_seqs <= 0 || b.decode_queries > 1) return std::nullopt;
+  // Multi-token prediction: the step verifies 1 + k tokens per decode sequence (they attend the cached
+  // context, read once), and the MTP module drafts the next k, one pass each at one token per sequence.
+  MtpStep m{b, model::BatchShape::decode(b.decode_seqs, b.decode_ctx_sum / b.decode_seqs),
+            double(dep_.mtp->draft_tokens)};
+  m.verify.decode_queries = 1.0 + m.drafts;
+  return m;
+}
+
 StepEstimator::RooflineWork StepEstimator::roofline_work(const model::BatchShape& b) const {
-  if (!mtp_ || b.decode_seqs <= 0 || b.decode_queries > 1) return roofline_work_one(b);
-  const double k = dep_.mtp->draft_tokens;
-  model::BatchShape v = b;
-  v.decode_queries = 1.0 + k;
-  RooflineWork w = roofline_work_one(v);
-  const RooflineWork d = mtp_->roofline_work_one(
-      model::BatchShape::decode(b.decode_seqs, b.decode_ctx_sum / b.decode_seqs));
-  w.compute_s += k * d.compute_s;
-  w.memory_s += k * d.memory_s;
+  const auto m = mtp_step(b);
+  if (!m) return roofline_work_one(b);
+  RooflineWork w = roofline_work_one(m->verify);
+  const RooflineWork d = mtp_->roofline_work_one(m->draft);
+  w.compute_s += m->drafts * d.compute_s;
+  w.memory_s += m->drafts * d.memory_s;
   return w;
 }
 
@@ -327,17 +334,12 @@ void StepEstimator::fill_roofline_ops(const model::OpCosts& ops, StepCost& s) co
 }
 
 StepCost StepEstimator::cost_impl(const model::BatchShape& b, bool roofline) const {
-  if (!mtp_ || b.decode_seqs <= 0 || b.decode_queries > 1) return cost_one(b, roofline);
-  // Multi-token prediction: the step verifies 1 + k tokens per decode sequence (they attend the cached
-  // context, read once), and the MTP module drafts the next k, one pass each at one token per sequence.
+  const auto m = mtp_step(b);
+  if (!m) return cost_one(b, roofline);
   // The drafts run inside the step (same launch, same sequences): they add op and collective time, no
   // step or per-sequence overhead.
-  const double k = dep_.mtp->draft_tokens;
-  model::BatchShape v = b;
-  v.decode_queries = 1.0 + k;
-  StepCost s = cost_one(v, roofline);
-  StepCost d =
-      mtp_->cost_one(model::BatchShape::decode(b.decode_seqs, b.decode_ctx_sum / b.decode_seqs), roofline).scaled(k);
+  StepCost s = cost_one(m->verify, roofline);
+  StepCost d = mtp_->cost_one(m->draft, roofline).scaled(m->drafts);
   d.steps = 0;
   d.sequences = 0;
   d.layers = 0;

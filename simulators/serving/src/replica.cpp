@@ -581,9 +581,9 @@ void Replica::finish_step() {
   const std::int64_t dec = plan_.decode ? n_dec_ : 0;  // padding (static batching) emits nothing
   const std::int64_t seqs = std::int64_t(plan_.chunks.size()) + (plan_.decode ? n_dec_ + pad_n_ : 0);
   std::int64_t prefill = 0, emitted = dec;
-  if (const double per_step = tokens_per_step_; per_step > 1.0 && dec > 0) {
+  if (tokens_per_step_ > 1.0 && dec > 0) {
     // Multi-token prediction: E tokens a sequence on average (the fractions carried to the next step).
-    emit_carry_ += double(dec) * per_step;
+    emit_carry_ += double(dec) * tokens_per_step_;
     emitted = std::int64_t(std::floor(emit_carry_));
     emit_carry_ -= double(emitted);
   }

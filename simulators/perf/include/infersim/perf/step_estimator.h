@@ -17,6 +17,7 @@
 // StepEstimator is immutable after construction and safe to share between threads.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,13 @@ class StepEstimator {
 
  private:
   RooflineWork roofline_work_one(const model::BatchShape& b) const;  // roofline_work without MTP
+  // A decode step under multi-token prediction: the verify pass (1 + k queries a sequence) and one MTP
+  // pass (of the k); nullopt without MTP or decode sequences.
+  struct MtpStep {
+    model::BatchShape verify, draft;
+    double drafts = 0;
+  };
+  std::optional<MtpStep> mtp_step(const model::BatchShape& b) const;
   StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
   StepCost cost_one(const model::BatchShape& b, bool roofline) const;  // cost_impl without MTP
   void fill_kernel(const model::BatchShape& b, StepCost& s) const;
