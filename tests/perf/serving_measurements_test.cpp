@@ -186,7 +186,7 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
 
 // A fit_exclusions.json beside the CSV keeps rows of a named server image out of every fit; the rows
 // are still loaded (and predicted); a malformed rule names the file.
-TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImage) {
+TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
   const std::string dir = ::testing::TempDir() + "/fit_exclusions_test";
   std::filesystem::create_directories(dir);
   const std::string csv = dir + "/rows.csv";
@@ -216,18 +216,40 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImage) {
     f << R"({"rules": [{"image": "x", "reason": "y", "colour": "red"}]})";
   }
   expect_load_error(csv, {"fit_exclusions.json", "colour"});
+  // A rule may name the rows themselves (runs that recorded no image); an id that is no row is an error.
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"ids": ["b"], "reason": "512 users served like 100"}]})";
+  }
+  const auto by_id = perf::load_serving_measurements(csv);
+  EXPECT_TRUE(by_id.rows[0].fit_excluded.empty());
+  EXPECT_EQ(by_id.rows[1].fit_excluded, "512 users served like 100");
+  EXPECT_EQ(by_id.fit_excluded.at("512 users served like 100"), 1);
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"ids": ["b", "c"], "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"fit_exclusions.json", "rules.ids", "'c'"});
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"reason": "r"}]})";
+  }
+  expect_load_error(csv, {"fit_exclusions.json", "image or a list of row ids"});
   std::filesystem::remove_all(dir);
 }
 
-// The shipped rule: every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and
-// GB200) and no other.
-TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090Runs) {
+// The shipped rules: every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and
+// GB200), the nine vLLM gpt-oss-120b H100 runs at 512 users, and no other.
+TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090RunsAndTheVllm512UserRuns) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
-  int excluded = 0;
+  int excluded = 0, vllm512 = 0;
   std::set<std::string> systems;
   for (const auto& r : set.rows) {
     const bool dyn = r.image == "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
-    EXPECT_EQ(!r.fit_excluded.empty(), dyn) << r.id;
+    const bool c512 = r.runtime == "vllm" && r.model == "gpt-oss-120b" && r.hardware == "h100-sxm" &&
+                      r.client_concurrency == 512;
+    vllm512 += c512;
+    EXPECT_EQ(!r.fit_excluded.empty(), dyn || c512) << r.id;
     if (dyn) {
       ++excluded;
       EXPECT_EQ(r.runtime_version, "1.3.0rc1") << r.id;
@@ -235,6 +257,7 @@ TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090Runs) {
     }
   }
   EXPECT_GE(excluded, 20);
+  EXPECT_EQ(vllm512, 9);
   EXPECT_EQ(systems, (std::set<std::string>{"b200", "gb200", "h100-sxm"}));
   // The run date is read from "measured=YYYY-MM-DD..." wherever it sits in silicon_data_source.
   std::map<std::string, int> days;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <regex>
 #include <tuple>
 
@@ -132,20 +133,35 @@ void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
   const auto j = common::load_json_file(file);
   common::JsonReader top(j, file);
   (void)top.string_or("about", "");
-  std::map<std::string, std::string> by_image;
+  // A rule names a server image (every row of that image) or the ids of the rows themselves (runs that
+  // recorded no image); an id that names no row is a typo, not a rule that happens to match nothing.
+  std::map<std::string, std::string> by_image, by_id;
   for (auto& r : top.array_of_objects("rules")) {
-    const std::string image = r.string("image"), reason = r.string("reason");
-    if (image.empty() || reason.empty()) throw ConfigError(file, "rules", "a rule needs a non-empty image and reason");
+    const std::string image = r.string_or("image", ""), reason = r.string("reason");
+    const auto ids = r.string_list_or("ids", {});
+    if ((image.empty() && ids.empty()) || reason.empty())
+      throw ConfigError(file, "rules", "a rule needs a non-empty reason and an image or a list of row ids");
     (void)r.string_list_or("evidence", {});
     r.finish();
-    by_image[image] = reason;
+    if (!image.empty()) by_image[image] = reason;
+    for (const auto& id : ids) by_id[id] = reason;
   }
   top.finish();
-  for (auto& m : set.rows)
-    if (auto it = by_image.find(m.image); it != by_image.end()) {
-      m.fit_excluded = it->second;
-      ++set.fit_excluded[it->second];
+  std::set<std::string> matched;
+  for (auto& m : set.rows) {
+    const std::string* reason = nullptr;
+    if (auto it = by_image.find(m.image); it != by_image.end()) reason = &it->second;
+    if (auto it = by_id.find(m.id); it != by_id.end()) {
+      matched.insert(m.id);
+      if (reason == nullptr) reason = &it->second;
     }
+    if (reason == nullptr) continue;
+    m.fit_excluded = *reason;
+    ++set.fit_excluded[*reason];
+  }
+  for (const auto& [id, reason] : by_id)
+    if (!matched.count(id))
+      throw ConfigError(file, "rules.ids", fmt::format("row id '{}' is not a row of {}", id, csv));
 }
 
 }  // namespace
