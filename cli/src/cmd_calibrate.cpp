@@ -401,11 +401,11 @@ int cmd_calibrate_serving(const ArgList& argv) {
                  f.calibration.params.mtp_acceptance, f.runtime, f.version);
   for (const auto& f : v.fits)
     fmt::print("  {}@{}: step {:.0f} us, per sequence {:.1f} us, fused quant {:.2f}, TTFT frontend {:.1f} ms + {:.1f} "
-               "us/token + {:.2f} ms/stream\n",
+               "us/token + {:.2f} ms/stream + {:.2f} x the prompt's own prefill\n",
                f.runtime, f.version, f.calibration.params.step_overhead_s * 1e6,
                f.calibration.params.seq_overhead_s * 1e6, f.calibration.params.fused_quant_fraction,
                f.calibration.params.ttft_request_s * 1e3, f.calibration.params.ttft_token_s * 1e6,
-               f.calibration.params.ttft_stream_s * 1e3);
+               f.calibration.params.ttft_stream_s * 1e3, f.calibration.params.ttft_prefill_fraction);
   print_moe_scales(v.fits);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
   print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);

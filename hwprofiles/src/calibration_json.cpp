@@ -106,6 +106,7 @@ Json kernel_params_to_json(const CalibrationParams& p) {
   j["ttft_request_us"] = p.ttft_request_s * 1e6;
   j["ttft_token_us"] = p.ttft_token_s * 1e6;
   j["ttft_stream_us"] = p.ttft_stream_s * 1e6;
+  j["ttft_prefill_fraction"] = p.ttft_prefill_fraction;
   j["ttft_queue_factor"] = p.ttft_queue_factor;
   j["moe_routing_skew"] = p.moe_routing_skew;
   if (p.mtp_acceptance > 0) j["mtp_acceptance"] = p.mtp_acceptance;
@@ -152,6 +153,7 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
     p.ttft_request_s = e.number_or("ttft_request_us", 0, 0, 1e9) * 1e-6;
     p.ttft_token_s = e.number_or("ttft_token_us", 0, 0, 1e9) * 1e-6;
     p.ttft_stream_s = e.number_or("ttft_stream_us", 0, 0, 1e9) * 1e-6;
+    p.ttft_prefill_fraction = e.number_or("ttft_prefill_fraction", 0, 0, 100);
     p.ttft_queue_factor = e.number_or("ttft_queue_factor", 0, 0, 100);
     p.moe_routing_skew = e.number_or("moe_routing_skew", 0, 0, 5);
     p.mtp_acceptance = e.number_or("mtp_acceptance", 0, 0, 0.999);

@@ -442,3 +442,75 @@ TEST(ServingValidation, MtpAcceptanceFitFindsTheAcceptanceTheRowsRanWith) {
   EXPECT_GT(fit.objective[0].second, fit.objective[1].second);
   EXPECT_GT(fit.objective[2].second, fit.objective[1].second);
 }
+
+// The prefill share of TTFT (CalibrationParams::ttft_prefill_fraction): the simulator and the analytic
+// estimate add that multiple of the prompt's own modelled prefill; the fit gives a known share back from
+// rows of two models on H100 alone, and those parameters then predict B200's TTFT, where a time per
+// prompt token fitted on H100 would not.
+TEST(ServingValidation, PrefillShareIsFittedAndTransfersWithThePrefill) {
+  hwprofiles::CalibrationParams truth;
+  truth.step_overhead_s = 200e-6;
+  truth.seq_overhead_s = 10e-6;
+  truth.ttft_request_s = 0.01;
+  truth.ttft_queue_factor = 0.05;
+  truth.ttft_prefill_fraction = 1.5;
+  auto observe = [&](const std::string& model, const std::string& hw, int tp, int users, int in, int out,
+                     perf::ServingMeasurement& row) {
+    const perf::Deployment d = servingtest::resolved(model, hw, "vllm", tp);
+    serving::BenchmarkSpec s;
+    s.concurrency = users;
+    s.input = in;
+    s.output = out;
+    const auto r = serving::simulate_benchmark(model::ModelCatalog::shipped().get(model), d, s);
+    row.runtime = "vllm";
+    row.hardware = hw;
+    row.concurrency = users;
+    row.input = in;
+    row.output = out;
+    serving::ServingObservation o;
+    o.row = &row;
+    o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+    o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+    o.prefill_one = r.prefill_one_cost;
+    o.queue_others = r.queue_others;
+    std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, truth);
+    return o;
+  };
+  std::vector<perf::ServingMeasurement> rows(48);
+  std::vector<serving::ServingObservation> h100, b200;
+  int i = 0;
+  for (int users : {2, 8, 32})
+    for (auto [in, out] : {std::pair{512, 256}, std::pair{2048, 128}, std::pair{4096, 256}, std::pair{1024, 512}}) {
+      h100.push_back(observe("llama-3.1-8b", "h100-sxm", 1, users, in, out, rows[std::size_t(i++)]));
+      h100.push_back(observe("qwen3-32b", "h100-sxm", 2, users, in, out, rows[std::size_t(i++)]));
+      b200.push_back(observe("llama-3.1-8b", "b200", 1, users, in, out, rows[std::size_t(i++)]));
+    }
+  std::vector<const serving::ServingObservation*> use;
+  for (const auto& o : h100) use.push_back(&o);
+  const auto fit = serving::fit_kernel_overheads(use);
+  EXPECT_NEAR(fit.params.ttft_prefill_fraction, truth.ttft_prefill_fraction, 0.1 * truth.ttft_prefill_fraction);
+  EXPECT_LT(fit.params.ttft_token_s, 2e-6);  // not absorbed as a time per prompt token
+  for (const auto& o : b200) {
+    const auto [t, p] = serving::des_prediction(o, fit.params);
+    EXPECT_NEAR(t / o.ttft.measured, 1.0, 0.03) << o.row->input << " tokens, " << o.row->concurrency << " users";
+    EXPECT_NEAR(p / o.tpot.measured, 1.0, 0.03);
+  }
+
+  // One user, nothing to queue behind: the share adds exactly its multiple of the prompt alone, in the
+  // simulator and in the analytic estimate alike.
+  const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  perf::Deployment d0 = servingtest::resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
+  perf::Deployment d1 = d0;
+  for (auto& c : d1.hardware.calibrations) c.params.ttft_prefill_fraction += 2.0;
+  serving::BenchmarkSpec s;
+  s.concurrency = 1;
+  s.input = 2048;
+  s.output = 64;
+  const auto r0 = serving::simulate_benchmark(m, d0, s), r1 = serving::simulate_benchmark(m, d1, s);
+  const double alone = r1.prefill_one_cost.time(perf::StepEstimator(m, d1).params());
+  EXPECT_GT(alone, 0.01);
+  EXPECT_NEAR(r1.ttft_s - r0.ttft_s, 2.0 * alone, 1e-6 + 1e-3 * alone);
+  const auto a0 = perf::estimate_serving(perf::StepEstimator(m, d0), {1, 2048, 64});
+  const auto a1 = perf::estimate_serving(perf::StepEstimator(m, d1), {1, 2048, 64});
+  EXPECT_NEAR(a1.ttft_s - a0.ttft_s, 2.0 * alone, 1e-6 + 1e-3 * alone);
+}

@@ -261,7 +261,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // Client-side time outside the engine (HTTP, tokenization, streaming).
     // Streams open when a request arrives: all the others out of phase, half of them in a lockstep wave.
     e.ttft_streams_s = p.ttft_stream_s * (std::min(B, R) - 1.0) * (mixed ? 1.0 : 0.5);
-    ttft += p.ttft_request_s + p.ttft_token_s * I + e.ttft_streams_s;
+    ttft += p.ttft_request_s + p.ttft_token_s * I + p.ttft_prefill_fraction * t_p + e.ttft_streams_s;
     e.ttft_s = ttft;
     e.e2e_s = e.ttft_s + (O - 1.0) * e.tpot_s;
     e.throughput_tok_s = B * O / e.e2e_s;

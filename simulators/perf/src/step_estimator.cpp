@@ -36,7 +36,7 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
   t += p.step_overhead_s * steps + p.layer_overhead_s * layers + p.seq_overhead_s * sequences +
        p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
   t += p.ttft_request_s * frontend_requests + p.ttft_token_s * frontend_tokens + p.ttft_stream_s * frontend_streams +
-       p.ttft_queue_factor * queue_s;
+       p.ttft_prefill_fraction * frontend_prefill_s + p.ttft_queue_factor * queue_s;
   return t;
 }
 
@@ -108,6 +108,7 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   frontend_requests += o.frontend_requests;
   frontend_tokens += o.frontend_tokens;
   frontend_streams += o.frontend_streams;
+  frontend_prefill_s += o.frontend_prefill_s;
   queue_s += o.queue_s;
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
@@ -136,6 +137,7 @@ StepCost StepCost::scaled(double f) const {
   s.frontend_requests *= f;
   s.frontend_tokens *= f;
   s.frontend_streams *= f;
+  s.frontend_prefill_s *= f;
   s.queue_s *= f;
   s.comm_bw_s *= f;
   s.comm_latency_s *= f;

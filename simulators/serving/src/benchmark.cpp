@@ -174,9 +174,11 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.lockstep = !staggered;
   // Random arrivals queue behind each other's prefills, which the simulation's evenly staggered users
   // do not see. Users in lockstep queue in the simulation itself.
+  const perf::StepEstimator est(m, d);
+  b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
+  // Every request's own prompt alone (the frontend's prefill-share term; the simulation added it).
+  b.mean_ttft_cost.frontend_prefill_s = b.prefill_one_cost.time(est.params());
   if (staggered) {
-    const perf::StepEstimator est(m, d);
-    b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
     // The other users running at once, counted as the analytic estimate counts them.
     b.queue_others =
         perf::running_at_once(spec.concurrency, sc.max_batch, b.kv_capacity_tokens, spec.input, spec.output) - 1.0;

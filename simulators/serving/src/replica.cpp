@@ -89,6 +89,14 @@ double Replica::provisioned_s(double now_s) const {
 
 // ---------------------------------------------------------------- requests
 
+double Replica::prefill_alone_s(std::int64_t input) {
+  if (auto it = prefill_alone_.find(input); it != prefill_alone_.end()) return it->second;
+  const auto& est = *spec_->estimator;
+  const double t = est.cost(model::BatchShape::prefill(1, double(input))).time(est.params());
+  prefill_alone_.emplace(input, t);
+  return t;
+}
+
 void Replica::enqueue(RequestIndex r) {
   Request& q = requests_[r];
   q.replica = id_;
@@ -104,6 +112,7 @@ void Replica::enqueue(RequestIndex r) {
     const auto& p = spec_->estimator->params();
     q.frontend_s = p.ttft_request_s + p.ttft_token_s * double(q.input) +
                    p.ttft_stream_s * double(outstanding_requests_ - 1);
+    if (p.ttft_prefill_fraction > 0) q.frontend_s += p.ttft_prefill_fraction * prefill_alone_s(q.input);
   }
   if (auto* rec = host_.recorder()) rec->on_arrival(q, double(outstanding_requests_ - 1));
   const std::int64_t need = kv_.blocks_for(q.input + q.output);

@@ -248,12 +248,13 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
   return best;
 }
 
-constexpr int NCOL = 6;  // step overhead, per-sequence overhead, frontend per request / prompt token / stream, queueing
+// step overhead, per-sequence overhead, frontend per request / prompt token / stream, queueing, prefill share
+constexpr int NCOL = 7;
 
 hwprofiles::CalibrationParams zero_overheads(double fq) {
   hwprofiles::CalibrationParams p;
   p.step_overhead_s = p.seq_overhead_s = p.layer_overhead_s = p.collective_overhead_s = 0;
-  p.ttft_request_s = p.ttft_token_s = p.ttft_stream_s = p.ttft_queue_factor = 0;
+  p.ttft_request_s = p.ttft_token_s = p.ttft_stream_s = p.ttft_queue_factor = p.ttft_prefill_fraction = 0;
   p.fused_quant_fraction = fq;
   return p;
 }
@@ -276,6 +277,7 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
     A(i, 3) = c.frontend_tokens / meas;
     A(i, 4) = c.frontend_streams / meas;
     A(i, 5) = c.queue_s / meas;
+    A(i, 6) = c.frontend_prefill_s / meas;
   }
   // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
   for (int q = 0; q <= 20; ++q) {
@@ -293,6 +295,7 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use) {
       best.p.ttft_token_s = x(3);
       best.p.ttft_stream_s = x(4);
       best.p.ttft_queue_factor = x(5);
+      best.p.ttft_prefill_fraction = x(6);
     }
   }
   return best;
@@ -305,9 +308,15 @@ static double queue_at(const ServingObservation& o, const hwprofiles::Calibratio
   return benchmark_queue_s(o.prefill_one, o.queue_others, p);
 }
 
+// The TTFT terms that move with the calibration: the queueing wait and the request's own prompt alone.
+static void ttft_terms_at(perf::Observation& t, const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  t.terms.front().cost.queue_s = queue_at(o, p);
+  t.terms.front().cost.frontend_prefill_s = o.prefill_one.time(p);
+}
+
 std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
   perf::Observation t = o.ttft;
-  t.terms.front().cost.queue_s = queue_at(o, p);
+  ttft_terms_at(t, o, p);
   return {t.predict(p), o.tpot.predict(p)};
 }
 
@@ -319,7 +328,7 @@ bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::Calib
   return a.fused_quant_fraction == b.fused_quant_fraction && close(a.step_overhead_s, b.step_overhead_s) &&
          close(a.seq_overhead_s, b.seq_overhead_s) && close(a.ttft_request_s, b.ttft_request_s) &&
          close(a.ttft_token_s, b.ttft_token_s) && close(a.ttft_stream_s, b.ttft_stream_s) &&
-         close(a.ttft_queue_factor, b.ttft_queue_factor);
+         close(a.ttft_queue_factor, b.ttft_queue_factor) && close(a.ttft_prefill_fraction, b.ttft_prefill_fraction);
 }
 }  // namespace
 
@@ -335,7 +344,7 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
     std::vector<const perf::Observation*> use;
     for (std::size_t i = 0; i < obs.size(); ++i) {
-      ttft[i].terms.front().cost.queue_s = queue_at(*obs[i], p);
+      ttft_terms_at(ttft[i], *obs[i], p);
       use.push_back(&ttft[i]);
       use.push_back(&obs[i]->tpot);
     }
@@ -399,7 +408,7 @@ std::map<ScaleKey, ScaleFit> fit_scale(
     if (ob.measured <= 0) continue;
     // TTFT's queueing term grows with the prompt's step time: held at the base parameters (the caller
     // iterates to a fixed point), never at those the observation was simulated with.
-    if (prefill) ob.terms.front().cost.queue_s = queue_at(*o, q);
+    if (prefill) ttft_terms_at(ob, *o, q);
     hwprofiles::CalibrationParams p0 = q, p1 = q;
     (prefill ? p0.moe_prefill_scale : p0.moe_expert_scale) = 0.0;
     (prefill ? p1.moe_prefill_scale : p1.moe_expert_scale) = 1.0;

@@ -62,6 +62,11 @@ struct CalibrationParams {
   // ... and per request already in flight on the replica when it arrives (streaming the other
   // users' tokens competes with admitting a new one in the frontend).
   double ttft_stream_s = 0.0;
+  // ... and in proportion to the modelled time of the request's own prompt prefilled alone (a share of
+  // the engine's prefill that the step model does not see, e.g. prompt-side kernels outside the tables):
+  // a dimensionless multiple of the hardware's own prefill time, so it carries over to a GPU the fit has
+  // no rows of, where a fixed time per prompt token would not (docs/calibration.md, "Prefill share").
+  double ttft_prefill_fraction = 0.0;
   // Scale of the queueing that random arrivals add to a closed-loop benchmark's TTFT (1 = M/G/1
   // processor sharing behind other prompts' prefills; 0 = arrivals evenly spread).
   double ttft_queue_factor = 0.0;

@@ -68,6 +68,9 @@ struct StepCost {
   // ttft_request_s x frontend_requests + ttft_token_s x frontend_tokens.
   // ttft_stream_s x frontend_streams (requests in flight on the replica when one arrives).
   double frontend_requests = 0, frontend_tokens = 0, frontend_streams = 0;
+  // ... + ttft_prefill_fraction x frontend_prefill_s: the modelled time of the request's own prompt
+  // prefilled alone, under the calibration it is predicted with (set per calibration, as queue_s).
+  double frontend_prefill_s = 0;
   // Benchmark TTFT: the wait that random arrivals add behind other prompts (processor sharing,
   // rho / (1 - rho) x one prompt's prefill), which an evenly staggered simulation does not see;
   // times CalibrationParams::ttft_queue_factor.

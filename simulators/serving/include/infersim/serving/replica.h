@@ -13,6 +13,7 @@
 // Owned by its Pool; the scheduler is owned by the replica. Not thread-safe.
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,6 +121,9 @@ class Replica final : public engine::EventHandler {
     std::int64_t count;
   };
   bool reserves() const { return limits_.reserve_full_length || limits_.reserve_output; }
+  // The modelled time of one prompt of `input` tokens prefilled alone (the frontend's prefill-share
+  // term), memoised by length.
+  double prefill_alone_s(std::int64_t input);
   void try_start();
   void kick();  // start a step after the current event (all simultaneous arrivals are queued by then)
   // When the next step can start: the exact end of the last step if the engine clock is (within its
@@ -197,6 +201,7 @@ class Replica final : public engine::EventHandler {
   double weights_done_s_ = 0;  // streamed cold start: when the last layer is in
   int stream_layers_ = 1;
   std::uint64_t steps_ = 0;
+  std::map<std::int64_t, double> prefill_alone_;
 };
 
 }  // namespace infersim::serving
