@@ -146,27 +146,60 @@ TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
   EXPECT_EQ(serving::row_deployment(fp4, true).scheduler.max_num_tokens, 2048) << "ISL + OSL";
 }
 
+namespace {
+// An attention-DP MoE row on B200 from a TensorRT-LLM release image (what the recipe tests vary).
+perf::ServingMeasurement adp_release_row(const std::string& model, const std::string& version, int ranks) {
+  auto row = b200_trt_row(model, 1, 1024, 1024, common::DType::fp4);
+  row.runtime_version = version;
+  row.moe = true;
+  row.attention_dp = ranks;
+  row.ep = ranks;
+  row.image = "nvcr.io/nvidia/tensorrt-llm/release:" + version;
+  return row;
+}
+
+// Balancing on, with this timeout and batching wait.
+void expect_balancing(const perf::Deployment& d, int timeout, int batching_wait) {
+  EXPECT_TRUE(d.scheduler.adp_balance);
+  EXPECT_EQ(d.scheduler.adp_timeout_iters, timeout);
+  EXPECT_EQ(d.scheduler.adp_batching_wait_iters, batching_wait);
+}
+
+// The row with attention DP off (TP over the same GPUs).
+perf::ServingMeasurement without_adp(perf::ServingMeasurement row) {
+  row.tp = row.attention_dp;
+  row.attention_dp = 1;
+  return row;
+}
+}  // namespace
+
 // DeepSeek-R1 on B200 in TensorRT-LLM release containers ran InferenceX's recipes, which balance the
 // attention-DP ranks (enable_balance, timeout 60, no batching wait); other rows keep TensorRT-LLM's
 // default (off).
 TEST(ServingValidation, DeepSeekRecipeRowsBalanceTheAttentionDpRanks) {
-  auto row = b200_trt_row("deepseek-v3", 1, 1024, 1024, common::DType::fp4);
-  row.runtime_version = "1.2.0rc6.post2";
-  row.moe = true;
-  row.attention_dp = 8;
-  row.ep = 8;
-  row.image = "nvcr.io#nvidia/tensorrt-llm/release:1.2.0rc6.post2";
-  const auto d = serving::row_deployment(row, true);
-  EXPECT_TRUE(d.scheduler.adp_balance);
-  EXPECT_EQ(d.scheduler.adp_timeout_iters, 60);
-  EXPECT_EQ(d.scheduler.adp_batching_wait_iters, 0);
+  const auto row = adp_release_row("deepseek-v3", "1.2.0rc6.post2", 8);
+  expect_balancing(serving::row_deployment(row, true), 60, 0);
   auto dynamo = row;
   dynamo.image = "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
   EXPECT_FALSE(serving::row_deployment(dynamo, true).scheduler.adp_balance) << "another recipe";
-  auto tp8 = row;
-  tp8.tp = 8;
-  tp8.attention_dp = 1;
-  EXPECT_FALSE(serving::row_deployment(tp8, true).scheduler.adp_balance) << "no attention DP";
+  EXPECT_FALSE(serving::row_deployment(without_adp(row), true).scheduler.adp_balance) << "no attention DP";
+}
+
+// gpt-oss-120b on B200 in a TensorRT-LLM release image ran InferenceX's gpt-oss script: token budget 20000,
+// max batch 512 and, with attention DP, balancing at TensorRT-LLM's default timeout (50) and batching
+// wait (10).
+TEST(ServingValidation, GptOssRecipeRowsBalanceAtTheDefaultTimeout) {
+  const auto row = adp_release_row("gpt-oss-120b", "1.2.0rc2", 4);
+  const auto d = serving::row_deployment(row, true);
+  expect_balancing(d, 50, 10);
+  EXPECT_EQ(d.scheduler.max_num_tokens, 20000);
+  EXPECT_EQ(d.scheduler.max_batch, 512);
+  const auto d_tp = serving::row_deployment(without_adp(row), true);
+  EXPECT_FALSE(d_tp.scheduler.adp_balance) << "no attention DP";
+  EXPECT_EQ(d_tp.scheduler.max_num_tokens, 20000) << "the recipe's budget all the same";
+  auto unknown = row;
+  unknown.image.clear();
+  EXPECT_FALSE(serving::row_deployment(unknown, true).scheduler.adp_balance) << "recipe not known";
 }
 
 // The MoE expert scale: picked by GPU, then family, then the pooled fit (only for a fitted family).

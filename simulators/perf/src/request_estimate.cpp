@@ -221,7 +221,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       // My prompt's step(s): the join delay, then its chunk steps (sharing a step with the prompts that
       // start with it).
       const double shared = std::max(0.0, per_step - 1.0);
-      ttft = J * t_mean + (chunks * t_dec_rest + delta * (1.0 + shared));
+      // Attention-DP balancing releases the ranks' prompts together, so the steps a held prompt waits
+      // through are decode steps (its clump's prompt step is counted below).
+      ttft = (J - (R > 1 ? adp_wait : 0)) * t_mean + (R > 1 ? adp_wait : 0) * t_d +
+             (chunks * t_dec_rest + delta * (1.0 + shared));
       // Closed-loop bunching: real users do not stay evenly spread; those released together finish and
       // return together, so a prompt finds a share of the other users' prompts ahead of it. Measured TTFT
       // grows by a fixed share of one prompt's prefill per user (docs/calibration.md, "Bunching").
@@ -463,17 +466,27 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
 double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks, double users, double cycle_steps) {
   if (!s.adp_balance || ranks <= 1 || !(cycle_steps > 0)) return 0.0;
   const double T = std::max(0, s.adp_timeout_iters);
-  // Fewer users than ranks: the ranks can never all hold a prompt, so every prompt waits out the timeout.
-  if (users < ranks) return T;
-  const double lambda = users / ranks / cycle_steps;
+  if (!(T > 0)) return 0.0;
+  // The timeout counter is one free-running count for the engine, not a clock per prompt: it counts every
+  // iteration in which not all ranks hold a prompt (with no prompt anywhere as well) and releases whatever
+  // waits when it reaches T, then starts again. A prompt arrives at a uniform phase of it, so it waits
+  // until every rank has one or the count's remaining R ~ U(0, T) runs out, whichever comes first.
+  // Fewer users than ranks: the ranks never all hold a prompt, and the wait is the remaining count, T / 2.
+  const double lambda = users < ranks ? 0.0 : users / ranks / cycle_steps;
   const double others = ranks - 1.0;
-  auto all_have = [&](double t) { return std::pow(1.0 - std::exp(-lambda * t), others); };
-  // Midpoint rule on 400 panels: F is smooth and monotone on [0, T].
+  auto all_have = [&](double t) { return lambda > 0 ? std::pow(1.0 - std::exp(-lambda * t), others) : 0.0; };
+  // E[min(tau, R)] = integral_0^T (1 - F(t)) (1 - t / T) dt; the batching wait follows when every rank had
+  // one first, P(tau < R) = integral_0^T F(t) dt / T. Midpoint rule on 400 panels: F is smooth on [0, T].
   constexpr int panels = 400;
-  double w = 0;
-  for (int i = 0; i < panels; ++i) w += 1.0 - all_have((i + 0.5) * T / panels);
+  double w = 0, p_all = 0;
+  for (int i = 0; i < panels; ++i) {
+    const double t = (i + 0.5) * T / panels, f = all_have(t);
+    w += (1.0 - f) * (1.0 - t / T);
+    p_all += f;
+  }
   w *= T / panels;
-  return w + all_have(T) * std::max(0, s.adp_batching_wait_iters);
+  p_all /= panels;
+  return w + p_all * std::max(0, s.adp_batching_wait_iters);
 }
 
 namespace {

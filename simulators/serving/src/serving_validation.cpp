@@ -143,6 +143,20 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
     d.scheduler.adp_timeout_iters = 60;
     d.scheduler.adp_batching_wait_iters = 0;
   }
+  // gpt-oss-120b on B200 in TensorRT-LLM release containers ran InferenceX's single-node recipe
+  // (benchmarks/gptoss_fp4_b200_trt{,_slurm}.sh; its perf-changelog names these images): --max_num_tokens
+  // 20000, --max_batch_size 512, and with attention DP `attention_dp_config: enable_balance: true`, leaving
+  // timeout_iters and batching_wait_iters at TensorRT-LLM's defaults, 50 and 10 (llm_args.py AttentionDpConfig).
+  if (row.runtime == "tensorrt-llm" && row.model == "gpt-oss-120b" && row.hardware == "b200" &&
+      row.image.find("tensorrt-llm/release:") != std::string::npos) {
+    d.scheduler.max_num_tokens = 20000;
+    d.scheduler.max_batch = 512;
+    if (row.attention_dp > 1) {
+      d.scheduler.adp_balance = true;
+      d.scheduler.adp_timeout_iters = 50;
+      d.scheduler.adp_batching_wait_iters = 10;
+    }
+  }
   // Llama-3.1-70B on B200 under TensorRT-LLM (measured 2025-10, before InferenceX retired its Llama runs):
   // InferenceX's recipes (benchmarks/70b_fp{8,4}_b200_trt_slurm.sh) turn on batch waiting for 1k/1k at
   // TP < 8 only: batch_wait_timeout_iters 20, batch_wait_max_tokens_ratio 0.9 ("by default they are all

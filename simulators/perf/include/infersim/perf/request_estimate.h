@@ -80,14 +80,18 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
 // Attention-DP balancing (hwprofiles::SchedulerDefaults::adp_balance, TensorRT-LLM's attention_dp_config):
 // the expected iterations a new prompt waits before it may run, for `users` closed-loop users spread over
 // `ranks` attention-DP ranks whose requests each span `cycle_steps` iterations. A prompt runs once every
-// rank has one, at most timeout T iterations after it arrived; every other rank receives new prompts at
+// rank has one, or when the engine's timeout count runs out. That count (PyExecutor._balance_adp_requests,
+// adp_ctx_waiting_iters_count) is one free-running counter: it advances on every iteration in which not
+// all ranks hold a prompt, releases what waits at T and restarts, so a prompt arrives at a uniform phase
+// of it and has R ~ U(0, T) iterations left. Every other rank receives new prompts at
 // lambda = (users / ranks) / cycle_steps per iteration, so all ranks - 1 of them have one by t with
 // probability F(t) = (1 - exp(-lambda t))^(ranks - 1), and the wait is
-//   W = integral_0^T (1 - F(t)) dt + F(T) x batching_wait_iters
+//   W = E[min(tau, R)] + P(tau < R) x batching_wait_iters
+//     = integral_0^T (1 - F(t)) (1 - t / T) dt + (integral_0^T F(t) dt / T) x batching_wait_iters
 // (when all have one, the batching wait follows while every rank still decodes). TensorRT-LLM also
 // releases prompts at once when some rank has nothing to decode, but it pads idle ranks with a dummy
 // decode request (_pad_attention_dp_dummy_request), so that release is not modelled; with fewer users
-// than ranks the ranks never all hold a prompt and W = T. 0 without balancing or with one rank.
+// than ranks the ranks never all hold a prompt and W = T / 2. 0 without balancing or with one rank.
 // Deterministic; the benchmark simulator adds the same wait as a join delay.
 double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks, double users, double cycle_steps);
 // The same wait for a closed-loop benchmark of `users` on d (scheduler `s`), in whole iterations: 0 unless
