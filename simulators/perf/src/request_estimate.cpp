@@ -223,8 +223,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double shared = std::max(0.0, per_step - 1.0);
       // Attention-DP balancing releases the ranks' prompts together, so the steps a held prompt waits
       // through are decode steps (its clump's prompt step is counted below).
-      ttft = (J - (R > 1 ? adp_wait : 0)) * t_mean + (R > 1 ? adp_wait : 0) * t_d +
-             (chunks * t_dec_rest + delta * (1.0 + shared));
+      const double held = R > 1 ? double(adp_wait) : 0.0;  // J's share of balancing steps
+      ttft = (J - held) * t_mean + held * t_d + (chunks * t_dec_rest + delta * (1.0 + shared));
       // Closed-loop bunching: real users do not stay evenly spread; those released together finish and
       // return together, so a prompt finds a share of the other users' prompts ahead of it. Measured TTFT
       // grows by a fixed share of one prompt's prefill per user (docs/calibration.md, "Bunching").

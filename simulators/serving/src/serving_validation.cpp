@@ -132,30 +132,28 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
     d.scheduler.cuda_graph_sizes = sizes;
     d.scheduler.cuda_graph_max_batch = sizes.back();
   }
-  // DeepSeek-R1 on B200 in TensorRT-LLM release containers ran the single-node recipes of SemiAnalysis
-  // InferenceX (benchmarks/dsr1_fp{4,8}_b200_trt{,_mtp}.sh; their perf-changelog names these images), which
-  // NVIDIA's benchmark database reproduces (TensorRT-LLM examples/configs/database/deepseek-ai/
-  // DeepSeek-R1-0528/B200): with attention DP they turn on attention_dp_config enable_balance with
-  // timeout_iters 60 and batching_wait_iters 0 (TensorRT-LLM's own default is off).
-  if (row.runtime == "tensorrt-llm" && row.model == "deepseek-v3" && row.hardware == "b200" &&
-      row.image.find("tensorrt-llm/release:") != std::string::npos && row.attention_dp > 1) {
+  // B200 rows from TensorRT-LLM release containers ran SemiAnalysis InferenceX's single-node recipes (its
+  // perf-changelog names these images). With attention DP those recipes balance the ranks
+  // (attention_dp_config enable_balance; TensorRT-LLM's own default is off).
+  const bool inferencex_trt = row.runtime == "tensorrt-llm" && row.hardware == "b200" &&
+                              row.image.find("tensorrt-llm/release:") != std::string::npos;
+  auto balance = [&](int timeout_iters, int batching_wait_iters) {
+    if (row.attention_dp <= 1) return;
     d.scheduler.adp_balance = true;
-    d.scheduler.adp_timeout_iters = 60;
-    d.scheduler.adp_batching_wait_iters = 0;
-  }
-  // gpt-oss-120b on B200 in TensorRT-LLM release containers ran InferenceX's single-node recipe
-  // (benchmarks/gptoss_fp4_b200_trt{,_slurm}.sh; its perf-changelog names these images): --max_num_tokens
-  // 20000, --max_batch_size 512, and with attention DP `attention_dp_config: enable_balance: true`, leaving
-  // timeout_iters and batching_wait_iters at TensorRT-LLM's defaults, 50 and 10 (llm_args.py AttentionDpConfig).
-  if (row.runtime == "tensorrt-llm" && row.model == "gpt-oss-120b" && row.hardware == "b200" &&
-      row.image.find("tensorrt-llm/release:") != std::string::npos) {
+    d.scheduler.adp_timeout_iters = timeout_iters;
+    d.scheduler.adp_batching_wait_iters = batching_wait_iters;
+  };
+  // DeepSeek-R1 (benchmarks/dsr1_fp{4,8}_b200_trt{,_mtp}.sh, which NVIDIA's benchmark database reproduces:
+  // TensorRT-LLM examples/configs/database/deepseek-ai/DeepSeek-R1-0528/B200): timeout_iters 60,
+  // batching_wait_iters 0.
+  if (inferencex_trt && row.model == "deepseek-v3") balance(60, 0);
+  // gpt-oss-120b (benchmarks/gptoss_fp4_b200_trt{,_slurm}.sh): --max_num_tokens 20000, --max_batch_size 512,
+  // and `enable_balance: true` alone, leaving timeout_iters and batching_wait_iters at TensorRT-LLM's
+  // defaults, 50 and 10 (llm_args.py AttentionDpConfig).
+  if (inferencex_trt && row.model == "gpt-oss-120b") {
     d.scheduler.max_num_tokens = 20000;
     d.scheduler.max_batch = 512;
-    if (row.attention_dp > 1) {
-      d.scheduler.adp_balance = true;
-      d.scheduler.adp_timeout_iters = 50;
-      d.scheduler.adp_batching_wait_iters = 10;
-    }
+    balance(50, 10);
   }
   // Llama-3.1-70B on B200 under TensorRT-LLM (measured 2025-10, before InferenceX retired its Llama runs):
   // InferenceX's recipes (benchmarks/70b_fp{8,4}_b200_trt_slurm.sh) turn on batch waiting for 1k/1k at
