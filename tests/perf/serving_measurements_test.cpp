@@ -240,25 +240,37 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
 
 // The shipped rules: every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and
 // GB200), the nine vLLM gpt-oss-120b H100 runs at 512 users, and no other.
-TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090RunsAndTheVllm512UserRuns) {
+// The bundled rules (data/aiconfigurator/fit_exclusions.json; docs/calibration.md, "Rows kept out of the
+// fit"): the Dynamo 0.9.0 image, vLLM's H100 gpt-oss runs at 512 users, and SGLang 0.5.10.post1 on B300.
+TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090VllmAt512AndSglang0510B300Runs) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
-  int excluded = 0, vllm512 = 0;
+  int excluded = 0, vllm512 = 0, sglang0510 = 0, b300 = 0;
   std::set<std::string> systems;
   for (const auto& r : set.rows) {
     const bool dyn = r.image == "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
     const bool c512 = r.runtime == "vllm" && r.model == "gpt-oss-120b" && r.hardware == "h100-sxm" &&
                       r.client_concurrency == 512;
+    const bool s510 = r.image == "lmsysorg/sglang:v0.5.10.post1-cu130";
     vllm512 += c512;
-    EXPECT_EQ(!r.fit_excluded.empty(), dyn || c512) << r.id;
+    b300 += r.hardware == "b300";
+    EXPECT_EQ(!r.fit_excluded.empty(), dyn || c512 || s510) << r.id;
     if (dyn) {
       ++excluded;
       EXPECT_EQ(r.runtime_version, "1.3.0rc1") << r.id;
       systems.insert(r.hardware);
     }
+    if (s510) {
+      ++sglang0510;
+      EXPECT_EQ(r.hardware, "b300") << r.id;
+      EXPECT_EQ(r.runtime_version, "0.5.10.post1") << r.id;
+    }
   }
   EXPECT_GE(excluded, 20);
   EXPECT_EQ(vllm512, 9);
   EXPECT_EQ(systems, (std::set<std::string>{"b200", "gb200", "h100-sxm"}));
+  EXPECT_GE(sglang0510, 31);  // DeepSeek (31 aggregated rows) and Qwen3.5
+  // The B300 rows load onto the b300 profile (no kernel tables of its own: B200's, transferred).
+  EXPECT_GE(b300, 170);
   // The run date is read from "measured=YYYY-MM-DD..." wherever it sits in silicon_data_source.
   std::map<std::string, int> days;
   for (const auto& r : set.rows)

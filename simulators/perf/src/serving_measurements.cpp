@@ -53,9 +53,10 @@ std::vector<std::string> split_csv(const std::string& line) {
 }
 
 const std::map<std::string, std::string>& system_map() {
-  static const std::map<std::string, std::string> m = {{"h100_sxm", "h100-sxm"},     {"h200_sxm", "h200"},
-                                                       {"b200_sxm", "b200"},         {"gb200", "gb200"},
-                                                       {"a100_sxm", "a100-80g-sxm"}, {"l40s", "l40s"}};
+  static const std::map<std::string, std::string> m = {{"h100_sxm", "h100-sxm"}, {"h200_sxm", "h200"},
+                                                       {"b200_sxm", "b200"},     {"b300_sxm", "b300"},
+                                                       {"gb200", "gb200"},       {"a100_sxm", "a100-80g-sxm"},
+                                                       {"l40s", "l40s"}};
   return m;
 }
 const std::map<std::string, std::string>& backend_map() {
