@@ -238,10 +238,9 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
   std::filesystem::remove_all(dir);
 }
 
-// The shipped rules: every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and
-// GB200), the nine vLLM gpt-oss-120b H100 runs at 512 users, and no other.
 // The bundled rules (data/aiconfigurator/fit_exclusions.json; docs/calibration.md, "Rows kept out of the
-// fit"): the Dynamo 0.9.0 image, vLLM's H100 gpt-oss runs at 512 users, and SGLang 0.5.10.post1 on B300.
+// fit"): every row of the Dynamo 0.9.0 image (TensorRT-LLM 1.3.0rc1, on H100, B200 and GB200), the nine
+// vLLM gpt-oss-120b H100 runs at 512 users, SGLang 0.5.10.post1 on B300, and no other.
 TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090VllmAt512AndSglang0510B300Runs) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
   int excluded = 0, vllm512 = 0, sglang0510 = 0, b300 = 0;
