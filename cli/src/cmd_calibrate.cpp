@@ -167,10 +167,12 @@ void print_groups(const std::string& title, const std::vector<serving::ErrorGrou
 void print_moe_scales(const std::vector<hwprofiles::KernelCalibrationEntry>& fits) {
   for (const auto& f : fits)
     for (const auto& m : f.calibration.moe_expert_scales)
-      fmt::print("  {}@{} MoE experts x{:.2f} decode ({} fit rows), x{:.2f} prefill ({} fit rows) on {}\n", f.runtime,
-                 f.version, m.scale, m.rows_fit, m.prefill_scale, m.rows_fit_prefill,
-                 m.hardware.empty() ? std::string("any GPU / format (pooled)")
-                                    : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation));
+      fmt::print(
+          "  {}@{} MoE experts x{:.2f} decode + {:.1f} us per MoE layer and step ({} fit rows), x{:.2f} prefill ({} "
+          "fit rows) on {}\n",
+          f.runtime, f.version, m.scale, m.layer_overhead_s * 1e6, m.rows_fit, m.prefill_scale, m.rows_fit_prefill,
+          m.hardware.empty() ? std::string("any GPU / format (pooled)")
+                             : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation));
 }
 
 // Today's stacks: the serving part of the report, as text.

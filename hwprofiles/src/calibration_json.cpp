@@ -123,7 +123,8 @@ Json moe_expert_scales_to_json(const std::vector<MoeExpertScale>& scales) {
                   {"scale", m.scale},
                   {"rows_fit", m.rows_fit},
                   {"prefill_scale", m.prefill_scale},
-                  {"rows_fit_prefill", m.rows_fit_prefill}});
+                  {"rows_fit_prefill", m.rows_fit_prefill},
+                  {"layer_overhead_us", m.layer_overhead_s * 1e6}});
   return ms;
 }
 
@@ -174,6 +175,7 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
         x.rows_fit = int(m.integer_or("rows_fit", 0, 0, 1 << 30));
         x.prefill_scale = m.number_or("prefill_scale", 1.0, 0.05, 20.0);
         x.rows_fit_prefill = int(m.integer_or("rows_fit_prefill", 0, 0, 1 << 30));
+        x.layer_overhead_s = m.number_or("layer_overhead_us", 0.0, 0.0, 1e4) * 1e-6;
         m.finish();
         c.moe_expert_scales.push_back(x);
       }

@@ -178,6 +178,8 @@ MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const 
   if (use == nullptr) return MoeExpertScale{};
   if (why != nullptr && use->prefill_scale != 1.0)
     *why += fmt::format(", prefill x{:.2f} ({} rows)", use->prefill_scale, use->rows_fit_prefill);
+  if (why != nullptr && use->layer_overhead_s > 0)
+    *why += fmt::format(", +{:.1f} us per MoE layer and step", use->layer_overhead_s * 1e6);
   return *use;
 }
 

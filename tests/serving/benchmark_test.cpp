@@ -40,8 +40,11 @@ TEST(BenchmarkMode, TheScheduleDoesNotDependOnTheOverheads) {
   pb.step_overhead_s += 2e-3;
   pb.seq_overhead_s += 50e-6;
   pb.ttft_request_s += 0.05;
-  pb.ttft_queue_factor = 0;
+  // The two TTFT terms priced from the prompt's own prefill under the calibration (queueing, prefill
+  // share) are set per calibration, not recorded: off in both.
+  pb.ttft_queue_factor = pb.ttft_prefill_fraction = 0;
   a.hardware.calibrations.front().params.ttft_queue_factor = 0;
+  a.hardware.calibrations.front().params.ttft_prefill_fraction = 0;
   serving::BenchmarkSpec s{.concurrency = 24, .input = 2048, .output = 300};
   const auto ra = serving::simulate_benchmark(m, a, s);
   const auto rb = serving::simulate_benchmark(m, b, s);

@@ -78,7 +78,8 @@ TEST(ServingOracle, KernelPathOneRequestAtZeroLoad) {
     ASSERT_NE(est.kernel_model(), nullptr) << c.hw;
     const auto e = perf::estimate_serving(est, {1, double(c.in), double(c.out)});
     const auto& p = est.params();
-    const double frontend = p.ttft_request_s + p.ttft_token_s * c.in;
+    // The frontend: per request, per prompt token, and the fitted share of the prompt's own prefill.
+    const double frontend = p.ttft_request_s + p.ttft_token_s * c.in + p.ttft_prefill_fraction * e.prefill.step_s;
     EXPECT_LE(rel_err(e.ttft_s, e.prefill.step_s + frontend), 1e-9)
         << c.model << " on " << c.hw << ": estimate TTFT " << e.ttft_s << " should be the prefill step "
         << e.prefill.step_s << " + frontend " << frontend << " (one user never waits for another)";
@@ -174,7 +175,8 @@ TEST(ServingOracle, ColdStartIsWeightBytesOverBandwidthPlusInit) {
       << "expected W/B + init = " << w << " / " << bw << " + " << init << " = " << want << " s; got " << r.hydration_s;
   const auto est = estimator("llama-3.1-8b", "h100-sxm", 1);
   const auto& p = est.params();  // kernel path: plus the fitted frontend time (HTTP, tokenization)
-  const double ttft = want + est.time(model::BatchShape::prefill(1, in)) + p.ttft_request_s + p.ttft_token_s * in;
+  const double prefill = est.time(model::BatchShape::prefill(1, in));
+  const double ttft = want + prefill + p.ttft_request_s + p.ttft_token_s * in + p.ttft_prefill_fraction * prefill;
   EXPECT_LE(rel_err(r.ttft.max, ttft), 1e-9) << "the request waits for the cold start, then prefills: " << ttft;
   EXPECT_EQ(r.cold_wait_requests, 1u);
 }

@@ -14,7 +14,9 @@ TEST(ServingProperty, MoreReplicasNeverWorsenP99) {
   double prev_ttft = 1e300, prev_e2e = 1e300;
   for (int n : {1, 2, 3, 4, 6}) {
     const auto r = run(s, {fmt::format("deployment.replicas={}", n)});
-    EXPECT_LE(r.ttft.p99, prev_ttft * 1.0001) << n << " replicas: TTFT p99 got worse";
+    // From ~3 replicas on nothing queues: TTFT's P99 is the longest prompts' own prefill, flat within ~1%
+    // (step alignment decides which request lands on the percentile: 0.3345-0.3379 s at 3-8 replicas).
+    EXPECT_LE(r.ttft.p99, prev_ttft * 1.02) << n << " replicas: TTFT p99 got worse";
     EXPECT_LE(r.e2e.p99, prev_e2e * 1.0001) << n << " replicas: E2E p99 got worse";
     prev_ttft = r.ttft.p99;
     prev_e2e = r.e2e.p99;

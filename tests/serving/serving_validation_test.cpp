@@ -227,6 +227,8 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
   const auto& m = model::ModelCatalog::shipped().get("mixtral-8x7b");
   const std::map<std::string, double> truth = {{"h100-sxm", 0.55}, {"b200", 1.6}};
   const std::map<std::string, double> truth_prefill = {{"h100-sxm", 1.8}, {"b200", 0.7}};
+  // A fixed time per MoE layer and step beside the scale: none on one GPU, 20 us on the other.
+  const std::map<std::string, double> truth_layer = {{"h100-sxm", 0.0}, {"b200", 20e-6}};
   hwprofiles::CalibrationParams p;
   p.step_overhead_s = 100e-6;
   p.seq_overhead_s = 10e-6;
@@ -260,6 +262,7 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
           EXPECT_DOUBLE_EQ(r.prefill_one_cost.time(t), r.prefill_one_cost.time(p)) << "prefill step";
         }
         t.moe_prefill_scale = truth_prefill.at(hw);
+        t.moe_layer_overhead_s = truth_layer.at(hw);
         std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, t);
         obs.push_back(o);
       }
@@ -269,15 +272,18 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
   ASSERT_EQ(fit.size(), 3u);  // two GPUs and the pooled fit
   for (const auto& f : fit) {
     if (f.hardware.empty()) {
+      // Pooled over two GPUs that disagree: some (scale, per-layer time) pair inside the allowed box.
       EXPECT_EQ(f.rows_fit, 24);
-      EXPECT_GE(f.scale, 0.55 - 1e-9);
-      EXPECT_LE(f.scale, 1.6 + 1e-9);
+      EXPECT_GT(f.scale, 0.0);
+      EXPECT_GE(f.layer_overhead_s, 0.0);
+      EXPECT_LE(f.layer_overhead_s, serving::MOE_LAYER_OVERHEAD_MAX_S);
       continue;
     }
     EXPECT_EQ(f.rows_fit, 12) << f.hardware;
     EXPECT_NEAR(f.scale, truth.at(f.hardware), 1e-6) << f.hardware;
     EXPECT_EQ(f.rows_fit_prefill, 12) << f.hardware;
     EXPECT_NEAR(f.prefill_scale, truth_prefill.at(f.hardware), 1e-6) << f.hardware;
+    EXPECT_NEAR(f.layer_overhead_s, truth_layer.at(f.hardware), 1e-10) << f.hardware;
     EXPECT_EQ(f.weight, "bf16");
   }
   for (const auto& o : obs) {
@@ -286,6 +292,81 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
     EXPECT_NEAR(tpot / o.tpot.measured, 1.0, 1e-6);
     EXPECT_NEAR(ttft / o.ttft.measured, 1.0, 1e-6);
   }
+}
+
+// A version's whole fit, dense and MoE rows together: "measured" under known overheads and a known MoE
+// decode scale, per-layer time and prompt-step scale, fit_version gives all of them back.
+TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
+  hwprofiles::CalibrationParams truth;
+  truth.step_overhead_s = 300e-6;
+  truth.seq_overhead_s = 12e-6;
+  truth.ttft_request_s = 0.02;
+  truth.ttft_token_s = 10e-6;
+  truth.ttft_stream_s = 1e-3;
+  truth.ttft_queue_factor = 0.5;
+  const double scale = 0.7, prefill = 1.5, layer = 30e-6;
+  std::vector<perf::ServingMeasurement> rows(24);
+  std::vector<serving::ServingObservation> dense, moe;
+  int i = 0;
+  auto add = [&](const std::string& model, int tp, int users, int in, int out) {
+    const auto& m = model::ModelCatalog::shipped().get(model);
+    const perf::Deployment d = servingtest::resolved(model, "h100-sxm", "vllm", tp);
+    serving::BenchmarkSpec s;
+    s.concurrency = users;
+    s.input = in;
+    s.output = out;
+    const auto r = serving::simulate_benchmark(m, d, s);
+    auto& row = rows[std::size_t(i++)];
+    row.runtime = "vllm";
+    row.moe = m.is_moe();
+    row.concurrency = users;
+    row.input = in;
+    row.output = out;
+    serving::ServingObservation o;
+    o.row = &row;
+    o.deployment = d;
+    o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+    o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+    o.prefill_one = r.prefill_one_cost;
+    o.queue_others = r.queue_others;
+    hwprofiles::CalibrationParams t = truth;
+    if (row.moe) {
+      t.moe_expert_scale = scale;
+      t.moe_prefill_scale = prefill;
+      t.moe_layer_overhead_s = layer;
+    }
+    std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, t);
+    (row.moe ? moe : dense).push_back(o);
+  };
+  for (int users : {4, 16, 64})
+    for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}, std::pair{512, 512}, std::pair{2048, 1024}})
+      add("llama-3.1-8b", 1, users, in, out);
+  for (int users : {1, 4, 16, 48})
+    for (auto [in, out] : {std::pair{1024, 64}, std::pair{256, 128}, std::pair{2048, 32}})
+      add("mixtral-8x7b", 2, users, in, out);
+  std::vector<const serving::ServingObservation*> d_use, m_use;
+  for (const auto& o : dense) d_use.push_back(&o);
+  for (const auto& o : moe) m_use.push_back(&o);
+  const auto f = serving::fit_version(d_use, m_use);
+  EXPECT_NEAR(f.overheads.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
+  EXPECT_NEAR(f.overheads.params.seq_overhead_s, truth.seq_overhead_s, 0.1 * truth.seq_overhead_s);
+  EXPECT_NEAR(f.overheads.params.ttft_request_s, truth.ttft_request_s, 0.1 * truth.ttft_request_s);
+  ASSERT_EQ(f.scales.size(), 2u);  // the GPU's format and the pooled fit
+  for (const auto& sc : f.scales) {
+    EXPECT_NEAR(sc.scale, scale, 0.05 * scale) << sc.hardware;
+    EXPECT_NEAR(sc.layer_overhead_s, layer, 0.1 * layer) << sc.hardware;
+    EXPECT_NEAR(sc.prefill_scale, prefill, 0.05 * prefill) << sc.hardware;
+  }
+  for (const auto* set : {&dense, &moe})
+    for (const auto& o : *set) {
+      const auto [t, p] = serving::des_prediction(o, serving::params_for(o, f.overheads.params, f.scales));
+      EXPECT_NEAR(t / o.ttft.measured, 1.0, 0.02);
+      EXPECT_NEAR(p / o.tpot.measured, 1.0, 0.02);
+    }
+  // Dense rows alone: no scales, and the overheads of the plain overhead fit.
+  const auto fd = serving::fit_version(d_use, {});
+  EXPECT_TRUE(fd.scales.empty());
+  EXPECT_DOUBLE_EQ(fd.overheads.params.step_overhead_s, serving::fit_kernel_overheads(d_use).params.step_overhead_s);
 }
 
 // `estimate` and the planner get the shipped scale of their GPU and format through the runtime

@@ -747,6 +747,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     const double act = elementwise_s(m_e * local * (ex_up_.n * 1.5) * ab_);
     add(OpClass::moe_experts, Lm * (experts + shared + act));
     (b.prefill_tokens <= 0 ? s.moe_decode_s : s.moe_prefill_s) += Lm * (experts + shared + act);
+    s.moe_layers += Lm;
   }
   add(OpClass::lm_head, b.emitting() > 0 ? lm_.at(*this, b.emitting()) : 0.0);
 

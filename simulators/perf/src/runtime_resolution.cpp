@@ -170,6 +170,7 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
                                                       common::dtype_name(d.precision.activation), &why);
           res.calibration.params.moe_expert_scale = sc.scale;
           res.calibration.params.moe_prefill_scale = sc.prefill_scale;
+          res.calibration.params.moe_layer_overhead_s = sc.layer_overhead_s;
           if (!why.empty()) res.calibration.source += "; " + why;
         }
       } else {

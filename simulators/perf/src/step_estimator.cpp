@@ -45,7 +45,8 @@ double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, 
     if (compute_bound != nullptr) *compute_bound = compute_s[i] > memory_s[i];
     double k = kernel_s[i];
     if (i == std::size_t(OpClass::moe_experts))
-      k += (p.moe_expert_scale - 1.0) * moe_decode_s + (p.moe_prefill_scale - 1.0) * moe_prefill_s;
+      k += (p.moe_expert_scale - 1.0) * moe_decode_s + (p.moe_prefill_scale - 1.0) * moe_prefill_s +
+           p.moe_layer_overhead_s * moe_layers;
     return (k - p.fused_quant_fraction * quant_floor_s[i]) * p.kernel_scale;
   }
   // Multiplying by the inverse, as this formula always has: with the optional terms at their
@@ -105,6 +106,7 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   kernel_comm_s += o.kernel_comm_s;
   moe_decode_s += o.moe_decode_s;
   moe_prefill_s += o.moe_prefill_s;
+  moe_layers += o.moe_layers;
   frontend_requests += o.frontend_requests;
   frontend_tokens += o.frontend_tokens;
   frontend_streams += o.frontend_streams;
@@ -134,6 +136,7 @@ StepCost StepCost::scaled(double f) const {
   s.kernel_comm_s *= f;
   s.moe_decode_s *= f;
   s.moe_prefill_s *= f;
+  s.moe_layers *= f;
   s.frontend_requests *= f;
   s.frontend_tokens *= f;
   s.frontend_streams *= f;

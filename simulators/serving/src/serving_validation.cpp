@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -276,38 +277,52 @@ struct Fitted {
   double sse = std::numeric_limits<double>::infinity();
 };
 
-Fitted fit_once(const std::vector<const perf::Observation*>& use) {
+// `at(i, p)`: the parameters observation i is evaluated under when the overheads are `p` (its MoE scales
+// added for an MoE row).
+using ParamsAt = std::function<hwprofiles::CalibrationParams(std::size_t, const hwprofiles::CalibrationParams&)>;
+
+// `fixed` (optional): the step and per-sequence overheads and the fused-quantization share are held at
+// its values and only the five TTFT frontend terms are fitted.
+Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt& at,
+                const hwprofiles::CalibrationParams* fixed = nullptr) {
   Fitted best;
   const int n = int(use.size());
-  Eigen::MatrixXd A(n, NCOL);
+  const int first = fixed != nullptr ? 2 : 0;  // the first fitted column
+  Eigen::MatrixXd A(n, NCOL - first);
   for (int i = 0; i < n; ++i) {
     const auto& c = use[std::size_t(i)]->terms.front().cost;
     const double meas = use[std::size_t(i)]->measured;
-    A(i, 0) = c.steps / meas;
-    A(i, 1) = c.sequences / meas;
-    A(i, 2) = c.frontend_requests / meas;
-    A(i, 3) = c.frontend_tokens / meas;
-    A(i, 4) = c.frontend_streams / meas;
-    A(i, 5) = c.queue_s / meas;
-    A(i, 6) = c.frontend_prefill_s / meas;
+    const double col[NCOL] = {
+        c.steps,   c.sequences,         c.frontend_requests, c.frontend_tokens, c.frontend_streams,
+        c.queue_s, c.frontend_prefill_s};
+    for (int j = first; j < NCOL; ++j) A(i, j - first) = col[j] / meas;
   }
   // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
   for (int q = 0; q <= 20; ++q) {
-    const auto base = zero_overheads(q / 20.0);
+    auto base = zero_overheads(q / 20.0);
+    if (fixed != nullptr) {
+      if (q > 0) break;
+      base.fused_quant_fraction = fixed->fused_quant_fraction;
+      base.step_overhead_s = fixed->step_overhead_s;
+      base.seq_overhead_s = fixed->seq_overhead_s;
+    }
     Eigen::VectorXd b(n);
-    for (int i = 0; i < n; ++i) b(i) = 1.0 - use[std::size_t(i)]->predict(base) / use[std::size_t(i)]->measured;
+    for (int i = 0; i < n; ++i)
+      b(i) = 1.0 - use[std::size_t(i)]->predict(at(std::size_t(i), base)) / use[std::size_t(i)]->measured;
     const Eigen::VectorXd x = nnls(A, b);
     const double sse = (A * x - b).squaredNorm();
     if (sse < best.sse) {
       best.sse = sse;
       best.p = base;
-      best.p.step_overhead_s = x(0);
-      best.p.seq_overhead_s = x(1);
-      best.p.ttft_request_s = x(2);
-      best.p.ttft_token_s = x(3);
-      best.p.ttft_stream_s = x(4);
-      best.p.ttft_queue_factor = x(5);
-      best.p.ttft_prefill_fraction = x(6);
+      double v[NCOL] = {base.step_overhead_s, base.seq_overhead_s};
+      for (int j = first; j < NCOL; ++j) v[j] = x(j - first);
+      best.p.step_overhead_s = v[0];
+      best.p.seq_overhead_s = v[1];
+      best.p.ttft_request_s = v[2];
+      best.p.ttft_token_s = v[3];
+      best.p.ttft_stream_s = v[4];
+      best.p.ttft_queue_factor = v[5];
+      best.p.ttft_prefill_fraction = v[6];
     }
   }
   return best;
@@ -333,9 +348,10 @@ std::pair<double, double> des_prediction(const ServingObservation& o, const hwpr
 }
 
 namespace {
-bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b) {
-  auto close = [](double x, double y) {
-    return std::fabs(x - y) <= 1e-12 * std::max({std::fabs(x), std::fabs(y), 1e-9});
+bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b, double rel = 1e-12,
+                 double abs = 0.0) {
+  auto close = [rel, abs](double x, double y) {
+    return std::fabs(x - y) <= rel * std::max({std::fabs(x), std::fabs(y), 1e-9}) + abs;
   };
   return a.fused_quant_fraction == b.fused_quant_fraction && close(a.step_overhead_s, b.step_overhead_s) &&
          close(a.seq_overhead_s, b.seq_overhead_s) && close(a.ttft_request_s, b.ttft_request_s) &&
@@ -344,7 +360,9 @@ bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::Calib
 }
 }  // namespace
 
-KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs) {
+KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales,
+                               const hwprofiles::CalibrationParams* fixed_step) {
   KernelFit r;
   r.rows = int(obs.size());
   if (obs.size() < 2) return r;  // too little to fit: no overheads
@@ -352,24 +370,50 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   std::vector<perf::Observation> ttft;
   ttft.reserve(obs.size());
   for (const auto* o : obs) ttft.push_back(o->ttft);
+  auto row_params = [&](const ServingObservation& o, const hwprofiles::CalibrationParams& q) {
+    return params_for(o, q, moe_scales);
+  };
   hwprofiles::CalibrationParams p = zero_overheads(0.0);
+  if (fixed_step != nullptr) {
+    p.fused_quant_fraction = fixed_step->fused_quant_fraction;
+    p.step_overhead_s = fixed_step->step_overhead_s;
+    p.seq_overhead_s = fixed_step->seq_overhead_s;
+  }
   for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
     std::vector<const perf::Observation*> use;
+    std::vector<const ServingObservation*> row_of;  // the row each entry of `use` belongs to
     for (std::size_t i = 0; i < obs.size(); ++i) {
-      ttft_terms_at(ttft[i], *obs[i], p);
+      ttft_terms_at(ttft[i], *obs[i], row_params(*obs[i], p));
       use.push_back(&ttft[i]);
       use.push_back(&obs[i]->tpot);
+      row_of.push_back(obs[i]);
+      row_of.push_back(obs[i]);
     }
-    Fitted f = fit_once(use);
+    Fitted f = fit_once(
+        use, [&](std::size_t i, const hwprofiles::CalibrationParams& q) { return row_params(*row_of[i], q); },
+        fixed_step);
     // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
-    std::vector<std::pair<double, const perf::Observation*>> res;
-    for (const auto* o : use) res.emplace_back(std::fabs(o->predict(f.p) / o->measured - 1.0), o);
-    std::stable_sort(res.begin(), res.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::tuple<double, const perf::Observation*, const ServingObservation*>> res;
+    for (std::size_t i = 0; i < use.size(); ++i)
+      res.emplace_back(std::fabs(use[i]->predict(row_params(*row_of[i], f.p)) / use[i]->measured - 1.0), use[i],
+                       row_of[i]);
+    std::stable_sort(res.begin(), res.end(),
+                     [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
     const std::size_t keep = std::max<std::size_t>(4, res.size() - res.size() / 20);
     std::vector<const perf::Observation*> trimmed;
-    for (std::size_t i = 0; i < keep && i < res.size(); ++i) trimmed.push_back(res[i].second);
+    std::vector<const ServingObservation*> trimmed_rows;
+    for (std::size_t i = 0; i < keep && i < res.size(); ++i) {
+      trimmed.push_back(std::get<1>(res[i]));
+      trimmed_rows.push_back(std::get<2>(res[i]));
+    }
     r.trimmed = int(res.size() - trimmed.size());
-    const hwprofiles::CalibrationParams next = fit_once(trimmed).p;
+    const hwprofiles::CalibrationParams next = fit_once(
+                                                   trimmed,
+                                                   [&](std::size_t i, const hwprofiles::CalibrationParams& q) {
+                                                     return row_params(*trimmed_rows[i], q);
+                                                   },
+                                                   fixed_step)
+                                                   .p;
     const bool done = same_params(next, p);
     p = next;
     if (done) break;
@@ -401,15 +445,62 @@ using ScaleKey = std::tuple<std::string, std::string, std::string>;  // GPU, wei
 struct ScaleFit {
   std::string family;
   double scale = 1.0;
+  double layer_s = 0.0;  // decode fit only: fixed time per MoE layer and step
   int rows = 0;
 };
 
+// One row of a scale fit: the metric is A + s B + c C with measured value y.
+struct ScaleRow {
+  double a, b, c, y;
+};
+
+// The least-absolute-relative-error scale at a fixed per-layer time c (a weighted median), and its
+// objective.
+std::pair<double, double> lad_scale_at(const std::vector<ScaleRow>& rows, double c, double lo, double hi) {
+  std::vector<std::pair<double, double>> zw;
+  zw.reserve(rows.size());
+  for (const auto& r : rows) zw.emplace_back((r.y - r.a - c * r.c) / r.b, r.b / r.y);
+  const double s = lad_scale(zw, lo, hi);
+  double obj = 0;
+  for (const auto& r : rows) obj += std::fabs(r.a + s * r.b + c * r.c - r.y) / r.y;
+  return {s, obj};
+}
+
+// Jointly (s, c >= 0): the objective is convex in (s, c), so its minimum over s is convex in c and a
+// golden-section search on c finds the optimum (to 1e-6 us).
+ScaleFit lad_scale_and_layer(const std::vector<ScaleRow>& rows, double lo, double hi) {
+  double x0 = 0.0, x1 = MOE_LAYER_OVERHEAD_MAX_S;
+  const double g = 0.5 * (std::sqrt(5.0) - 1.0);
+  double c1 = x1 - g * (x1 - x0), c2 = x0 + g * (x1 - x0);
+  double f1 = lad_scale_at(rows, c1, lo, hi).second, f2 = lad_scale_at(rows, c2, lo, hi).second;
+  while (x1 - x0 > 1e-12) {
+    if (f1 <= f2) {
+      x1 = c2, c2 = c1, f2 = f1;
+      c1 = x1 - g * (x1 - x0);
+      f1 = lad_scale_at(rows, c1, lo, hi).second;
+    } else {
+      x0 = c1, c1 = c2, f1 = f2;
+      c2 = x0 + g * (x1 - x0);
+      f2 = lad_scale_at(rows, c2, lo, hi).second;
+    }
+  }
+  // The bounds themselves (c = 0: no fixed time) compete with the interior point found.
+  ScaleFit best;
+  double best_obj = std::numeric_limits<double>::infinity();
+  for (double c : {0.0, 0.5 * (x0 + x1), MOE_LAYER_OVERHEAD_MAX_S}) {
+    const auto [sc, obj] = lad_scale_at(rows, c, lo, hi);
+    if (obj < best_obj - 1e-12) best_obj = obj, best.scale = sc, best.layer_s = c;
+  }
+  return best;
+}
+
 // One scale per GPU x format (and pooled) on one metric of the MoE rows: the metric is linear in the
-// scale, A + s B, with every other parameter at `base(o)` (the row's own fitted scales so far).
+// scale (and, for decode, in the per-layer time), A + s B + c C, with every other parameter at
+// `base(o)` (the row's own fitted values so far).
 std::map<ScaleKey, ScaleFit> fit_scale(
     const std::vector<const ServingObservation*>& obs, bool prefill,
     const std::function<hwprofiles::CalibrationParams(const ServingObservation&)>& base) {
-  std::map<ScaleKey, std::pair<std::string, std::vector<std::pair<double, double>>>> groups;
+  std::map<ScaleKey, std::pair<std::string, std::vector<ScaleRow>>> groups;
   for (const auto* o : obs) {
     if (!o->row->moe) continue;
     // TTFT under attention DP carries a scheduling wait the model has only where the row's recipe is known
@@ -424,22 +515,35 @@ std::map<ScaleKey, ScaleFit> fit_scale(
     hwprofiles::CalibrationParams p0 = q, p1 = q;
     (prefill ? p0.moe_prefill_scale : p0.moe_expert_scale) = 0.0;
     (prefill ? p1.moe_prefill_scale : p1.moe_expert_scale) = 1.0;
+    if (!prefill) p0.moe_layer_overhead_s = p1.moe_layer_overhead_s = 0.0;
     const double a = ob.predict(p0), b = ob.predict(p1) - a, y = ob.measured;
+    double c = 0;
+    if (!prefill) {
+      hwprofiles::CalibrationParams pc = p0;
+      pc.moe_layer_overhead_s = 1e-6;
+      c = (ob.predict(pc) - a) * 1e6;
+    }
     if (b <= 0) continue;
     const auto& d = o->deployment;
     const std::string w = common::dtype_name(d.precision.weight), act = common::dtype_name(d.precision.activation);
     auto& g = groups[{d.hardware.name, w, act}];
     g.first = d.hardware.family;
-    g.second.emplace_back((y - a) / b, b / y);
-    groups[{"", "", ""}].second.emplace_back((y - a) / b, b / y);
+    g.second.push_back({a, b, c, y});
+    groups[{"", "", ""}].second.push_back({a, b, c, y});
   }
   std::map<ScaleKey, ScaleFit> out;
-  for (const auto& [k, g] : groups)
-    if (int(g.second.size()) >= MOE_SCALE_MIN_ROWS)
-      out[k] = {g.first,
-                prefill ? lad_scale(g.second, MOE_PREFILL_SCALE_MIN, MOE_PREFILL_SCALE_MAX)
-                        : lad_scale(g.second, MOE_SCALE_MIN, MOE_SCALE_MAX),
-                int(g.second.size())};
+  for (const auto& [k, g] : groups) {
+    if (int(g.second.size()) < MOE_SCALE_MIN_ROWS) continue;
+    ScaleFit f;
+    if (prefill) {
+      f.scale = lad_scale_at(g.second, 0.0, MOE_PREFILL_SCALE_MIN, MOE_PREFILL_SCALE_MAX).first;
+    } else {
+      f = lad_scale_and_layer(g.second, MOE_SCALE_MIN, MOE_SCALE_MAX);
+    }
+    f.family = g.first;
+    f.rows = int(g.second.size());
+    out[k] = f;
+  }
   return out;
 }
 
@@ -450,6 +554,7 @@ std::vector<hwprofiles::MoeExpertScale> to_entries(const std::map<ScaleKey, Scal
   for (const auto& [k, f] : decode) {
     const auto& [hw, w, act] = k;
     hwprofiles::MoeExpertScale x{hw, f.family, w, act, f.scale, f.rows};
+    x.layer_overhead_s = f.layer_s;
     // A format whose prompts were too few to fit on takes the pooled prefill fit.
     if (auto it = prefill.find(k); it != prefill.end()) {
       x.prefill_scale = it->second.scale;
@@ -476,14 +581,19 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
   auto same = [](const std::map<ScaleKey, ScaleFit>& x, const std::map<ScaleKey, ScaleFit>& y) {
     if (x.size() != y.size()) return false;
     for (const auto& [k, f] : x)
-      if (!y.count(k) || std::fabs(y.at(k).scale - f.scale) > 1e-9 * std::max(1.0, f.scale)) return false;
+      if (!y.count(k) || std::fabs(y.at(k).scale - f.scale) > 1e-9 * std::max(1.0, f.scale) ||
+          std::fabs(y.at(k).layer_s - f.layer_s) > 1e-12)
+        return false;
     return true;
   };
   // Half steps after the first round: a format whose rows want different things from TTFT and TPOT can
   // otherwise swing between two points for ever.
   auto damp = [](std::map<ScaleKey, ScaleFit> next, const std::map<ScaleKey, ScaleFit>& prev) {
     for (auto& [k, f] : next)
-      if (auto it = prev.find(k); it != prev.end()) f.scale = 0.5 * (f.scale + it->second.scale);
+      if (auto it = prev.find(k); it != prev.end()) {
+        f.scale = 0.5 * (f.scale + it->second.scale);
+        f.layer_s = 0.5 * (f.layer_s + it->second.layer_s);
+      }
     return next;
   };
   for (int it = 0; it < 200; ++it) {
@@ -499,6 +609,26 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
   return to_entries(decode, prefill);
 }
 
+VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
+                       const std::vector<const ServingObservation*>& moe) {
+  VersionFit v;
+  // The step and per-sequence overheads (and the fused-quantization share) on the dense rows; a version
+  // measured on MoE models only fits them on its MoE rows at the dense-table experts.
+  v.overheads = fit_kernel_overheads(dense.empty() ? moe : dense);
+  if (moe.empty()) return v;
+  const hwprofiles::CalibrationParams step = v.overheads.params;
+  v.scales = fit_moe_expert_scales(moe, step);
+  // Second pass: the TTFT frontend terms on all the version's rows, each MoE row at its GPU and format's
+  // scales, then the scales again at those terms. One pass, not a fixed point: the bunching terms multiply
+  // the prompt's own prefill, which the prompt-step scale sets, so the two trade off along a ridge that
+  // alternating crawls (docs/calibration.md, "MoE layer time").
+  std::vector<const ServingObservation*> all = dense;
+  all.insert(all.end(), moe.begin(), moe.end());
+  v.overheads = fit_kernel_overheads(all, v.scales, &step);
+  v.scales = fit_moe_expert_scales(moe, v.overheads.params);
+  return v;
+}
+
 hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
                                          const std::vector<hwprofiles::MoeExpertScale>& scales) {
   if (!o.row->moe) return p;
@@ -508,6 +638,7 @@ hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles
                                               common::dtype_name(d.precision.activation));
   p.moe_expert_scale = sc.scale;
   p.moe_prefill_scale = sc.prefill_scale;
+  p.moe_layer_overhead_s = sc.layer_overhead_s;
   return p;
 }
 
@@ -564,19 +695,16 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   }
   std::map<std::string, hwprofiles::CalibrationParams> params;
   std::map<std::string, std::vector<hwprofiles::MoeExpertScale>> moe_scales;
-  for (auto& [rt, list] : fit_by_runtime) {
-    const KernelFit f = fit_kernel_overheads(list);
-    params[rt] = f.params;
-    moe_scales[rt] = fit_moe_expert_scales(moe_by_runtime[rt], f.params);
-  }
-  // A version measured on MoE models only (SGLang 0.5.9-0.5.14, all on B200) fits its overheads on its
-  // MoE fit rows, at expert scale 1, then its expert scales on the same rows: another version's
-  // overheads would carry another software's (and GPU's) CPU costs.
-  for (auto& [rt, list] : moe_by_runtime) {
-    if (fit_by_runtime.count(rt)) continue;
-    const KernelFit f = fit_kernel_overheads(list);
-    params[rt] = f.params;
-    moe_scales[rt] = fit_moe_expert_scales(list, f.params);
+  // Each version on its own fit rows, dense and MoE together (a version measured on MoE models only,
+  // SGLang 0.5.9-0.5.14, on its MoE rows alone: another version's overheads would carry another
+  // software's CPU costs).
+  std::set<std::string> versions_fitted;
+  for (const auto& [rt, list] : fit_by_runtime) versions_fitted.insert(rt);
+  for (const auto& [rt, list] : moe_by_runtime) versions_fitted.insert(rt);
+  for (const auto& rt : versions_fitted) {
+    const VersionFit f = fit_version(fit_by_runtime[rt], moe_by_runtime[rt]);
+    params[rt] = f.overheads.params;
+    moe_scales[rt] = f.scales;
   }
   // The routing skew the rows were simulated with (one value for all: ObservationOptions::routing_skew
   // or the shipped calibration's) goes with the fitted overheads into kernel_calibrations.json.
@@ -657,8 +785,9 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.version = e.version;
     e.calibration.params = p;
     e.calibration.moe_expert_scales = moe_scales[key];
-    const bool moe_only = !fit_by_runtime.count(key);  // overheads fitted on its MoE rows (above)
-    int nfit = int((moe_only ? moe_by_runtime[key] : fit_by_runtime[key]).size()), nheld = 0;
+    const bool moe_only = fit_by_runtime[key].empty();  // overheads fitted on its MoE rows (above)
+    const int ndense = int(fit_by_runtime[key].size()), nmoe = int(moe_by_runtime[key].size());
+    int nfit = ndense + nmoe, nheld = 0;
     std::set<std::string> versions;
     for (const auto& o : own.obs)
       if (rtv(*o.row) == key) {
@@ -669,10 +798,14 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     e.calibration.rows_held_out = nheld;
     std::vector<std::string> vs(versions.begin(), versions.end());
     e.calibration.source =
-        fmt::format("[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} {}fit rows of "
+        fmt::format("[FIT] infersim calibrate-serving on silicon_sample_visible.csv: {} fit rows ({}) of "
                     "{} measured at versions {} "
                     "(aiconfigurator, 2025-26), {} rows held out",
-                    nfit, moe_only ? "MoE " : "", key, fmt::join(vs, ", "), nheld);
+                    nfit,
+                    moe_only    ? std::string("MoE")
+                    : nmoe == 0 ? std::string("dense")
+                                : fmt::format("{} dense, {} MoE", ndense, nmoe),
+                    key, fmt::join(vs, ", "), nheld);
     e.data = "data/aiconfigurator/silicon_sample_visible.csv";
     common::Json he;
     for (const auto& g : v.random_by_runtime)
@@ -691,12 +824,15 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     std::map<std::string, Acc> loso_own, loso_no;
     for (const auto& sys : systems) {
       // Per runtime version; a version measured only on this system takes its runtime's other versions.
-      std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit;
+      std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit, moe_pooled;
       for (const auto& o : own.obs)
         if (o.row->hardware != sys && o.row->fit_excluded.empty()) {
           if (o.row->moe) {
-            // The MoE scales are fitted on the same side of the split as the shipped fit (fit rows).
-            if (o.row->fitted()) moe_fit[rtv(*o.row)].push_back(&o);
+            // The MoE rows are fitted on the same side of the split as the shipped fit (fit rows).
+            if (o.row->fitted()) {
+              moe_fit[rtv(*o.row)].push_back(&o);
+              moe_pooled[o.row->runtime].push_back(&o);
+            }
             continue;
           }
           fit[rtv(*o.row)].push_back(&o);
@@ -707,11 +843,15 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       for (const auto& o : own.obs) {
         const std::string k = rtv(*o.row);
         if (lp.count(k)) continue;
-        if (fit.count(k) && fit[k].size() >= 8)
-          lp[k] = fit_kernel_overheads(fit[k]).params;
-        else if (pooled.count(o.row->runtime))
-          lp[k] = fit_kernel_overheads(pooled[o.row->runtime]).params;
-        if (lp.count(k)) ls[k] = fit_moe_expert_scales(moe_fit[k], lp[k]);
+        // The version's own rows when it has 8 or more left; else its runtime's other versions pooled.
+        std::optional<VersionFit> f;
+        if (fit[k].size() + moe_fit[k].size() >= 8)
+          f = fit_version(fit[k], moe_fit[k]);
+        else if (!pooled[o.row->runtime].empty() || !moe_pooled[o.row->runtime].empty())
+          f = fit_version(pooled[o.row->runtime], moe_pooled[o.row->runtime]);
+        if (!f) continue;
+        lp[k] = f->overheads.params;
+        ls[k] = f->scales;
       }
       std::vector<ServingMeasurement> sys_rows;
       for (const auto& r : rows)

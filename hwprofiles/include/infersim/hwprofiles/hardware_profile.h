@@ -81,6 +81,11 @@ struct CalibrationParams {
   // (with the decode scale fixed): prefill-sized grouped GEMMs, and for MLA models the latent-attention
   // prefill that the standard-attention tables do not cover either. 1 = the dense-table estimate.
   double moe_prefill_scale = 1.0;
+  // A fixed time per MoE layer in every step (kernel path), beside the scaled expert GEMMs: the
+  // per-layer work of a fused-MoE layer that does not grow with the tokens (routing top-k, sorting and
+  // aligning tokens to experts, permuting them in and out, the launches), fitted with moe_expert_scale
+  // on the TPOT of the MoE rows (MoeExpertScale::layer_overhead_s). 0 = none.
+  double moe_layer_overhead_s = 0.0;
   // How unevenly the router spreads tokens over the routed experts (model::ExpertRouting: popularity
   // falls as rank^-skew; 0 = uniform). Kernel path only: it sets how many distinct experts a decode
   // batch reads. One value fitted over all runtimes' MoE rows (calibrate-serving --fit-routing).
@@ -100,6 +105,7 @@ struct MoeExpertScale {
   int rows_fit = 0;
   double prefill_scale = 1.0;  // steps with prompt tokens (TTFT fit)
   int rows_fit_prefill = 0;
+  double layer_overhead_s = 0.0;  // fixed time per MoE layer and step (fitted with `scale` on TPOT)
 };
 
 struct Calibration {

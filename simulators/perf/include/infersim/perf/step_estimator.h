@@ -64,6 +64,8 @@ struct StepCost {
   double moe_decode_s = 0;
   // The rest of kernel_s[moe_experts] (steps with prompt tokens): times CalibrationParams::moe_prefill_scale.
   double moe_prefill_s = 0;
+  // MoE layers traversed (every step): times CalibrationParams::moe_layer_overhead_s, in moe_experts.
+  double moe_layers = 0;
   // Request-level terms (never set on a step): a TTFT observation's frontend time is
   // ttft_request_s x frontend_requests + ttft_token_s x frontend_tokens.
   // ttft_stream_s x frontend_streams (requests in flight on the replica when one arrives).

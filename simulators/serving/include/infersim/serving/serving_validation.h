@@ -83,7 +83,12 @@ struct KernelFit {
 // The TTFT queueing term depends on the overheads (a prompt's step time, the request cycle), so the
 // linear fit iterates from zero overheads to a fixed point: the result depends on the observations'
 // step costs alone, not on the parameters they were simulated with.
-KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs);
+// MoE rows among `obs` are evaluated with `moe_scales` (params_for); empty = the dense-table experts.
+// `fixed_step`: hold the step and per-sequence overheads and the fused-quantization share at its values
+// and fit only the TTFT frontend terms.
+KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales = {},
+                               const hwprofiles::CalibrationParams* fixed_step = nullptr);
 
 // MoE expert-kernel scales of one runtime version (CalibrationParams::moe_expert_scale), fitted on the
 // TPOT of MoE observations with the version's overheads `p` fixed (fitted on dense rows): per GPU and
@@ -96,8 +101,22 @@ inline constexpr double MOE_SCALE_MIN = 0.05, MOE_SCALE_MAX = 20.0;
 // stays within a factor 2 below / 4 above the dense-table grouped GEMM: prompt-sized expert GEMMs are
 // large, and a TTFT miss beyond that band is not the experts' (it shows as a fit at the bound).
 inline constexpr double MOE_PREFILL_SCALE_MIN = 0.5, MOE_PREFILL_SCALE_MAX = 4.0;
+// The decode fit takes a second parameter with the scale: a fixed time per MoE layer and step
+// (CalibrationParams::moe_layer_overhead_s), in [0, MOE_LAYER_OVERHEAD_MAX_S], jointly by least absolute
+// relative error.
+inline constexpr double MOE_LAYER_OVERHEAD_MAX_S = 200e-6;
 std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<const ServingObservation*>& obs,
                                                               const hwprofiles::CalibrationParams& p);
+// A runtime version's whole fit: its step and per-sequence overheads on the dense rows `dense` (a
+// version measured on MoE models only: on its MoE rows `moe`, at the dense-table experts), the MoE scales
+// on the MoE rows; then a second pass: the TTFT frontend terms on all its rows (each MoE row at its GPU
+// and format's scales, the step terms held) and the MoE scales again at those terms.
+struct VersionFit {
+  KernelFit overheads;
+  std::vector<hwprofiles::MoeExpertScale> scales;
+};
+VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
+                       const std::vector<const ServingObservation*>& moe);
 // `p` with the MoE expert scale that applies to the observation's GPU and format (dense rows: `p`).
 hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
                                          const std::vector<hwprofiles::MoeExpertScale>& scales);
