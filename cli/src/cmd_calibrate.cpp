@@ -172,7 +172,8 @@ void print_moe_scales(const std::vector<hwprofiles::KernelCalibrationEntry>& fit
           "fit rows) on {}\n",
           f.runtime, f.version, m.scale, m.layer_overhead_s * 1e6, m.rows_fit, m.prefill_scale, m.rows_fit_prefill,
           m.hardware.empty() ? std::string("any GPU / format (pooled)")
-                             : fmt::format("{} {}/{}", m.hardware, m.weight, m.activation));
+                             : fmt::format("{} {}/{}{}", m.hardware, m.weight, m.activation,
+                                           m.attention.empty() ? "" : ", " + m.attention + " attention"));
 }
 
 // Today's stacks: the serving part of the report, as text.

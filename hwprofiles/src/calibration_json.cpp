@@ -124,7 +124,8 @@ Json moe_expert_scales_to_json(const std::vector<MoeExpertScale>& scales) {
                   {"rows_fit", m.rows_fit},
                   {"prefill_scale", m.prefill_scale},
                   {"rows_fit_prefill", m.rows_fit_prefill},
-                  {"layer_overhead_us", m.layer_overhead_s * 1e6}});
+                  {"layer_overhead_us", m.layer_overhead_s * 1e6},
+                  {"attention", m.attention}});
   return ms;
 }
 
@@ -176,6 +177,10 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
         x.prefill_scale = m.number_or("prefill_scale", 1.0, 0.05, 20.0);
         x.rows_fit_prefill = int(m.integer_or("rows_fit_prefill", 0, 0, 1 << 30));
         x.layer_overhead_s = m.number_or("layer_overhead_us", 0.0, 0.0, 1e4) * 1e-6;
+        x.attention = m.string_or("attention", "");
+        if (!x.attention.empty() && x.attention != "mla" && x.attention != "standard")
+          m.fail("attention",
+                 fmt::format("'{}' is not an attention kind (mla, standard, or empty for any)", x.attention));
         m.finish();
         c.moe_expert_scales.push_back(x);
       }

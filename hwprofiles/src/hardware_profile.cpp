@@ -144,27 +144,40 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
 
 MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
                                const std::string& family, const std::string& weight, const std::string& activation,
-                               std::string* why) {
-  const MoeExpertScale* own = nullptr;
-  const MoeExpertScale* kin = nullptr;
+                               const std::string& attention, std::string* why) {
   const MoeExpertScale* pooled = nullptr;
   // The pooled fit describes the fitted GPUs' families only: a GPU of another family (AMD, older
   // NVIDIA) keeps the dense-table estimate rather than borrow another vendor's MoE kernels.
   bool family_fitted = false;
   for (const auto& s : scales) {
-    if (s.hardware.empty()) {
+    if (s.hardware.empty())
       pooled = &s;
-      continue;
-    }
-    family_fitted = family_fitted || s.family == family;
-    if (s.weight != weight || s.activation != activation) continue;
-    if (s.hardware == hardware) own = &s;
-    // Of the family's other GPUs, the one fitted on most rows.
-    else if (!family.empty() && s.family == family && (kin == nullptr || s.rows_fit > kin->rows_fit))
-      kin = &s;
+    else
+      family_fitted = family_fitted || s.family == family;
   }
-  const MoeExpertScale* use = own != nullptr ? own : kin != nullptr ? kin : family_fitted ? pooled : nullptr;
+  // Same attention kind first (a fit on the other kind prices other attention kernels), then any.
+  auto find = [&](bool same_attention) -> const MoeExpertScale* {
+    const MoeExpertScale* own = nullptr;
+    const MoeExpertScale* kin = nullptr;
+    for (const auto& s : scales) {
+      if (s.hardware.empty() || s.weight != weight || s.activation != activation) continue;
+      if (same_attention && !attention.empty() && !s.attention.empty() && s.attention != attention) continue;
+      if (s.hardware == hardware) {
+        if (own == nullptr || s.rows_fit > own->rows_fit) own = &s;
+      } else if (!family.empty() && s.family == family && (kin == nullptr || s.rows_fit > kin->rows_fit)) {
+        // Of the family's other GPUs, the one fitted on most rows.
+        kin = &s;
+      }
+    }
+    return own != nullptr ? own : kin;
+  };
+  const MoeExpertScale* use = find(true);
+  if (use == nullptr) use = find(false);
+  if (use == nullptr && family_fitted) use = pooled;
   if (why != nullptr) {
+    const std::string att = use != nullptr && use->attention == "mla"        ? " (MLA models)"
+                            : use != nullptr && use->attention == "standard" ? " (standard-attention models)"
+                                                                             : "";
     if (use == nullptr)
       *why = "";
     else if (use == pooled)
@@ -172,8 +185,8 @@ MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const 
                          "{}/{})",
                          use->scale, use->rows_fit, family, hardware, weight, activation);
     else
-      *why = fmt::format("MoE experts x{:.2f} (fitted on {} MoE rows of {} {}/{})", use->scale, use->rows_fit,
-                         use->hardware, weight, activation);
+      *why = fmt::format("MoE experts x{:.2f} (fitted on {} MoE rows of {} {}/{}{})", use->scale, use->rows_fit,
+                         use->hardware, weight, activation, att);
   }
   if (use == nullptr) return MoeExpertScale{};
   if (why != nullptr && use->prefill_scale != 1.0)

@@ -202,22 +202,37 @@ TEST(ServingValidation, GptOssRecipeRowsBalanceAtTheDefaultTimeout) {
   EXPECT_FALSE(serving::row_deployment(unknown, true).scheduler.adp_balance) << "recipe not known";
 }
 
-// The MoE expert scale: picked by GPU, then family, then the pooled fit (only for a fitted family).
+// The MoE expert scale: picked by GPU, then family, then the pooled fit (only for a fitted family); at
+// each level a fit on the model's own attention kind first, then one on any.
 TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
-  const std::vector<hwprofiles::MoeExpertScale> s = {{"b200", "blackwell", "fp8", "fp8", 0.6, 50},
-                                                     {"h100-sxm", "hopper", "fp8", "fp8", 1.2, 20},
-                                                     {"", "", "", "", 0.8, 70}};
+  std::vector<hwprofiles::MoeExpertScale> s = {{"b200", "blackwell", "fp8", "fp8", 0.6, 50},
+                                               {"h100-sxm", "hopper", "fp8", "fp8", 1.2, 20},
+                                               {"", "", "", "", 0.8, 70}};
+  s[0].attention = "standard";
   std::string why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", &why).scale, 0.6);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "standard", &why).scale, 0.6);
   EXPECT_NE(why.find("b200"), std::string::npos) << why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "gb200", "blackwell", "fp8", "fp8").scale, 0.6);  // family
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "h200", "hopper", "fp8", "fp8").scale, 1.2);
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp4", "fp4", &why).scale, 0.8);  // pooled
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "gb200", "blackwell", "fp8", "fp8", "").scale, 0.6);  // family
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "h200", "hopper", "fp8", "fp8", "mla").scale, 1.2);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp4", "fp4", "", &why).scale, 0.8);  // pooled
   EXPECT_NE(why.find("pooled"), std::string::npos) << why;
   // A family nobody fitted keeps the dense-table estimate, and says nothing.
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "mi300x", "cdna3", "bf16", "bf16", &why).scale, 1.0);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "mi300x", "cdna3", "bf16", "bf16", "", &why).scale, 1.0);
   EXPECT_TRUE(why.empty()) << why;
-  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales({}, "b200", "blackwell", "fp8", "fp8").scale, 1.0);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales({}, "b200", "blackwell", "fp8", "fp8", "").scale, 1.0);
+  // Attention kind: an MLA model on B200 takes B200's MLA fit when there is one, the family's next, and
+  // B200's fit on the other kind only when neither exists.
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.6);
+  hwprofiles::MoeExpertScale gb_mla{"gb200", "blackwell", "fp8", "fp8", 0.9, 10};
+  gb_mla.attention = "mla";
+  s.push_back(gb_mla);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla", &why).scale, 0.9);
+  EXPECT_NE(why.find("MLA"), std::string::npos) << why;
+  hwprofiles::MoeExpertScale b_mla{"b200", "blackwell", "fp8", "fp8", 0.4, 30};
+  b_mla.attention = "mla";
+  s.push_back(b_mla);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.4);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "standard").scale, 0.6);
 }
 
 // Benchmarks of an MoE model simulated on two GPUs and "measured" with a known decode and prefill expert
@@ -382,7 +397,8 @@ TEST(ServingValidation, RuntimeResolutionAttachesTheShippedMoeExpertScale) {
   const auto* kc = hwprofiles::RuntimeCatalog::shipped().kernel_calibration("vllm", r.version);
   ASSERT_NE(kc, nullptr);
   ASSERT_FALSE(kc->moe_expert_scales.empty()) << "the shipped kernel calibrations carry MoE scales";
-  const double want = hwprofiles::pick_moe_scales(kc->moe_expert_scales, "b200", "blackwell", "fp8", "fp8").scale;
+  const double want =
+      hwprofiles::pick_moe_scales(kc->moe_expert_scales, "b200", "blackwell", "fp8", "fp8", "standard").scale;
   EXPECT_DOUBLE_EQ(r.calibration.params.moe_expert_scale, want);
   EXPECT_NE(want, 1.0);
   EXPECT_NE(r.calibration.source.find("MoE experts x"), std::string::npos) << r.calibration.source;

@@ -207,6 +207,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
                   : d.kernel_tables_hardware == d.hardware.name ? "kernel tables"
                                                                 : "transferred tables";
         o.scheduler = r.scheduler;
+        o.attention = m.is_mla() ? "mla" : "standard";
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
         o.queue_others = r.queue_others;
@@ -441,7 +442,8 @@ double lad_scale(std::vector<std::pair<double, double>> zeros_weights, double lo
   return std::clamp(z_med, lo, hi);  // the objective is convex: the bounded optimum is the clamped one
 }
 
-using ScaleKey = std::tuple<std::string, std::string, std::string>;  // GPU, weight, activation ("" = pooled)
+// GPU, weight, activation, attention kind ("" everywhere = pooled)
+using ScaleKey = std::tuple<std::string, std::string, std::string, std::string>;
 struct ScaleFit {
   std::string family;
   double scale = 1.0;
@@ -526,10 +528,10 @@ std::map<ScaleKey, ScaleFit> fit_scale(
     if (b <= 0) continue;
     const auto& d = o->deployment;
     const std::string w = common::dtype_name(d.precision.weight), act = common::dtype_name(d.precision.activation);
-    auto& g = groups[{d.hardware.name, w, act}];
+    auto& g = groups[{d.hardware.name, w, act, o->attention}];
     g.first = d.hardware.family;
     g.second.push_back({a, b, c, y});
-    groups[{"", "", ""}].second.push_back({a, b, c, y});
+    groups[{"", "", "", ""}].second.push_back({a, b, c, y});
   }
   std::map<ScaleKey, ScaleFit> out;
   for (const auto& [k, g] : groups) {
@@ -550,11 +552,12 @@ std::map<ScaleKey, ScaleFit> fit_scale(
 std::vector<hwprofiles::MoeExpertScale> to_entries(const std::map<ScaleKey, ScaleFit>& decode,
                                                    const std::map<ScaleKey, ScaleFit>& prefill) {
   std::vector<hwprofiles::MoeExpertScale> out;
-  const auto pooled = prefill.find({"", "", ""});
+  const auto pooled = prefill.find({"", "", "", ""});
   for (const auto& [k, f] : decode) {
-    const auto& [hw, w, act] = k;
+    const auto& [hw, w, act, att] = k;
     hwprofiles::MoeExpertScale x{hw, f.family, w, act, f.scale, f.rows};
     x.layer_overhead_s = f.layer_s;
+    x.attention = att;
     // A format whose prompts were too few to fit on takes the pooled prefill fit.
     if (auto it = prefill.find(k); it != prefill.end()) {
       x.prefill_scale = it->second.scale;
@@ -635,7 +638,7 @@ hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles
   const auto& d = o.deployment;
   const auto sc = hwprofiles::pick_moe_scales(scales, d.hardware.name, d.hardware.family,
                                               common::dtype_name(d.precision.weight),
-                                              common::dtype_name(d.precision.activation));
+                                              common::dtype_name(d.precision.activation), o.attention);
   p.moe_expert_scale = sc.scale;
   p.moe_prefill_scale = sc.prefill_scale;
   p.moe_layer_overhead_s = sc.layer_overhead_s;

@@ -106,6 +106,10 @@ struct MoeExpertScale {
   double prefill_scale = 1.0;  // steps with prompt tokens (TTFT fit)
   int rows_fit_prefill = 0;
   double layer_overhead_s = 0.0;  // fixed time per MoE layer and step (fitted with `scale` on TPOT)
+  // The models' attention the fit is on: "mla" (multi-head latent attention, DeepSeek-style, which no
+  // kernel table covers: the efficiency model prices it) or "standard" (GQA / MHA, from the tables);
+  // "" = any (the pooled fit, and files written before the split).
+  std::string attention;
 };
 
 struct Calibration {
@@ -121,12 +125,13 @@ struct Calibration {
   std::vector<MoeExpertScale> moe_expert_scales;  // kernel path only
 };
 
-// The MoE expert scales (decode and prompt step) that apply to a GPU and format: that GPU's own fit,
-// else a fit on a GPU of its family with the same format, else the pooled fit if some GPU of its family
-// was fitted, else both 1. `why` (optional) says which, for the calibration's source line.
+// The MoE expert scales (decode and prompt step) that apply to a GPU, format and attention kind
+// (MoeExpertScale::attention; "" = any): that GPU's own fit, else a fit on a GPU of its family with the
+// same format, each first with the same attention kind, then with any; else the pooled fit if some GPU
+// of its family was fitted, else both 1. `why` (optional) says which, for the calibration's source line.
 MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const std::string& hardware,
                                const std::string& family, const std::string& weight, const std::string& activation,
-                               std::string* why = nullptr);
+                               const std::string& attention, std::string* why = nullptr);
 
 struct HardwareProfile {
   std::string name;
