@@ -19,9 +19,9 @@
 
 using namespace infersim;
 
-TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
-  // Real step-cost sums from simulated benchmarks of a few configurations, "measured" under known
-  // overheads: the fit must give them back.
+namespace {
+// The serving overheads the fit tests "measure" their simulated benchmarks under.
+hwprofiles::CalibrationParams known_overheads() {
   hwprofiles::CalibrationParams truth;
   truth.step_overhead_s = 300e-6;
   truth.seq_overhead_s = 12e-6;
@@ -30,6 +30,14 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
   truth.ttft_stream_s = 1e-3;
   truth.ttft_queue_factor = 0.5;
   truth.fused_quant_fraction = 0.0;
+  return truth;
+}
+}  // namespace
+
+TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
+  // Real step-cost sums from simulated benchmarks of a few configurations, "measured" under known
+  // overheads: the fit must give them back.
+  const hwprofiles::CalibrationParams truth = known_overheads();
   const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
   std::vector<serving::ServingObservation> obs, obs0;
   std::vector<perf::ServingMeasurement> rows(12);
@@ -312,13 +320,7 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
 // A version's whole fit, dense and MoE rows together: "measured" under known overheads and a known MoE
 // decode scale, per-layer time and prompt-step scale, fit_version gives all of them back.
 TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
-  hwprofiles::CalibrationParams truth;
-  truth.step_overhead_s = 300e-6;
-  truth.seq_overhead_s = 12e-6;
-  truth.ttft_request_s = 0.02;
-  truth.ttft_token_s = 10e-6;
-  truth.ttft_stream_s = 1e-3;
-  truth.ttft_queue_factor = 0.5;
+  const hwprofiles::CalibrationParams truth = known_overheads();
   const double scale = 0.7, prefill = 1.5, layer = 30e-6;
   std::vector<perf::ServingMeasurement> rows(24);
   std::vector<serving::ServingObservation> dense, moe;

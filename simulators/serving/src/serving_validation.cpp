@@ -273,6 +273,14 @@ hwprofiles::CalibrationParams zero_overheads(double fq) {
   return p;
 }
 
+// No overheads but the step terms `fixed` holds: its step and per-sequence overheads and fused share.
+hwprofiles::CalibrationParams held_step_terms(const hwprofiles::CalibrationParams& fixed) {
+  auto p = zero_overheads(fixed.fused_quant_fraction);
+  p.step_overhead_s = fixed.step_overhead_s;
+  p.seq_overhead_s = fixed.seq_overhead_s;
+  return p;
+}
+
 struct Fitted {
   hwprofiles::CalibrationParams p;
   double sse = std::numeric_limits<double>::infinity();
@@ -300,13 +308,8 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt
   }
   // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
   for (int q = 0; q <= 20; ++q) {
-    auto base = zero_overheads(q / 20.0);
-    if (fixed != nullptr) {
-      if (q > 0) break;
-      base.fused_quant_fraction = fixed->fused_quant_fraction;
-      base.step_overhead_s = fixed->step_overhead_s;
-      base.seq_overhead_s = fixed->seq_overhead_s;
-    }
+    if (fixed != nullptr && q > 0) break;  // the share is held too
+    const auto base = fixed != nullptr ? held_step_terms(*fixed) : zero_overheads(q / 20.0);
     Eigen::VectorXd b(n);
     for (int i = 0; i < n; ++i)
       b(i) = 1.0 - use[std::size_t(i)]->predict(at(std::size_t(i), base)) / use[std::size_t(i)]->measured;
@@ -349,10 +352,9 @@ std::pair<double, double> des_prediction(const ServingObservation& o, const hwpr
 }
 
 namespace {
-bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b, double rel = 1e-12,
-                 double abs = 0.0) {
-  auto close = [rel, abs](double x, double y) {
-    return std::fabs(x - y) <= rel * std::max({std::fabs(x), std::fabs(y), 1e-9}) + abs;
+bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::CalibrationParams& b) {
+  auto close = [](double x, double y) {
+    return std::fabs(x - y) <= 1e-12 * std::max({std::fabs(x), std::fabs(y), 1e-9});
   };
   return a.fused_quant_fraction == b.fused_quant_fraction && close(a.step_overhead_s, b.step_overhead_s) &&
          close(a.seq_overhead_s, b.seq_overhead_s) && close(a.ttft_request_s, b.ttft_request_s) &&
@@ -374,12 +376,7 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   auto row_params = [&](const ServingObservation& o, const hwprofiles::CalibrationParams& q) {
     return params_for(o, q, moe_scales);
   };
-  hwprofiles::CalibrationParams p = zero_overheads(0.0);
-  if (fixed_step != nullptr) {
-    p.fused_quant_fraction = fixed_step->fused_quant_fraction;
-    p.step_overhead_s = fixed_step->step_overhead_s;
-    p.seq_overhead_s = fixed_step->seq_overhead_s;
-  }
+  hwprofiles::CalibrationParams p = fixed_step != nullptr ? held_step_terms(*fixed_step) : zero_overheads(0.0);
   for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
     std::vector<const perf::Observation*> use;
     std::vector<const ServingObservation*> row_of;  // the row each entry of `use` belongs to
