@@ -158,8 +158,9 @@ namespace {
 void print_groups(const std::string& title, const std::vector<serving::ErrorGroup>& groups) {
   Table t({"group", "rows", "TTFT median", "TTFT P90", "TPOT median", "TPOT P90"});
   for (const auto& g : groups)
-    t.add({g.key, std::to_string(g.tpot.n), median_error_pct(g.ttft), p90_error_pct(g.ttft), median_error_pct(g.tpot),
-           p90_error_pct(g.tpot)});
+    t.add({g.key,
+           g.ttft.n == g.tpot.n ? std::to_string(g.tpot.n) : fmt::format("{} TTFT / {} TPOT", g.ttft.n, g.tpot.n),
+           median_error_pct(g.ttft), p90_error_pct(g.ttft), median_error_pct(g.tpot), p90_error_pct(g.tpot)});
   fmt::print("{}\n{}", title, t.render());
 }
 
@@ -193,6 +194,8 @@ void print_serving(const app::ServingPart& p) {
   print_moe_scales(v.fits);
   print_groups("held-out rows, discrete-event benchmark (the reference):", v.random_by_runtime);
   print_groups("the same rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
+  print_groups("the same rows less the measurements fit_exclusions.json rules out (targets judged above):",
+               v.random_by_runtime_unruled);
   print_groups("held-out rows by hardware:", v.random_split);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
@@ -412,6 +415,8 @@ int cmd_calibrate_serving(const ArgList& argv) {
   print_moe_scales(v.fits);
   print_groups("held-out rows (random split by configuration), by runtime:", v.random_by_runtime);
   print_groups("the same held-out rows, analytic estimate (infersim estimate):", v.analytic_by_runtime);
+  print_groups("the same held-out rows less the measurements fit_exclusions.json rules out:",
+               v.random_by_runtime_unruled);
   print_groups("held-out rows, by hardware / runtime:", v.random_split);
   print_groups("fit rows (in-sample):", v.fit_rows);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, own kernel tables:", v.loso_own_tables);

@@ -230,6 +230,28 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
     f << R"({"rules": [{"ids": ["b", "c"], "reason": "r"}]})";
   }
   expect_load_error(csv, {"fit_exclusions.json", "rules.ids", "'c'"});
+  // "metrics": ["ttft"] keeps only the rows' TTFT out: they stay fit rows for TPOT.
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"ids": ["b"], "metrics": ["ttft"], "reason": "TTFT does not follow the load"}]})";
+  }
+  const auto ttft_only = perf::load_serving_measurements(csv);
+  EXPECT_TRUE(ttft_only.rows[1].fit_excluded.empty());
+  EXPECT_EQ(ttft_only.rows[1].ttft_fit_excluded, "TTFT does not follow the load");
+  EXPECT_EQ(ttft_only.rows[1].fitted(), !ttft_only.rows[1].held_out);
+  EXPECT_FALSE(ttft_only.rows[1].ttft_fitted());
+  EXPECT_TRUE(ttft_only.rows[0].ttft_fit_excluded.empty());
+  EXPECT_EQ(ttft_only.fit_excluded.at("TTFT does not follow the load"), 1);
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"ids": ["b"], "metrics": ["itl"], "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"fit_exclusions.json", "rules.metrics", "'itl'"});
+  {
+    std::ofstream f(rules);
+    f << R"({"rules": [{"ids": ["b"], "metrics": ["tpot"], "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"fit_exclusions.json", "rules.metrics"});
   {
     std::ofstream f(rules);
     f << R"({"rules": [{"reason": "r"}]})";
@@ -243,7 +265,7 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
 // vLLM gpt-oss-120b H100 runs at 512 users, SGLang 0.5.10.post1 on B300, and no other.
 TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090VllmAt512AndSglang0510B300Runs) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
-  int excluded = 0, vllm512 = 0, sglang0510 = 0, b300 = 0;
+  int excluded = 0, vllm512 = 0, sglang0510 = 0, b300 = 0, ttft_only = 0;
   std::set<std::string> systems;
   for (const auto& r : set.rows) {
     const bool dyn = r.image == "nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0";
@@ -253,6 +275,12 @@ TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090VllmAt512AndSglang0
     vllm512 += c512;
     b300 += r.hardware == "b300";
     EXPECT_EQ(!r.fit_excluded.empty(), dyn || c512 || s510) << r.id;
+    // TTFT alone: SGLang DeepSeek-R1 NVFP4 on B200, configurations 88 and 99 as measured on 2025-11-10.
+    const bool nov10 = r.runtime == "sglang" && r.hardware == "b200" && r.model == "deepseek-v3" &&
+                       r.weight == common::DType::fp4 && r.measured_on == "2025-11-10" &&
+                       (r.id.ends_with("_cfg88") || r.id.ends_with("_cfg99"));
+    EXPECT_EQ(!r.ttft_fit_excluded.empty(), nov10) << r.id;
+    ttft_only += nov10;
     if (dyn) {
       ++excluded;
       EXPECT_EQ(r.runtime_version, "1.3.0rc1") << r.id;
@@ -266,6 +294,7 @@ TEST(ServingMeasurements, BundledFitExclusionsAreTheDynamo090VllmAt512AndSglang0
   }
   EXPECT_GE(excluded, 20);
   EXPECT_EQ(vllm512, 9);
+  EXPECT_EQ(ttft_only, 33);  // the 3 configuration-99 rows of 2025-11-02 (2-3 s at 32-128 users) stay in
   EXPECT_EQ(systems, (std::set<std::string>{"b200", "gb200", "h100-sxm"}));
   EXPECT_GE(sglang0510, 31);  // DeepSeek (31 aggregated rows) and Qwen3.5
   // The B300 rows load onto the b300 profile (no kernel tables of its own: B200's, transferred).

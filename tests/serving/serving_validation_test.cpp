@@ -94,6 +94,33 @@ TEST(ServingValidation, OverheadFitRecoversKnownParameters) {
   EXPECT_DOUBLE_EQ(fit0.params.seq_overhead_s, fit.params.seq_overhead_s);
   EXPECT_DOUBLE_EQ(fit0.params.ttft_request_s, fit.params.ttft_request_s);
   EXPECT_DOUBLE_EQ(fit0.params.ttft_queue_factor, fit.params.ttft_queue_factor);
+
+  // Rows whose TTFT a rule keeps out (ServingMeasurement::ttft_fit_excluded): four TTFTs ten times too
+  // long move the fit when they count, and not when they are kept out (their TPOT still fits).
+  std::vector<perf::ServingMeasurement> rows_x = rows;
+  std::vector<serving::ServingObservation> obs_x = obs;
+  for (std::size_t k = 0; k < obs_x.size(); ++k) {
+    obs_x[k].row = &rows_x[k];
+    if (k % 3 == 0) obs_x[k].ttft.measured *= 10.0;
+  }
+  std::vector<const serving::ServingObservation*> use_x;
+  for (const auto& o : obs_x) use_x.push_back(&o);
+  // The worst |TTFT error| over the rows measured right.
+  auto worst_clean_ttft = [&](const hwprofiles::CalibrationParams& q) {
+    double w = 0;
+    for (std::size_t k = 0; k < obs.size(); ++k)
+      if (k % 3 != 0) w = std::max(w, std::fabs(serving::des_prediction(obs[k], q).first / obs[k].ttft.measured - 1.0));
+    return w;
+  };
+  const auto counted = serving::fit_kernel_overheads(use_x);
+  EXPECT_GT(worst_clean_ttft(counted.params), 0.05);
+  for (std::size_t k = 0; k < rows_x.size(); k += 3) rows_x[k].ttft_fit_excluded = "TTFT does not follow the load";
+  const auto kept_out = serving::fit_kernel_overheads(use_x);
+  EXPECT_LT(worst_clean_ttft(kept_out.params), 0.01);
+  EXPECT_NEAR(kept_out.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
+  EXPECT_NEAR(kept_out.params.seq_overhead_s, truth.seq_overhead_s, 0.1 * truth.seq_overhead_s);
+  EXPECT_NEAR(kept_out.params.ttft_request_s, truth.ttft_request_s, 0.1 * truth.ttft_request_s);
+  EXPECT_NEAR(kept_out.params.ttft_queue_factor, truth.ttft_queue_factor, 0.1 * truth.ttft_queue_factor);
 }
 
 namespace {

@@ -136,29 +136,44 @@ void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
   (void)top.string_or("about", "");
   // A rule names a server image (every row of that image) or the ids of the rows themselves (runs that
   // recorded no image); an id that names no row is a typo, not a rule that happens to match nothing.
-  std::map<std::string, std::string> by_image, by_id;
+  // A rule keeps the whole row out, or with "metrics": ["ttft"] only its TTFT (a measured TPOT that
+  // follows the load still fits the step model).
+  struct Rule {
+    std::string reason;
+    bool ttft_only = false;
+  };
+  std::map<std::string, Rule> by_image, by_id;
   for (auto& r : top.array_of_objects("rules")) {
     const std::string image = r.string_or("image", ""), reason = r.string("reason");
     const auto ids = r.string_list_or("ids", {});
     if ((image.empty() && ids.empty()) || reason.empty())
       throw ConfigError(file, "rules", "a rule needs a non-empty reason and an image or a list of row ids");
+    const auto metrics = r.string_list_or("metrics", {"ttft", "tpot"});
+    const std::set<std::string> ms(metrics.begin(), metrics.end());
+    for (const auto& x : ms)
+      if (x != "ttft" && x != "tpot")
+        throw ConfigError(file, "rules.metrics", fmt::format("'{}' is not a metric (ttft, tpot)", x));
+    if (ms.empty() || (ms.size() == 1 && ms.count("tpot")))
+      throw ConfigError(file, "rules.metrics",
+                        "a rule keeps out the whole row or its TTFT alone: [\"ttft\", \"tpot\"] or [\"ttft\"]");
     (void)r.string_list_or("evidence", {});
     r.finish();
-    if (!image.empty()) by_image[image] = reason;
-    for (const auto& id : ids) by_id[id] = reason;
+    const Rule rule{reason, ms.size() == 1};
+    if (!image.empty()) by_image[image] = rule;
+    for (const auto& id : ids) by_id[id] = rule;
   }
   top.finish();
   std::set<std::string> matched;
   for (auto& m : set.rows) {
-    const std::string* reason = nullptr;
-    if (auto it = by_image.find(m.image); it != by_image.end()) reason = &it->second;
+    const Rule* rule = nullptr;
+    if (auto it = by_image.find(m.image); it != by_image.end()) rule = &it->second;
     if (auto it = by_id.find(m.id); it != by_id.end()) {
       matched.insert(m.id);
-      if (reason == nullptr) reason = &it->second;
+      if (rule == nullptr) rule = &it->second;
     }
-    if (reason == nullptr) continue;
-    m.fit_excluded = *reason;
-    ++set.fit_excluded[*reason];
+    if (rule == nullptr) continue;
+    (rule->ttft_only ? m.ttft_fit_excluded : m.fit_excluded) = rule->reason;
+    ++set.fit_excluded[rule->reason];
   }
   for (const auto& [id, reason] : by_id)
     if (!matched.count(id))

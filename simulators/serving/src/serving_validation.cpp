@@ -381,10 +381,12 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
     std::vector<const perf::Observation*> use;
     std::vector<const ServingObservation*> row_of;  // the row each entry of `use` belongs to
     for (std::size_t i = 0; i < obs.size(); ++i) {
-      ttft_terms_at(ttft[i], *obs[i], row_params(*obs[i], p));
-      use.push_back(&ttft[i]);
+      if (obs[i]->row->ttft_fit_excluded.empty()) {  // (a row whose TTFT alone is kept out fits its TPOT)
+        ttft_terms_at(ttft[i], *obs[i], row_params(*obs[i], p));
+        use.push_back(&ttft[i]);
+        row_of.push_back(obs[i]);
+      }
       use.push_back(&obs[i]->tpot);
-      row_of.push_back(obs[i]);
       row_of.push_back(obs[i]);
     }
     Fitted f = fit_once(
@@ -505,6 +507,7 @@ std::map<ScaleKey, ScaleFit> fit_scale(
     // TTFT under attention DP carries a scheduling wait the model has only where the row's recipe is known
     // to balance the ranks (row_deployment; docs/calibration.md): elsewhere it does not price the prefill kernels.
     if (prefill && o->row->attention_dp > 1 && !o->deployment.scheduler.adp_balance) continue;
+    if (prefill && !o->row->ttft_fit_excluded.empty()) continue;  // its TTFT kept out (fit_exclusions.json)
     const hwprofiles::CalibrationParams q = base(*o);
     perf::Observation ob = prefill ? o->ttft : o->tpot;
     if (ob.measured <= 0) continue;
@@ -721,7 +724,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         p.mtp_acceptance = o.deployment.mtp->acceptance;
         break;
       }
-  std::map<std::string, Acc> random, by_rt, fit_rows, analytic;
+  std::map<std::string, Acc> random, by_rt, by_rt_unruled, fit_rows, analytic;
   common::Json points = common::Json::array();
   std::map<const ServingMeasurement*, common::Json> point_of;
   for (const auto& o : own.obs) {
@@ -731,9 +734,11 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     auto& target = o.row->held_out ? random : fit_rows;
     const std::string g = o.row->held_out
                               ? fmt::format("{} / {} / {}", o.row->hardware, rtv(*o.row), model_class(*o.row))
-                          : o.row->fitted()
-                              ? fmt::format("{} / {}", rtv(*o.row), model_class(*o.row))
-                              : fmt::format("{} / {} (kept out of the fit)", rtv(*o.row), model_class(*o.row));
+                          : !o.row->fitted()
+                              ? fmt::format("{} / {} (kept out of the fit)", rtv(*o.row), model_class(*o.row))
+                          : !o.row->ttft_fitted()
+                              ? fmt::format("{} / {} (TTFT kept out of the fit)", rtv(*o.row), model_class(*o.row))
+                              : fmt::format("{} / {}", rtv(*o.row), model_class(*o.row));
     target[g].ttft.push_back(et);
     target[g].tpot.push_back(ep);
     double att = 0, atp = 0;
@@ -747,6 +752,10 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         auto& b = analytic[key];
         b.ttft.push_back(att / o.ttft.measured - 1.0);
         b.tpot.push_back(atp / o.tpot.measured - 1.0);
+        // Less the metrics a rule of fit_exclusions.json names (measurements that contradict themselves).
+        auto& u = by_rt_unruled[key];
+        if (o.row->fit_excluded.empty() && o.row->ttft_fit_excluded.empty()) u.ttft.push_back(et);
+        if (o.row->fit_excluded.empty()) u.tpot.push_back(ep);
       }
     }
     point_of[o.row] = {{"id", o.row->id},
@@ -765,6 +774,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                        {"precision", o.row->quant},
                        {"held_out", o.row->held_out},
                        {"fit_excluded", !o.row->fit_excluded.empty()},
+                       {"ttft_fit_excluded", !o.row->ttft_fit_excluded.empty()},
                        {"basis", o.basis},
                        {"ttft_measured_s", o.ttft.measured},
                        {"tpot_measured_s", o.tpot.measured},
@@ -775,6 +785,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   v.random_split = to_groups(random);
   v.random_by_runtime = to_groups(by_rt);
   v.analytic_by_runtime = to_groups(analytic);
+  v.random_by_runtime_unruled = to_groups(by_rt_unruled);
   v.fit_rows = to_groups(fit_rows);
   for (const auto& [key, p] : params) {
     hwprofiles::KernelCalibrationEntry e;
@@ -960,6 +971,7 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   j["random_split"] = groups(v.random_split);
   j["random_split_by_runtime"] = groups(v.random_by_runtime);
   j["random_split_analytic_by_runtime"] = groups(v.analytic_by_runtime);
+  j["random_split_by_runtime_less_ruled_out"] = groups(v.random_by_runtime_unruled);
   j["leave_one_system_out_own_tables"] = groups(v.loso_own_tables);
   j["leave_one_system_out_no_tables"] = groups(v.loso_no_tables);
   j["fit_rows"] = groups(v.fit_rows);

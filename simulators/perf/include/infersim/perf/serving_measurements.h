@@ -45,7 +45,10 @@ struct ServingMeasurement {
   // Why the row is kept out of every fit ("" = it is fitted when not held out): a rule of the
   // fit_exclusions.json beside the CSV matched its server image. It is still predicted and reported.
   std::string fit_excluded;
+  // Why only the row's TTFT is kept out of every fit (a rule with "metrics": ["ttft"]): its TPOT is fitted.
+  std::string ttft_fit_excluded;
   bool fitted() const { return !held_out && fit_excluded.empty(); }
+  bool ttft_fitted() const { return fitted() && ttft_fit_excluded.empty(); }
   std::string config_key() const;
 };
 
@@ -57,8 +60,9 @@ struct ServingMeasurementSet {
 };
 
 // Throws ConfigError (file, line, column) on malformed input, IoError when unreadable. A
-// fit_exclusions.json in the CSV's folder (optional) marks rows by server image:
-// {"rules": [{"image": "...", "reason": "...", "evidence": ["..."]}]}.
+// fit_exclusions.json in the CSV's folder (optional) marks rows by server image or by id:
+// {"rules": [{"image": "...", "reason": "...", "evidence": ["..."]}]}; a rule with "metrics": ["ttft"]
+// keeps only their TTFT out (ServingMeasurement::ttft_fit_excluded).
 ServingMeasurementSet load_serving_measurements(const std::string& path);
 std::string bundled_serving_measurements();  // data/aiconfigurator/silicon_sample_visible.csv
 
