@@ -176,6 +176,7 @@ MoeExpertScale pick_moe_scales(const std::vector<MoeExpertScale>& scales, const 
   if (use == nullptr && family_fitted) use = pooled;
   if (why != nullptr) {
     const std::string att = use != nullptr && use->attention == "mla"        ? " (MLA models)"
+                            : use != nullptr && use->attention == "dsa"      ? " (DSA models)"
                             : use != nullptr && use->attention == "standard" ? " (standard-attention models)"
                                                                              : "";
     if (use == nullptr)

@@ -288,6 +288,13 @@ const Calibration* RuntimeCatalog::kernel_calibration(const std::string& runtime
   return nullptr;
 }
 
+double RuntimeCatalog::pooled_mtp_acceptance() const {
+  load();
+  for (const auto& c : kernel_cals_)
+    if (c.params.mtp_acceptance > 0) return c.params.mtp_acceptance;
+  return 0.0;
+}
+
 const RuntimeProfile* RuntimeCatalog::default_for(const HardwareProfile& h) const {
   for (const auto* p : for_hardware(h))
     if (p->backend_for(h)->is_default) return p;

@@ -252,6 +252,34 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
     f << R"({"rules": [{"ids": ["b"], "metrics": ["tpot"], "reason": "r"}]})";
   }
   expect_load_error(csv, {"fit_exclusions.json", "rules.metrics"});
+  std::filesystem::remove(rules);
+  // A row_recipes.json beside the CSV records a run's recipe by row id: the MTP draft tokens.
+  const std::string recipes = dir + "/row_recipes.json";
+  {
+    std::ofstream f(recipes);
+    f << R"({"about": "test", "rules": [{"ids": ["a"], "mtp_draft_tokens": 2, "reason": "EAGLE recipe",
+            "evidence": ["x"]}]})";
+  }
+  const auto rec = perf::load_serving_measurements(csv);
+  EXPECT_EQ(rec.rows[0].mtp_draft_tokens, 2);
+  EXPECT_EQ(rec.rows[0].recipe, "EAGLE recipe");
+  EXPECT_EQ(rec.rows[1].mtp_draft_tokens, -1) << "not recorded";
+  {
+    std::ofstream f(recipes);
+    f << R"({"rules": [{"ids": ["z"], "mtp_draft_tokens": 2, "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"row_recipes.json", "rules.ids", "'z'"});
+  {
+    std::ofstream f(recipes);
+    f << R"({"rules": [{"ids": ["a"], "mtp_draft_tokens": 40, "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"row_recipes.json", "mtp_draft_tokens"});
+  {
+    std::ofstream f(recipes);
+    f << R"({"rules": [{"ids": ["a"], "mtp_draft_tokens": 2}]})";
+  }
+  expect_load_error(csv, {"row_recipes.json", "reason"});
+  std::filesystem::remove(recipes);
   {
     std::ofstream f(rules);
     f << R"({"rules": [{"reason": "r"}]})";

@@ -268,6 +268,19 @@ TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
   s.push_back(b_mla);
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.4);
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "standard").scale, 0.6);
+  // A DSA model (GLM-5) takes a DSA fit; without one, the GPU's fit of another kind (most rows).
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "dsa").scale, 0.6);
+  hwprofiles::MoeExpertScale b_dsa{"b200", "blackwell", "fp8", "fp8", 0.75, 12};
+  b_dsa.attention = "dsa";
+  s.push_back(b_dsa);
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "dsa", &why).scale, 0.75);
+  EXPECT_NE(why.find("DSA"), std::string::npos) << why;
+  EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.4);
+  // The models' kinds as the cards give them.
+  const auto& cat = model::ModelCatalog::shipped();
+  EXPECT_EQ(cat.get("glm-5").attention_kind(), "dsa");
+  EXPECT_EQ(cat.get("deepseek-v3").attention_kind(), "mla");
+  EXPECT_EQ(cat.get("llama-3.1-70b").attention_kind(), "standard");
 }
 
 // Benchmarks of an MoE model simulated on two GPUs and "measured" with a known decode and prefill expert
@@ -577,6 +590,55 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
   EXPECT_EQ(serving::row_mtp_draft_tokens(early), 3);
   early.measured_on = "2025-12-15";
   EXPECT_EQ(serving::row_mtp_draft_tokens(early), 0);
+  // A recipe recorded beside the CSV (row_recipes.json) decides for any runtime: SGLang's EAGLE runs.
+  auto sglang = row;
+  sglang.runtime = "sglang";
+  sglang.runtime_version = "0.5.9";
+  sglang.weight = sglang.activation = common::DType::fp8;
+  EXPECT_EQ(serving::row_mtp_draft_tokens(sglang), 0);
+  sglang.mtp_draft_tokens = 2;
+  EXPECT_EQ(serving::row_mtp_draft_tokens(sglang), 2);
+  // Run with the version's fitted acceptance, or with the one pooled over every runtime's MTP runs.
+  const auto ds = serving::row_deployment(sglang, true);
+  ASSERT_TRUE(ds.mtp.has_value());
+  EXPECT_EQ(ds.mtp->draft_tokens, 2);
+  EXPECT_GT(ds.mtp->acceptance, 0.0);
+  EXPECT_GT(hwprofiles::RuntimeCatalog::shipped().pooled_mtp_acceptance(), 0.0);
+}
+
+// The bundled row_recipes.json: SGLang DeepSeek-R1 FP8 on B200 (TP8 EP1, 4-64 users) as measured on
+// 2026-03-25 beside the plain recipe ran InferenceX's EAGLE recipe: 2 draft tokens; every other row has
+// no recorded recipe.
+TEST(ServingValidation, BundledRowRecipesAreTheSglangEagleRuns) {
+  const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
+  int eagle = 0;
+  for (const auto& r : set.rows) {
+    if (r.mtp_draft_tokens < 0) {
+      EXPECT_TRUE(r.recipe.empty()) << r.id;
+      continue;
+    }
+    ++eagle;
+    EXPECT_EQ(r.mtp_draft_tokens, 2) << r.id;
+    EXPECT_EQ(r.runtime, "sglang") << r.id;
+    EXPECT_EQ(r.hardware, "b200") << r.id;
+    EXPECT_EQ(r.model, "deepseek-v3") << r.id;
+    EXPECT_EQ(r.weight, common::DType::fp8) << r.id;
+    EXPECT_EQ(r.tp, 8) << r.id;
+    EXPECT_EQ(r.ep, 1) << r.id;
+    EXPECT_LE(r.concurrency, 64) << r.id;
+    EXPECT_EQ(r.measured_on, "2026-03-25") << r.id;
+    EXPECT_EQ(serving::row_mtp_draft_tokens(r), 2) << r.id;
+    // Its plain twin (configuration 87, the same day) decodes slower.
+    bool twin = false;
+    for (const auto& p : set.rows)
+      if (p.id.ends_with("_cfg87") && p.input == r.input && p.output == r.output && p.concurrency == r.concurrency) {
+        twin = true;
+        EXPECT_LT(r.tpot_s, 0.95 * p.tpot_s) << r.id;
+        EXPECT_EQ(serving::row_mtp_draft_tokens(p), 0) << p.id;
+      }
+    EXPECT_TRUE(twin) << r.id;
+  }
+  EXPECT_EQ(eagle, 11);
 }
 
 // The acceptance fit finds the acceptance synthetic MTP rows were simulated with.

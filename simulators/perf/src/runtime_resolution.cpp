@@ -167,8 +167,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
           std::string why;
           const auto sc = hwprofiles::pick_moe_scales(kc->moe_expert_scales, hw.name, hw.family,
                                                       common::dtype_name(d.precision.weight),
-                                                      common::dtype_name(d.precision.activation),
-                                                      m.is_mla() ? "mla" : "standard", &why);
+                                                      common::dtype_name(d.precision.activation), m.attention_kind(),
+                                                      &why);
           res.calibration.params.moe_expert_scale = sc.scale;
           res.calibration.params.moe_prefill_scale = sc.prefill_scale;
           res.calibration.params.moe_layer_overhead_s = sc.layer_overhead_s;

@@ -180,6 +180,43 @@ void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
       throw ConfigError(file, "rules.ids", fmt::format("row id '{}' is not a row of {}", id, csv));
 }
 
+// What a run's recipe set that its row does not record (row_recipes.json beside the CSV): so far the
+// draft tokens of multi-token prediction. A rule names row ids (an id that names no row is an error).
+void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
+  const auto file = (std::filesystem::path(csv).parent_path() / "row_recipes.json").string();
+  if (!std::filesystem::exists(file)) return;
+  const auto j = common::load_json_file(file);
+  common::JsonReader top(j, file);
+  (void)top.string_or("about", "");
+  struct Rule {
+    int mtp_draft_tokens;
+    std::string reason;
+  };
+  std::map<std::string, Rule> by_id;
+  for (auto& r : top.array_of_objects("rules")) {
+    const auto ids = r.string_list_or("ids", {});
+    const std::string reason = r.string("reason");
+    const int k = int(r.integer("mtp_draft_tokens", 0, 16));
+    (void)r.string_list_or("evidence", {});
+    r.finish();
+    if (ids.empty() || reason.empty())
+      throw ConfigError(file, "rules", "a rule needs a non-empty reason and a list of row ids");
+    for (const auto& id : ids) by_id[id] = {k, reason};
+  }
+  top.finish();
+  std::set<std::string> matched;
+  for (auto& m : set.rows)
+    if (auto it = by_id.find(m.id); it != by_id.end()) {
+      matched.insert(m.id);
+      m.mtp_draft_tokens = it->second.mtp_draft_tokens;
+      m.recipe = it->second.reason;
+    }
+  for (const auto& [id, rule] : by_id)
+    if (!matched.count(id))
+      throw ConfigError(file, "rules.ids",
+                        fmt::format("row id '{}' is not a row of {} (or another export of an earlier row)", id, csv));
+}
+
 }  // namespace
 
 ServingMeasurementSet load_serving_measurements(const std::string& path) {
@@ -329,6 +366,7 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     set.rows.push_back(std::move(m));
   }
   apply_fit_exclusions(path, set);
+  apply_row_recipes(path, set);
   return set;
 }
 

@@ -49,6 +49,7 @@ BenchmarkSpec harness_spec(const ServingMeasurement& row) {
 }
 
 int row_mtp_draft_tokens(const ServingMeasurement& row) {
+  if (row.mtp_draft_tokens >= 0) return row.mtp_draft_tokens;  // the run's recipe, recorded (row_recipes.json)
   if (row.runtime != "tensorrt-llm") return 0;
   // InferenceX's MTP recipes: on 1.2.0rc6.post3 (the plain ones on post2); before that both ran on
   // 1.1.0rc2.post2, and the sweep of 2026-01-14 is the MTP one (the same image and configurations
@@ -82,7 +83,10 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   perf::apply_runtime(m, d);
   if (routing_skew) d.moe_routing_skew = *routing_skew;
   if (const int k = row_mtp_draft_tokens(row); k > 0) {
-    const double a = mtp_acceptance ? *mtp_acceptance : d.hardware.calibrations.front().params.mtp_acceptance;
+    // The version's fitted acceptance, else the one fitted over every runtime's MTP runs (a version whose
+    // MTP rows have not been fitted yet).
+    double a = mtp_acceptance ? *mtp_acceptance : d.hardware.calibrations.front().params.mtp_acceptance;
+    if (!(a > 0)) a = hwprofiles::RuntimeCatalog::shipped().pooled_mtp_acceptance();
     if (a > 0) d.mtp = perf::MultiTokenPrediction{k, a};
   }
   if (!d.kernel_model)
@@ -207,7 +211,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
                   : d.kernel_tables_hardware == d.hardware.name ? "kernel tables"
                                                                 : "transferred tables";
         o.scheduler = r.scheduler;
-        o.attention = m.is_mla() ? "mla" : "standard";
+        o.attention = m.attention_kind();
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
         o.queue_others = r.queue_others;

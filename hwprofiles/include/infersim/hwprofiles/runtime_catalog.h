@@ -33,6 +33,9 @@ class RuntimeCatalog {
   // The fitted serving overheads of a kernel-path runtime version (hwprofiles/data/kernel_calibrations.json
   // beside the runtimes folder); nullptr if that version was not fitted.
   const Calibration* kernel_calibration(const std::string& runtime, const std::string& version) const;
+  // The MTP draft acceptance the kernel calibrations were fitted with (one value pooled over every
+  // runtime's MTP runs, `calibrate-serving --fit-mtp`): the first positive one; 0 when none has any.
+  double pooled_mtp_acceptance() const;
 
  private:
   void load() const;  // thread-safe: once, under a mutex

@@ -73,6 +73,9 @@ struct ModelSpec {
   bool is_moe() const { return moe.num_experts > 0; }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
   bool is_dsa() const { return dsa.index_heads > 0; }
+  // The attention kernels' kind the MoE scales are fitted per (hwprofiles::MoeExpertScale::attention):
+  // "dsa" (MLA behind a sparse-attention indexer), "mla", or "standard" (GQA / MHA).
+  std::string attention_kind() const { return is_dsa() ? "dsa" : is_mla() ? "mla" : "standard"; }
   MoeSpec moe;
   MlaSpec mla;
   DsaSpec dsa;

@@ -47,6 +47,10 @@ struct ServingMeasurement {
   std::string fit_excluded;
   // Why only the row's TTFT is kept out of every fit (a rule with "metrics": ["ttft"]): its TPOT is fitted.
   std::string ttft_fit_excluded;
+  // Draft tokens per step the run used for multi-token prediction, where a rule of the row_recipes.json
+  // beside the CSV records its recipe (-1 = not recorded: serving::row_mtp_draft_tokens decides).
+  int mtp_draft_tokens = -1;
+  std::string recipe;  // that rule's reason ("" = none)
   bool fitted() const { return !held_out && fit_excluded.empty(); }
   bool ttft_fitted() const { return fitted() && ttft_fit_excluded.empty(); }
   std::string config_key() const;
@@ -63,6 +67,8 @@ struct ServingMeasurementSet {
 // fit_exclusions.json in the CSV's folder (optional) marks rows by server image or by id:
 // {"rules": [{"image": "...", "reason": "...", "evidence": ["..."]}]}; a rule with "metrics": ["ttft"]
 // keeps only their TTFT out (ServingMeasurement::ttft_fit_excluded).
+// A row_recipes.json beside it (optional) records what the CSV does not, by row id:
+// {"rules": [{"ids": ["..."], "mtp_draft_tokens": 2, "reason": "...", "evidence": ["..."]}]}.
 ServingMeasurementSet load_serving_measurements(const std::string& path);
 std::string bundled_serving_measurements();  // data/aiconfigurator/silicon_sample_visible.csv
 

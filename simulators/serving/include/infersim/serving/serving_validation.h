@@ -32,7 +32,7 @@ struct ServingObservation {
   perf::Observation ttft, tpot;  // terms = mean step-cost sums; measured = the row's values
   std::string basis;             // kernel tables | transferred tables | efficiency model
   std::string scheduler;
-  std::string attention;        // the model's attention kind for the MoE scales: "mla" or "standard"
+  std::string attention;        // the model's attention kind for the MoE scales (ModelSpec::attention_kind)
   perf::Deployment deployment;  // as simulated (harness scheduler applied), for the analytic estimate
   perf::StepCost prefill_one;   // one prompt alone (the queueing term's S)
   double queue_others = 0;      // the other users running at once (the queueing term's multiplier)
