@@ -128,9 +128,25 @@ std::string repair_layout(ServingMeasurement& m, double moe_tp) {
   return why;
 }
 
+// A rules file beside the CSV (fit_exclusions.json, row_recipes.json): its path, "" when there is none.
+std::string rules_beside(const std::string& csv, const char* name) {
+  const auto file = (std::filesystem::path(csv).parent_path() / name).string();
+  return std::filesystem::exists(file) ? file : std::string();
+}
+
+// Every id a rule names must be a row: one that names none is a typo, not a rule that matches nothing.
+template <class Rule>
+void require_rows(const std::string& file, const std::string& csv, const std::map<std::string, Rule>& by_id,
+                  const std::set<std::string>& matched) {
+  for (const auto& [id, rule] : by_id)
+    if (!matched.count(id))
+      throw ConfigError(file, "rules.ids",
+                        fmt::format("row id '{}' is not a row of {} (or another export of an earlier row)", id, csv));
+}
+
 void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
-  const auto file = (std::filesystem::path(csv).parent_path() / "fit_exclusions.json").string();
-  if (!std::filesystem::exists(file)) return;
+  const std::string file = rules_beside(csv, "fit_exclusions.json");
+  if (file.empty()) return;
   const auto j = common::load_json_file(file);
   common::JsonReader top(j, file);
   (void)top.string_or("about", "");
@@ -175,16 +191,14 @@ void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
     (rule->ttft_only ? m.ttft_fit_excluded : m.fit_excluded) = rule->reason;
     ++set.fit_excluded[rule->reason];
   }
-  for (const auto& [id, reason] : by_id)
-    if (!matched.count(id))
-      throw ConfigError(file, "rules.ids", fmt::format("row id '{}' is not a row of {}", id, csv));
+  require_rows(file, csv, by_id, matched);
 }
 
 // What a run's recipe set that its row does not record (row_recipes.json beside the CSV): so far the
 // draft tokens of multi-token prediction. A rule names row ids (an id that names no row is an error).
 void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
-  const auto file = (std::filesystem::path(csv).parent_path() / "row_recipes.json").string();
-  if (!std::filesystem::exists(file)) return;
+  const std::string file = rules_beside(csv, "row_recipes.json");
+  if (file.empty()) return;
   const auto j = common::load_json_file(file);
   common::JsonReader top(j, file);
   (void)top.string_or("about", "");
@@ -211,10 +225,7 @@ void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
       m.mtp_draft_tokens = it->second.mtp_draft_tokens;
       m.recipe = it->second.reason;
     }
-  for (const auto& [id, rule] : by_id)
-    if (!matched.count(id))
-      throw ConfigError(file, "rules.ids",
-                        fmt::format("row id '{}' is not a row of {} (or another export of an earlier row)", id, csv));
+  require_rows(file, csv, by_id, matched);
 }
 
 }  // namespace
