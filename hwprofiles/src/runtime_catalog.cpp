@@ -192,6 +192,7 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         d.adp_batching_wait_iters = int(s.integer_or("adp_batching_wait_iters", 10, 0, 100000));
         d.batch_wait_timeout_iters = int(s.integer_or("batch_wait_timeout_iters", 0, 0, 100000));
         d.batch_wait_max_tokens_ratio = s.number_or("batch_wait_max_tokens_ratio", 0.0, 0.0, 1.0);
+        d.recv_interval_iters = int(s.integer_or("recv_interval_iters", 0, 0, 100000));
         d.source = tagged(s, "source");
         s.finish();
       }

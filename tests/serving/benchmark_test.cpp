@@ -270,6 +270,39 @@ TEST(BenchmarkMode, AttentionDpBalancingWaitsForEveryRank) {
   EXPECT_TRUE(noted) << "the estimate names the wait";
 }
 
+// SGLang's receive interval (--scheduler-recv-interval): new requests are taken in every T decode
+// iterations, so each waits (T - 1) / 2 more on average; the simulator and the estimate add the same wait,
+// priced at the decode step, and TPOT does not move.
+TEST(BenchmarkMode, SglangReceiveIntervalDelaysNewRequests) {
+  hwprofiles::SchedulerDefaults s;
+  EXPECT_EQ(perf::recv_interval_delay_steps(s), 0) << "SGLang's default takes requests in every iteration";
+  s.recv_interval_iters = 1;
+  EXPECT_EQ(perf::recv_interval_delay_steps(s), 0);
+  s.recv_interval_iters = 10;
+  EXPECT_EQ(perf::recv_interval_delay_steps(s), 5) << "4.5, rounded half up";
+  s.recv_interval_iters = 30;
+  EXPECT_EQ(perf::recv_interval_delay_steps(s), 15);
+
+  const auto& m = card("deepseek-v3");
+  auto d = resolved("deepseek-v3", "b200", "sglang", 8, 1, common::DType::fp8);
+  // Mixed steps with chunked prompts, as the measured rows are simulated (serving::row_deployment).
+  d.scheduler.policy = "mixed";
+  d.scheduler.chunked_prefill = true;
+  serving::BenchmarkSpec spec{.concurrency = 32, .input = 1024, .output = 1024};
+  const auto off = serving::simulate_benchmark(m, d, spec);
+  d.scheduler.recv_interval_iters = 30;
+  const auto on = serving::simulate_benchmark(m, d, spec);
+  EXPECT_NE(on.scheduler.find("every 30 decode iterations"), std::string::npos) << on.scheduler;
+  EXPECT_NEAR((on.ttft_s - off.ttft_s) / on.tpot_s, 15.0, 0.15 * 15.0);
+  EXPECT_LE(rel(on.tpot_s, off.tpot_s), 0.03);
+  const perf::StepEstimator est(m, d);
+  const auto e = perf::estimate_serving(est, {32, 1024, 1024});
+  EXPECT_LE(rel(e.ttft_s, on.ttft_s), 0.10) << "analytic " << e.ttft_s << " vs simulated " << on.ttft_s;
+  bool noted = false;
+  for (const auto& n : e.notes) noted = noted || n.find("every 30 decode iterations") != std::string::npos;
+  EXPECT_TRUE(noted) << "the estimate names the wait";
+}
+
 // Batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio): the chunked
 // scheduler holds new prompts while others decode, until they reach the token threshold or the timeout.
 // The simulator runs the rule itself; the analytic estimate's expected wait (perf::batch_wait_steps)

@@ -606,6 +606,40 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
   EXPECT_GT(hwprofiles::RuntimeCatalog::shipped().pooled_mtp_acceptance(), 0.0);
 }
 
+// SGLang's DeepSeek-R1 rows on B200 ran InferenceX's recipes: --scheduler-recv-interval 10 below 16 users,
+// 30 from 16 (FP8 at TP4: 10); other SGLang rows take requests in every iteration.
+TEST(ServingValidation, SglangDeepSeekB200RowsReceiveEveryTenOrThirtyIterations) {
+  perf::ServingMeasurement row;
+  row.hardware = "b200";
+  row.runtime = "sglang";
+  row.runtime_version = "0.5.9";
+  row.model = "deepseek-v3";
+  row.moe = true;
+  row.weight = row.activation = common::DType::fp8;
+  row.kv = common::DType::fp8;
+  row.tp = 8;
+  row.concurrency = 8;
+  row.input = 1024;
+  row.output = 1024;
+  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 10);
+  row.concurrency = 16;
+  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 30);
+  auto tp4 = row;
+  tp4.tp = 4;
+  tp4.input = 8192;
+  EXPECT_EQ(serving::row_deployment(tp4, true).scheduler.recv_interval_iters, 10);
+  auto fp4 = tp4;
+  fp4.weight = fp4.activation = common::DType::fp4;
+  EXPECT_EQ(serving::row_deployment(fp4, true).scheduler.recv_interval_iters, 30);
+  auto b300 = row;
+  b300.hardware = "b300";
+  EXPECT_EQ(serving::row_deployment(b300, true).scheduler.recv_interval_iters, 30) << "the B200 recipe as-is";
+  auto glm = row;
+  glm.model = "glm-5";
+  EXPECT_EQ(serving::row_deployment(glm, true).scheduler.recv_interval_iters, 0)
+      << "InferenceX's GLM-5 recipe sets none";
+}
+
 // The bundled row_recipes.json: SGLang DeepSeek-R1 FP8 on B200 (TP8 EP1, 4-64 users) as measured on
 // 2026-03-25 beside the plain recipe ran InferenceX's EAGLE recipe: 2 draft tokens; every other row has
 // no recorded recipe.

@@ -186,7 +186,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     const int adp_wait = adp_balance_delay_steps(est.model(), dep, sc, B, I, O);
     // Batch waiting holds it until enough prompt tokens gather (batch_wait_delay_steps).
     const int batch_wait = batch_wait_delay_steps(est.model(), dep, sc, B, I, O);
-    const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait + batch_wait : 0.0;
+    // SGLang's receive interval holds it until the scheduler next takes requests in (recv_interval_delay_steps).
+    const int recv_wait = recv_interval_delay_steps(sc);
+    const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait + batch_wait + recv_wait : 0.0;
     const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
     const double N = (O - 1.0) / E + chunks + J;  // steps one request's cycle spans
@@ -223,7 +225,8 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double shared = std::max(0.0, per_step - 1.0);
       // Attention-DP balancing releases the ranks' prompts together, so the steps a held prompt waits
       // through are decode steps (its clump's prompt step is counted below).
-      const double held = R > 1 ? double(adp_wait) : 0.0;  // J's share of balancing steps
+      // So are those a request waits for SGLang's scheduler to take it in: a prompt step would take it at once.
+      const double held = R > 1 ? double(adp_wait + recv_wait) : 0.0;  // J's share of such steps
       ttft = (J - held) * t_mean + held * t_d + (chunks * t_dec_rest + delta * (1.0 + shared));
       // Closed-loop bunching: real users do not stay evenly spread; those released together finish and
       // return together, so a prompt finds a share of the other users' prompts ahead of it. Measured TTFT
@@ -271,7 +274,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.per_user_tok_s = 1.0 / e.tpot_s;
     if (detail && mixed)
       e.notes.push_back(fmt::format(
-          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}{}{}; "
+          "benchmark mode: {} closed-loop users, {} steps ({}), token budget {}, max batch {}, {}{}{}{}{}; "
           "`--simulate` runs the same loop in the discrete-event simulator",
           B, sc.policy, sc.chunked_prefill ? "chunked prompts" : "whole prompts", sc.max_num_tokens, sc.max_batch,
           fmt::format("{} running at once", R), J > 0 ? fmt::format(", new requests join {:.0f} step late", J) : "",
@@ -282,7 +285,11 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
           batch_wait > 0 ? fmt::format(" (of which {} batch waiting: prompts held until their tokens reach {:g} of the "
                                        "budget, at most {} iterations)",
                                        batch_wait, sc.batch_wait_max_tokens_ratio, sc.batch_wait_timeout_iters)
-                         : ""));
+                         : "",
+          recv_wait > 0 ? fmt::format(" (of which {} waiting for the scheduler, which takes new requests in every {} "
+                                      "decode iterations)",
+                                      recv_wait, sc.recv_interval_iters)
+                        : ""));
     else if (detail)
       e.notes.push_back(fmt::format(
           "benchmark mode: {} closed-loop users in lockstep waves (prefill-first steps: each wave's {:.0f} prompts "
@@ -502,6 +509,10 @@ int closed_loop_wait(const hwprofiles::SchedulerDefaults& s, double input, doubl
   return int(std::lround(w));
 }
 }  // namespace
+
+int recv_interval_delay_steps(const hwprofiles::SchedulerDefaults& s) {
+  return s.recv_interval_iters > 1 ? int(std::lround(0.5 * (s.recv_interval_iters - 1))) : 0;
+}
 
 int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
                             double users, double input, double output) {

@@ -94,7 +94,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // attention DP, where TensorRT-LLM does not batch-wait); the analytic estimate uses its expected wait
   // (perf::batch_wait_delay_steps).
   const bool batch_waits = perf::batch_waits(m, d, sc) && scheduler_type(sc) == "chunked";
-  const int join_delay = sc.join_delay_steps + adp_wait;
+  // SGLang's receive interval: the scheduler takes new requests in every few decode iterations
+  // (perf::recv_interval_delay_steps, the same the analytic estimate uses).
+  const int recv_wait = perf::recv_interval_delay_steps(sc);
+  const int join_delay = sc.join_delay_steps + adp_wait + recv_wait;
   common::Json sched = {{"type", scheduler_type(sc)},
                         {"max_num_seqs", std::max(sc.max_batch, 1)},
                         {"max_num_batched_tokens", std::max(sc.max_num_tokens, 1)},
@@ -155,7 +158,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.preemptions = r.preemptions;
   // Prefill-first steps run whole prompts (the continuous scheduler); a wave in lockstep is noted.
   b.scheduler = fmt::format(
-      "{} steps, token budget {}, max batch {}, {}{}{}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
+      "{} steps, token budget {}, max batch {}, {}{}{}{}{}{}", sc.policy, sc.max_num_tokens, sc.max_batch,
       sc.chunked_prefill && scheduler_type(sc) == "chunked" ? "chunked prompts" : "whole prompts",
       sc.join_delay_steps > 0 ? fmt::format(", new requests join {} step late", sc.join_delay_steps) : "",
       adp_wait > 0
@@ -167,6 +170,9 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                                 "steps)",
                                 sc.batch_wait_max_tokens_ratio, sc.batch_wait_timeout_iters)
                   : "",
+      recv_wait > 0 ? fmt::format(", new requests taken in every {} decode iterations (each waits {} on average)",
+                                  sc.recv_interval_iters, recv_wait)
+                    : "",
       staggered ? "" : fmt::format(", users in lockstep waves ({} warm-up rounds left out)", spec.warmup_rounds));
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);

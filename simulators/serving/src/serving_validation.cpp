@@ -152,6 +152,14 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   // TensorRT-LLM examples/configs/database/deepseek-ai/DeepSeek-R1-0528/B200): timeout_iters 60,
   // batching_wait_iters 0.
   if (inferencex_trt && row.model == "deepseek-v3") balance(60, 0);
+  // SGLang's DeepSeek-R1 rows on B200 and B300 ran InferenceX's recipes too (benchmarks/dsr1_fp4_b200.sh,
+  // dsr1_fp8_b200.sh, dsr1_fp8_b200_mtp.sh; benchmarks/single_node/dsr1_fp8_b300.sh "reuses the existing
+  // DSR1 FP8 B200 SGLang recipe as-is"): --scheduler-recv-interval 10 below 16 users and 30 from 16
+  // ("recv every ~10 requests; if CONC >= 16, relax to ~30"); FP8 at TP4 always 10.
+  if (row.runtime == "sglang" && row.model == "deepseek-v3" && (row.hardware == "b200" || row.hardware == "b300")) {
+    const double users = row.client_concurrency > 0 ? row.client_concurrency : row.concurrency * row.attention_dp;
+    d.scheduler.recv_interval_iters = (row.weight == DType::fp8 && row.tp == 4) || users < 16 ? 10 : 30;
+  }
   // gpt-oss-120b (benchmarks/gptoss_fp4_b200_trt{,_slurm}.sh): --max_num_tokens 20000, --max_batch_size 512,
   // and `enable_balance: true` alone, leaving timeout_iters and batching_wait_iters at TensorRT-LLM's
   // defaults, 50 and 10 (llm_args.py AttentionDpConfig).

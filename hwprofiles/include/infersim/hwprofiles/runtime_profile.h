@@ -59,6 +59,10 @@ struct SchedulerDefaults {
   // releases at once when either is 0, its default); perf::batch_wait_steps gives the expected wait.
   int batch_wait_timeout_iters = 0;
   double batch_wait_max_tokens_ratio = 0.0;
+  // SGLang's --scheduler-recv-interval (SchedulerRecvSkipper): while the engine decodes, it takes new
+  // requests in only every `recv_interval_iters` iterations (a step with a prompt in it resets the count
+  // and the next iteration takes them at once). 0 or 1: every iteration, SGLang's default.
+  int recv_interval_iters = 0;
   std::string source;
 };
 

@@ -100,6 +100,14 @@ double adp_balance_wait_steps(const hwprofiles::SchedulerDefaults& s, int ranks,
 int adp_balance_delay_steps(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s,
                             double users, double input, double output);
 
+// SGLang's receive interval (hwprofiles::SchedulerDefaults::recv_interval_iters, SchedulerRecvSkipper):
+// while the engine decodes, a counter advances by one per decode (or verify) iteration and the scheduler
+// takes new requests in only when it reaches T, then restarts; any step with a prompt in it counts T at
+// once. A request arriving while others decode meets the count at a uniform phase and waits the rest of
+// it: (T - 1) / 2 iterations beyond the next step on average, rounded to whole iterations (half up). 0
+// for T <= 1. The benchmark simulator adds it as a join delay; the estimate prices it at the decode step.
+int recv_interval_delay_steps(const hwprofiles::SchedulerDefaults& s);
+
 // Batch waiting (hwprofiles::SchedulerDefaults::batch_wait_*, TensorRT-LLM's batch_wait_timeout_iters /
 // batch_wait_max_tokens_ratio; TensorRT-LLM PyExecutor._waiting_requests): while others decode, prompts
 // are held until their tokens plus one per decoding sequence reach ratio x max_num_tokens, at most T
