@@ -258,21 +258,20 @@ TEST(ServingValidation, MoeExpertScaleIsPickedByGpuThenFamilyThenPooled) {
   // Attention kind: an MLA model on B200 takes B200's MLA fit when there is one, the family's next, and
   // B200's fit on the other kind only when neither exists.
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.6);
-  hwprofiles::MoeExpertScale gb_mla{"gb200", "blackwell", "fp8", "fp8", 0.9, 10};
-  gb_mla.attention = "mla";
-  s.push_back(gb_mla);
+  // A fit of one attention kind.
+  auto of_kind = [](hwprofiles::MoeExpertScale x, const char* kind) {
+    x.attention = kind;
+    return x;
+  };
+  s.push_back(of_kind({"gb200", "blackwell", "fp8", "fp8", 0.9, 10}, "mla"));
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla", &why).scale, 0.9);
   EXPECT_NE(why.find("MLA"), std::string::npos) << why;
-  hwprofiles::MoeExpertScale b_mla{"b200", "blackwell", "fp8", "fp8", 0.4, 30};
-  b_mla.attention = "mla";
-  s.push_back(b_mla);
+  s.push_back(of_kind({"b200", "blackwell", "fp8", "fp8", 0.4, 30}, "mla"));
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.4);
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "standard").scale, 0.6);
   // A DSA model (GLM-5) takes a DSA fit; without one, the GPU's fit of another kind (most rows).
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "dsa").scale, 0.6);
-  hwprofiles::MoeExpertScale b_dsa{"b200", "blackwell", "fp8", "fp8", 0.75, 12};
-  b_dsa.attention = "dsa";
-  s.push_back(b_dsa);
+  s.push_back(of_kind({"b200", "blackwell", "fp8", "fp8", 0.75, 12}, "dsa"));
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "dsa", &why).scale, 0.75);
   EXPECT_NE(why.find("DSA"), std::string::npos) << why;
   EXPECT_DOUBLE_EQ(hwprofiles::pick_moe_scales(s, "b200", "blackwell", "fp8", "fp8", "mla").scale, 0.4);
@@ -609,18 +608,11 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
 // SGLang's DeepSeek-R1 rows on B200 ran InferenceX's recipes: --scheduler-recv-interval 10 below 16 users,
 // 30 from 16 (FP8 at TP4: 10); other SGLang rows take requests in every iteration.
 TEST(ServingValidation, SglangDeepSeekB200RowsReceiveEveryTenOrThirtyIterations) {
-  perf::ServingMeasurement row;
-  row.hardware = "b200";
+  auto row = b200_trt_row("deepseek-v3", 8, 1024, 1024, common::DType::fp8);
   row.runtime = "sglang";
   row.runtime_version = "0.5.9";
-  row.model = "deepseek-v3";
   row.moe = true;
-  row.weight = row.activation = common::DType::fp8;
-  row.kv = common::DType::fp8;
-  row.tp = 8;
   row.concurrency = 8;
-  row.input = 1024;
-  row.output = 1024;
   EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 10);
   row.concurrency = 16;
   EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 30);
