@@ -10,6 +10,7 @@ namespace infersim::app {
 EstimateOutcome estimate(const EstimateRequest& r) {
   EstimateOutcome o;
   o.resolved = resolve_deployment(r.deployment);
+  o.resolved.deployment.scheduler = serving::benchmark_scheduler(o.resolved.deployment, r.scheduler);
   const auto& p = o.resolved;
   perf::StepEstimator est(p.model, p.deployment);
   o.estimate = perf::estimate_serving(est, p.workload);
@@ -21,6 +22,10 @@ EstimateOutcome estimate(const EstimateRequest& r) {
   o.memory_fraction = est.params().memory_fraction;
   if (r.simulate) {
     serving::BenchmarkSpec bs = *r.simulate;
+    bs.max_num_tokens.reset();  // already applied to the deployment's scheduler
+    bs.max_batch.reset();
+    bs.chunked_prefill.reset();
+    bs.policy.reset();
     bs.concurrency = int(p.workload.batch);
     bs.input = p.workload.input;
     bs.output = p.workload.output;

@@ -118,16 +118,18 @@ int cmd_estimate(const ArgList& argv) {
   if (!a.positional().empty()) throw ConfigError("", a.positional()[0], "unexpected argument");
   app::EstimateRequest req;
   req.deployment = deployment_request(a, a.value_or("hardware", ""));
+  // Scheduler overrides: the estimate and the simulation run the same loop.
+  auto& sc = req.scheduler;
+  if (auto v = a.optional_integer("max-num-tokens", 16, 1 << 24)) sc.max_num_tokens = int(*v);
+  if (auto v = a.optional_integer("max-batch", 1, 1 << 20)) sc.max_batch = int(*v);
+  if (auto v = a.value("chunked-prefill")) {
+    if (*v != "on" && *v != "off") throw ConfigError("", "--chunked-prefill", "must be on or off");
+    sc.chunked_prefill = *v == "on";
+  }
+  if (auto v = a.value("policy")) sc.policy = *v;
   if (a.flag("simulate")) {
     serving::BenchmarkSpec bs;
     bs.rounds = int(a.integer("rounds", 20, 1, 1000));
-    if (auto v = a.optional_integer("max-num-tokens", 16, 1 << 24)) bs.max_num_tokens = int(*v);
-    if (auto v = a.optional_integer("max-batch", 1, 1 << 20)) bs.max_batch = int(*v);
-    if (auto v = a.value("chunked-prefill")) {
-      if (*v != "on" && *v != "off") throw ConfigError("", "--chunked-prefill", "must be on or off");
-      bs.chunked_prefill = *v == "on";
-    }
-    if (auto v = a.value("policy")) bs.policy = *v;
     req.simulate = bs;
   }
   const app::EstimateOutcome o = app::estimate(req);

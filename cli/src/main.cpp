@@ -23,9 +23,10 @@ commands:
                 [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O]
                 [--runtime R[@VERSION]] [--mtp K [--mtp-accept A]] [--draft M2 --spec-k K --spec-accept A]
                 [--sparsity S] [--json]);
-                --batch B = B closed-loop users, as serving benchmarks measure; --simulate also runs that
-                benchmark in the discrete-event simulator ([--rounds N] [--max-num-tokens N]
-                [--max-batch N] [--chunked-prefill on|off] [--policy mixed|prefill_first])
+                --batch B = B closed-loop users, as serving benchmarks measure, under the runtime's
+                scheduler ([--max-num-tokens N] [--max-batch N] [--chunked-prefill on|off]
+                [--policy mixed|prefill_first] override it); --simulate also runs that benchmark in the
+                discrete-event simulator ([--rounds N])
   compare       the same estimate for every catalog hardware (or --hardware a,b,c) side by side
   list          catalog names of models and hardware (--json)
   models        list | show NAME | import-hf CONFIG.json [--name N] [--out FILE]

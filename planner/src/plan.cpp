@@ -318,6 +318,21 @@ void size_hardware(PlanState& st, const std::string& hn) {
       }
       base.runtime = rr.runtime;
       base.runtime_basis = rr.basis;
+      // A runtime that runs prompts whole is planned with room in its token budget for the longest prompt
+      // beside the largest batch the sizing tries (perf::whole_prompt_budget); its default budget would hold
+      // new prompts back until the batch drains (perf::whole_prompt_room).
+      const double longest = std::max(req.input_tokens, req.input_tokens_p99);
+      const double widest = std::min(1024.0, double(std::max(1, d.scheduler.max_batch)));
+      if (const int budget = perf::whole_prompt_budget(d.scheduler, widest, longest); budget > 0) {
+        std::string note = fmt::format(
+            "{} runs prompts whole (no chunked prefill): planned with a token budget (max_num_tokens) of {}, room for "
+            "a {:.0f}-token prompt beside {:.0f} running sequences, sized as aiconfigurator's generated configs size "
+            "it (batch + prompt + 1500); its default {} admits a prompt only while at most {:.0f} sequences decode",
+            rr.runtime, budget, longest, widest, d.scheduler.max_num_tokens,
+            std::max(0.0, perf::whole_prompt_room(d.scheduler, longest) - 1.0));
+        if (std::find(res.notes.begin(), res.notes.end(), note) == res.notes.end()) res.notes.push_back(note);
+        d.scheduler.max_num_tokens = budget;
+      }
       const double porting = rts.contains(rr.runtime) ? rts.get(rr.runtime).porting_effort_weeks : 0.0;
       if (w == DType::int4 || w == DType::fp4)
         base.risks.push_back(

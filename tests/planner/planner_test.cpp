@@ -286,6 +286,33 @@ TEST(Planner, BestPlanIsNeverBeatenByARejectedCandidate) {
   EXPECT_EQ(res.pareto.front(), res.ranked.front().id);
 }
 
+// TensorRT-LLM runs prompts whole: with its default 8192-token budget a 16K-token prompt would join only
+// an idle engine (perf::whole_prompt_room), one request at a time. A plan sizes the budget for the
+// workload, as aiconfigurator's generated configs do, and says so.
+TEST(Planner, WholePromptRuntimesArePlannedWithRoomInTheTokenBudget) {
+  auto req = chat_request();
+  req.hardware = {"b200"};
+  req.runtimes = {"tensorrt-llm"};
+  req.precisions = {"fp8"};
+  req.input_tokens = 16000;
+  req.output_tokens = 300;
+  req.requests_per_s = 2;
+  req.slo.ttft_p99_s = 5.0;
+  req.slo.tpot_p99_s = 0.1;
+  req.mixes = false;
+  const auto res = planner::plan(req);
+  ASSERT_FALSE(res.ranked.empty());
+  for (const auto& c : res.ranked) EXPECT_GT(c.batch, 1) << c.id << ": more than one request at a time";
+  bool noted = false;
+  for (const auto& n : res.notes)
+    noted = noted || (n.find("tensorrt-llm runs prompts whole") != std::string::npos &&
+                      n.find("max_num_tokens) of 18528") != std::string::npos);
+  EXPECT_TRUE(noted) << "1024 + 16000 + 1500 rounded up to 32 tokens";
+  // A runtime with chunked prefill needs no such note.
+  req.runtimes = {"vllm"};
+  for (const auto& n : planner::plan(req).notes) EXPECT_EQ(n.find("runs prompts whole"), std::string::npos) << n;
+}
+
 TEST(Planner, NoFeasiblePlanIsAResultWithReasons) {
   auto req = chat_request();
   req.slo.ttft_p99_s = 0.001;  // impossible

@@ -303,6 +303,54 @@ TEST(BenchmarkMode, SglangReceiveIntervalDelaysNewRequests) {
   EXPECT_TRUE(noted) << "the estimate names the wait";
 }
 
+// Whole prompts (TensorRT-LLM without chunked context) join a step only if they fit in the token budget
+// beside one token per running decode (MicroBatchScheduler stops at the first context request that does
+// not fit). With TensorRT-LLM's default 8192-token budget and 8192-token prompts that serves one request
+// at a time; the simulator runs the rule, and the analytic estimate caps the running batch the same way.
+TEST(BenchmarkMode, WholePromptsWaitForRoomInTheTokenBudget) {
+  hwprofiles::SchedulerDefaults s;
+  s.policy = "mixed";
+  s.chunked_prefill = false;
+  s.max_num_tokens = 8192;
+  EXPECT_EQ(perf::whole_prompt_room(s, 8192), 1.0) << "the prompt fills the budget: an idle engine only";
+  EXPECT_EQ(perf::whole_prompt_room(s, 20000), 1.0) << "longer than the budget: runs alone";
+  EXPECT_EQ(perf::whole_prompt_room(s, 1024), 7169.0);
+  s.max_num_tokens = 8300;
+  EXPECT_EQ(perf::whole_prompt_room(s, 8192), 109.0) << "joins while at most 108 decode";
+  EXPECT_EQ(perf::whole_prompt_budget(s, 100, 8192), 0) << "room enough";
+  EXPECT_EQ(perf::whole_prompt_budget(s, 128, 8192), 9824) << "128 + 8192 + 1500, rounded up to 32";
+  auto c = s;
+  c.chunked_prefill = true;
+  EXPECT_TRUE(std::isinf(perf::whole_prompt_room(c, 8192))) << "chunked prompts always find room";
+  c = s;
+  c.policy = "prefill_first";
+  EXPECT_TRUE(std::isinf(perf::whole_prompt_room(c, 8192))) << "prompt steps carry no decodes";
+  EXPECT_EQ(perf::whole_prompt_budget(c, 128, 8192), 0);
+
+  const auto& m = card("llama-3.1-8b");
+  auto d = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
+  ASSERT_FALSE(d.scheduler.chunked_prefill) << "TensorRT-LLM's default runs prompts whole";
+  serving::BenchmarkSpec spec{.concurrency = 64, .input = 4096, .output = 256, .rounds = 8};
+  const perf::StepEstimator roomy(m, d);
+  const auto free_run = perf::estimate_serving(roomy, {64, 4096, 256});
+  for (const int budget : {4096, 4120, 8192}) {
+    d.scheduler.max_num_tokens = budget;
+    const auto sim = serving::simulate_benchmark(m, d, spec);
+    const perf::StepEstimator est(m, d);
+    const auto e = perf::estimate_serving(est, {64, 4096, 256});
+    EXPECT_LE(rel(e.ttft_s, sim.ttft_s), 0.10) << budget << ": analytic " << e.ttft_s << " vs simulated " << sim.ttft_s;
+    EXPECT_LE(rel(e.tpot_s, sim.tpot_s), 0.10) << budget << ": analytic " << e.tpot_s << " vs simulated " << sim.tpot_s;
+    const double room = perf::whole_prompt_room(d.scheduler, 4096);
+    EXPECT_NEAR(sim.mean_running, std::min(64.0, room), 0.15 * std::min(64.0, room)) << budget;
+    bool noted = false;
+    for (const auto& n : e.notes) noted = noted || n.find("runs prompts whole") != std::string::npos;
+    EXPECT_EQ(noted, room < 64) << budget << ": the estimate says why users wait";
+    if (room < 64) {
+      EXPECT_GT(e.ttft_s, 5 * free_run.ttft_s) << budget << ": users queue for a slot";
+    }
+  }
+}
+
 // Batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio): the chunked
 // scheduler holds new prompts while others decode, until they reach the token threshold or the timeout.
 // The simulator runs the rule itself; the analytic estimate's expected wait (perf::batch_wait_steps)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
@@ -179,7 +180,10 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
     const auto& sc = dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
-    const double R = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O);
+    const double R_held = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O);
+    // Whole prompts that must fit in the token budget beside the running decodes (whole_prompt_room).
+    const double room = whole_prompt_room(sc, I);
+    const double R = std::min(R_held, room);
     // A request arriving as another finishes finds the next step already launched, plus the join delay
     // of an overlap scheduler; an idle engine (one user) takes it at once.
     // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
@@ -259,7 +263,16 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double x = R / e2e_engine;  // requests/s
       const double wait = std::max(0.0, B / x - e2e_engine);
       ttft += wait;
-      if (detail)
+      if (detail && room < R_held)
+        e.notes.push_back(fmt::format(
+            "only {:.0f} of {:.0f} users run at once: {} runs prompts whole (no chunked prefill), and a "
+            "{:.0f}-token prompt joins a step only if it fits in the {}-token budget beside one token per running "
+            "decode, so it waits while more than {:.0f} sequences decode; the rest wait {} for a slot (a budget of "
+            "{} or chunked prefill lets all {:.0f} run: --max-num-tokens, --chunked-prefill on)",
+            R, B, e.runtime.empty() ? std::string("the runtime") : e.runtime, I, sc.max_num_tokens,
+            std::max(0.0, R - 1.0), common::format_seconds(wait), whole_prompt_budget(sc, std::min(B, R_held), I),
+            std::min(B, R_held)));
+      else if (detail)
         e.notes.push_back(
             fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
                         R, B, common::format_seconds(wait)));
@@ -536,6 +549,17 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
 double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output) {
   const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / (input + output)) : users;
   return std::max(1.0, std::min({users, double(std::max(1, max_batch)), kv_seqs}));
+}
+
+double whole_prompt_room(const hwprofiles::SchedulerDefaults& s, double input) {
+  if (s.chunked_prefill || s.policy == "prefill_first") return std::numeric_limits<double>::infinity();
+  const double budget = std::max(1, s.max_num_tokens);
+  return input >= budget ? 1.0 : std::floor(budget - input) + 1.0;
+}
+
+int whole_prompt_budget(const hwprofiles::SchedulerDefaults& s, double running, double input) {
+  if (whole_prompt_room(s, input) >= running) return 0;
+  return int(std::ceil((std::max(1.0, running) + std::ceil(input) + 1500.0) / 32.0)) * 32;
 }
 
 bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s) {

@@ -17,6 +17,9 @@ struct EstimateRequest {
   DeploymentRequest deployment;
   // Also simulate the closed-loop benchmark (concurrency = workload.batch users, lengths as the workload).
   std::optional<serving::BenchmarkSpec> simulate;
+  // Overrides of the runtime version's scheduler (token budget, max batch, chunked prefill, policy; the
+  // other fields are ignored), for the estimate and the simulation alike: both run the same loop.
+  serving::BenchmarkSpec scheduler;
 };
 
 struct EstimateOutcome {

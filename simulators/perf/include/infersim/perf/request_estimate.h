@@ -124,6 +124,20 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
 // a KV cache of `kv_capacity_tokens` holds of (input + output)-token sequences (no limit when <= 0),
 // at least 1. Shared by the analytic estimate and the simulated benchmark's bunching term.
 double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output);
+// Sequences that can run at once when every new prompt must join whole: mixed steps without chunked
+// prompts (TensorRT-LLM's default: MicroBatchScheduler walks the requests in arrival order, each running
+// decode taking one token of max_num_tokens, and stops at the first context request that no longer fits).
+// A new prompt of `input` tokens then waits while more than max_num_tokens - input sequences decode, so at
+// most max_num_tokens - input + 1 run at once (1 when the prompt fills the budget: it runs only on an idle
+// engine) and the other users wait for a slot. Infinite (no limit) for chunked prompts and for
+// prefill-first steps, whose prompt steps carry no decodes. Shared by the analytic estimate and the
+// simulated benchmark's bunching term.
+double whole_prompt_room(const hwprofiles::SchedulerDefaults& s, double input);
+// The token budget a runtime that runs prompts whole needs so that a prompt of `input` tokens joins
+// `running` decoding sequences: aiconfigurator's generated engine configs (rule_plugin trtllm.rule,
+// the configurations its 2025-26 measurements ran) set max batch + ISL + 1500, rounded up to 32-token
+// blocks. 0 when `s` already has room (chunked prompts, prefill-first steps, or a budget that large).
+int whole_prompt_budget(const hwprofiles::SchedulerDefaults& s, double running, double input);
 // Whether d batch-waits at all: both settings on, and no attention DP (TensorRT-LLM does not batch-wait
 // under attention DP).
 bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s);
