@@ -303,6 +303,33 @@ TEST(BenchmarkMode, SglangReceiveIntervalDelaysNewRequests) {
   EXPECT_TRUE(noted) << "the estimate names the wait";
 }
 
+// How many users run at once when the KV cache is the limit. TensorRT-LLM reserves KV for prompt +
+// output at admission, so it holds (I + O)-token sequences; vLLM and SGLang allocate as sequences grow
+// (preempting the newest when the cache runs out), and users out of phase hold I + O / 2 tokens each on
+// average. The estimate once counted (I + O) for every runtime: 96 Qwen3-32B users on two H100s at
+// 500 / 4000 tokens under vLLM then "waited" 28 s for a slot the simulator never made them wait for.
+TEST(BenchmarkMode, KvBoundUsersAreCountedAsEachRuntimeHoldsThem) {
+  EXPECT_EQ(perf::running_at_once(100, 512, 45000, 500, 4000, true), 10.0) << "45000 / 4500";
+  EXPECT_EQ(perf::running_at_once(100, 512, 45000, 500, 4000, false), 18.0) << "45000 / 2500";
+  EXPECT_EQ(perf::running_at_once(100, 16, 45000, 500, 4000, false), 16.0) << "max batch";
+  EXPECT_EQ(perf::running_at_once(100, 512, 0, 500, 4000, false), 100.0) << "no KV limit known";
+  EXPECT_EQ(perf::running_at_once(100, 512, 100, 500, 4000, true), 1.0) << "at least one";
+
+  const auto& m = card("qwen3-32b");
+  for (const char* rt : {"vllm", "tensorrt-llm"}) {
+    const auto d = resolved("qwen3-32b", "h100-sxm", rt, 2);
+    serving::BenchmarkSpec spec{.concurrency = 96, .input = 500, .output = 4000, .rounds = 6};
+    const auto sim = serving::simulate_benchmark(m, d, spec);
+    const perf::StepEstimator est(m, d);
+    const auto e = perf::estimate_serving(est, {96, 500, 4000});
+    EXPECT_LT(perf::running_at_once(96, d.scheduler.max_batch, sim.kv_capacity_tokens, 500, 4000, true), 96)
+        << rt << ": whole (I + O)-token sequences do not all fit";
+    EXPECT_EQ(d.scheduler.reserve_output, std::string(rt) == "tensorrt-llm");
+    EXPECT_LE(rel(e.ttft_s, sim.ttft_s), 0.15) << rt << ": analytic " << e.ttft_s << " vs simulated " << sim.ttft_s;
+    EXPECT_LE(rel(e.tpot_s, sim.tpot_s), 0.10) << rt << ": analytic " << e.tpot_s << " vs simulated " << sim.tpot_s;
+  }
+}
+
 // Whole prompts (TensorRT-LLM without chunked context) join a step only if they fit in the token budget
 // beside one token per running decode (MicroBatchScheduler stops at the first context request that does
 // not fit). With TensorRT-LLM's default 8192-token budget and 8192-token prompts that serves one request

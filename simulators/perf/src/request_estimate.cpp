@@ -180,7 +180,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
     const auto& sc = dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
-    const double R_held = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O);
+    const double R_held = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O, sc.reserve_output);
     // Whole prompts that must fit in the token budget beside the running decodes (whole_prompt_room).
     const double room = whole_prompt_room(sc, I);
     const double R = std::min(R_held, room);
@@ -546,8 +546,10 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
   return std::min(double(s.batch_wait_timeout_iters), (K - 1.0) / r);
 }
 
-double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output) {
-  const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / (input + output)) : users;
+double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output,
+                       bool reserve_output) {
+  const double held = reserve_output ? input + output : input + output / 2.0;
+  const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / held) : users;
   return std::max(1.0, std::min({users, double(std::max(1, max_batch)), kv_seqs}));
 }
 

@@ -121,9 +121,14 @@ int recv_interval_delay_steps(const hwprofiles::SchedulerDefaults& s);
 double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
                         double cycle_steps);
 // Sequences a closed-loop benchmark of `users` runs at once: at most the scheduler's max batch and what
-// a KV cache of `kv_capacity_tokens` holds of (input + output)-token sequences (no limit when <= 0),
-// at least 1. Shared by the analytic estimate and the simulated benchmark's bunching term.
-double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output);
+// a KV cache of `kv_capacity_tokens` holds (no limit when <= 0), at least 1. A runtime that reserves KV
+// for the whole output at admission (`reserve_output`: TensorRT-LLM's GUARANTEED_NO_EVICT) holds
+// (input + output)-token sequences. One that allocates as sequences grow (vLLM, SGLang: preempting the
+// newest when the cache runs out) holds sequences at their mean size over a request's life, input +
+// output / 2, since users out of phase are spread evenly over their outputs. Shared by the analytic
+// estimate and the simulated benchmark's bunching term.
+double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output,
+                       bool reserve_output);
 // Sequences that can run at once when every new prompt must join whole: mixed steps without chunked
 // prompts (TensorRT-LLM's default: MicroBatchScheduler walks the requests in arrival order, each running
 // decode taking one token of max_num_tokens, and stops at the first context request that no longer fits).
