@@ -5,6 +5,7 @@
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 
 namespace infersim::app {
@@ -49,11 +50,21 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
                                     "DeepSeek-style MoE families)",
                                     p.model.name));
     const double fitted = d.hardware.calibrations.empty() ? 0.0 : d.hardware.calibrations.front().params.mtp_acceptance;
-    const double a = r.mtp_acceptance.value_or(fitted);
+    double a = r.mtp_acceptance.value_or(fitted);
+    const std::string rt = d.runtime_version.empty() ? d.runtime : d.runtime + "@" + d.runtime_version;
+    if (!(a > 0) && d.kernel_model) {
+      // A version with no MTP runs of its own takes the acceptance fitted over every runtime's MTP runs,
+      // as `infersim validate` predicts such rows (RuntimeCatalog::pooled_mtp_acceptance).
+      a = hwprofiles::RuntimeCatalog::shipped().pooled_mtp_acceptance();
+      if (a > 0)
+        p.mtp_note = fmt::format(
+            "MTP acceptance {:.2f} per position: {} has no MTP runs of its own, so the acceptance fitted over the "
+            "other runtimes' measured MTP runs is used (calibrate-serving --fit-mtp; --mtp-accept overrides it)",
+            a, rt);
+    }
     if (!(a > 0))
       throw ConfigError("", "--mtp-accept",
-                        fmt::format("no MTP acceptance is fitted for {}{}: give one (per position, 0-1)", d.runtime,
-                                    d.runtime_version.empty() ? "" : "@" + d.runtime_version));
+                        fmt::format("no MTP acceptance is fitted for {}: give one (per position, 0-1)", rt));
     d.mtp = perf::MultiTokenPrediction{*r.mtp, a};
   }
   if (!r.draft.empty())

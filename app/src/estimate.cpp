@@ -14,6 +14,7 @@ EstimateOutcome estimate(const EstimateRequest& r) {
   const auto& p = o.resolved;
   perf::StepEstimator est(p.model, p.deployment);
   o.estimate = perf::estimate_serving(est, p.workload);
+  if (!p.mtp_note.empty()) o.estimate.notes.push_back(p.mtp_note);
   const auto& dep = est.deployment();
   o.activation = dep.precision.activation;
   o.peak_flops = dep.hardware.matmul_peak(dep.precision.weight, dep.precision.activation);

@@ -198,6 +198,16 @@ TEST(Cli, EstimateTakesMultiTokenPredictionAndDraftModels) {
   EXPECT_EQ(dense.code, 2) << dense.out;
   EXPECT_NE(dense.out.find("no MTP module"), std::string::npos) << dense.out;
   EXPECT_EQ(run("estimate --model deepseek-v3 --hardware b200 --tp 8 --mtp-accept 0.5").code, 2) << "needs --mtp";
+  // A version with no MTP runs of its own (vLLM 0.24) takes the acceptance fitted over the others' and
+  // says so, as `infersim validate` predicts such rows; the version's own fit is used where it has one.
+  auto pooled = run("estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --runtime vllm --precision fp4 "
+                    "--mtp 3");
+  ASSERT_EQ(pooled.code, 0) << pooled.out;
+  EXPECT_NE(pooled.out.find("vllm@0.24 has no MTP runs of its own"), std::string::npos) << pooled.out;
+  auto own = run("estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --runtime tensorrt-llm "
+                 "--precision fp4 --mtp 3");
+  ASSERT_EQ(own.code, 0) << own.out;
+  EXPECT_EQ(own.out.find("has no MTP runs of its own"), std::string::npos) << own.out;
   // The README's draft-model example changes the TPOT and names the draft.
   auto spec = run("estimate --model llama-3.1-70b --hardware h100-sxm --tp 4 --draft llama-3.2-1b --spec-k 4 "
                   "--spec-accept 0.7");

@@ -40,6 +40,7 @@ struct ResolvedDeployment {
   perf::Workload workload;
   std::string layout_note;          // how the layout was chosen (auto-size explanation or "as given")
   perf::RuntimeResolution runtime;  // which runtime and calibration basis applied, and why
+  std::string mtp_note;             // where the MTP acceptance came from, when not given nor the version's own
 };
 
 ResolvedDeployment resolve_deployment(const DeploymentRequest& r);
