@@ -327,9 +327,12 @@ void size_hardware(PlanState& st, const std::string& hn) {
         std::string note = fmt::format(
             "{} runs prompts whole (no chunked prefill): planned with a token budget (max_num_tokens) of {}, room for "
             "a {:.0f}-token prompt beside {:.0f} running sequences, sized as aiconfigurator's generated configs size "
-            "it (batch + prompt + 1500); its default {} admits a prompt only while at most {:.0f} sequences decode",
+            "it (batch + prompt + 1500); its default {} would admit such a prompt {}",
             rr.runtime, budget, longest, widest, d.scheduler.max_num_tokens,
-            std::max(0.0, perf::whole_prompt_room(d.scheduler, longest) - 1.0));
+            perf::whole_prompt_room(d.scheduler, longest) > 1
+                ? fmt::format("only while at most {:.0f} sequences decode",
+                              perf::whole_prompt_room(d.scheduler, longest) - 1.0)
+                : std::string("only on an idle engine, one request at a time"));
         if (std::find(res.notes.begin(), res.notes.end(), note) == res.notes.end()) res.notes.push_back(note);
         d.scheduler.max_num_tokens = budget;
       }

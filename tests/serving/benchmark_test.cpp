@@ -376,6 +376,16 @@ TEST(BenchmarkMode, WholePromptsWaitForRoomInTheTokenBudget) {
       EXPECT_GT(e.ttft_s, 5 * free_run.ttft_s) << budget << ": users queue for a slot";
     }
   }
+  // A prompt longer than the whole budget: TensorRT-LLM refuses it, and the estimate says so.
+  auto refuses = [&](int budget) {
+    d.scheduler.max_num_tokens = budget;
+    const perf::StepEstimator est(m, d);
+    for (const auto& n : perf::estimate_serving(est, {1, 4096, 256}).notes)
+      if (n.find("refuses such requests") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(refuses(4000));
+  EXPECT_FALSE(refuses(4096));
 }
 
 // Batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio): the chunked

@@ -267,16 +267,27 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         e.notes.push_back(fmt::format(
             "only {:.0f} of {:.0f} users run at once: {} runs prompts whole (no chunked prefill), and a "
             "{:.0f}-token prompt joins a step only if it fits in the {}-token budget beside one token per running "
-            "decode, so it waits while more than {:.0f} sequences decode; the rest wait {} for a slot (a budget of "
-            "{} or chunked prefill lets all {:.0f} run: --max-num-tokens, --chunked-prefill on)",
+            "decode, so {}; the rest wait {} for a slot (a budget of {} or chunked prefill lets all {:.0f} run: "
+            "--max-num-tokens, --chunked-prefill on)",
             R, B, e.runtime.empty() ? std::string("the runtime") : e.runtime, I, sc.max_num_tokens,
-            std::max(0.0, R - 1.0), common::format_seconds(wait), whole_prompt_budget(sc, std::min(B, R_held), I),
-            std::min(B, R_held)));
+            R > 1 ? fmt::format("it waits while more than {:.0f} sequences decode", R - 1.0)
+                  : std::string("it runs only on an idle engine, one request at a time"),
+            common::format_seconds(wait), whole_prompt_budget(sc, std::min(B, R_held), I), std::min(B, R_held)));
       else if (detail)
         e.notes.push_back(
             fmt::format("only {:.0f} of {:.0f} users fit at once (KV cache / max batch): the rest wait {} for a slot",
                         R, B, common::format_seconds(wait)));
     }
+    // A whole prompt longer than the budget: the runtimes refuse it outright (TensorRT-LLM's LLM API
+    // _check_arguments: "The sum of prompt length ... should not exceed max_num_tokens" without chunked
+    // prefill; vLLM wants max_num_batched_tokens >= max_model_len then), where the simulator runs it alone.
+    if (detail && !sc.chunked_prefill && I > sc.max_num_tokens)
+      e.notes.push_back(fmt::format(
+          "{}-token prompts exceed the {}-token budget with chunked prefill off: {} refuses such requests (\"should "
+          "not exceed max_num_tokens\"); these figures assume each ran alone. Raise --max-num-tokens to at least {} "
+          "or turn chunked prefill on",
+          I, sc.max_num_tokens, e.runtime.empty() ? std::string("the runtime") : e.runtime,
+          std::max(whole_prompt_budget(sc, B, I), int(std::ceil(I)))));
     // Client-side time outside the engine (HTTP, tokenization, streaming).
     // Streams open when a request arrives: all the others out of phase, half of them in a lockstep wave.
     e.ttft_streams_s = p.ttft_stream_s * (std::min(B, R) - 1.0) * (mixed ? 1.0 : 0.5);
