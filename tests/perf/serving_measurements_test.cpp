@@ -41,7 +41,7 @@ TEST(ServingMeasurements, BundledRowsMapOntoTheCatalogWithReasons) {
   EXPECT_NEAR(share, perf::SERVING_HELD_OUT_SHARE, 0.05);
   int disagg = 0, repeats = 0;
   for (const auto& [why, n] : set.skipped) {
-    if (why.find("disaggregated") != std::string::npos) disagg = n;
+    if (why.find("disaggregated (prefill/decode pools)") != std::string::npos) disagg = n;
     if (why.find("same measurement") != std::string::npos) repeats = n;
   }
   EXPECT_EQ(disagg, 1418) << "data/aiconfigurator/README.md: 1,418 disagg rows";
@@ -182,6 +182,53 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
     local += r.framework_defaults;
   EXPECT_GE(local, 400u) << "the 2025 H100 collection (TensorRT-LLM, vLLM, SGLang)";
   std::remove(path.c_str());
+}
+
+// A dated export holds disaggregated runs a second time under mode "agg" (InferenceX's GB200 Dynamo
+// deployments in source_file=2026-04-06.csv): the agg row's id repeats a disagg row's of the same source
+// file and its TTFT and TPOT match. Such rows are skipped with the disaggregated ones, whichever comes
+// first in the file; an agg row whose twin measured something else, or from another source file, stays.
+TEST(ServingMeasurements, AggRowsThatRepeatADisaggregatedRunAreSkipped) {
+  const std::string path = ::testing::TempDir() + "/silicon_disagg_twins.csv";
+  const std::string src = "source_file=2026-04-06.csv; model=DeepSeek-R1; measured=2025-11-17";
+  {
+    std::ofstream f(path);
+    f << kHeader
+      // the same run twice: agg (TTFT +6%) and disagg
+      << "x_gb200_trtllm_fp4_agg_8192x1024_c538_tp64_ep1_113," << src
+      << ",trtllm,,Qwen/Qwen3-32B,gb200,,agg,8192,1024,,,538,64,1,1,64,1,1388.7,10.07\n"
+      // a twin id whose TPOT differs by 50%: another run, kept
+      << "x_gb200_trtllm_fp4_agg_1024x1024_c32_tp8_ep1_7," << src
+      << ",trtllm,,Qwen/Qwen3-32B,gb200,,agg,1024,1024,,,32,8,1,1,8,1,200,15\n"
+      << "x_gb200_trtllm_fp4_disagg_8192x1024_c538_tp64_ep1_1105," << src
+      << ",trtllm,,Qwen/Qwen3-32B,gb200,,disagg,8192,1024,,,,,,,,,1310.0,10.07\n"
+      << "x_gb200_trtllm_fp4_disagg_1024x1024_c32_tp8_ep1_1106," << src
+      << ",trtllm,,Qwen/Qwen3-32B,gb200,,disagg,1024,1024,,,,,,,,,200,10\n"
+      // the same id stem and times in another source file: not the same export, kept
+      << "x_gb200_trtllm_fp4_agg_8192x1024_c538_tp64_ep1_9,source_file=2026-05-01.csv"
+      << ",trtllm,,Qwen/Qwen3-32B,gb200,,agg,8192,1024,,,538,64,1,1,64,1,1388.7,10.07\n";
+  }
+  const auto set = perf::load_serving_measurements(path);
+  std::set<std::string> ids;
+  for (const auto& r : set.rows) ids.insert(r.id);
+  EXPECT_EQ(ids, (std::set<std::string>{"x_gb200_trtllm_fp4_agg_1024x1024_c32_tp8_ep1_7",
+                                        "x_gb200_trtllm_fp4_agg_8192x1024_c538_tp64_ep1_9"}));
+  int twins = 0;
+  for (const auto& [why, n] : set.skipped)
+    if (why.find("the same run as a disaggregated row") != std::string::npos) twins = n;
+  EXPECT_EQ(twins, 1);
+  std::remove(path.c_str());
+
+  // The bundled file: the 41 GB200 rows (TensorRT-LLM 30, SGLang 11), none elsewhere.
+  const auto bundled = perf::load_serving_measurements(perf::bundled_serving_measurements());
+  int bundled_twins = 0;
+  for (const auto& [why, n] : bundled.skipped)
+    if (why.find("the same run as a disaggregated row") != std::string::npos) bundled_twins = n;
+  EXPECT_EQ(bundled_twins, 41);
+  for (const auto& r : bundled.rows) {
+    EXPECT_NE(r.id, "2026_04_06_deepseek_r1_gb200_trtllm_fp4_agg_8192x1024_c538_tp64_ep1_113");
+    EXPECT_NE(r.id, "2026_04_06_deepseek_r1_gb200_trtllm_fp4_agg_8192x1024_c2150_tp32_ep1_121");
+  }
 }
 
 // A fit_exclusions.json beside the CSV keeps rows of a named server image out of every fit; the rows

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -259,7 +260,37 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
   static const std::regex date_re("(db-dump/[0-9-]+|measured=[0-9-]+|source_file=[^;]+)");
   static const std::regex day_re("measured=([0-9]{4}-[0-9]{2}-[0-9]{2})");
   static const std::regex image_re("((nvcr\\.io[/#]|lmsysorg/|vllm/)[^;\\s]+)");
-  while (std::getline(in, line)) {
+  // A disaggregated run exported again as "agg": some dated exports hold a row labelled agg whose id
+  // repeats a disaggregated row of the same source file (model, ISLxOSL, client concurrency, GPUs) and
+  // whose TTFT and TPOT match it. InferenceX's GB200 DeepSeek-R1 runs (Dynamo, prefill and decode pools;
+  // "tp" is the GPUs of the whole deployment) appear so in source_file=2026-04-06.csv: 41 agg rows, TTFT
+  // and TPOT within 10% of their disagg twin (most within 1%). Such rows are skipped with the disaggregated
+  // ones (a first pass over the file collects the disaggregated rows).
+  static const std::regex mode_id_re("^(.*)_(agg|disagg)_([0-9]+x[0-9]+_c[0-9]+_tp[0-9]+_ep[0-9]+)_[0-9]+$");
+  auto stem_of = [](const std::string& id, const std::string& src, std::string* mode) {
+    std::smatch sm;
+    if (!std::regex_match(id, sm, mode_id_re)) return std::string();
+    *mode = sm[2];
+    return src.substr(0, src.find(';')) + "|" + std::string(sm[1]) + "|" + std::string(sm[3]);
+  };
+  std::multimap<std::string, std::pair<double, double>> disagg_runs;  // id stem -> (TTFT, TPOT) in ms
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  // First pass: the disaggregated rows' stems and times (malformed lines are reported by the second).
+  for (const auto& l : lines) {
+    const auto f = split_csv(l);
+    if (f.size() != cols.size() || f[std::size_t(idx["mode"])] != "disagg") continue;
+    std::string mode;
+    const auto stem = stem_of(f[std::size_t(idx["id"])], f[std::size_t(idx["silicon_data_source"])], &mode);
+    const char* ttft = f[std::size_t(idx["silicon_ttft_ms"])].c_str();
+    const char* tpot = f[std::size_t(idx["silicon_tpot_ms"])].c_str();
+    char *e1 = nullptr, *e2 = nullptr;
+    const double t = std::strtod(ttft, &e1), p = std::strtod(tpot, &e2);
+    if (!stem.empty() && mode == "disagg" && e1 != ttft && e2 != tpot && t > 0 && p > 0)
+      disagg_runs.emplace(stem, std::make_pair(t, p));
+  }
+  for (const auto& text : lines) {
+    line = text;
     ++lineno;
     if (common::trim(line).empty()) continue;
     const auto f = split_csv(line);
@@ -295,6 +326,19 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (col("mode") != "agg") {
       ++set.skipped["disaggregated (prefill/decode pools) rows: not in the aggregated benchmark mode"];
       continue;
+    }
+    {
+      std::string mode;
+      const auto stem = stem_of(m.id, col("silicon_data_source"), &mode);
+      const auto [lo, hi] = disagg_runs.equal_range(stem);
+      const double t = num("silicon_ttft_ms", 0), p = num("silicon_tpot_ms", 0);
+      if (!stem.empty() && std::any_of(lo, hi, [&](const auto& d) {
+            return std::fabs(t / d.second.first - 1.0) <= 0.10 && std::fabs(p / d.second.second - 1.0) <= 0.10;
+          })) {
+        ++set.skipped["labelled agg, but the same run as a disaggregated row of its source file (id, TTFT and TPOT "
+                      "within 10%): not in the aggregated benchmark mode"];
+        continue;
+      }
     }
     const auto sys = system_map().find(m.system);
     if (sys == system_map().end()) {
