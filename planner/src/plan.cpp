@@ -324,15 +324,14 @@ void size_hardware(PlanState& st, const std::string& hn) {
       const double longest = std::max(req.input_tokens, req.input_tokens_p99);
       const double widest = std::min(1024.0, double(std::max(1, d.scheduler.max_batch)));
       if (const int budget = perf::whole_prompt_budget(d.scheduler, widest, longest); budget > 0) {
+        const double room = perf::whole_prompt_room(d.scheduler, longest);
         std::string note = fmt::format(
             "{} runs prompts whole (no chunked prefill): planned with a token budget (max_num_tokens) of {}, room for "
             "a {:.0f}-token prompt beside {:.0f} running sequences, sized as aiconfigurator's generated configs size "
             "it (batch + prompt + 1500); its default {} would admit such a prompt {}",
             rr.runtime, budget, longest, widest, d.scheduler.max_num_tokens,
-            perf::whole_prompt_room(d.scheduler, longest) > 1
-                ? fmt::format("only while at most {:.0f} sequences decode",
-                              perf::whole_prompt_room(d.scheduler, longest) - 1.0)
-                : std::string("only on an idle engine, one request at a time"));
+            room > 1 ? fmt::format("only while at most {:.0f} sequences decode", room - 1.0)
+                     : std::string("only on an idle engine, one request at a time"));
         if (std::find(res.notes.begin(), res.notes.end(), note) == res.notes.end()) res.notes.push_back(note);
         d.scheduler.max_num_tokens = budget;
       }

@@ -309,11 +309,25 @@ TEST(BenchmarkMode, SglangReceiveIntervalDelaysNewRequests) {
 // average. The estimate once counted (I + O) for every runtime: 96 Qwen3-32B users on two H100s at
 // 500 / 4000 tokens under vLLM then "waited" 28 s for a slot the simulator never made them wait for.
 TEST(BenchmarkMode, KvBoundUsersAreCountedAsEachRuntimeHoldsThem) {
-  EXPECT_EQ(perf::running_at_once(100, 512, 45000, 500, 4000, true), 10.0) << "45000 / 4500";
-  EXPECT_EQ(perf::running_at_once(100, 512, 45000, 500, 4000, false), 18.0) << "45000 / 2500";
-  EXPECT_EQ(perf::running_at_once(100, 16, 45000, 500, 4000, false), 16.0) << "max batch";
-  EXPECT_EQ(perf::running_at_once(100, 512, 0, 500, 4000, false), 100.0) << "no KV limit known";
-  EXPECT_EQ(perf::running_at_once(100, 512, 100, 500, 4000, true), 1.0) << "at least one";
+  auto sched = [](int max_batch, bool reserve_output) {
+    hwprofiles::SchedulerDefaults s;
+    s.max_batch = max_batch;
+    s.reserve_output = reserve_output;
+    s.chunked_prefill = true;  // no whole-prompt limit
+    return s;
+  };
+  EXPECT_EQ(perf::running_held(100, sched(512, true), 45000, 500, 4000), 10.0) << "45000 / 4500";
+  EXPECT_EQ(perf::running_held(100, sched(512, false), 45000, 500, 4000), 18.0) << "45000 / 2500";
+  EXPECT_EQ(perf::running_held(100, sched(16, false), 45000, 500, 4000), 16.0) << "max batch";
+  EXPECT_EQ(perf::running_held(100, sched(512, false), 0, 500, 4000), 100.0) << "no KV limit known";
+  EXPECT_EQ(perf::running_held(100, sched(512, true), 100, 500, 4000), 1.0) << "at least one";
+  // What runs at once is what the engine holds, less what whole prompts leave room for.
+  EXPECT_EQ(perf::running_at_once(100, sched(512, false), 45000, 500, 4000), 18.0);
+  auto whole = sched(512, false);
+  whole.chunked_prefill = false;
+  whole.policy = "mixed";
+  whole.max_num_tokens = 510;
+  EXPECT_EQ(perf::running_at_once(100, whole, 45000, 500, 4000), 11.0) << "510 - 500 + 1";
 
   const auto& m = card("qwen3-32b");
   for (const char* rt : {"vllm", "tensorrt-llm"}) {
@@ -322,7 +336,9 @@ TEST(BenchmarkMode, KvBoundUsersAreCountedAsEachRuntimeHoldsThem) {
     const auto sim = serving::simulate_benchmark(m, d, spec);
     const perf::StepEstimator est(m, d);
     const auto e = perf::estimate_serving(est, {96, 500, 4000});
-    EXPECT_LT(perf::running_at_once(96, d.scheduler.max_batch, sim.kv_capacity_tokens, 500, 4000, true), 96)
+    auto reserved = d.scheduler;
+    reserved.reserve_output = true;
+    EXPECT_LT(perf::running_held(96, reserved, sim.kv_capacity_tokens, 500, 4000), 96)
         << rt << ": whole (I + O)-token sequences do not all fit";
     EXPECT_EQ(d.scheduler.reserve_output, std::string(rt) == "tensorrt-llm");
     EXPECT_LE(rel(e.ttft_s, sim.ttft_s), 0.15) << rt << ": analytic " << e.ttft_s << " vs simulated " << sim.ttft_s;

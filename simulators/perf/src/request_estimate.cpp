@@ -180,10 +180,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
     const auto& sc = dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
-    const double R_held = running_at_once(B, sc.max_batch, fit0.max_kv_tokens, I, O, sc.reserve_output);
-    // Whole prompts that must fit in the token budget beside the running decodes (whole_prompt_room).
-    const double room = whole_prompt_room(sc, I);
-    const double R = std::min(R_held, room);
+    const double R = running_at_once(B, sc, fit0.max_kv_tokens, I, O);
     // A request arriving as another finishes finds the next step already launched, plus the join delay
     // of an overlap scheduler; an idle engine (one user) takes it at once.
     // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
@@ -263,7 +260,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double x = R / e2e_engine;  // requests/s
       const double wait = std::max(0.0, B / x - e2e_engine);
       ttft += wait;
-      if (detail && room < R_held)
+      // What the engine would hold, were it not for whole prompts waiting for room in the budget.
+      const double R_held = running_held(B, sc, fit0.max_kv_tokens, I, O);
+      if (detail && R < R_held)
         e.notes.push_back(fmt::format(
             "only {:.0f} of {:.0f} users run at once: {} runs prompts whole (no chunked prefill), and a "
             "{:.0f}-token prompt joins a step only if it fits in the {}-token budget beside one token per running "
@@ -557,11 +556,16 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
   return std::min(double(s.batch_wait_timeout_iters), (K - 1.0) / r);
 }
 
-double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output,
-                       bool reserve_output) {
-  const double held = reserve_output ? input + output : input + output / 2.0;
+double running_held(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
+                    double output) {
+  const double held = s.reserve_output ? input + output : input + output / 2.0;
   const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / held) : users;
-  return std::max(1.0, std::min({users, double(std::max(1, max_batch)), kv_seqs}));
+  return std::max(1.0, std::min({users, double(std::max(1, s.max_batch)), kv_seqs}));
+}
+
+double running_at_once(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
+                       double output) {
+  return std::min(running_held(users, s, kv_capacity_tokens, input, output), whole_prompt_room(s, input));
 }
 
 double whole_prompt_room(const hwprofiles::SchedulerDefaults& s, double input) {

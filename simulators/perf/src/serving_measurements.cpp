@@ -267,33 +267,31 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
   // and TPOT within 10% of their disagg twin (most within 1%). Such rows are skipped with the disaggregated
   // ones (a first pass over the file collects the disaggregated rows).
   static const std::regex mode_id_re("^(.*)_(agg|disagg)_([0-9]+x[0-9]+_c[0-9]+_tp[0-9]+_ep[0-9]+)_[0-9]+$");
-  auto stem_of = [](const std::string& id, const std::string& src, std::string* mode) {
+  // The run a row's id names within its source file ("" for ids of another form).
+  auto stem_of = [](const std::string& id, const std::string& src) {
     std::smatch sm;
     if (!std::regex_match(id, sm, mode_id_re)) return std::string();
-    *mode = sm[2];
     return src.substr(0, src.find(';')) + "|" + std::string(sm[1]) + "|" + std::string(sm[3]);
   };
-  std::multimap<std::string, std::pair<double, double>> disagg_runs;  // id stem -> (TTFT, TPOT) in ms
-  std::vector<std::string> lines;
-  while (std::getline(in, line)) lines.push_back(line);
+  // The file split once: line numbers and fields of the non-blank lines.
+  std::vector<std::pair<int, std::vector<std::string>>> records;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (!common::trim(line).empty()) records.emplace_back(lineno, split_csv(line));
+  }
   // First pass: the disaggregated rows' stems and times (malformed lines are reported by the second).
-  for (const auto& l : lines) {
-    const auto f = split_csv(l);
+  std::multimap<std::string, std::pair<double, double>> disagg_runs;  // id stem -> (TTFT, TPOT) in ms
+  for (const auto& [at, f] : records) {
     if (f.size() != cols.size() || f[std::size_t(idx["mode"])] != "disagg") continue;
-    std::string mode;
-    const auto stem = stem_of(f[std::size_t(idx["id"])], f[std::size_t(idx["silicon_data_source"])], &mode);
+    const auto stem = stem_of(f[std::size_t(idx["id"])], f[std::size_t(idx["silicon_data_source"])]);
     const char* ttft = f[std::size_t(idx["silicon_ttft_ms"])].c_str();
     const char* tpot = f[std::size_t(idx["silicon_tpot_ms"])].c_str();
     char *e1 = nullptr, *e2 = nullptr;
     const double t = std::strtod(ttft, &e1), p = std::strtod(tpot, &e2);
-    if (!stem.empty() && mode == "disagg" && e1 != ttft && e2 != tpot && t > 0 && p > 0)
-      disagg_runs.emplace(stem, std::make_pair(t, p));
+    if (!stem.empty() && e1 != ttft && e2 != tpot && t > 0 && p > 0) disagg_runs.emplace(stem, std::make_pair(t, p));
   }
-  for (const auto& text : lines) {
-    line = text;
-    ++lineno;
-    if (common::trim(line).empty()) continue;
-    const auto f = split_csv(line);
+  for (const auto& [at, f] : records) {
+    lineno = at;
     if (f.size() != cols.size())
       throw ConfigError(path, fmt::format("line {}", lineno),
                         fmt::format("expected {} columns, found {}", cols.size(), f.size()));
@@ -326,19 +324,6 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (col("mode") != "agg") {
       ++set.skipped["disaggregated (prefill/decode pools) rows: not in the aggregated benchmark mode"];
       continue;
-    }
-    {
-      std::string mode;
-      const auto stem = stem_of(m.id, col("silicon_data_source"), &mode);
-      const auto [lo, hi] = disagg_runs.equal_range(stem);
-      const double t = num("silicon_ttft_ms", 0), p = num("silicon_tpot_ms", 0);
-      if (!stem.empty() && std::any_of(lo, hi, [&](const auto& d) {
-            return std::fabs(t / d.second.first - 1.0) <= 0.10 && std::fabs(p / d.second.second - 1.0) <= 0.10;
-          })) {
-        ++set.skipped["labelled agg, but the same run as a disaggregated row of its source file (id, TTFT and TPOT "
-                      "within 10%): not in the aggregated benchmark mode"];
-        continue;
-      }
     }
     const auto sys = system_map().find(m.system);
     if (sys == system_map().end()) {
@@ -399,6 +384,15 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
                            src.find("nvcr.io/") == std::string::npos;
     if (m.input <= 0 || m.output <= 1 || m.concurrency < 1 || m.ttft_s <= 0 || m.tpot_s <= 0) {
       ++set.skipped["non-positive size, concurrency or time"];
+      continue;
+    }
+    const auto [twin, twins_end] = disagg_runs.equal_range(stem_of(m.id, src));
+    if (std::any_of(twin, twins_end, [&](const auto& d) {
+          return std::fabs(m.ttft_s * 1e3 / d.second.first - 1.0) <= 0.10 &&
+                 std::fabs(m.tpot_s * 1e3 / d.second.second - 1.0) <= 0.10;
+        })) {
+      ++set.skipped["labelled agg, but the same run as a disaggregated row of its source file (id, TTFT and TPOT "
+                    "within 10%): not in the aggregated benchmark mode"];
       continue;
     }
     if (const std::string why = repair_layout(m, num("moe_tp_size", 1)); !why.empty()) ++set.relabelled[why];

@@ -186,10 +186,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.mean_ttft_cost.frontend_prefill_s = b.prefill_one_cost.time(est.params());
   if (staggered) {
     // The other users running at once, counted as the analytic estimate counts them.
-    b.queue_others = std::min(perf::running_at_once(spec.concurrency, sc.max_batch, b.kv_capacity_tokens, spec.input,
-                                                    spec.output, sc.reserve_output),
-                              perf::whole_prompt_room(sc, spec.input)) -
-                     1.0;
+    b.queue_others = perf::running_at_once(spec.concurrency, sc, b.kv_capacity_tokens, spec.input, spec.output) - 1.0;
     b.mean_ttft_cost.queue_s = benchmark_queue_s(b.prefill_one_cost, b.queue_others, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;

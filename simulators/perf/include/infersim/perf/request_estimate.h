@@ -120,23 +120,26 @@ int recv_interval_delay_steps(const hwprofiles::SchedulerDefaults& s);
 // one prompt reaches the threshold.
 double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, double running, double input,
                         double cycle_steps);
-// Sequences a closed-loop benchmark of `users` runs at once: at most the scheduler's max batch and what
-// a KV cache of `kv_capacity_tokens` holds (no limit when <= 0), at least 1. A runtime that reserves KV
-// for the whole output at admission (`reserve_output`: TensorRT-LLM's GUARANTEED_NO_EVICT) holds
-// (input + output)-token sequences. One that allocates as sequences grow (vLLM, SGLang: preempting the
-// newest when the cache runs out) holds sequences at their mean size over a request's life, input +
-// output / 2, since users out of phase are spread evenly over their outputs. Shared by the analytic
-// estimate and the simulated benchmark's bunching term.
-double running_at_once(double users, int max_batch, double kv_capacity_tokens, double input, double output,
-                       bool reserve_output);
+// Sequences an engine under scheduler `s` holds of a closed-loop benchmark of `users`: at most the max
+// batch and what a KV cache of `kv_capacity_tokens` holds (no limit when <= 0), at least 1. A runtime that
+// reserves KV for the whole output at admission (`s.reserve_output`: TensorRT-LLM's GUARANTEED_NO_EVICT)
+// holds (input + output)-token sequences. One that allocates as sequences grow (vLLM, SGLang: preempting
+// the newest when the cache runs out) holds sequences at their mean size over a request's life, input +
+// output / 2, since users out of phase are spread evenly over their outputs.
+double running_held(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
+                    double output);
+// Sequences a closed-loop benchmark of `users` runs at once: what the engine holds (running_held), and no
+// more than whole prompts leave room for (whole_prompt_room). Shared by the analytic estimate and the
+// simulated benchmark's bunching term.
+double running_at_once(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
+                       double output);
 // Sequences that can run at once when every new prompt must join whole: mixed steps without chunked
 // prompts (TensorRT-LLM's default: MicroBatchScheduler walks the requests in arrival order, each running
 // decode taking one token of max_num_tokens, and stops at the first context request that no longer fits).
 // A new prompt of `input` tokens then waits while more than max_num_tokens - input sequences decode, so at
 // most max_num_tokens - input + 1 run at once (1 when the prompt fills the budget: it runs only on an idle
 // engine) and the other users wait for a slot. Infinite (no limit) for chunked prompts and for
-// prefill-first steps, whose prompt steps carry no decodes. Shared by the analytic estimate and the
-// simulated benchmark's bunching term.
+// prefill-first steps, whose prompt steps carry no decodes.
 double whole_prompt_room(const hwprofiles::SchedulerDefaults& s, double input);
 // The token budget a runtime that runs prompts whole needs so that a prompt of `input` tokens joins
 // `running` decoding sequences: aiconfigurator's generated engine configs (rule_plugin trtllm.rule,
