@@ -4,6 +4,8 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/runtime_resolution.h"
 #include "infersim/planner/cost_model.h"
 #include "infersim/planner/plan.h"
 #include "infersim/planner/plan_json.h"
@@ -311,6 +313,39 @@ TEST(Planner, WholePromptRuntimesArePlannedWithRoomInTheTokenBudget) {
   // A runtime with chunked prefill needs no such note.
   req.runtimes = {"vllm"};
   for (const auto& n : planner::plan(req).notes) EXPECT_EQ(n.find("runs prompts whole"), std::string::npos) << n;
+}
+
+TEST(Planner, KvBoundLayoutsArePlannedAtTheBatchTheirCacheHolds) {
+  // Llama-3.1-70B at FP8 on one MI300X, 8k-token prompts: the KV cache holds 82 whole requests, between
+  // the 64 and 128 of the sizing's powers of two. With SLOs loose enough, the plan runs 82, not 64.
+  auto req = chat_request();
+  req.hardware = {"mi300x"};
+  req.precisions = {"fp8"};
+  req.input_tokens = 8192;
+  req.output_tokens = 512;
+  req.slo.ttft_p99_s = 20.0;
+  req.slo.tpot_p99_s = 0.3;
+  req.mixes = false;
+  req.verify_top = 0;
+  const auto res = planner::plan(req);
+  const planner::Candidate* tp1 = nullptr;
+  for (const auto& c : res.ranked)
+    if (c.tp == 1 && c.pp == 1) tp1 = &c;
+  ASSERT_NE(tp1, nullptr);
+  // What the cache holds, asked of the estimator the planner uses.
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("mi300x");
+  d.precision = perf::default_precision(d.hardware, common::DType::fp8, std::nullopt, tp1->runtime);
+  d.runtime = tp1->runtime;
+  const auto& m = model::ModelCatalog::shipped().get(req.model);
+  perf::apply_runtime(m, d);
+  const perf::StepEstimator est(m, d);
+  const double I = req.input_tokens, O = req.output_tokens;
+  const double holds = std::floor(est.memory_fit(I + O, perf::max_step_tokens(d.hardware, {1, I, O})).max_kv_tokens /
+                                  (I + O));
+  ASSERT_GT(holds, 64);
+  ASSERT_LT(holds, 128);
+  EXPECT_EQ(tp1->batch, holds);
 }
 
 TEST(Planner, NoFeasiblePlanIsAResultWithReasons) {
