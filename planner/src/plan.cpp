@@ -119,8 +119,11 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     // the replica's own rate (open_loop_ttft_p99_s). Largest rate that keeps TTFT within the SLO (to
     // 2^-24 of the capacity: each probe runs the Erlang recursion over B slots, the planner's hottest
     // loop).
+    // A pipelined replica takes the next prompt into its first stage once the last one moves on: the
+    // prefill engine serves a prompt in one stage time, its traversal over the stages in flight.
+    const double prefill_service_s = e.prefill.step_s / est.micro_batches(est.deployment().pp);
     const OpenLoopTtft open{
-        e.ttft_s - e.ttft_queue_s - e.ttft_streams_s, e.ttft_streams_s, tail_prefill_s, e.prefill.step_s, e.e2e_s, B};
+        e.ttft_s - e.ttft_queue_s - e.ttft_streams_s, e.ttft_streams_s, tail_prefill_s, prefill_service_s, e.e2e_s, B};
     const auto within = [&](double rate) { return open_loop_ttft_p99_s(open, rate) <= req.slo.ttft_p99_s; };
     double lo = 0, hi = cap;
     if (within(cap)) lo = hi;

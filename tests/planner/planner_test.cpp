@@ -348,6 +348,36 @@ TEST(Planner, KvBoundLayoutsArePlannedAtTheBatchTheirCacheHolds) {
   EXPECT_EQ(tp1->batch, holds);
 }
 
+TEST(Planner, PipelinedReplicasTakeTheNextPromptOnceTheFirstStageIsFree) {
+  // Groq LPUs, Llama-3.1-70B at int8 over 80 stages: a prompt takes ~57 ms to traverse them, but the
+  // first stage is free again after 1/80 of that. The open-loop TTFT sizing must not treat the whole
+  // traversal as one prefill server (which caps a replica below one prompt per traversal).
+  auto req = chat_request();
+  req.hardware = {"groq-lpu"};
+  req.precisions = {"int8"};
+  req.requests_per_s = 50;
+  req.mixes = false;
+  req.verify_top = 0;
+  const auto res = planner::plan(req);
+  int pipelined = 0;
+  for (const auto& c : res.ranked) {
+    if (c.pp <= 1 || c.batch < 64) continue;  // narrower stages hold few sequences: KV room bounds those
+    ++pipelined;
+    perf::Deployment d;
+    d.hardware = hwprofiles::HardwareCatalog::shipped().get("groq-lpu");
+    d.precision = perf::default_precision(d.hardware, common::DType::int8, std::nullopt, c.runtime);
+    d.runtime = c.runtime;
+    const auto& m = model::ModelCatalog::shipped().get(req.model);
+    perf::apply_runtime(m, d);
+    d.tp = c.tp;
+    d.pp = c.pp;
+    const perf::StepEstimator est(m, d);
+    const double traversal = est.time(model::BatchShape::prefill(1, req.input_tokens));
+    EXPECT_GT(c.replica_req_s * traversal, 2.0) << c.id << ": several prompts in the pipeline at once";
+  }
+  EXPECT_GT(pipelined, 0);
+}
+
 TEST(Planner, NoFeasiblePlanIsAResultWithReasons) {
   auto req = chat_request();
   req.slo.ttft_p99_s = 0.001;  // impossible

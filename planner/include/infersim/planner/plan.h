@@ -157,7 +157,8 @@ struct OpenLoopTtft {
   double unloaded_s = 0;      // ttft_s less its closed-loop queueing and its per-stream term
   double streams_s = 0;       // the per-stream term with every slot in flight (concurrency - 1 other streams)
   double tail_prefill_s = 0;  // the P99 prompt's prefill less the mean prompt's (PlanRequest::input_tokens_p99)
-  double prefill_s = 0;       // one prompt's prefill step
+  double prefill_s = 0;       // how long one prompt holds the prefill engine: its prefill step (a pipelined
+                              // replica: one stage's share of it, StepEstimator::micro_batches over pp)
   double e2e_s = 0;           // one request's end-to-end time
   double concurrency = 1;     // the concurrency limit (sequence slots)
 };
@@ -165,9 +166,9 @@ struct OpenLoopTtft {
 // the P99 prompt, the per-stream term for the P99 of the requests in flight (Little: lambda x e2e, plus 2.33 standard
 // deviations of a Poisson count, at most `concurrency`), the P99 wait for a sequence slot (service: one
 // request's end-to-end time) and the P99 wait for the prefill engine behind other prompts (one server,
-// service: one prompt's prefill step). The closed-loop benchmark's queueing term is not used: it
-// belongs to users who re-arrive as they finish. The waits are added, which errs on the safe side;
-// the discrete-event check in plan() verifies the plans ranked first.
+// service: one prompt's prefill step, one stage's share of it in a pipelined replica). The closed-loop
+// benchmark's queueing term is not used: it belongs to users who re-arrive as they finish. The waits are
+// added, which errs on the safe side; the discrete-event check in plan() verifies the plans ranked first.
 double open_loop_ttft_p99_s(const OpenLoopTtft& t, double lambda);
 
 }  // namespace infersim::planner
