@@ -184,6 +184,34 @@ TEST(ServingMeasurements, RowsFromALocalResultsFileRanTheServerDefaults) {
   std::remove(path.c_str());
 }
 
+// Rows on InferenceX's three workloads, outside the 2025 H100 collection, ran its client, which draws each
+// request's lengths from 0.8 x to 1 x the nominal ones; the rest ran at fixed lengths.
+TEST(ServingMeasurements, InferenceXWorkloadsDrawTheirLengths) {
+  const std::string path = ::testing::TempDir() + "/silicon_lengths.csv";
+  {
+    std::ofstream f(path);
+    f << kHeader
+      << "a,db-dump/2026-04-27; config_id=1; measured=2026-03-01,vllm,0.19.0,Qwen/Qwen3-32B,b200_sxm,,agg,8192,"
+         "1024,,,16,4,1,1,1,1,500,10\n"
+      << "b,source_file=2026-04-06.csv; measured=2025-11-02,sglang,,Qwen/Qwen3-32B,b200_sxm,,agg,1024,8192,,,16,8,"
+         "1,1,1,1,300,8\n"
+      << "c,source_file=2026-04-06.csv; measured=2025-11-02,sglang,,Qwen/Qwen3-32B,b200_sxm,,agg,1024,1024,,,16,8,"
+         "1,1,1,1,300,8\n"
+      << "d,source_file=/Users/someone/results.csv,sglang,0.5.1.post1,Qwen/Qwen3-32B,h100_sxm,,agg,1024,128,,,16,2,"
+         "1,1,1,1,841,16.5\n"
+      << "e,source_file=/Users/someone/1.3.0rc1/q.csv; image=nvcr.io/nvidia/ai-dynamo/tensorrtllm-runtime:0.9.0,"
+         "trtllm,1.3.0rc1,Qwen/Qwen3-32B,gb200,,agg,4000,1000,,,16,4,1,1,1,1,400,9\n";
+  }
+  const auto set = perf::load_serving_measurements(path);
+  ASSERT_EQ(set.rows.size(), 5u);
+  EXPECT_EQ(set.rows[0].length_range_ratio, 0.8);
+  EXPECT_EQ(set.rows[1].length_range_ratio, 0.8);
+  EXPECT_EQ(set.rows[2].length_range_ratio, 0.8);
+  EXPECT_EQ(set.rows[3].length_range_ratio, 1.0) << "aiconfigurator's own collection: fixed lengths";
+  EXPECT_EQ(set.rows[4].length_range_ratio, 1.0) << "a Dynamo pipeline run at 4000 / 1000";
+  std::remove(path.c_str());
+}
+
 // A dated export holds disaggregated runs a second time under mode "agg" (InferenceX's GB200 Dynamo
 // deployments in source_file=2026-04-06.csv): the agg row's id repeats a disagg row's of the same source
 // file and its TTFT and TPOT match. Such rows are skipped with the disaggregated ones, whichever comes

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/power_model.h"
@@ -63,6 +64,37 @@ TEST(BenchmarkMode, IsDeterministic) {
   EXPECT_EQ(x.ttft_s, y.ttft_s);
   EXPECT_EQ(x.tpot_s, y.tpot_s);
   EXPECT_EQ(x.steps, y.steps);
+}
+
+// InferenceX's client draws each request's prompt and output length uniformly from 0.8 x to 1 x the
+// nominal lengths. The recorded costs still reproduce the simulated means (TPOT per request, each over
+// its own output; TTFT to 1e-3), the run is deterministic, and it lands near a fixed-length run at the mean lengths,
+// well away from one at the nominal lengths.
+TEST(BenchmarkMode, LengthsDrawnPerRequestAsInferenceXsClientDoes) {
+  const auto d = resolved("llama-3.1-70b", "b200", "vllm", 4);
+  const auto& m = card("llama-3.1-70b");
+  serving::BenchmarkSpec drawn{.concurrency = 16, .input = 8192, .output = 1024};
+  drawn.length_range_ratio = 0.8;
+  EXPECT_DOUBLE_EQ(drawn.mean_input(), 0.5 * (6553 + 8192)) << "int(8192 x 0.8) to 8192";
+  EXPECT_DOUBLE_EQ(drawn.mean_output(), 0.5 * (819 + 1024));
+  const auto r = serving::simulate_benchmark(m, d, drawn);
+  const auto& p = d.hardware.calibrations.front().params;
+  EXPECT_LE(rel(r.mean_tpot_cost.time(p), r.tpot_s), 1e-6) << "TPOT: " << r.tpot_s;
+  // The prefill-share term is recorded as the mean-length prompt's prefill under the calibration, where
+  // the simulation prices each request's own prompt: equal to within the curvature of prefill in length.
+  EXPECT_LE(rel(r.mean_ttft_cost.time(p), r.ttft_s), 1e-3) << "TTFT: " << r.ttft_s;
+  const auto again = serving::simulate_benchmark(m, d, drawn);
+  EXPECT_EQ(r.ttft_s, again.ttft_s);
+  EXPECT_EQ(r.tpot_s, again.tpot_s);
+  serving::BenchmarkSpec at_mean{.concurrency = 16, .input = drawn.mean_input(), .output = drawn.mean_output()};
+  serving::BenchmarkSpec nominal{.concurrency = 16, .input = 8192, .output = 1024};
+  const auto rm = serving::simulate_benchmark(m, d, at_mean);
+  const auto rn = serving::simulate_benchmark(m, d, nominal);
+  EXPECT_LE(rel(r.ttft_s, rm.ttft_s), 0.05) << "drawn " << r.ttft_s << " vs mean lengths " << rm.ttft_s;
+  EXPECT_LE(rel(r.tpot_s, rm.tpot_s), 0.03) << "drawn " << r.tpot_s << " vs mean lengths " << rm.tpot_s;
+  EXPECT_GT(rn.ttft_s, r.ttft_s * 1.05) << "nominal-length prompts are 11% longer: " << rn.ttft_s;
+  drawn.length_range_ratio = 0;
+  EXPECT_THROW(serving::simulate_benchmark(m, d, drawn), common::ConfigError);
 }
 
 TEST(BenchmarkMode, UsersBeyondTheKvCacheWaitForASlot) {

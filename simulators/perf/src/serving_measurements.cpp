@@ -382,6 +382,9 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
     if (std::regex_search(src, sm, day_re)) m.measured_on = sm[1];
     m.framework_defaults = src.rfind("source_file=/", 0) == 0 && src.find("image=") == std::string::npos &&
                            src.find("nvcr.io/") == std::string::npos;
+    const bool inferencex_workload = (m.input == 1024 && (m.output == 1024 || m.output == 8192)) ||
+                                     (m.input == 8192 && m.output == 1024);
+    if (inferencex_workload && !m.framework_defaults) m.length_range_ratio = 0.8;
     if (m.input <= 0 || m.output <= 1 || m.concurrency < 1 || m.ttft_s <= 0 || m.tpot_s <= 0) {
       ++set.skipped["non-positive size, concurrency or time"];
       continue;

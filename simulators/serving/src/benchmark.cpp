@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "infersim/common/errors.h"
@@ -29,13 +30,14 @@ class CostSums final : public StepRecorder {
   void on_first_token(const Request& q) override {
     if (q.warmup) return;
     firsts_ += running_;
+    firsts_per_token_ += running_.scaled(1.0 / tpot_tokens(q));
     frontend_tokens_ += double(q.input);
   }
   void on_done(const Request& q) override {
     if (q.warmup) return;
     dones_ += running_;
+    dones_per_token_ += running_.scaled(1.0 / tpot_tokens(q));
     ++done_;
-    (void)q;
   }
   // TTFT: first - arrival per request, plus the frontend terms; TPOT: (done - first) / (output - 1).
   perf::StepCost mean_ttft(double n) const {
@@ -47,16 +49,19 @@ class CostSums final : public StepRecorder {
     c.frontend_streams = frontend_streams_ / n;
     return c;
   }
-  perf::StepCost mean_tpot(double n, double output) const {
-    perf::StepCost c = dones_;
-    c += firsts_.scaled(-1.0);
-    return c.scaled(1.0 / (n * std::max(1.0, output - 1.0)));
+  // TPOT: each request's (done - first) / (its output - 1), averaged over the requests (as a client does).
+  perf::StepCost mean_tpot(double n) const {
+    perf::StepCost c = dones_per_token_;
+    c += firsts_per_token_.scaled(-1.0);
+    return c.scaled(1.0 / n);
   }
   std::uint64_t done() const { return done_; }
 
  private:
+  static double tpot_tokens(const Request& q) { return std::max(1.0, double(q.output) - 1.0); }
   perf::StepCost running_ = perf::StepCost::zero(), arrivals_ = perf::StepCost::zero(),
-                 firsts_ = perf::StepCost::zero(), dones_ = perf::StepCost::zero();
+                 firsts_ = perf::StepCost::zero(), dones_ = perf::StepCost::zero(),
+                 firsts_per_token_ = perf::StepCost::zero(), dones_per_token_ = perf::StepCost::zero();
   double frontend_requests_ = 0, frontend_tokens_ = 0, frontend_streams_ = 0;
   std::uint64_t done_ = 0;
 };
@@ -86,10 +91,14 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   if (!(spec.input >= 1) || !(spec.output >= 1))
     throw common::ConfigError("", "--input/--output", "lengths must be >= 1");
   if (spec.rounds < 1) throw common::ConfigError("", "rounds", "must be >= 1");
+  if (!(spec.length_range_ratio > 0 && spec.length_range_ratio <= 1))
+    throw common::ConfigError("", "length_range_ratio", "must be in (0, 1]");
+  // Mean lengths for the analytic parts (equal to the lengths when they are fixed).
+  const double in_mean = spec.mean_input(), out_mean = spec.mean_output();
   const auto sc = benchmark_scheduler(d, spec);
   // Attention-DP balancing holds each new prompt until every rank has one: its expected wait
   // (perf::adp_balance_delay_steps, the same the analytic estimate uses) joins the join delay.
-  const int adp_wait = perf::adp_balance_delay_steps(m, d, sc, spec.concurrency, spec.input, spec.output);
+  const int adp_wait = perf::adp_balance_delay_steps(m, d, sc, spec.concurrency, in_mean, out_mean);
   // Batch waiting (TensorRT-LLM batch_wait_*) is simulated by the chunked scheduler itself (not under
   // attention DP, where TensorRT-LLM does not batch-wait); the analytic estimate uses its expected wait
   // (perf::batch_wait_delay_steps).
@@ -115,9 +124,14 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   // warm-up rounds are simulated and left out (BenchmarkSpec::stagger).
   const bool staggered = spec.stagger.value_or(sc.policy != "prefill_first");
   // (Under multi-token prediction a request's decode spans output / E steps.)
-  const double decode_steps = d.mtp ? std::ceil(spec.output / d.mtp->expected_tokens()) : spec.output;
-  const double stagger = staggered ? decode_steps + join_delay + std::ceil(spec.input / std::max(1, sc.max_num_tokens))
+  const double decode_steps = d.mtp ? std::ceil(out_mean / d.mtp->expected_tokens()) : out_mean;
+  const double stagger = staggered ? decode_steps + join_delay + std::ceil(in_mean / std::max(1, sc.max_num_tokens))
                                    : 0.0;
+  // Fixed lengths, or InferenceX-style uniform ones (BenchmarkSpec::length_range_ratio).
+  const auto lengths = [&](double l) -> common::Json {
+    if (spec.length_range_ratio >= 1) return {{"type", "fixed"}, {"value", l}};
+    return {{"type", "uniform"}, {"low", std::floor(l * spec.length_range_ratio)}, {"high", l}};
+  };
   common::Json j = {
       {"name", "benchmark"},
       {"model", m.name},
@@ -131,8 +145,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
           {"think_distribution", "fixed"},
           {"stagger_steps", stagger},
           {"warmup_requests", std::int64_t(staggered ? 0 : spec.warmup_rounds) * spec.concurrency}}},
-        {"input", {{"type", "fixed"}, {"value", spec.input}}},
-        {"output", {{"type", "fixed"}, {"value", spec.output}}},
+        {"input", lengths(spec.input)},
+        {"output", lengths(spec.output)},
         {"requests", std::int64_t(spec.rounds + (staggered ? 1 : spec.warmup_rounds)) * spec.concurrency}}},
   };
   Scenario s = parse_scenario(j, "", "");
@@ -176,17 +190,17 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
       staggered ? "" : fmt::format(", users in lockstep waves ({} warm-up rounds left out)", spec.warmup_rounds));
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
-  b.mean_tpot_cost = sums.mean_tpot(n, spec.output);
+  b.mean_tpot_cost = sums.mean_tpot(n);
   b.lockstep = !staggered;
   // Random arrivals queue behind each other's prefills, which the simulation's evenly staggered users
   // do not see. Users in lockstep queue in the simulation itself.
   const perf::StepEstimator est(m, d);
-  b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, spec.input));
+  b.prefill_one_cost = est.cost(model::BatchShape::prefill(1, in_mean));
   // Every request's own prompt alone (the frontend's prefill-share term; the simulation added it).
   b.mean_ttft_cost.frontend_prefill_s = b.prefill_one_cost.time(est.params());
   if (staggered) {
     // The other users running at once, counted as the analytic estimate counts them.
-    b.queue_others = perf::running_at_once(spec.concurrency, sc, b.kv_capacity_tokens, spec.input, spec.output) - 1.0;
+    b.queue_others = perf::running_at_once(spec.concurrency, sc, b.kv_capacity_tokens, in_mean, out_mean) - 1.0;
     b.mean_ttft_cost.queue_s = benchmark_queue_s(b.prefill_one_cost, b.queue_others, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;

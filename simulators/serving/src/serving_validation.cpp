@@ -45,6 +45,7 @@ BenchmarkSpec harness_spec(const ServingMeasurement& row) {
   b.concurrency = int(std::lround(row.concurrency));
   b.input = row.input;
   b.output = row.output;
+  b.length_range_ratio = row.length_range_ratio;
   return b;
 }
 
@@ -667,7 +668,9 @@ std::pair<double, double> analytic_prediction(const ServingObservation& o, const
   c.source = "[FIT] validation";
   d.hardware.calibrations = {c};
   const perf::StepEstimator est(m, d);
-  const auto e = perf::estimate_serving(est, {o.row->concurrency, o.row->input, o.row->output});
+  // Lengths drawn per request (InferenceX's client): the estimate at the mean lengths.
+  const auto spec = harness_spec(*o.row);
+  const auto e = perf::estimate_serving(est, {o.row->concurrency, spec.mean_input(), spec.mean_output()});
   return {e.ttft_s, e.tpot_s};
 }
 

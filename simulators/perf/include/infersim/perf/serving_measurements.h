@@ -33,6 +33,13 @@ struct ServingMeasurement {
   // image recorded; not the Dynamo pipeline's rows (source dumps, dated exports, or a runtime image),
   // which ran aiconfigurator's generated engine configs.
   bool framework_defaults = false;
+  // How the benchmark client drew each request's lengths: uniformly from ratio x the row's ISL / OSL to
+  // the ISL / OSL (1 = fixed lengths). Rows on SemiAnalysis InferenceX's three workloads (1024 / 1024,
+  // 1024 / 8192, 8192 / 1024), outside the 2025 H100 collection, ran its client, whose workflow sets
+  // RANDOM_RANGE_RATIO 0.8 (.github/workflows/benchmark-tmpl.yml) for utils/bench_serving/
+  // benchmark_serving.py (`sample_uniform`: integers from int(L x 0.8) to L); the other rows ran
+  // aiconfigurator's aiperf harness at fixed lengths (data/aiconfigurator/README.md).
+  double length_range_ratio = 1.0;
   bool moe = false;
   common::DType weight = common::DType::bf16, activation = common::DType::bf16, kv = common::DType::bf16;
   std::string quant;  // gemm_quant_mode as written ("", fp8, fp8_block, nvfp4, int4_wo)

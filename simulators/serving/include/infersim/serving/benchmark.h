@@ -11,6 +11,7 @@
 // loop schedules by step counts alone, the mean TTFT and TPOT are sums of step costs; the result
 // carries those sums (mean_ttft_cost, mean_tpot_cost) so calibration can re-evaluate them under other
 // overhead parameters exactly, without re-simulating. Deterministic; thread-safe across calls.
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -25,6 +26,14 @@ struct BenchmarkSpec {
   double input = 1024;
   double output = 256;
   int rounds = 20;  // measured requests = rounds x concurrency
+  // Lengths drawn per request, uniformly from length_range_ratio x the length to the length (both input
+  // and output; 1 = fixed lengths). SemiAnalysis InferenceX's client does this with 0.8
+  // (`--random-range-ratio`, `sample_uniform` in utils/bench_serving/benchmark_serving.py: integers from
+  // int(L x 0.8) to L). The analytic parts of the result (the bunching term, the prefill-share term, the
+  // stagger) take the mean lengths (mean_input / mean_output).
+  double length_range_ratio = 1.0;
+  double mean_input() const { return 0.5 * (std::floor(input * length_range_ratio) + input); }
+  double mean_output() const { return 0.5 * (std::floor(output * length_range_ratio) + output); }
   // Users start out of phase (true) or all at once, in lockstep (false). Unset: out of phase under
   // mixed steps, in lockstep under prefill-first steps. The client starts every user at once; a
   // prefill-first scheduler runs all waiting prompts before any decode, so the wave finishes on one
