@@ -1,5 +1,7 @@
 #include "infersim/app/estimate.h"
 
+#include <fmt/format.h>
+
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -13,7 +15,22 @@ EstimateOutcome estimate(const EstimateRequest& r) {
   o.resolved.deployment.scheduler = serving::benchmark_scheduler(o.resolved.deployment, r.scheduler);
   const auto& p = o.resolved;
   perf::StepEstimator est(p.model, p.deployment);
-  o.estimate = perf::estimate_serving(est, p.workload);
+  const double ratio = r.scheduler.length_range_ratio;
+  if (!(ratio > 0 && ratio <= 1)) throw common::ConfigError("", "--length-range-ratio", "must be in (0, 1]");
+  serving::BenchmarkSpec lengths;
+  lengths.input = p.workload.input;
+  lengths.output = p.workload.output;
+  lengths.length_range_ratio = ratio;
+  perf::Workload w = p.workload;
+  w.input = lengths.mean_input();
+  w.output = lengths.mean_output();
+  o.estimate = perf::estimate_serving(est, w);
+  if (ratio < 1)
+    o.estimate.notes.push_back(fmt::format(
+        "lengths drawn per request, uniformly from {:g} x to 1 x the {:g} input / {:g} output tokens (as InferenceX's "
+        "benchmark client does with --random-range-ratio {:g}): the estimate is at the mean lengths, {:g} / {:g}{}",
+        ratio, p.workload.input, p.workload.output, ratio, w.input, w.output,
+        r.simulate ? "; the simulation draws them" : ""));
   if (!p.mtp_note.empty()) o.estimate.notes.push_back(p.mtp_note);
   const auto& dep = est.deployment();
   o.activation = dep.precision.activation;
@@ -30,6 +47,7 @@ EstimateOutcome estimate(const EstimateRequest& r) {
     bs.concurrency = int(p.workload.batch);
     bs.input = p.workload.input;
     bs.output = p.workload.output;
+    bs.length_range_ratio = ratio;
     o.simulated = serving::simulate_benchmark(p.model, p.deployment, bs);
   }
   return o;

@@ -24,10 +24,30 @@ using common::format_seconds;
 
 namespace {
 
-const std::set<std::string> VALUED = {
-    "model",          "hardware",  "chips",           "tp",      "pp",     "ep",     "precision",   "kv-precision",
-    "batch",          "input",     "output",          "runtime", "draft",  "spec-k", "spec-accept", "sparsity",
-    "max-num-tokens", "max-batch", "chunked-prefill", "policy",  "rounds", "mtp",    "mtp-accept"};
+const std::set<std::string> VALUED = {"model",
+                                      "hardware",
+                                      "chips",
+                                      "tp",
+                                      "pp",
+                                      "ep",
+                                      "precision",
+                                      "kv-precision",
+                                      "batch",
+                                      "input",
+                                      "output",
+                                      "runtime",
+                                      "draft",
+                                      "spec-k",
+                                      "spec-accept",
+                                      "sparsity",
+                                      "max-num-tokens",
+                                      "max-batch",
+                                      "chunked-prefill",
+                                      "policy",
+                                      "rounds",
+                                      "mtp",
+                                      "mtp-accept",
+                                      "length-range-ratio"};
 
 // The deployment the options describe (app::resolve_deployment does the rest).
 app::DeploymentRequest deployment_request(const Args& a, const std::string& hardware) {
@@ -127,6 +147,8 @@ int cmd_estimate(const ArgList& argv) {
     sc.chunked_prefill = *v == "on";
   }
   if (auto v = a.value("policy")) sc.policy = *v;
+  // The benchmark client's length draw (InferenceX: 0.8); 1 = fixed lengths.
+  sc.length_range_ratio = a.number("length-range-ratio", 1.0, 0.01, 1.0);
   if (a.flag("simulate")) {
     serving::BenchmarkSpec bs;
     bs.rounds = int(a.integer("rounds", 20, 1, 1000));

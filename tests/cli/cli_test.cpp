@@ -177,6 +177,31 @@ TEST(Cli, EstimateExplainsSparseAttention) {
 
 // Multi-token prediction and draft-model speculative decoding are options of estimate that change the
 // answer and say so; options that cannot apply are errors, not ignored.
+// `--length-range-ratio R`: lengths drawn per request from R x to 1 x I and O (InferenceX's client, 0.8).
+// The estimate is taken at the mean lengths and says so; the simulation draws them, and the two agree.
+TEST(Cli, EstimateDrawsLengthsAsInferenceXsClientDoes) {
+  const std::string cmd = "estimate --model gpt-oss-120b --hardware b200 --chips 1 --tp 1 --precision fp4 --batch 32 "
+                          "--input 8192 --output 1024 --runtime tensorrt-llm --max-num-tokens 20000 --json";
+  auto fixed = run(cmd);
+  auto drawn = run(cmd + " --length-range-ratio 0.8 --simulate --rounds 8");
+  ASSERT_EQ(fixed.code, 0) << fixed.out;
+  ASSERT_EQ(drawn.code, 0) << drawn.out;
+  const auto jf = infersim::common::parse_json_text(fixed.out, "stdout");
+  const auto jd = infersim::common::parse_json_text(drawn.out, "stdout");
+  EXPECT_DOUBLE_EQ(jd["input"].get<double>(), 0.5 * (6553 + 8192)) << "the mean prompt";
+  EXPECT_LT(jd["ttft_s"].get<double>(), jf["ttft_s"].get<double>()) << "prompts 10% shorter on average";
+  const double sim_ttft = jd["simulated"]["ttft_s"].get<double>(), sim_tpot = jd["simulated"]["tpot_s"].get<double>();
+  EXPECT_NEAR(jd["ttft_s"].get<double>(), sim_ttft, 0.10 * sim_ttft);
+  EXPECT_NEAR(jd["tpot_s"].get<double>(), sim_tpot, 0.05 * sim_tpot);
+  bool noted = false;
+  for (const auto& n : jd["notes"])
+    noted = noted || n.get<std::string>().find("lengths drawn per request") != std::string::npos;
+  EXPECT_TRUE(noted) << drawn.out;
+  auto bad = run("estimate --model gpt-oss-120b --hardware b200 --length-range-ratio 1.5");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--length-range-ratio"), std::string::npos) << bad.out;
+}
+
 TEST(Cli, EstimateTakesMultiTokenPredictionAndDraftModels) {
   const std::string ds = "estimate --model deepseek-v3 --hardware b200 --chips 8 --tp 8 --batch 16 --input 1024 "
                          "--output 1024 --runtime tensorrt-llm --precision fp4 --json";

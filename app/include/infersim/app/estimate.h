@@ -17,8 +17,10 @@ struct EstimateRequest {
   DeploymentRequest deployment;
   // Also simulate the closed-loop benchmark (concurrency = workload.batch users, lengths as the workload).
   std::optional<serving::BenchmarkSpec> simulate;
-  // Overrides of the runtime version's scheduler (token budget, max batch, chunked prefill, policy; the
-  // other fields are ignored), for the estimate and the simulation alike: both run the same loop.
+  // Overrides of the runtime version's scheduler (token budget, max batch, chunked prefill, policy) and
+  // the client's length draw (length_range_ratio; the other fields are ignored), for the estimate and the
+  // simulation alike: both run the same loop. With lengths drawn per request the analytic estimate is
+  // taken at the mean lengths, and the simulation draws them.
   serving::BenchmarkSpec scheduler;
 };
 
