@@ -247,8 +247,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         const double k = wave_step;
         const double K = std::ceil(others / k);
         const double rest = others - (K - 1.0) * k;  // prompts in the last step
-        const double t_full = est.pipelined_time(BatchShape::prefill(k, I), k);
-        const double t_last = rest == k ? t_full : est.pipelined_time(BatchShape::prefill(rest, I), rest);
+        // Whole prompts over the micro-batches: the slowest holds ceil(k / m) of them (as the simulator).
+        const double t_full = est.pipelined_time(BatchShape::prefill(k, I), k, &prompt);
+        const double t_last = rest == k ? t_full : est.pipelined_time(BatchShape::prefill(rest, I), rest, &prompt);
         wave = t_p + (K - 1.0) * t_full + t_last;
         ttft = (R * t_p + k * t_full * (K - 1.0) * K / 2.0 + rest * ((K - 1.0) * t_full + t_last)) / R;
       }

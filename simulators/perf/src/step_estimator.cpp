@@ -269,9 +269,13 @@ StepCost StepEstimator::pipelined_cost(const model::BatchShape& b, double units,
   if (m <= 1.0) return cost(b);
   StepCost even = cost(b.scaled(1.0 / m));
   if (heaviest == nullptr) return even;
+  // The heaviest unit's micro-batch holds it and its share of the rest. Units are never split, so it
+  // holds ceil(units / m) of them: (ceil(units / m) - 1) / (units - 1) of the rest (about 1 / m of many
+  // small decodes; exactly the right number of whole prompts when they are all alike).
+  const double share = units > 1.0 ? (std::ceil(units / m) - 1.0) / (units - 1.0) : 0.0;
   model::BatchShape heavy = b;
   heavy += heaviest->scaled(-1.0);  // the rest of the step
-  heavy = heavy.scaled(1.0 / m);    // ... its share in the heaviest unit's micro-batch
+  heavy = heavy.scaled(share);      // ... its share in the heaviest unit's micro-batch
   heavy += *heaviest;
   StepCost slow = cost(heavy);
   return slow.time(params_) > even.time(params_) ? slow : even;

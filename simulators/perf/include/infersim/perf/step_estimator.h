@@ -150,7 +150,9 @@ class StepEstimator {
   // With fewer units than stages, pp - m stages idle (the pipeline bubble). pp = 1: one micro-batch.
   // A unit much heavier than the rest (a prompt chunk among decodes) makes its micro-batch the slowest
   // traversal, which the others then wait for: given `heaviest` (that unit's own shape), the step lasts
-  // the longer of the even split and the traversal of the heaviest unit with its share of the rest.
+  // the longer of the even split and the traversal of the heaviest unit with its share of the rest
+  // (units are whole: ceil(units / m) of them share that micro-batch, so 3 alike prompts over 2
+  // micro-batches take two prompts' traversal, 4 take two as well).
   double micro_batches(double units) const;
   StepCost pipelined_cost(const model::BatchShape& b, double units, const model::BatchShape* heaviest = nullptr) const;
   double pipelined_time(const model::BatchShape& b, double units, const model::BatchShape* heaviest = nullptr) const {
