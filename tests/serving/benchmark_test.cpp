@@ -440,6 +440,41 @@ TEST(BenchmarkMode, WholePromptsWaitForRoomInTheTokenBudget) {
 // scheduler holds new prompts while others decode, until they reach the token threshold or the timeout.
 // The simulator runs the rule itself; the analytic estimate's expected wait (perf::batch_wait_steps)
 // tracks it.
+// Under multi-token prediction each running decode takes 1 + its draft tokens of TensorRT-LLM's budget
+// (MicroBatchScheduler: beam width + draft tokens; InferenceX's MTP recipes size max_num_tokens as
+// (MTP + 1) x batch + ISL). A whole 8192-token prompt in an 8300-token budget then waits while more than
+// (8300 - 8192) / 4 = 27 sequences decode with 3 draft tokens, not 108. Both paths run that rule.
+TEST(BenchmarkMode, MtpDraftTokensTakeTheirShareOfTheTokenBudget) {
+  hwprofiles::SchedulerDefaults s;
+  s.chunked_prefill = false;
+  s.policy = "mixed";
+  s.max_num_tokens = 8300;
+  EXPECT_EQ(perf::whole_prompt_room(s, 8192), 109.0);
+  s.decode_budget_tokens = 4;
+  EXPECT_EQ(perf::whole_prompt_room(s, 8192), 28.0);
+  const auto& m = card("deepseek-v3");
+  auto d = resolved("deepseek-v3", "b200", "tensorrt-llm", 8, 1, common::DType::fp4);
+  d.mtp = perf::MultiTokenPrediction{3, 0.7};
+  EXPECT_EQ(perf::decode_budget_tokens(d), 4);
+  auto sg = d;
+  sg.runtime = "sglang";
+  EXPECT_EQ(perf::decode_budget_tokens(sg), 1) << "SGLang runs its drafts outside the chunk budget";
+  serving::BenchmarkSpec spec{.concurrency = 64, .input = 8192, .output = 1024, .rounds = 6};
+  spec.max_num_tokens = 8300;
+  const auto sim = serving::simulate_benchmark(m, d, spec);
+  auto de = d;
+  de.scheduler = serving::benchmark_scheduler(d, spec);
+  EXPECT_EQ(de.scheduler.decode_budget_tokens, 4);
+  const perf::StepEstimator est(m, de);
+  const auto e = perf::estimate_serving(est, {64, 8192, 1024});
+  EXPECT_LE(rel(e.ttft_s, sim.ttft_s), 0.10) << "analytic " << e.ttft_s << " vs simulated " << sim.ttft_s;
+  EXPECT_LE(rel(e.tpot_s, sim.tpot_s), 0.05) << "analytic " << e.tpot_s << " vs simulated " << sim.tpot_s;
+  EXPECT_GT(sim.ttft_s, 5.0) << "most users wait for one of 28 slots";
+  bool noted = false;
+  for (const auto& n : e.notes) noted = noted || n.find("4 tokens (1 + its MTP draft tokens)") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
 TEST(BenchmarkMode, BatchWaitingHoldsNewPromptsUntilTheTimeout) {
   hwprofiles::SchedulerDefaults s;
   s.max_num_tokens = 16384;

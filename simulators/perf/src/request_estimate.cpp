@@ -178,7 +178,9 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   if (benchmark_mode) {
     // Benchmark mode (closed loop, C users, zero think time), the analytic counterpart of
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
-    const auto& sc = dep.scheduler;
+    // Each running decode takes its draft tokens of the budget too where the runtime counts them.
+    auto sc = dep.scheduler;
+    sc.decode_budget_tokens = decode_budget_tokens(dep);
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
     const double R = running_at_once(B, sc, fit0.max_kv_tokens, I, O);
     // A request arriving as another finishes finds the next step already launched, plus the join delay
@@ -190,7 +192,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     // SGLang's receive interval holds it until the scheduler next takes requests in (recv_interval_delay_steps).
     const int recv_wait = recv_interval_delay_steps(sc);
     const double J = R > 1 ? 1.0 + sc.join_delay_steps + adp_wait + batch_wait + recv_wait : 0.0;
-    const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0));
+    const double budget = std::max(1.0, double(sc.max_num_tokens) - (R - 1.0) * sc.decode_budget_tokens);
     const double chunks = sc.chunked_prefill ? std::ceil(I / budget) : 1.0;
     const double N = (O - 1.0) / E + chunks + J;  // steps one request's cycle spans
     const double per_step = R / N;                // prompts starting per step (evenly spread)
@@ -266,10 +268,12 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       if (detail && R < R_held)
         e.notes.push_back(fmt::format(
             "only {:.0f} of {:.0f} users run at once: {} runs prompts whole (no chunked prefill), and a "
-            "{:.0f}-token prompt joins a step only if it fits in the {}-token budget beside one token per running "
+            "{:.0f}-token prompt joins a step only if it fits in the {}-token budget beside {} per running "
             "decode, so {}; the rest wait {} for a slot (a budget of {} or chunked prefill lets all {:.0f} run: "
             "--max-num-tokens, --chunked-prefill on)",
             R, B, e.runtime.empty() ? std::string("the runtime") : e.runtime, I, sc.max_num_tokens,
+            sc.decode_budget_tokens > 1 ? fmt::format("{} tokens (1 + its MTP draft tokens)", sc.decode_budget_tokens)
+                                        : std::string("one token"),
             R > 1 ? fmt::format("it waits while more than {:.0f} sequences decode", R - 1.0)
                   : std::string("it runs only on an idle engine, one request at a time"),
             common::format_seconds(wait), whole_prompt_budget(sc, std::min(B, R_held), I), std::min(B, R_held)));
@@ -550,7 +554,8 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
   if (s.batch_wait_timeout_iters <= 0 || !(s.batch_wait_max_tokens_ratio > 0) || users <= 1 || !(cycle_steps > 0) ||
       !(input > 0))
     return 0.0;
-  const double threshold = s.batch_wait_max_tokens_ratio * std::max(1, s.max_num_tokens) - std::max(0.0, running - 1.0);
+  const double threshold = s.batch_wait_max_tokens_ratio * std::max(1, s.max_num_tokens) -
+                           std::max(0.0, running - 1.0) * std::max(1, s.decode_budget_tokens);
   const double K = std::max(1.0, std::ceil(threshold / input));
   if (K <= 1.0) return 0.0;
   const double r = users / cycle_steps;
@@ -564,6 +569,11 @@ double running_held(double users, const hwprofiles::SchedulerDefaults& s, double
   return std::max(1.0, std::min({users, double(std::max(1, s.max_batch)), kv_seqs}));
 }
 
+int decode_budget_tokens(const Deployment& d) {
+  if (!d.mtp || d.runtime == "sglang") return 1;
+  return 1 + std::max(0, d.mtp->draft_tokens);
+}
+
 double running_at_once(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
                        double output) {
   return std::min(running_held(users, s, kv_capacity_tokens, input, output), whole_prompt_room(s, input));
@@ -572,12 +582,14 @@ double running_at_once(double users, const hwprofiles::SchedulerDefaults& s, dou
 double whole_prompt_room(const hwprofiles::SchedulerDefaults& s, double input) {
   if (s.chunked_prefill || s.policy == "prefill_first") return std::numeric_limits<double>::infinity();
   const double budget = std::max(1, s.max_num_tokens);
-  return input >= budget ? 1.0 : std::floor(budget - input) + 1.0;
+  return input >= budget ? 1.0 : std::floor((budget - input) / std::max(1, s.decode_budget_tokens)) + 1.0;
 }
 
 int whole_prompt_budget(const hwprofiles::SchedulerDefaults& s, double running, double input) {
   if (whole_prompt_room(s, input) >= running) return 0;
-  return int(std::ceil((std::max(1.0, running) + std::ceil(input) + 1500.0) / 32.0)) * 32;
+  return int(std::ceil((std::max(1.0, running) * std::max(1, s.decode_budget_tokens) + std::ceil(input) + 1500.0) /
+                       32.0)) *
+         32;
 }
 
 bool batch_waits(const model::ModelSpec& m, const Deployment& d, const hwprofiles::SchedulerDefaults& s) {

@@ -74,6 +74,7 @@ std::string scheduler_type(const hwprofiles::SchedulerDefaults& s) {
 
 hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, const BenchmarkSpec& spec) {
   hwprofiles::SchedulerDefaults s = d.scheduler;
+  s.decode_budget_tokens = perf::decode_budget_tokens(d);
   if (spec.max_num_tokens) s.max_num_tokens = *spec.max_num_tokens;
   if (spec.max_batch) s.max_batch = *spec.max_batch;
   if (spec.chunked_prefill) s.chunked_prefill = *spec.chunked_prefill;
@@ -113,7 +114,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
                         {"join_delay_steps", join_delay},
                         {"reserve_output", sc.reserve_output},
                         {"prefix_caching", false}};
-  if (scheduler_type(sc) == "chunked") sched["chunk_prompts"] = sc.chunked_prefill;
+  if (scheduler_type(sc) == "chunked") {
+    sched["chunk_prompts"] = sc.chunked_prefill;
+    sched["decode_budget_tokens"] = sc.decode_budget_tokens;
+  }
   if (batch_waits) {
     sched["batch_wait_timeout_iters"] = sc.batch_wait_timeout_iters;
     sched["batch_wait_max_tokens_ratio"] = sc.batch_wait_max_tokens_ratio;

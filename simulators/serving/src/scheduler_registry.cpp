@@ -62,6 +62,10 @@ const std::vector<ComponentInfo>& scheduler_types() {
          p.push_back({"chunk_prompts", PT::boolean, "", "true",
                       "split a prompt over several steps; false: a whole prompt must fit the step's remaining budget "
                       "(TensorRT-LLM in-flight batching without chunked context)"});
+         p.push_back({"decode_budget_tokens", PT::integer, "tokens", "1",
+                      "tokens of max_num_batched_tokens each running decode takes: 1, or 1 + its draft tokens under "
+                      "multi-token prediction (TensorRT-LLM and vLLM count them)",
+                      1, 64});
          p.push_back({"batch_wait_timeout_iters", PT::integer, "steps", "0",
                       "batch waiting (TensorRT-LLM batch_wait_timeout_iters): while sequences decode, new prompts wait "
                       "at most this many steps for more to gather; needs batch_wait_max_tokens_ratio too",
@@ -88,6 +92,7 @@ SchedulerLimits limits_from(const ParamValues& p) {
   l.join_delay_steps = p.has("join_delay_steps") ? p.integer("join_delay_steps") : 0;
   l.chunk_prompts = !p.has("chunk_prompts") || p.boolean("chunk_prompts");
   l.reserve_output = p.has("reserve_output") && p.boolean("reserve_output");
+  l.decode_budget_tokens = p.has("decode_budget_tokens") ? p.integer("decode_budget_tokens") : 1;
   l.batch_wait_timeout_iters = p.has("batch_wait_timeout_iters") ? p.integer("batch_wait_timeout_iters") : 0;
   l.batch_wait_max_tokens_ratio = p.number_or("batch_wait_max_tokens_ratio", 0.0);
   return l;

@@ -46,6 +46,9 @@ struct SchedulerDefaults {
   std::string kv_memory_basis = "total";  // total: of GPU memory (weights come out of it); free: of what weights leave
   int join_delay_steps = 0;               // overlap / async scheduler: a new request joins one step later
   bool reserve_output = false;            // KV for prompt + output reserved at admission (no preemption)
+  // Tokens of the step budget each running decode takes: 1, or 1 + its draft tokens under multi-token
+  // prediction where the runtime counts them (perf::decode_budget_tokens; not read from runtime files).
+  int decode_budget_tokens = 1;
   // Attention-DP balancing (TensorRT-LLM attention_dp_config): with attention data parallelism a prompt
   // is held back until every attention-DP rank has one to prefill, at most `adp_timeout_iters`
   // iterations; once all have, `adp_batching_wait_iters` more while every rank still decodes.

@@ -1,8 +1,8 @@
 // Chunked prefill with stall-free batching (Sarathi-Serve; vLLM's V1 scheduler): every step first
-// carries one token for each running decode, then fills the rest of the max_num_batched_tokens
-// budget with prompt chunks, continuing partially prefilled prompts before admitting new ones.
-// Decodes never pause for prefills; long prompts are spread over several steps. Preemption as in
-// continuous batching when the decodes' next KV blocks do not fit.
+// carries one token for each running decode (1 + its draft tokens under multi-token prediction), then fills the rest of
+// the max_num_batched_tokens budget with prompt chunks, continuing partially prefilled prompts before admitting new
+// ones. Decodes never pause for prefills; long prompts are spread over several steps. Preemption as in continuous
+// batching when the decodes' next KV blocks do not fit.
 #include <algorithm>
 
 #include "infersim/serving/replica.h"
@@ -29,7 +29,7 @@ class ChunkedPrefill final : public Scheduler {
     std::int64_t budget = limits_.max_num_batched_tokens;
     if (r.decoding() > 0) {
       r.plan_decode();
-      budget -= r.decoding();
+      budget -= r.decoding() * limits_.decode_budget_tokens;
     }
     scratch_ = r.prefilling();
     for (RequestIndex i : scratch_) {
@@ -69,7 +69,7 @@ class ChunkedPrefill final : public Scheduler {
     if (limits_.batch_wait_timeout_iters <= 0 || !(limits_.batch_wait_max_tokens_ratio > 0)) return false;
     if (r.decoding() == 0 || r.swapped_count() > 0 || !r.front_eligible() || r.is_prefilled(r.waiting_front()))
       return false;
-    const double pending = double(r.eligible_waiting_tokens() + r.decoding());
+    const double pending = double(r.eligible_waiting_tokens() + r.decoding() * limits_.decode_budget_tokens);
     if (wait_steps_ >= limits_.batch_wait_timeout_iters ||
         pending >= limits_.batch_wait_max_tokens_ratio * double(limits_.max_num_batched_tokens)) {
       wait_steps_ = 0;

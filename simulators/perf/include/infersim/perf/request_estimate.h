@@ -128,6 +128,12 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
 // output / 2, since users out of phase are spread evenly over their outputs.
 double running_held(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
                     double output);
+// Tokens of the step budget a running decode takes under deployment `d`: 1 + its MTP draft tokens where
+// the runtime verifies them inside the budget (TensorRT-LLM's MicroBatchScheduler counts beam width + draft
+// tokens for a generation request, and InferenceX's MTP recipes size max_num_tokens as (MTP + 1) x batch +
+// ISL; vLLM schedules each running request's spec tokens against max_num_batched_tokens), else 1 (SGLang
+// runs its drafts outside the prefill chunk budget).
+int decode_budget_tokens(const Deployment& d);
 // Sequences a closed-loop benchmark of `users` runs at once: what the engine holds (running_held), and no
 // more than whole prompts leave room for (whole_prompt_room). Shared by the analytic estimate and the
 // simulated benchmark's bunching term.

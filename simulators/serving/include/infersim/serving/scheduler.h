@@ -20,6 +20,8 @@ struct SchedulerLimits {
   bool reserve_full_length = false;            // reserve KV for prompt + output at admission (static)
   std::int64_t join_delay_steps = 0;           // a new request joins a running batch this many steps late
   bool chunk_prompts = true;                   // chunked scheduler: prompts may span steps
+  std::int64_t decode_budget_tokens = 1;       // chunked scheduler: budget tokens a running decode takes
+                                               // (1 + MTP draft tokens where the runtime counts them)
   bool reserve_output = false;                 // admit only with KV for prompt + output free, reserved at once
                                                // (TensorRT-LLM GUARANTEED_NO_EVICT); no preemption
   // Chunked scheduler, batch waiting (TensorRT-LLM batch_wait_timeout_iters / batch_wait_max_tokens_ratio):
