@@ -17,13 +17,9 @@ EstimateOutcome estimate(const EstimateRequest& r) {
   perf::StepEstimator est(p.model, p.deployment);
   const double ratio = r.scheduler.length_range_ratio;
   if (!(ratio > 0 && ratio <= 1)) throw common::ConfigError("", "--length-range-ratio", "must be in (0, 1]");
-  serving::BenchmarkSpec lengths;
-  lengths.input = p.workload.input;
-  lengths.output = p.workload.output;
-  lengths.length_range_ratio = ratio;
   perf::Workload w = p.workload;
-  w.input = lengths.mean_input();
-  w.output = lengths.mean_output();
+  w.input = serving::BenchmarkSpec::mean_length(p.workload.input, ratio);
+  w.output = serving::BenchmarkSpec::mean_length(p.workload.output, ratio);
   o.estimate = perf::estimate_serving(est, w);
   if (ratio < 1)
     o.estimate.notes.push_back(fmt::format(

@@ -94,10 +94,7 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
   // Concurrency limits: powers of two, then the KV cache's own limit when it falls between two of them
   // (a KV-bound layout would otherwise be planned at up to half the batch its memory holds).
   const double top = std::min(max_conc, 1024.0);
-  std::vector<double> limits;
-  for (double B = 1; B <= top; B *= 2) limits.push_back(B);
-  if (!limits.empty() && limits.back() < top) limits.push_back(top);
-  for (const double B : limits) {
+  for (double B = 1; B <= top; B = (B < top && 2 * B > top) ? top : 2 * B) {
     const auto e = perf::estimate_serving(est, {B, I, O}, /*detail=*/false);
     if (!e.fits) break;
     const double tpot_p99 = e.tpot_s * TPOT_TAIL;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
@@ -178,9 +179,14 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   if (benchmark_mode) {
     // Benchmark mode (closed loop, C users, zero think time), the analytic counterpart of
     // serving::simulate_benchmark: users out of phase, the runtime version's scheduler.
-    // Each running decode takes its draft tokens of the budget too where the runtime counts them.
-    auto sc = dep.scheduler;
-    sc.decode_budget_tokens = decode_budget_tokens(dep);
+    // Each running decode takes its draft tokens of the budget too where the runtime counts them (a copy
+    // of the scheduler only then: the planner calls this for every candidate).
+    std::optional<hwprofiles::SchedulerDefaults> drafted;
+    if (const int t = decode_budget_tokens(dep); t != dep.scheduler.decode_budget_tokens) {
+      drafted = dep.scheduler;
+      drafted->decode_budget_tokens = t;
+    }
+    const auto& sc = drafted ? *drafted : dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
     const double R = running_at_once(B, sc, fit0.max_kv_tokens, I, O);
     // A request arriving as another finishes finds the next step already launched, plus the join delay

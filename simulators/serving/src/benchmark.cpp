@@ -35,7 +35,6 @@ class CostSums final : public StepRecorder {
   }
   void on_done(const Request& q) override {
     if (q.warmup) return;
-    dones_ += running_;
     dones_per_token_ += running_.scaled(1.0 / tpot_tokens(q));
     ++done_;
   }
@@ -60,8 +59,8 @@ class CostSums final : public StepRecorder {
  private:
   static double tpot_tokens(const Request& q) { return std::max(1.0, double(q.output) - 1.0); }
   perf::StepCost running_ = perf::StepCost::zero(), arrivals_ = perf::StepCost::zero(),
-                 firsts_ = perf::StepCost::zero(), dones_ = perf::StepCost::zero(),
-                 firsts_per_token_ = perf::StepCost::zero(), dones_per_token_ = perf::StepCost::zero();
+                 firsts_ = perf::StepCost::zero(), firsts_per_token_ = perf::StepCost::zero(),
+                 dones_per_token_ = perf::StepCost::zero();
   double frontend_requests_ = 0, frontend_tokens_ = 0, frontend_streams_ = 0;
   std::uint64_t done_ = 0;
 };

@@ -32,8 +32,10 @@ struct BenchmarkSpec {
   // int(L x 0.8) to L). The analytic parts of the result (the bunching term, the prefill-share term, the
   // stagger) take the mean lengths (mean_input / mean_output).
   double length_range_ratio = 1.0;
-  double mean_input() const { return 0.5 * (std::floor(input * length_range_ratio) + input); }
-  double mean_output() const { return 0.5 * (std::floor(output * length_range_ratio) + output); }
+  // The mean of integer lengths drawn uniformly from int(length x ratio) to length.
+  static double mean_length(double length, double ratio) { return 0.5 * (std::floor(length * ratio) + length); }
+  double mean_input() const { return mean_length(input, length_range_ratio); }
+  double mean_output() const { return mean_length(output, length_range_ratio); }
   // Users start out of phase (true) or all at once, in lockstep (false). Unset: out of phase under
   // mixed steps, in lockstep under prefill-first steps. The client starts every user at once; a
   // prefill-first scheduler runs all waiting prompts before any decode, so the wave finishes on one
