@@ -271,6 +271,27 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
         auto [it, fresh] = s.gemm.floor_s.emplace(d, y);
         if (!fresh) it->second = std::min(it->second, y);
       }
+      // A GEMM of fewer rows can always run as a larger one, padded, so a sample slower than the typical
+      // (median) of the next five measured m is a slow outlier: it takes that median. This removes
+      // isolated slow samples (e.g. B200 vLLM fp8 n 2560 k 8192: 32 us at m = 4 between 13 us at m = 3
+      // and m = 5), which the serving measurements do not show, without pulling a flat, noisy stretch
+      // down to its fastest sample (docs/calibration.md, "GEMM samples slower than larger ones").
+      {
+        const std::vector<double> raw = cv.y;
+        for (std::size_t i = 0; i + 1 < raw.size(); ++i) {
+          double nb[5] = {0, 0, 0, 0, 0};
+          int n_nb = 0;
+          for (std::size_t j = i + 1; j < raw.size() && n_nb < 5; ++j) {
+            int at = n_nb++;  // insertion sort
+            while (at > 0 && nb[at - 1] > raw[j]) {
+              nb[at] = nb[at - 1];
+              --at;
+            }
+            nb[at] = raw[j];
+          }
+          cv.y[i] = std::min(raw[i], nb[(n_nb - 1) / 2]);
+        }
+      }
       ns[d].insert(key.n);
       ks[d].insert(key.k);
       s.gemm.curves.emplace(std::make_tuple(d, key.n, key.k), std::move(cv));

@@ -170,6 +170,26 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         nt->finish();
       }
       if (v.has("fused_quant")) x.fused_quant = dtypes(v, "fused_quant");
+      if (auto fa = v.optional_child("fused_allreduce")) {
+        x.fused_allreduce_source = tagged(*fa, "source");
+        auto mib = fa->child("max_mib");
+        for (auto it = mib.raw().begin(); it != mib.raw().end(); ++it) {
+          auto fam = mib.child(it.key());
+          for (auto jt = fam.raw().begin(); jt != fam.raw().end(); ++jt) {
+            int tp = 0;
+            try {
+              tp = std::stoi(jt.key());
+            } catch (const std::exception&) {
+              tp = 0;
+            }
+            if (tp < 2 || std::to_string(tp) != jt.key()) fam.fail(jt.key(), "must be a TP size >= 2");
+            x.fused_allreduce_mib[it.key()][tp] = fam.number(jt.key(), 0.0, 1e6);
+          }
+          fam.finish();
+        }
+        mib.finish();
+        fa->finish();
+      }
       {
         auto s = v.child("scheduler");
         auto& d = x.scheduler;

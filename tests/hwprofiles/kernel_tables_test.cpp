@@ -52,6 +52,23 @@ TEST(KernelTables, ExactMeasurementIsKeptInSeconds) {
   EXPECT_NEAR(c->at(32), 0.0152427e-3, 1e-12);
 }
 
+TEST(KernelTables, GemmSamplesSlowerThanTheNextFiveTakeTheirMedian) {
+  // b200_sxm/vllm-0.24.0 gemm_perf.csv, fp8, n 2560, k 8192: 0.0323547 ms at m = 4 between 0.0129316 at
+  // m = 3 and 0.0127822 / 0.0125769 / 0.0129822 at m = 5 / 6 / 7. A GEMM of 4 rows can run as one of 5,
+  // padded; the serving runs show no such step (docs/calibration.md).
+  const auto t = hwprofiles::KernelTableCatalog::shipped().get("b200_sxm/vllm-0.24.0");
+  const auto* c = t->gemm.find("fp8", 2560, 8192);
+  ASSERT_NE(c, nullptr);
+  EXPECT_NEAR(c->at(4), 0.0127822e-3, 1e-12);
+  // In a flat stretch a sample moves by its noise at most: m = 5 takes the next five's median, 0.0127493.
+  EXPECT_NEAR(c->at(5), 0.0127493e-3, 1e-12);
+  // A sample at or below the next ones is kept as measured: m = 4096 (0.131233 ms, then 0.143333 at 4097).
+  EXPECT_NEAR(c->at(4096), 0.131233e-3, 1e-12);
+  // m = 1 and 2 (0.0271742, 0.0325316 ms) sit above the samples after them too, m = 4 among them.
+  EXPECT_LT(c->at(1), 0.014e-3);
+  EXPECT_LT(c->at(2), 0.014e-3);
+}
+
 TEST(KernelTables, MalformedTablesNameTheFileAndLine) {
   const fs::path root = fs::temp_directory_path() / "infersim_kt_test";
   fs::remove_all(root);

@@ -65,4 +65,28 @@ TEST(RuntimeCatalog, BadProfilesAreRejectedWithPointer) {
   bad([](Json& j) { j["speed"] = 3; }, "/speed");
   bad([](Json& j) { j["backends"] = Json::array(); }, "/backends");
   bad([](Json& j) { j["backends"][0]["hardware_kinds"] = {"fpga"}; }, "/backends/0/hardware_kinds/0");
+  // The fused all-reduce sizes: TP sizes >= 2 as keys, a sourced entry.
+  std::size_t v24 = 0;
+  while (v24 < good["versions"].size() && good["versions"][v24]["version"] != "0.24") ++v24;
+  ASSERT_LT(v24, good["versions"].size());
+  const std::string at = "/versions/" + std::to_string(v24) + "/fused_allreduce";
+  bad([&](Json& j) { j["versions"][v24]["fused_allreduce"]["max_mib"]["hopper"]["1"] = 4; }, at + "/max_mib/hopper/1");
+  bad([&](Json& j) { j["versions"][v24]["fused_allreduce"]["max_mib"]["hopper"]["x8"] = 4; },
+      at + "/max_mib/hopper/x8");
+  bad([&](Json& j) { j["versions"][v24]["fused_allreduce"]["max_mib"]["hopper"]["8"] = -1; }, at + "/max_mib/hopper/8");
+  bad([&](Json& j) { j["versions"][v24]["fused_allreduce"]["source"] = "docs"; }, at + "/source");
+}
+
+TEST(RuntimeCatalog, VllmFusesSmallAllReducesOnHopperAndBlackwell) {
+  // docs.vllm.ai design/fusions: AllReduce + RMSNorm at -O2 on Hopper / Blackwell with TP > 1, up to
+  // FI_ALLREDUCE_FUSION_MAX_SIZE_MB {90: {2: 64, 4: 2, 8: 0.5}, 100: {2: 64, 4: 32, 8: 1}}.
+  const auto* v = hwprofiles::RuntimeCatalog::shipped().get("vllm").version("0.24");
+  ASSERT_NE(v, nullptr);
+  EXPECT_DOUBLE_EQ(v->fused_allreduce_mib.at("hopper").at(8), 0.5);
+  EXPECT_DOUBLE_EQ(v->fused_allreduce_mib.at("blackwell").at(4), 32.0);
+  EXPECT_EQ(v->fused_allreduce_mib.count("ampere"), 0u);
+  EXPECT_FALSE(v->fused_allreduce_source.empty());
+  // Older vLLM and the other runtimes keep their own all-reduce.
+  EXPECT_TRUE(hwprofiles::RuntimeCatalog::shipped().get("vllm").version("0.12")->fused_allreduce_mib.empty());
+  EXPECT_TRUE(hwprofiles::RuntimeCatalog::shipped().get("sglang").version()->fused_allreduce_mib.empty());
 }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
@@ -221,4 +222,39 @@ TEST(KernelModel, SparseAttentionCostsTheIndexerAndSavesTheCoreAtLongContext) {
     return e.cost(model::BatchShape::decode(32, 1024)).kernel_s[std::size_t(model::OpClass::qkv_proj)];
   };
   EXPECT_GT(qkv(sparse_est), qkv(dense_est));
+}
+
+// vLLM fuses a TP all-reduce with the next RMSNorm by FlashInfer, which runs TensorRT-LLM's all-reduce
+// kernel, up to a size per TP and GPU generation (RuntimeVersion::fused_allreduce_mib). Those all-reduces
+// take TensorRT-LLM's table on the same chip; larger ones vLLM's own custom all-reduce.
+TEST(KernelModel, VllmPricesFusedAllReducesFromTensorRtLlmsKernel) {
+  auto d = resolved("llama-3.1-70b", "b200", "vllm", 8);
+  ASSERT_EQ(d.fused_allreduce_tables, "b200_sxm/trtllm-1.3.0rc20");
+  ASSERT_DOUBLE_EQ(d.fused_allreduce_mib.at(8), 1.0);
+  const perf::StepEstimator fused(card("llama-3.1-70b"), d);
+  // custom_allreduce_perf.csv, 8 GPUs, 131072 elements: TensorRT-LLM 0.0079 ms, vLLM 0.0258 ms.
+  const double small = 131072, large = 1048576;  // 256 KiB and 2 MiB of 16-bit activations
+  const auto trt = hwprofiles::KernelTableCatalog::shipped().get("b200_sxm/trtllm-1.3.0rc20");
+  const auto own = hwprofiles::KernelTableCatalog::shipped().get("b200_sxm/vllm-0.24.0");
+  EXPECT_DOUBLE_EQ(fused.kernel_model()->allreduce_s(small), trt->allreduce.at(8).at(small));
+  EXPECT_DOUBLE_EQ(fused.kernel_model()->allreduce_s(large), own->allreduce.at(8).at(large)) << "above 1 MiB";
+  EXPECT_LT(fused.kernel_model()->allreduce_s(small), 0.5 * own->allreduce.at(8).at(small));
+  EXPECT_NE(fused.kernel_model()->describe().find("fused"), std::string::npos) << fused.kernel_model()->describe();
+  // Without the fusion: vLLM's own table throughout; a decode step of 16 sequences pays its 26 us.
+  auto plain = d;
+  plain.fused_allreduce_mib.clear();
+  const perf::StepEstimator unfused(card("llama-3.1-70b"), plain);
+  EXPECT_DOUBLE_EQ(unfused.kernel_model()->allreduce_s(small), own->allreduce.at(8).at(small));
+  EXPECT_EQ(unfused.kernel_model()->describe().find("fused"), std::string::npos);
+  EXPECT_LT(decode_comm_s("llama-3.1-70b", d, 16, 1024), 0.5 * decode_comm_s("llama-3.1-70b", plain, 16, 1024));
+  // Hopper fuses up to 0.5 MiB at TP 8; a TP size the version does not list, and SGLang, do not fuse.
+  EXPECT_DOUBLE_EQ(resolved("llama-3.1-70b", "h100-sxm", "vllm", 8).fused_allreduce_mib.at(8), 0.5);
+  const auto tp16 = resolved("llama-3.1-70b", "b200", "vllm", 16);
+  EXPECT_EQ(perf::StepEstimator(card("llama-3.1-70b"), tp16).kernel_model()->describe().find("fused"),
+            std::string::npos);
+  EXPECT_TRUE(resolved("llama-3.1-70b", "b200", "sglang", 8).fused_allreduce_mib.empty());
+  // A TP size below 2 or a negative size is a configuration error.
+  auto badd = d;
+  badd.fused_allreduce_mib[1] = 4;
+  EXPECT_THROW(perf::validate_deployment(card("llama-3.1-70b"), badd), common::ConfigError);
 }

@@ -8,6 +8,8 @@
 #include <iostream>
 #include <map>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/hardware_profile_json.h"
@@ -179,6 +181,34 @@ TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
   auto fp4 = row;
   fp4.weight = fp4.activation = common::DType::fp4;
   EXPECT_EQ(serving::row_deployment(fp4, true).scheduler.max_num_tokens, 2048) << "ISL + OSL";
+}
+
+// vLLM rows fuse the TP all-reduce as their software did: InferenceX's Llama-3.1-70B B200 recipes set
+// enable_fi_allreduce_fusion with thresholds {2: 32, 4: 32, 8: 8} MiB; otherwise vLLM's -O2 default from
+// 0.18 (and the 2026 nightlies) on Hopper / Blackwell; older or unrecorded versions keep vLLM's own.
+TEST(ServingValidation, VllmRowsFuseTheAllReduceAsTheirVersionOrRecipeDid) {
+  auto row = b200_trt_row("llama-3.1-70b", 8, 1024, 1024, common::DType::fp8);
+  row.runtime = "vllm";
+  const auto recipe = serving::row_deployment(row, true);
+  EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(8), 8.0);
+  EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(4), 32.0);
+  EXPECT_EQ(recipe.fused_allreduce_tables, "b200_sxm/trtllm-1.3.0rc20");
+  auto moe = b200_trt_row("minimax-m2.5", 4, 1024, 1024, common::DType::fp8);
+  moe.runtime = "vllm";
+  moe.moe = true;
+  for (const auto& [version, fused] : std::vector<std::pair<std::string, bool>>{{"0.19.0", true},
+                                                                                {"0.18.0", true},
+                                                                                {"nightly-5b8c30d62b754b57", true},
+                                                                                {"0.17.0", false},
+                                                                                {"0.15.1", false},
+                                                                                {"", false}}) {
+    moe.runtime_version = version;
+    const auto d = serving::row_deployment(moe, true);
+    EXPECT_EQ(!d.fused_allreduce_mib.empty(), fused) << version;
+    if (fused) {
+      EXPECT_DOUBLE_EQ(d.fused_allreduce_mib.at(4), 32.0) << version << ": Blackwell's default";
+    }
+  }
 }
 
 namespace {

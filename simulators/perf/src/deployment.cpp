@@ -68,6 +68,9 @@ void validate_deployment(const model::ModelSpec& m, const Deployment& d) {
                       fmt::format("tp {} must divide the {} attention heads of {}", d.tp, m.num_heads, m.name));
   if (!(d.weight_sparsity >= 0 && d.weight_sparsity < 0.95))
     throw ConfigError("", "--sparsity", "weight sparsity must be in [0, 0.95)");
+  for (const auto& [t, mib] : d.fused_allreduce_mib)
+    if (t < 2 || !(mib >= 0))
+      throw ConfigError("", "fused_allreduce_mib", fmt::format("TP {}: {} MiB (TP >= 2, MiB >= 0)", t, mib));
   if (!(d.memory_reserve_fraction >= 0 && d.memory_reserve_fraction < 0.9))
     throw ConfigError("", "memory_reserve_fraction", "must be in [0, 0.9)");
   if (hw.matmul_peak(d.precision.weight, d.precision.activation) <= 0)

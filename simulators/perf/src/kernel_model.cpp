@@ -411,8 +411,14 @@ EfficiencyModel slim(const EfficiencyModel& e) {
 
 KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
                          std::shared_ptr<const hwprofiles::KernelTableSet> tables,
-                         const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff)
-    : m_(m), d_(slim(d)), t_(std::move(tables)), src_(slim(source_hw)), eff_(slim(eff)) {
+                         const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff,
+                         std::shared_ptr<const hwprofiles::KernelTableSet> fused_allreduce)
+    : m_(m),
+      d_(slim(d)),
+      t_(std::move(tables)),
+      src_(slim(source_hw)),
+      eff_(slim(eff)),
+      fused_t_(std::move(fused_allreduce)) {
   const auto& hw = d.hardware;
   transfer_ = t_ && src_.name != hw.name;
   basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
@@ -473,6 +479,11 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
       gen_scale_ *= kvb_ / 2.0;  // an 8-bit cache streams half the bytes of the measured 16-bit one
     }
     if (tp_ > 1 && t_->allreduce.count(tp_)) ar_ = &t_->allreduce.at(tp_);
+    if (const auto f = d.fused_allreduce_mib.find(tp_);
+        tp_ > 1 && fused_t_ && fused_t_->allreduce.count(tp_) && f != d.fused_allreduce_mib.end() && f->second > 0) {
+      fused_ar_ = &fused_t_->allreduce.at(tp_);
+      fused_max_elements_ = f->second * 1024.0 * 1024.0 / 2.0;  // 16-bit activations
+    }
   }
   if (ctx_grid_ != nullptr) {
     double mn = std::numeric_limits<double>::infinity();
@@ -498,6 +509,10 @@ std::string KernelModel::describe() const {
                    (routing_.skew() > 0
                         ? fmt::format("; MoE routing skew {:.2f} (expert popularity ~ rank^-skew, fitted)",
                                       routing_.skew())
+                        : "") +
+                   (fused_ar_ != nullptr
+                        ? fmt::format("; TP all-reduces up to {:.3g} MiB fused (FlashInfer, TensorRT-LLM's kernel: {})",
+                                      fused_max_elements_ * 2.0 / (1024.0 * 1024.0), fused_t_->folder)
                         : "");
 }
 
@@ -585,6 +600,7 @@ double KernelModel::allreduce_s(double elements) const {
   // One all-reduce among `g` GPUs of one scale-up domain: the measured table at that GPU count (scaled
   // by the two scale-up links when transferred), else the efficiency model on the scale-up link.
   auto inside = [&](int g) {
+    if (g == tp_ && fused_ar_ != nullptr && elements <= fused_max_elements_) return comm_table_s(*fused_ar_, elements);
     const hwprofiles::Curve* table = g == tp_ ? ar_ : (t_ && t_->allreduce.count(g) ? &t_->allreduce.at(g) : nullptr);
     if (table != nullptr) return comm_table_s(*table, elements);
     return eff_.allreduce.time(0, 0, 2.0 * (g - 1.0) / g * elements * 2.0, hw.scale_up_bw_bytes_per_s);

@@ -158,6 +158,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
       res.kernel_tables = folder;
       res.kernel_tables_hardware = measured_on;
       res.fused_quant = rv->fused_quant;
+      if (auto fa = rv->fused_allreduce_mib.find(hw.family); fa != rv->fused_allreduce_mib.end())
+        res.fused_allreduce_mib = fa->second;
       res.basis = folder.empty() ? "efficiency model"
                                  : (measured_on == hw.name ? "kernel tables" : "transferred tables");
       const Calibration* kc = runtimes.kernel_calibration(rp->name, rv->version);
@@ -314,6 +316,15 @@ model::Precision default_precision(const HardwareProfile& hw, common::DType w, s
   return p;
 }
 
+std::string fused_allreduce_tables(const std::string& tables_hardware) {
+  auto& runtimes = hwprofiles::RuntimeCatalog::shipped();
+  if (tables_hardware.empty() || !runtimes.contains("tensorrt-llm")) return "";
+  const auto* v = runtimes.get("tensorrt-llm").version();
+  if (v == nullptr) return "";
+  const auto it = v->kernel_tables.find(tables_hardware);
+  return it == v->kernel_tables.end() ? "" : it->second;
+}
+
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   RuntimeResolution r = resolve_runtime(m, d);
   d.runtime = r.calibration.runtime = r.runtime;
@@ -324,6 +335,8 @@ RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   d.kernel_tables = r.kernel_tables;
   d.kernel_tables_hardware = r.kernel_tables_hardware;
   d.fused_quant = r.fused_quant;
+  d.fused_allreduce_mib = r.fused_allreduce_mib;
+  d.fused_allreduce_tables = r.fused_allreduce_mib.empty() ? "" : fused_allreduce_tables(r.kernel_tables_hardware);
   d.moe_routing_skew = r.kernel_model ? r.calibration.params.moe_routing_skew : 0.0;
   d.pp_micro_batches = r.pipeline_micro_batches;
   if (r.has_scheduler) d.scheduler = r.scheduler;

@@ -226,7 +226,11 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
           if (auto it = rv->nccl_tables.find(source->name); it != rv->nccl_tables.end()) nccl = it->second;
       tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables, nccl);
     }
-    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped());
+    std::shared_ptr<const hwprofiles::KernelTableSet> fused_ar;
+    if (tables && d.fused_allreduce_mib.count(d.tp) && !d.fused_allreduce_tables.empty())
+      fused_ar = hwprofiles::KernelTableCatalog::shipped().get(d.fused_allreduce_tables);
+    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped(),
+                                                  std::move(fused_ar));
   }
   if (d.mtp) {
     // DeepSeek-V3's MTP module: one decoder layer (MoE) that shares the embedding and the LM head; it sits

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -61,6 +62,18 @@ int row_mtp_draft_tokens(const ServingMeasurement& row) {
   if (!model::ModelCatalog::shipped().get(row.model).is_mla()) return 0;
   return row.attention_dp > 1 ? 1 : 3;
 }
+
+namespace {
+// vLLM fuses the TP all-reduce with the next RMSNorm by default at -O2 on Hopper / Blackwell from 0.18
+// (docs.vllm.ai design/fusions, v0.18.2; 0.14's -O2 leaves it off). Nightly builds in the data were
+// measured in 2026 beside 0.19 and are taken as fused; an unrecorded version is not.
+bool vllm_fuses_allreduce_by_default(const std::string& v) {
+  if (v.rfind("nightly", 0) == 0) return true;
+  int major = 0, minor = 0;
+  if (std::sscanf(v.c_str(), "%d.%d", &major, &minor) != 2) return false;
+  return major > 0 || minor >= 18;
+}
+}  // namespace
 
 perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, std::optional<double> routing_skew,
                                 std::optional<double> mtp_acceptance) {
@@ -181,6 +194,20 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
       d.scheduler.batch_wait_timeout_iters = 20;
       d.scheduler.batch_wait_max_tokens_ratio = 0.9;
     }
+  }
+  // Llama-3.1-70B on B200 under vLLM: InferenceX's recipes (benchmarks/70b_fp8_b200_docker.sh,
+  // 70b_fp4_b200_docker.sh, 70b_b200_slurm.sh) turn on FlashInfer's all-reduce + RMSNorm fusion
+  // (`enable_fi_allreduce_fusion`) with VLLM_FLASHINFER_ALLREDUCE_FUSION_THRESHOLDS_MB {"2":32,"4":32,"8":8}:
+  // TP all-reduces up to those sizes run TensorRT-LLM's all-reduce kernel (FlashInfer's port), not vLLM's
+  // custom all-reduce. Priced from TensorRT-LLM's table on the same chip where the row's tables are its own.
+  if (row.runtime == "vllm" && row.model == "llama-3.1-70b" && row.hardware == "b200") {
+    d.fused_allreduce_mib = {{2, 32.0}, {4, 32.0}, {8, 8.0}};
+    d.fused_allreduce_tables = perf::fused_allreduce_tables(d.kernel_tables_hardware);
+  } else if (row.runtime == "vllm" && !vllm_fuses_allreduce_by_default(row.runtime_version)) {
+    // The version's default fusion (RuntimeVersion::fused_allreduce_mib) is documented from vLLM 0.18; a row
+    // measured on an older or unrecorded version ran its own default, vLLM's custom all-reduce.
+    d.fused_allreduce_mib.clear();
+    d.fused_allreduce_tables.clear();
   }
   return d;
 }

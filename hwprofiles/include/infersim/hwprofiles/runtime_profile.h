@@ -84,6 +84,11 @@ struct RuntimeVersion {
   // Weight dtypes whose per-GEMM activation quantization the engine fuses into the previous kernel,
   // while the kernel tables time it as a standalone kernel (fitted share removed: fused_quant_fraction).
   std::vector<common::DType> fused_quant;
+  // Fused all-reduce by default (vLLM's `fuse_allreduce_rms` at -O2 on Hopper / Blackwell with TP > 1):
+  // hardware family -> {TP size -> largest all-reduce in MiB that takes the fused kernel}; a TP size not
+  // listed does not fuse. Priced from TensorRT-LLM's all-reduce table (perf::fused_allreduce_tables).
+  std::map<std::string, std::map<int, double>> fused_allreduce_mib;
+  std::string fused_allreduce_source;
   SchedulerDefaults scheduler;
   // Measured framework versions (prefixes; "unrecorded" = rows without one) whose serving benchmarks
   // calibrate this version's overheads (infersim calibrate-serving).

@@ -65,8 +65,11 @@ class KernelModel {
  public:
   // `tables` may be null (efficiency model); `source_hw` is the chip the tables were measured on
   // (the deployment's own hardware unless transferred).
+  // `fused_allreduce` (optional): the table set whose all-reduce the engine's fused all-reduce runs, for
+  // messages up to Deployment::fused_allreduce_max_bytes; measured on `source_hw` too.
   KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
-              const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff);
+              const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff,
+              std::shared_ptr<const hwprofiles::KernelTableSet> fused_allreduce = nullptr);
 
   // Adds this step's per-op kernel seconds (kernel_s, kernel_comm_s, quant_floor_s) to `s`.
   void fill(const model::BatchShape& b, StepCost& s) const;
@@ -127,6 +130,9 @@ class KernelModel {
   double ctx_scale_ = 1, gen_scale_ = 1;  // head-count / dtype adjustments of the grid found
   double ctx_floor_ = 0, gen_floor_ = 0;
   const hwprofiles::Curve* ar_ = nullptr;
+  std::shared_ptr<const hwprofiles::KernelTableSet> fused_t_;
+  const hwprofiles::Curve* fused_ar_ = nullptr;  // the fused all-reduce at this TP (null: off)
+  double fused_max_elements_ = 0;                // largest message (16-bit elements) it takes
 };
 
 }  // namespace infersim::perf

@@ -31,6 +31,7 @@ struct RuntimeResolution {
   bool kernel_model = false;
   std::string kernel_tables, kernel_tables_hardware;
   std::vector<common::DType> fused_quant;
+  std::map<int, double> fused_allreduce_mib;  // the version's fused all-reduce on this chip's family
   hwprofiles::SchedulerDefaults scheduler;
   bool has_scheduler = false;
   bool pipeline_micro_batches = true;  // the runtime's features.pipeline_micro_batches
@@ -55,6 +56,11 @@ const char* basis_risk(const std::string& basis);
 RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d);
 // resolve_runtime() and install the result into d (d.runtime, d.hardware.calibrations).
 RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d);
+
+// The all-reduce table vLLM's FlashInfer all-reduce fusion runs on a chip (Deployment::fused_allreduce_*):
+// FlashInfer's fused all-reduce is TensorRT-LLM's kernel, so TensorRT-LLM's newest kernel tables measured
+// on `tables_hardware` (the deployment's kernel_tables_hardware); "" where none was measured there.
+std::string fused_allreduce_tables(const std::string& tables_hardware);
 
 // Precision for `weight` on hw under `runtime` ("" = the hardware's default runtime): fp8/fp4 run
 // W8A8/W4A4 where the chip computes in them; int8 runs W8A8 where the chip has int8 math; int4 is
