@@ -291,6 +291,7 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
           }
           cv.y[i] = std::min(raw[i], nb[(n_nb - 1) / 2]);
         }
+        if (cv.y != raw) cv.y_measured = raw;
       }
       ns[d].insert(key.n);
       ks[d].insert(key.k);

@@ -67,6 +67,9 @@ TEST(KernelTables, GemmSamplesSlowerThanTheNextFiveTakeTheirMedian) {
   // m = 1 and 2 (0.0271742, 0.0325316 ms) sit above the samples after them too, m = 4 among them.
   EXPECT_LT(c->at(1), 0.014e-3);
   EXPECT_LT(c->at(2), 0.014e-3);
+  // The samples as measured stay beside them for the efficiency-model fit (infersim kernels fit).
+  ASSERT_EQ(c->y_measured.size(), c->y.size());
+  EXPECT_NEAR(c->y_measured[3], 0.0323547e-3, 1e-12) << "m = " << c->x[3];
 }
 
 TEST(KernelTables, MalformedTablesNameTheFileAndLine) {

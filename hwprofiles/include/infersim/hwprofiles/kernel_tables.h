@@ -27,6 +27,9 @@ namespace infersim::hwprofiles {
 // above the last: the last y scaled by (x / x_last) (work grows linearly past the grid).
 struct Curve {
   std::vector<double> x, y;
+  // The samples as measured where `y` was cleaned (GEMM samples slower than the next five's median);
+  // empty when y is as measured. The efficiency-model fit reads these (perf::kernel_points).
+  std::vector<double> y_measured;
   bool empty() const { return x.empty(); }
   double at(double v) const;
 };
