@@ -53,8 +53,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
         const double m = curve.x[j];
         // The samples as measured: the fit is itself robust to the slow outliers the step model drops.
         const double y = curve.y_measured.empty() ? curve.y[j] : curve.y_measured[j];
-        out.by_op["gemm"].push_back({t->system, 2.0 * m * n * k, peak,
-                                     n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y});
+        out.by_op["gemm"].push_back(
+            {t->system, 2.0 * m * n * k, peak, n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y});
       }
     }
     const double peak16 = hw.matmul_peak(DType::bf16, DType::bf16);
