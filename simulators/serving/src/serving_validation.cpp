@@ -661,13 +661,15 @@ VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
   if (moe.empty()) return v;
   const hwprofiles::CalibrationParams step = v.overheads.params;
   v.scales = fit_moe_expert_scales(moe, step);
-  // Second pass: the TTFT frontend terms on all the version's rows, each MoE row at its GPU and format's
-  // scales, then the scales again at those terms. One pass, not a fixed point: the bunching terms multiply
-  // the prompt's own prefill, which the prompt-step scale sets, so the two trade off along a ridge that
-  // alternating crawls (docs/calibration.md, "MoE layer time").
+  // Second pass: every overhead (step, per-sequence and TTFT terms, the fused-quantization share) on all
+  // the version's rows, each MoE row at its GPU and format's scales, then the scales again at those terms.
+  // The step terms were held at the dense rows' fit until session 25; fitted on dense rows alone they
+  // carry whatever the dense tables miss onto the MoE rows (docs/calibration.md, "Step terms on all
+  // rows"). One pass, not a fixed point: the bunching terms multiply the prompt's own prefill, which the
+  // prompt-step scale sets, so the two trade off along a ridge that alternating crawls ("MoE layer time").
   std::vector<const ServingObservation*> all = dense;
   all.insert(all.end(), moe.begin(), moe.end());
-  v.overheads = fit_kernel_overheads(all, v.scales, &step);
+  v.overheads = fit_kernel_overheads(all, v.scales, nullptr);
   v.scales = fit_moe_expert_scales(moe, v.overheads.params);
   return v;
 }
