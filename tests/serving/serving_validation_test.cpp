@@ -388,11 +388,13 @@ TEST(ServingValidation, MoeExpertScaleFitRecoversKnownPerGpuScales) {
 
 // A version's whole fit, dense and MoE rows together: "measured" under known overheads and a known MoE
 // decode scale, per-layer time and prompt-step scale, fit_version gives all of them back.
-TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
-  const hwprofiles::CalibrationParams truth = known_overheads();
-  const double scale = 0.7, prefill = 1.5, layer = 30e-6;
-  std::vector<perf::ServingMeasurement> rows(24);
-  std::vector<serving::ServingObservation> dense, moe;
+namespace {
+// Simulated benchmark rows of a dense model (Llama-3.1-8B) and an MoE model (Mixtral-8x7B) on H100 under
+// vLLM, whose "measurements" are the model's own predictions at `dense_truth` / `moe_truth`.
+void version_fit_rows(const hwprofiles::CalibrationParams& dense_truth, const hwprofiles::CalibrationParams& moe_truth,
+                      std::vector<perf::ServingMeasurement>& rows, std::vector<serving::ServingObservation>& dense,
+                      std::vector<serving::ServingObservation>& moe) {
+  rows.assign(24, {});
   int i = 0;
   auto add = [&](const std::string& model, int tp, int users, int in, int out) {
     const auto& m = model::ModelCatalog::shipped().get(model);
@@ -415,13 +417,7 @@ TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
     o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
     o.prefill_one = r.prefill_one_cost;
     o.queue_others = r.queue_others;
-    hwprofiles::CalibrationParams t = truth;
-    if (row.moe) {
-      t.moe_expert_scale = scale;
-      t.moe_prefill_scale = prefill;
-      t.moe_layer_overhead_s = layer;
-    }
-    std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, t);
+    std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, row.moe ? moe_truth : dense_truth);
     (row.moe ? moe : dense).push_back(o);
   };
   for (int users : {4, 16, 64})
@@ -430,6 +426,19 @@ TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
   for (int users : {1, 4, 16, 48})
     for (auto [in, out] : {std::pair{1024, 64}, std::pair{256, 128}, std::pair{2048, 32}})
       add("mixtral-8x7b", 2, users, in, out);
+}
+}  // namespace
+
+TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
+  const hwprofiles::CalibrationParams truth = known_overheads();
+  const double scale = 0.7, prefill = 1.5, layer = 30e-6;
+  hwprofiles::CalibrationParams moe_truth = truth;
+  moe_truth.moe_expert_scale = scale;
+  moe_truth.moe_prefill_scale = prefill;
+  moe_truth.moe_layer_overhead_s = layer;
+  std::vector<perf::ServingMeasurement> rows;
+  std::vector<serving::ServingObservation> dense, moe;
+  version_fit_rows(truth, moe_truth, rows, dense, moe);
   std::vector<const serving::ServingObservation*> d_use, m_use;
   for (const auto& o : dense) d_use.push_back(&o);
   for (const auto& o : moe) m_use.push_back(&o);
@@ -453,6 +462,42 @@ TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
   const auto fd = serving::fit_version(d_use, {});
   EXPECT_TRUE(fd.scales.empty());
   EXPECT_DOUBLE_EQ(fd.overheads.params.step_overhead_s, serving::fit_kernel_overheads(d_use).params.step_overhead_s);
+}
+
+// The step and per-sequence terms are one per version, refitted on the dense and the MoE rows together:
+// where the dense rows alone would carry a larger step time (what their tables miss) onto MoE rows that
+// have no per-layer time to give back (it cannot go below 0), the MoE rows pull it back and are predicted
+// closer than at the dense rows' fit.
+TEST(ServingValidation, VersionFitWeighsTheMoeRowsInTheStepTerms) {
+  hwprofiles::CalibrationParams dense_truth = known_overheads();
+  hwprofiles::CalibrationParams moe_truth = dense_truth;
+  moe_truth.step_overhead_s = dense_truth.step_overhead_s / 4;
+  moe_truth.moe_expert_scale = 0.7;
+  moe_truth.moe_layer_overhead_s = 0;
+  std::vector<perf::ServingMeasurement> rows;
+  std::vector<serving::ServingObservation> dense, moe;
+  version_fit_rows(dense_truth, moe_truth, rows, dense, moe);
+  std::vector<const serving::ServingObservation*> d_use, m_use;
+  for (const auto& o : dense) d_use.push_back(&o);
+  for (const auto& o : moe) m_use.push_back(&o);
+  const double dense_only = serving::fit_kernel_overheads(d_use).params.step_overhead_s;
+  EXPECT_NEAR(dense_only, dense_truth.step_overhead_s, 0.05 * dense_truth.step_overhead_s);
+  const auto f = serving::fit_version(d_use, m_use);
+  EXPECT_LT(f.overheads.params.step_overhead_s, 0.95 * dense_only);
+  EXPECT_GT(f.overheads.params.step_overhead_s, moe_truth.step_overhead_s);
+  // The MoE rows' TPOT, at the joint fit and at the dense rows' step terms with the same scales.
+  auto moe_error = [&](const hwprofiles::CalibrationParams& p) {
+    double sum = 0;
+    for (const auto& o : moe) {
+      const auto [t, q] = serving::des_prediction(o, serving::params_for(o, p, f.scales));
+      sum += std::fabs(std::log(q / o.tpot.measured));
+    }
+    return sum / double(moe.size());
+  };
+  hwprofiles::CalibrationParams held = f.overheads.params;
+  held.step_overhead_s = dense_only;
+  held.seq_overhead_s = serving::fit_kernel_overheads(d_use).params.seq_overhead_s;
+  EXPECT_LT(moe_error(f.overheads.params), moe_error(held));
 }
 
 // `estimate` and the planner get the shipped scale of their GPU and format through the runtime
