@@ -66,7 +66,7 @@ class KernelModel {
   // `tables` may be null (efficiency model); `source_hw` is the chip the tables were measured on
   // (the deployment's own hardware unless transferred).
   // `fused_allreduce` (optional): the table set whose all-reduce the engine's fused all-reduce runs, for
-  // messages up to Deployment::fused_allreduce_max_bytes; measured on `source_hw` too.
+  // messages up to Deployment::fused_allreduce_mib at this TP; measured on `source_hw` too.
   KernelModel(const model::ModelSpec& m, const Deployment& d, std::shared_ptr<const hwprofiles::KernelTableSet> tables,
               const hwprofiles::HardwareProfile& source_hw, const EfficiencyModel& eff,
               std::shared_ptr<const hwprofiles::KernelTableSet> fused_allreduce = nullptr);
