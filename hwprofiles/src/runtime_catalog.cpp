@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 #include "infersim/common/data_dir.h"
@@ -176,13 +177,11 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         for (auto it = mib.raw().begin(); it != mib.raw().end(); ++it) {
           auto fam = mib.child(it.key());
           for (auto jt = fam.raw().begin(); jt != fam.raw().end(); ++jt) {
-            int tp = 0;
-            try {
-              tp = std::stoi(jt.key());
-            } catch (const std::exception&) {
-              tp = 0;
-            }
-            if (tp < 2 || std::to_string(tp) != jt.key()) fam.fail(jt.key(), "must be a TP size >= 2");
+            const std::string& key = jt.key();
+            const bool digits = !key.empty() && key.size() <= 6 &&
+                                std::all_of(key.begin(), key.end(), [](unsigned char ch) { return std::isdigit(ch); });
+            const int tp = digits ? std::stoi(key) : 0;
+            if (tp < 2 || std::to_string(tp) != key) fam.fail(key, "must be a TP size >= 2");
             x.fused_allreduce_mib[it.key()][tp] = fam.number(jt.key(), 0.0, 1e6);
           }
           fam.finish();

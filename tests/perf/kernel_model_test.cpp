@@ -229,7 +229,7 @@ TEST(KernelModel, SparseAttentionCostsTheIndexerAndSavesTheCoreAtLongContext) {
 // take TensorRT-LLM's table on the same chip; larger ones vLLM's own custom all-reduce.
 TEST(KernelModel, VllmPricesFusedAllReducesFromTensorRtLlmsKernel) {
   auto d = resolved("llama-3.1-70b", "b200", "vllm", 8);
-  ASSERT_EQ(d.fused_allreduce_tables, "b200_sxm/trtllm-1.3.0rc20");
+  ASSERT_EQ(perf::fused_allreduce_tables(d.kernel_tables_hardware), "b200_sxm/trtllm-1.3.0rc20");
   ASSERT_DOUBLE_EQ(d.fused_allreduce_mib.at(8), 1.0);
   const perf::StepEstimator fused(card("llama-3.1-70b"), d);
   // custom_allreduce_perf.csv, 8 GPUs, 131072 elements: TensorRT-LLM 0.0079 ms, vLLM 0.0258 ms.
@@ -240,6 +240,7 @@ TEST(KernelModel, VllmPricesFusedAllReducesFromTensorRtLlmsKernel) {
   EXPECT_DOUBLE_EQ(fused.kernel_model()->allreduce_s(large), own->allreduce.at(8).at(large)) << "above 1 MiB";
   EXPECT_LT(fused.kernel_model()->allreduce_s(small), 0.5 * own->allreduce.at(8).at(small));
   EXPECT_NE(fused.kernel_model()->describe().find("fused"), std::string::npos) << fused.kernel_model()->describe();
+  EXPECT_NE(fused.kernel_model()->describe().find("b200_sxm/trtllm-1.3.0rc20"), std::string::npos);
   // Without the fusion: vLLM's own table throughout; a decode step of 16 sequences pays its 26 us.
   auto plain = d;
   plain.fused_allreduce_mib.clear();

@@ -192,7 +192,7 @@ TEST(ServingValidation, VllmRowsFuseTheAllReduceAsTheirVersionOrRecipeDid) {
   const auto recipe = serving::row_deployment(row, true);
   EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(8), 8.0);
   EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(4), 32.0);
-  EXPECT_EQ(recipe.fused_allreduce_tables, "b200_sxm/trtllm-1.3.0rc20");
+  EXPECT_EQ(perf::fused_allreduce_tables(recipe.kernel_tables_hardware), "b200_sxm/trtllm-1.3.0rc20");
   auto moe = b200_trt_row("minimax-m2.5", 4, 1024, 1024, common::DType::fp8);
   moe.runtime = "vllm";
   moe.moe = true;

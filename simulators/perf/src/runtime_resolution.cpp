@@ -336,7 +336,6 @@ RuntimeResolution apply_runtime(const model::ModelSpec& m, Deployment& d) {
   d.kernel_tables_hardware = r.kernel_tables_hardware;
   d.fused_quant = r.fused_quant;
   d.fused_allreduce_mib = r.fused_allreduce_mib;
-  d.fused_allreduce_tables = r.fused_allreduce_mib.empty() ? "" : fused_allreduce_tables(r.kernel_tables_hardware);
   d.moe_routing_skew = r.kernel_model ? r.calibration.params.moe_routing_skew : 0.0;
   d.pp_micro_batches = r.pipeline_micro_batches;
   if (r.has_scheduler) d.scheduler = r.scheduler;

@@ -10,6 +10,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/kernel_tables.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
+#include "infersim/perf/runtime_resolution.h"
 
 namespace infersim::perf {
 
@@ -227,8 +228,9 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
       tables = hwprofiles::KernelTableCatalog::shipped().get(d.kernel_tables, nccl);
     }
     std::shared_ptr<const hwprofiles::KernelTableSet> fused_ar;
-    if (tables && d.fused_allreduce_mib.count(d.tp) && !d.fused_allreduce_tables.empty())
-      fused_ar = hwprofiles::KernelTableCatalog::shipped().get(d.fused_allreduce_tables);
+    if (tables && d.fused_allreduce_mib.count(d.tp))
+      if (const std::string folder = fused_allreduce_tables(source->name); !folder.empty())
+        fused_ar = hwprofiles::KernelTableCatalog::shipped().get(folder);
     kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped(),
                                                   std::move(fused_ar));
   }

@@ -202,12 +202,10 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   // custom all-reduce. Priced from TensorRT-LLM's table on the same chip where the row's tables are its own.
   if (row.runtime == "vllm" && row.model == "llama-3.1-70b" && row.hardware == "b200") {
     d.fused_allreduce_mib = {{2, 32.0}, {4, 32.0}, {8, 8.0}};
-    d.fused_allreduce_tables = perf::fused_allreduce_tables(d.kernel_tables_hardware);
   } else if (row.runtime == "vllm" && !vllm_fuses_allreduce_by_default(row.runtime_version)) {
     // The version's default fusion (RuntimeVersion::fused_allreduce_mib) is documented from vLLM 0.18; a row
     // measured on an older or unrecorded version ran its own default, vLLM's custom all-reduce.
     d.fused_allreduce_mib.clear();
-    d.fused_allreduce_tables.clear();
   }
   return d;
 }
@@ -313,14 +311,6 @@ hwprofiles::CalibrationParams zero_overheads(double fq) {
   return p;
 }
 
-// No overheads but the step terms `fixed` holds: its step and per-sequence overheads and fused share.
-hwprofiles::CalibrationParams held_step_terms(const hwprofiles::CalibrationParams& fixed) {
-  auto p = zero_overheads(fixed.fused_quant_fraction);
-  p.step_overhead_s = fixed.step_overhead_s;
-  p.seq_overhead_s = fixed.seq_overhead_s;
-  return p;
-}
-
 struct Fitted {
   hwprofiles::CalibrationParams p;
   double sse = std::numeric_limits<double>::infinity();
@@ -330,26 +320,21 @@ struct Fitted {
 // added for an MoE row).
 using ParamsAt = std::function<hwprofiles::CalibrationParams(std::size_t, const hwprofiles::CalibrationParams&)>;
 
-// `fixed` (optional): the step and per-sequence overheads and the fused-quantization share are held at
-// its values and only the five TTFT frontend terms are fitted.
-Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt& at,
-                const hwprofiles::CalibrationParams* fixed = nullptr) {
+Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt& at) {
   Fitted best;
   const int n = int(use.size());
-  const int first = fixed != nullptr ? 2 : 0;  // the first fitted column
-  Eigen::MatrixXd A(n, NCOL - first);
+  Eigen::MatrixXd A(n, NCOL);
   for (int i = 0; i < n; ++i) {
     const auto& c = use[std::size_t(i)]->terms.front().cost;
     const double meas = use[std::size_t(i)]->measured;
     const double col[NCOL] = {
         c.steps,   c.sequences,         c.frontend_requests, c.frontend_tokens, c.frontend_streams,
         c.queue_s, c.frontend_prefill_s};
-    for (int j = first; j < NCOL; ++j) A(i, j - first) = col[j] / meas;
+    for (int j = 0; j < NCOL; ++j) A(i, j) = col[j] / meas;
   }
   // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
   for (int q = 0; q <= 20; ++q) {
-    if (fixed != nullptr && q > 0) break;  // the share is held too
-    const auto base = fixed != nullptr ? held_step_terms(*fixed) : zero_overheads(q / 20.0);
+    const auto base = zero_overheads(q / 20.0);
     Eigen::VectorXd b(n);
     for (int i = 0; i < n; ++i)
       b(i) = 1.0 - use[std::size_t(i)]->predict(at(std::size_t(i), base)) / use[std::size_t(i)]->measured;
@@ -358,15 +343,13 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt
     if (sse < best.sse) {
       best.sse = sse;
       best.p = base;
-      double v[NCOL] = {base.step_overhead_s, base.seq_overhead_s};
-      for (int j = first; j < NCOL; ++j) v[j] = x(j - first);
-      best.p.step_overhead_s = v[0];
-      best.p.seq_overhead_s = v[1];
-      best.p.ttft_request_s = v[2];
-      best.p.ttft_token_s = v[3];
-      best.p.ttft_stream_s = v[4];
-      best.p.ttft_queue_factor = v[5];
-      best.p.ttft_prefill_fraction = v[6];
+      best.p.step_overhead_s = x(0);
+      best.p.seq_overhead_s = x(1);
+      best.p.ttft_request_s = x(2);
+      best.p.ttft_token_s = x(3);
+      best.p.ttft_stream_s = x(4);
+      best.p.ttft_queue_factor = x(5);
+      best.p.ttft_prefill_fraction = x(6);
     }
   }
   return best;
@@ -404,8 +387,7 @@ bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::Calib
 }  // namespace
 
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
-                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales,
-                               const hwprofiles::CalibrationParams* fixed_step) {
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales) {
   KernelFit r;
   r.rows = int(obs.size());
   if (obs.size() < 2) return r;  // too little to fit: no overheads
@@ -416,7 +398,7 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
   auto row_params = [&](const ServingObservation& o, const hwprofiles::CalibrationParams& q) {
     return params_for(o, q, moe_scales);
   };
-  hwprofiles::CalibrationParams p = fixed_step != nullptr ? held_step_terms(*fixed_step) : zero_overheads(0.0);
+  hwprofiles::CalibrationParams p = zero_overheads(0.0);
   for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
     std::vector<const perf::Observation*> use;
     std::vector<const ServingObservation*> row_of;  // the row each entry of `use` belongs to
@@ -429,9 +411,9 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
       use.push_back(&obs[i]->tpot);
       row_of.push_back(obs[i]);
     }
-    Fitted f = fit_once(
-        use, [&](std::size_t i, const hwprofiles::CalibrationParams& q) { return row_params(*row_of[i], q); },
-        fixed_step);
+    Fitted f = fit_once(use, [&](std::size_t i, const hwprofiles::CalibrationParams& q) {
+      return row_params(*row_of[i], q);
+    });
     // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
     std::vector<std::tuple<double, const perf::Observation*, const ServingObservation*>> res;
     for (std::size_t i = 0; i < use.size(); ++i)
@@ -447,13 +429,10 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
       trimmed_rows.push_back(std::get<2>(res[i]));
     }
     r.trimmed = int(res.size() - trimmed.size());
-    const hwprofiles::CalibrationParams next = fit_once(
-                                                   trimmed,
-                                                   [&](std::size_t i, const hwprofiles::CalibrationParams& q) {
-                                                     return row_params(*trimmed_rows[i], q);
-                                                   },
-                                                   fixed_step)
-                                                   .p;
+    const hwprofiles::CalibrationParams next = fit_once(trimmed, [&](std::size_t i,
+                                                                     const hwprofiles::CalibrationParams& q) {
+                                                 return row_params(*trimmed_rows[i], q);
+                                               }).p;
     const bool done = same_params(next, p);
     p = next;
     if (done) break;
@@ -669,7 +648,7 @@ VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
   // prompt-step scale sets, so the two trade off along a ridge that alternating crawls ("MoE layer time").
   std::vector<const ServingObservation*> all = dense;
   all.insert(all.end(), moe.begin(), moe.end());
-  v.overheads = fit_kernel_overheads(all, v.scales, nullptr);
+  v.overheads = fit_kernel_overheads(all, v.scales);
   v.scales = fit_moe_expert_scales(moe, v.overheads.params);
   return v;
 }

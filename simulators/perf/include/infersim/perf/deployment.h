@@ -54,12 +54,11 @@ struct Deployment {
   std::vector<common::DType> fused_quant;  // weight dtypes whose activation quant the engine fuses
   // Fused all-reduce (vLLM's FlashInfer all-reduce + RMSNorm fusion, `fuse_allreduce_rms` /
   // `enable_fi_allreduce_fusion`, which runs TensorRT-LLM's all-reduce kernels): at TP size t, all-reduces
-  // of at most fused_allreduce_mib[t] MiB (16-bit activations) take the all-reduce table in
-  // `fused_allreduce_tables` (a folder of data/aiconfigurator/ops measured on the kernel tables' chip:
-  // perf::fused_allreduce_tables); larger ones, and TP sizes not listed, the runtime's own table. Set by
-  // the runtime version (RuntimeVersion::fused_allreduce_mib) or a benchmark recipe.
+  // of at most fused_allreduce_mib[t] MiB (16-bit activations) take TensorRT-LLM's all-reduce table
+  // measured on the kernel tables' chip (perf::fused_allreduce_tables); larger ones, TP sizes not listed,
+  // and chips without that table, the runtime's own table. Set by the runtime version
+  // (RuntimeVersion::fused_allreduce_mib) or a benchmark recipe.
   std::map<int, double> fused_allreduce_mib;
-  std::string fused_allreduce_tables;
   double moe_routing_skew = 0.0;            // model::ExpertRouting skew of the runtime version's fit
   hwprofiles::SchedulerDefaults scheduler;  // the runtime version's step scheduling (benchmark mode)
   std::optional<SpeculativeDecoding> speculative;

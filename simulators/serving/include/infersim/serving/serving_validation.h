@@ -85,14 +85,11 @@ struct KernelFit {
 // linear fit iterates from zero overheads to a fixed point: the result depends on the observations'
 // step costs alone, not on the parameters they were simulated with.
 // MoE rows among `obs` are evaluated with `moe_scales` (params_for); empty = the dense-table experts.
-// `fixed_step`: hold the step and per-sequence overheads and the fused-quantization share at its values
-// and fit only the TTFT frontend terms.
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
-                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales = {},
-                               const hwprofiles::CalibrationParams* fixed_step = nullptr);
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales = {});
 
 // MoE expert-kernel scales of one runtime version (CalibrationParams::moe_expert_scale), fitted on the
-// TPOT of MoE observations with the version's overheads `p` fixed (fitted on dense rows): per GPU and
+// TPOT of MoE observations with the version's overheads `p` fixed (serving::fit_version): per GPU and
 // weight x activation format with at least MOE_SCALE_MIN_ROWS rows, plus a pooled fit over all of
 // them (hardware ""). Each is the least-absolute-relative-error scale (a weighted median), clamped to
 // [MOE_SCALE_MIN, MOE_SCALE_MAX]. TPOT is linear in the scale, so nothing is simulated again.
