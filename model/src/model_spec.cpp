@@ -74,8 +74,16 @@ ParamBreakdown param_breakdown(const ModelSpec& m) {
 double param_count(const ModelSpec& m) { return param_breakdown(m).total(); }
 double active_params_per_token(const ModelSpec& m) { return param_breakdown(m).active_per_token(m); }
 
+bool keeps_16bit_outside_experts(const ModelSpec& m, common::DType weight_dtype) {
+  return m.quantized_weights == QuantizedWeights::routed_experts && m.is_moe() &&
+         common::bytes_per_element(weight_dtype) < 2.0;
+}
+
 double weight_bytes(const ModelSpec& m, common::DType weight_dtype) {
-  return param_count(m) * common::bytes_per_element(weight_dtype);
+  const double b = common::bytes_per_element(weight_dtype);
+  if (!keeps_16bit_outside_experts(m, weight_dtype)) return param_count(m) * b;
+  const ParamBreakdown p = param_breakdown(m);
+  return p.routed_experts * b + (p.total() - p.routed_experts) * 2.0;
 }
 
 double kv_elems_per_token_per_layer(const ModelSpec& m) {
@@ -136,6 +144,8 @@ std::string check_model_spec(const ModelSpec& m) {
   if (m.sliding_layer_fraction > 0 && m.sliding_window <= 0)
     return "sliding_window must be > 0 when sliding layers exist";
   if (m.max_context <= 0) return "max_context must be > 0";
+  if (m.quantized_weights == QuantizedWeights::routed_experts && !m.is_moe())
+    return "quantized_weights 'routed_experts' needs a moe block (the model has no routed experts)";
   return {};
 }
 

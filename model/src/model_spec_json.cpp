@@ -78,6 +78,13 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
   m.max_context = r.integer("max_context", 1, BIG);
   m.sliding_window = r.integer_or("sliding_window", 0, 0, BIG);
   m.sliding_layer_fraction = r.number_or("sliding_layer_fraction", 0.0, 0.0, 1.0);
+  if (auto q = r.optional_child("quantized_weights")) {
+    m.quantized_weights = q->one_of("value", {"all_linear", "routed_experts"}) == "routed_experts"
+                              ? QuantizedWeights::routed_experts
+                              : QuantizedWeights::all_linear;
+    m.quantized_weights_source = q->string("source");
+    q->finish();
+  }
   if (auto mo = r.optional_child("moe")) {
     m.moe.num_experts = int(mo->integer("num_experts", 1, 100000));
     m.moe.top_k = int(mo->integer("top_k", 1, 100000));
@@ -136,6 +143,8 @@ Json model_to_json(const ModelSpec& m) {
     j["sliding_window"] = m.sliding_window;
     j["sliding_layer_fraction"] = m.sliding_layer_fraction;
   }
+  if (m.quantized_weights == QuantizedWeights::routed_experts)
+    j["quantized_weights"] = {{"value", "routed_experts"}, {"source", m.quantized_weights_source}};
   if (m.is_moe()) {
     j["moe"] = {{"num_experts", m.moe.num_experts},
                 {"top_k", m.moe.top_k},

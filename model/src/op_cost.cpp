@@ -131,10 +131,20 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   const double T = b.tokens();
   const double L = m.num_layers;
   const double mats = m.mlp == MlpType::swiglu ? 3.0 : 2.0;
+  // Weights outside the routed experts that the model's checkpoints keep at 16 bits (and the 16-bit
+  // activations those layers take): their bytes and flops are marked so the roofline prices them at 16 bits.
+  const bool keep16 = keeps_16bit_outside_experts(m, p.weight);
+  const double wb16 = keep16 ? 2.0 : wb, ab16 = keep16 ? std::max(ab, 2.0) : ab;
+  auto mark16 = [&](OpCost& o) {
+    if (!keep16) return;
+    o.flops16 = o.flops;
+    o.weight_bytes16 = o.weight_bytes;
+  };
 
   auto& emb = c[size_t(OpClass::embedding)];
-  emb.weight_bytes = T * h * wb;
+  emb.weight_bytes = T * h * wb16;
   emb.act_bytes = T * h * ab;
+  mark16(emb);
   emb.layers = 1;
 
   auto& norm = c[size_t(OpClass::norm)];
@@ -151,10 +161,11 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   const double kv_elems = kv_elems_per_token_per_layer(m);
   auto& qkv = c[size_t(OpClass::qkv_proj)];
   qkv.flops = 2.0 * T * qkv_params * L;
-  qkv.weight_bytes = qkv_params * wb * L;
-  qkv.act_bytes = T * (h + qd + kv_elems) * ab * L;
+  qkv.weight_bytes = qkv_params * wb16 * L;
+  qkv.act_bytes = T * (h + qd + kv_elems) * ab16 * L;
   qkv.matmul = true;
   qkv.layers = int(L);
+  mark16(qkv);
 
   // Attention core: sliding-window layers attend to at most `window` keys.
   double dec_pairs = b.decode_ctx_sum * b.decode_queries;
@@ -206,19 +217,21 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
 
   auto& out = c[size_t(OpClass::out_proj)];
   out.flops = 2.0 * T * o_params * L;
-  out.weight_bytes = o_params * wb * L;
-  out.act_bytes = T * (qd + h) * ab * L;
+  out.weight_bytes = o_params * wb16 * L;
+  out.act_bytes = T * (qd + h) * ab16 * L;
   out.matmul = true;
   out.layers = int(L);
+  mark16(out);
 
   const double Ld = dense_layers(m);
   auto& mlp = c[size_t(OpClass::mlp)];
   const double mlp_params = mats * h * double(m.intermediate_size);
   mlp.flops = 2.0 * T * mlp_params * Ld;
-  mlp.weight_bytes = mlp_params * wb * Ld;
-  mlp.act_bytes = T * (2.0 * h + mats * double(m.intermediate_size)) * ab * Ld;
+  mlp.weight_bytes = mlp_params * wb16 * Ld;
+  mlp.act_bytes = T * (2.0 * h + mats * double(m.intermediate_size)) * ab16 * Ld;
   mlp.matmul = true;
   mlp.layers = int(Ld);
+  mark16(mlp);
 
   if (m.is_moe()) {
     const double Lm = moe_layers(m);
@@ -236,7 +249,11 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     const double shared = mats * h * double(m.moe.shared_expert_intermediate_size);
     const double touched = expected_experts_touched(m.moe.num_experts, m.moe.top_k, T);
     ex.flops = 2.0 * T * (k * ep + shared) * Lm;
-    ex.weight_bytes = (touched * ep + shared) * wb * Lm;
+    ex.weight_bytes = (touched * ep * wb + shared * wb16) * Lm;
+    if (keep16) {
+      ex.flops16 = 2.0 * T * shared * Lm;
+      ex.weight_bytes16 = shared * wb16 * Lm;
+    }
     ex.act_bytes = T *
                    (k * (2.0 * h + mats * ie) +
                     (shared > 0 ? 2.0 * h + mats * double(m.moe.shared_expert_intermediate_size) : 0.0)) *
@@ -250,11 +267,13 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   const double V = double(m.vocab_size);
   if (S > 0) {
     head.flops = 2.0 * S * h * V;
-    head.weight_bytes = h * V * wb;
+    head.weight_bytes = h * V * wb16;
+    if (keep16) head.weight_bytes16 = head.weight_bytes;
     head.act_bytes = S * h * ab + S * V * 4.0;  // fp32 logits
   }
   head.matmul = true;
   head.layers = 1;
+  if (keep16) head.flops16 = head.flops;
   return c;
 }
 

@@ -49,6 +49,9 @@ TEST(ModelJson, BadCardsGetPointedErrors) {
   expect_error(card_with(R"(,"mlp":"relu")"), "/mlp");
   expect_error(R"({"schema_version":2})", "/schema_version");
   expect_error(card_with(R"(,"sliding_layer_fraction":2)"), "/sliding_layer_fraction");
+  expect_error(card_with(R"(,"quantized_weights":{"value":"experts","source":"s"})"), "/quantized_weights/value");
+  expect_error(card_with(R"(,"quantized_weights":{"value":"routed_experts"})"), "/quantized_weights/source");
+  expect_error(card_with(R"(,"quantized_weights":{"value":"routed_experts","source":"s"})"), "routed_experts");
 }
 
 TEST(ModelJson, ImportsHuggingFaceConfigs) {

@@ -65,6 +65,25 @@ TEST(ModelSpec, WeightBytesScaleWithDtype) {
   EXPECT_DOUBLE_EQ(model::weight_bytes(m, DType::int4), 0.5 * model::param_count(m));
 }
 
+// gpt-oss ships its routed experts in MXFP4 and every other weight in BF16 (quantized_weights). OpenAI's
+// model card lists the checkpoints at 60.8 GiB (120b) and 12.8 GiB (20b); those also hold MXFP4's 8-bit
+// block scale, one per 32 weights. Counting every parameter at 4 bits came to 57.7 GiB for 120b (-5%).
+TEST(ModelSpec, ExpertOnlyQuantizationMatchesThePublishedCheckpointSizes) {
+  auto& cat = model::ModelCatalog::shipped();
+  for (const auto& [name, gib] : {std::pair{"gpt-oss-120b", 60.8}, std::pair{"gpt-oss-20b", 12.8}}) {
+    const auto& m = cat.get(name);
+    ASSERT_EQ(m.quantized_weights, model::QuantizedWeights::routed_experts) << name;
+    const double scales = model::param_breakdown(m).routed_experts / 32.0;
+    EXPECT_NEAR((model::weight_bytes(m, DType::fp4) + scales) / (gib * 1024.0 * 1024.0 * 1024.0), 1.0, 0.01) << name;
+    // 16-bit formats hold every weight at 16 bits either way.
+    EXPECT_DOUBLE_EQ(model::weight_bytes(m, DType::bf16), 2.0 * model::param_count(m)) << name;
+  }
+  // A card without the field quantizes every linear layer.
+  const auto& q = cat.get("qwen3-235b-a22b");
+  EXPECT_EQ(q.quantized_weights, model::QuantizedWeights::all_linear);
+  EXPECT_DOUBLE_EQ(model::weight_bytes(q, DType::fp8), model::param_count(q));
+}
+
 TEST(ModelSpec, TiedEmbeddingsHaveNoSeparateHead) {
   const auto& m = model::ModelCatalog::shipped().get("llama-3.2-1b");
   const auto pb = model::param_breakdown(m);
@@ -79,4 +98,7 @@ TEST(ModelSpec, CheckRejectsInconsistentShapes) {
   m = model::ModelCatalog::shipped().get("mixtral-8x7b");
   m.moe.top_k = 9;
   EXPECT_NE(model::check_model_spec(m), "");
+  m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+  m.quantized_weights = model::QuantizedWeights::routed_experts;  // a dense model has no routed experts
+  EXPECT_NE(model::check_model_spec(m).find("routed_experts"), std::string::npos);
 }

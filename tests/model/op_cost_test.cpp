@@ -159,3 +159,28 @@ TEST(OpCost, SparseAttentionAttendsTopKTokensAfterScoringAll) {
   EXPECT_LT(sparse_kv, 0.5 * dense.kv_bytes)
       << "the 132-byte index keys of every token are read, the latent KV of 2048";
 }
+
+// Under a format narrower than 16 bits, a card whose checkpoints quantize the routed experts alone
+// (gpt-oss) keeps attention weights at 16 bits: their bytes at 2 per weight and their FLOPs marked for
+// the 16-bit matmul rate; the experts take the format. A card without the field marks nothing.
+TEST(OpCost, ExpertOnlyQuantizationKeepsTheRestAtSixteenBits) {
+  const auto& g = model::ModelCatalog::shipped().get("gpt-oss-120b");
+  model::Precision p4;
+  p4.weight = p4.activation = common::DType::fp4;
+  const auto c4 = model::op_costs(g, BatchShape::prefill(1, 512), p4);
+  const auto c16 = model::op_costs(g, BatchShape::prefill(1, 512), {});
+  for (auto op : {OpClass::qkv_proj, OpClass::out_proj}) {
+    const auto& o = c4[size_t(op)];
+    EXPECT_DOUBLE_EQ(o.weight_bytes, c16[size_t(op)].weight_bytes) << model::op_class_name(op);
+    EXPECT_DOUBLE_EQ(o.weight_bytes16, o.weight_bytes);
+    EXPECT_DOUBLE_EQ(o.flops16, o.flops);
+  }
+  const auto& ex = c4[size_t(OpClass::moe_experts)];
+  EXPECT_DOUBLE_EQ(ex.weight_bytes, 0.25 * c16[size_t(OpClass::moe_experts)].weight_bytes);
+  EXPECT_EQ(ex.flops16, 0.0);
+  const auto& q = model::ModelCatalog::shipped().get("qwen3-235b-a22b");
+  for (const auto& o : model::op_costs(q, BatchShape::prefill(1, 512), p4)) {
+    EXPECT_EQ(o.flops16, 0.0) << model::op_class_name(o.op);
+    EXPECT_EQ(o.weight_bytes16, 0.0) << model::op_class_name(o.op);
+  }
+}

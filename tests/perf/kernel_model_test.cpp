@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -258,4 +260,33 @@ TEST(KernelModel, VllmPricesFusedAllReducesFromTensorRtLlmsKernel) {
   auto badd = d;
   badd.fused_allreduce_mib[1] = 4;
   EXPECT_THROW(perf::validate_deployment(card("llama-3.1-70b"), badd), common::ConfigError);
+}
+
+// gpt-oss ships MXFP4 experts and BF16 everything else (ModelSpec::quantized_weights): under an FP4
+// deployment its attention projections run the BF16 GEMMs, and only its experts the NVFP4 ones. Before,
+// the projections were priced as NVFP4 GEMMs, about half their BF16 time in a B200 prompt step.
+TEST(KernelModel, ExpertOnlyCheckpointsKeepTheRestAtSixteenBits) {
+  using model::OpClass;
+  const auto qkv = std::size_t(OpClass::qkv_proj), out = std::size_t(OpClass::out_proj),
+             ex = std::size_t(OpClass::moe_experts);
+  // Op times as the step prices them (an NVFP4 table's activation-quantization floor removed where the
+  // runtime fuses it).
+  auto op = [](const perf::StepEstimator& e, const model::BatchShape& b, std::size_t i) {
+    return e.cost(b).op_time(i, e.params());
+  };
+  const auto prompt = model::BatchShape::prefill(1, 4096);
+  const auto& g = card("gpt-oss-120b");
+  const perf::StepEstimator g4(g, resolved("gpt-oss-120b", "b200", "tensorrt-llm", 1, common::DType::fp4));
+  const perf::StepEstimator g16(g, resolved("gpt-oss-120b", "b200", "tensorrt-llm", 1));
+  EXPECT_DOUBLE_EQ(op(g4, prompt, qkv), op(g16, prompt, qkv));
+  EXPECT_DOUBLE_EQ(op(g4, prompt, out), op(g16, prompt, out));
+  EXPECT_LT(g4.cost(prompt).kernel_s[ex], 0.8 * g16.cost(prompt).kernel_s[ex]);
+  const auto decode = model::BatchShape::decode(8, 1024);
+  EXPECT_DOUBLE_EQ(op(g4, decode, qkv), op(g16, decode, qkv));
+  // A card without the field runs its attention projections on the format's own GEMM table (at this small
+  // batch B200's NVFP4 table is the slower one).
+  const auto& q = card("qwen3-235b-a22b");
+  const perf::StepEstimator q4(q, resolved("qwen3-235b-a22b", "b200", "tensorrt-llm", 4, common::DType::fp4));
+  const perf::StepEstimator q16(q, resolved("qwen3-235b-a22b", "b200", "tensorrt-llm", 4));
+  EXPECT_GT(std::fabs(op(q4, decode, qkv) / op(q16, decode, qkv) - 1.0), 0.2);
 }

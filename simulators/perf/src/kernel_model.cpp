@@ -432,6 +432,10 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   ab_ = act_bytes(d.precision.activation);
   kvb_ = common::bytes_per_element(d.precision.kv);
   const DType w = d.precision.weight, a = d.precision.activation;
+  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
+  // Weights outside the routed experts that the model's checkpoints keep at 16 bits run 16-bit GEMMs.
+  const bool keep16 = model::keeps_16bit_outside_experts(m, w);
+  const DType ow = keep16 ? sixteen : w, oa = keep16 ? sixteen : a;
   const double h = double(m.hidden_size);
   const double tp = tp_;
   // Attention projections (MLA: every projection of the latent path as one GEMM of the same weight).
@@ -440,20 +444,19 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   if (m.is_mla()) {
     // A DSA indexer is not split over the TP ranks (every rank selects the same tokens): its own GEMM.
     const double idx_params = model::dsa_indexer_params_per_layer(m);
-    qkv_ = bind_gemm((qkv_params - idx_params) / h / tp, h, w, a);
-    if (idx_params > 0) idx_ = bind_gemm(idx_params / h, h, w, a);
-    o_ = bind_gemm(h, double(m.num_heads) * m.mla.v_head_dim / tp, w, a);
+    qkv_ = bind_gemm((qkv_params - idx_params) / h / tp, h, ow, oa);
+    if (idx_params > 0) idx_ = bind_gemm(idx_params / h, h, ow, oa);
+    o_ = bind_gemm(h, double(m.num_heads) * m.mla.v_head_dim / tp, ow, oa);
   } else {
-    qkv_ = bind_gemm(double(heads_ + 2 * kv_heads_) * head_dim_, h, w, a);
-    o_ = bind_gemm(h, double(heads_) * head_dim_, w, a);
+    qkv_ = bind_gemm(double(heads_ + 2 * kv_heads_) * head_dim_, h, ow, oa);
+    o_ = bind_gemm(h, double(heads_) * head_dim_, ow, oa);
   }
   const double mats = m.mlp == model::MlpType::swiglu ? 2.0 : 1.0;
   if (model::dense_layers(m) > 0 && m.intermediate_size > 0) {
-    up_ = bind_gemm(mats * double(m.intermediate_size) / tp, h, w, a);
-    down_ = bind_gemm(h, double(m.intermediate_size) / tp, w, a);
+    up_ = bind_gemm(mats * double(m.intermediate_size) / tp, h, ow, oa);
+    down_ = bind_gemm(h, double(m.intermediate_size) / tp, ow, oa);
   }
   // The LM head stays 16-bit in the serving stacks' quantized checkpoints.
-  const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
   lm_ = bind_gemm(double(m.vocab_size) / tp, h, sixteen, sixteen);
   if (m.is_moe()) {
     const double moe_tp = std::max(1.0, tp * d.attention_dp / d.ep);
@@ -463,8 +466,8 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
     ex_up_ = bind_gemm(mats * double(m.moe.expert_intermediate_size) / moe_tp, h, w, a);
     ex_down_ = bind_gemm(h, double(m.moe.expert_intermediate_size) / moe_tp, w, a);
     if (m.moe.shared_expert_intermediate_size > 0) {
-      sh_up_ = bind_gemm(mats * double(m.moe.shared_expert_intermediate_size) / tp, h, w, a);
-      sh_down_ = bind_gemm(h, double(m.moe.shared_expert_intermediate_size) / tp, w, a);
+      sh_up_ = bind_gemm(mats * double(m.moe.shared_expert_intermediate_size) / tp, h, ow, oa);
+      sh_down_ = bind_gemm(h, double(m.moe.shared_expert_intermediate_size) / tp, ow, oa);
     }
   }
   // Attention grids (not for MLA: the bundled tables hold standard multi-head attention only).

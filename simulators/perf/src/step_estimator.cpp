@@ -175,6 +175,11 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
     calibration_source_ = "[EST] datasheet efficiency only: no calibration available (pure roofline, no overheads)";
   }
   matmul_peak_ = hw.matmul_peak(d.precision.weight, d.precision.activation);
+  {
+    const double p16 = hw.matmul_peak(common::DType::bf16, common::DType::bf16);
+    matmul_peak16_ = p16 > 0 ? p16 : hw.matmul_peak(common::DType::fp16, common::DType::fp16);
+    if (!(matmul_peak16_ > 0)) matmul_peak16_ = matmul_peak_;
+  }
   vector_peak_ = hw.peak(common::DType::fp32) > 0 ? hw.peak(common::DType::fp32) : 0.25 * matmul_peak_;
   mem_bw_ = hw.memory_bw();
   if (d.ddr_weight_fraction > 0) {
@@ -337,8 +342,14 @@ void StepEstimator::fill_roofline_ops(const model::OpCosts& ops, StepCost& s) co
     const double flops = o.flops * (weights_sparse ? sparse_f : 1.0) / shard;
     const double bytes = o.weight_bytes * (weights_sparse ? sparse_w : 1.0) / shard + o.act_bytes / shard +
                          o.kv_bytes / kv_shard_;
-    s.compute_s[i] = flops / (o.matmul ? matmul_peak_ : vector_peak_);
-    if (unpack && o.matmul && o.weight_bytes > 0) s.dequant_s[i] = o.weight_bytes / wbpe / shard / matmul_peak_;
+    if (o.matmul) {
+      const double f16 = o.flops16 * (weights_sparse ? sparse_f : 1.0) / shard;
+      s.compute_s[i] = (flops - f16) / matmul_peak_ + f16 / matmul_peak16_;
+    } else {
+      s.compute_s[i] = flops / vector_peak_;
+    }
+    if (unpack && o.matmul && o.weight_bytes > o.weight_bytes16)
+      s.dequant_s[i] = (o.weight_bytes - o.weight_bytes16) / wbpe / shard / matmul_peak_;
     // Weights placed in a DDR tier stream at its bandwidth; the rest from main memory.
     const double f_ddr = op == OpClass::moe_experts ? ddr_expert_fraction_ : ddr_other_fraction_;
     const double wb_ddr = f_ddr > 0 ? f_ddr * o.weight_bytes * (weights_sparse ? sparse_w : 1.0) / shard : 0.0;

@@ -44,6 +44,12 @@ struct DsaSpec {
 // stacks cache them (SGLang / vLLM DSA paths), whatever the KV dtype.
 constexpr double DSA_INDEX_SCALE_BYTES = 4.0;
 
+// Which weights a format narrower than 16 bits applies to, as the model's low-precision checkpoints
+// ship: every linear layer of the transformer blocks (the default), or the routed experts alone, with
+// attention, dense MLP layers, shared experts and embeddings kept at 16 bits (gpt-oss: MXFP4 experts,
+// "all the other weights are in bf16"). The LM head is 16-bit in both cases on the kernel path.
+enum class QuantizedWeights { all_linear, routed_experts };
+
 struct ModelSpec {
   std::string name;             // catalog slug, e.g. "llama-3.1-70b"
   std::string display_name;     // "Llama-3.1-70B"
@@ -69,6 +75,8 @@ struct ModelSpec {
   std::int64_t max_context = 0;
   std::int64_t sliding_window = 0;      // 0 = full attention everywhere
   double sliding_layer_fraction = 0.0;  // share of layers that use the sliding window
+  QuantizedWeights quantized_weights = QuantizedWeights::all_linear;
+  std::string quantized_weights_source;
 
   bool is_moe() const { return moe.num_experts > 0; }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
@@ -103,7 +111,11 @@ double attention_params_per_layer(const ModelSpec& m);
 double expert_params(const ModelSpec& m);  // one routed expert
 
 // ---- bytes ----
+// Bytes of all weights at a deployment's weight format: the parameters that format applies to
+// (quantized_weights) at its width, the rest at 16 bits.
 double weight_bytes(const ModelSpec& m, common::DType weight_dtype);
+// Whether weights outside the routed experts stay 16-bit under this weight format.
+bool keeps_16bit_outside_experts(const ModelSpec& m, common::DType weight_dtype);
 // Bytes of KV cache one token occupies over all layers (MLA: latent + rope key).
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
 double kv_elems_per_token_per_layer(const ModelSpec& m);

@@ -73,6 +73,10 @@ struct OpCost {
   double weight_bytes = 0;
   double act_bytes = 0;
   double kv_bytes = 0;  // KV cache read + written
+  // Of flops and weight_bytes: the part on weights the model keeps at 16 bits under a narrower format
+  // (ModelSpec::quantized_weights), which runs at the 16-bit matmul rate and is never unpacked.
+  double flops16 = 0;
+  double weight_bytes16 = 0;
   bool matmul = false;  // runs on the matrix units (tensor cores / MXU / AMX)
   int layers = 0;       // how many layers (instances) the totals are summed over
   double bytes() const { return weight_bytes + act_bytes + kv_bytes; }

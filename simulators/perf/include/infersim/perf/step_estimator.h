@@ -213,6 +213,7 @@ class StepEstimator {
   std::string calibration_source_;
   std::string runtime_;
   double matmul_peak_ = 0;
+  double matmul_peak16_ = 0;  // weights a model keeps at 16 bits under a narrower format (OpCost::flops16)
   double vector_peak_ = 0;
   double mem_bw_ = 0;
   double link_bw_ = 0;
