@@ -175,6 +175,19 @@ TEST(Cli, EstimateExplainsSparseAttention) {
   EXPECT_EQ(r.out.find("sparse attention"), std::string::npos) << "DeepSeek-V3 attends densely";
 }
 
+// gpt-oss's checkpoints quantize the routed experts only: an FP4 estimate says the rest stays 16-bit and
+// what the weights then take (57.36 GiB: MXFP4 experts beside BF16 attention, embeddings and LM head).
+TEST(Cli, EstimateSaysWhichWeightsTheFormatAppliesTo) {
+  auto r = run("estimate --model gpt-oss-120b --hardware b200 --precision fp4 --batch 8");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("weights: gpt-oss-120b's checkpoints hold only the routed experts in fp4"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("the weights take 57.36 GiB"), std::string::npos) << r.out;
+  r = run("estimate --model gpt-oss-120b --hardware b200 --precision bf16 --batch 8");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out.find("routed experts in"), std::string::npos) << "every weight is 16-bit at bf16";
+}
+
 // Multi-token prediction and draft-model speculative decoding are options of estimate that change the
 // answer and say so; options that cannot apply are errors, not ignored.
 // `--length-range-ratio R`: lengths drawn per request from R x to 1 x I and O (InferenceX's client, 0.8).

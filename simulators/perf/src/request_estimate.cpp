@@ -344,6 +344,16 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.fits = e.memory.fits;
   e.max_concurrency = std::floor(e.memory.max_kv_tokens / (I + O));
   if (!e.fits) e.notes.push_back(e.memory.message);
+  if (detail && model::keeps_16bit_outside_experts(est.model(), dep.precision.weight)) {
+    const auto& card = est.model();
+    e.notes.push_back(fmt::format(
+        "weights: {}'s checkpoints hold only the routed experts in {} ({} of the parameters); attention, embeddings "
+        "and the LM head stay 16-bit, so their GEMMs run at the 16-bit rate (qkv_proj, out_proj rows) and the "
+        "weights take {} (the card's quantized_weights; its source: infersim models show {})",
+        card.name, common::dtype_name(dep.precision.weight),
+        fmt::format("{:.0f}%", 100.0 * model::param_breakdown(card).routed_experts / model::param_count(card)),
+        common::format_bytes(model::weight_bytes(card, dep.precision.weight)), card.name));
+  }
   if (detail && est.model().is_dsa()) {
     const auto& ds = est.model().dsa;
     const double ctx = I + O / 2.0;
