@@ -311,6 +311,26 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
     }
   }
 
+  // The checkpoint's own quantization: MXFP4 (gpt-oss) holds the MoE experts alone in 4 bits, and a
+  // modules_to_not_convert that names the attention keeps it (and the rest outside the experts) at 16 bits.
+  if (m.is_moe() && config.contains("quantization_config") && config["quantization_config"].is_object()) {
+    const Json& q = config["quantization_config"];
+    const std::string method = q.contains("quant_method") && q["quant_method"].is_string()
+                                   ? q["quant_method"].get<std::string>()
+                                   : "";
+    bool keeps_attention = false;
+    if (q.contains("modules_to_not_convert") && q["modules_to_not_convert"].is_array())
+      for (const auto& mod : q["modules_to_not_convert"])
+        keeps_attention = keeps_attention ||
+                          (mod.is_string() && mod.get<std::string>().find("self_attn") != std::string::npos);
+    if (method == "mxfp4" || keeps_attention) {
+      m.quantized_weights = QuantizedWeights::routed_experts;
+      m.quantized_weights_source =
+          fmt::format("imported from {}: quantization_config quant_method '{}'{}", file, method,
+                      keeps_attention ? ", modules_to_not_convert keeps the attention at 16 bits" : "");
+    }
+  }
+
   std::string base = name;
   if (base.empty() && config.contains("_name_or_path") && config["_name_or_path"].is_string()) {
     std::string p = config["_name_or_path"].get<std::string>();

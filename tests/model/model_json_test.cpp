@@ -74,6 +74,20 @@ TEST(ModelJson, ImportsHuggingFaceConfigs) {
   EXPECT_NEAR(model::param_count(k) / 1026.4e9, 1.0, 0.01);
   const auto mm = model::import_hf_config_file(data("hf/minimax_m2_config.json"), "mm");
   EXPECT_NEAR(model::param_count(mm) / 228.7e9, 1.0, 0.01);
+  EXPECT_EQ(mm.quantized_weights, model::QuantizedWeights::all_linear) << "no quantization_config";
+}
+
+// openai/gpt-oss-120b's config.json: its quantization_config (quant_method mxfp4, modules_to_not_convert
+// naming the attention, router, embeddings and LM head) makes the imported card quantize the routed
+// experts alone, as the shipped card does; the shape is the shipped card's.
+TEST(ModelJson, HuggingFaceImportReadsWhichWeightsTheCheckpointQuantizes) {
+  const auto g = model::import_hf_config_file(data("hf/gpt_oss_config.json"), "gpt-oss-120b");
+  const auto& shipped = model::ModelCatalog::shipped().get("gpt-oss-120b");
+  EXPECT_EQ(g.quantized_weights, model::QuantizedWeights::routed_experts);
+  EXPECT_NE(g.quantized_weights_source.find("mxfp4"), std::string::npos) << g.quantized_weights_source;
+  EXPECT_DOUBLE_EQ(model::param_count(g), model::param_count(shipped));
+  EXPECT_DOUBLE_EQ(model::weight_bytes(g, common::DType::fp4), model::weight_bytes(shipped, common::DType::fp4));
+  EXPECT_DOUBLE_EQ(g.sliding_layer_fraction, 0.5);
 }
 
 // Kimi-K2.5 (a multimodal kimi_k25 wrapper: the decoder is text_config) and GLM-5 (glm_moe_dsa: MLA +
