@@ -108,6 +108,7 @@ Json kernel_params_to_json(const CalibrationParams& p) {
   j["ttft_stream_us"] = p.ttft_stream_s * 1e6;
   j["ttft_prefill_fraction"] = p.ttft_prefill_fraction;
   j["ttft_queue_factor"] = p.ttft_queue_factor;
+  if (p.eager_layer_s > 0) j["eager_layer_us"] = p.eager_layer_s * 1e6;
   j["moe_routing_skew"] = p.moe_routing_skew;
   if (p.mtp_acceptance > 0) j["mtp_acceptance"] = p.mtp_acceptance;
   return j;
@@ -157,6 +158,7 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
     p.ttft_stream_s = e.number_or("ttft_stream_us", 0, 0, 1e9) * 1e-6;
     p.ttft_prefill_fraction = e.number_or("ttft_prefill_fraction", 0, 0, 100);
     p.ttft_queue_factor = e.number_or("ttft_queue_factor", 0, 0, 100);
+    p.eager_layer_s = e.number_or("eager_layer_us", 0, 0, 1e6) * 1e-6;
     p.moe_routing_skew = e.number_or("moe_routing_skew", 0, 0, 5);
     p.mtp_acceptance = e.number_or("mtp_acceptance", 0, 0, 0.999);
     c.source = e.string("source");

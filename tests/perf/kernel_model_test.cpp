@@ -290,3 +290,29 @@ TEST(KernelModel, ExpertOnlyCheckpointsKeepTheRestAtSixteenBits) {
   const perf::StepEstimator q16(q, resolved("qwen3-235b-a22b", "b200", "tensorrt-llm", 4));
   EXPECT_GT(std::fabs(op(q4, decode, qkv) / op(q16, decode, qkv) - 1.0), 0.2);
 }
+
+// A step that carries prompt tokens launches its kernels without a CUDA graph: it lasts at least the
+// host's launches, eager_layer_s per layer (CalibrationParams::eager_layer_s). A short prompt on one H100
+// runs its kernels in less than 32 x 1 ms and takes the floor; a long one runs longer and does not; a
+// decode step (a graph replay) never does.
+TEST(KernelModel, EagerPromptStepsLastAtLeastTheirHostLaunches) {
+  const auto& m = card("llama-3.1-8b");
+  auto d0 = resolved("llama-3.1-8b", "h100-sxm", "tensorrt-llm", 1);
+  auto d = d0;
+  for (auto& c : d0.hardware.calibrations) c.params.eager_layer_s = 0;
+  for (auto& c : d.hardware.calibrations) c.params.eager_layer_s = 1e-3;
+  const perf::StepEstimator est(m, d), est0(m, d0);
+  const auto shortp = model::BatchShape::prefill(1, 64);
+  const auto c = est.cost(shortp);
+  EXPECT_EQ(c.eager_layers, 32.0);
+  EXPECT_NEAR(c.floor_extra_s, 32 * 1e-3 - c.eager_kernel_s(), 1e-12);
+  EXPECT_GT(c.floor_extra_s, 0.0);
+  EXPECT_NEAR(est.time(shortp), est0.time(shortp) + c.floor_extra_s, 1e-12);
+  EXPECT_DOUBLE_EQ(est.explain(shortp).total_s, est.time(shortp));
+  const auto longp = model::BatchShape::prefill(1, 16384);
+  EXPECT_GT(est.cost(longp).eager_kernel_s(), 32 * 1e-3);
+  EXPECT_EQ(est.cost(longp).floor_extra_s, 0.0);
+  const auto decode = model::BatchShape::decode(8, 512);
+  EXPECT_EQ(est.cost(decode).eager_layers, 0.0);
+  EXPECT_DOUBLE_EQ(est.time(decode), est0.time(decode));
+}

@@ -528,9 +528,13 @@ TEST(BenchmarkMode, PrefillFirstUsersRunInLockstepWaves) {
   const auto& m = card("qwen3-32b");
   auto d = resolved("qwen3-32b", "h100-sxm", "sglang", 4);
   ASSERT_EQ(d.scheduler.policy, "prefill_first");
-  // The engine's schedule alone: no client-side terms, no queueing term for the staggered users.
-  auto& cal = d.hardware.calibrations.front().params;
-  cal.ttft_request_s = cal.ttft_token_s = cal.ttft_stream_s = cal.ttft_queue_factor = 0;
+  // The engine's schedule alone: no client-side terms (the prompt's own prefill share among them), no
+  // queueing term for the staggered users, no host floor under the prompt steps (a constant per step).
+  for (auto& c : d.hardware.calibrations) {
+    auto& cal = c.params;
+    cal.ttft_request_s = cal.ttft_token_s = cal.ttft_stream_s = cal.ttft_queue_factor = 0;
+    cal.ttft_prefill_fraction = cal.eager_layer_s = 0;
+  }
   auto run = [&](int users, std::optional<bool> stagger) {
     return serving::simulate_benchmark(
         m, d, {.concurrency = users, .input = 1024, .output = 128, .rounds = 4, .stagger = stagger});

@@ -464,6 +464,54 @@ TEST(ServingValidation, VersionFitRecoversOverheadsAndMoeScalesTogether) {
   EXPECT_DOUBLE_EQ(fd.overheads.params.step_overhead_s, serving::fit_kernel_overheads(d_use).params.step_overhead_s);
 }
 
+// Eager prompt steps: rows "measured" with a host floor of 300 us per layer under their prompt steps (a
+// value of the grid the simulation records) give it back; rows measured without one keep none (Akaike's
+// criterion: the extra parameter has to pay for itself).
+TEST(ServingValidation, VersionFitFindsTheEagerPromptStepsHostTime) {
+  for (const double truth_h : {300e-6, 0.0}) {
+    hwprofiles::CalibrationParams truth = known_overheads();
+    truth.eager_layer_s = truth_h;
+    std::vector<perf::ServingMeasurement> rows(12);
+    std::vector<serving::ServingObservation> obs;
+    int i = 0;
+    const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
+    const perf::Deployment d = servingtest::resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
+    for (int users : {1, 4, 16})
+      for (int in : {128, 256, 1024, 4096}) {
+        serving::BenchmarkSpec s;
+        s.concurrency = users;
+        s.input = in;
+        s.output = 128;
+        const auto r = serving::simulate_benchmark(m, d, s);
+        auto& row = rows[std::size_t(i++)];
+        row.runtime = "vllm";
+        row.concurrency = users;
+        row.input = in;
+        row.output = 128;
+        serving::ServingObservation o;
+        o.row = &row;
+        o.deployment = d;
+        o.ttft.terms = {{r.mean_ttft_cost, 1.0}};
+        o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+        o.ttft.terms.front().cost.floor_extra_s = o.tpot.terms.front().cost.floor_extra_s = 0;
+        o.ttft_eager = r.ttft_eager_grid_s;
+        o.tpot_eager = r.tpot_eager_grid_s;
+        o.prefill_one = r.prefill_one_cost;
+        o.prefill_one.floor_extra_s = 0;
+        o.queue_others = r.queue_others;
+        std::tie(o.ttft.measured, o.tpot.measured) = serving::des_prediction(o, truth);
+        obs.push_back(o);
+      }
+    // The short prompts' steps run their kernels in less than 32 x 300 us: the floor binds there.
+    EXPECT_GT(serving::eager_at(obs.front().ttft_eager, 300e-6), 0.0);
+    std::vector<const serving::ServingObservation*> use;
+    for (const auto& o : obs) use.push_back(&o);
+    const auto f = serving::fit_version(use, {});
+    EXPECT_DOUBLE_EQ(f.overheads.params.eager_layer_s, truth_h);
+    EXPECT_NEAR(f.overheads.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
+  }
+}
+
 // The step and per-sequence terms are one per version, refitted on the dense and the MoE rows together:
 // where the dense rows alone would carry a larger step time (what their tables miss) onto MoE rows that
 // have no per-layer time to give back (it cannot go below 0), the MoE rows pull it back and are predicted

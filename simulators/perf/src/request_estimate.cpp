@@ -354,6 +354,18 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         fmt::format("{:.0f}%", 100.0 * model::param_breakdown(card).routed_experts / model::param_count(card)),
         common::format_bytes(model::weight_bytes(card, dep.precision.weight)), card.name));
   }
+  if (detail && p.eager_layer_s > 0 && pc.eager_layers > 0) {
+    const double floor = p.eager_layer_s * pc.eager_layers;
+    e.notes.push_back(fmt::format(
+        "prompt steps run without CUDA graphs ({}: graphs for decode-only batches): a step that carries a prompt "
+        "launches its kernels one by one, {:.0f} us of host time a layer x {:g} layers = {:.2f} ms (fitted, "
+        "docs/calibration.md \"Eager prompt steps\"), against {:.2f} ms of kernel time in the tables for this "
+        "prompt, so the launches add {}",
+        e.runtime.empty() ? std::string("the runtime") : e.runtime, p.eager_layer_s * 1e6, pc.eager_layers, floor * 1e3,
+        pc.eager_kernel_s() * 1e3,
+        pc.floor_extra_s > 0 ? fmt::format("{:.2f} ms to its step (in the overheads row)", pc.floor_extra_s * 1e3)
+                             : std::string("nothing to its step")));
+  }
   if (detail && est.model().is_dsa()) {
     const auto& ds = est.model().dsa;
     const double ctx = I + O / 2.0;

@@ -38,7 +38,18 @@ double StepCost::time(const hwprofiles::CalibrationParams& p) const {
        p.collective_overhead_s * collectives + p.pp_staging_fraction * staging_s;
   t += p.ttft_request_s * frontend_requests + p.ttft_token_s * frontend_tokens + p.ttft_stream_s * frontend_streams +
        p.ttft_prefill_fraction * frontend_prefill_s + p.ttft_queue_factor * queue_s;
-  return t;
+  return t + floor_extra_s;
+}
+
+double StepCost::eager_kernel_s() const {
+  double k = kernel_comm_s;
+  for (double x : kernel_s) k += x;
+  return k;
+}
+
+double eager_floor_extra_s(const StepCost& step, double eager_layer_s) {
+  if (step.eager_layers <= 0 || eager_layer_s <= 0) return 0.0;
+  return std::max(0.0, eager_layer_s * step.eager_layers - step.eager_kernel_s());
 }
 
 double StepCost::op_time(std::size_t i, const hwprofiles::CalibrationParams& p, bool* compute_bound) const {
@@ -113,6 +124,8 @@ StepCost& StepCost::operator+=(const StepCost& o) {
   frontend_streams += o.frontend_streams;
   frontend_prefill_s += o.frontend_prefill_s;
   queue_s += o.queue_s;
+  eager_layers += o.eager_layers;
+  floor_extra_s += o.floor_extra_s;
   comm_bw_s += o.comm_bw_s;
   comm_latency_s += o.comm_latency_s;
   collectives += o.collectives;
@@ -143,6 +156,8 @@ StepCost StepCost::scaled(double f) const {
   s.frontend_streams *= f;
   s.frontend_prefill_s *= f;
   s.queue_s *= f;
+  s.eager_layers *= f;
+  s.floor_extra_s *= f;
   s.comm_bw_s *= f;
   s.comm_latency_s *= f;
   s.collectives *= f;
@@ -267,7 +282,18 @@ StepEstimator StepEstimator::with_params(const hwprofiles::CalibrationParams& p)
   return e;
 }
 
-StepCost StepEstimator::cost(const model::BatchShape& b) const { return cost_impl(b, kernel_ == nullptr); }
+StepCost StepEstimator::cost(const model::BatchShape& b) const {
+  StepCost s = cost_impl(b, kernel_ == nullptr);
+  apply_eager_floor(b, s);
+  return s;
+}
+
+void StepEstimator::apply_eager_floor(const model::BatchShape& b, StepCost& s) const {
+  // Steps that carry prompt tokens run without CUDA graphs on the kernel path's serving stacks.
+  if (kernel_ == nullptr || b.prefill_tokens <= 0) return;
+  s.eager_layers = model_.num_layers;
+  s.floor_extra_s = eager_floor_extra_s(s, params_.eager_layer_s);
+}
 
 double StepEstimator::micro_batches(double units) const {
   if (dep_.pp <= 1 || !dep_.pp_micro_batches) return 1.0;
@@ -452,7 +478,8 @@ void StepEstimator::fill_kernel(const model::BatchShape& b, StepCost& s) const {
 }
 
 StepTime StepEstimator::explain(const model::BatchShape& b) const {
-  const StepCost c = cost_impl(b, true);
+  StepCost c = cost_impl(b, true);
+  apply_eager_floor(b, c);
   StepTime t;
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) {
     bool cb = false;
@@ -464,7 +491,7 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
   t.comm_s = c.kernel_path ? c.kernel_comm_s : c.comm_bw_s / params_.interconnect_fraction + c.comm_latency_s;
   t.overhead_s = params_.step_overhead_s * c.steps + params_.layer_overhead_s * c.layers +
                  params_.seq_overhead_s * c.sequences + params_.collective_overhead_s * c.collectives +
-                 params_.pp_staging_fraction * c.staging_s;
+                 params_.pp_staging_fraction * c.staging_s + c.floor_extra_s;
   t.total_s = c.time(params_);
   t.flops = c.flops;
   t.bytes = c.bytes;

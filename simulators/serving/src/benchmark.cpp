@@ -23,20 +23,41 @@ class CostSums final : public StepRecorder {
   void on_arrival(const Request& q, double in_flight) override {
     if (q.warmup) return;
     arrivals_ += running_;
+    for (std::size_t j = 0; j < G; ++j) arrivals_x_[j] += running_x_[j];
     frontend_requests_ += 1;
     frontend_streams_ += in_flight;
   }
-  void on_step(const perf::StepCost& c, double) override { running_ += c; }
+  void on_step(const perf::StepCost& c, double) override {
+    running_ += c;
+    if (c.eager_layers > 0)
+      for (std::size_t j = 0; j < G; ++j) running_x_[j] += perf::eager_floor_extra_s(c, EAGER_LAYER_GRID_S[j]);
+  }
   void on_first_token(const Request& q) override {
     if (q.warmup) return;
     firsts_ += running_;
     firsts_per_token_ += running_.scaled(1.0 / tpot_tokens(q));
     frontend_tokens_ += double(q.input);
+    for (std::size_t j = 0; j < G; ++j) {
+      firsts_x_[j] += running_x_[j];
+      firsts_per_token_x_[j] += running_x_[j] / tpot_tokens(q);
+    }
   }
   void on_done(const Request& q) override {
     if (q.warmup) return;
     dones_per_token_ += running_.scaled(1.0 / tpot_tokens(q));
+    for (std::size_t j = 0; j < G; ++j) dones_per_token_x_[j] += running_x_[j] / tpot_tokens(q);
     ++done_;
+  }
+  // The eager prompt steps' extra at each grid host time, as mean_ttft / mean_tpot sum the costs.
+  std::vector<double> mean_ttft_eager(double n) const {
+    std::vector<double> v(G);
+    for (std::size_t j = 0; j < G; ++j) v[j] = (firsts_x_[j] - arrivals_x_[j]) / n;
+    return v;
+  }
+  std::vector<double> mean_tpot_eager(double n) const {
+    std::vector<double> v(G);
+    for (std::size_t j = 0; j < G; ++j) v[j] = (dones_per_token_x_[j] - firsts_per_token_x_[j]) / n;
+    return v;
   }
   // TTFT: first - arrival per request, plus the frontend terms; TPOT: (done - first) / (output - 1).
   perf::StepCost mean_ttft(double n) const {
@@ -63,6 +84,8 @@ class CostSums final : public StepRecorder {
                  dones_per_token_ = perf::StepCost::zero();
   double frontend_requests_ = 0, frontend_tokens_ = 0, frontend_streams_ = 0;
   std::uint64_t done_ = 0;
+  static constexpr std::size_t G = EAGER_LAYER_GRID_S.size();
+  std::array<double, G> running_x_{}, arrivals_x_{}, firsts_x_{}, firsts_per_token_x_{}, dones_per_token_x_{};
 };
 
 std::string scheduler_type(const hwprofiles::SchedulerDefaults& s) {
@@ -194,6 +217,8 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   const double n = double(sums.done());
   b.mean_ttft_cost = sums.mean_ttft(n);
   b.mean_tpot_cost = sums.mean_tpot(n);
+  b.ttft_eager_grid_s = sums.mean_ttft_eager(n);
+  b.tpot_eager_grid_s = sums.mean_tpot_eager(n);
   b.lockstep = !staggered;
   // Random arrivals queue behind each other's prefills, which the simulation's evenly staggered users
   // do not see. Users in lockstep queue in the simulation itself.

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -240,6 +241,12 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.ttft.measured = row.ttft_s;
         o.tpot.metric = perf::Metric::tpot;
         o.tpot.terms = {{r.mean_tpot_cost, 1.0}};
+        // The eager prompt steps' extra is kept per grid host time, out of the terms (eager_at adds it), so
+        // the fit does not depend on the host time the rows were simulated with.
+        o.ttft.terms.front().cost.floor_extra_s = 0;
+        o.tpot.terms.front().cost.floor_extra_s = 0;
+        o.ttft_eager = r.ttft_eager_grid_s;
+        o.tpot_eager = r.tpot_eager_grid_s;
         o.tpot.measured = row.tpot_s;
         o.basis = d.kernel_tables.empty()                       ? "efficiency model"
                   : d.kernel_tables_hardware == d.hardware.name ? "kernel tables"
@@ -248,6 +255,7 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
         o.attention = m.attention_kind();
         o.deployment = d;
         o.prefill_one = r.prefill_one_cost;
+        o.prefill_one.floor_extra_s = 0;
         o.queue_others = r.queue_others;
         o.queues = !r.lockstep;
         slots[i] = std::move(o);
@@ -303,11 +311,12 @@ Eigen::VectorXd nnls(const Eigen::MatrixXd& A, const Eigen::VectorXd& b) {
 // step overhead, per-sequence overhead, frontend per request / prompt token / stream, queueing, prefill share
 constexpr int NCOL = 7;
 
-hwprofiles::CalibrationParams zero_overheads(double fq) {
+hwprofiles::CalibrationParams zero_overheads(double fq, double eager_layer_s) {
   hwprofiles::CalibrationParams p;
   p.step_overhead_s = p.seq_overhead_s = p.layer_overhead_s = p.collective_overhead_s = 0;
   p.ttft_request_s = p.ttft_token_s = p.ttft_stream_s = p.ttft_queue_factor = p.ttft_prefill_fraction = 0;
   p.fused_quant_fraction = fq;
+  p.eager_layer_s = eager_layer_s;
   return p;
 }
 
@@ -320,7 +329,7 @@ struct Fitted {
 // added for an MoE row).
 using ParamsAt = std::function<hwprofiles::CalibrationParams(std::size_t, const hwprofiles::CalibrationParams&)>;
 
-Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt& at) {
+Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt& at, double eager_layer_s) {
   Fitted best;
   const int n = int(use.size());
   Eigen::MatrixXd A(n, NCOL);
@@ -334,7 +343,7 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt
   }
   // The fused share of the tables' activation quantization on a grid; the overheads by NNLS.
   for (int q = 0; q <= 20; ++q) {
-    const auto base = zero_overheads(q / 20.0);
+    const auto base = zero_overheads(q / 20.0, eager_layer_s);
     Eigen::VectorXd b(n);
     for (int i = 0; i < n; ++i)
       b(i) = 1.0 - use[std::size_t(i)]->predict(at(std::size_t(i), base)) / use[std::size_t(i)]->measured;
@@ -357,21 +366,46 @@ Fitted fit_once(const std::vector<const perf::Observation*>& use, const ParamsAt
 
 }  // namespace
 
-static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
-  if (!o.queues) return 0.0;  // users in lockstep: the simulation queued them
-  return benchmark_queue_s(o.prefill_one, o.queue_others, p);
+double eager_at(const std::vector<double>& grid, double h) {
+  if (grid.empty() || h <= 0) return 0.0;
+  const auto& g = EAGER_LAYER_GRID_S;
+  const std::size_t n = std::min(grid.size(), g.size());
+  for (std::size_t j = 0; j + 1 < n; ++j)
+    if (h <= g[j + 1]) return grid[j] + (grid[j + 1] - grid[j]) * (h - g[j]) / (g[j + 1] - g[j]);
+  return grid[n - 1];
 }
 
-// The TTFT terms that move with the calibration: the queueing wait and the request's own prompt alone.
+// The request's own prompt alone under p, its eager launches included.
+static perf::StepCost prefill_one_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  perf::StepCost one = o.prefill_one;
+  one.floor_extra_s = perf::eager_floor_extra_s(one, p.eager_layer_s);
+  return one;
+}
+
+static double queue_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  if (!o.queues) return 0.0;  // users in lockstep: the simulation queued them
+  return benchmark_queue_s(prefill_one_at(o, p), o.queue_others, p);
+}
+
+// The TTFT terms that move with the calibration: the queueing wait, the request's own prompt alone and
+// the eager prompt steps' extra.
 static void ttft_terms_at(perf::Observation& t, const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
   t.terms.front().cost.queue_s = queue_at(o, p);
-  t.terms.front().cost.frontend_prefill_s = o.prefill_one.time(p);
+  t.terms.front().cost.frontend_prefill_s = prefill_one_at(o, p).time(p);
+  t.terms.front().cost.floor_extra_s = eager_at(o.ttft_eager, p.eager_layer_s);
+}
+
+// The TPOT observation under p: its eager prompt steps' extra at p's host time.
+static perf::Observation tpot_at(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
+  perf::Observation t = o.tpot;
+  t.terms.front().cost.floor_extra_s = eager_at(o.tpot_eager, p.eager_layer_s);
+  return t;
 }
 
 std::pair<double, double> des_prediction(const ServingObservation& o, const hwprofiles::CalibrationParams& p) {
   perf::Observation t = o.ttft;
   ttft_terms_at(t, o, p);
-  return {t.predict(p), o.tpot.predict(p)};
+  return {t.predict(p), tpot_at(o, p).predict(p)};
 }
 
 namespace {
@@ -387,18 +421,24 @@ bool same_params(const hwprofiles::CalibrationParams& a, const hwprofiles::Calib
 }  // namespace
 
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
-                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales) {
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales, double eager_layer_s) {
   KernelFit r;
   r.rows = int(obs.size());
+  r.params.eager_layer_s = eager_layer_s;
   if (obs.size() < 2) return r;  // too little to fit: no overheads
-  // Working copies of the TTFT observations, whose queueing column moves with the parameters.
-  std::vector<perf::Observation> ttft;
+  // Working copies of the TTFT observations, whose queueing column moves with the parameters, and of the
+  // TPOT ones with the eager prompt steps' extra at this host time.
+  std::vector<perf::Observation> ttft, tpot;
   ttft.reserve(obs.size());
-  for (const auto* o : obs) ttft.push_back(o->ttft);
+  tpot.reserve(obs.size());
+  for (const auto* o : obs) {
+    ttft.push_back(o->ttft);
+    tpot.push_back(tpot_at(*o, zero_overheads(0.0, eager_layer_s)));
+  }
   auto row_params = [&](const ServingObservation& o, const hwprofiles::CalibrationParams& q) {
     return params_for(o, q, moe_scales);
   };
-  hwprofiles::CalibrationParams p = zero_overheads(0.0);
+  hwprofiles::CalibrationParams p = zero_overheads(0.0, eager_layer_s);
   for (r.iterations = 1; r.iterations <= 100; ++r.iterations) {
     std::vector<const perf::Observation*> use;
     std::vector<const ServingObservation*> row_of;  // the row each entry of `use` belongs to
@@ -408,12 +448,12 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
         use.push_back(&ttft[i]);
         row_of.push_back(obs[i]);
       }
-      use.push_back(&obs[i]->tpot);
+      use.push_back(&tpot[i]);
       row_of.push_back(obs[i]);
     }
-    Fitted f = fit_once(use, [&](std::size_t i, const hwprofiles::CalibrationParams& q) {
-      return row_params(*row_of[i], q);
-    });
+    Fitted f = fit_once(
+        use, [&](std::size_t i, const hwprofiles::CalibrationParams& q) { return row_params(*row_of[i], q); },
+        eager_layer_s);
     // Robust: drop the worst 5% of residuals (benchmarks with broken runs) and fit again.
     std::vector<std::tuple<double, const perf::Observation*, const ServingObservation*>> res;
     for (std::size_t i = 0; i < use.size(); ++i)
@@ -429,10 +469,13 @@ KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs
       trimmed_rows.push_back(std::get<2>(res[i]));
     }
     r.trimmed = int(res.size() - trimmed.size());
-    const hwprofiles::CalibrationParams next = fit_once(trimmed, [&](std::size_t i,
-                                                                     const hwprofiles::CalibrationParams& q) {
-                                                 return row_params(*trimmed_rows[i], q);
-                                               }).p;
+    const hwprofiles::CalibrationParams next = fit_once(
+                                                   trimmed,
+                                                   [&](std::size_t i, const hwprofiles::CalibrationParams& q) {
+                                                     return row_params(*trimmed_rows[i], q);
+                                                   },
+                                                   eager_layer_s)
+                                                   .p;
     const bool done = same_params(next, p);
     p = next;
     if (done) break;
@@ -528,7 +571,7 @@ std::map<ScaleKey, ScaleFit> fit_scale(
     if (prefill && o->row->attention_dp > 1 && !o->deployment.scheduler.adp_balance) continue;
     if (prefill && !o->row->ttft_fit_excluded.empty()) continue;  // its TTFT kept out (fit_exclusions.json)
     const hwprofiles::CalibrationParams q = base(*o);
-    perf::Observation ob = prefill ? o->ttft : o->tpot;
+    perf::Observation ob = prefill ? o->ttft : tpot_at(*o, q);
     if (ob.measured <= 0) continue;
     // TTFT's queueing term grows with the prompt's step time: held at the base parameters (the caller
     // iterates to a fixed point), never at those the observation was simulated with.
@@ -633,10 +676,49 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
 
 VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
                        const std::vector<const ServingObservation*>& moe) {
+  std::vector<const ServingObservation*> all = dense;
+  all.insert(all.end(), moe.begin(), moe.end());
+  // Host times per layer of an eager prompt step, on the grid the simulations recorded (eager_at); a
+  // version none of whose rows ran a prompt step on the kernel path fits at 0 alone.
+  bool eager = false;
+  for (const auto* o : all) eager = eager || (!o->ttft_eager.empty() && o->ttft_eager.back() > 0);
+  // Chosen by Akaike's criterion: a host time above 0 is one more parameter, kept only when it lowers
+  // n ln(mean |log error|) by more than 1 (the Laplace likelihood of the n errors; docs/calibration.md,
+  // "Eager prompt steps"), so a version with few rows or a flat objective keeps no floor.
+  VersionFit best;
+  double best_score = std::numeric_limits<double>::infinity();
+  for (double h : EAGER_LAYER_GRID_S) {
+    if (h > 0 && !eager) break;
+    VersionFit v = fit_version_at(dense, moe, h);
+    // Mean |log error| over the version's TTFT (rows whose TTFT is kept out excepted) and TPOT.
+    double sum = 0;
+    int n = 0;
+    for (const auto* o : all) {
+      const auto [t, d] = des_prediction(*o, params_for(*o, v.overheads.params, v.scales));
+      if (o->row->ttft_fit_excluded.empty() && o->ttft.measured > 0 && t > 0) {
+        sum += std::fabs(std::log(t / o->ttft.measured));
+        ++n;
+      }
+      if (o->tpot.measured > 0 && d > 0) {
+        sum += std::fabs(std::log(d / o->tpot.measured));
+        ++n;
+      }
+    }
+    const double score = n > 0 && sum > 0 ? n * std::log(sum / n) + (h > 0 ? 1.0 : 0.0) : 0.0;
+    if (score < best_score - 1e-12) {
+      best_score = score;
+      best = std::move(v);
+    }
+  }
+  return best;
+}
+
+VersionFit fit_version_at(const std::vector<const ServingObservation*>& dense,
+                          const std::vector<const ServingObservation*>& moe, double eager_layer_s) {
   VersionFit v;
   // The step and per-sequence overheads (and the fused-quantization share) on the dense rows; a version
   // measured on MoE models only fits them on its MoE rows at the dense-table experts.
-  v.overheads = fit_kernel_overheads(dense.empty() ? moe : dense);
+  v.overheads = fit_kernel_overheads(dense.empty() ? moe : dense, {}, eager_layer_s);
   if (moe.empty()) return v;
   const hwprofiles::CalibrationParams step = v.overheads.params;
   v.scales = fit_moe_expert_scales(moe, step);
@@ -648,7 +730,7 @@ VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
   // prompt-step scale sets, so the two trade off along a ridge that alternating crawls ("MoE layer time").
   std::vector<const ServingObservation*> all = dense;
   all.insert(all.end(), moe.begin(), moe.end());
-  v.overheads = fit_kernel_overheads(all, v.scales);
+  v.overheads = fit_kernel_overheads(all, v.scales, eager_layer_s);
   v.scales = fit_moe_expert_scales(moe, v.overheads.params);
   return v;
 }

@@ -70,6 +70,12 @@ struct CalibrationParams {
   // Scale of the queueing that random arrivals add to a closed-loop benchmark's TTFT (1 = M/G/1
   // processor sharing behind other prompts' prefills; 0 = arrivals evenly spread).
   double ttft_queue_factor = 0.0;
+  // Host time per layer of a step that carries prompt tokens (kernel path): the serving stacks capture
+  // CUDA graphs for decode-only batches, so such a step launches its kernels one by one, and when that
+  // takes longer than the kernels run the step lasts the launches. The step pays
+  // max(0, eager_layer_s x layers - its kernel time); fitted per runtime version on a grid
+  // (docs/calibration.md, "Eager prompt steps"). 0 = no floor.
+  double eager_layer_s = 0.0;
   // Multiplier on the MoE expert GEMMs' kernel time in decode-only steps (kernel path). No MoE kernel
   // tables are bundled: the experts are priced as one grouped GEMM from the dense tables, and how far
   // each engine's small-batch fused-MoE kernels (and any speculative decoding the measurements do not

@@ -77,6 +77,15 @@ struct StepCost {
   // rho / (1 - rho) x one prompt's prefill), which an evenly staggered simulation does not see;
   // times CalibrationParams::ttft_queue_factor.
   double queue_s = 0;
+  // A step that carries prompt tokens runs without CUDA graphs (kernel path): its layers, and what the
+  // host's launches add beyond its kernel time under the estimator's calibration,
+  // max(0, eager_layer_s x eager_layers - eager_kernel_s()) (a constant of the step once it is costed;
+  // summed over steps, the steps' own maxima). CalibrationParams::eager_layer_s.
+  double eager_layers = 0;
+  double floor_extra_s = 0;
+  // The step's kernel time as the tables give it (before the fitted scales and overheads): what the
+  // host's launches are compared with.
+  double eager_kernel_s() const;
 
   // Time under a calibration; this is the single formula used everywhere.
   double time(const hwprofiles::CalibrationParams& p) const;
@@ -89,6 +98,10 @@ struct StepCost {
   static StepCost zero();  // no steps at all: the start of a running sum
   StepCost scaled(double factor) const;
 };
+
+// What the host's launches add to one costed step that carries prompt tokens, at `eager_layer_s` per layer:
+// max(0, eager_layer_s x step.eager_layers - step.eager_kernel_s()) (StepCost::floor_extra_s).
+double eager_floor_extra_s(const StepCost& step, double eager_layer_s);
 
 // A sum of steps with multiplicities (e.g. one prefill + 511 decode steps). Kept as separate terms so
 // that each step's roofline max() is taken per step, not over the sum.
@@ -203,6 +216,7 @@ class StepEstimator {
     double drafts = 0;
   };
   std::optional<MtpStep> mtp_step(const model::BatchShape& b) const;
+  void apply_eager_floor(const model::BatchShape& b, StepCost& s) const;
   StepCost cost_impl(const model::BatchShape& b, bool roofline) const;
   StepCost cost_one(const model::BatchShape& b, bool roofline) const;  // cost_impl without MTP
   void fill_kernel(const model::BatchShape& b, StepCost& s) const;

@@ -11,9 +11,11 @@
 // loop schedules by step counts alone, the mean TTFT and TPOT are sums of step costs; the result
 // carries those sums (mean_ttft_cost, mean_tpot_cost) so calibration can re-evaluate them under other
 // overhead parameters exactly, without re-simulating. Deterministic; thread-safe across calls.
+#include <array>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "infersim/model/model_spec.h"
 #include "infersim/perf/deployment.h"
@@ -70,7 +72,18 @@ struct BenchmarkResult {
   perf::StepCost mean_ttft_cost, mean_tpot_cost;
   perf::StepCost prefill_one_cost;  // one prompt alone: S of the queueing term
   double queue_others = 0;          // the other users running at once: the queueing term's multiplier
+  // What eager prompt steps add to the mean TTFT and TPOT at each per-layer host time of
+  // EAGER_LAYER_GRID_S (each step's own max(0, h x layers - kernel time), summed as the sums above), so
+  // calibration can choose the host time without re-simulating. mean_*_cost.floor_extra_s holds the
+  // same at the estimator's own CalibrationParams::eager_layer_s.
+  std::vector<double> ttft_eager_grid_s, tpot_eager_grid_s;
 };
+
+// The per-layer host times of an eager prompt step that calibration chooses from (seconds; 0 = none):
+// TensorRT-LLM's own PyTorch-backend steps launch some 15-25 kernels a layer at a few to tens of
+// microseconds each (docs/calibration.md, "Eager prompt steps").
+inline constexpr std::array<double, 10> EAGER_LAYER_GRID_S = {0.0,    50e-6,  100e-6, 200e-6, 300e-6,
+                                                              400e-6, 500e-6, 650e-6, 800e-6, 1000e-6};
 
 // The queueing seconds closed-loop users add to TTFT (before ttft_queue_factor) under parameters p:
 // bunching, (others) x S, with S one prompt's prefill step and `others` the other users running at

@@ -37,7 +37,15 @@ struct ServingObservation {
   perf::StepCost prefill_one;   // one prompt alone (the queueing term's S)
   double queue_others = 0;      // the other users running at once (the queueing term's multiplier)
   bool queues = true;           // false: the users ran in lockstep and the simulation queued them
+  // What eager prompt steps add to the mean TTFT / TPOT at each host time of EAGER_LAYER_GRID_S
+  // (BenchmarkResult); the terms above hold none of it (their floor_extra_s is 0): eager_at() adds it
+  // at a calibration's eager_layer_s. Empty: none.
+  std::vector<double> ttft_eager, tpot_eager;
 };
+
+// An observation's eager prompt-step extra at host time h per layer: the grid value at h, linear
+// between grid values (exact on the grid, which is all the fit evaluates).
+double eager_at(const std::vector<double>& grid, double h);
 
 struct ServingObservations {
   std::vector<ServingObservation> obs;
@@ -85,8 +93,10 @@ struct KernelFit {
 // linear fit iterates from zero overheads to a fixed point: the result depends on the observations'
 // step costs alone, not on the parameters they were simulated with.
 // MoE rows among `obs` are evaluated with `moe_scales` (params_for); empty = the dense-table experts.
+// `eager_layer_s`: the host time per layer of an eager prompt step the overheads are fitted at.
 KernelFit fit_kernel_overheads(const std::vector<const ServingObservation*>& obs,
-                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales = {});
+                               const std::vector<hwprofiles::MoeExpertScale>& moe_scales = {},
+                               double eager_layer_s = 0.0);
 
 // MoE expert-kernel scales of one runtime version (CalibrationParams::moe_expert_scale), fitted on the
 // TPOT of MoE observations with the version's overheads `p` fixed (serving::fit_version): per GPU and
@@ -113,8 +123,13 @@ struct VersionFit {
   KernelFit overheads;
   std::vector<hwprofiles::MoeExpertScale> scales;
 };
+// The whole fit is taken at each host time per layer of an eager prompt step in EAGER_LAYER_GRID_S
+// (CalibrationParams::eager_layer_s) and the one with the least mean |log error| over the version's
+// TTFT and TPOT kept (0 alone when no row has an eager prompt step).
 VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
                        const std::vector<const ServingObservation*>& moe);
+VersionFit fit_version_at(const std::vector<const ServingObservation*>& dense,
+                          const std::vector<const ServingObservation*>& moe, double eager_layer_s);
 // `p` with the MoE expert scale that applies to the observation's GPU and format (dense rows: `p`).
 hwprofiles::CalibrationParams params_for(const ServingObservation& o, hwprofiles::CalibrationParams p,
                                          const std::vector<hwprofiles::MoeExpertScale>& scales);
