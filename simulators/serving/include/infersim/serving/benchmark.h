@@ -79,9 +79,9 @@ struct BenchmarkResult {
   std::vector<double> ttft_eager_grid_s, tpot_eager_grid_s;
 };
 
-// The per-layer host times of an eager prompt step that calibration chooses from (seconds; 0 = none):
-// TensorRT-LLM's own PyTorch-backend steps launch some 15-25 kernels a layer at a few to tens of
-// microseconds each (docs/calibration.md, "Eager prompt steps").
+// The per-layer host times of an eager prompt step that calibration chooses from (seconds; 0 = none). The
+// range is an estimate ([EST]: some 15-25 kernel launches a layer at a few to tens of microseconds each),
+// not a measurement; the fit chooses within it (docs/calibration.md, "Eager prompt steps").
 inline constexpr std::array<double, 10> EAGER_LAYER_GRID_S = {0.0,    50e-6,  100e-6, 200e-6, 300e-6,
                                                               400e-6, 500e-6, 650e-6, 800e-6, 1000e-6};
 

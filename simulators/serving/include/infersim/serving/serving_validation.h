@@ -124,8 +124,9 @@ struct VersionFit {
   std::vector<hwprofiles::MoeExpertScale> scales;
 };
 // The whole fit is taken at each host time per layer of an eager prompt step in EAGER_LAYER_GRID_S
-// (CalibrationParams::eager_layer_s) and the one with the least mean |log error| over the version's
-// TTFT and TPOT kept (0 alone when no row has an eager prompt step).
+// (CalibrationParams::eager_layer_s) and the one Akaike's criterion prefers kept: n ln(mean |log error|)
+// over the version's n TTFT and TPOT observations, plus 1 for a host time above 0 (0 alone when no row
+// has an eager prompt step).
 VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
                        const std::vector<const ServingObservation*>& moe);
 VersionFit fit_version_at(const std::vector<const ServingObservation*>& dense,
