@@ -5,8 +5,8 @@
 #   full      build/          Release with the Qt GUI and the benchmarks: the whole test suite
 #   headless  build-headless/ without Qt (libraries, CLI, -O0): the CLI, golden and shard tests
 #   asan      build-asan/     AddressSanitizer + UndefinedBehaviorSanitizer (-O0, no Qt): the unit, oracle
-#                             and CLI tests, except five multi-minute calibration refits (their code paths
-#                             run in smaller tests too; under ASan they take 3-4 minutes each)
+#                             and CLI tests, except eight multi-minute calibration refits (their code paths
+#                             run in smaller tests too; under ASan they take 3-5 minutes each)
 # INFERSIM_TEST_CONFIGS="full headless asan" picks configurations (default: all three).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +38,7 @@ for c in $configs; do
       cmake --build build-asan -j "$jobs"
       (cd build-asan && ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" UBSAN_OPTIONS="print_stacktrace=1" \
         ctest --output-on-failure -j "$jobs" -L "unit|oracle|cli" \
-        -E "ValidateReportsHeldOutErrorsWithinTargets|CalibrateServingReproducesTheShippedKernelCalibrations|CalibrateFromReproducesTheShippedCalibrationsByteForByte|CalibrateWritesTheStoreAndDeletesWeightsUnlessKept|RecoversUnpackNormAndAttentionTermsFromSyntheticSteps")
+        -E "ValidateReportsHeldOutErrorsWithinTargets|CalibrateServingReproducesTheShippedKernelCalibrations|CalibrateFromReproducesTheShippedCalibrationsByteForByte|CalibrateWritesTheStoreAndDeletesWeightsUnlessKept|RecoversUnpackNormAndAttentionTermsFromSyntheticSteps|MtpAcceptanceFitFindsTheAcceptanceTheRowsRanWith|RowsKeptOutOfTheFitChangeNoFittedNumber|RoutingSkewFitFindsTheSkewTheRowsRanWith")
       ;;
     *) echo "test.sh: unknown configuration '$c' (full, headless, asan)" >&2; exit 2 ;;
   esac
