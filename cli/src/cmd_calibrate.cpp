@@ -198,6 +198,8 @@ void print_serving(const app::ServingPart& p) {
                v.random_by_runtime_unruled);
   print_groups("held-out rows by hardware:", v.random_split);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
+  if (!v.loso_own_tables_unruled.empty())
+    print_groups("the same, less the measurements fit_exclusions.json rules out:", v.loso_own_tables_unruled);
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
   fmt::print("{}", t.render());
   for (const auto& [why, n] : p.relabelled_loading) fmt::print("repaired {} rows: {}\n", n, why);
@@ -420,6 +422,9 @@ int cmd_calibrate_serving(const ArgList& argv) {
   print_groups("held-out rows, by hardware / runtime:", v.random_split);
   print_groups("fit rows (in-sample):", v.fit_rows);
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, own kernel tables:", v.loso_own_tables);
+  if (!v.loso_own_tables_unruled.empty())
+    print_groups("leave one system out, own kernel tables, less the measurements fit_exclusions.json rules out:",
+                 v.loso_own_tables_unruled);
   if (!v.loso_no_tables.empty()) print_groups("leave one system out, no own kernel tables:", v.loso_no_tables);
   for (const auto& [why, n] : set.relabelled) fmt::print("repaired {} rows: {}\n", n, why);
   for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);

@@ -578,10 +578,11 @@ namespace {
 // acceptance as given.
 perf::ServingMeasurement synthetic_row(int id, const std::string& runtime, const std::string& version,
                                        const std::string& model, int tp, int users, int in, int out,
-                                       std::optional<double> skew, std::optional<double> acceptance) {
+                                       std::optional<double> skew, std::optional<double> acceptance,
+                                       const std::string& hardware = "b200") {
   perf::ServingMeasurement row;
   row.id = "synthetic-" + std::to_string(id);
-  row.hardware = "b200";
+  row.hardware = hardware;
   row.runtime = runtime;
   row.runtime_version = version;
   row.model = model;
@@ -670,6 +671,59 @@ TEST(ServingValidation, RowsKeptOutOfTheFitChangeNoFittedNumber) {
   const auto c = serving::validate_serving(with, opt, false);
   EXPECT_NE(hwprofiles::moe_expert_scales_to_json(a.fits[0].calibration.moe_expert_scales),
             hwprofiles::moe_expert_scales_to_json(c.fits[0].calibration.moe_expert_scales));
+}
+
+// Leave one system out reports each group twice: with every row (the targets are judged on it) and
+// less the metrics a rule of fit_exclusions.json names, as the random split does: a row kept out of the
+// fit leaves both its metrics out of the second, a row whose TTFT alone is kept out only its TTFT.
+TEST(ServingValidation, LeaveOneSystemOutReportsTheRuledOutMetricsApart) {
+  std::vector<perf::ServingMeasurement> rows;
+  int i = 0;
+  for (const char* hw : {"b200", "b300"})
+    for (int users : {2, 8, 32})
+      for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}})
+        rows.push_back(synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, in, out, 1.0, std::nullopt, hw));
+  for (int users : {4, 16}) {
+    auto bad = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, 2048, 256, 1.0, std::nullopt, "b300");
+    bad.tpot_s *= 5;  // a TPOT that does not follow the load
+    bad.ttft_s *= 3;
+    bad.fit_excluded = "test: inconsistent";
+    rows.push_back(bad);
+  }
+  auto slow_first = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, 64, 2048, 256, 1.0, std::nullopt, "b300");
+  slow_first.ttft_s *= 10;
+  slow_first.ttft_fit_excluded = "test: TTFT that does not follow the load";
+  rows.push_back(slow_first);
+  serving::ObservationOptions opt;
+  opt.jobs = 2;
+  const auto v = serving::validate_serving(rows, opt, true);
+  auto find = [](const std::vector<serving::ErrorGroup>& gs, const std::string& key) -> const serving::ErrorGroup* {
+    for (const auto& g : gs)
+      if (g.key == key) return &g;
+    return nullptr;
+  };
+  const auto* all = find(v.loso_own_tables, "b300 / vllm / moe");
+  const auto* clean = find(v.loso_own_tables_unruled, "b300 / vllm / moe");
+  ASSERT_NE(all, nullptr);
+  ASSERT_NE(clean, nullptr);
+  EXPECT_EQ(all->ttft.n, 9);
+  EXPECT_EQ(all->tpot.n, 9);
+  EXPECT_EQ(clean->ttft.n, 6) << "less the two rows kept out and the TTFT kept out";
+  EXPECT_EQ(clean->tpot.n, 7) << "the row whose TTFT alone is kept out keeps its TPOT";
+  EXPECT_GT(all->tpot.p90_abs, 0.5) << "the rows five times too slow are in the first";
+  EXPECT_LT(clean->tpot.p90_abs, 0.3);
+  EXPECT_GT(all->ttft.p90_abs, clean->ttft.p90_abs);
+  // The other system has no ruled-out row: the same figures both ways.
+  const auto* b200 = find(v.loso_own_tables, "b200 / vllm / moe");
+  const auto* b200_clean = find(v.loso_own_tables_unruled, "b200 / vllm / moe");
+  ASSERT_NE(b200, nullptr);
+  ASSERT_NE(b200_clean, nullptr);
+  EXPECT_EQ(b200->tpot.n, b200_clean->tpot.n);
+  EXPECT_DOUBLE_EQ(b200->ttft.median_abs, b200_clean->ttft.median_abs);
+  EXPECT_DOUBLE_EQ(b200->tpot.median_abs, b200_clean->tpot.median_abs);
+  const auto j = serving::serving_validation_to_json(v);
+  ASSERT_TRUE(j.contains("leave_one_system_out_own_tables_less_ruled_out"));
+  EXPECT_EQ(j["leave_one_system_out_own_tables_less_ruled_out"].size(), v.loso_own_tables_unruled.size());
 }
 
 // The TensorRT-LLM DeepSeek rows measured on 1.2.0rc6.post3 are InferenceX's MTP recipes: 3 draft

@@ -936,7 +936,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     std::set<std::string> systems;
     for (const auto& o : own.obs) systems.insert(o.row->hardware);
     std::vector<ServingMeasurement> none;
-    std::map<std::string, Acc> loso_own, loso_no;
+    std::map<std::string, Acc> loso_own, loso_own_unruled, loso_no;
     for (const auto& sys : systems) {
       // Per runtime version; a version measured only on this system takes its runtime's other versions.
       std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit, moe_pooled;
@@ -978,10 +978,15 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       for (const auto& o : own.obs) {
         if (o.row->hardware != sys || !lp.count(rtv(*o.row))) continue;
         const auto p = params_for(o, lp[rtv(*o.row)], ls[rtv(*o.row)]);
-        auto& a = loso_own[fmt::format("{} / {} / {}", sys, o.row->runtime, model_class(*o.row))];
+        const std::string g = fmt::format("{} / {} / {}", sys, o.row->runtime, model_class(*o.row));
+        auto& a = loso_own[g];
         const auto [pt, pp] = des_prediction(o, p);
         a.ttft.push_back(pt / o.ttft.measured - 1.0);
         a.tpot.push_back(pp / o.tpot.measured - 1.0);
+        // Less the metrics a rule of fit_exclusions.json names, as for the random split.
+        auto& u = loso_own_unruled[g];
+        if (o.row->fit_excluded.empty() && o.row->ttft_fit_excluded.empty()) u.ttft.push_back(a.ttft.back());
+        if (o.row->fit_excluded.empty()) u.tpot.push_back(a.tpot.back());
         point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", pt}, {"tpot_predicted_s", pp}};
       }
       for (const auto& o : notab.obs) {
@@ -994,6 +999,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       }
     }
     v.loso_own_tables = to_groups(loso_own);
+    v.loso_own_tables_unruled = to_groups(loso_own_unruled);
     v.loso_no_tables = to_groups(loso_no);
   }
   for (auto& [row, j] : point_of) points.push_back(j);
@@ -1077,6 +1083,7 @@ common::Json serving_validation_to_json(const ServingValidation& v) {
   j["random_split_analytic_by_runtime"] = groups(v.analytic_by_runtime);
   j["random_split_by_runtime_less_ruled_out"] = groups(v.random_by_runtime_unruled);
   j["leave_one_system_out_own_tables"] = groups(v.loso_own_tables);
+  j["leave_one_system_out_own_tables_less_ruled_out"] = groups(v.loso_own_tables_unruled);
   j["leave_one_system_out_no_tables"] = groups(v.loso_no_tables);
   j["fit_rows"] = groups(v.fit_rows);
   common::Json ms = common::Json::array();
