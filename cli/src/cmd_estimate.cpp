@@ -43,6 +43,7 @@ const std::set<std::string> VALUED = {"model",
                                       "max-num-tokens",
                                       "max-batch",
                                       "chunked-prefill",
+                                      "eager-prompt-steps",
                                       "policy",
                                       "rounds",
                                       "mtp",
@@ -145,6 +146,10 @@ int cmd_estimate(const ArgList& argv) {
   if (auto v = a.value("chunked-prefill")) {
     if (*v != "on" && *v != "off") throw ConfigError("", "--chunked-prefill", "must be on or off");
     sc.chunked_prefill = *v == "on";
+  }
+  if (auto v = a.value("eager-prompt-steps")) {
+    if (*v != "on" && *v != "off") throw ConfigError("", "--eager-prompt-steps", "must be on or off");
+    sc.eager_prompt_steps = *v == "on";
   }
   if (auto v = a.value("policy")) sc.policy = *v;
   // The benchmark client's length draw (InferenceX: 0.8); 1 = fixed lengths.

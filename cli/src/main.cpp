@@ -25,9 +25,10 @@ commands:
                 [--sparsity S] [--json]);
                 --batch B = B closed-loop users, as serving benchmarks measure, under the runtime's
                 scheduler ([--max-num-tokens N] [--max-batch N] [--chunked-prefill on|off]
-                [--policy mixed|prefill_first] override it; [--length-range-ratio R] draws each request's
-                lengths from R x to 1 x I and O, as InferenceX's client does with 0.8); --simulate also runs
-                that benchmark in the discrete-event simulator ([--rounds N])
+                [--eager-prompt-steps on|off] [--policy mixed|prefill_first] override it;
+                [--length-range-ratio R] draws each request's lengths from R x to 1 x I and O, as
+                InferenceX's client does with 0.8); --simulate also runs that benchmark in the
+                discrete-event simulator ([--rounds N])
   compare       the same estimate for every catalog hardware (or --hardware a,b,c) side by side
   list          catalog names of models and hardware (--json)
   models        list | show NAME | import-hf CONFIG.json [--name N] [--out FILE]

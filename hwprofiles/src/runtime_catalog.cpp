@@ -212,6 +212,7 @@ RuntimeProfile runtime_from_json(const Json& j, const std::string& file) {
         d.batch_wait_timeout_iters = int(s.integer_or("batch_wait_timeout_iters", 0, 0, 100000));
         d.batch_wait_max_tokens_ratio = s.number_or("batch_wait_max_tokens_ratio", 0.0, 0.0, 1.0);
         d.recv_interval_iters = int(s.integer_or("recv_interval_iters", 0, 0, 100000));
+        d.eager_prompt_steps = s.boolean_or("eager_prompt_steps", true);
         d.source = tagged(s, "source");
         s.finish();
       }

@@ -268,6 +268,25 @@ TEST(Cli, EstimateSimulateRunsTheBenchmarkInTheSimulator) {
   EXPECT_EQ(bad.code, 2) << bad.out;
 }
 
+// vLLM replays piecewise graphs for prompt steps by default; a FULL_DECODE_ONLY recipe runs them eagerly,
+// and --eager-prompt-steps on prices that: the step lasts at least its host's launches, in the estimate and
+// in the simulated benchmark alike.
+TEST(Cli, EagerPromptStepsFollowTheCudaGraphMode) {
+  const std::string base = "estimate --model llama-3.1-70b --hardware b200 --chips 8 --tp 8 --precision fp8 --batch 4 "
+                           "--input 1024 --output 256 --runtime vllm --simulate --json";
+  const auto graphed = run(base);
+  const auto eager = run(base + " --eager-prompt-steps on");
+  ASSERT_EQ(graphed.code, 0) << graphed.out;
+  ASSERT_EQ(eager.code, 0) << eager.out;
+  const auto g = infersim::common::parse_json_text(graphed.out, "stdout");
+  const auto e = infersim::common::parse_json_text(eager.out, "stdout");
+  EXPECT_NE(graphed.out.find("replay piecewise CUDA graphs"), std::string::npos) << graphed.out;
+  EXPECT_NE(eager.out.find("launches its kernels one by one"), std::string::npos) << eager.out;
+  EXPECT_GT(e["ttft_s"].get<double>(), g["ttft_s"].get<double>());
+  EXPECT_GT(e["simulated"]["ttft_s"].get<double>(), g["simulated"]["ttft_s"].get<double>());
+  EXPECT_EQ(run(base + " --eager-prompt-steps maybe").code, 2);
+}
+
 TEST(Cli, KernelsListShowsTheBundledTables) {
   const auto r = run("kernels list --json");
   ASSERT_EQ(r.code, 0) << r.out;

@@ -315,4 +315,13 @@ TEST(KernelModel, EagerPromptStepsLastAtLeastTheirHostLaunches) {
   const auto decode = model::BatchShape::decode(8, 512);
   EXPECT_EQ(est.cost(decode).eager_layers, 0.0);
   EXPECT_DOUBLE_EQ(est.time(decode), est0.time(decode));
+  // A runtime that replays piecewise graphs for prompt steps (vLLM's default) takes no floor at any host
+  // time; its FULL_DECODE_ONLY mode does.
+  auto v = resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
+  EXPECT_FALSE(v.scheduler.eager_prompt_steps);
+  for (auto& vc : v.hardware.calibrations) vc.params.eager_layer_s = 1e-3;
+  EXPECT_EQ(perf::StepEstimator(m, v).cost(shortp).floor_extra_s, 0.0);
+  EXPECT_EQ(perf::StepEstimator(m, v).cost(shortp).eager_layers, 0.0);
+  v.scheduler.eager_prompt_steps = true;
+  EXPECT_GT(perf::StepEstimator(m, v).cost(shortp).floor_extra_s, 0.0);
 }

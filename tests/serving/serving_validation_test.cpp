@@ -475,7 +475,18 @@ TEST(ServingValidation, VersionFitFindsTheEagerPromptStepsHostTime) {
     std::vector<serving::ServingObservation> obs;
     int i = 0;
     const auto& m = model::ModelCatalog::shipped().get("llama-3.1-8b");
-    const perf::Deployment d = servingtest::resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
+    perf::Deployment d = servingtest::resolved("llama-3.1-8b", "h100-sxm", "vllm", 1);
+    // vLLM's default replays piecewise graphs for prompt steps: no floor at any host time. The rows here
+    // ran a recipe with graphs for decode-only batches (cudagraph_mode FULL_DECODE_ONLY).
+    EXPECT_FALSE(d.scheduler.eager_prompt_steps);
+    {
+      serving::BenchmarkSpec s;
+      s.concurrency = 1;
+      s.input = 128;
+      s.output = 128;
+      EXPECT_EQ(serving::eager_at(serving::simulate_benchmark(m, d, s).ttft_eager_grid_s, 300e-6), 0.0);
+    }
+    d.scheduler.eager_prompt_steps = true;
     for (int users : {1, 4, 16})
       for (int in : {128, 256, 1024, 4096}) {
         serving::BenchmarkSpec s;

@@ -365,6 +365,12 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         pc.eager_kernel_s() * 1e3,
         pc.floor_extra_s > 0 ? fmt::format("{:.2f} ms to its step (in the overheads row)", pc.floor_extra_s * 1e3)
                              : std::string("nothing to its step")));
+  } else if (detail && p.eager_layer_s > 0 && !dep.scheduler.eager_prompt_steps) {
+    e.notes.push_back(fmt::format(
+        "prompt steps replay piecewise CUDA graphs ({}'s default), so the host time of {:.0f} us a layer fitted for "
+        "its eager prompt steps (cudagraph_mode FULL_DECODE_ONLY recipes) adds nothing; --eager-prompt-steps on "
+        "prices such a recipe (docs/calibration.md \"Eager prompt steps\")",
+        e.runtime.empty() ? std::string("the runtime") : e.runtime, p.eager_layer_s * 1e6));
   }
   if (detail && est.model().is_dsa()) {
     const auto& ds = est.model().dsa;

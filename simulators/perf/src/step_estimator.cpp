@@ -289,8 +289,9 @@ StepCost StepEstimator::cost(const model::BatchShape& b) const {
 }
 
 void StepEstimator::apply_eager_floor(const model::BatchShape& b, StepCost& s) const {
-  // Steps that carry prompt tokens run without CUDA graphs on the kernel path's serving stacks.
-  if (kernel_ == nullptr || b.prefill_tokens <= 0) return;
+  // Steps that carry prompt tokens run without CUDA graphs on the kernel path's serving stacks, unless
+  // the runtime replays piecewise graphs for them (SchedulerDefaults::eager_prompt_steps).
+  if (kernel_ == nullptr || b.prefill_tokens <= 0 || !dep_.scheduler.eager_prompt_steps) return;
   s.eager_layers = model_.num_layers;
   s.floor_extra_s = eager_floor_extra_s(s, params_.eager_layer_s);
 }

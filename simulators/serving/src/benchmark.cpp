@@ -100,6 +100,7 @@ hwprofiles::SchedulerDefaults benchmark_scheduler(const perf::Deployment& d, con
   if (spec.max_num_tokens) s.max_num_tokens = *spec.max_num_tokens;
   if (spec.max_batch) s.max_batch = *spec.max_batch;
   if (spec.chunked_prefill) s.chunked_prefill = *spec.chunked_prefill;
+  if (spec.eager_prompt_steps) s.eager_prompt_steps = *spec.eager_prompt_steps;
   if (spec.policy) {
     if (*spec.policy != "mixed" && *spec.policy != "prefill_first")
       throw common::ConfigError("", "policy",

@@ -200,8 +200,12 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   // (`enable_fi_allreduce_fusion`) with VLLM_FLASHINFER_ALLREDUCE_FUSION_THRESHOLDS_MB {"2":32,"4":32,"8":8}:
   // TP all-reduces up to those sizes run TensorRT-LLM's all-reduce kernel (FlashInfer's port), not vLLM's
   // custom all-reduce. Priced from TensorRT-LLM's table on the same chip where the row's tables are its own.
+  // The docker recipes (70b_fp8_b200_docker.sh, 70b_fp4_b200_docker.sh) also set `"cudagraph_mode":
+  // "FULL_DECODE_ONLY", "splitting_ops": []`: graphs for decode-only batches, none for steps that carry a
+  // prompt, which run eagerly as TensorRT-LLM's do (SchedulerDefaults::eager_prompt_steps).
   if (row.runtime == "vllm" && row.model == "llama-3.1-70b" && row.hardware == "b200") {
     d.fused_allreduce_mib = {{2, 32.0}, {4, 32.0}, {8, 8.0}};
+    d.scheduler.eager_prompt_steps = true;
   } else if (row.runtime == "vllm" && !vllm_fuses_allreduce_by_default(row.runtime_version)) {
     // The version's default fusion (RuntimeVersion::fused_allreduce_mib) is documented from vLLM 0.18; a row
     // measured on an older or unrecorded version ran its own default, vLLM's custom all-reduce.

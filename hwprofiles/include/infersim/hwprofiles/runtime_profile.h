@@ -66,6 +66,11 @@ struct SchedulerDefaults {
   // requests in only every `recv_interval_iters` iterations (a step with a prompt in it resets the count
   // and the next iteration takes them at once). 0 or 1: every iteration, SGLang's default.
   int recv_interval_iters = 0;
+  // Steps that carry prompt tokens run without CUDA graphs, their kernels launched one by one from the
+  // host (TensorRT-LLM and SGLang capture graphs for decode-only batches; vLLM's cudagraph_mode
+  // FULL_DECODE_ONLY). false: such steps replay piecewise graphs (vLLM V1's default PIECEWISE /
+  // FULL_AND_PIECEWISE), so the host-time floor of CalibrationParams::eager_layer_s does not apply.
+  bool eager_prompt_steps = true;
   std::string source;
 };
 

@@ -48,6 +48,8 @@ struct BenchmarkSpec {
   // Overrides of the runtime version's scheduler defaults (benchmarks often configure these).
   std::optional<int> max_num_tokens, max_batch;
   std::optional<bool> chunked_prefill;
+  // Steps that carry a prompt run without CUDA graphs (SchedulerDefaults::eager_prompt_steps).
+  std::optional<bool> eager_prompt_steps;
   std::optional<std::string> policy;  // "mixed" | "prefill_first"
 };
 
