@@ -185,7 +185,8 @@ TEST(ServingValidation, LlamaRecipeRowsBatchWaitAtOneKOneKBelowTp8) {
 
 // vLLM rows fuse the TP all-reduce as their software did: InferenceX's Llama-3.1-70B B200 recipes set
 // enable_fi_allreduce_fusion with thresholds {2: 32, 4: 32, 8: 8} MiB; otherwise vLLM's -O2 default from
-// 0.18 (and the 2026 nightlies) on Hopper / Blackwell; older or unrecorded versions keep vLLM's own.
+// 0.18 (and the 2026 nightlies) on Hopper / Blackwell; older or unrecorded versions keep vLLM's own. The
+// Llama recipes also run prompt steps without CUDA graphs; the other vLLM rows keep vLLM's piecewise graphs.
 TEST(ServingValidation, VllmRowsFuseTheAllReduceAsTheirVersionOrRecipeDid) {
   auto row = b200_trt_row("llama-3.1-70b", 8, 1024, 1024, common::DType::fp8);
   row.runtime = "vllm";
@@ -193,9 +194,12 @@ TEST(ServingValidation, VllmRowsFuseTheAllReduceAsTheirVersionOrRecipeDid) {
   EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(8), 8.0);
   EXPECT_DOUBLE_EQ(recipe.fused_allreduce_mib.at(4), 32.0);
   EXPECT_EQ(perf::fused_allreduce_tables(recipe.kernel_tables_hardware), "b200_sxm/trtllm-1.3.0rc20");
+  // The same recipes set cudagraph_mode FULL_DECODE_ONLY: their prompt steps run eagerly.
+  EXPECT_TRUE(recipe.scheduler.eager_prompt_steps);
   auto moe = b200_trt_row("minimax-m2.5", 4, 1024, 1024, common::DType::fp8);
   moe.runtime = "vllm";
   moe.moe = true;
+  EXPECT_FALSE(serving::row_deployment(moe, true).scheduler.eager_prompt_steps) << "vLLM's default: piecewise graphs";
   for (const auto& [version, fused] : std::vector<std::pair<std::string, bool>>{{"0.19.0", true},
                                                                                 {"0.18.0", true},
                                                                                 {"nightly-5b8c30d62b754b57", true},
