@@ -618,6 +618,16 @@ perf::ServingMeasurement synthetic_row(int id, const std::string& runtime, const
   row.tpot_s = r.tpot_s;
   return row;
 }
+
+// A synthetic row whose TPOT (x5) and TTFT (x3) do not follow the load, kept out of the fit as a rule of
+// fit_exclusions.json would keep it.
+perf::ServingMeasurement inconsistent_row(int id, int users, const std::string& hardware = "b200") {
+  auto bad = synthetic_row(id, "vllm", "", "gpt-oss-120b", 2, users, 2048, 256, 1.0, std::nullopt, hardware);
+  bad.tpot_s *= 5;
+  bad.ttft_s *= 3;
+  bad.fit_excluded = "test: inconsistent";
+  return bad;
+}
 }  // namespace
 
 // The routing-skew fit (calibrate-serving --fit-routing) finds the skew that "measured" rows were
@@ -654,13 +664,7 @@ TEST(ServingValidation, RowsKeptOutOfTheFitChangeNoFittedNumber) {
     for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}})
       clean.push_back(synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, in, out, 1.0, std::nullopt));
   auto with = clean;
-  for (int users : {4, 16, 64}) {
-    auto bad = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, 2048, 256, 1.0, std::nullopt);
-    bad.tpot_s *= 5;  // a TPOT that does not follow the load
-    bad.ttft_s *= 3;
-    bad.fit_excluded = "test: inconsistent";
-    with.push_back(bad);
-  }
+  for (int users : {4, 16, 64}) with.push_back(inconsistent_row(i++, users));
   serving::ObservationOptions opt;
   opt.jobs = 2;
   const auto a = serving::validate_serving(clean, opt, false);
@@ -698,13 +702,7 @@ TEST(ServingValidation, LeaveOneSystemOutReportsTheRuledOutMetricsApart) {
     for (int users : {2, 8, 32})
       for (auto [in, out] : {std::pair{1024, 256}, std::pair{4096, 128}})
         rows.push_back(synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, in, out, 1.0, std::nullopt, hw));
-  for (int users : {4, 16}) {
-    auto bad = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, users, 2048, 256, 1.0, std::nullopt, "b300");
-    bad.tpot_s *= 5;  // a TPOT that does not follow the load
-    bad.ttft_s *= 3;
-    bad.fit_excluded = "test: inconsistent";
-    rows.push_back(bad);
-  }
+  for (int users : {4, 16}) rows.push_back(inconsistent_row(i++, users, "b300"));
   auto slow_first = synthetic_row(i++, "vllm", "", "gpt-oss-120b", 2, 64, 2048, 256, 1.0, std::nullopt, "b300");
   slow_first.ttft_s *= 10;
   slow_first.ttft_fit_excluded = "test: TTFT that does not follow the load";
