@@ -39,6 +39,7 @@ EstimateOutcome estimate(const EstimateRequest& r) {
     bs.max_num_tokens.reset();  // already applied to the deployment's scheduler
     bs.max_batch.reset();
     bs.chunked_prefill.reset();
+    bs.eager_prompt_steps.reset();
     bs.policy.reset();
     bs.concurrency = int(p.workload.batch);
     bs.input = p.workload.input;
