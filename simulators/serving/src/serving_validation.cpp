@@ -774,6 +774,12 @@ std::string rtv(const ServingMeasurement& r) { return r.runtime + "@" + calibrat
 
 struct Acc {
   std::vector<double> ttft, tpot;
+  // Less the metrics a rule of fit_exclusions.json names (measurements that contradict themselves): both of
+  // a row it keeps out, the TTFT of one whose TTFT alone it keeps out.
+  void add_unruled(const ServingMeasurement& r, double ttft_err, double tpot_err) {
+    if (r.fit_excluded.empty() && r.ttft_fit_excluded.empty()) ttft.push_back(ttft_err);
+    if (r.fit_excluded.empty()) tpot.push_back(tpot_err);
+  }
 };
 
 std::vector<ErrorGroup> to_groups(const std::map<std::string, Acc>& m) {
@@ -860,10 +866,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         auto& b = analytic[key];
         b.ttft.push_back(att / o.ttft.measured - 1.0);
         b.tpot.push_back(atp / o.tpot.measured - 1.0);
-        // Less the metrics a rule of fit_exclusions.json names (measurements that contradict themselves).
-        auto& u = by_rt_unruled[key];
-        if (o.row->fit_excluded.empty() && o.row->ttft_fit_excluded.empty()) u.ttft.push_back(et);
-        if (o.row->fit_excluded.empty()) u.tpot.push_back(ep);
+        by_rt_unruled[key].add_unruled(*o.row, et, ep);
       }
     }
     point_of[o.row] = {{"id", o.row->id},
@@ -987,10 +990,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         const auto [pt, pp] = des_prediction(o, p);
         a.ttft.push_back(pt / o.ttft.measured - 1.0);
         a.tpot.push_back(pp / o.tpot.measured - 1.0);
-        // Less the metrics a rule of fit_exclusions.json names, as for the random split.
-        auto& u = loso_own_unruled[g];
-        if (o.row->fit_excluded.empty() && o.row->ttft_fit_excluded.empty()) u.ttft.push_back(a.ttft.back());
-        if (o.row->fit_excluded.empty()) u.tpot.push_back(a.tpot.back());
+        loso_own_unruled[g].add_unruled(*o.row, a.ttft.back(), a.tpot.back());
         point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", pt}, {"tpot_predicted_s", pp}};
       }
       for (const auto& o : notab.obs) {
