@@ -115,6 +115,8 @@ std::vector<std::string> check_hardware_profile(const HardwareProfile& h) {
   bad(h.host_link_effective_bytes_per_s > h.host_link_bw_bytes_per_s * 1.0001 && h.host_link_bw_bytes_per_s > 0,
       "host_link: effective bandwidth exceeds the nominal bandwidth");
   bad(h.scale_up_domain < 1, "scale_up.domain_size must be >= 1");
+  bad(h.scale_up_node < 1 || h.scale_up_node > h.scale_up_domain,
+      "scale_up.node_size must be >= 1 and at most scale_up.domain_size");
   {
     const auto& P = h.prices;
     bad(P.commit_1y.known() && P.on_demand.known() && P.commit_1y.usd > P.on_demand.usd * 1.0001,

@@ -201,6 +201,7 @@ HardwareProfile hardware_from_json(const Json& j, const std::string& file) {
     h.scale_up_bw_bytes_per_s = sourced(*s, "bw_gb_s_per_dir", h, 1e-3, 1e7, true).value() * GB;
     h.scale_up_latency_s = sourced(*s, "latency_us", h, 0, 1e6).value_or(5.0) * 1e-6;
     h.scale_up_domain = int(sourced(*s, "domain_size", h, 1, 1e6).value_or(8));
+    h.scale_up_node = int(sourced(*s, "node_size", h, 1, 1e6).value_or(1));
     s->finish();
   }
   if (auto s = r.optional_child("scale_out")) {
@@ -310,6 +311,7 @@ Json hardware_to_json(const HardwareProfile& h) {
     put(s, h, "/scale_up", "bw_gb_s_per_dir", h.scale_up_bw_bytes_per_s / GB);
     put(s, h, "/scale_up", "latency_us", h.scale_up_latency_s * 1e6);
     put(s, h, "/scale_up", "domain_size", h.scale_up_domain);
+    if (h.scale_up_node > 1) put(s, h, "/scale_up", "node_size", h.scale_up_node);
     j["scale_up"] = s;
   }
   if (h.scale_out_bw_bytes_per_s > 0) {

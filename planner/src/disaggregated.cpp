@@ -90,7 +90,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
   // Layouts: the smallest that fits; on SRAM-only chips also wider stages (up to one KV head per
   // chip), which leave room for more KV and so a larger batch (as the planner does). The layout with
   // the lowest chips per sustainable request rate wins.
-  const std::vector<int> tps = hd.sram_only() ? perf::sram_stage_widths(m, sized.deployment.tp)
+  const std::vector<int> tps = hd.sram_only() ? perf::sram_stage_widths(m, hd, sized.deployment.tp)
                                               : std::vector<int>{sized.deployment.tp};
   const double target_util = pricing.target_utilisation;
   double best_rate = 0, best_b = 0, best_td = 0, best_chips_per_rate = INFINITY;

@@ -377,7 +377,7 @@ void size_hardware(PlanState& st, const std::string& hn) {
       else if (hw.sram_only()) {
         // More chips per stage leave more SRAM for KV, so a replica of an SRAM-only chip can run a
         // larger batch.
-        const auto widths = perf::sram_stage_widths(model, minimal.deployment.tp);
+        const auto widths = perf::sram_stage_widths(model, hw, minimal.deployment.tp);
         for (std::size_t i = 1; i < widths.size(); ++i) layouts.push_back({widths[i], minimal.deployment.pp});
       }
       for (auto [tp, pp] : layouts) {

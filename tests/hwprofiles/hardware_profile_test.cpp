@@ -92,6 +92,30 @@ TEST(HardwareProfile, BadInputIsRejectedWithPointer) {
   expect_rejected([](Json& j) { j["price"]["owned"].erase("purchase_usd"); }, "/price/owned");
   expect_rejected([](Json& j) { j["price"]["cloud"]["commit_1y"]["usd_per_chip_hour"] = 9.0; }, "1-year commitment");
   expect_rejected([](Json& j) { j["compute"] = Json::object(); }, "no compute dtype");
+  // A node larger than the scale-up domain it sits in.
+  expect_rejected(
+      [](Json& j) {
+        j["scale_up"]["node_size"] = {{"value", 16}, {"source", "[EST] test"}};
+      },
+      "scale_up.node_size");
+  expect_rejected([](Json& j) { j["scale_up"]["node_size"] = {{"value", 4}}; }, "/scale_up/node_size/source");
+}
+
+// Issue 15: chips wired into fully connected nodes (a GroqNode: 8 cards, each cabled to the 7 others)
+// keep a tensor-parallel group inside one node when it fits one; a larger group spans nodes anyway.
+TEST(HardwareProfile, NodeAlignedTensorParallelGroups) {
+  Json j = good();
+  j["scale_up"]["node_size"] = {{"value", 8}, {"source", "[EST] test"}};
+  const auto h = hwprofiles::hardware_from_json(j, "good.json");
+  EXPECT_EQ(h.scale_up_node, 8);
+  for (int tp : {1, 2, 4, 8, 9, 10, 12, 16}) EXPECT_TRUE(h.node_aligned_tp(tp)) << tp;
+  for (int tp : {3, 5, 6, 7}) EXPECT_FALSE(h.node_aligned_tp(tp)) << tp;
+  // Without a published node every width is allowed, and the field round-trips only where given.
+  const auto plain = hwprofiles::hardware_from_json(good(), "good.json");
+  EXPECT_EQ(plain.scale_up_node, 1);
+  for (int tp = 1; tp <= 16; ++tp) EXPECT_TRUE(plain.node_aligned_tp(tp)) << tp;
+  EXPECT_EQ(hwprofiles::hardware_to_json(h)["scale_up"]["node_size"]["value"].get<double>(), 8.0);
+  EXPECT_FALSE(hwprofiles::hardware_to_json(plain)["scale_up"].contains("node_size"));
 }
 
 TEST(HardwareProfile, PricesCarryTierProviderDateAndSource) {

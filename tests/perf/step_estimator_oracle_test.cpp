@@ -131,6 +131,43 @@ TEST(StepOracle, GroqAutoSizesToHundredsOfChips) {
   EXPECT_NE(r.explanation.find("SRAM"), std::string::npos);
 }
 
+// Issue 15: Groq's published Llama-2-70B deployment is 576 chips = 72 whole 8-chip GroqNodes (tp 8 per
+// stage). Sizing keeps a stage inside one fully connected node (tp divides 8), so the 8-bit 70B model
+// takes 8 chips a layer: 640 chips, within 15% of 576. Without the node the smallest fit is tp 5
+// (400 chips, whose stages straddle nodes).
+TEST(StepOracle, GroqStagesLieInWholeNodes) {
+  const auto& m = card("llama-3.1-70b");
+  perf::Deployment d;
+  d.hardware = hwprofiles::HardwareCatalog::shipped().get("groq-lpu");
+  ASSERT_EQ(d.hardware.scale_up_node, 8);
+  d.precision = {common::DType::int8, common::DType::int8, common::DType::fp16};
+  const auto r = perf::auto_size(m, d, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024}));
+  ASSERT_TRUE(r.fits) << r.explanation;
+  EXPECT_EQ(r.deployment.tp, 8) << r.explanation;
+  EXPECT_EQ(r.deployment.pp, 80) << r.explanation;
+  EXPECT_LE(std::abs(r.deployment.chips() / 576.0 - 1.0), 0.15) << r.explanation;
+  EXPECT_NE(r.explanation.find("8-chip fully connected node"), std::string::npos) << r.explanation;
+  // By hand: one layer's 8-bit weights (1/80 of 65.7 GiB) exceed 4 chips' usable SRAM, not 8 chips'.
+  const double layer = model::weight_bytes(m, common::DType::int8) / 80.0;
+  const double usable = d.hardware.memory_bytes() * (1.0 - d.memory_reserve_fraction);
+  EXPECT_GT(layer / 4.0, usable);
+  EXPECT_LT(layer / 8.0, usable);
+  perf::Deployment loose = d;
+  loose.hardware.scale_up_node = 1;
+  const auto r1 = perf::auto_size(m, loose, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024}));
+  ASSERT_TRUE(r1.fits);
+  EXPECT_EQ(r1.deployment.tp, 5) << r1.explanation;
+  // A stage wider than a node spans nodes whatever its width: 16-bit weights take the smallest fit.
+  d.precision = {common::DType::fp16, common::DType::fp16, common::DType::fp16};
+  const auto r16 = perf::auto_size(m, d, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024}));
+  loose.precision = d.precision;
+  EXPECT_EQ(r16.deployment.tp,
+            perf::auto_size(m, loose, 2048, perf::max_step_tokens(d.hardware, {1, 1024, 1024})).deployment.tp);
+  EXPECT_GT(r16.deployment.tp, 8);
+  // Wider stages tried for KV room keep to the nodes as well.
+  for (int t : perf::sram_stage_widths(m, d.hardware, 2)) EXPECT_TRUE(d.hardware.node_aligned_tp(t)) << t;
+}
+
 // Issue 15: at large batches an SRAM-only chip runs out of KV room, which more TP cannot fix once TP
 // exceeds the KV heads. Sizing stops there and names the limit (it used to walk TP to 4,096:
 // 327,680 chips).

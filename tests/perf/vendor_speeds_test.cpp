@@ -120,6 +120,11 @@ TEST(VendorSpeeds, TheFitReproducesTheShippedCalibrationsAndItsOwnPoint) {
       ++fit_points;
       ASSERT_TRUE(c.ok) << c.reason;
       EXPECT_NEAR(c.predicted_tok_s, c.point->tok_s, 1e-6 * c.point->tok_s) << c.point->hardware;
+      // Groq's 576 published chips: 72 stages of one whole 8-chip GroqNode each.
+      if (c.point->hardware == "groq-lpu") {
+        EXPECT_EQ(c.tp, 8);
+        EXPECT_EQ(c.pp, 72);
+      }
     }
   EXPECT_EQ(fit_points, 2);
 }

@@ -45,11 +45,12 @@ int tp_for_chips(const model::ModelSpec& m, const hwprofiles::HardwareProfile& h
   return t;
 }
 
-std::vector<int> sram_stage_widths(const model::ModelSpec& m, int minimal_tp) {
+std::vector<int> sram_stage_widths(const model::ModelSpec& m, const hwprofiles::HardwareProfile& hw, int minimal_tp) {
   std::vector<int> out = {minimal_tp};
   const int kvh = std::max(1, m.num_kv_heads);
-  for (int t = 2 * minimal_tp; t < kvh; t *= 2) out.push_back(t);
-  if (kvh > minimal_tp) out.push_back(kvh);
+  for (int t = 2 * minimal_tp; t < kvh; t *= 2)
+    if (hw.node_aligned_tp(t)) out.push_back(t);
+  if (kvh > minimal_tp && hw.node_aligned_tp(kvh)) out.push_back(kvh);
   return out;
 }
 
@@ -467,7 +468,12 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
     // SRAM-only chips: pipeline layers across chips, then split each stage over more chips.
     const int min_chips = int(std::ceil(need / per_chip));
     int pp = std::min(m.num_layers, std::max(1, min_chips));
-    int tp = std::max(1, int(std::ceil(double(min_chips) / pp)));
+    // A stage's chips tile the fully connected nodes where the profile has them (node_aligned_tp).
+    auto next_tp = [&](int t) {
+      while (!hw.node_aligned_tp(t)) ++t;
+      return t;
+    };
+    int tp = next_tp(std::max(1, int(std::ceil(double(min_chips) / pp))));
     // KV per chip stops shrinking once TP exceeds the KV heads (they are replicated beyond that; an MLA
     // latent cache is replicated on every rank): if the KV alone overflows a chip at that split, no
     // layout fits, and the limit is KV capacity, not weights. Say so instead of widening TP forever.
@@ -489,15 +495,23 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
           common::format_bytes(kv_per_chip_min), kv_split, pp, max_tokens);
       return r;
     }
-    while (!fits(tp, pp) && tp < 4096) ++tp;
+    while (!fits(tp, pp) && tp < 4096) tp = next_tp(tp + 1);
     d.tp = tp;
     d.pp = pp;
     r.fits = fits(tp, pp);
+    const std::string node =
+        hw.scale_up_node > 1
+            ? (tp <= hw.scale_up_node
+                   ? fmt::format(": each stage lies in one {}-chip fully connected node, so its tensor-parallel "
+                                 "traffic stays on direct links",
+                                 hw.scale_up_node)
+                   : fmt::format(", more than one {}-chip node", hw.scale_up_node))
+            : "";
     r.explanation = fmt::format(
         "{} holds weights in on-chip SRAM only ({} usable per chip): weights {} + KV {} need at least {} chips; "
-        "layers are pipelined over {} stages (pp={}) and each stage is split over {} chips (tp={}) -> {} chips",
+        "layers are pipelined over {} stages (pp={}) and each stage is split over {} chips (tp={}{}) -> {} chips",
         hw.name, common::format_bytes(per_chip), common::format_bytes(model::weight_bytes(m, d.precision.weight)),
-        common::format_bytes(kv_tokens * model::kv_bytes_per_token(m, d.precision.kv)), min_chips, pp, pp, tp, tp,
+        common::format_bytes(kv_tokens * model::kv_bytes_per_token(m, d.precision.kv)), min_chips, pp, pp, tp, tp, node,
         tp * pp);
     r.deployment = d;
     return r;

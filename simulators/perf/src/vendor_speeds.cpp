@@ -121,11 +121,12 @@ Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p
     return s.deployment;
   }
   // A given chip count: SRAM-only chips pipeline layers (pp = the largest divisor of the count up to the
-  // layers), others split tensors over a scale-up domain and pipeline the rest.
+  // layers whose stages tile the chip's fully connected nodes), others split tensors over a scale-up
+  // domain and pipeline the rest.
   int tp = 1, pp = 1;
   if (d.hardware.sram_only()) {
     for (int q = std::min(chips, m.num_layers); q >= 1; --q)
-      if (chips % q == 0) {
+      if (chips % q == 0 && d.hardware.node_aligned_tp(chips / q)) {
         pp = q;
         break;
       }

@@ -185,6 +185,16 @@ struct HardwareProfile {
   double scale_up_bw_bytes_per_s = 0;  // per direction, per chip
   double scale_up_latency_s = 0;
   int scale_up_domain = 1;  // chips reachable over the scale-up fabric
+  // Chips in one fully connected node of that fabric (GroqNode: 8 cards, each wired to the 7 others).
+  // 1 = no such structure published.
+  int scale_up_node = 1;
+  // Whether a tensor-parallel group of `tp` chips suits the nodes: a group that fits in one node divides
+  // it, so every group sits inside one node and its all-reduce runs on the direct links (Groq's published
+  // 576-chip layout is 72 whole nodes); a group larger than a node crosses nodes whatever its size.
+  // Always true where no node is published.
+  bool node_aligned_tp(int tp) const {
+    return scale_up_node <= 1 || tp < 1 || tp > scale_up_node || scale_up_node % tp == 0;
+  }
 
   std::string scale_out_name;
   double scale_out_bw_bytes_per_s = 0;  // per direction, per chip

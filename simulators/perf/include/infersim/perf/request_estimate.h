@@ -187,8 +187,8 @@ int tp_for_chips(const model::ModelSpec& m, const hwprofiles::HardwareProfile& h
 
 // SRAM-only chips: stage widths worth trying beyond the smallest fit (tp = minimal_tp): wider stages
 // leave each chip more SRAM for KV, up to one KV head per chip (2x, 4x, ... below the KV heads, then
-// the KV heads themselves).
-std::vector<int> sram_stage_widths(const model::ModelSpec& m, int minimal_tp);
+// the KV heads themselves), keeping those that tile the chip's fully connected nodes (node_aligned_tp).
+std::vector<int> sram_stage_widths(const model::ModelSpec& m, const hwprofiles::HardwareProfile& hw, int minimal_tp);
 
 // Chips with a DDR tier (SambaNova SN40L): when weights + the KV of `kv_tokens` + activations overflow
 // main memory on d's layout, the overflow of weights goes to DDR (routed experts first; KV stays in
