@@ -236,6 +236,14 @@ void print_dataflow(const app::DataflowPart& d) {
     g.add({x.vendor, std::to_string(x.held_out.n), median_error_pct(x.held_out), p90_error_pct(x.held_out),
            fmt::format("{} of {}", x.models_within_25, x.models_held_out), x.models_within_25 >= 3 ? "met" : "MISSED"});
   fmt::print("{}\n", g.render());
+  if (!r.chip_counts.empty()) {
+    Table c({"vendor", "model", "published chips", "auto-sized (infersim estimate)", "error"});
+    for (const auto& x : r.chip_counts)
+      c.add({x.point->vendor, x.point->model, std::to_string(x.published),
+             x.sized > 0 ? fmt::format("{} (tp {} x pp {})", x.sized, x.tp, x.pp) : "-",
+             x.sized > 0 ? fmt::format("{:+.1f}%", 100 * x.error) : "not sized: " + x.reason});
+    fmt::print("Published chip counts against auto-sizing (issue 15's Groq target: within 15%):\n{}\n", c.render());
+  }
 }
 
 void print_legacy(const app::LegacyPart& l) {

@@ -173,3 +173,26 @@ TEST(VendorSpeeds, HeldOutGroqSpeedsStayWithinTheTarget) {
     }
   EXPECT_TRUE(seen);
 }
+
+TEST(VendorSpeeds, PublishedChipCountsAreComparedWithAutoSizing) {
+  // Guards the reported figure (issue 15): Groq's 70B deployment, auto-sized at its served precision, is
+  // within 15% of the ~576 chips Groq published; the report and its JSON carry every published count of
+  // an SRAM-only chip.
+  const auto r = perf::check_vendor_speeds(bundled(), hwprofiles::HardwareCatalog::shipped(),
+                                           model::ModelCatalog::shipped());
+  int groq = 0;
+  for (const auto& c : r.chip_counts) {
+    ASSERT_GT(c.sized, 0) << c.point->model << ": " << c.reason;
+    EXPECT_NEAR(c.error, double(c.sized) / c.published - 1.0, 1e-12);
+    if (c.point->vendor == "groq") {
+      ++groq;
+      EXPECT_EQ(c.published, 576);
+      EXPECT_EQ(c.tp * c.pp, c.sized);
+      EXPECT_LE(std::abs(c.error), 0.15) << c.sized;
+    }
+  }
+  EXPECT_EQ(groq, 1);
+  const auto j = perf::vendor_speed_report_to_json(r);
+  ASSERT_EQ(j["chip_counts"].size(), r.chip_counts.size());
+  EXPECT_EQ(j["chip_counts"][0]["published_chips"].get<int>(), r.chip_counts[0].published);
+}

@@ -257,6 +257,33 @@ VendorSpeedReport check_vendor_speeds(const VendorSpeedSet& set, const hwprofile
     }
     r.groups.push_back(g);
   }
+  for (const auto& p : set.points) {
+    if (p.use == "excluded" || !p.chips || *p.chips <= 0 || !hw.contains(p.hardware) || !hw.get(p.hardware).sram_only())
+      continue;
+    VendorSpeedReport::ChipCount cc;
+    cc.point = &p;
+    cc.published = *p.chips;
+    try {
+      const auto& m = models.get(p.model);
+      Deployment d;
+      d.hardware = hw.get(p.hardware);
+      d.runtime = p.runtime;
+      d.precision = default_precision(d.hardware, dtype_of(p.weights, "weights"), dtype_of(p.kv, "kv"), p.runtime);
+      apply_runtime(m, d);
+      const auto s = auto_size(m, d, set.input + set.output, max_step_tokens(d.hardware, {1, set.input, set.output}));
+      if (s.fits) {
+        cc.sized = s.deployment.chips();
+        cc.tp = s.deployment.tp;
+        cc.pp = s.deployment.pp;
+        cc.error = double(cc.sized) / cc.published - 1.0;
+      } else {
+        cc.reason = s.explanation;
+      }
+    } catch (const ConfigError& e) {
+      cc.reason = e.reason().empty() ? e.what() : e.reason();
+    }
+    r.chip_counts.push_back(cc);
+  }
   return r;
 }
 
@@ -288,7 +315,23 @@ common::Json vendor_speed_report_to_json(const VendorSpeedReport& r) {
                   {"mean_signed_pct", 100 * g.held_out.mean_signed},
                   {"models_within_25pct", g.models_within_25},
                   {"models_held_out", g.models_held_out}});
-  return {{"points", pts}, {"vendors", gs}};
+  Json cc = Json::array();
+  for (const auto& c : r.chip_counts) {
+    Json j = {{"vendor", c.point->vendor},
+              {"hardware", c.point->hardware},
+              {"model", c.point->model},
+              {"published_chips", c.published}};
+    if (c.sized > 0) {
+      j["sized_chips"] = c.sized;
+      j["tp"] = c.tp;
+      j["pp"] = c.pp;
+      j["error_pct"] = 100 * c.error;
+    } else {
+      j["not_sized"] = c.reason;
+    }
+    cc.push_back(j);
+  }
+  return {{"points", pts}, {"vendors", gs}, {"chip_counts", cc}};
 }
 
 }  // namespace infersim::perf

@@ -89,6 +89,16 @@ struct VendorSpeedReport {
     int models_within_25 = 0, models_held_out = 0;  // distinct held-out models whose median |error| <= 25%
   };
   std::vector<Group> groups;
+  // Each published chip count of an SRAM-only chip against the count `infersim estimate` sizes on its own
+  // for the same model at the vendor's precision (batch 1, the set's workload): issue 15's Groq target is
+  // within 15%.
+  struct ChipCount {
+    const VendorSpeedPoint* point = nullptr;
+    int published = 0, sized = 0, tp = 0, pp = 0;
+    double error = 0;    // sized / published - 1
+    std::string reason;  // why it could not be sized (sized = 0)
+  };
+  std::vector<ChipCount> chip_counts;
 };
 VendorSpeedReport check_vendor_speeds(const VendorSpeedSet& set, const hwprofiles::HardwareCatalog& hw,
                                       const model::ModelCatalog& models);
