@@ -29,6 +29,12 @@ EstimateOutcome estimate(const EstimateRequest& r) {
         r.simulate ? "; the simulation draws them" : ""));
   if (!p.mtp_note.empty()) o.estimate.notes.push_back(p.mtp_note);
   const auto& dep = est.deployment();
+  if (dep.tp > 1 && !dep.hardware.node_aligned_tp(dep.tp))
+    o.estimate.notes.push_back(fmt::format(
+        "tp {} does not divide {}'s {}-chip fully connected node: some stages straddle two nodes, whose "
+        "all-reduces cross the global links; the estimate prices them on the in-node links, so it is optimistic "
+        "there (auto-sizing keeps each stage in one node)",
+        dep.tp, dep.hardware.name, dep.hardware.scale_up_node));
   o.activation = dep.precision.activation;
   o.peak_flops = dep.hardware.matmul_peak(dep.precision.weight, dep.precision.activation);
   o.memory_bw_bytes_per_s = dep.hardware.memory_bw();

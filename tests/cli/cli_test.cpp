@@ -287,6 +287,19 @@ TEST(Cli, EagerPromptStepsFollowTheCudaGraphMode) {
   EXPECT_EQ(run(base + " --eager-prompt-steps maybe").code, 2);
 }
 
+// Issue 15: a Groq layout the user gives whose stages straddle the 8-chip nodes is estimated, with a note
+// saying its cross-node all-reduces are priced on the in-node links; auto-sizing keeps stages in a node.
+TEST(Cli, GroqStagesThatStraddleNodesAreNoted) {
+  const auto straddle = run("estimate --model llama-3.1-70b --hardware groq-lpu --chips 400 --tp 5 --pp 80");
+  ASSERT_EQ(straddle.code, 0) << straddle.out;
+  EXPECT_NE(straddle.out.find("tp 5 does not divide groq-lpu's 8-chip fully connected node"), std::string::npos)
+      << straddle.out;
+  const auto sized = run("estimate --model llama-3.1-70b --hardware groq-lpu");
+  ASSERT_EQ(sized.code, 0) << sized.out;
+  EXPECT_NE(sized.out.find("640 x groq-lpu (tp=8, pp=80"), std::string::npos) << sized.out;
+  EXPECT_EQ(sized.out.find("does not divide"), std::string::npos) << sized.out;
+}
+
 TEST(Cli, KernelsListShowsTheBundledTables) {
   const auto r = run("kernels list --json");
   ASSERT_EQ(r.code, 0) << r.out;
