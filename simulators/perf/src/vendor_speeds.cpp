@@ -97,13 +97,20 @@ common::DType dtype_of(const std::string& s, const std::string& field) {
 }
 
 // The deployment a point is predicted on, resolved (runtime, precision) with the catalog's calibrations.
-Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p, const hwprofiles::HardwareCatalog& hw,
-                            const model::ModelSpec& m, int& chips, std::string& basis) {
+// The point's chip, runtime and the precision the vendor serves, before any layout.
+Deployment served_deployment(const VendorSpeedPoint& p, const hwprofiles::HardwareCatalog& hw,
+                             const model::ModelSpec& m) {
   Deployment d;
   d.hardware = hw.get(p.hardware);
   d.runtime = p.runtime;
   d.precision = default_precision(d.hardware, dtype_of(p.weights, "weights"), dtype_of(p.kv, "kv"), p.runtime);
   apply_runtime(m, d);
+  return d;
+}
+
+Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p, const hwprofiles::HardwareCatalog& hw,
+                            const model::ModelSpec& m, int& chips, std::string& basis) {
+  Deployment d = served_deployment(p, hw, m);
   chips = p.chips.value_or(0);
   basis = chips > 0 ? "published" : "";
   if (chips == 0)
@@ -265,11 +272,7 @@ VendorSpeedReport check_vendor_speeds(const VendorSpeedSet& set, const hwprofile
     cc.published = *p.chips;
     try {
       const auto& m = models.get(p.model);
-      Deployment d;
-      d.hardware = hw.get(p.hardware);
-      d.runtime = p.runtime;
-      d.precision = default_precision(d.hardware, dtype_of(p.weights, "weights"), dtype_of(p.kv, "kv"), p.runtime);
-      apply_runtime(m, d);
+      const Deployment d = served_deployment(p, hw, m);
       const auto s = auto_size(m, d, set.input + set.output, max_step_tokens(d.hardware, {1, set.input, set.output}));
       if (s.fits) {
         cc.sized = s.deployment.chips();
