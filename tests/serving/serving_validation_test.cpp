@@ -522,9 +522,56 @@ TEST(ServingValidation, VersionFitFindsTheEagerPromptStepsHostTime) {
     std::vector<const serving::ServingObservation*> use;
     for (const auto& o : obs) use.push_back(&o);
     const auto f = serving::fit_version(use, {});
+    EXPECT_TRUE(f.eager_evidence);
     EXPECT_DOUBLE_EQ(f.overheads.params.eager_layer_s, truth_h);
     EXPECT_NEAR(f.overheads.params.step_overhead_s, truth.step_overhead_s, 0.05 * truth.step_overhead_s);
   }
+}
+
+// A version whose rows never ran a prompt step eagerly has no evidence for the host time per layer; it
+// takes the median of the versions that had (a chosen 0 counts: it is evidence of no floor), and those
+// keep their own.
+TEST(ServingValidation, EagerHostTimeWithoutEvidenceIsTheOtherVersionsMedian) {
+  auto fit = [](double h, bool evidence) {
+    serving::VersionFit f;
+    f.overheads.params.eager_layer_s = h;
+    f.eager_evidence = evidence;
+    return f;
+  };
+  std::map<std::string, serving::VersionFit> fits = {{"sglang@0.5.1", fit(0.0, true)},
+                                                     {"tensorrt-llm@1.0", fit(400e-6, true)},
+                                                     {"tensorrt-llm@1.1", fit(1000e-6, true)},
+                                                     {"vllm@0.12", fit(0.0, false)},
+                                                     {"vllm@0.24", fit(0.0, false)}};
+  const auto [median, n] = serving::apply_eager_prior(fits);
+  EXPECT_EQ(n, 3);
+  EXPECT_DOUBLE_EQ(median, 400e-6);
+  EXPECT_DOUBLE_EQ(fits["vllm@0.12"].overheads.params.eager_layer_s, 400e-6);
+  EXPECT_DOUBLE_EQ(fits["vllm@0.24"].overheads.params.eager_layer_s, 400e-6);
+  EXPECT_DOUBLE_EQ(fits["sglang@0.5.1"].overheads.params.eager_layer_s, 0.0);
+  EXPECT_DOUBLE_EQ(fits["tensorrt-llm@1.1"].overheads.params.eager_layer_s, 1000e-6);
+  // An even count takes the middle two's mean.
+  fits["tensorrt-llm@1.3"] = fit(300e-6, true);
+  fits["vllm@0.24"] = fit(0.0, false);
+  EXPECT_DOUBLE_EQ(serving::apply_eager_prior(fits).first, 350e-6);
+  EXPECT_DOUBLE_EQ(fits["vllm@0.24"].overheads.params.eager_layer_s, 350e-6);
+  // No version with evidence: nothing moves.
+  std::map<std::string, serving::VersionFit> none = {{"vllm@0.12", fit(0.0, false)}};
+  EXPECT_EQ(serving::apply_eager_prior(none).second, 0);
+  EXPECT_DOUBLE_EQ(none["vllm@0.12"].overheads.params.eager_layer_s, 0.0);
+}
+
+// The shipped vllm@0.12 rows all ran vLLM's default piecewise graphs: its host time per eager layer is the
+// prior, and its calibration says so.
+TEST(ServingValidation, ShippedVllm012TakesTheEagerPriorAndSaysSo) {
+  const auto* v012 = hwprofiles::RuntimeCatalog::shipped().kernel_calibration("vllm", "0.12");
+  const auto* v024 = hwprofiles::RuntimeCatalog::shipped().kernel_calibration("vllm", "0.24");
+  ASSERT_NE(v012, nullptr);
+  ASSERT_NE(v024, nullptr);
+  EXPECT_GT(v012->params.eager_layer_s, 0.0);
+  EXPECT_NE(v012->source.find("none of its rows ran one"), std::string::npos) << v012->source;
+  // vllm@0.24 chose its own on its FULL_DECODE_ONLY recipe rows.
+  EXPECT_EQ(v024->source.find("none of its rows ran one"), std::string::npos) << v024->source;
 }
 
 // The step and per-sequence terms are one per version, refitted on the dense and the MoE rows together:

@@ -713,7 +713,21 @@ VersionFit fit_version(const std::vector<const ServingObservation*>& dense,
       best = std::move(v);
     }
   }
+  best.eager_evidence = eager;
   return best;
+}
+
+std::pair<double, int> apply_eager_prior(std::map<std::string, VersionFit>& fits) {
+  std::vector<double> chosen;
+  for (const auto& [k, f] : fits)
+    if (f.eager_evidence) chosen.push_back(f.overheads.params.eager_layer_s);
+  if (chosen.empty()) return {0.0, 0};
+  std::sort(chosen.begin(), chosen.end());
+  const std::size_t n = chosen.size();
+  const double median = n % 2 ? chosen[n / 2] : 0.5 * (chosen[n / 2 - 1] + chosen[n / 2]);
+  for (auto& [k, f] : fits)
+    if (!f.eager_evidence) f.overheads.params.eager_layer_s = median;
+  return {median, int(n)};
 }
 
 VersionFit fit_version_at(const std::vector<const ServingObservation*>& dense,
@@ -818,8 +832,10 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
   std::set<std::string> versions_fitted;
   for (const auto& [rt, list] : fit_by_runtime) versions_fitted.insert(rt);
   for (const auto& [rt, list] : moe_by_runtime) versions_fitted.insert(rt);
-  for (const auto& rt : versions_fitted) {
-    const VersionFit f = fit_version(fit_by_runtime[rt], moe_by_runtime[rt]);
+  std::map<std::string, VersionFit> version_fits;
+  for (const auto& rt : versions_fitted) version_fits[rt] = fit_version(fit_by_runtime[rt], moe_by_runtime[rt]);
+  const auto [eager_prior_s, eager_prior_n] = apply_eager_prior(version_fits);
+  for (const auto& [rt, f] : version_fits) {
     params[rt] = f.overheads.params;
     moe_scales[rt] = f.scales;
   }
@@ -928,6 +944,11 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                     : nmoe == 0 ? std::string("dense")
                                 : fmt::format("{} dense, {} MoE", ndense, nmoe),
                     key, fmt::join(vs, ", "), nheld);
+    if (!version_fits[key].eager_evidence && eager_prior_n > 0)
+      e.calibration.source += fmt::format("; host time per layer of an eager prompt step {:.0f} us: none of its rows "
+                                          "ran one, so the median of "
+                                          "the {} versions whose rows did",
+                                          eager_prior_s * 1e6, eager_prior_n);
     e.data = "data/aiconfigurator/silicon_sample_visible.csv";
     common::Json he;
     for (const auto& g : v.random_by_runtime)
@@ -960,20 +981,22 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
           fit[rtv(*o.row)].push_back(&o);
           pooled[o.row->runtime].push_back(&o);
         }
-      std::map<std::string, hwprofiles::CalibrationParams> lp;
-      std::map<std::string, std::vector<hwprofiles::MoeExpertScale>> ls;
+      std::map<std::string, VersionFit> lf;
       for (const auto& o : own.obs) {
         const std::string k = rtv(*o.row);
-        if (lp.count(k)) continue;
+        if (lf.count(k)) continue;
         // The version's own rows when it has 8 or more left; else its runtime's other versions pooled.
-        std::optional<VersionFit> f;
         if (fit[k].size() + moe_fit[k].size() >= 8)
-          f = fit_version(fit[k], moe_fit[k]);
+          lf[k] = fit_version(fit[k], moe_fit[k]);
         else if (!pooled[o.row->runtime].empty() || !moe_pooled[o.row->runtime].empty())
-          f = fit_version(pooled[o.row->runtime], moe_pooled[o.row->runtime]);
-        if (!f) continue;
-        lp[k] = f->overheads.params;
-        ls[k] = f->scales;
+          lf[k] = fit_version(pooled[o.row->runtime], moe_pooled[o.row->runtime]);
+      }
+      apply_eager_prior(lf);
+      std::map<std::string, hwprofiles::CalibrationParams> lp;
+      std::map<std::string, std::vector<hwprofiles::MoeExpertScale>> ls;
+      for (const auto& [k, f] : lf) {
+        lp[k] = f.overheads.params;
+        ls[k] = f.scales;
       }
       std::vector<ServingMeasurement> sys_rows;
       for (const auto& r : rows)

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "infersim/common/json_util.h"
@@ -122,7 +123,17 @@ std::vector<hwprofiles::MoeExpertScale> fit_moe_expert_scales(const std::vector<
 struct VersionFit {
   KernelFit overheads;
   std::vector<hwprofiles::MoeExpertScale> scales;
+  // Whether any of the version's rows ran a prompt step eagerly, so that its host time per layer
+  // (CalibrationParams::eager_layer_s) was chosen on evidence. Without, see apply_eager_prior.
+  bool eager_evidence = false;
 };
+// A version none of whose rows ran a prompt step eagerly (vLLM under its default piecewise CUDA graphs) has
+// no evidence for its host time per layer of an eager prompt step, which a deployment of it with eager
+// prompt steps (`--eager-prompt-steps on`, vLLM's FULL_DECODE_ONLY recipes) still pays. Such a version takes
+// the median of the host times chosen by the versions, of any runtime, that had the evidence: it is the
+// serving host's launch cost, not the GPU's. Returns that median and the number of versions behind it
+// ({0, 0} when none had any; nothing changes then).
+std::pair<double, int> apply_eager_prior(std::map<std::string, VersionFit>& fits);
 // The whole fit is taken at each host time per layer of an eager prompt step in EAGER_LAYER_GRID_S
 // (CalibrationParams::eager_layer_s) and the one Akaike's criterion prefers kept: n ln(mean |log error|)
 // over the version's n TTFT and TPOT observations, plus 1 for a host time above 0 (0 alone when no row
