@@ -361,8 +361,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
         "prompt steps run without CUDA graphs ({}: graphs for decode-only batches): a step that carries a prompt "
         "launches its kernels one by one, {:.0f} us of host time a layer x {:g} layers = {:.2f} ms (the calibration "
         "line says where that host time comes from; docs/calibration.md \"Eager prompt steps\"), against {:.2f} ms of "
-        "kernel time in the tables for this "
-        "prompt, so the launches add {}",
+        "kernel time in the tables for this prompt, so the launches add {}",
         e.runtime.empty() ? std::string("the runtime") : e.runtime, p.eager_layer_s * 1e6, pc.eager_layers, floor * 1e3,
         pc.eager_kernel_s() * 1e3,
         pc.floor_extra_s > 0 ? fmt::format("{:.2f} ms to its step (in the overheads row)", pc.floor_extra_s * 1e3)
@@ -371,8 +370,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.notes.push_back(fmt::format(
         "prompt steps replay piecewise CUDA graphs ({}'s default), so the host time of {:.0f} us a layer for its "
         "eager prompt steps (cudagraph_mode FULL_DECODE_ONLY recipes; the calibration line says where it comes "
-        "from) adds nothing; --eager-prompt-steps on "
-        "prices such a recipe (docs/calibration.md \"Eager prompt steps\")",
+        "from) adds nothing; --eager-prompt-steps on prices such a recipe (docs/calibration.md \"Eager prompt steps\")",
         e.runtime.empty() ? std::string("the runtime") : e.runtime, p.eager_layer_s * 1e6));
   }
   if (detail && est.model().is_dsa()) {

@@ -946,8 +946,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                     key, fmt::join(vs, ", "), nheld);
     if (!version_fits[key].eager_evidence && eager_prior_n > 0)
       e.calibration.source += fmt::format("; host time per layer of an eager prompt step {:.0f} us: none of its rows "
-                                          "ran one, so the median of "
-                                          "the {} versions whose rows did",
+                                          "ran one, so the median of the {} versions whose rows did",
                                           eager_prior_s * 1e6, eager_prior_n);
     e.data = "data/aiconfigurator/silicon_sample_visible.csv";
     common::Json he;
