@@ -96,7 +96,6 @@ common::DType dtype_of(const std::string& s, const std::string& field) {
   return *d;
 }
 
-// The deployment a point is predicted on, resolved (runtime, precision) with the catalog's calibrations.
 // The point's chip, runtime and the precision the vendor serves, before any layout.
 Deployment served_deployment(const VendorSpeedPoint& p, const hwprofiles::HardwareCatalog& hw,
                              const model::ModelSpec& m) {
@@ -108,6 +107,7 @@ Deployment served_deployment(const VendorSpeedPoint& p, const hwprofiles::Hardwa
   return d;
 }
 
+// The deployment a point is predicted on, resolved (runtime, precision) with the catalog's calibrations.
 Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p, const hwprofiles::HardwareCatalog& hw,
                             const model::ModelSpec& m, int& chips, std::string& basis) {
   Deployment d = served_deployment(p, hw, m);

@@ -944,7 +944,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
                     : nmoe == 0 ? std::string("dense")
                                 : fmt::format("{} dense, {} MoE", ndense, nmoe),
                     key, fmt::join(vs, ", "), nheld);
-    if (!version_fits[key].eager_evidence && eager_prior_n > 0)
+    if (!version_fits.at(key).eager_evidence && eager_prior_n > 0)
       e.calibration.source += fmt::format("; host time per layer of an eager prompt step {:.0f} us: none of its rows "
                                           "ran one, so the median of the {} versions whose rows did",
                                           eager_prior_s * 1e6, eager_prior_n);
