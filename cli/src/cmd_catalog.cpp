@@ -149,6 +149,10 @@ int cmd_models(const ArgList& argv) {
       fmt::print("  KV cache per token: {} (bf16), {} (fp8)\n",
                  common::format_bytes(model::kv_bytes_per_token(m, common::DType::bf16)),
                  common::format_bytes(model::kv_bytes_per_token(m, common::DType::fp8)));
+      if (m.is_hybrid_linear())
+        fmt::print("  recurrent state per sequence: {} ({} Gated DeltaNet layers, FP32; {} of {} layers keep KV)\n",
+                   common::format_bytes(model::recurrent_state_bytes_per_sequence(m)),
+                   model::linear_attention_layers(m), model::full_attention_layers(m), m.num_layers);
       fmt::print("{}\n", j.dump(2));
     }
     return 0;

@@ -180,9 +180,11 @@ std::vector<KernelCalibrationEntry> kernel_calibrations_from_json(const Json& j,
         x.rows_fit_prefill = int(m.integer_or("rows_fit_prefill", 0, 0, 1 << 30));
         x.layer_overhead_s = m.number_or("layer_overhead_us", 0.0, 0.0, 1e4) * 1e-6;
         x.attention = m.string_or("attention", "");
-        if (!x.attention.empty() && x.attention != "mla" && x.attention != "dsa" && x.attention != "standard")
+        if (!x.attention.empty() && x.attention != "mla" && x.attention != "dsa" && x.attention != "linear" &&
+            x.attention != "standard")
           m.fail("attention",
-                 fmt::format("'{}' is not an attention kind (mla, dsa, standard, or empty for any)", x.attention));
+                 fmt::format("'{}' is not an attention kind (mla, dsa, linear, standard, or empty for any)",
+                             x.attention));
         m.finish();
         c.moe_expert_scales.push_back(x);
       }

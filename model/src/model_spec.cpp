@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace infersim::model {
 
 std::int64_t q_dim(const ModelSpec& m) {
@@ -13,6 +15,39 @@ std::int64_t kv_dim(const ModelSpec& m) { return static_cast<std::int64_t>(m.num
 
 int moe_layers(const ModelSpec& m) { return m.is_moe() ? m.num_layers - m.moe.first_dense_layers : 0; }
 int dense_layers(const ModelSpec& m) { return m.num_layers - moe_layers(m); }
+
+int full_attention_layers(const ModelSpec& m) {
+  return m.is_hybrid_linear() ? m.num_layers / m.linear.full_attention_interval : m.num_layers;
+}
+int linear_attention_layers(const ModelSpec& m) { return m.num_layers - full_attention_layers(m); }
+
+std::int64_t linear_key_dim(const ModelSpec& m) {
+  return static_cast<std::int64_t>(m.linear.num_key_heads) * m.linear.key_head_dim;
+}
+std::int64_t linear_value_dim(const ModelSpec& m) {
+  return static_cast<std::int64_t>(m.linear.num_value_heads) * m.linear.value_head_dim;
+}
+std::int64_t linear_conv_dim(const ModelSpec& m) { return 2 * linear_key_dim(m) + linear_value_dim(m); }
+
+double linear_attention_params_per_layer(const ModelSpec& m) {
+  if (!m.is_hybrid_linear()) return 0.0;
+  const double h = static_cast<double>(m.hidden_size);
+  const double kd = double(linear_key_dim(m)), vd = double(linear_value_dim(m)), nv = m.linear.num_value_heads;
+  return h * (2.0 * kd + 2.0 * vd)                            // q, k, v and the output gate z
+         + h * 2.0 * nv                                       // beta and the decay gate a, one each per value head
+         + double(linear_conv_dim(m)) * m.linear.conv_kernel  // depthwise causal convolution
+         + 2.0 * nv                                           // A_log and dt_bias
+         + m.linear.value_head_dim                            // the gated output norm
+         + vd * h;                                            // output projection
+}
+
+double recurrent_state_bytes_per_sequence(const ModelSpec& m) {
+  if (!m.is_hybrid_linear()) return 0.0;
+  const double state = double(m.linear.num_value_heads) * m.linear.key_head_dim * m.linear.value_head_dim *
+                       RECURRENT_STATE_ELEMENT_BYTES;
+  const double conv = double(linear_conv_dim(m)) * std::max(0, m.linear.conv_kernel - 1) * 2.0;
+  return (state + conv) * linear_attention_layers(m);
+}
 
 double attention_params_per_layer(const ModelSpec& m) {
   const double h = static_cast<double>(m.hidden_size);
@@ -31,7 +66,7 @@ double attention_params_per_layer(const ModelSpec& m) {
   }
   const double qd = static_cast<double>(q_dim(m));
   const double kvd = static_cast<double>(kv_dim(m));
-  double p = h * qd + 2.0 * h * kvd + qd * h;
+  double p = h * qd * (m.attention_output_gate ? 2.0 : 1.0) + 2.0 * h * kvd + qd * h;
   if (m.attention_bias) p += qd + 2.0 * kvd;
   return p;
 }
@@ -58,7 +93,8 @@ ParamBreakdown param_breakdown(const ModelSpec& m) {
   const double mats = m.mlp == MlpType::swiglu ? 3.0 : 2.0;
   p.embedding = double(m.vocab_size) * h;
   p.lm_head = m.tie_embeddings ? 0.0 : double(m.vocab_size) * h;
-  p.attention = attention_params_per_layer(m) * m.num_layers;
+  p.attention = attention_params_per_layer(m) * full_attention_layers(m) +
+                linear_attention_params_per_layer(m) * linear_attention_layers(m);
   p.dense_mlp = mats * h * double(m.intermediate_size) * dense_layers(m);
   const double norm_per = m.norm == NormType::layernorm ? 2.0 * h : h;
   p.norms = norm_per * (2.0 * m.num_layers + 1.0);
@@ -108,7 +144,7 @@ double dsa_index_bytes_per_token_per_layer(const ModelSpec& m) {
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype) {
   return (kv_elems_per_token_per_layer(m) * common::bytes_per_element(kv_dtype) +
           dsa_index_bytes_per_token_per_layer(m)) *
-         m.num_layers;
+         full_attention_layers(m);
 }
 
 std::string check_model_spec(const ModelSpec& m) {
@@ -128,6 +164,19 @@ std::string check_model_spec(const ModelSpec& m) {
   if (m.is_dsa()) {
     if (!m.is_mla()) return "dsa needs mla (the indexer selects tokens of the latent cache)";
     if (m.dsa.index_head_dim <= 0 || m.dsa.index_topk <= 0) return "dsa.index_head_dim and dsa.index_topk must be > 0";
+  }
+  if (m.is_hybrid_linear()) {
+    const auto& l = m.linear;
+    if (m.is_mla()) return "linear_attention needs GQA full-attention layers (not mla)";
+    if (l.full_attention_interval < 2 || l.full_attention_interval > m.num_layers)
+      return "linear_attention.full_attention_interval must be in [2, num_layers]";
+    if (l.num_key_heads <= 0 || l.num_value_heads <= 0 || l.key_head_dim <= 0 || l.value_head_dim <= 0)
+      return "linear_attention heads and head dims must be > 0";
+    if (l.num_value_heads % l.num_key_heads != 0)
+      return "linear_attention.num_value_heads must be a multiple of num_key_heads";
+    if (l.conv_kernel < 1) return "linear_attention.conv_kernel must be >= 1";
+  } else if (m.attention_output_gate && m.is_mla()) {
+    return "attention_output_gate needs GQA attention (not mla)";
   }
   if (!m.is_moe() || m.moe.first_dense_layers > 0) {
     if (m.intermediate_size <= 0) return "intermediate_size must be > 0";

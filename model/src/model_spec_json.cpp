@@ -72,6 +72,7 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
   m.vocab_size = r.integer("vocab_size", 1, BIG);
   m.tie_embeddings = r.boolean_or("tie_embeddings", false);
   m.attention_bias = r.boolean_or("attention_bias", false);
+  m.attention_output_gate = r.boolean_or("attention_output_gate", false);
   m.mlp = r.one_of_or("mlp", {"swiglu", "gelu"}, "swiglu") == "gelu" ? MlpType::gelu : MlpType::swiglu;
   m.norm = r.one_of_or("norm", {"rmsnorm", "layernorm"}, "rmsnorm") == "layernorm" ? NormType::layernorm
                                                                                    : NormType::rmsnorm;
@@ -108,6 +109,15 @@ ModelSpec model_from_json(const Json& j, const std::string& file) {
     m.dsa.index_topk = int(ds->integer("index_topk", 1, 1 << 30));
     ds->finish();
   }
+  if (auto la = r.optional_child("linear_attention")) {
+    m.linear.full_attention_interval = int(la->integer("full_attention_interval", 2, 100000));
+    m.linear.num_key_heads = int(la->integer("num_key_heads", 1, 1 << 20));
+    m.linear.num_value_heads = int(la->integer("num_value_heads", 1, 1 << 20));
+    m.linear.key_head_dim = int(la->integer("key_head_dim", 1, 1 << 20));
+    m.linear.value_head_dim = int(la->integer("value_head_dim", 1, 1 << 20));
+    m.linear.conv_kernel = int(la->integer("conv_kernel", 1, 1 << 10));
+    la->finish();
+  }
   r.finish();
   require_valid(m, file);
   return m;
@@ -136,6 +146,7 @@ Json model_to_json(const ModelSpec& m) {
   j["vocab_size"] = m.vocab_size;
   j["tie_embeddings"] = m.tie_embeddings;
   j["attention_bias"] = m.attention_bias;
+  if (m.attention_output_gate) j["attention_output_gate"] = true;
   j["mlp"] = m.mlp == MlpType::gelu ? "gelu" : "swiglu";
   j["norm"] = m.norm == NormType::layernorm ? "layernorm" : "rmsnorm";
   j["max_context"] = m.max_context;
@@ -164,6 +175,14 @@ Json model_to_json(const ModelSpec& m) {
     j["dsa"] = {{"index_heads", m.dsa.index_heads},
                 {"index_head_dim", m.dsa.index_head_dim},
                 {"index_topk", m.dsa.index_topk}};
+  }
+  if (m.is_hybrid_linear()) {
+    j["linear_attention"] = {{"full_attention_interval", m.linear.full_attention_interval},
+                             {"num_key_heads", m.linear.num_key_heads},
+                             {"num_value_heads", m.linear.num_value_heads},
+                             {"key_head_dim", m.linear.key_head_dim},
+                             {"value_head_dim", m.linear.value_head_dim},
+                             {"conv_kernel", m.linear.conv_kernel}};
   }
   return j;
 }
@@ -214,7 +233,10 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
       "gpt_oss", "bloom", "phi3", "gemma", "gemma2",
       // MoE families whose fields read as qwen3_moe / deepseek_v3 do; glm_moe_dsa and deepseek_v32 add
       // DeepSeek Sparse Attention's indexer (index_n_heads, index_head_dim, index_topk: the card's `dsa`).
-      "glm4_moe", "kimi_k2", "minimax_m2", "glm_moe_dsa", "deepseek_v32"};
+      "glm4_moe", "kimi_k2", "minimax_m2", "glm_moe_dsa", "deepseek_v32",
+      // Hybrid linear attention: Gated DeltaNet layers between gated GQA layers (the card's
+      // `linear_attention`). Qwen3.5's multimodal checkpoints wrap these in text_config.
+      "qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"};
   auto is_known = [&](const std::string& t) { return std::find(known.begin(), known.end(), t) != known.end(); };
   // A multimodal wrapper (Kimi-K2.5's kimi_k25, ...) keeps its language model in "text_config": import that
   // decoder; the vision encoder is not modelled.
@@ -263,6 +285,20 @@ ModelSpec import_hf_config(const Json& config, const std::string& file, const st
                                   model_type == "bloom" || model_type == "gemma" || model_type == "gemma2");
   // Gemma's GeGLU has three matrices like SwiGLU, so the default MLP shape is right for it.
 
+  // Hybrid linear attention (Qwen3-Next, Qwen3.5): every full_attention_interval-th layer is a gated
+  // GQA layer, the others Gated DeltaNet.
+  if (r.has("linear_num_value_heads") && r.integer("linear_num_value_heads") > 0) {
+    m.linear.full_attention_interval = int(r.integer("full_attention_interval"));
+    m.linear.num_key_heads = int(r.integer("linear_num_key_heads"));
+    m.linear.num_value_heads = int(r.integer("linear_num_value_heads"));
+    m.linear.key_head_dim = int(r.integer("linear_key_head_dim"));
+    m.linear.value_head_dim = int(r.integer("linear_value_head_dim"));
+    m.linear.conv_kernel = int(r.integer_or("linear_conv_kernel_dim", 4));
+    // Qwen3-Next and Qwen3.5 gate their attention output unless the config says otherwise.
+    m.attention_output_gate = r.boolean_or("attn_output_gate", true);
+    m.source +=
+        "; hybrid linear attention: Gated DeltaNet layers and their recurrent state modelled (linear_attention)";
+  }
   // Sliding window: Mistral uses it on every layer, gpt-oss on alternating layers.
   if (dec.contains("layer_types") && dec["layer_types"].is_array() && !dec["layer_types"].empty()) {
     double sliding = 0;

@@ -121,6 +121,41 @@ double ExpertRouting::touched(double tokens) const {
   return t;
 }
 
+double linear_in_proj_params(const ModelSpec& m) {
+  if (!m.is_hybrid_linear()) return 0.0;
+  return double(m.hidden_size) *
+         (2.0 * double(linear_key_dim(m)) + 2.0 * double(linear_value_dim(m)) + 2.0 * m.linear.num_value_heads);
+}
+
+double linear_out_proj_params(const ModelSpec& m) {
+  return m.is_hybrid_linear() ? double(linear_value_dim(m)) * double(m.hidden_size) : 0.0;
+}
+
+LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double ab) {
+  LinearAttentionCost c;
+  if (!m.is_hybrid_linear()) return c;
+  const double nv = m.linear.num_value_heads, dk = m.linear.key_head_dim, dv = m.linear.value_head_dim;
+  const double C = LINEAR_ATTENTION_CHUNK;
+  const double state = nv * dk * dv * RECURRENT_STATE_ELEMENT_BYTES;  // one sequence, one layer
+  const double conv = double(linear_conv_dim(m));
+  const double conv_flops = 2.0 * m.linear.conv_kernel * conv;  // per token
+  // Per token and value head: the state read-out (q S) and update (k^T v, decayed) take 2 dk dv
+  // multiply-adds each; inside a chunk, q k^T, the WY transform of the keys and the scores times v
+  // take 2 C dk, 2 C dk and 2 C dv.
+  const double prefill_per_token = nv * (4.0 * dk * dv + 2.0 * C * (2.0 * dk + dv)) + conv_flops;
+  // A decode step: k^T S, the delta update of S, and q S: three dk x dv passes per value head.
+  const double decode_per_token = nv * 6.0 * dk * dv + conv_flops;
+  const double act_per_token = (conv + 2.0 * double(linear_value_dim(m))) * ab;  // q, k, v in; z in, o out
+  c.prefill_flops = b.prefill_tokens * prefill_per_token;
+  c.prefill_state_bytes = 2.0 * state * b.prefill_seqs;  // the state in (a chunk after the first) and out
+  c.prefill_act_bytes = b.prefill_tokens * act_per_token;
+  c.decode_flops = b.decode_tokens() * decode_per_token;
+  // Each decode token steps the recurrence; the drafts a verify step checks each keep their own state.
+  c.decode_state_bytes = 2.0 * state * b.decode_tokens();
+  c.decode_act_bytes = b.decode_tokens() * act_per_token;
+  return c;
+}
+
 OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   OpCosts c{};
   for (std::size_t i = 0; i < OP_CLASS_COUNT; ++i) c[i].op = static_cast<OpClass>(i);
@@ -159,10 +194,14 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   const double qkv_params = attention_params_per_layer(m) - o_params;
   const double qd = double(q_dim(m));
   const double kv_elems = kv_elems_per_token_per_layer(m);
+  // Hybrid models: the GQA projections and core run on the full-attention layers only; the Gated
+  // DeltaNet layers add their own projections and core.
+  const double Lf = full_attention_layers(m), Ll = linear_attention_layers(m);
+  const double lin_in = linear_in_proj_params(m), lin_out = linear_out_proj_params(m);
   auto& qkv = c[size_t(OpClass::qkv_proj)];
-  qkv.flops = 2.0 * T * qkv_params * L;
-  qkv.weight_bytes = qkv_params * wb16 * L;
-  qkv.act_bytes = T * (h + qd + kv_elems) * ab16 * L;
+  qkv.flops = 2.0 * T * (qkv_params * Lf + lin_in * Ll);
+  qkv.weight_bytes = (qkv_params * Lf + lin_in * Ll) * wb16;
+  qkv.act_bytes = T * ((h + qd + kv_elems) * Lf + (h + lin_in / h) * Ll) * ab16;
   qkv.matmul = true;
   qkv.layers = int(L);
   mark16(qkv);
@@ -206,19 +245,22 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     pre_kv_tokens = std::min(pre_kv_tokens, b.prefill_seqs * K);
   }
   auto& att = c[size_t(OpClass::attention)];
-  att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode + idx_flops) * L;
+  const LinearAttentionCost lin = linear_attention_core(m, b, ab);
+  att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode + idx_flops) * Lf +
+              lin.flops() * Ll;
   att.kv_bytes = ((dec_kv_tokens + pre_kv_tokens) * kv_elems * kb  // read cached K/V
                   + T * kv_elems * kb                              // append new K/V
                   + idx_bytes)                                     // DSA index keys and logits
-                 * L;
-  att.act_bytes = T * (2.0 * qd + kv_elems) * ab * L;  // Q, new K/V in, O out
+                     * Lf +
+                 lin.state_bytes() * Ll;                                       // Gated DeltaNet states
+  att.act_bytes = T * (2.0 * qd + kv_elems) * ab * Lf + lin.act_bytes() * Ll;  // Q, new K/V in, O out
   att.matmul = true;
   att.layers = int(L);
 
   auto& out = c[size_t(OpClass::out_proj)];
-  out.flops = 2.0 * T * o_params * L;
-  out.weight_bytes = o_params * wb16 * L;
-  out.act_bytes = T * (qd + h) * ab16 * L;
+  out.flops = 2.0 * T * (o_params * Lf + lin_out * Ll);
+  out.weight_bytes = (o_params * Lf + lin_out * Ll) * wb16;
+  out.act_bytes = T * ((qd + h) * Lf + (lin_out / h + h) * Ll) * ab16;
   out.matmul = true;
   out.layers = int(L);
   mark16(out);

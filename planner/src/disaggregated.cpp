@@ -102,7 +102,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
     x.tp = tp;
     const perf::StepEstimator est(m, x);
     const auto f1 = est.memory_fit(I + O, perf::max_step_tokens(hd, {1, I, O}));
-    const double mc = std::floor(f1.max_kv_tokens / (I + O));
+    const double mc = f1.sequences_for(I + O);
     if (tp == sized.deployment.tp) {
       fit1 = f1;
       max_conc = mc;

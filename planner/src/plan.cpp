@@ -83,7 +83,7 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
     best.rejection = Rejection::does_not_fit;
     return best;
   }
-  const double max_conc = std::floor(fit1.max_kv_tokens / (I + O));
+  const double max_conc = fit1.sequences_for(I + O);
   // TTFT P99 is set by the long prompts of a skewed length distribution: the P99 prompt's prefill in
   // place of the mean prompt's.
   const double tail_prefill_s = req.input_tokens_p99 > I

@@ -130,6 +130,25 @@ TEST(ModelJson, HuggingFaceImportOfWrappedAndSparseAttentionFamilies) {
   const auto back = model::model_from_json(model::model_to_json(cat.get("glm-5")), "glm-5.json");
   EXPECT_EQ(back.dsa.index_topk, 2048);
   EXPECT_EQ(back.dsa.index_heads, 32);
+  // Qwen3.5: a multimodal wrapper around a hybrid decoder (Gated DeltaNet layers between gated GQA layers).
+  const auto q = model::import_hf_config_file(data("hf/qwen3_5_moe_config.json"), "qwen3.5-397b-a17b");
+  const auto& qc = cat.get("qwen3.5-397b-a17b");
+  check(q, qc);
+  EXPECT_TRUE(q.is_hybrid_linear());
+  EXPECT_TRUE(q.attention_output_gate);
+  EXPECT_EQ(q.linear.full_attention_interval, qc.linear.full_attention_interval);
+  EXPECT_EQ(q.linear.num_key_heads, qc.linear.num_key_heads);
+  EXPECT_EQ(q.linear.num_value_heads, qc.linear.num_value_heads);
+  EXPECT_EQ(q.linear.key_head_dim, qc.linear.key_head_dim);
+  EXPECT_EQ(q.linear.value_head_dim, qc.linear.value_head_dim);
+  EXPECT_EQ(q.linear.conv_kernel, qc.linear.conv_kernel);
+  EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(q, common::DType::fp8), model::kv_bytes_per_token(qc, common::DType::fp8));
+  EXPECT_NE(q.source.find("Gated DeltaNet"), std::string::npos) << q.source;
+  // ... and the card's `linear_attention` and gate round-trip through the card format.
+  const auto qb = model::model_from_json(model::model_to_json(qc), "qwen3.5.json");
+  EXPECT_EQ(qb.linear.num_value_heads, 64);
+  EXPECT_TRUE(qb.attention_output_gate);
+  EXPECT_DOUBLE_EQ(model::param_count(qb), model::param_count(qc));
   // A wrapper whose decoder is an unsupported family names the nested pointer.
   try {
     model::import_hf_config(nlohmann::json::parse(R"({"model_type": "x_vl", "text_config": {"model_type": "t5"}})"),

@@ -325,3 +325,72 @@ TEST(KernelModel, EagerPromptStepsLastAtLeastTheirHostLaunches) {
   v.scheduler.eager_prompt_steps = true;
   EXPECT_GT(perf::StepEstimator(m, v).cost(shortp).floor_extra_s, 0.0);
 }
+
+// Qwen3.5's Gated DeltaNet layers keep a fixed recurrent state instead of a KV cache: a decode step's
+// attention grows with the context on its 15 GQA layers only (a quarter of what 60 GQA layers add), and
+// every decoding sequence reads and writes its FP32 state on the other 45.
+TEST(KernelModel, GatedDeltaNetLayersReadTheirStateNotAGrowingCache) {
+  const auto d = resolved("qwen3.5-397b-a17b", "b200", "sglang", 4, common::DType::fp8);
+  const auto hybrid = card("qwen3.5-397b-a17b");
+  auto full = hybrid;
+  full.linear = {};  // every layer a GQA layer
+  const perf::StepEstimator h(hybrid, d), f(full, d);
+  auto attention = [](const perf::StepEstimator& e, double seqs, double ctx) {
+    return e.cost(model::BatchShape::decode(seqs, ctx)).kernel_s[std::size_t(model::OpClass::attention)];
+  };
+  const double grow_h = attention(h, 32, 65536) - attention(h, 32, 1024);
+  const double grow_f = attention(f, 32, 65536) - attention(f, 32, 1024);
+  ASSERT_GT(grow_f, 0.0);
+  EXPECT_NEAR(grow_h / grow_f, 15.0 / 60.0, 1e-6);
+  // 32 more sequences read and write 32 more states (this rank's 16 of the 64 value heads): at least
+  // those bytes at the chip's bandwidth, per Gated DeltaNet layer.
+  const double state_rank = 64.0 / 4 * 128 * 128 * 4;
+  const double more = attention(h, 64, 1024) - attention(h, 32, 1024);
+  EXPECT_GE(more, 45 * 32 * 2 * state_rank / d.hardware.memory_bw());
+  // Without linear layers nothing changes: the projections and the state term are a hybrid's alone.
+  const auto qkv = [](const perf::StepEstimator& e) {
+    return e.cost(model::BatchShape::decode(32, 1024)).kernel_s[std::size_t(model::OpClass::qkv_proj)];
+  };
+  EXPECT_GT(qkv(h), 0.0);
+  EXPECT_NE(qkv(h), qkv(f));
+}
+
+// Every running Qwen3.5 sequence holds its recurrent state. SGLang sizes a state pool of its own at 0.9x
+// its KV pool; vLLM takes states and KV from one pool. Either caps the sequences that run at once.
+TEST(StepEstimator, RecurrentStatesTakeTheirShareOfTheCache) {
+  const auto& m = card("qwen3.5-397b-a17b");
+  const auto sg = resolved("qwen3.5-397b-a17b", "b200", "sglang", 4, common::DType::fp8);
+  const auto f = perf::StepEstimator(m, sg, false).memory_fit(0, 8192);
+  EXPECT_NEAR(f.state_bytes_per_sequence, model::recurrent_state_bytes_per_sequence(m) / 4, 1.0);
+  ASSERT_GT(f.state_pool_bytes, 0.0);
+  EXPECT_NEAR(f.state_pool_bytes / (f.max_kv_tokens * f.kv_bytes_per_token), perf::SGLANG_MAMBA_FULL_MEMORY_RATIO,
+              1e-9);
+  const double slots = std::floor(f.state_pool_bytes / f.state_bytes_per_sequence);
+  EXPECT_DOUBLE_EQ(f.sequences_for(2048), std::min(slots, std::floor(f.max_kv_tokens / 2048)));
+  hwprofiles::SchedulerDefaults s;
+  s.max_batch = 1 << 20;
+  EXPECT_DOUBLE_EQ(perf::cap_state_slots(f, s, 2048), f.max_kv_tokens) << "a pool of its own leaves the KV pool";
+  EXPECT_EQ(s.max_batch, int(slots));
+
+  const auto vl = resolved("qwen3.5-397b-a17b", "b200", "vllm", 4, common::DType::fp8);
+  const auto g = perf::StepEstimator(m, vl, false).memory_fit(0, 8192);
+  EXPECT_EQ(g.state_pool_bytes, 0.0);
+  const double state_tokens = g.state_bytes_per_sequence / g.kv_bytes_per_token;
+  EXPECT_DOUBLE_EQ(g.sequences_for(2048), std::floor(g.max_kv_tokens / (2048 + state_tokens)));
+  hwprofiles::SchedulerDefaults v;
+  v.max_batch = 1 << 20;
+  const double kv = perf::cap_state_slots(g, v, 2048);
+  EXPECT_EQ(v.max_batch, int(g.sequences_for(2048)));
+  EXPECT_GE(kv, v.max_batch * 2048.0) << "the KV left beside the states holds those sequences";
+  EXPECT_LT(kv, g.max_kv_tokens);
+
+  // A model without linear layers keeps its whole cache and its max batch.
+  const auto ld = resolved("llama-3.1-70b", "b200", "vllm", 4);
+  const auto l = perf::StepEstimator(card("llama-3.1-70b"), ld, false).memory_fit(0, 8192);
+  EXPECT_EQ(l.state_bytes_per_sequence, 0.0);
+  hwprofiles::SchedulerDefaults keep;
+  keep.max_batch = 512;
+  EXPECT_DOUBLE_EQ(perf::cap_state_slots(l, keep, 2048), l.max_kv_tokens);
+  EXPECT_EQ(keep.max_batch, 512);
+  EXPECT_DOUBLE_EQ(l.sequences_for(2048), std::floor(l.max_kv_tokens / 2048));
+}

@@ -605,3 +605,28 @@ TEST(BenchmarkMode, WarmUpRequestsAreNotMeasured) {
   EXPECT_EQ(cold.requests, 3u * 32u);
   EXPECT_GT(cold.ttft_s, 1.1 * warm.ttft_s) << "the first wave, all at once, is measured only without warm-up";
 }
+
+// More users than Qwen3.5's recurrent states fit: the simulated engine runs no more sequences than
+// SGLang's state pool holds, and the analytic estimate caps them at the same count and says so.
+TEST(BenchmarkMode, RecurrentStatesCapTheSequencesThatRun) {
+  const auto& m = card("qwen3.5-397b-a17b");
+  const auto d = resolved("qwen3.5-397b-a17b", "b200", "sglang", 4, 1, common::DType::fp8);
+  const perf::StepEstimator est(m, d);
+  const auto fit = est.memory_fit(0, perf::max_step_tokens(d.hardware, {1, 64, 8}));
+  const double slots = std::floor(fit.state_pool_bytes / fit.state_bytes_per_sequence);
+  ASSERT_GT(slots, 100.0);
+  const int users = int(slots) + 200;
+  serving::BenchmarkSpec s{.concurrency = users, .input = 64, .output = 8, .rounds = 1};
+  const auto r = serving::simulate_benchmark(m, d, s);
+  // (The simulator sizes the activation buffers for its own largest step: a slot or two either way.)
+  EXPECT_NEAR(double(r.max_running), slots, 0.01 * slots);
+  EXPECT_LE(r.mean_running, double(r.max_running) + 1e-9);
+  // Without the states' cap the same users all run.
+  auto llama = resolved("llama-3.1-70b", "b200", "sglang", 4);
+  const auto rl = serving::simulate_benchmark(card("llama-3.1-70b"), llama, s);
+  EXPECT_GE(rl.max_running, users);
+  const auto e = perf::estimate_serving(est, {double(users), 64, 8});
+  bool said = false;
+  for (const auto& n : e.notes) said = said || n.find("recurrent states") != std::string::npos;
+  EXPECT_TRUE(said);
+}

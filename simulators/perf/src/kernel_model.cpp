@@ -448,8 +448,15 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
     if (idx_params > 0) idx_ = bind_gemm(idx_params / h, h, ow, oa);
     o_ = bind_gemm(h, double(m.num_heads) * m.mla.v_head_dim / tp, ow, oa);
   } else {
-    qkv_ = bind_gemm(double(heads_ + 2 * kv_heads_) * head_dim_, h, ow, oa);
+    // Gated attention (Qwen3.5): the query projection emits the output gate too.
+    const int q_heads = m.attention_output_gate ? 2 * heads_ : heads_;
+    qkv_ = bind_gemm(double(q_heads + 2 * kv_heads_) * head_dim_, h, ow, oa);
     o_ = bind_gemm(h, double(heads_) * head_dim_, ow, oa);
+  }
+  if (m.is_hybrid_linear()) {
+    // Gated DeltaNet layers: their heads split over the TP ranks like attention heads.
+    lin_in_ = bind_gemm(model::linear_in_proj_params(m) / h / tp, h, ow, oa);
+    lin_out_ = bind_gemm(h, double(model::linear_value_dim(m)) / tp, ow, oa);
   }
   const double mats = m.mlp == model::MlpType::swiglu ? 2.0 : 1.0;
   if (model::dense_layers(m) > 0 && m.intermediate_size > 0) {
@@ -669,6 +676,8 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   const double T = b.tokens();
   if (T <= 0) return;
   const double L = m.num_layers, Ld = model::dense_layers(m), Lm = model::moe_layers(m);
+  // Hybrid models: softmax attention (and its KV cache) on Lf layers, Gated DeltaNet on Ll.
+  const double Lf = model::full_attention_layers(m), Ll = model::linear_attention_layers(m);
   const double h = double(m.hidden_size);
   auto add = [&](OpClass op, double seconds, double quant = 0.0) {
     s.kernel_s[std::size_t(op)] += seconds;
@@ -680,8 +689,9 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
 
   add(OpClass::embedding, elementwise_s(T * h * ab_ * 2.0));
   add(OpClass::norm, (2.0 * L + 1.0) * elementwise_s(T * h * ab_ * 3.0));
-  add(OpClass::qkv_proj, L * (qkv_.at(*this, T) + idx_.at(*this, T)), qf(qkv_, L) + qf(idx_, L));
-  add(OpClass::out_proj, L * o_.at(*this, T), qf(o_, L));
+  add(OpClass::qkv_proj, Lf * (qkv_.at(*this, T) + idx_.at(*this, T)) + Ll * lin_in_.at(*this, T),
+      qf(qkv_, Lf) + qf(idx_, Lf) + qf(lin_in_, Ll));
+  add(OpClass::out_proj, Lf * o_.at(*this, T) + Ll * lin_out_.at(*this, T), qf(o_, Lf) + qf(lin_out_, Ll));
 
   // Attention: prompt chunks as `prefill_seqs` sequences of their mean length, scaled by the real
   // query-key pairs (cached context included); decodes at their mean context.
@@ -717,7 +727,7 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
       const double wp = std::min(b.prefill_attn_pairs, b.prefill_tokens * w);
       windowed = full * (wp / std::max(b.prefill_attn_pairs, 1.0));
     }
-    att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
+    att += (1.0 - f_slide) * Lf * full + f_slide * Lf * windowed;
   }
   if (b.decode_seqs > 0) {
     const double n = b.decode_seqs, ctx = b.decode_ctx_sum / n, q = b.decode_queries;
@@ -738,10 +748,24 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     }
     const double windowed =
         f_slide > 0 ? (m.is_mla() ? full : generation_attention_s(n, std::min(ctx, double(m.sliding_window)))) : full;
-    att += (1.0 - f_slide) * L * full + f_slide * L * windowed;
+    att += (1.0 - f_slide) * Lf * full + f_slide * Lf * windowed;
   }
   // RoPE and the KV-cache write of the new tokens.
-  att += L * elementwise_s(T * double(heads_ + 2 * kv_heads_) * head_dim_ * ab_ * 2.0);
+  att += Lf * elementwise_s(T * double(heads_ + 2 * kv_heads_) * head_dim_ * ab_ * 2.0);
+  if (Ll > 0) {
+    // Gated DeltaNet: the convolution and chunked delta rule of the prompt tokens, the recurrent step of
+    // the decode tokens (each reads and writes its sequence's FP32 state), on this rank's 1 / tp of the
+    // heads, as attention kernels of those FLOPs and bytes; then the gated output norm.
+    const model::LinearAttentionCost lc = model::linear_attention_core(m, b, ab_);
+    const double tp = tp_;
+    double lin = 0;
+    if (b.prefill_tokens > 0)
+      lin += attention_model_s(lc.prefill_flops / tp, (lc.prefill_state_bytes + lc.prefill_act_bytes) / tp, true);
+    if (b.decode_seqs > 0)
+      lin += attention_model_s(lc.decode_flops / tp, (lc.decode_state_bytes + lc.decode_act_bytes) / tp, false);
+    lin += elementwise_s(T * double(model::linear_value_dim(m)) / tp * ab_ * 3.0);
+    att += Ll * lin;
+  }
   add(OpClass::attention, att);
 
   if (Ld > 0 && up_.n > 0) {

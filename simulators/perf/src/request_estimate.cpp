@@ -187,9 +187,25 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       drafted = dep.scheduler;
       drafted->decode_budget_tokens = t;
     }
-    const auto& sc = drafted ? *drafted : dep.scheduler;
     const auto fit0 = est.memory_fit(0, max_step_tokens(hw, w));
-    const double R = running_at_once(B, sc, fit0.max_kv_tokens, I, O);
+    // Hybrid linear-attention models: no more sequences run than their recurrent states fit.
+    double kv_capacity = fit0.max_kv_tokens;
+    if (fit0.state_bytes_per_sequence > 0) {
+      if (!drafted) drafted = dep.scheduler;
+      kv_capacity = cap_state_slots(fit0, *drafted, I + O);
+      if (detail && drafted->max_batch < dep.scheduler.max_batch)
+        e.notes.push_back(fmt::format(
+            "recurrent states: each sequence holds {} per chip of Gated DeltaNet state; {} sequences' states fit{}, "
+            "so at most {} run at once (max batch {})",
+            common::format_bytes(fit0.state_bytes_per_sequence), drafted->max_batch,
+            fit0.state_pool_bytes > 0
+                ? fmt::format(" in SGLang's state pool ({} per chip, {:g} x its KV pool)",
+                              common::format_bytes(fit0.state_pool_bytes), SGLANG_MAMBA_FULL_MEMORY_RATIO)
+                : " beside their KV cache",
+            drafted->max_batch, dep.scheduler.max_batch));
+    }
+    const auto& sc = drafted ? *drafted : dep.scheduler;
+    const double R = running_at_once(B, sc, kv_capacity, I, O);
     // A request arriving as another finishes finds the next step already launched, plus the join delay
     // of an overlap scheduler; an idle engine (one user) takes it at once.
     // Attention-DP balancing holds a new prompt until every rank has one (adp_balance_delay_steps).
@@ -271,7 +287,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
       const double wait = std::max(0.0, B / x - e2e_engine);
       ttft += wait;
       // What the engine would hold, were it not for whole prompts waiting for room in the budget.
-      const double R_held = running_held(B, sc, fit0.max_kv_tokens, I, O);
+      const double R_held = running_held(B, sc, kv_capacity, I, O);
       if (detail && R < R_held)
         e.notes.push_back(fmt::format(
             "only {:.0f} of {:.0f} users run at once: {} runs prompts whole (no chunked prefill), and a "
@@ -343,7 +359,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
 
   e.memory = est.memory_fit(B * (I + O), max_step_tokens(hw, w));
   e.fits = e.memory.fits;
-  e.max_concurrency = std::floor(e.memory.max_kv_tokens / (I + O));
+  e.max_concurrency = e.memory.sequences_for(I + O);
   if (!e.fits) e.notes.push_back(e.memory.message);
   if (detail && model::keeps_16bit_outside_experts(est.model(), dep.precision.weight)) {
     const auto& card = est.model();
@@ -430,8 +446,7 @@ double estimate_offline_batch(const StepEstimator& est, double batch, double inp
                               double* waves_out) {
   const auto fit = est.memory_fit(0, std::min(batch * input, 8192.0));
   double concurrent = batch;
-  if (fit.max_kv_tokens > 0)
-    concurrent = std::min(batch, std::max(1.0, std::floor(fit.max_kv_tokens / (input + output))));
+  if (fit.max_kv_tokens > 0) concurrent = std::min(batch, std::max(1.0, fit.sequences_for(input + output)));
   const double waves = std::ceil(batch / concurrent);
   const double per_wave = batch / waves;
   // Pipeline parallelism: a wave runs as m micro-batches of per_wave / m sequences (one traversal per
@@ -615,6 +630,14 @@ double running_held(double users, const hwprofiles::SchedulerDefaults& s, double
   const double held = s.reserve_output ? input + output : input + output / 2.0;
   const double kv_seqs = kv_capacity_tokens > 0 ? std::floor(kv_capacity_tokens / held) : users;
   return std::max(1.0, std::min({users, double(std::max(1, s.max_batch)), kv_seqs}));
+}
+
+double cap_state_slots(const MemoryFit& fit, hwprofiles::SchedulerDefaults& s, double tokens_per_sequence) {
+  if (!(fit.state_bytes_per_sequence > 0)) return fit.max_kv_tokens;
+  const double slots = fit.state_pool_bytes > 0 ? std::floor(fit.state_pool_bytes / fit.state_bytes_per_sequence)
+                                                : fit.sequences_for(tokens_per_sequence);
+  s.max_batch = int(std::max(1.0, std::min(double(std::max(1, s.max_batch)), slots)));
+  return fit.kv_tokens_beside(s.max_batch);
 }
 
 int decode_budget_tokens(const Deployment& d) {

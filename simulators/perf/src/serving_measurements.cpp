@@ -81,7 +81,8 @@ const std::map<std::string, std::pair<std::string, bool>>& model_map() {
       {"nvidia/DeepSeek-V3.1-NVFP4", {"deepseek-v3", true}},
       {"MiniMaxAI/MiniMax-M2.5", {"minimax-m2.5", true}},
       {"moonshotai/Kimi-K2.5", {"kimi-k2.5", true}},
-      {"zhipuai/GLM-5", {"glm-5", true}}};
+      {"zhipuai/GLM-5", {"glm-5", true}},
+      {"Qwen/Qwen3.5-397B-A17B", {"qwen3.5-397b-a17b", true}}};
   return m;
 }
 
@@ -337,11 +338,6 @@ ServingMeasurementSet load_serving_measurements(const std::string& path) {
       continue;
     }
     m.runtime = be->second;
-    if (m.model_path == "Qwen/Qwen3.5-397B-A17B") {
-      ++set.skipped["Qwen3.5-397B: 45 of its 60 layers are Gated DeltaNet linear attention, which model cards cannot "
-                    "express"];
-      continue;
-    }
     const auto mo = model_map().find(m.model_path);
     if (mo == model_map().end()) {
       ++set.skipped[fmt::format("model '{}' has no model card", m.model_path)];

@@ -502,6 +502,21 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
   return t;
 }
 
+double MemoryFit::sequences_for(double tokens) const {
+  const double t = std::max(1.0, tokens);
+  if (state_bytes_per_sequence <= 0 || kv_bytes_per_token <= 0) return std::max(0.0, std::floor(max_kv_tokens / t));
+  if (state_pool_bytes > 0)
+    return std::max(0.0,
+                    std::min(std::floor(max_kv_tokens / t), std::floor(state_pool_bytes / state_bytes_per_sequence)));
+  const double state_tokens = state_bytes_per_sequence / kv_bytes_per_token;
+  return std::max(0.0, std::floor(max_kv_tokens / (t + state_tokens)));
+}
+
+double MemoryFit::kv_tokens_beside(double sequences) const {
+  if (state_bytes_per_sequence <= 0 || kv_bytes_per_token <= 0 || state_pool_bytes > 0) return max_kv_tokens;
+  return std::max(0.0, max_kv_tokens - sequences * state_bytes_per_sequence / kv_bytes_per_token);
+}
+
 MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) const {
   MemoryFit f;
   const auto& hw = dep_.hardware;
@@ -539,6 +554,19 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
   }
   const double free_for_kv = f.usable_bytes() - f.weights_bytes - f.activation_bytes;
   f.max_kv_tokens = free_for_kv > 0 ? free_for_kv / kv_per_token_chip : 0.0;
+  f.kv_bytes_per_token = kv_per_token_chip;
+  if (model_.is_hybrid_linear()) {
+    // The value heads are split over the TP ranks and the layers over the stages.
+    f.state_bytes_per_sequence = model::recurrent_state_bytes_per_sequence(model_) /
+                                 (std::min(dep_.tp, model_.linear.num_value_heads) * double(dep_.pp));
+    if (dep_.runtime == "sglang" && free_for_kv > 0) {
+      // SGLang: the state pool is mamba_full_memory_ratio (default 0.9) times the KV pool
+      // (server_args.py; model_runner: total_rest_memory x ratio / (1 + ratio)).
+      constexpr double ratio = SGLANG_MAMBA_FULL_MEMORY_RATIO;
+      f.state_pool_bytes = free_for_kv * ratio / (1.0 + ratio);
+      f.max_kv_tokens = (free_for_kv - f.state_pool_bytes) / kv_per_token_chip;
+    }
+  }
   f.fits = f.used_bytes() <= f.usable_bytes() && f.ddr_weights_bytes <= hw.ddr_bytes;
   if (f.ddr_weights_bytes > hw.ddr_bytes) {
     f.message = fmt::format("does not fit: {} of weights per chip placed in DDR, which holds {} on {}",

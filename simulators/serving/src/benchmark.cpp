@@ -194,6 +194,7 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.throughput_tok_s = r.throughput_tok_s;
   b.mean_running = r.time_weighted_batch;
   b.kv_capacity_tokens = r.pools.empty() ? 0.0 : r.pools.front().kv_capacity_tokens;
+  b.max_running = r.pools.empty() ? 0 : r.pools.front().max_num_seqs;
   b.steps = r.pools.empty() ? 0 : r.pools.front().steps;
   b.requests = r.completed;
   b.preemptions = r.preemptions;
@@ -229,7 +230,10 @@ BenchmarkResult simulate_benchmark(const model::ModelSpec& m, const perf::Deploy
   b.mean_ttft_cost.frontend_prefill_s = b.prefill_one_cost.time(est.params());
   if (staggered) {
     // The other users running at once, counted as the analytic estimate counts them.
-    b.queue_others = perf::running_at_once(spec.concurrency, sc, b.kv_capacity_tokens, in_mean, out_mean) - 1.0;
+    // (A hybrid model's recurrent states may hold the batch below the scheduler's max batch.)
+    auto held = sc;
+    if (b.max_running > 0) held.max_batch = int(std::min<std::int64_t>(held.max_batch, b.max_running));
+    b.queue_others = perf::running_at_once(spec.concurrency, held, b.kv_capacity_tokens, in_mean, out_mean) - 1.0;
     b.mean_ttft_cost.queue_s = benchmark_queue_s(b.prefill_one_cost, b.queue_others, est.params());
     const double q = est.params().ttft_queue_factor * b.mean_ttft_cost.queue_s;
     b.ttft_s += q;

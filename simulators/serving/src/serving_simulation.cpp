@@ -140,7 +140,21 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   spec->jitter_seed = s.simulation.seed;
   spec->kv_bytes_per_token = model::kv_bytes_per_token(m, d.precision.kv);
   spec->swap_bytes_per_s = hw.host_link_effective_bytes_per_s * d.chips();
-  spec->kv_blocks = std::int64_t(std::floor(fit.max_kv_tokens / double(lim.block_size)));
+  // Hybrid linear-attention models: no more sequences run than their recurrent states fit, and a pool
+  // shared with the KV cache loses their states' room (perf::cap_state_slots).
+  double kv_tokens = fit.max_kv_tokens;
+  if (fit.state_bytes_per_sequence > 0) {
+    hwprofiles::SchedulerDefaults slots;
+    slots.max_batch = int(std::min<std::int64_t>(lim.max_num_seqs, 1 << 30));
+    kv_tokens = perf::cap_state_slots(fit, slots, mean_in + mean_out);
+    if (slots.max_batch < lim.max_num_seqs) {
+      ParamValue v;
+      v.type = ParamType::integer;
+      v.number = slots.max_batch;
+      p.config.scheduler.params.set("max_num_seqs", v);
+    }
+  }
+  spec->kv_blocks = std::int64_t(std::floor(kv_tokens / double(lim.block_size)));
   spec->max_context = m.max_context;
   spec->speed = 16.0 / est->pipelined_time(model::BatchShape::decode(16, 1024), 16);
   spec->estimator = est;
@@ -327,6 +341,7 @@ SimResult simulate(const Scenario& s, const SimOptions& options) {
     pr.kv_blocks = p.spec->kv_blocks;
     pr.block_size = p.config.scheduler.params.integer("block_size");
     pr.kv_capacity_tokens = double(pr.kv_blocks * pr.block_size);
+    pr.max_num_seqs = p.config.scheduler.params.integer("max_num_seqs");
     r.cold_starts += pr.cold_starts;
     r.warm_starts += pr.warm_starts;
     r.hydration_s += pr.hydration_s;

@@ -174,6 +174,15 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
     const double users = row.client_concurrency > 0 ? row.client_concurrency : row.concurrency * row.attention_dp;
     d.scheduler.recv_interval_iters = (row.weight == DType::fp8 && row.tp == 4) || users < 16 ? 10 : 30;
   }
+  // SGLang's Qwen3.5-397B rows on B200 and B300 ran InferenceX's Qwen3.5 recipes (perf-changelog PRs #804,
+  // #820, #898, #918: qwen3.5-{fp8,fp4,bf16}-b200-sglang and -mtp; benchmarks/single_node/qwen3.5_fp8_b200.sh,
+  // qwen3.5_bf16_b200.sh, qwen3.5_fp8_b200_mtp.sh: --scheduler-recv-interval 10 below 16 users and 30 from 16;
+  // qwen3.5_fp4_b200.sh: 30 at every load; the B300 lane keeps B200's server options).
+  if (row.runtime == "sglang" && row.model == "qwen3.5-397b-a17b" &&
+      (row.hardware == "b200" || row.hardware == "b300")) {
+    const double users = row.client_concurrency > 0 ? row.client_concurrency : row.concurrency * row.attention_dp;
+    d.scheduler.recv_interval_iters = row.weight == DType::fp4 || users >= 16 ? 30 : 10;
+  }
   // gpt-oss-120b (benchmarks/gptoss_fp4_b200_trt{,_slurm}.sh): --max_num_tokens 20000, --max_batch_size 512,
   // and `enable_balance: true` alone, leaving timeout_iters and batching_wait_iters at TensorRT-LLM's
   // defaults, 50 and 10 (llm_args.py AttentionDpConfig).

@@ -114,8 +114,9 @@ struct MoeExpertScale {
   double layer_overhead_s = 0.0;  // fixed time per MoE layer and step (fitted with `scale` on TPOT)
   // The models' attention the fit is on: "mla" (multi-head latent attention, DeepSeek-style, which no
   // kernel table covers: the efficiency model prices it), "dsa" (MLA behind DeepSeek sparse attention's
-  // indexer, GLM-5: other kernels, also priced by the efficiency model) or "standard" (GQA / MHA, from
-  // the tables); "" = any (the pooled fit, and files written before the split).
+  // indexer, GLM-5: other kernels, also priced by the efficiency model), "linear" (Gated DeltaNet layers
+  // between GQA layers, Qwen3.5: the recurrent layers priced by the efficiency model) or "standard" (GQA /
+  // MHA, from the tables); "" = any (the pooled fit, and files written before the split).
   std::string attention;
 };
 

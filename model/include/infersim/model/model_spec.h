@@ -40,6 +40,26 @@ struct DsaSpec {
   int index_topk = 0;
 };
 
+// Hybrid linear attention (Qwen3.5, Qwen3-Next): of every `full_attention_interval` layers the last is
+// a full (softmax, GQA) attention layer with the card's heads, and the others are Gated DeltaNet layers.
+// A Gated DeltaNet layer keeps no KV cache: each sequence carries a fixed recurrent state of
+// num_value_heads x key_head_dim x value_head_dim per layer (updated by every token), plus a short
+// causal-convolution window (conv_kernel - 1 tokens of its q, k and v channels). Its projections: one
+// input GEMM (q, k, v, the output gate z, and the per-head beta and decay gate a) and one output GEMM.
+// Zero interval = no linear layers.
+struct LinearAttentionSpec {
+  int full_attention_interval = 0;
+  int num_key_heads = 0;
+  int num_value_heads = 0;
+  int key_head_dim = 0;
+  int value_head_dim = 0;
+  int conv_kernel = 0;
+};
+
+// Bytes per element of a Gated DeltaNet recurrent state as the serving stacks keep it: FP32 (SGLang's
+// --mamba-ssm-dtype default "float32"), whatever the weights' and the KV cache's formats.
+constexpr double RECURRENT_STATE_ELEMENT_BYTES = 4.0;
+
 // Bytes one token's index key occupies per layer: FP8 elements plus one FP32 scale, as the serving
 // stacks cache them (SGLang / vLLM DSA paths), whatever the KV dtype.
 constexpr double DSA_INDEX_SCALE_BYTES = 4.0;
@@ -70,6 +90,9 @@ struct ModelSpec {
   std::int64_t vocab_size = 0;
   bool tie_embeddings = false;
   bool attention_bias = false;  // bias on the q/k/v projections (Qwen2)
+  // Gated attention (Qwen3.5): the query projection also emits a per-element sigmoid gate on the
+  // attention output, so it is twice as wide.
+  bool attention_output_gate = false;
   MlpType mlp = MlpType::swiglu;
   NormType norm = NormType::rmsnorm;
   std::int64_t max_context = 0;
@@ -81,12 +104,17 @@ struct ModelSpec {
   bool is_moe() const { return moe.num_experts > 0; }
   bool is_mla() const { return mla.kv_lora_rank > 0; }
   bool is_dsa() const { return dsa.index_heads > 0; }
+  bool is_hybrid_linear() const { return linear.full_attention_interval > 0; }
   // The attention kernels' kind the MoE scales are fitted per (hwprofiles::MoeExpertScale::attention):
-  // "dsa" (MLA behind a sparse-attention indexer), "mla", or "standard" (GQA / MHA).
-  std::string attention_kind() const { return is_dsa() ? "dsa" : is_mla() ? "mla" : "standard"; }
+  // "dsa" (MLA behind a sparse-attention indexer), "mla", "linear" (Gated DeltaNet layers between GQA
+  // layers), or "standard" (GQA / MHA).
+  std::string attention_kind() const {
+    return is_dsa() ? "dsa" : is_mla() ? "mla" : is_hybrid_linear() ? "linear" : "standard";
+  }
   MoeSpec moe;
   MlaSpec mla;
   DsaSpec dsa;
+  LinearAttentionSpec linear;
 };
 
 // ---- derived shapes ----
@@ -94,6 +122,13 @@ std::int64_t q_dim(const ModelSpec& m);   // query width (heads x head dim)
 std::int64_t kv_dim(const ModelSpec& m);  // width of K (= of V) per token per layer, non-MLA
 int moe_layers(const ModelSpec& m);
 int dense_layers(const ModelSpec& m);
+// Layers with softmax attention (and a KV cache), and Gated DeltaNet layers (hybrid models; else 0).
+int full_attention_layers(const ModelSpec& m);
+int linear_attention_layers(const ModelSpec& m);
+// Gated DeltaNet widths (all heads): keys (= queries), values, and the convolved q, k and v channels.
+std::int64_t linear_key_dim(const ModelSpec& m);
+std::int64_t linear_value_dim(const ModelSpec& m);
+std::int64_t linear_conv_dim(const ModelSpec& m);
 
 // ---- parameter counts ----
 struct ParamBreakdown {
@@ -107,8 +142,9 @@ struct ParamBreakdown {
 ParamBreakdown param_breakdown(const ModelSpec& m);
 double param_count(const ModelSpec& m);
 double active_params_per_token(const ModelSpec& m);
-double attention_params_per_layer(const ModelSpec& m);
-double expert_params(const ModelSpec& m);  // one routed expert
+double attention_params_per_layer(const ModelSpec& m);         // a full-attention layer
+double linear_attention_params_per_layer(const ModelSpec& m);  // a Gated DeltaNet layer (0 without)
+double expert_params(const ModelSpec& m);                      // one routed expert
 
 // ---- bytes ----
 // Bytes of all weights at a deployment's weight format: the parameters that format applies to
@@ -116,9 +152,13 @@ double expert_params(const ModelSpec& m);  // one routed expert
 double weight_bytes(const ModelSpec& m, common::DType weight_dtype);
 // Whether weights outside the routed experts stay 16-bit under this weight format.
 bool keeps_16bit_outside_experts(const ModelSpec& m, common::DType weight_dtype);
-// Bytes of KV cache one token occupies over all layers (MLA: latent + rope key).
+// Bytes of KV cache one token occupies over all layers (MLA: latent + rope key; hybrid models: their
+// full-attention layers only).
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
 double kv_elems_per_token_per_layer(const ModelSpec& m);
+// Bytes of the fixed per-sequence state of a hybrid model's Gated DeltaNet layers (the FP32 recurrent
+// state and the 16-bit convolution window, all layers, all heads); 0 for other models.
+double recurrent_state_bytes_per_sequence(const ModelSpec& m);
 // DSA: parameters of one layer's indexer (query / key / head-weight projections and the key norm;
 // 0 without DSA), and the bytes of one token's cached index key per layer.
 double dsa_indexer_params_per_layer(const ModelSpec& m);

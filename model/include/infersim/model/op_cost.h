@@ -86,6 +86,25 @@ using OpCosts = std::array<OpCost, OP_CLASS_COUNT>;
 
 OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p);
 
+// One Gated DeltaNet layer's core over a step, all heads (hybrid models; zeros otherwise): the causal
+// convolution and the delta rule. Prompt tokens run the chunked form (chunks of LINEAR_ATTENTION_CHUNK
+// tokens: a dk x dv state read-out and update per token, and attention inside the chunk); decode tokens
+// step the recurrence, each reading and writing its sequence's whole FP32 state. `prefill_*` and
+// `decode_*` split the step so a kernel model can price the two kinds of kernel apart; state bytes are
+// the recurrent state read and written, activation bytes the convolved q, k, v in and the output out.
+struct LinearAttentionCost {
+  double prefill_flops = 0, prefill_state_bytes = 0, prefill_act_bytes = 0;
+  double decode_flops = 0, decode_state_bytes = 0, decode_act_bytes = 0;
+  double flops() const { return prefill_flops + decode_flops; }
+  double state_bytes() const { return prefill_state_bytes + decode_state_bytes; }
+  double act_bytes() const { return prefill_act_bytes + decode_act_bytes; }
+};
+constexpr double LINEAR_ATTENTION_CHUNK = 64.0;  // flash-linear-attention's chunk size for the delta rule
+LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double act_bytes_per_element);
+// Parameters of a Gated DeltaNet layer's input projection (q, k, v, z, beta, a) and output projection.
+double linear_in_proj_params(const ModelSpec& m);
+double linear_out_proj_params(const ModelSpec& m);
+
 // Expected number of distinct routed experts that T tokens touch in one MoE layer when each picks
 // top_k of E uniformly: E * (1 - (1 - k/E)^T).
 double expected_experts_touched(int num_experts, int top_k, double tokens);

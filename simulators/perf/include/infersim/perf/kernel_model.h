@@ -124,6 +124,7 @@ class KernelModel {
   double ab_ = 2, kvb_ = 2;
   Gemm qkv_, o_, up_, down_, lm_, router_, ex_up_, ex_down_, sh_up_, sh_down_;
   Gemm idx_;                      // DSA indexer projections, replicated on every TP rank (0 without DSA)
+  Gemm lin_in_, lin_out_;         // Gated DeltaNet input and output projections (hybrid models only)
   model::ExpertRouting routing_;  // distinct experts a batch touches (Deployment::moe_routing_skew)
   const hwprofiles::Grid2* ctx_grid_ = nullptr;
   const hwprofiles::Grid2* gen_grid_ = nullptr;

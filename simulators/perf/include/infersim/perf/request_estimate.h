@@ -128,6 +128,12 @@ double batch_wait_steps(const hwprofiles::SchedulerDefaults& s, double users, do
 // output / 2, since users out of phase are spread evenly over their outputs.
 double running_held(double users, const hwprofiles::SchedulerDefaults& s, double kv_capacity_tokens, double input,
                     double output);
+// Hybrid linear-attention models: every running sequence holds a recurrent state (MemoryFit), so the
+// engine runs at most the sequences whose states fit: SGLang's state pool holds pool / state of them;
+// a pool shared with the KV cache (the other runtimes) holds sequences of `tokens_per_sequence` KV tokens
+// and their states. Lowers s.max_batch to that (at least 1) and returns the KV tokens left beside the
+// states it reserves. Other models: s unchanged, fit.max_kv_tokens.
+double cap_state_slots(const MemoryFit& fit, hwprofiles::SchedulerDefaults& s, double tokens_per_sequence);
 // Tokens of the step budget a running decode takes under deployment `d`: 1 + its MTP draft tokens where
 // the runtime verifies them inside the budget (TensorRT-LLM's MicroBatchScheduler counts beam width + draft
 // tokens for a generation request, and InferenceX's MTP recipes size max_num_tokens as (MTP + 1) x batch +

@@ -127,6 +127,10 @@ struct StepTime {
   double bytes = 0;
 };
 
+// SGLang's default --mamba-full-memory-ratio: its recurrent-state pool is this times its KV pool
+// (sglang server_args.py, 0.9 since its hybrid GDN support; see MemoryFit).
+constexpr double SGLANG_MAMBA_FULL_MEMORY_RATIO = 0.9;
+
 struct MemoryFit {
   double capacity_bytes = 0;     // per chip
   double reserve_bytes = 0;      // runtime reserve per chip
@@ -139,6 +143,20 @@ struct MemoryFit {
   bool fits = false;
   double max_kv_tokens = 0;  // tokens of KV cache the replica can hold after weights + activations
   std::string message;       // "does not fit: needs X GiB per chip, has Y GiB usable" or ""
+  // Hybrid linear-attention models (model::recurrent_state_bytes_per_sequence): every running sequence
+  // also holds a fixed recurrent state. SGLang keeps the states in a pool of their own, sized at
+  // mamba_full_memory_ratio (0.9) times the KV pool (state_pool_bytes > 0; max_kv_tokens is then the KV
+  // pool's); the other runtimes take both from one pool (state_pool_bytes = 0), where a sequence costs
+  // its state plus its tokens' KV. Both 0 for other models.
+  double state_bytes_per_sequence = 0;  // per chip
+  double state_pool_bytes = 0;          // per chip
+  double kv_bytes_per_token = 0;        // per chip
+  // Sequences of `tokens` KV tokens each that fit at once (the replica's KV pool and, for hybrid models,
+  // its recurrent states); at least 0.
+  double sequences_for(double tokens) const;
+  // KV tokens left to the cache once `sequences` recurrent states are held (max_kv_tokens for other models
+  // and for a state pool of its own).
+  double kv_tokens_beside(double sequences) const;
 };
 
 class StepEstimator {

@@ -13,6 +13,7 @@
 // overhead parameters exactly, without re-simulating. Deterministic; thread-safe across calls.
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +66,9 @@ struct BenchmarkResult {
   double throughput_tok_s = 0;    // output tokens / s over the run
   double mean_running = 0;        // time-weighted batch size
   double kv_capacity_tokens = 0;  // what the engine could hold
+  // Most sequences the engine runs at once: the scheduler's max batch, or fewer where a hybrid model's
+  // recurrent states fit fewer (perf::cap_state_slots).
+  std::int64_t max_running = 0;
   std::uint64_t steps = 0, requests = 0, preemptions = 0;
   std::string scheduler;  // e.g. "chunked (budget 8192, max batch 1024, join delay 1)"
   bool lockstep = false;  // the users ran in lockstep (BenchmarkSpec::stagger)

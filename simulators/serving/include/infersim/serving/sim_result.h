@@ -46,6 +46,9 @@ struct PoolResult {
   double standby_hours = 0;
   std::int64_t kv_blocks = 0, block_size = 0;
   double kv_capacity_tokens = 0;
+  // Most sequences a replica runs at once: the scheduler's max_num_seqs, lowered for a hybrid model to
+  // the sequences whose recurrent states fit (perf::cap_state_slots).
+  std::int64_t max_num_seqs = 0;
 };
 
 struct SimResult {
