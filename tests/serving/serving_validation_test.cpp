@@ -141,6 +141,21 @@ perf::ServingMeasurement b200_trt_row(const std::string& model, int tp, double i
   row.kv = common::DType::fp8;
   return row;
 }
+
+// An SGLang 0.5.9 row of a MoE model on B200 (FP8, TP8, 1024 / 1024 tokens) at 8 users, as InferenceX ran.
+perf::ServingMeasurement b200_sglang_row(const std::string& model) {
+  auto row = b200_trt_row(model, 8, 1024, 1024, common::DType::fp8);
+  row.runtime = "sglang";
+  row.runtime_version = "0.5.9";
+  row.moe = true;
+  row.concurrency = 8;
+  return row;
+}
+
+// The scheduler receive interval its recipe gives a row.
+int recv_interval(const perf::ServingMeasurement& row) {
+  return serving::row_deployment(row, true).scheduler.recv_interval_iters;
+}
 }  // namespace
 
 TEST(ServingValidation, RowsRunTheHarnessConfigurationOfTheirRuntimeVersion) {
@@ -845,14 +860,10 @@ TEST(ServingValidation, MtpRecipesAreTheRowsMeasuredOnTheirRelease) {
 // SGLang's DeepSeek-R1 rows on B200 ran InferenceX's recipes: --scheduler-recv-interval 10 below 16 users,
 // 30 from 16 (FP8 at TP4: 10); other SGLang rows take requests in every iteration.
 TEST(ServingValidation, SglangDeepSeekB200RowsReceiveEveryTenOrThirtyIterations) {
-  auto row = b200_trt_row("deepseek-v3", 8, 1024, 1024, common::DType::fp8);
-  row.runtime = "sglang";
-  row.runtime_version = "0.5.9";
-  row.moe = true;
-  row.concurrency = 8;
-  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 10);
+  auto row = b200_sglang_row("deepseek-v3");
+  EXPECT_EQ(recv_interval(row), 10);
   row.concurrency = 16;
-  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 30);
+  EXPECT_EQ(recv_interval(row), 30);
   auto tp4 = row;
   tp4.tp = 4;
   tp4.input = 8192;
@@ -928,23 +939,19 @@ TEST(ServingValidation, BundledRowRecipesAreTheSglangEagleRuns) {
 // SGLang's Qwen3.5 rows on B200 and B300 ran InferenceX's Qwen3.5 recipes: --scheduler-recv-interval 10
 // below 16 users and 30 from 16, NVFP4 30 at every load.
 TEST(ServingValidation, SglangQwen35RowsReceiveEveryTenOrThirtyIterations) {
-  auto row = b200_trt_row("qwen3.5-397b-a17b", 8, 1024, 1024, common::DType::fp8);
-  row.runtime = "sglang";
-  row.runtime_version = "0.5.9";
-  row.moe = true;
-  row.concurrency = 8;
-  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 10);
+  auto row = b200_sglang_row("qwen3.5-397b-a17b");
+  EXPECT_EQ(recv_interval(row), 10);
   row.concurrency = 16;
-  EXPECT_EQ(serving::row_deployment(row, true).scheduler.recv_interval_iters, 30);
+  EXPECT_EQ(recv_interval(row), 30);
   auto fp4 = row;
   fp4.concurrency = 4;
   fp4.tp = 4;
   fp4.weight = fp4.activation = common::DType::fp4;
-  EXPECT_EQ(serving::row_deployment(fp4, true).scheduler.recv_interval_iters, 30);
+  EXPECT_EQ(recv_interval(fp4), 30);
   auto b300 = row;
   b300.hardware = "b300";
   b300.concurrency = 4;
-  EXPECT_EQ(serving::row_deployment(b300, true).scheduler.recv_interval_iters, 10);
+  EXPECT_EQ(recv_interval(b300), 10);
 }
 
 // The acceptance fit finds the acceptance synthetic MTP rows were simulated with.
