@@ -105,8 +105,16 @@ void print_text(const app::EstimateOutcome& o) {
              format_bytes(m.used_bytes()), format_bytes(m.usable_bytes()), format_bytes(m.capacity_bytes),
              format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
   if (!e.fits) fmt::print("  {}\n", m.message);
-  fmt::print("  KV room for {:.0f} tokens = {:.0f} concurrent sequences of {} tokens\n", m.max_kv_tokens,
-             e.max_concurrency, e.workload.input + e.workload.output);
+  if (m.state_bytes_per_sequence > 0)
+    fmt::print("  KV room for {:.0f} tokens, and a recurrent state of {} a sequence ({}) = {:.0f} concurrent "
+               "sequences of {} tokens\n",
+               m.max_kv_tokens, format_bytes(m.state_bytes_per_sequence),
+               m.state_pool_bytes > 0 ? fmt::format("in a state pool of {}", format_bytes(m.state_pool_bytes))
+                                      : std::string("beside the KV"),
+               e.max_concurrency, e.workload.input + e.workload.output);
+  else
+    fmt::print("  KV room for {:.0f} tokens = {:.0f} concurrent sequences of {} tokens\n", m.max_kv_tokens,
+               e.max_concurrency, e.workload.input + e.workload.output);
   fmt::print("power per chip: prefill {:.0f} W, decode {:.0f} W, idle {:.0f} W ({})\n", e.prefill_chip_w,
              e.decode_chip_w, e.idle_chip_w, e.power_model);
   fmt::print("power {:.0f} W ({:.3f} J per output token); ", e.power_w, e.joules_per_token);

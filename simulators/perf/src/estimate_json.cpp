@@ -67,6 +67,12 @@ Json estimate_to_json(const Estimate& e) {
                    {"capacity_bytes", r6(e.memory.capacity_bytes)}}},
                  {"max_kv_tokens", r6(e.memory.max_kv_tokens)},
                  {"message", e.memory.message}};
+  if (e.memory.state_bytes_per_sequence > 0) {
+    // A hybrid linear-attention model's recurrent states (perf::MemoryFit): per sequence and, under
+    // SGLang, the pool they live in (0 = shared with the KV cache).
+    j["memory"]["per_chip"]["recurrent_state_bytes_per_sequence"] = r6(e.memory.state_bytes_per_sequence);
+    j["memory"]["per_chip"]["recurrent_state_pool_bytes"] = r6(e.memory.state_pool_bytes);
+  }
   j["bound"] = {{"prefill", bound_name(e.prefill.bound)}, {"decode", bound_name(e.decode.bound)}};
   j["power_w"] = r6(e.power_w);
   j["chip_power_w"] = {{"prefill", r6(e.prefill_chip_w)}, {"decode", r6(e.decode_chip_w)}, {"idle", r6(e.idle_chip_w)}};
