@@ -175,6 +175,28 @@ TEST(Cli, EstimateExplainsSparseAttention) {
   EXPECT_EQ(r.out.find("sparse attention"), std::string::npos) << "DeepSeek-V3 attends densely";
 }
 
+// Qwen3.5's Gated DeltaNet layers: an estimate names the recurrent state each sequence holds and SGLang's
+// pool for them (the text and the JSON), and the sequences the pool holds cap the batch.
+TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
+  auto r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 16 "
+               "--input 1024 --output 1024");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("a recurrent state of 45.79 MiB a sequence (in a state pool of"), std::string::npos) << r.out;
+  r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 2000 "
+          "--input 1024 --output 1024 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = infersim::common::parse_json_text(r.out, "stdout");
+  const auto& chip = j["memory"]["per_chip"];
+  const double state = chip["recurrent_state_bytes_per_sequence"].get<double>();
+  const double pool = chip["recurrent_state_pool_bytes"].get<double>();
+  EXPECT_NEAR(state, 45 * (64.0 * 128 * 128 * 4 + 12288.0 * 3 * 2) / 4, 1e3);
+  EXPECT_DOUBLE_EQ(j["max_concurrency"].get<double>(), std::floor(pool / state));
+  bool capped = false;
+  for (const auto& n : j["notes"])
+    capped = capped || n.get<std::string>().find("recurrent states") != std::string::npos;
+  EXPECT_TRUE(capped) << r.out;
+}
+
 // gpt-oss's checkpoints quantize the routed experts only: an FP4 estimate says the rest stays 16-bit and
 // what the weights then take (57.36 GiB: MXFP4 experts beside BF16 attention, embeddings and LM head).
 TEST(Cli, EstimateSaysWhichWeightsTheFormatAppliesTo) {
