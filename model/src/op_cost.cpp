@@ -251,9 +251,10 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
   att.kv_bytes = ((dec_kv_tokens + pre_kv_tokens) * kv_elems * kb  // read cached K/V
                   + T * kv_elems * kb                              // append new K/V
                   + idx_bytes)                                     // DSA index keys and logits
-                     * Lf +
-                 lin.state_bytes() * Ll;                                       // Gated DeltaNet states
-  att.act_bytes = T * (2.0 * qd + kv_elems) * ab * Lf + lin.act_bytes() * Ll;  // Q, new K/V in, O out
+                 * Lf;
+  // Q, new K/V in, O out; the Gated DeltaNet layers' inputs, outputs and recurrent states, which split
+  // over the TP ranks with their heads (the KV cache splits by KV heads only).
+  att.act_bytes = T * (2.0 * qd + kv_elems) * ab * Lf + (lin.act_bytes() + lin.state_bytes()) * Ll;
   att.matmul = true;
   att.layers = int(L);
 

@@ -184,3 +184,22 @@ TEST(OpCost, ExpertOnlyQuantizationKeepsTheRestAtSixteenBits) {
     EXPECT_EQ(o.weight_bytes16, 0.0) << model::op_class_name(o.op);
   }
 }
+
+// A hybrid model on the roofline: a decode token reads the KV of the GQA layers only, steps the recurrent
+// state (read and written) of every Gated DeltaNet layer, and still reads every weight once.
+TEST(OpCost, HybridDecodeReadsTheGqaLayersKvAndEachStateOnce) {
+  const auto& m = model::ModelCatalog::shipped().get("qwen3.5-397b-a17b");
+  const auto c = model::op_costs(m, BatchShape::decode(32, 1000), {});
+  const auto& att = c[size_t(OpClass::attention)];
+  EXPECT_NEAR(att.kv_bytes, 32 * 1001.0 * model::kv_bytes_per_token(m, common::DType::bf16), 1.0);
+  const double states = 45 * 32 * 2.0 * 64 * 128 * 128 * 4;
+  EXPECT_GE(att.act_bytes, states);
+  EXPECT_LT(att.act_bytes, 1.1 * states);
+  double w = 0;
+  for (const auto& o : c) w += o.weight_bytes;
+  // Every dense weight once and, at 32 tokens x 10 of 512 experts, only the experts they touch.
+  const auto p = model::param_breakdown(m);
+  const double dense = p.total() - p.embedding - p.routed_experts;
+  EXPECT_GT(w, 2.0 * dense);
+  EXPECT_LT(w, 2.0 * (p.total() - p.embedding));
+}
