@@ -75,7 +75,8 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   // (validate_deployment checks these with the layout, when the estimator is built.)
   const double kv_tokens = p.workload.batch * (p.workload.input + p.workload.output);
   if (!r.chips && !r.tp && !r.pp) {
-    auto sized = perf::auto_size(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload));
+    auto sized = perf::auto_size(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload),
+                                 p.workload.batch);
     d = sized.deployment;
     p.layout_note = sized.explanation;
     return p;
@@ -96,7 +97,8 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   d.pp = q;
   p.layout_note = fmt::format("layout as given: {} chips (tp={}, pp={})", t * q, t, q);
   // A chip with a DDR tier holds the weights main memory cannot (SambaNova's placement).
-  const std::string placed = perf::place_weights(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload));
+  const std::string placed = perf::place_weights(p.model, d, kv_tokens, perf::max_step_tokens(d.hardware, p.workload),
+                                                 p.workload.batch);
   if (!placed.empty()) p.layout_note += "; " + placed;
   return p;
 }

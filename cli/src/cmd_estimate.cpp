@@ -99,11 +99,12 @@ void print_text(const app::EstimateOutcome& o) {
   fmt::print("  throughput  {:>10.1f} output tok/s for the replica, {:.1f} tok/s per user\n", e.throughput_tok_s,
              e.per_user_tok_s);
   const auto& m = e.memory;
-  fmt::print("memory per chip: weights {} + KV {} + activations {} = {} of {} usable ({} capacity, {} reserved) -> "
+  fmt::print("memory per chip: weights {} + KV {}{} + activations {} = {} of {} usable ({} capacity, {} reserved) -> "
              "{}\n",
-             format_bytes(m.weights_bytes), format_bytes(m.kv_bytes), format_bytes(m.activation_bytes),
-             format_bytes(m.used_bytes()), format_bytes(m.usable_bytes()), format_bytes(m.capacity_bytes),
-             format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
+             format_bytes(m.weights_bytes), format_bytes(m.kv_bytes),
+             m.state_bytes > 0 ? fmt::format(" + recurrent states {}", format_bytes(m.state_bytes)) : std::string(),
+             format_bytes(m.activation_bytes), format_bytes(m.used_bytes()), format_bytes(m.usable_bytes()),
+             format_bytes(m.capacity_bytes), format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
   if (!e.fits) fmt::print("  {}\n", m.message);
   if (m.state_bytes_per_sequence > 0)
     fmt::print("  KV room for {:.0f} tokens, and a recurrent state of {} a sequence ({}) = {:.0f} concurrent "

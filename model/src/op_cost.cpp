@@ -136,7 +136,7 @@ LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& 
   if (!m.is_hybrid_linear()) return c;
   const double nv = m.linear.num_value_heads, dk = m.linear.key_head_dim, dv = m.linear.value_head_dim;
   const double C = LINEAR_ATTENTION_CHUNK;
-  const double state = nv * dk * dv * RECURRENT_STATE_ELEMENT_BYTES;  // one sequence, one layer
+  const double state = recurrent_state_matrix_bytes_per_layer(m);  // one sequence, one layer
   const double conv = double(linear_conv_dim(m));
   const double conv_flops = 2.0 * m.linear.conv_kernel * conv;  // per token
   // Per token and value head: the state read-out (q S) and update (k^T v, decayed) take 2 dk dv

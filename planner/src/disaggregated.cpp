@@ -84,7 +84,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
   }
   if (!have) return fail(Rejection::unsupported, fmt::format("decode pool on {}: {}", req.decode_hardware, last_error));
   const auto rr = perf::resolve_runtime(m, dd);
-  auto sized = perf::auto_size(m, dd, 8 * (I + O), perf::max_step_tokens(hd, {8, I, O}));
+  auto sized = perf::auto_size(m, dd, 8 * (I + O), perf::max_step_tokens(hd, {8, I, O}), 8);
   if (!sized.fits)
     return fail(Rejection::does_not_fit, fmt::format("decode pool on {}: {}", req.decode_hardware, sized.explanation));
   // Layouts: the smallest that fits; on SRAM-only chips also wider stages (up to one KV head per
@@ -101,7 +101,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
     perf::Deployment x = sized.deployment;
     x.tp = tp;
     const perf::StepEstimator est(m, x);
-    const auto f1 = est.memory_fit(I + O, perf::max_step_tokens(hd, {1, I, O}));
+    const auto f1 = est.memory_fit(I + O, perf::max_step_tokens(hd, {1, I, O}), 1);
     const double mc = f1.sequences_for(I + O);
     if (tp == sized.deployment.tp) {
       fit1 = f1;
@@ -114,7 +114,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
       const double td = perf::total_time(perf::mean_decode_cost(est, micro, I, O), est.params());
       if (B == 1 && tp == sized.deployment.tp) td1 = td;
       if (td > slo.tpot_p99_s) break;
-      if (!est.memory_fit(B * (I + O), perf::max_step_tokens(hd, {B, I, O})).fits) break;
+      if (!est.memory_fit(B * (I + O), perf::max_step_tokens(hd, {B, I, O}), B).fits) break;
       const double rate = target_util * B / (O * td);
       if (rate > rate_x) {
         rate_x = rate;

@@ -77,7 +77,7 @@ Sized size_replica(const perf::StepEstimator& est, const PlanRequest& req) {
   Sized best;
   const double I = req.input_tokens, O = req.output_tokens;
   const auto& hw = est.deployment().hardware;
-  const auto fit1 = est.memory_fit(I + O, perf::max_step_tokens(hw, {1, I, O}));
+  const auto fit1 = est.memory_fit(I + O, perf::max_step_tokens(hw, {1, I, O}), 1);
   if (!fit1.fits) {
     best.reason = fit1.message;
     best.rejection = Rejection::does_not_fit;
@@ -359,7 +359,7 @@ void size_hardware(PlanState& st, const std::string& hn) {
 
       // Layouts: the smallest that fits a modest batch, then more tensor parallelism for latency.
       const auto minimal = perf::auto_size(model, d, 8 * (req.input_tokens + req.output_tokens),
-                                           perf::max_step_tokens(hw, {8, req.input_tokens, req.output_tokens}));
+                                           perf::max_step_tokens(hw, {8, req.input_tokens, req.output_tokens}), 8);
       if (!minimal.fits) {
         Candidate c = base;
         c.id = fmt::format("{}/{}/{}", hw.name, c.runtime, c.precision);

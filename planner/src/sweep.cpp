@@ -240,7 +240,8 @@ SweepOutcome evaluate_estimate_scenario(const SweepScenario& s) {
                     r.number_or("output", 256, 1, 1e8)};
   const auto tp = r.integer_or("tp", 0, 0, 1 << 20), pp = r.integer_or("pp", 0, 0, 1 << 20);
   if (tp == 0 && pp == 0) {
-    d = perf::auto_size(model, d, wl.batch * (wl.input + wl.output), perf::max_step_tokens(d.hardware, wl)).deployment;
+    d = perf::auto_size(model, d, wl.batch * (wl.input + wl.output), perf::max_step_tokens(d.hardware, wl), wl.batch)
+            .deployment;
   } else {
     d.tp = int(std::max<std::int64_t>(1, tp));
     d.pp = int(std::max<std::int64_t>(1, pp));

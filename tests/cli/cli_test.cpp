@@ -176,12 +176,15 @@ TEST(Cli, EstimateExplainsSparseAttention) {
 }
 
 // Qwen3.5's Gated DeltaNet layers: an estimate names the recurrent state each sequence holds and SGLang's
-// pool for them (the text and the JSON), and the sequences the pool holds cap the batch.
+// pool for them (the text and the JSON), the memory line counts the pool, the sequences the pool holds cap
+// the batch, and a batch of more sequences than that does not fit.
 TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
   auto r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 16 "
                "--input 1024 --output 1024");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("a recurrent state of 45.79 MiB a sequence (in a state pool of"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("+ recurrent states 28.74 GiB + activations"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-> fits"), std::string::npos) << r.out;
   r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 2000 "
           "--input 1024 --output 1024 --json");
   ASSERT_EQ(r.code, 0) << r.out;
@@ -191,9 +194,14 @@ TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
   const double pool = chip["recurrent_state_pool_bytes"].get<double>();
   EXPECT_NEAR(state, 45 * (64.0 * 128 * 128 * 4 + 12288.0 * 3 * 2) / 4, 1e3);
   EXPECT_DOUBLE_EQ(j["max_concurrency"].get<double>(), std::floor(pool / state));
+  EXPECT_DOUBLE_EQ(chip["recurrent_states_bytes"].get<double>(), pool) << "SGLang reserves the pool whole";
+  EXPECT_FALSE(j["fits"].get<bool>()) << "2000 sequences' states overflow the pool";
+  EXPECT_NE(j["memory"]["message"].get<std::string>().find("2000 sequences' recurrent states need"), std::string::npos)
+      << r.out;
   bool capped = false;
   for (const auto& n : j["notes"])
-    capped = capped || n.get<std::string>().find("recurrent states") != std::string::npos;
+    capped = capped || n.get<std::string>().find("so at most " + std::to_string(int(std::floor(pool / state))) +
+                                                 " run at once") != std::string::npos;
   EXPECT_TRUE(capped) << r.out;
 }
 

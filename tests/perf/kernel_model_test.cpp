@@ -367,30 +367,44 @@ TEST(StepEstimator, RecurrentStatesTakeTheirShareOfTheCache) {
               1e-9);
   const double slots = std::floor(f.state_pool_bytes / f.state_bytes_per_sequence);
   EXPECT_DOUBLE_EQ(f.sequences_for(2048), std::min(slots, std::floor(f.max_kv_tokens / 2048)));
-  hwprofiles::SchedulerDefaults s;
-  s.max_batch = 1 << 20;
+  EXPECT_DOUBLE_EQ(f.state_pool_slots(), slots);
+  int s = 1 << 20;
   EXPECT_DOUBLE_EQ(perf::cap_state_slots(f, s, 2048), f.max_kv_tokens) << "a pool of its own leaves the KV pool";
-  EXPECT_EQ(s.max_batch, int(slots));
+  EXPECT_EQ(s, int(slots));
 
   const auto vl = resolved("qwen3.5-397b-a17b", "b200", "vllm", 4, common::DType::fp8);
   const auto g = perf::StepEstimator(m, vl, false).memory_fit(0, 8192);
   EXPECT_EQ(g.state_pool_bytes, 0.0);
   const double state_tokens = g.state_bytes_per_sequence / g.kv_bytes_per_token;
   EXPECT_DOUBLE_EQ(g.sequences_for(2048), std::floor(g.max_kv_tokens / (2048 + state_tokens)));
-  hwprofiles::SchedulerDefaults v;
-  v.max_batch = 1 << 20;
+  EXPECT_TRUE(std::isinf(g.state_pool_slots())) << "no pool of their own";
+  int v = 1 << 20;
   const double kv = perf::cap_state_slots(g, v, 2048);
-  EXPECT_EQ(v.max_batch, int(g.sequences_for(2048)));
-  EXPECT_GE(kv, v.max_batch * 2048.0) << "the KV left beside the states holds those sequences";
+  EXPECT_EQ(v, int(g.sequences_for(2048)));
+  EXPECT_GE(kv, v * 2048.0) << "the KV left beside the states holds those sequences";
   EXPECT_LT(kv, g.max_kv_tokens);
+
+  // The fit check counts the batch's states: one sequence more than fit is refused, with the reason.
+  const perf::StepEstimator se(m, sg, false), ve(m, vl, false);
+  EXPECT_TRUE(se.memory_fit(slots, 8192, slots).fits);
+  const auto over = se.memory_fit(slots + 1, 8192, slots + 1);
+  EXPECT_FALSE(over.fits);
+  EXPECT_NE(over.message.find("recurrent states"), std::string::npos) << over.message;
+  EXPECT_NEAR(over.state_bytes, over.state_pool_bytes, 1.0) << "SGLang reserves its state pool whole";
+  const double n = g.sequences_for(2048);
+  EXPECT_TRUE(ve.memory_fit(n * 2048, 8192, n).fits);
+  ASSERT_LE((n + 1) * 2048, g.max_kv_tokens) << "the KV alone would fit one more sequence";
+  const auto shared = ve.memory_fit((n + 1) * 2048, 8192, n + 1);
+  EXPECT_FALSE(shared.fits) << "its state does not";
+  EXPECT_NEAR(shared.state_bytes, (n + 1) * g.state_bytes_per_sequence, 1.0);
+  EXPECT_NE(shared.message.find("recurrent states"), std::string::npos) << shared.message;
 
   // A model without linear layers keeps its whole cache and its max batch.
   const auto ld = resolved("llama-3.1-70b", "b200", "vllm", 4);
   const auto l = perf::StepEstimator(card("llama-3.1-70b"), ld, false).memory_fit(0, 8192);
   EXPECT_EQ(l.state_bytes_per_sequence, 0.0);
-  hwprofiles::SchedulerDefaults keep;
-  keep.max_batch = 512;
+  int keep = 512;
   EXPECT_DOUBLE_EQ(perf::cap_state_slots(l, keep, 2048), l.max_kv_tokens);
-  EXPECT_EQ(keep.max_batch, 512);
+  EXPECT_EQ(keep, 512);
   EXPECT_DOUBLE_EQ(l.sequences_for(2048), std::floor(l.max_kv_tokens / 2048));
 }

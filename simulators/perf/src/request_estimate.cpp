@@ -54,10 +54,11 @@ std::vector<int> sram_stage_widths(const model::ModelSpec& m, const hwprofiles::
   return out;
 }
 
-std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens) {
+std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens,
+                          double sequences) {
   d.ddr_weight_fraction = 0;
   if (d.hardware.ddr_bytes <= 0) return "";
-  const auto f = StepEstimator(m, d, false).memory_fit(kv_tokens, max_step_tokens);
+  const auto f = StepEstimator(m, d, false).memory_fit(kv_tokens, max_step_tokens, sequences);
   if (f.fits) return "";
   const double over = f.used_bytes() - f.usable_bytes();
   if (over >= f.weights_bytes) return "";  // KV and activations alone overflow main memory
@@ -192,7 +193,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     double kv_capacity = fit0.max_kv_tokens;
     if (fit0.state_bytes_per_sequence > 0) {
       if (!drafted) drafted = dep.scheduler;
-      kv_capacity = cap_state_slots(fit0, *drafted, I + O);
+      kv_capacity = cap_state_slots(fit0, drafted->max_batch, I + O);
       if (detail && drafted->max_batch < dep.scheduler.max_batch)
         e.notes.push_back(fmt::format(
             "recurrent states: each sequence holds {} per chip of Gated DeltaNet state; {} sequences' states fit{}, "
@@ -357,7 +358,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
     e.per_user_tok_s = 1.0 / e.tpot_s;
   }
 
-  e.memory = est.memory_fit(B * (I + O), max_step_tokens(hw, w));
+  e.memory = est.memory_fit(B * (I + O), max_step_tokens(hw, w), B);
   e.fits = e.memory.fits;
   e.max_concurrency = e.memory.sequences_for(I + O);
   if (!e.fits) e.notes.push_back(e.memory.message);
@@ -461,7 +462,8 @@ double estimate_offline_batch(const StepEstimator& est, double batch, double inp
   return t;
 }
 
-SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens) {
+SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens,
+                       double sequences) {
   SizingResult r;
   const auto& hw = d.hardware;
   const double reserve = 1.0 - d.memory_reserve_fraction;
@@ -471,13 +473,14 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
     x.pp = pp;
     try {
       StepEstimator e(m, std::move(x), /*bind_kernels=*/false);
-      return e.memory_fit(kv_tokens, max_step_tokens).fits;
+      return e.memory_fit(kv_tokens, max_step_tokens, sequences).fits;
     } catch (const common::ConfigError&) {
       return false;
     }
   };
   const double need = model::weight_bytes(m, d.precision.weight) +
-                      kv_tokens * model::kv_bytes_per_token(m, d.precision.kv);
+                      kv_tokens * model::kv_bytes_per_token(m, d.precision.kv) +
+                      sequences * model::recurrent_state_bytes_per_sequence(m);
   const double per_chip = hw.memory_bytes() * reserve;
   if (hw.sram_only()) {
     // SRAM-only chips: pipeline layers across chips, then split each stage over more chips.
@@ -632,12 +635,11 @@ double running_held(double users, const hwprofiles::SchedulerDefaults& s, double
   return std::max(1.0, std::min({users, double(std::max(1, s.max_batch)), kv_seqs}));
 }
 
-double cap_state_slots(const MemoryFit& fit, hwprofiles::SchedulerDefaults& s, double tokens_per_sequence) {
+double cap_state_slots(const MemoryFit& fit, int& max_batch, double tokens_per_sequence) {
   if (!(fit.state_bytes_per_sequence > 0)) return fit.max_kv_tokens;
-  const double slots = fit.state_pool_bytes > 0 ? std::floor(fit.state_pool_bytes / fit.state_bytes_per_sequence)
-                                                : fit.sequences_for(tokens_per_sequence);
-  s.max_batch = int(std::max(1.0, std::min(double(std::max(1, s.max_batch)), slots)));
-  return fit.kv_tokens_beside(s.max_batch);
+  const double slots = fit.state_pool_bytes > 0 ? fit.state_pool_slots() : fit.sequences_for(tokens_per_sequence);
+  max_batch = int(std::max(1.0, std::min(double(std::max(1, max_batch)), slots)));
+  return fit.kv_tokens_beside(max_batch);
 }
 
 int decode_budget_tokens(const Deployment& d) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
@@ -505,11 +506,14 @@ StepTime StepEstimator::explain(const model::BatchShape& b) const {
 double MemoryFit::sequences_for(double tokens) const {
   const double t = std::max(1.0, tokens);
   if (state_bytes_per_sequence <= 0 || kv_bytes_per_token <= 0) return std::max(0.0, std::floor(max_kv_tokens / t));
-  if (state_pool_bytes > 0)
-    return std::max(0.0,
-                    std::min(std::floor(max_kv_tokens / t), std::floor(state_pool_bytes / state_bytes_per_sequence)));
+  if (state_pool_bytes > 0) return std::max(0.0, std::min(std::floor(max_kv_tokens / t), state_pool_slots()));
   const double state_tokens = state_bytes_per_sequence / kv_bytes_per_token;
   return std::max(0.0, std::floor(max_kv_tokens / (t + state_tokens)));
+}
+
+double MemoryFit::state_pool_slots() const {
+  if (state_bytes_per_sequence <= 0 || state_pool_bytes <= 0) return std::numeric_limits<double>::infinity();
+  return std::floor(state_pool_bytes / state_bytes_per_sequence);
 }
 
 double MemoryFit::kv_tokens_beside(double sequences) const {
@@ -517,7 +521,7 @@ double MemoryFit::kv_tokens_beside(double sequences) const {
   return std::max(0.0, max_kv_tokens - sequences * state_bytes_per_sequence / kv_bytes_per_token);
 }
 
-MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) const {
+MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens, double sequences) const {
   MemoryFit f;
   const auto& hw = dep_.hardware;
   const double chips = dep_.chips();
@@ -566,16 +570,28 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens) co
       f.state_pool_bytes = free_for_kv * ratio / (1.0 + ratio);
       f.max_kv_tokens = (free_for_kv - f.state_pool_bytes) / kv_per_token_chip;
     }
+    f.state_bytes = f.state_pool_bytes > 0 ? f.state_pool_bytes : sequences * f.state_bytes_per_sequence;
   }
-  f.fits = f.used_bytes() <= f.usable_bytes() && f.ddr_weights_bytes <= hw.ddr_bytes;
+  const bool states_fit = sequences <= f.state_pool_slots();
+  f.fits = f.used_bytes() <= f.usable_bytes() && f.ddr_weights_bytes <= hw.ddr_bytes && states_fit;
   if (f.ddr_weights_bytes > hw.ddr_bytes) {
     f.message = fmt::format("does not fit: {} of weights per chip placed in DDR, which holds {} on {}",
                             common::format_bytes(f.ddr_weights_bytes), common::format_bytes(hw.ddr_bytes), hw.name);
+  } else if (!states_fit) {
+    f.message = fmt::format("does not fit: {:g} sequences' recurrent states need {} per chip; SGLang's state pool "
+                            "({:g} x its KV pool) holds {} per chip, {:g} sequences",
+                            sequences, common::format_bytes(sequences * f.state_bytes_per_sequence),
+                            SGLANG_MAMBA_FULL_MEMORY_RATIO, common::format_bytes(f.state_pool_bytes),
+                            f.state_pool_slots());
   } else if (!f.fits) {
+    const std::string states = f.state_bytes > 0
+                                   ? fmt::format(" + recurrent states {}", common::format_bytes(f.state_bytes))
+                                   : "";
     f.message = fmt::format(
-        "does not fit: needs {} per chip (weights {} + KV {} + activations {}), has {} usable of {} on {}; short by {}",
+        "does not fit: needs {} per chip (weights {} + KV {}{} + activations {}), has {} usable of {} on {}; short by "
+        "{}",
         common::format_bytes(f.used_bytes()), common::format_bytes(f.weights_bytes), common::format_bytes(f.kv_bytes),
-        common::format_bytes(f.activation_bytes), common::format_bytes(f.usable_bytes()),
+        states, common::format_bytes(f.activation_bytes), common::format_bytes(f.usable_bytes()),
         common::format_bytes(f.capacity_bytes), hw.name, common::format_bytes(f.used_bytes() - f.usable_bytes()));
   }
   return f;

@@ -121,7 +121,7 @@ Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p
       }
   const double kv_tokens = set.input + set.output;
   if (chips == 0) {
-    const auto s = auto_size(m, d, kv_tokens, max_step_tokens(d.hardware, {1, set.input, set.output}));
+    const auto s = auto_size(m, d, kv_tokens, max_step_tokens(d.hardware, {1, set.input, set.output}), 1);
     if (!s.fits) throw ConfigError("", p.hardware, s.explanation);
     basis = "auto-sized";
     chips = s.deployment.chips();
@@ -144,7 +144,7 @@ Deployment point_deployment(const VendorSpeedSet& set, const VendorSpeedPoint& p
   }
   d.tp = tp;
   d.pp = pp;
-  place_weights(m, d, kv_tokens, max_step_tokens(d.hardware, {1, set.input, set.output}));
+  place_weights(m, d, kv_tokens, max_step_tokens(d.hardware, {1, set.input, set.output}), 1);
   return d;
 }
 
@@ -273,7 +273,8 @@ VendorSpeedReport check_vendor_speeds(const VendorSpeedSet& set, const hwprofile
     try {
       const auto& m = models.get(p.model);
       const Deployment d = served_deployment(p, hw, m);
-      const auto s = auto_size(m, d, set.input + set.output, max_step_tokens(d.hardware, {1, set.input, set.output}));
+      const auto s = auto_size(m, d, set.input + set.output, max_step_tokens(d.hardware, {1, set.input, set.output}),
+                               1);
       if (s.fits) {
         cc.sized = s.deployment.chips();
         cc.tp = s.deployment.tp;

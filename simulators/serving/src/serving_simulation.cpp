@@ -92,7 +92,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
     // layout as resolved
   } else if (!pc.tp && !pc.pp && !pc.chips) {
     const double kv_tokens = 32.0 * (mean_in + mean_out);
-    auto sized = perf::auto_size(m, d, kv_tokens, step_tokens);
+    auto sized = perf::auto_size(m, d, kv_tokens, step_tokens, 32);
     if (!sized.fits) throw ConfigError(s.file, ptr, sized.explanation);
     d = sized.deployment;
   } else {
@@ -108,7 +108,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
       throw ConfigError(s.file, ptr + "/chips", fmt::format("chips {} must equal tp x pp = {} x {}", n, t, q));
     d.tp = t;
     d.pp = q;
-    perf::place_weights(m, d, 32.0 * (mean_in + mean_out), step_tokens);  // DDR-tier chips (SN40L)
+    perf::place_weights(m, d, 32.0 * (mean_in + mean_out), step_tokens, 32);  // DDR-tier chips (SN40L)
   }
   std::shared_ptr<perf::StepEstimator> est;
   try {
@@ -144,13 +144,12 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
   // shared with the KV cache loses their states' room (perf::cap_state_slots).
   double kv_tokens = fit.max_kv_tokens;
   if (fit.state_bytes_per_sequence > 0) {
-    hwprofiles::SchedulerDefaults slots;
-    slots.max_batch = int(std::min<std::int64_t>(lim.max_num_seqs, 1 << 30));
+    int slots = int(std::min<std::int64_t>(lim.max_num_seqs, 1 << 30));
     kv_tokens = perf::cap_state_slots(fit, slots, mean_in + mean_out);
-    if (slots.max_batch < lim.max_num_seqs) {
+    if (slots < lim.max_num_seqs) {
       ParamValue v;
       v.type = ParamType::integer;
-      v.number = slots.max_batch;
+      v.number = slots;
       p.config.scheduler.params.set("max_num_seqs", v);
     }
   }

@@ -156,6 +156,9 @@ bool keeps_16bit_outside_experts(const ModelSpec& m, common::DType weight_dtype)
 // full-attention layers only).
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
 double kv_elems_per_token_per_layer(const ModelSpec& m);
+// Bytes of one sequence's FP32 recurrent state (value heads x key dim x value dim) in one Gated DeltaNet
+// layer, the matrix a decode step reads and writes; 0 for other models.
+double recurrent_state_matrix_bytes_per_layer(const ModelSpec& m);
 // Bytes of the fixed per-sequence state of a hybrid model's Gated DeltaNet layers (the FP32 recurrent
 // state and the 16-bit convolution window, all layers, all heads); 0 for other models.
 double recurrent_state_bytes_per_sequence(const ModelSpec& m);

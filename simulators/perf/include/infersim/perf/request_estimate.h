@@ -131,9 +131,9 @@ double running_held(double users, const hwprofiles::SchedulerDefaults& s, double
 // Hybrid linear-attention models: every running sequence holds a recurrent state (MemoryFit), so the
 // engine runs at most the sequences whose states fit: SGLang's state pool holds pool / state of them;
 // a pool shared with the KV cache (the other runtimes) holds sequences of `tokens_per_sequence` KV tokens
-// and their states. Lowers s.max_batch to that (at least 1) and returns the KV tokens left beside the
-// states it reserves. Other models: s unchanged, fit.max_kv_tokens.
-double cap_state_slots(const MemoryFit& fit, hwprofiles::SchedulerDefaults& s, double tokens_per_sequence);
+// and their states. Lowers max_batch to that (at least 1) and returns the KV tokens left beside the
+// states it reserves. Other models: max_batch unchanged, fit.max_kv_tokens.
+double cap_state_slots(const MemoryFit& fit, int& max_batch, double tokens_per_sequence);
 // Tokens of the step budget a running decode takes under deployment `d`: 1 + its MTP draft tokens where
 // the runtime verifies them inside the budget (TensorRT-LLM's MicroBatchScheduler counts beam width + draft
 // tokens for a generation request, and InferenceX's MTP recipes size max_num_tokens as (MTP + 1) x batch +
@@ -184,8 +184,10 @@ struct SizingResult {
   bool fits = false;
   std::string explanation;
 };
-// Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output).
-SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens);
+// Picks tp/pp for `d.hardware` when the user gave no chip count. kv_tokens = batch x (input+output) for
+// `sequences` = batch sequences (their recurrent states, for hybrid linear-attention models).
+SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens, double max_step_tokens,
+                       double sequences = 0);
 
 // Tensor parallelism for a given chip count: the largest divisor of `chips` that fits the scale-up
 // domain and divides the attention heads (the rest is pipeline parallelism).
@@ -196,11 +198,13 @@ int tp_for_chips(const model::ModelSpec& m, const hwprofiles::HardwareProfile& h
 // the KV heads themselves), keeping those that tile the chip's fully connected nodes (node_aligned_tp).
 std::vector<int> sram_stage_widths(const model::ModelSpec& m, const hwprofiles::HardwareProfile& hw, int minimal_tp);
 
-// Chips with a DDR tier (SambaNova SN40L): when weights + the KV of `kv_tokens` + activations overflow
+// Chips with a DDR tier (SambaNova SN40L): when weights + the KV of `kv_tokens` (and the recurrent states
+// of `sequences`, for hybrid linear-attention models) + activations overflow
 // main memory on d's layout, the overflow of weights goes to DDR (routed experts first; KV stays in
 // main memory) and d.ddr_weight_fraction says how much. Returns a note ("" when nothing moved). Leaves d
 // unchanged on chips without DDR or when KV and activations alone overflow main memory.
-std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens);
+std::string place_weights(const model::ModelSpec& m, Deployment& d, double kv_tokens, double max_step_tokens,
+                          double sequences = 0);
 
 // $/chip-hour for request estimates and simulations: the public cloud on-demand price, never another
 // basis; 0 when there is none, and `basis` says why. The planner's cost model (planner/cost_model)

@@ -138,7 +138,7 @@ struct MemoryFit {
   double kv_bytes = 0;           // per chip, for the requested tokens
   double activation_bytes = 0;   // per chip
   double ddr_weights_bytes = 0;  // per chip, weights placed in the DDR tier (not in used_bytes)
-  double used_bytes() const { return weights_bytes + kv_bytes + activation_bytes; }
+  double used_bytes() const { return weights_bytes + kv_bytes + state_bytes + activation_bytes; }
   double usable_bytes() const { return capacity_bytes - reserve_bytes; }
   bool fits = false;
   double max_kv_tokens = 0;  // tokens of KV cache the replica can hold after weights + activations
@@ -151,6 +151,12 @@ struct MemoryFit {
   double state_bytes_per_sequence = 0;  // per chip
   double state_pool_bytes = 0;          // per chip
   double kv_bytes_per_token = 0;        // per chip
+  // Per chip, the recurrent states counted in used_bytes(): the asked-for sequences' states where they
+  // share the KV pool, SGLang's whole state pool (reserved at start) where they have their own.
+  double state_bytes = 0;
+  // Sequences whose states SGLang's own state pool holds; infinity where states share the KV pool or the
+  // model has none.
+  double state_pool_slots() const;
   // Sequences of `tokens` KV tokens each that fit at once (the replica's KV pool and, for hybrid models,
   // its recurrent states); at least 0.
   double sequences_for(double tokens) const;
@@ -196,9 +202,10 @@ class StepEstimator {
   // keeps one stage busy at a time.
   double stage_occupancy(double m) const { return dep_.pp > 1 ? std::min(1.0, m / dep_.pp) : 1.0; }
 
-  // Memory per chip when `kv_tokens` tokens of KV cache are resident and steps carry up to
-  // `max_step_tokens` tokens.
-  MemoryFit memory_fit(double kv_tokens, double max_step_tokens) const;
+  // Memory per chip when `kv_tokens` tokens of KV cache are resident for `sequences` sequences and steps
+  // carry up to `max_step_tokens` tokens. `sequences` matters to hybrid linear-attention models only:
+  // their recurrent states must fit too.
+  MemoryFit memory_fit(double kv_tokens, double max_step_tokens, double sequences = 0) const;
 
   const hwprofiles::CalibrationParams& params() const { return params_; }
   const std::string& calibration_source() const { return calibration_source_; }
