@@ -163,7 +163,10 @@ QVariant CompareTableModel::data(const QModelIndex& index, int role) const {
       case HardwareCol: return QStringLiteral("%1\nlayout: %2").arg(qs(a.display_name), qs(a.layout_note));
       case RuntimeCol:
         return QStringLiteral("calibration basis: %1\n%2").arg(qs(a.runtime_basis), qs(e.calibration_source));
-      case FitsCol: return e.fits ? QStringLiteral("weights + KV + activations fit per chip") : qs(e.memory.message);
+      case FitsCol:
+        if (!e.fits) return qs(e.memory.message);
+        return e.memory.state_bytes > 0 ? QStringLiteral("weights + KV + recurrent states + activations fit per chip")
+                                        : QStringLiteral("weights + KV + activations fit per chip");
       case UsdCol: return QStringLiteral("USD per 1K output tokens at the %1 price").arg(qs(e.price_basis));
       case BoundCol: return QStringLiteral("what bounds the prefill / decode step (see the Roofline view)");
       default: return headerData(c, Qt::Horizontal, Qt::ToolTipRole);
