@@ -1,4 +1,5 @@
 #include "infersim/model/model_spec.h"
+#include "infersim/model/op_cost.h"
 
 #include <gtest/gtest.h>
 
@@ -66,6 +67,24 @@ TEST(ModelSpec, HybridLinearAttentionClosedForms) {
   EXPECT_EQ(model::full_attention_layers(l), l.num_layers);
   EXPECT_EQ(model::linear_attention_layers(l), 0);
   EXPECT_DOUBLE_EQ(model::recurrent_state_bytes_per_sequence(l), 0.0);
+}
+
+// Qwen3-Next-80B-A3B against its printed module tree: 36 Gated DeltaNet layers (in_proj_qkvz 2048 -> 12288,
+// in_proj_ba 2048 -> 64, conv1d over 8192 channels, out_proj 4096 -> 2048) and 12 gated GQA layers
+// (16 x 256 queries and as many gates, 2 KV heads); and its whole count against the safetensors header of
+// Qwen3-Coder-Next, a checkpoint of the same shapes: 79,674,391,296 parameters (the card leaves out only
+// the per-layer shared-expert gate and norm vectors, ~0.1M).
+TEST(ModelSpec, Qwen3NextMatchesItsModuleTree) {
+  const auto& m = model::ModelCatalog::shipped().get("qwen3-next-80b-a3b");
+  ASSERT_TRUE(m.is_hybrid_linear());
+  EXPECT_EQ(model::full_attention_layers(m), 12);
+  EXPECT_EQ(model::linear_attention_layers(m), 36);
+  EXPECT_EQ(model::linear_conv_dim(m), 8192);
+  EXPECT_DOUBLE_EQ(model::linear_in_proj_params(m), 2048.0 * (12288 + 64));
+  EXPECT_DOUBLE_EQ(model::linear_out_proj_params(m), 4096.0 * 2048);
+  EXPECT_DOUBLE_EQ(model::kv_bytes_per_token(m, common::DType::bf16), 12 * 2.0 * 512 * 2);
+  EXPECT_DOUBLE_EQ(model::recurrent_state_bytes_per_sequence(m), 36 * (32.0 * 128 * 128 * 4 + 8192.0 * 3 * 2));
+  EXPECT_NEAR(model::param_count(m), 79674391296.0, 79674391296.0 * 1e-5);
 }
 
 // GLM-5's DSA indexer: wq_b (q_lora_rank 2048 -> 32 heads x 128), wk (6144 -> 128), the key LayerNorm
