@@ -32,6 +32,7 @@ const std::set<std::string> VALUED = {"model",
                                       "ep",
                                       "precision",
                                       "kv-precision",
+                                      "state-precision",
                                       "batch",
                                       "input",
                                       "output",
@@ -57,6 +58,7 @@ app::DeploymentRequest deployment_request(const Args& a, const std::string& hard
   r.hardware = hardware;
   r.precision = a.value_or("precision", "");
   r.kv_precision = a.value_or("kv-precision", "");
+  r.state_precision = a.value_or("state-precision", "");
   r.runtime = a.value_or("runtime", "");
   r.chips = a.optional_integer("chips", 1, 1 << 20);
   r.tp = a.optional_integer("tp", 1, 1 << 20);
@@ -107,9 +109,10 @@ void print_text(const app::EstimateOutcome& o) {
              format_bytes(m.capacity_bytes), format_bytes(m.reserve_bytes), e.fits ? "fits" : "DOES NOT FIT");
   if (!e.fits) fmt::print("  {}\n", m.message);
   if (m.state_bytes_per_sequence > 0)
-    fmt::print("  KV room for {:.0f} tokens, and a recurrent state of {} a sequence ({}) = {:.0f} concurrent "
+    fmt::print("  KV room for {:.0f} tokens, and a recurrent state of {} a sequence ({}, {}) = {:.0f} concurrent "
                "sequences of {} tokens\n",
                m.max_kv_tokens, format_bytes(m.state_bytes_per_sequence),
+               common::dtype_name(o.resolved.deployment.precision.state),
                m.state_pool_bytes > 0 ? fmt::format("in a state pool of {}", format_bytes(m.state_pool_bytes))
                                       : std::string("beside the KV"),
                e.max_concurrency, e.workload.input + e.workload.output);

@@ -22,7 +22,8 @@ commands:
                 one hardware layout (--model M --hardware H [--chips N] [--tp N] [--pp N] [--ep N]
                 [--precision P] [--kv-precision P] [--batch B] [--input I] [--output O]
                 [--runtime R[@VERSION]] [--mtp K [--mtp-accept A]] [--draft M2 --spec-k K --spec-accept A]
-                [--sparsity S] [--json]);
+                [--sparsity S] [--state-precision fp32|bf16|fp16] [--json]); --state-precision keeps a
+                hybrid model's Gated DeltaNet states in 16 bits (SGLang --mamba-ssm-dtype bfloat16);
                 --batch B = B closed-loop users, as serving benchmarks measure, under the runtime's
                 scheduler ([--max-num-tokens N] [--max-batch N] [--chunked-prefill on|off]
                 [--eager-prompt-steps on|off] [--policy mixed|prefill_first] override it;

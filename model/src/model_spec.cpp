@@ -41,15 +41,14 @@ double linear_attention_params_per_layer(const ModelSpec& m) {
          + vd * h;                                            // output projection
 }
 
-double recurrent_state_matrix_bytes_per_layer(const ModelSpec& m) {
+double recurrent_state_matrix_bytes_per_layer(const ModelSpec& m, double state_element_bytes) {
   if (!m.is_hybrid_linear()) return 0.0;
-  return double(m.linear.num_value_heads) * m.linear.key_head_dim * m.linear.value_head_dim *
-         RECURRENT_STATE_ELEMENT_BYTES;
+  return double(m.linear.num_value_heads) * m.linear.key_head_dim * m.linear.value_head_dim * state_element_bytes;
 }
 
-double recurrent_state_bytes_per_sequence(const ModelSpec& m) {
+double recurrent_state_bytes_per_sequence(const ModelSpec& m, double state_element_bytes) {
   if (!m.is_hybrid_linear()) return 0.0;
-  const double state = recurrent_state_matrix_bytes_per_layer(m);
+  const double state = recurrent_state_matrix_bytes_per_layer(m, state_element_bytes);
   const double conv = double(linear_conv_dim(m)) * std::max(0, m.linear.conv_kernel - 1) * 2.0;
   return (state + conv) * linear_attention_layers(m);
 }

@@ -131,12 +131,12 @@ double linear_out_proj_params(const ModelSpec& m) {
   return m.is_hybrid_linear() ? double(linear_value_dim(m)) * double(m.hidden_size) : 0.0;
 }
 
-LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double ab) {
+LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double ab, double sb) {
   LinearAttentionCost c;
   if (!m.is_hybrid_linear()) return c;
   const double nv = m.linear.num_value_heads, dk = m.linear.key_head_dim, dv = m.linear.value_head_dim;
   const double C = LINEAR_ATTENTION_CHUNK;
-  const double state = recurrent_state_matrix_bytes_per_layer(m);  // one sequence, one layer
+  const double state = recurrent_state_matrix_bytes_per_layer(m, sb);  // one sequence, one layer
   const double conv = double(linear_conv_dim(m));
   const double conv_flops = 2.0 * m.linear.conv_kernel * conv;  // per token
   // Per token and value head: the state read-out (q S) and update (k^T v, decayed) take 2 dk dv
@@ -245,7 +245,7 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p) {
     pre_kv_tokens = std::min(pre_kv_tokens, b.prefill_seqs * K);
   }
   auto& att = c[size_t(OpClass::attention)];
-  const LinearAttentionCost lin = linear_attention_core(m, b, ab);
+  const LinearAttentionCost lin = linear_attention_core(m, b, ab, common::bytes_per_element(p.state));
   att.flops = (pre_pairs * flops_per_pair_prefill + dec_pairs * flops_per_pair_decode + idx_flops) * Lf +
               lin.flops() * Ll;
   att.kv_bytes = ((dec_kv_tokens + pre_kv_tokens) * kv_elems * kb  // read cached K/V

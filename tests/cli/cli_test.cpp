@@ -182,7 +182,8 @@ TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
   auto r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 16 "
                "--input 1024 --output 1024");
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("a recurrent state of 45.79 MiB a sequence (in a state pool of"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a recurrent state of 45.79 MiB a sequence (fp32, in a state pool of"), std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("+ recurrent states 28.74 GiB + activations"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-> fits"), std::string::npos) << r.out;
   r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 2000 "
@@ -203,6 +204,23 @@ TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
     capped = capped || n.get<std::string>().find("so at most " + std::to_string(int(std::floor(pool / state))) +
                                                  " run at once") != std::string::npos;
   EXPECT_TRUE(capped) << r.out;
+  // --state-precision bf16 (SGLang --mamba-ssm-dtype bfloat16): half-size states, twice the sequences.
+  r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime sglang --batch 16 "
+          "--input 1024 --output 1024 --state-precision bf16 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto h = infersim::common::parse_json_text(r.out, "stdout");
+  const auto& hc = h["memory"]["per_chip"];
+  EXPECT_EQ(hc["recurrent_state_precision"].get<std::string>(), "bf16");
+  EXPECT_NEAR(hc["recurrent_state_bytes_per_sequence"].get<double>(), 45 * (64.0 * 128 * 128 * 2 + 12288.0 * 3 * 2) / 4,
+              1e3);
+  EXPECT_GT(h["max_concurrency"].get<double>(), 1.9 * std::floor(pool / state));
+  // A state precision for a model without states, or a format states are not kept in, is refused.
+  r = run("estimate --model llama-3.1-8b --hardware h100-sxm --state-precision bf16");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("state_precision: llama-3.1-8b keeps no recurrent state"), std::string::npos) << r.out;
+  r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --state-precision fp8");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("fp32, bf16 or fp16"), std::string::npos) << r.out;
 }
 
 // gpt-oss's checkpoints quantize the routed experts only: an FP4 estimate says the rest stays 16-bit and

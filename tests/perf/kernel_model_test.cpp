@@ -353,6 +353,16 @@ TEST(KernelModel, GatedDeltaNetLayersReadTheirStateNotAGrowingCache) {
   };
   EXPECT_GT(qkv(h), 0.0);
   EXPECT_NE(qkv(h), qkv(f));
+  // States kept in BF16 (SGLang --mamba-ssm-dtype bfloat16) move half the bytes: the step the extra
+  // sequences add shrinks, and the memory fit holds half-size states (the convolution window stays 16-bit).
+  auto half = d;
+  half.precision.state = common::DType::bf16;
+  const perf::StepEstimator hb(hybrid, half);
+  EXPECT_LT(attention(hb, 64, 1024) - attention(hb, 32, 1024), more);
+  EXPECT_EQ(attention(hb, 32, 1024) < attention(h, 32, 1024), true);
+  const auto f32 = h.memory_fit(0, 8192), b16 = hb.memory_fit(0, 8192);
+  EXPECT_NEAR(b16.state_bytes_per_sequence, model::recurrent_state_bytes_per_sequence(hybrid, 2.0) / 4, 1.0);
+  EXPECT_NEAR(f32.state_bytes_per_sequence - b16.state_bytes_per_sequence, 45 * state_rank / 2, 1.0);
 }
 
 // Every running Qwen3.5 sequence holds its recurrent state. SGLang sizes a state pool of its own at 0.9x

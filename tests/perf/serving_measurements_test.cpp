@@ -328,17 +328,30 @@ TEST(ServingMeasurements, FitExclusionsBesideTheCsvMarkRowsByImageOrId) {
   }
   expect_load_error(csv, {"fit_exclusions.json", "rules.metrics"});
   std::filesystem::remove(rules);
-  // A row_recipes.json beside the CSV records a run's recipe by row id: the MTP draft tokens.
+  // A row_recipes.json beside the CSV records a run's recipe by row id: the MTP draft tokens and the
+  // recurrent states' precision.
   const std::string recipes = dir + "/row_recipes.json";
   {
     std::ofstream f(recipes);
-    f << R"({"about": "test", "rules": [{"ids": ["a"], "mtp_draft_tokens": 2, "reason": "EAGLE recipe",
-            "evidence": ["x"]}]})";
+    f << R"({"about": "test", "rules": [{"ids": ["a"], "mtp_draft_tokens": 2, "state_precision": "bf16",
+            "reason": "EAGLE recipe", "evidence": ["x"]}]})";
   }
   const auto rec = perf::load_serving_measurements(csv);
   EXPECT_EQ(rec.rows[0].mtp_draft_tokens, 2);
+  EXPECT_EQ(rec.rows[0].state_precision, common::DType::bf16);
   EXPECT_EQ(rec.rows[0].recipe, "EAGLE recipe");
   EXPECT_EQ(rec.rows[1].mtp_draft_tokens, -1) << "not recorded";
+  EXPECT_FALSE(rec.rows[1].state_precision.has_value()) << "not recorded";
+  {
+    std::ofstream f(recipes);
+    f << R"({"rules": [{"ids": ["a"], "state_precision": "fp8", "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"row_recipes.json", "state_precision", "'fp8'"});
+  {
+    std::ofstream f(recipes);
+    f << R"({"rules": [{"ids": ["a"], "reason": "r"}]})";
+  }
+  expect_load_error(csv, {"row_recipes.json", "mtp_draft_tokens, state_precision or both"});
   {
     std::ofstream f(recipes);
     f << R"({"rules": [{"ids": ["z"], "mtp_draft_tokens": 2, "reason": "r"}]})";

@@ -881,14 +881,20 @@ TEST(ServingValidation, SglangDeepSeekB200RowsReceiveEveryTenOrThirtyIterations)
 }
 
 // The bundled row_recipes.json: SGLang DeepSeek-R1 FP8 on B200 (TP8 EP1, 4-64 users) as measured on
-// 2026-03-25 beside the plain recipe ran InferenceX's EAGLE recipe: 2 draft tokens; every other row has
-// no recorded recipe.
+// 2026-03-25 beside the plain recipe ran InferenceX's EAGLE recipe: 2 draft tokens; Qwen3.5 FP8 TP4 EP1
+// under SGLang 0.5.9 its MTP recipe: 3 draft tokens and BF16 recurrent states, which the rows'
+// deployments keep; every other row has no recorded recipe.
 TEST(ServingValidation, BundledRowRecipesAreTheSglangEagleRuns) {
   const auto set = perf::load_serving_measurements(perf::bundled_serving_measurements());
   int eagle = 0, qwen = 0;
   for (const auto& r : set.rows) {
     if (r.mtp_draft_tokens < 0) {
       EXPECT_TRUE(r.recipe.empty()) << r.id;
+      EXPECT_FALSE(r.state_precision.has_value()) << r.id;
+      if (r.model == "qwen3.5-397b-a17b") {
+        EXPECT_EQ(serving::row_deployment(r, true, std::nullopt, std::nullopt).precision.state, common::DType::fp32)
+            << r.id << ": SGLang's default";
+      }
       continue;
     }
     EXPECT_EQ(r.runtime, "sglang") << r.id;
@@ -900,6 +906,9 @@ TEST(ServingValidation, BundledRowRecipesAreTheSglangEagleRuns) {
       // than the TP8 run of the same lengths, release and GPU does on 8.
       ++qwen;
       EXPECT_EQ(r.mtp_draft_tokens, 3) << r.id;
+      EXPECT_EQ(r.state_precision, common::DType::bf16) << r.id << ": --mamba-ssm-dtype bfloat16";
+      EXPECT_EQ(serving::row_deployment(r, true, std::nullopt, std::nullopt).precision.state, common::DType::bf16)
+          << r.id;
       EXPECT_EQ(r.tp, 4) << r.id;
       EXPECT_EQ(r.runtime_version, "0.5.9") << r.id;
       if (r.concurrency != 4) continue;
@@ -917,6 +926,7 @@ TEST(ServingValidation, BundledRowRecipesAreTheSglangEagleRuns) {
     }
     ++eagle;
     EXPECT_EQ(r.mtp_draft_tokens, 2) << r.id;
+    EXPECT_FALSE(r.state_precision.has_value()) << r.id;
     EXPECT_EQ(r.hardware, "b200") << r.id;
     EXPECT_EQ(r.model, "deepseek-v3") << r.id;
     EXPECT_EQ(r.tp, 8) << r.id;

@@ -431,6 +431,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   head_dim_ = m.head_dim;
   ab_ = act_bytes(d.precision.activation);
   kvb_ = common::bytes_per_element(d.precision.kv);
+  sb_ = common::bytes_per_element(d.precision.state);
   const DType w = d.precision.weight, a = d.precision.activation;
   const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
   // Weights outside the routed experts that the model's checkpoints keep at 16 bits run 16-bit GEMMs.
@@ -754,9 +755,9 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
   att += Lf * elementwise_s(T * double(heads_ + 2 * kv_heads_) * head_dim_ * ab_ * 2.0);
   if (Ll > 0) {
     // Gated DeltaNet: the convolution and chunked delta rule of the prompt tokens, the recurrent step of
-    // the decode tokens (each reads and writes its sequence's FP32 state), on this rank's 1 / tp of the
-    // heads, as attention kernels of those FLOPs and bytes; then the gated output norm.
-    const model::LinearAttentionCost lc = model::linear_attention_core(m, b, ab_);
+    // the decode tokens (each reads and writes its sequence's state, FP32 unless Precision::state says), on this rank's
+    // 1 / tp of the heads, as attention kernels of those FLOPs and bytes; then the gated output norm.
+    const model::LinearAttentionCost lc = model::linear_attention_core(m, b, ab_, sb_);
     const double tp = tp_;
     double lin = 0;
     if (b.prefill_tokens > 0)

@@ -480,7 +480,8 @@ SizingResult auto_size(const model::ModelSpec& m, Deployment d, double kv_tokens
   };
   const double need = model::weight_bytes(m, d.precision.weight) +
                       kv_tokens * model::kv_bytes_per_token(m, d.precision.kv) +
-                      sequences * model::recurrent_state_bytes_per_sequence(m);
+                      sequences *
+                          model::recurrent_state_bytes_per_sequence(m, common::bytes_per_element(d.precision.state));
   const double per_chip = hw.memory_bytes() * reserve;
   if (hw.sram_only()) {
     // SRAM-only chips: pipeline layers across chips, then split each stage over more chips.

@@ -196,8 +196,9 @@ void apply_fit_exclusions(const std::string& csv, ServingMeasurementSet& set) {
   require_rows(file, csv, by_id, matched);
 }
 
-// What a run's recipe set that its row does not record (row_recipes.json beside the CSV): so far the
-// draft tokens of multi-token prediction. A rule names row ids (an id that names no row is an error).
+// What a run's recipe set that its row does not record (row_recipes.json beside the CSV): the draft
+// tokens of multi-token prediction and the precision of a hybrid model's recurrent states. A rule names
+// row ids (an id that names no row is an error).
 void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
   const std::string file = rules_beside(csv, "row_recipes.json");
   if (file.empty()) return;
@@ -206,18 +207,26 @@ void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
   (void)top.string_or("about", "");
   struct Rule {
     int mtp_draft_tokens;
+    std::optional<common::DType> state_precision;
     std::string reason;
   };
   std::map<std::string, Rule> by_id;
   for (auto& r : top.array_of_objects("rules")) {
     const auto ids = r.string_list_or("ids", {});
     const std::string reason = r.string("reason");
-    const int k = int(r.integer("mtp_draft_tokens", 0, 16));
+    const int k = int(r.integer_or("mtp_draft_tokens", -1, 0, 16));  // -1 = not recorded
+    std::optional<common::DType> state;
+    if (const std::string s = r.string_or("state_precision", ""); !s.empty()) {
+      state = common::parse_dtype(s);
+      if (!state || (*state != common::DType::fp32 && *state != common::DType::bf16 && *state != common::DType::fp16))
+        throw ConfigError(file, "rules/state_precision", fmt::format("'{}': expected fp32, bf16 or fp16", s));
+    }
     (void)r.string_list_or("evidence", {});
     r.finish();
     if (ids.empty() || reason.empty())
       throw ConfigError(file, "rules", "a rule needs a non-empty reason and a list of row ids");
-    for (const auto& id : ids) by_id[id] = {k, reason};
+    if (k < 0 && !state) throw ConfigError(file, "rules", "a rule records mtp_draft_tokens, state_precision or both");
+    for (const auto& id : ids) by_id[id] = {k, state, reason};
   }
   top.finish();
   std::set<std::string> matched;
@@ -225,6 +234,7 @@ void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
     if (auto it = by_id.find(m.id); it != by_id.end()) {
       matched.insert(m.id);
       m.mtp_draft_tokens = it->second.mtp_draft_tokens;
+      m.state_precision = it->second.state_precision;
       m.recipe = it->second.reason;
     }
   require_rows(file, csv, by_id, matched);

@@ -561,8 +561,9 @@ MemoryFit StepEstimator::memory_fit(double kv_tokens, double max_step_tokens, do
   f.kv_bytes_per_token = kv_per_token_chip;
   if (model_.is_hybrid_linear()) {
     // The value heads are split over the TP ranks and the layers over the stages.
-    f.state_bytes_per_sequence = model::recurrent_state_bytes_per_sequence(model_) /
-                                 (std::min(dep_.tp, model_.linear.num_value_heads) * double(dep_.pp));
+    f.state_bytes_per_sequence =
+        model::recurrent_state_bytes_per_sequence(model_, common::bytes_per_element(dep_.precision.state)) /
+        (std::min(dep_.tp, model_.linear.num_value_heads) * double(dep_.pp));
     if (dep_.runtime == "sglang" && free_for_kv > 0) {
       // SGLang: the state pool is mamba_full_memory_ratio (default 0.9) times the KV pool
       // (server_args.py; model_runner: total_rest_memory x ratio / (1 + ratio)).

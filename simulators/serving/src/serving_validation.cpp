@@ -94,6 +94,7 @@ perf::Deployment row_deployment(const ServingMeasurement& row, bool own_tables, 
   // Math in the weight format where the chip has it, else 16-bit with narrow weights (weight-only).
   d.precision.activation = d.hardware.supports(row.activation) ? row.activation : DType::bf16;
   d.precision.kv = row.kv;
+  if (row.state_precision) d.precision.state = *row.state_precision;
   perf::apply_runtime(m, d);
   if (routing_skew) d.moe_routing_skew = *routing_skew;
   if (const int k = row_mtp_draft_tokens(row); k > 0) {

@@ -15,10 +15,13 @@
 namespace infersim::app {
 
 struct DeploymentRequest {
-  std::string model;                 // catalog name, or a path to a model card / config.json
-  std::string hardware;              // catalog name, or a path to a profile JSON
-  std::string precision;             // "" = the chip's served format, else bf16 (fp16 where bf16 is missing)
-  std::string kv_precision;          // "" = the runtime's default for the weights
+  std::string model;         // catalog name, or a path to a model card / config.json
+  std::string hardware;      // catalog name, or a path to a profile JSON
+  std::string precision;     // "" = the chip's served format, else bf16 (fp16 where bf16 is missing)
+  std::string kv_precision;  // "" = the runtime's default for the weights
+  // A hybrid linear-attention model's recurrent states: fp32 (default; SGLang --mamba-ssm-dtype float32),
+  // bf16 or fp16.
+  std::string state_precision;
   std::string runtime;               // "" = the hardware's default runtime; NAME or NAME@VERSION
   std::optional<int> chips, tp, pp;  // none = auto-size for the workload
   perf::Workload workload{1, 1024, 256};

@@ -56,8 +56,9 @@ struct LinearAttentionSpec {
   int conv_kernel = 0;
 };
 
-// Bytes per element of a Gated DeltaNet recurrent state as the serving stacks keep it: FP32 (SGLang's
-// --mamba-ssm-dtype default "float32"), whatever the weights' and the KV cache's formats.
+// Bytes per element of a Gated DeltaNet recurrent state as the serving stacks keep it by default: FP32
+// (SGLang's --mamba-ssm-dtype default "float32"), whatever the weights' and the KV cache's formats. A
+// deployment may keep it in 16 bits (Precision::state; SGLang --mamba-ssm-dtype bfloat16).
 constexpr double RECURRENT_STATE_ELEMENT_BYTES = 4.0;
 
 // Bytes one token's index key occupies per layer: FP8 elements plus one FP32 scale, as the serving
@@ -156,12 +157,15 @@ bool keeps_16bit_outside_experts(const ModelSpec& m, common::DType weight_dtype)
 // full-attention layers only).
 double kv_bytes_per_token(const ModelSpec& m, common::DType kv_dtype);
 double kv_elems_per_token_per_layer(const ModelSpec& m);
-// Bytes of one sequence's FP32 recurrent state (value heads x key dim x value dim) in one Gated DeltaNet
-// layer, the matrix a decode step reads and writes; 0 for other models.
-double recurrent_state_matrix_bytes_per_layer(const ModelSpec& m);
-// Bytes of the fixed per-sequence state of a hybrid model's Gated DeltaNet layers (the FP32 recurrent
-// state and the 16-bit convolution window, all layers, all heads); 0 for other models.
-double recurrent_state_bytes_per_sequence(const ModelSpec& m);
+// Bytes of one sequence's recurrent state (value heads x key dim x value dim, `state_element_bytes`
+// each) in one Gated DeltaNet layer, the matrix a decode step reads and writes; 0 for other models.
+double recurrent_state_matrix_bytes_per_layer(const ModelSpec& m,
+                                              double state_element_bytes = RECURRENT_STATE_ELEMENT_BYTES);
+// Bytes of the fixed per-sequence state of a hybrid model's Gated DeltaNet layers (the recurrent state
+// at `state_element_bytes` an element and the 16-bit convolution window, all layers, all heads); 0 for
+// other models.
+double recurrent_state_bytes_per_sequence(const ModelSpec& m,
+                                          double state_element_bytes = RECURRENT_STATE_ELEMENT_BYTES);
 // DSA: parameters of one layer's indexer (query / key / head-weight projections and the key norm;
 // 0 without DSA), and the bytes of one token's cached index key per layer.
 double dsa_indexer_params_per_layer(const ModelSpec& m);

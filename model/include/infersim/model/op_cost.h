@@ -37,6 +37,8 @@ struct Precision {
   common::DType weight = common::DType::bf16;
   common::DType activation = common::DType::bf16;
   common::DType kv = common::DType::bf16;
+  // A hybrid linear-attention model's recurrent states (SGLang --mamba-ssm-dtype; default float32).
+  common::DType state = common::DType::fp32;
 };
 
 struct BatchShape {
@@ -89,7 +91,8 @@ OpCosts op_costs(const ModelSpec& m, const BatchShape& b, const Precision& p);
 // One Gated DeltaNet layer's core over a step, all heads (hybrid models; zeros otherwise): the causal
 // convolution and the delta rule. Prompt tokens run the chunked form (chunks of LINEAR_ATTENTION_CHUNK
 // tokens: a dk x dv state read-out and update per token, and attention inside the chunk); decode tokens
-// step the recurrence, each reading and writing its sequence's whole FP32 state. `prefill_*` and
+// step the recurrence, each reading and writing its sequence's whole state (`state_bytes_per_element`
+// an element: FP32 by default, Precision::state). `prefill_*` and
 // `decode_*` split the step so a kernel model can price the two kinds of kernel apart; state bytes are
 // the recurrent state read and written, activation bytes the convolved q, k, v in and the output out.
 struct LinearAttentionCost {
@@ -100,7 +103,8 @@ struct LinearAttentionCost {
   double act_bytes() const { return prefill_act_bytes + decode_act_bytes; }
 };
 constexpr double LINEAR_ATTENTION_CHUNK = 64.0;  // flash-linear-attention's chunk size for the delta rule
-LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double act_bytes_per_element);
+LinearAttentionCost linear_attention_core(const ModelSpec& m, const BatchShape& b, double act_bytes_per_element,
+                                          double state_bytes_per_element);
 // Parameters of a Gated DeltaNet layer's input projection (q, k, v, z, beta, a) and output projection.
 double linear_in_proj_params(const ModelSpec& m);
 double linear_out_proj_params(const ModelSpec& m);

@@ -121,7 +121,7 @@ class KernelModel {
   double peak16_ = 0, bw_ = 0, floor_ = 0;  // target chip: 16-bit matmul peak, memory bandwidth, launch floor
 
   int tp_ = 1, heads_ = 1, kv_heads_ = 1, head_dim_ = 128;
-  double ab_ = 2, kvb_ = 2;
+  double ab_ = 2, kvb_ = 2, sb_ = 4;  // activations, KV cache, recurrent states: bytes an element
   Gemm qkv_, o_, up_, down_, lm_, router_, ex_up_, ex_down_, sh_up_, sh_down_;
   Gemm idx_;                      // DSA indexer projections, replicated on every TP rank (0 without DSA)
   Gemm lin_in_, lin_out_;         // Gated DeltaNet input and output projections (hybrid models only)

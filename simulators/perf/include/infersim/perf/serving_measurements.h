@@ -7,6 +7,7 @@
 // (the same configuration at another framework version falls on the same side of the split).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,9 @@ struct ServingMeasurement {
   // Draft tokens per step the run used for multi-token prediction, where a rule of the row_recipes.json
   // beside the CSV records its recipe (-1 = not recorded: serving::row_mtp_draft_tokens decides).
   int mtp_draft_tokens = -1;
+  // The precision the run kept a hybrid model's recurrent states in, where its recipe records one
+  // (SGLang --mamba-ssm-dtype; none = the runtime's default, FP32).
+  std::optional<common::DType> state_precision;
   std::string recipe;  // that rule's reason ("" = none)
   bool fitted() const { return !held_out && fit_excluded.empty(); }
   bool ttft_fitted() const { return fitted() && ttft_fit_excluded.empty(); }
@@ -75,7 +79,8 @@ struct ServingMeasurementSet {
 // {"rules": [{"image": "...", "reason": "...", "evidence": ["..."]}]}; a rule with "metrics": ["ttft"]
 // keeps only their TTFT out (ServingMeasurement::ttft_fit_excluded).
 // A row_recipes.json beside it (optional) records what the CSV does not, by row id:
-// {"rules": [{"ids": ["..."], "mtp_draft_tokens": 2, "reason": "...", "evidence": ["..."]}]}.
+// {"rules": [{"ids": ["..."], "mtp_draft_tokens": 2, "state_precision": "bf16", "reason": "...",
+// "evidence": ["..."]}]} (both fields optional).
 ServingMeasurementSet load_serving_measurements(const std::string& path);
 std::string bundled_serving_measurements();  // data/aiconfigurator/silicon_sample_visible.csv
 
