@@ -7,6 +7,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/model/op_cost.h"
 
 namespace infersim::app {
 
@@ -41,7 +42,7 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   d.precision = perf::default_precision(d.hardware, w, kv, d.runtime);
   if (!r.state_precision.empty()) {
     const DType s = parse_precision_field(r.state_precision, "state_precision");
-    if (s != DType::fp32 && s != DType::bf16 && s != DType::fp16)
+    if (!model::is_state_precision(s))
       throw ConfigError("", "state_precision",
                         fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16", r.state_precision));
     if (!p.model.is_hybrid_linear())

@@ -71,8 +71,6 @@ common::Json estimate_outcome_json(const EstimateOutcome& o) {
   j["runtime_basis"] = rt.basis;
   j["runtime_backend"] = rt.backend;
   j["runtime_maturity"] = rt.maturity;
-  if (o.estimate.memory.state_bytes_per_sequence > 0)
-    j["memory"]["per_chip"]["recurrent_state_precision"] = common::dtype_name(o.resolved.deployment.precision.state);
   return j;
 }
 

@@ -111,8 +111,7 @@ void print_text(const app::EstimateOutcome& o) {
   if (m.state_bytes_per_sequence > 0)
     fmt::print("  KV room for {:.0f} tokens, and a recurrent state of {} a sequence ({}, {}) = {:.0f} concurrent "
                "sequences of {} tokens\n",
-               m.max_kv_tokens, format_bytes(m.state_bytes_per_sequence),
-               common::dtype_name(o.resolved.deployment.precision.state),
+               m.max_kv_tokens, format_bytes(m.state_bytes_per_sequence), e.state_precision,
                m.state_pool_bytes > 0 ? fmt::format("in a state pool of {}", format_bytes(m.state_pool_bytes))
                                       : std::string("beside the KV"),
                e.max_concurrency, e.workload.input + e.workload.output);

@@ -73,6 +73,7 @@ Json estimate_to_json(const Estimate& e) {
     j["memory"]["per_chip"]["recurrent_state_bytes_per_sequence"] = r6(e.memory.state_bytes_per_sequence);
     j["memory"]["per_chip"]["recurrent_state_pool_bytes"] = r6(e.memory.state_pool_bytes);
     j["memory"]["per_chip"]["recurrent_states_bytes"] = r6(e.memory.state_bytes);  // counted in used_bytes
+    j["memory"]["per_chip"]["recurrent_state_precision"] = e.state_precision;
   }
   j["bound"] = {{"prefill", bound_name(e.prefill.bound)}, {"decode", bound_name(e.decode.bound)}};
   j["power_w"] = r6(e.power_w);

@@ -102,6 +102,7 @@ Estimate estimate_serving(const StepEstimator& est, const Workload& w, bool deta
   e.ep = dep.ep;
   e.precision = common::dtype_name(dep.precision.weight);
   e.kv_precision = common::dtype_name(dep.precision.kv);
+  e.state_precision = common::dtype_name(dep.precision.state);
   e.workload = w;
 
   const double B = w.batch, I = w.input, O = w.output;

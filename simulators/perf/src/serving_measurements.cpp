@@ -16,6 +16,7 @@
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/common/text.h"
+#include "infersim/model/op_cost.h"
 #include "infersim/perf/measurements.h"
 
 namespace infersim::perf {
@@ -218,7 +219,7 @@ void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
     std::optional<common::DType> state;
     if (const std::string s = r.string_or("state_precision", ""); !s.empty()) {
       state = common::parse_dtype(s);
-      if (!state || (*state != common::DType::fp32 && *state != common::DType::bf16 && *state != common::DType::fp16))
+      if (!state || !model::is_state_precision(*state))
         throw ConfigError(file, "rules/state_precision", fmt::format("'{}': expected fp32, bf16 or fp16", s));
     }
     (void)r.string_list_or("evidence", {});

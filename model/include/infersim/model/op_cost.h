@@ -40,6 +40,10 @@ struct Precision {
   // A hybrid linear-attention model's recurrent states (SGLang --mamba-ssm-dtype; default float32).
   common::DType state = common::DType::fp32;
 };
+// The formats a recurrent state is kept in: fp32, bf16 or fp16.
+inline bool is_state_precision(common::DType d) {
+  return d == common::DType::fp32 || d == common::DType::bf16 || d == common::DType::fp16;
+}
 
 struct BatchShape {
   double prefill_tokens = 0;          // new prompt tokens processed this step

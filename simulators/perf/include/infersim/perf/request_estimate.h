@@ -38,6 +38,7 @@ struct Estimate {
   std::string calibration_source;
   int chips = 1, tp = 1, pp = 1, ep = 1;
   std::string precision, kv_precision;
+  std::string state_precision;  // a hybrid model's recurrent states (Precision::state)
   Workload workload;
 
   double ttft_s = 0;
