@@ -20,6 +20,7 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/model/weights_header.h"
+#include "infersim/perf/runtime_resolution.h"
 #include "infersim/perf/step_estimator.h"
 #include "infersim/planner/plan_json.h"
 #include "infersim/serving/workload_presets.h"
@@ -89,6 +90,7 @@ planner::PlanRequest request_for(const Contract& c, const WorkloadContract& w, c
   q.hardware = {hardware};
   if (!runtime.empty()) q.runtimes = {runtime};
   q.precisions = {precision};
+  q.state_precision = c.targets.state_precision;
   const auto d = common::parse_dtype(precision);
   q.allow_int4 = d && (*d == common::DType::int4 || *d == common::DType::fp4);
   if (c.targets.layout.max_chips_per_replica > 0)
@@ -260,6 +262,11 @@ CheckResult check_contract(const Contract& c, const ContractCheckOptions& o,
   }
   res.model = m.name;
   res.weights = check_weights(c, m);
+  try {
+    perf::state_precision_for(m, c.targets.state_precision);
+  } catch (const ConfigError& e) {
+    throw ConfigError(c.file, "/targets/state_precision", e.reason());
+  }
 
   const auto& catalog = hwprofiles::HardwareCatalog::shipped();
   const auto all_hw = catalog.names();

@@ -40,16 +40,7 @@ ResolvedDeployment resolve_deployment(const DeploymentRequest& r) {
   if (!r.kv_precision.empty()) kv = parse_precision_field(r.kv_precision, "kv_precision");
   d.runtime = r.runtime;
   d.precision = perf::default_precision(d.hardware, w, kv, d.runtime);
-  if (!r.state_precision.empty()) {
-    const DType s = parse_precision_field(r.state_precision, "state_precision");
-    if (!model::is_state_precision(s))
-      throw ConfigError("", "state_precision",
-                        fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16", r.state_precision));
-    if (!p.model.is_hybrid_linear())
-      throw ConfigError("", "state_precision",
-                        fmt::format("{} keeps no recurrent state (it has no Gated DeltaNet layers)", p.model.name));
-    d.precision.state = s;
-  }
+  d.precision.state = perf::state_precision_for(p.model, r.state_precision);
   // Runtime first: it decides which calibration (and so which memory/speed) the layout search sees.
   p.runtime = perf::apply_runtime(p.model, d);
   p.workload = r.workload;

@@ -49,6 +49,7 @@ planner::Verifier make_plan_verifier(const std::string& workload_preset) {
                       {"workload", workload},
                       {"slo", {{"ttft_s", req.slo.ttft_p99_s}, {"tpot_s", req.slo.tpot_p99_s}}},
                       {"simulation", {{"seed", 1}, {"warmup_s", 0.1 * duration}}}};
+    if (!c.state_precision.empty()) s["deployment"]["state_precision"] = c.state_precision;
     const auto scenario = serving::parse_scenario(s, "planner verification", "");
     const auto r = serving::simulate(scenario);
     planner::VerifyOutcome o;

@@ -33,6 +33,7 @@ int cmd_plan(const ArgList& argv) {
              format_seconds(req.slo.ttft_p99_s), format_seconds(req.slo.tpot_p99_s),
              planner::pricing_mode_name(req.pricing.mode),
              req.pricing.mode == planner::PricingMode::cloud ? planner::cloud_tier_name(req.pricing.cloud_tier) : "");
+  if (!req.state_precision.empty()) fmt::print("recurrent states kept in {}\n", req.state_precision);
   if (req.site)
     fmt::print("site: {} cooling{}{}{}\n", req.site->cooling,
                req.site->kw_per_rack ? fmt::format(", {:g} kW/rack", *req.site->kw_per_rack) : "",

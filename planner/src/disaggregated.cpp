@@ -69,6 +69,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
     perf::Deployment x;
     x.hardware = hd;
     x.precision = perf::default_precision(hd, wdt, std::nullopt, "");
+    x.precision.state = dp.precision.state;  // the plan's recurrent-state format
     try {
       if (hd.matmul_peak(x.precision.weight, x.precision.activation) <= 0 ||
           ((wdt == common::DType::fp8 || wdt == common::DType::fp4) && !hd.supports(wdt)))
@@ -230,6 +231,7 @@ DisaggregatedPlan size_disaggregated(const DisaggregatedRequest& req) {
   cd.runtime_basis = rr.basis;
   cd.precision = common::dtype_name(dd.precision.weight);
   cd.kv_precision = common::dtype_name(dd.precision.kv);
+  cd.state_precision = req.prefill.state_precision;
   cd.tp = sized.deployment.tp;
   cd.pp = sized.deployment.pp;
   cd.chips_per_replica = cd.tp * cd.pp;

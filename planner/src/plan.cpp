@@ -220,6 +220,7 @@ struct PlanState {
   const hwprofiles::HardwareCatalog& hws;
   const hwprofiles::RuntimeCatalog& rts;
   std::vector<DType> precisions;
+  DType state;  // recurrent-state format (PlanRequest::state_precision)
   PlanResult& res;
   std::vector<Candidate> feasible;
   std::map<std::string, Sized> sized_by_id;
@@ -306,7 +307,9 @@ void size_hardware(PlanState& st, const std::string& hn) {
       d.hardware = hw;
       d.runtime = rt;
       d.precision = perf::default_precision(hw, w, std::nullopt, rt);
+      d.precision.state = st.state;
       base.kv_precision = common::dtype_name(d.precision.kv);
+      if (model.is_hybrid_linear()) base.state_precision = common::dtype_name(st.state);
       perf::RuntimeResolution rr;
       ++res.evaluated;
       try {
@@ -552,6 +555,7 @@ void add_mixes(PlanState& st) {
       m.precision = primary.precision == second->precision ? primary.precision
                                                            : primary.precision + "+" + second->precision;
       m.kv_precision = primary.kv_precision;
+      m.state_precision = primary.state_precision;
       m.runtime_basis = primary.runtime_basis;
       Candidate a = primary, b = *second;
       const auto& sa = sized_by_id[primary.id];
@@ -678,6 +682,7 @@ perf::Deployment candidate_deployment(const model::ModelSpec& m, const Candidate
   d.hardware = hwprofiles::HardwareCatalog::shipped().get(c.hardware);
   d.runtime = c.runtime;
   d.precision = perf::default_precision(d.hardware, *common::parse_dtype(c.precision), std::nullopt, c.runtime);
+  d.precision.state = perf::state_precision_for(m, c.state_precision);
   perf::apply_runtime(m, d);
   d.tp = c.tp;
   d.pp = c.pp;
@@ -712,7 +717,13 @@ PlanResult plan(const PlanRequest& req, const Verifier& verifier) {
     throw ConfigError("", "/workload", "input and output lengths must be >= 1");
   const auto model = model::ModelCatalog::shipped().resolve(req.model);
   const auto& hws = hwprofiles::HardwareCatalog::shipped();
-  PlanState st{req, model, hws, hwprofiles::RuntimeCatalog::shipped(), precisions_for(req), res, {}, {}};
+  DType state = model::Precision{}.state;
+  try {
+    state = perf::state_precision_for(model, req.state_precision);
+  } catch (const ConfigError& e) {
+    throw ConfigError("", "/state_precision", e.reason());
+  }
+  PlanState st{req, model, hws, hwprofiles::RuntimeCatalog::shipped(), precisions_for(req), state, res, {}, {}};
   for (const auto& hn : req.hardware.empty() ? hws.names() : req.hardware) size_hardware(st, hn);
   std::sort(st.feasible.begin(), st.feasible.end(), cheaper);
   apply_facility(st);

@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "infersim/common/errors.h"
+#include "infersim/model/model_catalog.h"
+#include "infersim/perf/runtime_resolution.h"
 #include "infersim/planner/pricing_json.h"
 
 namespace infersim::planner {
@@ -77,6 +79,14 @@ PlanRequest plan_request_from_json(const Json& j, const std::string& file) {
   p.runtimes = r.string_list_or("runtimes", {});
   p.precisions = r.string_list_or("precisions", p.precisions);
   p.allow_int4 = r.boolean_or("allow_int4", false);
+  p.state_precision = r.string_or("state_precision", "");
+  if (!p.state_precision.empty()) {
+    try {
+      perf::state_precision_for(model::ModelCatalog::shipped().resolve(p.model), p.state_precision);
+    } catch (const common::ConfigError& e) {
+      r.fail("state_precision", e.reason());
+    }
+  }
   if (r.has("pricing")) {
     const Json& pj = r.raw("pricing");
     if (pj.is_string()) {
@@ -136,6 +146,7 @@ Json plan_request_to_json(const PlanRequest& p) {
               {"mixes", p.mixes},
               {"mix_shares", p.mix_shares}}}};
   if (p.site) j["site"] = site_to_json(*p.site);
+  if (!p.state_precision.empty()) j["state_precision"] = p.state_precision;
   if (p.layout_tp > 0) j["search"]["tp"] = p.layout_tp;
   if (p.layout_pp > 0) j["search"]["pp"] = p.layout_pp;
   return j;
@@ -154,6 +165,7 @@ Json candidate_to_json(const Candidate& c) {
   j["runtime_basis"] = c.runtime_basis;
   j["precision"] = c.precision;
   j["kv_precision"] = c.kv_precision;
+  if (!c.state_precision.empty()) j["state_precision"] = c.state_precision;
   j["tp"] = c.tp;
   j["pp"] = c.pp;
   j["chips_per_replica"] = c.chips_per_replica;

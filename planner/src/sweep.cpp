@@ -234,7 +234,17 @@ SweepOutcome evaluate_estimate_scenario(const SweepScenario& s) {
   const std::string prec = r.string_or("precision", d.hardware.supports(common::DType::bf16) ? "bf16" : "fp16");
   const auto w = common::parse_dtype(prec);
   if (!w) r.fail("precision", fmt::format("unknown precision '{}'", prec));
-  d.precision = perf::default_precision(d.hardware, *w, std::nullopt, d.runtime);
+  std::optional<common::DType> kv;
+  if (const std::string k = r.string_or("kv_precision", ""); !k.empty()) {
+    kv = common::parse_dtype(k);
+    if (!kv || *kv == common::DType::tf32) r.fail("kv_precision", fmt::format("unknown precision '{}'", k));
+  }
+  d.precision = perf::default_precision(d.hardware, *w, kv, d.runtime);
+  try {
+    d.precision.state = perf::state_precision_for(model, r.string_or("state_precision", ""));
+  } catch (const common::ConfigError& e) {
+    r.fail("state_precision", e.reason());
+  }
   const auto rr = perf::apply_runtime(model, d);
   perf::Workload wl{r.number_or("batch", 1, 1, 1e6), r.number_or("input", 1024, 1, 1e8),
                     r.number_or("output", 256, 1, 1e8)};

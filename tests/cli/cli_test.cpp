@@ -223,6 +223,46 @@ TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
   EXPECT_NE(r.out.find("fp32, bf16 or fp16"), std::string::npos) << r.out;
 }
 
+// A plan for a hybrid model takes the states' format (PLAN.json "state_precision"): the analytic sizing
+// and the simulator's check both run it, the candidates name it, and a model without states is exit 2
+// naming the file and the field.
+TEST(Cli, PlanRunsTheRecurrentStatePrecisionThroughTheSimulatorCheck) {
+  const auto dir = std::filesystem::temp_directory_path() / "infersim_cli_state_precision";
+  std::filesystem::create_directories(dir);
+  auto plan_file = [&](const std::string& model, const std::string& state) {
+    const auto f = dir / (model + "-" + state + ".json");
+    std::ofstream(f) << R"({"model": ")" << model
+                     << R"(", "workload": {"name": "chat", "input_tokens": 1024, "output_tokens": 1024},
+      "load": {"requests_per_s": 20}, "slo": {"ttft_p99_s": 2.0, "tpot_p99_s": 0.05},
+      "hardware": ["b200"], "runtimes": ["sglang"], "precisions": ["fp8"], "state_precision": ")"
+                     << state << R"("})";
+    return f.string();
+  };
+  auto best = [&](const std::string& state) {
+    const auto r = run("plan " + plan_file("qwen3.5-397b-a17b", state) + " --json --top 1 --verify-top 1");
+    EXPECT_EQ(r.code, 0) << r.out;
+    return infersim::common::parse_json_text(r.out, "stdout")["ranked"][0];
+  };
+  const auto f32 = best("fp32"), b16 = best("bf16");
+  EXPECT_EQ(f32["state_precision"], "fp32");
+  EXPECT_EQ(b16["state_precision"], "bf16");
+  ASSERT_TRUE(f32["verified"].get<bool>());
+  ASSERT_TRUE(b16["verified"].get<bool>());
+  if (f32["id"] == b16["id"] && f32["replicas"] == b16["replicas"] && f32["batch"] == b16["batch"]) {
+    EXPECT_LT(b16["tpot_s"]["p50"].get<double>(), f32["tpot_s"]["p50"].get<double>())
+        << "the simulator's check runs the 16-bit states too";
+  }
+  auto r = run("plan " + plan_file("qwen3.5-397b-a17b", "bf16") + " --top 1 --no-verify");
+  EXPECT_NE(r.out.find("recurrent states kept in bf16"), std::string::npos) << r.out;
+  const auto bad = plan_file("llama-3.1-8b", "bf16");
+  r = run("plan " + bad);
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find(bad), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/state_precision"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("llama-3.1-8b keeps no recurrent state"), std::string::npos) << r.out;
+  std::filesystem::remove_all(dir);
+}
+
 // gpt-oss's checkpoints quantize the routed experts only: an FP4 estimate says the rest stays 16-bit and
 // what the weights then take (57.36 GiB: MXFP4 experts beside BF16 attention, embeddings and LM head).
 TEST(Cli, EstimateSaysWhichWeightsTheFormatAppliesTo) {

@@ -372,3 +372,73 @@ TEST(ContractStore, RowsOfKindContract) {
 
 }  // namespace
 }  // namespace infersim
+
+namespace infersim {
+
+// A contract on a hybrid model names its recurrent states' format: it round-trips, every target is planned
+// with it (the same candidate the planner gives for that format), a contract made from such a plan keeps
+// it, and a model without states or another format is refused naming /targets/state_precision.
+TEST(ContractFormat, StatePrecisionIsPlannedOnEveryTargetOfAHybridModel) {
+  Json j = Json::parse(R"({
+    "contract_format": 1, "name": "q", "version": "1.0.0", "model": "qwen3.5-397b-a17b",
+    "weights": {"format": "safetensors", "dtype": "fp8"},
+    "targets": {"hardware": ["b200"], "runtimes": ["sglang"], "precisions": ["fp8"], "state_precision": "bf16"},
+    "workloads": [{"name": "chat", "input_tokens": 1024, "output_tokens": 1024, "requests_per_s": 20,
+                   "clauses": {"ttft_p99_s": 2.0, "tpot_p99_s": 0.05}}]})");
+  const auto c = contract::contract_from_json(j, "q.json");
+  EXPECT_EQ(c.targets.state_precision, "bf16");
+  EXPECT_EQ(contract::contract_to_json(c)["targets"]["state_precision"], "bf16");
+  app::ContractCheckOptions o;
+  o.verify = false;
+  const auto res = app::check_contract(c, o);
+  ASSERT_EQ(res.rows.size(), 1u);
+  planner::PlanRequest q;
+  q.model = c.model;
+  q.input_tokens = 1024;
+  q.output_tokens = 1024;
+  q.requests_per_s = 20;
+  q.slo = {2.0, 0.05, 0.99};
+  q.hardware = {"b200"};
+  q.runtimes = {"sglang"};
+  q.precisions = {"fp8"};
+  q.mixes = false;
+  q.pricing = c.pricing;
+  q.state_precision = "bf16";
+  const auto b16 = planner::plan(q);
+  q.state_precision = "";
+  const auto f32 = planner::plan(q);
+  ASSERT_FALSE(b16.ranked.empty());
+  ASSERT_FALSE(f32.ranked.empty());
+  EXPECT_EQ(res.rows[0].deployment, b16.ranked.front().id);
+  EXPECT_NEAR(clause(res.rows[0], "tpot_p99_s").value, b16.ranked.front().tpot_p99_s, 1e-12);
+  if (b16.ranked.front().id == f32.ranked.front().id && b16.ranked.front().batch == f32.ranked.front().batch) {
+    EXPECT_LT(clause(res.rows[0], "tpot_p99_s").value, f32.ranked.front().tpot_p99_s) << "checked at bf16, not fp32";
+  }
+  q.state_precision = "bf16";
+  const auto made = contract::make_contract(q, b16.ranked.front(), "", "", 0.1);
+  EXPECT_EQ(made.targets.state_precision, "bf16");
+
+  auto error_of = [](const Json& x) {
+    try {
+      app::ContractCheckOptions p;
+      p.verify = false;
+      app::check_contract(contract::contract_from_json(x, "bad.json"), p);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  Json bad = j;
+  bad["targets"]["state_precision"] = "fp8";
+  auto e = error_of(bad);
+  EXPECT_NE(e.find("bad.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("/targets/state_precision"), std::string::npos) << e;
+  bad = base_contract();
+  bad["targets"]["state_precision"] = "bf16";
+  e = error_of(bad);
+  EXPECT_NE(e.find("bad.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("/targets/state_precision"), std::string::npos) << e;
+  EXPECT_NE(e.find("llama-3.1-8b keeps no recurrent state"), std::string::npos) << e;
+}
+
+}  // namespace infersim

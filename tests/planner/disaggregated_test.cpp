@@ -148,3 +148,44 @@ TEST(Disaggregated, UnmeetableTpotAndMissingComputeAreReasonsNotErrors) {
   EXPECT_EQ(fp4.rejection, planner::Rejection::unsupported);
   EXPECT_EQ(fp4.reason.rfind("decode pool on h200: ", 0), 0u) << fp4.reason;
 }
+
+// A hybrid model's recurrent-state format carries from the prefill candidate to the decode pool, whose
+// sizing then holds the states in it.
+TEST(Disaggregated, TheDecodePoolKeepsThePlansRecurrentStatePrecision) {
+  planner::PlanRequest pr;
+  pr.model = "qwen3.5-397b-a17b";
+  pr.input_tokens = 1024;
+  pr.output_tokens = 1024;
+  pr.requests_per_s = 10;
+  pr.slo = {5.0, 0.1, 0.99};
+  pr.hardware = {"b200"};
+  pr.runtimes = {"sglang"};
+  pr.precisions = {"fp8"};
+  pr.mixes = false;
+  pr.pricing = planner::load_pricing("default");
+  pr.state_precision = "bf16";
+  const auto best = planner::plan(pr);
+  ASSERT_FALSE(best.ranked.empty());
+  planner::DisaggregatedRequest r;
+  r.model = pr.model;
+  r.input_tokens = pr.input_tokens;
+  r.output_tokens = pr.output_tokens;
+  r.requests_per_s = pr.requests_per_s;
+  r.slo = pr.slo;
+  r.pricing = pr.pricing;
+  r.prefill = best.ranked.front();
+  r.decode_hardware = "b200";
+  r.decode_precisions = {"fp8"};
+  const auto s = planner::size_disaggregated(r);
+  ASSERT_TRUE(s.feasible) << s.reason;
+  EXPECT_EQ(s.prefill.state_precision, "bf16");
+  EXPECT_EQ(s.decode.state_precision, "bf16");
+  r.prefill.state_precision = "fp32";
+  const auto f = planner::size_disaggregated(r);
+  ASSERT_TRUE(f.feasible) << f.reason;
+  EXPECT_EQ(f.decode.state_precision, "fp32");
+  EXPECT_GE(s.decode.batch, f.decode.batch) << "half-size states never hold fewer sequences";
+  if (s.decode.batch == f.decode.batch) {
+    EXPECT_LT(s.decode.tpot_p50_s, f.decode.tpot_p50_s) << "the decode steps move half the state bytes";
+  }
+}

@@ -523,3 +523,74 @@ TEST(Planner, DataflowPlansAreCheckedAgainstTheVendorsOwnTokenPrice) {
   EXPECT_TRUE(groq);
   EXPECT_TRUE(widened);
 }
+
+// A plan for a hybrid model plans its recurrent states in the requested format on every candidate (and
+// names it there); the candidate's deployment carries it. Other models carry none, and asking for one on
+// them, or for a format states are not kept in, is an error naming state_precision.
+TEST(Planner, StatePrecisionIsPlannedOnEveryCandidateOfAHybridModel) {
+  planner::PlanRequest r;
+  r.model = "qwen3.5-397b-a17b";
+  r.input_tokens = 1024;
+  r.output_tokens = 1024;
+  r.requests_per_s = 20;
+  r.slo = {2.0, 0.05, 0.99};
+  r.hardware = {"b200"};
+  r.runtimes = {"sglang"};
+  r.precisions = {"fp8"};
+  r.mixes = false;
+  r.pricing = planner::load_pricing("default");
+  const auto f32 = planner::plan(r);
+  r.state_precision = "bf16";
+  const auto b16 = planner::plan(r);
+  ASSERT_FALSE(f32.ranked.empty());
+  ASSERT_FALSE(b16.ranked.empty());
+  const auto m = model::ModelCatalog::shipped().resolve(r.model);
+  for (const auto& c : f32.ranked) {
+    EXPECT_EQ(c.state_precision, "fp32") << c.id;
+    EXPECT_EQ(planner::candidate_deployment(m, c).precision.state, common::DType::fp32) << c.id;
+  }
+  for (const auto& c : b16.ranked) {
+    EXPECT_EQ(c.state_precision, "bf16") << c.id;
+    EXPECT_EQ(planner::candidate_deployment(m, c).precision.state, common::DType::bf16) << c.id;
+    EXPECT_EQ(planner::candidate_to_json(c)["state_precision"], "bf16") << c.id;
+    for (const auto& a : f32.ranked) {
+      if (a.id == c.id && a.batch == c.batch) {
+        EXPECT_LT(c.tpot_p50_s, a.tpot_p50_s) << c.id << ": half the state traffic at the same batch";
+      }
+    }
+  }
+  const auto llama = planner::plan(chat_request());
+  ASSERT_FALSE(llama.ranked.empty());
+  EXPECT_TRUE(llama.ranked.front().state_precision.empty());
+  EXPECT_FALSE(planner::candidate_to_json(llama.ranked.front()).contains("state_precision"));
+
+  auto error_of = [](planner::PlanRequest q) {
+    try {
+      planner::plan(q);
+    } catch (const common::ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  r.state_precision = "fp8";
+  auto e = error_of(r);
+  EXPECT_NE(e.find("/state_precision"), std::string::npos) << e;
+  EXPECT_NE(e.find("fp32, bf16 or fp16"), std::string::npos) << e;
+  auto q = chat_request();
+  q.state_precision = "bf16";
+  e = error_of(q);
+  EXPECT_NE(e.find("llama-3.1-70b keeps no recurrent state"), std::string::npos) << e;
+  try {
+    planner::plan_request_from_json(
+        common::parse_json_text(
+            R"({"model":"llama-3.1-8b","workload":{"input_tokens":100,"output_tokens":10},"load":{"requests_per_s":1},
+                "state_precision":"bf16"})",
+            "plan.json"),
+        "plan.json");
+    ADD_FAILURE() << "a state precision for a model without states";
+  } catch (const common::ConfigError& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("plan.json"), std::string::npos) << e;
+  EXPECT_NE(e.find("/state_precision"), std::string::npos) << e;
+}

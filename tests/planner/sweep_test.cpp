@@ -101,3 +101,30 @@ TEST(Sweep, InvalidScenariosAreKeptWithTheirError) {
   for (const auto& [id, o] : sink.rows) found = found || o.error.find("jetstream") != std::string::npos;
   EXPECT_TRUE(found);
 }
+
+// The estimate kind takes a hybrid model's state precision: 16-bit states hold more sequences; a format
+// states are not kept in is an invalid row that keeps its reason.
+TEST(Sweep, EstimateScenariosTakeTheRecurrentStatePrecision) {
+  const auto scenarios = planner::expand_sweep_text(
+      R"({"kind":"estimate","base":{"model":"qwen3.5-397b-a17b","hardware":"b200","runtime":"sglang","precision":"fp8",
+          "tp":4,"batch":64,"input":1024,"output":1024},"grid":{"state_precision":["fp32","bf16","fp8"]}})",
+      "s.json");
+  MemorySink sink;
+  const auto st = planner::run_sweep(scenarios, planner::evaluate_estimate_scenario, sink, 1, 10, nullptr);
+  EXPECT_EQ(st.done, 2u);
+  EXPECT_EQ(st.failed, 1u);
+  std::map<std::string, std::string> axis;  // scenario id -> its state precision
+  for (const auto& s : scenarios) axis[s.id] = s.labels.at("state_precision");
+  std::map<std::string, planner::SweepOutcome> by;
+  for (const auto& [id, o] : sink.rows) {
+    if (!o.error.empty()) {
+      EXPECT_NE(o.error.find("/state_precision"), std::string::npos) << o.error;
+      EXPECT_NE(o.error.find("'fp8'"), std::string::npos) << o.error;
+      continue;
+    }
+    by[axis.at(id)] = o;
+  }
+  ASSERT_EQ(by.size(), 2u);
+  EXPECT_GT(by["bf16"].metrics.at("max_concurrency"), 1.9 * by["fp32"].metrics.at("max_concurrency"));
+  EXPECT_LT(by["bf16"].metrics.at("tpot_s"), by["fp32"].metrics.at("tpot_s"));
+}

@@ -157,3 +157,40 @@ TEST(Scenario, FormatDocListsEveryDeclaredParameter) {
   for (const auto& t : serving::scheduler_types()) EXPECT_NE(md.find("scheduler: " + t.name), std::string::npos);
   for (const auto& t : serving::arrival_types()) EXPECT_NE(md.find("arrival: " + t.name), std::string::npos);
 }
+
+// A hybrid model's recurrent states may be kept in 16 bits (SGLang --mamba-ssm-dtype bfloat16): the pool
+// runs them so (half the state traffic in each decode step), the resolved scenario echoes the field, fp32
+// is the default, and a model without states or a format states are not kept in is an error naming it.
+TEST(Scenario, StatePrecisionSetsTheRecurrentStatesOfAHybridModel) {
+  const std::string q = R"({"model": "qwen3.5-397b-a17b",
+    "deployment": {"hardware": "b200", "tp": 4, "precision": "fp8", "runtime": "sglang"},
+    "workload": {"requests": 400, "arrival": {"type": "poisson", "rate_per_s": 20},
+                 "input": {"type": "fixed", "value": 512}, "output": {"type": "fixed", "value": 256}}})";
+  const auto plain = servingtest::run(q);
+  const auto f32 = servingtest::run(q, {"deployment.state_precision=fp32"});
+  const auto b16 = servingtest::run(q, {"deployment.state_precision=bf16"});
+  ASSERT_GT(plain.completed, 0u);
+  EXPECT_EQ(f32.tpot.p50, plain.tpot.p50) << "fp32 is the default";
+  EXPECT_EQ(f32.ttft.p50, plain.ttft.p50);
+  EXPECT_LT(b16.tpot.p50, f32.tpot.p50) << "16-bit states are read and written in half the bytes";
+  const auto j = Json::parse(servingtest::scenario(q, {"deployment.state_precision=bf16"}).resolved_json);
+  EXPECT_EQ(j["deployment"]["state_precision"], "bf16");
+  EXPECT_FALSE(Json::parse(servingtest::scenario(q).resolved_json)["deployment"].contains("state_precision"));
+
+  std::string e;
+  try {
+    servingtest::run(q, {"deployment.state_precision=fp8"});
+  } catch (const ConfigError& x) {
+    e = x.pointer() + " | " + x.reason();
+  }
+  EXPECT_NE(e.find("/deployment/state_precision"), std::string::npos) << e;
+  EXPECT_NE(e.find("fp32, bf16 or fp16"), std::string::npos) << e;
+  e.clear();
+  try {
+    servingtest::run(BASE, {"deployment.state_precision=bf16"});
+  } catch (const ConfigError& x) {
+    e = x.pointer() + " | " + x.reason();
+  }
+  EXPECT_NE(e.find("/deployment/state_precision"), std::string::npos) << e;
+  EXPECT_NE(e.find("llama-3.1-8b keeps no recurrent state"), std::string::npos) << e;
+}

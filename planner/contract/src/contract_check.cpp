@@ -571,6 +571,7 @@ Contract make_contract(const planner::PlanRequest& req, const planner::Candidate
   c.targets.hardware = {x.hardware};
   c.targets.runtimes = {x.runtime};
   c.targets.precisions = {x.precision};
+  c.targets.state_precision = x.state_precision;
   c.targets.layout.tp = x.tp;
   c.targets.layout.pp = x.pp;
   c.pricing_label = "inline";

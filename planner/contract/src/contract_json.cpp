@@ -8,6 +8,7 @@
 #include "infersim/common/dtype.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/text.h"
+#include "infersim/model/op_cost.h"
 #include "infersim/planner/pricing_json.h"
 
 namespace infersim::contract {
@@ -137,6 +138,13 @@ Contract contract_from_json(const Json& j, const std::string& file) {
     c.targets.precisions = t->string_list_or("precisions", {});
     for (std::size_t i = 0; i < c.targets.precisions.size(); ++i)
       checked_dtype(*t, fmt::format("precisions/{}", i), c.targets.precisions[i]);
+    c.targets.state_precision = t->string_or("state_precision", "");
+    if (!c.targets.state_precision.empty()) {
+      const auto s = common::parse_dtype(c.targets.state_precision);
+      if (!s || !model::is_state_precision(*s))
+        t->fail("state_precision",
+                fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16", c.targets.state_precision));
+    }
     if (auto l = t->optional_child("layout")) {
       c.targets.layout.tp = int(l->integer_or("tp", 0, 0, 4096));
       c.targets.layout.pp = int(l->integer_or("pp", 0, 0, 4096));
@@ -245,6 +253,7 @@ Json contract_to_json(const Contract& c) {
   t["hardware"] = c.targets.hardware;
   t["runtimes"] = c.targets.runtimes;
   t["precisions"] = c.targets.precisions;
+  if (!c.targets.state_precision.empty()) t["state_precision"] = c.targets.state_precision;
   Json l = Json::object();
   if (c.targets.layout.max_chips_per_replica > 0) l["max_chips_per_replica"] = c.targets.layout.max_chips_per_replica;
   if (c.targets.layout.tp > 0) l["tp"] = c.targets.layout.tp;

@@ -273,6 +273,19 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
   return res;
 }
 
+common::DType state_precision_for(const model::ModelSpec& m, const std::string& text) {
+  if (text.empty()) return model::Precision{}.state;
+  const auto s = common::parse_dtype(text);
+  if (!s || !model::is_state_precision(*s))
+    throw ConfigError("", "state_precision",
+                      fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16{}", text,
+                                  common::suggest_suffix(text, {"fp32", "bf16", "fp16"})));
+  if (!m.is_hybrid_linear())
+    throw ConfigError("", "state_precision",
+                      fmt::format("{} keeps no recurrent state (it has no Gated DeltaNet layers)", m.name));
+  return *s;
+}
+
 model::Precision default_precision(const HardwareProfile& hw, common::DType w, std::optional<common::DType> kv,
                                    const std::string& runtime) {
   using common::DType;

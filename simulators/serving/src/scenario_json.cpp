@@ -57,6 +57,9 @@ const std::vector<ParamSpec>& pool_params() {
       {"precision", PT::string, "", "null",
        "weight precision: bf16 (fp16 where unsupported), fp16, fp8, int8, int4, fp4"},
       {"kv_precision", PT::string, "", "null", "KV-cache precision (default: the runtime's)"},
+      {"state_precision", PT::string, "", "null",
+       "recurrent-state precision of a hybrid linear-attention model: fp32 (default), bf16 or fp16 (SGLang "
+       "--mamba-ssm-dtype)"},
       {"runtime", PT::string, "", "null", "serving runtime (default: the hardware's default runtime)"},
       {"memory_reserve_fraction", PT::number, "", "0.1", "memory kept back by the runtime (allocator, context)", 0,
        0.9},
@@ -368,6 +371,7 @@ PoolConfig read_pool(JsonReader& pr, const ComponentConfig* default_scheduler, c
     p.ep = int(v.integer("ep"));
     p.precision = str_or_empty(v, "precision");
     p.kv_precision = str_or_empty(v, "kv_precision");
+    p.state_precision = str_or_empty(v, "state_precision");
     p.runtime = str_or_empty(v, "runtime");
     p.memory_reserve_fraction = v.number("memory_reserve_fraction");
     p.power_cap_w = v.number("power_cap_w");

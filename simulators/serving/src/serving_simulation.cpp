@@ -65,6 +65,12 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
                                        : parse_dtype_at(s, ptr + "/precision", pc.precision);
   std::optional<DType> kv;
   if (!pc.kv_precision.empty()) kv = parse_dtype_at(s, ptr + "/kv_precision", pc.kv_precision);
+  DType state = model::Precision{}.state;
+  try {
+    state = perf::state_precision_for(m, pc.state_precision);
+  } catch (const ConfigError& e) {
+    throw ConfigError(s.file, ptr + "/state_precision", e.reason());
+  }
   if (pc.resolved_deployment) {
     p.runtime = d.runtime_version.empty() ? d.runtime : d.runtime + "@" + d.runtime_version;
   } else {
@@ -73,6 +79,7 @@ Pool build_pool(const Scenario& s, const model::ModelSpec& m, const PoolConfig& 
     d.memory_reserve_fraction = pc.memory_reserve_fraction;
     try {
       d.precision = perf::default_precision(hw, w, kv, d.runtime);
+      d.precision.state = state;
       const auto rt = perf::apply_runtime(m, d);
       p.runtime = rt.version.empty() ? rt.runtime : rt.runtime + "@" + rt.version;
     } catch (const ConfigError& e) {

@@ -46,6 +46,9 @@ struct PlanRequest {
   std::vector<std::string> hardware;  // allowed; empty = whole catalog
   std::vector<std::string> runtimes;  // allowed; empty = each hardware's default runtime only
   std::vector<std::string> precisions = {"bf16", "fp8"};
+  // A hybrid linear-attention model's recurrent states: "" = fp32 (the runtimes' default), bf16 or fp16
+  // (SGLang --mamba-ssm-dtype); every candidate plans with it (perf::state_precision_for).
+  std::string state_precision;
   bool allow_int4 = false;  // 4-bit tiers only on opt-in (accuracy risk is flagged)
   int max_chips_per_replica = 64;
   // SRAM-only dataflow chips hold a model across hundreds of chips by design (Groq ran 70B models on
@@ -87,6 +90,7 @@ const char* rejection_name(Rejection r);
 struct Candidate {
   std::string id;  // "h100-sxm/vllm/bf16/tp4"
   std::string hardware, vendor, runtime, runtime_basis, precision, kv_precision;
+  std::string state_precision;  // a hybrid model's recurrent states ("" for a model without them)
   CandidateKind kind = CandidateKind::single;
   hwprofiles::HardwareKind hardware_kind = hwprofiles::HardwareKind::gpu;  // of the chip (a mix: the primary's)
   bool is_mix() const { return kind == CandidateKind::mix; }

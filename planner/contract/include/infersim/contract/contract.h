@@ -47,6 +47,9 @@ struct TargetsSpec {
   std::vector<std::string> hardware;    // empty = the whole catalog
   std::vector<std::string> runtimes;    // empty = each hardware's default runtime
   std::vector<std::string> precisions;  // empty = the weights' dtype (bf16 when not stated)
+  // A hybrid linear-attention model's recurrent states: "" = fp32 (the runtimes' default), bf16 or fp16
+  // (SGLang --mamba-ssm-dtype); planned on every target (planner::PlanRequest::state_precision).
+  std::string state_precision;
   LayoutHint layout;
   // Hardware-aware compilation hints per runtime (e.g. vllm: max_num_batched_tokens = 8192): carried
   // with the contract and shown in reports; infersim does not evaluate them.

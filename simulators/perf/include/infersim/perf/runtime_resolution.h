@@ -69,4 +69,9 @@ std::string fused_allreduce_tables(const std::string& tables_hardware);
 model::Precision default_precision(const hwprofiles::HardwareProfile& hw, common::DType weight,
                                    std::optional<common::DType> kv, const std::string& runtime);
 
+// The format a hybrid model's recurrent states are kept in, from a request's text: "" = fp32 (the
+// runtimes' default; SGLang --mamba-ssm-dtype float32), else fp32, bf16 or fp16 on a model that keeps
+// recurrent states. Throws ConfigError on field "state_precision" (the caller adds its file / pointer).
+common::DType state_precision_for(const model::ModelSpec& m, const std::string& text);
+
 }  // namespace infersim::perf

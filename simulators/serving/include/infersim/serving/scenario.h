@@ -59,9 +59,10 @@ struct PoolConfig {
   std::string hardware;        // catalog name or profile path
   std::optional<int> tp, pp, chips;
   int ep = 1;
-  std::string precision;     // "" = bf16 (fp16 where bf16 is unsupported)
-  std::string kv_precision;  // "" = runtime default
-  std::string runtime;       // "" = the hardware's default runtime
+  std::string precision;        // "" = bf16 (fp16 where bf16 is unsupported)
+  std::string kv_precision;     // "" = runtime default
+  std::string state_precision;  // "" = fp32; a hybrid model's recurrent states (perf::state_precision_for)
+  std::string runtime;          // "" = the hardware's default runtime
   double memory_reserve_fraction = 0.10;
   double power_cap_w = 0;            // per chip; 0 = none
   std::string step_jitter = "none";  // none | auto (by execution model and kind) | cv (step_jitter_cv)
