@@ -214,6 +214,14 @@ TEST(Cli, EstimateNamesAHybridModelsRecurrentStates) {
   EXPECT_NEAR(hc["recurrent_state_bytes_per_sequence"].get<double>(), 45 * (64.0 * 128 * 128 * 2 + 12288.0 * 3 * 2) / 4,
               1e3);
   EXPECT_GT(h["max_concurrency"].get<double>(), 1.9 * std::floor(pool / state));
+  // TensorRT-LLM serves both hybrid models (its supported-models table); its state slots are sized to the
+  // batch beside the KV cache, not a pool in proportion to it as SGLang's.
+  r = run("estimate --model qwen3.5-397b-a17b --hardware b200 --tp 4 --precision fp8 --runtime tensorrt-llm --batch 16 "
+          "--input 1024 --output 1024");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("a recurrent state of 45.79 MiB a sequence (fp32, beside the KV)"), std::string::npos) << r.out;
+  r = run("estimate --model qwen3-next-80b-a3b --hardware h100-sxm --tp 2 --precision fp8 --runtime tensorrt-llm");
+  EXPECT_EQ(r.code, 0) << r.out;
   // A state precision for a model without states, or a format states are not kept in, is refused.
   r = run("estimate --model llama-3.1-8b --hardware h100-sxm --state-precision bf16");
   EXPECT_EQ(r.code, 2) << r.out;

@@ -47,6 +47,20 @@ TEST(RuntimeCatalog, SupportMatrixRules) {
   EXPECT_FALSE(rts.get("deepspeed-mii").serves("deepseek_v3"));
 }
 
+// The hybrid Gated DeltaNet models (Qwen3-Next, Qwen3.5) are served by the three NVIDIA-GPU runtimes that
+// list them, each with its source; TensorRT-LLM's is its own supported-models table.
+TEST(RuntimeCatalog, HybridLinearAttentionModelsAreServedWhereTheRuntimesListThem) {
+  auto& rts = hwprofiles::RuntimeCatalog::shipped();
+  for (const char* rt : {"vllm", "sglang", "tensorrt-llm"})
+    for (const char* arch : {"qwen3_next", "qwen3_5_moe"}) {
+      EXPECT_TRUE(rts.get(rt).serves(arch)) << rt << " " << arch;
+      EXPECT_NE(rts.get(rt).architectures_source.find(arch), std::string::npos)
+          << rt << " names its source for " << arch;
+    }
+  EXPECT_NE(rts.get("tensorrt-llm").architectures_source.find("supported-models.md"), std::string::npos);
+  EXPECT_FALSE(rts.get("tgi").serves("qwen3_next"));
+}
+
 TEST(RuntimeCatalog, BadProfilesAreRejectedWithPointer) {
   const Json good = common::load_json_file(hwprofiles::RuntimeCatalog::shipped().path_of("vllm"));
   auto bad = [&](const std::function<void(Json&)>& mutate, const std::string& needle) {
