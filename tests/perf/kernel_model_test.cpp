@@ -3,6 +3,7 @@
 // tables lack take the 16-bit efficiency at their own roofline, and the efficiency model covers GPUs
 // without tables.
 #include "infersim/perf/kernel_model.h"
+#include "infersim/perf/kernel_efficiency_fit.h"
 
 #include <gtest/gtest.h>
 
@@ -417,4 +418,79 @@ TEST(StepEstimator, RecurrentStatesTakeTheirShareOfTheCache) {
   EXPECT_DOUBLE_EQ(perf::cap_state_slots(l, keep, 2048), l.max_kv_tokens);
   EXPECT_EQ(keep, 512);
   EXPECT_DOUBLE_EQ(l.sequences_for(2048), std::floor(l.max_kv_tokens / 2048));
+}
+
+// GEMM formats reach their own share of their peak: a fit to points of two formats with different true
+// efficiencies gives each its own parameters (and so far less error than one fit to both), and the JSON
+// carries them.
+TEST(KernelEfficiencyFit, EachGemmFormatGetsItsOwnFit) {
+  perf::OpEfficiency fast, slow;
+  fast.floor_s = 1e-6, fast.compute_max = 0.7, fast.compute_half_s = 2e-6, fast.memory_max = 0.8,
+  fast.memory_half_s = 3e-6;
+  slow.floor_s = 2e-6, slow.compute_max = 0.35, slow.compute_half_s = 4e-6, slow.memory_max = 0.5,
+  slow.memory_half_s = 6e-6;
+  perf::KernelPointSets sets;
+  const double peak16 = 1e15, bw = 3e12;
+  for (const char* sys : {"a", "b"})
+    for (double m = 1; m <= 16384; m *= 2)  // 15 x 3 x 5 = 225 points a format and system
+      for (double n : {1024.0, 4096.0, 8192.0})
+        for (double k : {1024.0, 4096.0, 8192.0, 16384.0, 28672.0}) {
+          const double f = 2 * m * n * k;
+          const double b16 = n * k * 2 + m * k * 2 + 2 * m * n, b8 = n * k + m * k + 2 * m * n;
+          sets.by_op["gemm"].push_back({sys, f, peak16, b16, bw, fast.time(f, peak16, b16, bw), "bfloat16"});
+          sets.by_op["gemm"].push_back({sys, f, 2 * peak16, b8, bw, slow.time(f, 2 * peak16, b8, bw), "fp8"});
+        }
+  // The other op kinds need points too: the all-format GEMM points stand in (untagged).
+  for (const char* op : {"context_attention", "generation_attention", "allreduce"})
+    for (std::size_t i = 0; i < 40; ++i) {
+      auto p = sets.by_op["gemm"][i * 7];
+      p.dtype.clear();
+      sets.by_op[op].push_back(p);
+    }
+  const auto r = perf::fit_efficiency_model(sets);
+  ASSERT_EQ(r.model.gemm_by_dtype.size(), 2u);
+  EXPECT_NEAR(r.model.gemm_for("bfloat16").compute_max, 0.7, 0.03);
+  EXPECT_NEAR(r.model.gemm_for("fp8").compute_max, 0.35, 0.03);
+  EXPECT_NEAR(r.model.gemm_for("fp8").memory_max, 0.5, 0.03);
+  EXPECT_EQ(&r.model.gemm_for("int4_wo"), &r.model.gemm) << "a format without a fit takes the all-format one";
+  EXPECT_LT(r.errors.at("gemm").at("a").first, 0.02) << "each format recovered";
+  EXPECT_LT(r.errors.at("gemm bfloat16").at("b").second, 0.02) << "and from the other system's points alone";
+  const auto back = perf::efficiency_model_from_json(
+      [&] {
+        auto m = r.model;
+        m.source = "[FIT] test";
+        return perf::efficiency_model_to_json(m);
+      }(),
+      "e.json");
+  EXPECT_DOUBLE_EQ(back.gemm_for("fp8").compute_max, r.model.gemm_for("fp8").compute_max);
+}
+
+// On a GPU without tables, the shipped per-format fits price an FP8 GEMM at less than the datasheet's 2x
+// over BF16 when it is compute-bound (measured FP8 GEMMs reach a smaller share of their peak).
+TEST(KernelModel, ShippedGemmFormatsReachTheirOwnShareOfPeak) {
+  const auto& e = perf::EfficiencyModel::shipped();
+  ASSERT_TRUE(e.gemm_by_dtype.count("bfloat16"));
+  ASSERT_TRUE(e.gemm_by_dtype.count("fp8"));
+  ASSERT_TRUE(e.gemm_by_dtype.count("nvfp4"));
+  const auto& hw = hwprofiles::HardwareCatalog::shipped().get("mi300x");
+  const double f = 2.0 * 8192 * 8192 * 8192, bw = hw.memory_bw();
+  const double t16 =
+      e.gemm_for("bfloat16").time(f, hw.matmul_peak(common::DType::bf16, common::DType::bf16), 8192.0 * 8192 * 6, bw);
+  const double t8 = e.gemm_for("fp8").time(f, hw.matmul_peak(common::DType::fp8, common::DType::fp8), 8192.0 * 8192 * 4,
+                                           bw);
+  EXPECT_GT(t8, 0.5 * t16);
+  EXPECT_LT(t8, t16);
+  // And the kernel path uses them: Llama-3.1-70B's QKV projection on 2 MI300Xs, 80 layers of one GEMM.
+  const auto& m = card("llama-3.1-70b");
+  for (auto w : {common::DType::bf16, common::DType::fp8}) {
+    const perf::StepEstimator est(m, resolved("llama-3.1-70b", "mi300x", "vllm", 2, w));
+    const double n = (64.0 + 2 * 8) * 128 / 2, k = 8192, b = 16;
+    const double bw8 = common::bytes_per_element(w);
+    const double act = w == common::DType::fp8 ? 1.0 : 2.0;
+    const double one = e.gemm_for(w == common::DType::fp8 ? "fp8" : "bfloat16")
+                           .time(2 * b * n * k, hw.matmul_peak(w, w), n * k * bw8 + b * k * act + 2 * b * n, bw);
+    EXPECT_NEAR(est.explain(model::BatchShape::decode(b, 2048)).op_s[std::size_t(model::OpClass::qkv_proj)], 80 * one,
+                1e-3 * 80 * one)
+        << common::dtype_name(w);
+  }
 }

@@ -53,8 +53,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
         const double m = curve.x[j];
         // The samples as measured: the fit is itself robust to the slow outliers the step model drops.
         const double y = curve.y_measured.empty() ? curve.y[j] : curve.y_measured[j];
-        out.by_op["gemm"].push_back(
-            {t->system, 2.0 * m * n * k, peak, n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y});
+        out.by_op["gemm"].push_back({t->system, 2.0 * m * n * k, peak,
+                                     n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y, dt});
       }
     }
     const double peak16 = hw.matmul_peak(DType::bf16, DType::bf16);
@@ -97,6 +97,9 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
 namespace {
 
 using Vec = std::array<double, 5>;
+
+// Fewest points a GEMM format needs for a fit of its own (fewer take the all-format fit).
+constexpr std::size_t MIN_FORMAT_POINTS = 200;
 
 OpEfficiency from_vec(const Vec& v) {
   OpEfficiency e;
@@ -209,6 +212,50 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
       const double loso = out.empty() ? own : median_abs_error(in, fit_op_efficiency(out, init));
       r.errors[name][sys] = {own, loso};
     }
+  }
+  // GEMMs per format: each format with enough points gets its own fit; "gemm" then reports the model as
+  // used, "gemm <format>" each format's points.
+  const auto per_format = [&](const std::vector<KernelPoint>& pts) {
+    std::map<std::string, std::vector<KernelPoint>> by;
+    for (const auto& p : pts)
+      if (!p.dtype.empty()) by[p.dtype].push_back(p);
+    EfficiencyModel m;
+    m.gemm = fit_op_efficiency(pts, start.gemm);
+    // Nelder-Mead can stop in a poor corner: each format starts from the all-format fit and from the
+    // default start, and the better one is restarted once from where it stopped.
+    for (const auto& [dt, v] : by) {
+      if (v.size() < MIN_FORMAT_POINTS) continue;
+      OpEfficiency best = fit_op_efficiency(v, m.gemm);
+      if (const auto e = fit_op_efficiency(v, start.gemm); loss(v, e) < loss(v, best)) best = e;
+      if (const auto e = fit_op_efficiency(v, best); loss(v, e) < loss(v, best)) best = e;
+      m.gemm_by_dtype[dt] = best;
+    }
+    return m;
+  };
+  const auto& gemm = sets.by_op.at("gemm");
+  r.model.gemm_by_dtype = per_format(gemm).gemm_by_dtype;
+  const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
+    std::map<std::string, std::vector<double>> e;  // "" = every format
+    for (const auto& p : pts) {
+      const double x = std::fabs(m.gemm_for(p.dtype).time(p.flops, p.peak, p.bytes, p.bw) / p.seconds - 1.0);
+      e[""].push_back(x);
+      e[p.dtype].push_back(x);
+    }
+    std::map<std::string, double> med;
+    for (auto& [k, v] : e) {
+      std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+      med[k] = v[v.size() / 2];
+    }
+    return med;
+  };
+  std::set<std::string> systems;
+  for (const auto& p : gemm) systems.insert(p.system);
+  for (const auto& sys : systems) {
+    std::vector<KernelPoint> in, out;
+    for (const auto& p : gemm) (p.system == sys ? in : out).push_back(p);
+    const auto own = errors(in, r.model);
+    const auto loso = out.empty() ? own : errors(in, per_format(out));
+    for (const auto& [dt, e] : own) r.errors[dt.empty() ? "gemm" : "gemm " + dt][sys] = {e, loso.at(dt)};
   }
   return r;
 }

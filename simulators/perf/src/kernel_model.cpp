@@ -73,6 +73,14 @@ EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::str
     e.*field = op_eff_from(c);
     c.finish();
   }
+  if (auto g = r.optional_child("gemm_by_dtype")) {
+    for (auto it = g->raw().begin(); it != g->raw().end(); ++it) {
+      auto c = g->child(it.key());
+      e.gemm_by_dtype[it.key()] = op_eff_from(c);
+      c.finish();
+    }
+    g->finish();
+  }
   if (r.has("fit_report")) e.fit_report = r.raw("fit_report");
   r.finish();
   return e;
@@ -86,6 +94,11 @@ common::Json efficiency_model_to_json(const EfficiencyModel& e) {
   j["source"] = e.source;
   j["elementwise_memory_fraction"] = e.elementwise_memory_fraction;
   j["gemm"] = op_eff_json(e.gemm);
+  if (!e.gemm_by_dtype.empty()) {
+    common::Json g = common::Json::object();
+    for (const auto& [dt, x] : e.gemm_by_dtype) g[dt] = op_eff_json(x);
+    j["gemm_by_dtype"] = g;
+  }
   j["context_attention"] = op_eff_json(e.context_attention);
   j["generation_attention"] = op_eff_json(e.generation_attention);
   j["allreduce"] = op_eff_json(e.allreduce);
@@ -258,7 +271,7 @@ double KernelModel::Gemm::at(const KernelModel& km, double m) const {
   if (!curve.empty()) return curve.at(m);
   const double flops = 2.0 * m * n * k;
   const double bytes = n * k * common::bytes_per_element(wdt) + m * k * act_bytes(adt) + 2.0 * m * n;
-  return km.eff_.gemm.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
+  return km.eff_.gemm_for(dtype).time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
 }
 
 double KernelModel::elementwise_s(double bytes) const {
@@ -400,6 +413,7 @@ Deployment slim(const Deployment& d) {
 EfficiencyModel slim(const EfficiencyModel& e) {
   EfficiencyModel s;
   s.gemm = e.gemm;
+  s.gemm_by_dtype = e.gemm_by_dtype;
   s.context_attention = e.context_attention;
   s.generation_attention = e.generation_attention;
   s.allreduce = e.allreduce;

@@ -1025,6 +1025,9 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         loso_own_unruled[g].add_unruled(*o.row, a.ttft.back(), a.tpot.back());
         point_of[o.row]["loso_own_tables"] = {{"ttft_predicted_s", pt}, {"tpot_predicted_s", pp}};
       }
+      std::map<std::string, common::Json*> point_by_id;
+      for (auto& [row, j] : point_of)
+        if (row->hardware == sys) point_by_id[row->id] = &j;
       for (const auto& o : notab.obs) {
         if (!lp.count(rtv(*o.row))) continue;
         const auto p = params_for(o, lp[rtv(*o.row)], ls[rtv(*o.row)]);
@@ -1032,6 +1035,8 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
         const auto [pt, pp] = des_prediction(o, p);
         a.ttft.push_back(pt / o.ttft.measured - 1.0);
         a.tpot.push_back(pp / o.tpot.measured - 1.0);
+        if (const auto it = point_by_id.find(o.row->id); it != point_by_id.end())
+          (*it->second)["loso_no_tables"] = {{"ttft_predicted_s", pt}, {"tpot_predicted_s", pp}, {"basis", o.basis}};
       }
     }
     v.loso_own_tables = to_groups(loso_own);

@@ -20,6 +20,7 @@ struct KernelPoint {
   std::string system;  // where it was measured
   double flops = 0, peak = 0, bytes = 0, bw = 0;
   double seconds = 0;
+  std::string dtype;  // GEMMs: the table format ("bfloat16", "fp8", "nvfp4", "sq"); else ""
 };
 
 struct KernelPointSets {
@@ -32,7 +33,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
 
 struct EfficiencyFitReport {
   EfficiencyModel model;
-  // op kind -> system -> {median |error| in-sample, median |error| leave-one-system-out}
+  // op kind -> system -> {median |error| in-sample, median |error| leave-one-system-out}; "gemm" is the
+  // model as used (each format's fit where it has one), "gemm <format>" each format's points alone
   std::map<std::string, std::map<std::string, std::pair<double, double>>> errors;
 };
 

@@ -19,6 +19,7 @@
 // Dtypes the tables lack (weight-only int4/fp8, MXFP4 on Hopper) take the bf16 curve's efficiency at
 // their own roofline (16-bit math, narrow weights). Immutable after construction; thread-safe.
 #include <array>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,14 @@ struct OpEfficiency {
 
 struct EfficiencyModel {
   OpEfficiency gemm, context_attention, generation_attention, allreduce;
+  // GEMMs per table format ("bfloat16", "fp8", "nvfp4", "sq"; gemm_table_dtype): each format reaches its
+  // own share of its peak (one fit to every format reads BF16 GEMMs 1.3-1.4x too slow and FP8 ones
+  // 0.55-0.85x, too fast). A format not listed takes `gemm`, the fit to every GEMM point.
+  std::map<std::string, OpEfficiency> gemm_by_dtype;
+  const OpEfficiency& gemm_for(const std::string& dtype) const {
+    const auto it = gemm_by_dtype.find(dtype);
+    return it == gemm_by_dtype.end() ? gemm : it->second;
+  }
   double elementwise_memory_fraction = 0.8;  // norms, activations, RoPE: bytes / (bw x fraction) + floor
   std::string source;                        // where the fit came from
   common::Json fit_report;                   // informational: errors per op kind and system
