@@ -75,16 +75,18 @@ int kernels_fit(const ArgList& argv) {
     return 0;
   }
   Table t({"op", "floor", "compute max", "compute half", "memory max", "memory half"});
-  auto row = [&](const char* name, const perf::OpEfficiency& e) {
+  auto row = [&](const std::string& name, const perf::OpEfficiency& e) {
     t.add({name, fmt::format("{:.1f} us", e.floor_s * 1e6), fmt::format("{:.2f}", e.compute_max),
            fmt::format("{:.1f} us", e.compute_half_s * 1e6), fmt::format("{:.2f}", e.memory_max),
            fmt::format("{:.1f} us", e.memory_half_s * 1e6)});
   };
   row("gemm", m.gemm);
+  for (const auto& [dt, e] : m.gemm_by_dtype) row("gemm " + dt, e);
   row("context attention", m.context_attention);
   row("generation attention", m.generation_attention);
   row("all-reduce", m.allreduce);
-  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half)\n{}",
+  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half); "
+             "GEMMs per format where one is listed, else the all-format row\n{}",
              t.render());
   Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
   for (const auto& [op, sys] : r.errors)

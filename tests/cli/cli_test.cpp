@@ -447,6 +447,21 @@ bool same_json(const nlohmann::json& a, const nlohmann::json& b, std::string& wh
 }  // namespace
 
 // docs/calibration.md: the shipped kernel_calibrations.json is the output of calibrate-serving.
+// `infersim kernels fit` reproduces the shipped roofline efficiency model, its per-format GEMM fits and
+// their fit report included, and prints each format's row.
+TEST(Cli, KernelsFitReproducesTheShippedEfficiencyModel) {
+  const auto out = std::filesystem::temp_directory_path() / "infersim_kernel_efficiency.json";
+  const auto r = run("kernels fit --write " + out.string());  // one fit: the table, and the file
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("gemm fp8"), std::string::npos) << r.out;
+  const auto fitted = infersim::common::load_json_file(out.string());
+  const auto root = std::filesystem::path(INFERSIM_TEST_DATA).parent_path().parent_path();
+  const auto shipped = infersim::common::load_json_file((root / "hwprofiles/data/kernel_efficiency.json").string());
+  EXPECT_EQ(fitted, shipped) << "refit: infersim kernels fit --write hwprofiles/data/kernel_efficiency.json";
+  for (const char* f : {"bfloat16", "fp8", "nvfp4", "sq"}) EXPECT_TRUE(fitted["gemm_by_dtype"].contains(f)) << f;
+  std::filesystem::remove(out);
+}
+
 TEST(Cli, CalibrateServingReproducesTheShippedKernelCalibrations) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(INFERSIM_TEST_DATA).parent_path().parent_path();
