@@ -457,7 +457,9 @@ TEST(Cli, KernelsFitReproducesTheShippedEfficiencyModel) {
   const auto fitted = infersim::common::load_json_file(out.string());
   const auto root = std::filesystem::path(INFERSIM_TEST_DATA).parent_path().parent_path();
   const auto shipped = infersim::common::load_json_file((root / "hwprofiles/data/kernel_efficiency.json").string());
-  EXPECT_EQ(fitted, shipped) << "refit: infersim kernels fit --write hwprofiles/data/kernel_efficiency.json";
+  std::string where;  // to 1e-7 relative, as the serving calibration's round trip below
+  EXPECT_TRUE(same_json(fitted, shipped, where))
+      << where << "\nrefit: infersim kernels fit --write hwprofiles/data/kernel_efficiency.json";
   for (const char* f : {"bfloat16", "fp8", "nvfp4", "sq"}) EXPECT_TRUE(fitted["gemm_by_dtype"].contains(f)) << f;
   std::filesystem::remove(out);
 }
