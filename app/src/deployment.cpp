@@ -7,7 +7,6 @@
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
-#include "infersim/model/op_cost.h"
 
 namespace infersim::app {
 

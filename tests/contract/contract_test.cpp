@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../planner/hybrid_plan_request.h"
 #include "infersim/app/contract.h"
 #include "infersim/app/plan.h"
 #include "infersim/app/verify.h"
@@ -392,16 +393,7 @@ TEST(ContractFormat, StatePrecisionIsPlannedOnEveryTargetOfAHybridModel) {
   o.verify = false;
   const auto res = app::check_contract(c, o);
   ASSERT_EQ(res.rows.size(), 1u);
-  planner::PlanRequest q;
-  q.model = c.model;
-  q.input_tokens = 1024;
-  q.output_tokens = 1024;
-  q.requests_per_s = 20;
-  q.slo = {2.0, 0.05, 0.99};
-  q.hardware = {"b200"};
-  q.runtimes = {"sglang"};
-  q.precisions = {"fp8"};
-  q.mixes = false;
+  auto q = hybrid_tests::qwen35_b200_sglang_request(20, {2.0, 0.05, 0.99});
   q.pricing = c.pricing;
   q.state_precision = "bf16";
   const auto b16 = planner::plan(q);

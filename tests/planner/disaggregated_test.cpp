@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "hybrid_plan_request.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
@@ -21,6 +22,25 @@ namespace {
 
 constexpr double DISAGG_IN = 1024, DISAGG_OUT = 256, DISAGG_LOAD = 20;
 
+// The disaggregated request for plan request `pr`: its cheapest plan is the prefill pool, decode on
+// `decode_hardware` in `decode_precision`.
+planner::DisaggregatedRequest disagg_from(const planner::PlanRequest& pr, const std::string& decode_hardware,
+                                          const std::string& decode_precision) {
+  const auto best = planner::plan(pr);
+  EXPECT_FALSE(best.ranked.empty());
+  planner::DisaggregatedRequest r;
+  r.model = pr.model;
+  r.input_tokens = pr.input_tokens;
+  r.output_tokens = pr.output_tokens;
+  r.requests_per_s = pr.requests_per_s;
+  r.slo = pr.slo;
+  r.pricing = pr.pricing;
+  if (!best.ranked.empty()) r.prefill = best.ranked.front();
+  r.decode_hardware = decode_hardware;
+  r.decode_precisions = {decode_precision};
+  return r;
+}
+
 // Llama 3.1 8B: prefill on H100 (the planner's layout), decode on H200 in fp8; TTFT SLO loose.
 planner::DisaggregatedRequest disagg_request() {
   planner::PlanRequest pr;
@@ -32,19 +52,7 @@ planner::DisaggregatedRequest disagg_request() {
   pr.hardware = {"h100-sxm"};
   pr.mixes = false;
   pr.pricing = planner::load_pricing("default");
-  const auto best = planner::plan(pr);
-  EXPECT_FALSE(best.ranked.empty());
-  planner::DisaggregatedRequest r;
-  r.model = pr.model;
-  r.input_tokens = pr.input_tokens;
-  r.output_tokens = pr.output_tokens;
-  r.requests_per_s = pr.requests_per_s;
-  r.slo = pr.slo;
-  r.pricing = pr.pricing;
-  if (!best.ranked.empty()) r.prefill = best.ranked.front();
-  r.decode_hardware = "h200";
-  r.decode_precisions = {"fp8"};
-  return r;
+  return disagg_from(pr, "h200", "fp8");
 }
 
 double link_of(const hwprofiles::HardwareProfile& h) {
@@ -152,30 +160,10 @@ TEST(Disaggregated, UnmeetableTpotAndMissingComputeAreReasonsNotErrors) {
 // A hybrid model's recurrent-state format carries from the prefill candidate to the decode pool, whose
 // sizing then holds the states in it.
 TEST(Disaggregated, TheDecodePoolKeepsThePlansRecurrentStatePrecision) {
-  planner::PlanRequest pr;
-  pr.model = "qwen3.5-397b-a17b";
-  pr.input_tokens = 1024;
-  pr.output_tokens = 1024;
-  pr.requests_per_s = 10;
-  pr.slo = {5.0, 0.1, 0.99};
-  pr.hardware = {"b200"};
-  pr.runtimes = {"sglang"};
-  pr.precisions = {"fp8"};
-  pr.mixes = false;
-  pr.pricing = planner::load_pricing("default");
+  auto pr = hybrid_tests::qwen35_b200_sglang_request(10, {5.0, 0.1, 0.99});
   pr.state_precision = "bf16";
-  const auto best = planner::plan(pr);
-  ASSERT_FALSE(best.ranked.empty());
-  planner::DisaggregatedRequest r;
-  r.model = pr.model;
-  r.input_tokens = pr.input_tokens;
-  r.output_tokens = pr.output_tokens;
-  r.requests_per_s = pr.requests_per_s;
-  r.slo = pr.slo;
-  r.pricing = pr.pricing;
-  r.prefill = best.ranked.front();
-  r.decode_hardware = "b200";
-  r.decode_precisions = {"fp8"};
+  auto r = disagg_from(pr, "b200", "fp8");
+  ASSERT_FALSE(r.prefill.hardware.empty());
   const auto s = planner::size_disaggregated(r);
   ASSERT_TRUE(s.feasible) << s.reason;
   EXPECT_EQ(s.prefill.state_precision, "bf16");

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "hybrid_plan_request.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
 #include "infersim/model/model_catalog.h"
@@ -528,17 +529,7 @@ TEST(Planner, DataflowPlansAreCheckedAgainstTheVendorsOwnTokenPrice) {
 // names it there); the candidate's deployment carries it. Other models carry none, and asking for one on
 // them, or for a format states are not kept in, is an error naming state_precision.
 TEST(Planner, StatePrecisionIsPlannedOnEveryCandidateOfAHybridModel) {
-  planner::PlanRequest r;
-  r.model = "qwen3.5-397b-a17b";
-  r.input_tokens = 1024;
-  r.output_tokens = 1024;
-  r.requests_per_s = 20;
-  r.slo = {2.0, 0.05, 0.99};
-  r.hardware = {"b200"};
-  r.runtimes = {"sglang"};
-  r.precisions = {"fp8"};
-  r.mixes = false;
-  r.pricing = planner::load_pricing("default");
+  auto r = hybrid_tests::qwen35_b200_sglang_request(20, {2.0, 0.05, 0.99});
   const auto f32 = planner::plan(r);
   r.state_precision = "bf16";
   const auto b16 = planner::plan(r);

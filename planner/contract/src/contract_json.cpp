@@ -139,12 +139,9 @@ Contract contract_from_json(const Json& j, const std::string& file) {
     for (std::size_t i = 0; i < c.targets.precisions.size(); ++i)
       checked_dtype(*t, fmt::format("precisions/{}", i), c.targets.precisions[i]);
     c.targets.state_precision = t->string_or("state_precision", "");
-    if (!c.targets.state_precision.empty()) {
-      const auto s = common::parse_dtype(c.targets.state_precision);
-      if (!s || !model::is_state_precision(*s))
-        t->fail("state_precision",
-                fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16", c.targets.state_precision));
-    }
+    if (!c.targets.state_precision.empty() && !model::parse_state_precision(c.targets.state_precision))
+      t->fail("state_precision",
+              fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16", c.targets.state_precision));
     if (auto l = t->optional_child("layout")) {
       c.targets.layout.tp = int(l->integer_or("tp", 0, 0, 4096));
       c.targets.layout.pp = int(l->integer_or("pp", 0, 0, 4096));

@@ -203,6 +203,7 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)
     const OpEfficiency e = fit_op_efficiency(pts, init);
     r.model.*field = e;
+    if (std::string(name) == "gemm") continue;  // reported per format below, as the model uses it
     std::set<std::string> systems;
     for (const auto& p : pts) systems.insert(p.system);
     for (const auto& sys : systems) {
@@ -213,14 +214,14 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
       r.errors[name][sys] = {own, loso};
     }
   }
-  // GEMMs per format: each format with enough points gets its own fit; "gemm" then reports the model as
-  // used, "gemm <format>" each format's points.
-  const auto per_format = [&](const std::vector<KernelPoint>& pts) {
+  // GEMMs per format: each format with enough points gets its own fit beside `all`, the all-format fit
+  // to the same points; "gemm" then reports the model as used, "gemm <format>" each format's points.
+  const auto per_format = [&](const std::vector<KernelPoint>& pts, const OpEfficiency& all) {
     std::map<std::string, std::vector<KernelPoint>> by;
     for (const auto& p : pts)
       if (!p.dtype.empty()) by[p.dtype].push_back(p);
     EfficiencyModel m;
-    m.gemm = fit_op_efficiency(pts, start.gemm);
+    m.gemm = all;
     // Nelder-Mead can stop in a poor corner: each format starts from the all-format fit and from the
     // default start, and the better one is restarted once from where it stopped.
     for (const auto& [dt, v] : by) {
@@ -233,7 +234,7 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     return m;
   };
   const auto& gemm = sets.by_op.at("gemm");
-  r.model.gemm_by_dtype = per_format(gemm).gemm_by_dtype;
+  r.model.gemm_by_dtype = per_format(gemm, r.model.gemm).gemm_by_dtype;
   const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
     std::map<std::string, std::vector<double>> e;  // "" = every format
     for (const auto& p : pts) {
@@ -254,7 +255,7 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     std::vector<KernelPoint> in, out;
     for (const auto& p : gemm) (p.system == sys ? in : out).push_back(p);
     const auto own = errors(in, r.model);
-    const auto loso = out.empty() ? own : errors(in, per_format(out));
+    const auto loso = out.empty() ? own : errors(in, per_format(out, fit_op_efficiency(out, start.gemm)));
     for (const auto& [dt, e] : own) r.errors[dt.empty() ? "gemm" : "gemm " + dt][sys] = {e, loso.at(dt)};
   }
   return r;

@@ -247,6 +247,7 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.wdt = w;
   g.adt = a;
   g.dtype = gemm_table_dtype(w, a);
+  g.eff = eff_.gemm_for(g.dtype);
   if (n <= 0 || k <= 0 || !t_) return g;
   const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", t_->folder, src_.name, d_.hardware.name, int(w), int(a),
                                       n, k);
@@ -271,7 +272,7 @@ double KernelModel::Gemm::at(const KernelModel& km, double m) const {
   if (!curve.empty()) return curve.at(m);
   const double flops = 2.0 * m * n * k;
   const double bytes = n * k * common::bytes_per_element(wdt) + m * k * act_bytes(adt) + 2.0 * m * n;
-  return km.eff_.gemm_for(dtype).time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
+  return eff.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
 }
 
 double KernelModel::elementwise_s(double bytes) const {
@@ -544,11 +545,14 @@ std::string KernelModel::describe() const {
 double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {
   if (m <= 0 || n <= 0 || k <= 0) return 0.0;
   if (!t_) {
+    // Routed experts off the tables take the all-format fit: the per-format fits (gemm_for) price the
+    // bound GEMMs only so far (docs/calibration.md, "GEMM efficiency per format").
     Gemm g;
     g.n = n;
     g.k = k;
     g.wdt = w;
     g.adt = a;
+    g.eff = eff_.gemm;
     return g.at(*this, m);
   }
   // One m of gemm_curve: the bracketing (n, k) corners' efficiency at this m, on our roofline.

@@ -275,8 +275,8 @@ RuntimeResolution resolve_runtime(const model::ModelSpec& m, const Deployment& d
 
 common::DType state_precision_for(const model::ModelSpec& m, const std::string& text) {
   if (text.empty()) return model::Precision{}.state;
-  const auto s = common::parse_dtype(text);
-  if (!s || !model::is_state_precision(*s))
+  const auto s = model::parse_state_precision(text);
+  if (!s)
     throw ConfigError("", "state_precision",
                       fmt::format("'{}': a recurrent state is kept in fp32, bf16 or fp16{}", text,
                                   common::suggest_suffix(text, {"fp32", "bf16", "fp16"})));

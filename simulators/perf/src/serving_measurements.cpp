@@ -218,9 +218,8 @@ void apply_row_recipes(const std::string& csv, ServingMeasurementSet& set) {
     const int k = int(r.integer_or("mtp_draft_tokens", -1, 0, 16));  // -1 = not recorded
     std::optional<common::DType> state;
     if (const std::string s = r.string_or("state_precision", ""); !s.empty()) {
-      state = common::parse_dtype(s);
-      if (!state || !model::is_state_precision(*state))
-        throw ConfigError(file, "rules/state_precision", fmt::format("'{}': expected fp32, bf16 or fp16", s));
+      state = model::parse_state_precision(s);
+      if (!state) throw ConfigError(file, "rules/state_precision", fmt::format("'{}': expected fp32, bf16 or fp16", s));
     }
     (void)r.string_list_or("evidence", {});
     r.finish();

@@ -12,6 +12,8 @@
 // Pure functions, thread-safe.
 #include <array>
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "infersim/common/dtype.h"
@@ -43,6 +45,12 @@ struct Precision {
 // The formats a recurrent state is kept in: fp32, bf16 or fp16.
 inline bool is_state_precision(common::DType d) {
   return d == common::DType::fp32 || d == common::DType::bf16 || d == common::DType::fp16;
+}
+// The state format a text names, or none when it names no format a recurrent state is kept in.
+inline std::optional<common::DType> parse_state_precision(const std::string& text) {
+  const auto d = common::parse_dtype(text);
+  if (!d || !is_state_precision(*d)) return std::nullopt;
+  return d;
 }
 
 struct BatchShape {

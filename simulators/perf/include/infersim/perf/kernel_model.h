@@ -102,6 +102,7 @@ class KernelModel {
     std::string dtype;
     common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
     hwprofiles::Curve curve;   // seconds over m; empty: efficiency model
+    OpEfficiency eff;          // that model's fit for this GEMM's format (EfficiencyModel::gemm_for)
     double quant_floor_s = 0;  // standalone activation-quant time per call inside the curve
     double at(const KernelModel& km, double m) const;
   };
