@@ -74,20 +74,24 @@ int kernels_fit(const ArgList& argv) {
     fmt::print("{}\n", perf::efficiency_model_to_json(m).dump(2));
     return 0;
   }
-  Table t({"op", "floor", "compute max", "compute half", "memory max", "memory half"});
+  Table t({"op", "floor", "compute max", "compute half", "memory max", "memory half", "per item"});
   auto row = [&](const std::string& name, const perf::OpEfficiency& e) {
     t.add({name, fmt::format("{:.1f} us", e.floor_s * 1e6), fmt::format("{:.2f}", e.compute_max),
            fmt::format("{:.1f} us", e.compute_half_s * 1e6), fmt::format("{:.2f}", e.memory_max),
-           fmt::format("{:.1f} us", e.memory_half_s * 1e6)});
+           fmt::format("{:.1f} us", e.memory_half_s * 1e6),
+           e.item_s > 0 ? fmt::format("{:.1f} ns", e.item_s * 1e9) : "-"});
   };
   row("gemm", m.gemm);
   for (const auto& [dt, e] : m.gemm_by_dtype) row("gemm " + dt, e);
   row("context attention", m.context_attention);
   row("generation attention", m.generation_attention);
+  for (const auto& [kv, e] : m.generation_attention_by_kv) row("generation attention, " + kv + " KV", e);
   row("all-reduce", m.allreduce);
-  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)), e = max x s / (s + half); "
-             "GEMMs per format where one is listed, else the all-format row\n{}",
-             t.render());
+  fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)) + per item x items, e = max x s / "
+             "(s + half); GEMMs per format and decode attention per KV format where one is listed, else the "
+             "all-format row; decode attention's items are sequences x KV heads, fitted on groups of up to {:g} "
+             "query heads per KV head\n{}",
+             perf::MAX_DECODE_FIT_GROUP, t.render());
   Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
   for (const auto& [op, sys] : r.errors)
     for (const auto& [s, v] : sys)

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -493,4 +494,84 @@ TEST(KernelModel, ShippedGemmFormatsReachTheirOwnShareOfPeak) {
                 1e-3 * 80 * one)
         << common::dtype_name(w);
   }
+}
+
+// Decode attention: one fit per KV format, each with its own memory share and cost per sequence x KV head,
+// the compute side taken from the context-attention fit; points of groups wider than the fit's limit
+// (here 16x slower than the truth) are left out and do not pull it.
+TEST(KernelEfficiencyFit, DecodeAttentionGetsAFitPerKvFormatWithACostPerSequenceAndKvHead) {
+  perf::OpEfficiency ctx, b16, f8;
+  ctx.floor_s = 8e-6, ctx.compute_max = 0.4, ctx.compute_half_s = 3e-6, ctx.memory_max = 0.3, ctx.memory_half_s = 2e-6;
+  b16 = ctx, f8 = ctx;
+  b16.floor_s = 2e-6, b16.memory_max = 0.85, b16.memory_half_s = 7e-6, b16.item_s = 13e-9;
+  f8.floor_s = 1.5e-6, f8.memory_max = 0.6, f8.memory_half_s = 5e-6, f8.item_s = 8e-9;
+  const double peak = 1e15, bw = 3e12, hd = 128;
+  perf::KernelPointSets sets;
+  for (const char* sys : {"a", "b"}) {
+    for (double b = 1; b <= 1024; b *= 4)
+      for (double s = 16; s <= 16384; s *= 4) {
+        const double f = b * s * (s + 1) / 2 * 4 * 32 * hd, by = b * s * (2 * 32 + 2 * 8) * hd * 2;
+        sets.by_op["context_attention"].push_back({sys, f, peak, by, bw, ctx.time(f, peak, by, bw)});
+        for (double kvh : {1.0, 2.0, 8.0})
+          for (double group : {4.0, 8.0, 64.0}) {
+            const double h = kvh * group;
+            for (const auto& [kv, truth, kvb] : {std::tuple{"bfloat16", &b16, 2.0}, std::tuple{"fp8", &f8, 1.0}}) {
+              const double fl = b * s * 4 * h * hd, bytes = b * (s * 2 * kvh * hd * kvb + 2 * h * hd * 2);
+              const double t = truth->time(fl, peak, bytes, bw, b * kvh) *
+                               (group > perf::MAX_DECODE_FIT_GROUP ? 16 : 1);
+              sets.by_op["generation_attention"].push_back({sys, fl, peak, bytes, bw, t, kv, b * kvh, group});
+            }
+          }
+      }
+  }
+  for (const char* op : {"gemm", "allreduce"})
+    for (std::size_t i = 0; i < 40; ++i) sets.by_op[op].push_back(sets.by_op["context_attention"][i % 20]);
+  const auto r = perf::fit_efficiency_model(sets);
+  ASSERT_EQ(r.model.generation_attention_by_kv.size(), 2u);
+  for (const auto& [kv, truth] : {std::pair{"bfloat16", b16}, std::pair{"fp8", f8}}) {
+    const auto& e = r.model.generation_for(kv);
+    EXPECT_NEAR(e.memory_max, truth.memory_max, 0.02) << kv;
+    EXPECT_NEAR(e.item_s, truth.item_s, 0.1 * truth.item_s) << kv;
+    EXPECT_DOUBLE_EQ(e.compute_max, r.model.context_attention.compute_max)
+        << kv << ": context attention's compute side";
+  }
+  EXPECT_EQ(&r.model.generation_for("int8"), &r.model.generation_attention) << "a format without a fit";
+  EXPECT_LT(r.errors.at("generation_attention").at("a").second, 0.02) << "recovered from the other system alone";
+  EXPECT_GT(r.errors.at("generation_attention (wider groups, not fitted)").at("a").first, 0.9)
+      << "the wide groups stay out of the fit, and the report says how far off they are";
+  const auto back = perf::efficiency_model_from_json(
+      [&] {
+        auto m = r.model;
+        m.source = "[FIT] test";
+        return perf::efficiency_model_to_json(m);
+      }(),
+      "e.json");
+  EXPECT_DOUBLE_EQ(back.generation_for("fp8").item_s, r.model.generation_for("fp8").item_s);
+  EXPECT_DOUBLE_EQ(back.gemm.item_s, 0.0);
+}
+
+// On a GPU without tables, decode attention takes the shipped fit of the deployment's KV format, with its
+// cost per sequence x KV head.
+TEST(KernelModel, DecodeAttentionOffTheTablesTakesItsKvFormatsFit) {
+  const auto& e = perf::EfficiencyModel::shipped();
+  ASSERT_TRUE(e.generation_attention_by_kv.count("bfloat16"));
+  ASSERT_TRUE(e.generation_attention_by_kv.count("fp8"));
+  const auto& m = card("llama-3.1-70b");
+  const auto& hw = hwprofiles::HardwareCatalog::shipped().get("mi300x");
+  const double b = 64, ctx = 4096, heads = 64 / 2, kvh = 8 / 2, hd = 128;
+  double t[2];
+  int i = 0;
+  for (auto kv : {common::DType::bf16, common::DType::fp8}) {
+    auto d = resolved("llama-3.1-70b", "mi300x", "vllm", 2);
+    d.precision.kv = kv;
+    const perf::KernelModel km(m, d, nullptr, d.hardware, e);
+    const double kvb = common::bytes_per_element(kv);
+    const double want = e.generation_for(kv == common::DType::fp8 ? "fp8" : "bfloat16")
+                            .time(b * ctx * 4 * heads * hd, hw.matmul_peak(common::DType::bf16, common::DType::bf16),
+                                  b * (ctx * 2 * kvh * hd * kvb + 2 * heads * hd * 2), hw.memory_bw(), b * kvh);
+    t[i++] = km.generation_attention_s(b, ctx);
+    EXPECT_NEAR(t[i - 1], want, 1e-9 * want) << common::dtype_name(kv);
+  }
+  EXPECT_LT(t[1], t[0]) << "an FP8 cache streams half the bytes";
+  EXPECT_GT(t[1], 0.5 * t[0]) << "at a smaller share of the bandwidth";
 }

@@ -74,6 +74,7 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
     i = 0;
     for (const auto& [key, g] : t->generation) {
       const double kvb = key.kv_dtype == "fp8" ? 1.0 : 2.0;
+      const double group = double(key.heads) / std::max(1, key.kv_heads);
       for (std::size_t r = 0; r < g.rows.size(); ++r)
         for (std::size_t c = 0; c < g.cols.size(); ++c, ++i) {
           const double v = g.get(r, c);
@@ -81,7 +82,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
           const double b = g.rows[r], s = g.cols[c] + 1;
           const double flops = b * s * 4.0 * key.heads * key.head_dim;
           const double bytes = b * (s * 2.0 * key.kv_heads * key.head_dim * kvb + 2.0 * key.heads * key.head_dim * 2.0);
-          out.by_op["generation_attention"].push_back({t->system, flops, peak16, bytes, bw, v});
+          out.by_op["generation_attention"].push_back(
+              {t->system, flops, peak16, bytes, bw, v, key.kv_dtype, b * key.kv_heads, group});
         }
     }
     const double link = hw.scale_up_bw_bytes_per_s > 0 ? hw.scale_up_bw_bytes_per_s : hw.host_link_bw_bytes_per_s * 0.5;
@@ -96,31 +98,51 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
 
 namespace {
 
-using Vec = std::array<double, 5>;
+using Vec = std::vector<double>;  // the free parameters, log / logit
 
 // Fewest points a GEMM format needs for a fit of its own (fewer take the all-format fit).
 constexpr std::size_t MIN_FORMAT_POINTS = 200;
 
-OpEfficiency from_vec(const Vec& v) {
-  OpEfficiency e;
-  e.floor_s = std::exp(v[0]);
-  e.compute_max = 1.0 / (1.0 + std::exp(-v[1]));
-  e.compute_half_s = std::exp(v[2]);
-  e.memory_max = 1.0 / (1.0 + std::exp(-v[3]));
-  e.memory_half_s = std::exp(v[4]);
+double* field(OpEfficiency& e, std::size_t i) {
+  switch (i) {
+    case 0: return &e.floor_s;
+    case 1: return &e.compute_max;
+    case 2: return &e.compute_half_s;
+    case 3: return &e.memory_max;
+    case 4: return &e.memory_half_s;
+    default: return &e.item_s;
+  }
+}
+bool is_share(std::size_t i) { return i == 1 || i == 3; }
+
+// `start` with the free parameters set from `v`.
+OpEfficiency from_vec(const Vec& v, const OpEfficiency& start, const FitFree& free) {
+  OpEfficiency e = start;
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < free.size(); ++i)
+    if (free[i]) {
+      *field(e, i) = is_share(i) ? 1.0 / (1.0 + std::exp(-v[j])) : std::exp(v[j]);
+      ++j;
+    }
   return e;
 }
 
-Vec to_vec(const OpEfficiency& e) {
+Vec to_vec(const OpEfficiency& start, const FitFree& free) {
   auto logit = [](double p) { return std::log(p / (1.0 - p)); };
-  return {std::log(e.floor_s), logit(std::min(0.999, e.compute_max)), std::log(e.compute_half_s),
-          logit(std::min(0.999, e.memory_max)), std::log(e.memory_half_s)};
+  OpEfficiency e = start;
+  Vec v;
+  for (std::size_t i = 0; i < free.size(); ++i)
+    if (free[i]) {
+      const double x = *field(e, i);
+      v.push_back(is_share(i) ? logit(std::min(0.999, x)) : std::log(std::max(x, 1e-15)));
+    }
+  return v;
 }
 
 double loss(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
   double s = 0;
   for (const auto& p : pts) {
-    const double r = std::log(e.time(p.flops, p.peak, p.bytes, p.bw) / p.seconds);
+    const double r = std::log(e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds);
     s += r * r;
   }
   return s / std::max<std::size_t>(1, pts.size());
@@ -128,7 +150,7 @@ double loss(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
 
 double median_abs_error(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
   std::vector<double> a;
-  for (const auto& p : pts) a.push_back(std::fabs(e.time(p.flops, p.peak, p.bytes, p.bw) / p.seconds - 1.0));
+  for (const auto& p : pts) a.push_back(std::fabs(e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0));
   if (a.empty()) return 0;
   std::nth_element(a.begin(), a.begin() + long(a.size() / 2), a.end());
   return a[a.size() / 2];
@@ -136,69 +158,71 @@ double median_abs_error(const std::vector<KernelPoint>& pts, const OpEfficiency&
 
 }  // namespace
 
-OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start) {
-  // Nelder-Mead on the log / logit parameters (unconstrained), fixed start and step: deterministic.
-  std::array<Vec, 6> s;
-  std::array<double, 6> f;
-  s[0] = to_vec(start);
-  for (int i = 0; i < 5; ++i) {
-    s[std::size_t(i + 1)] = s[0];
-    s[std::size_t(i + 1)][std::size_t(i)] += 0.7;
-  }
-  for (std::size_t i = 0; i < 6; ++i) f[i] = loss(pts, from_vec(s[i]));
+OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start, const FitFree& free) {
+  // Nelder-Mead on the log / logit free parameters (unconstrained), fixed start and step: deterministic.
+  const Vec x0 = to_vec(start, free);
+  const std::size_t n = x0.size();
+  if (n == 0) return start;
+  auto f_of = [&](const Vec& x) { return loss(pts, from_vec(x, start, free)); };
+  std::vector<Vec> s(n + 1, x0);
+  std::vector<double> f(n + 1);
+  for (std::size_t i = 0; i < n; ++i) s[i + 1][i] += 0.7;
+  for (std::size_t i = 0; i <= n; ++i) f[i] = f_of(s[i]);
+  std::vector<std::size_t> o(n + 1);
   for (int it = 0; it < 1500; ++it) {
-    std::array<std::size_t, 6> o{0, 1, 2, 3, 4, 5};
+    for (std::size_t i = 0; i <= n; ++i) o[i] = i;
     std::sort(o.begin(), o.end(), [&](std::size_t a, std::size_t b) { return f[a] < f[b]; });
-    if (f[o[5]] - f[o[0]] < 1e-10) break;
-    Vec c{};
-    for (std::size_t i = 0; i < 5; ++i)
-      for (std::size_t d = 0; d < 5; ++d) c[d] += s[o[i]][d] / 5.0;
+    const std::size_t worst = o[n], second = o[n - 1], best = o[0];
+    if (f[worst] - f[best] < 1e-10) break;
+    Vec c(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t d = 0; d < n; ++d) c[d] += s[o[i]][d] / double(n);
     auto along = [&](double t) {
-      Vec x;
-      for (std::size_t d = 0; d < 5; ++d) x[d] = c[d] + t * (s[o[5]][d] - c[d]);
+      Vec x(n);
+      for (std::size_t d = 0; d < n; ++d) x[d] = c[d] + t * (s[worst][d] - c[d]);
       return x;
     };
     const Vec xr = along(-1.0);
-    const double fr = loss(pts, from_vec(xr));
-    if (fr < f[o[0]]) {
+    const double fr = f_of(xr);
+    if (fr < f[best]) {
       const Vec xe = along(-2.0);
-      const double fe = loss(pts, from_vec(xe));
+      const double fe = f_of(xe);
       if (fe < fr)
-        s[o[5]] = xe, f[o[5]] = fe;
+        s[worst] = xe, f[worst] = fe;
       else
-        s[o[5]] = xr, f[o[5]] = fr;
-    } else if (fr < f[o[4]]) {
-      s[o[5]] = xr, f[o[5]] = fr;
+        s[worst] = xr, f[worst] = fr;
+    } else if (fr < f[second]) {
+      s[worst] = xr, f[worst] = fr;
     } else {
-      const Vec xc = along(fr < f[o[5]] ? -0.5 : 0.5);
-      const double fc = loss(pts, from_vec(xc));
-      if (fc < std::min(fr, f[o[5]])) {
-        s[o[5]] = xc, f[o[5]] = fc;
+      const Vec xc = along(fr < f[worst] ? -0.5 : 0.5);
+      const double fc = f_of(xc);
+      if (fc < std::min(fr, f[worst])) {
+        s[worst] = xc, f[worst] = fc;
       } else {
-        for (std::size_t i = 1; i < 6; ++i) {
-          for (std::size_t d = 0; d < 5; ++d) s[o[i]][d] = s[o[0]][d] + 0.5 * (s[o[i]][d] - s[o[0]][d]);
-          f[o[i]] = loss(pts, from_vec(s[o[i]]));
+        for (std::size_t i = 1; i <= n; ++i) {
+          for (std::size_t d = 0; d < n; ++d) s[o[i]][d] = s[best][d] + 0.5 * (s[o[i]][d] - s[best][d]);
+          f[o[i]] = f_of(s[o[i]]);
         }
       }
     }
   }
   std::size_t best = 0;
-  for (std::size_t i = 1; i < 6; ++i)
+  for (std::size_t i = 1; i <= n; ++i)
     if (f[i] < f[best]) best = i;
-  return from_vec(s[best]);
+  return from_vec(s[best], start, free);
 }
 
 EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   EfficiencyFitReport r;
   const EfficiencyModel start;  // the header's defaults
+  for (const char* name : {"gemm", "context_attention", "generation_attention", "allreduce"})
+    if (auto it = sets.by_op.find(name); it == sets.by_op.end() || it->second.empty())
+      throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
+  std::map<std::string, OpEfficiency> ctx_without;  // context attention fitted without each system
   for (auto [name, field] :
        {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
-        std::pair{"generation_attention", &EfficiencyModel::generation_attention},
         std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
-    auto it = sets.by_op.find(name);
-    if (it == sets.by_op.end() || it->second.empty())
-      throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
-    const auto& pts = it->second;
+    const auto& pts = sets.by_op.at(name);
     OpEfficiency init = start.*field;
     if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)
     const OpEfficiency e = fit_op_efficiency(pts, init);
@@ -209,9 +233,63 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     for (const auto& sys : systems) {
       std::vector<KernelPoint> in, out;
       for (const auto& p : pts) (p.system == sys ? in : out).push_back(p);
-      const double own = median_abs_error(in, e);
-      const double loso = out.empty() ? own : median_abs_error(in, fit_op_efficiency(out, init));
-      r.errors[name][sys] = {own, loso};
+      const OpEfficiency without = out.empty() ? e : fit_op_efficiency(out, init);
+      if (std::string(name) == "context_attention") ctx_without[sys] = without;
+      r.errors[name][sys] = {median_abs_error(in, e), median_abs_error(in, without)};
+    }
+  }
+
+  // Decode attention: fitted on the group sizes it prices (MAX_DECODE_FIT_GROUP), with the compute side
+  // of context attention, the measured tensor-core attention kernels (no GQA decode point the fit keeps is
+  // compute-bound); the floor, memory share, memory half-time and cost per sequence x KV head are fitted,
+  // once over every KV format and again per format with enough points (from that fit, restarted once).
+  constexpr FitFree DECODE_FREE{true, false, false, true, true, true};
+  const auto decode_fit = [&](const std::vector<KernelPoint>& pts, const OpEfficiency& ctx) {
+    std::vector<KernelPoint> use;
+    std::map<std::string, std::vector<KernelPoint>> by;
+    for (const auto& p : pts)
+      if (p.group <= MAX_DECODE_FIT_GROUP) {
+        use.push_back(p);
+        if (!p.dtype.empty()) by[p.dtype].push_back(p);
+      }
+    if (use.empty()) throw common::ConfigError("", "kernel tables", "no generation_attention points to fit");
+    OpEfficiency init = start.generation_attention;
+    init.compute_max = ctx.compute_max;
+    init.compute_half_s = ctx.compute_half_s;
+    init.item_s = 1e-8;
+    EfficiencyModel m;
+    m.generation_attention = fit_op_efficiency(use, init, DECODE_FREE);
+    for (const auto& [kv, v] : by) {
+      if (v.size() < MIN_FORMAT_POINTS) continue;
+      OpEfficiency best = fit_op_efficiency(v, m.generation_attention, DECODE_FREE);
+      if (const auto e = fit_op_efficiency(v, best, DECODE_FREE); loss(v, e) < loss(v, best)) best = e;
+      m.generation_attention_by_kv[kv] = best;
+    }
+    return m;
+  };
+  {
+    const auto& pts = sets.by_op.at("generation_attention");
+    const EfficiencyModel d = decode_fit(pts, r.model.context_attention);
+    r.model.generation_attention = d.generation_attention;
+    r.model.generation_attention_by_kv = d.generation_attention_by_kv;
+    const auto err = [](const std::vector<KernelPoint>& v, const EfficiencyModel& m) {
+      std::vector<double> a;
+      for (const auto& p : v)
+        a.push_back(
+            std::fabs(m.generation_for(p.dtype).time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0));
+      if (a.empty()) return 0.0;
+      std::nth_element(a.begin(), a.begin() + long(a.size() / 2), a.end());
+      return a[a.size() / 2];
+    };
+    std::set<std::string> systems;
+    for (const auto& p : pts) systems.insert(p.system);
+    for (const auto& sys : systems) {
+      std::vector<KernelPoint> in, wide, out;
+      for (const auto& p : pts) (p.system != sys ? out : p.group <= MAX_DECODE_FIT_GROUP ? in : wide).push_back(p);
+      const auto without = out.empty() ? d : decode_fit(out, ctx_without.at(sys));
+      r.errors["generation_attention"][sys] = {err(in, d), err(in, without)};
+      if (!wide.empty())
+        r.errors["generation_attention (wider groups, not fitted)"][sys] = {err(wide, d), err(wide, without)};
     }
   }
   // GEMMs per format: each format with enough points gets its own fit beside `all`, the all-format fit

@@ -20,7 +20,7 @@ using hwprofiles::Curve;
 using hwprofiles::Grid2;
 using model::OpClass;
 
-double OpEfficiency::time(double flops, double peak, double bytes, double bw) const {
+double OpEfficiency::time(double flops, double peak, double bytes, double bw, double items) const {
   double c = 0, m = 0;
   if (flops > 0 && peak > 0) {
     const double a = flops / peak;
@@ -30,7 +30,7 @@ double OpEfficiency::time(double flops, double peak, double bytes, double bw) co
     const double b = bytes / bw;
     m = b / (memory_max * b / (b + memory_half_s));
   }
-  return floor_s + std::max(c, m);
+  return floor_s + std::max(c, m) + item_s * std::max(0.0, items);
 }
 
 namespace {
@@ -42,15 +42,36 @@ OpEfficiency op_eff_from(common::JsonReader& r) {
   e.compute_half_s = r.number("compute_half_us", 0, 1e9) * 1e-6;
   e.memory_max = r.number("memory_max", 1e-3, 1.0);
   e.memory_half_s = r.number("memory_half_us", 0, 1e9) * 1e-6;
+  e.item_s = r.number_or("item_us", 0.0, 0, 1e6) * 1e-6;
   return e;
 }
 
 common::Json op_eff_json(const OpEfficiency& e) {
-  return {{"floor_us", e.floor_s * 1e6},
-          {"compute_max", e.compute_max},
-          {"compute_half_us", e.compute_half_s * 1e6},
-          {"memory_max", e.memory_max},
-          {"memory_half_us", e.memory_half_s * 1e6}};
+  common::Json j = {{"floor_us", e.floor_s * 1e6},
+                    {"compute_max", e.compute_max},
+                    {"compute_half_us", e.compute_half_s * 1e6},
+                    {"memory_max", e.memory_max},
+                    {"memory_half_us", e.memory_half_s * 1e6}};
+  if (e.item_s > 0) j["item_us"] = e.item_s * 1e6;
+  return j;
+}
+
+void by_format_from(common::JsonReader& r, const char* name, std::map<std::string, OpEfficiency>& out) {
+  if (auto g = r.optional_child(name)) {
+    for (auto it = g->raw().begin(); it != g->raw().end(); ++it) {
+      auto c = g->child(it.key());
+      out[it.key()] = op_eff_from(c);
+      c.finish();
+    }
+    g->finish();
+  }
+}
+
+void by_format_json(common::Json& j, const char* name, const std::map<std::string, OpEfficiency>& in) {
+  if (in.empty()) return;
+  common::Json g = common::Json::object();
+  for (const auto& [k, x] : in) g[k] = op_eff_json(x);
+  j[name] = g;
 }
 
 }  // namespace
@@ -73,14 +94,8 @@ EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::str
     e.*field = op_eff_from(c);
     c.finish();
   }
-  if (auto g = r.optional_child("gemm_by_dtype")) {
-    for (auto it = g->raw().begin(); it != g->raw().end(); ++it) {
-      auto c = g->child(it.key());
-      e.gemm_by_dtype[it.key()] = op_eff_from(c);
-      c.finish();
-    }
-    g->finish();
-  }
+  by_format_from(r, "gemm_by_dtype", e.gemm_by_dtype);
+  by_format_from(r, "generation_attention_by_kv", e.generation_attention_by_kv);
   if (r.has("fit_report")) e.fit_report = r.raw("fit_report");
   r.finish();
   return e;
@@ -94,13 +109,10 @@ common::Json efficiency_model_to_json(const EfficiencyModel& e) {
   j["source"] = e.source;
   j["elementwise_memory_fraction"] = e.elementwise_memory_fraction;
   j["gemm"] = op_eff_json(e.gemm);
-  if (!e.gemm_by_dtype.empty()) {
-    common::Json g = common::Json::object();
-    for (const auto& [dt, x] : e.gemm_by_dtype) g[dt] = op_eff_json(x);
-    j["gemm_by_dtype"] = g;
-  }
+  by_format_json(j, "gemm_by_dtype", e.gemm_by_dtype);
   j["context_attention"] = op_eff_json(e.context_attention);
   j["generation_attention"] = op_eff_json(e.generation_attention);
+  by_format_json(j, "generation_attention_by_kv", e.generation_attention_by_kv);
   j["allreduce"] = op_eff_json(e.allreduce);
   j["fit_report"] = e.fit_report.is_null() ? common::Json::object() : e.fit_report;
   return j;
@@ -335,18 +347,18 @@ double KernelModel::attention_lookup(const Grid2& g, double batch, double x, boo
   return 0.0;
 }
 
-double KernelModel::attention_model_s(double flops, double bytes, bool context) const {
-  const auto& e = context ? eff_.context_attention : eff_.generation_attention;
-  return e.time(flops, peak16_, bytes, bw_);
+double KernelModel::attention_model_s(double flops, double bytes, bool context, double items) const {
+  return context ? eff_.context_attention.time(flops, peak16_, bytes, bw_)
+                 : gen_eff_.time(flops, peak16_, bytes, bw_, items);
 }
 
-double KernelModel::dsa_indexer_s(double pairs, double keys, bool context) const {
+double KernelModel::dsa_indexer_s(double pairs, double keys, bool context, double seqs) const {
   if (!m_.is_dsa() || pairs <= 0) return 0.0;
   // The scoring kernel (every index head against every cached key, FP8 keys read, FP32 logits
   // written) as an attention kernel of those FLOPs and bytes, then the top-k pass over the logits.
   const double flops = 2.0 * m_.dsa.index_heads * m_.dsa.index_head_dim * pairs;
   const double logits = 4.0 * pairs;
-  return attention_model_s(flops, keys * model::dsa_index_bytes_per_token_per_layer(m_) + logits, context) +
+  return attention_model_s(flops, keys * model::dsa_index_bytes_per_token_per_layer(m_) + logits, context, seqs) +
          elementwise_s(logits);
 }
 
@@ -417,6 +429,7 @@ EfficiencyModel slim(const EfficiencyModel& e) {
   s.gemm_by_dtype = e.gemm_by_dtype;
   s.context_attention = e.context_attention;
   s.generation_attention = e.generation_attention;
+  s.generation_attention_by_kv = e.generation_attention_by_kv;
   s.allreduce = e.allreduce;
   s.elementwise_memory_fraction = e.elementwise_memory_fraction;
   s.source = e.source;
@@ -446,6 +459,9 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   head_dim_ = m.head_dim;
   ab_ = act_bytes(d.precision.activation);
   kvb_ = common::bytes_per_element(d.precision.kv);
+  gen_eff_ = eff_.generation_for(d.precision.kv == DType::fp8                                     ? "fp8"
+                                 : d.precision.kv == DType::bf16 || d.precision.kv == DType::fp16 ? "bfloat16"
+                                                                                                  : "");
   sb_ = common::bytes_per_element(d.precision.state);
   const DType w = d.precision.weight, a = d.precision.activation;
   const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
@@ -545,14 +561,13 @@ std::string KernelModel::describe() const {
 double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {
   if (m <= 0 || n <= 0 || k <= 0) return 0.0;
   if (!t_) {
-    // Routed experts off the tables take the all-format fit: the per-format fits (gemm_for) price the
-    // bound GEMMs only so far (docs/calibration.md, "GEMM efficiency per format").
+    // Off the tables a grouped expert GEMM is priced like any other GEMM of its format.
     Gemm g;
     g.n = n;
     g.k = k;
     g.wdt = w;
     g.adt = a;
-    g.eff = eff_.gemm;
+    g.eff = eff_.gemm_for(gemm_table_dtype(w, a));
     return g.at(*this, m);
   }
   // One m of gemm_curve: the bracketing (n, k) corners' efficiency at this m, on our roofline.
@@ -619,7 +634,7 @@ double KernelModel::generation_attention_s(double batch, double ctx) const {
   }
   const double flops = batch * ctx * 4.0 * heads_ * head_dim_;
   const double bytes = batch * (ctx * 2.0 * kv_heads_ * head_dim_ * kvb_ + 2.0 * heads_ * head_dim_ * ab_);
-  return attention_model_s(flops, bytes, false);
+  return attention_model_s(flops, bytes, false, batch * kv_heads_);
 }
 
 double KernelModel::allreduce_s(double elements) const {
@@ -755,13 +770,14 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
       const double fpp = 2.0 * m.num_heads / tp_ * (2.0 * m.mla.kv_lora_rank + m.mla.qk_rope_head_dim);
       const double keys = m.is_dsa() ? std::min(ctx, double(m.dsa.index_topk)) : ctx;
       // Verifying draft tokens (q > 1): every query attends the same cached keys, read once.
-      full = attention_model_s(n * q * keys * fpp, n * keys * model::kv_elems_per_token_per_layer(m) * kvb_, false);
-      full += dsa_indexer_s(n * q * ctx, n * ctx, false);
+      // One latent KV head per sequence.
+      full = attention_model_s(n * q * keys * fpp, n * keys * model::kv_elems_per_token_per_layer(m) * kvb_, false, n);
+      full += dsa_indexer_s(n * q * ctx, n * ctx, false, n);
     } else if (q > 1) {
       // The decode tables hold one query per sequence: a verify step takes the efficiency model.
       full = attention_model_s(n * q * ctx * 4.0 * heads_ * head_dim_,
                                n * (ctx * 2.0 * kv_heads_ * head_dim_ * kvb_ + 2.0 * q * heads_ * head_dim_ * ab_),
-                               false);
+                               false, n * kv_heads_);
     } else {
       full = generation_attention_s(n, ctx);
     }
@@ -780,8 +796,10 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
     double lin = 0;
     if (b.prefill_tokens > 0)
       lin += attention_model_s(lc.prefill_flops / tp, (lc.prefill_state_bytes + lc.prefill_act_bytes) / tp, true);
-    if (b.decode_seqs > 0)
-      lin += attention_model_s(lc.decode_flops / tp, (lc.decode_state_bytes + lc.decode_act_bytes) / tp, false);
+    if (b.decode_seqs > 0)  // recurrent states are not in the KV format: the all-format decode fit
+      lin += eff_.generation_attention.time(lc.decode_flops / tp, peak16_,
+                                            (lc.decode_state_bytes + lc.decode_act_bytes) / tp, bw_,
+                                            b.decode_seqs * std::max(1.0, m.linear.num_value_heads / tp));
     lin += elementwise_s(T * double(model::linear_value_dim(m)) / tp * ab_ * 3.0);
     att += Ll * lin;
   }

@@ -6,6 +6,7 @@
 // GPU without tables. Minimises the squared log error by Nelder-Mead on log parameters, from a fixed
 // start: deterministic. Also reports leave-one-system-out error: each system's points predicted by a
 // fit to the other systems' points.
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,8 +21,15 @@ struct KernelPoint {
   std::string system;  // where it was measured
   double flops = 0, peak = 0, bytes = 0, bw = 0;
   double seconds = 0;
-  std::string dtype;  // GEMMs: the table format ("bfloat16", "fp8", "nvfp4", "sq"); else ""
+  std::string dtype;  // GEMMs: the table format ("bfloat16", "fp8", "nvfp4", "sq"); decode attention: the KV format
+  double items = 0;   // decode attention: sequences x KV heads (OpEfficiency::item_s); else 0
+  double group = 0;   // decode attention: query heads per KV head; else 0
 };
+
+// Decode-attention points with more query heads per KV head than this are left out of the fit: there the
+// tables' GQA decode kernels run 2.5-25x slower than the memory roofline, a limit MLA's own kernels do
+// not share, and no shipped GQA model runs a group above 16 (docs/calibration.md).
+constexpr double MAX_DECODE_FIT_GROUP = 32;
 
 struct KernelPointSets {
   std::map<std::string, std::vector<KernelPoint>> by_op;  // gemm | context_attention | generation_attention | allreduce
@@ -38,7 +46,12 @@ struct EfficiencyFitReport {
   std::map<std::string, std::map<std::string, std::pair<double, double>>> errors;
 };
 
-OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start);
+// Free parameters of a fit, in OpEfficiency's order: floor, compute max, compute half, memory max, memory
+// half, item cost. Fixed ones keep `start`'s value.
+using FitFree = std::array<bool, 6>;
+constexpr FitFree ROOFLINE_FREE{true, true, true, true, true, false};
+OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start,
+                               const FitFree& free = ROOFLINE_FREE);
 EfficiencyFitReport fit_efficiency_model(const KernelPointSets& pts);
 
 }  // namespace infersim::perf

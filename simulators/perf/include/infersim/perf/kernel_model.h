@@ -34,15 +34,18 @@ namespace infersim::perf {
 
 struct StepCost;
 
-// t = floor_s + max(F / (P x ec), B / (W x em)),  ec = compute_max x a / (a + compute_half_s), a = F / P,
-// em = memory_max x b / (b + memory_half_s), b = B / W. All times in seconds at the chip's peaks.
+// t = floor_s + max(F / (P x ec), B / (W x em)) + item_s x items,  ec = compute_max x a / (a + compute_half_s),
+// a = F / P, em = memory_max x b / (b + memory_half_s), b = B / W. All times in seconds at the chip's peaks.
+// `items` counts a kernel's independent work units where the fit has a cost for each (decode attention:
+// sequences x KV heads); 0 elsewhere.
 struct OpEfficiency {
   double floor_s = 3e-6;
   double compute_max = 0.8;
   double compute_half_s = 2e-6;
   double memory_max = 0.8;
   double memory_half_s = 2e-6;
-  double time(double flops, double peak, double bytes, double bw) const;
+  double item_s = 0;
+  double time(double flops, double peak, double bytes, double bw, double items = 0) const;
 };
 
 struct EfficiencyModel {
@@ -54,6 +57,14 @@ struct EfficiencyModel {
   const OpEfficiency& gemm_for(const std::string& dtype) const {
     const auto it = gemm_by_dtype.find(dtype);
     return it == gemm_by_dtype.end() ? gemm : it->second;
+  }
+  // Decode attention per KV-cache format ("bfloat16", "fp8"): each format's own memory share and cost per
+  // sequence x KV head, with the compute side of context attention (the measured tensor-core attention
+  // kernels). A format not listed, and recurrent-state updates, take `generation_attention`.
+  std::map<std::string, OpEfficiency> generation_attention_by_kv;
+  const OpEfficiency& generation_for(const std::string& kv) const {
+    const auto it = generation_attention_by_kv.find(kv);
+    return it == generation_attention_by_kv.end() ? generation_attention : it->second;
   }
   double elementwise_memory_fraction = 0.8;  // norms, activations, RoPE: bytes / (bw x fraction) + floor
   std::string source;                        // where the fit came from
@@ -114,9 +125,11 @@ class KernelModel {
   double gemm_point(double m, double n, double k, common::DType w, common::DType a) const;
   double elementwise_s(double bytes) const;
   double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
-  double attention_model_s(double flops, double bytes, bool context) const;
-  // DSA's lightning indexer over `pairs` (query, key) pairs reading `keys` cached index keys: 0 without DSA.
-  double dsa_indexer_s(double pairs, double keys, bool context) const;
+  // Context attention, or decode attention over the KV cache (`items`: sequences x KV heads read).
+  double attention_model_s(double flops, double bytes, bool context, double items = 0) const;
+  // DSA's lightning indexer over `pairs` (query, key) pairs reading `keys` cached index keys for `seqs`
+  // decoding sequences (0 for a prompt): 0 without DSA.
+  double dsa_indexer_s(double pairs, double keys, bool context, double seqs = 0) const;
   // A measured communication curve at `elements`; for tables of another chip, the time above the launch
   // floor scaled by the two chips' scale-up links.
   double comm_table_s(const hwprofiles::Curve& table, double elements) const;
@@ -126,6 +139,7 @@ class KernelModel {
   std::shared_ptr<const hwprofiles::KernelTableSet> t_;
   hwprofiles::HardwareProfile src_;
   EfficiencyModel eff_;
+  OpEfficiency gen_eff_;  // decode attention over this deployment's KV format (EfficiencyModel::generation_for)
   bool transfer_ = false;
   std::string basis_;
   double peak16_ = 0, bw_ = 0, floor_ = 0;  // target chip: 16-bit matmul peak, memory bandwidth, launch floor
