@@ -428,8 +428,7 @@ EfficiencyModel slim(const EfficiencyModel& e) {
   s.gemm = e.gemm;
   s.gemm_by_dtype = e.gemm_by_dtype;
   s.context_attention = e.context_attention;
-  s.generation_attention = e.generation_attention;
-  s.generation_attention_by_kv = e.generation_attention_by_kv;
+  s.generation_attention = e.generation_attention;  // the KV format's own fit is bound at construction
   s.allreduce = e.allreduce;
   s.elementwise_memory_fraction = e.elementwise_memory_fraction;
   s.source = e.source;
@@ -459,7 +458,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   head_dim_ = m.head_dim;
   ab_ = act_bytes(d.precision.activation);
   kvb_ = common::bytes_per_element(d.precision.kv);
-  gen_eff_ = eff_.generation_for(d.precision.kv == DType::fp8                                     ? "fp8"
+  gen_eff_ = eff.generation_for(d.precision.kv == DType::fp8                                     ? "fp8"
                                  : d.precision.kv == DType::bf16 || d.precision.kv == DType::fp16 ? "bfloat16"
                                                                                                   : "");
   sb_ = common::bytes_per_element(d.precision.state);
