@@ -421,6 +421,14 @@ TEST(StepEstimator, RecurrentStatesTakeTheirShareOfTheCache) {
   EXPECT_DOUBLE_EQ(l.sequences_for(2048), std::floor(l.max_kv_tokens / 2048));
 }
 
+namespace {
+// A fitted model written to kernel_efficiency.json's format and read back.
+perf::EfficiencyModel json_round_trip(perf::EfficiencyModel m) {
+  m.source = "[FIT] test";
+  return perf::efficiency_model_from_json(perf::efficiency_model_to_json(m), "e.json");
+}
+}  // namespace
+
 // GEMM formats reach their own share of their peak: a fit to points of two formats with different true
 // efficiencies gives each its own parameters (and so far less error than one fit to both), and the JSON
 // carries them.
@@ -456,13 +464,7 @@ TEST(KernelEfficiencyFit, EachGemmFormatGetsItsOwnFit) {
   EXPECT_EQ(&r.model.gemm_for("int4_wo"), &r.model.gemm) << "a format without a fit takes the all-format one";
   EXPECT_LT(r.errors.at("gemm").at("a").first, 0.02) << "each format recovered";
   EXPECT_LT(r.errors.at("gemm bfloat16").at("b").second, 0.02) << "and from the other system's points alone";
-  const auto back = perf::efficiency_model_from_json(
-      [&] {
-        auto m = r.model;
-        m.source = "[FIT] test";
-        return perf::efficiency_model_to_json(m);
-      }(),
-      "e.json");
+  const auto back = json_round_trip(r.model);
   EXPECT_DOUBLE_EQ(back.gemm_for("fp8").compute_max, r.model.gemm_for("fp8").compute_max);
 }
 
@@ -539,13 +541,7 @@ TEST(KernelEfficiencyFit, DecodeAttentionGetsAFitPerKvFormatWithACostPerSequence
   EXPECT_LT(r.errors.at("generation_attention").at("a").second, 0.02) << "recovered from the other system alone";
   EXPECT_GT(r.errors.at("generation_attention (wider groups, not fitted)").at("a").first, 0.9)
       << "the wide groups stay out of the fit, and the report says how far off they are";
-  const auto back = perf::efficiency_model_from_json(
-      [&] {
-        auto m = r.model;
-        m.source = "[FIT] test";
-        return perf::efficiency_model_to_json(m);
-      }(),
-      "e.json");
+  const auto back = json_round_trip(r.model);
   EXPECT_DOUBLE_EQ(back.generation_for("fp8").item_s, r.model.generation_for("fp8").item_s);
   EXPECT_DOUBLE_EQ(back.gemm.item_s, 0.0);
 }

@@ -459,8 +459,8 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   ab_ = act_bytes(d.precision.activation);
   kvb_ = common::bytes_per_element(d.precision.kv);
   gen_eff_ = eff.generation_for(d.precision.kv == DType::fp8                                     ? "fp8"
-                                 : d.precision.kv == DType::bf16 || d.precision.kv == DType::fp16 ? "bfloat16"
-                                                                                                  : "");
+                                : d.precision.kv == DType::bf16 || d.precision.kv == DType::fp16 ? "bfloat16"
+                                                                                                 : "");
   sb_ = common::bytes_per_element(d.precision.state);
   const DType w = d.precision.weight, a = d.precision.activation;
   const DType sixteen = hw.supports(DType::bf16) ? DType::bf16 : DType::fp16;
