@@ -100,7 +100,7 @@ namespace {
 
 using Vec = std::vector<double>;  // the free parameters, log / logit
 
-// Fewest points a GEMM format needs for a fit of its own (fewer take the all-format fit).
+// Fewest points a GEMM or KV format needs for a fit of its own (fewer take the all-format fit).
 constexpr std::size_t MIN_FORMAT_POINTS = 200;
 
 double* field(OpEfficiency& e, std::size_t i) {

@@ -2,10 +2,10 @@
 // Fits the roofline efficiency model (kernel_model.h: t = floor + max(F / (P x ec), B / (W x em)) with
 // saturating efficiencies) to every measured point of the bundled kernel tables, across all GPUs that
 // have tables, in each chip's own datasheet terms (its peak FLOP/s, memory and link bandwidth). One
-// parameter set per op kind (GEMM, context attention, generation attention, all-reduce) serves every
-// GPU without tables. Minimises the squared log error by Nelder-Mead on log parameters, from a fixed
-// start: deterministic. Also reports leave-one-system-out error: each system's points predicted by a
-// fit to the other systems' points.
+// parameter set per op kind (GEMM, context attention, generation attention, all-reduce), and one per GEMM
+// format and per decode KV format with enough points, serves every GPU without tables. Minimises the
+// squared log error by Nelder-Mead on log parameters, from a fixed start: deterministic. Also reports
+// leave-one-system-out error: each system's points predicted by a fit to the other systems' points.
 #include <array>
 #include <map>
 #include <string>
