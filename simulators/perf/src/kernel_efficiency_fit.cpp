@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
@@ -148,12 +149,21 @@ double loss(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
   return s / std::max<std::size_t>(1, pts.size());
 }
 
-double median_abs_error(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
-  std::vector<double> a;
-  for (const auto& p : pts) a.push_back(std::fabs(e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0));
+// |predicted / measured - 1| of one point under `e`.
+double abs_error(const OpEfficiency& e, const KernelPoint& p) {
+  return std::fabs(e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0);
+}
+
+double median(std::vector<double> a) {
   if (a.empty()) return 0;
   std::nth_element(a.begin(), a.begin() + long(a.size() / 2), a.end());
   return a[a.size() / 2];
+}
+
+double median_abs_error(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
+  std::vector<double> a;
+  for (const auto& p : pts) a.push_back(abs_error(e, p));
+  return median(std::move(a));
 }
 
 }  // namespace
@@ -274,12 +284,8 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     r.model.generation_attention_by_kv = d.generation_attention_by_kv;
     const auto err = [](const std::vector<KernelPoint>& v, const EfficiencyModel& m) {
       std::vector<double> a;
-      for (const auto& p : v)
-        a.push_back(
-            std::fabs(m.generation_for(p.dtype).time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0));
-      if (a.empty()) return 0.0;
-      std::nth_element(a.begin(), a.begin() + long(a.size() / 2), a.end());
-      return a[a.size() / 2];
+      for (const auto& p : v) a.push_back(abs_error(m.generation_for(p.dtype), p));
+      return median(std::move(a));
     };
     std::set<std::string> systems;
     for (const auto& p : pts) systems.insert(p.system);
@@ -316,15 +322,12 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
     std::map<std::string, std::vector<double>> e;  // "" = every format
     for (const auto& p : pts) {
-      const double x = std::fabs(m.gemm_for(p.dtype).time(p.flops, p.peak, p.bytes, p.bw) / p.seconds - 1.0);
+      const double x = abs_error(m.gemm_for(p.dtype), p);
       e[""].push_back(x);
       e[p.dtype].push_back(x);
     }
     std::map<std::string, double> med;
-    for (auto& [k, v] : e) {
-      std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-      med[k] = v[v.size() / 2];
-    }
+    for (auto& [k, v] : e) med[k] = median(std::move(v));
     return med;
   };
   std::set<std::string> systems;
