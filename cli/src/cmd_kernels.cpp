@@ -90,8 +90,11 @@ int kernels_fit(const ArgList& argv) {
   fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)) + per item x items, e = max x s / "
              "(s + half); GEMMs per format and decode attention per KV format where one is listed, else the "
              "all-format row; decode attention's items are sequences x KV heads, fitted on groups of up to {:g} "
-             "query heads per KV head\n{}",
-             perf::MAX_DECODE_FIT_GROUP, t.render());
+             "query heads per KV head; GEMMs with n < {:g} output columns are not fitted\n{}",
+             perf::MAX_DECODE_FIT_GROUP, perf::MIN_GEMM_FIT_COLUMNS, t.render());
+  fmt::print("elementwise ops (norms, activations, RoPE) on chips without tables: bytes at {:.2f} of the memory "
+             "bandwidth plus a {:.2f} us floor, the median over the {} GPUs with tables of their smallest BF16 GEMM\n",
+             m.elementwise_memory_fraction, m.elementwise_floor_s * 1e6, pts.bf16_gemm_floor_s.size());
   Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
   for (const auto& [op, sys] : r.errors)
     for (const auto& [s, v] : sys)

@@ -468,6 +468,66 @@ TEST(KernelEfficiencyFit, EachGemmFormatGetsItsOwnFit) {
   EXPECT_DOUBLE_EQ(back.gemm_for("fp8").compute_max, r.model.gemm_for("fp8").compute_max);
 }
 
+// GEMMs with fewer output columns than MIN_GEMM_FIT_COLUMNS (the tables' n = 32-256 sweep, whose FP8 kernels
+// run far off either roofline term) stay out of the fit: here 8x slower than the truth, they do not pull it,
+// and the report gives their error on its own row.
+TEST(KernelEfficiencyFit, NarrowGemmsStayOutOfTheFitAndAreReported) {
+  perf::OpEfficiency truth;
+  truth.floor_s = 2e-6, truth.compute_max = 0.6, truth.compute_half_s = 3e-6, truth.memory_max = 0.8,
+  truth.memory_half_s = 4e-6;
+  perf::KernelPointSets sets;
+  const double peak = 1e15, bw = 3e12;
+  for (const char* sys : {"a", "b"})
+    for (double m = 1; m <= 16384; m *= 2)
+      for (double n : {64.0, 256.0, 1024.0, 4096.0, 8192.0})
+        for (double k : {1024.0, 4096.0, 16384.0, 65536.0}) {
+          const double f = 2 * m * n * k, b = n * k + m * k + 2 * m * n;
+          const double t = truth.time(f, peak, b, bw) * (n < perf::MIN_GEMM_FIT_COLUMNS ? 8 : 1);
+          sets.by_op["gemm"].push_back({sys, f, peak, b, bw, t, "fp8", 0, 0, n});
+        }
+  for (const char* op : {"context_attention", "generation_attention", "allreduce"})
+    for (std::size_t i = 0; i < 40; ++i) {
+      auto p = sets.by_op["gemm"][i * 7];
+      p.dtype.clear(), p.columns = 0;
+      sets.by_op[op].push_back(p);
+    }
+  const auto r = perf::fit_efficiency_model(sets);
+  EXPECT_NEAR(r.model.gemm_for("fp8").memory_max, 0.8, 0.02);
+  EXPECT_NEAR(r.model.gemm_for("fp8").compute_max, 0.6, 0.02);
+  EXPECT_LT(r.errors.at("gemm fp8").at("a").first, 0.02);
+  EXPECT_LT(r.errors.at("gemm fp8").at("a").second, 0.02) << "recovered from the other system alone";
+  EXPECT_NEAR(r.errors.at("gemm fp8 (n < 512, not fitted)").at("a").first, 7.0 / 8, 0.02)
+      << "the narrow shapes are reported, 8x slower than the fit";
+  EXPECT_TRUE(r.errors.count("gemm (n < 512, not fitted)"));
+}
+
+// Elementwise ops (norms, activations, RoPE) off the tables launch with the median over GPUs of each GPU's
+// (median table-set) smallest BF16 GEMM, the floor a chip with tables takes from its own; no GEMM fit's
+// floor parameter is borrowed.
+TEST(KernelEfficiencyFit, ElementwiseFloorIsTheMedianGpusSmallestGemm) {
+  perf::KernelPointSets sets;
+  for (const char* op : {"gemm", "context_attention", "generation_attention", "allreduce"})
+    for (double m = 1; m <= 4096; m *= 2)
+      sets.by_op[op].push_back({"a", 2 * m * 4096 * 4096, 1e15, 4096.0 * 4096 * 2, 3e12, 1e-5 + m * 1e-8});
+  sets.bf16_gemm_floor_s = {{"a", {1e-6, 3e-6, 2e-6}}, {"b", {4e-6}}, {"c", {5e-6, 5e-6}}};
+  const auto r = perf::fit_efficiency_model(sets);
+  EXPECT_DOUBLE_EQ(r.model.elementwise_floor_s, 4e-6) << "medians 2, 4 and 5 us";
+  auto e = perf::EfficiencyModel::shipped();
+  e.elementwise_floor_s = 4e-6;
+  EXPECT_DOUBLE_EQ(json_round_trip(e).elementwise_floor_s, 4e-6);
+
+  // The kernel path: each of Llama-3.1-8B's 2L + 1 norms on an MI300X launches once per step.
+  const auto& m = card("llama-3.1-8b");
+  const auto d = resolved("llama-3.1-8b", "mi300x", "vllm", 1);
+  perf::EfficiencyModel lo = perf::EfficiencyModel::shipped(), hi = lo;
+  lo.elementwise_floor_s = 1e-6, hi.elementwise_floor_s = 11e-6;
+  perf::StepCost a, b;
+  perf::KernelModel(m, d, nullptr, d.hardware, lo).fill(model::BatchShape::decode(8, 1024), a);
+  perf::KernelModel(m, d, nullptr, d.hardware, hi).fill(model::BatchShape::decode(8, 1024), b);
+  const auto norm = std::size_t(model::OpClass::norm);
+  EXPECT_NEAR(b.kernel_s[norm] - a.kernel_s[norm], (2.0 * m.num_layers + 1) * 10e-6, 1e-9);
+}
+
 // On a GPU without tables, the shipped per-format fits price an FP8 GEMM at less than the datasheet's 2x
 // over BF16 when it is compute-bound (measured FP8 GEMMs reach a smaller share of their peak).
 TEST(KernelModel, ShippedGemmFormatsReachTheirOwnShareOfPeak) {

@@ -44,6 +44,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
     const auto t = cat.get(folder);
     const auto& hw = hwc.get(hwname);
     const double bw = hw.memory_bw();
+    if (const auto it = t->gemm.floor_s.find("bfloat16"); it != t->gemm.floor_s.end())
+      out.bf16_gemm_floor_s[t->system].push_back(it->second);
     std::size_t i = 0;
     for (const auto& [key, curve] : t->gemm.curves) {
       const auto& [dt, n, k] = key;
@@ -55,7 +57,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
         // The samples as measured: the fit is itself robust to the slow outliers the step model drops.
         const double y = curve.y_measured.empty() ? curve.y[j] : curve.y_measured[j];
         out.by_op["gemm"].push_back({t->system, 2.0 * m * n * k, peak,
-                                     n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y, dt});
+                                     n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y, dt, 0, 0,
+                                     double(n)});
       }
     }
     const double peak16 = hw.matmul_peak(DType::bf16, DType::bf16);
@@ -232,7 +235,9 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   for (auto [name, field] :
        {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
         std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
-    const auto& pts = sets.by_op.at(name);
+    std::vector<KernelPoint> pts;  // GEMMs: the narrow ones are reported below, not fitted
+    for (const auto& p : sets.by_op.at(name))
+      if (!narrow_gemm(p)) pts.push_back(p);
     OpEfficiency init = start.*field;
     if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)
     const OpEfficiency e = fit_op_efficiency(pts, init);
@@ -317,7 +322,15 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     }
     return m;
   };
-  const auto& gemm = sets.by_op.at("gemm");
+  // Elementwise floor off the tables: the median over systems of each system's median table-set floor.
+  if (!sets.bf16_gemm_floor_s.empty()) {
+    std::vector<double> per_system;
+    for (const auto& [sys, v] : sets.bf16_gemm_floor_s) per_system.push_back(median(v));
+    r.model.elementwise_floor_s = median(std::move(per_system));
+  }
+  std::vector<KernelPoint> gemm;
+  for (const auto& p : sets.by_op.at("gemm"))
+    if (!narrow_gemm(p)) gemm.push_back(p);
   r.model.gemm_by_dtype = per_format(gemm, r.model.gemm).gemm_by_dtype;
   const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
     std::map<std::string, std::vector<double>> e;  // "" = every format
@@ -333,11 +346,16 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   std::set<std::string> systems;
   for (const auto& p : gemm) systems.insert(p.system);
   for (const auto& sys : systems) {
-    std::vector<KernelPoint> in, out;
-    for (const auto& p : gemm) (p.system == sys ? in : out).push_back(p);
-    const auto own = errors(in, r.model);
-    const auto loso = out.empty() ? own : errors(in, per_format(out, fit_op_efficiency(out, start.gemm)));
+    std::vector<KernelPoint> in, narrow, out;
+    for (const auto& p : sets.by_op.at("gemm")) (p.system != sys ? out : narrow_gemm(p) ? narrow : in).push_back(p);
+    std::erase_if(out, narrow_gemm);
+    const auto without = out.empty() ? r.model : per_format(out, fit_op_efficiency(out, start.gemm));
+    const auto own = errors(in, r.model), loso = errors(in, without);
     for (const auto& [dt, e] : own) r.errors[dt.empty() ? "gemm" : "gemm " + dt][sys] = {e, loso.at(dt)};
+    const auto own_n = errors(narrow, r.model), loso_n = errors(narrow, without);
+    for (const auto& [dt, e] : own_n)
+      r.errors[fmt::format("{} (n < {:g}, not fitted)", dt.empty() ? "gemm" : "gemm " + dt, MIN_GEMM_FIT_COLUMNS)]
+              [sys] = {e, loso_n.at(dt)};
   }
   return r;
 }

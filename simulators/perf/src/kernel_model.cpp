@@ -86,6 +86,7 @@ EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::str
   r.string_or("generated_by", "");
   r.string_or("method", "");
   e.elementwise_memory_fraction = r.number("elementwise_memory_fraction", 0.05, 1.0);
+  e.elementwise_floor_s = r.number("elementwise_floor_us", 0.1, 100.0) * 1e-6;
   for (auto [name, field] :
        {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
         std::pair{"generation_attention", &EfficiencyModel::generation_attention},
@@ -108,6 +109,7 @@ common::Json efficiency_model_to_json(const EfficiencyModel& e) {
   j["method"] = "docs/calibration.md (kernel efficiency model)";
   j["source"] = e.source;
   j["elementwise_memory_fraction"] = e.elementwise_memory_fraction;
+  j["elementwise_floor_us"] = e.elementwise_floor_s * 1e6;
   j["gemm"] = op_eff_json(e.gemm);
   by_format_json(j, "gemm_by_dtype", e.gemm_by_dtype);
   j["context_attention"] = op_eff_json(e.context_attention);
@@ -431,6 +433,7 @@ EfficiencyModel slim(const EfficiencyModel& e) {
   s.generation_attention = e.generation_attention;  // the KV format's own fit is bound at construction
   s.allreduce = e.allreduce;
   s.elementwise_memory_fraction = e.elementwise_memory_fraction;
+  s.elementwise_floor_s = e.elementwise_floor_s;
   s.source = e.source;
   return s;
 }
@@ -451,7 +454,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
   basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
   peak16_ = matmul_peak(hw, DType::bf16, DType::bf16);
   bw_ = hw.memory_bw();
-  floor_ = t_ && t_->gemm.floor_s.count("bfloat16") ? t_->gemm.floor_s.at("bfloat16") : eff_.gemm.floor_s;
+  floor_ = t_ && t_->gemm.floor_s.count("bfloat16") ? t_->gemm.floor_s.at("bfloat16") : eff_.elementwise_floor_s;
   tp_ = d.tp;
   heads_ = std::max(1, m.num_heads / tp_);
   kv_heads_ = std::max(1, m.num_kv_heads / tp_);

@@ -21,9 +21,10 @@ struct KernelPoint {
   std::string system;  // where it was measured
   double flops = 0, peak = 0, bytes = 0, bw = 0;
   double seconds = 0;
-  std::string dtype;  // GEMMs: the table format ("bfloat16", "fp8", "nvfp4", "sq"); decode attention: the KV format
-  double items = 0;   // decode attention: sequences x KV heads (OpEfficiency::item_s); else 0
-  double group = 0;   // decode attention: query heads per KV head; else 0
+  std::string dtype;   // GEMMs: the table format ("bfloat16", "fp8", "nvfp4", "sq"); decode attention: the KV format
+  double items = 0;    // decode attention: sequences x KV heads (OpEfficiency::item_s); else 0
+  double group = 0;    // decode attention: query heads per KV head; else 0
+  double columns = 0;  // GEMMs: n, the output columns; else 0 (unknown: fitted)
 };
 
 // Decode-attention points with more query heads per KV head than this are left out of the fit: there the
@@ -31,8 +32,20 @@ struct KernelPoint {
 // not share, and no shipped GQA model runs a group above 16 (docs/calibration.md).
 constexpr double MAX_DECODE_FIT_GROUP = 32;
 
+// GEMM points with fewer output columns than this are left out of the GEMM fits and reported on their
+// own. The tables sweep n = 32-256 against k up to 65,536 and m up to 8,192: there the FP8 kernels run
+// 1.5-10x slower than either roofline term, with 3x jumps between neighbouring k (one column of output
+// tiles, a serial k loop, a change of kernel), which the roofline form cannot express. Fitting them
+// dragged FP8's memory share down to 0.62, so weight-streaming decode GEMMs read 1.2-1.35x slow on every
+// GPU. Dense layers' fused projections have n >= 512 in every shipped model up to TP 8
+// (docs/calibration.md, "Narrow GEMMs").
+constexpr double MIN_GEMM_FIT_COLUMNS = 512;
+inline bool narrow_gemm(const KernelPoint& p) { return p.columns > 0 && p.columns < MIN_GEMM_FIT_COLUMNS; }
+
 struct KernelPointSets {
   std::map<std::string, std::vector<KernelPoint>> by_op;  // gemm | context_attention | generation_attention | allreduce
+  // system -> each of its table sets' smallest BF16 GEMM time (KernelTableSet::gemm.floor_s)
+  std::map<std::string, std::vector<double>> bf16_gemm_floor_s;
 };
 
 // Points from table folders measured on catalog chips: {folder, hardware slug}. Every `stride`-th

@@ -67,9 +67,12 @@ struct EfficiencyModel {
     return it == generation_attention_by_kv.end() ? generation_attention : it->second;
   }
   double elementwise_memory_fraction = 0.8;  // norms, activations, RoPE: bytes / (bw x fraction) + floor
-  std::string source;                        // where the fit came from
-  common::Json fit_report;                   // informational: errors per op kind and system
-  static const EfficiencyModel& shipped();   // hwprofiles/data/kernel_efficiency.json
+  // Their floor on a chip without tables: the median over the GPUs with tables of the smallest BF16 GEMM
+  // measured, which is the floor a chip with tables takes from its own (KernelTableSet::gemm.floor_s).
+  double elementwise_floor_s = 2e-6;
+  std::string source;                       // where the fit came from
+  common::Json fit_report;                  // informational: errors per op kind and system
+  static const EfficiencyModel& shipped();  // hwprofiles/data/kernel_efficiency.json
 };
 EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::string& file);
 common::Json efficiency_model_to_json(const EfficiencyModel& e);
