@@ -37,8 +37,8 @@ constexpr double MAX_DECODE_FIT_GROUP = 32;
 // 1.5-10x slower than either roofline term, with 3x jumps between neighbouring k (one column of output
 // tiles, a serial k loop, a change of kernel), which the roofline form cannot express. Fitting them
 // dragged FP8's memory share down to 0.62, so weight-streaming decode GEMMs read 1.2-1.35x slow on every
-// GPU. Dense layers' fused projections have n >= 512 in every shipped model up to TP 8
-// (docs/calibration.md, "Narrow GEMMs").
+// GPU. Dense layers' fused projections have n >= 512 in every shipped model up to TP 8 but Llama-3.2-1B
+// (QKV 384 at TP 8; docs/calibration.md, "Narrow GEMMs").
 constexpr double MIN_GEMM_FIT_COLUMNS = 512;
 inline bool narrow_gemm(const KernelPoint& p) { return p.columns > 0 && p.columns < MIN_GEMM_FIT_COLUMNS; }
 
