@@ -231,13 +231,14 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   for (const char* name : {"gemm", "context_attention", "generation_attention", "allreduce"})
     if (auto it = sets.by_op.find(name); it == sets.by_op.end() || it->second.empty())
       throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
+  std::vector<KernelPoint> gemm;  // the GEMMs the fits use: the narrow ones are reported below, not fitted
+  for (const auto& p : sets.by_op.at("gemm"))
+    if (!narrow_gemm(p)) gemm.push_back(p);
   std::map<std::string, OpEfficiency> ctx_without;  // context attention fitted without each system
   for (auto [name, field] :
        {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
         std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
-    std::vector<KernelPoint> pts;  // GEMMs: the narrow ones are reported below, not fitted
-    for (const auto& p : sets.by_op.at(name))
-      if (!narrow_gemm(p)) pts.push_back(p);
+    const auto& pts = std::string(name) == "gemm" ? gemm : sets.by_op.at(name);
     OpEfficiency init = start.*field;
     if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)
     const OpEfficiency e = fit_op_efficiency(pts, init);
@@ -328,9 +329,6 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
     for (const auto& [sys, v] : sets.bf16_gemm_floor_s) per_system.push_back(median(v));
     r.model.elementwise_floor_s = median(std::move(per_system));
   }
-  std::vector<KernelPoint> gemm;
-  for (const auto& p : sets.by_op.at("gemm"))
-    if (!narrow_gemm(p)) gemm.push_back(p);
   r.model.gemm_by_dtype = per_format(gemm, r.model.gemm).gemm_by_dtype;
   const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
     std::map<std::string, std::vector<double>> e;  // "" = every format
@@ -347,8 +345,9 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   for (const auto& p : gemm) systems.insert(p.system);
   for (const auto& sys : systems) {
     std::vector<KernelPoint> in, narrow, out;
-    for (const auto& p : sets.by_op.at("gemm")) (p.system != sys ? out : narrow_gemm(p) ? narrow : in).push_back(p);
-    std::erase_if(out, narrow_gemm);
+    for (const auto& p : gemm) (p.system == sys ? in : out).push_back(p);
+    for (const auto& p : sets.by_op.at("gemm"))
+      if (p.system == sys && narrow_gemm(p)) narrow.push_back(p);
     const auto without = out.empty() ? r.model : per_format(out, fit_op_efficiency(out, start.gemm));
     const auto own = errors(in, r.model), loso = errors(in, without);
     for (const auto& [dt, e] : own) r.errors[dt.empty() ? "gemm" : "gemm " + dt][sys] = {e, loso.at(dt)};
