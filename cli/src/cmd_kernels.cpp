@@ -1,14 +1,11 @@
 #include <fmt/format.h>
 
-#include <set>
-
 #include "args.h"
 #include "commands.h"
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/common/json_util.h"
 #include "infersim/hwprofiles/kernel_tables.h"
-#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/perf/kernel_efficiency_fit.h"
 #include "table.h"
 
@@ -18,22 +15,12 @@ using common::ConfigError;
 
 namespace {
 
-// Every kernel-table folder a runtime version names, with the chip it was measured on.
-std::vector<std::pair<std::string, std::string>> table_folders() {
-  std::set<std::pair<std::string, std::string>> s;
-  auto& rc = hwprofiles::RuntimeCatalog::shipped();
-  for (const auto& name : rc.names())
-    for (const auto& v : rc.get(name).versions)
-      for (const auto& [hw, folder] : v.kernel_tables) s.insert({folder, hw});
-  return {s.begin(), s.end()};
-}
-
 int kernels_list(const ArgList& argv) {
   Args a(argv, {}, {"json"});
   common::Json out = common::Json::array();
   Table t(
       {"folder", "measured on", "device", "GEMM curves", "context grids", "decode grids", "all-reduce GPUs", "points"});
-  for (const auto& [folder, hw] : table_folders()) {
+  for (const auto& [folder, hw] : perf::kernel_table_folders()) {
     const auto s = hwprofiles::KernelTableCatalog::shipped().get(folder);
     std::vector<std::string> gpus;
     for (const auto& [g, c] : s->allreduce) gpus.push_back(std::to_string(g));
@@ -51,8 +38,8 @@ int kernels_list(const ArgList& argv) {
 
 int kernels_fit(const ArgList& argv) {
   Args a(argv, {"write", "stride"}, {"json"});
-  const int stride = int(a.integer("stride", 7, 1, 1000));
-  const auto pts = perf::kernel_points(table_folders(), stride);
+  const int stride = int(a.integer("stride", perf::DEFAULT_FIT_STRIDE, 1, 1000));
+  const auto pts = perf::kernel_points(perf::kernel_table_folders(), stride);
   const auto r = perf::fit_efficiency_model(pts);
   perf::EfficiencyModel m = r.model;
   std::size_t n = 0;

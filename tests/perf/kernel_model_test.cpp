@@ -631,3 +631,46 @@ TEST(KernelModel, DecodeAttentionOffTheTablesTakesItsKvFormatsFit) {
   EXPECT_LT(t[1], t[0]) << "an FP8 cache streams half the bytes";
   EXPECT_GT(t[1], 0.5 * t[0]) << "at a smaller share of the bandwidth";
 }
+
+// A system left out of the fit is left out whole: its points and its BF16 GEMM floors leave the sets, the
+// report's leave-one-out model is the fit to what remains, and the model validation prices a GPU left out
+// with is fitted without every table set measured on that GPU (none for a GPU without tables).
+TEST(KernelEfficiencyFit, ASystemLeftOutLeavesItsPointsAndFloorsAndIsPricedByTheRest) {
+  perf::OpEfficiency fast, slow;
+  fast.floor_s = 2e-6, fast.compute_max = 0.7, fast.compute_half_s = 3e-6, fast.memory_max = 0.8,
+  fast.memory_half_s = 4e-6;
+  slow = fast;
+  slow.compute_max = 0.3, slow.memory_max = 0.4;
+  perf::KernelPointSets sets;
+  for (const auto& [sys, truth] : {std::pair{"a", fast}, std::pair{"b", fast}, std::pair{"c", slow}})
+    for (const char* op : {"gemm", "context_attention", "generation_attention", "allreduce"})
+      for (double m = 1; m <= 16384; m *= 2)
+        for (double k : {1024.0, 8192.0}) {
+          const double f = 2 * m * 4096 * k, b = 4096 * k * 2 + m * k * 2;
+          sets.by_op[op].push_back({sys, f, 1e15, b, 3e12, truth.time(f, 1e15, b, 3e12)});
+        }
+  sets.bf16_gemm_floor_s = {{"a", {1e-6}}, {"b", {2e-6}}, {"c", {9e-6}}};
+  const auto rest = perf::without_system(sets, "c");
+  for (const auto& [op, v] : rest.by_op)
+    for (const auto& p : v) EXPECT_NE(p.system, "c") << op;
+  EXPECT_EQ(rest.by_op.at("gemm").size(), 2 * sets.by_op.at("gemm").size() / 3);
+  EXPECT_FALSE(rest.bf16_gemm_floor_s.count("c"));
+  const auto r = perf::fit_efficiency_model(sets);
+  const auto& without = r.without.at("c");
+  EXPECT_NEAR(without.gemm.compute_max, 0.7, 0.02) << "fitted to a and b alone";
+  EXPECT_DOUBLE_EQ(without.gemm.compute_max, perf::fit_efficiency(rest).gemm.compute_max);
+  EXPECT_DOUBLE_EQ(without.elementwise_floor_s, 2e-6) << "a's and b's floors (1 and 2 us; the upper middle), not c's";
+  EXPECT_LT(r.model.gemm.compute_max, 0.65) << "the full fit saw c's slow kernels";
+  EXPECT_GT(r.errors.at("gemm").at("c").second, r.errors.at("gemm").at("c").first)
+      << "c's points are further off without c in the fit";
+
+  // The shipped tables: leaving H100 out drops every H100 table set's points, whatever its runtime.
+  const auto all = perf::kernel_points(perf::kernel_table_folders(), 97);
+  const auto h100 = perf::fit_efficiency_without_hardware(all, "h100-sxm");
+  ASSERT_TRUE(h100.has_value());
+  EXPECT_DOUBLE_EQ(h100->gemm.compute_max,
+                   perf::fit_efficiency(perf::without_system(all, "h100_sxm")).gemm.compute_max);
+  EXPECT_NE(h100->gemm.compute_max, perf::fit_efficiency(all).gemm.compute_max);
+  EXPECT_NE(h100->source.find("h100-sxm"), std::string::npos);
+  EXPECT_FALSE(perf::fit_efficiency_without_hardware(all, "mi300x").has_value()) << "no tables: the shipped model";
+}

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "infersim/hwprofiles/hardware_profile_json.h"
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
+#include "infersim/perf/kernel_model.h"
 #include "infersim/perf/runtime_resolution.h"
 
 #include "serving_test_support.h"
@@ -1057,4 +1059,30 @@ TEST(ServingValidation, PrefillShareIsFittedAndTransfersWithThePrefill) {
   const auto a0 = perf::estimate_serving(perf::StepEstimator(m, d0), {1, 2048, 64});
   const auto a1 = perf::estimate_serving(perf::StepEstimator(m, d1), {1, 2048, 64});
   EXPECT_NEAR(a1.ttft_s - a0.ttft_s, 2.0 * alone, 1e-6 + 1e-3 * alone);
+}
+
+// Leave one system out without its own tables prices the rows with the efficiency model it is given (the
+// one fitted without that system's kernel tables); with none, the shipped one. Its deployment carries it.
+TEST(ServingValidation, RowsWithoutTheirTablesTakeTheEfficiencyModelTheyAreGiven) {
+  auto row = synthetic_row(0, "vllm", "", "llama-3.1-8b", 1, 8, 1024, 256, std::nullopt, std::nullopt, "h100-sxm");
+  row.moe = false;
+  row.weight = row.activation = row.kv = common::DType::bf16;
+  std::vector<perf::ServingMeasurement> rows{row};
+  serving::ObservationOptions opt;
+  opt.own_tables = false;
+  opt.jobs = 1;
+  const auto shipped = serving::build_serving_observations(rows, opt);
+  auto slow = std::make_shared<perf::EfficiencyModel>(perf::EfficiencyModel::shipped());
+  slow->gemm_by_dtype.clear();
+  slow->gemm.floor_s += 100e-6;  // every GEMM launch 0.1 ms slower
+  opt.efficiency = slow;
+  const auto given = serving::build_serving_observations(rows, opt);
+  ASSERT_EQ(shipped.obs.size(), 1u);
+  ASSERT_EQ(given.obs.size(), 1u);
+  EXPECT_EQ(given.obs[0].basis, "efficiency model");
+  EXPECT_EQ(given.obs[0].deployment.efficiency, slow);
+  const double step0 = shipped.obs[0].tpot.terms.front().cost.time(hwprofiles::CalibrationParams{});
+  const double step1 = given.obs[0].tpot.terms.front().cost.time(hwprofiles::CalibrationParams{});
+  // Llama-3.1-8B: 32 layers of 4 GEMMs and the LM head, each 0.1 ms slower at least.
+  EXPECT_GT(step1 - step0, 0.9 * (32 * 4 + 1) * 100e-6);
 }

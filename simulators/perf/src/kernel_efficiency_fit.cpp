@@ -1,6 +1,7 @@
 #include "infersim/perf/kernel_efficiency_fit.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <array>
@@ -10,6 +11,7 @@
 
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 
 namespace infersim::perf {
 
@@ -34,6 +36,15 @@ double weight_bytes(const std::string& gemm_dtype) {
 double act_bytes(const std::string& gemm_dtype) { return gemm_dtype == "fp8" || gemm_dtype == "sq" ? 1.0 : 2.0; }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> kernel_table_folders() {
+  std::set<std::pair<std::string, std::string>> s;
+  auto& rc = hwprofiles::RuntimeCatalog::shipped();
+  for (const auto& name : rc.names())
+    for (const auto& v : rc.get(name).versions)
+      for (const auto& [hw, folder] : v.kernel_tables) s.insert({folder, hw});
+  return {s.begin(), s.end()};
+}
 
 KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::string>>& folders, int stride) {
   KernelPointSets out;
@@ -163,12 +174,6 @@ double median(std::vector<double> a) {
   return a[a.size() / 2];
 }
 
-double median_abs_error(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
-  std::vector<double> a;
-  for (const auto& p : pts) a.push_back(abs_error(e, p));
-  return median(std::move(a));
-}
-
 }  // namespace
 
 OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start, const FitFree& free) {
@@ -225,137 +230,183 @@ OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEffi
   return from_vec(s[best], start, free);
 }
 
-EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
-  EfficiencyFitReport r;
-  const EfficiencyModel start;  // the header's defaults
-  for (const char* name : {"gemm", "context_attention", "generation_attention", "allreduce"})
-    if (auto it = sets.by_op.find(name); it == sets.by_op.end() || it->second.empty())
-      throw common::ConfigError("", "kernel tables", fmt::format("no {} points", name));
-  std::vector<KernelPoint> gemm;  // the GEMMs the fits use: the narrow ones are reported below, not fitted
-  for (const auto& p : sets.by_op.at("gemm"))
-    if (!narrow_gemm(p)) gemm.push_back(p);
-  std::map<std::string, OpEfficiency> ctx_without;  // context attention fitted without each system
-  for (auto [name, field] :
-       {std::pair{"gemm", &EfficiencyModel::gemm}, std::pair{"context_attention", &EfficiencyModel::context_attention},
-        std::pair{"allreduce", &EfficiencyModel::allreduce}}) {
-    const auto& pts = std::string(name) == "gemm" ? gemm : sets.by_op.at(name);
-    OpEfficiency init = start.*field;
-    if (std::string(name) == "allreduce") init.compute_max = 0.5;  // unused (no FLOPs)
-    const OpEfficiency e = fit_op_efficiency(pts, init);
-    r.model.*field = e;
-    if (std::string(name) == "gemm") continue;  // reported per format below, as the model uses it
-    std::set<std::string> systems;
-    for (const auto& p : pts) systems.insert(p.system);
-    for (const auto& sys : systems) {
-      std::vector<KernelPoint> in, out;
-      for (const auto& p : pts) (p.system == sys ? in : out).push_back(p);
-      const OpEfficiency without = out.empty() ? e : fit_op_efficiency(out, init);
-      if (std::string(name) == "context_attention") ctx_without[sys] = without;
-      r.errors[name][sys] = {median_abs_error(in, e), median_abs_error(in, without)};
-    }
-  }
+namespace {
 
-  // Decode attention: fitted on the group sizes it prices (MAX_DECODE_FIT_GROUP), with the compute side
-  // of context attention, the measured tensor-core attention kernels (no GQA decode point the fit keeps is
-  // compute-bound); the floor, memory share, memory half-time and cost per sequence x KV head are fitted,
-  // once over every KV format and again per format with enough points (from that fit, restarted once).
+// Decode attention: fitted on the group sizes it prices (MAX_DECODE_FIT_GROUP), with the compute side of
+// context attention, the measured tensor-core attention kernels (no GQA decode point the fit keeps is
+// compute-bound); the floor, memory share, memory half-time and cost per sequence x KV head are fitted,
+// once over every KV format and again per format with enough points (from that fit, restarted once).
+void fit_decode(const std::vector<KernelPoint>& pts, EfficiencyModel& m) {
   constexpr FitFree DECODE_FREE{true, false, false, true, true, true};
-  const auto decode_fit = [&](const std::vector<KernelPoint>& pts, const OpEfficiency& ctx) {
-    std::vector<KernelPoint> use;
-    std::map<std::string, std::vector<KernelPoint>> by;
-    for (const auto& p : pts)
-      if (p.group <= MAX_DECODE_FIT_GROUP) {
-        use.push_back(p);
-        if (!p.dtype.empty()) by[p.dtype].push_back(p);
-      }
-    if (use.empty()) throw common::ConfigError("", "kernel tables", "no generation_attention points to fit");
-    OpEfficiency init = start.generation_attention;
-    init.compute_max = ctx.compute_max;
-    init.compute_half_s = ctx.compute_half_s;
-    init.item_s = 1e-8;
-    EfficiencyModel m;
-    m.generation_attention = fit_op_efficiency(use, init, DECODE_FREE);
-    for (const auto& [kv, v] : by) {
-      if (v.size() < MIN_FORMAT_POINTS) continue;
-      OpEfficiency best = fit_op_efficiency(v, m.generation_attention, DECODE_FREE);
-      if (const auto e = fit_op_efficiency(v, best, DECODE_FREE); loss(v, e) < loss(v, best)) best = e;
-      m.generation_attention_by_kv[kv] = best;
-    }
-    return m;
-  };
-  {
-    const auto& pts = sets.by_op.at("generation_attention");
-    const EfficiencyModel d = decode_fit(pts, r.model.context_attention);
-    r.model.generation_attention = d.generation_attention;
-    r.model.generation_attention_by_kv = d.generation_attention_by_kv;
-    const auto err = [](const std::vector<KernelPoint>& v, const EfficiencyModel& m) {
-      std::vector<double> a;
-      for (const auto& p : v) a.push_back(abs_error(m.generation_for(p.dtype), p));
-      return median(std::move(a));
-    };
-    std::set<std::string> systems;
-    for (const auto& p : pts) systems.insert(p.system);
-    for (const auto& sys : systems) {
-      std::vector<KernelPoint> in, wide, out;
-      for (const auto& p : pts) (p.system != sys ? out : p.group <= MAX_DECODE_FIT_GROUP ? in : wide).push_back(p);
-      const auto without = out.empty() ? d : decode_fit(out, ctx_without.at(sys));
-      r.errors["generation_attention"][sys] = {err(in, d), err(in, without)};
-      if (!wide.empty())
-        r.errors["generation_attention (wider groups, not fitted)"][sys] = {err(wide, d), err(wide, without)};
-    }
-  }
-  // GEMMs per format: each format with enough points gets its own fit beside `all`, the all-format fit
-  // to the same points; "gemm" then reports the model as used, "gemm <format>" each format's points.
-  const auto per_format = [&](const std::vector<KernelPoint>& pts, const OpEfficiency& all) {
-    std::map<std::string, std::vector<KernelPoint>> by;
-    for (const auto& p : pts)
+  std::vector<KernelPoint> use;
+  std::map<std::string, std::vector<KernelPoint>> by;
+  for (const auto& p : pts)
+    if (p.group <= MAX_DECODE_FIT_GROUP) {
+      use.push_back(p);
       if (!p.dtype.empty()) by[p.dtype].push_back(p);
-    EfficiencyModel m;
-    m.gemm = all;
-    // Nelder-Mead can stop in a poor corner: each format starts from the all-format fit and from the
-    // default start, and the better one is restarted once from where it stopped.
-    for (const auto& [dt, v] : by) {
-      if (v.size() < MIN_FORMAT_POINTS) continue;
-      OpEfficiency best = fit_op_efficiency(v, m.gemm);
-      if (const auto e = fit_op_efficiency(v, start.gemm); loss(v, e) < loss(v, best)) best = e;
-      if (const auto e = fit_op_efficiency(v, best); loss(v, e) < loss(v, best)) best = e;
-      m.gemm_by_dtype[dt] = best;
     }
-    return m;
+  if (use.empty()) throw common::ConfigError("", "kernel tables", "no generation_attention points to fit");
+  OpEfficiency init = EfficiencyModel{}.generation_attention;
+  init.compute_max = m.context_attention.compute_max;
+  init.compute_half_s = m.context_attention.compute_half_s;
+  init.item_s = 1e-8;
+  m.generation_attention = fit_op_efficiency(use, init, DECODE_FREE);
+  m.generation_attention_by_kv.clear();
+  for (const auto& [kv, v] : by) {
+    if (v.size() < MIN_FORMAT_POINTS) continue;
+    OpEfficiency best = fit_op_efficiency(v, m.generation_attention, DECODE_FREE);
+    if (const auto e = fit_op_efficiency(v, best, DECODE_FREE); loss(v, e) < loss(v, best)) best = e;
+    m.generation_attention_by_kv[kv] = best;
+  }
+}
+
+// GEMMs per format: each format with enough points gets its own fit beside the all-format `m.gemm`.
+// Nelder-Mead can stop in a poor corner: each format starts from the all-format fit and from the default
+// start, and the better one is restarted once from where it stopped.
+void fit_gemm_formats(const std::vector<KernelPoint>& pts, EfficiencyModel& m) {
+  std::map<std::string, std::vector<KernelPoint>> by;
+  for (const auto& p : pts)
+    if (!p.dtype.empty()) by[p.dtype].push_back(p);
+  m.gemm_by_dtype.clear();
+  for (const auto& [dt, v] : by) {
+    if (v.size() < MIN_FORMAT_POINTS) continue;
+    OpEfficiency best = fit_op_efficiency(v, m.gemm);
+    if (const auto e = fit_op_efficiency(v, EfficiencyModel{}.gemm); loss(v, e) < loss(v, best)) best = e;
+    if (const auto e = fit_op_efficiency(v, best); loss(v, e) < loss(v, best)) best = e;
+    m.gemm_by_dtype[dt] = best;
+  }
+}
+
+// The GEMMs the fits use: the narrow ones are reported, not fitted.
+std::vector<KernelPoint> fitted_gemms(const std::vector<KernelPoint>& all) {
+  std::vector<KernelPoint> v;
+  for (const auto& p : all)
+    if (!narrow_gemm(p)) v.push_back(p);
+  return v;
+}
+
+const std::vector<KernelPoint>& points_of(const KernelPointSets& sets, const std::string& op) {
+  static const std::vector<KernelPoint> none;
+  const auto it = sets.by_op.find(op);
+  return it == sets.by_op.end() ? none : it->second;
+}
+
+// The fit behind fit_efficiency; an op kind without points keeps `fallback`'s parameters (a system left
+// out that was the only one with points of that kind), or is an error when there is none.
+EfficiencyModel fit_model(const KernelPointSets& sets, const EfficiencyModel* fallback) {
+  EfficiencyModel m;
+  const auto absent = [&](const char* op) {
+    if (fallback == nullptr) throw common::ConfigError("", "kernel tables", fmt::format("no {} points", op));
   };
+  if (const auto gemm = fitted_gemms(points_of(sets, "gemm")); !gemm.empty()) {
+    m.gemm = fit_op_efficiency(gemm, EfficiencyModel{}.gemm);
+    fit_gemm_formats(gemm, m);
+  } else {
+    absent("gemm");
+    m.gemm = fallback->gemm, m.gemm_by_dtype = fallback->gemm_by_dtype;
+  }
+  if (const auto& v = points_of(sets, "context_attention"); !v.empty()) {
+    m.context_attention = fit_op_efficiency(v, EfficiencyModel{}.context_attention);
+  } else {
+    absent("context_attention");
+    m.context_attention = fallback->context_attention;
+  }
+  if (const auto& v = points_of(sets, "generation_attention"); !v.empty()) {
+    fit_decode(v, m);
+  } else {
+    absent("generation_attention");
+    m.generation_attention = fallback->generation_attention;
+    m.generation_attention_by_kv = fallback->generation_attention_by_kv;
+  }
+  if (const auto& v = points_of(sets, "allreduce"); !v.empty()) {
+    OpEfficiency init = EfficiencyModel{}.allreduce;
+    init.compute_max = 0.5;  // unused (no FLOPs)
+    m.allreduce = fit_op_efficiency(v, init);
+  } else {
+    absent("allreduce");
+    m.allreduce = fallback->allreduce;
+  }
   // Elementwise floor off the tables: the median over systems of each system's median table-set floor.
   if (!sets.bf16_gemm_floor_s.empty()) {
     std::vector<double> per_system;
     for (const auto& [sys, v] : sets.bf16_gemm_floor_s) per_system.push_back(median(v));
-    r.model.elementwise_floor_s = median(std::move(per_system));
+    m.elementwise_floor_s = median(std::move(per_system));
+  } else if (fallback != nullptr) {
+    m.elementwise_floor_s = fallback->elementwise_floor_s;
   }
-  r.model.gemm_by_dtype = per_format(gemm, r.model.gemm).gemm_by_dtype;
-  const auto errors = [](const std::vector<KernelPoint>& pts, const EfficiencyModel& m) {
-    std::map<std::string, std::vector<double>> e;  // "" = every format
-    for (const auto& p : pts) {
-      const double x = abs_error(m.gemm_for(p.dtype), p);
-      e[""].push_back(x);
-      e[p.dtype].push_back(x);
-    }
-    std::map<std::string, double> med;
-    for (auto& [k, v] : e) med[k] = median(std::move(v));
-    return med;
-  };
+  return m;
+}
+
+}  // namespace
+
+EfficiencyModel fit_efficiency(const KernelPointSets& sets) { return fit_model(sets, nullptr); }
+
+KernelPointSets without_system(const KernelPointSets& sets, const std::string& system) {
+  KernelPointSets out;
+  for (const auto& [op, v] : sets.by_op)
+    for (const auto& p : v)
+      if (p.system != system) out.by_op[op].push_back(p);
+  out.bf16_gemm_floor_s = sets.bf16_gemm_floor_s;
+  out.bf16_gemm_floor_s.erase(system);
+  return out;
+}
+
+std::optional<EfficiencyModel> fit_efficiency_without_hardware(const KernelPointSets& sets,
+                                                               const std::string& hardware) {
+  std::set<std::string> measured;  // the table sets' own system names (KernelPoint::system)
+  for (const auto& [folder, hw] : kernel_table_folders())
+    if (hw == hardware) measured.insert(hwprofiles::KernelTableCatalog::shipped().get(folder)->system);
+  if (measured.empty()) return std::nullopt;
+  KernelPointSets rest = sets;
+  for (const auto& m : measured) rest = without_system(rest, m);
+  EfficiencyModel e = fit_efficiency(rest);
+  e.source = fmt::format("[FIT] kernels fit without the kernel tables measured on {} ({})", hardware,
+                         fmt::join(measured, ", "));
+  return e;
+}
+
+EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
+  EfficiencyFitReport r;
+  r.model = fit_efficiency(sets);
   std::set<std::string> systems;
-  for (const auto& p : gemm) systems.insert(p.system);
-  for (const auto& sys : systems) {
-    std::vector<KernelPoint> in, narrow, out;
-    for (const auto& p : gemm) (p.system == sys ? in : out).push_back(p);
-    for (const auto& p : sets.by_op.at("gemm"))
-      if (p.system == sys && narrow_gemm(p)) narrow.push_back(p);
-    const auto without = out.empty() ? r.model : per_format(out, fit_op_efficiency(out, start.gemm));
-    const auto own = errors(in, r.model), loso = errors(in, without);
-    for (const auto& [dt, e] : own) r.errors[dt.empty() ? "gemm" : "gemm " + dt][sys] = {e, loso.at(dt)};
-    const auto own_n = errors(narrow, r.model), loso_n = errors(narrow, without);
-    for (const auto& [dt, e] : own_n)
-      r.errors[fmt::format("{} (n < {:g}, not fitted)", dt.empty() ? "gemm" : "gemm " + dt, MIN_GEMM_FIT_COLUMNS)]
-              [sys] = {e, loso_n.at(dt)};
+  for (const auto& [op, v] : sets.by_op)
+    for (const auto& p : v) systems.insert(p.system);
+  for (const auto& sys : systems) r.without[sys] = fit_model(without_system(sets, sys), &r.model);
+
+  // Each op kind's points of each system, under the model and under the model fitted without that system.
+  const auto report = [&](const std::string& row, const std::vector<KernelPoint>& pts, const auto& op_of) {
+    std::map<std::string, std::vector<double>> own, loso;
+    for (const auto& p : pts) {
+      own[p.system].push_back(abs_error(op_of(r.model, p), p));
+      loso[p.system].push_back(abs_error(op_of(r.without.at(p.system), p), p));
+    }
+    for (auto& [sys, v] : own) r.errors[row][sys] = {median(std::move(v)), median(std::move(loso.at(sys)))};
+  };
+  const auto plain = [](const OpEfficiency EfficiencyModel::*f) {
+    return [f](const EfficiencyModel& m, const KernelPoint&) -> const OpEfficiency& { return m.*f; };
+  };
+  report("context_attention", points_of(sets, "context_attention"), plain(&EfficiencyModel::context_attention));
+  report("allreduce", points_of(sets, "allreduce"), plain(&EfficiencyModel::allreduce));
+  const auto decode = [](const EfficiencyModel& m, const KernelPoint& p) -> const OpEfficiency& {
+    return m.generation_for(p.dtype);
+  };
+  std::vector<KernelPoint> fitted, wide;
+  for (const auto& p : points_of(sets, "generation_attention"))
+    (p.group <= MAX_DECODE_FIT_GROUP ? fitted : wide).push_back(p);
+  report("generation_attention", fitted, decode);
+  report("generation_attention (wider groups, not fitted)", wide, decode);
+  // GEMMs: "gemm" is the model as used (each format's fit where it has one), "gemm <format>" each format's
+  // points alone, and the narrow shapes the fits leave out on rows of their own.
+  const auto gemm = [](const EfficiencyModel& m, const KernelPoint& p) -> const OpEfficiency& {
+    return m.gemm_for(p.dtype);
+  };
+  std::map<std::string, std::vector<KernelPoint>> rows;
+  for (const auto& p : points_of(sets, "gemm")) {
+    const std::string suffix = narrow_gemm(p) ? fmt::format(" (n < {:g}, not fitted)", MIN_GEMM_FIT_COLUMNS) : "";
+    rows["gemm" + suffix].push_back(p);
+    if (!p.dtype.empty()) rows["gemm " + p.dtype + suffix].push_back(p);
   }
+  for (const auto& [row, pts] : rows) report(row, pts, gemm);
   return r;
 }
 

@@ -252,7 +252,8 @@ StepEstimator::StepEstimator(const model::ModelSpec& m, Deployment dep, bool bin
     if (tables && d.fused_allreduce_mib.count(d.tp))
       if (const std::string folder = fused_allreduce_tables(source->name); !folder.empty())
         fused_ar = hwprofiles::KernelTableCatalog::shipped().get(folder);
-    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source, EfficiencyModel::shipped(),
+    kernel_ = std::make_shared<const KernelModel>(m, d, std::move(tables), *source,
+                                                  d.efficiency ? *d.efficiency : EfficiencyModel::shipped(),
                                                   std::move(fused_ar));
   }
   if (d.mtp) {

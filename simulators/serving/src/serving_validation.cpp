@@ -21,6 +21,7 @@
 #include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/estimate_json.h"
+#include "infersim/perf/kernel_efficiency_fit.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
 
@@ -244,7 +245,8 @@ ServingObservations build_serving_observations(const std::vector<ServingMeasurem
       try {
         if (!models.contains(row.model)) throw ConfigError("", "model", fmt::format("no model card '{}'", row.model));
         const auto& m = models.get(row.model);
-        const perf::Deployment d = row_deployment(row, opt.own_tables, opt.routing_skew, opt.mtp_acceptance);
+        perf::Deployment d = row_deployment(row, opt.own_tables, opt.routing_skew, opt.mtp_acceptance);
+        d.efficiency = opt.efficiency;
         const auto spec = harness_spec(row);
         const BenchmarkResult r = simulate_benchmark(m, d, spec);
         ServingObservation o;
@@ -974,6 +976,14 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     for (const auto& o : own.obs) systems.insert(o.row->hardware);
     std::vector<ServingMeasurement> none;
     std::map<std::string, Acc> loso_own, loso_own_unruled, loso_no;
+    // Without its own tables, a system is priced by the efficiency model fitted without its kernel points
+    // too (the shipped model saw them); a system with no tables takes the shipped model.
+    std::optional<perf::KernelPointSets> kernel_points;
+    const auto efficiency_without = [&](const std::string& sys) -> std::shared_ptr<const perf::EfficiencyModel> {
+      if (!kernel_points) kernel_points = perf::kernel_points(perf::kernel_table_folders(), perf::DEFAULT_FIT_STRIDE);
+      auto e = perf::fit_efficiency_without_hardware(*kernel_points, sys);
+      return e ? std::make_shared<const perf::EfficiencyModel>(std::move(*e)) : nullptr;
+    };
     for (const auto& sys : systems) {
       // Per runtime version; a version measured only on this system takes its runtime's other versions.
       std::map<std::string, std::vector<const ServingObservation*>> fit, pooled, moe_fit, moe_pooled;
@@ -1013,6 +1023,7 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
       ObservationOptions o2 = opt;
       o2.own_tables = false;
       o2.progress = nullptr;
+      o2.efficiency = efficiency_without(sys);
       const auto notab = build_serving_observations(sys_rows, o2);
       for (const auto& o : own.obs) {
         if (o.row->hardware != sys || !lp.count(rtv(*o.row))) continue;

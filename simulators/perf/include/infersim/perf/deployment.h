@@ -4,6 +4,7 @@
 // weight sparsity). Plain copyable value. validate_deployment() turns impossible layouts into
 // ConfigError; auto_size() picks the smallest layout whose memory fits.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "infersim/model/op_cost.h"
 
 namespace infersim::perf {
+
+struct EfficiencyModel;  // kernel_model.h
 
 struct SpeculativeDecoding {
   model::ModelSpec draft;   // small model proposing tokens
@@ -51,6 +54,9 @@ struct Deployment {
   bool kernel_model = false;
   std::string kernel_tables;
   std::string kernel_tables_hardware;
+  // The roofline efficiency model the kernel path prices untabled ops with; null = the shipped one
+  // (EfficiencyModel::shipped). Validation's systems left out set the model fitted without their tables.
+  std::shared_ptr<const EfficiencyModel> efficiency;
   std::vector<common::DType> fused_quant;  // weight dtypes whose activation quant the engine fuses
   // Fused all-reduce (vLLM's FlashInfer all-reduce + RMSNorm fusion, `fuse_allreduce_rms` /
   // `enable_fi_allreduce_fusion`, which runs TensorRT-LLM's all-reduce kernels): at TP size t, all-reduces

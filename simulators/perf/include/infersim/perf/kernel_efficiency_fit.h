@@ -8,6 +8,7 @@
 // leave-one-system-out error: each system's points predicted by a fit to the other systems' points.
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,12 +49,26 @@ struct KernelPointSets {
   std::map<std::string, std::vector<double>> bf16_gemm_floor_s;
 };
 
+// Every kernel-table folder a shipped runtime version names, with the catalog chip it was measured on:
+// {folder, hardware slug}, sorted.
+std::vector<std::pair<std::string, std::string>> kernel_table_folders();
+
+// Every how-many-th measured point the shipped fit takes (`infersim kernels fit --stride`).
+constexpr int DEFAULT_FIT_STRIDE = 7;
+
 // Points from table folders measured on catalog chips: {folder, hardware slug}. Every `stride`-th
-// measured point (per table) is kept, so the fit sees the whole grid at a bounded cost.
+// measured point (per table) is kept, so the fit sees the whole grid at a bounded cost. A point's
+// `system` is its table set's (KernelTableSet::system, e.g. "h100_sxm").
 KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::string>>& folders, int stride);
+
+// `sets` less every point (and BF16 GEMM floor) measured on `system`.
+KernelPointSets without_system(const KernelPointSets& sets, const std::string& system);
 
 struct EfficiencyFitReport {
   EfficiencyModel model;
+  // system -> the whole model fitted without that system's points (an op kind only that system measured
+  // keeps `model`'s fit): what a GPU left out of the fit is priced with (`infersim validate`)
+  std::map<std::string, EfficiencyModel> without;
   // op kind -> system -> {median |error| in-sample, median |error| leave-one-system-out}; "gemm" is the
   // model as used (each format's fit where it has one), "gemm <format>" each format's points alone
   std::map<std::string, std::map<std::string, std::pair<double, double>>> errors;
@@ -65,6 +80,14 @@ using FitFree = std::array<bool, 6>;
 constexpr FitFree ROOFLINE_FREE{true, true, true, true, true, false};
 OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEfficiency& start,
                                const FitFree& free = ROOFLINE_FREE);
+// The model alone (kernels fit, and validation's systems left out); an op kind without points is an error.
+EfficiencyModel fit_efficiency(const KernelPointSets& pts);
+// The model fitted to `sets` less the points of every shipped table set measured on catalog chip `hardware`
+// (kernel_table_folders): what validation prices that chip with when it leaves it out of the fit, kernel
+// tables included. nullopt when no shipped table set was measured on it (the shipped model never saw it).
+std::optional<EfficiencyModel> fit_efficiency_without_hardware(const KernelPointSets& sets,
+                                                               const std::string& hardware);
+// The model, each system's leave-one-out model, and the errors of both per op kind and system.
 EfficiencyFitReport fit_efficiency_model(const KernelPointSets& pts);
 
 }  // namespace infersim::perf

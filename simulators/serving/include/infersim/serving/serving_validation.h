@@ -62,6 +62,8 @@ struct ObservationOptions {
   // MTP draft acceptance for the rows that ran multi-token prediction (row_mtp_draft_tokens); unset =
   // the shipped calibration's.
   std::optional<double> mtp_acceptance;
+  // The efficiency model the rows' kernel paths take (Deployment::efficiency); null = the shipped one.
+  std::shared_ptr<const perf::EfficiencyModel> efficiency;
 };
 
 // Draft tokens a measured row ran multi-token prediction with (0 = none). TensorRT-LLM's DeepSeek-R1
