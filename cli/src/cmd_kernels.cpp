@@ -50,8 +50,13 @@ int kernels_fit(const ArgList& argv) {
                          stride, n);
   common::Json rep;
   for (const auto& [op, sys] : r.errors)
-    for (const auto& [s, e] : sys)
-      rep[op][s] = {{"median_abs_pct_in_sample", 100 * e.first}, {"median_abs_pct_leave_system_out", 100 * e.second}};
+    for (const auto& [s, e] : sys) {
+      const auto& q = r.ratios.at(op).at(s);
+      rep[op][s] = {{"median_abs_pct_in_sample", 100 * e.first},
+                    {"median_abs_pct_leave_system_out", 100 * e.second},
+                    {"median_predicted_over_measured_in_sample", q.first},
+                    {"median_predicted_over_measured_leave_system_out", q.second}};
+    }
   m.fit_report = rep;
   if (auto out = a.value("write")) {
     common::write_text_file_atomic(*out, perf::efficiency_model_to_json(m).dump(2) + "\n");
@@ -77,15 +82,20 @@ int kernels_fit(const ArgList& argv) {
   fmt::print("roofline efficiency model: t = floor + max(F / (P x ec), B / (W x em)) + per item x items, e = max x s / "
              "(s + half); GEMMs per format and decode attention per KV format where one is listed, else the "
              "all-format row; decode attention's items are sequences x KV heads, fitted on groups of up to {:g} "
-             "query heads per KV head; GEMMs with n < {:g} output columns are not fitted\n{}",
-             perf::MAX_DECODE_FIT_GROUP, perf::MIN_GEMM_FIT_COLUMNS, t.render());
+             "query heads per KV head; context attention's are sequences x query heads x {:g}-token query tiles; GEMMs "
+             "with n < {:g} output columns are not fitted\n{}",
+             perf::MAX_DECODE_FIT_GROUP, perf::CONTEXT_QUERY_TILE, perf::MIN_GEMM_FIT_COLUMNS, t.render());
   fmt::print("elementwise ops (norms, activations, RoPE) on chips without tables: bytes at {:.2f} of the memory "
              "bandwidth plus a {:.2f} us floor, the median over the {} GPUs with tables of their smallest BF16 GEMM\n",
              m.elementwise_memory_fraction, m.elementwise_floor_s * 1e6, pts.bf16_gemm_floor_s.size());
-  Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)"});
+  Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)", "predicted / measured (fit)",
+           "predicted / measured (left out)"});
   for (const auto& [op, sys] : r.errors)
-    for (const auto& [s, v] : sys)
-      e.add({op, s, fmt::format("{:.1f}%", 100 * v.first), fmt::format("{:.1f}%", 100 * v.second)});
+    for (const auto& [s, v] : sys) {
+      const auto& q = r.ratios.at(op).at(s);
+      e.add({op, s, fmt::format("{:.1f}%", 100 * v.first), fmt::format("{:.1f}%", 100 * v.second),
+             fmt::format("{:.2f}", q.first), fmt::format("{:.2f}", q.second)});
+    }
   fmt::print("{}", e.render());
   return 0;
 }

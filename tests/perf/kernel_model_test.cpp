@@ -559,7 +559,7 @@ TEST(KernelModel, ShippedGemmFormatsReachTheirOwnShareOfPeak) {
 }
 
 // Decode attention: one fit per KV format, each with its own memory share and cost per sequence x KV head,
-// the compute side taken from the context-attention fit; points of groups wider than the fit's limit
+// the compute share taken from the context-attention fit; points of groups wider than the fit's limit
 // (here 16x slower than the truth) are left out and do not pull it.
 TEST(KernelEfficiencyFit, DecodeAttentionGetsAFitPerKvFormatWithACostPerSequenceAndKvHead) {
   perf::OpEfficiency ctx, b16, f8;
@@ -595,7 +595,7 @@ TEST(KernelEfficiencyFit, DecodeAttentionGetsAFitPerKvFormatWithACostPerSequence
     EXPECT_NEAR(e.memory_max, truth.memory_max, 0.02) << kv;
     EXPECT_NEAR(e.item_s, truth.item_s, 0.1 * truth.item_s) << kv;
     EXPECT_DOUBLE_EQ(e.compute_max, r.model.context_attention.compute_max)
-        << kv << ": context attention's compute side";
+        << kv << ": context attention's compute share";
   }
   EXPECT_EQ(&r.model.generation_for("int8"), &r.model.generation_attention) << "a format without a fit";
   EXPECT_LT(r.errors.at("generation_attention").at("a").second, 0.02) << "recovered from the other system alone";
@@ -663,6 +663,8 @@ TEST(KernelEfficiencyFit, ASystemLeftOutLeavesItsPointsAndFloorsAndIsPricedByThe
   EXPECT_LT(r.model.gemm.compute_max, 0.65) << "the full fit saw c's slow kernels";
   EXPECT_GT(r.errors.at("gemm").at("c").second, r.errors.at("gemm").at("c").first)
       << "c's points are further off without c in the fit";
+  EXPECT_LT(r.ratios.at("gemm").at("c").second, 0.7) << "and the report says which way: c runs slower than predicted";
+  EXPECT_GT(r.ratios.at("gemm").at("a").second, 1.1) << "a, fitted on b and slow c, reads slow";
 
   // The shipped tables: leaving H100 out drops every H100 table set's points, whatever its runtime.
   const auto all = perf::kernel_points(perf::kernel_table_folders(), 97);
@@ -673,4 +675,39 @@ TEST(KernelEfficiencyFit, ASystemLeftOutLeavesItsPointsAndFloorsAndIsPricedByThe
   EXPECT_NE(h100->gemm.compute_max, perf::fit_efficiency(all).gemm.compute_max);
   EXPECT_NE(h100->source.find("h100-sxm"), std::string::npos);
   EXPECT_FALSE(perf::fit_efficiency_without_hardware(all, "mi300x").has_value()) << "no tables: the shipped model";
+}
+
+// Context attention: a cost per query tile (one thread block per sequence, head and 128 prompt tokens in
+// FlashAttention's prefill), fitted beside the roofline terms; a GPU without tables pays it per tile.
+TEST(KernelEfficiencyFit, ContextAttentionHasACostPerQueryTile) {
+  perf::OpEfficiency truth;
+  truth.floor_s = 3e-6, truth.compute_max = 0.4, truth.compute_half_s = 5e-6, truth.memory_max = 0.4,
+  truth.memory_half_s = 2e-6, truth.item_s = 20e-9;
+  const double peak = 1e15, bw = 3e12, hd = 128;
+  perf::KernelPointSets sets;
+  for (const char* sys : {"a", "b"})
+    for (double b = 1; b <= 256; b *= 4)
+      for (double s = 16; s <= 16384; s *= 2)
+        for (double h : {8.0, 32.0, 64.0}) {
+          const double f = b * s * (s + 1) / 2 * 4 * h * hd, by = b * s * (2 * h + 2 * h / 8) * hd * 2;
+          const double items = perf::context_attention_items(b, h, s);
+          sets.by_op["context_attention"].push_back(
+              {sys, f, peak, by, bw, truth.time(f, peak, by, bw, items), "", items});
+        }
+  for (const char* op : {"gemm", "generation_attention", "allreduce"})
+    for (std::size_t i = 0; i < 40; ++i) sets.by_op[op].push_back(sets.by_op["context_attention"][i]);
+  const auto r = perf::fit_efficiency_model(sets);
+  EXPECT_NEAR(r.model.context_attention.item_s, 20e-9, 2e-9);
+  EXPECT_NEAR(r.model.context_attention.compute_max, 0.4, 0.02);
+  EXPECT_LT(r.errors.at("context_attention").at("a").second, 0.02) << "recovered from the other system alone";
+  EXPECT_DOUBLE_EQ(perf::context_attention_items(2, 8, 129), 2 * 8 * 2.0) << "a started tile counts";
+
+  // The kernel path off the tables: Llama-3.1-8B on an MI300X (32 query heads), 4 prompts of 1,000 tokens.
+  const auto& m = card("llama-3.1-8b");
+  const auto d = resolved("llama-3.1-8b", "mi300x", "vllm", 1);
+  perf::EfficiencyModel lo = perf::EfficiencyModel::shipped(), hi = lo;
+  lo.context_attention.item_s = 0, hi.context_attention.item_s = 1e-6;
+  const double t0 = perf::KernelModel(m, d, nullptr, d.hardware, lo).context_attention_s(4, 1000);
+  const double t1 = perf::KernelModel(m, d, nullptr, d.hardware, hi).context_attention_s(4, 1000);
+  EXPECT_NEAR(t1 - t0, 4 * 32 * 8 * 1e-6, 1e-9) << "4 sequences x 32 heads x 8 tiles";
 }

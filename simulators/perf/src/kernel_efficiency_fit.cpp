@@ -83,7 +83,8 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
           const double b = g.rows[r], s = g.cols[c];
           const double flops = b * s * (s + 1) / 2.0 * 4.0 * key.heads * key.head_dim;
           const double bytes = b * s * (2.0 * key.heads + 2.0 * key.kv_heads) * key.head_dim * 2.0;
-          out.by_op["context_attention"].push_back({t->system, flops, peak16, bytes, bw, v});
+          out.by_op["context_attention"].push_back(
+              {t->system, flops, peak16, bytes, bw, v, "", context_attention_items(b, key.heads, s)});
         }
     }
     i = 0;
@@ -163,9 +164,9 @@ double loss(const std::vector<KernelPoint>& pts, const OpEfficiency& e) {
   return s / std::max<std::size_t>(1, pts.size());
 }
 
-// |predicted / measured - 1| of one point under `e`.
-double abs_error(const OpEfficiency& e, const KernelPoint& p) {
-  return std::fabs(e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds - 1.0);
+// predicted / measured of one point under `e`.
+double ratio(const OpEfficiency& e, const KernelPoint& p) {
+  return e.time(p.flops, p.peak, p.bytes, p.bw, p.items) / p.seconds;
 }
 
 double median(std::vector<double> a) {
@@ -232,12 +233,14 @@ OpEfficiency fit_op_efficiency(const std::vector<KernelPoint>& pts, const OpEffi
 
 namespace {
 
-// Decode attention: fitted on the group sizes it prices (MAX_DECODE_FIT_GROUP), with the compute side of
+// Decode attention: fitted on the group sizes it prices (MAX_DECODE_FIT_GROUP), with the compute share of
 // context attention, the measured tensor-core attention kernels (no GQA decode point the fit keeps is
-// compute-bound); the floor, memory share, memory half-time and cost per sequence x KV head are fitted,
-// once over every KV format and again per format with enough points (from that fit, restarted once).
+// compute-bound); the floor, compute half-time, memory share, memory half-time and cost per sequence x KV
+// head are fitted, once over every KV format and again per format with enough points (from that fit,
+// restarted once). The half-time is the decode kernels' own: through the saturating form, half / share is a
+// minimum time on every kernel, and context attention's (12 us) would stand in for decode's launch floor.
 void fit_decode(const std::vector<KernelPoint>& pts, EfficiencyModel& m) {
-  constexpr FitFree DECODE_FREE{true, false, false, true, true, true};
+  constexpr FitFree DECODE_FREE{true, false, true, true, true, true};
   std::vector<KernelPoint> use;
   std::map<std::string, std::vector<KernelPoint>> by;
   for (const auto& p : pts)
@@ -306,7 +309,10 @@ EfficiencyModel fit_model(const KernelPointSets& sets, const EfficiencyModel* fa
     m.gemm = fallback->gemm, m.gemm_by_dtype = fallback->gemm_by_dtype;
   }
   if (const auto& v = points_of(sets, "context_attention"); !v.empty()) {
-    m.context_attention = fit_op_efficiency(v, EfficiencyModel{}.context_attention);
+    // Every parameter, the cost per query tile (context_attention_items) included.
+    OpEfficiency init = EfficiencyModel{}.context_attention;
+    init.item_s = 1e-8;
+    m.context_attention = fit_op_efficiency(v, init, FitFree{true, true, true, true, true, true});
   } else {
     absent("context_attention");
     m.context_attention = fallback->context_attention;
@@ -375,12 +381,20 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
 
   // Each op kind's points of each system, under the model and under the model fitted without that system.
   const auto report = [&](const std::string& row, const std::vector<KernelPoint>& pts, const auto& op_of) {
-    std::map<std::string, std::vector<double>> own, loso;
+    std::map<std::string, std::vector<double>> own, loso;  // predicted / measured
     for (const auto& p : pts) {
-      own[p.system].push_back(abs_error(op_of(r.model, p), p));
-      loso[p.system].push_back(abs_error(op_of(r.without.at(p.system), p), p));
+      own[p.system].push_back(ratio(op_of(r.model, p), p));
+      loso[p.system].push_back(ratio(op_of(r.without.at(p.system), p), p));
     }
-    for (auto& [sys, v] : own) r.errors[row][sys] = {median(std::move(v)), median(std::move(loso.at(sys)))};
+    const auto abs_median = [](std::vector<double> v) {
+      for (auto& x : v) x = std::fabs(x - 1.0);
+      return median(std::move(v));
+    };
+    for (auto& [sys, v] : own) {
+      const auto& w = loso.at(sys);
+      r.errors[row][sys] = {abs_median(v), abs_median(w)};
+      r.ratios[row][sys] = {median(v), median(w)};
+    }
   };
   const auto plain = [](const OpEfficiency EfficiencyModel::*f) {
     return [f](const EfficiencyModel& m, const KernelPoint&) -> const OpEfficiency& { return m.*f; };

@@ -350,7 +350,7 @@ double KernelModel::attention_lookup(const Grid2& g, double batch, double x, boo
 }
 
 double KernelModel::attention_model_s(double flops, double bytes, bool context, double items) const {
-  return context ? eff_.context_attention.time(flops, peak16_, bytes, bw_)
+  return context ? eff_.context_attention.time(flops, peak16_, bytes, bw_, items)
                  : gen_eff_.time(flops, peak16_, bytes, bw_, items);
 }
 
@@ -622,7 +622,7 @@ double KernelModel::context_attention_s(double batch, double isl) const {
   }
   const double flops = pairs * 4.0 * heads_ * head_dim_;
   const double bytes = batch * isl * (2.0 * heads_ + 2.0 * kv_heads_) * head_dim_ * ab_;
-  return attention_model_s(flops, bytes, true);
+  return attention_model_s(flops, bytes, true, context_attention_items(batch, heads_, isl));
 }
 
 double KernelModel::generation_attention_s(double batch, double ctx) const {
@@ -742,9 +742,10 @@ void KernelModel::fill(const model::BatchShape& b, StepCost& s) const {
       // DSA: each query attends to its index_topk selected tokens; the indexer scores every pair first.
       const double pairs = m.is_dsa() ? std::min(b.prefill_attn_pairs, b.prefill_tokens * m.dsa.index_topk)
                                       : b.prefill_attn_pairs;
-      full = attention_model_s(
-          pairs * fpp,
-          b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ + b.prefill_tokens * h * ab_ * 2.0, true);
+      full = attention_model_s(pairs * fpp,
+                               b.prefill_tokens * model::kv_elems_per_token_per_layer(m) * kvb_ +
+                                   b.prefill_tokens * h * ab_ * 2.0,
+                               true, context_attention_items(n, double(m.num_heads) / tp_, len));
       full += dsa_indexer_s(b.prefill_attn_pairs, b.prefill_tokens + b.prefill_cached_tokens, true);
     } else if (b.prefill_attn_pairs > base_pairs * (1.0 + 1e-9)) {
       // Chunks on top of a cached prefix: look the kernel up at the equivalent length (the prompt

@@ -72,6 +72,8 @@ struct EfficiencyFitReport {
   // op kind -> system -> {median |error| in-sample, median |error| leave-one-system-out}; "gemm" is the
   // model as used (each format's fit where it has one), "gemm <format>" each format's points alone
   std::map<std::string, std::map<std::string, std::pair<double, double>>> errors;
+  // the same keys -> {median predicted / measured in-sample, leave-one-system-out}: which way each system errs
+  std::map<std::string, std::map<std::string, std::pair<double, double>>> ratios;
 };
 
 // Free parameters of a fit, in OpEfficiency's order: floor, compute max, compute half, memory max, memory

@@ -19,6 +19,7 @@
 // Dtypes the tables lack (weight-only int4/fp8, MXFP4 on Hopper) take the bf16 curve's efficiency at
 // their own roofline (16-bit math, narrow weights). Immutable after construction; thread-safe.
 #include <array>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <string>
@@ -37,7 +38,7 @@ struct StepCost;
 // t = floor_s + max(F / (P x ec), B / (W x em)) + item_s x items,  ec = compute_max x a / (a + compute_half_s),
 // a = F / P, em = memory_max x b / (b + memory_half_s), b = B / W. All times in seconds at the chip's peaks.
 // `items` counts a kernel's independent work units where the fit has a cost for each (decode attention:
-// sequences x KV heads); 0 elsewhere.
+// sequences x KV heads; context attention: query tiles, context_attention_items); 0 elsewhere.
 struct OpEfficiency {
   double floor_s = 3e-6;
   double compute_max = 0.8;
@@ -47,6 +48,14 @@ struct OpEfficiency {
   double item_s = 0;
   double time(double flops, double peak, double bytes, double bw, double items = 0) const;
 };
+
+// Context attention's work units: one per sequence, query head and tile of CONTEXT_QUERY_TILE prompt
+// tokens, as FlashAttention's prefill kernels launch a thread block per (sequence, head, query tile); each
+// costs a fixed time (its prologue, epilogue and causal-mask tile) the FLOPs do not show.
+constexpr double CONTEXT_QUERY_TILE = 128;
+inline double context_attention_items(double seqs, double heads, double prompt_len) {
+  return seqs * heads * std::ceil(prompt_len / CONTEXT_QUERY_TILE);
+}
 
 struct EfficiencyModel {
   OpEfficiency gemm, context_attention, generation_attention, allreduce;
@@ -59,7 +68,7 @@ struct EfficiencyModel {
     return it == gemm_by_dtype.end() ? gemm : it->second;
   }
   // Decode attention per KV-cache format ("bfloat16", "fp8"): each format's own memory share and cost per
-  // sequence x KV head, with the compute side of context attention (the measured tensor-core attention
+  // sequence x KV head, with the compute share of context attention (the measured tensor-core attention
   // kernels). A format not listed, and recurrent-state updates, take `generation_attention`.
   std::map<std::string, OpEfficiency> generation_attention_by_kv;
   const OpEfficiency& generation_for(const std::string& kv) const {
@@ -128,7 +137,9 @@ class KernelModel {
   double gemm_point(double m, double n, double k, common::DType w, common::DType a) const;
   double elementwise_s(double bytes) const;
   double attention_lookup(const hwprofiles::Grid2& g, double batch, double x, bool quadratic) const;
-  // Context attention, or decode attention over the KV cache (`items`: sequences x KV heads read).
+  // Context attention (`items`: query tiles, context_attention_items; 0 for kernels that are not
+  // FlashAttention's, as Gated DeltaNet's chunked prefill), or decode attention over the KV cache
+  // (`items`: sequences x KV heads read).
   double attention_model_s(double flops, double bytes, bool context, double items = 0) const;
   // DSA's lightning indexer over `pairs` (query, key) pairs reading `keys` cached index keys for `seqs`
   // decoding sequences (0 for a prompt): 0 without DSA.
