@@ -200,7 +200,9 @@ void print_serving(const app::ServingPart& p) {
   if (!v.loso_own_tables.empty()) print_groups("leave one system out, with its own kernel tables:", v.loso_own_tables);
   if (!v.loso_own_tables_unruled.empty())
     print_groups("the same, less the measurements fit_exclusions.json rules out:", v.loso_own_tables_unruled);
-  if (!v.loso_no_tables.empty()) print_groups("leave one system out, without its own kernel tables:", v.loso_no_tables);
+  if (!v.loso_no_tables.empty())
+    print_groups("leave one system out, without its own kernel tables (the efficiency model refitted without them):",
+                 v.loso_no_tables);
   fmt::print("{}", t.render());
   for (const auto& [why, n] : p.relabelled_loading) fmt::print("repaired {} rows: {}\n", n, why);
   for (const auto& [why, n] : p.fit_excluded_loading)
@@ -433,7 +435,9 @@ int cmd_calibrate_serving(const ArgList& argv) {
   if (!v.loso_own_tables_unruled.empty())
     print_groups("leave one system out, own kernel tables, less the measurements fit_exclusions.json rules out:",
                  v.loso_own_tables_unruled);
-  if (!v.loso_no_tables.empty()) print_groups("leave one system out, no own kernel tables:", v.loso_no_tables);
+  if (!v.loso_no_tables.empty())
+    print_groups("leave one system out, no own kernel tables (the efficiency model refitted without them):",
+                 v.loso_no_tables);
   for (const auto& [why, n] : set.relabelled) fmt::print("repaired {} rows: {}\n", n, why);
   for (const auto& [why, n] : set.skipped) fmt::print("skipped {} rows: {}\n", n, why);
   for (const auto& [why, n] : v.skipped) fmt::print("skipped {} rows: {}\n", n, why);
