@@ -5,13 +5,19 @@
 #include "infersim/perf/kernel_model.h"
 #include "infersim/perf/kernel_efficiency_fit.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <tuple>
 
+#include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_catalog.h"
+#include "infersim/hwprofiles/kernel_tables.h"
 #include "infersim/model/model_catalog.h"
 #include "infersim/perf/request_estimate.h"
 #include "infersim/perf/runtime_resolution.h"
@@ -710,4 +716,47 @@ TEST(KernelEfficiencyFit, ContextAttentionHasACostPerQueryTile) {
   const double t0 = perf::KernelModel(m, d, nullptr, d.hardware, lo).context_attention_s(4, 1000);
   const double t1 = perf::KernelModel(m, d, nullptr, d.hardware, hi).context_attention_s(4, 1000);
   EXPECT_NEAR(t1 - t0, 4 * 32 * 8 * 1e-6, 1e-9) << "4 sequences x 32 heads x 8 tiles";
+}
+
+// Bound GEMM curves are cached per table set, not per folder name: two sets from the same folder name
+// with different measurements (a user's own tables beside the shipped ones, a re-collection) each get
+// their own curves, whichever is bound first.
+TEST(KernelModel, BoundGemmCurvesBelongToTheirOwnTableSet) {
+  namespace fs = std::filesystem;
+  const std::string folder = "h100_sxm/sglang-0.5.14";
+  const fs::path shipped = common::data_path("data/aiconfigurator/ops");
+  const fs::path root = fs::temp_directory_path() / ("infersim_curves_" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  for (const char* copy : {"as_measured", "twice_as_slow"}) {
+    fs::create_directories(root / copy / folder);
+    fs::copy_file(shipped / "manifest.csv", root / copy / "manifest.csv");
+    for (const auto& e : fs::directory_iterator(shipped / folder))
+      fs::copy_file(e.path(), root / copy / folder / e.path().filename());
+  }
+  {  // gemm_perf.csv (gemm_dtype,m,n,k,latency): every latency doubled.
+    std::ifstream in(shipped / folder / "gemm_perf.csv");
+    std::ofstream out(root / "twice_as_slow" / folder / "gemm_perf.csv", std::ios::trunc);
+    std::string line;
+    std::getline(in, line);
+    ASSERT_EQ(line, "gemm_dtype,m,n,k,latency");
+    out << line << "\n";
+    while (std::getline(in, line)) {
+      const auto comma = line.rfind(',');
+      out << line.substr(0, comma + 1) << fmt::format("{:.17g}", 2.0 * std::stod(line.substr(comma + 1))) << "\n";
+    }
+  }
+  const hwprofiles::KernelTableCatalog a((root / "as_measured").string()), b((root / "twice_as_slow").string());
+  const auto ta = a.get(folder), tb = b.get(folder);
+  ASSERT_EQ(ta->folder, tb->folder);
+  perf::clear_kernel_curve_cache();
+  const auto d = resolved("llama-3.1-8b", "h100-sxm", "sglang", 1);
+  const auto& eff = perf::EfficiencyModel::shipped();
+  const perf::KernelModel ka(card("llama-3.1-8b"), d, ta, d.hardware, eff);
+  const perf::KernelModel kb(card("llama-3.1-8b"), d, tb, d.hardware, eff);
+  for (double m : {32.0, 512.0, 4096.0}) {
+    const double t = ka.gemm_s(m, 4096, 4096, "bfloat16");
+    ASSERT_GT(t, 0);
+    EXPECT_NEAR(kb.gemm_s(m, 4096, 4096, "bfloat16") / t, 2.0, 1e-9) << "m = " << m;
+  }
+  fs::remove_all(root);
 }

@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <tuple>
 
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
@@ -219,14 +223,40 @@ Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DTyp
   // Standalone activation quantization (FP8 / NVFP4 tables): what its launch floor adds over bf16.
   if (quant_floor != nullptr)
     *quant_floor = (use == dtype && use != "bfloat16") ? std::max(0.0, floor_use - floor16) : 0.0;
-  for (double m : corners.front().c->x) {
+  // sol_gemm with the chips' peaks and the formats' sizes looked up once (the same arithmetic).
+  struct Sol {
+    double peak, bw, wb, ab;
+    double operator()(double m, double n, double k) const {
+      const double flops = 2.0 * m * n * k;
+      const double bytes = n * k * wb + m * k * ab + 2.0 * m * n;
+      return std::max(flops / peak, bytes / bw);
+    }
+  };
+  const Sol sol_src{matmul_peak(src_, uw, ua), src_.memory_bw(), common::bytes_per_element(uw), act_bytes(ua)};
+  const Sol sol_dst{matmul_peak(d_.hardware, w, a), d_.hardware.memory_bw(), common::bytes_per_element(w),
+                    act_bytes(a)};
+  const bool rescale = use != dtype || transfer_;
+  const auto& xs = corners.front().c->x;
+  out.x.reserve(xs.size());
+  out.y.reserve(xs.size());
+  // A corner measured at the same m as the first reads its own sample (what Curve::at returns there).
+  std::vector<char> same_grid;
+  same_grid.reserve(corners.size());
+  for (const auto& c : corners) same_grid.push_back(c.c->x == xs);
+  for (std::size_t j = 0; j < xs.size(); ++j) {
+    const double m = xs[j];
     // Efficiency of each corner at this m, interpolated in log n / log k, applied to our own roofline.
     double e = 0;
-    for (const auto& c : corners) e += c.w / wsum * (sol_gemm(src_, m, c.n, c.k, uw, ua) / std::max(c.c->at(m), 1e-12));
-    double t = sol_gemm(src_, m, n, k, uw, ua) / e;
+    for (std::size_t i = 0; i < corners.size(); ++i) {
+      const auto& c = corners[i];
+      const double measured = same_grid[i] ? c.c->y[j] : c.c->at(m);
+      e += c.w / wsum * (sol_src(m, c.n, c.k) / std::max(measured, 1e-12));
+    }
+    const double own = sol_src(m, n, k);
+    double t = own / e;
     // Another dtype or another chip: the same efficiency at the target's roofline.
-    if (use != dtype || transfer_) {
-      const double ratio = sol_gemm(d_.hardware, m, n, k, w, a) / sol_gemm(src_, m, n, k, uw, ua);
+    if (rescale) {
+      const double ratio = sol_dst(m, n, k) / own;
       t = floor_use + (t - floor_use) * ratio;
     }
     out.x.push_back(m);
@@ -238,9 +268,29 @@ Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DTyp
 namespace {
 // Bound GEMM curves are shared by every deployment with the same tables, chips, shape and formats
 // (the planner and `workloads compare` size the same layouts over and over). Bounded; thread-safe.
+// Keyed by the table set's address, which the entry keeps alive (so no other set can take it), the
+// two chips' names, the formats and the shape: a lookup formats no string and, for names within the
+// short-string buffer, allocates nothing.
+using CurveView = std::tuple<const void*, std::string_view, std::string_view, int, int, double, double>;
+struct CurveKey {
+  std::shared_ptr<const hwprofiles::KernelTableSet> tables;
+  std::string source, hardware;
+  int w = 0, a = 0;
+  double n = 0, k = 0;
+  CurveView view() const { return {tables.get(), source, hardware, w, a, n, k}; }
+};
+struct CurveKeyLess {
+  using is_transparent = void;
+  static CurveView v(const CurveKey& x) { return x.view(); }
+  static const CurveView& v(const CurveView& x) { return x; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return v(a) < v(b);
+  }
+};
 struct CurveCache {
   std::mutex mu;
-  std::map<std::string, std::pair<hwprofiles::Curve, double>> map;
+  std::map<CurveKey, std::pair<std::shared_ptr<const hwprofiles::Curve>, double>, CurveKeyLess> map;
 };
 CurveCache& curve_cache() {
   static CurveCache c;
@@ -263,27 +313,28 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.dtype = gemm_table_dtype(w, a);
   g.eff = eff_.gemm_for(g.dtype);
   if (n <= 0 || k <= 0 || !t_) return g;
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", t_->folder, src_.name, d_.hardware.name, int(w), int(a),
-                                      n, k);
+  const CurveView probe{t_.get(), src_.name, d_.hardware.name, int(w), int(a), n, k};
   auto& cache = curve_cache();
   {
     std::lock_guard<std::mutex> lock(cache.mu);
-    if (auto it = cache.map.find(key); it != cache.map.end()) {
+    if (auto it = cache.map.find(probe); it != cache.map.end()) {
       g.curve = it->second.first;
       g.quant_floor_s = it->second.second;
       return g;
     }
   }
-  g.curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+  auto curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+  if (!curve.empty()) g.curve = std::make_shared<const Curve>(std::move(curve));
   std::lock_guard<std::mutex> lock(cache.mu);
   if (cache.map.size() > 20000) cache.map.clear();
-  cache.map.emplace(key, std::make_pair(g.curve, g.quant_floor_s));
+  cache.map.emplace(CurveKey{t_, src_.name, d_.hardware.name, int(w), int(a), n, k},
+                    std::make_pair(g.curve, g.quant_floor_s));
   return g;
 }
 
 double KernelModel::Gemm::at(const KernelModel& km, double m) const {
   if (m <= 0 || n <= 0 || k <= 0) return 0.0;
-  if (!curve.empty()) return curve.at(m);
+  if (curve) return curve->at(m);
   const double flops = 2.0 * m * n * k;
   const double bytes = n * k * common::bytes_per_element(wdt) + m * k * act_bytes(adt) + 2.0 * m * n;
   return eff.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);

@@ -20,6 +20,7 @@ CostSum mean_decode_cost(const StepEstimator& est, double batch, double input, d
   // for the linear parts and close where an op switches bound.
   const int segments = output > 8 ? 4 : 1;
   CostSum sum;
+  sum.reserve(std::size_t(segments));
   for (int s = 0; s < segments; ++s) {
     const double ctx = input + output * (s + 0.5) / segments;
     sum.push_back({est.cost(BatchShape::decode(batch, ctx)), 1.0 / segments});

@@ -124,7 +124,7 @@ class KernelModel {
     double n = 0, k = 0;
     std::string dtype;
     common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
-    hwprofiles::Curve curve;   // seconds over m; empty: efficiency model
+    std::shared_ptr<const hwprofiles::Curve> curve;  // seconds over m (shared: bound once); null: efficiency model
     OpEfficiency eff;          // that model's fit for this GEMM's format (EfficiencyModel::gemm_for)
     double quant_floor_s = 0;  // standalone activation-quant time per call inside the curve
     double at(const KernelModel& km, double m) const;
