@@ -978,10 +978,10 @@ ServingValidation validate_serving(const std::vector<ServingMeasurement>& rows, 
     std::map<std::string, Acc> loso_own, loso_own_unruled, loso_no;
     // Without its own tables, a system is priced by the efficiency model fitted without its kernel points
     // too (the shipped model saw them); a system with no tables takes the shipped model.
-    std::optional<perf::KernelPointSets> kernel_points;
+    std::optional<perf::KernelPointSets> all_points;  // every GPU's kernel points, read once
     const auto efficiency_without = [&](const std::string& sys) -> std::shared_ptr<const perf::EfficiencyModel> {
-      if (!kernel_points) kernel_points = perf::kernel_points(perf::kernel_table_folders(), perf::DEFAULT_FIT_STRIDE);
-      auto e = perf::fit_efficiency_without_hardware(*kernel_points, sys);
+      if (!all_points) all_points = perf::kernel_points(perf::kernel_table_folders(), perf::DEFAULT_FIT_STRIDE);
+      auto e = perf::fit_efficiency_without_hardware(*all_points, sys);
       return e ? std::make_shared<const perf::EfficiencyModel>(std::move(*e)) : nullptr;
     };
     for (const auto& sys : systems) {
