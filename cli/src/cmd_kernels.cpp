@@ -88,6 +88,13 @@ int kernels_fit(const ArgList& argv) {
   fmt::print("elementwise ops (norms, activations, RoPE) on chips without tables: bytes at {:.2f} of the memory "
              "bandwidth plus a {:.2f} us floor, the median over the {} GPUs with tables of their smallest BF16 GEMM\n",
              m.elementwise_memory_fraction, m.elementwise_floor_s * 1e6, pts.bf16_gemm_floor_s.size());
+  std::vector<std::string> quant;
+  for (const auto& [key, s] : m.gemm_quant_floor_s)
+    quant.push_back(fmt::format("{} {:.1f} us", key.front() == '/' ? "any runtime" + key : key, s * 1e6));
+  if (!quant.empty())
+    fmt::print("activation quantization per quantized GEMM, by runtime / format (its launch floor over BF16's, median "
+               "over the runtime's table sets; taken out of the GEMM fits, added back off the tables): {}\n",
+               common::join(quant, ", "));
   Table e({"op", "system", "median |error| (fit)", "median |error| (system left out)", "predicted / measured (fit)",
            "predicted / measured (left out)"});
   for (const auto& [op, sys] : r.errors)

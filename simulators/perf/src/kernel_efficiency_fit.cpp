@@ -55,8 +55,15 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
     const auto t = cat.get(folder);
     const auto& hw = hwc.get(hwname);
     const double bw = hw.memory_bw();
-    if (const auto it = t->gemm.floor_s.find("bfloat16"); it != t->gemm.floor_s.end())
-      out.bf16_gemm_floor_s[t->system].push_back(it->second);
+    const auto f16 = t->gemm.floor_s.find("bfloat16");
+    if (f16 != t->gemm.floor_s.end()) out.bf16_gemm_floor_s[t->system].push_back(f16->second);
+    // Each quantized format's standalone activation quantization (as KernelModel::gemm_curve takes it).
+    std::map<std::string, double> quant;
+    for (const auto& [dt, floor] : t->gemm.floor_s)
+      if (dt != "bfloat16" && dt != "int8_wo" && dt != "int4_wo" && f16 != t->gemm.floor_s.end()) {
+        quant[dt] = std::max(0.0, floor - f16->second);
+        out.gemm_quant_floor_s[t->framework + "/" + dt].push_back({t->system, quant[dt]});
+      }
     std::size_t i = 0;
     for (const auto& [key, curve] : t->gemm.curves) {
       const auto& [dt, n, k] = key;
@@ -69,7 +76,7 @@ KernelPointSets kernel_points(const std::vector<std::pair<std::string, std::stri
         const double y = curve.y_measured.empty() ? curve.y[j] : curve.y_measured[j];
         out.by_op["gemm"].push_back({t->system, 2.0 * m * n * k, peak,
                                      n * k * weight_bytes(dt) + m * k * act_bytes(dt) + 2.0 * m * n, bw, y, dt, 0, 0,
-                                     double(n)});
+                                     double(n), t->framework, quant.count(dt) ? quant.at(dt) : 0.0});
       }
     }
     const double peak16 = hw.matmul_peak(DType::bf16, DType::bf16);
@@ -281,11 +288,32 @@ void fit_gemm_formats(const std::vector<KernelPoint>& pts, EfficiencyModel& m) {
 }
 
 // The GEMMs the fits use: the narrow ones are reported, not fitted.
+// Each less its standalone activation quantization (KernelPoint::quant_s), which the model adds per framework.
 std::vector<KernelPoint> fitted_gemms(const std::vector<KernelPoint>& all) {
   std::vector<KernelPoint> v;
   for (const auto& p : all)
-    if (!narrow_gemm(p)) v.push_back(p);
+    if (!narrow_gemm(p)) {
+      v.push_back(p);
+      v.back().seconds -= p.quant_s;
+      v.back().quant_s = 0;
+    }
   return v;
+}
+
+// EfficiencyModel::gemm_quant_floor_s: per framework and format the median over its table sets, and per
+// format ("/<format>") the median over the frameworks (one vote each, however many GPUs it was measured on).
+std::map<std::string, double> quant_floors(const KernelPointSets& sets) {
+  std::map<std::string, double> out;
+  std::map<std::string, std::vector<double>> by_format;
+  for (const auto& [key, v] : sets.gemm_quant_floor_s) {
+    std::vector<double> s;
+    for (const auto& [sys, x] : v) s.push_back(x);
+    if (s.empty()) continue;
+    out[key] = median(std::move(s));
+    by_format[key.substr(key.find('/'))].push_back(out[key]);
+  }
+  for (auto& [dt, s] : by_format) out[dt] = median(std::move(s));
+  return out;
 }
 
 const std::vector<KernelPoint>& points_of(const KernelPointSets& sets, const std::string& op) {
@@ -304,9 +332,11 @@ EfficiencyModel fit_model(const KernelPointSets& sets, const EfficiencyModel* fa
   if (const auto gemm = fitted_gemms(points_of(sets, "gemm")); !gemm.empty()) {
     m.gemm = fit_op_efficiency(gemm, EfficiencyModel{}.gemm);
     fit_gemm_formats(gemm, m);
+    m.gemm_quant_floor_s = quant_floors(sets);
   } else {
     absent("gemm");
     m.gemm = fallback->gemm, m.gemm_by_dtype = fallback->gemm_by_dtype;
+    m.gemm_quant_floor_s = fallback->gemm_quant_floor_s;
   }
   if (const auto& v = points_of(sets, "context_attention"); !v.empty()) {
     // Every parameter, the cost per query tile (context_attention_items) included.
@@ -354,6 +384,9 @@ KernelPointSets without_system(const KernelPointSets& sets, const std::string& s
       if (p.system != system) out.by_op[op].push_back(p);
   out.bf16_gemm_floor_s = sets.bf16_gemm_floor_s;
   out.bf16_gemm_floor_s.erase(system);
+  for (const auto& [key, v] : sets.gemm_quant_floor_s)
+    for (const auto& x : v)
+      if (x.first != system) out.gemm_quant_floor_s[key].push_back(x);
   return out;
 }
 
@@ -380,11 +413,17 @@ EfficiencyFitReport fit_efficiency_model(const KernelPointSets& sets) {
   for (const auto& sys : systems) r.without[sys] = fit_model(without_system(sets, sys), &r.model);
 
   // Each op kind's points of each system, under the model and under the model fitted without that system.
+  // predicted / measured; a GEMM's prediction adds its framework's activation quantization under that model.
+  const auto predicted_over_measured = [](const EfficiencyModel& m, const OpEfficiency& e, const KernelPoint& p) {
+    if (p.framework.empty()) return ratio(e, p);
+    return (e.time(p.flops, p.peak, p.bytes, p.bw, p.items) + m.gemm_quant_for(p.framework, p.dtype)) / p.seconds;
+  };
   const auto report = [&](const std::string& row, const std::vector<KernelPoint>& pts, const auto& op_of) {
     std::map<std::string, std::vector<double>> own, loso;  // predicted / measured
     for (const auto& p : pts) {
-      own[p.system].push_back(ratio(op_of(r.model, p), p));
-      loso[p.system].push_back(ratio(op_of(r.without.at(p.system), p), p));
+      const auto& w = r.without.at(p.system);
+      own[p.system].push_back(predicted_over_measured(r.model, op_of(r.model, p), p));
+      loso[p.system].push_back(predicted_over_measured(w, op_of(w, p), p));
     }
     const auto abs_median = [](std::vector<double> v) {
       for (auto& x : v) x = std::fabs(x - 1.0);

@@ -15,6 +15,7 @@
 #include "infersim/common/data_dir.h"
 #include "infersim/common/errors.h"
 #include "infersim/hwprofiles/hardware_profile_json.h"
+#include "infersim/hwprofiles/runtime_catalog.h"
 #include "infersim/perf/step_estimator.h"
 
 namespace infersim::perf {
@@ -101,6 +102,11 @@ EfficiencyModel efficiency_model_from_json(const common::Json& j, const std::str
   }
   by_format_from(r, "gemm_by_dtype", e.gemm_by_dtype);
   by_format_from(r, "generation_attention_by_kv", e.generation_attention_by_kv);
+  if (auto g = r.optional_child("gemm_quant_floor_us")) {
+    for (auto it = g->raw().begin(); it != g->raw().end(); ++it)
+      e.gemm_quant_floor_s[it.key()] = g->number(it.key(), 0.0, 1000.0) * 1e-6;
+    g->finish();
+  }
   if (r.has("fit_report")) e.fit_report = r.raw("fit_report");
   r.finish();
   return e;
@@ -116,6 +122,11 @@ common::Json efficiency_model_to_json(const EfficiencyModel& e) {
   j["elementwise_floor_us"] = e.elementwise_floor_s * 1e6;
   j["gemm"] = op_eff_json(e.gemm);
   by_format_json(j, "gemm_by_dtype", e.gemm_by_dtype);
+  if (!e.gemm_quant_floor_s.empty()) {
+    common::Json q = common::Json::object();
+    for (const auto& [k, v] : e.gemm_quant_floor_s) q[k] = v * 1e6;
+    j["gemm_quant_floor_us"] = q;
+  }
   j["context_attention"] = op_eff_json(e.context_attention);
   j["generation_attention"] = op_eff_json(e.generation_attention);
   by_format_json(j, "generation_attention_by_kv", e.generation_attention_by_kv);
@@ -132,6 +143,18 @@ const EfficiencyModel& EfficiencyModel::shipped() {
     m = efficiency_model_from_json(common::load_json_file(path), path);
   });
   return m;
+}
+
+std::string kernel_table_framework(const std::string& runtime) {
+  const auto& rc = hwprofiles::RuntimeCatalog::shipped();
+  if (!rc.contains(runtime)) return "";
+  for (const auto& v : rc.get(runtime).versions)
+    for (const auto& [hw, folder] : v.kernel_tables) {
+      const auto slash = folder.find('/');
+      const std::string leaf = slash == std::string::npos ? folder : folder.substr(slash + 1);
+      return leaf.substr(0, leaf.find('-'));
+    }
+  return "";
 }
 
 std::string gemm_table_dtype(DType w, DType a) {
@@ -312,19 +335,25 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.adt = a;
   g.dtype = gemm_table_dtype(w, a);
   g.eff = eff_.gemm_for(g.dtype);
+  // Off the tables (the efficiency model): the runtime's standalone activation quantization.
+  g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);
   if (n <= 0 || k <= 0 || !t_) return g;
+  g.quant_floor_s = 0;
   const CurveView probe{t_.get(), src_.name, d_.hardware.name, int(w), int(a), n, k};
   auto& cache = curve_cache();
   {
     std::lock_guard<std::mutex> lock(cache.mu);
     if (auto it = cache.map.find(probe); it != cache.map.end()) {
       g.curve = it->second.first;
-      g.quant_floor_s = it->second.second;
+      g.quant_floor_s = g.curve ? it->second.second : eff_.gemm_quant_for(framework_, g.dtype);
       return g;
     }
   }
   auto curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
-  if (!curve.empty()) g.curve = std::make_shared<const Curve>(std::move(curve));
+  if (!curve.empty())
+    g.curve = std::make_shared<const Curve>(std::move(curve));
+  else
+    g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);
   std::lock_guard<std::mutex> lock(cache.mu);
   if (cache.map.size() > 20000) cache.map.clear();
   cache.map.emplace(CurveKey{t_, src_.name, d_.hardware.name, int(w), int(a), n, k},
@@ -337,7 +366,7 @@ double KernelModel::Gemm::at(const KernelModel& km, double m) const {
   if (curve) return curve->at(m);
   const double flops = 2.0 * m * n * k;
   const double bytes = n * k * common::bytes_per_element(wdt) + m * k * act_bytes(adt) + 2.0 * m * n;
-  return eff.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_);
+  return eff.time(flops, matmul_peak(km.d_.hardware, wdt, adt), bytes, km.bw_) + quant_floor_s;
 }
 
 double KernelModel::elementwise_s(double bytes) const {
@@ -480,6 +509,7 @@ EfficiencyModel slim(const EfficiencyModel& e) {
   EfficiencyModel s;
   s.gemm = e.gemm;
   s.gemm_by_dtype = e.gemm_by_dtype;
+  s.gemm_quant_floor_s = e.gemm_quant_floor_s;
   s.context_attention = e.context_attention;
   s.generation_attention = e.generation_attention;  // the KV format's own fit is bound at construction
   s.allreduce = e.allreduce;
@@ -501,6 +531,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
       eff_(slim(eff)),
       fused_t_(std::move(fused_allreduce)) {
   const auto& hw = d.hardware;
+  framework_ = kernel_table_framework(d.runtime);
   transfer_ = t_ && src_.name != hw.name;
   basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
   peak16_ = matmul_peak(hw, DType::bf16, DType::bf16);
@@ -595,7 +626,12 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
 }
 
 std::string KernelModel::describe() const {
-  return !t_ ? fmt::format("roofline efficiency model ({})", eff_.source)
+  const std::string dt = gemm_table_dtype(d_.precision.weight, d_.precision.activation);
+  const double quant = eff_.gemm_quant_for(framework_, dt);
+  return !t_ ? fmt::format("roofline efficiency model ({}){}", eff_.source,
+                           quant > 0 ? fmt::format("; {} GEMMs pay {}'s activation quantization, {:.1f} us a call", dt,
+                                                   framework_.empty() ? "the median runtime" : framework_, quant * 1e6)
+                                     : "")
              : fmt::format("kernel tables {}{} (aiconfigurator, {})", t_->folder,
                            transfer_ ? fmt::format(" measured on {}, scaled to {} by the roofline", src_.name,
                                                    d_.hardware.name)
@@ -620,7 +656,9 @@ double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) c
     g.k = k;
     g.wdt = w;
     g.adt = a;
-    g.eff = eff_.gemm_for(gemm_table_dtype(w, a));
+    g.dtype = gemm_table_dtype(w, a);
+    g.eff = eff_.gemm_for(g.dtype);
+    g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);  // as the tables' curves include it
     return g.at(*this, m);
   }
   // One m of gemm_curve: the bracketing (n, k) corners' efficiency at this m, on our roofline.

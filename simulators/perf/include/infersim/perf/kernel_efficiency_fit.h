@@ -26,6 +26,11 @@ struct KernelPoint {
   double items = 0;    // decode attention: sequences x KV heads (OpEfficiency::item_s); else 0
   double group = 0;    // decode attention: query heads per KV head; else 0
   double columns = 0;  // GEMMs: n, the output columns; else 0 (unknown: fitted)
+  // GEMMs: the table set's framework ("trtllm", "vllm", "sglang") and the standalone activation
+  // quantization inside `seconds` (its format's launch floor over BF16's; 0 for BF16). The fits take
+  // seconds - quant_s; the model adds its framework's back (EfficiencyModel::gemm_quant_floor_s).
+  std::string framework;
+  double quant_s = 0;
 };
 
 // Decode-attention points with more query heads per KV head than this are left out of the fit: there the
@@ -47,6 +52,8 @@ struct KernelPointSets {
   std::map<std::string, std::vector<KernelPoint>> by_op;  // gemm | context_attention | generation_attention | allreduce
   // system -> each of its table sets' smallest BF16 GEMM time (KernelTableSet::gemm.floor_s)
   std::map<std::string, std::vector<double>> bf16_gemm_floor_s;
+  // "<framework>/<format>" -> each quantized format's launch floor over BF16, per table set: {system, seconds}
+  std::map<std::string, std::vector<std::pair<std::string, double>>> gemm_quant_floor_s;
 };
 
 // Every kernel-table folder a shipped runtime version names, with the catalog chip it was measured on:

@@ -75,6 +75,18 @@ struct EfficiencyModel {
     const auto it = generation_attention_by_kv.find(kv);
     return it == generation_attention_by_kv.end() ? generation_attention : it->second;
   }
+  // The standalone activation quantization a runtime's quantized GEMMs pay per call, by "<framework>/<format>"
+  // (the kernel tables' framework: "trtllm", "vllm", "sglang"; "/<format>", for a runtime without tables,
+  // is the median over the frameworks): the median over that framework's table sets of the format's launch
+  // floor over BF16's
+  // (KernelTableSet::gemm.floor_s). The GEMM fits are made on the tables less it, and a GEMM off the tables
+  // pays its runtime's: TensorRT-LLM's FP8 GEMMs carry ~10 us of it on every GPU, vLLM's and SGLang's 2-3 us.
+  std::map<std::string, double> gemm_quant_floor_s;
+  double gemm_quant_for(const std::string& framework, const std::string& dtype) const {
+    if (auto it = gemm_quant_floor_s.find(framework + "/" + dtype); it != gemm_quant_floor_s.end()) return it->second;
+    const auto it = gemm_quant_floor_s.find("/" + dtype);
+    return it == gemm_quant_floor_s.end() ? 0.0 : it->second;
+  }
   double elementwise_memory_fraction = 0.8;  // norms, activations, RoPE: bytes / (bw x fraction) + floor
   // Their floor on a chip without tables: the median over the GPUs with tables of the smallest BF16 GEMM
   // measured, which is the floor a chip with tables takes from its own (KernelTableSet::gemm.floor_s).
@@ -88,6 +100,10 @@ common::Json efficiency_model_to_json(const EfficiencyModel& e);
 
 // Empties the process-wide cache of bound GEMM curves (benchmarks of a cold start; tests).
 void clear_kernel_curve_cache();
+
+// The kernel tables' framework name of a catalog runtime ("tensorrt-llm" -> "trtllm"), from the folders its
+// versions name; "" for a runtime without tables.
+std::string kernel_table_framework(const std::string& runtime);
 
 // Table dtype name for a GEMM with these weight / activation formats ("bfloat16", "fp8", "nvfp4",
 // "int8_wo", "int4_wo", "sq").
@@ -125,8 +141,9 @@ class KernelModel {
     std::string dtype;
     common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
     std::shared_ptr<const hwprofiles::Curve> curve;  // seconds over m (shared: bound once); null: efficiency model
-    OpEfficiency eff;          // that model's fit for this GEMM's format (EfficiencyModel::gemm_for)
-    double quant_floor_s = 0;  // standalone activation-quant time per call inside the curve
+    OpEfficiency eff;  // that model's fit for this GEMM's format (EfficiencyModel::gemm_for)
+    double quant_floor_s =
+        0;  // standalone activation-quant time per call: inside the curve, or added to the efficiency model off it
     double at(const KernelModel& km, double m) const;
   };
   Gemm bind_gemm(double n, double k, common::DType w, common::DType a) const;
@@ -151,6 +168,7 @@ class KernelModel {
   model::ModelSpec m_;
   Deployment d_;
   std::shared_ptr<const hwprofiles::KernelTableSet> t_;
+  std::string framework_;  // the runtime's kernel-table framework (kernel_table_framework)
   hwprofiles::HardwareProfile src_;
   EfficiencyModel eff_;
   OpEfficiency gen_eff_;  // decode attention over this deployment's KV format (EfficiencyModel::generation_for)
