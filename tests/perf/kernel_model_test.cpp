@@ -435,15 +435,21 @@ perf::EfficiencyModel json_round_trip(perf::EfficiencyModel m) {
 }
 }  // namespace
 
+namespace {
+perf::OpEfficiency op_efficiency(double floor_s, double compute_max, double compute_half_s, double memory_max,
+                                 double memory_half_s) {
+  perf::OpEfficiency e;
+  e.floor_s = floor_s, e.compute_max = compute_max, e.compute_half_s = compute_half_s, e.memory_max = memory_max;
+  e.memory_half_s = memory_half_s;
+  return e;
+}
+}  // namespace
+
 // GEMM formats reach their own share of their peak: a fit to points of two formats with different true
 // efficiencies gives each its own parameters (and so far less error than one fit to both), and the JSON
 // carries them.
 TEST(KernelEfficiencyFit, EachGemmFormatGetsItsOwnFit) {
-  perf::OpEfficiency fast, slow;
-  fast.floor_s = 1e-6, fast.compute_max = 0.7, fast.compute_half_s = 2e-6, fast.memory_max = 0.8,
-  fast.memory_half_s = 3e-6;
-  slow.floor_s = 2e-6, slow.compute_max = 0.35, slow.compute_half_s = 4e-6, slow.memory_max = 0.5,
-  slow.memory_half_s = 6e-6;
+  const auto fast = op_efficiency(1e-6, 0.7, 2e-6, 0.8, 3e-6), slow = op_efficiency(2e-6, 0.35, 4e-6, 0.5, 6e-6);
   perf::KernelPointSets sets;
   const double peak16 = 1e15, bw = 3e12;
   for (const char* sys : {"a", "b"})
@@ -768,11 +774,7 @@ TEST(KernelModel, BoundGemmCurvesBelongToTheirOwnTableSet) {
 // every GPU, vLLM's ~3 us). The fit takes it out of each table set's points and keeps it per framework, so
 // one runtime's quantization neither inflates the GEMM fit nor reaches another runtime's GEMMs.
 TEST(KernelEfficiencyFit, ActivationQuantizationIsKeptPerRuntimeOutOfTheGemmFit) {
-  perf::OpEfficiency bf16, fp8;
-  bf16.floor_s = 1e-6, bf16.compute_max = 0.7, bf16.compute_half_s = 2e-6, bf16.memory_max = 0.8,
-  bf16.memory_half_s = 3e-6;
-  fp8.floor_s = 1.5e-6, fp8.compute_max = 0.4, fp8.compute_half_s = 2e-6, fp8.memory_max = 0.7,
-  fp8.memory_half_s = 2e-6;
+  const auto bf16 = op_efficiency(1e-6, 0.7, 2e-6, 0.8, 3e-6), fp8 = op_efficiency(1.5e-6, 0.4, 2e-6, 0.7, 2e-6);
   const std::map<std::string, double> quant = {{"trtllm", 10e-6}, {"vllm", 3e-6}};
   perf::KernelPointSets sets;
   const double peak16 = 1e15, bw = 3e12;
