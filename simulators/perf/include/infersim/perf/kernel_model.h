@@ -76,11 +76,11 @@ struct EfficiencyModel {
     return it == generation_attention_by_kv.end() ? generation_attention : it->second;
   }
   // The standalone activation quantization a runtime's quantized GEMMs pay per call, by "<framework>/<format>"
-  // (the kernel tables' framework: "trtllm", "vllm", "sglang"; "/<format>", for a runtime without tables,
-  // is the median over the frameworks): the median over that framework's table sets of the format's launch
-  // floor over BF16's
-  // (KernelTableSet::gemm.floor_s). The GEMM fits are made on the tables less it, and a GEMM off the tables
-  // pays its runtime's: TensorRT-LLM's FP8 GEMMs carry ~10 us of it on every GPU, vLLM's and SGLang's 2-3 us.
+  // (the kernel tables' framework: "trtllm", "vllm", "sglang"): the median over that framework's table sets of
+  // the format's launch floor over BF16's (KernelTableSet::gemm.floor_s). "/<format>", for a runtime without
+  // tables, is the median over the frameworks. The GEMM fits are made on the tables less it, and a GEMM off
+  // the tables pays its runtime's: TensorRT-LLM's FP8 GEMMs carry ~10 us of it on every GPU, vLLM's and
+  // SGLang's 2-3 us.
   std::map<std::string, double> gemm_quant_floor_s;
   double gemm_quant_for(const std::string& framework, const std::string& dtype) const {
     if (auto it = gemm_quant_floor_s.find(framework + "/" + dtype); it != gemm_quant_floor_s.end()) return it->second;
@@ -142,8 +142,8 @@ class KernelModel {
     common::DType wdt = common::DType::bf16, adt = common::DType::bf16;
     std::shared_ptr<const hwprofiles::Curve> curve;  // seconds over m (shared: bound once); null: efficiency model
     OpEfficiency eff;  // that model's fit for this GEMM's format (EfficiencyModel::gemm_for)
-    double quant_floor_s =
-        0;  // standalone activation-quant time per call: inside the curve, or added to the efficiency model off it
+    // Standalone activation-quant time per call: inside the curve, or added to the efficiency model off it.
+    double quant_floor_s = 0;
     double at(const KernelModel& km, double m) const;
   };
   Gemm bind_gemm(double n, double k, common::DType w, common::DType a) const;
