@@ -215,6 +215,12 @@ bool eager_row(const Csv& c, std::size_t r) {
 
 }  // namespace
 
+std::string kernel_table_framework_of(const std::string& folder) {
+  const auto slash = folder.find('/');
+  const std::string leaf = slash == std::string::npos ? folder : folder.substr(slash + 1);
+  return leaf.substr(0, leaf.find('-'));
+}
+
 KernelTableSet load_kernel_tables(const std::string& root, const std::string& folder, const std::string& nccl_folder) {
   KernelTableSet s;
   s.folder = folder;
@@ -225,7 +231,7 @@ KernelTableSet load_kernel_tables(const std::string& root, const std::string& fo
   s.system = folder.substr(0, slash);
   const std::string leaf = folder.substr(slash + 1);
   const auto dash = leaf.find('-');
-  s.framework = leaf.substr(0, dash);
+  s.framework = kernel_table_framework_of(folder);
   s.version = dash == std::string::npos ? "" : leaf.substr(dash + 1);
   if (!fs::is_directory(s.path)) throw common::IoError(fmt::format("{}: kernel table folder not found", s.path));
   const auto manifest = read_manifest(root);

@@ -149,11 +149,7 @@ std::string kernel_table_framework(const std::string& runtime) {
   const auto& rc = hwprofiles::RuntimeCatalog::shipped();
   if (!rc.contains(runtime)) return "";
   for (const auto& v : rc.get(runtime).versions)
-    for (const auto& [hw, folder] : v.kernel_tables) {
-      const auto slash = folder.find('/');
-      const std::string leaf = slash == std::string::npos ? folder : folder.substr(slash + 1);
-      return leaf.substr(0, leaf.find('-'));
-    }
+    for (const auto& [hw, folder] : v.kernel_tables) return hwprofiles::kernel_table_framework_of(folder);
   return "";
 }
 
@@ -202,11 +198,23 @@ void bracket(const std::vector<double>& g, double v, double& lo, double& hi, dou
 
 }  // namespace
 
+namespace {
+// A GEMM's speed-of-light time on one chip in given formats, with the peak and byte sizes looked up once.
+struct Sol {
+  double peak, bw, wb, ab;
+  Sol(const hwprofiles::HardwareProfile& hw, DType w, DType a)
+      : peak(matmul_peak(hw, w, a)), bw(hw.memory_bw()), wb(common::bytes_per_element(w)), ab(act_bytes(a)) {}
+  double operator()(double m, double n, double k) const {
+    const double flops = 2.0 * m * n * k;
+    const double bytes = n * k * wb + m * k * ab + 2.0 * m * n;
+    return std::max(flops / peak, bytes / bw);
+  }
+};
+}  // namespace
+
 double KernelModel::sol_gemm(const hwprofiles::HardwareProfile& hw, double m, double n, double k, DType w,
                              DType a) const {
-  const double flops = 2.0 * m * n * k;
-  const double bytes = n * k * common::bytes_per_element(w) + m * k * act_bytes(a) + 2.0 * m * n;
-  return std::max(flops / matmul_peak(hw, w, a), bytes / hw.memory_bw());
+  return Sol(hw, w, a)(m, n, k);
 }
 
 Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DType w, DType a,
@@ -246,18 +254,7 @@ Curve KernelModel::gemm_curve(double n, double k, const std::string& dtype, DTyp
   // Standalone activation quantization (FP8 / NVFP4 tables): what its launch floor adds over bf16.
   if (quant_floor != nullptr)
     *quant_floor = (use == dtype && use != "bfloat16") ? std::max(0.0, floor_use - floor16) : 0.0;
-  // sol_gemm with the chips' peaks and the formats' sizes looked up once (the same arithmetic).
-  struct Sol {
-    double peak, bw, wb, ab;
-    double operator()(double m, double n, double k) const {
-      const double flops = 2.0 * m * n * k;
-      const double bytes = n * k * wb + m * k * ab + 2.0 * m * n;
-      return std::max(flops / peak, bytes / bw);
-    }
-  };
-  const Sol sol_src{matmul_peak(src_, uw, ua), src_.memory_bw(), common::bytes_per_element(uw), act_bytes(ua)};
-  const Sol sol_dst{matmul_peak(d_.hardware, w, a), d_.hardware.memory_bw(), common::bytes_per_element(w),
-                    act_bytes(a)};
+  const Sol sol_src(src_, uw, ua), sol_dst(d_.hardware, w, a);  // sol_gemm, looked up once a curve
   const bool rescale = use != dtype || transfer_;
   const auto& xs = corners.front().c->x;
   out.x.reserve(xs.size());
@@ -335,29 +332,30 @@ KernelModel::Gemm KernelModel::bind_gemm(double n, double k, DType w, DType a) c
   g.adt = a;
   g.dtype = gemm_table_dtype(w, a);
   g.eff = eff_.gemm_for(g.dtype);
-  // Off the tables (the efficiency model): the runtime's standalone activation quantization.
-  g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);
-  if (n <= 0 || k <= 0 || !t_) return g;
-  g.quant_floor_s = 0;
-  const CurveView probe{t_.get(), src_.name, d_.hardware.name, int(w), int(a), n, k};
-  auto& cache = curve_cache();
-  {
-    std::lock_guard<std::mutex> lock(cache.mu);
-    if (auto it = cache.map.find(probe); it != cache.map.end()) {
-      g.curve = it->second.first;
-      g.quant_floor_s = g.curve ? it->second.second : eff_.gemm_quant_for(framework_, g.dtype);
-      return g;
+  if (n > 0 && k > 0 && t_) {
+    const CurveView probe{t_.get(), src_.name, d_.hardware.name, int(w), int(a), n, k};
+    auto& cache = curve_cache();
+    bool cached = false;
+    {
+      std::lock_guard<std::mutex> lock(cache.mu);
+      if (auto it = cache.map.find(probe); it != cache.map.end()) {
+        g.curve = it->second.first;
+        g.quant_floor_s = it->second.second;
+        cached = true;
+      }
+    }
+    if (!cached) {
+      auto curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
+      if (!curve.empty()) g.curve = std::make_shared<const Curve>(std::move(curve));
+      std::lock_guard<std::mutex> lock(cache.mu);
+      if (cache.map.size() > 20000) cache.map.clear();
+      cache.map.emplace(CurveKey{t_, src_.name, d_.hardware.name, int(w), int(a), n, k},
+                        std::make_pair(g.curve, g.quant_floor_s));
     }
   }
-  auto curve = gemm_curve(n, k, g.dtype, w, a, &g.quant_floor_s);
-  if (!curve.empty())
-    g.curve = std::make_shared<const Curve>(std::move(curve));
-  else
-    g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);
-  std::lock_guard<std::mutex> lock(cache.mu);
-  if (cache.map.size() > 20000) cache.map.clear();
-  cache.map.emplace(CurveKey{t_, src_.name, d_.hardware.name, int(w), int(a), n, k},
-                    std::make_pair(g.curve, g.quant_floor_s));
+  // Off the tables (the efficiency model): the runtime's standalone activation quantization. Not cached:
+  // it depends on this model's efficiency fit and runtime, which the key does not name.
+  if (!g.curve) g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);
   return g;
 }
 
@@ -531,7 +529,7 @@ KernelModel::KernelModel(const model::ModelSpec& m, const Deployment& d,
       eff_(slim(eff)),
       fused_t_(std::move(fused_allreduce)) {
   const auto& hw = d.hardware;
-  framework_ = kernel_table_framework(d.runtime);
+  framework_ = t_ ? t_->framework : kernel_table_framework(d.runtime);  // no catalog walk on the table path
   transfer_ = t_ && src_.name != hw.name;
   basis_ = !t_ ? "efficiency model" : (transfer_ ? "transferred" : "tables");
   peak16_ = matmul_peak(hw, DType::bf16, DType::bf16);
@@ -649,18 +647,9 @@ std::string KernelModel::describe() const {
 
 double KernelModel::gemm_point(double m, double n, double k, DType w, DType a) const {
   if (m <= 0 || n <= 0 || k <= 0) return 0.0;
-  if (!t_) {
-    // Off the tables a grouped expert GEMM is priced like any other GEMM of its format.
-    Gemm g;
-    g.n = n;
-    g.k = k;
-    g.wdt = w;
-    g.adt = a;
-    g.dtype = gemm_table_dtype(w, a);
-    g.eff = eff_.gemm_for(g.dtype);
-    g.quant_floor_s = eff_.gemm_quant_for(framework_, g.dtype);  // as the tables' curves include it
-    return g.at(*this, m);
-  }
+  // Off the tables a grouped expert GEMM is priced like any other GEMM of its format (its runtime's
+  // activation quantization included, as the tables' curves include it).
+  if (!t_) return bind_gemm(n, k, w, a).at(*this, m);
   // One m of gemm_curve: the bracketing (n, k) corners' efficiency at this m, on our roofline.
   std::string use = gemm_table_dtype(w, a);
   DType uw = w, ua = a;

@@ -77,6 +77,9 @@ struct KernelTableSet {
 
 // Reads one table folder (with the constant columns the bundling moved to ops/manifest.csv). Throws
 // ConfigError naming the file and line on malformed input, IoError when a file is missing.
+// The framework a table folder "<system>/<framework>-<version>" was measured under ("trtllm", "vllm", "sglang").
+std::string kernel_table_framework_of(const std::string& folder);
+
 KernelTableSet load_kernel_tables(const std::string& ops_root, const std::string& folder,
                                   const std::string& nccl_folder = "");
 
